@@ -1,0 +1,55 @@
+"""dosecheck's clinical core: the knowledge base, name resolution and the rules engine (no gRPC)."""
+
+from interactions.engine import check
+from interactions.knowledge_base import (
+    DrugDescription,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Problem,
+    describe_drug,
+    load_knowledge_base,
+)
+from interactions.model import (
+    Action,
+    CheckRequest,
+    CheckResult,
+    Citation,
+    DoseRecommendation,
+    FieldViolation,
+    Finding,
+    InvalidRequestError,
+    Mechanism,
+    Medication,
+    MonitoringEvent,
+    MonitoringTest,
+    PatientContext,
+    RampStep,
+    Severity,
+    UnrecognizedMedication,
+)
+
+__all__ = [
+    "Action",
+    "CheckRequest",
+    "CheckResult",
+    "Citation",
+    "DoseRecommendation",
+    "DrugDescription",
+    "FieldViolation",
+    "Finding",
+    "InvalidRequestError",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Mechanism",
+    "Medication",
+    "MonitoringEvent",
+    "MonitoringTest",
+    "PatientContext",
+    "Problem",
+    "RampStep",
+    "Severity",
+    "UnrecognizedMedication",
+    "check",
+    "describe_drug",
+    "load_knowledge_base",
+]

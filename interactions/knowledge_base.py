@@ -1,0 +1,422 @@
+"""Loading the knowledge-base files: parse, validate, cross-check, hash and index them once."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from interactions.model import Finding, Mechanism
+from interactions.names import NameResolver, normalise
+from interactions.schedule import Protocol, compile_protocols
+from interactions.schema import (
+    AgentFile,
+    CitationSpec,
+    ClassesFile,
+    ClassSpec,
+    CombinationSpec,
+    DrugsFile,
+    DrugSpec,
+    InteractionRule,
+    ManifestFile,
+    MonitoringSpec,
+    NamesFile,
+    QtcRule,
+    SourceSpec,
+    StandardDoseSpec,
+    citations_of,
+)
+
+AGENTS_DIR = "agents"
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the knowledge-base files, located precisely enough to fix it."""
+
+    file: str
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.location}: {self.message}" if self.location else f"{self.file}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """The knowledge base did not load; `problems` lists every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class PairRule:
+    """An interaction rule bound to one precipitant, with its finding built once at load."""
+
+    rule: InteractionRule
+    finding: Finding
+    monitoring: tuple[Protocol, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQtcRule:
+    """A QTc rule with its finding built once at load."""
+
+    rule: QtcRule
+    finding: Finding
+    monitoring: tuple[Protocol, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """One antileukemic agent's rules, indexed for the engine."""
+
+    name: str
+    spec: AgentFile
+    pair_rules: Mapping[str, tuple[PairRule, ...]]
+    """Every other drug the agent interacts with -> the rules that apply to that drug."""
+    qtc_rules: tuple[CompiledQtcRule, ...]
+    monitoring: tuple[Protocol, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """The validated, indexed knowledge base. Built by `load_knowledge_base`; never mutated."""
+
+    version: str
+    title: str
+    content_hash: str
+    sources: tuple[SourceSpec, ...]
+    drugs: tuple[DrugSpec, ...]
+    combinations: tuple[CombinationSpec, ...]
+    classes: tuple[ClassSpec, ...]
+    agents: Mapping[str, Agent]
+    drug_by_name: Mapping[str, DrugSpec]
+    classes_of: Mapping[str, frozenset[str]]
+    resolver: NameResolver = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DrugDescription:
+    """What the knowledge base knows of one name, for curators (`dosecheck kb show`)."""
+
+    query: str
+    resolves_to: tuple[str, ...]
+    kind: str
+    synonyms: tuple[str, ...]
+    classes: tuple[str, ...]
+    class_notes: tuple[str, ...]
+    note: str
+    agent_summary: str
+    rules: tuple[str, ...]
+    """One line per rule that involves the drug: `agent <- precipitant: action (source)`."""
+    suggestions: tuple[str, ...]
+
+
+def default_data_dir() -> Path:
+    """The knowledge base shipped inside the package."""
+    return Path(str(resources.files("interactions") / "data"))
+
+
+def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
+    """Load, validate and index a knowledge base.
+
+    Args:
+        path: a directory laid out like `interactions/data`; None for the embedded default.
+
+    Returns:
+        The indexed knowledge base.
+
+    Raises:
+        KnowledgeBaseError: with every problem found (file, location, message).
+    """
+    root = path or default_data_dir()
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeBaseError([Problem(str(root), "", "not a directory")])
+
+    manifest = _read(root, "manifest.toml", ManifestFile, problems)
+    names = _read(root, "names.toml", NamesFile, problems)
+    drugs = _read(root, "drugs.toml", DrugsFile, problems)
+    classes = _read(root, "classes.toml", ClassesFile, problems)
+    agent_paths = sorted((root / AGENTS_DIR).glob("*.toml")) if (root / AGENTS_DIR).is_dir() else []
+    if not agent_paths:
+        problems.append(Problem(f"{AGENTS_DIR}/", "", "no agent files"))
+    agents = [_read(root, f"{AGENTS_DIR}/{p.name}", AgentFile, problems) for p in agent_paths]
+    if manifest is None or names is None or drugs is None or classes is None:
+        raise KnowledgeBaseError(problems)
+
+    loaded_agents = [(f"{AGENTS_DIR}/{p.name}", a) for p, a in zip(agent_paths, agents, strict=True) if a]
+    problems.extend(_cross_check(manifest, drugs, classes, loaded_agents))
+    if problems:
+        raise KnowledgeBaseError(problems)
+
+    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], _content_hash(root))
+
+
+def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem]) -> _Model | None:
+    """Parse one TOML file into its model, adding every problem to `problems`."""
+    try:
+        raw = tomllib.loads((root / relative).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(relative, "", "file missing"))
+        return None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        problems.append(Problem(relative, "", f"not valid TOML: {error}"))
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        for item in error.errors():
+            location = ".".join(str(part) for part in item["loc"])
+            problems.append(Problem(relative, location, item["msg"]))
+        return None
+
+
+def _content_hash(root: Path) -> str:
+    """SHA-256 over every file's relative path and bytes, so any edit changes the hash."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*.toml") if p.is_file()):
+        digest.update(file.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
+                 agents: list[tuple[str, AgentFile]]) -> Iterator[Problem]:
+    """Everything one file cannot check alone: names, references and sources across files."""
+    source_ids = {s.id for s in manifest.sources}
+    yield from _duplicates("manifest.toml", "source", [s.id for s in manifest.sources])
+
+    drug_names = {d.name for d in drugs.drugs}
+    yield from _duplicates("drugs.toml", "drug", [d.name for d in drugs.drugs])
+    owners: dict[str, str] = {}
+    entries = [(f"drug[{i}]", d.name, d.synonyms) for i, d in enumerate(drugs.drugs)]
+    entries += [(f"combination[{i}]", c.name, c.synonyms) for i, c in enumerate(drugs.combinations)]
+    for location, name, synonyms in entries:
+        for alias in (name, *synonyms):
+            key = normalise(alias)
+            if not key:
+                yield Problem("drugs.toml", location, f"name {alias!r} is empty once normalised")
+            elif owners.setdefault(key, name) != name:
+                yield Problem("drugs.toml", location, f"name {alias!r} is already used by {owners[key]!r}")
+    for i, combination in enumerate(drugs.combinations):
+        yield from _unknown_drugs("drugs.toml", f"combination[{i}].components", combination.components, drug_names)
+        yield from _unknown_sources("drugs.toml", f"combination[{i}]", combination.citations, source_ids)
+
+    class_ids = {c.id for c in classes.classes}
+    yield from _duplicates("classes.toml", "class", [c.id for c in classes.classes])
+    for i, spec in enumerate(classes.classes):
+        where = f"class[{i}]"
+        yield from _unknown_drugs("classes.toml", f"{where}.members", spec.members, drug_names)
+        yield from _duplicates("classes.toml", f"{where}.members", list(spec.members))
+        for noted in spec.member_notes:
+            if noted not in spec.members:
+                yield Problem("classes.toml", f"{where}.member_notes.{noted}", "note for a drug not in members")
+        yield from _unknown_sources("classes.toml", where, spec.citations, source_ids)
+
+    agent_names = [a.drug for _, a in agents]
+    yield from _duplicates("agents/", "drug", agent_names)
+    for file, agent in agents:
+        if agent.drug not in drug_names:
+            yield Problem(file, "drug", f"unknown drug {agent.drug!r}")
+        elif next(d for d in drugs.drugs if d.name == agent.drug).kind != "agent":
+            yield Problem(file, "drug", f"{agent.drug!r} is not of kind 'agent' in drugs.toml")
+        for where, dose in [("standard_dose", agent.standard_dose)] + [
+            (f"dose_variants[{i}]", v) for i, v in enumerate(agent.dose_variants)
+        ]:
+            yield from _unknown_drugs(file, f"{where}.with_any", dose.with_any, drug_names)
+            yield from _unknown_sources(file, where, dose.citations, source_ids)
+        for i, variant in enumerate(agent.dose_variants):
+            if not variant.with_any:
+                yield Problem(file, f"dose_variants[{i}].with_any", "a dose variant needs with_any")
+        yield from _duplicates(file, "interaction", [r.id for r in agent.interactions])
+        yield from _duplicates(file, "qtc_rule", [r.id for r in agent.qtc_rules])
+        for i, rule in enumerate(agent.interactions):
+            where = f"interaction[{i}]"
+            if rule.precipitant_class and rule.precipitant_class not in class_ids:
+                yield Problem(file, f"{where}.precipitant_class", f"unknown class {rule.precipitant_class!r}")
+            yield from _unknown_drugs(file, f"{where}.precipitant_drugs", rule.precipitant_drugs, drug_names)
+            yield from _unknown_sources(file, where, rule.citations, source_ids)
+            yield from _monitoring_sources(file, f"{where}.monitoring", rule.monitoring, source_ids)
+        for i, qtc in enumerate(agent.qtc_rules):
+            yield from _unknown_sources(file, f"qtc_rule[{i}]", qtc.citations, source_ids)
+            yield from _monitoring_sources(file, f"qtc_rule[{i}].monitoring", qtc.monitoring, source_ids)
+        yield from _monitoring_sources(file, "monitoring", agent.monitoring, source_ids)
+
+
+def _duplicates(file: str, location: str, values: list[str]) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            yield Problem(file, location, f"duplicate {value!r}")
+        seen.add(value)
+
+
+def _unknown_drugs(file: str, location: str, names: Iterable[str], known: set[str]) -> Iterator[Problem]:
+    for name in names:
+        if name not in known:
+            yield Problem(file, location, f"unknown drug {name!r} (not in drugs.toml)")
+
+
+def _unknown_sources(file: str, location: str, citations: Iterable[CitationSpec],
+                     known: set[str]) -> Iterator[Problem]:
+    for citation in citations:
+        if citation.source not in known:
+            yield Problem(file, f"{location}.citations", f"unknown source {citation.source!r} (not in manifest)")
+
+
+def _monitoring_sources(file: str, location: str, specs: Iterable[MonitoringSpec],
+                        known: set[str]) -> Iterator[Problem]:
+    for i, spec in enumerate(specs):
+        yield from _unknown_sources(file, f"{location}[{i}]", spec.citations, known)
+
+
+def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: ClassesFile,
+           agents: list[AgentFile], content_hash: str) -> KnowledgeBase:
+    """Turn validated files into the look-up structures the engine reads."""
+    classes_of: dict[str, set[str]] = {d.name: set() for d in drugs.drugs}
+    members_of = {c.id: frozenset(c.members) for c in classes.classes}
+    mechanism_of = {c.id: c.mechanism for c in classes.classes}
+    for spec in classes.classes:
+        for member in spec.members:
+            classes_of[member].add(spec.id)
+
+    lexicon: dict[str, tuple[str, ...]] = {}
+    for drug in drugs.drugs:
+        for alias in (drug.name, *drug.synonyms):
+            lexicon[normalise(alias)] = (drug.name,)
+    for combination in drugs.combinations:
+        for alias in (combination.name, *combination.synonyms):
+            lexicon[normalise(alias)] = combination.components
+    resolver = NameResolver(
+        lexicon=lexicon,
+        display={normalise(d.name): d.name for d in drugs.drugs}
+        | {normalise(c.name): c.name for c in drugs.combinations},
+        dose_form_words=frozenset(normalise(w) for w in names.dose_form_words),
+        separators=tuple(s.casefold() for s in names.combination_separators),
+    )
+
+    compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs], members_of, mechanism_of)
+                for a in agents}
+    return KnowledgeBase(
+        version=manifest.version,
+        title=manifest.title,
+        content_hash=content_hash,
+        sources=manifest.sources,
+        drugs=drugs.drugs,
+        combinations=drugs.combinations,
+        classes=classes.classes,
+        agents=compiled,
+        drug_by_name={d.name: d for d in drugs.drugs},
+        classes_of={name: frozenset(ids) for name, ids in classes_of.items()},
+        resolver=resolver,
+    )
+
+
+def _rule_mechanism(rule: InteractionRule, mechanism_of: Mapping[str, Mechanism]) -> Mechanism:
+    if rule.mechanism is not None:
+        return rule.mechanism
+    return mechanism_of[rule.precipitant_class]
+
+
+def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[str, frozenset[str]],
+                   mechanism_of: Mapping[str, Mechanism]) -> Agent:
+    """Bind each rule to each drug it applies to; a rule naming a drug shadows a class rule of the
+    same mechanism for that drug (the label's drug-specific instruction is the more exact one)."""
+    pair_rules: dict[str, tuple[PairRule, ...]] = {}
+    for other in all_drugs:
+        if other == agent.drug:
+            continue
+        named = [r for r in agent.interactions if other in r.precipitant_drugs]
+        shadowed = {_rule_mechanism(r, mechanism_of) for r in named}
+        by_class = [r for r in agent.interactions
+                    if r.precipitant_class and other in members_of[r.precipitant_class]
+                    and _rule_mechanism(r, mechanism_of) not in shadowed]
+        matched = [r for r in agent.interactions if r in named or r in by_class]
+        if matched:
+            pair_rules[other] = tuple(
+                PairRule(rule, _interaction_finding(agent.drug, other, rule, _rule_mechanism(rule, mechanism_of)),
+                         compile_protocols(rule.monitoring))
+                for rule in matched
+            )
+    qtc_rules = tuple(CompiledQtcRule(rule, _qtc_finding(agent.drug, rule), compile_protocols(rule.monitoring))
+                      for rule in agent.qtc_rules)
+    return Agent(agent.drug, agent, pair_rules, qtc_rules, compile_protocols(agent.monitoring))
+
+
+def _interaction_finding(agent: str, other: str, rule: InteractionRule, mechanism: Mechanism) -> Finding:
+    object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
+    text = f"{rule.recommendation} {rule.resume}".strip()
+    return Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text,
+                   citations_of(rule.citations))
+
+
+def _qtc_finding(agent: str, rule: QtcRule) -> Finding:
+    return Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
+                   citations_of(rule.citations))
+
+
+def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
+    """Everything the knowledge base holds about a name, as a curator would want to review it.
+
+    Args:
+        kb: the loaded knowledge base.
+        name: any name the resolver accepts (brand, salt, abbreviation, with strength text).
+
+    Returns:
+        The description; `resolves_to` is empty (and `suggestions` set) when the name is unknown.
+    """
+    resolved = kb.resolver.resolve(name)
+    if resolved is None:
+        return DrugDescription(name, (), "", (), (), (), "", "", (), kb.resolver.suggest(name))
+    drug = kb.drug_by_name[resolved[0]] if len(resolved) == 1 else None
+    class_ids = sorted({c for component in resolved for c in kb.classes_of[component]})
+    class_notes = tuple(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes)
+    rules: list[str] = []
+    for agent in kb.agents.values():
+        for other, pair_rules in agent.pair_rules.items():
+            if agent.name in resolved or other in resolved:
+                rules.extend(_describe_rule(p) for p in pair_rules)
+        if agent.name in resolved:
+            rules.extend(_describe_rule(q) for q in agent.qtc_rules)
+    agent = kb.agents.get(resolved[0]) if drug else None
+    return DrugDescription(
+        query=name,
+        resolves_to=resolved,
+        kind=drug.kind if drug else "combination",
+        synonyms=drug.synonyms if drug else (),
+        classes=tuple(class_ids),
+        class_notes=class_notes,
+        note=drug.note if drug else "",
+        agent_summary=agent.spec.summary if agent else "",
+        rules=tuple(dict.fromkeys(rules)),
+        suggestions=(),
+    )
+
+
+def _describe_rule(compiled: PairRule | CompiledQtcRule) -> str:
+    finding = compiled.finding
+    sources = ", ".join(f"{c.source} {c.detail}" for c in finding.citations)
+    arrow = f"{finding.object_drug} <- {finding.precipitant_drug}" if finding.precipitant_drug else (
+        f"{finding.object_drug} QTc")
+    return f"{arrow}: {finding.action.name.lower()} ({compiled.rule.id}; {sources})"
+
+
+def standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDoseSpec:
+    """The labelled dose in force: the first variant whose partner is in the regimen, else the default."""
+    for variant in agent.spec.dose_variants:
+        if regimen_drugs.intersection(variant.with_any):
+            return variant
+    return agent.spec.standard_dose
+

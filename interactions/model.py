@@ -1,0 +1,183 @@
+"""Domain value types of a regimen check: requests, findings, doses, monitoring, results."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; numbers match the public contract."""
+
+    UNSPECIFIED = 0
+    INFO = 1
+    MINOR = 2
+    MODERATE = 3
+    MAJOR = 4
+    CONTRAINDICATED = 5
+
+
+class Action(enum.IntEnum):
+    """What to do; a higher number is more restrictive (so `max` picks the winner)."""
+
+    UNSPECIFIED = 0
+    CONTINUE = 1
+    MONITOR = 2
+    ADJUST_DOSE = 3
+    HOLD = 4
+    AVOID_COMBINATION = 5
+    DISCONTINUE = 6
+
+
+class Mechanism(enum.IntEnum):
+    """Why two drugs interact; numbers match the public contract."""
+
+    UNSPECIFIED = 0
+    CYP3A4_STRONG_INHIBITOR = 1
+    CYP3A4_MODERATE_INHIBITOR = 2
+    CYP3A4_STRONG_INDUCER = 3
+    CYP3A4_MODERATE_INDUCER = 4
+    PGP_INHIBITOR = 5
+    PGP_INDUCER = 6
+    SEROTONERGIC_RECEPTOR = 7
+    QT_PROLONGATION = 8
+    FOOD_INTERACTION = 9
+    QTC_THRESHOLD = 10
+    OTHER_PHARMACOKINETIC = 11
+
+
+class MonitoringTest(enum.IntEnum):
+    """What is monitored; numbers match the public contract."""
+
+    UNSPECIFIED = 0
+    ECG = 1
+    ELECTROLYTES = 2
+    LIVER_FUNCTION = 3
+    RENAL_FUNCTION = 4
+    BLOOD_COUNTS = 5
+    TUMOR_LYSIS_LABS = 6
+    CLINICAL_ASSESSMENT = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Medication:
+    """One medication as the caller names it; `dose_mg` 0 means not stated."""
+
+    name: str
+    dose_mg: float = 0.0
+    frequency: str = ""
+    held: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    """What the checker may know of the patient; 0 or "" means unknown."""
+
+    qtc_ms: float = 0.0
+    baseline_qtc_ms: float = 0.0
+    cycle_start_date: str = ""
+    cycle_length_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """A proposed regimen (the antileukemic agents) and everything else the patient takes."""
+
+    regimen: tuple[Medication, ...]
+    concomitant: tuple[Medication, ...] = ()
+    patient: PatientContext = field(default_factory=PatientContext)
+    request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a rule comes from: a source id of the knowledge base and the section or reference."""
+
+    source: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One interaction (or QTc threshold) between an object drug and a precipitant."""
+
+    object_drug: str
+    precipitant_drug: str
+    mechanisms: tuple[Mechanism, ...]
+    severity: Severity
+    action: Action
+    recommendation: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RampStep:
+    """One day of a dose ramp-up."""
+
+    day: int
+    dose_mg: float
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRecommendation:
+    """The dose to give for one regimen drug, after every finding on it has been combined."""
+
+    drug: str
+    ordered_dose_mg: float
+    recommended_dose_mg: float
+    action: Action
+    rationale: str
+    ramp_up: tuple[RampStep, ...] = ()
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringEvent:
+    """One test on one day of a cycle (`label` such as "C1D8"); `date` is ISO or ""."""
+
+    drug: str
+    test: MonitoringTest
+    label: str
+    cycle: int
+    day: int
+    date: str
+    reason: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UnrecognizedMedication:
+    """A name the knowledge base does not know, with the closest names it does know."""
+
+    name: str
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The whole answer to a check; `complete` is False whenever any name was unrecognised."""
+
+    request_id: str
+    findings: tuple[Finding, ...]
+    doses: tuple[DoseRecommendation, ...]
+    monitoring: tuple[MonitoringEvent, ...]
+    unrecognized: tuple[UnrecognizedMedication, ...]
+    highest_severity: Severity
+    complete: bool
+    knowledge_base_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    """One bad field of a request, named by its path in the contract (`regimen[0].dose_mg`)."""
+
+    field: str
+    description: str
+
+
+class InvalidRequestError(ValueError):
+    """A request that cannot be checked; carries every field violation found."""
+
+    def __init__(self, violations: tuple[FieldViolation, ...]) -> None:
+        self.violations = violations
+        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))

@@ -1,0 +1,99 @@
+"""Monitoring schedules: protocol specs -> dated events for the first cycles of a regimen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from interactions.model import Citation, MonitoringEvent, MonitoringTest
+from interactions.schema import DAY_LABEL, MonitoringSpec, citations_of
+
+DEFAULT_CYCLE_LENGTH_DAYS = 28
+"""The contract's default (`cycle_length_days` 0): the 28-day cycles of the labelled AML regimens."""
+CYCLES_SCHEDULED = 3
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Protocol:
+    """A monitoring spec ready for scheduling; hashed by identity so schedules can be cached."""
+
+    test: MonitoringTest
+    reason: str
+    citations: tuple[Citation, ...]
+    days: tuple[tuple[int, int], ...]
+    every_days: int | None
+    through_cycle: int
+    on_ramp_up_days: bool
+
+
+def compile_protocols(specs: Iterable[MonitoringSpec]) -> tuple[Protocol, ...]:
+    """Parse day labels and citations once, at load."""
+    compiled = []
+    for spec in specs:
+        days = []
+        for label in spec.days:
+            match = DAY_LABEL.match(label)
+            assert match is not None  # the schema accepted only labels of this form
+            days.append((int(match.group(1)), int(match.group(2))))
+        compiled.append(Protocol(spec.test, spec.reason, citations_of(spec.citations), tuple(days),
+                                 spec.every_days, spec.through_cycle, spec.on_ramp_up_days))
+    return tuple(compiled)
+
+
+@lru_cache(maxsize=8192)
+def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
+           ramp_up_days: int) -> tuple[MonitoringEvent, ...]:
+    """The events of one protocol for one drug over the first cycles.
+
+    Args:
+        drug: canonical name of the drug monitored.
+        protocol: what to test and when.
+        cycle_length: days per cycle.
+        start: day 1 of cycle 1, or None for undated events.
+        ramp_up_days: length of the ramp-up in force (for `on_ramp_up_days`).
+
+    Returns:
+        Events in schedule order; days past the end of a cycle or past the scheduled cycles are left out.
+    """
+    if protocol.on_ramp_up_days:
+        # Before the first dose, after each new ramp-up dose, and the day after the final one.
+        days = [(1, day) for day in range(1, ramp_up_days + 2)] if ramp_up_days else []
+    elif protocol.every_days is not None:
+        last_cycle = min(protocol.through_cycle, CYCLES_SCHEDULED)
+        days = [(cycle, day) for cycle in range(1, last_cycle + 1)
+                for day in range(1, cycle_length + 1, protocol.every_days)]
+    else:
+        days = list(protocol.days)
+    return tuple(
+        MonitoringEvent(
+            drug=drug,
+            test=protocol.test,
+            label=f"C{cycle}D{day}",
+            cycle=cycle,
+            day=day,
+            date=(start + timedelta(days=(cycle - 1) * cycle_length + day - 1)).isoformat() if start else "",
+            reason=protocol.reason,
+            citations=protocol.citations,
+        )
+        for cycle, day in days
+        if cycle <= CYCLES_SCHEDULED and day <= cycle_length
+    )
+
+
+def merge(all_events: Iterable[MonitoringEvent]) -> tuple[MonitoringEvent, ...]:
+    """One event per drug, test and day: reasons and citations of duplicates are joined."""
+    merged: dict[tuple[str, MonitoringTest, int, int], MonitoringEvent] = {}
+    for event in all_events:
+        key = (event.drug, event.test, event.cycle, event.day)
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = event
+        elif event.reason not in kept.reason:
+            merged[key] = MonitoringEvent(
+                kept.drug, kept.test, kept.label, kept.cycle, kept.day, kept.date,
+                f"{kept.reason} {event.reason}",
+                tuple(dict.fromkeys(kept.citations + event.citations)),
+            )
+    return tuple(sorted(merged.values(), key=lambda e: (e.cycle, e.day, e.drug, e.test)))

@@ -1,0 +1,277 @@
+"""Pydantic models of the knowledge-base files: what a curator may write, checked at load."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from interactions.model import Action, Citation, Mechanism, MonitoringTest, Severity
+
+DAY_LABEL = re.compile(r"^C([1-9][0-9]?)D([1-9][0-9]?)$")
+NonEmpty = Annotated[str, Field(min_length=1)]
+Dose = Annotated[float, Field(gt=0, le=2000)]
+QtcMs = Annotated[float, Field(ge=200, le=800)]
+
+
+class _Strict(BaseModel):
+    """Every knowledge-base model: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _enum_by_name(enum_type: type[Action] | type[Severity] | type[Mechanism] | type[MonitoringTest],
+                  value: object) -> object:
+    """Accept enum members by their lower- or upper-case name, as curators write them."""
+    if isinstance(value, str):
+        try:
+            return enum_type[value.upper()]
+        except KeyError:
+            allowed = ", ".join(m.name.lower() for m in enum_type if m.value)
+            raise ValueError(f"unknown {enum_type.__name__.lower()} {value!r}; one of: {allowed}") from None
+    return value
+
+
+class CitationSpec(_Strict):
+    """A source id from the manifest and where in it (`"2.4"`, `"ref [74]"`)."""
+
+    source: NonEmpty
+    detail: NonEmpty
+    verify: bool = False
+    """True where the fact was taken from a secondary restatement of the label."""
+
+
+Citations = Annotated[tuple[CitationSpec, ...], Field(min_length=1)]
+
+VERIFY_NOTE = "verify: taken from a secondary restatement of the label"
+
+
+def citations_of(specs: tuple[CitationSpec, ...]) -> tuple[Citation, ...]:
+    """Domain citations; a fact from a secondary restatement says so in its detail."""
+    return tuple(Citation(s.source, f"{s.detail} ({VERIFY_NOTE})" if s.verify else s.detail) for s in specs)
+
+
+class SourceSpec(_Strict):
+    """One document the knowledge base cites."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: NonEmpty
+    url: str = ""
+
+
+class ManifestFile(_Strict):
+    """`manifest.toml`: the knowledge base's version and its sources."""
+
+    version: NonEmpty
+    title: NonEmpty
+    sources: Annotated[tuple[SourceSpec, ...], Field(min_length=1, alias="source")]
+
+
+class NamesFile(_Strict):
+    """`names.toml`: words that may follow a drug name and are not part of it."""
+
+    dose_form_words: tuple[NonEmpty, ...]
+    combination_separators: tuple[NonEmpty, ...]
+
+
+DrugKind = Literal["agent", "partner", "comedication", "food"]
+
+
+class DrugSpec(_Strict):
+    """A canonical drug (generic name) with the other names it is known by."""
+
+    name: NonEmpty
+    kind: DrugKind
+    synonyms: tuple[NonEmpty, ...] = ()
+    note: str = ""
+
+
+class CombinationSpec(_Strict):
+    """A product made of several drugs; a mention of it is a mention of each component."""
+
+    name: NonEmpty
+    synonyms: tuple[NonEmpty, ...] = ()
+    components: Annotated[tuple[NonEmpty, ...], Field(min_length=2)]
+    citations: Citations
+
+
+class DrugsFile(_Strict):
+    """`drugs.toml`: the drug dictionary."""
+
+    drugs: Annotated[tuple[DrugSpec, ...], Field(alias="drug", min_length=1)]
+    combinations: Annotated[tuple[CombinationSpec, ...], Field(alias="combination")] = ()
+
+
+class ClassSpec(_Strict):
+    """A class table: every member acts on object drugs by one mechanism."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    mechanism: Mechanism
+    title: NonEmpty
+    members: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    member_notes: dict[str, NonEmpty] = {}
+    """Per-member notes, e.g. where sources disagree on the class."""
+    citations: Citations
+
+    _mechanism = field_validator("mechanism", mode="before")(
+        lambda v: _enum_by_name(Mechanism, v))
+
+
+class ClassesFile(_Strict):
+    """`classes.toml`: the class tables."""
+
+    classes: Annotated[tuple[ClassSpec, ...], Field(alias="class", min_length=1)]
+
+
+class DoseChange(_Strict):
+    """How a rule changes the ordered dose: exactly one of the three forms."""
+
+    max_mg: Dose | None = None
+    """An absolute ceiling: the result is the lower of the ordered dose and this."""
+    fraction: Annotated[float, Field(gt=0, lt=1)] | None = None
+    """A fraction of the ordered dose, taken as a ceiling ("reduce by at least 50%" is 0.5)."""
+    table: tuple[tuple[Dose, Dose], ...] = ()
+    """Ordered dose -> reduced dose pairs, as in a label's dose-reduction table."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DoseChange:
+        forms = [self.max_mg is not None, self.fraction is not None, bool(self.table)]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of max_mg, fraction or table")
+        for ordered, reduced in self.table:
+            if reduced > ordered:
+                raise ValueError(f"table entry {ordered} -> {reduced} raises the dose")
+        return self
+
+
+class MonitoringSpec(_Strict):
+    """Tests on named cycle days (`days`) or every N days through the first cycles."""
+
+    test: MonitoringTest
+    reason: NonEmpty
+    citations: Citations
+    days: tuple[str, ...] = ()
+    every_days: Annotated[int, Field(ge=1, le=28)] | None = None
+    through_cycle: Annotated[int, Field(ge=1, le=12)] = 3
+    on_ramp_up_days: bool = False
+    """Each day of the ramp-up in force, and the day after it ends (tumour-lysis labs)."""
+
+    _test = field_validator("test", mode="before")(lambda v: _enum_by_name(MonitoringTest, v))
+
+    @field_validator("days")
+    @classmethod
+    def _labels(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        for label in days:
+            if not DAY_LABEL.match(label):
+                raise ValueError(f"day label {label!r} is not of the form C1D8")
+        return days
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> MonitoringSpec:
+        forms = [bool(self.days), self.every_days is not None, self.on_ramp_up_days]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of days, every_days or on_ramp_up_days")
+        return self
+
+
+class StandardDoseSpec(_Strict):
+    """The labelled dose; a variant applies when the regimen holds one of `with_any`."""
+
+    dose_mg: Dose
+    frequency: NonEmpty
+    ramp_up: tuple[Dose, ...] = ()
+    with_any: tuple[NonEmpty, ...] = ()
+    rationale: NonEmpty
+    citations: Citations
+
+
+class InteractionRule(_Strict):
+    """What the agent's label or the review says to do with a precipitant (a class or drugs)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    precipitant_class: str = ""
+    precipitant_drugs: tuple[NonEmpty, ...] = ()
+    mechanism: Mechanism | None = None
+    """Defaults to the class's mechanism; required for a rule on named drugs."""
+    direction: Literal["on_agent", "on_precipitant"] = "on_agent"
+    """on_precipitant: the agent changes the other drug (the other drug is the object)."""
+    severity: Severity
+    action: Action
+    dose: DoseChange | None = None
+    ramp_up: tuple[Dose, ...] = ()
+    resume: str = ""
+    recommendation: NonEmpty
+    monitoring: tuple[MonitoringSpec, ...] = ()
+    citations: Citations
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
+    _mechanism = field_validator("mechanism", mode="before")(lambda v: _enum_by_name(Mechanism, v))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InteractionRule:
+        if bool(self.precipitant_class) == bool(self.precipitant_drugs):
+            raise ValueError("give exactly one of precipitant_class or precipitant_drugs")
+        if self.precipitant_drugs and self.mechanism is None:
+            raise ValueError("a rule on named drugs needs a mechanism")
+        if (self.dose is not None or self.ramp_up) and self.action is not Action.ADJUST_DOSE:
+            raise ValueError("dose and ramp_up belong to action adjust_dose only")
+        if self.action is Action.ADJUST_DOSE and self.dose is None:
+            raise ValueError("action adjust_dose needs a dose change")
+        if self.direction == "on_precipitant" and self.action is Action.ADJUST_DOSE:
+            raise ValueError("a rule on the other drug cannot adjust the agent's dose")
+        return self
+
+
+class Recovered(_Strict):
+    """QTc back to at most `qtc_at_most`, or within `within_baseline_ms` of a known baseline."""
+
+    qtc_at_most: QtcMs
+    within_baseline_ms: Annotated[float, Field(gt=0, le=100)]
+
+
+class QtcRule(_Strict):
+    """A QTc band and what to do in it; an agent's rules are tried in file order, first match wins.
+
+    Every condition given must hold. Conditions on QTc never match when QTc is unknown.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    if_held: bool | None = None
+    qtc_above: QtcMs | None = None
+    qtc_at_most: QtcMs | None = None
+    rise_above_baseline_ms: Annotated[float, Field(gt=0, le=200)] | None = None
+    recovered: Recovered | None = None
+    severity: Severity
+    action: Action
+    dose_mg: Annotated[float, Field(ge=0, le=2000)] | None = None
+    """The dose to give (0 while held); None leaves the ordered dose."""
+    recommendation: NonEmpty
+    monitoring: tuple[MonitoringSpec, ...] = ()
+    citations: Citations
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QtcRule:
+        if self.qtc_above is not None and self.qtc_at_most is not None and self.qtc_at_most <= self.qtc_above:
+            raise ValueError("qtc_at_most must be above qtc_above")
+        if self.action in (Action.HOLD, Action.AVOID_COMBINATION, Action.DISCONTINUE) and self.dose_mg:
+            raise ValueError(f"action {self.action.name.lower()} gives no dose; set dose_mg = 0 or omit it")
+        return self
+
+
+class AgentFile(_Strict):
+    """`agents/<drug>.toml`: one antileukemic agent's dose, interaction, QTc and monitoring rules."""
+
+    drug: NonEmpty
+    summary: NonEmpty
+    standard_dose: StandardDoseSpec
+    dose_variants: tuple[StandardDoseSpec, ...] = ()
+    interactions: Annotated[tuple[InteractionRule, ...], Field(alias="interaction")] = ()
+    qtc_rules: Annotated[tuple[QtcRule, ...], Field(alias="qtc_rule")] = ()
+    monitoring: tuple[MonitoringSpec, ...] = ()
+    notes: tuple[NonEmpty, ...] = ()
+    """Label facts the engine does not act on (boxed warnings, adverse-event handling)."""

@@ -176,9 +176,16 @@ def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem
         return model.model_validate(raw)
     except ValidationError as error:
         for item in error.errors():
-            location = ".".join(str(part) for part in item["loc"])
-            problems.append(Problem(relative, location, item["msg"]))
+            problems.append(Problem(relative, _location(item["loc"]), item["msg"]))
         return None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """pydantic's ("interaction", 4, "dose") as the files' readers write it: interaction[4].dose."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
 
 
 def _content_hash(root: Path) -> str:
@@ -249,8 +256,13 @@ def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
             yield from _unknown_drugs(file, f"{where}.precipitant_drugs", rule.precipitant_drugs, drug_names)
             yield from _unknown_sources(file, where, rule.citations, source_ids)
             yield from _monitoring_sources(file, f"{where}.monitoring", rule.monitoring, source_ids)
+        held_rules = any(q.if_held for q in agent.qtc_rules)
         for i, qtc in enumerate(agent.qtc_rules):
             yield from _unknown_sources(file, f"qtc_rule[{i}]", qtc.citations, source_ids)
+            if held_rules and qtc.if_held is None:
+                # Otherwise a rule written for a running drug could "resume" one that is held.
+                yield Problem(file, f"qtc_rule[{i}].if_held",
+                              "this agent has rules for a held drug: state if_held = true or false")
             yield from _monitoring_sources(file, f"qtc_rule[{i}].monitoring", qtc.monitoring, source_ids)
         yield from _monitoring_sources(file, "monitoring", agent.monitoring, source_ids)
 

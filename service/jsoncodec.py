@@ -1,0 +1,502 @@
+"""Fast codec between the contract's JSON shape (as json_format writes it) and the domain types."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+from interactions.model import (
+    Action,
+    CheckRequest,
+    CheckResult,
+    Citation,
+    DoseRecommendation,
+    FieldViolation,
+    Finding,
+    InvalidRequestError,
+    Mechanism,
+    Medication,
+    MonitoringEvent,
+    MonitoringTest,
+    PatientContext,
+    RampStep,
+    Severity,
+    UnrecognizedMedication,
+)
+
+__all__ = [
+    "BAD_REQUEST_TYPE_URL",
+    "decode_request",
+    "encode_error",
+    "encode_result",
+    "request_id_of",
+]
+
+JsonObject = dict[str, Any]
+
+BAD_REQUEST_TYPE_URL: Final = "type.googleapis.com/google.rpc.BadRequest"
+"""How json_format names a packed `google.rpc.BadRequest` inside `Status.details`."""
+
+_INVALID_ARGUMENT: Final = 3
+_INT32_MIN: Final = -(2**31)
+_INT32_MAX: Final = 2**31 - 1
+
+# json_format accepts a field under its lowerCamelCase JSON name or its proto name; both map to
+# the proto name, which is also how violations name the field.
+_REQUEST_KEYS: Final = {
+    "requestId": "request_id",
+    "request_id": "request_id",
+    "regimen": "regimen",
+    "concomitant": "concomitant",
+    "patient": "patient",
+}
+_MEDICATION_KEYS: Final = {
+    "name": "name",
+    "doseMg": "dose_mg",
+    "dose_mg": "dose_mg",
+    "frequency": "frequency",
+    "held": "held",
+}
+_PATIENT_KEYS: Final = {
+    "qtcMs": "qtc_ms",
+    "qtc_ms": "qtc_ms",
+    "baselineQtcMs": "baseline_qtc_ms",
+    "baseline_qtc_ms": "baseline_qtc_ms",
+    "cycleStartDate": "cycle_start_date",
+    "cycle_start_date": "cycle_start_date",
+    "cycleLengthDays": "cycle_length_days",
+    "cycle_length_days": "cycle_length_days",
+}
+
+# Proto enum value names are the enum's prefix plus the member name (SEVERITY_MAJOR); indexed by
+# the member's number because the domain numbers equal the contract's.
+_SEVERITY: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
+_ACTION: Final = tuple(f"ACTION_{m.name}" for m in Action)
+_MECHANISM: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
+_TEST: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
+
+
+class _Violations:
+    """Collects every bad field of one request, so the caller hears of all of them at once."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[FieldViolation] = []
+
+    def add(self, path: str, description: str) -> None:
+        self.items.append(FieldViolation(field=path, description=description))
+
+
+def request_id_of(obj: object) -> str:
+    """The request id of a parsed JSON request, or "" if it has none usable.
+
+    Args:
+        obj: What `json.loads` returned for one request, valid or not.
+
+    Returns:
+        The `requestId` (or `request_id`) string, so an error answer can still echo it.
+    """
+    if type(obj) is dict:
+        value = obj.get("requestId", obj.get("request_id"))
+        if type(value) is str:
+            return value
+    return ""
+
+
+def decode_request(obj: object) -> CheckRequest:
+    """Turn a parsed JSON `CheckRegimenRequest` into the domain request.
+
+    Accepts what `json_format.ParseDict` accepts for this message (lowerCamelCase or proto field
+    names, numbers as JSON numbers or numeric strings, `"NaN"`/`"Infinity"`, null as the default)
+    and, unlike it, rejects a field given under both of its names. Clinical validation (empty
+    regimen, dose ranges, dates) is the domain's `check`, not this function's.
+
+    Args:
+        obj: The value `json.loads` (or `orjson.loads`) returned for one request.
+
+    Returns:
+        The domain request.
+
+    Raises:
+        InvalidRequestError: With one violation per bad field, named by its contract path
+            (`regimen[0].dose_mg`), when the JSON does not have the request's shape.
+    """
+    violations = _Violations()
+    if type(obj) is not dict:
+        violations.add("", f"a request must be a JSON object, not {_json_type(obj)}")
+        raise InvalidRequestError(tuple(violations.items))
+    request_id = ""
+    regimen: tuple[Medication, ...] = ()
+    concomitant: tuple[Medication, ...] = ()
+    patient = _NO_PATIENT
+    seen: set[str] = set()
+    for key, value in obj.items():
+        field = _REQUEST_KEYS.get(key)
+        if field is None:
+            violations.add(key, "unknown field")
+            continue
+        if field in seen:
+            violations.add(field, "given twice (under its JSON name and its proto name)")
+            continue
+        seen.add(field)
+        if value is None:
+            continue
+        if field == "regimen" or field == "concomitant":
+            meds = _medications(value, field, violations)
+            if field == "regimen":
+                regimen = meds
+            else:
+                concomitant = meds
+        elif field == "patient":
+            patient = _patient(value, violations)
+        else:
+            request_id = _string(value, field, violations)
+    if violations.items:
+        raise InvalidRequestError(tuple(violations.items))
+    return CheckRequest(regimen=regimen, concomitant=concomitant, patient=patient, request_id=request_id)
+
+
+_NO_PATIENT: Final = PatientContext()
+
+
+def _medications(value: object, path: str, violations: _Violations) -> tuple[Medication, ...]:
+    if type(value) is not list:
+        violations.add(path, f"must be a list of medications, not {_json_type(value)}")
+        return ()
+    meds: list[Medication] = []
+    for index, item in enumerate(value):
+        med = _medication(item, f"{path}[{index}]", violations)
+        if med is not None:
+            meds.append(med)
+    return tuple(meds)
+
+
+def _medication(value: object, path: str, violations: _Violations) -> Medication | None:
+    if type(value) is not dict:
+        violations.add(path, f"must be a medication object, not {_json_type(value)}")
+        return None
+    name = ""
+    dose_mg = 0.0
+    frequency = ""
+    held = False
+    seen: set[str] = set()
+    for key, item in value.items():
+        field = _MEDICATION_KEYS.get(key)
+        if field is None:
+            violations.add(f"{path}.{key}", "unknown field")
+            continue
+        if field in seen:
+            violations.add(f"{path}.{field}", "given twice (under its JSON name and its proto name)")
+            continue
+        seen.add(field)
+        if item is None:
+            continue
+        if field == "name":
+            name = _string(item, f"{path}.name", violations)
+        elif field == "dose_mg":
+            dose_mg = _double(item, f"{path}.dose_mg", violations)
+        elif field == "frequency":
+            frequency = _string(item, f"{path}.frequency", violations)
+        else:
+            held = _bool(item, f"{path}.held", violations)
+    return Medication(name=name, dose_mg=dose_mg, frequency=frequency, held=held)
+
+
+def _patient(value: object, violations: _Violations) -> PatientContext:
+    if type(value) is not dict:
+        violations.add("patient", f"must be an object, not {_json_type(value)}")
+        return _NO_PATIENT
+    qtc_ms = 0.0
+    baseline_qtc_ms = 0.0
+    cycle_start_date = ""
+    cycle_length_days = 0
+    seen: set[str] = set()
+    for key, item in value.items():
+        field = _PATIENT_KEYS.get(key)
+        if field is None:
+            violations.add(f"patient.{key}", "unknown field")
+            continue
+        if field in seen:
+            violations.add(f"patient.{field}", "given twice (under its JSON name and its proto name)")
+            continue
+        seen.add(field)
+        if item is None:
+            continue
+        path = f"patient.{field}"
+        if field == "qtc_ms":
+            qtc_ms = _double(item, path, violations)
+        elif field == "baseline_qtc_ms":
+            baseline_qtc_ms = _double(item, path, violations)
+        elif field == "cycle_start_date":
+            cycle_start_date = _string(item, path, violations)
+        else:
+            cycle_length_days = _int32(item, path, violations)
+    return PatientContext(
+        qtc_ms=qtc_ms,
+        baseline_qtc_ms=baseline_qtc_ms,
+        cycle_start_date=cycle_start_date,
+        cycle_length_days=cycle_length_days,
+    )
+
+
+def _string(value: object, path: str, violations: _Violations) -> str:
+    if type(value) is str:
+        return value
+    violations.add(path, f"must be a string, not {_json_type(value)}")
+    return ""
+
+
+def _bool(value: object, path: str, violations: _Violations) -> bool:
+    if value is True or value is False:
+        return value
+    violations.add(path, f"must be true or false, not {_json_type(value)}")
+    return False
+
+
+def _double(value: object, path: str, violations: _Violations) -> float:
+    kind = type(value)
+    if kind is float:
+        assert isinstance(value, float)
+        if math.isfinite(value):
+            return value
+        violations.add(path, 'must be finite; write NaN and infinities quoted ("NaN", "Infinity")')
+        return 0.0
+    if kind is int:
+        assert isinstance(value, int)
+        try:
+            return float(value)
+        except OverflowError:
+            violations.add(path, "number too large")
+            return 0.0
+    if kind is str:
+        assert isinstance(value, str)
+        # The protobuf JSON mapping allows numbers as strings, and spells the specials this way.
+        if value == "NaN":
+            return math.nan
+        if value == "Infinity":
+            return math.inf
+        if value == "-Infinity":
+            return -math.inf
+        try:
+            number = float(value)
+        except ValueError:
+            violations.add(path, f"must be a number, not {value[:40]!r}")
+            return 0.0
+        if math.isfinite(number):
+            return number
+        violations.add(path, f"must be a number, not {value[:40]!r}")
+        return 0.0
+    violations.add(path, f"must be a number, not {_json_type(value)}")
+    return 0.0
+
+
+def _int32(value: object, path: str, violations: _Violations) -> int:
+    number: int | None = None
+    kind = type(value)
+    if kind is int:
+        assert isinstance(value, int)
+        number = value
+    elif kind is float:
+        assert isinstance(value, float)
+        if value.is_integer():
+            number = int(value)
+    elif kind is str:
+        assert isinstance(value, str)
+        if " " not in value:
+            try:
+                number = int(value)
+            except ValueError:
+                try:
+                    as_float = float(value)
+                except ValueError:
+                    as_float = math.nan
+                if as_float.is_integer():
+                    number = int(as_float)
+    if number is None:
+        violations.add(path, f"must be a whole number, not {_describe(value)}")
+        return 0
+    if not _INT32_MIN <= number <= _INT32_MAX:
+        violations.add(path, "out of range for a 32-bit integer")
+        return 0
+    return number
+
+
+def _describe(value: object) -> str:
+    return repr(value[:40]) if isinstance(value, str) else _json_type(value)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"[:60]
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def encode_result(result: CheckResult) -> JsonObject:
+    """The JSON shape of a result: equal to `MessageToDict(convert.result_to_proto(result))`.
+
+    Args:
+        result: What the domain's `check` returned.
+
+    Returns:
+        A dict with lowerCamelCase keys, enums by their proto names and defaults omitted.
+    """
+    out: JsonObject = {}
+    if result.request_id:
+        out["requestId"] = result.request_id
+    if result.findings:
+        out["findings"] = [_finding(f) for f in result.findings]
+    if result.doses:
+        out["doses"] = [_dose(d) for d in result.doses]
+    if result.monitoring:
+        out["monitoring"] = [_event(e) for e in result.monitoring]
+    if result.unrecognized:
+        out["unrecognized"] = [_unrecognized(u) for u in result.unrecognized]
+    if result.highest_severity:
+        out["highestSeverity"] = _SEVERITY[result.highest_severity]
+    if result.complete:
+        out["complete"] = True
+    if result.knowledge_base_version:
+        out["knowledgeBaseVersion"] = result.knowledge_base_version
+    return out
+
+
+def encode_error(
+    request_id: str,
+    message: str,
+    violations: tuple[FieldViolation, ...] = (),
+    *,
+    code: int = _INVALID_ARGUMENT,
+) -> JsonObject:
+    """The JSON shape of a response whose row could not be checked (`error` set).
+
+    Args:
+        request_id: Echoed when known, so the row can be matched.
+        message: The status message.
+        violations: Field violations, packed as a `google.rpc.BadRequest` detail when given.
+        code: The `google.rpc.Code` number (INVALID_ARGUMENT unless said otherwise).
+
+    Returns:
+        A dict as `MessageToDict` would write a `CheckRegimenResponse` with only `error` set.
+    """
+    status: JsonObject = {"code": code, "message": message}
+    if violations:
+        status["details"] = [
+            {
+                "@type": BAD_REQUEST_TYPE_URL,
+                "fieldViolations": [_violation(v) for v in violations],
+            }
+        ]
+    out: JsonObject = {}
+    if request_id:
+        out["requestId"] = request_id
+    out["error"] = status
+    return out
+
+
+def _violation(violation: FieldViolation) -> JsonObject:
+    out: JsonObject = {}
+    if violation.field:
+        out["field"] = violation.field
+    if violation.description:
+        out["description"] = violation.description
+    return out
+
+
+def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
+    out: list[JsonObject] = []
+    for citation in citations:
+        item: JsonObject = {}
+        if citation.source:
+            item["source"] = citation.source
+        if citation.detail:
+            item["detail"] = citation.detail
+        out.append(item)
+    return out
+
+
+def _finding(finding: Finding) -> JsonObject:
+    out: JsonObject = {}
+    if finding.object_drug:
+        out["objectDrug"] = finding.object_drug
+    if finding.precipitant_drug:
+        out["precipitantDrug"] = finding.precipitant_drug
+    if finding.mechanisms:
+        out["mechanisms"] = [_MECHANISM[m] for m in finding.mechanisms]
+    if finding.severity:
+        out["severity"] = _SEVERITY[finding.severity]
+    if finding.action:
+        out["action"] = _ACTION[finding.action]
+    if finding.recommendation:
+        out["recommendation"] = finding.recommendation
+    if finding.citations:
+        out["citations"] = _citations(finding.citations)
+    return out
+
+
+def _dose(dose: DoseRecommendation) -> JsonObject:
+    out: JsonObject = {}
+    if dose.drug:
+        out["drug"] = dose.drug
+    if dose.ordered_dose_mg:
+        out["orderedDoseMg"] = dose.ordered_dose_mg
+    if dose.recommended_dose_mg:
+        out["recommendedDoseMg"] = dose.recommended_dose_mg
+    if dose.action:
+        out["action"] = _ACTION[dose.action]
+    if dose.rationale:
+        out["rationale"] = dose.rationale
+    if dose.ramp_up:
+        out["rampUp"] = [_ramp_step(s) for s in dose.ramp_up]
+    if dose.citations:
+        out["citations"] = _citations(dose.citations)
+    return out
+
+
+def _ramp_step(step: RampStep) -> JsonObject:
+    out: JsonObject = {}
+    if step.day:
+        out["day"] = step.day
+    if step.dose_mg:
+        out["doseMg"] = step.dose_mg
+    return out
+
+
+def _event(event: MonitoringEvent) -> JsonObject:
+    out: JsonObject = {}
+    if event.drug:
+        out["drug"] = event.drug
+    if event.test:
+        out["test"] = _TEST[event.test]
+    if event.label:
+        out["label"] = event.label
+    if event.cycle:
+        out["cycle"] = event.cycle
+    if event.day:
+        out["day"] = event.day
+    if event.date:
+        out["date"] = event.date
+    if event.reason:
+        out["reason"] = event.reason
+    if event.citations:
+        out["citations"] = _citations(event.citations)
+    return out
+
+
+def _unrecognized(item: UnrecognizedMedication) -> JsonObject:
+    out: JsonObject = {}
+    if item.name:
+        out["name"] = item.name
+    if item.suggestions:
+        out["suggestions"] = list(item.suggestions)
+    return out

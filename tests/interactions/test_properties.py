@@ -1,0 +1,106 @@
+"""Properties that hold for any request: order-independence, monotone doses, no crash on any name."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interactions import (
+    CheckRequest,
+    InvalidRequestError,
+    KnowledgeBase,
+    Mechanism,
+    Medication,
+    PatientContext,
+    check,
+    load_knowledge_base,
+)
+from tests.interactions.conftest import FIXTURE_KB
+
+INHIBITOR_MECHANISMS = {Mechanism.CYP3A4_STRONG_INHIBITOR, Mechanism.CYP3A4_MODERATE_INHIBITOR,
+                        Mechanism.PGP_INHIBITOR}
+
+
+@pytest.fixture(scope="module", params=["fixture", "default"])
+def kb(request: pytest.FixtureRequest) -> KnowledgeBase:
+    return load_knowledge_base(FIXTURE_KB if request.param == "fixture" else None)
+
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _names(kb: KnowledgeBase) -> list[str]:
+    return sorted({alias for d in kb.drugs for alias in (d.name, *d.synonyms)})
+
+
+@st.composite
+def requests(draw: st.DrawFn, kb: KnowledgeBase) -> CheckRequest:
+    agents = sorted(kb.agents)
+    others = _names(kb) + ["not-a-drug", "posaconazol"]
+    regimen_names = draw(st.lists(st.sampled_from(agents), min_size=1, max_size=4, unique=True))
+    regimen = tuple(Medication(n, draw(st.sampled_from([0.0, 50.0, 100.0, 400.0]))) for n in regimen_names)
+    concomitant = tuple(Medication(n) for n in draw(st.lists(st.sampled_from(others), max_size=12)))
+    patient = PatientContext(
+        qtc_ms=draw(st.sampled_from([0.0, 450.0, 480.0, 481.0, 500.0, 501.0, 530.0])),
+        baseline_qtc_ms=draw(st.sampled_from([0.0, 440.0, 470.0])),
+        cycle_start_date=draw(st.sampled_from(["", "2026-03-02"])),
+    )
+    return CheckRequest(regimen, concomitant, patient)
+
+
+def _canonical_regimen_duplicates(kb: KnowledgeBase, request: CheckRequest) -> bool:
+    resolved = [c for m in request.regimen for c in (kb.resolver.resolve(m.name) or (m.name,))]
+    return len(resolved) != len(set(resolved))
+
+
+@SLOW
+@given(data=st.data())
+def test_order_of_inputs_never_changes_the_result(kb: KnowledgeBase, data: st.DataObject) -> None:
+    request = data.draw(requests(kb))
+    shuffled = replace(request, regimen=tuple(data.draw(st.permutations(request.regimen))),
+                       concomitant=tuple(data.draw(st.permutations(request.concomitant))))
+    assert check(kb, shuffled) == check(kb, request)
+
+
+@SLOW
+@given(data=st.data())
+def test_adding_an_inhibitor_never_raises_a_dose(kb: KnowledgeBase, data: st.DataObject) -> None:
+    inhibitors = sorted({m for c in kb.classes if c.mechanism in INHIBITOR_MECHANISMS for m in c.members})
+    request = data.draw(requests(kb))
+    inhibitor = data.draw(st.sampled_from(inhibitors))
+    before = {d.drug: d.recommended_dose_mg for d in check(kb, request).doses}
+    with_inhibitor = replace(request, concomitant=(*request.concomitant, Medication(inhibitor)))
+    after = {d.drug: d.recommended_dose_mg for d in check(kb, with_inhibitor).doses}
+    assert all(after[drug] <= dose for drug, dose in before.items() if drug in after)
+
+
+@SLOW
+@given(data=st.data())
+def test_every_finding_and_changed_dose_cites_a_source(kb: KnowledgeBase, data: st.DataObject) -> None:
+    result = check(kb, data.draw(requests(kb)))
+    source_ids = {s.id for s in kb.sources}
+    for finding in result.findings:
+        assert finding.citations and {c.source for c in finding.citations} <= source_ids
+    for event in result.monitoring:
+        assert event.citations and event.reason
+    for dose in result.doses:
+        if dose.drug in kb.agents:
+            assert dose.citations and dose.rationale
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(max_size=250), dose=st.floats(allow_nan=True, allow_infinity=True))
+def test_any_name_or_dose_is_answered_or_refused_never_crashes(kb: KnowledgeBase, name: str, dose: float) -> None:
+    request = CheckRequest((Medication(sorted(kb.agents)[0], 100),), (Medication(name, dose),))
+    try:
+        result = check(kb, request)
+    except InvalidRequestError as error:
+        assert {v.field for v in error.violations} <= {"concomitant[0].name", "concomitant[0].dose_mg"}
+        return
+    resolved = kb.resolver.resolve(name)
+    assert result.complete is (resolved is not None)
+    if resolved is None:
+        assert [u.name for u in result.unrecognized] == [name]
+        assert len(result.unrecognized[0].suggestions) <= 3

@@ -191,13 +191,14 @@ def _dose(agent: Agent, medication: Medication, regimen_drugs: frozenset[str],
         return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
                                   f"{assumed}{standard.rationale}", _ramp(standard.ramp_up),
                                   citations_of(standard.citations))
-    # Highest action first; among dose adjustments the lowest dose.
-    winner = max(outcomes, key=lambda o: (o.action, -o.dose_mg))
-    others = [o for o in outcomes if o is not winner]
+    # Most restrictive first: highest action, then the lowest dose; the text breaks ties so that the
+    # order of the request never changes the answer.
+    outcomes.sort(key=lambda o: (-o.action, o.dose_mg, o.text))
+    winner = outcomes[0]
     rationale = assumed + winner.text
-    if others:
+    if len(outcomes) > 1:
         rationale += f" (Most restrictive of {len(outcomes)} findings on {agent.name}; all are listed.)"
-    citations = tuple(dict.fromkeys(c for o in (winner, *others) for c in o.citations))
+    citations = tuple(dict.fromkeys(c for o in outcomes for c in o.citations))
     return DoseRecommendation(agent.name, medication.dose_mg, winner.dose_mg, winner.action, rationale,
                               _ramp(winner.ramp_up), citations)
 

@@ -1,0 +1,1 @@
+"""dosecheck's protobuf contract and its generated Python modules."""

@@ -1,0 +1,300 @@
+from google.rpc import status_pb2 as _status_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_INFO: _ClassVar[Severity]
+    SEVERITY_MINOR: _ClassVar[Severity]
+    SEVERITY_MODERATE: _ClassVar[Severity]
+    SEVERITY_MAJOR: _ClassVar[Severity]
+    SEVERITY_CONTRAINDICATED: _ClassVar[Severity]
+
+class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACTION_UNSPECIFIED: _ClassVar[Action]
+    ACTION_CONTINUE: _ClassVar[Action]
+    ACTION_MONITOR: _ClassVar[Action]
+    ACTION_ADJUST_DOSE: _ClassVar[Action]
+    ACTION_HOLD: _ClassVar[Action]
+    ACTION_AVOID_COMBINATION: _ClassVar[Action]
+    ACTION_DISCONTINUE: _ClassVar[Action]
+
+class Mechanism(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MECHANISM_UNSPECIFIED: _ClassVar[Mechanism]
+    MECHANISM_CYP3A4_STRONG_INHIBITOR: _ClassVar[Mechanism]
+    MECHANISM_CYP3A4_MODERATE_INHIBITOR: _ClassVar[Mechanism]
+    MECHANISM_CYP3A4_STRONG_INDUCER: _ClassVar[Mechanism]
+    MECHANISM_CYP3A4_MODERATE_INDUCER: _ClassVar[Mechanism]
+    MECHANISM_PGP_INHIBITOR: _ClassVar[Mechanism]
+    MECHANISM_PGP_INDUCER: _ClassVar[Mechanism]
+    MECHANISM_SEROTONERGIC_RECEPTOR: _ClassVar[Mechanism]
+    MECHANISM_QT_PROLONGATION: _ClassVar[Mechanism]
+    MECHANISM_FOOD_INTERACTION: _ClassVar[Mechanism]
+    MECHANISM_QTC_THRESHOLD: _ClassVar[Mechanism]
+    MECHANISM_OTHER_PHARMACOKINETIC: _ClassVar[Mechanism]
+
+class MonitoringTest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MONITORING_TEST_UNSPECIFIED: _ClassVar[MonitoringTest]
+    MONITORING_TEST_ECG: _ClassVar[MonitoringTest]
+    MONITORING_TEST_ELECTROLYTES: _ClassVar[MonitoringTest]
+    MONITORING_TEST_LIVER_FUNCTION: _ClassVar[MonitoringTest]
+    MONITORING_TEST_RENAL_FUNCTION: _ClassVar[MonitoringTest]
+    MONITORING_TEST_BLOOD_COUNTS: _ClassVar[MonitoringTest]
+    MONITORING_TEST_TUMOR_LYSIS_LABS: _ClassVar[MonitoringTest]
+    MONITORING_TEST_CLINICAL_ASSESSMENT: _ClassVar[MonitoringTest]
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_INFO: Severity
+SEVERITY_MINOR: Severity
+SEVERITY_MODERATE: Severity
+SEVERITY_MAJOR: Severity
+SEVERITY_CONTRAINDICATED: Severity
+ACTION_UNSPECIFIED: Action
+ACTION_CONTINUE: Action
+ACTION_MONITOR: Action
+ACTION_ADJUST_DOSE: Action
+ACTION_HOLD: Action
+ACTION_AVOID_COMBINATION: Action
+ACTION_DISCONTINUE: Action
+MECHANISM_UNSPECIFIED: Mechanism
+MECHANISM_CYP3A4_STRONG_INHIBITOR: Mechanism
+MECHANISM_CYP3A4_MODERATE_INHIBITOR: Mechanism
+MECHANISM_CYP3A4_STRONG_INDUCER: Mechanism
+MECHANISM_CYP3A4_MODERATE_INDUCER: Mechanism
+MECHANISM_PGP_INHIBITOR: Mechanism
+MECHANISM_PGP_INDUCER: Mechanism
+MECHANISM_SEROTONERGIC_RECEPTOR: Mechanism
+MECHANISM_QT_PROLONGATION: Mechanism
+MECHANISM_FOOD_INTERACTION: Mechanism
+MECHANISM_QTC_THRESHOLD: Mechanism
+MECHANISM_OTHER_PHARMACOKINETIC: Mechanism
+MONITORING_TEST_UNSPECIFIED: MonitoringTest
+MONITORING_TEST_ECG: MonitoringTest
+MONITORING_TEST_ELECTROLYTES: MonitoringTest
+MONITORING_TEST_LIVER_FUNCTION: MonitoringTest
+MONITORING_TEST_RENAL_FUNCTION: MonitoringTest
+MONITORING_TEST_BLOOD_COUNTS: MonitoringTest
+MONITORING_TEST_TUMOR_LYSIS_LABS: MonitoringTest
+MONITORING_TEST_CLINICAL_ASSESSMENT: MonitoringTest
+
+class Medication(_message.Message):
+    __slots__ = ("name", "dose_mg", "frequency", "held")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DOSE_MG_FIELD_NUMBER: _ClassVar[int]
+    FREQUENCY_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    dose_mg: float
+    frequency: str
+    held: bool
+    def __init__(self, name: _Optional[str] = ..., dose_mg: _Optional[float] = ..., frequency: _Optional[str] = ..., held: _Optional[bool] = ...) -> None: ...
+
+class PatientContext(_message.Message):
+    __slots__ = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days")
+    QTC_MS_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_QTC_MS_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_START_DATE_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_LENGTH_DAYS_FIELD_NUMBER: _ClassVar[int]
+    qtc_ms: float
+    baseline_qtc_ms: float
+    cycle_start_date: str
+    cycle_length_days: int
+    def __init__(self, qtc_ms: _Optional[float] = ..., baseline_qtc_ms: _Optional[float] = ..., cycle_start_date: _Optional[str] = ..., cycle_length_days: _Optional[int] = ...) -> None: ...
+
+class CheckRegimenRequest(_message.Message):
+    __slots__ = ("request_id", "regimen", "concomitant", "patient")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REGIMEN_FIELD_NUMBER: _ClassVar[int]
+    CONCOMITANT_FIELD_NUMBER: _ClassVar[int]
+    PATIENT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    regimen: _containers.RepeatedCompositeFieldContainer[Medication]
+    concomitant: _containers.RepeatedCompositeFieldContainer[Medication]
+    patient: PatientContext
+    def __init__(self, request_id: _Optional[str] = ..., regimen: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., concomitant: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., patient: _Optional[_Union[PatientContext, _Mapping]] = ...) -> None: ...
+
+class Citation(_message.Message):
+    __slots__ = ("source", "detail")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    detail: str
+    def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class Finding(_message.Message):
+    __slots__ = ("object_drug", "precipitant_drug", "mechanisms", "severity", "action", "recommendation", "citations")
+    OBJECT_DRUG_FIELD_NUMBER: _ClassVar[int]
+    PRECIPITANT_DRUG_FIELD_NUMBER: _ClassVar[int]
+    MECHANISMS_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    RECOMMENDATION_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    object_drug: str
+    precipitant_drug: str
+    mechanisms: _containers.RepeatedScalarFieldContainer[Mechanism]
+    severity: Severity
+    action: Action
+    recommendation: str
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, object_drug: _Optional[str] = ..., precipitant_drug: _Optional[str] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., recommendation: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+
+class RampStep(_message.Message):
+    __slots__ = ("day", "dose_mg")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    DOSE_MG_FIELD_NUMBER: _ClassVar[int]
+    day: int
+    dose_mg: float
+    def __init__(self, day: _Optional[int] = ..., dose_mg: _Optional[float] = ...) -> None: ...
+
+class DoseRecommendation(_message.Message):
+    __slots__ = ("drug", "ordered_dose_mg", "recommended_dose_mg", "action", "rationale", "ramp_up", "citations")
+    DRUG_FIELD_NUMBER: _ClassVar[int]
+    ORDERED_DOSE_MG_FIELD_NUMBER: _ClassVar[int]
+    RECOMMENDED_DOSE_MG_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    RATIONALE_FIELD_NUMBER: _ClassVar[int]
+    RAMP_UP_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    drug: str
+    ordered_dose_mg: float
+    recommended_dose_mg: float
+    action: Action
+    rationale: str
+    ramp_up: _containers.RepeatedCompositeFieldContainer[RampStep]
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, drug: _Optional[str] = ..., ordered_dose_mg: _Optional[float] = ..., recommended_dose_mg: _Optional[float] = ..., action: _Optional[_Union[Action, str]] = ..., rationale: _Optional[str] = ..., ramp_up: _Optional[_Iterable[_Union[RampStep, _Mapping]]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+
+class MonitoringEvent(_message.Message):
+    __slots__ = ("drug", "test", "label", "cycle", "day", "date", "reason", "citations")
+    DRUG_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    drug: str
+    test: MonitoringTest
+    label: str
+    cycle: int
+    day: int
+    date: str
+    reason: str
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, drug: _Optional[str] = ..., test: _Optional[_Union[MonitoringTest, str]] = ..., label: _Optional[str] = ..., cycle: _Optional[int] = ..., day: _Optional[int] = ..., date: _Optional[str] = ..., reason: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+
+class UnrecognizedMedication(_message.Message):
+    __slots__ = ("name", "suggestions")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    suggestions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., suggestions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CheckRegimenResponse(_message.Message):
+    __slots__ = ("request_id", "findings", "doses", "monitoring", "unrecognized", "highest_severity", "complete", "knowledge_base_version", "error")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    DOSES_FIELD_NUMBER: _ClassVar[int]
+    MONITORING_FIELD_NUMBER: _ClassVar[int]
+    UNRECOGNIZED_FIELD_NUMBER: _ClassVar[int]
+    HIGHEST_SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    KNOWLEDGE_BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    findings: _containers.RepeatedCompositeFieldContainer[Finding]
+    doses: _containers.RepeatedCompositeFieldContainer[DoseRecommendation]
+    monitoring: _containers.RepeatedCompositeFieldContainer[MonitoringEvent]
+    unrecognized: _containers.RepeatedCompositeFieldContainer[UnrecognizedMedication]
+    highest_severity: Severity
+    complete: bool
+    knowledge_base_version: str
+    error: _status_pb2.Status
+    def __init__(self, request_id: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., doses: _Optional[_Iterable[_Union[DoseRecommendation, _Mapping]]] = ..., monitoring: _Optional[_Iterable[_Union[MonitoringEvent, _Mapping]]] = ..., unrecognized: _Optional[_Iterable[_Union[UnrecognizedMedication, _Mapping]]] = ..., highest_severity: _Optional[_Union[Severity, str]] = ..., complete: _Optional[bool] = ..., knowledge_base_version: _Optional[str] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class GetKnowledgeBaseRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Source(_message.Message):
+    __slots__ = ("id", "title", "url")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    title: str
+    url: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+
+class DrugEntry(_message.Message):
+    __slots__ = ("name", "kind", "synonyms")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SYNONYMS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: str
+    synonyms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Combination(_message.Message):
+    __slots__ = ("name", "synonyms", "components")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SYNONYMS_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    synonyms: _containers.RepeatedScalarFieldContainer[str]
+    components: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ..., components: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DrugClass(_message.Message):
+    __slots__ = ("id", "mechanism", "title", "members", "member_notes", "citations")
+    class MemberNotesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MECHANISM_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_NOTES_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    mechanism: Mechanism
+    title: str
+    members: _containers.RepeatedScalarFieldContainer[str]
+    member_notes: _containers.ScalarMap[str, str]
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, id: _Optional[str] = ..., mechanism: _Optional[_Union[Mechanism, str]] = ..., title: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., member_notes: _Optional[_Mapping[str, str]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+
+class KnowledgeBaseInfo(_message.Message):
+    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_HASH_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    DRUGS_FIELD_NUMBER: _ClassVar[int]
+    COMBINATIONS_FIELD_NUMBER: _ClassVar[int]
+    CLASSES_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    content_hash: str
+    title: str
+    sources: _containers.RepeatedCompositeFieldContainer[Source]
+    drugs: _containers.RepeatedCompositeFieldContainer[DrugEntry]
+    combinations: _containers.RepeatedCompositeFieldContainer[Combination]
+    classes: _containers.RepeatedCompositeFieldContainer[DrugClass]
+    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,1 @@
+"""dosecheck's gRPC service: settings, proto <-> domain conversion, servicer, server and CLI."""

@@ -1,0 +1,298 @@
+"""The `dosecheck` command: serve, check one request, inspect the knowledge base, probe health."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import pathlib
+import sys
+from typing import Annotated, Any, Optional
+
+import grpc
+import pydantic
+import typer
+from dosecheck.v1 import dosecheck_pb2 as pb
+from dosecheck.v1 import dosecheck_pb2_grpc
+from google.protobuf import json_format
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+from rich.console import Console
+from rich.table import Table
+
+from interactions import (
+    InvalidRequestError,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    describe_drug,
+    load_knowledge_base,
+)
+from service import server
+from service.errors import rpc_status_for
+from service.servicer import engine_answer
+from service.settings import Settings
+
+app = typer.Typer(
+    name="dosecheck",
+    help="Drug-interaction and dosing checks for targeted AML therapy. Not a substitute for a pharmacist.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+kb_app = typer.Typer(help="Inspect and validate knowledge bases.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+EXIT_BAD_REQUEST = 1
+EXIT_UNREADABLE = 2
+
+KbOption = Annotated[
+    Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
+    typer.Option("--kb", help="A knowledge-base directory (default: DOSECHECK_KB_PATH, else built-in)."),
+]
+
+
+def _settings(**overrides: object) -> Settings:
+    """Settings from DOSECHECK_* variables, with the flags that were given on top."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except pydantic.ValidationError as err:
+        typer.echo(f"dosecheck: invalid settings:\n{err}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+
+
+def _load(kb_path: pathlib.Path | None) -> KnowledgeBase:
+    try:
+        return load_knowledge_base(kb_path)
+    except KnowledgeBaseError as err:
+        typer.echo(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", err=True)
+        for problem in err.problems:
+            typer.echo(f"  {problem.file}: {problem.location}: {problem.message}", err=True)
+        raise typer.Exit(server.EXIT_INVALID_KNOWLEDGE_BASE) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="Port [default: 50051].")] = None,  # noqa: UP045
+    workers: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Processes sharing the port [default: 1; 2 on a 2-core machine]."),
+    ] = None,
+    kb: KbOption = None,
+    grace_period_s: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--grace", help="Seconds in-flight calls may take after SIGTERM [default: 10]."),
+    ] = None,
+    log_level: Annotated[Optional[str], typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,  # noqa: UP045
+    log_format: Annotated[Optional[str], typer.Option(help="auto, json or text.")] = None,  # noqa: UP045
+) -> None:
+    """Serve dosecheck.v1.RegimenChecker (with health and reflection) until SIGTERM or SIGINT."""
+    settings = _settings(
+        host=host,
+        port=port,
+        workers=workers,
+        kb_path=kb,
+        grace_period_s=grace_period_s,
+        log_level=log_level.upper() if log_level else None,
+        log_format=log_format,
+    )
+    raise typer.Exit(server.serve(settings))
+
+
+@app.command()
+def check(
+    file: Annotated[str, typer.Argument(help="A JSON CheckRegimenRequest, or - for standard input.")],
+    target: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="HOST:PORT of a dosecheck server; default: check in this process."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="json, or table for people.")
+    ] = "json",
+    kb: KbOption = None,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a server.")] = 10.0,
+) -> None:
+    """Check one regimen and print the response (exit 1 when the request is invalid)."""
+    if output_format not in ("json", "table"):
+        raise typer.BadParameter("use json or table", param_hint="--format")
+    text = sys.stdin.read() if file == "-" else _read_text(pathlib.Path(file))
+    try:
+        request = json_format.Parse(text, pb.CheckRegimenRequest())
+    except json_format.ParseError as err:
+        typer.echo(f"dosecheck: {file} is not a CheckRegimenRequest: {err}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    if target is None:
+        kb_path = kb if kb is not None else _settings().kb_path
+        response = _check_in_process(_load(kb_path), request)
+    else:
+        response = _check_remote(target, request, timeout_s)
+    if output_format == "table":
+        _print_table(response)
+    else:
+        typer.echo(json_format.MessageToJson(response, always_print_fields_with_no_presence=True))
+
+
+def _read_text(path: pathlib.Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        typer.echo(f"dosecheck: cannot read {path}: {err.strerror}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+
+
+def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+    try:
+        return engine_answer(kb)(request)
+    except InvalidRequestError as err:
+        _print_error(rpc_status_for(err))
+        raise typer.Exit(EXIT_BAD_REQUEST) from None
+
+
+def _check_remote(target: str, request: pb.CheckRegimenRequest, timeout_s: float) -> pb.CheckRegimenResponse:
+    with grpc.insecure_channel(target) as channel:
+        stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
+        try:
+            response: pb.CheckRegimenResponse = stub.CheckRegimen(request, timeout=timeout_s)
+        except grpc.RpcError as err:
+            _print_error(_status_of(err))
+            raise typer.Exit(EXIT_BAD_REQUEST) from None
+    return response
+
+
+def _status_of(err: grpc.RpcError) -> status_pb2.Status:
+    """The google.rpc.Status of a failed call, rich details included when the server sent them."""
+    assert isinstance(err, grpc.Call)
+    status = rpc_status.from_call(err)
+    if status is None:
+        status = status_pb2.Status(code=err.code().value[0], message=err.details() or "")
+    return status
+
+
+def _print_error(status: status_pb2.Status) -> None:
+    typer.echo(f"dosecheck: {code_pb2.Code.Name(code_pb2.Code.ValueType(status.code))}: {status.message}", err=True)
+    for detail in status.details:
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            for violation in bad_request.field_violations:
+                typer.echo(f"  {violation.field}: {violation.description}", err=True)
+
+
+def _print_table(response: pb.CheckRegimenResponse) -> None:
+    console = Console()
+    severity = pb.Severity.Name(response.highest_severity).removeprefix("SEVERITY_")
+    console.print(
+        f"[bold]Request[/bold] {response.request_id or '-'}   [bold]highest severity[/bold] {severity}   "
+        f"[bold]complete[/bold] {'yes' if response.complete else 'NO (unrecognised names)'}   "
+        f"[bold]knowledge base[/bold] {response.knowledge_base_version}"
+    )
+    doses = Table(title="Doses", title_justify="left")
+    for column in ("drug", "ordered mg", "recommended mg", "action", "ramp-up (day: mg)", "rationale"):
+        doses.add_column(column)
+    for dose in response.doses:
+        doses.add_row(
+            dose.drug,
+            _mg(dose.ordered_dose_mg),
+            _mg(dose.recommended_dose_mg),
+            pb.Action.Name(dose.action).removeprefix("ACTION_"),
+            ", ".join(f"{s.day}: {_mg(s.dose_mg)}" for s in dose.ramp_up),
+            dose.rationale,
+        )
+    console.print(doses)
+    findings = Table(title="Findings", title_justify="left")
+    for column in ("severity", "object", "precipitant", "mechanisms", "action", "recommendation", "sources"):
+        findings.add_column(column)
+    for finding in response.findings:
+        findings.add_row(
+            pb.Severity.Name(finding.severity).removeprefix("SEVERITY_"),
+            finding.object_drug,
+            finding.precipitant_drug or "-",
+            ", ".join(pb.Mechanism.Name(m).removeprefix("MECHANISM_") for m in finding.mechanisms),
+            pb.Action.Name(finding.action).removeprefix("ACTION_"),
+            finding.recommendation,
+            "; ".join(f"{c.source} {c.detail}" for c in finding.citations),
+        )
+    console.print(findings)
+    if response.monitoring:
+        monitoring = Table(title="Monitoring", title_justify="left")
+        for column in ("when", "date", "drug", "test", "reason"):
+            monitoring.add_column(column)
+        for event in response.monitoring:
+            monitoring.add_row(
+                event.label,
+                event.date or "-",
+                event.drug,
+                pb.MonitoringTest.Name(event.test).removeprefix("MONITORING_TEST_"),
+                event.reason,
+            )
+        console.print(monitoring)
+    if response.unrecognized:
+        unrecognized = Table(title="Not recognised (not checked)", title_justify="left")
+        unrecognized.add_column("name")
+        unrecognized.add_column("did you mean")
+        for item in response.unrecognized:
+            unrecognized.add_row(item.name, ", ".join(item.suggestions))
+        console.print(unrecognized)
+
+
+def _mg(value: float) -> str:
+    return f"{value:g}"
+
+
+@kb_app.command("validate")
+def kb_validate(
+    path: Annotated[
+        Optional[pathlib.Path],  # noqa: UP045
+        typer.Argument(help="A knowledge-base directory; default: the built-in one."),
+    ] = None,
+) -> None:
+    """Load and validate a knowledge base; print every problem and exit 2 when it is invalid."""
+    kb = _load(path)
+    typer.echo(
+        f"ok: {kb.title} {kb.version} ({kb.content_hash}): {len(kb.drugs)} drugs, "
+        f"{len(kb.combinations)} combinations, {len(kb.classes)} classes, {len(kb.sources)} sources"
+    )
+
+
+@kb_app.command("show")
+def kb_show(
+    drug: Annotated[str, typer.Argument(help="Any name: generic, brand, abbreviation.")],
+    kb: KbOption = None,
+) -> None:
+    """Show what the knowledge base holds about a drug (exit 1 when the name is unknown)."""
+    kb_path = kb if kb is not None else _settings().kb_path
+    description = describe_drug(_load(kb_path), drug)
+    typer.echo(json.dumps(_jsonable(dataclasses.asdict(description)), indent=2))
+    if not description.resolves_to:
+        raise typer.Exit(EXIT_BAD_REQUEST)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@app.command()
+def health(
+    target: Annotated[str, typer.Option(help="HOST:PORT of a dosecheck server.")] = "127.0.0.1:50051",
+    service: Annotated[str, typer.Option(help='Service to ask about; "" = the whole server.')] = "",
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 3.0,
+) -> None:
+    """Ask a server's grpc.health.v1 service; exit 0 when SERVING, 1 otherwise (container probes)."""
+    with grpc.insecure_channel(target) as channel:
+        stub: Any = health_pb2_grpc.HealthStub(channel)  # its type stub declares no methods
+        try:
+            reply = stub.Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout_s
+            )
+        except grpc.RpcError as err:
+            _print_error(_status_of(err))
+            raise typer.Exit(1) from None
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    typer.echo(status)
+    if reply.status != health_pb2.HealthCheckResponse.SERVING:
+        raise typer.Exit(1)

@@ -1,0 +1,165 @@
+"""The server interceptor every dosecheck server runs: maps exceptions to statuses, logs each call.
+
+It is the one place where an exception becomes a gRPC status (via `service.errors`) and the one
+place that writes the per-call log line: method, status, duration and counts, never names or
+patient data. Real and echo servers share it because `create_server` installs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from typing import Any, TypeAlias
+
+import grpc
+from dosecheck.v1 import dosecheck_pb2 as pb
+
+from service.errors import grpc_status_for
+
+log = logging.getLogger(__name__)
+
+Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+
+
+# The type stubs make ServerInterceptor generic; at run time it cannot be subscripted.
+class CallObserver(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Wraps each coroutine unary handler and async-generator stream handler of the server."""
+
+    def __init__(self) -> None:
+        """Starts with no handler wrapped; each is wrapped once, on its first call."""
+        self._wrapped: dict[str, tuple[Handler, Handler]] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler:
+        """Returns the handler for a call, wrapped.
+
+        Args:
+            continuation: looks the handler up.
+            handler_call_details: the method called.
+
+        Returns:
+            The wrapped handler (or the unwrapped one for shapes this interceptor leaves alone).
+        """
+        handler = await continuation(handler_call_details)
+        if handler is None:  # an unknown method, which grpc answers with UNIMPLEMENTED
+            return handler
+        method = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = _wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+
+def _wrap(method: str, handler: Handler) -> Handler:
+    """The same handler with its behaviour observed, when its shape is one we observe."""
+    name = method.rsplit("/", 1)[-1]
+    behavior: Any = handler.unary_unary
+    if behavior is not None and inspect.iscoroutinefunction(behavior):
+        return grpc.unary_unary_rpc_method_handler(
+            _observe_unary(name, behavior),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    behavior = handler.stream_stream
+    if behavior is not None and inspect.isasyncgenfunction(behavior):
+        return grpc.stream_stream_rpc_method_handler(
+            _observe_stream(name, behavior),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+    return handler
+
+
+def _observe_unary(
+    name: str, behavior: Callable[[Any, Context], Awaitable[Any]]
+) -> Callable[[Any, Context], Awaitable[Any]]:
+    async def observed(request: Any, context: Context) -> Any:
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        response = None
+        try:
+            response = await behavior(request, context)
+        except grpc.aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+            raise
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
+            status = grpc_status_for(exc)
+            code = status.code
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                _log_call(name, code, started, _unary_counts(request, response))
+        return response
+
+    return observed
+
+
+def _observe_stream(
+    name: str, behavior: Callable[[AsyncIterable[Any], Context], AsyncIterator[Any]]
+) -> Callable[[AsyncIterable[Any], Context], AsyncIterator[Any]]:
+    async def observed(requests: AsyncIterable[Any], context: Context) -> AsyncIterator[Any]:
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        received = answered = errors = 0
+
+        async def counted() -> AsyncIterator[Any]:
+            nonlocal received
+            async for request in requests:
+                received += 1
+                yield request
+
+        try:
+            async for response in behavior(counted(), context):
+                answered += 1
+                if isinstance(response, pb.CheckRegimenResponse) and response.HasField("error"):
+                    errors += 1
+                yield response
+        except grpc.aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+            raise
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
+            status = grpc_status_for(exc)
+            code = status.code
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                _log_call(name, code, started, {"received": received, "answered": answered, "errors": errors})
+
+    return observed
+
+
+def _unary_counts(request: Any, response: Any) -> dict[str, int]:
+    if not isinstance(request, pb.CheckRegimenRequest):
+        return {}
+    counts = {"regimen": len(request.regimen), "concomitant": len(request.concomitant)}
+    if isinstance(response, pb.CheckRegimenResponse):
+        counts["findings"] = len(response.findings)
+        counts["unrecognized"] = len(response.unrecognized)
+    return counts
+
+
+def _log_call(name: str, code: grpc.StatusCode, started: float, counts: dict[str, int]) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    log.info(
+        "%s %s %.3fms %s",
+        name,
+        code.name,
+        duration_ms,
+        " ".join(f"{k}={v}" for k, v in counts.items()),
+        extra={"rpc": name, "code": code.name, "duration_ms": duration_ms, **counts},
+    )

@@ -1,0 +1,191 @@
+"""Builds the gRPC server (`create_server`) and runs it (`serve`): workers, signals, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sys
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from dosecheck.v1 import dosecheck_pb2, dosecheck_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from interactions import KnowledgeBaseError, load_knowledge_base
+from service.logs import configure_logging
+from service.observe import CallObserver
+from service.servicer import RegimenChecker
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = dosecheck_pb2.DESCRIPTOR.services_by_name["RegimenChecker"].full_name
+HEALTH_SERVICE_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+EXIT_INVALID_KNOWLEDGE_BASE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A built dosecheck server: its gRPC server, the port it bound, and what its lifecycle needs."""
+
+    grpc_server: grpc.aio.Server
+    port: int
+    health: HealthServicer
+    servicer: RegimenChecker
+
+    async def start(self) -> None:
+        """Starts serving; health stays NOT_SERVING until `mark_ready`."""
+        await self.grpc_server.start()
+
+    async def mark_ready(self) -> None:
+        """Reports SERVING for the server as a whole and for the RegimenChecker service."""
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace_s: float) -> None:
+        """Stops gracefully: NOT_SERVING, audit streams stop reading, in-flight calls get `grace_s`.
+
+        Args:
+            grace_s: seconds in-flight calls may still take; then they are cancelled.
+        """
+        await self.health.enter_graceful_shutdown()
+        self.servicer.begin_drain()
+        await self.grpc_server.stop(grace_s)
+
+
+async def create_server(settings: Settings, servicer: RegimenChecker | None = None) -> Server:
+    """Builds the server, bound to its port but not started; call it inside the event loop.
+
+    Health reports NOT_SERVING for "" and for dosecheck.v1.RegimenChecker until `mark_ready`;
+    reflection lists every service. The CallObserver interceptor maps exceptions and logs calls.
+
+    Args:
+        settings: where to listen and how many workers share the port.
+        servicer: what answers calls; None = the engine over the knowledge base of `settings`.
+            An echo server for benchmarks passes `RegimenChecker(fixed_answer, info)`.
+
+    Returns:
+        The server and the port it bound (the actual one when settings.port is 0).
+
+    Raises:
+        KnowledgeBaseError: no servicer was given and the knowledge base is invalid.
+        RuntimeError: the address could not be bound.
+    """
+    if servicer is None:
+        servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(settings.kb_path))
+    grpc_server = grpc.aio.server(
+        interceptors=[CallObserver()],
+        # Each worker process binds the same port; the kernel spreads connections across them.
+        options=[("grpc.so_reuseport", 1 if settings.workers > 1 else 0)],
+    )
+    dosecheck_pb2_grpc.add_RegimenCheckerServicer_to_server(servicer, grpc_server)
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, grpc_server)
+    reflection.enable_server_reflection((SERVICE_NAME, HEALTH_SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
+    for name in ("", SERVICE_NAME):
+        await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    port = grpc_server.add_insecure_port(settings.address)
+    return Server(grpc_server, port, health, servicer)
+
+
+def serve(settings: Settings) -> int:
+    """Runs the server until SIGTERM or SIGINT, in `settings.workers` processes.
+
+    The knowledge base is loaded and validated once, before any worker is forked or any gRPC
+    object exists (forking after gRPC has started threads is unsafe).
+
+    Args:
+        settings: the server's settings.
+
+    Returns:
+        The exit code: 0 after a graceful stop, 2 when the knowledge base is invalid, 1 when a
+        worker failed.
+    """
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        kb = load_knowledge_base(settings.kb_path)
+    except KnowledgeBaseError as err:
+        print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem.file}: {problem.location}: {problem.message}", file=sys.stderr)
+        return EXIT_INVALID_KNOWLEDGE_BASE
+    log.info("knowledge base %s loaded (%s)", kb.version, kb.content_hash)
+    servicer = RegimenChecker.for_knowledge_base(kb)
+    if settings.workers == 1:
+        return _run_worker(settings, servicer)
+    return _supervise(settings, servicer)
+
+
+def _run_worker(settings: Settings, servicer: RegimenChecker) -> int:
+    return _run_event_loop(_serve_until_signalled(settings, servicer))
+
+
+def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker) -> int:
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop_requested.set)
+    server = await create_server(settings, servicer)
+    await server.start()
+    await server.mark_ready()
+    log.info("serving %s on %s:%d (pid %d)", SERVICE_NAME, settings.host, server.port, os.getpid())
+    await stop_requested.wait()
+    log.info("stopping: finishing in-flight calls within %.1fs", settings.grace_period_s)
+    await server.stop(settings.grace_period_s)
+    log.info("stopped")
+    return 0
+
+
+def _supervise(settings: Settings, servicer: RegimenChecker) -> int:
+    """Forks the workers, forwards SIGTERM/SIGINT to them, and stops all when one fails."""
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=_worker_process, args=(settings, servicer), name=f"dosecheck-worker-{i}")
+        for i in range(settings.workers)
+    ]
+    stopping = False
+
+    def stop_workers(signum: int = signal.SIGTERM, _frame: object = None) -> None:
+        nonlocal stopping
+        stopping = True
+        for worker in workers:
+            if worker.pid is not None and worker.exitcode is None:
+                os.kill(worker.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_workers)
+    signal.signal(signal.SIGINT, stop_workers)
+    for worker in workers:
+        worker.start()
+    log.info("supervising %d workers", len(workers))
+    running = list(workers)
+    while running:
+        multiprocessing.connection.wait([w.sentinel for w in running])
+        for worker in [w for w in running if w.exitcode is not None]:
+            running.remove(worker)
+            if not stopping:
+                log.error("worker %s exited with %s; stopping the others", worker.name, worker.exitcode)
+                stop_workers()
+    return 0 if all(w.exitcode == 0 for w in workers) else 1
+
+
+def _worker_process(settings: Settings, servicer: RegimenChecker) -> None:
+    # The parent's handlers forward signals to workers; a worker handles its own.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    sys.exit(_run_worker(settings, servicer))

@@ -1,0 +1,120 @@
+"""The servicer of `dosecheck.v1.RegimenChecker`: adapters from the contract to the engine."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+
+import grpc
+from dosecheck.v1 import dosecheck_pb2 as pb
+
+from interactions import KnowledgeBase, check
+from service import convert
+from service.errors import rpc_status_for
+
+Answer = Callable[[pb.CheckRegimenRequest], pb.CheckRegimenResponse]
+"""Answers one request or raises (InvalidRequestError for a bad one)."""
+
+def engine_answer(kb: KnowledgeBase) -> Answer:
+    """The `Answer` of the engine over a knowledge base: proto in, domain check, proto out.
+
+    Args:
+        kb: the loaded, validated knowledge base.
+
+    Returns:
+        A function that raises InvalidRequestError for a request the domain rejects.
+    """
+
+    def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+        return convert.response_from_result(check(kb, convert.request_from_proto(request)))
+
+    return answer
+
+
+DRAINING_MESSAGE = "server shutting down; resend the rows that were not answered"
+
+
+class RegimenChecker:
+    """Serves CheckRegimen, AuditRegimens and GetKnowledgeBase over any `answer` function.
+
+    The real server answers with the engine (`for_knowledge_base`); a benchmark's echo server
+    passes a function returning a pre-built response, and so shares everything else. Exceptions of
+    unary calls are mapped to statuses by `service.observe.CallObserver`, in one place.
+    """
+
+    def __init__(self, answer: Answer, knowledge_base: pb.KnowledgeBaseInfo) -> None:
+        """Builds the servicer.
+
+        Args:
+            answer: checks one request.
+            knowledge_base: what GetKnowledgeBase returns.
+        """
+        self._answer = answer
+        self._knowledge_base = knowledge_base
+        self._draining = False
+        self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | None]] = set()
+
+    @classmethod
+    def for_knowledge_base(cls, kb: KnowledgeBase) -> RegimenChecker:
+        """The servicer that checks against a loaded knowledge base.
+
+        Args:
+            kb: the loaded, validated knowledge base.
+
+        Returns:
+            The servicer.
+        """
+        return cls(engine_answer(kb), convert.knowledge_base_info(kb))
+
+    async def CheckRegimen(  # noqa: N802 -- method names are the contract's
+        self, request: pb.CheckRegimenRequest, context: grpc.aio.ServicerContext[object, object]
+    ) -> pb.CheckRegimenResponse:
+        """Checks one regimen."""
+        return self._answer(request)
+
+    async def GetKnowledgeBase(  # noqa: N802 -- method names are the contract's
+        self, request: pb.GetKnowledgeBaseRequest, context: grpc.aio.ServicerContext[object, object]
+    ) -> pb.KnowledgeBaseInfo:
+        """Describes the knowledge base."""
+        return self._knowledge_base
+
+    async def AuditRegimens(  # noqa: N802 -- method names are the contract's
+        self,
+        requests: AsyncIterable[pb.CheckRegimenRequest],
+        context: grpc.aio.ServicerContext[object, object],
+    ) -> AsyncIterator[pb.CheckRegimenResponse]:
+        """Answers each row in order; a row that cannot be checked gets `error` and the stream goes on.
+
+        One row is read, answered and written before the next is read, so a slow reader slows the
+        writer and nothing queues here. Once draining, no new row is read: the row in hand is
+        answered, then the stream ends with UNAVAILABLE.
+        """
+        rows = aiter(requests)
+        current = asyncio.current_task()
+        while not self._draining:
+            # The read runs as its own task so that draining can cancel it without cancelling
+            # this handler, which still has to send UNAVAILABLE.
+            read = asyncio.ensure_future(anext(rows, None))
+            self._pending_reads.add(read)
+            try:
+                request = await read
+            except asyncio.CancelledError:
+                if current is not None and current.cancelling():
+                    raise  # the caller cancelled or the deadline passed
+                break
+            finally:
+                self._pending_reads.discard(read)
+            if request is None:
+                return
+            try:
+                response = self._answer(request)
+            except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
+                response = pb.CheckRegimenResponse(request_id=request.request_id, error=rpc_status_for(exc))
+            yield response
+        await context.abort(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
+
+    def begin_drain(self) -> None:
+        """Stops audit streams from reading further rows (the server is shutting down)."""
+        self._draining = True
+        for read in self._pending_reads:
+            read.cancel()

@@ -160,22 +160,60 @@ def decode_request(obj: object) -> CheckRequest:
 _NO_PATIENT: Final = PatientContext()
 
 
-def _medications(value: object, path: str, violations: _Violations) -> tuple[Medication, ...]:
+def _medications(value: object, field: str, violations: _Violations) -> tuple[Medication, ...]:
     if type(value) is not list:
-        violations.add(path, f"must be a list of medications, not {_json_type(value)}")
+        violations.add(field, f"must be a list of medications, not {_json_type(value)}")
         return ()
     meds: list[Medication] = []
+    append = meds.append
+    cache = _MEDICATIONS
     for index, item in enumerate(value):
-        med = _medication(item, f"{path}[{index}]", violations)
+        if type(item) is not dict:
+            violations.add(f"{field}[{index}]", f"must be a medication object, not {_json_type(item)}")
+            continue
+        # The common shape first: known keys only, each once, with values of the right type.
+        # Anything else (unknown or null keys, a key under both names, a wrong type) takes the
+        # general path below, which names every problem.
+        get = item.get
+        name = get("name", "")
+        dose = get("doseMg")
+        if dose is None:
+            dose = get("dose_mg", 0.0)
+        frequency = get("frequency", "")
+        held = get("held", False)
+        if (
+            type(name) is str
+            and (type(dose) is float or type(dose) is int)
+            and type(frequency) is str
+            and type(held) is bool
+            and len(item)
+            == ("name" in item) + ("frequency" in item) + ("held" in item) + ("doseMg" in item or "dose_mg" in item)
+            and not ("doseMg" in item and "dose_mg" in item)
+            and ((type(dose) is int and -_INT_DOSE_MAX < dose < _INT_DOSE_MAX) or dose - dose == 0.0)
+        ):
+            key = (name, dose, frequency, held)
+            med = cache.get(key)
+            if med is None:
+                if len(cache) >= _MEDICATIONS_KEPT:
+                    cache.clear()
+                med = cache[key] = Medication(name, float(dose), frequency, held)
+            append(med)
+            continue
+        med = _medication(item, f"{field}[{index}]", violations)
         if med is not None:
-            meds.append(med)
+            append(med)
     return tuple(meds)
 
 
-def _medication(value: object, path: str, violations: _Violations) -> Medication | None:
-    if type(value) is not dict:
-        violations.add(path, f"must be a medication object, not {_json_type(value)}")
-        return None
+# Medications repeat across the rows of an audit (the same drugs at the same doses), and the
+# values are immutable, so decoded ones are shared: building one costs more than finding it.
+_MEDICATIONS: dict[tuple[str, float, str, bool], Medication] = {}
+_MEDICATIONS_KEPT: Final = 1 << 16
+# Integers beyond this take the general path, which reports those too large for a double.
+_INT_DOSE_MAX: Final = 2**53
+
+
+def _medication(value: dict[str, Any], path: str, violations: _Violations) -> Medication | None:
     name = ""
     dose_mg = 0.0
     frequency = ""
@@ -349,7 +387,8 @@ def encode_result(result: CheckResult) -> JsonObject:
         result: What the domain's `check` returned.
 
     Returns:
-        A dict with lowerCamelCase keys, enums by their proto names and defaults omitted.
+        A dict with lowerCamelCase keys, enums by their proto names and defaults omitted. Its
+        `citations` lists may be shared with other results: treat the dict as read-only.
     """
     out: JsonObject = {}
     if result.request_id:
@@ -414,6 +453,11 @@ def _violation(violation: FieldViolation) -> JsonObject:
 
 
 def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
+    # Most citation tuples are the knowledge base's own, the same object on every row: their
+    # JSON is built once. The cache holds the tuple itself, so its id cannot be reused meanwhile.
+    cached = _CITATIONS.get(id(citations))
+    if cached is not None and cached[0] is citations:
+        return cached[1]
     out: list[JsonObject] = []
     for citation in citations:
         item: JsonObject = {}
@@ -422,7 +466,14 @@ def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
         if citation.detail:
             item["detail"] = citation.detail
         out.append(item)
+    if len(_CITATIONS) >= _CITATIONS_KEPT:
+        _CITATIONS.clear()
+    _CITATIONS[id(citations)] = (citations, out)
     return out
+
+
+_CITATIONS: dict[int, tuple[tuple[Citation, ...], list[JsonObject]]] = {}
+_CITATIONS_KEPT: Final = 4096
 
 
 def _finding(finding: Finding) -> JsonObject:

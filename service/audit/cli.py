@@ -1,0 +1,153 @@
+"""`dosecheck audit`: check every regimen of a JSON Lines or CSV export, with a summary report."""
+
+from __future__ import annotations
+
+import contextlib
+import pathlib
+import sys
+import time
+from collections.abc import Iterator
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from interactions import KnowledgeBaseError
+from service.audit.report import write_report
+from service.audit.rows import AuditInputError, InputFormat
+from service.audit.runner import AuditInterruptedError, AuditRun, ProgressCallback, run_audit
+from service.settings import Settings
+
+__all__ = ["audit"]
+
+EXIT_ROW_ERRORS = 1
+EXIT_UNUSABLE = 2
+EXIT_INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr with rows, rate and ETA; nothing at all when not enabled."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("auditing"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task("audit", total=None, rows=0, rate=0.0)
+        started = time.perf_counter()
+        first_rows: int | None = None
+
+        def update(rows: int, position: int, size: int) -> None:
+            nonlocal first_rows
+            if first_rows is None:
+                # Rows kept from an earlier run are not part of this run's rate.
+                first_rows = rows
+            elapsed = time.perf_counter() - started
+            rate = (rows - first_rows) / elapsed if elapsed > 0 else 0.0
+            bar.update(task, completed=position, total=size, rows=rows, rate=rate)
+
+        yield update
+
+
+def _say(run: AuditRun) -> None:
+    summary = run.summary
+    typer.echo(
+        f"{summary.rows:,} rows ({run.resumed_rows:,} kept from an earlier run), "
+        f"{summary.errors:,} with errors, {summary.incomplete:,} with unrecognised names, "
+        f"{summary.dose_change_rows:,} needing a dose change; "
+        f"{run.checked_rows:,} checked in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
+        err=True,
+    )
+
+
+def audit(
+    input_path: Annotated[
+        pathlib.Path,
+        typer.Argument(metavar="INPUT", help="Regimens: JSON Lines (.jsonl) or CSV (.csv).", show_default=False),
+    ],
+    output: Annotated[
+        Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
+        typer.Option("--output", "-o", help="Results, one JSON line per row [default: INPUT.results.jsonl]."),
+    ] = None,
+    report: Annotated[
+        Optional[pathlib.Path],  # noqa: UP045 -- as above
+        typer.Option("--report", help="Summary report; .html for HTML, else Markdown [default: OUTPUT.md]."),
+    ] = None,
+    input_format: Annotated[
+        Optional[InputFormat],  # noqa: UP045 -- as above
+        typer.Option("--format", help="Input format [default: from the extension]."),
+    ] = None,
+    target: Annotated[
+        Optional[list[str]],  # noqa: UP045 -- as above
+        typer.Option(
+            "--target",
+            help="Audit against this server (HOST:PORT or dns:///NAME:PORT); repeat to spread rows "
+            "across replicas. Default: in-process.",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="In-process checking processes.")] = 1,
+    streams: Annotated[
+        int, typer.Option(min=1, max=64, help="Concurrent streams per target (each its own connection).")
+    ] = 2,
+    kb: Annotated[
+        Optional[pathlib.Path],  # noqa: UP045 -- as above
+        typer.Option("--kb", help="Knowledge-base directory for in-process checks [default: built-in]."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Keep the rows already in OUTPUT and check only the rest.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing OUTPUT.")] = False,
+    progress: Annotated[
+        Optional[bool],  # noqa: UP045 -- as above
+        typer.Option("--progress/--no-progress", help="Progress bar [default: on a terminal only]."),
+    ] = None,
+) -> None:
+    """Audit every regimen of an export: one result per row, a summary report, exit 1 on any row error.
+
+    Rows that cannot be parsed are answered with an error naming their line, and the audit goes
+    on. An interrupted audit (Ctrl-C, a lost server) finishes with --resume.
+    """
+    output_path = output or input_path.with_name(input_path.name + ".results.jsonl")
+    report_path = report or output_path.with_suffix(".md")
+    if output_path.exists() and not (resume or overwrite):
+        typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
+        raise typer.Exit(EXIT_UNUSABLE)
+    kb_path = kb if kb is not None else Settings().kb_path
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    try:
+        with _progress_bar(show_progress) as on_progress:
+            run = run_audit(
+                input_path,
+                output_path,
+                input_format=input_format,
+                workers=workers,
+                targets=tuple(target or ()),
+                kb_path=kb_path,
+                resume=resume,
+                streams_per_target=streams,
+                progress=on_progress,
+            )
+    except AuditInterruptedError as exc:
+        _say(exc.run)
+        typer.echo(
+            f"dosecheck audit: stopped ({exc.reason}); {output_path} holds the first "
+            f"{exc.run.summary.rows:,} rows: run again with --resume to finish",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (AuditInputError, KnowledgeBaseError, OSError) as exc:
+        typer.echo(f"dosecheck audit: {exc}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    write_report(run, report_path)
+    _say(run)
+    typer.echo(f"results: {output_path}\nreport: {report_path}", err=True)
+    if run.summary.errors:
+        typer.echo(f"dosecheck audit: {run.summary.errors:,} row(s) had errors (see the report)", err=True)
+        raise typer.Exit(EXIT_ROW_ERRORS)

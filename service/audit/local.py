@@ -1,0 +1,169 @@
+"""The in-process audit runner: checks rows with `interactions.check`, in this process or a pool."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pathlib
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Any, Final, NamedTuple
+
+from interactions import InvalidRequestError, KnowledgeBase, check, load_knowledge_base
+from service.audit.output import encode_record
+from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
+from service.audit.summary import AuditSummary
+from service.jsoncodec import encode_error, encode_result
+
+__all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
+
+log = logging.getLogger(__name__)
+
+INTERNAL_CODE: Final = 13
+INTERNAL_MESSAGE: Final = "internal error while checking this row; the audit log has the details"
+
+
+class ChunkResult(NamedTuple):
+    """The output records of a run of consecutive rows, and their totals."""
+
+    records: bytes
+    summary: AuditSummary
+
+
+class RowChecker:
+    """Decodes, checks and encodes rows against one knowledge base; the hot loop of an audit."""
+
+    def __init__(self, kb: KnowledgeBase, layout: CsvLayout | None) -> None:
+        """Binds the knowledge base and the input's CSV layout (None for JSON Lines).
+
+        Args:
+            kb: The knowledge base to check against.
+            layout: The CSV layout, for CSV input.
+        """
+        self._kb = kb
+        self._layout = layout
+
+    def response(self, row: Row) -> dict[str, Any]:
+        """The answer to one row: the result, or the reason it could not be checked.
+
+        Args:
+            row: The row.
+
+        Returns:
+            The response in the contract's JSON shape.
+        """
+        try:
+            _, request = decode_row(row, self._layout)
+            return encode_result(check(self._kb, request))
+        except UnreadableRowError as exc:
+            return encode_error(request_id_of_row(row, self._layout), str(exc))
+        except InvalidRequestError as exc:
+            return encode_error(request_id_of_row(row, self._layout), str(exc), exc.violations)
+        except Exception:
+            # One bad row must not end a million-row audit: answer it, log why (the log is local,
+            # unlike a server's caller, so the traceback may go there).
+            log.exception("unexpected error checking the row at line %d", row.line)
+            return encode_error(request_id_of_row(row, self._layout), INTERNAL_MESSAGE, code=INTERNAL_CODE)
+
+    def run(self, rows: Iterable[Row]) -> ChunkResult:
+        """Answers consecutive rows.
+
+        Args:
+            rows: The rows, in input order.
+
+        Returns:
+            Their output records, in the same order, and their totals.
+        """
+        summary = AuditSummary()
+        add = summary.add
+        response = self.response
+        records: list[bytes] = []
+        append = records.append
+        for row in rows:
+            answer = response(row)
+            add(row.line, answer)
+            append(encode_record(row.line, answer))
+        return ChunkResult(b"".join(records), summary)
+
+
+def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Splits rows into lists of at most `size`, in order.
+
+    Args:
+        rows: The rows.
+        size: The largest list.
+
+    Yields:
+        Consecutive lists of rows.
+    """
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+_worker_checker: RowChecker | None = None
+
+
+def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None) -> None:
+    global _worker_checker
+    # Ctrl-C reaches the whole process group; the parent decides how to stop, workers just die
+    # with it, so they must not print their own KeyboardInterrupt tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_checker = RowChecker(load_knowledge_base(kb_path), layout)
+
+
+def _run_chunk(rows: list[Row]) -> ChunkResult:
+    assert _worker_checker is not None
+    return _worker_checker.run(rows)
+
+
+def run_local(
+    rows: Iterable[Row],
+    sink: Callable[[ChunkResult], None],
+    *,
+    kb: KnowledgeBase,
+    kb_path: pathlib.Path | None,
+    layout: CsvLayout | None,
+    workers: int = 1,
+    chunk_size: int = 1000,
+) -> None:
+    """Checks every row and hands the results to `sink` chunk by chunk, in input order.
+
+    Args:
+        rows: The rows to check, in input order.
+        sink: Receives each chunk's records and totals, in order.
+        kb: The knowledge base (used directly with one worker).
+        kb_path: Where each worker process loads the same knowledge base from (None = built in).
+        layout: The CSV layout, for CSV input.
+        workers: Processes to check in; 1 checks in this process.
+        chunk_size: Rows per unit of work; large enough to amortise inter-process costs.
+    """
+    if workers <= 1:
+        checker = RowChecker(kb, layout)
+        for chunk in chunked(rows, chunk_size):
+            sink(checker.run(chunk))
+        return
+    # forkserver: workers start from a clean interpreter, so no lock or gRPC thread of this
+    # process is inherited mid-use (a fork of a process with gRPC threads can deadlock).
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(kb_path, layout),
+    )
+    # A bounded window of chunks in flight keeps memory flat however long the input is.
+    window = 2 * workers + 1
+    pending: deque[Future[ChunkResult]] = deque()
+    try:
+        for chunk in chunked(rows, chunk_size):
+            pending.append(pool.submit(_run_chunk, chunk))
+            if len(pending) >= window:
+                sink(pending.popleft().result())
+        while pending:
+            sink(pending.popleft().result())
+    finally:
+        pool.shutdown(wait=not pending, cancel_futures=True)

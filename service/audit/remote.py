@@ -1,0 +1,338 @@
+"""The remote audit runner: rows over `AuditRegimens` streams to one or several servers, re-merged in order."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+import grpc
+from dosecheck.v1 import dosecheck_pb2 as pb
+from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
+from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from interactions import CheckRequest, InvalidRequestError, Medication
+from service.audit.local import ChunkResult
+from service.audit.output import encode_record
+from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
+from service.audit.summary import AuditSummary
+from service.jsoncodec import encode_error
+
+__all__ = [
+    "KnowledgeBaseIdentity",
+    "RemoteAuditError",
+    "message_to_dict",
+    "request_to_proto",
+    "run_remote",
+]
+
+_FLUSH_EVERY: Final = 256
+"""Records handed to the sink at once: amortises writing without holding results back long."""
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBaseIdentity:
+    """Which knowledge base a target checks against."""
+
+    target: str
+    version: str
+    content_hash: str
+
+
+class RemoteAuditError(Exception):
+    """A stream ended by a transport failure (a lost server, a deadline); the audit stops there."""
+
+    def __init__(self, target: str, code: grpc.StatusCode, details: str) -> None:
+        self.target = target
+        self.code = code
+        self.details = details
+        super().__init__(f"{target}: {code.name}: {details}")
+
+
+def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
+    """The wire form of a domain request (values unvalidated: the server validates).
+
+    Args:
+        request: The decoded request.
+
+    Returns:
+        The CheckRegimenRequest to send.
+    """
+    patient = request.patient
+    return pb.CheckRegimenRequest(
+        request_id=request.request_id,
+        regimen=_medications(request.regimen),
+        concomitant=_medications(request.concomitant),
+        patient=pb.PatientContext(
+            qtc_ms=patient.qtc_ms,
+            baseline_qtc_ms=patient.baseline_qtc_ms,
+            cycle_start_date=patient.cycle_start_date,
+            cycle_length_days=patient.cycle_length_days,
+        ),
+    )
+
+
+def _medications(meds: tuple[Medication, ...]) -> list[pb.Medication]:
+    return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held) for m in meds]
+
+
+# A converter per field, built on first use from the descriptors: json_format walks the
+# descriptors for every message, which costs more than the whole check of a row.
+_Converter = Callable[[Any], Any]
+_FIELD_CONVERTERS: dict[str, tuple[str, _Converter]] = {}
+_INT64_TYPES: Final = frozenset(
+    {
+        FieldDescriptor.TYPE_INT64,
+        FieldDescriptor.TYPE_UINT64,
+        FieldDescriptor.TYPE_SINT64,
+        FieldDescriptor.TYPE_FIXED64,
+        FieldDescriptor.TYPE_SFIXED64,
+    }
+)
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """`json_format.MessageToDict(message)`, several times faster for this contract's messages.
+
+    Args:
+        message: A message (fields set to their default are omitted, as MessageToDict does).
+
+    Returns:
+        The JSON shape: lowerCamelCase keys, enum names, int64 as strings, NaN as "NaN".
+    """
+    out: dict[str, Any] = {}
+    for field, value in message.ListFields():
+        converter = _FIELD_CONVERTERS.get(field.full_name)
+        if converter is None:
+            converter = _FIELD_CONVERTERS[field.full_name] = _converter_for(field)
+        out[converter[0]] = converter[1](value)
+    return out
+
+
+def _converter_for(field: FieldDescriptor) -> tuple[str, _Converter]:
+    single = _scalar_converter(field)
+    if field.is_repeated:
+        return field.json_name, lambda values: [single(v) for v in values]
+    return field.json_name, single
+
+
+def _scalar_converter(field: FieldDescriptor) -> _Converter:
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        assert field.message_type is not None
+        if field.message_type.full_name.startswith("google.protobuf."):
+            # Well-known types (Any in a Status' details) have special JSON forms; they only
+            # occur in error answers, so the slow path is fine there.
+            return json_format.MessageToDict
+        return message_to_dict
+    if field.type == FieldDescriptor.TYPE_ENUM:
+        assert field.enum_type is not None
+        names = {v.number: v.name for v in field.enum_type.values}
+        return lambda number: names.get(number, number)
+    if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+        return _float
+    if field.type in _INT64_TYPES:
+        return str
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return lambda data: base64.b64encode(data).decode("ascii")
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _float(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+class _Merger:
+    """Puts answers from several streams back in input order and bounds what is held meanwhile."""
+
+    def __init__(self, sink: Callable[[ChunkResult], None], window: int) -> None:
+        self._sink = sink
+        self._ready: dict[int, tuple[int, dict[str, Any]]] = {}
+        self._next = 0
+        self._records: list[bytes] = []
+        self._summary = AuditSummary()
+        # Taken when a row is read from the input, given back when its answer is written:
+        # however slow one replica is, at most `window` rows wait in memory.
+        self.window = asyncio.Semaphore(window)
+
+    def deliver(self, seq: int, line: int, response: dict[str, Any]) -> None:
+        self._ready[seq] = (line, response)
+        while self._next in self._ready:
+            line, answer = self._ready.pop(self._next)
+            self._next += 1
+            self._summary.add(line, answer)
+            self._records.append(encode_record(line, answer))
+            self.window.release()
+            if len(self._records) >= _FLUSH_EVERY:
+                self.flush()
+        if not self._ready:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._records:
+            records, summary = b"".join(self._records), self._summary
+            self._records, self._summary = [], AuditSummary()
+            self._sink(ChunkResult(records, summary))
+
+
+class _Source:
+    """The input rows, numbered in input order, shared by every stream (whichever asks first)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rows: Iterator[Row] = iter(rows)
+        self._seq = 0
+
+    def take(self) -> tuple[int, Row] | None:
+        row = next(self._rows, None)
+        if row is None:
+            return None
+        seq = self._seq
+        self._seq += 1
+        return seq, row
+
+
+async def _stream(
+    target: str,
+    channel: grpc.aio.Channel,
+    source: _Source,
+    merger: _Merger,
+    layout: CsvLayout | None,
+) -> None:
+    call = pb_grpc.RegimenCheckerStub(channel).AuditRegimens()
+    sent: deque[tuple[int, Row]] = deque()
+
+    async def send() -> None:
+        while True:
+            await merger.window.acquire()
+            item = source.take()
+            if item is None:
+                merger.window.release()
+                break
+            seq, row = item
+            try:
+                _, request = decode_row(row, layout)
+            except UnreadableRowError as exc:
+                merger.deliver(seq, row.line, encode_error(request_id_of_row(row, layout), str(exc)))
+                continue
+            except InvalidRequestError as exc:
+                response = encode_error(request_id_of_row(row, layout), str(exc), exc.violations)
+                merger.deliver(seq, row.line, response)
+                continue
+            sent.append(item)
+            await call.write(request_to_proto(request))
+        await call.done_writing()
+
+    sender = asyncio.create_task(send())
+    try:
+        async for response in call:
+            seq, row = sent.popleft()
+            merger.deliver(seq, row.line, message_to_dict(response))
+        await sender
+    except grpc.aio.AioRpcError as exc:
+        raise RemoteAuditError(target, exc.code(), exc.details() or "") from None
+    finally:
+        sender.cancel()
+        call.cancel()
+    if sent:
+        raise RemoteAuditError(target, grpc.StatusCode.INTERNAL, f"stream ended with {len(sent)} rows unanswered")
+
+
+def _channel_options() -> list[tuple[str, Any]]:
+    return [
+        # Each stream gets its own connection, so servers sharing a port (SO_REUSEPORT) or
+        # several addresses behind one name all take a share of the rows.
+        ("grpc.use_local_subchannel_pool", 1),
+        ("grpc.lb_policy_name", "round_robin"),
+        ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ]
+
+
+async def _identify(target: str, channel: grpc.aio.Channel, timeout_s: float) -> KnowledgeBaseIdentity:
+    stub = pb_grpc.RegimenCheckerStub(channel)
+    try:
+        info = await stub.GetKnowledgeBase(pb.GetKnowledgeBaseRequest(), timeout=timeout_s, wait_for_ready=True)
+    except grpc.aio.AioRpcError as exc:
+        raise RemoteAuditError(target, exc.code(), exc.details() or "") from None
+    return KnowledgeBaseIdentity(target, info.version, info.content_hash)
+
+
+async def _run(
+    rows: Iterable[Row],
+    sink: Callable[[ChunkResult], None],
+    targets: tuple[str, ...],
+    layout: CsvLayout | None,
+    streams_per_target: int,
+    window: int,
+    connect_timeout_s: float,
+) -> tuple[KnowledgeBaseIdentity, ...]:
+    channels = [
+        (target, grpc.aio.insecure_channel(target, options=_channel_options()))
+        for target in targets
+        for _ in range(streams_per_target)
+    ]
+    try:
+        identities = await asyncio.gather(
+            *(_identify(target, channel, connect_timeout_s) for target, channel in channels[::streams_per_target])
+        )
+        source = _Source(rows)
+        merger = _Merger(sink, window)
+        try:
+            async with asyncio.TaskGroup() as group:
+                for target, channel in channels:
+                    group.create_task(_stream(target, channel, source, merger, layout))
+        except BaseExceptionGroup as failures:
+            # Report the first transport failure; the rest are usually its consequences.
+            first = failures.exceptions[0]
+            merger.flush()
+            raise first from None
+        merger.flush()
+        return tuple(identities)
+    finally:
+        await asyncio.gather(*(channel.close(None) for _, channel in channels), return_exceptions=True)
+
+
+def run_remote(
+    rows: Iterable[Row],
+    sink: Callable[[ChunkResult], None],
+    *,
+    targets: tuple[str, ...],
+    layout: CsvLayout | None,
+    streams_per_target: int = 2,
+    window: int = 4096,
+    connect_timeout_s: float = 10.0,
+) -> tuple[KnowledgeBaseIdentity, ...]:
+    """Checks every row on the target servers and hands the answers to `sink` in input order.
+
+    Rows go to whichever stream is ready for more, so a faster replica takes a larger share.
+    Rows that cannot be parsed are answered here and never sent. A stream that fails stops the
+    whole audit: the answers written so far are a prefix of the input, for `--resume`.
+
+    Args:
+        rows: The rows, in input order.
+        sink: Receives the records and their totals, in input order.
+        targets: gRPC targets (`host:port`, or a `dns:///name:port` with several addresses).
+        layout: The CSV layout, for CSV input.
+        streams_per_target: Concurrent streams (each on its own connection) per target.
+        window: Rows read but not yet written, at most.
+        connect_timeout_s: How long to wait for each target to answer GetKnowledgeBase.
+
+    Returns:
+        The knowledge base each target checks against.
+
+    Raises:
+        RemoteAuditError: A target could not be reached or a stream failed.
+    """
+    return asyncio.run(_run(rows, sink, targets, layout, max(1, streams_per_target), window, connect_timeout_s))

@@ -1,0 +1,473 @@
+"""Audit input files (JSON Lines and CSV): reading rows cheaply and decoding each into a request.
+
+The CSV layout: a header row, then one row per medication.
+
+| column | required | meaning |
+|---|---|---|
+| `regimen_id` | yes | the request id; the rows of one regimen are consecutive |
+| `role` | yes | `regimen` (an antileukemic agent being ordered) or `concomitant` |
+| `name` | yes | the medication as written in the order |
+| `dose_mg` | yes (may be blank) | blank = not stated |
+| `frequency`, `held` | no | `held` is true/false, yes/no, 1/0 or blank |
+| `qtc_ms`, `baseline_qtc_ms`, | no | the patient, on any row of the regimen |
+| `cycle_start_date`, `cycle_length_days` | | (rows that repeat a value must agree) |
+
+Rows are decoded in the worker that checks them, so the reading process only splits the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import pathlib
+from collections.abc import Iterator
+from typing import IO, Final, NamedTuple
+
+import orjson
+
+from interactions.model import (
+    CheckRequest,
+    FieldViolation,
+    InvalidRequestError,
+    Medication,
+    PatientContext,
+)
+from service.jsoncodec import decode_request
+
+__all__ = [
+    "CSV_COLUMNS",
+    "AuditInputError",
+    "CsvLayout",
+    "CsvRegimen",
+    "InputFormat",
+    "Row",
+    "RowReader",
+    "UnreadableRowError",
+    "decode_row",
+    "detect_format",
+    "open_reader",
+    "request_id_of_row",
+]
+
+REQUIRED_CSV_COLUMNS: Final = ("regimen_id", "role", "name", "dose_mg")
+OPTIONAL_CSV_COLUMNS: Final = (
+    "frequency",
+    "held",
+    "qtc_ms",
+    "baseline_qtc_ms",
+    "cycle_start_date",
+    "cycle_length_days",
+)
+CSV_COLUMNS: Final = REQUIRED_CSV_COLUMNS + OPTIONAL_CSV_COLUMNS
+_PATIENT_COLUMNS: Final = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days")
+_TRUE: Final = frozenset({"true", "yes", "y", "1"})
+_FALSE: Final = frozenset({"", "false", "no", "n", "0"})
+
+
+class InputFormat(enum.Enum):
+    """The layouts an audit reads."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+class AuditInputError(Exception):
+    """An input (or output, on resume) that cannot be audited at all, such as a CSV without a header."""
+
+
+class UnreadableRowError(ValueError):
+    """A row whose text could not be parsed (bad JSON, broken CSV quoting); its message says why."""
+
+
+class CsvRegimen(NamedTuple):
+    """The CSV rows of one regimen, with any parse problems that may concern it."""
+
+    rows: tuple[tuple[int, list[str]], ...]
+    """(line number, cells) of each medication row."""
+    problems: tuple[str, ...]
+    """Lines near this regimen that could not be parsed: the regimen may be missing a medication."""
+
+
+class Row(NamedTuple):
+    """One unit of audit work: one request, located by the line where it starts."""
+
+    line: int
+    payload: bytes | CsvRegimen
+
+
+class CsvLayout(NamedTuple):
+    """Which cell holds which column; -1 for an optional column the file does not have."""
+
+    width: int
+    regimen_id: int
+    role: int
+    name: int
+    dose_mg: int
+    frequency: int
+    held: int
+    qtc_ms: int
+    baseline_qtc_ms: int
+    cycle_start_date: int
+    cycle_length_days: int
+
+    @classmethod
+    def from_header(cls, header: list[str]) -> CsvLayout:
+        """The layout named by a header row.
+
+        Args:
+            header: The first row of the file.
+
+        Returns:
+            The column positions.
+
+        Raises:
+            AuditInputError: A required column is missing, or a column is unknown or repeated.
+        """
+        names = [cell.strip().lstrip("\ufeff").lower() for cell in header]
+        unknown = [n for n in names if n not in CSV_COLUMNS]
+        missing = [n for n in REQUIRED_CSV_COLUMNS if n not in names]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        problems = []
+        if missing:
+            problems.append(f"missing column(s): {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s): {', '.join(unknown)}")
+        if repeated:
+            problems.append(f"repeated column(s): {', '.join(repeated)}")
+        if problems:
+            raise AuditInputError(f"CSV header: {'; '.join(problems)} (columns: {', '.join(CSV_COLUMNS)})")
+        index = {n: i for i, n in enumerate(names)}
+        return cls(len(names), *(index.get(column, -1) for column in CSV_COLUMNS))
+
+
+def detect_format(path: pathlib.Path, given: InputFormat | None = None) -> InputFormat:
+    """The input's format: as given, else from the file's extension.
+
+    Args:
+        path: The input file.
+        given: The format named on the command line, if any.
+
+    Returns:
+        The format to read.
+
+    Raises:
+        AuditInputError: Not given and the extension is neither .jsonl/.ndjson/.json nor .csv.
+    """
+    if given is not None:
+        return given
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return InputFormat.JSONL
+    if suffix == ".csv":
+        return InputFormat.CSV
+    raise AuditInputError(f"{path}: cannot tell the format from {suffix!r}; pass --format jsonl or csv")
+
+
+class RowReader:
+    """Iterates the rows of an input file; `position` is the bytes consumed so far (for progress)."""
+
+    def __init__(self, path: pathlib.Path, input_format: InputFormat) -> None:
+        """Opens the file and, for CSV, reads its header.
+
+        Args:
+            path: The input file.
+            input_format: How to read it.
+
+        Raises:
+            AuditInputError: The file is unreadable or its CSV header is wrong.
+            OSError: The file cannot be opened.
+        """
+        self.format = input_format
+        self.position = 0
+        self.layout: CsvLayout | None = None
+        self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
+        if input_format is InputFormat.CSV:
+            self._csv = csv.reader(self._text_lines(), strict=True)
+            try:
+                header = next(self._csv)
+            except StopIteration:
+                self.close()
+                raise AuditInputError(f"{path}: empty CSV file (no header)") from None
+            except csv.Error as exc:
+                self.close()
+                raise AuditInputError(f"{path}: unreadable CSV header: {exc}") from None
+            try:
+                self.layout = CsvLayout.from_header(header)
+            except AuditInputError:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        """Closes the file."""
+        self._file.close()
+
+    def __enter__(self) -> RowReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[Row]:
+        if self.format is InputFormat.JSONL:
+            return self._jsonl_rows()
+        return self._csv_rows()
+
+    def _jsonl_rows(self) -> Iterator[Row]:
+        line = 0
+        for raw in self._file:
+            line += 1
+            self.position += len(raw)
+            # Blank lines separate nothing in JSON Lines; they are not rows.
+            if raw.isspace():
+                continue
+            yield Row(line, raw)
+
+    def _text_lines(self) -> Iterator[str]:
+        first = True
+        for raw in self._file:
+            self.position += len(raw)
+            # A stray byte must not stop a million-row audit: it decodes to U+FFFD, and the
+            # name it sits in then comes back unrecognised, which the report lists.
+            text = raw.decode("utf-8", "replace")
+            if first:
+                text = text.lstrip("\ufeff")
+                first = False
+            yield text
+
+    def _csv_rows(self) -> Iterator[Row]:
+        layout = self.layout
+        assert layout is not None
+        reader = self._csv
+        id_column = layout.regimen_id
+        group_id: str | None = None
+        group_line = 0
+        group: list[tuple[int, list[str]]] = []
+        problems: list[str] = []
+        carried: list[str] = []
+        while True:
+            before = reader.line_num
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                # The broken line may belong to the regimen being read or to the next one: both
+                # are reported with it, so neither is silently checked without a medication.
+                problem = f"line {before + 1}: unreadable CSV ({exc})"
+                if group:
+                    problems.append(problem)
+                carried.append(problem)
+                continue
+            if not cells:
+                continue
+            line = before + 1
+            regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
+            # A blank id cannot tie rows together: each such row stands alone (and fails).
+            if regimen_id != group_id or not regimen_id:
+                if group:
+                    yield Row(group_line, CsvRegimen(tuple(group), tuple(problems)))
+                group_id, group_line, group, problems = regimen_id, line, [], carried
+            # The broken line, if any, was this regimen's (or the previous one's): hand it on once.
+            carried = []
+            group.append((line, cells))
+        if group:
+            yield Row(group_line, CsvRegimen(tuple(group), tuple(problems)))
+        elif carried:
+            yield Row(before + 1, CsvRegimen((), tuple(carried)))
+
+
+def open_reader(path: pathlib.Path, input_format: InputFormat | None = None) -> RowReader:
+    """Opens an input file for reading rows.
+
+    Args:
+        path: The input file.
+        input_format: The format, or None to tell it from the extension.
+
+    Returns:
+        The reader (a context manager).
+
+    Raises:
+        AuditInputError: Unknown format, or a bad CSV header.
+        OSError: The file cannot be opened.
+    """
+    return RowReader(path, detect_format(path, input_format))
+
+
+def request_id_of_row(row: Row, layout: CsvLayout | None) -> str:
+    """The request id a row's answer will echo (as `decode_row` and the error path find it).
+
+    Args:
+        row: The row.
+        layout: The CSV layout, for CSV rows.
+
+    Returns:
+        The id, or "" when the row has none or cannot be parsed.
+    """
+    payload = row.payload
+    if isinstance(payload, bytes):
+        try:
+            obj = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return ""
+        value = obj.get("requestId", obj.get("request_id")) if type(obj) is dict else None
+        return value if type(value) is str else ""
+    assert layout is not None
+    if not payload.rows:
+        return ""
+    cells = payload.rows[0][1]
+    return cells[layout.regimen_id].strip() if layout.regimen_id < len(cells) else ""
+
+
+def decode_row(row: Row, layout: CsvLayout | None) -> tuple[str, CheckRequest]:
+    """Decodes a row into its request id and request.
+
+    Args:
+        row: The row.
+        layout: The CSV layout, for CSV rows.
+
+    Returns:
+        The request id to echo and the request.
+
+    Raises:
+        UnreadableRowError: The row's text cannot be parsed at all.
+        InvalidRequestError: It parses, but not into a request (the error path finds the id to
+            echo with `request_id_of_row`).
+    """
+    payload = row.payload
+    if isinstance(payload, bytes):
+        try:
+            obj = orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
+            raise UnreadableRowError(f"line {row.line}: not valid JSON ({exc})") from None
+        request = decode_request(obj)
+        return request.request_id, request
+    assert layout is not None
+    return _decode_csv(payload, layout)
+
+
+def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckRequest]:
+    if not regimen.rows:
+        raise UnreadableRowError("; ".join(regimen.problems))
+    violations: list[FieldViolation] = [FieldViolation(field="", description=problem) for problem in regimen.problems]
+    first_cells = regimen.rows[0][1]
+    request_id = first_cells[layout.regimen_id].strip()
+    if not request_id:
+        violations.append(
+            FieldViolation(field="request_id", description=f"line {regimen.rows[0][0]}: blank regimen_id")
+        )
+    regimen_meds: list[Medication] = []
+    concomitant: list[Medication] = []
+    patient: dict[str, tuple[int, str]] = {}
+    for line, cells in regimen.rows:
+        if len(cells) != layout.width:
+            violations.append(
+                FieldViolation(
+                    field="",
+                    description=f"line {line}: {len(cells)} cells where the header has {layout.width}",
+                )
+            )
+            continue
+        role = cells[layout.role].strip().lower()
+        if role == "regimen":
+            target, path = regimen_meds, f"regimen[{len(regimen_meds)}]"
+        elif role == "concomitant":
+            target, path = concomitant, f"concomitant[{len(concomitant)}]"
+        else:
+            violations.append(
+                FieldViolation(
+                    field="role",
+                    description=f"line {line}: must be regimen or concomitant, not {role[:40]!r}",
+                )
+            )
+            continue
+        dose_text = cells[layout.dose_mg].strip()
+        dose = 0.0
+        if dose_text:
+            try:
+                dose = float(dose_text)
+            except ValueError:
+                violations.append(
+                    FieldViolation(
+                        field=f"{path}.dose_mg",
+                        description=f"line {line}: must be a number, not {dose_text[:40]!r}",
+                    )
+                )
+        held = False
+        if layout.held >= 0:
+            held_text = cells[layout.held].strip().lower()
+            if held_text in _TRUE:
+                held = True
+            elif held_text not in _FALSE:
+                violations.append(
+                    FieldViolation(
+                        field=f"{path}.held",
+                        description=f"line {line}: must be true or false, not {held_text[:40]!r}",
+                    )
+                )
+        frequency = cells[layout.frequency].strip() if layout.frequency >= 0 else ""
+        target.append(Medication(cells[layout.name].strip(), dose, frequency, held))
+        for column in _PATIENT_COLUMNS:
+            index: int = getattr(layout, column)
+            if index < 0:
+                continue
+            value = cells[index].strip()
+            if not value:
+                continue
+            earlier = patient.setdefault(column, (line, value))
+            if earlier[1] != value:
+                violations.append(
+                    FieldViolation(
+                        field=f"patient.{column}",
+                        description=(
+                            f"line {line}: {value[:40]!r} differs from {earlier[1][:40]!r} on line {earlier[0]}"
+                        ),
+                    )
+                )
+    context = _patient(patient, violations)
+    if violations:
+        raise InvalidRequestError(tuple(violations))
+    return request_id, CheckRequest(
+        regimen=tuple(regimen_meds),
+        concomitant=tuple(concomitant),
+        patient=context,
+        request_id=request_id,
+    )
+
+
+def _patient(values: dict[str, tuple[int, str]], violations: list[FieldViolation]) -> PatientContext:
+    if not values:
+        return _NO_PATIENT
+    numbers: dict[str, float] = {}
+    for column in ("qtc_ms", "baseline_qtc_ms"):
+        if column in values:
+            line, text = values[column]
+            try:
+                numbers[column] = float(text)
+            except ValueError:
+                violations.append(
+                    FieldViolation(
+                        field=f"patient.{column}",
+                        description=f"line {line}: must be a number, not {text[:40]!r}",
+                    )
+                )
+    cycle_length = 0
+    if "cycle_length_days" in values:
+        line, text = values["cycle_length_days"]
+        try:
+            cycle_length = int(text)
+        except ValueError:
+            violations.append(
+                FieldViolation(
+                    field="patient.cycle_length_days",
+                    description=f"line {line}: must be a whole number, not {text[:40]!r}",
+                )
+            )
+    return PatientContext(
+        qtc_ms=numbers.get("qtc_ms", 0.0),
+        baseline_qtc_ms=numbers.get("baseline_qtc_ms", 0.0),
+        cycle_start_date=values.get("cycle_start_date", (0, ""))[1],
+        cycle_length_days=cycle_length,
+    )
+
+
+_NO_PATIENT: Final = PatientContext()

@@ -1,0 +1,185 @@
+"""`run_audit`: one audit from input file to output file, in-process or against servers, resumable."""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from interactions import load_knowledge_base
+from service.audit.local import ChunkResult, run_local
+from service.audit.output import ResumeState, scan_output
+from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
+from service.audit.rows import (
+    AuditInputError,
+    CsvLayout,
+    InputFormat,
+    Row,
+    RowReader,
+    open_reader,
+    request_id_of_row,
+)
+from service.audit.summary import AuditSummary
+
+__all__ = ["AuditInterruptedError", "AuditRun", "ProgressCallback", "run_audit"]
+
+ProgressCallback = Callable[[int, int, int], None]
+"""Called as rows are written: (rows written in all, input bytes read, input size in bytes)."""
+
+IN_PROCESS = "in-process"
+
+
+@dataclass(slots=True)
+class AuditRun:
+    """What an audit did: its totals over every row of the output, and how it got them."""
+
+    input_path: pathlib.Path
+    output_path: pathlib.Path
+    summary: AuditSummary
+    knowledge_bases: tuple[KnowledgeBaseIdentity, ...]
+    resumed_rows: int
+    """Rows already answered by an earlier run and kept."""
+    checked_rows: int
+    """Rows answered by this run."""
+    elapsed_s: float
+
+    @property
+    def rows_per_s(self) -> float:
+        """Rows this run answered per second of wall time."""
+        return self.checked_rows / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+class AuditInterruptedError(Exception):
+    """The audit stopped early (Ctrl-C, a lost server); `run` has what was written, a prefix of the input."""
+
+    def __init__(self, run: AuditRun, reason: str) -> None:
+        self.run = run
+        self.reason = reason
+        super().__init__(reason)
+
+
+def run_audit(
+    input_path: pathlib.Path,
+    output_path: pathlib.Path,
+    *,
+    input_format: InputFormat | None = None,
+    workers: int = 1,
+    targets: tuple[str, ...] = (),
+    kb_path: pathlib.Path | None = None,
+    resume: bool = False,
+    chunk_size: int = 1000,
+    streams_per_target: int = 2,
+    progress: ProgressCallback | None = None,
+) -> AuditRun:
+    """Checks every row of an input file and writes one output record per row, in input order.
+
+    Args:
+        input_path: JSON Lines or CSV (see `service.audit.rows` for the CSV layout).
+        output_path: Where the JSON Lines results go (replaced, unless resuming).
+        input_format: The input's format; None tells it from the extension.
+        workers: In-process checking processes (ignored with targets).
+        targets: gRPC targets to audit against; empty checks in-process.
+        kb_path: The knowledge-base directory for in-process checks (None = the built-in one).
+        resume: Keep the rows already in the output (cutting a half-written last record) and
+            check only the others.
+        chunk_size: Rows per unit of in-process work.
+        streams_per_target: Concurrent `AuditRegimens` streams per target.
+        progress: Called after each batch of records is written.
+
+    Returns:
+        The audit's totals over all rows of the output, and how it got them.
+
+    Raises:
+        AuditInputError: The input cannot be read, or (resuming) the output does not belong to it.
+        AuditInterruptedError: Ctrl-C or a failed stream stopped the audit; the output holds a
+            prefix of the rows, and `resume=True` finishes it.
+        KnowledgeBaseError: The in-process knowledge base is invalid.
+        OSError: A file cannot be opened.
+    """
+    started = time.perf_counter()
+    with open_reader(input_path, input_format) as reader:
+        state = scan_output(output_path) if resume else ResumeState()
+        summary = AuditSummary()
+        summary.merge(state.summary)
+        resumed = summary.rows
+        size = input_path.stat().st_size
+        identities: tuple[KnowledgeBaseIdentity, ...] = ()
+        kb = None
+        if not targets:
+            kb = load_knowledge_base(kb_path)
+            identities = (KnowledgeBaseIdentity(IN_PROCESS, kb.version, kb.content_hash),)
+
+        def run_so_far() -> AuditRun:
+            return AuditRun(
+                input_path,
+                output_path,
+                summary,
+                identities,
+                resumed,
+                summary.rows - resumed,
+                time.perf_counter() - started,
+            )
+
+        with open(output_path, "ab" if resume else "wb", buffering=1 << 20) as out:
+
+            def sink(chunk: ChunkResult) -> None:
+                out.write(chunk.records)
+                summary.merge(chunk.summary)
+                if progress is not None:
+                    progress(summary.rows, reader.position, size)
+
+            if progress is not None:
+                progress(summary.rows, 0, size)
+            rows = _rows_to_check(reader, state, output_path)
+            try:
+                if kb is not None:
+                    run_local(
+                        rows,
+                        sink,
+                        kb=kb,
+                        kb_path=kb_path,
+                        layout=reader.layout,
+                        workers=workers,
+                        chunk_size=chunk_size,
+                    )
+                else:
+                    identities = run_remote(
+                        rows,
+                        sink,
+                        targets=targets,
+                        layout=reader.layout,
+                        streams_per_target=streams_per_target,
+                    )
+            except KeyboardInterrupt:
+                raise AuditInterruptedError(run_so_far(), "interrupted") from None
+            except RemoteAuditError as exc:
+                raise AuditInterruptedError(run_so_far(), str(exc)) from exc
+        if state.done:
+            unmatched = sorted(state.done)[:5]
+            raise AuditInputError(
+                f"{output_path}: {len(state.done)} earlier record(s) match no input row "
+                f"(lines {', '.join(map(str, unmatched))}...); the output holds rows of another input"
+            )
+        return run_so_far()
+
+
+def _rows_to_check(reader: RowReader, state: ResumeState, output_path: pathlib.Path) -> Iterator[Row]:
+    """The input's rows less those already answered, checking that those are the same rows.
+
+    Matched entries are removed from `state.done`, so what remains at the end matched nothing.
+    """
+    done = state.done
+    layout: CsvLayout | None = reader.layout
+    for row in reader:
+        if done:
+            request_id = done.pop(row.line, None)
+            if request_id is not None:
+                given = request_id_of_row(row, layout)
+                if given != request_id:
+                    raise AuditInputError(
+                        f"{output_path}: line {row.line} was answered for request {request_id!r},"
+                        f" but the input has {given!r} there; the output holds rows of another input"
+                    )
+                continue
+        yield row

@@ -29,6 +29,7 @@ from interactions import (
     load_knowledge_base,
 )
 from service import server
+from service.audit.cli import audit
 from service.errors import rpc_status_for
 from service.servicer import engine_answer
 from service.settings import Settings
@@ -41,6 +42,7 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="Inspect and validate knowledge bases.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.command()(audit)
 
 EXIT_BAD_REQUEST = 1
 EXIT_UNREADABLE = 2

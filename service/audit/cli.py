@@ -74,15 +74,15 @@ def audit(
     ],
     output: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
-        typer.Option("--output", "-o", help="Results, one JSON line per row [default: INPUT.results.jsonl]."),
+        typer.Option("--output", "-o", help="Results, one JSON line per row (default: INPUT.results.jsonl)."),
     ] = None,
     report: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
-        typer.Option("--report", help="Summary report; .html for HTML, else Markdown [default: OUTPUT.md]."),
+        typer.Option("--report", help="Summary report; .html for HTML, else Markdown (default: OUTPUT.md)."),
     ] = None,
     input_format: Annotated[
         Optional[InputFormat],  # noqa: UP045 -- as above
-        typer.Option("--format", help="Input format [default: from the extension]."),
+        typer.Option("--format", help="Input format (default: from the extension)."),
     ] = None,
     target: Annotated[
         Optional[list[str]],  # noqa: UP045 -- as above
@@ -98,7 +98,7 @@ def audit(
     ] = 2,
     kb: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
-        typer.Option("--kb", help="Knowledge-base directory for in-process checks [default: built-in]."),
+        typer.Option("--kb", help="Knowledge-base directory for in-process checks (default: built-in)."),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Keep the rows already in OUTPUT and check only the rest.")
@@ -106,7 +106,7 @@ def audit(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing OUTPUT.")] = False,
     progress: Annotated[
         Optional[bool],  # noqa: UP045 -- as above
-        typer.Option("--progress/--no-progress", help="Progress bar [default: on a terminal only]."),
+        typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal only)."),
     ] = None,
 ) -> None:
     """Audit every regimen of an export: one result per row, a summary report, exit 1 on any row error.

@@ -346,9 +346,17 @@ def decode_row(row: Row, layout: CsvLayout | None) -> tuple[str, CheckRequest]:
 
 
 def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckRequest]:
-    if not regimen.rows:
-        raise UnreadableRowError("; ".join(regimen.problems))
-    violations: list[FieldViolation] = [FieldViolation(field="", description=problem) for problem in regimen.problems]
+    # A regimen near a line that could not be read may be missing a medication: checking the
+    # rest would give a confident answer about a partial regimen, so it is not checked at all.
+    problems = list(regimen.problems)
+    problems += [
+        f"line {line}: {len(cells)} cells where the header has {layout.width}"
+        for line, cells in regimen.rows
+        if len(cells) != layout.width
+    ]
+    if problems or not regimen.rows:
+        raise UnreadableRowError("; ".join(problems))
+    violations: list[FieldViolation] = []
     first_cells = regimen.rows[0][1]
     request_id = first_cells[layout.regimen_id].strip()
     if not request_id:
@@ -359,14 +367,6 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
     concomitant: list[Medication] = []
     patient: dict[str, tuple[int, str]] = {}
     for line, cells in regimen.rows:
-        if len(cells) != layout.width:
-            violations.append(
-                FieldViolation(
-                    field="",
-                    description=f"line {line}: {len(cells)} cells where the header has {layout.width}",
-                )
-            )
-            continue
         role = cells[layout.role].strip().lower()
         if role == "regimen":
             target, path = regimen_meds, f"regimen[{len(regimen_meds)}]"

@@ -1,0 +1,222 @@
+"""In-process audits: every row answered once and in order, bad lines reported, resume, report counts."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections import Counter
+from typing import Any
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from service.audit import run_audit
+from service.audit.report import render_html, render_markdown
+from service.audit.rows import AuditInputError
+from service.cli import app
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
+
+
+def request(request_id: str, *concomitant: str, dose: float = 400) -> dict[str, Any]:
+    return {
+        "requestId": request_id,
+        "regimen": [{"name": "venetoclax", "doseMg": dose}, {"name": "azacitidine", "doseMg": 130}],
+        "concomitant": [{"name": name} for name in concomitant],
+    }
+
+
+def records(path: pathlib.Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def write_jsonl(path: pathlib.Path, lines: list[str]) -> pathlib.Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def mixed_jsonl(tmp_path: pathlib.Path) -> pathlib.Path:
+    lines = []
+    for i in range(40):
+        if i % 9 == 4:
+            lines.append('{"requestId": "broken", "regimen": [')
+        elif i % 9 == 6:
+            lines.append(json.dumps(request(f"r{i}", dose=-1)))
+        elif i % 9 == 7:
+            lines.append(json.dumps({**request(f"r{i}"), "regimen": [{"name": "venetoclax", "doseMg": "lots"}]}))
+        else:
+            lines.append(json.dumps(request(f"r{i}", "posaconazole", "acyclovir", "posaconazol")))
+    lines.insert(10, "")  # a blank line is not a row
+    return write_jsonl(tmp_path / "in.jsonl", lines)
+
+
+def input_rows(path: pathlib.Path) -> list[int]:
+    return [n for n, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_jsonl_row_is_answered_once_in_order_and_malformed_lines_are_reported(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path, workers: int
+) -> None:
+    out = tmp_path / "out.jsonl"
+    run = run_audit(mixed_jsonl, out, workers=workers, chunk_size=7)
+
+    got = records(out)
+    assert [r["line"] for r in got] == input_rows(mixed_jsonl)
+    broken = [r for r in got if "not valid JSON" in r["response"].get("error", {}).get("message", "")]
+    assert [r["line"] for r in broken] == [n for n in input_rows(mixed_jsonl) if "broken" in _line(mixed_jsonl, n)]
+    assert all(r["response"]["error"]["message"].startswith(f"line {r['line']}:") for r in broken)
+    bad_dose = [r for r in got if r["response"].get("requestId") in {"r6", "r15"}]
+    assert [_fields(r) for r in bad_dose] == [["regimen[0].dose_mg"], ["regimen[0].dose_mg"]]
+    assert run.summary.rows == 40
+    assert run.summary.errors == sum("error" in r["response"] for r in got) == 4 + 4 + 4
+
+
+def _line(path: pathlib.Path, number: int) -> str:
+    return path.read_text().splitlines()[number - 1]
+
+
+def _fields(record: dict[str, Any]) -> list[str]:
+    return [v["field"] for d in record["response"]["error"].get("details", ()) for v in d.get("fieldViolations", ())]
+
+
+def test_report_counts_match_the_input(mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run = run_audit(mixed_jsonl, out)
+    checked = [r["response"] for r in records(out) if "error" not in r["response"]]
+    summary = run.summary
+
+    # 28 good rows, each venetoclax + azacitidine with posaconazole and one misspelt name.
+    assert len(checked) == 28
+    assert summary.rows - summary.errors == 28
+    assert summary.unrecognized == Counter({"posaconazol": 28})
+    assert summary.incomplete == 28
+    pair = ("venetoclax", "posaconazole")
+    assert summary.pairs[pair] == sum(
+        1 for r in checked for f in r["findings"] if (f["objectDrug"], f.get("precipitantDrug")) == pair
+    )
+    assert summary.dose_changes[("venetoclax", "ACTION_ADJUST_DOSE")] == 28
+    assert summary.dose_change_rows == 28
+    assert summary.error_fields == Counter({"(unreadable row)": 4, "regimen[].dose_mg": 8})
+    assert sum(summary.rows_by_severity.values()) == 28
+    assert sum(summary.findings_by_severity.values()) == sum(len(r["findings"]) for r in checked)
+
+    markdown = render_markdown(run)
+    assert "| posaconazol | 28 |" in markdown
+    assert "- **Rows with errors (not checked)**: 12" in markdown
+    assert run.knowledge_bases[0].content_hash in markdown
+    page = render_html(run)
+    assert page.startswith("<!doctype html>")
+    assert "<td>posaconazol</td><td>28</td>" in page
+
+
+def test_csv_input_with_a_malformed_line_is_reported_and_the_rest_checked(tmp_path: pathlib.Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "regimen_id,role,name,dose_mg,held,qtc_ms\n"
+        "A,regimen,venetoclax,400,,\n"
+        "A,regimen,azacitidine,130,,\n"
+        "A,concomitant,posaconazole,300,no,\n"
+        'B,regimen,gilteritinib,120,,"51"0\n'  # broken quoting: B may be missing a medication
+        "B,concomitant,escitalopram,10,,510\n"
+        "C,regimen,gilteritinib,120,,450\n"
+        "C,concomitant,sertraline,fifty,,\n"
+        "D,therapy,gilteritinib,120,,\n"
+        ",regimen,venetoclax,400,,\n"
+        "E,regimen,ivosidenib,500,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    run = run_audit(source, out)
+
+    got = {r["line"]: r["response"] for r in records(out)}
+    assert list(got) == [2, 6, 7, 9, 10, 11]
+    # The broken line may belong to A or to B: neither is checked as if it were complete.
+    for line, request_id in ((2, "A"), (6, "B")):
+        assert got[line]["requestId"] == request_id
+        assert got[line]["error"]["message"].startswith("line 5: unreadable CSV")
+    assert _fields({"response": got[7]}) == ["concomitant[0].dose_mg"]
+    assert _fields({"response": got[9]}) == ["role"]
+    assert _fields({"response": got[10]}) == ["request_id"]
+    assert "error" not in got[11]
+    assert run.summary.errors == 5
+
+
+def test_csv_and_jsonl_versions_of_the_sample_give_the_same_answers(tmp_path: pathlib.Path) -> None:
+    run_audit(EXAMPLES / "regimens.jsonl", tmp_path / "a.jsonl")
+    run_audit(EXAMPLES / "regimens.csv", tmp_path / "b.jsonl")
+    a = [r["response"] for r in records(tmp_path / "a.jsonl")]
+    b = [r["response"] for r in records(tmp_path / "b.jsonl")]
+    assert len(a) == 300
+    assert a == b
+
+
+@pytest.mark.parametrize("cut", ["whole-records", "half-written-line"])
+def test_a_resumed_audit_gives_exactly_one_result_per_row(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path, cut: str
+) -> None:
+    out = tmp_path / "out.jsonl"
+    complete = run_audit(mixed_jsonl, out)
+    expected = out.read_bytes()
+    lines = expected.splitlines(keepends=True)
+    # An interruption: the first 17 records written, and maybe half of the 18th.
+    partial = b"".join(lines[:17]) + (lines[17][: len(lines[17]) // 2] if cut == "half-written-line" else b"")
+    out.write_bytes(partial)
+
+    resumed = run_audit(mixed_jsonl, out, resume=True, chunk_size=5)
+
+    assert out.read_bytes() == expected
+    assert resumed.resumed_rows == 17
+    assert resumed.checked_rows == 23
+    assert resumed.summary.rows == complete.summary.rows == 40
+    assert resumed.summary.errors == complete.summary.errors
+    assert resumed.summary.unrecognized == complete.summary.unrecognized
+
+
+def test_resuming_a_finished_audit_checks_nothing(mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run_audit(mixed_jsonl, out)
+    before = out.read_bytes()
+    again = run_audit(mixed_jsonl, out, resume=True)
+    assert out.read_bytes() == before
+    assert again.checked_rows == 0
+    assert again.summary.rows == 40
+
+
+def test_resume_refuses_the_output_of_another_input(mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "out.jsonl"
+    other = write_jsonl(tmp_path / "other.jsonl", [json.dumps(request(f"x{i}")) for i in range(3)])
+    run_audit(other, out)
+    with pytest.raises(AuditInputError, match="another input"):
+        run_audit(mixed_jsonl, out, resume=True)
+
+
+def test_a_csv_without_the_required_columns_is_refused(tmp_path: pathlib.Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,drug\n1,venetoclax\n", encoding="utf-8")
+    with pytest.raises(AuditInputError, match="missing column"):
+        run_audit(source, tmp_path / "out.jsonl")
+
+
+def test_the_command_exits_nonzero_with_the_error_count_and_writes_the_report(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["audit", str(mixed_jsonl), "-o", str(out), "--report", str(report)])
+    assert result.exit_code == 1, result.output
+    assert "12 row(s) had errors" in result.output
+    assert report.read_text().startswith("<!doctype html>")
+    assert len(records(out)) == 40
+    again = CliRunner().invoke(app, ["audit", str(mixed_jsonl), "-o", str(out)])
+    assert again.exit_code == 2
+    assert "--resume or --overwrite" in again.output
+
+
+def test_the_command_exits_zero_when_every_row_was_checked(tmp_path: pathlib.Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(request("ok", "acyclovir"))])
+    result = CliRunner().invoke(app, ["audit", str(source), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "in.jsonl.results.jsonl").exists()
+    assert (tmp_path / "in.jsonl.results.md").exists()

@@ -92,7 +92,7 @@ def _observe_unary(
             code = context.code() or grpc.StatusCode.UNKNOWN
             raise
         except asyncio.CancelledError:
-            code = grpc.StatusCode.CANCELLED
+            code = _cancellation_code(context)
             raise
         except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
             status = grpc_status_for(exc)
@@ -126,11 +126,13 @@ def _observe_stream(
                 if isinstance(response, pb.CheckRegimenResponse) and response.HasField("error"):
                     errors += 1
                 yield response
+            if context.cancelled() or _deadline_passed(context):
+                code = _cancellation_code(context)  # the end of the requests can be a cancellation
         except grpc.aio.AbortError:
             code = context.code() or grpc.StatusCode.UNKNOWN
             raise
         except asyncio.CancelledError:
-            code = grpc.StatusCode.CANCELLED
+            code = _cancellation_code(context)
             raise
         except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
             status = grpc_status_for(exc)
@@ -141,6 +143,16 @@ def _observe_stream(
                 _log_call(name, code, started, {"received": received, "answered": answered, "errors": errors})
 
     return observed
+
+
+def _deadline_passed(context: Context) -> bool:
+    remaining = context.time_remaining()
+    return remaining is not None and remaining <= 0
+
+
+def _cancellation_code(context: Context) -> grpc.StatusCode:
+    """How a call the caller ended ended: its deadline passed, or it was cancelled."""
+    return grpc.StatusCode.DEADLINE_EXCEEDED if _deadline_passed(context) else grpc.StatusCode.CANCELLED
 
 
 def _unary_counts(request: Any, response: Any) -> dict[str, int]:

@@ -12,8 +12,6 @@ from typing import Annotated, Any, Optional
 import grpc
 import pydantic
 import typer
-from dosecheck.v1 import dosecheck_pb2 as pb
-from dosecheck.v1 import dosecheck_pb2_grpc
 from google.protobuf import json_format
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -21,6 +19,8 @@ from grpc_status import rpc_status
 from rich.console import Console
 from rich.table import Table
 
+from dosecheck.v1 import dosecheck_pb2 as pb
+from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import (
     InvalidRequestError,
     KnowledgeBase,

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import cast
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-
 from interactions import (
     CheckRequest,
     CheckResult,

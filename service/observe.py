@@ -15,8 +15,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import Any, TypeAlias
 
 import grpc
-from dosecheck.v1 import dosecheck_pb2 as pb
 
+from dosecheck.v1 import dosecheck_pb2 as pb
 from service.errors import grpc_status_for
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from dosecheck.v1 import dosecheck_pb2, dosecheck_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from dosecheck.v1 import dosecheck_pb2, dosecheck_pb2_grpc
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service.logs import configure_logging
 from service.observe import CallObserver

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 
 import grpc
-from dosecheck.v1 import dosecheck_pb2 as pb
 
+from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase, check
 from service import convert
 from service.errors import rpc_status_for

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import grpc
-from dosecheck.v1 import dosecheck_pb2 as pb
-from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from dosecheck.v1 import dosecheck_pb2 as pb
+from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
 from interactions import CheckRequest, InvalidRequestError, Medication
 from service.audit.local import ChunkResult
 from service.audit.output import encode_record

@@ -70,6 +70,7 @@ def run_audit(
     resume: bool = False,
     chunk_size: int = 1000,
     streams_per_target: int = 2,
+    connect_timeout_s: float = 10.0,
     progress: ProgressCallback | None = None,
 ) -> AuditRun:
     """Checks every row of an input file and writes one output record per row, in input order.
@@ -85,6 +86,7 @@ def run_audit(
             check only the others.
         chunk_size: Rows per unit of in-process work.
         streams_per_target: Concurrent `AuditRegimens` streams per target.
+        connect_timeout_s: How long each target may take to answer its first call.
         progress: Called after each batch of records is written.
 
     Returns:
@@ -150,6 +152,7 @@ def run_audit(
                         targets=targets,
                         layout=reader.layout,
                         streams_per_target=streams_per_target,
+                        connect_timeout_s=connect_timeout_s,
                     )
             except KeyboardInterrupt:
                 raise AuditInterruptedError(run_so_far(), "interrupted") from None

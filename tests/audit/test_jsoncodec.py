@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dosecheck.v1 import dosecheck_pb2 as pb
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import (
     CheckRequest,
     InvalidRequestError,

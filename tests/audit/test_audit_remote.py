@@ -1,0 +1,175 @@
+"""Audits over AuditRegimens against real servers on loopback: order, bad rows, several targets, cancel."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from google.protobuf import json_format
+
+from dosecheck.v1 import dosecheck_pb2 as pb
+from interactions import load_knowledge_base
+from service.audit import AuditInterruptedError, run_audit
+from service.audit.remote import message_to_dict
+from service.convert import knowledge_base_info
+from service.servicer import RegimenChecker, engine_answer
+from tests.service.conftest import RunningServer, running_server
+from tests.service.helpers import clinical_request
+
+
+def lines_with_bad_rows(count: int) -> list[str]:
+    lines = []
+    for i in range(count):
+        request: dict[str, Any] = {
+            "requestId": f"r{i}",
+            "regimen": [{"name": "venetoclax", "doseMg": 400}, {"name": "azacitidine", "doseMg": 130}],
+            "concomitant": [{"name": "posaconazole"}, {"name": "fluconazol"}],
+            "patient": {"cycleStartDate": "2026-01-05"},
+        }
+        if i % 10 == 3:
+            lines.append('{"requestId": "cut off", "regimen": [{"name": "venetoclax", "doseMg"')
+            continue
+        if i % 10 == 5:
+            request["regimen"][0]["doseMg"] = -1  # the server rejects it in-band
+        if i % 10 == 7:
+            request["regimen"] = []
+        if i % 10 == 8:
+            request["concomitant"][0]["doseMg"] = "three"  # rejected here, never sent
+        lines.append(json.dumps(request))
+    return lines
+
+
+@pytest.fixture
+def audit_input(tmp_path: pathlib.Path) -> pathlib.Path:
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines_with_bad_rows(400)) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    with running_server() as running:
+        yield running
+
+
+def records(path: pathlib.Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def fields(response: dict[str, Any]) -> list[str]:
+    details = response["error"].get("details", ())
+    return [v["field"] for d in details for v in d.get("fieldViolations", ())]
+
+
+def test_a_stream_with_bad_rows_mixed_in_answers_every_row_in_order(
+    server: RunningServer, audit_input: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    run = run_audit(audit_input, out, targets=(server.target,))
+
+    got = records(out)
+    assert [r["line"] for r in got] == list(range(1, 401))
+    for i, record in enumerate(got):
+        response = record["response"]
+        if i % 10 == 3:
+            assert response["error"]["message"].startswith(f"line {i + 1}: not valid JSON")
+            continue
+        assert response["requestId"] == f"r{i}"
+        if i % 10 == 5:
+            assert fields(response) == ["regimen[0].dose_mg"]
+        elif i % 10 == 7:
+            assert "regimen" in fields(response)
+        elif i % 10 == 8:
+            assert fields(response) == ["concomitant[0].dose_mg"]
+        else:
+            assert "error" not in response
+            assert response["unrecognized"][0]["name"] == "fluconazol"
+    assert run.summary.errors == 160
+    assert run.knowledge_bases[0].target == server.target
+
+
+def test_remote_answers_equal_in_process_answers(
+    server: RunningServer, audit_input: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    run_audit(audit_input, tmp_path / "local.jsonl")
+    run_audit(audit_input, tmp_path / "remote.jsonl", targets=(server.target,))
+    local = [r for r in records(tmp_path / "local.jsonl") if "error" not in r["response"]]
+    remote = [r for r in records(tmp_path / "remote.jsonl") if "error" not in r["response"]]
+    assert local == remote
+
+
+def test_several_targets_share_the_rows_and_the_results_come_back_in_order(
+    audit_input: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    kb = load_knowledge_base()
+    counts = [0, 0]
+
+    def counting(replica: int) -> RegimenChecker:
+        engine = engine_answer(kb)
+
+        def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+            counts[replica] += 1
+            return engine(request)
+
+        return RegimenChecker(answer, knowledge_base_info(kb))
+
+    with running_server(counting(0)) as first, running_server(counting(1)) as second:
+        run = run_audit(audit_input, tmp_path / "out.jsonl", targets=(first.target, second.target))
+    got = records(tmp_path / "out.jsonl")
+    assert [r["line"] for r in got] == list(range(1, 401))
+    assert [r["response"].get("requestId") for r in got if r["line"] % 10 != 4] == [
+        f"r{i}" for i in range(400) if i % 10 != 3
+    ]
+    assert {k.target for k in run.knowledge_bases} == {first.target, second.target}
+    assert len({k.content_hash for k in run.knowledge_bases}) == 1
+    # Rows that fail to parse are answered by the client; each replica checked a share of the rest.
+    assert sum(counts) == 400 - 40 - 40
+    assert min(counts) > 0
+
+
+def test_a_cancelled_audit_leaves_a_prefix_and_resumes_to_exactly_one_answer_per_row(
+    server: RunningServer, tmp_path: pathlib.Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines_with_bad_rows(3000)) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+
+    def interrupt(rows: int, position: int, size: int) -> None:
+        if rows >= 500:
+            raise KeyboardInterrupt
+
+    with pytest.raises(AuditInterruptedError) as stopped:
+        run_audit(source, out, targets=(server.target,), progress=interrupt)
+    written = records(out)
+    assert 500 <= len(written) < 3000
+    assert [r["line"] for r in written] == list(range(1, len(written) + 1))
+    assert stopped.value.run.summary.rows == len(written)
+
+    # The server is unharmed by the cancelled stream, and the audit finishes where it stopped.
+    resumed = run_audit(source, out, targets=(server.target,), resume=True)
+    got = records(out)
+    assert [r["line"] for r in got] == list(range(1, 3001))
+    assert resumed.resumed_rows == len(written)
+    assert resumed.summary.rows == 3000
+    assert resumed.summary.errors == 1200
+
+
+def test_an_unreachable_target_stops_the_audit_with_its_name(audit_input: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    with running_server() as gone:
+        target = gone.target
+    with pytest.raises(AuditInterruptedError, match=target):
+        run_audit(audit_input, tmp_path / "out.jsonl", targets=(target,), connect_timeout_s=0.5)
+
+
+def test_message_to_dict_equals_json_format() -> None:
+    answered = pb.CheckRegimenResponse(request_id="x", highest_severity=pb.SEVERITY_MAJOR, complete=True)
+    answered.findings.add(object_drug="a", mechanisms=[pb.MECHANISM_PGP_INHIBITOR, 99], severity=pb.SEVERITY_MINOR)
+    answered.doses.add(drug="a", ordered_dose_mg=float("nan"), recommended_dose_mg=float("inf")).ramp_up.add(day=1)
+    answered.error.code = 3
+    answered.error.details.add().Pack(clinical_request())
+    for message in (answered, pb.CheckRegimenResponse(), clinical_request()):
+        assert message_to_dict(message) == json_format.MessageToDict(message)

@@ -146,8 +146,9 @@ def test_there_is_one_agent_file_per_targeted_agent() -> None:
 def test_agent_kinds_match_the_agent_files() -> None:
     kinds = {d.name: d.kind for d in DRUGS.drugs}
     assert {name for name, kind in kinds.items() if kind == "agent"} == TARGETED_AGENTS
-    assert PARTNERS <= {name for name, kind in kinds.items() if kind == "partner"}
-    assert {"grapefruit", "seville orange", "starfruit"} == {n for n, k in kinds.items() if k == "food"}
+    partners = {name for name, kind in kinds.items() if kind == "partner"}
+    assert partners >= PARTNERS
+    assert {n for n, k in kinds.items() if k == "food"} == {"grapefruit", "seville orange", "starfruit"}
 
 
 def test_manifest_has_a_version_and_every_required_source() -> None:
@@ -293,7 +294,8 @@ def test_class_member_notes_record_the_source_disagreements() -> None:
 def test_label_and_review_disagreement_is_stated_where_the_label_wins() -> None:
     gilteritinib = next(a for a in AGENTS.values() if a.drug == "gilteritinib")
     resume = next(q for q in gilteritinib.qtc_rules if q.dose_mg == 80)
-    assert "< 480" in resume.recommendation and "label" in resume.recommendation
+    assert "< 480" in resume.recommendation
+    assert "label" in resume.recommendation
 
 
 def test_monitoring_days_are_within_a_28_day_cycle() -> None:

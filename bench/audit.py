@@ -1,0 +1,59 @@
+"""Audit throughput: `dosecheck audit` (its runner, `run_audit`) in-process and against a server."""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from dataclasses import dataclass
+
+from service.audit.runner import run_audit
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTiming:
+    """One audit, timed from the call to the last record written."""
+
+    mode: str
+    workers: int
+    rows: int
+    elapsed_s: float
+
+    @property
+    def rows_per_s(self) -> float:
+        """Rows checked per second of wall time (start-up, parsing and writing included)."""
+        return self.rows / self.elapsed_s
+
+
+def audit_in_process(
+    input_path: pathlib.Path, output_path: pathlib.Path, kb_path: pathlib.Path | None, workers: int
+) -> AuditTiming:
+    """Times `dosecheck audit INPUT --workers N` as its runner does it, knowledge-base load included.
+
+    Args:
+        input_path: JSON Lines of requests.
+        output_path: where the results go (replaced).
+        kb_path: the knowledge base (None = built-in).
+        workers: checking processes (1 = this process).
+
+    Returns:
+        Rows and wall time.
+    """
+    started = time.perf_counter()
+    run = run_audit(input_path, output_path, workers=workers, kb_path=kb_path)
+    return AuditTiming("in-process", workers, run.checked_rows, time.perf_counter() - started)
+
+
+def audit_remote(input_path: pathlib.Path, output_path: pathlib.Path, target: str) -> AuditTiming:
+    """Times `dosecheck audit INPUT --target HOST:PORT` (its streams, its Python client).
+
+    Args:
+        input_path: JSON Lines of requests.
+        output_path: where the results go (replaced).
+        target: the server.
+
+    Returns:
+        Rows and wall time.
+    """
+    started = time.perf_counter()
+    run = run_audit(input_path, output_path, targets=(target,))
+    return AuditTiming("remote", 0, run.checked_rows, time.perf_counter() - started)

@@ -1,0 +1,97 @@
+"""Engine in-process: microseconds per `check()` for each request shape, and knowledge-base load time."""
+
+from __future__ import annotations
+
+import gc
+import pathlib
+import statistics
+import time
+from dataclasses import dataclass
+
+from bench.stats import percentile
+from bench.workload import SHAPES, Shape, Workload
+from interactions import KnowledgeBase, check, load_knowledge_base
+
+REQUESTS_PER_SHAPE = 500
+"""Distinct seeded requests per shape; every round checks all of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeTiming:
+    """Per-call times of `check()` for one request shape."""
+
+    shape: str
+    calls: int
+    median_us: float
+    p99_us: float
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    """The engine's figures."""
+
+    load_s: float
+    """Median wall time of load-and-validate."""
+    loads: int
+    shapes: tuple[ShapeTiming, ...]
+
+
+def time_load(kb_path: pathlib.Path | None, repeats: int) -> float:
+    """Median seconds to load and validate the knowledge base from its files.
+
+    Args:
+        kb_path: the knowledge-base directory; None = the built-in one.
+        repeats: how many loads to time.
+
+    Returns:
+        The median wall time of one load.
+    """
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        load_knowledge_base(kb_path)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float) -> ShapeTiming:
+    """Times `check()` one call at a time over seeded requests of one shape for about `duration_s`.
+
+    Args:
+        kb: the loaded knowledge base.
+        shape: the request shape.
+        duration_s: roughly how long to keep calling.
+
+    Returns:
+        Median and p99 of the single-call times.
+    """
+    requests = Workload(kb).requests(shape, REQUESTS_PER_SHAPE)
+    for request in requests:  # warm-up: first-use caches, the interpreter's specialisation
+        check(kb, request)
+    samples: list[float] = []
+    clock = time.perf_counter_ns
+    gc.collect()
+    deadline = time.perf_counter() + duration_s
+    while time.perf_counter() < deadline:
+        for request in requests:
+            started = clock()
+            check(kb, request)
+            samples.append(clock() - started)
+    return ShapeTiming(shape.label, len(samples), percentile(samples, 0.5) / 1000, percentile(samples, 0.99) / 1000)
+
+
+def run(kb_path: pathlib.Path | None, duration_s: float, load_repeats: int) -> EngineResult:
+    """The engine benchmark.
+
+    Args:
+        kb_path: the knowledge-base directory; None = the built-in one.
+        duration_s: time spent calling per shape.
+        load_repeats: how many loads to time.
+
+    Returns:
+        Load time and per-shape call times.
+    """
+    load_s = time_load(kb_path, load_repeats)
+    kb = load_knowledge_base(kb_path)
+    shapes = tuple(time_shape(kb, shape, duration_s) for shape in SHAPES)
+    return EngineResult(load_s, load_repeats, shapes)

@@ -1,0 +1,173 @@
+"""Benchmark servers as subprocesses: start fresh, wait until every worker serves, read RSS and CPU, stop."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+from types import TracebackType
+
+from service.server import SERVICE_NAME
+
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (the server binds it itself, with SO_REUSEPORT).
+
+    Returns:
+        The port number.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """`python -m bench.server` in its own process group, used as a context manager."""
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        workers: int,
+        workdir: pathlib.Path,
+        kb_path: pathlib.Path | None,
+        request_file: pathlib.Path,
+    ) -> None:
+        """Describes the server; `__enter__` starts it.
+
+        Args:
+            kind: "real" or "echo".
+            workers: worker processes sharing the port.
+            workdir: where its log file goes.
+            kb_path: the knowledge base (None = built-in).
+            request_file: the serialised benchmark request (the echo server's fixed answer is built from it).
+        """
+        self.kind = kind
+        self.workers = workers
+        self.port = free_port()
+        self.log_path = workdir / f"server-{kind}-{self.port}.log"
+        self._command = [
+            sys.executable,
+            "-m",
+            "bench.server",
+            f"--{kind}",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+        ]
+        if kind == "echo":
+            self._command += ["--request", str(request_file)]
+        if kb_path is not None:
+            self._command += ["--kb", str(kb_path)]
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def target(self) -> str:
+        """host:port for a gRPC client."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url_base(self) -> str:
+        """http://host:port for h2load and nghttp."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerProcess:
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                self._command, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+            )
+        self._wait_ready()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _wait_ready(self) -> None:
+        # Each worker logs "serving ..." once its health service says SERVING; with several
+        # workers on one port, a probe would reach only whichever worker the kernel picks.
+        assert self._process is not None
+        marker = f"serving {SERVICE_NAME} on "
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"{self.kind} server exited with {self._process.returncode}: {self._tail()}")
+            if self.log_path.read_text(errors="replace").count(marker) >= self.workers:
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.kind} server not ready after {READY_TIMEOUT_S:.0f}s: {self._tail()}")
+
+    def _tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-2000:]
+
+    def pids(self) -> list[int]:
+        """The supervisor and every worker process.
+
+        Returns:
+            Process ids, the supervisor first.
+        """
+        assert self._process is not None
+        found = [self._process.pid]
+        for pid in found:  # grows as children are found: a breadth-first walk
+            for task in pathlib.Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    found.extend(int(child) for child in task.read_text().split())
+                except OSError:
+                    continue
+        return found
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the supervisor and its workers, summed.
+
+        Returns:
+            Bytes.
+        """
+        total = 0
+        for pid in self.pids():
+            try:
+                resident = pathlib.Path(f"/proc/{pid}/statm").read_text().split()[1]
+            except OSError:
+                continue
+            total += int(resident) * _PAGE
+        return total
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the supervisor and its workers so far.
+
+        Returns:
+            Seconds.
+        """
+        total = 0
+        for pid in self.pids():
+            try:
+                # The command name (field 2) may hold spaces; the fields after its ')' are fixed.
+                fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / _TICK
+
+    def stop(self) -> None:
+        """SIGTERM (a graceful stop, as in production), then SIGKILL to the group if it hangs."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,105 @@
+"""A dosecheck server for benchmarks: the real one, or an echo server of the same design.
+
+    python -m bench.server --real --port P --workers W [--kb PATH]
+    python -m bench.server --echo --request FILE --port P --workers W [--kb PATH]
+
+Both are built by `service.server.create_server` with the same settings, interceptor, health and
+reflection, and run in the same worker processes on the same event loop. They differ only in
+the servicer's answer: the real one runs the engine; the echo one returns a response built once at
+start-up, the engine's own answer to the benchmark request (so it has exactly the real size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+from dosecheck.v1 import dosecheck_pb2 as pb
+from interactions import KnowledgeBaseError, load_knowledge_base
+from service import convert, server
+from service.logs import configure_logging
+from service.servicer import RegimenChecker, engine_answer
+from service.settings import Settings
+
+
+def echo_servicer(kb_path: pathlib.Path | None, request: pb.CheckRegimenRequest) -> RegimenChecker:
+    """A servicer that answers every call with the engine's answer to `request`, computed once.
+
+    Args:
+        kb_path: the knowledge base the fixed answer comes from (None = the built-in one).
+        request: the benchmark's request.
+
+    Returns:
+        The echo servicer.
+    """
+    kb = load_knowledge_base(kb_path)
+    fixed = engine_answer(kb)(request)
+
+    def answer(_: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+        return fixed
+
+    return RegimenChecker(answer, convert.knowledge_base_info(kb))
+
+
+def serve(settings: Settings, servicer: RegimenChecker) -> int:
+    """Runs `servicer` exactly as `dosecheck serve` runs the real one, until SIGTERM.
+
+    `service.server.serve(settings)` always builds the engine's servicer; a public
+    `serve(settings, servicer=None)` there would replace the two private calls below.
+
+    Args:
+        settings: the server's settings.
+        servicer: what answers the calls.
+
+    Returns:
+        The exit code of `dosecheck serve`.
+    """
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.workers == 1:
+        return server._run_worker(settings, servicer)
+    return server._supervise(settings, servicer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parses the command line and serves.
+
+    Args:
+        argv: the arguments; None = sys.argv.
+
+    Returns:
+        The exit code.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    kind = parser.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--real", action="store_true", help="answer with the engine")
+    kind.add_argument("--echo", action="store_true", help="answer with one fixed response")
+    parser.add_argument("--request", type=pathlib.Path, help="echo: the serialised benchmark request")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--kb", type=pathlib.Path, help="knowledge-base directory (default: built-in)")
+    parser.add_argument("--log-level", default="INFO", help="the production default, so logging costs count")
+    args = parser.parse_args(argv)
+    settings = Settings(
+        port=args.port,
+        workers=args.workers,
+        kb_path=args.kb,
+        log_level=args.log_level,
+        log_format="json",
+        grace_period_s=1.0,
+    )
+    try:
+        if args.echo:
+            if args.request is None:
+                parser.error("--echo needs --request")
+            servicer = echo_servicer(args.kb, pb.CheckRegimenRequest.FromString(args.request.read_bytes()))
+        else:
+            servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(args.kb))
+    except KnowledgeBaseError as err:
+        print(f"bench.server: the knowledge base is invalid:\n{err}", file=sys.stderr)
+        return server.EXIT_INVALID_KNOWLEDGE_BASE
+    return serve(settings, servicer)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,6 +17,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dosecheck.v1 import dosecheck_pb2 as pb
@@ -85,6 +86,10 @@ def serve(
         Optional[float],  # noqa: UP045
         typer.Option("--grace", help="Seconds in-flight calls may take after SIGTERM [default: 10]."),
     ] = None,
+    drain_delay_s: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--drain-delay", help="Seconds to keep accepting calls after SIGTERM [default: 1]."),
+    ] = None,
     log_level: Annotated[Optional[str], typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,  # noqa: UP045
     log_format: Annotated[Optional[str], typer.Option(help="auto, json or text.")] = None,  # noqa: UP045
 ) -> None:
@@ -95,7 +100,8 @@ def serve(
         workers=workers,
         kb_path=kb,
         grace_period_s=grace_period_s,
-        log_level=log_level.upper() if log_level else None,
+        drain_delay_s=drain_delay_s,
+        log_level=log_level,
         log_format=log_format,
     )
     raise typer.Exit(server.serve(settings))
@@ -180,60 +186,68 @@ def _print_error(status: status_pb2.Status) -> None:
 
 
 def _print_table(response: pb.CheckRegimenResponse) -> None:
+    """Short facts in tables, long texts numbered beneath them, so narrow terminals stay readable."""
     console = Console()
-    severity = pb.Severity.Name(response.highest_severity).removeprefix("SEVERITY_")
     console.print(
-        f"[bold]Request[/bold] {response.request_id or '-'}   [bold]highest severity[/bold] {severity}   "
-        f"[bold]complete[/bold] {'yes' if response.complete else 'NO (unrecognised names)'}   "
+        f"[bold]Request[/bold] {response.request_id or '-'}   "
+        f"[bold]highest severity[/bold] {_name(pb.Severity, response.highest_severity)}   "
+        f"[bold]complete[/bold] {'yes' if response.complete else 'NO: some names were not recognised'}   "
         f"[bold]knowledge base[/bold] {response.knowledge_base_version}"
     )
-    doses = Table(title="Doses", title_justify="left")
-    for column in ("drug", "ordered mg", "recommended mg", "action", "ramp-up (day: mg)", "rationale"):
-        doses.add_column(column)
-    for dose in response.doses:
+    doses = _table("Doses", "#", "drug", "ordered mg", "recommended mg", "action", "ramp-up (day: mg)")
+    for number, dose in enumerate(response.doses, 1):
         doses.add_row(
+            f"D{number}",
             dose.drug,
             _mg(dose.ordered_dose_mg),
             _mg(dose.recommended_dose_mg),
-            pb.Action.Name(dose.action).removeprefix("ACTION_"),
+            _name(pb.Action, dose.action),
             ", ".join(f"{s.day}: {_mg(s.dose_mg)}" for s in dose.ramp_up),
-            dose.rationale,
         )
     console.print(doses)
-    findings = Table(title="Findings", title_justify="left")
-    for column in ("severity", "object", "precipitant", "mechanisms", "action", "recommendation", "sources"):
-        findings.add_column(column)
-    for finding in response.findings:
+    for number, dose in enumerate(response.doses, 1):
+        console.print(f"D{number}. {escape(dose.rationale)} [dim]{_sources(dose.citations)}[/dim]")
+    findings = _table("Findings", "#", "severity", "object", "precipitant", "mechanisms", "action")
+    for number, finding in enumerate(response.findings, 1):
         findings.add_row(
-            pb.Severity.Name(finding.severity).removeprefix("SEVERITY_"),
+            f"F{number}",
+            _name(pb.Severity, finding.severity),
             finding.object_drug,
             finding.precipitant_drug or "-",
-            ", ".join(pb.Mechanism.Name(m).removeprefix("MECHANISM_") for m in finding.mechanisms),
-            pb.Action.Name(finding.action).removeprefix("ACTION_"),
-            finding.recommendation,
-            "; ".join(f"{c.source} {c.detail}" for c in finding.citations),
+            ", ".join(_name(pb.Mechanism, m) for m in finding.mechanisms),
+            _name(pb.Action, finding.action),
         )
     console.print(findings)
+    for number, finding in enumerate(response.findings, 1):
+        console.print(f"F{number}. {escape(finding.recommendation)} [dim]{_sources(finding.citations)}[/dim]")
     if response.monitoring:
-        monitoring = Table(title="Monitoring", title_justify="left")
-        for column in ("when", "date", "drug", "test", "reason"):
-            monitoring.add_column(column)
+        monitoring = _table("Monitoring", "when", "date", "drug", "test")
         for event in response.monitoring:
-            monitoring.add_row(
-                event.label,
-                event.date or "-",
-                event.drug,
-                pb.MonitoringTest.Name(event.test).removeprefix("MONITORING_TEST_"),
-                event.reason,
-            )
+            monitoring.add_row(event.label, event.date or "-", event.drug, _name(pb.MonitoringTest, event.test))
         console.print(monitoring)
     if response.unrecognized:
-        unrecognized = Table(title="Not recognised (not checked)", title_justify="left")
-        unrecognized.add_column("name")
-        unrecognized.add_column("did you mean")
+        unrecognized = _table("Not recognised, so not checked", "name", "did you mean")
         for item in response.unrecognized:
             unrecognized.add_row(item.name, ", ".join(item.suggestions))
         console.print(unrecognized)
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def _name(enum_type: Any, value: int) -> str:
+    """An enum value's name without the contract's prefix: SEVERITY_MAJOR -> MAJOR."""
+    prefix: str = enum_type.Name(0).removesuffix("UNSPECIFIED")
+    name: str = enum_type.Name(value)
+    return name.removeprefix(prefix)
+
+
+def _sources(citations: Any) -> str:
+    return escape("(" + "; ".join(f"{c.source} {c.detail}" for c in citations) + ")") if citations else ""
 
 
 def _mg(value: float) -> str:

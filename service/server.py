@@ -50,14 +50,18 @@ class Server:
         for name in ("", SERVICE_NAME):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    async def stop(self, grace_s: float) -> None:
+    async def stop(self, grace_s: float, drain_delay_s: float = 0) -> None:
         """Stops gracefully: NOT_SERVING, audit streams stop reading, in-flight calls get `grace_s`.
 
         Args:
-            grace_s: seconds in-flight calls may still take; then they are cancelled.
+            grace_s: seconds in-flight calls may still take once the port closes; then they are
+                cancelled.
+            drain_delay_s: seconds to go on accepting unary calls before the port closes.
         """
         await self.health.enter_graceful_shutdown()
         self.servicer.begin_drain()
+        if drain_delay_s:
+            await asyncio.sleep(drain_delay_s)
         await self.grpc_server.stop(grace_s)
 
 
@@ -146,8 +150,9 @@ async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker) -
     await server.mark_ready()
     log.info("serving %s on %s:%d (pid %d)", SERVICE_NAME, settings.host, server.port, os.getpid())
     await stop_requested.wait()
-    log.info("stopping: finishing in-flight calls within %.1fs", settings.grace_period_s)
-    await server.stop(settings.grace_period_s)
+    log.info("stopping: NOT_SERVING, closing the port in %.1fs, in-flight calls then get %.1fs",
+             settings.drain_delay_s, settings.grace_period_s)
+    await server.stop(settings.grace_period_s, settings.drain_delay_s)
     log.info("stopped")
     return 0
 

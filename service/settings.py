@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,11 +22,20 @@ class Settings(BaseSettings):
     """Server processes sharing the port (SO_REUSEPORT); 2 on a 2-core machine, one per core."""
     grace_period_s: Annotated[float, Field(ge=0, le=600)] = 10.0
     """How long in-flight calls and audit streams may take to finish after SIGTERM."""
+    drain_delay_s: Annotated[float, Field(ge=0, le=60)] = 1.0
+    """After SIGTERM, how long to keep accepting calls (health already NOT_SERVING) before the port
+    closes, so that callers and load balancers move away; calls still queued when it closes are
+    cancelled by gRPC rather than answered."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     """`auto`: text on a terminal, JSON lines otherwise."""
     kb_path: pathlib.Path | None = None
     """A site's own knowledge-base directory; None = the built-in one."""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _one_port_for_all_workers(self) -> Settings:

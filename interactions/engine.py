@@ -66,6 +66,8 @@ def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
         else:
             present.update(dict.fromkeys(components))
 
+    # Sorted once, so that what follows (finding, reason and citation order) never depends on input order.
+    present_sorted = sorted(present)
     regimen_drugs = frozenset(drug for drug, _ in regimen)
     cycle_length = request.patient.cycle_length_days or schedule.DEFAULT_CYCLE_LENGTH_DAYS
     findings: dict[int, Finding] = {}  # keyed by identity: a rule's finding is built once at load
@@ -76,7 +78,7 @@ def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
         if agent is None:
             doses.append(_pass_through(kb, drug, medication))
             continue
-        pair_rules = [p for other in present if other != drug for p in agent.pair_rules.get(other, ())]
+        pair_rules = [p for other in present_sorted if other != drug for p in agent.pair_rules.get(other, ())]
         qtc_rule = _matching_qtc_rule(agent, medication.held, request.patient)
         for compiled in (*pair_rules, *((qtc_rule,) if qtc_rule else ())):
             findings[id(compiled.finding)] = compiled.finding

@@ -396,12 +396,12 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
     class_ids = sorted({c for component in resolved for c in kb.classes_of[component]})
     class_notes = tuple(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes)
     rules: list[str] = []
-    for agent in kb.agents.values():
-        for other, pair_rules in agent.pair_rules.items():
-            if agent.name in resolved or other in resolved:
+    for candidate in kb.agents.values():
+        for other, pair_rules in candidate.pair_rules.items():
+            if candidate.name in resolved or other in resolved:
                 rules.extend(_describe_rule(p) for p in pair_rules)
-        if agent.name in resolved:
-            rules.extend(_describe_rule(q) for q in agent.qtc_rules)
+        if candidate.name in resolved:
+            rules.extend(_describe_rule(q) for q in candidate.qtc_rules)
     agent = kb.agents.get(resolved[0]) if drug else None
     return DrugDescription(
         query=name,

@@ -49,22 +49,39 @@ class NameResolver:
     def _resolve(self, name: str) -> tuple[str, ...] | None:
         """Canonical component names of `name`, or None when it is not recognised."""
         key = normalise(name)
-        found = self._lookup(key)
+        found = self._lexicon.get(key)
         if found is not None:
             return found
-        parts = [key]
-        for separator in self._separators:
-            parts = [piece.strip() for part in parts for piece in part.split(separator)]
-        parts = [p for p in parts if p]
+        parts = self._split(key)
         if len(parts) < 2:
-            return None
+            return self._lookup(key)
+        # "sulfamethoxazole/trimethoprim 800/160 mg" is one product with its strengths; but in
+        # "nirmatrelvir 300 mg / ritonavir 100 mg" the text cut away names a drug, which must be kept.
+        stripped = self._strip_qualifiers(key)
+        found = self._lexicon.get(stripped)
+        if found is not None and all(self._is_qualifier(p) for p in self._split(key[len(stripped):])):
+            return found
         components: dict[str, None] = {}
         for part in parts:
+            if self._is_qualifier(part):
+                continue
             resolved = self._lookup(part)
             if resolved is None:
-                return None
+                return None  # one unknown part: the whole name is unknown, never half-checked
             components.update(dict.fromkeys(resolved))
-        return tuple(components)
+        return tuple(components) or None
+
+    def _split(self, text: str) -> list[str]:
+        parts = [text]
+        for separator in self._separators:
+            parts = [piece.strip() for part in parts for piece in part.split(separator)]
+        return parts
+
+    def _is_qualifier(self, part: str) -> bool:
+        """Strength or dose-form text with no drug name in it ("100 mg", "delayed-release tablet")."""
+        words = part.split(" ")
+        return not part or any(ch.isdigit() for ch in words[0]) or all(
+            w.strip(".,;") in self._form_words for w in words)
 
     def _lookup(self, key: str) -> tuple[str, ...] | None:
         """The whole key, else the key without strength, dose-form or bracketed text."""

@@ -377,10 +377,7 @@ def _run(kb: KnowledgeBase, regimen: tuple[tuple[str, float], ...], concomitant:
 # Known engine issue (reported to the lead): the resolver strips strength text from the whole name
 # before splitting it on combination separators, so "nirmatrelvir 300 mg / ritonavir 100 mg" is cut to
 # "nirmatrelvir" and ritonavir, a strong CYP3A inhibitor, is silently lost.
-KNOWN_ENGINE_ISSUES = {
-    "ven-nirmatrelvir-ritonavir-written-out":
-        "resolver strips strength text before splitting a combination written out with strengths",
-}
+KNOWN_ENGINE_ISSUES: dict[str, str] = {}
 
 
 def _param(row: Row) -> object:

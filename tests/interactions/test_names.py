@@ -34,6 +34,8 @@ def test_normalise(raw: str, expected: str) -> None:
         ("Comboprod", ("boostavir", "otherazole")),  # combination product
         ("boostavir/otherazole", ("boostavir", "otherazole")),  # combination written out
         ("boostavir + plainol 5 mg", ("boostavir", "plainol")),
+        ("boostavir 300 mg / otherazole 100 mg", ("boostavir", "otherazole")),  # split before stripping
+        ("strongazole 100 mg, delayed-release tablet", ("strongazole",)),  # a part with no drug in it
     ],
 )
 def test_resolves(fixture_kb: KnowledgeBase, name: str, expected: tuple[str, ...]) -> None:
@@ -46,6 +48,8 @@ def test_resolves(fixture_kb: KnowledgeBase, name: str, expected: tuple[str, ...
         "strongazol",  # misspelt: suggested, never corrected
         "boostavir otherazole",  # two names without a separator: not guessed
         "boostavir/unknownium",  # one unknown part makes the whole unknown
+        "boostavir 300 mg / unknownium 100 mg",
+        "100 mg / tablet",
         "tablet",
         "100 mg",
         "///",

@@ -25,8 +25,7 @@ Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 
 
-# The type stubs make ServerInterceptor generic; at run time it cannot be subscripted.
-class CallObserver(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+class CallObserver(grpc.aio.ServerInterceptor):
     """Wraps each coroutine unary handler and async-generator stream handler of the server."""
 
     def __init__(self) -> None:
@@ -35,9 +34,9 @@ class CallObserver(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler:
+    ) -> Handler | None:
         """Returns the handler for a call, wrapped.
 
         Args:
@@ -97,7 +96,7 @@ def _observe_unary(
         except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
             status = grpc_status_for(exc)
             code = status.code
-            await context.abort(status.code, status.details, status.trailing_metadata)
+            await context.abort_with_status(status)
         finally:
             if log.isEnabledFor(logging.INFO):
                 _log_call(name, code, started, _unary_counts(request, response))
@@ -137,7 +136,7 @@ def _observe_stream(
         except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
             status = grpc_status_for(exc)
             code = status.code
-            await context.abort(status.code, status.details, status.trailing_metadata)
+            await context.abort_with_status(status)
         finally:
             if log.isEnabledFor(logging.INFO):
                 _log_call(name, code, started, {"received": received, "answered": answered, "errors": errors})

@@ -344,8 +344,11 @@ def _rule_mechanism(rule: InteractionRule, mechanism_of: Mapping[str, Mechanism]
 
 def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[str, frozenset[str]],
                    mechanism_of: Mapping[str, Mechanism]) -> Agent:
-    """Bind each rule to each drug it applies to; a rule naming a drug shadows a class rule of the
-    same mechanism for that drug (the label's drug-specific instruction is the more exact one)."""
+    """Bind each rule to each drug it applies to.
+
+    A rule naming a drug shadows a class rule of the same mechanism for that drug: the label's
+    drug-specific instruction is the more exact one.
+    """
     pair_rules: dict[str, tuple[PairRule, ...]] = {}
     for other in all_drugs:
         if other == agent.drug:

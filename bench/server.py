@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         kb_path=args.kb,
         log_level=args.log_level,
         log_format="json",
-        grace_period_s=1.0,
+        grace_period_s=0.2,
+        drain_delay_s=0.0,  # no load balancer to tell: nothing is sent after the load ends
     )
     try:
         if args.echo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import pathlib
@@ -82,10 +83,19 @@ class RowChecker:
         response = self.response
         records: list[bytes] = []
         append = records.append
-        for row in rows:
-            answer = response(row)
-            add(row.line, answer)
-            append(encode_record(row.line, answer))
+        # A chunk allocates thousands of short-lived dicts and lists, freed by reference counting;
+        # the cyclic collector would scan them (and the knowledge base) again and again meanwhile,
+        # which costs a quarter of the time of a chunk. It runs again once the chunk is done.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for row in rows:
+                answer = response(row)
+                add(row.line, answer)
+                append(encode_record(row.line, answer))
+        finally:
+            if collecting:
+                gc.enable()
         return ChunkResult(b"".join(records), summary)
 
 

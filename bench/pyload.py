@@ -47,7 +47,7 @@ async def unary(target: str, request: bytes, in_flight: int, warmup_s: float, du
         The JSON-able result.
     """
     channels = _channels(target, min(in_flight, MAX_CONNECTIONS))
-    calls = [channel.unary_unary(CHECK_METHOD, None, None) for channel in channels]
+    calls: list[Any] = [channel.unary_unary(CHECK_METHOD, None, None) for channel in channels]
     latencies: list[float] = []
     errors = 0
     clock = time.perf_counter
@@ -104,7 +104,7 @@ async def stream(target: str, request: bytes, streams: int, warmup_s: float, dur
 
         sender = asyncio.create_task(send())
         try:
-            while (response := await call.read()) is not grpc.aio.EOF:  # type: ignore[attr-defined] # not in the stubs
+            while (response := await call.read()) is not grpc.aio.EOF:
                 window.release()
                 if opens <= clock() <= closes:
                     rows += 1

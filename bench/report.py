@@ -80,7 +80,7 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
             f"AuditRegimens stream, real server, {streams} streams", stream["rows_per_s"]["real"], 8_000, "rows/s", ">="
         ),
         _goal("Server RSS growth, start-up to after all load", memory["growth"] * 100, 10, "%", "<="),
-        _goal("Service calls failed during the runs", errors, 0, "", "<="),
+        _goal("Service calls failed during the runs", errors, 0, "calls", "<="),
     ]
     return {"figures": figures, "goals": goals, "remote_audit_rows_per_s": remote.rows_per_s}
 
@@ -114,6 +114,9 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
         Markdown text.
     """
     m = results["machine_before"]
+    code = results["source"]["commit"] or "unknown"
+    if results["source"]["modified"]:
+        code += " with local changes to " + ", ".join(results["source"]["modified"])
     lines = [
         f"## dosecheck benchmark ({results['profile']['name']}): `{results['command']}`",
         "",
@@ -121,6 +124,7 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
         f"(grpc.aio, SO_REUSEPORT), started fresh per run; {results['profile']['repeats']} round(s), "
         f"{results['profile']['warmup_s']:g} s warm-up + {results['profile']['duration_s']:g} s measured. "
         f"Knowledge base {results['knowledge_base']['version']} ({results['knowledge_base']['path']}). "
+        f"Code: {code}. "
         f"Request {results['request']['shape']}: {results['request']['request_bytes']} B, "
         f"response {results['request']['response_bytes']} B framed.",
         "",

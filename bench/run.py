@@ -18,7 +18,7 @@ from bench import engine, load, report
 from bench.audit import audit_in_process, audit_remote
 from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
-from bench.stats import machine
+from bench.stats import machine, source_state
 from bench.workload import HEAVY, Workload, grpc_frame, to_proto, write_jsonl
 from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from service.servicer import engine_answer
@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "profile": dataclasses.asdict(options.profile),
         "started": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(timespec="seconds"),
         "machine_before": machine(),
+        "source": source_state(),
         "load_generator": load.H2LOAD if options.tool == "h2load" else load.PYTHON,
         "server_workers": options.server_workers,
         "streams": options.streams,

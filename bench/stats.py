@@ -52,12 +52,30 @@ def machine() -> dict[str, Any]:
     }
 
 
+def source_state() -> dict[str, Any]:
+    """Which code was measured: the commit, and the files that differed from it.
+
+    Returns:
+        `commit` and `modified` (paths), or empty values outside a git checkout.
+    """
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout if done.returncode == 0 else ""
+
+    if shutil.which("git") is None:
+        return {"commit": "", "modified": []}
+    modified = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "modified": modified}
+
+
 def _tool_version(tool: str) -> str | None:
     path = shutil.which(tool)
     if path is None:
         return None
     out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    return out.splitlines()[0] if out else "unknown"
+    # "h2load nghttp2/1.52.0": the tool's name is already the key.
+    return out.splitlines()[0].removeprefix(f"{tool} ") if out else "unknown"
 
 
 def _cpu_model() -> str:

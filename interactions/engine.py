@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 
 from interactions import schedule
-from interactions.knowledge_base import Agent, CompiledQtcRule, KnowledgeBase, PairRule, standard_dose_for
+from interactions.knowledge_base import (
+    Agent,
+    CompiledQtcRule,
+    DoseEffect,
+    KnowledgeBase,
+    PairRule,
+    standard_dose_for,
+)
 from interactions.model import (
     Action,
     CheckRequest,
     CheckResult,
-    Citation,
     DoseRecommendation,
     FieldViolation,
     Finding,
@@ -23,22 +29,16 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schema import DoseChange, citations_of
+from interactions.schema import DoseChange, StandardDoseSpec, citations_of
 from interactions.validation import validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
 DOSE_DECIMALS = 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """What one finding would do to a drug's dose, before the most restrictive one is chosen."""
-
-    action: Action
-    dose_mg: float
-    ramp_up: tuple[float, ...]
-    text: str
-    citations: tuple[Citation, ...]
+# A drug the order itself marks as held, with no QTc rule to resume it, stays held.
+_HELD_BY_ORDER = DoseEffect(Action.HOLD, None, (), None, Finding(
+    "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order; no QTc rule says to resume.", ()))
 
 
 def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
@@ -49,8 +49,9 @@ def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
         request: the regimen, the concomitant medications and what is known of the patient.
 
     Returns:
-        Findings, one dose recommendation per regimen drug, the monitoring schedule, and every
-        unrecognised name; `complete` is False when any name was unrecognised.
+        Findings (by object drug, then precipitant), one dose recommendation per regimen drug (by
+        name), the monitoring schedule (by drug, each in schedule order), and every unrecognised
+        name; `complete` is False when any name was unrecognised.
 
     Raises:
         InvalidRequestError: when the request has bad fields (every violation is listed).
@@ -58,19 +59,19 @@ def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
     start = validate(request)
     unrecognized: list[UnrecognizedMedication] = []
     regimen, unresolved_regimen = _resolve_regimen(kb, request.regimen, unrecognized)
-    present = dict.fromkeys(drug for drug, _ in regimen)
+    present = {drug for drug, _ in regimen}
     for medication in request.concomitant:
         components = kb.resolver.resolve(medication.name)
         if components is None:
             unrecognized.append(UnrecognizedMedication(medication.name, kb.resolver.suggest(medication.name)))
         else:
-            present.update(dict.fromkeys(components))
+            present.update(components)
 
-    # Sorted once, so that what follows (finding, reason and citation order) never depends on input order.
-    present_sorted = sorted(present)
+    # Everything below walks sorted inputs, so the request's order never changes the answer.
+    regimen.sort(key=itemgetter(0))
     regimen_drugs = frozenset(drug for drug, _ in regimen)
     cycle_length = request.patient.cycle_length_days or schedule.DEFAULT_CYCLE_LENGTH_DAYS
-    findings: dict[int, Finding] = {}  # keyed by identity: a rule's finding is built once at load
+    findings: list[Finding] = []  # each (agent, precipitant, rule) has its own finding, built at load
     doses: list[DoseRecommendation] = []
     events: list[MonitoringEvent] = []
     for drug, medication in regimen:
@@ -78,29 +79,29 @@ def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
         if agent is None:
             doses.append(_pass_through(kb, drug, medication))
             continue
-        pair_rules = [p for other in present_sorted if other != drug for p in agent.pair_rules.get(other, ())]
+        pair_rules = [p for other in sorted(present.intersection(agent.pair_rules)) for p in agent.pair_rules[other]]
         qtc_rule = _matching_qtc_rule(agent, medication.held, request.patient)
-        for compiled in (*pair_rules, *((qtc_rule,) if qtc_rule else ())):
-            findings[id(compiled.finding)] = compiled.finding
-        dose = _dose(agent, medication, regimen_drugs, pair_rules, qtc_rule)
+        findings.extend(pair.finding for pair in pair_rules)
+        protocols = agent.monitoring + tuple(dict.fromkeys(p for pair in pair_rules for p in pair.monitoring))
+        if qtc_rule is not None:
+            findings.append(qtc_rule.finding)
+            protocols += qtc_rule.monitoring
+        standard = standard_dose_for(agent, regimen_drugs)
+        dose = _dose(agent, medication, standard, pair_rules, qtc_rule)
         doses.append(dose)
-        ramp_days = len(dose.ramp_up) or len(standard_dose_for(agent, regimen_drugs).ramp_up)
-        protocols = [*agent.monitoring, *(p for rule in pair_rules for p in rule.monitoring),
-                     *(qtc_rule.monitoring if qtc_rule else ())]
-        for protocol in protocols:
-            events.extend(schedule.events(drug, protocol, cycle_length, start, ramp_days))
+        ramp_days = len(dose.ramp_up) or len(standard.ramp_up)
+        events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, ramp_days))
     doses.extend(DoseRecommendation(m.name, m.dose_mg, 0.0, Action.UNSPECIFIED,
                                     "Not recognised: no dose check was possible for this name.")
-                 for m in unresolved_regimen)
+                 for m in sorted(unresolved_regimen, key=attrgetter("name")))
 
-    ordered_findings = tuple(sorted(findings.values(), key=_finding_order))
     return CheckResult(
         request_id=request.request_id,
-        findings=ordered_findings,
-        doses=tuple(sorted(doses, key=lambda d: d.drug)),
-        monitoring=schedule.merge(events),
-        unrecognized=tuple(sorted(unrecognized, key=lambda u: u.name)),
-        highest_severity=max((f.severity for f in ordered_findings), default=Severity.INFO),
+        findings=tuple(findings),
+        doses=tuple(doses),
+        monitoring=tuple(events),
+        unrecognized=tuple(sorted(unrecognized, key=attrgetter("name"))),
+        highest_severity=max((f.severity for f in findings), default=Severity.INFO),
         complete=not unrecognized,
         knowledge_base_version=kb.version,
     )
@@ -133,11 +134,6 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[Medication],
     if duplicates:
         raise InvalidRequestError(tuple(duplicates))
     return regimen, unresolved
-
-
-def _finding_order(finding: Finding) -> tuple[str, str, int, int, str]:
-    return (finding.object_drug, finding.precipitant_drug, -finding.action, finding.mechanisms[0],
-            finding.recommendation)
 
 
 def _pass_through(kb: KnowledgeBase, drug: str, medication: Medication) -> DoseRecommendation:
@@ -176,54 +172,47 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientContext) -> Com
     return None
 
 
-def _dose(agent: Agent, medication: Medication, regimen_drugs: frozenset[str],
-          pair_rules: Iterable[PairRule], qtc_rule: CompiledQtcRule | None) -> DoseRecommendation:
-    """Combine every finding on the agent into one dose: the most restrictive outcome wins."""
-    standard = standard_dose_for(agent, regimen_drugs)
+def _dose(agent: Agent, medication: Medication, standard: StandardDoseSpec, pair_rules: Iterable[PairRule],
+          qtc_rule: CompiledQtcRule | None) -> DoseRecommendation:
+    """Combine every finding on the agent into one dose: the most restrictive outcome wins.
+
+    Restrictiveness: the highest action, then (between dose changes) the lowest dose; the finding's
+    text breaks remaining ties, so the order of the request never changes the answer.
+    """
     ordered = medication.dose_mg or standard.dose_mg
-    outcomes = [_interaction_outcome(p, ordered, standard.ramp_up) for p in pair_rules
-                if p.rule.direction == "on_agent"]
-    if qtc_rule is not None:
-        outcomes.append(_qtc_outcome(qtc_rule, ordered, standard.ramp_up))
-    elif medication.held:
-        outcomes.append(_Outcome(Action.HOLD, 0.0, (), "Marked as held in the order; no QTc rule says to resume.",
-                                 ()))
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {standard.dose_mg:g} mg is assumed. "
+    outcomes = [p.effect_on_agent for p in pair_rules if p.effect_on_agent is not None]
+    if qtc_rule is not None:
+        outcomes.append(qtc_rule.effect)
+    elif medication.held:
+        outcomes.append(_HELD_BY_ORDER)
     if not outcomes:
         return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
                                   f"{assumed}{standard.rationale}", _ramp(standard.ramp_up),
                                   citations_of(standard.citations))
-    # Most restrictive first: highest action, then the lowest dose; the text breaks ties so that the
-    # order of the request never changes the answer.
-    outcomes.sort(key=lambda o: (-o.action, o.dose_mg, o.text))
-    winner = outcomes[0]
-    rationale = assumed + winner.text
+
+    action = max(o.action for o in outcomes)
+    candidates = [(*_dose_and_ramp(o, ordered, standard.ramp_up), o.finding.recommendation)
+                  for o in outcomes if o.action == action]
+    dose, ramp, text = min(candidates, key=itemgetter(0, 2))
     if len(outcomes) > 1:
-        rationale += f" (Most restrictive of {len(outcomes)} findings on {agent.name}; all are listed.)"
-    citations = tuple(dict.fromkeys(c for o in outcomes for c in o.citations))
-    return DoseRecommendation(agent.name, medication.dose_mg, winner.dose_mg, winner.action, rationale,
-                              _ramp(winner.ramp_up), citations)
+        text += f" (Most restrictive of {len(outcomes)} findings on {agent.name}; all are listed.)"
+    citations = tuple({id(c): c for o in outcomes for c in o.finding.citations}.values())  # interned at load
+    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, _ramp(ramp), citations)
 
 
-def _interaction_outcome(pair: PairRule, ordered: float, standard_ramp: tuple[float, ...]) -> _Outcome:
-    rule, finding = pair.rule, pair.finding
-    if rule.action >= Action.HOLD:
-        return _Outcome(rule.action, 0.0, (), finding.recommendation, finding.citations)
-    if rule.dose is None:
-        return _Outcome(rule.action, ordered, standard_ramp, finding.recommendation, finding.citations)
-    dose = _changed(rule.dose, ordered)
-    ramp = rule.ramp_up or tuple(_changed(rule.dose, step) for step in standard_ramp)
-    return _Outcome(rule.action, dose, tuple(min(step, dose) for step in ramp), finding.recommendation,
-                    finding.citations)
-
-
-def _qtc_outcome(compiled: CompiledQtcRule, ordered: float, standard_ramp: tuple[float, ...]) -> _Outcome:
-    rule, finding = compiled.rule, compiled.finding
-    if rule.action >= Action.HOLD:
-        return _Outcome(rule.action, 0.0, (), finding.recommendation, finding.citations)
-    dose = ordered if rule.dose_mg is None else min(ordered, rule.dose_mg)
-    return _Outcome(rule.action, dose, tuple(min(step, dose) for step in standard_ramp), finding.recommendation,
-                    finding.citations)
+def _dose_and_ramp(outcome: DoseEffect, ordered: float, standard_ramp: tuple[float, ...],
+                   ) -> tuple[float, tuple[float, ...]]:
+    """The dose and ramp-up one finding calls for: none when stopped, changed, or as ordered."""
+    if outcome.action >= Action.HOLD:
+        return 0.0, ()
+    if outcome.change is not None:
+        dose = _changed(outcome.change, ordered)
+        ramp = outcome.ramp_up or tuple(_changed(outcome.change, step) for step in standard_ramp)
+    else:
+        dose = ordered if outcome.dose_mg is None else min(ordered, outcome.dose_mg)
+        ramp = standard_ramp
+    return dose, tuple(min(step, dose) for step in ramp)
 
 
 def _changed(change: DoseChange, ordered: float) -> float:

@@ -8,11 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from interactions.model import Finding, Mechanism
+from interactions.model import Action, Finding, Mechanism
 from interactions.names import NameResolver, normalise
 from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import (
@@ -21,6 +21,7 @@ from interactions.schema import (
     ClassesFile,
     ClassSpec,
     CombinationSpec,
+    DoseChange,
     DrugsFile,
     DrugSpec,
     InteractionRule,
@@ -57,6 +58,17 @@ class KnowledgeBaseError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class DoseEffect(NamedTuple):
+    """What a finding asks of its object drug's dose: an action and, if any, how the dose changes."""
+
+    action: Action
+    change: DoseChange | None
+    ramp_up: tuple[float, ...]
+    dose_mg: float | None
+    """A QTc rule's dose to give; None leaves the ordered dose."""
+    finding: Finding
+
+
 @dataclass(frozen=True, slots=True)
 class PairRule:
     """An interaction rule bound to one precipitant, with its finding built once at load."""
@@ -64,6 +76,8 @@ class PairRule:
     rule: InteractionRule
     finding: Finding
     monitoring: tuple[Protocol, ...]
+    effect_on_agent: DoseEffect | None
+    """None when the rule acts on the other drug (the agent's dose is not its business)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +87,7 @@ class CompiledQtcRule:
     rule: QtcRule
     finding: Finding
     monitoring: tuple[Protocol, ...]
+    effect: DoseEffect
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +364,9 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
     A rule naming a drug shadows a class rule of the same mechanism for that drug: the label's
     drug-specific instruction is the more exact one.
     """
+    # One set of protocols per rule, shared by every drug the rule applies to, so that a request's
+    # schedule can be de-duplicated (and cached) by protocol identity.
+    protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
     pair_rules: dict[str, tuple[PairRule, ...]] = {}
     for other in all_drugs:
         if other == agent.drug:
@@ -358,28 +376,31 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
         by_class = [r for r in agent.interactions
                     if r.precipitant_class and other in members_of[r.precipitant_class]
                     and _rule_mechanism(r, mechanism_of) not in shadowed]
-        matched = [r for r in agent.interactions if r in named or r in by_class]
+        matched = [i for i, r in enumerate(agent.interactions) if r in named or r in by_class]
         if matched:
             pair_rules[other] = tuple(
-                PairRule(rule, _interaction_finding(agent.drug, other, rule, _rule_mechanism(rule, mechanism_of)),
-                         compile_protocols(rule.monitoring))
-                for rule in matched
-            )
-    qtc_rules = tuple(CompiledQtcRule(rule, _qtc_finding(agent.drug, rule), compile_protocols(rule.monitoring))
-                      for rule in agent.qtc_rules)
+                _pair_rule(agent.drug, other, agent.interactions[i], protocols[i],
+                           _rule_mechanism(agent.interactions[i], mechanism_of))
+                for i in matched)
+    qtc_rules = tuple(_qtc_rule(agent.drug, rule) for rule in agent.qtc_rules)
     return Agent(agent.drug, agent, pair_rules, qtc_rules, compile_protocols(agent.monitoring))
 
 
-def _interaction_finding(agent: str, other: str, rule: InteractionRule, mechanism: Mechanism) -> Finding:
+def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
+               mechanism: Mechanism) -> PairRule:
     object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
     text = f"{rule.recommendation} {rule.resume}".strip()
-    return Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text,
-                   citations_of(rule.citations))
+    finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text,
+                      citations_of(rule.citations))
+    effect = DoseEffect(rule.action, rule.dose, rule.ramp_up, None, finding) if rule.direction == "on_agent" else None
+    return PairRule(rule, finding, protocols, effect)
 
 
-def _qtc_finding(agent: str, rule: QtcRule) -> Finding:
-    return Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
-                   citations_of(rule.citations))
+def _qtc_rule(agent: str, rule: QtcRule) -> CompiledQtcRule:
+    finding = Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
+                      citations_of(rule.citations))
+    return CompiledQtcRule(rule, finding, compile_protocols(rule.monitoring),
+                           DoseEffect(rule.action, None, (), rule.dose_mg, finding))
 
 
 def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:

@@ -42,7 +42,6 @@ def compile_protocols(specs: Iterable[MonitoringSpec]) -> tuple[Protocol, ...]:
     return tuple(compiled)
 
 
-@lru_cache(maxsize=8192)
 def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
            ramp_up_days: int) -> tuple[MonitoringEvent, ...]:
     """The events of one protocol for one drug over the first cycles.
@@ -82,18 +81,24 @@ def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
     )
 
 
-def merge(all_events: Iterable[MonitoringEvent]) -> tuple[MonitoringEvent, ...]:
-    """One event per drug, test and day: reasons and citations of duplicates are joined."""
-    merged: dict[tuple[str, MonitoringTest, int, int], MonitoringEvent] = {}
-    for event in all_events:
-        key = (event.drug, event.test, event.cycle, event.day)
-        kept = merged.get(key)
-        if kept is None:
-            merged[key] = event
-        elif event.reason not in kept.reason:
-            merged[key] = MonitoringEvent(
-                kept.drug, kept.test, kept.label, kept.cycle, kept.day, kept.date,
-                f"{kept.reason} {event.reason}",
-                tuple(dict.fromkeys(kept.citations + event.citations)),
-            )
-    return tuple(sorted(merged.values(), key=lambda e: (e.cycle, e.day, e.drug, e.test)))
+@lru_cache(maxsize=16384)
+def agent_schedule(drug: str, protocols: tuple[Protocol, ...], cycle_length: int, start: date | None,
+                   ramp_up_days: int) -> tuple[MonitoringEvent, ...]:
+    """One drug's whole schedule: one event per test and day, in schedule order.
+
+    Where several protocols ask for the same test on the same day, their reasons and citations are
+    joined. Cached: the same few protocol combinations recur across requests.
+    """
+    merged: dict[tuple[int, int, MonitoringTest], MonitoringEvent] = {}
+    for protocol in protocols:
+        for event in events(drug, protocol, cycle_length, start, ramp_up_days):
+            key = (event.cycle, event.day, event.test)
+            kept = merged.get(key)
+            if kept is None:
+                merged[key] = event
+            elif event.reason not in kept.reason:
+                merged[key] = MonitoringEvent(
+                    kept.drug, kept.test, kept.label, kept.cycle, kept.day, kept.date,
+                    f"{kept.reason} {event.reason}", tuple(dict.fromkeys(kept.citations + event.citations)),
+                )
+    return tuple(merged[key] for key in sorted(merged))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -49,7 +50,13 @@ VERIFY_NOTE = "verify: taken from a secondary restatement of the label"
 
 def citations_of(specs: tuple[CitationSpec, ...]) -> tuple[Citation, ...]:
     """Domain citations; a fact from a secondary restatement says so in its detail."""
-    return tuple(Citation(s.source, f"{s.detail} ({VERIFY_NOTE})" if s.verify else s.detail) for s in specs)
+    return tuple(_citation(s.source, f"{s.detail} ({VERIFY_NOTE})" if s.verify else s.detail) for s in specs)
+
+
+@cache
+def _citation(source: str, detail: str) -> Citation:
+    """One object per distinct citation, so the engine can de-duplicate citations by identity."""
+    return Citation(source, detail)
 
 
 class SourceSpec(_Strict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -49,24 +48,31 @@ def _request_violations(request: CheckRequest) -> Iterator[FieldViolation]:
         crowded = "regimen" if len(request.regimen) > MAX_MEDICATIONS else "concomitant"
         yield FieldViolation(crowded, f"{total} medications in one request; at most {MAX_MEDICATIONS}")
         return  # one violation for the list, not one per surplus entry
-    yield from _medication_violations("regimen", request.regimen)
-    yield from _medication_violations("concomitant", request.concomitant)
+    if not all(map(_plausible, request.regimen)) or not all(map(_plausible, request.concomitant)):
+        yield from _medication_violations("regimen", request.regimen)
+        yield from _medication_violations("concomitant", request.concomitant)
     yield from _patient_violations(request.patient)
+
+
+def _plausible(medication: Medication) -> bool:
+    """The common case, tested in one expression; `_medication_violations` says what is wrong."""
+    name = medication.name
+    return (0 < len(name) <= MAX_NAME_LENGTH and not name.isspace() and 0 <= medication.dose_mg <= MAX_DOSE_MG
+            and len(medication.frequency) <= MAX_TEXT_LENGTH)
 
 
 def _medication_violations(list_name: str, medications: Sequence[Medication]) -> Iterator[FieldViolation]:
     for i, medication in enumerate(medications):
-        where = f"{list_name}[{i}]"
-        if not medication.name.strip():
-            yield FieldViolation(f"{where}.name", "blank medication name")
-        elif len(medication.name) > MAX_NAME_LENGTH:
-            yield FieldViolation(f"{where}.name", f"longer than {MAX_NAME_LENGTH} characters")
-        dose = medication.dose_mg
-        if not math.isfinite(dose) or dose < 0 or dose > MAX_DOSE_MG:
-            yield FieldViolation(f"{where}.dose_mg",
+        name, dose = medication.name, medication.dose_mg
+        if not name or name.isspace():
+            yield FieldViolation(f"{list_name}[{i}].name", "blank medication name")
+        elif len(name) > MAX_NAME_LENGTH:
+            yield FieldViolation(f"{list_name}[{i}].name", f"longer than {MAX_NAME_LENGTH} characters")
+        if not 0 <= dose <= MAX_DOSE_MG:  # NaN fails every comparison
+            yield FieldViolation(f"{list_name}[{i}].dose_mg",
                                  f"must be a finite number from 0 (not stated) to {MAX_DOSE_MG:g} mg, got {dose}")
         if len(medication.frequency) > MAX_TEXT_LENGTH:
-            yield FieldViolation(f"{where}.frequency", f"longer than {MAX_TEXT_LENGTH} characters")
+            yield FieldViolation(f"{list_name}[{i}].frequency", f"longer than {MAX_TEXT_LENGTH} characters")
 
 
 def _patient_violations(patient: PatientContext) -> Iterator[FieldViolation]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import cast
 
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
+
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import (
     CheckRequest,
@@ -54,40 +56,51 @@ def _medications(messages: Iterable[pb.Medication]) -> tuple[Medication, ...]:
 def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
     """The CheckRegimenResponse for a domain result.
 
+    Sub-messages are created in place with `add()`: building them apart and passing them in would
+    copy each one again, which doubles the cost of this hot path.
+
     Args:
         result: what `interactions.check` returned.
 
     Returns:
         The response message, `error` unset.
     """
-    return pb.CheckRegimenResponse(
+    response = pb.CheckRegimenResponse(
         request_id=result.request_id,
-        findings=[
-            pb.Finding(
+        highest_severity=cast("pb.Severity", result.highest_severity),
+        complete=result.complete,
+        knowledge_base_version=result.knowledge_base_version,
+    )
+    add_finding = response.findings.add
+    for f in result.findings:
+        _add_citations(
+            add_finding(
                 object_drug=f.object_drug,
                 precipitant_drug=f.precipitant_drug,
                 mechanisms=cast("list[pb.Mechanism]", f.mechanisms),
                 severity=cast("pb.Severity", f.severity),
                 action=cast("pb.Action", f.action),
                 recommendation=f.recommendation,
-                citations=_citations(f.citations),
-            )
-            for f in result.findings
-        ],
-        doses=[
-            pb.DoseRecommendation(
-                drug=d.drug,
-                ordered_dose_mg=d.ordered_dose_mg,
-                recommended_dose_mg=d.recommended_dose_mg,
-                action=cast("pb.Action", d.action),
-                rationale=d.rationale,
-                ramp_up=[pb.RampStep(day=s.day, dose_mg=s.dose_mg) for s in d.ramp_up],
-                citations=_citations(d.citations),
-            )
-            for d in result.doses
-        ],
-        monitoring=[
-            pb.MonitoringEvent(
+            ).citations,
+            f.citations,
+        )
+    add_dose = response.doses.add
+    for d in result.doses:
+        dose = add_dose(
+            drug=d.drug,
+            ordered_dose_mg=d.ordered_dose_mg,
+            recommended_dose_mg=d.recommended_dose_mg,
+            action=cast("pb.Action", d.action),
+            rationale=d.rationale,
+        )
+        add_step = dose.ramp_up.add
+        for step in d.ramp_up:
+            add_step(day=step.day, dose_mg=step.dose_mg)
+        _add_citations(dose.citations, d.citations)
+    add_event = response.monitoring.add
+    for e in result.monitoring:
+        _add_citations(
+            add_event(
                 drug=e.drug,
                 test=cast("pb.MonitoringTest", e.test),
                 label=e.label,
@@ -95,21 +108,19 @@ def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
                 day=e.day,
                 date=e.date,
                 reason=e.reason,
-                citations=_citations(e.citations),
-            )
-            for e in result.monitoring
-        ],
-        unrecognized=[
-            pb.UnrecognizedMedication(name=u.name, suggestions=u.suggestions) for u in result.unrecognized
-        ],
-        highest_severity=cast("pb.Severity", result.highest_severity),
-        complete=result.complete,
-        knowledge_base_version=result.knowledge_base_version,
-    )
+            ).citations,
+            e.citations,
+        )
+    add_unrecognized = response.unrecognized.add
+    for u in result.unrecognized:
+        add_unrecognized(name=u.name, suggestions=u.suggestions)
+    return response
 
 
-def _citations(citations: Iterable[Citation]) -> list[pb.Citation]:
-    return [pb.Citation(source=c.source, detail=c.detail) for c in citations]
+def _add_citations(field: RepeatedCompositeFieldContainer[pb.Citation], citations: Iterable[Citation]) -> None:
+    add = field.add
+    for c in citations:
+        add(source=c.source, detail=c.detail)
 
 
 def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:

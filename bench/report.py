@@ -66,6 +66,7 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
     one, two = results["audit"]
     remote = results["remote_audit"]
     memory = results["memory"]
+    errors += sum(r.errors for r in memory["load_runs"])
     figures = {"unary": unary, "stream": stream, "audit_speedup": two.rows_per_s / one.rows_per_s}
     streams = results["streams"]
     goals = [

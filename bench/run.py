@@ -265,9 +265,8 @@ def run_memory_and_remote_audit(bench: Bench, input_path: pathlib.Path) -> dict[
     with bench.server("real") as server:
         started_rss = server.rss_bytes()
         processes = len(server.pids())
-        for in_flight in IN_FLIGHT:
-            bench.unary(server, in_flight)
-        bench.stream(server)
+        runs = [bench.unary(server, in_flight) for in_flight in IN_FLIGHT]
+        runs.append(bench.stream(server))
         remote = audit_remote(input_path, bench.workdir / "remote-out.jsonl", server.target)
         final_rss = server.rss_bytes()
     return {
@@ -276,6 +275,7 @@ def run_memory_and_remote_audit(bench: Bench, input_path: pathlib.Path) -> dict[
             "after_start_bytes": started_rss,
             "after_load_bytes": final_rss,
             "growth": final_rss / started_rss - 1,
+            "load_runs": runs,
         },
         "remote_audit": remote,
     }

@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=pathlib.Path, help="knowledge-base directory (default: built-in)")
     parser.add_argument("--echo", action="store_true", help="profile the echo server instead")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--raw", type=pathlib.Path, help="also keep py-spy's raw stacks here")
     args = parser.parse_args(argv)
     for tool in ("py-spy", "h2load"):
         if shutil.which(tool) is None:
@@ -120,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         if spy.returncode != 0:
             print(f"py-spy failed: {spy.stderr[-1000:]}", file=sys.stderr)
             return 1
-        total, shares = inclusive_shares(raw.read_text())
+        stacks = raw.read_text()
+    if args.raw is not None:
+        args.raw.write_text(stacks)
+    total, shares = inclusive_shares(stacks)
     print(f"{kind} server worker, {IN_FLIGHT} calls in flight, {total} samples; share of samples incl. callees:")
     for frame, samples in shares.most_common(args.top):
         print(f"{samples / total * 100:6.1f}%  {frame}")

@@ -4,6 +4,11 @@ Values pass through unchanged (a NaN dose stays NaN, a 300-character name stays 
 domain's validation sees exactly what the caller sent and names the offending field. Enum values
 convert by number: the domain's IntEnums use the contract's numbers (a test checks every member),
 so they are handed to protobuf as they are and only `cast` for the type checker.
+
+Building sub-messages dominates the cost of a call (more than the engine for a large regimen), so
+findings (made once per knowledge-base rule) and monitoring events (which repeat from request to
+request) are encoded once and cached; a response merges their concatenated encodings, which is how
+a repeated field looks on the wire anyway, at about a quarter of the cost of building them.
 """
 
 from __future__ import annotations
@@ -11,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import cast
 
-from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
-
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import (
     CheckRequest,
     CheckResult,
     Citation,
+    Finding,
     KnowledgeBase,
     Medication,
+    MonitoringEvent,
     PatientContext,
 )
 
@@ -56,8 +61,9 @@ def _medications(messages: Iterable[pb.Medication]) -> tuple[Medication, ...]:
 def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
     """The CheckRegimenResponse for a domain result.
 
-    Sub-messages are created in place with `add()`: building them apart and passing them in would
-    copy each one again, which doubles the cost of this hot path.
+    Findings and monitoring events are merged in from their cached encodings (see the module
+    docstring); doses and unrecognised names, which depend on the request, are built in place with
+    `add()` (building them apart and passing them in would copy each one again).
 
     Args:
         result: what `interactions.check` returned.
@@ -71,19 +77,9 @@ def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
         complete=result.complete,
         knowledge_base_version=result.knowledge_base_version,
     )
-    add_finding = response.findings.add
-    for f in result.findings:
-        _add_citations(
-            add_finding(
-                object_drug=f.object_drug,
-                precipitant_drug=f.precipitant_drug,
-                mechanisms=cast("list[pb.Mechanism]", f.mechanisms),
-                severity=cast("pb.Severity", f.severity),
-                action=cast("pb.Action", f.action),
-                recommendation=f.recommendation,
-            ).citations,
-            f.citations,
-        )
+    encoded = [_finding_field(f) for f in result.findings]
+    encoded.extend([_event_field(e) for e in result.monitoring])
+    response.MergeFromString(b"".join(encoded))
     add_dose = response.doses.add
     for d in result.doses:
         dose = add_dose(
@@ -96,31 +92,73 @@ def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
         add_step = dose.ramp_up.add
         for step in d.ramp_up:
             add_step(day=step.day, dose_mg=step.dose_mg)
-        _add_citations(dose.citations, d.citations)
-    add_event = response.monitoring.add
-    for e in result.monitoring:
-        _add_citations(
-            add_event(
-                drug=e.drug,
-                test=cast("pb.MonitoringTest", e.test),
-                label=e.label,
-                cycle=e.cycle,
-                day=e.day,
-                date=e.date,
-                reason=e.reason,
-            ).citations,
-            e.citations,
-        )
+        add_citation = dose.citations.add
+        for c in d.citations:
+            add_citation(source=c.source, detail=c.detail)
     add_unrecognized = response.unrecognized.add
     for u in result.unrecognized:
         add_unrecognized(name=u.name, suggestions=u.suggestions)
     return response
 
 
-def _add_citations(field: RepeatedCompositeFieldContainer[pb.Citation], citations: Iterable[Citation]) -> None:
-    add = field.add
-    for c in citations:
-        add(source=c.source, detail=c.detail)
+CACHE_LIMIT = 20_000
+"""Entries per encoding cache; a full cache starts again, so memory stays bounded whatever comes."""
+
+_finding_fields: dict[int, tuple[Finding, bytes]] = {}
+_event_fields: dict[tuple[object, ...], tuple[tuple[Citation, ...], bytes]] = {}
+
+
+def _finding_field(finding: Finding) -> bytes:
+    """`finding` encoded as one entry of CheckRegimenResponse.findings (tag, length, message)."""
+    # Keyed by identity: the engine builds each rule's finding once. The cache holds the finding,
+    # so its id cannot be reused by another object while the entry exists.
+    cached = _finding_fields.get(id(finding))
+    if cached is not None and cached[0] is finding:
+        return cached[1]
+    message = pb.Finding(
+        object_drug=finding.object_drug,
+        precipitant_drug=finding.precipitant_drug,
+        mechanisms=cast("list[pb.Mechanism]", finding.mechanisms),
+        severity=cast("pb.Severity", finding.severity),
+        action=cast("pb.Action", finding.action),
+        recommendation=finding.recommendation,
+        citations=_citations(finding.citations),
+    )
+    encoded = pb.CheckRegimenResponse(findings=[message]).SerializeToString()
+    if len(_finding_fields) >= CACHE_LIMIT:
+        _finding_fields.clear()
+    _finding_fields[id(finding)] = (finding, encoded)
+    return encoded
+
+
+def _event_field(event: MonitoringEvent) -> bytes:
+    """`event` encoded as one entry of CheckRegimenResponse.monitoring (tag, length, message)."""
+    # Events are made per request but repeat; hashing the dataclass would hash every citation, so
+    # the key takes the citations tuple (the knowledge base's own) by identity, held as above.
+    citations = event.citations
+    key = (event.drug, event.test, event.label, event.cycle, event.day, event.date, event.reason, id(citations))
+    cached = _event_fields.get(key)
+    if cached is not None and cached[0] is citations:
+        return cached[1]
+    message = pb.MonitoringEvent(
+        drug=event.drug,
+        test=cast("pb.MonitoringTest", event.test),
+        label=event.label,
+        cycle=event.cycle,
+        day=event.day,
+        date=event.date,
+        reason=event.reason,
+        citations=_citations(citations),
+    )
+    encoded = pb.CheckRegimenResponse(monitoring=[message]).SerializeToString()
+    if len(_event_fields) >= CACHE_LIMIT:
+        _event_fields.clear()
+    _event_fields[key] = (citations, encoded)
+    return encoded
+
+
+def _citations(citations: Iterable[Citation]) -> list[pb.Citation]:
+    return [pb.Citation(source=c.source, detail=c.detail) for c in citations]
 
 
 def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import pathlib
 
 import pytest
+from google.protobuf import json_format
 from google.protobuf.descriptor import EnumDescriptor
 
 import interactions
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase
 from service import convert
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "regimens.jsonl"
 
 ENUMS = [
     (interactions.Severity, pb.Severity.DESCRIPTOR, "SEVERITY_"),
@@ -66,3 +71,62 @@ def test_knowledge_base_info_carries_every_table(kb: KnowledgeBase) -> None:
         assert list(proto_class.members) == list(domain_class.members)
         assert dict(proto_class.member_notes) == dict(domain_class.member_notes)
         assert len(proto_class.citations) == len(domain_class.citations)
+
+
+def _reference_response(result: interactions.CheckResult) -> pb.CheckRegimenResponse:
+    """The response built field by field, the obvious way, to check the cached encodings against."""
+
+    def citations(items: tuple[interactions.Citation, ...]) -> list[pb.Citation]:
+        return [pb.Citation(source=c.source, detail=c.detail) for c in items]
+
+    return pb.CheckRegimenResponse(
+        request_id=result.request_id,
+        findings=[pb.Finding(object_drug=f.object_drug, precipitant_drug=f.precipitant_drug,
+                             mechanisms=list(f.mechanisms), severity=f.severity, action=f.action,
+                             recommendation=f.recommendation, citations=citations(f.citations))
+                  for f in result.findings],
+        doses=[pb.DoseRecommendation(drug=d.drug, ordered_dose_mg=d.ordered_dose_mg,
+                                     recommended_dose_mg=d.recommended_dose_mg, action=d.action,
+                                     rationale=d.rationale,
+                                     ramp_up=[pb.RampStep(day=s.day, dose_mg=s.dose_mg) for s in d.ramp_up],
+                                     citations=citations(d.citations))
+               for d in result.doses],
+        monitoring=[pb.MonitoringEvent(drug=e.drug, test=e.test, label=e.label, cycle=e.cycle, day=e.day,
+                                       date=e.date, reason=e.reason, citations=citations(e.citations))
+                    for e in result.monitoring],
+        unrecognized=[pb.UnrecognizedMedication(name=u.name, suggestions=u.suggestions) for u in result.unrecognized],
+        highest_severity=result.highest_severity,
+        complete=result.complete,
+        knowledge_base_version=result.knowledge_base_version,
+    )
+
+
+def _sample_results(kb: KnowledgeBase) -> list[interactions.CheckResult]:
+    """Results for the audit sample's few hundred realistic regimens (the valid ones)."""
+    results = []
+    for line in EXAMPLES.read_text().splitlines():
+        request = convert.request_from_proto(json_format.Parse(line, pb.CheckRegimenRequest()))
+        with contextlib.suppress(interactions.InvalidRequestError):
+            results.append(interactions.check(kb, request))
+    return results
+
+
+def test_responses_from_cached_encodings_equal_responses_built_field_by_field(kb: KnowledgeBase) -> None:
+    results = _sample_results(kb)
+    assert len(results) > 100
+    assert sum(len(r.findings) for r in results) > 100
+    assert sum(len(r.monitoring) for r in results) > 100
+
+    for _ in range(2):  # the second pass answers from the caches
+        for result in results:
+            assert convert.response_from_result(result) == _reference_response(result)
+
+
+def test_the_encoding_caches_stay_bounded(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(convert, "CACHE_LIMIT", 5)
+    monkeypatch.setattr(convert, "_finding_fields", {})
+    monkeypatch.setattr(convert, "_event_fields", {})
+    for result in _sample_results(kb)[:50]:
+        assert convert.response_from_result(result) == _reference_response(result)
+        assert len(convert._finding_fields) <= 5
+        assert len(convert._event_fields) <= 5

@@ -167,10 +167,10 @@ def _unary_counts(request: Any, response: Any) -> dict[str, int]:
 def _log_call(name: str, code: grpc.StatusCode, started: float, counts: dict[str, int]) -> None:
     duration_ms = round((time.perf_counter() - started) * 1000, 3)
     log.info(
-        "%s %s %.3fms %s",
+        "%s %s %.3fms%s",
         name,
         code.name,
         duration_ms,
-        " ".join(f"{k}={v}" for k, v in counts.items()),
+        "".join(f" {k}={v}" for k, v in counts.items()),
         extra={"rpc": name, "code": code.name, "duration_ms": duration_ms, **counts},
     )

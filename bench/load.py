@@ -231,7 +231,7 @@ def python_unary(
 
     Args:
         target: host:port.
-        request: the serialised (unframed) request.
+        request: the framed request.
         in_flight: calls in flight.
         warmup_s: seconds of load before the window.
         duration_s: the measured window.
@@ -277,7 +277,7 @@ def python_stream(
 
     Args:
         target: host:port.
-        request: the serialised (unframed) request, sent as every row.
+        request: the framed rows, sent in turn.
         streams: concurrent streams, one connection each.
         warmup_s: seconds of load before the window.
         duration_s: the measured window.

@@ -41,7 +41,7 @@ class ServerProcess:
         workers: int,
         workdir: pathlib.Path,
         kb_path: pathlib.Path | None,
-        request_file: pathlib.Path,
+        requests_file: pathlib.Path,
     ) -> None:
         """Describes the server; `__enter__` starts it.
 
@@ -50,7 +50,7 @@ class ServerProcess:
             workers: worker processes sharing the port.
             workdir: where its log file goes.
             kb_path: the knowledge base (None = built-in).
-            request_file: the serialised benchmark request (the echo server's fixed answer is built from it).
+            requests_file: the benchmark requests, gRPC-framed (the echo server's answers are built from them).
         """
         self.kind = kind
         self.workers = workers
@@ -67,7 +67,7 @@ class ServerProcess:
             str(workers),
         ]
         if kind == "echo":
-            self._command += ["--request", str(request_file)]
+            self._command += ["--requests", str(requests_file)]
         if kb_path is not None:
             self._command += ["--kb", str(kb_path)]
         self._process: subprocess.Popen[bytes] | None = None

@@ -76,11 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dosecheck-profile-") as scratch:
         workdir = pathlib.Path(scratch)
         payload = to_proto(Workload(kb).request(HEAVY, 0)).SerializeToString()
-        request, body, raw = workdir / "request.bin", workdir / "request.grpc", workdir / "profile.txt"
-        request.write_bytes(payload)
+        body, raw = workdir / "request.grpc", workdir / "profile.txt"
         body.write_bytes(grpc_frame(payload))
         kind = "echo" if args.echo else "real"
-        with ServerProcess(kind, workers=1, workdir=workdir, kb_path=args.kb, request_file=request) as server:
+        with ServerProcess(kind, workers=1, workdir=workdir, kb_path=args.kb, requests_file=body) as server:
             load = subprocess.Popen(
                 [
                     "h2load",

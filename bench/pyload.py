@@ -1,17 +1,20 @@
-"""The fallback load generator: a closed-loop grpc.aio client sending one pre-serialised request.
+"""The fallback load generator: a closed-loop grpc.aio client sending pre-serialised requests.
 
-    python -m bench.pyload unary  --target HOST:PORT --request FILE --in-flight C --warmup S --duration S
-    python -m bench.pyload stream --target HOST:PORT --request FILE --streams N --warmup S --duration S
+    python -m bench.pyload unary  --target HOST:PORT --requests FILE --in-flight C --warmup S --duration S
+    python -m bench.pyload stream --target HOST:PORT --requests FILE --streams N --warmup S --duration S
 
-Prints one JSON object: calls (or rows) answered in the measured window, errors, and latencies.
-It runs in its own process so that its CPU use is visible apart from the orchestrator's. It sends
-bytes, not messages, so it pays no protobuf cost, as h2load; it still costs far more CPU per call.
+FILE holds gRPC-framed requests, as h2load posts them: unary sends the first again and again, a
+stream sends them all in turn, again and again. Prints one JSON object: calls (or rows) answered
+in the measured window, errors, and latencies. It runs in its own process so that its CPU use is
+apart from the orchestrator's. It sends bytes, not messages, so it pays no protobuf cost, as
+h2load; it still costs far more CPU per call.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import pathlib
 import sys
@@ -19,6 +22,8 @@ import time
 from typing import Any
 
 import grpc
+
+from bench.workload import split_frames
 
 CHECK_METHOD = "/dosecheck.v1.RegimenChecker/CheckRegimen"
 AUDIT_METHOD = "/dosecheck.v1.RegimenChecker/AuditRegimens"
@@ -71,12 +76,14 @@ async def unary(target: str, request: bytes, in_flight: int, warmup_s: float, du
     return {"calls": len(latencies), "errors": errors, "duration_s": duration_s, "latencies_us": _us(latencies)}
 
 
-async def stream(target: str, request: bytes, streams: int, warmup_s: float, duration_s: float) -> dict[str, Any]:
+async def stream(
+    target: str, requests: list[bytes], streams: int, warmup_s: float, duration_s: float
+) -> dict[str, Any]:
     """Runs `streams` AuditRegimens streams, one connection each; counts rows answered in the window.
 
     Args:
         target: host:port.
-        request: the serialised request sent as every row.
+        requests: the serialised rows, sent in turn.
         streams: concurrent streams.
         warmup_s: seconds before the window opens.
         duration_s: length of the measured window.
@@ -97,7 +104,9 @@ async def stream(target: str, request: bytes, streams: int, warmup_s: float, dur
         window = asyncio.Semaphore(STREAM_WINDOW)
 
         async def send() -> None:
-            while clock() < closes:
+            for request in itertools.cycle(requests):
+                if clock() >= closes:
+                    break
                 await window.acquire()
                 await call.write(request)
             await call.done_writing()
@@ -135,17 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=("unary", "stream"))
     parser.add_argument("--target", required=True)
-    parser.add_argument("--request", type=pathlib.Path, required=True, help="the serialised request")
+    parser.add_argument("--requests", type=pathlib.Path, required=True, help="gRPC-framed requests")
     parser.add_argument("--in-flight", type=int, default=1)
     parser.add_argument("--streams", type=int, default=1)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
     args = parser.parse_args(argv)
-    request = args.request.read_bytes()
+    requests = split_frames(args.requests.read_bytes())
     if args.mode == "unary":
-        work = unary(args.target, request, args.in_flight, args.warmup, args.duration)
+        work = unary(args.target, requests[0], args.in_flight, args.warmup, args.duration)
     else:
-        work = stream(args.target, request, args.streams, args.warmup, args.duration)
+        work = stream(args.target, requests, args.streams, args.warmup, args.duration)
     try:
         import uvloop
     except ImportError:

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bench import engine, load, report
-from bench.audit import audit_in_process, audit_remote
+from bench import audit, engine, load, report
+from bench.audit import AuditTiming
 from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
-from bench.workload import HEAVY, Workload, grpc_frame, to_proto, write_jsonl
+from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, to_proto, write_jsonl
 from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from service.servicer import engine_answer
 
@@ -40,15 +40,18 @@ class Profile:
     """Time spent calling `check()` per request shape."""
     kb_loads: int
     audit_rows: int
+    """Rows of the in-process audits."""
+    remote_audit_rows: int
+    """Rows of `dosecheck audit --target`, whose Python client is the slowest part."""
     rows_per_stream: int
     """Rows h2load posts on one AuditRegimens stream before opening the next."""
 
 
 PROFILES = {
-    "full": Profile("full", 3, 2.0, 8.0, 3.0, 5, 50_000, 250),
-    "quick": Profile("quick", 1, 1.0, 3.0, 1.0, 3, 10_000, 250),
+    "full": Profile("full", 3, 2.0, 8.0, 3.0, 5, 20_000, 5_000, 250),
+    "quick": Profile("quick", 1, 1.0, 3.0, 1.0, 3, 10_000, 2_000, 250),
     # Seconds in all: proves that every part still runs (the smoke test), measures nothing.
-    "smoke": Profile("smoke", 1, 0.2, 0.5, 0.05, 1, 200, 20),
+    "smoke": Profile("smoke", 1, 0.2, 0.5, 0.05, 1, 200, 50, 20),
 }
 
 
@@ -112,7 +115,7 @@ class Bench:
     """One run: its options, scratch directory, benchmark request and results."""
 
     def __init__(self, options: Options, kb: KnowledgeBase, workdir: pathlib.Path) -> None:
-        """Prepares the benchmark request in every form the load generators need.
+        """Writes the benchmark requests in every form the load generators and audits need.
 
         Args:
             options: the command line.
@@ -122,17 +125,27 @@ class Bench:
         self.options = options
         self.profile = options.profile
         self.workdir = workdir
-        request = to_proto(Workload(kb).request(HEAVY, 0))
-        payload = request.SerializeToString()
-        self.expected_response = len(grpc_frame(engine_answer(kb)(request).SerializeToString()))
-        self.request_file = workdir / "request.bin"
-        self.request_file.write_bytes(payload)
+        engine = engine_answer(kb)
+        workload = Workload(kb)
+        request = to_proto(workload.request(HEAVY, 0))
+        self.request_bytes = len(request.SerializeToString())
+        self.expected_response = len(grpc_frame(engine(request).SerializeToString()))
         self.unary_body = workdir / "unary.grpc"
-        self.unary_body.write_bytes(grpc_frame(payload))
+        self.unary_body.write_bytes(grpc_frame(request.SerializeToString()))
+        rows = workload.audit_rows(self.profile.audit_rows)
+        self.audit_input = workdir / "audit.jsonl"
+        write_jsonl(rows, self.audit_input)
+        self.remote_audit_input = workdir / "audit-remote.jsonl"
+        write_jsonl(rows[: self.profile.remote_audit_rows], self.remote_audit_input)
+        # The stream carries the audit's first rows, again and again.
+        stream_rows = [to_proto(row) for row in rows[: self.profile.rows_per_stream]]
         self.stream_body = workdir / "stream.grpc"
-        self.stream_body.write_bytes(grpc_frame(payload) * self.profile.rows_per_stream)
-        self.request_bytes = len(payload)
+        self.stream_body.write_bytes(b"".join(grpc_frame(row.SerializeToString()) for row in stream_rows))
+        self.expected_stream = sum(len(grpc_frame(engine(row).SerializeToString())) for row in stream_rows)
+        self.echo_requests = workdir / "echo-requests.grpc"
+        self.echo_requests.write_bytes(self.unary_body.read_bytes() + self.stream_body.read_bytes())
         self.verified: dict[str, dict[str, Any]] = {}
+        self.audit_output_bytes = 0
 
     def server(self, kind: str) -> ServerProcess:
         """A fresh server of one kind (not yet started).
@@ -148,7 +161,7 @@ class Bench:
             workers=self.options.server_workers,
             workdir=self.workdir,
             kb_path=self.options.kb_path,
-            request_file=self.request_file,
+            requests_file=self.echo_requests,
         )
 
     def verify(self, server: ServerProcess) -> None:
@@ -164,7 +177,7 @@ class Bench:
             return  # the Python client checks every call's status itself
         unary = load.verify(server.url_base + CHECK_METHOD, self.unary_body)
         stream = load.verify(server.url_base + AUDIT_METHOD, self.stream_body)
-        expected_stream = self.expected_response * self.profile.rows_per_stream
+        expected_stream = self.expected_stream
         if unary.grpc_status != 0 or unary.response_bytes != self.expected_response:
             raise RuntimeError(f"{server.kind} CheckRegimen: {unary}, expected status 0, {self.expected_response} B")
         if stream.grpc_status != 0 or stream.response_bytes != expected_stream:
@@ -192,7 +205,7 @@ class Bench:
                 server.url_base, self.unary_body, in_flight, p.warmup_s, p.duration_s, log_path, server.cpu_seconds
             )
         return load.python_unary(
-            server.target, self.request_file, in_flight, p.warmup_s, p.duration_s, server.cpu_seconds
+            server.target, self.unary_body, in_flight, p.warmup_s, p.duration_s, server.cpu_seconds
         )
 
     def stream(self, server: ServerProcess) -> load.LoadResult:
@@ -216,7 +229,7 @@ class Bench:
                 server.cpu_seconds,
             )
         return load.python_stream(
-            server.target, self.request_file, self.options.streams, p.warmup_s, p.duration_s, server.cpu_seconds
+            server.target, self.stream_body, self.options.streams, p.warmup_s, p.duration_s, server.cpu_seconds
         )
 
 
@@ -252,12 +265,28 @@ def run_service(bench: Bench) -> dict[str, Any]:
     return {"unary": unary, "stream": stream}
 
 
-def run_memory_and_remote_audit(bench: Bench, input_path: pathlib.Path) -> dict[str, Any]:
+def audit_in_process(bench: Bench, workers: int) -> AuditTiming:
+    """`dosecheck audit` in this process (1 worker) or a pool, on the audit input.
+
+    Args:
+        bench: the run.
+        workers: checking processes.
+
+    Returns:
+        Rows and wall time.
+    """
+    output = bench.workdir / "audit-out.jsonl"
+    timing = audit.audit_in_process(bench.audit_input, output, bench.options.kb_path, workers)
+    bench.audit_output_bytes = output.stat().st_size
+    output.unlink()  # tens of kilobytes per row: do not let them pile up
+    return timing
+
+
+def run_memory_and_remote_audit(bench: Bench) -> dict[str, Any]:
     """One real server through every kind of load: RSS after start-up and after; the remote audit's rate.
 
     Args:
         bench: the run.
-        input_path: the audit input.
 
     Returns:
         RSS figures and the remote audit's timing.
@@ -267,7 +296,7 @@ def run_memory_and_remote_audit(bench: Bench, input_path: pathlib.Path) -> dict[
         processes = len(server.pids())
         runs = [bench.unary(server, in_flight) for in_flight in IN_FLIGHT]
         runs.append(bench.stream(server))
-        remote = audit_remote(input_path, bench.workdir / "remote-out.jsonl", server.target)
+        remote = audit.audit_remote(bench.remote_audit_input, bench.workdir / "remote-out.jsonl", server.target)
         final_rss = server.rss_bytes()
     return {
         "memory": {
@@ -324,17 +353,21 @@ def main(argv: list[str] | None = None) -> int:
             "request_bytes": bench.request_bytes,
             "response_bytes": bench.expected_response,
         }
-        audit_input = workdir / "audit.jsonl"
-        write_jsonl(Workload(kb).requests(HEAVY, p.audit_rows), audit_input)
+        results["audit_input"] = {
+            "rows": p.audit_rows,
+            "shape": f"{AUDIT_REGIMEN} + 0..{AUDIT_MAX_CONCOMITANT}",
+            "bytes_per_row": round(bench.audit_input.stat().st_size / p.audit_rows),
+            "stream_rows": p.rows_per_stream,
+            "remote_rows": p.remote_audit_rows,
+        }
         _progress("audit in-process")
-        results["audit"] = [
-            audit_in_process(audit_input, workdir / f"out-{w}.jsonl", options.kb_path, w) for w in (1, 2)
-        ]
+        results["audit"] = [audit_in_process(bench, workers) for workers in (1, 2)]
         _progress(f"service ({results['load_generator']}, {p.repeats} rounds)")
         results.update(run_service(bench))
         results["verification"] = bench.verified
+        results["audit_input"]["output_bytes_per_row"] = round(bench.audit_output_bytes / p.audit_rows)
         _progress("memory and remote audit")
-        results.update(run_memory_and_remote_audit(bench, audit_input))
+        results.update(run_memory_and_remote_audit(bench))
     results["machine_after"] = machine()
     results["elapsed_s"] = round(time.time() - started, 1)
     summary = report.summarise(results)

@@ -1,12 +1,13 @@
 """A dosecheck server for benchmarks: the real one, or an echo server of the same design.
 
     python -m bench.server --real --port P --workers W [--kb PATH]
-    python -m bench.server --echo --request FILE --port P --workers W [--kb PATH]
+    python -m bench.server --echo --requests FILE --port P --workers W [--kb PATH]
 
 Both are built by `service.server.create_server` with the same settings, interceptor, health and
 reflection, and run in the same worker processes on the same event loop. They differ only in
-the servicer's answer: the real one runs the engine; the echo one returns a response built once at
-start-up, the engine's own answer to the benchmark request (so it has exactly the real size).
+the servicer's answer: the real one runs the engine; the echo one looks up a response built at
+start-up, the engine's own answer to each benchmark request (FILE: gRPC-framed requests), by
+request id, so every answer has exactly the real size.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import pathlib
 import sys
 
+from bench.workload import split_frames
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service import convert, server
@@ -23,21 +25,23 @@ from service.servicer import RegimenChecker, engine_answer
 from service.settings import Settings
 
 
-def echo_servicer(kb_path: pathlib.Path | None, request: pb.CheckRegimenRequest) -> RegimenChecker:
-    """A servicer that answers every call with the engine's answer to `request`, computed once.
+def echo_servicer(kb_path: pathlib.Path | None, requests: list[pb.CheckRegimenRequest]) -> RegimenChecker:
+    """A servicer that answers each benchmark request with the engine's answer, computed once.
 
     Args:
-        kb_path: the knowledge base the fixed answer comes from (None = the built-in one).
-        request: the benchmark's request.
+        kb_path: the knowledge base the answers come from (None = the built-in one).
+        requests: the benchmark's requests; the first also answers any request id not among them.
 
     Returns:
         The echo servicer.
     """
     kb = load_knowledge_base(kb_path)
-    fixed = engine_answer(kb)(request)
+    engine = engine_answer(kb)
+    answers = {request.request_id: engine(request) for request in requests}
+    fallback = answers[requests[0].request_id]
 
-    def answer(_: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
-        return fixed
+    def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+        return answers.get(request.request_id, fallback)
 
     return RegimenChecker(answer, convert.knowledge_base_info(kb))
 
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     kind = parser.add_mutually_exclusive_group(required=True)
     kind.add_argument("--real", action="store_true", help="answer with the engine")
     kind.add_argument("--echo", action="store_true", help="answer with one fixed response")
-    parser.add_argument("--request", type=pathlib.Path, help="echo: the serialised benchmark request")
+    parser.add_argument("--requests", type=pathlib.Path, help="echo: the benchmark requests, gRPC-framed")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--kb", type=pathlib.Path, help="knowledge-base directory (default: built-in)")
@@ -91,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.echo:
-            if args.request is None:
-                parser.error("--echo needs --request")
-            servicer = echo_servicer(args.kb, pb.CheckRegimenRequest.FromString(args.request.read_bytes()))
+            if args.requests is None:
+                parser.error("--echo needs --requests")
+            messages = split_frames(args.requests.read_bytes())
+            servicer = echo_servicer(args.kb, [pb.CheckRegimenRequest.FromString(m) for m in messages])
         else:
             servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(args.kb))
     except KnowledgeBaseError as err:

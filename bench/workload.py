@@ -32,7 +32,10 @@ class Shape:
 
 SHAPES = (Shape(1, 0), Shape(2, 10), Shape(5, 30))
 HEAVY = SHAPES[-1]
-"""The shape of the speed goals (5 regimen drugs, 30 concomitant) and of every service request."""
+"""The shape of the engine's speed goal (5 regimen drugs, 30 concomitant) and of the unary request."""
+AUDIT_REGIMEN = 5
+AUDIT_MAX_CONCOMITANT = 30
+"""Audit rows: "5 regimen drugs, up to 30 concomitant" (the audit issue), uniformly 0 to 30."""
 
 
 class Workload:
@@ -60,12 +63,13 @@ class Workload:
         self._names = sorted(names)
         self._resolves_to = {name: frozenset(kb.resolver.resolve(name) or ()) for name in self._names}
 
-    def request(self, shape: Shape, index: int) -> CheckRequest:
+    def request(self, shape: Shape, index: int, prefix: str = "bench") -> CheckRequest:
         """One synthetic request.
 
         Args:
             shape: how many regimen and concomitant medications.
             index: a serial number, used for the request id.
+            prefix: the request id's start.
 
         Returns:
             The request; its concomitant names never resolve to one of its regimen drugs.
@@ -100,7 +104,7 @@ class Workload:
                 baseline_qtc_ms=float(rnd.randrange(390, 450)),
                 cycle_start_date="2026-01-05",
             )
-        return CheckRequest(tuple(regimen), tuple(concomitant), patient, request_id=f"bench-{shape.regimen}-{index}")
+        return CheckRequest(tuple(regimen), tuple(concomitant), patient, request_id=f"{prefix}-{shape.regimen}-{index}")
 
     def requests(self, shape: Shape, count: int) -> list[CheckRequest]:
         """`count` requests of one shape (the same ones for the same seed and call order).
@@ -113,6 +117,20 @@ class Workload:
             The requests.
         """
         return [self.request(shape, i) for i in range(count)]
+
+    def audit_rows(self, count: int) -> list[CheckRequest]:
+        """`count` audit rows: 5 regimen drugs and 0 to 30 concomitant medications each.
+
+        Args:
+            count: how many.
+
+        Returns:
+            The rows, with request ids `audit-5-<row>`.
+        """
+        return [
+            self.request(Shape(AUDIT_REGIMEN, self._random.randint(0, AUDIT_MAX_CONCOMITANT)), i, "audit")
+            for i in range(count)
+        ]
 
 
 def to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
@@ -152,6 +170,25 @@ def grpc_frame(message: bytes) -> bytes:
         The framed message, as it travels in an HTTP/2 DATA frame.
     """
     return struct.pack(">BI", 0, len(message)) + message
+
+
+def split_frames(data: bytes) -> list[bytes]:
+    """The messages of a sequence of gRPC length-prefixed frames.
+
+    Args:
+        data: frames, back to back.
+
+    Returns:
+        The serialised messages, in order.
+    """
+    messages = []
+    offset = 0
+    while offset < len(data):
+        _, length = struct.unpack_from(">BI", data, offset)
+        offset += 5
+        messages.append(data[offset : offset + length])
+        offset += length
+    return messages
 
 
 def write_jsonl(requests: list[CheckRequest], path: pathlib.Path) -> None:

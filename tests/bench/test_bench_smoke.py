@@ -12,7 +12,7 @@ import pytest
 
 from bench import load
 from bench.processes import ServerProcess
-from bench.workload import HEAVY, Workload, to_proto
+from bench.workload import Workload, grpc_frame, to_proto
 from interactions import load_knowledge_base
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -71,12 +71,13 @@ def test_smoke_run_prints_every_goal_and_writes_json(tmp_path: pathlib.Path) -> 
 def test_fallback_client_loads_a_server(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The smoke run above uses h2load where it is installed; the Python client must not rot meanwhile.
     kb = load_knowledge_base(FIXTURE_KB)
-    request = tmp_path / "request.bin"
-    request.write_bytes(to_proto(Workload(kb).request(HEAVY, 0)).SerializeToString())
+    requests = tmp_path / "requests.grpc"
+    rows = Workload(kb).audit_rows(3)
+    requests.write_bytes(b"".join(grpc_frame(to_proto(row).SerializeToString()) for row in rows))
     monkeypatch.setenv("PYTHONPATH", _env()["PYTHONPATH"])  # the server and client subprocesses
-    with ServerProcess("echo", workers=1, workdir=tmp_path, kb_path=FIXTURE_KB, request_file=request) as server:
-        unary = load.python_unary(server.target, request, 4, 0.2, 0.5, server.cpu_seconds)
-        stream = load.python_stream(server.target, request, 2, 0.2, 0.5, server.cpu_seconds)
+    with ServerProcess("echo", workers=1, workdir=tmp_path, kb_path=FIXTURE_KB, requests_file=requests) as server:
+        unary = load.python_unary(server.target, requests, 4, 0.2, 0.5, server.cpu_seconds)
+        stream = load.python_stream(server.target, requests, 2, 0.2, 0.5, server.cpu_seconds)
     assert (unary.tool, unary.errors, stream.errors) == (load.PYTHON, 0, 0)
     assert unary.count > 0
     assert unary.p50_us is not None

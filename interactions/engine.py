@@ -16,15 +16,15 @@ from interactions.knowledge_base import (
 )
 from interactions.model import (
     Action,
-    CheckRequest,
+    CheckRequestLike,
     CheckResult,
     DoseRecommendation,
     FieldViolation,
     Finding,
     InvalidRequestError,
-    Medication,
+    MedicationLike,
     MonitoringEvent,
-    PatientContext,
+    PatientLike,
     RampStep,
     Severity,
     UnrecognizedMedication,
@@ -41,12 +41,13 @@ _HELD_BY_ORDER = DoseEffect(Action.HOLD, None, (), None, Finding(
     "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order; no QTc rule says to resume.", ()))
 
 
-def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
+def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     """Check a proposed regimen against everything else the patient takes.
 
     Args:
         kb: the loaded knowledge base.
-        request: the regimen, the concomitant medications and what is known of the patient.
+        request: the regimen, the concomitant medications and what is known of the patient (a
+            domain `CheckRequest`, or anything of its shape such as the contract's message).
 
     Returns:
         Findings (by object drug, then precipitant), one dose recommendation per regimen drug (by
@@ -107,15 +108,15 @@ def check(kb: KnowledgeBase, request: CheckRequest) -> CheckResult:
     )
 
 
-def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[Medication],
+def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
                      unrecognized: list[UnrecognizedMedication],
-                     ) -> tuple[list[tuple[str, Medication]], list[Medication]]:
+                     ) -> tuple[list[tuple[str, MedicationLike]], list[MedicationLike]]:
     """Canonical regimen drugs with the medication each came from, and the medications not recognised.
 
     A drug ordered twice is an error: two dose recommendations for one drug would contradict each other.
     """
-    regimen: list[tuple[str, Medication]] = []
-    unresolved: list[Medication] = []
+    regimen: list[tuple[str, MedicationLike]] = []
+    unresolved: list[MedicationLike] = []
     first_index: dict[str, int] = {}
     duplicates: list[FieldViolation] = []
     for index, medication in enumerate(medications):
@@ -136,7 +137,7 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[Medication],
     return regimen, unresolved
 
 
-def _pass_through(kb: KnowledgeBase, drug: str, medication: Medication) -> DoseRecommendation:
+def _pass_through(kb: KnowledgeBase, drug: str, medication: MedicationLike) -> DoseRecommendation:
     """A regimen drug without agent rules (a partner such as azacitidine): the order stands."""
     if medication.held:
         return DoseRecommendation(drug, medication.dose_mg, 0.0, Action.HOLD,
@@ -146,7 +147,7 @@ def _pass_through(kb: KnowledgeBase, drug: str, medication: Medication) -> DoseR
                               note or "No dose rule applies to this drug; the ordered dose stands.")
 
 
-def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientContext) -> CompiledQtcRule | None:
+def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> CompiledQtcRule | None:
     """The first QTc rule of the agent (in file order) whose every condition holds."""
     qtc, baseline = patient.qtc_ms, patient.baseline_qtc_ms
     for compiled in agent.qtc_rules:
@@ -172,7 +173,7 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientContext) -> Com
     return None
 
 
-def _dose(agent: Agent, medication: Medication, standard: StandardDoseSpec, pair_rules: Iterable[PairRule],
+def _dose(agent: Agent, medication: MedicationLike, standard: StandardDoseSpec, pair_rules: Iterable[PairRule],
           qtc_rule: CompiledQtcRule | None) -> DoseRecommendation:
     """Combine every finding on the agent into one dose: the most restrictive outcome wins.
 

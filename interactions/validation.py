@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from interactions.model import CheckRequest, FieldViolation, InvalidRequestError, Medication, PatientContext
+from interactions.model import CheckRequestLike, FieldViolation, InvalidRequestError, MedicationLike, PatientLike
 
 MAX_NAME_LENGTH = 200
 MAX_TEXT_LENGTH = 200
@@ -17,7 +17,7 @@ CYCLE_LENGTH_RANGE_DAYS = (1, 84)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def validate(request: CheckRequest) -> date | None:
+def validate(request: CheckRequestLike) -> date | None:
     """Check a request before anything is looked up.
 
     Args:
@@ -38,7 +38,7 @@ def validate(request: CheckRequest) -> date | None:
     return start
 
 
-def _request_violations(request: CheckRequest) -> Iterator[FieldViolation]:
+def _request_violations(request: CheckRequestLike) -> Iterator[FieldViolation]:
     if len(request.request_id) > MAX_TEXT_LENGTH:
         yield FieldViolation("request_id", f"longer than {MAX_TEXT_LENGTH} characters")
     if not request.regimen:
@@ -54,14 +54,14 @@ def _request_violations(request: CheckRequest) -> Iterator[FieldViolation]:
     yield from _patient_violations(request.patient)
 
 
-def _plausible(medication: Medication) -> bool:
+def _plausible(medication: MedicationLike) -> bool:
     """The common case, tested in one expression; `_medication_violations` says what is wrong."""
     name = medication.name
     return (0 < len(name) <= MAX_NAME_LENGTH and not name.isspace() and 0 <= medication.dose_mg <= MAX_DOSE_MG
             and len(medication.frequency) <= MAX_TEXT_LENGTH)
 
 
-def _medication_violations(list_name: str, medications: Sequence[Medication]) -> Iterator[FieldViolation]:
+def _medication_violations(list_name: str, medications: Sequence[MedicationLike]) -> Iterator[FieldViolation]:
     for i, medication in enumerate(medications):
         name, dose = medication.name, medication.dose_mg
         if not name or name.isspace():
@@ -75,7 +75,7 @@ def _medication_violations(list_name: str, medications: Sequence[Medication]) ->
             yield FieldViolation(f"{list_name}[{i}].frequency", f"longer than {MAX_TEXT_LENGTH} characters")
 
 
-def _patient_violations(patient: PatientContext) -> Iterator[FieldViolation]:
+def _patient_violations(patient: PatientLike) -> Iterator[FieldViolation]:
     low, high = QTC_RANGE_MS
     for field_name, value in (("qtc_ms", patient.qtc_ms), ("baseline_qtc_ms", patient.baseline_qtc_ms)):
         if value != 0 and not (low <= value <= high):  # NaN fails the range test too

@@ -1,6 +1,8 @@
 """The one module that converts between the protobuf contract and the domain of `interactions`.
 
-Values pass through unchanged (a NaN dose stays NaN, a 300-character name stays whole) so the
+Requests need no conversion: a CheckRegimenRequest has the shape of the domain's
+`CheckRequestLike` (same field names and types), so the engine reads the message as it arrived.
+Values therefore pass through unchanged (a NaN dose stays NaN, a 300-character name stays whole) so the
 domain's validation sees exactly what the caller sent and names the offending field. Enum values
 convert by number: the domain's IntEnums use the contract's numbers (a test checks every member),
 so they are handed to protobuf as they are and only `cast` for the type checker.
@@ -18,44 +20,12 @@ from typing import cast
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import (
-    CheckRequest,
     CheckResult,
     Citation,
     Finding,
     KnowledgeBase,
-    Medication,
     MonitoringEvent,
-    PatientContext,
 )
-
-
-def request_from_proto(message: pb.CheckRegimenRequest) -> CheckRequest:
-    """The domain request for a CheckRegimenRequest (an absent `patient` is an unknown one).
-
-    Args:
-        message: the request as received.
-
-    Returns:
-        The same request in domain types, unvalidated.
-    """
-    patient = message.patient
-    return CheckRequest(
-        regimen=_medications(message.regimen),
-        concomitant=_medications(message.concomitant),
-        patient=PatientContext(
-            qtc_ms=patient.qtc_ms,
-            baseline_qtc_ms=patient.baseline_qtc_ms,
-            cycle_start_date=patient.cycle_start_date,
-            cycle_length_days=patient.cycle_length_days,
-        ),
-        request_id=message.request_id,
-    )
-
-
-def _medications(messages: Iterable[pb.Medication]) -> tuple[Medication, ...]:
-    # Positional arguments: a third cheaper than keywords for this frozen dataclass, and a request
-    # may hold 200 medications. The order is (name, dose_mg, frequency, held); a test pins it.
-    return tuple([Medication(m.name, m.dose_mg, m.frequency, m.held) for m in messages])
 
 
 def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:

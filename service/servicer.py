@@ -15,6 +15,7 @@ from service.errors import rpc_status_for
 Answer = Callable[[pb.CheckRegimenRequest], pb.CheckRegimenResponse]
 """Answers one request or raises (InvalidRequestError for a bad one)."""
 
+
 def engine_answer(kb: KnowledgeBase) -> Answer:
     """The `Answer` of the engine over a knowledge base: proto in, domain check, proto out.
 
@@ -26,7 +27,8 @@ def engine_answer(kb: KnowledgeBase) -> Answer:
     """
 
     def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
-        return convert.response_from_result(check(kb, convert.request_from_proto(request)))
+        # The message has the shape of the domain's CheckRequestLike: the engine reads it as is.
+        return convert.response_from_result(check(kb, request))
 
     return answer
 

@@ -19,9 +19,10 @@ from interactions import (
     check,
     load_knowledge_base,
 )
-from service.convert import request_from_proto, response_from_result
+from service.convert import response_from_result
 from service.errors import rpc_status_for
 from service.jsoncodec import decode_request, encode_error, encode_result
+from tests.oracles import domain_request
 
 KB: KnowledgeBase = load_knowledge_base()
 AGENTS = ["venetoclax", "gilteritinib", "glasdegib", "ivosidenib", "quizartinib", "midostaurin", "enasidenib"]
@@ -116,7 +117,7 @@ JSON_REQUESTS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("obj", JSON_REQUESTS)
 def test_decoding_accepts_what_json_format_accepts_with_the_same_result(obj: dict[str, Any]) -> None:
     decoded = decode_request(obj)
-    parsed = request_from_proto(json_format.ParseDict(obj, pb.CheckRegimenRequest()))
+    parsed = domain_request(json_format.ParseDict(obj, pb.CheckRegimenRequest()))
     assert _same_request(decoded, parsed)
 
 
@@ -211,5 +212,5 @@ def test_arbitrary_json_never_crashes_the_decoder(obj: object) -> None:
         assert violations
         return
     # Whatever the decoder accepts, json_format accepts too and reads the same way.
-    parsed = request_from_proto(json_format.ParseDict(obj, pb.CheckRegimenRequest()))
+    parsed = domain_request(json_format.ParseDict(obj, pb.CheckRegimenRequest()))
     assert _same_request(decoded, parsed)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,7 +57,7 @@ def _canonical_regimen_duplicates(kb: KnowledgeBase, request: CheckRequest) -> b
 @given(data=st.data())
 def test_order_of_inputs_never_changes_the_result(kb: KnowledgeBase, data: st.DataObject) -> None:
     request = data.draw(requests(kb))
-    shuffled = replace(request, regimen=tuple(data.draw(st.permutations(request.regimen))),
+    shuffled = request._replace(regimen=tuple(data.draw(st.permutations(request.regimen))),
                        concomitant=tuple(data.draw(st.permutations(request.concomitant))))
     assert check(kb, shuffled) == check(kb, request)
 
@@ -71,7 +69,7 @@ def test_adding_an_inhibitor_never_raises_a_dose(kb: KnowledgeBase, data: st.Dat
     request = data.draw(requests(kb))
     inhibitor = data.draw(st.sampled_from(inhibitors))
     before = {d.drug: d.recommended_dose_mg for d in check(kb, request).doses}
-    with_inhibitor = replace(request, concomitant=(*request.concomitant, Medication(inhibitor)))
+    with_inhibitor = request._replace(concomitant=(*request.concomitant, Medication(inhibitor)))
     after = {d.drug: d.recommended_dose_mg for d in check(kb, with_inhibitor).doses}
     assert all(after[drug] <= dose for drug, dose in before.items() if drug in after)
 

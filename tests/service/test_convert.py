@@ -15,6 +15,7 @@ import interactions
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase
 from service import convert
+from tests.oracles import domain_request
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "regimens.jsonl"
 
@@ -34,28 +35,36 @@ def test_every_domain_enum_member_has_the_proto_value_of_the_same_name(
     assert len(proto.values) == len(domain), "the contract and the domain list the same values"
 
 
-def test_request_values_pass_through_unchanged() -> None:
+def test_the_engine_reads_the_request_message_as_it_arrived(kb: KnowledgeBase) -> None:
     message = pb.CheckRegimenRequest(
         request_id="x",
-        regimen=[pb.Medication(name=" " + "v" * 300, dose_mg=math.nan, frequency="BID", held=True)],
-        concomitant=[pb.Medication(name="", dose_mg=-math.inf)],
-        patient=pb.PatientContext(qtc_ms=1e9, baseline_qtc_ms=-1, cycle_start_date="soon", cycle_length_days=-7),
+        regimen=[pb.Medication(name="venetoclax", dose_mg=400), pb.Medication(name="azacitidine", dose_mg=75)],
+        concomitant=[pb.Medication(name="Noxafil 300 mg delayed-release tablet"), pb.Medication(name="acyclovir")],
+        patient=pb.PatientContext(qtc_ms=450, cycle_start_date="2026-01-05"),
     )
 
-    request = convert.request_from_proto(message)
-
-    assert request.request_id == "x"
-    (medication,) = request.regimen
-    assert medication.name == " " + "v" * 300
-    assert math.isnan(medication.dose_mg)
-    assert (medication.frequency, medication.held) == ("BID", True)
-    assert request.concomitant[0].dose_mg == -math.inf
-    assert request.patient == interactions.PatientContext(1e9, -1, "soon", -7)
+    assert interactions.check(kb, message) == interactions.check(kb, domain_request(message))
 
 
-def test_an_absent_patient_is_an_unknown_one() -> None:
-    request = convert.request_from_proto(pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclax")]))
-    assert request.patient == interactions.PatientContext()
+def test_values_reach_the_domain_unchanged_so_it_names_the_bad_field(kb: KnowledgeBase) -> None:
+    message = pb.CheckRegimenRequest(
+        regimen=[pb.Medication(name=" " + "v" * 300, dose_mg=math.nan)],
+        concomitant=[pb.Medication(name="", dose_mg=-math.inf)],
+        patient=pb.PatientContext(qtc_ms=1e9, cycle_start_date="soon", cycle_length_days=-7),
+    )
+
+    with pytest.raises(interactions.InvalidRequestError) as raised:
+        interactions.check(kb, message)
+
+    assert [v.field for v in raised.value.violations] == [
+        "regimen[0].name", "regimen[0].dose_mg", "concomitant[0].name", "concomitant[0].dose_mg",
+        "patient.qtc_ms", "patient.cycle_length_days", "patient.cycle_start_date"]
+
+
+def test_an_absent_patient_is_an_unknown_one(kb: KnowledgeBase) -> None:
+    result = interactions.check(kb, pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclax")]))
+    assert all(event.date == "" for event in result.monitoring)
+    assert not [f for f in result.findings if f.mechanisms == (interactions.Mechanism.QTC_THRESHOLD,)]
 
 
 def test_knowledge_base_info_carries_every_table(kb: KnowledgeBase) -> None:
@@ -105,7 +114,7 @@ def _sample_results(kb: KnowledgeBase) -> list[interactions.CheckResult]:
     """Results for the audit sample's few hundred realistic regimens (the valid ones)."""
     results = []
     for line in EXAMPLES.read_text().splitlines():
-        request = convert.request_from_proto(json_format.Parse(line, pb.CheckRegimenRequest()))
+        request = json_format.Parse(line, pb.CheckRegimenRequest())
         with contextlib.suppress(interactions.InvalidRequestError):
             results.append(interactions.check(kb, request))
     return results

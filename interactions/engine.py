@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 
 from interactions import schedule
@@ -12,6 +13,7 @@ from interactions.knowledge_base import (
     DoseEffect,
     KnowledgeBase,
     PairRule,
+    StandardDose,
     standard_dose_for,
 )
 from interactions.model import (
@@ -29,7 +31,7 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schema import DoseChange, StandardDoseSpec, citations_of
+from interactions.schema import DoseChange
 from interactions.validation import validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
@@ -90,7 +92,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         standard = standard_dose_for(agent, regimen_drugs)
         dose = _dose(agent, medication, standard, pair_rules, qtc_rule)
         doses.append(dose)
-        ramp_days = len(dose.ramp_up) or len(standard.ramp_up)
+        ramp_days = len(dose.ramp_up) or len(standard.spec.ramp_up)
         events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, ramp_days))
     doses.extend(DoseRecommendation(m.name, m.dose_mg, 0.0, Action.UNSPECIFIED,
                                     "Not recognised: no dose check was possible for this name.")
@@ -173,15 +175,16 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> Compil
     return None
 
 
-def _dose(agent: Agent, medication: MedicationLike, standard: StandardDoseSpec, pair_rules: Iterable[PairRule],
+def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, pair_rules: Iterable[PairRule],
           qtc_rule: CompiledQtcRule | None) -> DoseRecommendation:
     """Combine every finding on the agent into one dose: the most restrictive outcome wins.
 
     Restrictiveness: the highest action, then (between dose changes) the lowest dose; the finding's
     text breaks remaining ties, so the order of the request never changes the answer.
     """
-    ordered = medication.dose_mg or standard.dose_mg
-    assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {standard.dose_mg:g} mg is assumed. "
+    labelled = standard.spec
+    ordered = medication.dose_mg or labelled.dose_mg
+    assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {labelled.dose_mg:g} mg is assumed. "
     outcomes = [p.effect_on_agent for p in pair_rules if p.effect_on_agent is not None]
     if qtc_rule is not None:
         outcomes.append(qtc_rule.effect)
@@ -189,16 +192,17 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDoseSpec, 
         outcomes.append(_HELD_BY_ORDER)
     if not outcomes:
         return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
-                                  f"{assumed}{standard.rationale}", _ramp(standard.ramp_up),
-                                  citations_of(standard.citations))
+                                  f"{assumed}{labelled.rationale}", standard.ramp_up, standard.citations)
 
     action = max(o.action for o in outcomes)
-    candidates = [(*_dose_and_ramp(o, ordered, standard.ramp_up), o.finding.recommendation)
+    candidates = [(*_dose_and_ramp(o, ordered, labelled.ramp_up), o.finding.recommendation)
                   for o in outcomes if o.action == action]
     dose, ramp, text = min(candidates, key=itemgetter(0, 2))
     if len(outcomes) > 1:
         text += f" (Most restrictive of {len(outcomes)} findings on {agent.name}; all are listed.)"
-    citations = tuple({id(c): c for o in outcomes for c in o.finding.citations}.values())  # interned at load
+    # Citations are interned at load and rules share their citation tuples: de-duplicate by identity.
+    citations = tuple({id(c): c for t in {id(o.finding.citations): o.finding.citations for o in outcomes}.values()
+                       for c in t}.values())
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, _ramp(ramp), citations)
 
 
@@ -228,8 +232,7 @@ def _changed(change: DoseChange, ordered: float) -> float:
     return min(ordered, below[-1]) if below else ordered
 
 
-def _ramp(steps: Sequence[float]) -> tuple[RampStep, ...]:
+@lru_cache(maxsize=1024)
+def _ramp(steps: tuple[float, ...]) -> tuple[RampStep, ...]:
+    """Ramp-ups repeat from request to request: build each one once."""
     return tuple(RampStep(day, dose) for day, dose in enumerate(steps, start=1))
-
-
-__all__ = ["check"]

@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from interactions.model import Action, Finding, Mechanism
+from interactions.model import Action, Citation, Finding, Mechanism, RampStep
 from interactions.names import NameResolver, normalise
 from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import (
@@ -91,6 +91,15 @@ class CompiledQtcRule:
 
 
 @dataclass(frozen=True, slots=True)
+class StandardDose:
+    """A labelled dose with its ramp-up and citations in domain form, built once at load."""
+
+    spec: StandardDoseSpec
+    ramp_up: tuple[RampStep, ...]
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
     """One antileukemic agent's rules, indexed for the engine."""
 
@@ -100,6 +109,8 @@ class Agent:
     """Every other drug the agent interacts with -> the rules that apply to that drug."""
     qtc_rules: tuple[CompiledQtcRule, ...]
     monitoring: tuple[Protocol, ...]
+    standard_doses: tuple[StandardDose, ...]
+    """The partner-specific variants in file order, then the default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +270,8 @@ def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
         ]:
             yield from _unknown_drugs(file, f"{where}.with_any", dose.with_any, drug_names)
             yield from _unknown_sources(file, where, dose.citations, source_ids)
+        if agent.standard_dose.with_any:
+            yield Problem(file, "standard_dose.with_any", "the default dose applies when no variant does: no with_any")
         for i, variant in enumerate(agent.dose_variants):
             if not variant.with_any:
                 yield Problem(file, f"dose_variants[{i}].with_any", "a dose variant needs with_any")
@@ -364,9 +377,10 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
     A rule naming a drug shadows a class rule of the same mechanism for that drug: the label's
     drug-specific instruction is the more exact one.
     """
-    # One set of protocols per rule, shared by every drug the rule applies to, so that a request's
-    # schedule can be de-duplicated (and cached) by protocol identity.
+    # One set of protocols and citations per rule, shared by every drug the rule applies to, so that
+    # a request's schedule can be de-duplicated (and cached) by identity.
     protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
+    citations = [citations_of(rule.citations) for rule in agent.interactions]
     pair_rules: dict[str, tuple[PairRule, ...]] = {}
     for other in all_drugs:
         if other == agent.drug:
@@ -379,19 +393,22 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
         matched = [i for i, r in enumerate(agent.interactions) if r in named or r in by_class]
         if matched:
             pair_rules[other] = tuple(
-                _pair_rule(agent.drug, other, agent.interactions[i], protocols[i],
+                _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
                            _rule_mechanism(agent.interactions[i], mechanism_of))
                 for i in matched)
     qtc_rules = tuple(_qtc_rule(agent.drug, rule) for rule in agent.qtc_rules)
-    return Agent(agent.drug, agent, pair_rules, qtc_rules, compile_protocols(agent.monitoring))
+    standard_doses = tuple(
+        StandardDose(spec, tuple(RampStep(day, dose) for day, dose in enumerate(spec.ramp_up, start=1)),
+                     citations_of(spec.citations))
+        for spec in (*agent.dose_variants, agent.standard_dose))
+    return Agent(agent.drug, agent, pair_rules, qtc_rules, compile_protocols(agent.monitoring), standard_doses)
 
 
 def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
-               mechanism: Mechanism) -> PairRule:
+               citations: tuple[Citation, ...], mechanism: Mechanism) -> PairRule:
     object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
     text = f"{rule.recommendation} {rule.resume}".strip()
-    finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text,
-                      citations_of(rule.citations))
+    finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations)
     effect = DoseEffect(rule.action, rule.dose, rule.ramp_up, None, finding) if rule.direction == "on_agent" else None
     return PairRule(rule, finding, protocols, effect)
 
@@ -449,10 +466,9 @@ def _describe_rule(compiled: PairRule | CompiledQtcRule) -> str:
     return f"{arrow}: {finding.action.name.lower()} ({compiled.rule.id}; {sources})"
 
 
-def standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDoseSpec:
+def standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:
     """The labelled dose in force: the first variant whose partner is in the regimen, else the default."""
-    for variant in agent.spec.dose_variants:
-        if regimen_drugs.intersection(variant.with_any):
-            return variant
-    return agent.spec.standard_dose
-
+    for dose in agent.standard_doses:
+        if not dose.spec.with_any or regimen_drugs.intersection(dose.spec.with_any):
+            return dose
+    raise AssertionError("the default standard dose has no with_any, so the loop always returns")

@@ -138,7 +138,8 @@ def h2load_unary(
         in_flight: calls in flight.
         warmup_s: seconds of load before the window.
         duration_s: the measured window.
-        log_path: where h2load writes one line per call (its latencies).
+        log_path: where h2load writes one line per call (its latencies); h2load appends, so it is
+            emptied first.
         cpu: the server's CPU probe.
 
     Returns:
@@ -156,6 +157,7 @@ def h2load_unary(
         f"--data={body}",
         f"--log-file={log_path}",
     ]
+    log_path.unlink(missing_ok=True)
     out, cpu_s = _h2load(args, url_base + CHECK_METHOD, warmup_s, cpu)
     latencies: list[float] = []
     non_ok = 0

@@ -200,7 +200,7 @@ class Bench:
         """
         p = self.profile
         if self.options.tool == "h2load":
-            log_path = self.workdir / f"h2load-{server.kind}-{in_flight}.log"
+            log_path = self.workdir / f"h2load-{server.kind}-{server.port}-{in_flight}.log"
             return load.h2load_unary(
                 server.url_base, self.unary_body, in_flight, p.warmup_s, p.duration_s, log_path, server.cpu_seconds
             )

@@ -7,9 +7,10 @@ import pathlib
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from bench.stats import percentile
-from bench.workload import SHAPES, Shape, Workload
+from bench.workload import HEAVY, SHAPES, Shape, Workload, to_proto
 from interactions import KnowledgeBase, check, load_knowledge_base
 
 REQUESTS_PER_SHAPE = 500
@@ -54,18 +55,20 @@ def time_load(kb_path: pathlib.Path | None, repeats: int) -> float:
     return statistics.median(times)
 
 
-def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float) -> ShapeTiming:
+def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float, as_proto: bool = False) -> ShapeTiming:
     """Times `check()` one call at a time over seeded requests of one shape for about `duration_s`.
 
     Args:
         kb: the loaded knowledge base.
         shape: the request shape.
         duration_s: roughly how long to keep calling.
+        as_proto: pass the CheckRegimenRequest messages, as the server does, instead of domain requests.
 
     Returns:
         Median and p99 of the single-call times.
     """
-    requests = Workload(kb).requests(shape, REQUESTS_PER_SHAPE)
+    domain = Workload(kb).requests(shape, REQUESTS_PER_SHAPE)
+    requests: list[Any] = [to_proto(r) for r in domain] if as_proto else domain
     for request in requests:  # warm-up: first-use caches, the interpreter's specialisation
         check(kb, request)
     samples: list[float] = []
@@ -77,7 +80,8 @@ def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float) -> ShapeTimin
             started = clock()
             check(kb, request)
             samples.append(clock() - started)
-    return ShapeTiming(shape.label, len(samples), percentile(samples, 0.5) / 1000, percentile(samples, 0.99) / 1000)
+    label = f"{shape.label} as CheckRegimenRequest (the server's path)" if as_proto else shape.label
+    return ShapeTiming(label, len(samples), percentile(samples, 0.5) / 1000, percentile(samples, 0.99) / 1000)
 
 
 def run(kb_path: pathlib.Path | None, duration_s: float, load_repeats: int) -> EngineResult:
@@ -93,5 +97,8 @@ def run(kb_path: pathlib.Path | None, duration_s: float, load_repeats: int) -> E
     """
     load_s = time_load(kb_path, load_repeats)
     kb = load_knowledge_base(kb_path)
-    shapes = tuple(time_shape(kb, shape, duration_s) for shape in SHAPES)
+    shapes = (
+        *(time_shape(kb, shape, duration_s) for shape in SHAPES),
+        time_shape(kb, HEAVY, duration_s, as_proto=True),
+    )
     return EngineResult(load_s, load_repeats, shapes)

@@ -133,7 +133,8 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for goal in summary["goals"]:
-        digits = 2 if goal["unit"] in ("", "x", "ms") else 1 if goal["unit"] in ("µs", "%") else 0
+        # Ratios get three decimals, so that 1.496 against 1.5 does not print as 1.50 vs 1.50.
+        digits = {"": 3, "x": 3, "ms": 2, "µs": 1, "%": 1}.get(goal["unit"], 0)
         unit = f" {goal['unit']}" if goal["unit"] else ""
         lines.append(
             f"| {goal['name']} | {_num(goal['measured'], digits)}{unit} | {goal['op']} {_num(goal['goal'], digits)}"

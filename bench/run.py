@@ -362,10 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         _progress("audit in-process")
         results["audit"] = [audit_in_process(bench, workers) for workers in (1, 2)]
+        results["audit_input"]["output_bytes_per_row"] = round(bench.audit_output_bytes / p.audit_rows)
         _progress(f"service ({results['load_generator']}, {p.repeats} rounds)")
         results.update(run_service(bench))
         results["verification"] = bench.verified
-        results["audit_input"]["output_bytes_per_row"] = round(bench.audit_output_bytes / p.audit_rows)
         _progress("memory and remote audit")
         results.update(run_memory_and_remote_audit(bench))
     results["machine_after"] = machine()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter, itemgetter
 
 from interactions import schedule
@@ -12,7 +13,6 @@ from interactions.knowledge_base import (
     CompiledQtcRule,
     DoseEffect,
     KnowledgeBase,
-    PairRule,
     StandardDose,
     standard_dose_for,
 )
@@ -31,12 +31,16 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
+from interactions.schedule import Protocol
 from interactions.schema import DoseChange
 from interactions.validation import validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
 DOSE_DECIMALS = 2
 
+
+_ACTION = itemgetter(0)
+_CITATIONS = attrgetter("finding.citations")
 
 # A drug the order itself marks as held, with no QTc rule to resume it, stays held.
 _HELD_BY_ORDER = DoseEffect(Action.HOLD, None, (), None, Finding(
@@ -75,6 +79,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     regimen_drugs = frozenset(drug for drug, _ in regimen)
     cycle_length = request.patient.cycle_length_days or schedule.DEFAULT_CYCLE_LENGTH_DAYS
     findings: list[Finding] = []  # each (agent, precipitant, rule) has its own finding, built at load
+    highest_severity = Severity.INFO
     doses: list[DoseRecommendation] = []
     events: list[MonitoringEvent] = []
     for drug, medication in regimen:
@@ -82,15 +87,27 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         if agent is None:
             doses.append(_pass_through(kb, drug, medication))
             continue
-        pair_rules = [p for other in sorted(present.intersection(agent.pair_rules)) for p in agent.pair_rules[other]]
+        hits = [agent.precipitants[other] for other in sorted(present.intersection(agent.precipitants))]
+        effects: list[DoseEffect] = []
+        extra_protocols: list[Protocol] = []
+        for hit in hits:
+            findings.extend(hit.findings)
+            effects.extend(hit.effects_on_agent)
+            if hit.protocols:
+                extra_protocols.extend(hit.protocols)
+            if hit.severity > highest_severity:
+                highest_severity = hit.severity
+        protocols = agent.monitoring + tuple(dict.fromkeys(extra_protocols)) if extra_protocols else agent.monitoring
         qtc_rule = _matching_qtc_rule(agent, medication.held, request.patient)
-        findings.extend(pair.finding for pair in pair_rules)
-        protocols = agent.monitoring + tuple(dict.fromkeys(p for pair in pair_rules for p in pair.monitoring))
         if qtc_rule is not None:
             findings.append(qtc_rule.finding)
+            highest_severity = max(highest_severity, qtc_rule.finding.severity)
+            effects.append(qtc_rule.effect)
             protocols += qtc_rule.monitoring
+        elif medication.held:
+            effects.append(_HELD_BY_ORDER)
         standard = standard_dose_for(agent, regimen_drugs)
-        dose = _dose(agent, medication, standard, pair_rules, qtc_rule)
+        dose = _dose(agent, medication, standard, effects)
         doses.append(dose)
         ramp_days = len(dose.ramp_up) or len(standard.spec.ramp_up)
         events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, ramp_days))
@@ -104,7 +121,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         doses=tuple(doses),
         monitoring=tuple(events),
         unrecognized=tuple(sorted(unrecognized, key=attrgetter("name"))),
-        highest_severity=max((f.severity for f in findings), default=Severity.INFO),
+        highest_severity=highest_severity,
         complete=not unrecognized,
         knowledge_base_version=kb.version,
     )
@@ -175,8 +192,8 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> Compil
     return None
 
 
-def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, pair_rules: Iterable[PairRule],
-          qtc_rule: CompiledQtcRule | None) -> DoseRecommendation:
+def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose,
+          effects: list[DoseEffect]) -> DoseRecommendation:
     """Combine every finding on the agent into one dose: the most restrictive outcome wins.
 
     Restrictiveness: the highest action, then (between dose changes) the lowest dose; the finding's
@@ -185,24 +202,24 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, pair
     labelled = standard.spec
     ordered = medication.dose_mg or labelled.dose_mg
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {labelled.dose_mg:g} mg is assumed. "
-    outcomes = [p.effect_on_agent for p in pair_rules if p.effect_on_agent is not None]
-    if qtc_rule is not None:
-        outcomes.append(qtc_rule.effect)
-    elif medication.held:
-        outcomes.append(_HELD_BY_ORDER)
-    if not outcomes:
+    if not effects:
         return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
                                   f"{assumed}{labelled.rationale}", standard.ramp_up, standard.citations)
-
-    action = max(o.action for o in outcomes)
-    candidates = [(*_dose_and_ramp(o, ordered, labelled.ramp_up), o.finding.recommendation)
-                  for o in outcomes if o.action == action]
-    dose, ramp, text = min(candidates, key=itemgetter(0, 2))
-    if len(outcomes) > 1:
-        text += f" (Most restrictive of {len(outcomes)} findings on {agent.name}; all are listed.)"
-    # Citations are interned at load and rules share their citation tuples: de-duplicate by identity.
-    citations = tuple({id(c): c for t in {id(o.finding.citations): o.finding.citations for o in outcomes}.values()
-                       for c in t}.values())
+    action = max(map(_ACTION, effects))
+    top = [e for e in effects if e.action == action]
+    if len(top) == 1:
+        dose, ramp = _dose_and_ramp(top[0], ordered, labelled.ramp_up)
+        text = top[0].finding.recommendation
+    elif action >= Action.HOLD or all(e.change is None and e.dose_mg is None for e in top):
+        # Every candidate gives the same dose (none, or the ordered one): only the text decides.
+        dose, ramp = _dose_and_ramp(top[0], ordered, labelled.ramp_up)
+        text = min(e.finding.recommendation for e in top)
+    else:
+        dose, ramp, text = min(((*_dose_and_ramp(e, ordered, labelled.ramp_up), e.finding.recommendation)
+                                for e in top), key=itemgetter(0, 2))
+    if len(effects) > 1:
+        text += f" (Most restrictive of {len(effects)} findings on {agent.name}; all are listed.)"
+    citations = tuple(dict.fromkeys(chain.from_iterable(map(_CITATIONS, effects))))
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, _ramp(ramp), citations)
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from interactions.model import Action, Citation, Finding, Mechanism, RampStep
+from interactions.model import Action, Citation, Finding, Mechanism, RampStep, Severity
 from interactions.names import NameResolver, normalise
 from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import (
@@ -81,6 +81,29 @@ class PairRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Precipitant:
+    """Everything one agent's rules say about one other drug, gathered at load for the engine."""
+
+    rules: tuple[PairRule, ...]
+    findings: tuple[Finding, ...]
+    effects_on_agent: tuple[DoseEffect, ...]
+    protocols: tuple[Protocol, ...]
+    severity: Severity
+    """The highest severity of its findings."""
+
+    @classmethod
+    def of(cls, rules: tuple[PairRule, ...]) -> Precipitant:
+        """Gather the rules' findings, dose effects and monitoring."""
+        return cls(
+            rules,
+            tuple(r.finding for r in rules),
+            tuple(r.effect_on_agent for r in rules if r.effect_on_agent is not None),
+            tuple(dict.fromkeys(p for r in rules for p in r.monitoring)),
+            max(r.finding.severity for r in rules),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledQtcRule:
     """A QTc rule with its finding built once at load."""
 
@@ -105,8 +128,8 @@ class Agent:
 
     name: str
     spec: AgentFile
-    pair_rules: Mapping[str, tuple[PairRule, ...]]
-    """Every other drug the agent interacts with -> the rules that apply to that drug."""
+    precipitants: Mapping[str, Precipitant]
+    """Every other drug the agent interacts with -> what its rules say about that drug."""
     qtc_rules: tuple[CompiledQtcRule, ...]
     monitoring: tuple[Protocol, ...]
     standard_doses: tuple[StandardDose, ...]
@@ -381,7 +404,7 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
     # a request's schedule can be de-duplicated (and cached) by identity.
     protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
     citations = [citations_of(rule.citations) for rule in agent.interactions]
-    pair_rules: dict[str, tuple[PairRule, ...]] = {}
+    precipitants: dict[str, Precipitant] = {}
     for other in all_drugs:
         if other == agent.drug:
             continue
@@ -392,16 +415,16 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
                     and _rule_mechanism(r, mechanism_of) not in shadowed]
         matched = [i for i, r in enumerate(agent.interactions) if r in named or r in by_class]
         if matched:
-            pair_rules[other] = tuple(
+            precipitants[other] = Precipitant.of(tuple(
                 _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
                            _rule_mechanism(agent.interactions[i], mechanism_of))
-                for i in matched)
+                for i in matched))
     qtc_rules = tuple(_qtc_rule(agent.drug, rule) for rule in agent.qtc_rules)
     standard_doses = tuple(
         StandardDose(spec, tuple(RampStep(day, dose) for day, dose in enumerate(spec.ramp_up, start=1)),
                      citations_of(spec.citations))
         for spec in (*agent.dose_variants, agent.standard_dose))
-    return Agent(agent.drug, agent, pair_rules, qtc_rules, compile_protocols(agent.monitoring), standard_doses)
+    return Agent(agent.drug, agent, precipitants, qtc_rules, compile_protocols(agent.monitoring), standard_doses)
 
 
 def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
@@ -438,9 +461,9 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
     class_notes = tuple(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes)
     rules: list[str] = []
     for candidate in kb.agents.values():
-        for other, pair_rules in candidate.pair_rules.items():
+        for other, precipitant in candidate.precipitants.items():
             if candidate.name in resolved or other in resolved:
-                rules.extend(_describe_rule(p) for p in pair_rules)
+                rules.extend(_describe_rule(p) for p in precipitant.rules)
         if candidate.name in resolved:
             rules.extend(_describe_rule(q) for q in candidate.qtc_rules)
     agent = kb.agents.get(resolved[0]) if drug else None

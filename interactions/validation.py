@@ -48,17 +48,20 @@ def _request_violations(request: CheckRequestLike) -> Iterator[FieldViolation]:
         crowded = "regimen" if len(request.regimen) > MAX_MEDICATIONS else "concomitant"
         yield FieldViolation(crowded, f"{total} medications in one request; at most {MAX_MEDICATIONS}")
         return  # one violation for the list, not one per surplus entry
-    if not all(map(_plausible, request.regimen)) or not all(map(_plausible, request.concomitant)):
+    if not (_all_plausible(request.regimen) and _all_plausible(request.concomitant)):
         yield from _medication_violations("regimen", request.regimen)
         yield from _medication_violations("concomitant", request.concomitant)
     yield from _patient_violations(request.patient)
 
 
-def _plausible(medication: MedicationLike) -> bool:
-    """The common case, tested in one expression; `_medication_violations` says what is wrong."""
-    name = medication.name
-    return (0 < len(name) <= MAX_NAME_LENGTH and not name.isspace() and 0 <= medication.dose_mg <= MAX_DOSE_MG
-            and len(medication.frequency) <= MAX_TEXT_LENGTH)
+def _all_plausible(medications: Sequence[MedicationLike]) -> bool:
+    """The common case in one pass; `_medication_violations` then says what is wrong."""
+    return all(
+        0 < len(name := m.name) <= MAX_NAME_LENGTH and not name.isspace()
+        and 0 <= m.dose_mg <= MAX_DOSE_MG  # NaN fails every comparison
+        and len(m.frequency) <= MAX_TEXT_LENGTH
+        for m in medications
+    )
 
 
 def _medication_violations(list_name: str, medications: Sequence[MedicationLike]) -> Iterator[FieldViolation]:

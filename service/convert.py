@@ -8,8 +8,8 @@ convert by number: the domain's IntEnums use the contract's numbers (a test chec
 so they are handed to protobuf as they are and only `cast` for the type checker.
 
 Building sub-messages dominates the cost of a call (more than the engine for a large regimen), so
-findings (made once per knowledge-base rule) and monitoring events (which repeat from request to
-request) are encoded once and cached; a response merges their concatenated encodings, which is how
+findings (made once per knowledge-base rule) and monitoring events (the engine caches each drug's
+schedule) are encoded once and cached; a response merges their concatenated encodings, which is how
 a repeated field looks on the wire anyway, at about a quarter of the cost of building them.
 """
 
@@ -75,7 +75,7 @@ CACHE_LIMIT = 20_000
 """Entries per encoding cache; a full cache starts again, so memory stays bounded whatever comes."""
 
 _finding_fields: dict[int, tuple[Finding, bytes]] = {}
-_event_fields: dict[tuple[object, ...], tuple[tuple[Citation, ...], bytes]] = {}
+_event_fields: dict[int, tuple[MonitoringEvent, bytes]] = {}
 
 
 def _finding_field(finding: Finding) -> bytes:
@@ -103,12 +103,11 @@ def _finding_field(finding: Finding) -> bytes:
 
 def _event_field(event: MonitoringEvent) -> bytes:
     """`event` encoded as one entry of CheckRegimenResponse.monitoring (tag, length, message)."""
-    # Events are made per request but repeat; hashing the dataclass would hash every citation, so
-    # the key takes the citations tuple (the knowledge base's own) by identity, held as above.
-    citations = event.citations
-    key = (event.drug, event.test, event.label, event.cycle, event.day, event.date, event.reason, id(citations))
-    cached = _event_fields.get(key)
-    if cached is not None and cached[0] is citations:
+    # Keyed by identity, like findings: the engine caches each drug's schedule, so the same event
+    # objects come back request after request. The cache holds the event, so its id cannot be
+    # reused by another object while the entry exists.
+    cached = _event_fields.get(id(event))
+    if cached is not None and cached[0] is event:
         return cached[1]
     message = pb.MonitoringEvent(
         drug=event.drug,
@@ -118,12 +117,12 @@ def _event_field(event: MonitoringEvent) -> bytes:
         day=event.day,
         date=event.date,
         reason=event.reason,
-        citations=_citations(citations),
+        citations=_citations(event.citations),
     )
     encoded = pb.CheckRegimenResponse(monitoring=[message]).SerializeToString()
     if len(_event_fields) >= CACHE_LIMIT:
         _event_fields.clear()
-    _event_fields[key] = (citations, encoded)
+    _event_fields[id(event)] = (event, encoded)
     return encoded
 
 

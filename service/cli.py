@@ -29,10 +29,10 @@ from interactions import (
     describe_drug,
     load_knowledge_base,
 )
-from service import server
+from interactions import check as check_regimen
+from service import convert, server
 from service.audit.cli import audit
 from service.errors import rpc_status_for
-from service.servicer import engine_answer
 from service.settings import Settings
 
 app = typer.Typer(
@@ -150,7 +150,7 @@ def _read_text(path: pathlib.Path) -> str:
 
 def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
     try:
-        return engine_answer(kb)(request)
+        return convert.response_from_result(check_regimen(kb, request))
     except InvalidRequestError as err:
         _print_error(rpc_status_for(err))
         raise typer.Exit(EXIT_BAD_REQUEST) from None

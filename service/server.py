@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
-from dosecheck.v1 import dosecheck_pb2, dosecheck_pb2_grpc
+from dosecheck.v1 import dosecheck_pb2
 from interactions import KnowledgeBaseError, load_knowledge_base
+from service.convert import EncodedResponse
 from service.logs import configure_logging
 from service.observe import CallObserver
 from service.servicer import RegimenChecker
@@ -90,7 +92,7 @@ async def create_server(settings: Settings, servicer: RegimenChecker | None = No
         # Each worker process binds the same port; the kernel spreads connections across them.
         options=[("grpc.so_reuseport", 1 if settings.workers > 1 else 0)],
     )
-    dosecheck_pb2_grpc.add_RegimenCheckerServicer_to_server(servicer, grpc_server)
+    _add_regimen_checker(servicer, grpc_server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, grpc_server)
     reflection.enable_server_reflection((SERVICE_NAME, HEALTH_SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
@@ -98,6 +100,38 @@ async def create_server(settings: Settings, servicer: RegimenChecker | None = No
         await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     port = grpc_server.add_insecure_port(settings.address)
     return Server(grpc_server, port, health, servicer)
+
+
+def _encoded(response: Message | EncodedResponse) -> bytes:
+    """A response's wire form: answers may come already encoded (see `convert.encode_response`)."""
+    return response.data if isinstance(response, EncodedResponse) else response.SerializeToString()
+
+
+def _add_regimen_checker(servicer: RegimenChecker, grpc_server: grpc.aio.Server) -> None:
+    """Registers the servicer as the generated `add_RegimenCheckerServicer_to_server` would.
+
+    The one difference is the response serialiser, which also passes encoded answers through, so a
+    large response is not decoded into a message only to be encoded again.
+    """
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
+        "CheckRegimen": grpc.unary_unary_rpc_method_handler(
+            servicer.CheckRegimen,
+            request_deserializer=dosecheck_pb2.CheckRegimenRequest.FromString,
+            response_serializer=_encoded,
+        ),
+        "AuditRegimens": grpc.stream_stream_rpc_method_handler(
+            servicer.AuditRegimens,
+            request_deserializer=dosecheck_pb2.CheckRegimenRequest.FromString,
+            response_serializer=_encoded,
+        ),
+        "GetKnowledgeBase": grpc.unary_unary_rpc_method_handler(
+            servicer.GetKnowledgeBase,
+            request_deserializer=dosecheck_pb2.GetKnowledgeBaseRequest.FromString,
+            response_serializer=_encoded,
+        ),
+    }
+    grpc_server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
+    grpc_server.add_registered_method_handlers(SERVICE_NAME, handlers)
 
 
 def serve(settings: Settings) -> int:

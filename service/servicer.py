@@ -12,8 +12,8 @@ from interactions import KnowledgeBase, check
 from service import convert
 from service.errors import rpc_status_for
 
-Answer = Callable[[pb.CheckRegimenRequest], pb.CheckRegimenResponse]
-"""Answers one request or raises (InvalidRequestError for a bad one)."""
+Answer = Callable[[pb.CheckRegimenRequest], "pb.CheckRegimenResponse | convert.EncodedResponse"]
+"""Answers one request with a response, or its encoding, or raises (InvalidRequestError for a bad one)."""
 
 
 def engine_answer(kb: KnowledgeBase) -> Answer:
@@ -23,12 +23,13 @@ def engine_answer(kb: KnowledgeBase) -> Answer:
         kb: the loaded, validated knowledge base.
 
     Returns:
-        A function that raises InvalidRequestError for a request the domain rejects.
+        A function returning the encoded response; it raises InvalidRequestError for a request the
+        domain rejects.
     """
 
-    def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+    def answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
         # The message has the shape of the domain's CheckRequestLike: the engine reads it as is.
-        return convert.response_from_result(check(kb, request))
+        return convert.encode_response(check(kb, request))
 
     return answer
 
@@ -70,7 +71,7 @@ class RegimenChecker:
 
     async def CheckRegimen(  # noqa: N802 -- method names are the contract's
         self, request: pb.CheckRegimenRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> pb.CheckRegimenResponse:
+    ) -> pb.CheckRegimenResponse | convert.EncodedResponse:
         """Checks one regimen."""
         return self._answer(request)
 
@@ -84,7 +85,7 @@ class RegimenChecker:
         self,
         requests: AsyncIterable[pb.CheckRegimenRequest],
         context: grpc.aio.ServicerContext[object, object],
-    ) -> AsyncIterator[pb.CheckRegimenResponse]:
+    ) -> AsyncIterator[pb.CheckRegimenResponse | convert.EncodedResponse]:
         """Answers each row in order; a row that cannot be checked gets `error` and the stream goes on.
 
         One row is read, answered and written before the next is read, so a slow reader slows the

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.stats import percentile
-from bench.workload import HEAVY, SHAPES, Shape, Workload, to_proto
+from bench.workload import HEAVY, SHAPES, Shape, Workload
 from interactions import KnowledgeBase, check, load_knowledge_base
+from service import convert
 
 REQUESTS_PER_SHAPE = 500
 """Distinct seeded requests per shape; every round checks all of them."""
@@ -68,7 +69,7 @@ def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float, as_proto: boo
         Median and p99 of the single-call times.
     """
     domain = Workload(kb).requests(shape, REQUESTS_PER_SHAPE)
-    requests: list[Any] = [to_proto(r) for r in domain] if as_proto else domain
+    requests: list[Any] = [convert.request_to_proto(r) for r in domain] if as_proto else domain
     for request in requests:  # warm-up: first-use caches, the interpreter's specialisation
         check(kb, request)
     samples: list[float] = []

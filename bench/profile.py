@@ -24,8 +24,9 @@ import time
 from bench.load import GRPC_HEADERS
 from bench.processes import ServerProcess
 from bench.pyload import CHECK_METHOD
-from bench.workload import HEAVY, Workload, grpc_frame, to_proto
+from bench.workload import HEAVY, Workload, grpc_frame
 from interactions import load_knowledge_base
+from service import convert
 
 IN_FLIGHT = 64
 SAMPLE_RATE_HZ = 500
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     kb = load_knowledge_base(args.kb)
     with tempfile.TemporaryDirectory(prefix="dosecheck-profile-") as scratch:
         workdir = pathlib.Path(scratch)
-        payload = to_proto(Workload(kb).request(HEAVY, 0)).SerializeToString()
+        payload = convert.request_to_proto(Workload(kb).request(HEAVY, 0)).SerializeToString()
         body, raw = workdir / "request.grpc", workdir / "profile.txt"
         body.write_bytes(grpc_frame(payload))
         kind = "echo" if args.echo else "real"

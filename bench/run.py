@@ -19,8 +19,9 @@ from bench.audit import AuditTiming
 from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
-from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, to_proto, write_jsonl
+from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, write_jsonl
 from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from service import convert
 from service.servicer import engine_answer
 
 IN_FLIGHT = (1, 8, 64)
@@ -127,7 +128,7 @@ class Bench:
         self.workdir = workdir
         engine = engine_answer(kb)
         workload = Workload(kb)
-        request = to_proto(workload.request(HEAVY, 0))
+        request = convert.request_to_proto(workload.request(HEAVY, 0))
         self.request_bytes = len(request.SerializeToString())
         self.expected_response = len(grpc_frame(engine(request).data))
         self.unary_body = workdir / "unary.grpc"
@@ -138,7 +139,7 @@ class Bench:
         self.remote_audit_input = workdir / "audit-remote.jsonl"
         write_jsonl(rows[: self.profile.remote_audit_rows], self.remote_audit_input)
         # The stream carries the audit's first rows, again and again.
-        stream_rows = [to_proto(row) for row in rows[: self.profile.rows_per_stream]]
+        stream_rows = [convert.request_to_proto(row) for row in rows[: self.profile.rows_per_stream]]
         self.stream_body = workdir / "stream.grpc"
         self.stream_body.write_bytes(b"".join(grpc_frame(row.SerializeToString()) for row in stream_rows))
         self.expected_stream = sum(len(grpc_frame(engine(row).data)) for row in stream_rows)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from google.protobuf import json_format
 
-from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext
+from service import convert
 
 SEED = 20261125
 """Fixed so that every run checks the same regimens."""
@@ -133,33 +133,6 @@ class Workload:
         ]
 
 
-def to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
-    """The wire message of a domain request.
-
-    Args:
-        request: the domain request.
-
-    Returns:
-        The same request as a CheckRegimenRequest.
-    """
-
-    def medications(meds: tuple[Medication, ...]) -> list[pb.Medication]:
-        return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held) for m in meds]
-
-    p = request.patient
-    return pb.CheckRegimenRequest(
-        request_id=request.request_id,
-        regimen=medications(request.regimen),
-        concomitant=medications(request.concomitant),
-        patient=pb.PatientContext(
-            qtc_ms=p.qtc_ms,
-            baseline_qtc_ms=p.baseline_qtc_ms,
-            cycle_start_date=p.cycle_start_date,
-            cycle_length_days=p.cycle_length_days,
-        ),
-    )
-
-
 def grpc_frame(message: bytes) -> bytes:
     """A gRPC length-prefixed message: no compression flag, 4-byte big-endian length, the bytes.
 
@@ -200,4 +173,5 @@ def write_jsonl(requests: list[CheckRequest], path: pathlib.Path) -> None:
     """
     with path.open("w", encoding="utf-8") as out:
         for request in requests:
-            out.write(json.dumps(json_format.MessageToDict(to_proto(request)), separators=(",", ":")) + "\n")
+            message = json_format.MessageToDict(convert.request_to_proto(request))
+            out.write(json.dumps(message, separators=(",", ":")) + "\n")

@@ -21,12 +21,41 @@ from typing import NamedTuple, cast
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import (
+    CheckRequest,
     CheckResult,
     Citation,
     Finding,
     KnowledgeBase,
+    Medication,
     MonitoringEvent,
 )
+
+
+def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
+    """The wire form of a domain request, for callers of the service (the server validates it).
+
+    Args:
+        request: The decoded request.
+
+    Returns:
+        The CheckRegimenRequest to send.
+    """
+    patient = request.patient
+    return pb.CheckRegimenRequest(
+        request_id=request.request_id,
+        regimen=_medications(request.regimen),
+        concomitant=_medications(request.concomitant),
+        patient=pb.PatientContext(
+            qtc_ms=patient.qtc_ms,
+            baseline_qtc_ms=patient.baseline_qtc_ms,
+            cycle_start_date=patient.cycle_start_date,
+            cycle_length_days=patient.cycle_length_days,
+        ),
+    )
+
+
+def _medications(meds: tuple[Medication, ...]) -> list[pb.Medication]:
+    return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held) for m in meds]
 
 
 class EncodedResponse(NamedTuple):

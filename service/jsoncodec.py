@@ -381,7 +381,7 @@ def _json_type(value: object) -> str:
 
 
 def encode_result(result: CheckResult) -> JsonObject:
-    """The JSON shape of a result: equal to `MessageToDict(convert.result_to_proto(result))`.
+    """The JSON shape of a result: equal to `MessageToDict(convert.response_from_result(result))`.
 
     Args:
         result: What the domain's `check` returned.

@@ -17,7 +17,8 @@ from google.protobuf.message import Message
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
-from interactions import CheckRequest, InvalidRequestError, Medication
+from interactions import InvalidRequestError
+from service import convert
 from service.audit.local import ChunkResult
 from service.audit.output import encode_record
 from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
@@ -28,7 +29,6 @@ __all__ = [
     "KnowledgeBaseIdentity",
     "RemoteAuditError",
     "message_to_dict",
-    "request_to_proto",
     "run_remote",
 ]
 
@@ -53,33 +53,6 @@ class RemoteAuditError(Exception):
         self.code = code
         self.details = details
         super().__init__(f"{target}: {code.name}: {details}")
-
-
-def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
-    """The wire form of a domain request (values unvalidated: the server validates).
-
-    Args:
-        request: The decoded request.
-
-    Returns:
-        The CheckRegimenRequest to send.
-    """
-    patient = request.patient
-    return pb.CheckRegimenRequest(
-        request_id=request.request_id,
-        regimen=_medications(request.regimen),
-        concomitant=_medications(request.concomitant),
-        patient=pb.PatientContext(
-            qtc_ms=patient.qtc_ms,
-            baseline_qtc_ms=patient.baseline_qtc_ms,
-            cycle_start_date=patient.cycle_start_date,
-            cycle_length_days=patient.cycle_length_days,
-        ),
-    )
-
-
-def _medications(meds: tuple[Medication, ...]) -> list[pb.Medication]:
-    return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held) for m in meds]
 
 
 # A converter per field, built on first use from the descriptors: json_format walks the
@@ -232,7 +205,7 @@ async def _stream(
                 merger.deliver(seq, row.line, response)
                 continue
             sent.append(item)
-            await call.write(request_to_proto(request))
+            await call.write(convert.request_to_proto(request))
         await call.done_writing()
 
     sender = asyncio.create_task(send())

@@ -12,8 +12,9 @@ import pytest
 
 from bench import load
 from bench.processes import ServerProcess
-from bench.workload import Workload, grpc_frame, to_proto
+from bench.workload import Workload, grpc_frame
 from interactions import load_knowledge_base
+from service import convert
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURE_KB = ROOT / "tests" / "interactions" / "fixture_kb"
@@ -73,7 +74,7 @@ def test_fallback_client_loads_a_server(tmp_path: pathlib.Path, monkeypatch: pyt
     kb = load_knowledge_base(FIXTURE_KB)
     requests = tmp_path / "requests.grpc"
     rows = Workload(kb).audit_rows(3)
-    requests.write_bytes(b"".join(grpc_frame(to_proto(row).SerializeToString()) for row in rows))
+    requests.write_bytes(b"".join(grpc_frame(convert.request_to_proto(row).SerializeToString()) for row in rows))
     monkeypatch.setenv("PYTHONPATH", _env()["PYTHONPATH"])  # the server and client subprocesses
     with ServerProcess("echo", workers=1, workdir=tmp_path, kb_path=FIXTURE_KB, requests_file=requests) as server:
         unary = load.python_unary(server.target, requests, 4, 0.2, 0.5, server.cpu_seconds)

@@ -83,3 +83,11 @@ def test_fallback_client_loads_a_server(tmp_path: pathlib.Path, monkeypatch: pyt
     assert unary.count > 0
     assert unary.p50_us is not None
     assert stream.count > 0
+
+
+def test_stream_memory_answers_every_row_and_flags_the_invalid_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import stream_memory
+
+    assert stream_memory.main(["--rows", "2000"]) == 0
+    printed = capsys.readouterr().out
+    assert "'rows': 2000, 'errors': 2," in printed

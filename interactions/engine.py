@@ -56,9 +56,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             domain `CheckRequest`, or anything of its shape such as the contract's message).
 
     Returns:
-        Findings (by object drug, then precipitant), one dose recommendation per regimen drug (by
-        name), the monitoring schedule (by drug, each in schedule order), and every unrecognised
-        name; `complete` is False when any name was unrecognised.
+        Findings (by the regimen agent whose rule found them, then the other drug, then rule
+        order), one dose recommendation per regimen drug (by name; unrecognised ones last), the
+        monitoring schedule (by drug, each in schedule order), and every unrecognised name;
+        `complete` is False when any name was unrecognised.
 
     Raises:
         InvalidRequestError: when the request has bad fields (every violation is listed).

@@ -105,13 +105,14 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             highest_severity = max(highest_severity, qtc_rule.finding.severity)
             effects.append(qtc_rule.effect)
             protocols += qtc_rule.monitoring
-        elif medication.held:
+        if medication.held and (qtc_rule is None or qtc_rule.rule.if_held is not True):
+            # Only a rule written for a held drug may resume it; any other rule is about a running one.
             effects.append(_HELD_BY_ORDER)
         standard = standard_dose_for(agent, regimen_drugs)
         dose = _dose(agent, medication, standard, effects)
         doses.append(dose)
-        ramp_days = len(dose.ramp_up) or len(standard.spec.ramp_up)
-        events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, ramp_days))
+        # Ramp-up labs follow the ramp-up in force: none while the drug is held or to be avoided.
+        events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, len(dose.ramp_up)))
     doses.extend(DoseRecommendation(m.name, m.dose_mg, 0.0, Action.UNSPECIFIED,
                                     "Not recognised: no dose check was possible for this name.")
                  for m in sorted(unresolved_regimen, key=attrgetter("name")))
@@ -133,27 +134,34 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
                      ) -> tuple[list[tuple[str, MedicationLike]], list[MedicationLike]]:
     """Canonical regimen drugs with the medication each came from, and the medications not recognised.
 
-    A drug ordered twice is an error: two dose recommendations for one drug would contradict each other.
+    A drug ordered twice is an error (two dose recommendations for one drug would contradict each
+    other), and so is one dose for a combination product (it cannot be split between its drugs).
     """
     regimen: list[tuple[str, MedicationLike]] = []
     unresolved: list[MedicationLike] = []
     first_index: dict[str, int] = {}
-    duplicates: list[FieldViolation] = []
+    violations: list[FieldViolation] = []
     for index, medication in enumerate(medications):
         components = kb.resolver.resolve(medication.name)
         if components is None:
             unrecognized.append(UnrecognizedMedication(medication.name, kb.resolver.suggest(medication.name)))
             unresolved.append(medication)
             continue
+        if len(components) > 1 and medication.dose_mg:
+            violations.append(FieldViolation(
+                f"regimen[{index}].dose_mg",
+                f"one dose for a product of several drugs ({', '.join(components)}) cannot be split between "
+                "them: list each drug with its own dose"))
+            continue
         for drug in components:
             if drug in first_index:
-                duplicates.append(FieldViolation(
+                violations.append(FieldViolation(
                     f"regimen[{index}].name", f"{drug} is already ordered as regimen[{first_index[drug]}]"))
                 continue
             first_index[drug] = index
             regimen.append((drug, medication))
-    if duplicates:
-        raise InvalidRequestError(tuple(duplicates))
+    if violations:
+        raise InvalidRequestError(tuple(violations))
     return regimen, unresolved
 
 
@@ -218,8 +226,9 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose,
     else:
         dose, ramp, text = min(((*_dose_and_ramp(e, ordered, labelled.ramp_up), e.finding.recommendation)
                                 for e in top), key=itemgetter(0, 2))
-    if len(effects) > 1:
-        text += f" (Most restrictive of {len(effects)} findings on {agent.name}; all are listed.)"
+    listed = len(effects) - any(e is _HELD_BY_ORDER for e in effects)  # that one is no finding
+    if listed > 1:
+        text += f" (Most restrictive of {listed} findings on {agent.name}; all are listed.)"
     citations = tuple(dict.fromkeys(chain.from_iterable(map(_CITATIONS, effects))))
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, _ramp(ramp), citations)
 

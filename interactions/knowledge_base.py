@@ -367,6 +367,7 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
         display={normalise(d.name): d.name for d in drugs.drugs}
         | {normalise(c.name): c.name for c in drugs.combinations},
         dose_form_words=frozenset(normalise(w) for w in names.dose_form_words),
+        unit_words=frozenset(normalise(w) for w in names.unit_words),
         separators=tuple(s.casefold() for s in names.combination_separators),
     )
 

@@ -19,7 +19,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """Canonical spelling for look-ups: NFKC, case-folded, one space between words, no edge spaces."""
-    if not text.isascii():
+    if not text.isascii() or "`" in text:
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return _SPACES.sub(" ", text.casefold()).strip()
 
@@ -28,19 +28,21 @@ class NameResolver:
     """Resolves names against the drug dictionary; never corrects a misspelling on its own."""
 
     def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str],
-                 dose_form_words: frozenset[str], separators: tuple[str, ...]) -> None:
+                 dose_form_words: frozenset[str], unit_words: frozenset[str], separators: tuple[str, ...]) -> None:
         """Build the resolver.
 
         Args:
             lexicon: normalised name or synonym -> canonical component drug names.
             display: normalised canonical or product name -> how to show it in a suggestion.
             dose_form_words: normalised words that may follow a name ("tablet", "iv").
+            unit_words: normalised units of a strength ("mg").
             separators: what joins the parts of a combination written out ("/", " and ").
         """
         self._lexicon = dict(lexicon)
         self._display = dict(display)
         self._choices = list(self._lexicon)
         self._form_words = dose_form_words
+        self._qualifier_words = dose_form_words | unit_words
         self._separators = separators
         # Audits repeat the same few hundred spellings millions of times: resolve each once.
         self.resolve = lru_cache(maxsize=16384)(self._resolve)
@@ -79,25 +81,40 @@ class NameResolver:
 
     def _is_qualifier(self, part: str) -> bool:
         """Strength or dose-form text with no drug name in it ("100 mg", "delayed-release tablet")."""
-        words = part.split(" ")
-        return not part or any(ch.isdigit() for ch in words[0]) or all(
-            w.strip(".,;") in self._form_words for w in words)
+        return all(map(self._is_qualifier_word, part.split(" ")))
+
+    def _is_qualifier_word(self, word: str) -> bool:
+        word = word.strip(".,;:")
+        return not word or any(ch.isdigit() for ch in word) or word in self._qualifier_words
 
     def _lookup(self, key: str) -> tuple[str, ...] | None:
         """The whole key, else the key without strength, dose-form or bracketed text."""
         found = self._lexicon.get(key)
         if found is not None or not key:
             return found
-        stripped = self._strip_qualifiers(key)
-        return self._lexicon.get(stripped) if stripped != key else None
+        bracketed = ""
+        if "(" in key:
+            before, _, rest = key.partition("(")
+            bracketed, _, after = rest.partition(")")
+            key = f"{before.strip()} {after.strip()}".strip()
+            bracketed = bracketed.strip()
+        found = self._lexicon.get(self._strip_qualifiers(key))
+        if (found is not None and bracketed and not self._is_qualifier(bracketed)
+                and self._lexicon.get(self._strip_qualifiers(bracketed)) != found):
+            return None  # the brackets name something else: which one was meant is not guessed
+        return found
 
     def _strip_qualifiers(self, key: str) -> str:
-        """Cut "posaconazole (noxafil) 100 mg delayed-release tablet" down to "posaconazole"."""
-        key = key.split("(", 1)[0].strip() or key
+        """Cut "posaconazole 100 mg delayed-release tablet" down to "posaconazole".
+
+        Text from the first word with a digit on is cut only when all of it is strength or dose-form
+        text; anything else (another drug) leaves the name whole, so it is not recognised.
+        """
         words = key.split(" ")
-        for i, word in enumerate(words[1:], start=1):
-            if any(ch.isdigit() for ch in word):
-                words = words[:i]
+        for i in range(1, len(words)):
+            if any(ch.isdigit() for ch in words[i]):
+                if all(map(self._is_qualifier_word, words[i:])):
+                    words = words[:i]
                 break
         while len(words) > 1 and words[-1].strip(".,;") in self._form_words:
             words.pop()

@@ -89,16 +89,16 @@ def agent_schedule(drug: str, protocols: tuple[Protocol, ...], cycle_length: int
     Where several protocols ask for the same test on the same day, their reasons and citations are
     joined. Cached: the same few protocol combinations recur across requests.
     """
-    merged: dict[tuple[int, int, MonitoringTest], MonitoringEvent] = {}
+    merged: dict[tuple[int, int, MonitoringTest], tuple[MonitoringEvent, dict[str, None], dict[Citation, None]]] = {}
     for protocol in protocols:
         for event in events(drug, protocol, cycle_length, start, ramp_up_days):
             key = (event.cycle, event.day, event.test)
-            kept = merged.get(key)
-            if kept is None:
-                merged[key] = event
-            elif event.reason not in kept.reason:
-                merged[key] = MonitoringEvent(
-                    kept.drug, kept.test, kept.label, kept.cycle, kept.day, kept.date,
-                    f"{kept.reason} {event.reason}", tuple(dict.fromkeys(kept.citations + event.citations)),
-                )
-    return tuple(merged[key] for key in sorted(merged))
+            _, reasons, citations = merged.setdefault(key, (event, {}, {}))
+            reasons[event.reason] = None
+            citations.update(dict.fromkeys(event.citations))
+    merged_events = {
+        key: first if len(reasons) == 1 and len(citations) == len(first.citations) else first._replace(
+            reason=" ".join(reasons), citations=tuple(citations))
+        for key, (first, reasons, citations) in merged.items()
+    }
+    return tuple(merged_events[key] for key in sorted(merged_events))

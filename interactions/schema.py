@@ -79,6 +79,8 @@ class NamesFile(_Strict):
     """`names.toml`: words that may follow a drug name and are not part of it."""
 
     dose_form_words: tuple[NonEmpty, ...]
+    unit_words: tuple[NonEmpty, ...]
+    """Units of a strength ("mg", "ml"); with numbers and dose-form words, what may follow a name."""
     combination_separators: tuple[NonEmpty, ...]
 
 

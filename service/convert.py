@@ -29,6 +29,7 @@ from interactions import (
     Medication,
     MonitoringEvent,
 )
+from interactions.schema import citations_of
 
 
 def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
@@ -207,7 +208,7 @@ def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:
                 title=c.title,
                 members=c.members,
                 member_notes=c.member_notes,
-                citations=[pb.Citation(source=x.source, detail=x.detail) for x in c.citations],
+                citations=_citations(citations_of(c.citations)),
             )
             for c in kb.classes
         ],

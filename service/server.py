@@ -153,7 +153,7 @@ def serve(settings: Settings) -> int:
     except KnowledgeBaseError as err:
         print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
         for problem in err.problems:
-            print(f"  {problem.file}: {problem.location}: {problem.message}", file=sys.stderr)
+            print(f"  {problem}", file=sys.stderr)
         return EXIT_INVALID_KNOWLEDGE_BASE
     log.info("knowledge base %s loaded (%s)", kb.version, kb.content_hash)
     servicer = RegimenChecker.for_knowledge_base(kb)

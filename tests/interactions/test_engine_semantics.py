@@ -165,3 +165,40 @@ def test_verify_citations_say_so(fixture_kb: KnowledgeBase) -> None:
     (finding,) = run(fixture_kb, "inducerin").findings
     assert finding.citations[0].detail.startswith("7.1")
     assert fixture_kb.classes[3].citations[0].verify is True
+
+
+def test_one_dose_for_a_combination_product_in_the_regimen_is_refused(fixture_kb: KnowledgeBase) -> None:
+    from interactions import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as raised:
+        check(fixture_kb, CheckRequest((Medication("testinib", 400), Medication("Comboprod", 300))))
+    assert [v.field for v in raised.value.violations] == ["regimen[1].dose_mg"]
+
+
+def test_merged_events_keep_every_citation_even_when_reasons_repeat() -> None:
+    from interactions import Citation
+    from interactions.schedule import Protocol, agent_schedule
+
+    first = Protocol(MonitoringTest.ECG, "ECG.", (Citation("a", "1"),), ((1, 1),), None, 1, False)
+    second = Protocol(MonitoringTest.ECG, "ECG.", (Citation("b", "2"),), ((1, 1),), None, 1, False)
+    (event,) = agent_schedule("x", (first, second), 28, None, 0)
+    assert (event.reason, [c.source for c in event.citations]) == ("ECG.", ["a", "b"])
+
+
+def test_a_held_agent_stays_held_unless_a_held_rule_resumes_it(default_kb: KnowledgeBase) -> None:
+    # Quizartinib's QTc rules are written for a running drug: none of them may resume a held one.
+    result = check(default_kb, CheckRequest((Medication("quizartinib", 53, held=True),), (),
+                                            PatientContext(qtc_ms=460)))
+    dose = result.doses[0]
+    assert (dose.action, dose.recommended_dose_mg) == (Action.HOLD, 0)
+    assert [f.mechanisms for f in result.findings] == [(Mechanism.QTC_THRESHOLD,)]
+
+
+def test_a_held_agent_gets_no_ramp_up_labs_and_an_honest_finding_count(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax", 400, held=True),),
+                                            (Medication("posaconazole"),)))
+    dose = next(d for d in result.doses if d.drug == "venetoclax")
+    assert (dose.action, dose.recommended_dose_mg) == (Action.HOLD, 0)
+    listed = [f for f in result.findings if f.object_drug == "venetoclax"]
+    assert f"Most restrictive of {len(listed)} findings" in dose.rationale
+    assert not [e for e in result.monitoring if e.test is MonitoringTest.TUMOR_LYSIS_LABS]

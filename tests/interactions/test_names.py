@@ -63,3 +63,21 @@ def test_suggestions_are_canonical_and_at_most_three(fixture_kb: KnowledgeBase) 
     assert fixture_kb.resolver.suggest("Strongexx")[0] == "strongazole"
     assert len(fixture_kb.resolver.suggest("azole")) <= 3
     assert fixture_kb.resolver.suggest("qqqqqqqqqqqq") == ()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "boostavir 300 mg otherazole 100 mg",  # a second drug after a strength is not cut off
+        "strongazole 300 mg then plainol",
+        "otherazole / 2 strongazole",  # a part with a digit and a drug is no strength text
+        "strongazole (otherazole)",  # brackets naming another drug: not guessed
+        "strongazole (for prophylaxis)",
+    ],
+)
+def test_a_drug_named_anywhere_in_the_text_is_never_dropped(fixture_kb: KnowledgeBase, name: str) -> None:
+    assert fixture_kb.resolver.resolve(name) is None
+
+
+def test_backtick_apostrophes_are_apostrophes(default_kb: KnowledgeBase) -> None:
+    assert default_kb.resolver.resolve("St John`s wort") == ("st john's wort",)

@@ -139,3 +139,10 @@ def test_the_encoding_caches_stay_bounded(kb: KnowledgeBase, monkeypatch: pytest
         assert convert.response_from_result(result) == _reference_response(result)
         assert len(convert._finding_fields) <= 5
         assert len(convert._event_fields) <= 5
+
+
+def test_knowledge_base_info_says_which_class_facts_need_verifying(kb: KnowledgeBase) -> None:
+    info = convert.knowledge_base_info(kb)
+    marked = [c.detail for cls in info.classes for c in cls.citations if "verify" in c.detail]
+    in_files = [c for cls in kb.classes for c in cls.citations if c.verify]
+    assert len(marked) == len(in_files) > 0

@@ -254,8 +254,7 @@ def _changed(change: DoseChange, ordered: float) -> float:
     if change.fraction is not None:
         return round(ordered * change.fraction, DOSE_DECIMALS)
     # A dose-reduction table: the row of the ordered dose, else of the nearest labelled dose below it.
-    rows = sorted(change.table)
-    below = [reduced for labelled, reduced in rows if labelled <= ordered + 0.05]
+    below = [reduced for labelled, reduced in change.table if labelled <= ordered + 0.05]  # ascending
     return min(ordered, below[-1]) if below else ordered
 
 

@@ -143,6 +143,11 @@ class DoseChange(_Strict):
     table: tuple[tuple[Dose, Dose], ...] = ()
     """Ordered dose -> reduced dose pairs, as in a label's dose-reduction table."""
 
+    @field_validator("table")
+    @classmethod
+    def _ascending(cls, table: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        return tuple(sorted(table))  # the engine reads rows by ordered dose
+
     @model_validator(mode="after")
     def _exactly_one(self) -> DoseChange:
         forms = [self.max_mg is not None, self.fraction is not None, bool(self.table)]

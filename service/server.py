@@ -200,7 +200,7 @@ def _supervise(settings: Settings, servicer: RegimenChecker) -> int:
     ]
     stopping = False
 
-    def stop_workers(signum: int = signal.SIGTERM, _frame: object = None) -> None:
+    def stop_workers(_signum: int = signal.SIGTERM, _frame: object = None) -> None:
         nonlocal stopping
         stopping = True
         for worker in workers:

@@ -20,7 +20,6 @@ from bench.workload import split_frames
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service import convert, server
-from service.logs import configure_logging
 from service.servicer import RegimenChecker, engine_answer
 from service.settings import Settings
 
@@ -44,25 +43,6 @@ def echo_servicer(kb_path: pathlib.Path | None, requests: list[pb.CheckRegimenRe
         return answers.get(request.request_id, fallback)
 
     return RegimenChecker(answer, convert.knowledge_base_info(kb))
-
-
-def serve(settings: Settings, servicer: RegimenChecker) -> int:
-    """Runs `servicer` exactly as `dosecheck serve` runs the real one, until SIGTERM.
-
-    `service.server.serve(settings)` always builds the engine's servicer; a public
-    `serve(settings, servicer=None)` there would replace the two private calls below.
-
-    Args:
-        settings: the server's settings.
-        servicer: what answers the calls.
-
-    Returns:
-        The exit code of `dosecheck serve`.
-    """
-    configure_logging(settings.log_level, settings.log_format)
-    if settings.workers == 1:
-        return server._run_worker(settings, servicer)
-    return server._supervise(settings, servicer)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,18 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         grace_period_s=0.2,
         drain_delay_s=0.0,  # no load balancer to tell: nothing is sent after the load ends
     )
+    if not args.echo:
+        return server.serve(settings)  # exactly `dosecheck serve`
+    if args.requests is None:
+        parser.error("--echo needs --requests")
+    messages = split_frames(args.requests.read_bytes())
     try:
-        if args.echo:
-            if args.requests is None:
-                parser.error("--echo needs --requests")
-            messages = split_frames(args.requests.read_bytes())
-            servicer = echo_servicer(args.kb, [pb.CheckRegimenRequest.FromString(m) for m in messages])
-        else:
-            servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(args.kb))
+        servicer = echo_servicer(args.kb, [pb.CheckRegimenRequest.FromString(m) for m in messages])
     except KnowledgeBaseError as err:
         print(f"bench.server: the knowledge base is invalid:\n{err}", file=sys.stderr)
         return server.EXIT_INVALID_KNOWLEDGE_BASE
-    return serve(settings, servicer)
+    return server.serve(settings, servicer)
 
 
 if __name__ == "__main__":

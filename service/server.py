@@ -134,7 +134,7 @@ def _add_regimen_checker(servicer: RegimenChecker, grpc_server: grpc.aio.Server)
     grpc_server.add_registered_method_handlers(SERVICE_NAME, handlers)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
     """Runs the server until SIGTERM or SIGINT, in `settings.workers` processes.
 
     The knowledge base is loaded and validated once, before any worker is forked or any gRPC
@@ -142,21 +142,24 @@ def serve(settings: Settings) -> int:
 
     Args:
         settings: the server's settings.
+        servicer: what answers calls; None = the engine over the knowledge base of `settings`
+            (a benchmark's echo server passes its own, and so runs exactly as this one does).
 
     Returns:
         The exit code: 0 after a graceful stop, 2 when the knowledge base is invalid, 1 when a
         worker failed.
     """
     configure_logging(settings.log_level, settings.log_format)
-    try:
-        kb = load_knowledge_base(settings.kb_path)
-    except KnowledgeBaseError as err:
-        print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
-        for problem in err.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_INVALID_KNOWLEDGE_BASE
-    log.info("knowledge base %s loaded (%s)", kb.version, kb.content_hash)
-    servicer = RegimenChecker.for_knowledge_base(kb)
+    if servicer is None:
+        try:
+            kb = load_knowledge_base(settings.kb_path)
+        except KnowledgeBaseError as err:
+            print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
+            for problem in err.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_INVALID_KNOWLEDGE_BASE
+        log.info("knowledge base %s loaded (%s)", kb.version, kb.content_hash)
+        servicer = RegimenChecker.for_knowledge_base(kb)
     if settings.workers == 1:
         return _run_worker(settings, servicer)
     return _supervise(settings, servicer)

@@ -89,23 +89,29 @@ CpuProbe = Callable[[], float]
 """Returns the server's CPU seconds so far."""
 
 
-def _h2load(args: list[str], url: str, warmup_s: float, cpu: CpuProbe) -> tuple[str, float]:
-    """Runs h2load with a warm-up; samples the server's CPU when the measured window opens and ends."""
-    process = subprocess.Popen(
-        ["h2load", *args, f"--warm-up-time={_ms(warmup_s)}", *GRPC_HEADERS, url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    # h2load's main duration starts when its warm-up ends; a timer samples the CPU at that moment.
+def _measured(command: list[str], warmup_s: float, cpu: CpuProbe) -> tuple[bytes, float]:
+    """Runs a load generator whose measured window opens after `warmup_s`.
+
+    Returns its standard output and the server's CPU seconds in that window (a timer samples the
+    CPU when the window opens).
+    """
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     opened: list[float] = []
     timer = threading.Timer(warmup_s, lambda: opened.append(cpu()))
     timer.start()
-    out, _ = process.communicate()
+    out, err = process.communicate()
     closed = cpu()
     timer.join()
     if process.returncode != 0:
-        raise RuntimeError(f"h2load failed ({process.returncode}): {out.decode(errors='replace')[-1000:]}")
-    return out.decode(errors="replace"), closed - opened[0]
+        said = (err or out).decode(errors="replace")[-1000:]
+        raise RuntimeError(f"{command[0]} failed ({process.returncode}): {said}")
+    return out, closed - opened[0]
+
+
+def _h2load(args: list[str], url: str, warmup_s: float, cpu: CpuProbe) -> tuple[str, float]:
+    """Runs h2load with a warm-up (its main duration starts when the warm-up ends)."""
+    out, cpu_s = _measured(["h2load", *args, f"--warm-up-time={_ms(warmup_s)}", *GRPC_HEADERS, url], warmup_s, cpu)
+    return out.decode(errors="replace"), cpu_s
 
 
 def _ms(seconds: float) -> str:
@@ -213,17 +219,9 @@ def h2load_stream(
 
 
 def _pyload(args: list[str], warmup_s: float, cpu: CpuProbe) -> tuple[dict[str, Any], float]:
-    process = subprocess.Popen([sys.executable, "-m", "bench.pyload", *args], stdout=subprocess.PIPE)
-    opened: list[float] = []
-    timer = threading.Timer(warmup_s, lambda: opened.append(cpu()))
-    timer.start()
-    out, _ = process.communicate()
-    closed = cpu()
-    timer.join()
-    if process.returncode != 0:
-        raise RuntimeError(f"bench.pyload failed with {process.returncode}")
+    out, cpu_s = _measured([sys.executable, "-m", "bench.pyload", *args], warmup_s, cpu)
     result: dict[str, Any] = json.loads(out)
-    return result, closed - opened[0]
+    return result, cpu_s
 
 
 def python_unary(

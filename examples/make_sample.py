@@ -17,6 +17,8 @@ import pathlib
 import random
 from typing import Any
 
+from service.audit.rows import CSV_COLUMNS
+
 Med = dict[str, Any]
 
 # (name as ordered, dose in mg, frequency)
@@ -154,20 +156,6 @@ def write_jsonl(requests: list[dict[str, Any]], path: pathlib.Path) -> None:
             out.write(json.dumps(request, separators=(",", ":")) + "\n")
 
 
-CSV_HEADER = [
-    "regimen_id",
-    "role",
-    "name",
-    "dose_mg",
-    "frequency",
-    "held",
-    "qtc_ms",
-    "baseline_qtc_ms",
-    "cycle_start_date",
-    "cycle_length_days",
-]
-
-
 def write_csv(requests: list[dict[str, Any]], path: pathlib.Path) -> None:
     """Writes the same requests in the audit's CSV layout, one row per medication.
 
@@ -177,7 +165,7 @@ def write_csv(requests: list[dict[str, Any]], path: pathlib.Path) -> None:
     """
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(CSV_HEADER)
+        writer.writerow(CSV_COLUMNS)
         for request in requests:
             patient = request.get("patient", {})
             patient_cells = [

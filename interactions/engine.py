@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from itertools import chain
 from operator import attrgetter, itemgetter
 
@@ -14,6 +13,7 @@ from interactions.knowledge_base import (
     DoseEffect,
     KnowledgeBase,
     StandardDose,
+    ramp_steps,
     standard_dose_for,
 )
 from interactions.model import (
@@ -27,7 +27,6 @@ from interactions.model import (
     MedicationLike,
     MonitoringEvent,
     PatientLike,
-    RampStep,
     Severity,
     UnrecognizedMedication,
 )
@@ -37,6 +36,9 @@ from interactions.validation import validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
 DOSE_DECIMALS = 2
+# An ordered dose within this of a table's labelled dose is that dose: callers send 35.4 as
+# 35.4000001 or 35.39 after unit conversions, and must not fall to the row below.
+TABLE_MATCH_MG = 0.05
 
 
 _ACTION = itemgetter(0)
@@ -180,9 +182,7 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> Compil
     qtc, baseline = patient.qtc_ms, patient.baseline_qtc_ms
     for compiled in agent.qtc_rules:
         rule = compiled.rule
-        needs_qtc = (rule.qtc_above is not None or rule.qtc_at_most is not None
-                     or rule.rise_above_baseline_ms is not None or rule.recovered is not None)
-        if needs_qtc and not qtc:
+        if compiled.needs_qtc and not qtc:
             continue
         if rule.if_held is not None and rule.if_held != held:
             continue
@@ -230,7 +230,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose,
     if listed > 1:
         text += f" (Most restrictive of {listed} findings on {agent.name}; all are listed.)"
     citations = tuple(dict.fromkeys(chain.from_iterable(map(_CITATIONS, effects))))
-    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, _ramp(ramp), citations)
+    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, ramp_steps(ramp), citations)
 
 
 def _dose_and_ramp(outcome: DoseEffect, ordered: float, standard_ramp: tuple[float, ...],
@@ -254,11 +254,5 @@ def _changed(change: DoseChange, ordered: float) -> float:
     if change.fraction is not None:
         return round(ordered * change.fraction, DOSE_DECIMALS)
     # A dose-reduction table: the row of the ordered dose, else of the nearest labelled dose below it.
-    below = [reduced for labelled, reduced in change.table if labelled <= ordered + 0.05]  # ascending
+    below = [reduced for labelled, reduced in change.table if labelled <= ordered + TABLE_MATCH_MG]  # ascending
     return min(ordered, below[-1]) if below else ordered
-
-
-@lru_cache(maxsize=1024)
-def _ramp(steps: tuple[float, ...]) -> tuple[RampStep, ...]:
-    """Ramp-ups repeat from request to request: build each one once."""
-    return tuple(RampStep(day, dose) for day, dose in enumerate(steps, start=1))

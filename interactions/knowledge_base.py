@@ -6,6 +6,7 @@ import hashlib
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -111,6 +112,8 @@ class CompiledQtcRule:
     finding: Finding
     monitoring: tuple[Protocol, ...]
     effect: DoseEffect
+    needs_qtc: bool
+    """Whether any condition reads the QTc (such a rule never matches while the QTc is unknown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,8 +425,7 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
                 for i in matched))
     qtc_rules = tuple(_qtc_rule(agent.drug, rule) for rule in agent.qtc_rules)
     standard_doses = tuple(
-        StandardDose(spec, tuple(RampStep(day, dose) for day, dose in enumerate(spec.ramp_up, start=1)),
-                     citations_of(spec.citations))
+        StandardDose(spec, ramp_steps(spec.ramp_up), citations_of(spec.citations))
         for spec in (*agent.dose_variants, agent.standard_dose))
     return Agent(agent.drug, agent, precipitants, qtc_rules, compile_protocols(agent.monitoring), standard_doses)
 
@@ -440,8 +442,10 @@ def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[P
 def _qtc_rule(agent: str, rule: QtcRule) -> CompiledQtcRule:
     finding = Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
                       citations_of(rule.citations))
+    needs_qtc = any(condition is not None for condition in (
+        rule.qtc_above, rule.qtc_at_most, rule.rise_above_baseline_ms, rule.recovered))
     return CompiledQtcRule(rule, finding, compile_protocols(rule.monitoring),
-                           DoseEffect(rule.action, None, (), rule.dose_mg, finding))
+                           DoseEffect(rule.action, None, (), rule.dose_mg, finding), needs_qtc)
 
 
 def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
@@ -488,6 +492,12 @@ def _describe_rule(compiled: PairRule | CompiledQtcRule) -> str:
     arrow = f"{finding.object_drug} <- {finding.precipitant_drug}" if finding.precipitant_drug else (
         f"{finding.object_drug} QTc")
     return f"{arrow}: {finding.action.name.lower()} ({compiled.rule.id}; {sources})"
+
+
+@lru_cache(maxsize=1024)
+def ramp_steps(doses: tuple[float, ...]) -> tuple[RampStep, ...]:
+    """A ramp-up's doses as numbered days; ramp-ups repeat from request to request, so each is built once."""
+    return tuple(RampStep(day, dose) for day, dose in enumerate(doses, start=1))
 
 
 def standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import reduce
 from itertools import chain
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, or_
 
 from interactions import schedule
 from interactions.knowledge_base import (
@@ -13,6 +14,7 @@ from interactions.knowledge_base import (
     DoseEffect,
     KnowledgeBase,
     StandardDose,
+    dose_effect,
     ramp_steps,
     standard_dose_for,
 )
@@ -30,7 +32,6 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schedule import Protocol
 from interactions.schema import DoseChange
 from interactions.validation import validate
 
@@ -41,11 +42,13 @@ DOSE_DECIMALS = 2
 TABLE_MATCH_MG = 0.05
 
 
-_ACTION = itemgetter(0)
-_CITATIONS = attrgetter("finding.citations")
+_FIRST = itemgetter(0)
+_NAME = attrgetter("name")
+_RANK = attrgetter("rank")
+_CITATION_BITS = attrgetter("citation_bits")
 
 # A drug the order itself marks as held, with no QTc rule to resume it, stays held.
-_HELD_BY_ORDER = DoseEffect(Action.HOLD, None, (), None, Finding(
+_HELD_BY_ORDER = dose_effect(Action.HOLD, None, (), None, Finding(
     "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order; no QTc rule says to resume.", ()))
 
 
@@ -67,21 +70,27 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         InvalidRequestError: when the request has bad fields (every violation is listed).
     """
     start = validate(request)
+    resolve = kb.resolver.resolve
     unrecognized: list[UnrecognizedMedication] = []
     regimen, unresolved_regimen = _resolve_regimen(kb, request.regimen, unrecognized)
     present = {drug for drug, _ in regimen}
-    for medication in request.concomitant:
-        components = kb.resolver.resolve(medication.name)
-        if components is None:
-            unrecognized.append(UnrecognizedMedication(medication.name, kb.resolver.suggest(medication.name)))
-        else:
-            present.update(components)
+    concomitant = request.concomitant
+    resolved = list(map(resolve, map(_NAME, concomitant)))
+    recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
+    if len(recognised) < len(resolved):
+        unrecognized.extend(UnrecognizedMedication(m.name, kb.resolver.suggest(m.name))
+                            for m, components in zip(concomitant, resolved, strict=True) if components is None)
+    present.update(chain.from_iterable(recognised))
 
     # Everything below walks sorted inputs, so the request's order never changes the answer.
-    regimen.sort(key=itemgetter(0))
-    regimen_drugs = frozenset(drug for drug, _ in regimen)
-    cycle_length = request.patient.cycle_length_days or schedule.DEFAULT_CYCLE_LENGTH_DAYS
-    findings: list[Finding] = []  # each (agent, precipitant, rule) has its own finding, built at load
+    regimen.sort(key=_FIRST)
+    present_in_order = sorted(present)
+    regimen_drugs = frozenset(map(_FIRST, regimen))
+    patient = request.patient
+    cycle_length = patient.cycle_length_days or schedule.DEFAULT_CYCLE_LENGTH_DAYS
+    # Each (agent, precipitant, rule) has its own finding, built at load; they are gathered as the
+    # precipitants' tuples and flattened once.
+    finding_groups: list[tuple[Finding, ...]] = []
     highest_severity = Severity.INFO
     doses: list[DoseRecommendation] = []
     events: list[MonitoringEvent] = []
@@ -90,28 +99,27 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         if agent is None:
             doses.append(_pass_through(kb, drug, medication))
             continue
-        hits = [agent.precipitants[other] for other in sorted(present.intersection(agent.precipitants))]
+        protocols = agent.monitoring
         effects: list[DoseEffect] = []
-        extra_protocols: list[Protocol] = []
-        for hit in hits:
-            findings.extend(hit.findings)
-            effects.extend(hit.effects_on_agent)
-            if hit.protocols:
-                extra_protocols.extend(hit.protocols)
-            if hit.severity > highest_severity:
-                highest_severity = hit.severity
-        protocols = agent.monitoring + tuple(dict.fromkeys(extra_protocols)) if extra_protocols else agent.monitoring
-        qtc_rule = _matching_qtc_rule(agent, medication.held, request.patient)
+        hits = list(filter(None, map(agent.precipitants.get, present_in_order)))
+        if hits:
+            # One column per field of the precipitants found: C-speed gathering, in precipitant order.
+            hit_findings, hit_effects, hit_protocols, hit_severities, _ = zip(*hits, strict=True)
+            finding_groups.extend(hit_findings)
+            effects.extend(chain.from_iterable(hit_effects))
+            extra_protocols = dict.fromkeys(chain.from_iterable(hit_protocols))
+            if extra_protocols:
+                protocols += tuple(extra_protocols)
+            highest_severity = max(highest_severity, *hit_severities)
+        qtc_rule = _matching_qtc_rule(agent, medication.held, patient) if agent.qtc_rules else None
         if qtc_rule is not None:
-            findings.append(qtc_rule.finding)
+            finding_groups.append(qtc_rule.findings)
             highest_severity = max(highest_severity, qtc_rule.finding.severity)
             effects.append(qtc_rule.effect)
             protocols += qtc_rule.monitoring
-        if medication.held and (qtc_rule is None or qtc_rule.rule.if_held is not True):
-            # Only a rule written for a held drug may resume it; any other rule is about a running one.
-            effects.append(_HELD_BY_ORDER)
-        standard = standard_dose_for(agent, regimen_drugs)
-        dose = _dose(agent, medication, standard, effects)
+        # Only a rule written for a held drug may resume it; any other rule is about a running one.
+        held_by_order = medication.held and (qtc_rule is None or qtc_rule.rule.if_held is not True)
+        dose = _dose(agent, medication, standard_dose_for(agent, regimen_drugs), effects, held_by_order)
         doses.append(dose)
         # Ramp-up labs follow the ramp-up in force: none while the drug is held or to be avoided.
         events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, len(dose.ramp_up)))
@@ -121,7 +129,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
 
     return CheckResult(
         request_id=request.request_id,
-        findings=tuple(findings),
+        findings=tuple(chain.from_iterable(finding_groups)),
         doses=tuple(doses),
         monitoring=tuple(events),
         unrecognized=tuple(sorted(unrecognized, key=attrgetter("name"))),
@@ -201,35 +209,34 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> Compil
     return None
 
 
-def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose,
-          effects: list[DoseEffect]) -> DoseRecommendation:
+def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effects: list[DoseEffect],
+          held_by_order: bool) -> DoseRecommendation:
     """Combine every finding on the agent into one dose: the most restrictive outcome wins.
 
     Restrictiveness: the highest action, then (between dose changes) the lowest dose; the finding's
-    text breaks remaining ties, so the order of the request never changes the answer.
+    text breaks remaining ties, so the order of the request never changes the answer. A drug held by
+    the order, with no rule to resume it, stays held.
     """
     labelled = standard.spec
     ordered = medication.dose_mg or labelled.dose_mg
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {labelled.dose_mg:g} mg is assumed. "
-    if not effects:
+    if held_by_order:
+        effects.append(_HELD_BY_ORDER)
+    elif not effects:
         return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
                                   f"{assumed}{labelled.rationale}", standard.ramp_up, standard.citations)
-    action = max(map(_ACTION, effects))
-    top = [e for e in effects if e.action == action]
-    if len(top) == 1:
-        dose, ramp = _dose_and_ramp(top[0], ordered, labelled.ramp_up)
-        text = top[0].finding.recommendation
-    elif action >= Action.HOLD or all(e.change is None and e.dose_mg is None for e in top):
-        # Every candidate gives the same dose (none, or the ordered one): only the text decides.
-        dose, ramp = _dose_and_ramp(top[0], ordered, labelled.ramp_up)
-        text = min(e.finding.recommendation for e in top)
+    best = min(effects, key=_RANK)
+    action = best.action
+    if best.rank[1]:  # no effect of the highest action sets a dose: they all give the same one
+        dose, ramp = _dose_and_ramp(best, ordered, labelled.ramp_up)
+        text = best.finding.recommendation
     else:
         dose, ramp, text = min(((*_dose_and_ramp(e, ordered, labelled.ramp_up), e.finding.recommendation)
-                                for e in top), key=itemgetter(0, 2))
-    listed = len(effects) - any(e is _HELD_BY_ORDER for e in effects)  # that one is no finding
+                                for e in effects if e.action == action), key=itemgetter(0, 2))
+    listed = len(effects) - held_by_order  # the order's own hold is no finding
     if listed > 1:
         text += f" (Most restrictive of {listed} findings on {agent.name}; all are listed.)"
-    citations = tuple(dict.fromkeys(chain.from_iterable(map(_CITATIONS, effects))))
+    citations = agent.citations.decode(reduce(or_, map(_CITATION_BITS, effects)))
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, ramp_steps(ramp), citations)
 
 

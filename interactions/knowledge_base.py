@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -68,6 +69,44 @@ class DoseEffect(NamedTuple):
     dose_mg: float | None
     """A QTc rule's dose to give; None leaves the ordered dose."""
     finding: Finding
+    rank: tuple[int, bool, str]
+    """The smallest rank is the most restrictive effect: the highest action; then, below a hold, one
+    that sets a dose (its dose is compared with the others' by the engine); then the lowest text."""
+    citation_bits: int
+    """The finding's citations as bits of its agent's `CitationSet` (ORed, not merged, per request)."""
+
+
+def dose_effect(action: Action, change: DoseChange | None, ramp_up: tuple[float, ...], dose_mg: float | None,
+                finding: Finding, citation_bits: int = 0) -> DoseEffect:
+    """A dose effect with its rank."""
+    sets_dose = action < Action.HOLD and (change is not None or dose_mg is not None)
+    return DoseEffect(action, change, ramp_up, dose_mg, finding, (-action, not sets_dose, finding.recommendation),
+                      citation_bits)
+
+
+class CitationSet:
+    """An agent's citations, numbered as bits.
+
+    A dose cites the union of its findings' citations; ORing integers per request is much cheaper
+    than merging tuples.
+    """
+
+    def __init__(self, citations: Iterable[Citation]) -> None:
+        self._citations = tuple(dict.fromkeys(citations))
+        self._bit = {citation: 1 << i for i, citation in enumerate(self._citations)}
+        # The unions that occur recur from request to request: decode each once.
+        self.decode = lru_cache(maxsize=4096)(self._decode)
+
+    def bits(self, citations: Iterable[Citation]) -> int:
+        """The bits of some of the agent's citations."""
+        bits = 0
+        for citation in citations:
+            bits |= self._bit[citation]
+        return bits
+
+    def _decode(self, bits: int) -> tuple[Citation, ...]:
+        """The citations of `bits`, in the order of the agent's file."""
+        return tuple(c for i, c in enumerate(self._citations) if bits >> i & 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +120,28 @@ class PairRule:
     """None when the rule acts on the other drug (the agent's dose is not its business)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Precipitant:
-    """Everything one agent's rules say about one other drug, gathered at load for the engine."""
+class Precipitant(NamedTuple):
+    """Everything one agent's rules say about one other drug, gathered at load for the engine.
 
-    rules: tuple[PairRule, ...]
+    A tuple, so that the engine can turn a request's precipitants into columns with one `zip`.
+    """
+
     findings: tuple[Finding, ...]
     effects_on_agent: tuple[DoseEffect, ...]
     protocols: tuple[Protocol, ...]
     severity: Severity
     """The highest severity of its findings."""
+    rules: tuple[PairRule, ...]
 
     @classmethod
     def of(cls, rules: tuple[PairRule, ...]) -> Precipitant:
         """Gather the rules' findings, dose effects and monitoring."""
         return cls(
-            rules,
             tuple(r.finding for r in rules),
             tuple(r.effect_on_agent for r in rules if r.effect_on_agent is not None),
             tuple(dict.fromkeys(p for r in rules for p in r.monitoring)),
             max(r.finding.severity for r in rules),
+            rules,
         )
 
 
@@ -114,6 +155,8 @@ class CompiledQtcRule:
     effect: DoseEffect
     needs_qtc: bool
     """Whether any condition reads the QTc (such a rule never matches while the QTc is unknown)."""
+    findings: tuple[Finding, ...]
+    """The finding as a group of one, gathered like a precipitant's findings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +180,8 @@ class Agent:
     monitoring: tuple[Protocol, ...]
     standard_doses: tuple[StandardDose, ...]
     """The partner-specific variants in file order, then the default."""
+    citations: CitationSet
+    """Every citation of the agent's dose effects, for `DoseEffect.citation_bits`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +453,8 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
     # a request's schedule can be de-duplicated (and cached) by identity.
     protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
     citations = [citations_of(rule.citations) for rule in agent.interactions]
+    qtc_citations = [citations_of(rule.citations) for rule in agent.qtc_rules]
+    citation_set = CitationSet(chain.from_iterable((*citations, *qtc_citations)))
     precipitants: dict[str, Precipitant] = {}
     for other in all_drugs:
         if other == agent.drug:
@@ -421,31 +468,35 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
         if matched:
             precipitants[other] = Precipitant.of(tuple(
                 _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
-                           _rule_mechanism(agent.interactions[i], mechanism_of))
+                           citation_set.bits(citations[i]), _rule_mechanism(agent.interactions[i], mechanism_of))
                 for i in matched))
-    qtc_rules = tuple(_qtc_rule(agent.drug, rule) for rule in agent.qtc_rules)
+    qtc_rules = tuple(_qtc_rule(agent.drug, rule, cited, citation_set.bits(cited))
+                      for rule, cited in zip(agent.qtc_rules, qtc_citations, strict=True))
     standard_doses = tuple(
         StandardDose(spec, ramp_steps(spec.ramp_up), citations_of(spec.citations))
         for spec in (*agent.dose_variants, agent.standard_dose))
-    return Agent(agent.drug, agent, precipitants, qtc_rules, compile_protocols(agent.monitoring), standard_doses)
+    return Agent(agent.drug, agent, precipitants, qtc_rules, compile_protocols(agent.monitoring), standard_doses,
+                 citation_set)
 
 
 def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
-               citations: tuple[Citation, ...], mechanism: Mechanism) -> PairRule:
+               citations: tuple[Citation, ...], citation_bits: int, mechanism: Mechanism) -> PairRule:
     object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
     text = f"{rule.recommendation} {rule.resume}".strip()
     finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations)
-    effect = DoseEffect(rule.action, rule.dose, rule.ramp_up, None, finding) if rule.direction == "on_agent" else None
+    effect = (dose_effect(rule.action, rule.dose, rule.ramp_up, None, finding, citation_bits)
+              if rule.direction == "on_agent" else None)
     return PairRule(rule, finding, protocols, effect)
 
 
-def _qtc_rule(agent: str, rule: QtcRule) -> CompiledQtcRule:
+def _qtc_rule(agent: str, rule: QtcRule, citations: tuple[Citation, ...], citation_bits: int) -> CompiledQtcRule:
     finding = Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
-                      citations_of(rule.citations))
+                      citations)
     needs_qtc = any(condition is not None for condition in (
         rule.qtc_above, rule.qtc_at_most, rule.rise_above_baseline_ms, rule.recovered))
     return CompiledQtcRule(rule, finding, compile_protocols(rule.monitoring),
-                           DoseEffect(rule.action, None, (), rule.dose_mg, finding), needs_qtc)
+                           dose_effect(rule.action, None, (), rule.dose_mg, finding, citation_bits), needs_qtc,
+                           (finding,))
 
 
 def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:

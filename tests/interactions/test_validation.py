@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interactions import CheckRequest, InvalidRequestError, KnowledgeBase, Medication, PatientContext, check
+from interactions.validation import _request_violations, validate
 
 VEN = Medication("testinib", 400)
 
@@ -50,3 +53,37 @@ def test_invalid_requests_name_their_fields(fixture_kb: KnowledgeBase, request_:
 )
 def test_boundaries_are_accepted(fixture_kb: KnowledgeBase, patient: PatientContext) -> None:
     assert check(fixture_kb, CheckRequest((VEN,), (), patient)).complete
+
+
+_medications = st.lists(st.builds(
+    Medication,
+    name=st.one_of(st.sampled_from(["", " ", "\t\n", "x" * 200, "x" * 201, "venetoclax"]), st.text(max_size=210)),
+    dose_mg=st.one_of(st.sampled_from([0.0, -0.0, 100_000.0, 100_000.1, -1e-9]), st.floats()),
+    frequency=st.sampled_from(["", "daily", "f" * 200, "f" * 201]),
+    held=st.booleans(),
+), max_size=3)
+
+
+@st.composite
+def _any_requests(draw: st.DrawFn) -> CheckRequest:
+    regimen = tuple(draw(_medications))
+    padding = draw(st.sampled_from([0, 196, 197, 198]))  # around the 200-medication limit
+    concomitant = (*draw(_medications), *(Medication("plainol") for _ in range(padding)))
+    qtc = st.one_of(st.sampled_from([0.0, 199.9, 200.0, 800.0, 800.1]), st.floats())
+    patient = PatientContext(draw(qtc), draw(qtc), draw(st.sampled_from(["", "2026-01-05", "2026-02-30"])),
+                             draw(st.integers(-2, 90)))
+    return CheckRequest(regimen, concomitant, patient, draw(st.sampled_from(["", "r" * 200, "r" * 201])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(request_=_any_requests())
+def test_the_fast_path_accepts_exactly_the_requests_with_no_violation(request_: CheckRequest) -> None:
+    """`validate` answers most requests without listing violations: it must agree with the full list."""
+    violations = list(_request_violations(request_))
+    if violations or request_.patient.cycle_start_date == "2026-02-30":
+        with pytest.raises(InvalidRequestError) as raised:
+            validate(request_)
+        assert raised.value.violations  # never refused without a reason
+        assert [v for v in raised.value.violations if v.field != "patient.cycle_start_date"] == violations
+    else:
+        validate(request_)

@@ -20,7 +20,7 @@ from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
 from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, write_jsonl
-from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from interactions import KnowledgeBase, KnowledgeBaseError, build, load_knowledge_base
 from service import convert
 from service.servicer import engine_answer
 
@@ -333,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(timespec="seconds"),
         "machine_before": machine(),
         "source": source_state(),
+        "engine_build": build.describe(),
         "load_generator": load.H2LOAD if options.tool == "h2load" else load.PYTHON,
         "server_workers": options.server_workers,
         "streams": options.streams,

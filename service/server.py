@@ -20,7 +20,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from dosecheck.v1 import dosecheck_pb2
-from interactions import KnowledgeBaseError, load_knowledge_base
+from interactions import KnowledgeBaseError, build, load_knowledge_base
 from service.convert import EncodedResponse
 from service.logs import configure_logging
 from service.observe import CallObserver
@@ -158,7 +158,7 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
             for problem in err.problems:
                 print(f"  {problem}", file=sys.stderr)
             return EXIT_INVALID_KNOWLEDGE_BASE
-        log.info("knowledge base %s loaded (%s)", kb.version, kb.content_hash)
+        log.info("knowledge base %s loaded (%s); %s", kb.version, kb.content_hash, build.describe())
         servicer = RegimenChecker.for_knowledge_base(kb)
     if settings.workers == 1:
         return _run_worker(settings, servicer)

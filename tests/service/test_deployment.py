@@ -79,3 +79,14 @@ def test_dockerfile_runs_and_probes_the_same_commands() -> None:
     assert _assert_is_a_real_command(json.loads(probe.group(1))).name == "health"
     assert "EXPOSE 50051" in dockerfile
     assert "DOSECHECK_HOST=0.0.0.0" in dockerfile
+
+
+def test_dockerfile_build_stage_copies_what_the_build_reads() -> None:
+    """pyproject.toml's packages and setup.py's compiled modules are all in the build context."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    build_stage = dockerfile.split("\nFROM ", 2)[1]
+    copied = {word for line in build_stage.splitlines() if line.startswith("COPY ") for word in line.split()[1:-1]}
+    assert {"pyproject.toml", "setup.py", "README.md"} <= copied
+    # Each top-level source directory of the package (protos holds the generated `dosecheck` package).
+    assert {"protos", "interactions", "service"} <= copied
+    assert "gcc" in build_stage  # mypyc compiles C

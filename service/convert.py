@@ -30,6 +30,7 @@ from interactions import (
     MonitoringEvent,
 )
 from interactions.schema import citations_of
+from service.identity_cache import cached_by_identity
 
 
 def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
@@ -125,19 +126,12 @@ def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
 
 
 CACHE_LIMIT = 20_000
-"""Entries per encoding cache; a full cache starts again, so memory stays bounded whatever comes."""
-
-_finding_fields: dict[int, tuple[Finding, bytes]] = {}
-_event_fields: dict[int, tuple[MonitoringEvent, bytes]] = {}
+"""Entries per encoding cache."""
 
 
+@cached_by_identity(CACHE_LIMIT)
 def _finding_field(finding: Finding) -> bytes:
     """`finding` encoded as one entry of CheckRegimenResponse.findings (tag, length, message)."""
-    # Keyed by identity: the engine builds each rule's finding once. The cache holds the finding,
-    # so its id cannot be reused by another object while the entry exists.
-    cached = _finding_fields.get(id(finding))
-    if cached is not None and cached[0] is finding:
-        return cached[1]
     message = pb.Finding(
         object_drug=finding.object_drug,
         precipitant_drug=finding.precipitant_drug,
@@ -147,21 +141,12 @@ def _finding_field(finding: Finding) -> bytes:
         recommendation=finding.recommendation,
         citations=_citations(finding.citations),
     )
-    encoded = pb.CheckRegimenResponse(findings=[message]).SerializeToString()
-    if len(_finding_fields) >= CACHE_LIMIT:
-        _finding_fields.clear()
-    _finding_fields[id(finding)] = (finding, encoded)
-    return encoded
+    return pb.CheckRegimenResponse(findings=[message]).SerializeToString()
 
 
+@cached_by_identity(CACHE_LIMIT)
 def _event_field(event: MonitoringEvent) -> bytes:
     """`event` encoded as one entry of CheckRegimenResponse.monitoring (tag, length, message)."""
-    # Keyed by identity, like findings: the engine caches each drug's schedule, so the same event
-    # objects come back request after request. The cache holds the event, so its id cannot be
-    # reused by another object while the entry exists.
-    cached = _event_fields.get(id(event))
-    if cached is not None and cached[0] is event:
-        return cached[1]
     message = pb.MonitoringEvent(
         drug=event.drug,
         test=cast("pb.MonitoringTest", event.test),
@@ -172,11 +157,7 @@ def _event_field(event: MonitoringEvent) -> bytes:
         reason=event.reason,
         citations=_citations(event.citations),
     )
-    encoded = pb.CheckRegimenResponse(monitoring=[message]).SerializeToString()
-    if len(_event_fields) >= CACHE_LIMIT:
-        _event_fields.clear()
-    _event_fields[id(event)] = (event, encoded)
-    return encoded
+    return pb.CheckRegimenResponse(monitoring=[message]).SerializeToString()
 
 
 def _citations(citations: Iterable[Citation]) -> list[pb.Citation]:

@@ -23,6 +23,7 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
+from service.identity_cache import cached_by_identity
 
 __all__ = [
     "BAD_REQUEST_TYPE_URL",
@@ -74,6 +75,8 @@ _SEVERITY: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
 _ACTION: Final = tuple(f"ACTION_{m.name}" for m in Action)
 _MECHANISM: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
 _TEST: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
+_CACHE_LIMIT: Final = 20_000
+"""Entries per cache of encoded findings, events and citations."""
 
 
 class _Violations:
@@ -388,7 +391,8 @@ def encode_result(result: CheckResult) -> JsonObject:
 
     Returns:
         A dict with lowerCamelCase keys, enums by their proto names and defaults omitted. Its
-        `citations` lists may be shared with other results: treat the dict as read-only.
+        findings, events and citations are shared with other results (each is built once per
+        object the engine returns): treat the dict as read-only.
     """
     out: JsonObject = {}
     if result.request_id:
@@ -452,12 +456,8 @@ def _violation(violation: FieldViolation) -> JsonObject:
     return out
 
 
+@cached_by_identity(_CACHE_LIMIT)
 def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
-    # Most citation tuples are the knowledge base's own, the same object on every row: their
-    # JSON is built once. The cache holds the tuple itself, so its id cannot be reused meanwhile.
-    cached = _CITATIONS.get(id(citations))
-    if cached is not None and cached[0] is citations:
-        return cached[1]
     out: list[JsonObject] = []
     for citation in citations:
         item: JsonObject = {}
@@ -466,16 +466,10 @@ def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
         if citation.detail:
             item["detail"] = citation.detail
         out.append(item)
-    if len(_CITATIONS) >= _CITATIONS_KEPT:
-        _CITATIONS.clear()
-    _CITATIONS[id(citations)] = (citations, out)
     return out
 
 
-_CITATIONS: dict[int, tuple[tuple[Citation, ...], list[JsonObject]]] = {}
-_CITATIONS_KEPT: Final = 4096
-
-
+@cached_by_identity(_CACHE_LIMIT)
 def _finding(finding: Finding) -> JsonObject:
     out: JsonObject = {}
     if finding.object_drug:
@@ -523,6 +517,7 @@ def _ramp_step(step: RampStep) -> JsonObject:
     return out
 
 
+@cached_by_identity(_CACHE_LIMIT)
 def _event(event: MonitoringEvent) -> JsonObject:
     out: JsonObject = {}
     if event.drug:

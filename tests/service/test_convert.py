@@ -131,16 +131,6 @@ def test_responses_from_cached_encodings_equal_responses_built_field_by_field(kb
             assert convert.response_from_result(result) == _reference_response(result)
 
 
-def test_the_encoding_caches_stay_bounded(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(convert, "CACHE_LIMIT", 5)
-    monkeypatch.setattr(convert, "_finding_fields", {})
-    monkeypatch.setattr(convert, "_event_fields", {})
-    for result in _sample_results(kb)[:50]:
-        assert convert.response_from_result(result) == _reference_response(result)
-        assert len(convert._finding_fields) <= 5
-        assert len(convert._event_fields) <= 5
-
-
 def test_knowledge_base_info_says_which_class_facts_need_verifying(kb: KnowledgeBase) -> None:
     info = convert.knowledge_base_info(kb)
     marked = [c.detail for cls in info.classes for c in cls.citations if "verify" in c.detail]

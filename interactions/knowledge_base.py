@@ -94,8 +94,6 @@ class CitationSet:
     def __init__(self, citations: Iterable[Citation]) -> None:
         self._citations = tuple(dict.fromkeys(citations))
         self._bit = {citation: 1 << i for i, citation in enumerate(self._citations)}
-        # The unions that occur recur from request to request: decode each once.
-        self.decode = lru_cache(maxsize=4096)(self._decode)
 
     def bits(self, citations: Iterable[Citation]) -> int:
         """The bits of some of the agent's citations."""
@@ -104,9 +102,14 @@ class CitationSet:
             bits |= self._bit[citation]
         return bits
 
-    def _decode(self, bits: int) -> tuple[Citation, ...]:
+    def decode(self, bits: int) -> tuple[Citation, ...]:
         """The citations of `bits`, in the order of the agent's file."""
-        return tuple(c for i, c in enumerate(self._citations) if bits >> i & 1)
+        citations = []
+        while bits:
+            lowest = bits & -bits  # visits only the bits set: a handful among dozens
+            citations.append(self._citations[lowest.bit_length() - 1])
+            bits ^= lowest
+        return tuple(citations)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,12 +70,12 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         InvalidRequestError: when the request has bad fields (every violation is listed).
     """
     start = validate(request)
-    resolve = kb.resolver.resolve
     unrecognized: list[UnrecognizedMedication] = []
     regimen, unresolved_regimen = _resolve_regimen(kb, request.regimen, unrecognized)
-    present = {drug for drug, _ in regimen}
+    regimen_drugs = frozenset(map(_FIRST, regimen))
+    present = set(regimen_drugs)
     concomitant = request.concomitant
-    resolved = list(map(resolve, map(_NAME, concomitant)))
+    resolved = list(map(kb.resolver.resolve, map(_NAME, concomitant)))
     recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
     if len(recognised) < len(resolved):
         unrecognized.extend(UnrecognizedMedication(m.name, kb.resolver.suggest(m.name))
@@ -85,7 +85,6 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     # Everything below walks sorted inputs, so the request's order never changes the answer.
     regimen.sort(key=_FIRST)
     present_in_order = sorted(present)
-    regimen_drugs = frozenset(map(_FIRST, regimen))
     patient = request.patient
     cycle_length = patient.cycle_length_days or schedule.DEFAULT_CYCLE_LENGTH_DAYS
     # Each (agent, precipitant, rule) has its own finding, built at load; they are gathered as the
@@ -111,9 +110,9 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             if extra_protocols:
                 protocols += tuple(extra_protocols)
             highest_severity = max(highest_severity, *hit_severities)
-        qtc_rule = _matching_qtc_rule(agent, medication.held, patient) if agent.qtc_rules else None
+        qtc_rule = _matching_qtc_rule(agent, medication.held, patient)
         if qtc_rule is not None:
-            finding_groups.append(qtc_rule.findings)
+            finding_groups.append((qtc_rule.finding,))
             highest_severity = max(highest_severity, qtc_rule.finding.severity)
             effects.append(qtc_rule.effect)
             protocols += qtc_rule.monitoring

@@ -158,8 +158,6 @@ class CompiledQtcRule:
     effect: DoseEffect
     needs_qtc: bool
     """Whether any condition reads the QTc (such a rule never matches while the QTc is unknown)."""
-    findings: tuple[Finding, ...]
-    """The finding as a group of one, gathered like a precipitant's findings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,8 +496,7 @@ def _qtc_rule(agent: str, rule: QtcRule, citations: tuple[Citation, ...], citati
     needs_qtc = any(condition is not None for condition in (
         rule.qtc_above, rule.qtc_at_most, rule.rise_above_baseline_ms, rule.recovered))
     return CompiledQtcRule(rule, finding, compile_protocols(rule.monitoring),
-                           dose_effect(rule.action, None, (), rule.dose_mg, finding, citation_bits), needs_qtc,
-                           (finding,))
+                           dose_effect(rule.action, None, (), rule.dose_mg, finding, citation_bits), needs_qtc)
 
 
 def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:

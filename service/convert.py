@@ -125,11 +125,7 @@ def response_from_result(result: CheckResult) -> pb.CheckRegimenResponse:
     return pb.CheckRegimenResponse.FromString(encode_response(result).data)
 
 
-CACHE_LIMIT = 20_000
-"""Entries per encoding cache."""
-
-
-@cached_by_identity(CACHE_LIMIT)
+@cached_by_identity()
 def _finding_field(finding: Finding) -> bytes:
     """`finding` encoded as one entry of CheckRegimenResponse.findings (tag, length, message)."""
     message = pb.Finding(
@@ -144,7 +140,7 @@ def _finding_field(finding: Finding) -> bytes:
     return pb.CheckRegimenResponse(findings=[message]).SerializeToString()
 
 
-@cached_by_identity(CACHE_LIMIT)
+@cached_by_identity()
 def _event_field(event: MonitoringEvent) -> bytes:
     """`event` encoded as one entry of CheckRegimenResponse.monitoring (tag, length, message)."""
     message = pb.MonitoringEvent(

@@ -9,8 +9,12 @@ from typing import TypeVar
 _Key = TypeVar("_Key")
 _Value = TypeVar("_Value")
 
+DEFAULT_LIMIT = 20_000
+"""Entries per cache: the built-in knowledge base has about 500 findings, and each distinct cycle start
+date adds its own dated events, so this holds many days of schedules before starting again."""
 
-def cached_by_identity(limit: int) -> Callable[[Callable[[_Key], _Value]], Callable[[_Key], _Value]]:
+
+def cached_by_identity(limit: int = DEFAULT_LIMIT) -> Callable[[Callable[[_Key], _Value]], Callable[[_Key], _Value]]:
     """Computes a function once per argument object, as long as that object is kept.
 
     The knowledge base builds each rule's finding and citations once, and the engine caches each

@@ -75,8 +75,6 @@ _SEVERITY: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
 _ACTION: Final = tuple(f"ACTION_{m.name}" for m in Action)
 _MECHANISM: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
 _TEST: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
-_CACHE_LIMIT: Final = 20_000
-"""Entries per cache of encoded findings, events and citations."""
 
 
 class _Violations:
@@ -456,7 +454,7 @@ def _violation(violation: FieldViolation) -> JsonObject:
     return out
 
 
-@cached_by_identity(_CACHE_LIMIT)
+@cached_by_identity()
 def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
     out: list[JsonObject] = []
     for citation in citations:
@@ -469,7 +467,7 @@ def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
     return out
 
 
-@cached_by_identity(_CACHE_LIMIT)
+@cached_by_identity()
 def _finding(finding: Finding) -> JsonObject:
     out: JsonObject = {}
     if finding.object_drug:
@@ -517,7 +515,7 @@ def _ramp_step(step: RampStep) -> JsonObject:
     return out
 
 
-@cached_by_identity(_CACHE_LIMIT)
+@cached_by_identity()
 def _event(event: MonitoringEvent) -> JsonObject:
     out: JsonObject = {}
     if event.drug:

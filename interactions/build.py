@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 COMPILABLE_MODULES = ("interactions.engine", "interactions.validation", "interactions.schedule")
 """The modules setup.py compiles unless DOSECHECK_PURE_PYTHON=1."""
+RECORD_PATH = Path(__file__).with_name("compiled-sources.json")
+"""Written by setup.py when it compiles: each compiled module's name -> SHA-256 of its source."""
 
 
 def compiled_modules() -> tuple[str, ...]:
@@ -16,15 +20,21 @@ def compiled_modules() -> tuple[str, ...]:
 
 
 def stale_compiled_modules() -> tuple[str, ...]:
-    """Compiled modules whose source was edited after they were built (an editable install not rebuilt).
+    """Compiled modules whose source differs from the one they were built from.
 
-    Such a module runs the old code: `pip install -e .` again rebuilds it.
+    That happens when an editable install is not rebuilt after an edit: the module runs the old
+    code, and `pip install -e .` again rebuilds it. Sources are compared by the SHA-256 setup.py
+    recorded, not by file times, which an installer sets in whatever order it writes the files.
     """
+    compiled = compiled_modules()
+    if not compiled:
+        return ()
+    recorded = json.loads(RECORD_PATH.read_text()) if RECORD_PATH.exists() else {}
     stale = []
-    for name in compiled_modules():
-        compiled = _file_of(name)
-        source = compiled.with_name(compiled.name.split(".", 1)[0] + ".py")
-        if source.exists() and source.stat().st_mtime > compiled.stat().st_mtime:
+    for name in compiled:
+        extension = _file_of(name)
+        source = extension.with_name(extension.name.split(".", 1)[0] + ".py")
+        if source.exists() and recorded.get(name) != hashlib.sha256(source.read_bytes()).hexdigest():
             stale.append(name)
     return tuple(stale)
 

@@ -11,7 +11,7 @@ from interactions.build import stale_compiled_modules
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Refuse to test compiled modules older than their source: the tests would pass on the old code."""
+    """Refuse to test compiled modules built from another source: the tests would pass on the old code."""
     stale = stale_compiled_modules()
     if stale:
         pytest.exit(f"{', '.join(stale)}: edited since compiled; rebuild with `pip install -e .` "

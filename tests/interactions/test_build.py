@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
 import pathlib
 
@@ -34,15 +36,19 @@ def test_this_installation_runs_the_compiled_modules() -> None:
 def test_a_source_edited_after_its_build_is_stale(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = tmp_path / "engine.cpython-311-x86_64-linux-gnu.so"
     source = tmp_path / "engine.py"
+    record = tmp_path / "compiled-sources.json"
     compiled.write_bytes(b"")
-    source.write_text("")
+    source.write_text("as built\n")
+    record.write_text(json.dumps({"interactions.engine": hashlib.sha256(b"as built\n").hexdigest()}))
     monkeypatch.setattr(build, "COMPILABLE_MODULES", ("interactions.engine",))
+    monkeypatch.setattr(build, "RECORD_PATH", record)
     monkeypatch.setattr(build, "_file_of", lambda name: compiled)
     monkeypatch.setattr(build, "EXTENSION_SUFFIXES", [".cpython-311-x86_64-linux-gnu.so"])
+    # An installer writes the source after the extension: its time says nothing, its content does.
     os.utime(compiled, (1_000, 1_000))
     os.utime(source, (2_000, 2_000))
-    assert build.stale_compiled_modules() == ("interactions.engine",)
-    assert "STALE" in build.describe()
-    os.utime(compiled, (3_000, 3_000))
     assert build.stale_compiled_modules() == ()
     assert "STALE" not in build.describe()
+    source.write_text("edited\n")
+    assert build.stale_compiled_modules() == ("interactions.engine",)
+    assert "STALE" in build.describe()

@@ -8,7 +8,12 @@ import json
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-COMPILABLE_MODULES = ("interactions.engine", "interactions.validation", "interactions.schedule")
+COMPILABLE_MODULES = (
+    "interactions.engine",
+    "interactions.validation",
+    "interactions.schedule",
+    "interactions.knowledge_base",
+)
 """The modules setup.py compiles unless DOSECHECK_PURE_PYTHON=1."""
 RECORD_PATH = Path(__file__).with_name("compiled-sources.json")
 """Written by setup.py when it compiles: each compiled module's name -> SHA-256 of its source."""

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import reduce
 from itertools import chain
-from operator import attrgetter, itemgetter, or_
+from operator import attrgetter, itemgetter
 
 from interactions import schedule
 from interactions.knowledge_base import (
@@ -13,6 +12,7 @@ from interactions.knowledge_base import (
     CompiledQtcRule,
     DoseEffect,
     KnowledgeBase,
+    Precipitant,
     StandardDose,
     dose_effect,
     ramp_steps,
@@ -45,7 +45,6 @@ TABLE_MATCH_MG = 0.05
 _FIRST = itemgetter(0)
 _NAME = attrgetter("name")
 _RANK = attrgetter("rank")
-_CITATION_BITS = attrgetter("citation_bits")
 
 # A drug the order itself marks as held, with no QTc rule to resume it, stays held.
 _HELD_BY_ORDER = dose_effect(Action.HOLD, None, (), None, Finding(
@@ -100,7 +99,12 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             continue
         protocols = agent.monitoring
         effects: list[DoseEffect] = []
-        hits = list(filter(None, map(agent.precipitants.get, present_in_order)))
+        precipitants = agent.precipitants
+        hits: list[Precipitant] = []
+        for name in present_in_order:  # compiled, this loop looks names up in the dict directly
+            hit = precipitants.get(name)
+            if hit is not None:
+                hits.append(hit)
         if hits:
             # One column per field of the precipitants found: C-speed gathering, in precipitant order.
             hit_findings, hit_effects, hit_protocols, hit_severities, _ = zip(*hits, strict=True)
@@ -109,7 +113,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             extra_protocols = dict.fromkeys(chain.from_iterable(hit_protocols))
             if extra_protocols:
                 protocols += tuple(extra_protocols)
-            highest_severity = max(highest_severity, *hit_severities)
+            highest_severity = max(highest_severity, max(hit_severities))
         qtc_rule = _matching_qtc_rule(agent, medication.held, patient)
         if qtc_rule is not None:
             finding_groups.append((qtc_rule.finding,))
@@ -235,7 +239,10 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     listed = len(effects) - held_by_order  # the order's own hold is no finding
     if listed > 1:
         text += f" (Most restrictive of {listed} findings on {agent.name}; all are listed.)"
-    citations = agent.citations.decode(reduce(or_, map(_CITATION_BITS, effects)))
+    bits = 0
+    for effect in effects:
+        bits |= effect.citation_bits
+    citations = agent.citations.decode(bits)
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, ramp_steps(ramp), citations)
 
 

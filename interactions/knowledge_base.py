@@ -175,7 +175,7 @@ class Agent:
 
     name: str
     spec: AgentFile
-    precipitants: Mapping[str, Precipitant]
+    precipitants: dict[str, Precipitant]
     """Every other drug the agent interacts with -> what its rules say about that drug."""
     qtc_rules: tuple[CompiledQtcRule, ...]
     monitoring: tuple[Protocol, ...]

@@ -10,13 +10,21 @@ import subprocess
 import sys
 import time
 from types import TracebackType
+from typing import NamedTuple
 
 from service.server import SERVICE_NAME
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 _TICK = os.sysconf("SC_CLK_TCK")
+
+
+class Resident(NamedTuple):
+    """Resident memory in bytes: in all, and its anonymous and file-backed parts."""
+
+    total: int
+    anonymous: int
+    file_backed: int
 
 
 def free_port() -> int:
@@ -129,20 +137,25 @@ class ServerProcess:
                     continue
         return found
 
-    def rss_bytes(self) -> int:
-        """Resident memory of the supervisor and its workers, summed.
+    def memory(self) -> Resident:
+        """Resident memory of the supervisor and its workers, summed, split by kind.
 
         Returns:
-            Bytes.
+            Bytes in all, anonymous (heaps, buffers) and file-backed (library code and data mapped
+            from disk, paged in as code paths are first used, shared and reclaimable).
         """
-        total = 0
+        total = anonymous = file_backed = 0
         for pid in self.pids():
             try:
-                resident = pathlib.Path(f"/proc/{pid}/statm").read_text().split()[1]
+                status = pathlib.Path(f"/proc/{pid}/status").read_text().splitlines()
             except OSError:
                 continue
-            total += int(resident) * _PAGE
-        return total
+            kib = {key: int(value.split()[0]) for key, _, value in (line.partition(":") for line in status)
+                   if key in ("VmRSS", "RssAnon", "RssFile")}
+            total += kib["VmRSS"] * 1024
+            anonymous += kib["RssAnon"] * 1024
+            file_backed += kib["RssFile"] * 1024
+        return Resident(total, anonymous, file_backed)
 
     def cpu_seconds(self) -> float:
         """User plus system CPU time of the supervisor and its workers so far.

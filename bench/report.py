@@ -185,7 +185,9 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
         "",
         f"Memory: server RSS ({memory['processes']} processes) {memory['after_start_bytes'] / MB:.1f} MB after "
         f"start-up, {memory['after_load_bytes'] / MB:.1f} MB after unary, stream and audit load "
-        f"({memory['growth'] * 100:+.1f}%).",
+        f"({memory['growth'] * 100:+.1f}%): {memory['anonymous_growth_bytes'] / MB:+.1f} MB anonymous (heaps, "
+        f"caches, buffers), {memory['file_backed_growth_bytes'] / MB:+.1f} MB file-backed (library code paged in "
+        "on first use).",
         "",
         f"Machine: {m['cores']} cores ({m['cpu']}), load average {m['load_average']} before, "
         f"{results['machine_after']['load_average']} after; Python {m['python']}; "

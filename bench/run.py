@@ -293,18 +293,20 @@ def run_memory_and_remote_audit(bench: Bench) -> dict[str, Any]:
         RSS figures and the remote audit's timing.
     """
     with bench.server("real") as server:
-        started_rss = server.rss_bytes()
+        started = server.memory()
         processes = len(server.pids())
         runs = [bench.unary(server, in_flight) for in_flight in IN_FLIGHT]
         runs.append(bench.stream(server))
         remote = audit.audit_remote(bench.remote_audit_input, bench.workdir / "remote-out.jsonl", server.target)
-        final_rss = server.rss_bytes()
+        final = server.memory()
     return {
         "memory": {
             "processes": processes,
-            "after_start_bytes": started_rss,
-            "after_load_bytes": final_rss,
-            "growth": final_rss / started_rss - 1,
+            "after_start_bytes": started.total,
+            "after_load_bytes": final.total,
+            "growth": final.total / started.total - 1,
+            "anonymous_growth_bytes": final.anonymous - started.anonymous,
+            "file_backed_growth_bytes": final.file_backed - started.file_backed,
             "load_runs": runs,
         },
         "remote_audit": remote,

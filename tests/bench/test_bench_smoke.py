@@ -62,6 +62,10 @@ def test_smoke_run_prints_every_goal_and_writes_json(tmp_path: pathlib.Path) -> 
     assert results["load_generator"] == expected_tool
     assert f"Load generator: **{expected_tool}**" in done.stdout
     assert results["machine_before"]["cores"] >= 1
+    memory = results["memory"]
+    # Resident memory is anonymous plus file-backed (plus shared memory, which the server does not use).
+    split = memory["anonymous_growth_bytes"] + memory["file_backed_growth_bytes"]
+    assert abs(memory["after_load_bytes"] - memory["after_start_bytes"] - split) < 1 << 20
     for in_flight in ("1", "8", "64"):
         for kind in ("real", "echo"):
             (run,) = results["unary"][in_flight][kind]

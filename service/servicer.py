@@ -16,7 +16,7 @@ Answer = Callable[[pb.CheckRegimenRequest], "pb.CheckRegimenResponse | convert.E
 """Answers one request with a response, or its encoding, or raises (InvalidRequestError for a bad one)."""
 
 
-def engine_answer(kb: KnowledgeBase) -> Answer:
+def engine_answer(kb: KnowledgeBase) -> Callable[[pb.CheckRegimenRequest], convert.EncodedResponse]:
     """The `Answer` of the engine over a knowledge base: proto in, domain check, proto out.
 
     Args:

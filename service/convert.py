@@ -108,8 +108,8 @@ def encode_response(result: CheckResult) -> EncodedResponse:
     for u in result.unrecognized:
         add_unrecognized(name=u.name, suggestions=u.suggestions)
     parts = [head.SerializeToString()]
-    parts.extend([_finding_field(f) for f in result.findings])
-    parts.extend([_event_field(e) for e in result.monitoring])
+    parts.extend(_finding_field.many(result.findings))
+    parts.extend(_event_field.many(result.monitoring))
     return EncodedResponse(b"".join(parts), len(result.findings), len(result.unrecognized))
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import update_wrapper
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 _Key = TypeVar("_Key")
 _Value = TypeVar("_Value")
@@ -14,34 +13,68 @@ DEFAULT_LIMIT = 20_000
 date adds its own dated events, so this holds many days of schedules before starting again."""
 
 
-def cached_by_identity(limit: int = DEFAULT_LIMIT) -> Callable[[Callable[[_Key], _Value]], Callable[[_Key], _Value]]:
+class IdentityCache(Generic[_Key, _Value]):
     """Computes a function once per argument object, as long as that object is kept.
 
     The knowledge base builds each rule's finding and citations once, and the engine caches each
     drug's schedule, so the same objects come back request after request: a look-up by `id()` finds
     them without hashing their contents (which for a finding means every string and tuple in it).
-    Each entry holds its object, so the id cannot be reused by another object while the entry
-    exists; a full cache starts again, so memory stays bounded whatever comes.
+    The cache holds each object it has a value for, so no other object can take that id while the
+    entry exists; a full cache starts again, so memory stays bounded whatever comes.
+    """
+
+    __slots__ = ("_compute", "_keys", "_limit", "_values")
+
+    def __init__(self, compute: Callable[[_Key], _Value], limit: int = DEFAULT_LIMIT) -> None:
+        """Wraps `compute`.
+
+        Args:
+            compute: the one-argument function; its values are shared: treat them as read-only.
+            limit: entries kept at most.
+        """
+        self._compute = compute
+        self._limit = limit
+        self._values: dict[int, _Value] = {}
+        self._keys: dict[int, _Key] = {}
+
+    def __call__(self, key: _Key) -> _Value:
+        """The value for one object."""
+        ident = id(key)
+        try:
+            return self._values[ident]
+        except KeyError:
+            pass
+        value = self._compute(key)
+        if len(self._values) >= self._limit:
+            self._values.clear()
+            self._keys.clear()
+        self._keys[ident] = key
+        self._values[ident] = value
+        return value
+
+    def many(self, keys: Sequence[_Key]) -> list[_Value]:
+        """The values for a sequence of objects, in order.
+
+        When every object is cached (the usual case), the look-ups run in C, with no Python call per
+        object: a result's fifty findings cost about as much as one call.
+        """
+        try:
+            return list(map(self._values.__getitem__, map(id, keys)))
+        except KeyError:
+            return [self(key) for key in keys]
+
+
+def cached_by_identity(limit: int = DEFAULT_LIMIT) -> Callable[[Callable[[_Key], _Value]], IdentityCache[_Key, _Value]]:
+    """Decorates a one-argument function into an `IdentityCache` of it.
 
     Args:
         limit: entries kept at most.
 
     Returns:
-        A decorator for a one-argument function; the cached value is shared: treat it as read-only.
+        The decorator.
     """
-    def decorate(compute: Callable[[_Key], _Value]) -> Callable[[_Key], _Value]:
-        entries: dict[int, tuple[_Key, _Value]] = {}
 
-        def cached(key: _Key) -> _Value:
-            entry = entries.get(id(key))
-            if entry is not None and entry[0] is key:
-                return entry[1]
-            value = compute(key)
-            if len(entries) >= limit:
-                entries.clear()
-            entries[id(key)] = (key, value)
-            return value
-
-        return update_wrapper(cached, compute)
+    def decorate(compute: Callable[[_Key], _Value]) -> IdentityCache[_Key, _Value]:
+        return IdentityCache(compute, limit)
 
     return decorate

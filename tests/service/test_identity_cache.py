@@ -1,13 +1,11 @@
-"""cached_by_identity: one computation per object kept, never another object's value, bounded."""
+"""cached_by_identity: one computation per object kept, never another object's value, bounded; one or many at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from service.identity_cache import cached_by_identity
+from service.identity_cache import IdentityCache, cached_by_identity
 
 
-def _counting(limit: int) -> tuple[list[tuple[str, ...]], Callable[[tuple[str, ...]], str]]:
+def _counting(limit: int) -> tuple[list[tuple[str, ...]], IdentityCache[tuple[str, ...], str]]:
     computed: list[tuple[str, ...]] = []
 
     @cached_by_identity(limit)
@@ -45,3 +43,21 @@ def test_a_full_cache_starts_again() -> None:
     describe(keys[0])  # forgotten when the third entry found the cache full
     describe(keys[2])  # kept: it was stored after the clear
     assert computed == [*keys, keys[0]]
+
+
+def test_many_gives_each_object_its_value_in_order_computing_only_the_new_ones() -> None:
+    computed, describe = _counting(10)
+    known, new = ("a", "b"), ("c",)
+    describe(known)
+    assert describe.many([new, known, new]) == ["c", "a-b", "c"]
+    assert computed == [known, new]
+    assert describe.many([known, new]) == ["a-b", "c"]  # all cached: no computation
+    assert computed == [known, new]
+
+
+def test_many_stays_right_when_the_cache_fills_up_in_the_middle() -> None:
+    computed, describe = _counting(2)
+    keys = [("a",), ("b",), ("c",), ("d",)]
+    assert describe.many(keys) == ["a", "b", "c", "d"]
+    assert describe.many(keys[2:]) == ["c", "d"]
+    assert computed == keys

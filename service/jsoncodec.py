@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+import orjson
+
 from interactions.model import (
     Action,
     CheckRequest,
@@ -26,7 +28,11 @@ from interactions.model import (
 from service.identity_cache import cached_by_identity
 
 __all__ = [
+    "ACTION_NAMES",
     "BAD_REQUEST_TYPE_URL",
+    "MECHANISM_NAMES",
+    "SEVERITY_NAMES",
+    "TEST_NAMES",
     "decode_request",
     "encode_error",
     "encode_result",
@@ -69,12 +75,12 @@ _PATIENT_KEYS: Final = {
     "cycle_length_days": "cycle_length_days",
 }
 
-# Proto enum value names are the enum's prefix plus the member name (SEVERITY_MAJOR); indexed by
-# the member's number because the domain numbers equal the contract's.
-_SEVERITY: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
-_ACTION: Final = tuple(f"ACTION_{m.name}" for m in Action)
-_MECHANISM: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
-_TEST: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
+# The contract's JSON names of enum values: the enum's prefix plus the member name (SEVERITY_MAJOR),
+# indexed by the member's number because the domain numbers equal the contract's.
+SEVERITY_NAMES: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
+ACTION_NAMES: Final = tuple(f"ACTION_{m.name}" for m in Action)
+MECHANISM_NAMES: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
+TEST_NAMES: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
 
 
 class _Violations:
@@ -382,29 +388,30 @@ def _json_type(value: object) -> str:
 
 
 def encode_result(result: CheckResult) -> JsonObject:
-    """The JSON shape of a result: equal to `MessageToDict(convert.response_from_result(result))`.
+    """The JSON shape of a result for orjson; serialised, it equals `MessageToDict(response_from_result(result))`.
 
     Args:
         result: What the domain's `check` returned.
 
     Returns:
         A dict with lowerCamelCase keys, enums by their proto names and defaults omitted. Its
-        findings, events and citations are shared with other results (each is built once per
-        object the engine returns): treat the dict as read-only.
+        findings and monitoring events are `orjson.Fragment`s, JSON encoded once per object the
+        engine returns (a result's 40 KB of them are then copied, not serialised again): serialise
+        the dict with `orjson.dumps`, and read the result itself rather than the dict.
     """
     out: JsonObject = {}
     if result.request_id:
         out["requestId"] = result.request_id
     if result.findings:
-        out["findings"] = [_finding(f) for f in result.findings]
+        out["findings"] = _finding_json.many(result.findings)
     if result.doses:
         out["doses"] = [_dose(d) for d in result.doses]
     if result.monitoring:
-        out["monitoring"] = [_event(e) for e in result.monitoring]
+        out["monitoring"] = _event_json.many(result.monitoring)
     if result.unrecognized:
         out["unrecognized"] = [_unrecognized(u) for u in result.unrecognized]
     if result.highest_severity:
-        out["highestSeverity"] = _SEVERITY[result.highest_severity]
+        out["highestSeverity"] = SEVERITY_NAMES[result.highest_severity]
     if result.complete:
         out["complete"] = True
     if result.knowledge_base_version:
@@ -454,7 +461,6 @@ def _violation(violation: FieldViolation) -> JsonObject:
     return out
 
 
-@cached_by_identity()
 def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
     out: list[JsonObject] = []
     for citation in citations:
@@ -468,6 +474,10 @@ def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
 
 
 @cached_by_identity()
+def _finding_json(finding: Finding) -> orjson.Fragment:
+    return orjson.Fragment(orjson.dumps(_finding(finding)))
+
+
 def _finding(finding: Finding) -> JsonObject:
     out: JsonObject = {}
     if finding.object_drug:
@@ -475,11 +485,11 @@ def _finding(finding: Finding) -> JsonObject:
     if finding.precipitant_drug:
         out["precipitantDrug"] = finding.precipitant_drug
     if finding.mechanisms:
-        out["mechanisms"] = [_MECHANISM[m] for m in finding.mechanisms]
+        out["mechanisms"] = [MECHANISM_NAMES[m] for m in finding.mechanisms]
     if finding.severity:
-        out["severity"] = _SEVERITY[finding.severity]
+        out["severity"] = SEVERITY_NAMES[finding.severity]
     if finding.action:
-        out["action"] = _ACTION[finding.action]
+        out["action"] = ACTION_NAMES[finding.action]
     if finding.recommendation:
         out["recommendation"] = finding.recommendation
     if finding.citations:
@@ -496,7 +506,7 @@ def _dose(dose: DoseRecommendation) -> JsonObject:
     if dose.recommended_dose_mg:
         out["recommendedDoseMg"] = dose.recommended_dose_mg
     if dose.action:
-        out["action"] = _ACTION[dose.action]
+        out["action"] = ACTION_NAMES[dose.action]
     if dose.rationale:
         out["rationale"] = dose.rationale
     if dose.ramp_up:
@@ -516,12 +526,16 @@ def _ramp_step(step: RampStep) -> JsonObject:
 
 
 @cached_by_identity()
+def _event_json(event: MonitoringEvent) -> orjson.Fragment:
+    return orjson.Fragment(orjson.dumps(_event(event)))
+
+
 def _event(event: MonitoringEvent) -> JsonObject:
     out: JsonObject = {}
     if event.drug:
         out["drug"] = event.drug
     if event.test:
-        out["test"] = _TEST[event.test]
+        out["test"] = TEST_NAMES[event.test]
     if event.label:
         out["label"] = event.label
     if event.cycle:

@@ -1,4 +1,8 @@
-"""The audit's running totals, built from the output records so a resumed audit counts every row."""
+"""The audit's running totals: from the checked results as they come, or from the output records.
+
+A resumed audit (and an audit against servers) counts the records it reads; an in-process audit
+counts the domain results it has. Both feed the same counters, and a test holds them equal.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["AuditSummary", "DoseChange", "RowError"]
+from interactions.model import CheckResult, Finding
+from service.identity_cache import IdentityCache
+from service.jsoncodec import ACTION_NAMES, MECHANISM_NAMES, SEVERITY_NAMES
+
+__all__ = ["AuditSummary", "DoseChange", "FindingTally", "RowError"]
 
 EXAMPLES_KEPT: Final = 200
 """How many dose changes and errors the report lists one by one (the counts cover all rows)."""
@@ -18,6 +26,9 @@ _DOSE_CHANGING: Final = frozenset(
 )
 _INDEX: Final = re.compile(r"\[\d+\]")
 _INVALID_ARGUMENT: Final = 3
+
+FindingTally = tuple[str, str, str, tuple[str, ...]]
+"""What the report counts of a finding: object drug, precipitant ("" for QTc), severity, mechanisms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +54,7 @@ class RowError:
 
 @dataclass(slots=True)
 class AuditSummary:
-    """Totals over the rows of an audit; `add` one output record at a time, `merge` partial sums.
+    """Totals over the rows of an audit; `add` or `add_result` one row at a time, `merge` partial sums.
 
     Counters are keyed by the contract's JSON values (`SEVERITY_MAJOR`, `MECHANISM_PGP_INHIBITOR`).
     """
@@ -53,10 +64,7 @@ class AuditSummary:
     incomplete: int = 0
     """Rows checked with an unrecognised name: the check could not consider every medication."""
     rows_by_severity: Counter[str] = field(default_factory=Counter)
-    findings_by_severity: Counter[str] = field(default_factory=Counter)
-    findings_by_mechanism: Counter[str] = field(default_factory=Counter)
-    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """(object drug, precipitant) of every interaction finding; QTc findings have precipitant ""."""
+    findings: Counter[FindingTally] = field(default_factory=Counter)
     dose_change_rows: int = 0
     dose_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(drug, action) of every dose that changes."""
@@ -68,6 +76,31 @@ class AuditSummary:
     error_examples: list[RowError] = field(default_factory=list)
     kb_versions: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def findings_by_severity(self) -> Counter[str]:
+        """Findings per severity."""
+        counts: Counter[str] = Counter()
+        for (_, _, severity, _), count in self.findings.items():
+            counts[severity] += count
+        return counts
+
+    @property
+    def findings_by_mechanism(self) -> Counter[str]:
+        """Findings per mechanism (a finding of two mechanisms counts under each)."""
+        counts: Counter[str] = Counter()
+        for (_, _, _, mechanisms), count in self.findings.items():
+            for mechanism in mechanisms:
+                counts[mechanism] += count
+        return counts
+
+    @property
+    def pairs(self) -> Counter[tuple[str, str]]:
+        """Findings per (object drug, precipitant); QTc findings have precipitant ""."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for (object_drug, precipitant, _, _), count in self.findings.items():
+            counts[(object_drug, precipitant)] += count
+        return counts
+
     def add(self, line: int, response: dict[str, Any]) -> None:
         """Counts one output record.
 
@@ -75,48 +108,71 @@ class AuditSummary:
             line: The row's line number.
             response: The `CheckRegimenResponse` in the contract's JSON shape.
         """
-        self.rows += 1
+        request_id = response.get("requestId", "")
         error = response.get("error")
         if error is not None:
-            self._add_error(line, response.get("requestId", ""), error)
+            self.rows += 1
+            self._add_error(line, request_id, error)
             return
-        self.rows_by_severity[response.get("highestSeverity", "SEVERITY_UNSPECIFIED")] += 1
-        version = response.get("knowledgeBaseVersion")
-        if version:
-            self.kb_versions[version] += 1
-        for finding in response.get("findings", ()):
-            self.findings_by_severity[finding.get("severity", "SEVERITY_UNSPECIFIED")] += 1
-            for mechanism in finding.get("mechanisms", ()):
-                self.findings_by_mechanism[mechanism] += 1
-            self.pairs[(finding.get("objectDrug", ""), finding.get("precipitantDrug", ""))] += 1
-        changed = False
-        for dose in response.get("doses", ()):
-            action = dose.get("action", "")
-            if action in _DOSE_CHANGING:
-                changed = True
-                drug = dose.get("drug", "")
-                self.dose_changes[(drug, action)] += 1
-                if len(self.dose_change_examples) < EXAMPLES_KEPT:
-                    self.dose_change_examples.append(
-                        DoseChange(
-                            line,
-                            response.get("requestId", ""),
-                            drug,
-                            dose.get("orderedDoseMg", 0.0),
-                            dose.get("recommendedDoseMg", 0.0),
-                            action,
-                        )
-                    )
-        if changed:
-            self.dose_change_rows += 1
-        unrecognized = response.get("unrecognized")
-        if unrecognized:
-            self.incomplete += 1
-            for item in unrecognized:
-                name = item.get("name", "").strip()
-                self.unrecognized[name] += 1
-                if name not in self.suggestions:
-                    self.suggestions[name] = list(item.get("suggestions", ()))
+        self._add_row(response.get("highestSeverity", "SEVERITY_UNSPECIFIED"), response.get("knowledgeBaseVersion", ""))
+        self.findings.update(map(_tally_of_json, response.get("findings", ())))
+        self._add_doses(
+            line,
+            request_id,
+            [
+                (dose.get("drug", ""), dose.get("orderedDoseMg", 0.0), dose.get("recommendedDoseMg", 0.0), action)
+                for dose in response.get("doses", ())
+                if (action := dose.get("action", "")) in _DOSE_CHANGING
+            ],
+        )
+        self._add_unrecognized(
+            [(item.get("name", ""), item.get("suggestions", ())) for item in response.get("unrecognized", ())]
+        )
+
+    def add_result(self, line: int, result: CheckResult) -> None:
+        """Counts one checked row from its result, as `add` counts its output record.
+
+        Args:
+            line: The row's line number.
+            result: What the engine returned for the row.
+        """
+        self._add_row(SEVERITY_NAMES[result.highest_severity], result.knowledge_base_version)
+        self.findings.update(_tally_of_finding.many(result.findings))
+        self._add_doses(
+            line,
+            result.request_id,
+            [
+                (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, action)
+                for dose in result.doses
+                if (action := ACTION_NAMES[dose.action]) in _DOSE_CHANGING
+            ],
+        )
+        self._add_unrecognized([(item.name, item.suggestions) for item in result.unrecognized])
+
+    def _add_row(self, highest_severity: str, kb_version: str) -> None:
+        self.rows += 1
+        self.rows_by_severity[highest_severity] += 1
+        if kb_version:
+            self.kb_versions[kb_version] += 1
+
+    def _add_doses(self, line: int, request_id: str, changes: list[tuple[str, float, float, str]]) -> None:
+        if not changes:
+            return
+        self.dose_change_rows += 1
+        for drug, ordered, recommended, action in changes:
+            self.dose_changes[(drug, action)] += 1
+            if len(self.dose_change_examples) < EXAMPLES_KEPT:
+                self.dose_change_examples.append(DoseChange(line, request_id, drug, ordered, recommended, action))
+
+    def _add_unrecognized(self, items: list[tuple[str, Any]]) -> None:
+        if not items:
+            return
+        self.incomplete += 1
+        for raw_name, suggestions in items:
+            name = raw_name.strip()
+            self.unrecognized[name] += 1
+            if name not in self.suggestions:
+                self.suggestions[name] = list(suggestions)
 
     def _add_error(self, line: int, request_id: str, error: dict[str, Any]) -> None:
         self.errors += 1
@@ -144,9 +200,7 @@ class AuditSummary:
         self.errors += other.errors
         self.incomplete += other.incomplete
         self.rows_by_severity.update(other.rows_by_severity)
-        self.findings_by_severity.update(other.findings_by_severity)
-        self.findings_by_mechanism.update(other.findings_by_mechanism)
-        self.pairs.update(other.pairs)
+        self.findings.update(other.findings)
         self.dose_change_rows += other.dose_change_rows
         self.dose_changes.update(other.dose_changes)
         room = EXAMPLES_KEPT - len(self.dose_change_examples)
@@ -158,3 +212,23 @@ class AuditSummary:
         room = EXAMPLES_KEPT - len(self.error_examples)
         self.error_examples.extend(other.error_examples[:room])
         self.kb_versions.update(other.kb_versions)
+
+
+def _tally_of_json(finding: dict[str, Any]) -> FindingTally:
+    return (
+        finding.get("objectDrug", ""),
+        finding.get("precipitantDrug", ""),
+        finding.get("severity", "SEVERITY_UNSPECIFIED"),
+        tuple(finding.get("mechanisms", ())),
+    )
+
+
+# Findings are built once, by the knowledge base: one tally per finding object, looked up by identity.
+_tally_of_finding: IdentityCache[Finding, FindingTally] = IdentityCache(
+    lambda finding: (
+        finding.object_drug,
+        finding.precipitant_drug,
+        SEVERITY_NAMES[finding.severity],
+        tuple(MECHANISM_NAMES[m] for m in finding.mechanisms),
+    )
+)

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.audit import run_audit
+from service.audit.output import scan_output
 from service.audit.report import render_html, render_markdown
 from service.audit.rows import AuditInputError
 from service.cli import app
@@ -220,3 +221,21 @@ def test_the_command_exits_zero_when_every_row_was_checked(tmp_path: pathlib.Pat
     assert result.exit_code == 0, result.output
     assert (tmp_path / "in.jsonl.results.jsonl").exists()
     assert (tmp_path / "in.jsonl.results.md").exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_totals_counted_while_checking_equal_totals_read_back_from_the_output(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path, workers: int
+) -> None:
+    # An in-process audit counts the engine's results; a resumed one counts the records it reads
+    # back. The sample regimens bring every kind of finding, dose change and unrecognised name.
+    for name, source in (("mixed", mixed_jsonl), ("sample", EXAMPLES / "regimens.jsonl")):
+        out = tmp_path / f"{name}.jsonl"
+        run = run_audit(source, out, workers=workers, chunk_size=50)
+        read_back = scan_output(out).summary
+        assert read_back == run.summary
+        assert run.summary.rows == len(input_rows(source))
+        assert sum(run.summary.findings.values()) == sum(len(r["response"].get("findings", ())) for r in records(out))
+        assert run.summary.findings_by_mechanism
+        assert run.summary.dose_change_rows
+        assert run.summary.unrecognized

@@ -156,7 +156,7 @@ class _Merger:
 
     def flush(self) -> None:
         if self._records:
-            records, summary = b"".join(self._records), self._summary
+            records, summary = self._records, self._summary
             self._records, self._summary = [], AuditSummary()
             self._sink(ChunkResult(records, summary))
 

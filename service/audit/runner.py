@@ -126,7 +126,7 @@ def run_audit(
         with open(output_path, "ab" if resume else "wb", buffering=1 << 20) as out:
 
             def sink(chunk: ChunkResult) -> None:
-                out.write(chunk.records)
+                out.writelines(chunk.records)
                 summary.merge(chunk.summary)
                 if progress is not None:
                     progress(summary.rows, reader.position, size)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from interactions import load_knowledge_base
 from service.audit.local import ChunkResult, run_local
-from service.audit.output import ResumeState, scan_output
+from service.audit.output import OutputWriter, ResumeState, scan_output
 from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
 from service.audit.rows import (
     AuditInputError,
@@ -123,10 +123,10 @@ def run_audit(
                 time.perf_counter() - started,
             )
 
-        with open(output_path, "ab" if resume else "wb", buffering=1 << 20) as out:
+        with OutputWriter(output_path, append=resume) as out:
 
             def sink(chunk: ChunkResult) -> None:
-                out.writelines(chunk.records)
+                out.write(chunk.records)
                 summary.merge(chunk.summary)
                 if progress is not None:
                     progress(summary.rows, reader.position, size)

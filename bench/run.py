@@ -20,8 +20,8 @@ from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
 from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, write_jsonl
-from interactions import KnowledgeBase, KnowledgeBaseError, build, load_knowledge_base
-from service import convert
+from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from service import build, convert
 from service.servicer import engine_answer
 
 IN_FLIGHT = (1, 8, 64)

@@ -20,7 +20,8 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from dosecheck.v1 import dosecheck_pb2
-from interactions import KnowledgeBaseError, build, load_knowledge_base
+from interactions import KnowledgeBaseError, load_knowledge_base
+from service import build
 from service.convert import EncodedResponse
 from service.logs import configure_logging
 from service.observe import CallObserver

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from interactions.build import stale_compiled_modules
+from service.build import stale_compiled_modules
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import pathlib
 import signal
 from collections import deque
@@ -14,7 +15,7 @@ from itertools import islice
 from typing import Any, Final, NamedTuple
 
 from interactions import CheckResult, InvalidRequestError, KnowledgeBase, check, load_knowledge_base
-from service.audit.output import encode_record
+from service.audit.output import Batch, encode_record, write_records
 from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
 from service.jsoncodec import encode_error, encode_result
@@ -30,8 +31,9 @@ INTERNAL_MESSAGE: Final = "internal error while checking this row; the audit log
 class ChunkResult(NamedTuple):
     """The output records of a run of consecutive rows, and their totals."""
 
-    records: list[bytes]
-    """One JSON line each (not joined: a chunk of 40 KB records would be a fresh 40 MB to fault in)."""
+    records: Batch
+    """One JSON line each (not joined: a chunk of 40 KB records would be a fresh 40 MB to fault in),
+    or, from a worker process, the file it wrote them to."""
     summary: AuditSummary
 
 
@@ -70,7 +72,7 @@ class RowChecker:
             log.exception("unexpected error checking the row at line %d", row.line)
             return encode_error(request_id_of_row(row, self._layout), INTERNAL_MESSAGE, code=INTERNAL_CODE)
 
-    def run(self, rows: Iterable[Row]) -> ChunkResult:
+    def run(self, rows: Iterable[Row]) -> tuple[list[bytes], AuditSummary]:
         """Answers consecutive rows.
 
         Args:
@@ -101,7 +103,7 @@ class RowChecker:
         finally:
             if collecting:
                 gc.enable()
-        return ChunkResult(records, summary)
+        return records, summary
 
 
 def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -130,9 +132,17 @@ def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None) -> Non
     _worker_checker = RowChecker(load_knowledge_base(kb_path), layout)
 
 
-def _run_chunk(rows: list[Row]) -> ChunkResult:
+def _run_chunk(rows: list[Row], spill: pathlib.Path) -> ChunkResult:
+    # The records go to a file, not back through the pool's pipe: 40 MB a chunk pickled, piped and
+    # unpickled cost the parent more than checking them costs a worker.
     assert _worker_checker is not None
-    return _worker_checker.run(rows)
+    records, summary = _worker_checker.run(rows)
+    fd = os.open(spill, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        write_records(fd, records)
+    finally:
+        os.close(fd)
+    return ChunkResult(spill, summary)
 
 
 def run_local(
@@ -144,6 +154,7 @@ def run_local(
     layout: CsvLayout | None,
     workers: int = 1,
     chunk_size: int = 1000,
+    spill_directory: Callable[[], pathlib.Path] | None = None,
 ) -> None:
     """Checks every row and hands the results to `sink` chunk by chunk, in input order.
 
@@ -155,12 +166,17 @@ def run_local(
         layout: The CSV layout, for CSV input.
         workers: Processes to check in; 1 checks in this process.
         chunk_size: Rows per unit of work; large enough to amortise inter-process costs.
+        spill_directory: Gives the directory where worker processes write their chunks' records
+            (see `OutputWriter.spill_directory`); needed with more than one worker.
     """
     if workers <= 1:
         checker = RowChecker(kb, layout)
         for chunk in chunked(rows, chunk_size):
-            sink(checker.run(chunk))
+            sink(ChunkResult(*checker.run(chunk)))
         return
+    if spill_directory is None:
+        raise ValueError("several workers need a spill directory for their records")
+    spill = spill_directory()
     # forkserver: workers start from a clean interpreter, so no lock or gRPC thread of this
     # process is inherited mid-use (a fork of a process with gRPC threads can deadlock).
     context = multiprocessing.get_context("forkserver")
@@ -174,8 +190,8 @@ def run_local(
     window = 2 * workers + 1
     pending: deque[Future[ChunkResult]] = deque()
     try:
-        for chunk in chunked(rows, chunk_size):
-            pending.append(pool.submit(_run_chunk, chunk))
+        for index, chunk in enumerate(chunked(rows, chunk_size)):
+            pending.append(pool.submit(_run_chunk, chunk, spill / f"{index}.jsonl"))
             if len(pending) >= window:
                 sink(pending.popleft().result())
         while pending:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pathlib
 import queue
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import orjson
 from service.audit.rows import AuditInputError
 from service.audit.summary import AuditSummary
 
-__all__ = ["OutputWriter", "ResumeState", "encode_record", "scan_output"]
+__all__ = ["Batch", "OutputWriter", "ResumeState", "encode_record", "scan_output", "write_records"]
 
 _IOV_MAX: Final = os.sysconf("SC_IOV_MAX")
 _CHUNKS_QUEUED: Final = 2
@@ -39,14 +40,18 @@ def encode_record(line: int, response: dict[str, Any]) -> bytes:
     return orjson.dumps({"line": line, "response": response}, option=orjson.OPT_APPEND_NEWLINE)
 
 
+Batch = Sequence[bytes] | pathlib.Path
+"""Output records in memory, or a file of them that a worker process wrote (moved in, then deleted)."""
+
+
 class OutputWriter:
     """Appends records to the output from a thread of its own, so checking goes on while they are written.
 
-    At 40 KB a record, writing costs about as much as checking. Each batch of records goes to the
-    file in one `writev` system call, which copies them without holding the GIL; so the checking
-    thread keeps running meanwhile (a write per record would wait for the GIL between records).
-    At most two batches wait; closing writes every batch handed over, so an interrupted audit
-    leaves whole records only.
+    At 40 KB a record, writing costs about as much as checking. Records in memory go to the file
+    in `writev` calls, and a worker's file of records is copied in by the kernel
+    (`copy_file_range`); neither holds the GIL, so the checking thread keeps running meanwhile (a
+    write per record would wait for the GIL between records). At most two batches wait; closing
+    writes every batch handed over, so an interrupted audit leaves whole records only.
     """
 
     def __init__(self, path: pathlib.Path, *, append: bool) -> None:
@@ -59,23 +64,37 @@ class OutputWriter:
         Raises:
             OSError: The file cannot be opened.
         """
-        self._file = open(path, "ab" if append else "wb", buffering=0)  # noqa: SIM115 -- closed by close()
-        self._batches: queue.Queue[Sequence[bytes] | None] = queue.Queue(maxsize=_CHUNKS_QUEUED)
+        # Not O_APPEND: copy_file_range refuses a destination opened for appending.
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | (0 if append else os.O_TRUNC), 0o666)
+        os.lseek(self._fd, 0, os.SEEK_END)
+        self._path = path
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
+        self._batches: queue.Queue[Batch | None] = queue.Queue(maxsize=_CHUNKS_QUEUED)
         self._error: OSError | None = None
         self._thread = threading.Thread(target=self._write_batches, name="audit-output", daemon=True)
         self._thread.start()
 
-    def write(self, records: Sequence[bytes]) -> None:
+    def spill_directory(self) -> pathlib.Path:
+        """A scratch directory beside the output for worker processes' files of records.
+
+        It is on the output's file system, so that moving a file in is a copy inside the kernel,
+        and it is removed on close, after every file handed over has been moved in.
+        """
+        if self._spill is None:
+            self._spill = tempfile.TemporaryDirectory(dir=self._path.parent, prefix=f".{self._path.name}.")
+        return pathlib.Path(self._spill.name)
+
+    def write(self, batch: Batch) -> None:
         """Hands over records to append in order; waits while two batches are already waiting.
 
         Args:
-            records: Whole output lines.
+            batch: Whole output lines, or a file of them (deleted once moved in).
 
         Raises:
             OSError: An earlier batch could not be written (a full disk): nothing more is written.
         """
         self._raise_error()
-        self._batches.put(records)
+        self._batches.put(batch)
 
     def close(self) -> None:
         """Writes every batch handed over, then closes the file.
@@ -86,7 +105,9 @@ class OutputWriter:
         if self._thread.is_alive():
             self._batches.put(None)
             self._thread.join()
-        self._file.close()
+        os.close(self._fd)
+        if self._spill is not None:
+            self._spill.cleanup()
         self._raise_error()
 
     def __enter__(self) -> OutputWriter:
@@ -102,24 +123,50 @@ class OutputWriter:
             raise self._error
 
     def _write_batches(self) -> None:
-        fd = self._file.fileno()
-        while (records := self._batches.get()) is not None:
+        while (batch := self._batches.get()) is not None:
             if self._error is not None:
                 continue  # drain: the checking thread learns of the error on its next write
             try:
-                for start in range(0, len(records), _IOV_MAX):
-                    _write_all(fd, records[start : start + _IOV_MAX])
+                if isinstance(batch, pathlib.Path):
+                    _move_in(batch, self._fd)
+                else:
+                    write_records(self._fd, batch)
             except OSError as exc:
                 self._error = exc
 
 
-def _write_all(fd: int, records: Sequence[bytes]) -> None:
-    written = os.writev(fd, records)
-    expected = sum(map(len, records))
-    if written < expected:  # a short write (a file size limit, a full disk): finish it, or raise
-        rest = memoryview(b"".join(records))[written:]
-        while rest:
-            rest = rest[os.write(fd, rest) :]
+def write_records(fd: int, records: Sequence[bytes]) -> None:
+    """Writes records at a file descriptor's offset, up to IOV_MAX records per system call.
+
+    Args:
+        fd: The open file.
+        records: Whole output lines.
+
+    Raises:
+        OSError: They could not all be written.
+    """
+    for start in range(0, len(records), _IOV_MAX):
+        batch = records[start : start + _IOV_MAX]
+        written = os.writev(fd, batch)
+        expected = sum(map(len, batch))
+        if written < expected:  # a short write (a file size limit, a full disk): finish it, or raise
+            rest = memoryview(b"".join(batch))[written:]
+            while rest:
+                rest = rest[os.write(fd, rest) :]
+
+
+def _move_in(path: pathlib.Path, fd: int) -> None:
+    source = os.open(path, os.O_RDONLY)
+    try:
+        remaining = os.fstat(source).st_size
+        while remaining:
+            copied = os.copy_file_range(source, fd, remaining)
+            if not copied:
+                raise OSError(f"{path}: shorter than its size while being copied into the output")
+            remaining -= copied
+    finally:
+        os.close(source)
+    path.unlink()
 
 
 @dataclass(slots=True)

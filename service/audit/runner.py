@@ -144,6 +144,7 @@ def run_audit(
                         layout=reader.layout,
                         workers=workers,
                         chunk_size=chunk_size,
+                        spill_directory=out.spill_directory,
                     )
                 else:
                     identities = run_remote(

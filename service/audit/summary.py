@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from interactions.model import CheckResult, Finding
 from service.identity_cache import IdentityCache
@@ -31,8 +31,7 @@ FindingTally = tuple[str, str, str, tuple[str, ...]]
 """What the report counts of a finding: object drug, precipitant ("" for QTc), severity, mechanisms."""
 
 
-@dataclass(frozen=True, slots=True)
-class DoseChange:
+class DoseChange(NamedTuple):
     """One regimen drug whose recommended dose differs from the order."""
 
     line: int
@@ -43,8 +42,7 @@ class DoseChange:
     action: str
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
+class RowError(NamedTuple):
     """One row that could not be checked."""
 
     line: int

@@ -1,4 +1,4 @@
-"""What this installation runs: the engine's modules compiled by mypyc (see setup.py) or pure Python."""
+"""What this installation runs: the hot modules compiled by mypyc (see setup.py) or pure Python."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ COMPILABLE_MODULES = (
     "interactions.validation",
     "interactions.schedule",
     "interactions.knowledge_base",
+    "service.jsoncodec",
+    "service.audit.rows",
+    "service.audit.summary",
 )
 """The modules setup.py compiles unless DOSECHECK_PURE_PYTHON=1."""
 RECORD_PATH = Path(__file__).with_name("compiled-sources.json")

@@ -1,4 +1,4 @@
-"""The compiled build: setup.py compiles the modules `interactions.build` reports on, and a stale one is found."""
+"""The compiled build: setup.py compiles the modules `service.build` reports on, and a stale one is found."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from interactions import build
+from service import build
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -197,4 +197,6 @@ def run_local(
         while pending:
             sink(pending.popleft().result())
     finally:
-        pool.shutdown(wait=not pending, cancel_futures=True)
+        # Waits for the chunks being checked (a tenth of a second each) so that no worker still writes into
+        # the spill directory when the output's writer removes it.
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -11,8 +11,8 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from service.audit import run_audit
-from service.audit.output import scan_output
+from service.audit import AuditInterruptedError, run_audit
+from service.audit.output import OutputWriter, scan_output
 from service.audit.report import render_html, render_markdown
 from service.audit.rows import AuditInputError
 from service.cli import app
@@ -239,3 +239,33 @@ def test_totals_counted_while_checking_equal_totals_read_back_from_the_output(
         assert run.summary.findings_by_mechanism
         assert run.summary.dose_change_rows
         assert run.summary.unrecognized
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_interrupted_audit_leaves_whole_records_and_no_scratch_files_and_resumes(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path, workers: int
+) -> None:
+    complete = tmp_path / "complete.jsonl"
+    run_audit(mixed_jsonl, complete)
+    out = tmp_path / "out.jsonl"
+
+    def interrupt(rows: int, position: int, size: int) -> None:
+        if rows >= 10:  # Ctrl-C once two chunks are handed to the writer
+            raise KeyboardInterrupt
+
+    with pytest.raises(AuditInterruptedError) as stopped:
+        run_audit(mixed_jsonl, out, workers=workers, chunk_size=5, progress=interrupt)
+
+    written = out.read_bytes()
+    assert written.endswith(b"\n")
+    assert complete.read_bytes().startswith(written)
+    assert len(written.splitlines()) == stopped.value.run.summary.rows == 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["complete.jsonl", "in.jsonl", "out.jsonl"]
+    run_audit(mixed_jsonl, out, workers=workers, chunk_size=5, resume=True)
+    assert out.read_bytes() == complete.read_bytes()
+
+
+def test_a_write_that_fails_is_raised_not_lost() -> None:
+    # /dev/full takes the open and refuses every write with ENOSPC, as a full disk does.
+    with pytest.raises(OSError, match="No space left"), OutputWriter(pathlib.Path("/dev/full"), append=False) as out:
+        out.write([b'{"line": 1}\n'])

@@ -24,6 +24,10 @@ __all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
 
 log = logging.getLogger(__name__)
 
+CHUNK_ROWS: Final = 250
+"""Rows per unit of work: enough to amortise a worker's round trip, few enough that a chunk's records
+(about 10 MB) reuse memory already touched rather than fault in fresh pages (1,000 rows measured
+about a sixth slower)."""
 INTERNAL_CODE: Final = 13
 INTERNAL_MESSAGE: Final = "internal error while checking this row; the audit log has the details"
 
@@ -153,7 +157,7 @@ def run_local(
     kb_path: pathlib.Path | None,
     layout: CsvLayout | None,
     workers: int = 1,
-    chunk_size: int = 1000,
+    chunk_size: int = CHUNK_ROWS,
     spill_directory: Callable[[], pathlib.Path] | None = None,
 ) -> None:
     """Checks every row and hands the results to `sink` chunk by chunk, in input order.
@@ -165,7 +169,7 @@ def run_local(
         kb_path: Where each worker process loads the same knowledge base from (None = built in).
         layout: The CSV layout, for CSV input.
         workers: Processes to check in; 1 checks in this process.
-        chunk_size: Rows per unit of work; large enough to amortise inter-process costs.
+        chunk_size: Rows per unit of work.
         spill_directory: Gives the directory where worker processes write their chunks' records
             (see `OutputWriter.spill_directory`); needed with more than one worker.
     """

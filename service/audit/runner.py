@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from interactions import load_knowledge_base
-from service.audit.local import ChunkResult, run_local
+from service.audit.local import CHUNK_ROWS, ChunkResult, run_local
 from service.audit.output import OutputWriter, ResumeState, scan_output
 from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
 from service.audit.rows import (
@@ -68,7 +68,7 @@ def run_audit(
     targets: tuple[str, ...] = (),
     kb_path: pathlib.Path | None = None,
     resume: bool = False,
-    chunk_size: int = 1000,
+    chunk_size: int = CHUNK_ROWS,
     streams_per_target: int = 2,
     connect_timeout_s: float = 10.0,
     progress: ProgressCallback | None = None,

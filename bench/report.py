@@ -125,7 +125,7 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
         f"(grpc.aio, SO_REUSEPORT), started fresh per run; {results['profile']['repeats']} round(s), "
         f"{results['profile']['warmup_s']:g} s warm-up + {results['profile']['duration_s']:g} s measured. "
         f"Knowledge base {results['knowledge_base']['version']} ({results['knowledge_base']['path']}). "
-        f"Code: {code}; {results['engine_build']}. "
+        f"Code: {code}; {results['build']}. "
         f"Request {results['request']['shape']}: {results['request']['request_bytes']} B, "
         f"response {results['request']['response_bytes']} B framed.",
         "",

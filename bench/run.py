@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.datetime.fromtimestamp(started, datetime.UTC).isoformat(timespec="seconds"),
         "machine_before": machine(),
         "source": source_state(),
-        "engine_build": build.describe(),
+        "build": build.describe(),
         "load_generator": load.H2LOAD if options.tool == "h2load" else load.PYTHON,
         "server_workers": options.server_workers,
         "streams": options.streams,

@@ -51,9 +51,9 @@ def describe() -> str:
     """One line for logs and benchmark reports."""
     compiled = compiled_modules()
     if not compiled:
-        return "engine: pure Python"
+        return "build: pure Python"
     stale = stale_compiled_modules()
-    return f"engine: compiled (mypyc) {', '.join(compiled)}" + (
+    return f"build: compiled (mypyc) {', '.join(compiled)}" + (
         f"; STALE, source edited since the build: {', '.join(stale)}" if stale else "")
 
 

@@ -30,7 +30,7 @@ def test_setup_compiles_the_modules_build_reports_on() -> None:
 @pytest.mark.skipif(os.environ.get("DOSECHECK_PURE_PYTHON") == "1", reason="installed without compiling")
 def test_this_installation_runs_the_compiled_modules() -> None:
     assert build.compiled_modules() == build.COMPILABLE_MODULES
-    assert build.describe().startswith("engine: compiled (mypyc)")
+    assert build.describe().startswith("build: compiled (mypyc)")
 
 
 def test_a_source_edited_after_its_build_is_stale(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -152,9 +152,10 @@ class ServerProcess:
                 continue
             kib = {key: int(value.split()[0]) for key, _, value in (line.partition(":") for line in status)
                    if key in ("VmRSS", "RssAnon", "RssFile")}
-            total += kib["VmRSS"] * 1024
-            anonymous += kib["RssAnon"] * 1024
-            file_backed += kib["RssFile"] * 1024
+            # A process that has just exited (a zombie) has none of these lines.
+            total += kib.get("VmRSS", 0) * 1024
+            anonymous += kib.get("RssAnon", 0) * 1024
+            file_backed += kib.get("RssFile", 0) * 1024
         return Resident(total, anonymous, file_backed)
 
     def cpu_seconds(self) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import update_wrapper
 from typing import Generic, TypeVar
 
 _Key = TypeVar("_Key")
@@ -20,10 +21,9 @@ class IdentityCache(Generic[_Key, _Value]):
     drug's schedule, so the same objects come back request after request: a look-up by `id()` finds
     them without hashing their contents (which for a finding means every string and tuple in it).
     The cache holds each object it has a value for, so no other object can take that id while the
-    entry exists; a full cache starts again, so memory stays bounded whatever comes.
+    entry exists; a full cache starts again, so memory stays bounded whatever comes. Not for
+    several threads at once: the server's event loop and an audit's checking thread each have one.
     """
-
-    __slots__ = ("_compute", "_keys", "_limit", "_values")
 
     def __init__(self, compute: Callable[[_Key], _Value], limit: int = DEFAULT_LIMIT) -> None:
         """Wraps `compute`.
@@ -32,6 +32,7 @@ class IdentityCache(Generic[_Key, _Value]):
             compute: the one-argument function; its values are shared: treat them as read-only.
             limit: entries kept at most.
         """
+        update_wrapper(self, compute)  # its name and docstring, for profiles and tracebacks
         self._compute = compute
         self._limit = limit
         self._values: dict[int, _Value] = {}

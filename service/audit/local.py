@@ -36,8 +36,8 @@ class ChunkResult(NamedTuple):
     """The output records of a run of consecutive rows, and their totals."""
 
     records: Batch
-    """One JSON line each (not joined: a chunk of 40 KB records would be a fresh 40 MB to fault in),
-    or, from a worker process, the file it wrote them to."""
+    """One JSON line each (not joined: joining a chunk's 40 KB records would fault in megabytes of
+    fresh memory every time), or, from a worker process, the file it wrote them to."""
     summary: AuditSummary
 
 

@@ -6,6 +6,8 @@ Each line is `{"line": N, "response": {...}}`: the input line where the row star
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import pathlib
 import queue
@@ -43,6 +45,10 @@ def encode_record(line: int, response: dict[str, Any]) -> bytes:
 Batch = Sequence[bytes] | pathlib.Path
 """Output records in memory, or a file of them that a worker process wrote (moved in, then deleted)."""
 
+# copy_file_range cannot copy between these files here (another file system, an old kernel, a pipe):
+# the bytes are copied through this process instead.
+_NO_KERNEL_COPY: Final = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL})
+
 
 class OutputWriter:
     """Appends records to the output from a thread of its own, so checking goes on while they are written.
@@ -50,8 +56,9 @@ class OutputWriter:
     At 40 KB a record, writing costs about as much as checking. Records in memory go to the file
     in `writev` calls, and a worker's file of records is copied in by the kernel
     (`copy_file_range`); neither holds the GIL, so the checking thread keeps running meanwhile (a
-    write per record would wait for the GIL between records). At most two batches wait; closing
-    writes every batch handed over, so an interrupted audit leaves whole records only.
+    write per record would wait for the GIL between records). At most two batches wait. Closing
+    writes every batch handed over, even through Ctrl-C, and a batch that fails is cut back off
+    the file, so the output always ends with a whole record.
     """
 
     def __init__(self, path: pathlib.Path, *, append: bool) -> None:
@@ -66,11 +73,13 @@ class OutputWriter:
         """
         # Not O_APPEND: copy_file_range refuses a destination opened for appending.
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | (0 if append else os.O_TRUNC), 0o666)
-        os.lseek(self._fd, 0, os.SEEK_END)
+        if append:
+            os.lseek(self._fd, 0, os.SEEK_END)
         self._path = path
+        self._closed = False
         self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._batches: queue.Queue[Batch | None] = queue.Queue(maxsize=_CHUNKS_QUEUED)
-        self._error: OSError | None = None
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._write_batches, name="audit-output", daemon=True)
         self._thread.start()
 
@@ -78,7 +87,8 @@ class OutputWriter:
         """A scratch directory beside the output for worker processes' files of records.
 
         It is on the output's file system, so that moving a file in is a copy inside the kernel,
-        and it is removed on close, after every file handed over has been moved in.
+        and it is removed on close, after every file handed over has been moved in. (A process
+        killed outright leaves it behind: `.OUTPUT.xxxxxxxx/`, safe to delete.)
         """
         if self._spill is None:
             self._spill = tempfile.TemporaryDirectory(dir=self._path.parent, prefix=f".{self._path.name}.")
@@ -97,18 +107,31 @@ class OutputWriter:
         self._batches.put(batch)
 
     def close(self) -> None:
-        """Writes every batch handed over, then closes the file.
+        """Writes every batch handed over, then closes the file and removes the spill directory.
+
+        A Ctrl-C meanwhile waits until the batches are written, then goes on (as KeyboardInterrupt).
 
         Raises:
-            OSError: A batch could not be written.
+            OSError: A batch could not be written; the file ends with the last whole record.
         """
-        if self._thread.is_alive():
+        if self._closed:
+            return
+        self._closed = True
+        interrupted = False
+        try:
             self._batches.put(None)
-            self._thread.join()
-        os.close(self._fd)
-        if self._spill is not None:
-            self._spill.cleanup()
+            while self._thread.is_alive():
+                try:
+                    self._thread.join()
+                except KeyboardInterrupt:
+                    interrupted = True
+        finally:
+            os.close(self._fd)
+            if self._spill is not None:
+                self._spill.cleanup()
         self._raise_error()
+        if interrupted:
+            raise KeyboardInterrupt
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -126,13 +149,25 @@ class OutputWriter:
         while (batch := self._batches.get()) is not None:
             if self._error is not None:
                 continue  # drain: the checking thread learns of the error on its next write
+            start = _position(self._fd)
             try:
                 if isinstance(batch, pathlib.Path):
                     _move_in(batch, self._fd)
                 else:
                     write_records(self._fd, batch)
-            except OSError as exc:
+            except BaseException as exc:  # noqa: BLE001 -- any failure, not only OSError, must reach the caller
                 self._error = exc
+                if start is not None:
+                    with contextlib.suppress(OSError):  # cut the batch's part-written bytes off
+                        os.ftruncate(self._fd, start)
+                        os.lseek(self._fd, start, os.SEEK_SET)
+
+
+def _position(fd: int) -> int | None:
+    try:
+        return os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return None  # a pipe: nothing can be cut back
 
 
 def write_records(fd: int, records: Sequence[bytes]) -> None:
@@ -150,20 +185,29 @@ def write_records(fd: int, records: Sequence[bytes]) -> None:
         written = os.writev(fd, batch)
         expected = sum(map(len, batch))
         if written < expected:  # a short write (a file size limit, a full disk): finish it, or raise
-            rest = memoryview(b"".join(batch))[written:]
-            while rest:
-                rest = rest[os.write(fd, rest) :]
+            _write_all(fd, memoryview(b"".join(batch))[written:])
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def _move_in(path: pathlib.Path, fd: int) -> None:
     source = os.open(path, os.O_RDONLY)
     try:
         remaining = os.fstat(source).st_size
-        while remaining:
-            copied = os.copy_file_range(source, fd, remaining)
-            if not copied:
-                raise OSError(f"{path}: shorter than its size while being copied into the output")
-            remaining -= copied
+        try:
+            while remaining:
+                copied = os.copy_file_range(source, fd, remaining)
+                if not copied:
+                    raise OSError(f"{path}: shorter than its size while being copied into the output")
+                remaining -= copied
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise
+            while block := os.read(source, 1 << 20):  # both offsets are where the kernel copy stopped
+                _write_all(fd, memoryview(block))
     finally:
         os.close(source)
     path.unlink()

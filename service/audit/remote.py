@@ -137,7 +137,7 @@ class _Merger:
         self._next = 0
         self._records: list[bytes] = []
         self._summary = AuditSummary()
-        # Taken when a row is read from the input, given back when its answer is written:
+        # Taken when a row is read from the input, given back when its answer goes to the writer:
         # however slow one replica is, at most `window` rows wait in memory.
         self.window = asyncio.Semaphore(window)
 

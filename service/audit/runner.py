@@ -25,7 +25,8 @@ from service.audit.summary import AuditSummary
 __all__ = ["AuditInterruptedError", "AuditRun", "ProgressCallback", "run_audit"]
 
 ProgressCallback = Callable[[int, int, int], None]
-"""Called as rows are written: (rows written in all, input bytes read, input size in bytes)."""
+"""Called as rows are answered and handed to the output's writer: (rows answered in all, input bytes
+read, input size in bytes)."""
 
 IN_PROCESS = "in-process"
 
@@ -97,7 +98,8 @@ def run_audit(
         AuditInterruptedError: Ctrl-C or a failed stream stopped the audit; the output holds a
             prefix of the rows, and `resume=True` finishes it.
         KnowledgeBaseError: The in-process knowledge base is invalid.
-        OSError: A file cannot be opened.
+        OSError: A file cannot be opened, or the output cannot be written (a full disk); the output
+            then ends with a whole record, and `resume=True` finishes it.
     """
     started = time.perf_counter()
     with open_reader(input_path, input_format) as reader:
@@ -123,42 +125,44 @@ def run_audit(
                 time.perf_counter() - started,
             )
 
-        with OutputWriter(output_path, append=resume) as out:
+        try:
+            with OutputWriter(output_path, append=resume) as out:
 
-            def sink(chunk: ChunkResult) -> None:
-                out.write(chunk.records)
-                summary.merge(chunk.summary)
+                def sink(chunk: ChunkResult) -> None:
+                    out.write(chunk.records)
+                    summary.merge(chunk.summary)
+                    if progress is not None:
+                        progress(summary.rows, reader.position, size)
+
                 if progress is not None:
-                    progress(summary.rows, reader.position, size)
-
-            if progress is not None:
-                progress(summary.rows, 0, size)
-            rows = _rows_to_check(reader, state, output_path)
-            try:
-                if kb is not None:
-                    run_local(
-                        rows,
-                        sink,
-                        kb=kb,
-                        kb_path=kb_path,
-                        layout=reader.layout,
-                        workers=workers,
-                        chunk_size=chunk_size,
-                        spill_directory=out.spill_directory,
-                    )
-                else:
-                    identities = run_remote(
-                        rows,
-                        sink,
-                        targets=targets,
-                        layout=reader.layout,
-                        streams_per_target=streams_per_target,
-                        connect_timeout_s=connect_timeout_s,
-                    )
-            except KeyboardInterrupt:
-                raise AuditInterruptedError(run_so_far(), "interrupted") from None
-            except RemoteAuditError as exc:
-                raise AuditInterruptedError(run_so_far(), str(exc)) from exc
+                    progress(summary.rows, 0, size)
+                rows = _rows_to_check(reader, state, output_path)
+                try:
+                    if kb is not None:
+                        run_local(
+                            rows,
+                            sink,
+                            kb=kb,
+                            kb_path=kb_path,
+                            layout=reader.layout,
+                            workers=workers,
+                            chunk_size=chunk_size,
+                            spill_directory=out.spill_directory,
+                        )
+                    else:
+                        identities = run_remote(
+                            rows,
+                            sink,
+                            targets=targets,
+                            layout=reader.layout,
+                            streams_per_target=streams_per_target,
+                            connect_timeout_s=connect_timeout_s,
+                        )
+                except RemoteAuditError as exc:
+                    raise AuditInterruptedError(run_so_far(), str(exc)) from exc
+        except KeyboardInterrupt:
+            # Also when it comes while the output's last batches are written: those are finished first.
+            raise AuditInterruptedError(run_so_far(), "interrupted") from None
         if state.done:
             unmatched = sorted(state.done)[:5]
             raise AuditInputError(

@@ -76,7 +76,7 @@ class AuditSummary:
 
     @property
     def findings_by_severity(self) -> Counter[str]:
-        """Findings per severity."""
+        """Findings per severity (derived from `findings`: read-only)."""
         counts: Counter[str] = Counter()
         for (_, _, severity, _), count in self.findings.items():
             counts[severity] += count
@@ -84,7 +84,7 @@ class AuditSummary:
 
     @property
     def findings_by_mechanism(self) -> Counter[str]:
-        """Findings per mechanism (a finding of two mechanisms counts under each)."""
+        """Findings per mechanism, a finding of two counting under each (derived from `findings`: read-only)."""
         counts: Counter[str] = Counter()
         for (_, _, _, mechanisms), count in self.findings.items():
             for mechanism in mechanisms:
@@ -93,7 +93,7 @@ class AuditSummary:
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
-        """Findings per (object drug, precipitant); QTc findings have precipitant ""."""
+        """Findings per (object drug, precipitant), "" for QTc (derived from `findings`: read-only)."""
         counts: Counter[tuple[str, str]] = Counter()
         for (object_drug, precipitant, _, _), count in self.findings.items():
             counts[(object_drug, precipitant)] += count

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import pathlib
+import subprocess
+import sys
 from collections import Counter
 from typing import Any
 
@@ -269,3 +272,33 @@ def test_a_write_that_fails_is_raised_not_lost() -> None:
     # /dev/full takes the open and refuses every write with ENOSPC, as a full disk does.
     with pytest.raises(OSError, match="No space left"), OutputWriter(pathlib.Path("/dev/full"), append=False) as out:
         out.write([b'{"line": 1}\n'])
+
+
+def test_a_failure_other_than_oserror_in_the_writer_is_raised_too(tmp_path: pathlib.Path) -> None:
+    out = OutputWriter(tmp_path / "out.jsonl", append=False)
+    out.write([b'{"line": 1}\n'])
+    out.write(["not bytes"])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        out.close()
+    assert (tmp_path / "out.jsonl").read_bytes() == b'{"line": 1}\n'
+
+
+def test_a_batch_that_fails_half_written_is_cut_back_to_whole_records(tmp_path: pathlib.Path) -> None:
+    # A file size limit lets the first batch in and stops the second part-way (EFBIG), as a disk
+    # filling up mid-write would; in a child process, since the limit holds for the whole process.
+    script = f"""
+import pathlib, resource, signal
+from service.audit.output import OutputWriter
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+record = b"x" * 29_999 + b"\\n"
+try:
+    with OutputWriter(pathlib.Path({str(tmp_path / "out.jsonl")!r}), append=False) as out:
+        out.write([record])
+        out.write([record])
+except OSError as exc:
+    print("raised", exc.errno)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == f"raised {errno.EFBIG}"
+    assert (tmp_path / "out.jsonl").read_bytes() == b"x" * 29_999 + b"\n"

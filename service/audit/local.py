@@ -137,8 +137,8 @@ def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None) -> Non
 
 
 def _run_chunk(rows: list[Row], spill: pathlib.Path) -> ChunkResult:
-    # The records go to a file, not back through the pool's pipe: 40 MB a chunk pickled, piped and
-    # unpickled cost the parent more than checking them costs a worker.
+    # The records go to a file, not back through the pool's pipe: megabytes a chunk pickled, piped
+    # and unpickled cost the parent more than checking them costs a worker.
     assert _worker_checker is not None
     records, summary = _worker_checker.run(rows)
     fd = os.open(spill, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -156,9 +156,9 @@ def run_local(
     kb: KnowledgeBase,
     kb_path: pathlib.Path | None,
     layout: CsvLayout | None,
+    spill_directory: Callable[[], pathlib.Path],
     workers: int = 1,
     chunk_size: int = CHUNK_ROWS,
-    spill_directory: Callable[[], pathlib.Path] | None = None,
 ) -> None:
     """Checks every row and hands the results to `sink` chunk by chunk, in input order.
 
@@ -168,18 +168,16 @@ def run_local(
         kb: The knowledge base (used directly with one worker).
         kb_path: Where each worker process loads the same knowledge base from (None = built in).
         layout: The CSV layout, for CSV input.
+        spill_directory: Gives the directory where worker processes write their chunks' records
+            (see `OutputWriter.spill_directory`); called only with more than one worker.
         workers: Processes to check in; 1 checks in this process.
         chunk_size: Rows per unit of work.
-        spill_directory: Gives the directory where worker processes write their chunks' records
-            (see `OutputWriter.spill_directory`); needed with more than one worker.
     """
     if workers <= 1:
         checker = RowChecker(kb, layout)
         for chunk in chunked(rows, chunk_size):
             sink(ChunkResult(*checker.run(chunk)))
         return
-    if spill_directory is None:
-        raise ValueError("several workers need a spill directory for their records")
     spill = spill_directory()
     # forkserver: workers start from a clean interpreter, so no lock or gRPC thread of this
     # process is inherited mid-use (a fork of a process with gRPC threads can deadlock).
@@ -201,6 +199,6 @@ def run_local(
         while pending:
             sink(pending.popleft().result())
     finally:
-        # Waits for the chunks being checked (a tenth of a second each) so that no worker still writes into
+        # Waits for the chunks being checked (a fraction of a second each) so that no worker still writes into
         # the spill directory when the output's writer removes it.
         pool.shutdown(wait=True, cancel_futures=True)

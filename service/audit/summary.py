@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeVar
 
 from interactions.model import CheckResult, Finding
 from service.identity_cache import IdentityCache
@@ -26,6 +27,8 @@ _DOSE_CHANGING: Final = frozenset(
 )
 _INDEX: Final = re.compile(r"\[\d+\]")
 _INVALID_ARGUMENT: Final = 3
+
+_Key = TypeVar("_Key")
 
 FindingTally = tuple[str, str, str, tuple[str, ...]]
 """What the report counts of a finding: object drug, precipitant ("" for QTc), severity, mechanisms."""
@@ -77,26 +80,23 @@ class AuditSummary:
     @property
     def findings_by_severity(self) -> Counter[str]:
         """Findings per severity (derived from `findings`: read-only)."""
-        counts: Counter[str] = Counter()
-        for (_, _, severity, _), count in self.findings.items():
-            counts[severity] += count
-        return counts
+        return self._regrouped(lambda tally: (tally[2],))
 
     @property
     def findings_by_mechanism(self) -> Counter[str]:
         """Findings per mechanism, a finding of two counting under each (derived from `findings`: read-only)."""
-        counts: Counter[str] = Counter()
-        for (_, _, _, mechanisms), count in self.findings.items():
-            for mechanism in mechanisms:
-                counts[mechanism] += count
-        return counts
+        return self._regrouped(lambda tally: tally[3])
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
         """Findings per (object drug, precipitant), "" for QTc (derived from `findings`: read-only)."""
-        counts: Counter[tuple[str, str]] = Counter()
-        for (object_drug, precipitant, _, _), count in self.findings.items():
-            counts[(object_drug, precipitant)] += count
+        return self._regrouped(lambda tally: ((tally[0], tally[1]),))
+
+    def _regrouped(self, keys_of: Callable[[FindingTally], Iterable[_Key]]) -> Counter[_Key]:
+        counts: Counter[_Key] = Counter()
+        for tally, count in self.findings.items():
+            for key in keys_of(tally):
+                counts[key] += count
         return counts
 
     def add(self, line: int, response: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schema import DoseChange
+from interactions.schema import DoseChange, StandardDoseSpec
 from interactions.validation import validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
@@ -101,13 +101,16 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         effects: list[DoseEffect] = []
         precipitants = agent.precipitants
         hits: list[Precipitant] = []
+        avoid_with: list[str] = []
         for name in present_in_order:  # compiled, this loop looks names up in the dict directly
             hit = precipitants.get(name)
             if hit is not None:
                 hits.append(hit)
+                if hit.to_avoid:
+                    avoid_with.append(name)
         if hits:
             # One column per field of the precipitants found: C-speed gathering, in precipitant order.
-            hit_findings, hit_effects, hit_protocols, hit_severities, _ = zip(*hits, strict=True)
+            hit_findings, hit_effects, hit_protocols, hit_severities, _, _ = zip(*hits, strict=True)
             finding_groups.extend(hit_findings)
             effects.extend(chain.from_iterable(hit_effects))
             extra_protocols = dict.fromkeys(chain.from_iterable(hit_protocols))
@@ -122,7 +125,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             protocols += qtc_rule.monitoring
         # Only a rule written for a held drug may resume it; any other rule is about a running one.
         held_by_order = medication.held and (qtc_rule is None or qtc_rule.rule.if_held is not True)
-        dose = _dose(agent, medication, standard_dose_for(agent, regimen_drugs), effects, held_by_order)
+        dose = _dose(agent, medication, standard_dose_for(agent, regimen_drugs), effects, held_by_order,
+                     tuple(avoid_with))
         doses.append(dose)
         # Ramp-up labs follow the ramp-up in force: none while the drug is held or to be avoided.
         events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, len(dose.ramp_up)))
@@ -213,59 +217,77 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> Compil
 
 
 def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effects: list[DoseEffect],
-          held_by_order: bool) -> DoseRecommendation:
-    """Combine every finding on the agent into one dose: the most restrictive outcome wins.
+          held_by_order: bool, avoid_with: tuple[str, ...]) -> DoseRecommendation:
+    """Combine every finding on the agent's dose into one dose: the most restrictive outcome wins.
 
     Restrictiveness: the highest action, then (between dose changes) the lowest dose; the finding's
     text breaks remaining ties, so the order of the request never changes the answer. A drug held by
-    the order, with no rule to resume it, stays held.
+    the order, with no rule to resume it, stays held. Findings that say to avoid another drug are not
+    among `effects`: they act on that drug, so they are only named (`avoid_with`).
     """
     labelled = standard.spec
     ordered = medication.dose_mg or labelled.dose_mg
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {labelled.dose_mg:g} mg is assumed. "
+    # A busy reader sees the first words: the drug to avoid comes before the dose's own reasons.
+    avoid = ""
+    if avoid_with:
+        avoid = (f"Avoid or replace while {agent.name} is given: {', '.join(avoid_with)} (see the findings); the "
+                 f"{agent.name} dose does not change for {'it' if len(avoid_with) == 1 else 'them'}. ")
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
     elif not effects:
         return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
-                                  f"{assumed}{labelled.rationale}", standard.ramp_up, standard.citations)
+                                  f"{avoid}{assumed}{labelled.rationale}", standard.ramp_up, standard.citations,
+                                  avoid_with)
     best = min(effects, key=_RANK)
     action = best.action
     if best.rank[1]:  # no effect of the highest action sets a dose: they all give the same one
-        dose, ramp = _dose_and_ramp(best, ordered, labelled.ramp_up)
+        dose, _, ramp = _dose_and_ramp(best, ordered, labelled)
         text = best.finding.recommendation
     else:
-        dose, ramp, text = min(((*_dose_and_ramp(e, ordered, labelled.ramp_up), e.finding.recommendation)
-                                for e in effects if e.action == action), key=itemgetter(0, 2))
+        # Between equal doses the lower ceiling is the more restrictive rule, and its ramp-up counts: an
+        # order already at a recommended 70 mg must not take another rule's ramp-up on re-check.
+        dose, _, ramp, text = min(((*_dose_and_ramp(e, ordered, labelled), e.finding.recommendation)
+                                   for e in effects if e.action == action), key=itemgetter(0, 1, 3))
     listed = len(effects) - held_by_order  # the order's own hold is no finding
     if listed > 1:
-        text += f" (Most restrictive of {listed} findings on {agent.name}; all are listed.)"
+        text += f" (Most restrictive of {listed} findings on the {agent.name} dose; all are listed.)"
     bits = 0
     for effect in effects:
         bits |= effect.citation_bits
     citations = agent.citations.decode(bits)
-    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, assumed + text, ramp_steps(ramp), citations)
+    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, avoid + assumed + text, ramp_steps(ramp),
+                              citations, avoid_with)
 
 
-def _dose_and_ramp(outcome: DoseEffect, ordered: float, standard_ramp: tuple[float, ...],
-                   ) -> tuple[float, tuple[float, ...]]:
-    """The dose and ramp-up one finding calls for: none when stopped, changed, or as ordered."""
+def _dose_and_ramp(outcome: DoseEffect, ordered: float, labelled: StandardDoseSpec,
+                   ) -> tuple[float, float, tuple[float, ...]]:
+    """The dose, the ceiling and the ramp-up one finding calls for: none when stopped, changed, or as ordered.
+
+    A change sets a ceiling from the labelled dose (and each labelled ramp step); the ordered dose
+    is given when it is already below it, so a recommendation checked again comes back unchanged.
+    """
     if outcome.action >= Action.HOLD:
-        return 0.0, ()
+        return 0.0, 0.0, ()
     if outcome.change is not None:
-        dose = _changed(outcome.change, ordered)
-        ramp = outcome.ramp_up or tuple(_changed(outcome.change, step) for step in standard_ramp)
+        ceiling = _ceiling(outcome.change, ordered, labelled.dose_mg)
+        ramp = outcome.ramp_up or tuple(_ceiling(outcome.change, step, step) for step in labelled.ramp_up)
     else:
-        dose = ordered if outcome.dose_mg is None else min(ordered, outcome.dose_mg)
-        ramp = standard_ramp
-    return dose, tuple(min(step, dose) for step in ramp)
+        ceiling = ordered if outcome.dose_mg is None else outcome.dose_mg
+        ramp = labelled.ramp_up
+    dose = min(ordered, ceiling)
+    return dose, ceiling, tuple(min(step, dose) for step in ramp)
 
 
-def _changed(change: DoseChange, ordered: float) -> float:
-    """The ordered dose after a rule's change; never above the ordered dose."""
+def _ceiling(change: DoseChange, ordered: float, labelled: float) -> float:
+    """The highest dose a rule's change allows.
+
+    A fraction is of the labelled dose; a dose-reduction table is read at the row of the ordered
+    dose, else of the nearest labelled dose below it (the table's rows are the labelled doses).
+    """
     if change.max_mg is not None:
-        return min(ordered, change.max_mg)
+        return change.max_mg
     if change.fraction is not None:
-        return round(ordered * change.fraction, DOSE_DECIMALS)
-    # A dose-reduction table: the row of the ordered dose, else of the nearest labelled dose below it.
-    below = [reduced for labelled, reduced in change.table if labelled <= ordered + TABLE_MATCH_MG]  # ascending
-    return min(ordered, below[-1]) if below else ordered
+        return round(labelled * change.fraction, DOSE_DECIMALS)
+    below = [reduced for row, reduced in change.table if row <= ordered + TABLE_MATCH_MG]  # ascending
+    return below[-1] if below else ordered

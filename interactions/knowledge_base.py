@@ -120,7 +120,8 @@ class PairRule:
     finding: Finding
     monitoring: tuple[Protocol, ...]
     effect_on_agent: DoseEffect | None
-    """None when the rule acts on the other drug (the agent's dose is not its business)."""
+    """None when the rule acts on the other drug (avoid it, or its own exposure changes): the agent's
+    dose is not its business."""
 
 
 class Precipitant(NamedTuple):
@@ -135,6 +136,8 @@ class Precipitant(NamedTuple):
     severity: Severity
     """The highest severity of its findings."""
     rules: tuple[PairRule, ...]
+    to_avoid: bool
+    """Whether a finding says to avoid or replace this drug while the agent is given."""
 
     @classmethod
     def of(cls, rules: tuple[PairRule, ...]) -> Precipitant:
@@ -145,6 +148,7 @@ class Precipitant(NamedTuple):
             tuple(dict.fromkeys(p for r in rules for p in r.monitoring)),
             max(r.finding.severity for r in rules),
             rules,
+            any(r.finding.action is Action.AVOID_COMBINATION for r in rules),
         )
 
 
@@ -349,8 +353,17 @@ def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
                 yield Problem(file, f"dose_variants[{i}].with_any", "a dose variant needs with_any")
         yield from _duplicates(file, "interaction", [r.id for r in agent.interactions])
         yield from _duplicates(file, "qtc_rule", [r.id for r in agent.qtc_rules])
+        rule_ids = {r.id for r in agent.interactions}
         for i, rule in enumerate(agent.interactions):
             where = f"interaction[{i}]"
+            for superseded in rule.supersedes:
+                if superseded not in rule_ids:
+                    yield Problem(file, f"{where}.supersedes", f"unknown rule {superseded!r} (not in this file)")
+            if rule.alternatives is not None:
+                yield from _unknown_drugs(file, f"{where}.alternatives.drugs", rule.alternatives.drugs, drug_names)
+                yield from _unknown_drugs(file, f"{where}.alternatives.instead_of", rule.alternatives.instead_of,
+                                          drug_names)
+                yield from _unknown_sources(file, f"{where}.alternatives", rule.alternatives.citations, source_ids)
             if rule.precipitant_class and rule.precipitant_class not in class_ids:
                 yield Problem(file, f"{where}.precipitant_class", f"unknown class {rule.precipitant_class!r}")
             yield from _unknown_drugs(file, f"{where}.precipitant_drugs", rule.precipitant_drugs, drug_names)
@@ -453,7 +466,8 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
     # One set of protocols and citations per rule, shared by every drug the rule applies to, so that
     # a request's schedule can be de-duplicated (and cached) by identity.
     protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
-    citations = [citations_of(rule.citations) for rule in agent.interactions]
+    citations = [citations_of(rule.citations + (rule.alternatives.citations if rule.alternatives else ()))
+                 for rule in agent.interactions]
     qtc_citations = [citations_of(rule.citations) for rule in agent.qtc_rules]
     citation_set = CitationSet(chain.from_iterable((*citations, *qtc_citations)))
     precipitants: dict[str, Precipitant] = {}
@@ -465,7 +479,9 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
         by_class = [r for r in agent.interactions
                     if r.precipitant_class and other in members_of[r.precipitant_class]
                     and _rule_mechanism(r, mechanism_of) not in shadowed]
-        matched = [i for i, r in enumerate(agent.interactions) if r in named or r in by_class]
+        superseded = {rule_id for r in (*named, *by_class) for rule_id in r.supersedes}
+        matched = [i for i, r in enumerate(agent.interactions)
+                   if (r in named or r in by_class) and r.id not in superseded]
         if matched:
             precipitants[other] = Precipitant.of(tuple(
                 _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
@@ -484,9 +500,16 @@ def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[P
                citations: tuple[Citation, ...], citation_bits: int, mechanism: Mechanism) -> PairRule:
     object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
     text = f"{rule.recommendation} {rule.resume}".strip()
-    finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations)
+    alternatives = rule.alternatives
+    if alternatives is not None and (not alternatives.instead_of or other in alternatives.instead_of):
+        text = f"{text} Instead of {other}: {alternatives.note}"
+        finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations,
+                          alternatives.drugs)
+    else:
+        finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations)
+    acts_on_agent = rule.direction == "on_agent" and rule.action is not Action.AVOID_COMBINATION
     effect = (dose_effect(rule.action, rule.dose, rule.ramp_up, None, finding, citation_bits)
-              if rule.direction == "on_agent" else None)
+              if acts_on_agent else None)
     return PairRule(rule, finding, protocols, effect)
 
 

@@ -19,7 +19,10 @@ class Severity(enum.IntEnum):
 
 
 class Action(enum.IntEnum):
-    """What to do; a higher number is more restrictive (so `max` picks the winner)."""
+    """What to do; a higher number is more restrictive (so `max` picks the winner).
+
+    On a dose it is what to do with the agent; on a finding, AVOID_COMBINATION acts on the other drug.
+    """
 
     UNSPECIFIED = 0
     CONTINUE = 1
@@ -161,6 +164,8 @@ class Finding(NamedTuple):
     action: Action
     recommendation: str
     citations: tuple[Citation, ...]
+    alternatives: tuple[str, ...] = ()
+    """What a source says to use instead of the precipitant (canonical names), for avoid findings."""
 
 
 class RampStep(NamedTuple):
@@ -180,6 +185,9 @@ class DoseRecommendation(NamedTuple):
     rationale: str
     ramp_up: tuple[RampStep, ...] = ()
     citations: tuple[Citation, ...] = ()
+    avoid_with: tuple[str, ...] = ()
+    """Other drugs (or foods) to avoid or replace while this one is given; the dose does not change
+    for them. Their findings say why and what to use instead."""
 
 
 class MonitoringEvent(NamedTuple):

@@ -139,7 +139,9 @@ class DoseChange(_Strict):
     max_mg: Dose | None = None
     """An absolute ceiling: the result is the lower of the ordered dose and this."""
     fraction: Annotated[float, Field(gt=0, lt=1)] | None = None
-    """A fraction of the ordered dose, taken as a ceiling ("reduce by at least 50%" is 0.5)."""
+    """A fraction of the labelled dose and of each labelled ramp step, taken as a ceiling ("reduce by
+    at least 50%" is 0.5: 400 -> 200 mg). Never of the ordered dose, so that re-checking a
+    recommendation returns it unchanged."""
     table: tuple[tuple[Dose, Dose], ...] = ()
     """Ordered dose -> reduced dose pairs, as in a label's dose-reduction table."""
 
@@ -200,8 +202,23 @@ class StandardDoseSpec(_Strict):
     citations: Citations
 
 
+class AlternativesSpec(_Strict):
+    """What a source says to use instead of a precipitant (to avoid a dose cut, or the combination)."""
+
+    drugs: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    """Canonical names from drugs.toml."""
+    instead_of: tuple[NonEmpty, ...] = ()
+    """The precipitants they replace; empty for every drug the rule applies to. A class rule's
+    members differ (an echinocandin replaces an azole, not clarithromycin)."""
+    note: NonEmpty
+    citations: Citations
+
+
 class InteractionRule(_Strict):
-    """What the agent's label or the review says to do with a precipitant (a class or drugs)."""
+    """What the agent's label or the review says to do with a precipitant (a class or drugs).
+
+    `avoid_combination` acts on the precipitant (avoid or replace it), never on the agent's dose.
+    """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
     precipitant_class: str = ""
@@ -215,6 +232,10 @@ class InteractionRule(_Strict):
     dose: DoseChange | None = None
     ramp_up: tuple[Dose, ...] = ()
     resume: str = ""
+    supersedes: tuple[NonEmpty, ...] = ()
+    """Ids of this agent's rules that this one replaces for every drug it applies to: a label row
+    that already accounts for the other mechanism (posaconazole's row covers its P-gp inhibition)."""
+    alternatives: AlternativesSpec | None = None
     recommendation: NonEmpty
     monitoring: tuple[MonitoringSpec, ...] = ()
     citations: Citations
@@ -235,6 +256,13 @@ class InteractionRule(_Strict):
             raise ValueError("action adjust_dose needs a dose change")
         if self.direction == "on_precipitant" and self.action is Action.ADJUST_DOSE:
             raise ValueError("a rule on the other drug cannot adjust the agent's dose")
+        if self.action in (Action.HOLD, Action.DISCONTINUE):
+            raise ValueError("an interaction acts on the agent's dose (adjust_dose) or on the other drug "
+                             "(avoid_combination, monitor); holding the agent belongs to a QTc rule")
+        if self.alternatives is not None and self.direction != "on_agent":
+            raise ValueError("alternatives replace a precipitant of the agent: direction on_agent only")
+        if self.id in self.supersedes:
+            raise ValueError("a rule cannot supersede itself")
         return self
 
 

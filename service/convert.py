@@ -97,6 +97,7 @@ def encode_response(result: CheckResult) -> EncodedResponse:
             recommended_dose_mg=d.recommended_dose_mg,
             action=cast("pb.Action", d.action),
             rationale=d.rationale,
+            avoid_with=d.avoid_with,
         )
         add_step = dose.ramp_up.add
         for step in d.ramp_up:
@@ -136,6 +137,7 @@ def _finding_field(finding: Finding) -> bytes:
         action=cast("pb.Action", finding.action),
         recommendation=finding.recommendation,
         citations=_citations(finding.citations),
+        alternatives=finding.alternatives,
     )
     return pb.CheckRegimenResponse(findings=[message]).SerializeToString()
 

@@ -494,6 +494,8 @@ def _finding(finding: Finding) -> JsonObject:
         out["recommendation"] = finding.recommendation
     if finding.citations:
         out["citations"] = _citations(finding.citations)
+    if finding.alternatives:
+        out["alternatives"] = list(finding.alternatives)
     return out
 
 
@@ -513,6 +515,8 @@ def _dose(dose: DoseRecommendation) -> JsonObject:
         out["rampUp"] = [_ramp_step(s) for s in dose.ramp_up]
     if dose.citations:
         out["citations"] = _citations(dose.citations)
+    if dose.avoid_with:
+        out["avoidWith"] = list(dose.avoid_with)
     return out
 
 

@@ -37,13 +37,18 @@ def dose_of(result: CheckResult) -> tuple[float, Action, list[float]]:
         ((), 0, True, (600, Action.CONTINUE, [100, 200, 400, 600])),  # partner variant
         (("plainol",), 400, False, (400, Action.CONTINUE, [100, 200, 400])),
         (("otherazole",), 400, False, (100, Action.ADJUST_DOSE, [10, 20, 50, 100])),  # class rule
-        # The named-drug rule shadows the strong-inhibitor class rule; its P-gp rule still counts.
+        # The named-drug rule shadows the strong-inhibitor class rule and supersedes the P-gp rule.
         (("strongazole",), 400, False, (70, Action.ADJUST_DOSE, [10, 20, 50, 70])),
-        (("moderamycin",), 400, False, (200, Action.ADJUST_DOSE, [50, 100, 200])),  # fraction of ordered
+        (("strongazole",), 100, False, (70, Action.ADJUST_DOSE, [10, 20, 50, 70])),  # a day-1 order (E1)
+        (("strongazole",), 70, False, (70, Action.ADJUST_DOSE, [10, 20, 50, 70])),  # a re-check is stable
+        (("moderamycin",), 400, False, (200, Action.ADJUST_DOSE, [50, 100, 200])),  # fraction of the label
         (("moderamycin",), 0, True, (300, Action.ADJUST_DOSE, [50, 100, 200, 300])),
-        (("moderamycin",), 50, False, (25, Action.ADJUST_DOSE, [25, 25, 25])),  # ramp never above the dose
-        (("inducerin",), 400, False, (0, Action.AVOID_COMBINATION, [])),
-        (("inducerin", "strongazole"), 400, False, (0, Action.AVOID_COMBINATION, [])),  # most restrictive
+        (("moderamycin",), 800, False, (200, Action.ADJUST_DOSE, [50, 100, 200])),
+        (("moderamycin",), 200, False, (200, Action.ADJUST_DOSE, [50, 100, 200])),  # not halved again (E6)
+        (("moderamycin",), 50, False, (50, Action.ADJUST_DOSE, [50, 50, 50])),  # ramp never above the dose
+        # Avoiding another drug never zeroes the agent (E2).
+        (("inducerin",), 400, False, (400, Action.CONTINUE, [100, 200, 400])),
+        (("inducerin", "strongazole"), 400, False, (70, Action.ADJUST_DOSE, [10, 20, 50, 70])),
         (("moderamycin", "otherazole"), 400, False, (100, Action.ADJUST_DOSE, [10, 20, 50, 100])),
         (("qtdrug",), 400, False, (400, Action.MONITOR, [100, 200, 400])),
         (("Comboprod",), 400, False, (100, Action.ADJUST_DOSE, [10, 20, 50, 100])),  # components expanded
@@ -59,12 +64,27 @@ def test_every_contributing_finding_is_listed(fixture_kb: KnowledgeBase) -> None
     pairs = {(f.precipitant_drug, f.mechanisms, f.action) for f in result.findings}
     assert pairs == {
         ("strongazole", (Mechanism.CYP3A4_STRONG_INHIBITOR,), Action.ADJUST_DOSE),
-        ("strongazole", (Mechanism.PGP_INHIBITOR,), Action.ADJUST_DOSE),
         ("inducerin", (Mechanism.CYP3A4_STRONG_INDUCER,), Action.AVOID_COMBINATION),
         ("qtdrug", (Mechanism.QT_PROLONGATION,), Action.MONITOR),
     }
     assert result.highest_severity is Severity.MAJOR
-    assert "Most restrictive of 4 findings" in result.doses[0].rationale
+    dose = result.doses[0]
+    assert dose.avoid_with == ("inducerin",)
+    assert dose.rationale.startswith("Avoid or replace while testinib is given: inducerin")
+    assert "Most restrictive of 2 findings on the testinib dose" in dose.rationale
+
+
+def test_a_superseded_rule_still_applies_to_drugs_its_superseder_does_not_cover(fixture_kb: KnowledgeBase) -> None:
+    result = run(fixture_kb, "boostavir")
+    assert [(f.precipitant_drug, f.mechanisms) for f in result.findings] == [
+        ("boostavir", (Mechanism.PGP_INHIBITOR,))]
+    assert dose_of(result) == (200, Action.ADJUST_DOSE, [50, 100, 200])
+
+
+def test_an_avoid_finding_names_its_alternatives(fixture_kb: KnowledgeBase) -> None:
+    (finding,) = run(fixture_kb, "inducerin").findings
+    assert finding.alternatives == ("plainol",)
+    assert "Instead of inducerin: plainol induces nothing." in finding.recommendation
 
 
 def test_rule_on_the_other_drug_leaves_the_agent_dose(fixture_kb: KnowledgeBase) -> None:
@@ -200,5 +220,6 @@ def test_a_held_agent_gets_no_ramp_up_labs_and_an_honest_finding_count(default_k
     dose = next(d for d in result.doses if d.drug == "venetoclax")
     assert (dose.action, dose.recommended_dose_mg) == (Action.HOLD, 0)
     listed = [f for f in result.findings if f.object_drug == "venetoclax"]
-    assert f"Most restrictive of {len(listed)} findings" in dose.rationale
+    assert [f.precipitant_drug for f in listed] == ["posaconazole"]  # its row covers its P-gp inhibition
+    assert "Most restrictive" not in dose.rationale  # one finding: no claim of several
     assert not [e for e in result.monitoring if e.test is MonitoringTest.TUMOR_LYSIS_LABS]

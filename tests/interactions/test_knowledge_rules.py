@@ -59,15 +59,17 @@ class Row:
     held: bool = False
     qtc: float = 0.0
     baseline: float = 0.0
+    avoid: tuple[str, ...] = ()
+    """The other drugs to avoid with the agent (`avoid_with`): never a change of the agent's dose."""
 
 
 def _row(id: str, agent: str, dose: float, action: Action, mechanisms: set[Mechanism], *,
          regimen: tuple[tuple[str, float], ...] | None = None, with_: tuple[str, ...] = (),
          ordered: float | None = None, ramp: tuple[float, ...] | None = None, held: bool = False,
-         qtc: float = 0.0, baseline: float = 0.0) -> Row:
+         qtc: float = 0.0, baseline: float = 0.0, avoid: tuple[str, ...] = ()) -> Row:
     if regimen is None:
         regimen = ((agent, ordered if ordered is not None else STANDARD[agent]), *PARTNER.get(agent, ()))
-    return Row(id, regimen, with_, agent, dose, action, frozenset(mechanisms), ramp, held, qtc, baseline)
+    return Row(id, regimen, with_, agent, dose, action, frozenset(mechanisms), ramp, held, qtc, baseline, avoid)
 
 
 STANDARD = {
@@ -89,42 +91,42 @@ HALF_RAMP = (50, 100, 200)
 ROWS: list[Row] = [
     # ---------------------------------------------------------------- venetoclax ---------------
     # Posaconazole: its own rule (70 mg) shadows the strong-inhibitor class rule; P-gp rule listed too.
-    _row("ven-posaconazole", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-posaconazole", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          with_=("posaconazole",), ramp=POSA_RAMP),
-    _row("ven-posaconazole-brand", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-posaconazole-brand", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Noxafil",), ramp=POSA_RAMP),
-    _row("ven-posaconazole-strength-form", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-posaconazole-strength-form", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Posaconazole 100 mg delayed-release tablet",), ramp=POSA_RAMP),
-    _row("ven-posaconazole-case-spaces", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-posaconazole-case-spaces", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          with_=("  POSACONAZOLE   300 mg  ",), ramp=POSA_RAMP),
-    _row("ven-posaconazole-iv", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-posaconazole-iv", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          with_=("posaconazole IV",), ramp=POSA_RAMP),
-    _row("ven-posaconazole-ldac-600", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-posaconazole-ldac-600", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          regimen=VEN_LDAC, with_=("posaconazole",), ramp=POSA_RAMP),
     # Other strong CYP3A inhibitors: 10/20/50/100.
     _row("ven-voriconazole", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("voriconazole",), ramp=STRONG_RAMP),
     _row("ven-voriconazole-brand", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Vfend 200 mg tablets",), ramp=STRONG_RAMP),
-    _row("ven-itraconazole", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-itraconazole", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Sporanox",), ramp=STRONG_RAMP),
-    _row("ven-ketoconazole", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-ketoconazole", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("ketoconazole",), ramp=STRONG_RAMP),
-    _row("ven-clarithromycin", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-clarithromycin", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Biaxin",), ramp=STRONG_RAMP),
-    _row("ven-ritonavir", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-ritonavir", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Norvir",), ramp=STRONG_RAMP),
-    _row("ven-paxlovid", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-paxlovid", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Paxlovid",), ramp=STRONG_RAMP),
-    _row("ven-nirmatrelvir-ritonavir-written-out", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-nirmatrelvir-ritonavir-written-out", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("nirmatrelvir 300 mg / ritonavir 100 mg",), ramp=STRONG_RAMP),
-    _row("ven-kaletra", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-kaletra", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Kaletra",), ramp=STRONG_RAMP),
-    _row("ven-lopinavir-ritonavir", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-lopinavir-ritonavir", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("lopinavir/ritonavir",), ramp=STRONG_RAMP),
-    _row("ven-tipranavir-ritonavir", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-tipranavir-ritonavir", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("tipranavir/ritonavir",), ramp=STRONG_RAMP),
-    _row("ven-cobicistat", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-cobicistat", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("cobicistat",), ramp=STRONG_RAMP),
     _row("ven-diltiazem", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH},
          with_=("Cardizem",), ramp=STRONG_RAMP),
@@ -177,36 +179,36 @@ ROWS: list[Row] = [
          with_=("captopril",), ramp=HALF_RAMP),
     _row("ven-lapatinib-pgp", "venetoclax", 200, A.ADJUST_DOSE, {PGP_INH},
          with_=("lapatinib",), ramp=HALF_RAMP),
-    # Inducers and food: avoid.
-    _row("ven-rifampicin", "venetoclax", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("rifampicin",)),
-    _row("ven-carbamazepine", "venetoclax", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("Tegretol",)),
-    _row("ven-phenytoin", "venetoclax", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("Dilantin",)),
-    _row("ven-st-johns-wort", "venetoclax", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("St John's Wort",)),
-    _row("ven-apalutamide", "venetoclax", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("apalutamide",)),
-    _row("ven-rifapentine", "venetoclax", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("rifapentine",)),
-    _row("ven-efavirenz", "venetoclax", 0, A.AVOID_COMBINATION, {MOD_IND},
-         with_=("efavirenz",)),
-    _row("ven-dexamethasone", "venetoclax", 0, A.AVOID_COMBINATION, {MOD_IND},
-         with_=("dexamethasone",)),
-    _row("ven-rifabutin", "venetoclax", 0, A.AVOID_COMBINATION, {MOD_IND},
-         with_=("rifabutin",)),
-    _row("ven-grapefruit-juice", "venetoclax", 0, A.AVOID_COMBINATION, {FOOD, STRONG_INH},
-         with_=("grapefruit juice",)),
-    _row("ven-seville-orange", "venetoclax", 0, A.AVOID_COMBINATION, {FOOD},
-         with_=("Seville oranges",)),
-    _row("ven-starfruit", "venetoclax", 0, A.AVOID_COMBINATION, {FOOD},
-         with_=("star fruit",)),
-    # Most restrictive wins; every finding is listed.
-    _row("ven-posaconazole-plus-rifampin", "venetoclax", 0, A.AVOID_COMBINATION,
-         {STRONG_INH, PGP_INH, STRONG_IND}, with_=("posaconazole", "rifampin")),
+    # Inducers and food: avoid the other drug, never the agent (kb-review E2): the dose stands.
+    _row("ven-rifampicin", "venetoclax", 400, A.CONTINUE, {STRONG_IND},
+         with_=("rifampicin",), avoid=("rifampin",)),
+    _row("ven-carbamazepine", "venetoclax", 400, A.CONTINUE, {STRONG_IND},
+         with_=("Tegretol",), avoid=("carbamazepine",)),
+    _row("ven-phenytoin", "venetoclax", 400, A.CONTINUE, {STRONG_IND},
+         with_=("Dilantin",), avoid=("phenytoin",)),
+    _row("ven-st-johns-wort", "venetoclax", 400, A.CONTINUE, {STRONG_IND},
+         with_=("St John's Wort",), avoid=("st john's wort",)),
+    _row("ven-apalutamide", "venetoclax", 400, A.CONTINUE, {STRONG_IND},
+         with_=("apalutamide",), avoid=("apalutamide",)),
+    _row("ven-rifapentine", "venetoclax", 400, A.CONTINUE, {STRONG_IND},
+         with_=("rifapentine",), avoid=("rifapentine",)),
+    _row("ven-efavirenz", "venetoclax", 400, A.CONTINUE, {MOD_IND},
+         with_=("efavirenz",), avoid=("efavirenz",)),
+    _row("ven-dexamethasone", "venetoclax", 400, A.MONITOR, {MOD_IND},
+         with_=("dexamethasone",), ),
+    _row("ven-rifabutin", "venetoclax", 400, A.CONTINUE, {MOD_IND},
+         with_=("rifabutin",), avoid=("rifabutin",)),
+    _row("ven-grapefruit-juice", "venetoclax", 100, A.ADJUST_DOSE, {FOOD, STRONG_INH},
+         with_=("grapefruit juice",), avoid=("grapefruit",)),
+    _row("ven-seville-orange", "venetoclax", 400, A.CONTINUE, {FOOD},
+         with_=("Seville oranges",), avoid=("seville orange",)),
+    _row("ven-starfruit", "venetoclax", 400, A.CONTINUE, {FOOD},
+         with_=("star fruit",), avoid=("starfruit",)),
+    # Most restrictive dose wins; every finding is listed; the inducer is named to avoid.
+    _row("ven-posaconazole-plus-rifampin", "venetoclax", 70, A.ADJUST_DOSE,
+         {STRONG_INH, STRONG_IND}, with_=("posaconazole", "rifampin"), avoid=("rifampin",)),
     _row("ven-posaconazole-plus-fluconazole", "venetoclax", 70, A.ADJUST_DOSE,
-         {STRONG_INH, PGP_INH, MOD_INH}, with_=("posaconazole", "fluconazole"), ramp=POSA_RAMP),
+         {STRONG_INH, MOD_INH}, with_=("posaconazole", "fluconazole"), ramp=POSA_RAMP),
     _row("ven-voriconazole-plus-azithromycin", "venetoclax", 100, A.ADJUST_DOSE,
          {STRONG_INH, PGP_INH}, with_=("voriconazole", "azithromycin"), ramp=STRONG_RAMP),
     # No CYP3A/P-gp effect: nothing changes (review ref [74]).
@@ -224,7 +226,7 @@ ROWS: list[Row] = [
          regimen=(("VEN", 400), ("AZA", 75)), ramp=VEN_RAMP),
     _row("ven-dose-not-stated", "venetoclax", 400, A.CONTINUE, set(),
          regimen=(("Venclexta", 0), ("DAC", 20)), ramp=VEN_RAMP),
-    _row("ven-dose-not-stated-posaconazole", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH, PGP_INH},
+    _row("ven-dose-not-stated-posaconazole", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH},
          regimen=(("venetoclax", 0), ("azacitidine", 75)), with_=("posaconazole",), ramp=POSA_RAMP),
 
     # ---------------------------------------------------------------- gilteritinib -------------
@@ -232,23 +234,27 @@ ROWS: list[Row] = [
     _row("gil-posaconazole", "gilteritinib", 120, A.MONITOR, {STRONG_INH, QT}, with_=("Noxafil",)),
     _row("gil-itraconazole", "gilteritinib", 120, A.MONITOR, {STRONG_INH}, with_=("itraconazole",)),
     _row("gil-paxlovid", "gilteritinib", 120, A.MONITOR, {STRONG_INH}, with_=("Paxlovid",)),
-    _row("gil-rifampin", "gilteritinib", 0, A.AVOID_COMBINATION, {STRONG_IND, PGP_IND}, with_=("rifampin",)),
-    _row("gil-phenytoin", "gilteritinib", 0, A.AVOID_COMBINATION, {STRONG_IND, PGP_IND}, with_=("phenytoin",)),
-    _row("gil-carbamazepine", "gilteritinib", 0, A.AVOID_COMBINATION, {STRONG_IND, PGP_IND},
-         with_=("carbamazepine",)),
-    _row("gil-st-johns-wort", "gilteritinib", 0, A.AVOID_COMBINATION, {STRONG_IND, PGP_IND},
-         with_=("St. John's wort",)),
-    _row("gil-apalutamide", "gilteritinib", 0, A.AVOID_COMBINATION, {STRONG_IND, PGP_IND},
-         with_=("Erleada",)),
-    _row("gil-enzalutamide-strong-inducer-only", "gilteritinib", 0, A.AVOID_COMBINATION, {STRONG_IND},
-         with_=("enzalutamide",)),
+    _row("gil-rifampin", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
+         with_=("rifampin",), avoid=("rifampin",)),
+    _row("gil-phenytoin", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
+         with_=("phenytoin",), avoid=("phenytoin",)),
+    _row("gil-carbamazepine", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
+         with_=("carbamazepine",), avoid=("carbamazepine",)),
+    _row("gil-st-johns-wort", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
+         with_=("St. John's wort",), avoid=("st john's wort",)),
+    _row("gil-apalutamide", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
+         with_=("Erleada",), avoid=("apalutamide",)),
+    _row("gil-enzalutamide-strong-inducer-only", "gilteritinib", 120, A.CONTINUE, {STRONG_IND},
+         with_=("enzalutamide",), avoid=("enzalutamide",)),
     _row("gil-moderate-inducer-no-rule", "gilteritinib", 120, A.CONTINUE, set(), with_=("bosentan",)),
-    _row("gil-grapefruit-review", "gilteritinib", 0, A.AVOID_COMBINATION, {FOOD, STRONG_INH},
-         with_=("grapefruit",)),
+    _row("gil-grapefruit-review", "gilteritinib", 120, A.MONITOR, {FOOD, STRONG_INH},
+         with_=("grapefruit",), avoid=("grapefruit",)),
     _row("gil-seville-orange-not-in-sources", "gilteritinib", 120, A.CONTINUE, set(),
          with_=("seville orange",)),
-    _row("gil-escitalopram-qt-on-agent", "gilteritinib", 120, A.MONITOR, {QT}, with_=("Lexapro",)),
-    _row("gil-sertraline-no-change-to-agent", "gilteritinib", 120, A.CONTINUE, set(), with_=("sertraline",)),
+    _row("gil-escitalopram-qt-on-agent", "gilteritinib", 120, A.MONITOR, {QT}, with_=("Lexapro",),
+         avoid=("escitalopram",)),
+    _row("gil-sertraline-no-change-to-agent", "gilteritinib", 120, A.CONTINUE, set(), with_=("sertraline",),
+         avoid=("sertraline",)),
     _row("gil-levofloxacin-qt", "gilteritinib", 120, A.MONITOR, {QT}, with_=("levofloxacin",)),
     _row("gil-ondansetron-qt", "gilteritinib", 120, A.MONITOR, {QT}, with_=("Zofran",)),
     _row("gil-ciprofloxacin-qt-only", "gilteritinib", 120, A.MONITOR, {QT}, with_=("ciprofloxacin",)),
@@ -279,9 +285,10 @@ ROWS: list[Row] = [
          ordered=26.5, with_=("clarithromycin",)),
     _row("quiz-53-posaconazole", "quizartinib", 26.5, A.ADJUST_DOSE, {STRONG_INH, QT},
          ordered=53, with_=("posaconazole",)),
-    _row("quiz-rifampin", "quizartinib", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("rifampin",)),
-    _row("quiz-dexamethasone", "quizartinib", 0, A.AVOID_COMBINATION, {MOD_IND}, with_=("dexamethasone",)),
-    _row("quiz-efavirenz", "quizartinib", 0, A.AVOID_COMBINATION, {MOD_IND, QT}, with_=("efavirenz",)),
+    _row("quiz-rifampin", "quizartinib", 35.4, A.CONTINUE, {STRONG_IND},
+         with_=("rifampin",), avoid=("rifampin",)),
+    _row("quiz-dexamethasone", "quizartinib", 35.4, A.MONITOR, {MOD_IND}, with_=("dexamethasone",), ),
+    _row("quiz-efavirenz", "quizartinib", 35.4, A.MONITOR, {MOD_IND, QT}, with_=("efavirenz",), avoid=("efavirenz",)),
     _row("quiz-ondansetron-qt", "quizartinib", 35.4, A.MONITOR, {QT}, with_=("ondansetron",)),
     _row("quiz-fluconazole-qt-only", "quizartinib", 35.4, A.MONITOR, {QT}, with_=("fluconazole",)),
     _row("quiz-micafungin", "quizartinib", 35.4, A.CONTINUE, set(), with_=("micafungin",)),
@@ -296,7 +303,7 @@ ROWS: list[Row] = [
     _row("ivo-posaconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("posaconazole",)),
     _row("ivo-itraconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH}, with_=("itraconazole",)),
     _row("ivo-paxlovid", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH}, with_=("Paxlovid",)),
-    _row("ivo-rifampin", "ivosidenib", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("Rifadin",)),
+    _row("ivo-rifampin", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("Rifadin",), avoid=("rifampin",)),
     _row("ivo-levofloxacin", "ivosidenib", 500, A.MONITOR, {QT}, with_=("levofloxacin",)),
     _row("ivo-fluconazole-qt-only", "ivosidenib", 500, A.MONITOR, {QT}, with_=("fluconazole",)),
     _row("ivo-dexamethasone-no-rule", "ivosidenib", 500, A.CONTINUE, set(), with_=("dexamethasone",)),
@@ -316,9 +323,10 @@ ROWS: list[Row] = [
          with_=("posaconazole",), qtc=490),
 
     # ---------------------------------------------------------------- olutasidenib -------------
-    _row("olu-rifampin", "olutasidenib", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("rifampin",)),
-    _row("olu-efavirenz", "olutasidenib", 0, A.AVOID_COMBINATION, {MOD_IND}, with_=("efavirenz",)),
-    _row("olu-dexamethasone", "olutasidenib", 0, A.AVOID_COMBINATION, {MOD_IND}, with_=("dexamethasone",)),
+    _row("olu-rifampin", "olutasidenib", 150, A.CONTINUE, {STRONG_IND},
+         with_=("rifampin",), avoid=("rifampin",)),
+    _row("olu-efavirenz", "olutasidenib", 150, A.CONTINUE, {MOD_IND}, with_=("efavirenz",), avoid=("efavirenz",)),
+    _row("olu-dexamethasone", "olutasidenib", 150, A.MONITOR, {MOD_IND}, with_=("dexamethasone",), ),
     _row("olu-posaconazole-no-rule", "olutasidenib", 150, A.CONTINUE, set(), with_=("posaconazole",)),
     _row("olu-ondansetron-no-qt-rule", "olutasidenib", 150, A.CONTINUE, set(), with_=("ondansetron",)),
     _row("olu-qtc-520-no-rule", "olutasidenib", 150, A.CONTINUE, set(), qtc=520),
@@ -331,9 +339,11 @@ ROWS: list[Row] = [
     # ---------------------------------------------------------------- glasdegib ----------------
     _row("gla-voriconazole", "glasdegib", 100, A.MONITOR, {STRONG_INH, QT}, with_=("voriconazole",)),
     _row("gla-itraconazole", "glasdegib", 100, A.MONITOR, {STRONG_INH}, with_=("itraconazole",)),
-    _row("gla-rifampin", "glasdegib", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("rifampin",)),
-    _row("gla-efavirenz", "glasdegib", 0, A.AVOID_COMBINATION, {MOD_IND, QT}, with_=("efavirenz",)),
-    _row("gla-bosentan", "glasdegib", 0, A.AVOID_COMBINATION, {MOD_IND}, with_=("bosentan",)),
+    _row("gla-rifampin", "glasdegib", 100, A.CONTINUE, {STRONG_IND},
+         with_=("rifampin",), avoid=("rifampin",)),
+    _row("gla-efavirenz", "glasdegib", 100, A.MONITOR, {MOD_IND, QT}, with_=("efavirenz",), avoid=("efavirenz",)),
+    _row("gla-dexamethasone", "glasdegib", 100, A.MONITOR, {MOD_IND}, with_=("dexamethasone",)),
+    _row("gla-bosentan", "glasdegib", 100, A.CONTINUE, {MOD_IND}, with_=("bosentan",), avoid=("bosentan",)),
     _row("gla-haloperidol", "glasdegib", 100, A.MONITOR, {QT}, with_=("haloperidol",)),
     _row("gla-qtc-480", "glasdegib", 100, A.CONTINUE, set(), qtc=480),
     _row("gla-qtc-481", "glasdegib", 100, A.MONITOR, {QTC}, qtc=481),
@@ -347,13 +357,15 @@ ROWS: list[Row] = [
     # ---------------------------------------------------------------- midostaurin --------------
     _row("mid-posaconazole", "midostaurin", 50, A.MONITOR, {STRONG_INH, QT}, with_=("posaconazole",)),
     _row("mid-itraconazole", "midostaurin", 50, A.MONITOR, {STRONG_INH}, with_=("itraconazole",)),
-    _row("mid-carbamazepine", "midostaurin", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("carbamazepine",)),
+    _row("mid-carbamazepine", "midostaurin", 50, A.CONTINUE, {STRONG_IND},
+         with_=("carbamazepine",), avoid=("carbamazepine",)),
     _row("mid-ondansetron", "midostaurin", 50, A.MONITOR, {QT}, with_=("ondansetron",)),
     _row("mid-dexamethasone-no-rule", "midostaurin", 50, A.CONTINUE, set(), with_=("dexamethasone",)),
 
     # ---------------------------------------------------------------- sorafenib ----------------
-    _row("sor-rifampin", "sorafenib", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("rifampin",)),
-    _row("sor-phenytoin", "sorafenib", 0, A.AVOID_COMBINATION, {STRONG_IND}, with_=("phenytoin",)),
+    _row("sor-rifampin", "sorafenib", 400, A.CONTINUE, {STRONG_IND},
+         with_=("rifampin",), avoid=("rifampin",)),
+    _row("sor-phenytoin", "sorafenib", 400, A.CONTINUE, {STRONG_IND}, with_=("phenytoin",), avoid=("phenytoin",)),
     _row("sor-methadone", "sorafenib", 400, A.MONITOR, {QT}, with_=("methadone",)),
     _row("sor-itraconazole-no-rule", "sorafenib", 400, A.CONTINUE, set(), with_=("itraconazole",)),
 
@@ -362,6 +374,37 @@ ROWS: list[Row] = [
     _row("go-rifampin", "gemtuzumab ozogamicin", 4.5, A.CONTINUE, set(), with_=("rifampin",)),
     _row("go-abbreviation", "gemtuzumab ozogamicin", 4.5, A.CONTINUE, set(),
          regimen=(("GO", 4.5), ("cytarabine", 200), ("daunorubicin", 60))),
+    # ------------------------------------------- the clinical review (kb-review.md) -----------
+    # Each row is an answer the review observed as wrong, now with the label's answer.
+    # E1: a strong inhibitor that also inhibits P-gp takes its table row alone; day-1 orders get the ramp.
+    _row("E1-day1-100mg-noxafil", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH}, ordered=100,
+         with_=("Noxafil",), ramp=POSA_RAMP),
+    _row("E1-day1-100mg-itraconazole", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH}, ordered=100,
+         with_=("itraconazole",), ramp=STRONG_RAMP),
+    _row("E1-day1-100mg-clarithromycin", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH}, ordered=100,
+         with_=("clarithromycin",), ramp=STRONG_RAMP),
+    _row("E1-day1-100mg-paxlovid", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH}, ordered=100,
+         with_=("Paxlovid",), ramp=STRONG_RAMP),
+    _row("E1-recheck-70mg-posaconazole", "venetoclax", 70, A.ADJUST_DOSE, {STRONG_INH}, ordered=70,
+         with_=("posaconazole",), ramp=POSA_RAMP),
+    # E2: avoiding the other drug never zeroes the agent; dexamethasone is a prompt to monitor.
+    _row("E2-ven-dexamethasone", "venetoclax", 400, A.MONITOR, {MOD_IND}, with_=("dexamethasone",)),
+    _row("E2-olu-dexamethasone-ds-order", "olutasidenib", 150, A.MONITOR, {MOD_IND},
+         with_=("dexamethasone 10 mg IV q12h",)),
+    _row("E2-quiz-dexamethasone-antiemetic", "quizartinib", 35.4, A.MONITOR, {MOD_IND}, with_=("dexamethasone",)),
+    _row("E2-ven-carambola", "venetoclax", 400, A.CONTINUE, {FOOD}, with_=("carambola",), avoid=("starfruit",)),
+    # E5: phenobarbital and primidone as strong inducers (conservative; verify).
+    _row("E5-ivo-phenobarbital", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("phenobarbital",),
+         avoid=("phenobarbital",)),
+    _row("E5-gil-phenobarbital", "gilteritinib", 120, A.CONTINUE, {STRONG_IND}, with_=("phenobarbital",),
+         avoid=("phenobarbital",)),
+    _row("E5-mid-primidone", "midostaurin", 50, A.CONTINUE, {STRONG_IND}, with_=("primidone",),
+         avoid=("primidone",)),
+    # E6: a fraction is of the labelled dose (or ramp step), never of the order.
+    _row("E6-ven-200mg-fluconazole", "venetoclax", 200, A.ADJUST_DOSE, {MOD_INH}, ordered=200,
+         with_=("fluconazole",), ramp=HALF_RAMP),
+    _row("E6-ven-100mg-fluconazole", "venetoclax", 100, A.ADJUST_DOSE, {MOD_INH}, ordered=100,
+         with_=("fluconazole",), ramp=(50, 100, 100)),
 ]
 
 
@@ -398,6 +441,7 @@ def test_rule(kb: KnowledgeBase, row: Row) -> None:
         assert [s.dose_mg for s in dose.ramp_up] == list(row.ramp)
     mechanisms = {m for f in result.findings if f.object_drug == row.agent for m in f.mechanisms}
     assert mechanisms == row.mechanisms
+    assert dose.avoid_with == row.avoid
     for finding in result.findings:
         assert finding.citations, finding
 
@@ -520,16 +564,23 @@ def test_posaconazole_and_rifampin_on_venetoclax_list_both_and_avoid(kb: Knowled
     assert {f.precipitant_drug for f in on_ven} == {"posaconazole", "rifampin"}
     assert {f.action for f in on_ven} == {A.ADJUST_DOSE, A.AVOID_COMBINATION}
     dose = next(d for d in result.doses if d.drug == "venetoclax")
-    assert dose.action == A.AVOID_COMBINATION
+    assert (dose.action, dose.recommended_dose_mg, dose.avoid_with) == (A.ADJUST_DOSE, 70, ("rifampin",))
     assert result.highest_severity == Severity.MAJOR
 
 
-def test_posaconazole_class_rule_is_shadowed_but_not_the_pgp_rule(kb: KnowledgeBase) -> None:
+def test_posaconazole_row_replaces_the_class_and_pgp_rows(kb: KnowledgeBase) -> None:
     result = _run(kb, (("venetoclax", 400), ("azacitidine", 75)), ("posaconazole",))
-    on_ven = [f for f in result.findings if f.object_drug == "venetoclax"]
-    assert sorted(f.mechanisms[0] for f in on_ven) == [STRONG_INH, PGP_INH]
-    strong = next(f for f in on_ven if f.mechanisms == (STRONG_INH,))
-    assert "70 mg" in strong.recommendation
+    (finding,) = [f for f in result.findings if f.object_drug == "venetoclax"]
+    assert finding.mechanisms == (STRONG_INH,)
+    assert "70 mg" in finding.recommendation
+    assert finding.alternatives == ("micafungin", "caspofungin", "anidulafungin")
+
+
+def test_echinocandins_are_offered_for_azoles_but_not_for_clarithromycin(kb: KnowledgeBase) -> None:
+    result = _run(kb, (("venetoclax", 400), ("azacitidine", 75)), ("voriconazole", "clarithromycin", "fluconazole"))
+    alternatives = {f.precipitant_drug: f.alternatives for f in result.findings if f.object_drug == "venetoclax"}
+    echinocandins = ("micafungin", "caspofungin", "anidulafungin")
+    assert alternatives == {"voriconazole": echinocandins, "clarithromycin": (), "fluconazole": echinocandins}
 
 
 def test_paxlovid_expands_to_both_components(kb: KnowledgeBase) -> None:

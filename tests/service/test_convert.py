@@ -92,13 +92,14 @@ def _reference_response(result: interactions.CheckResult) -> pb.CheckRegimenResp
         request_id=result.request_id,
         findings=[pb.Finding(object_drug=f.object_drug, precipitant_drug=f.precipitant_drug,
                              mechanisms=list(f.mechanisms), severity=f.severity, action=f.action,
-                             recommendation=f.recommendation, citations=citations(f.citations))
+                             recommendation=f.recommendation, citations=citations(f.citations),
+                             alternatives=f.alternatives)
                   for f in result.findings],
         doses=[pb.DoseRecommendation(drug=d.drug, ordered_dose_mg=d.ordered_dose_mg,
                                      recommended_dose_mg=d.recommended_dose_mg, action=d.action,
                                      rationale=d.rationale,
                                      ramp_up=[pb.RampStep(day=s.day, dose_mg=s.dose_mg) for s in d.ramp_up],
-                                     citations=citations(d.citations))
+                                     citations=citations(d.citations), avoid_with=d.avoid_with)
                for d in result.doses],
         monitoring=[pb.MonitoringEvent(drug=e.drug, test=e.test, label=e.label, cycle=e.cycle, day=e.day,
                                        date=e.date, reason=e.reason, citations=citations(e.citations))

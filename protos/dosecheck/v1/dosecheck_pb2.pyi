@@ -131,7 +131,7 @@ class Citation(_message.Message):
     def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Finding(_message.Message):
-    __slots__ = ("object_drug", "precipitant_drug", "mechanisms", "severity", "action", "recommendation", "citations")
+    __slots__ = ("object_drug", "precipitant_drug", "mechanisms", "severity", "action", "recommendation", "citations", "alternatives")
     OBJECT_DRUG_FIELD_NUMBER: _ClassVar[int]
     PRECIPITANT_DRUG_FIELD_NUMBER: _ClassVar[int]
     MECHANISMS_FIELD_NUMBER: _ClassVar[int]
@@ -139,6 +139,7 @@ class Finding(_message.Message):
     ACTION_FIELD_NUMBER: _ClassVar[int]
     RECOMMENDATION_FIELD_NUMBER: _ClassVar[int]
     CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
     object_drug: str
     precipitant_drug: str
     mechanisms: _containers.RepeatedScalarFieldContainer[Mechanism]
@@ -146,7 +147,8 @@ class Finding(_message.Message):
     action: Action
     recommendation: str
     citations: _containers.RepeatedCompositeFieldContainer[Citation]
-    def __init__(self, object_drug: _Optional[str] = ..., precipitant_drug: _Optional[str] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., recommendation: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+    alternatives: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, object_drug: _Optional[str] = ..., precipitant_drug: _Optional[str] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., recommendation: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., alternatives: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RampStep(_message.Message):
     __slots__ = ("day", "dose_mg")
@@ -157,7 +159,7 @@ class RampStep(_message.Message):
     def __init__(self, day: _Optional[int] = ..., dose_mg: _Optional[float] = ...) -> None: ...
 
 class DoseRecommendation(_message.Message):
-    __slots__ = ("drug", "ordered_dose_mg", "recommended_dose_mg", "action", "rationale", "ramp_up", "citations")
+    __slots__ = ("drug", "ordered_dose_mg", "recommended_dose_mg", "action", "rationale", "ramp_up", "citations", "avoid_with")
     DRUG_FIELD_NUMBER: _ClassVar[int]
     ORDERED_DOSE_MG_FIELD_NUMBER: _ClassVar[int]
     RECOMMENDED_DOSE_MG_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +167,7 @@ class DoseRecommendation(_message.Message):
     RATIONALE_FIELD_NUMBER: _ClassVar[int]
     RAMP_UP_FIELD_NUMBER: _ClassVar[int]
     CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    AVOID_WITH_FIELD_NUMBER: _ClassVar[int]
     drug: str
     ordered_dose_mg: float
     recommended_dose_mg: float
@@ -172,7 +175,8 @@ class DoseRecommendation(_message.Message):
     rationale: str
     ramp_up: _containers.RepeatedCompositeFieldContainer[RampStep]
     citations: _containers.RepeatedCompositeFieldContainer[Citation]
-    def __init__(self, drug: _Optional[str] = ..., ordered_dose_mg: _Optional[float] = ..., recommended_dose_mg: _Optional[float] = ..., action: _Optional[_Union[Action, str]] = ..., rationale: _Optional[str] = ..., ramp_up: _Optional[_Iterable[_Union[RampStep, _Mapping]]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+    avoid_with: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, drug: _Optional[str] = ..., ordered_dose_mg: _Optional[float] = ..., recommended_dose_mg: _Optional[float] = ..., action: _Optional[_Union[Action, str]] = ..., rationale: _Optional[str] = ..., ramp_up: _Optional[_Iterable[_Union[RampStep, _Mapping]]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., avoid_with: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MonitoringEvent(_message.Message):
     __slots__ = ("drug", "test", "label", "cycle", "day", "date", "reason", "citations")

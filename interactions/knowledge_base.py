@@ -322,6 +322,27 @@ def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
     for i, combination in enumerate(drugs.combinations):
         yield from _unknown_drugs("drugs.toml", f"combination[{i}].components", combination.components, drug_names)
         yield from _unknown_sources("drugs.toml", f"combination[{i}]", combination.citations, source_ids)
+    combinations = {c.name: c for c in drugs.combinations}
+    qt_members = {m for c in classes.classes if c.mechanism is Mechanism.QT_PROLONGATION for m in c.members}
+    codes: dict[tuple[str, str], str] = {}
+    for i, drug in enumerate(drugs.drugs):
+        where = f"drug[{i}]"
+        yield from _unknown_sources("drugs.toml", f"{where}.reviewed", drug.reviewed, source_ids)
+        if drug.sold_only_in:
+            product = combinations.get(drug.sold_only_in)
+            if product is None or drug.name not in product.components:
+                yield Problem("drugs.toml", f"{where}.sold_only_in",
+                              f"{drug.sold_only_in!r} is not a combination holding {drug.name!r}")
+        if drug.qt_risk in ("known", "possible") and drug.name not in qt_members:
+            yield Problem("drugs.toml", f"{where}.qt_risk",
+                          f"{drug.qt_risk} QT risk but not in a QT-prolonging class in classes.toml")
+    for location, name, product_codes in [(f"drug[{i}]", d.name, d.codes) for i, d in enumerate(drugs.drugs)] + [
+            (f"combination[{i}]", c.name, c.codes) for i, c in enumerate(drugs.combinations)]:
+        for code in product_codes:
+            yield from _unknown_sources("drugs.toml", f"{location}.codes", code.citations, source_ids)
+            if codes.setdefault((code.system, code.code), name) != name:
+                yield Problem("drugs.toml", f"{location}.codes",
+                              f"code {code.code} is already used by {codes[(code.system, code.code)]!r}")
 
     class_ids = {c.id for c in classes.classes}
     yield from _duplicates("classes.toml", "class", [c.id for c in classes.classes])
@@ -418,9 +439,12 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
             classes_of[member].add(spec.id)
 
     lexicon: dict[str, tuple[str, ...]] = {}
+    components_of = {c.name: c.components for c in drugs.combinations}
     for drug in drugs.drugs:
+        # A drug sold only inside a product stands for the whole product: its partners are taken too.
+        product = components_of[drug.sold_only_in] if drug.sold_only_in else (drug.name,)
         for alias in (drug.name, *drug.synonyms):
-            lexicon[normalise(alias)] = (drug.name,)
+            lexicon[normalise(alias)] = product
     for combination in drugs.combinations:
         for alias in (combination.name, *combination.synonyms):
             lexicon[normalise(alias)] = combination.components

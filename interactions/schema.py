@@ -85,6 +85,18 @@ class NamesFile(_Strict):
 
 
 DrugKind = Literal["agent", "partner", "comedication", "food"]
+QtRisk = Literal["known", "possible", "conditional"]
+"""CredibleMeds' tiers: known risk of torsades, possible risk (prolongs QT), conditional risk (only
+with other factors such as low potassium or another QT drug)."""
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+class CodeSpec(_Strict):
+    """A code of a terminology for a drug or product, with where it was verified."""
+
+    system: Literal["http://www.nlm.nih.gov/research/umls/rxnorm"]
+    code: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
+    citations: Citations
 
 
 class DrugSpec(_Strict):
@@ -94,6 +106,13 @@ class DrugSpec(_Strict):
     kind: DrugKind
     synonyms: tuple[NonEmpty, ...] = ()
     note: str = ""
+    reviewed: tuple[CitationSpec, ...] = ()
+    """The lists its class memberships were checked against (member of a class, or of none)."""
+    qt_risk: QtRisk | None = None
+    sold_only_in: str = ""
+    """A combination of drugs.toml that is the only product holding this drug (nirmatrelvir is sold
+    only with ritonavir): a mention of the drug is a mention of every component of that product."""
+    codes: tuple[CodeSpec, ...] = ()
 
 
 class CombinationSpec(_Strict):
@@ -103,6 +122,7 @@ class CombinationSpec(_Strict):
     synonyms: tuple[NonEmpty, ...] = ()
     components: Annotated[tuple[NonEmpty, ...], Field(min_length=2)]
     citations: Citations
+    codes: tuple[CodeSpec, ...] = ()
 
 
 class DrugsFile(_Strict):

@@ -393,6 +393,9 @@ ROWS: list[Row] = [
          with_=("dexamethasone 10 mg IV q12h",)),
     _row("E2-quiz-dexamethasone-antiemetic", "quizartinib", 35.4, A.MONITOR, {MOD_IND}, with_=("dexamethasone",)),
     _row("E2-ven-carambola", "venetoclax", 400, A.CONTINUE, {FOOD}, with_=("carambola",), avoid=("starfruit",)),
+    # E4: nirmatrelvir is sold only with ritonavir: alone it is read as Paxlovid.
+    _row("E4-ven-nirmatrelvir-alone", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH}, with_=("nirmatrelvir",),
+         ramp=STRONG_RAMP),
     # E5: phenobarbital and primidone as strong inducers (conservative; verify).
     _row("E5-ivo-phenobarbital", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("phenobarbital",),
          avoid=("phenobarbital",)),

@@ -29,6 +29,7 @@ from interactions.model import (
     RampStep,
     Severity,
     UnrecognizedMedication,
+    UnrecognizedReason,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "RampStep",
     "Severity",
     "UnrecognizedMedication",
+    "UnrecognizedReason",
     "check",
     "describe_drug",
     "load_knowledge_base",

@@ -203,11 +203,28 @@ class MonitoringEvent(NamedTuple):
     citations: tuple[Citation, ...] = ()
 
 
+class UnrecognizedReason(enum.IntEnum):
+    """Why a medication was not checked; numbers match the public contract."""
+
+    UNSPECIFIED = 0
+    UNKNOWN = 1
+    """It names no drug this service knows."""
+    NOT_REVIEWED = 2
+    """It names a real drug whose interactions the knowledge base has not reviewed."""
+    CONFLICT = 3
+    """Its parts name different drugs (a brand and a generic, a code and a name)."""
+
+
 class UnrecognizedMedication(NamedTuple):
-    """A name the knowledge base does not know, with the closest names it does know."""
+    """A medication that was not checked, why, and the closest names the knowledge base does know."""
 
     name: str
     suggestions: tuple[str, ...]
+    reason: UnrecognizedReason = UnrecognizedReason.UNKNOWN
+    ingredients: tuple[str, ...] = ()
+    """The drugs it names, canonically spelt, where they are known but not reviewed."""
+    detail: str = ""
+    """Why, for people ("brand Zofran is ondansetron, the generic named is granisetron")."""
 
 
 class CheckResult(NamedTuple):

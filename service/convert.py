@@ -107,7 +107,8 @@ def encode_response(result: CheckResult) -> EncodedResponse:
             add_citation(source=c.source, detail=c.detail)
     add_unrecognized = head.unrecognized.add
     for u in result.unrecognized:
-        add_unrecognized(name=u.name, suggestions=u.suggestions)
+        add_unrecognized(name=u.name, suggestions=u.suggestions, reason=cast("pb.UnrecognizedReason", u.reason),
+                         ingredients=u.ingredients, detail=u.detail)
     parts = [head.SerializeToString()]
     parts.extend(_finding_field.many(result.findings))
     parts.extend(_event_field.many(result.monitoring))

@@ -24,6 +24,7 @@ from interactions.model import (
     RampStep,
     Severity,
     UnrecognizedMedication,
+    UnrecognizedReason,
 )
 from service.identity_cache import cached_by_identity
 
@@ -81,6 +82,7 @@ SEVERITY_NAMES: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
 ACTION_NAMES: Final = tuple(f"ACTION_{m.name}" for m in Action)
 MECHANISM_NAMES: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
 TEST_NAMES: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
+REASON_NAMES: Final = tuple(f"UNRECOGNIZED_REASON_{m.name}" for m in UnrecognizedReason)
 
 
 class _Violations:
@@ -561,4 +563,10 @@ def _unrecognized(item: UnrecognizedMedication) -> JsonObject:
         out["name"] = item.name
     if item.suggestions:
         out["suggestions"] = list(item.suggestions)
+    if item.reason:
+        out["reason"] = REASON_NAMES[item.reason]
+    if item.ingredients:
+        out["ingredients"] = list(item.ingredients)
+    if item.detail:
+        out["detail"] = item.detail
     return out

@@ -104,7 +104,9 @@ def _reference_response(result: interactions.CheckResult) -> pb.CheckRegimenResp
         monitoring=[pb.MonitoringEvent(drug=e.drug, test=e.test, label=e.label, cycle=e.cycle, day=e.day,
                                        date=e.date, reason=e.reason, citations=citations(e.citations))
                     for e in result.monitoring],
-        unrecognized=[pb.UnrecognizedMedication(name=u.name, suggestions=u.suggestions) for u in result.unrecognized],
+        unrecognized=[pb.UnrecognizedMedication(name=u.name, suggestions=u.suggestions, reason=u.reason,
+                                                ingredients=u.ingredients, detail=u.detail)
+                      for u in result.unrecognized],
         highest_severity=result.highest_severity,
         complete=result.complete,
         knowledge_base_version=result.knowledge_base_version,

@@ -52,6 +52,13 @@ class MonitoringTest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MONITORING_TEST_BLOOD_COUNTS: _ClassVar[MonitoringTest]
     MONITORING_TEST_TUMOR_LYSIS_LABS: _ClassVar[MonitoringTest]
     MONITORING_TEST_CLINICAL_ASSESSMENT: _ClassVar[MonitoringTest]
+
+class UnrecognizedReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UNRECOGNIZED_REASON_UNSPECIFIED: _ClassVar[UnrecognizedReason]
+    UNRECOGNIZED_REASON_UNKNOWN: _ClassVar[UnrecognizedReason]
+    UNRECOGNIZED_REASON_NOT_REVIEWED: _ClassVar[UnrecognizedReason]
+    UNRECOGNIZED_REASON_CONFLICT: _ClassVar[UnrecognizedReason]
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_INFO: Severity
 SEVERITY_MINOR: Severity
@@ -85,6 +92,10 @@ MONITORING_TEST_RENAL_FUNCTION: MonitoringTest
 MONITORING_TEST_BLOOD_COUNTS: MonitoringTest
 MONITORING_TEST_TUMOR_LYSIS_LABS: MonitoringTest
 MONITORING_TEST_CLINICAL_ASSESSMENT: MonitoringTest
+UNRECOGNIZED_REASON_UNSPECIFIED: UnrecognizedReason
+UNRECOGNIZED_REASON_UNKNOWN: UnrecognizedReason
+UNRECOGNIZED_REASON_NOT_REVIEWED: UnrecognizedReason
+UNRECOGNIZED_REASON_CONFLICT: UnrecognizedReason
 
 class Medication(_message.Message):
     __slots__ = ("name", "dose_mg", "frequency", "held")
@@ -199,12 +210,18 @@ class MonitoringEvent(_message.Message):
     def __init__(self, drug: _Optional[str] = ..., test: _Optional[_Union[MonitoringTest, str]] = ..., label: _Optional[str] = ..., cycle: _Optional[int] = ..., day: _Optional[int] = ..., date: _Optional[str] = ..., reason: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class UnrecognizedMedication(_message.Message):
-    __slots__ = ("name", "suggestions")
+    __slots__ = ("name", "suggestions", "reason", "ingredients", "detail")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    INGREDIENTS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
     name: str
     suggestions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., suggestions: _Optional[_Iterable[str]] = ...) -> None: ...
+    reason: UnrecognizedReason
+    ingredients: _containers.RepeatedScalarFieldContainer[str]
+    detail: str
+    def __init__(self, name: _Optional[str] = ..., suggestions: _Optional[_Iterable[str]] = ..., reason: _Optional[_Union[UnrecognizedReason, str]] = ..., ingredients: _Optional[_Iterable[str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class CheckRegimenResponse(_message.Message):
     __slots__ = ("request_id", "findings", "doses", "monitoring", "unrecognized", "highest_severity", "complete", "knowledge_base_version", "error")

@@ -12,6 +12,7 @@ from interactions.model import CheckRequestLike, FieldViolation, InvalidRequestE
 MAX_NAME_LENGTH = 200
 MAX_TEXT_LENGTH = 200
 MAX_MEDICATIONS = 200
+MAX_CODINGS = 10
 MAX_DOSE_MG = 100_000.0
 QTC_RANGE_MS = (200.0, 800.0)
 CYCLE_LENGTH_RANGE_DAYS = (1, 84)
@@ -37,11 +38,16 @@ def validate(request: CheckRequestLike) -> date | None:
     violations = list(_request_violations(request))
     if date_violation:
         violations.append(date_violation)
+    if not violations:  # coded medications, which the quick test leaves to the full one
+        return start
     raise InvalidRequestError(tuple(violations))
 
 
 def _plausible(request: CheckRequestLike, patient: PatientLike) -> bool:
-    """The common case, with no generator or list: True only when `_request_violations` finds nothing."""
+    """The common case, with no generator or list: True only when `_request_violations` finds nothing.
+
+    A medication with codes always takes the full test (codes are rare on the hot path).
+    """
     regimen, concomitant = request.regimen, request.concomitant
     return (
         len(regimen) > 0 and len(regimen) + len(concomitant) <= MAX_MEDICATIONS
@@ -85,7 +91,7 @@ def _all_plausible(medications: Sequence[MedicationLike]) -> bool:
     for m in medications:
         name = m.name
         if not (0 < len(name) <= MAX_NAME_LENGTH and 0 <= m.dose_mg <= MAX_DOSE_MG  # NaN fails every comparison
-                and len(m.frequency) <= MAX_TEXT_LENGTH) or name.isspace():
+                and len(m.frequency) <= MAX_TEXT_LENGTH) or name.isspace() or m.coding:
             return False
     return True
 
@@ -93,8 +99,9 @@ def _all_plausible(medications: Sequence[MedicationLike]) -> bool:
 def _medication_violations(list_name: str, medications: Sequence[MedicationLike]) -> Iterator[FieldViolation]:
     for i, medication in enumerate(medications):
         name, dose = medication.name, medication.dose_mg
-        if not name or name.isspace():
-            yield FieldViolation(f"{list_name}[{i}].name", "blank medication name")
+        coded = any(c.code for c in medication.coding)
+        if (not name or name.isspace()) and not coded:
+            yield FieldViolation(f"{list_name}[{i}].name", "blank medication name (and no code)")
         elif len(name) > MAX_NAME_LENGTH:
             yield FieldViolation(f"{list_name}[{i}].name", f"longer than {MAX_NAME_LENGTH} characters")
         if not 0 <= dose <= MAX_DOSE_MG:  # NaN fails every comparison
@@ -102,6 +109,20 @@ def _medication_violations(list_name: str, medications: Sequence[MedicationLike]
                                  f"must be a finite number from 0 (not stated) to {MAX_DOSE_MG:g} mg, got {dose}")
         if len(medication.frequency) > MAX_TEXT_LENGTH:
             yield FieldViolation(f"{list_name}[{i}].frequency", f"longer than {MAX_TEXT_LENGTH} characters")
+        yield from _coding_violations(f"{list_name}[{i}].coding", medication)
+
+
+def _coding_violations(path: str, medication: MedicationLike) -> Iterator[FieldViolation]:
+    coding = medication.coding
+    if len(coding) > MAX_CODINGS:
+        yield FieldViolation(path, f"{len(coding)} codes; at most {MAX_CODINGS}")
+        return
+    for j, code in enumerate(coding):
+        if not code.code or not code.system:
+            yield FieldViolation(f"{path}[{j}]", "a code needs its system and its code")
+        for field_name, text in (("system", code.system), ("code", code.code), ("display", code.display)):
+            if len(text) > MAX_TEXT_LENGTH:
+                yield FieldViolation(f"{path}[{j}].{field_name}", f"longer than {MAX_TEXT_LENGTH} characters")
 
 
 def _patient_violations(patient: PatientLike) -> Iterator[FieldViolation]:

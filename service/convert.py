@@ -57,7 +57,9 @@ def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
 
 
 def _medications(meds: tuple[Medication, ...]) -> list[pb.Medication]:
-    return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held) for m in meds]
+    return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held,
+                          coding=[pb.Coding(system=c.system, code=c.code, display=c.display) for c in m.coding])
+            for m in meds]
 
 
 class EncodedResponse(NamedTuple):

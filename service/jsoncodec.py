@@ -12,6 +12,7 @@ from interactions.model import (
     CheckRequest,
     CheckResult,
     Citation,
+    Coding,
     DoseRecommendation,
     FieldViolation,
     Finding,
@@ -64,7 +65,9 @@ _MEDICATION_KEYS: Final = {
     "dose_mg": "dose_mg",
     "frequency": "frequency",
     "held": "held",
+    "coding": "coding",
 }
+_CODING_KEYS: Final = ("system", "code", "display")
 _PATIENT_KEYS: Final = {
     "qtcMs": "qtc_ms",
     "qtc_ms": "qtc_ms",
@@ -227,6 +230,7 @@ def _medication(value: dict[str, Any], path: str, violations: _Violations) -> Me
     dose_mg = 0.0
     frequency = ""
     held = False
+    coding: tuple[Coding, ...] = ()
     seen: set[str] = set()
     for key, item in value.items():
         field = _MEDICATION_KEYS.get(key)
@@ -245,9 +249,28 @@ def _medication(value: dict[str, Any], path: str, violations: _Violations) -> Me
             dose_mg = _double(item, f"{path}.dose_mg", violations)
         elif field == "frequency":
             frequency = _string(item, f"{path}.frequency", violations)
+        elif field == "coding":
+            coding = _codings(item, f"{path}.coding", violations)
         else:
             held = _bool(item, f"{path}.held", violations)
-    return Medication(name=name, dose_mg=dose_mg, frequency=frequency, held=held)
+    return Medication(name=name, dose_mg=dose_mg, frequency=frequency, held=held, coding=coding)
+
+
+def _codings(value: object, path: str, violations: _Violations) -> tuple[Coding, ...]:
+    if type(value) is not list:
+        violations.add(path, f"must be an array, not {_json_type(value)}")
+        return ()
+    codings = []
+    for index, item in enumerate(value):
+        where = f"{path}[{index}]"
+        if type(item) is not dict:
+            violations.add(where, f"must be an object, not {_json_type(item)}")
+            continue
+        for key in item.keys() - set(_CODING_KEYS):
+            violations.add(f"{where}.{key}", "unknown field")
+        system, code, display = (_string(item.get(key, ""), f"{where}.{key}", violations) for key in _CODING_KEYS)
+        codings.append(Coding(system, code, display))
+    return tuple(codings)
 
 
 def _patient(value: object, violations: _Violations) -> PatientContext:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-from interactions import CheckRequest, Medication, PatientContext
+from interactions import CheckRequest, Coding, Medication, PatientContext
 
 
 def domain_request(message: pb.CheckRegimenRequest) -> CheckRequest:
     """The domain request a CheckRegimenRequest stands for, field by field (what json_format means)."""
     patient = message.patient
+
+    def medication(m: pb.Medication) -> Medication:
+        return Medication(m.name, m.dose_mg, m.frequency, m.held,
+                          tuple(Coding(c.system, c.code, c.display) for c in m.coding))
+
     return CheckRequest(
-        regimen=tuple(Medication(m.name, m.dose_mg, m.frequency, m.held) for m in message.regimen),
-        concomitant=tuple(Medication(m.name, m.dose_mg, m.frequency, m.held) for m in message.concomitant),
+        regimen=tuple(map(medication, message.regimen)),
+        concomitant=tuple(map(medication, message.concomitant)),
         patient=PatientContext(patient.qtc_ms, patient.baseline_qtc_ms, patient.cycle_start_date,
                                patient.cycle_length_days),
         request_id=message.request_id,

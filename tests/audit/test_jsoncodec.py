@@ -117,6 +117,8 @@ JSON_REQUESTS: list[dict[str, Any]] = [
     {"regimen": [{"name": "x", "doseMg": 1e308}], "patient": {"qtcMs": 450, "cycle_length_days": "28"}},
     {"regimen": [], "patient": {"cycleLengthDays": 28.0, "cycleStartDate": "2026-01-05", "baselineQtcMs": "430"}},
     {"regimen": [{"name": None, "doseMg": None, "frequency": None, "held": None}], "patient": None},
+    {"regimen": [{"name": "venetoclax", "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                      "code": "1747556", "display": "venetoclax"}, {}]}]},
 ]
 
 
@@ -148,6 +150,9 @@ def _same_request(a: CheckRequest, b: CheckRequest) -> bool:
         ({"patient": {"cycleLengthDays": 2.5}}, "patient.cycle_length_days"),
         ({"patient": {"cycleLengthDays": 2**40}}, "patient.cycle_length_days"),
         ({"patient": {"weight": 70}}, "patient.weight"),
+        ({"regimen": [{"name": "x", "coding": {}}]}, "regimen[0].coding"),
+        ({"regimen": [{"name": "x", "coding": [{"code": 5}]}]}, "regimen[0].coding[0].code"),
+        ({"regimen": [{"name": "x", "coding": [{"version": "1"}]}]}, "regimen[0].coding[0].version"),
         ({"requestId": 5}, "request_id"),
         ({"extra": 1}, "extra"),
     ],

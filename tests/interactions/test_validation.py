@@ -8,10 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions import CheckRequest, InvalidRequestError, KnowledgeBase, Medication, PatientContext, check
+from interactions import (
+    CheckRequest,
+    Coding,
+    InvalidRequestError,
+    KnowledgeBase,
+    Medication,
+    PatientContext,
+    check,
+)
 from interactions.validation import _request_violations, validate
 
 VEN = Medication("testinib", 400)
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 @pytest.mark.parametrize(
@@ -34,6 +43,12 @@ VEN = Medication("testinib", 400)
         (CheckRequest((VEN,), patient=PatientContext(cycle_length_days=-1)), ["patient.cycle_length_days"]),
         (CheckRequest((Medication(""), Medication("a", -5)), patient=PatientContext(qtc_ms=5)),
          ["regimen[0].name", "regimen[1].dose_mg", "patient.qtc_ms"]),  # every violation, not the first
+        (CheckRequest((VEN,), (Medication("plainol", coding=(Coding(RXNORM, ""),)),)), ["concomitant[0].coding[0]"]),
+        (CheckRequest((VEN,), (Medication("plainol", coding=(Coding(RXNORM, "1" * 201),)),)),
+         ["concomitant[0].coding[0].code"]),
+        (CheckRequest((VEN,), (Medication("plainol", coding=(Coding(RXNORM, "1"),) * 11),)),
+         ["concomitant[0].coding"]),
+        (CheckRequest((VEN,), (Medication(""),)), ["concomitant[0].name"]),
     ],
 )
 def test_invalid_requests_name_their_fields(fixture_kb: KnowledgeBase, request_: CheckRequest,
@@ -87,3 +102,8 @@ def test_the_fast_path_accepts_exactly_the_requests_with_no_violation(request_: 
         assert [v for v in raised.value.violations if v.field != "patient.cycle_start_date"] == violations
     else:
         validate(request_)
+
+
+def test_a_coded_medication_needs_no_name_and_passes_validation() -> None:
+    request = CheckRequest((VEN,), (Medication("", coding=(Coding(RXNORM, "282446"),)),))
+    assert validate(request) is None

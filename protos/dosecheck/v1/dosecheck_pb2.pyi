@@ -97,17 +97,29 @@ UNRECOGNIZED_REASON_UNKNOWN: UnrecognizedReason
 UNRECOGNIZED_REASON_NOT_REVIEWED: UnrecognizedReason
 UNRECOGNIZED_REASON_CONFLICT: UnrecognizedReason
 
+class Coding(_message.Message):
+    __slots__ = ("system", "code", "display")
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_FIELD_NUMBER: _ClassVar[int]
+    system: str
+    code: str
+    display: str
+    def __init__(self, system: _Optional[str] = ..., code: _Optional[str] = ..., display: _Optional[str] = ...) -> None: ...
+
 class Medication(_message.Message):
-    __slots__ = ("name", "dose_mg", "frequency", "held")
+    __slots__ = ("name", "dose_mg", "frequency", "held", "coding")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOSE_MG_FIELD_NUMBER: _ClassVar[int]
     FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     HELD_FIELD_NUMBER: _ClassVar[int]
+    CODING_FIELD_NUMBER: _ClassVar[int]
     name: str
     dose_mg: float
     frequency: str
     held: bool
-    def __init__(self, name: _Optional[str] = ..., dose_mg: _Optional[float] = ..., frequency: _Optional[str] = ..., held: _Optional[bool] = ...) -> None: ...
+    coding: _containers.RepeatedCompositeFieldContainer[Coding]
+    def __init__(self, name: _Optional[str] = ..., dose_mg: _Optional[float] = ..., frequency: _Optional[str] = ..., held: _Optional[bool] = ..., coding: _Optional[_Iterable[_Union[Coding, _Mapping]]] = ...) -> None: ...
 
 class PatientContext(_message.Message):
     __slots__ = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from interactions.names import normalise
+from interactions.reader import normalise
 from interactions.schema import (
     AgentFile,
     CitationSpec,
@@ -102,9 +102,15 @@ COMBINATIONS = {"paxlovid": {"nirmatrelvir", "ritonavir"}, "kaletra": {"lopinavi
 
 
 def _all_citations() -> Iterator[tuple[str, CitationSpec]]:
+    for drug in DRUGS.drugs:
+        for c in (*drug.reviewed, *(c for code in drug.codes for c in code.citations)):
+            yield f"drugs.toml {drug.name}", c
     for i, combination in enumerate(DRUGS.combinations):
         for c in combination.citations:
             yield f"drugs.toml combination[{i}]", c
+    for where, citations in NAMES.cited():
+        for c in citations:
+            yield f"names.toml {where}", c
     for spec in CLASSES.classes:
         for c in spec.citations:
             yield f"classes.toml {spec.id}", c
@@ -212,15 +218,15 @@ def test_no_name_or_synonym_is_used_twice() -> None:
     assert clashes == []
 
 
-def test_canonical_names_are_lower_case_and_no_synonym_holds_a_digit() -> None:
-    # The resolver cuts a name at its first token with a digit, so such a synonym could never match.
+def test_canonical_names_are_lower_case() -> None:
+    # Synonyms may hold digits: digit-led names (6-MP, 5-FU) are drug names the reader matches whole.
     for drug in DRUGS.drugs:
         assert drug.name == drug.name.lower(), drug.name
-        assert not [s for s in drug.synonyms if any(ch.isdigit() for ch in s)], drug.name
 
 
-def test_juice_is_not_a_dose_form_word() -> None:
-    assert "juice" not in {normalise(w) for w in NAMES.dose_form_words}
+def test_juice_is_not_a_vocabulary_word() -> None:
+    # "grapefruit juice" is a synonym of grapefruit: the food must never be read as a dose form.
+    assert "juice" not in {normalise(t) for v in NAMES.vocabularies for t in v.terms}
 
 
 def test_every_rule_and_qtc_rule_id_is_unique_within_its_agent() -> None:
@@ -268,8 +274,13 @@ def test_every_drug_named_in_the_facts_is_in_the_dictionary() -> None:
 
 @pytest.mark.parametrize(("alias", "canonical"), sorted(FACT_NAMES.items()))
 def test_brand_salt_and_abbreviation_of_the_facts_is_a_synonym(alias: str, canonical: str) -> None:
-    drug = next(d for d in DRUGS.drugs if d.name == canonical)
-    assert normalise(alias) in {normalise(s) for s in drug.synonyms}
+    # A brand of a fixed combination (Akynzeo: netupitant and palonosetron) names the combination.
+    owners = [(d.name, (d.name,), d.synonyms) for d in DRUGS.drugs]
+    owners += [(c.name, c.components, c.synonyms) for c in DRUGS.combinations]
+    named = [components for name, components, synonyms in owners
+             if normalise(alias) in {normalise(s) for s in (name, *synonyms)}]
+    assert len(named) == 1
+    assert canonical in named[0]
 
 
 @pytest.mark.parametrize(("product", "components"), sorted(COMBINATIONS.items()))
@@ -304,7 +315,7 @@ def test_class_member_notes_record_the_source_disagreements() -> None:
 
 def test_label_and_review_disagreement_is_stated_where_the_label_wins() -> None:
     gilteritinib = next(a for a in AGENTS.values() if a.drug == "gilteritinib")
-    resume = next(q for q in gilteritinib.qtc_rules if q.dose_mg == 80)
+    resume = next(q for q in gilteritinib.qtc_rules if q.id == "gil-qtc-resume")
     assert "< 480" in resume.recommendation
     assert "label" in resume.recommendation
 

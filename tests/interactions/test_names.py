@@ -1,11 +1,12 @@
-"""Name resolution: spellings that must resolve, and misspellings that must not be corrected."""
+"""The reader on the fixture knowledge base: names that must resolve, misspellings never corrected."""
 
 from __future__ import annotations
 
 import pytest
 
 from interactions import KnowledgeBase
-from interactions.names import normalise
+from interactions.model import UnrecognizedReason
+from interactions.reader import normalise
 
 
 @pytest.mark.parametrize(
@@ -34,8 +35,9 @@ def test_normalise(raw: str, expected: str) -> None:
         ("Comboprod", ("boostavir", "otherazole")),  # combination product
         ("boostavir/otherazole", ("boostavir", "otherazole")),  # combination written out
         ("boostavir + plainol 5 mg", ("boostavir", "plainol")),
-        ("boostavir 300 mg / otherazole 100 mg", ("boostavir", "otherazole")),  # split before stripping
+        ("boostavir 300 mg / otherazole 100 mg", ("boostavir", "otherazole")),
         ("strongazole 100 mg, delayed-release tablet", ("strongazole",)),  # a part with no drug in it
+        ("otherazole / 2 strongazole", ("otherazole", "strongazole")),  # a number is no name: both kept
     ],
 )
 def test_resolves(fixture_kb: KnowledgeBase, name: str, expected: tuple[str, ...]) -> None:
@@ -43,41 +45,52 @@ def test_resolves(fixture_kb: KnowledgeBase, name: str, expected: tuple[str, ...
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("name", "reason"),
     [
-        "strongazol",  # misspelt: suggested, never corrected
-        "boostavir otherazole",  # two names without a separator: not guessed
-        "boostavir/unknownium",  # one unknown part makes the whole unknown
-        "boostavir 300 mg / unknownium 100 mg",
-        "100 mg / tablet",
-        "tablet",
-        "100 mg",
-        "///",
+        ("strongazol", UnrecognizedReason.UNKNOWN),  # misspelt: suggested, never corrected
+        ("boostavir otherazole", UnrecognizedReason.CONFLICT),  # two names with nothing joining them
+        ("boostavir/unknownium", UnrecognizedReason.UNKNOWN),  # one unknown part makes the whole unknown
+        ("boostavir 300 mg / unknownium 100 mg", UnrecognizedReason.UNKNOWN),
+        ("100 mg / tablet", UnrecognizedReason.UNKNOWN),
+        ("tablet", UnrecognizedReason.UNKNOWN),
+        ("100 mg", UnrecognizedReason.UNKNOWN),
+        ("///", UnrecognizedReason.UNKNOWN),
+        ("", UnrecognizedReason.UNKNOWN),
+        ("boostavir 300 mg otherazole 100 mg", UnrecognizedReason.CONFLICT),  # a drug after a strength is kept
+        ("strongazole 300 mg then plainol", UnrecognizedReason.UNKNOWN),  # "then" is no word of this grammar
+        ("strongazole (otherazole)", UnrecognizedReason.CONFLICT),  # brackets naming another drug: not guessed
+        ("strongazole (for prophylaxis)", UnrecognizedReason.UNKNOWN),
+        ("Testa (Strongex)", UnrecognizedReason.CONFLICT),
     ],
 )
-def test_does_not_resolve(fixture_kb: KnowledgeBase, name: str) -> None:
+def test_does_not_resolve(fixture_kb: KnowledgeBase, name: str, reason: UnrecognizedReason) -> None:
+    reading = fixture_kb.resolver.read(name)
     assert fixture_kb.resolver.resolve(name) is None
+    assert (reading.drugs, reading.reason) == ((), reason)
+    assert reading.detail
+
+
+def test_a_conflict_names_both_drugs(fixture_kb: KnowledgeBase) -> None:
+    detail = fixture_kb.resolver.read("strongazole (otherazole)").detail
+    assert "strongazole" in detail
+    assert "otherazole" in detail
 
 
 def test_suggestions_are_canonical_and_at_most_three(fixture_kb: KnowledgeBase) -> None:
     assert fixture_kb.resolver.suggest("Strongexx")[0] == "strongazole"
+    assert fixture_kb.resolver.suggest("strongazol 100 mg tablet") == ("strongazole",)
     assert len(fixture_kb.resolver.suggest("azole")) <= 3
     assert fixture_kb.resolver.suggest("qqqqqqqqqqqq") == ()
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "boostavir 300 mg otherazole 100 mg",  # a second drug after a strength is not cut off
-        "strongazole 300 mg then plainol",
-        "otherazole / 2 strongazole",  # a part with a digit and a drug is no strength text
-        "strongazole (otherazole)",  # brackets naming another drug: not guessed
-        "strongazole (for prophylaxis)",
-    ],
-)
-def test_a_drug_named_anywhere_in_the_text_is_never_dropped(fixture_kb: KnowledgeBase, name: str) -> None:
-    assert fixture_kb.resolver.resolve(name) is None
+def test_a_recognised_name_has_no_suggestions(fixture_kb: KnowledgeBase) -> None:
+    assert fixture_kb.resolver.suggest("strongazole") == ()
 
 
 def test_backtick_apostrophes_are_apostrophes(default_kb: KnowledgeBase) -> None:
     assert default_kb.resolver.resolve("St John`s wort") == ("st john's wort",)
+
+
+def test_readings_are_cached_by_exact_string(fixture_kb: KnowledgeBase) -> None:
+    reader = fixture_kb.resolver
+    assert reader.read("Testa 5 mg") is reader.read("Testa 5 mg")

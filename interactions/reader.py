@@ -1,0 +1,510 @@
+"""The medication reader: an RxNorm, EHR order-catalogue or order-composer name -> every drug it names.
+
+A medication string is read as drug names joined by separators, with order text around them
+(strengths, dose forms, routes, salts, frequencies, vehicles, notes in brackets); the vocabularies
+are data (names.toml). A string names a set of drugs: the reading returns all of them, or says why
+the line is not recognised. Nothing is guessed: a word the reader does not know makes the whole
+line unrecognised, misspellings are never corrected, and a brand and a generic named together must
+name the same drugs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Generic, NamedTuple, TypeVar
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from interactions.broad import broad_vocabulary
+from interactions.model import UnrecognizedMedication, UnrecognizedReason
+from interactions.schema import NamesFile
+
+READ_CACHE_SIZE = 16384
+"""Readings kept by exact string: audits repeat the same few thousand spellings millions of times."""
+SUGGEST_CACHE_SIZE = 4096
+MAX_SUGGESTIONS = 3
+# A misspelling close enough to be a useful hint: normalised Levenshtein similarity of the unknown
+# words to a dictionary name, with the same first letter ("vitamin d3" must never suggest rifampin).
+SUGGESTION_CUTOFF = 0.75
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
+_SPACES = re.compile(r"\s+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# Brackets and separators are tokens of their own; everything else between spaces is a chunk.
+_CHUNK = re.compile(r"[()\[\]{}/+&,;]|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = frozenset(_OPEN.values())
+
+# What a term of names.toml is to the grammar.
+_SKIP = 1
+_SALT = 2
+_SEPARATOR = 4
+_MARKER = 8
+_ELEMENTAL = 16
+_ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
+               "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER,
+               "elemental": _ELEMENTAL}
+_HYPHEN = "-"
+_V = TypeVar("_V")
+
+
+def normalise(text: str) -> str:
+    """Canonical spelling for look-ups: NFKC, case-folded, one space between words, no edge spaces."""
+    if not text.isascii() or "`" in text:
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _SPACES.sub(" ", text.casefold()).strip()
+
+
+class Reading(NamedTuple):
+    """What a medication string names."""
+
+    drugs: tuple[str, ...]
+    """Canonical names of the knowledge base, every drug the text names; () unless recognised."""
+    reason: UnrecognizedReason
+    """UNSPECIFIED when recognised."""
+    ingredients: tuple[str, ...] = ()
+    """NOT_REVIEWED: canonical names (broad vocabulary) of the unreviewed drugs it names."""
+    detail: str = ""
+    """Why, for people."""
+
+
+class _Group:
+    """A bracketed part of a string ("(", "[" or "{"), or the whole string (kind "")."""
+
+    __slots__ = ("items", "kind")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.items: list[str | _Group] = []
+
+
+class _Mention(NamedTuple):
+    """A drug name in the text: reviewed components, or the broad vocabulary's canonical names."""
+
+    text: str
+    reviewed: tuple[str, ...]
+    broad: tuple[str, ...]
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self.reviewed or self.broad)
+
+
+def _agree(first: _Mention, second: _Mention) -> _Mention | None:
+    """One mention when both name the same drugs (the reviewed one is kept), else None."""
+    if first.names != second.names:
+        return None
+    return first if first.reviewed or not second.reviewed else second
+
+
+def _union(mentions: Iterable[_Mention]) -> _Mention:
+    mentions = list(mentions)
+    reviewed = all(m.reviewed for m in mentions)
+    names = tuple(dict.fromkeys(n for m in mentions for n in (m.reviewed or m.broad)))
+    text = " / ".join(m.text for m in mentions)
+    return _Mention(text, names, ()) if reviewed else _Mention(text, (), names)
+
+
+@dataclass(slots=True)
+class _State:
+    """What one reading found beyond the drugs: unknown words and disagreements."""
+
+    unknown: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+class _Phrases(Generic[_V]):
+    """Phrases (token tuples) -> values, looked up longest first."""
+
+    __slots__ = ("lengths", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str | _Group, ...], _V] = {}
+        self.lengths: dict[str, tuple[int, ...]] = {}
+
+    def add(self, tokens: tuple[str, ...], value: _V) -> None:
+        if not tokens:
+            return
+        self.values[tokens] = value
+        self.lengths[tokens[0]] = tuple(sorted({*self.lengths.get(tokens[0], ()), len(tokens)}, reverse=True))
+
+    def longest(self, tokens: list[str | _Group], start: int) -> tuple[int, _V | None]:
+        """The longest phrase starting at `start`: its length and value, or (0, None)."""
+        first = tokens[start]
+        if not isinstance(first, str):
+            return 0, None
+        room = len(tokens) - start
+        for length in self.lengths.get(first, ()):
+            if length <= room:
+                value = self.values.get(tuple(tokens[start:start + length]))
+                if value is not None:
+                    return length, value
+        return 0, None
+
+
+class MedicationReader:
+    """Reads medication strings against the reviewed dictionary, the grammar and the broad vocabulary."""
+
+    def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str], names: NamesFile) -> None:
+        """Build the reader.
+
+        Args:
+            lexicon: a reviewed name or synonym (any spelling) -> canonical component drug names.
+            display: normalised canonical or product name -> how to show it in a suggestion.
+            names: the grammar's vocabularies (names.toml), with the broad vocabulary's package.
+
+        Raises:
+            FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
+        """
+        self._spellings = tuple((normalise(s.written), normalise(s.reads_as)) for s in names.spellings)
+        self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
+        self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
+        self._biologic_stems = tuple(normalise(s) for s in names.biosimilar.stems) if names.biosimilar else ()
+        self._known_words: set[str] = set()
+        self._drugs: _Phrases[tuple[str, ...]] = _Phrases()
+        for alias, components in lexicon.items():
+            for tokens in self._phrase_forms(alias):
+                self._drugs.add(tokens, components)
+        self._drug_words = set(self._known_words)
+        self._reviewed_names = frozenset(name for components in lexicon.values() for name in components)
+        self._words: _Phrases[int] = _Phrases()
+        self._vehicles: _Phrases[bool] = _Phrases()
+        roles: dict[tuple[str, ...], int] = {}
+        for vocabulary in names.vocabularies:
+            for term in vocabulary.terms:
+                for tokens in self._phrase_forms(term):
+                    if vocabulary.role == "vehicle":
+                        self._vehicles.add(tokens, True)
+                    else:
+                        roles[tokens] = roles.get(tokens, 0) | _ROLE_FLAGS[vocabulary.role]
+        for tokens, flags in roles.items():
+            self._words.add(tokens, flags)
+        spec = names.broad_vocabulary
+        self._broad: _Phrases[tuple[str, ...]] = _Phrases()
+        self._broad_words: frozenset[str] = frozenset()
+        if spec:
+            self._broad, self._broad_words = _broad_table(spec.package, spec.data_file, self._spellings)
+        self._display = dict(display)
+        self._choices = sorted({normalise(alias) for alias in lexicon})
+        self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
+        self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
+
+    def resolve(self, text: str) -> tuple[str, ...] | None:
+        """The canonical drugs `text` names, or None when it is not recognised."""
+        return self.read(text).drugs or None
+
+    def unrecognised(self, text: str) -> UnrecognizedMedication:
+        """An unrecognised medication as the result reports it: why, and what it might have meant."""
+        reading = self.read(text)
+        return UnrecognizedMedication(text, self.suggest(text), reading.reason, reading.ingredients, reading.detail)
+
+    # --- tokens -------------------------------------------------------------------------------------
+
+    def _phrase_forms(self, phrase: str) -> list[tuple[str, ...]]:
+        forms = _phrase_forms(_spell(phrase, self._spellings))
+        self._known_words.update(token for tokens in forms for token in tokens)
+        return forms
+
+    def _tokens(self, text: str) -> list[str]:
+        """The text's tokens: known words as they are, any other chunk taken apart by `_expand`."""
+        tokens: list[str] = []
+        known, broad = self._known_words, self._broad_words
+        for chunk in _CHUNK.findall(_spell(text, self._spellings)):
+            if chunk in known or chunk in broad:
+                tokens.append(chunk)
+            else:
+                self._expand(chunk, tokens)
+        return tokens
+
+    def _expand(self, chunk: str, tokens: list[str]) -> None:
+        """An unknown chunk as tokens: numbers and units unglued, hyphens split, a biosimilar suffix cut."""
+        if chunk in self._known_words or chunk in self._broad_words or _NUMBER.fullmatch(chunk) or (
+                self._patterns is not None and self._patterns.fullmatch(chunk)):
+            tokens.append(chunk)
+            return
+        if _HYPHEN in chunk:
+            base, _, suffix = chunk.rpartition(_HYPHEN)
+            if (len(suffix) == self._suffix_letters and suffix.isalpha() and suffix.isascii()
+                    and base in self._drug_words):
+                tokens.append(_Suffixed(base, suffix))
+                return
+            parts = chunk.split(_HYPHEN)
+            for i, part in enumerate(parts):
+                if i:
+                    tokens.append(_HYPHEN)
+                if part:
+                    self._expand(part, tokens)
+            return
+        glued = _GLUED_NUMBER.fullmatch(chunk)
+        if glued:
+            tokens.append(glued.group(1))
+            self._expand(glued.group(2), tokens)
+            return
+        stripped = chunk.strip(".'")
+        if stripped != chunk:
+            if stripped:
+                self._expand(stripped, tokens)
+            return
+        tokens.append(chunk)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def _read(self, text: str) -> Reading:
+        tokens = self._tokens(text)
+        if not tokens:
+            return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")
+        state = _State()
+        mentions = self._read_group(_group(tokens), state)
+        if state.unknown:
+            words = ", ".join(f"{w!r}" for w in dict.fromkeys(state.unknown))
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{words}: not a drug or order text the knowledge base or the broad vocabulary knows"))
+        if state.conflicts:
+            return Reading((), UnrecognizedReason.CONFLICT, detail="; ".join(dict.fromkeys(state.conflicts)))
+        if not mentions:
+            return Reading((), UnrecognizedReason.UNKNOWN,
+                           detail="names no drug, only order text (strength, form, route, frequency)")
+        unreviewed = tuple(dict.fromkeys(n for m in mentions if not m.reviewed for n in m.broad))
+        if unreviewed:
+            return Reading((), UnrecognizedReason.NOT_REVIEWED, unreviewed, (
+                f"{', '.join(unreviewed)}: a real drug whose interactions the knowledge base has not reviewed"))
+        return Reading(tuple(dict.fromkeys(n for m in mentions for n in m.reviewed)), UnrecognizedReason.UNSPECIFIED)
+
+    def _read_group(self, group: _Group, state: _State) -> list[_Mention]:
+        """The drugs one group names, in order; conflicts and unknown words go to `state`."""
+        items = group.items
+        note = group.kind == "(" and bool(items) and isinstance(items[0], str) and bool(_NUMBER.fullmatch(items[0]))
+        clauses: list[_Mention] = []
+        current: _Mention | None = None
+        previous_is_drug = False
+        i = 0
+        while i < len(items):
+            item = items[i]
+            if isinstance(item, _Group):
+                inner = self._read_group(item, state)
+                previous_is_drug = False
+                i += 1
+                if not inner:
+                    continue  # a note ("(PF)", "(65 mg iron)"): it names nothing
+                if group.kind == "{" or item.kind == "{":
+                    if current:
+                        clauses.append(current)
+                    current = None
+                    clauses.extend(inner)
+                    continue
+                named = _union(inner)
+                so_far = [*clauses, current] if current else clauses
+                if not so_far:
+                    current = named
+                    continue
+                # "[Brand]" names the whole product; "(BRAND)" the drug just named, or all of them.
+                agreed = (_agree(current, named) if current and item.kind == "(" else None) or _agree(
+                    _union(so_far), named)
+                if agreed is None:
+                    state.conflicts.append(_conflict(_union(so_far), named))
+                elif current and item.kind == "(" and _agree(current, named):
+                    current = agreed
+                else:
+                    clauses[:], current = [agreed], None
+                continue
+            length, mention, flags = self._match(items, i, previous_is_drug, note, state)
+            if mention is not None:
+                if current is None:
+                    current = mention
+                else:
+                    agreed = _agree(current, mention)
+                    if agreed is None:
+                        state.conflicts.append(
+                            f"{_conflict(current, mention)} (nothing between them says how they go together)")
+                    else:
+                        current = agreed
+                previous_is_drug = True
+            else:
+                if flags & _SEPARATOR:
+                    if current:
+                        clauses.append(current)
+                    current = None
+                elif flags & _SALT and not previous_is_drug and not self._drug_follows(items, i + length):
+                    state.unknown.append(" ".join(str(t) for t in items[i:i + length]))
+                previous_is_drug = previous_is_drug and bool(flags & _SALT)
+            i += length
+        if current:
+            clauses.append(current)
+        return clauses
+
+    def _match(self, items: list[str | _Group], i: int, after_drug: bool, note: bool,
+               state: _State) -> tuple[int, _Mention | None, int]:
+        """What starts at items[i]: (length, a drug mention or None, role flags of order text)."""
+        token = items[i]
+        assert isinstance(token, str)
+        reviewed_length, reviewed = self._drugs.longest(items, i)
+        word_length, word = self._words.longest(items, i)
+        flags = word or 0
+        if note and flags & _ELEMENTAL and word_length >= reviewed_length:
+            return word_length, None, _SKIP
+        flags &= ~_ELEMENTAL
+        if not flags:
+            word_length = 0
+        salt_wins = bool(flags & _SALT) and after_drug and word_length >= reviewed_length
+        if reviewed_length and reviewed_length >= word_length and not salt_wins:
+            components = reviewed or ()
+            text = " ".join(map(str, items[i:i + reviewed_length]))
+            self._check_suffixes(items, i, reviewed_length, components, state)
+            return reviewed_length, _Mention(text, components, ()), 0
+        broad_length, broad = self._broad.longest(items, i)
+        self._check_suffixes(items, i, max(word_length, broad_length, 1), (), state)
+        if word_length and word_length >= broad_length:
+            if flags & _MARKER:
+                vehicle_length = self._vehicle(items, i + word_length)
+                if vehicle_length:
+                    return word_length + vehicle_length, None, _SKIP
+                if flags == _MARKER:
+                    state.unknown.append(token)
+                    return 1, None, 0
+            return word_length, None, flags & ~_MARKER
+        if broad_length:
+            canonical = broad or ()
+            text = " ".join(map(str, items[i:i + broad_length]))
+            if self._reviewed_names.intersection(canonical):
+                # Another spelling of a reviewed drug (a foreign or misspelt name): never corrected.
+                state.unknown.append(text)
+                return broad_length, None, 0
+            return broad_length, _Mention(text, (), canonical), 0
+        if token == _HYPHEN:
+            return 1, None, _SEPARATOR
+        if _NUMBER.fullmatch(token) or (self._patterns is not None and self._patterns.fullmatch(token)):
+            return 1, None, _SKIP
+        state.unknown.append(token)
+        return 1, None, 0
+
+    def _drug_follows(self, items: list[str | _Group], i: int) -> bool:
+        return i < len(items) and (self._drugs.longest(items, i)[0] > 0 or self._broad.longest(items, i)[0] > 0)
+
+    def _vehicle(self, items: list[str | _Group], start: int) -> int:
+        """Length of "0.9 % sodium chloride 100 mL"-like text at `start` naming a vehicle, else 0."""
+        j = start
+        while j < len(items):
+            length, _ = self._vehicles.longest(items, j)
+            if length:
+                return j + length - start
+            token = items[j]
+            if not isinstance(token, str) or not (_NUMBER.fullmatch(token) or token == "/" or (
+                    (self._words.longest(items, j)[1] or 0) & _SKIP)):
+                return 0
+            j += 1
+        return 0
+
+    def _check_suffixes(self, items: list[str | _Group], start: int, length: int, components: tuple[str, ...],
+                        state: _State) -> None:
+        """A biosimilar suffix is read only at the end of a biologic's name; anywhere else it is unknown."""
+        for index in range(start, min(start + length, len(items))):
+            token = items[index]
+            if isinstance(token, _Suffixed) and not (
+                    components and index == start + length - 1 and all(
+                        any(word.endswith(stem) for stem in self._biologic_stems for word in name.split())
+                        for name in components)):
+                state.unknown.append(f"{token}-{token.suffix}")
+
+    # --- suggestions --------------------------------------------------------------------------------
+
+    def _suggest(self, text: str) -> tuple[str, ...]:
+        """Up to three reviewed names close to the unknown words of `text`, canonical spelling, best first."""
+        reading = self.read(text)
+        if reading.reason is not UnrecognizedReason.UNKNOWN:
+            return ()
+        state = _State()
+        self._read_group(_group(self._tokens(text)), state)
+        suggestions: dict[str, None] = {}
+        for word in dict.fromkeys(state.unknown):
+            matches = process.extract(word, self._choices, scorer=Levenshtein.normalized_similarity,
+                                      score_cutoff=SUGGESTION_CUTOFF, limit=MAX_SUGGESTIONS * 4)
+            for choice, _score, _index in matches:
+                if choice[0] != word[0]:
+                    continue
+                components = self.resolve(choice) or ()
+                shown = self._display.get(choice) or (components[0] if len(components) == 1 else choice)
+                suggestions[shown] = None
+        return tuple(suggestions)[:MAX_SUGGESTIONS]
+
+
+def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
+    """Normalised, with the spellings of names.toml applied and thousands separators dropped ("1,250")."""
+    text = normalise(text)
+    for written, reads_as in spellings:
+        if written in text:
+            text = text.replace(written, reads_as)
+    return _THOUSANDS.sub("", text) if "," in text else text
+
+
+def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:
+    """A dictionary phrase as tokens: as written, and with its hyphens as separators."""
+    chunks = _CHUNK.findall(phrase)
+    split = [token for chunk in chunks for token in _split_hyphens(chunk)]
+    return [tuple(chunks)] if split == chunks else [tuple(chunks), tuple(split)]
+
+
+@lru_cache(maxsize=4)
+def _broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]
+                 ) -> tuple[_Phrases[tuple[str, ...]], frozenset[str]]:
+    """The broad vocabulary as phrases and its words, built once per process (about 107,000 variants)."""
+    phrases: _Phrases[tuple[str, ...]] = _Phrases()
+    words: set[str] = set()
+    for variant, canonical in broad_vocabulary(package, data_file).items():
+        for tokens in _phrase_forms(_spell(variant, spellings)):
+            phrases.add(tokens, canonical)
+            words.update(tokens)
+    return phrases, frozenset(words)
+
+
+def _split_hyphens(chunk: str) -> list[str]:
+    if _HYPHEN not in chunk or chunk == _HYPHEN:
+        return [chunk]
+    parts: list[str] = []
+    for i, part in enumerate(chunk.split(_HYPHEN)):
+        if i:
+            parts.append(_HYPHEN)
+        if part:
+            parts.append(part)
+    return parts
+
+
+def _conflict(first: _Mention, second: _Mention) -> str:
+    return (f"{first.text!r} names {', '.join(sorted(first.names))} but {second.text!r} names "
+            f"{', '.join(sorted(second.names))}: which one was meant is not guessed")
+
+
+class _Suffixed(str):
+    """A token from which a biosimilar suffix ("-sndz") was cut; equal to the token without it."""
+
+    suffix: str
+
+    def __new__(cls, token: str, suffix: str) -> _Suffixed:
+        made = super().__new__(cls, token)
+        made.suffix = suffix
+        return made
+
+
+def _group(tokens: list[str]) -> _Group:
+    """Tokens as nested bracket groups; a stray closing bracket is dropped, an open one closes at the end."""
+    root = _Group("")
+    stack = [root]
+    for token in tokens:
+        if token in _OPEN:
+            inner = _Group(token)
+            stack[-1].items.append(inner)
+            stack.append(inner)
+        elif token in _CLOSE:
+            for depth in range(len(stack) - 1, 0, -1):
+                if _OPEN[stack[depth].kind] == token:
+                    del stack[depth:]
+                    break
+        else:
+            stack[-1].items.append(token)
+    return root

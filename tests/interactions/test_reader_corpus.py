@@ -1,0 +1,218 @@
+"""The reader on real-format strings: a corpus generated from drugs.toml and the grammar's parts, hand-written
+order names from real catalogue formats, and adversarial strings that must never lose a drug."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from interactions import KnowledgeBase
+from interactions.model import UnrecognizedReason
+
+RXNORM_FORMS = ["Oral Tablet", "Delayed Release Oral Tablet", "Extended Release Oral Capsule", "Oral Suspension",
+                "Injectable Solution", "Disintegrating Oral Tablet", "Prefilled Syringe", "Oral Capsule",
+                "24 HR Extended Release Oral Tablet", "Transdermal System", "Metered Dose Inhaler"]
+RXNORM_STRENGTHS = ["100 MG", "0.5 MG", "40 MG/ML", "25 MCG/HR", "20 MEQ", "5000 UNT", "0.12 %"]
+EHR_FORMS = ["TABS", "CAPS", "TBEC", "TBDP", "TB24", "TBCR", "CP24", "CPDR", "SOLN", "SOLR", "SUSP", "INJ", "IVPB"]
+EHR_ROUTES = ["PO", "IV", "IJ", "SC", "SQ", "IM", "NG", "SL"]
+EHR_MODIFIERS = ["", "ER ", "DR ", "EC ", "HCL "]
+COMPOSER_STRENGTHS = ["1,250 mg", "800-160 mg per tablet", "4 mg/2 mL", "100 mg/m2", "100 mg PE", "0.12 %", "5 mg"]
+COMPOSER_FORMS = ["tablet", "delayed release tablet", "disintegrating tablet", "capsule", "injection", "solution"]
+COMPOSER_TAILS = ["", " PO q12h", " every 6 hours as needed", " BID PRN", " in sodium chloride 0.9 % 100 mL IVPB",
+                  " in dextrose 5 % 50 mL"]
+
+
+def _aliases(kb: KnowledgeBase) -> Iterator[tuple[str, str, frozenset[str]]]:
+    """(canonical or product name, alias, the drugs the alias names) for every name of drugs.toml."""
+    components = {c.name: c.components for c in kb.combinations}
+    for drug in kb.drugs:
+        named = frozenset(components[drug.sold_only_in] if drug.sold_only_in else (drug.name,))
+        for alias in (drug.name, *drug.synonyms):
+            yield drug.name, alias, named
+    for combination in kb.combinations:
+        for alias in (combination.name, *combination.synonyms):
+            yield combination.name, alias, frozenset(combination.components)
+
+
+def _tall_man(name: str, rnd: random.Random) -> str:
+    return "".join(ch.upper() if rnd.random() < 0.5 else ch for ch in name)
+
+
+def generated_corpus(kb: KnowledgeBase) -> list[tuple[str, frozenset[str]]]:
+    """Each name of the dictionary in each shape: RxNorm SCD/SBD, EHR order name, order composer."""
+    rnd = random.Random(20261210)
+    corpus: list[tuple[str, frozenset[str]]] = []
+    aliases = list(_aliases(kb))
+    brands = {owner: [a for o, a, _ in aliases if o == owner and a != owner] for owner, _, _ in aliases}
+    for owner, alias, named in aliases:
+        brand = rnd.choice(brands[owner]) if brands[owner] else ""
+        strength, form = rnd.choice(RXNORM_STRENGTHS), rnd.choice(RXNORM_FORMS)
+        corpus.append((f"{alias} {strength} {form}", named))
+        if brand:
+            corpus.append((f"{owner} {strength} {form} [{brand.title()}]", named))
+            corpus.append((f"{owner} ({brand.upper()}) {rnd.choice(COMPOSER_STRENGTHS)} {rnd.choice(COMPOSER_FORMS)}",
+                           named))
+            corpus.append((f"{brand.title()} ({owner}) {rnd.choice(COMPOSER_STRENGTHS)}", named))
+        corpus.append((f"{alias.upper()} {rnd.choice(EHR_MODIFIERS)}{rnd.randint(1, 999)} MG "
+                       f"{rnd.choice(EHR_ROUTES)} {rnd.choice(EHR_FORMS)}", named))
+        corpus.append((f"{_tall_man(alias, rnd)} {rnd.choice(COMPOSER_STRENGTHS)} {rnd.choice(COMPOSER_FORMS)}"
+                       f"{rnd.choice(COMPOSER_TAILS)}", named))
+    return corpus
+
+
+# Order names in the formats of real catalogues (RxNorm SCD/SBD/GPCK/BPCK, Epic- and Cerner-style order
+# names, order-composer strings), with the drugs each names.
+HAND_WRITTEN: list[tuple[str, set[str]]] = [
+    # RxNorm normalized names
+    ("posaconazole 100 MG Delayed Release Oral Tablet [Noxafil]", {"posaconazole"}),
+    ("posaconazole 100 MG Delayed Release Oral Tablet", {"posaconazole"}),
+    ("voriconazole 200 MG Oral Tablet [Vfend]", {"voriconazole"}),
+    ("fluconazole 40 MG/ML Oral Suspension", {"fluconazole"}),
+    ("ondansetron 4 MG Disintegrating Oral Tablet [Zofran]", {"ondansetron"}),
+    ("ondansetron 2 MG/ML Injectable Solution", {"ondansetron"}),
+    ("escitalopram 10 MG Oral Tablet [Lexapro]", {"escitalopram"}),
+    ("acyclovir 400 MG Oral Tablet", {"acyclovir"}),
+    ("valacyclovir 500 MG Oral Tablet [Valtrex]", {"valacyclovir"}),
+    ("letermovir 480 MG Oral Tablet [Prevymis]", {"letermovir"}),
+    ("venetoclax 100 MG Oral Tablet [Venclexta]", {"venetoclax"}),
+    ("gilteritinib 40 MG Oral Tablet [Xospata]", {"gilteritinib"}),
+    ("24 HR tacrolimus 1 MG Extended Release Oral Tablet [Envarsus]", {"tacrolimus"}),
+    ("72 HR fentanyl 0.025 MG/HR Transdermal System", {"fentanyl"}),
+    ("0.4 ML enoxaparin sodium 100 MG/ML Prefilled Syringe [Lovenox]", {"enoxaparin"}),
+    ("1 ML heparin sodium, porcine 5000 UNT/ML Injection", {"heparin"}),
+    ("potassium chloride 20 MEQ Extended Release Oral Tablet [Klor-Con]", {"potassium chloride"}),
+    ("120 ACTUAT fluticasone propionate 0.11 MG/ACTUAT Metered Dose Inhaler", {"fluticasone"}),
+    ("nirmatrelvir 150 MG / ritonavir 100 MG Oral Tablet", {"nirmatrelvir", "ritonavir"}),
+    ("{20 (nirmatrelvir 150 MG Oral Tablet) / 10 (ritonavir 100 MG Oral Tablet) } Pack [Paxlovid]",
+     {"nirmatrelvir", "ritonavir"}),
+    ("{6 (azithromycin 250 MG Oral Tablet) } Pack [Z-Pak]", {"azithromycin"}),
+    ("oxycodone hydrochloride 5 MG / acetaminophen 325 MG Oral Tablet [Percocet]", {"oxycodone", "acetaminophen"}),
+    ("cholecalciferol 1000 UNT Oral Tablet", {"cholecalciferol"}),
+    ("dexamethasone 4 MG Oral Tablet", {"dexamethasone"}),
+    ("mercaptopurine 50 MG Oral Tablet [Purixan]", {"mercaptopurine"}),
+    ("filgrastim-sndz 0.6 MG/ML Prefilled Syringe [Zarxio]", {"filgrastim"}),
+    ("pegfilgrastim-jmdb 10 MG/ML Prefilled Syringe [Fulphila]", {"pegfilgrastim"}),
+    # EHR order-catalogue names
+    ("POSACONAZOLE 100 MG PO TBEC", {"posaconazole"}),
+    ("VORICONAZOLE 200 MG PO TABS", {"voriconazole"}),
+    ("ONDANSETRON 4 MG PO TBDP", {"ondansetron"}),
+    ("ONDANSETRON HCL 4 MG PO TABS", {"ondansetron"}),
+    ("ESCITALOPRAM OXALATE 10 MG PO TABS", {"escitalopram"}),
+    ("METOPROLOL SUCCINATE ER 25 MG PO TB24", {"metoprolol"}),
+    ("TACROLIMUS 1 MG PO CAPS", {"tacrolimus"}),
+    ("PANTOPRAZOLE SODIUM 40 MG PO TBEC", {"pantoprazole"}),
+    ("ESOMEPRAZOLE MAGNESIUM 40 MG PO CPDR", {"esomeprazole"}),
+    ("POTASSIUM CHLORIDE ER 20 MEQ PO TBCR", {"potassium chloride"}),
+    ("ACYCLOVIR 400 MG/5ML PO SUSP", {"acyclovir"}),
+    ("VENETOCLAX 100 MG PO TABS", {"venetoclax"}),
+    ("QUETIAPINE FUMARATE 25 MG PO TABS", {"quetiapine"}),
+    ("PROCHLORPERAZINE MALEATE 10 MG PO TABS", {"prochlorperazine"}),
+    ("FAMOTIDINE 20 MG PO TABS", {"famotidine"}),
+    ("DEXAMETHASONE SODIUM PHOSPHATE 4 MG/ML IJ SOLN", {"dexamethasone"}),
+    ("METHYLPREDNISOLONE SODIUM SUCCINATE 40 MG IJ SOLR", {"methylprednisolone"}),
+    ("MICAFUNGIN SODIUM 100 MG IV SOLR", {"micafungin"}),
+    ("ENOXAPARIN SODIUM 40 MG/0.4ML SC SOSY", {"enoxaparin"}),
+    ("LEVOFLOXACIN 500 MG PO TABS", {"levofloxacin"}),
+    ("ALLOPURINOL 300 MG PO TABS", {"allopurinol"}),
+    ("OLANZAPINE 5 MG PO TBDP", {"olanzapine"}),
+    ("ATOVAQUONE 750 MG/5ML PO SUSP", {"atovaquone"}),
+    ("HYDROXYZINE HCL 25 MG PO TABS", {"hydroxyzine"}),
+    ("MORPHINE SULFATE ER 15 MG PO TBCR", {"morphine"}),
+    ("OXYCODONE HCL 5 MG PO TABS", {"oxycodone"}),
+    ("FENTANYL 25 MCG/HR TD PT72", {"fentanyl"}),
+    ("AMLODIPINE BESYLATE 5 MG PO TABS", {"amlodipine"}),
+    ("DILTIAZEM HCL ER COATED BEADS 120 MG PO CP24", {"diltiazem"}),
+    ("SODIUM CHLORIDE 0.9 % IV SOLN", {"sodium chloride"}),
+    # order-composer names
+    ("ondansetron (ZOFRAN-ODT) 4 mg disintegrating tablet", {"ondansetron"}),
+    ("posaconazole (NOXAFIL) 100 mg delayed release tablet 300 mg", {"posaconazole"}),
+    ("traZODone (DESYREL) 50 mg tablet", {"trazodone"}),
+    ("hydrOXYzine (ATARAX) 25 mg tablet", {"hydroxyzine"}),
+    ("oxyCODONE (ROXICODONE) 5 mg immediate release tablet", {"oxycodone"}),
+    ("HYDROmorphone (DILAUDID) injection 0.5 mg", {"hydromorphone"}),
+    ("vancomycin 1,250 mg in sodium chloride 0.9 % 250 mL IVPB", {"vancomycin"}),
+    ("ceFEPime (MAXIPIME) 2 g in sodium chloride 0.9 % 100 mL IVPB", {"cefepime"}),
+    ("micafungin (MYCAMINE) 100 mg in sodium chloride 0.9 % 100 mL IVPB", {"micafungin"}),
+    ("acyclovir (ZOVIRAX) 400 mg tablet", {"acyclovir"}),
+    ("ondansetron 4 mg PO q8h PRN", {"ondansetron"}),
+    ("ondansetron 4 mg every 6 hours as needed", {"ondansetron"}),
+    ("heparin (porcine) injection 5,000 Units", {"heparin"}),
+    ("ferrous sulfate 325 mg (65 mg iron) tablet", {"ferrous sulfate"}),
+    ("ferrous sulphate 325 mg tablet", {"ferrous sulfate"}),
+    ("fentanyl 25 mcg/hr patch", {"fentanyl"}),
+    ("fosphenytoin 100 mg PE in sodium chloride 0.9 % 50 mL IVPB", {"fosphenytoin"}),
+    ("cytarabine 100 mg/m2 in dextrose 5 % 500 mL", {"cytarabine"}),
+    ("filgrastim-sndz (ZARXIO) 300 mcg/0.5 mL injection", {"filgrastim"}),
+    ("Paxlovid (nirmatrelvir/ritonavir) 300 mg-100 mg tablet pack", {"nirmatrelvir", "ritonavir"}),
+    ("azacitidine 75 mg/m2 SC daily", {"azacitidine"}),
+    ("levofloxacin & 6-MP", {"levofloxacin", "mercaptopurine"}),
+    ("5-FU 500 mg/m2 IV", {"fluorouracil"}),
+    ("6-TG 40 mg PO daily", {"thioguanine"}),
+    ("4-aminopyridine 10 mg ER tablet", {"dalfampridine"}),
+    ("nirmatrelvir", {"nirmatrelvir", "ritonavir"}),
+]
+
+# Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with
+# strength text: never read as fewer drugs than they name.
+ADVERSARIAL: list[tuple[str, set[str]]] = [
+    ("levofloxacin & 6-MP", {"levofloxacin", "mercaptopurine"}),
+    ("venetoclax + posaconazole", {"venetoclax", "posaconazole"}),
+    ("venetoclax 400 mg, posaconazole 300 mg", {"venetoclax", "posaconazole"}),
+    ("posaconazole 300 mg / 5-FU 500 mg", {"posaconazole", "fluorouracil"}),
+    ("6-MP 50 mg and 6-TG 40 mg", {"mercaptopurine", "thioguanine"}),
+    ("venetoclax 100 mg posaconazole 300 mg", {"venetoclax", "posaconazole"}),
+    ("posaconazole (ZOFRAN) 100 mg", {"posaconazole", "ondansetron"}),
+    ("Zofran (granisetron) 1 mg", {"ondansetron", "granisetron"}),
+    ("posaconazol 100 mg PO TBEC", {"posaconazole"}),
+    ("venetoclax 100 mg / posaconazol 300 mg", {"venetoclax", "posaconazole"}),
+    ("venetoclax in posaconazole", {"venetoclax", "posaconazole"}),
+    ("venetoclax 100 mg (posaconazole)", {"venetoclax", "posaconazole"}),
+    ("venetoclax 100 mg then fluconazole", {"venetoclax", "fluconazole"}),
+    ("venetoclax / levetiracetam", {"venetoclax", "levetiracetam"}),
+    ("venetoclax / unknownium 5 mg", {"venetoclax"}),
+    ("filgrastim-xyzw posaconazole", {"filgrastim", "posaconazole"}),
+    ("posaconazole-abcd 100 mg", {"posaconazole"}),
+]
+
+
+def test_the_generated_corpus_reads_every_string_as_exactly_the_drugs_it_names(default_kb: KnowledgeBase) -> None:
+    corpus = generated_corpus(default_kb)
+    wrong = [(text, sorted(named), default_kb.resolver.read(text)) for text, named in corpus
+             if frozenset(default_kb.resolver.read(text).drugs) != named]
+    assert len(corpus) >= 1000
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("text", "named"), HAND_WRITTEN)
+def test_hand_written_order_names_read_as_the_drugs_they_name(default_kb: KnowledgeBase, text: str,
+                                                              named: set[str]) -> None:
+    reading = default_kb.resolver.read(text)
+    assert (set(reading.drugs), reading.reason) == (named, UnrecognizedReason.UNSPECIFIED), reading.detail
+
+
+def test_there_are_at_least_60_hand_written_names() -> None:
+    assert len({text for text, _ in HAND_WRITTEN}) >= 60
+
+
+@pytest.mark.parametrize(("text", "named"), ADVERSARIAL)
+def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_kb: KnowledgeBase, text: str,
+                                                                        named: set[str]) -> None:
+    reading = default_kb.resolver.read(text)
+    assert not reading.drugs or set(reading.drugs) >= named, reading
+    assert reading.drugs or reading.reason is not UnrecognizedReason.UNSPECIFIED
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("posaconazole (ZOFRAN) 100 mg", UnrecognizedReason.CONFLICT),
+    ("Zofran (granisetron) 1 mg", UnrecognizedReason.CONFLICT),
+    ("posaconazole 100 MG Delayed Release Oral Tablet [Zofran]", UnrecognizedReason.CONFLICT),
+    ("venetoclax 100 mg posaconazole 300 mg", UnrecognizedReason.CONFLICT),
+    ("posaconazol 100 mg PO TBEC", UnrecognizedReason.UNKNOWN),
+    ("venetoclax in posaconazole", UnrecognizedReason.UNKNOWN),
+    ("posaconazole-abcd 100 mg", UnrecognizedReason.UNKNOWN),
+    ("venetoclax / levetiracetam", UnrecognizedReason.UNSPECIFIED),
+])
+def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reason: UnrecognizedReason) -> None:
+    assert default_kb.resolver.read(text).reason is reason

@@ -1,0 +1,241 @@
+"""The FastAPI application of the CDS Hooks service: discovery, the two hooks, feedback, health.
+
+Every error is a FHIR OperationOutcome with a 4xx status: 400 for a call that cannot be read, 401
+for a token that is not accepted, 404 for an unknown service, 412 when required data cannot be had,
+413 for a body over the limit. Cards are serialised without nulls, as the spec requires.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
+from starlette.exceptions import HTTPException
+
+from interactions import KnowledgeBase
+from service.auth import AuthError, JwtVerifier
+from service.cds_hooks import hooks, prefetch, wire
+from service.cds_hooks.store import Store
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("service.cds_hooks.access")
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+JSON = "application/json"
+FHIR_JSON = "application/fhir+json"
+IssueCode = Literal["invalid", "security", "not-found", "processing", "too-long", "exception"]
+
+
+@dataclass
+class AppState:
+    """What the routes share in one worker process."""
+
+    kb: KnowledgeBase
+    db_path: pathlib.Path
+    public_url: str
+    verifier: JwtVerifier | None
+    """None: calls are not authenticated (development on loopback, or the insecure flag)."""
+    fhir_timeout_s: float
+    ready: bool = True
+    _store: Store | None = field(default=None, repr=False)
+    _client: httpx.AsyncClient | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        """The database, opened on first use in this process (never across a fork)."""
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client for FHIR fetches, made in the running loop on first use."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.fhir_timeout_s, follow_redirects=False)
+        return self._client
+
+    async def close(self) -> None:
+        """Closes the database and the HTTP client."""
+        if self._client is not None:
+            await self._client.aclose()
+        if self._store is not None:
+            self._store.close()
+
+
+class ApiError(Exception):
+    """An error answered as an OperationOutcome."""
+
+    def __init__(self, status: int, code: IssueCode, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.headers = headers
+
+
+def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
+    """The application over one knowledge base.
+
+    Args:
+        state: the knowledge base, database path, this service's URL and the token verifier.
+        cors_origins: browser origins allowed to call; none by default (no CORS headers at all).
+
+    Returns:
+        The ASGI application.
+    """
+    app = FastAPI(title="dosecheck CDS Hooks", version="2.0",
+                  description="CDS Hooks 2.0 order-select and order-sign services over the dosecheck engine.",
+                  docs_url=None, redoc_url=None)
+    app.state.cds = state
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"], allow_credentials=False, max_age=600)
+    _add_error_handlers(app)
+
+    async def authenticate(request: Request) -> None:
+        if state.verifier is None:
+            return
+        base = state.public_url.rstrip("/")
+        try:
+            await state.verifier.verify(request.headers.get("authorization"), (f"{base}{request.url.path}", base))
+        except AuthError as error:
+            raise ApiError(401, "security", str(error), {"WWW-Authenticate": "Bearer"}) from None
+
+    def service_for(service_id: str) -> hooks.HookService:
+        service = hooks.SERVICES.get(service_id)
+        if service is None:
+            raise ApiError(404, "not-found", f"no CDS service {service_id[:100]!r}; see GET /cds-services")
+        return service
+
+    @app.get("/cds-services", response_model=wire.Discovery, response_model_exclude_none=True)
+    async def discovery() -> wire.Discovery:
+        """The services: order-select and order-sign, with their prefetch templates."""
+        return wire.Discovery(services=[
+            wire.Service(hook=s.hook, title=s.title, description=s.description, id=s.id,
+                         prefetch=dict(prefetch.TEMPLATES)) for s in hooks.SERVICES.values()])
+
+    @app.post("/cds-services/{service_id}", responses={200: {"model": wire.CdsResponse}})
+    async def call_service(service_id: str, call: wire.CdsRequest, request: Request) -> Response:
+        """Answers a hook call with cards (`{"cards": []}` when there is nothing to say)."""
+        await authenticate(request)
+        service = service_for(service_id)
+        try:
+            issued = await hooks.answer(state.kb, state.store, state.client, service, call)
+        except hooks.BadRequestError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        except prefetch.PreconditionFailedError as error:
+            raise ApiError(412, "processing", f"required data could not be had: {error}") from None
+        body = wire.CdsResponse(cards=[c.card for c in issued])
+        return Response(body.model_dump_json(exclude_none=True), media_type=JSON)
+
+    @app.post("/cds-services/{service_id}/feedback")
+    async def feedback(service_id: str, body: wire.FeedbackRequest, request: Request) -> Response:
+        """Stores what the clinician did with cards (accepted, or overridden and why), idempotently."""
+        await authenticate(request)
+        service = service_for(service_id)
+        state.store.record_feedback(service.id, body.feedback)
+        return Response("{}", media_type=JSON)
+
+    @app.get("/healthz/live", response_model=wire.Health, response_model_exclude_none=True)
+    async def live() -> wire.Health:
+        """The process answers."""
+        return wire.Health(status="live")
+
+    @app.get("/healthz/ready", response_model=wire.Health, response_model_exclude_none=True,
+             responses={503: {"model": wire.Health}})
+    async def ready() -> Response:
+        """The knowledge base is loaded and the server is not shutting down (else 503)."""
+        health = wire.Health(status="ready" if state.ready else "not ready", knowledgeBaseVersion=state.kb.version)
+        return Response(health.model_dump_json(exclude_none=True), status_code=200 if state.ready else 503,
+                        media_type=JSON)
+
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> Response:
+        return outcome_response(error.status, error.code, str(error), error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()[:20]]
+        return outcome_response(400, "invalid", "the request cannot be read: " + "; ".join(problems))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        code: IssueCode = "not-found" if error.status_code == 404 else "processing"
+        return outcome_response(error.status_code, code, str(error.detail), dict(error.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error answering %s %s", request.method, request.url.path)
+        return outcome_response(500, "exception", "internal error")
+
+
+def outcome_response(status: int, code: IssueCode, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An OperationOutcome (error, with `diagnostics`) as the response."""
+    outcome = OperationOutcome(issue=[OperationOutcomeIssue(severity="error", code=code, diagnostics=message[:2000])])
+    return Response(outcome.model_dump_json(exclude_none=True), status_code=status, media_type=FHIR_JSON,
+                    headers=headers)
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Guard:
+    """Outermost ASGI layer: refuses bodies over the limit (413) and logs one line per call.
+
+    The line holds the method, path, status and duration; paths name services, never patients or drugs.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self._app = app
+        self._max = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serves one connection event."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+        length = dict(scope.get("headers") or ()).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self._max:
+            response = outcome_response(413 if length.isdigit() else 400, "too-long",
+                                        f"the body must be under {self._max} bytes with a Content-Length")
+            status = response.status_code
+            await response(scope, receive, send)
+        else:
+            received = 0
+
+            async def bounded_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                received += len(message.get("body", b""))
+                if received > self._max:
+                    raise ApiError(413, "too-long", "the body is over the limit")
+                return message
+
+            async def observed_send(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            await self._app(scope, bounded_receive, observed_send)
+        access_log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status,
+                        (time.perf_counter() - started) * 1000,
+                        extra={"http_method": scope.get("method"), "http_status": status})

@@ -1,0 +1,476 @@
+"""Cards out: one per regimen agent whose answer needs attention, and one for what was not checked.
+
+Each card names the drug and the decision in its summary, says everything in its Markdown detail
+(clients may ignore dose-only suggestions, cds-hooks.md §14.2), and offers suggestions a prescriber
+can accept: the whole draft MedicationRequest at the recommended dose (`update`), the removal of a
+drug to avoid (`delete`), the scheduled ECGs (`create` ServiceRequest) and the interaction itself
+(`create` DetectedIssue, as the PDDI-CDS IG recommends). FHIR resources are built with the
+`fhir.resources` R4B models, whose MedicationRequest, ServiceRequest and DetectedIssue are R4's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from itertools import groupby
+from typing import Any, Literal, NamedTuple
+
+from fhir.resources.R4B.annotation import Annotation
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coding import Coding as FhirCoding
+from fhir.resources.R4B.detectedissue import DetectedIssue
+from fhir.resources.R4B.dosage import Dosage, DosageDoseAndRate
+from fhir.resources.R4B.duration import Duration
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+from fhir.resources.R4B.period import Period
+from fhir.resources.R4B.quantity import Quantity
+from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from fhir.resources.R4B.timing import Timing, TimingRepeat
+from pydantic import ValidationError
+
+from interactions import (
+    Action,
+    CheckResult,
+    Citation,
+    DoseRecommendation,
+    Finding,
+    MonitoringEvent,
+    MonitoringTest,
+    Severity,
+    UnrecognizedMedication,
+)
+from interactions.schema import SourceSpec
+from service.cds_hooks import wire
+from service.cds_hooks.fhir_in import OrderedMedication
+
+SUMMARY_LIMIT = 139
+"""The spec's "<140-character" summary."""
+UCUM = "http://unitsofmeasure.org"
+DOSE_RATE_TYPE = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+SNOMED = "http://snomed.info/sct"
+ECG_CODE = FhirCoding(system=SNOMED, code="268400002", display="12 lead ECG")
+"""SNOMED CT 12-lead ECG (the code DICOM CID 3670 "ECG Procedure Type" lists)."""
+DRUG_INTERACTION = FhirCoding(system=ACT_CODE, code="DRG", display="Drug Interaction Alert")
+"""v3 ActCode DRG, as the HL7 PDDI-CDS IG's DetectedIssue examples use it."""
+OVERRIDE_SYSTEM = "urn:dosecheck:cds-hooks:override-reason"
+OVERRIDE_REASONS = (
+    wire.Coding(system=OVERRIDE_SYSTEM, code="benefit-outweighs-risk", display="Benefit outweighs the risk"),
+    wire.Coding(system=OVERRIDE_SYSTEM, code="already-managed", display="Already managed (dose or plan adjusted)"),
+    wire.Coding(system=OVERRIDE_SYSTEM, code="will-monitor", display="Will monitor closely"),
+    wire.Coding(system=OVERRIDE_SYSTEM, code="not-applicable", display="Not applicable to this patient"),
+)
+DETECTED_ISSUE_SEVERITY = {
+    Severity.CONTRAINDICATED: "high",
+    Severity.MAJOR: "high",
+    Severity.MODERATE: "moderate",
+    Severity.MINOR: "low",
+    Severity.INFO: "low",
+    Severity.UNSPECIFIED: "low",
+}
+"""FHIR DetectedIssue.severity (high|moderate|low) from the knowledge base's five-level scale."""
+MAX_MONITORING_LINES = 20
+
+
+class Subject(NamedTuple):
+    """Who and where the cards are about, and what the orders are."""
+
+    patient_id: str
+    encounter_id: str
+    kb_version: str
+    by_drug: Mapping[str, OrderedMedication]
+    """Canonical drug -> the order or statement it came from."""
+    new_drugs: frozenset[str]
+    """Canonical drugs of the orders being selected or signed now (the rest is context)."""
+    sources: Mapping[str, SourceSpec]
+    """Knowledge-base source id -> its title and URL, for links."""
+
+
+class IssuedCard(NamedTuple):
+    """A card with what the feedback report and the select/sign coordination need."""
+
+    card: wire.Card
+    kind: str
+    """dose-change, hold, discontinue, avoid-combination, monitor or not-checked."""
+    fingerprint: str
+    """Stable over calls for the same advice (the uuid is not): what order-sign filtering compares."""
+
+
+def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
+    """The cards of one check, agents first (by name), then the not-checked card.
+
+    Args:
+        result: the engine's answer.
+        subject: the patient, the orders and which of them are new.
+
+    Returns:
+        The cards; empty when nothing needs attention.
+    """
+    issued = []
+    for dose in result.doses:
+        if dose.drug not in subject.by_drug or dose.action is Action.UNSPECIFIED:
+            continue  # an unrecognised regimen entry: the not-checked card speaks for it
+        findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
+        if dose.action is Action.CONTINUE and not findings and not dose.avoid_with:
+            continue
+        others = {f.precipitant_drug if f.object_drug == dose.drug else f.object_drug for f in findings} - {""}
+        if dose.drug not in subject.new_drugs and not others & subject.new_drugs:
+            continue  # old advice about orders already signed: nothing new was ordered that changes it
+        monitoring = [e for e in result.monitoring if e.drug == dose.drug]
+        issued.append(_agent_card(dose, findings, monitoring, subject))
+    if result.unrecognized:
+        issued.append(_not_checked_card(result.unrecognized, subject))
+    return issued
+
+
+def _agent_card(dose: DoseRecommendation, findings: Sequence[Finding], monitoring: Sequence[MonitoringEvent],
+                subject: Subject) -> IssuedCard:
+    severity = max((f.severity for f in findings), default=Severity.INFO)
+    kind = _kind(dose)
+    summary = _summary(dose, findings)
+    indicator = _indicator(dose, severity)
+    suggestions = [s for s in (
+        _dose_suggestion(dose, subject),
+        *_avoid_suggestions(dose, subject),
+        _ecg_suggestion(dose.drug, monitoring, subject),
+        _detected_issue_suggestion(findings, subject),
+    ) if s is not None]
+    card = wire.Card(
+        uuid=str(uuid.uuid4()),
+        summary=summary,
+        detail=_detail(dose, findings, monitoring, subject),
+        indicator=indicator,
+        source=_source(subject),
+        suggestions=suggestions or None,
+        selectionBehavior="any" if suggestions else None,
+        overrideReasons=list(OVERRIDE_REASONS),
+        links=_links(dose.citations, findings, subject) or None,
+    )
+    return IssuedCard(card, kind, _fingerprint(dose.drug, kind, summary, indicator))
+
+
+def _kind(dose: DoseRecommendation) -> str:
+    if dose.action is Action.ADJUST_DOSE:
+        return "dose-change"
+    if dose.action is Action.HOLD:
+        return "hold"
+    if dose.action is Action.DISCONTINUE:
+        return "discontinue"
+    return "avoid-combination" if dose.avoid_with else "monitor"
+
+
+def _summary(dose: DoseRecommendation, findings: Sequence[Finding]) -> str:
+    """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters."""
+    drug = dose.drug[:1].upper() + dose.drug[1:]
+    causes = list(dict.fromkeys(f.precipitant_drug for f in findings
+                                if f.object_drug == dose.drug and f.action == dose.action and f.precipitant_drug))
+    qtc_rule = any(f.object_drug == dose.drug and not f.precipitant_drug and f.action == dose.action for f in findings)
+    decisions = []
+    if dose.action is Action.ADJUST_DOSE:
+        verb = "reduce to" if dose.recommended_dose_mg < dose.ordered_dose_mg else (
+            "increase to" if dose.ordered_dose_mg else "give")
+        decisions.append(f"{verb} {_mg(dose.recommended_dose_mg)} mg")
+    elif dose.action in (Action.HOLD, Action.DISCONTINUE):
+        decisions.append(dose.action.name.lower())
+    elif not dose.avoid_with:
+        decisions.append("monitor")
+    if decisions and (causes or qtc_rule):
+        decisions[0] += " with " + " and ".join(causes) if causes else " (QTc threshold)"
+    if dose.avoid_with:
+        decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
+    text = f"{drug}: {'; '.join(decisions)}"
+    return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def _indicator(dose: DoseRecommendation, severity: Severity) -> Literal["info", "warning", "critical"]:
+    """How urgent a card is.
+
+    critical: stop or hold the agent, a contraindication, or a major combination to avoid; warning:
+    a dose change, a combination to avoid, or a moderate or major finding; info otherwise.
+    """
+    if (dose.action in (Action.HOLD, Action.DISCONTINUE) or severity >= Severity.CONTRAINDICATED
+            or (dose.avoid_with and severity >= Severity.MAJOR)):
+        return "critical"
+    if dose.action is Action.ADJUST_DOSE or dose.avoid_with or severity >= Severity.MODERATE:
+        return "warning"
+    return "info"
+
+
+def _detail(dose: DoseRecommendation, findings: Sequence[Finding], monitoring: Sequence[MonitoringEvent],
+            subject: Subject) -> str:
+    ordered = subject.by_drug[dose.drug]
+    lines = [f"**{dose.drug}**: ordered {_mg(dose.ordered_dose_mg)} mg; "
+             f"**{_action_text(dose)}** ({dose.action.name.replace('_', ' ').lower()})."]
+    if dose.ramp_up:
+        start = _date(ordered.start_date)
+        steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
+        lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(dose.recommended_dose_mg)} mg.")
+    if dose.avoid_with:
+        lines.append(f"Avoid or replace while {dose.drug} is given: {', '.join(dose.avoid_with)}.")
+    if all(f.recommendation != dose.rationale for f in findings):  # else the finding below says it
+        lines += ["", _escape(dose.rationale)]
+    if findings:
+        lines += ["", "**Findings**"]
+        for finding in findings:
+            other = finding.precipitant_drug or "QTc"
+            alternatives = f" Alternatives: {', '.join(finding.alternatives)}." if finding.alternatives else ""
+            lines.append(f"- *{finding.severity.name.lower()}*: {finding.object_drug} with {other} "
+                         f"({', '.join(m.name.replace('_', ' ').lower() for m in finding.mechanisms)}): "
+                         f"{_escape(finding.recommendation)}{alternatives} ({_cited(finding.citations)})")
+    if monitoring:
+        lines += ["", "**Monitoring**"]
+        days = [(key, list(events)) for key, events in groupby(monitoring, key=lambda e: (e.label, e.date))]
+        for (label, date), events in days[:MAX_MONITORING_LINES]:
+            tests = ", ".join(dict.fromkeys(e.test.name.replace("_", " ").lower() for e in events))
+            lines.append(f"- {label}{f' ({date})' if date else ''}: {tests}")
+        if len(days) > MAX_MONITORING_LINES:
+            lines.append(f"- and {len(days) - MAX_MONITORING_LINES} more days")
+    if dose.citations:
+        lines += ["", f"Dose sources: {_cited(dose.citations)}."]
+    lines += ["", f"dosecheck knowledge base {subject.kb_version}. Decision support: a pharmacist or physician "
+                  "must review it against the current label."]
+    return "\n".join(lines)
+
+
+def _action_text(dose: DoseRecommendation) -> str:
+    if dose.action is Action.ADJUST_DOSE:
+        return f"give {_mg(dose.recommended_dose_mg)} mg"
+    if dose.action in (Action.HOLD, Action.DISCONTINUE):
+        return dose.action.name.lower()
+    return f"keep {_mg(dose.recommended_dose_mg)} mg" if dose.recommended_dose_mg else "keep the ordered dose"
+
+
+def _not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Subject) -> IssuedCard:
+    names = [u.name or "(unnamed)" for u in unrecognized]
+    summary = f"Not checked: {len(names)} medication{'s' if len(names) > 1 else ''} not recognised ({', '.join(names)})"
+    if len(summary) > SUMMARY_LIMIT:
+        summary = summary[:SUMMARY_LIMIT - 2].rstrip() + "…)"
+    lines = ["dosecheck could not check these medications, so **the interaction check is incomplete**:", ""]
+    for item in unrecognized:
+        why = item.detail or item.reason.name.replace("_", " ").lower()
+        suggestions = f" Did you mean: {', '.join(item.suggestions)}?" if item.suggestions else ""
+        lines.append(f"- **{_escape(item.name or '(unnamed)')}**: {_escape(why)}.{suggestions}")
+    lines += ["", "Check them by hand, or order them by a name or RxNorm code the knowledge base knows "
+                  f"(dosecheck knowledge base {subject.kb_version})."]
+    card = wire.Card(uuid=str(uuid.uuid4()), summary=summary, detail="\n".join(lines), indicator="warning",
+                     source=_source(subject), overrideReasons=list(OVERRIDE_REASONS))
+    return IssuedCard(card, "not-checked", _fingerprint("", "not-checked", summary, "warning"))
+
+
+def _dose_suggestion(dose: DoseRecommendation, subject: Subject) -> wire.Suggestion | None:
+    """The whole draft order at the recommended dose with its ramp-up (an `update` carries the whole resource).
+
+    None when the agent is not a draft order being placed now, or cannot be read as R4.
+    """
+    ordered = subject.by_drug[dose.drug]
+    if (dose.action is not Action.ADJUST_DOSE or dose.recommended_dose_mg <= 0 or dose.drug not in subject.new_drugs
+            or not ordered.reference.startswith("MedicationRequest/")):
+        return None
+    order = _as_r4_order(ordered.resource)
+    if order is None:
+        return None
+    template = order.dosageInstruction[0] if order.dosageInstruction else Dosage()
+    start = _date(ordered.start_date)
+    dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
+                       _day_bounds(start, step.day, step.day)) for step in dose.ramp_up]
+    maintenance_day = len(dose.ramp_up) + 1
+    dosages.append(_dosage(template, dose.recommended_dose_mg, maintenance_day if dose.ramp_up else None,
+                           f"{'Then ' if dose.ramp_up else ''}{_mg(dose.recommended_dose_mg)} mg"
+                           f"{f' ({template.text})' if template.text else ''}",
+                           _day_bounds(start, maintenance_day, None) if dose.ramp_up else None))
+    order.dosageInstruction = dosages
+    ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg" if dose.ramp_up else ""
+    return wire.Suggestion(
+        label=f"Change {dose.drug} to {_mg(dose.recommended_dose_mg)} mg{ramp}"[:200],
+        uuid=str(uuid.uuid4()),
+        isRecommended=True,
+        actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(dose.recommended_dose_mg)} mg{ramp}",
+                             resource=_json(order))],
+    )
+
+
+def _avoid_suggestions(dose: DoseRecommendation, subject: Subject) -> Iterable[wire.Suggestion]:
+    """Removing a drug to avoid, when it is a draft order being placed now."""
+    for drug in dose.avoid_with:
+        ordered = subject.by_drug.get(drug)
+        if ordered is not None and drug in subject.new_drugs and ordered.reference.startswith("MedicationRequest/"):
+            yield wire.Suggestion(
+                label=f"Remove the {ordered.label} order"[:200], uuid=str(uuid.uuid4()),
+                actions=[wire.Action(type="delete", description=f"Remove {ordered.label} (avoid with {dose.drug})",
+                                     resourceId=ordered.reference)])
+
+
+def _ecg_suggestion(drug: str, monitoring: Sequence[MonitoringEvent], subject: Subject) -> wire.Suggestion | None:
+    ecgs = [e for e in monitoring if e.test is MonitoringTest.ECG]
+    if not ecgs:
+        return None
+    actions = []
+    for event in ecgs:
+        request = ServiceRequest(
+            status="draft", intent="order", subject=Reference(reference=f"Patient/{subject.patient_id}"),
+            encounter=Reference(reference=f"Encounter/{subject.encounter_id}") if subject.encounter_id else None,
+            code=CodeableConcept(coding=[ECG_CODE], text="12-lead ECG"),
+            occurrenceDateTime=_fhir_date(event.date) if event.date else None,
+            reasonCode=[CodeableConcept(text=f"{drug} monitoring ({event.label})")],
+            note=[Annotation(text=f"{event.label}: {event.reason}")],
+        )
+        on = f" on {event.date}" if event.date else ""
+        actions.append(wire.Action(type="create", description=f"ECG {event.label}{on}", resource=_json(request)))
+    when = ", ".join(e.date or e.label for e in ecgs)
+    return wire.Suggestion(label=f"Order the ECGs for {drug}: {when}"[:200], uuid=str(uuid.uuid4()), actions=actions)
+
+
+def _detected_issue_suggestion(findings: Sequence[Finding], subject: Subject) -> wire.Suggestion | None:
+    if not findings:
+        return None
+    identified = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    actions = []
+    for finding in findings:
+        implicated = [subject.by_drug[d].reference for d in (finding.object_drug, finding.precipitant_drug)
+                      if d in subject.by_drug and subject.by_drug[d].reference]
+        urls = [subject.sources[c.source].url for c in finding.citations
+                if c.source in subject.sources and subject.sources[c.source].url]
+        issue = DetectedIssue(
+            status="preliminary",
+            code=CodeableConcept(coding=[DRUG_INTERACTION] if finding.precipitant_drug else None,
+                                 text=_issue_title(finding)),
+            severity=DETECTED_ISSUE_SEVERITY[finding.severity],
+            patient=Reference(reference=f"Patient/{subject.patient_id}"),
+            identifiedDateTime=identified,
+            author=Reference(display=f"dosecheck (knowledge base {subject.kb_version})"),
+            implicated=[Reference(reference=r) for r in implicated] or None,
+            detail=f"{finding.recommendation} ({_cited(finding.citations)})",
+            reference=urls[0] if urls else None,
+        )
+        actions.append(wire.Action(type="create", description=f"Record: {_issue_title(finding)}",
+                                   resource=_json(issue)))
+    return wire.Suggestion(label="Record the interactions in the chart (DetectedIssue)", uuid=str(uuid.uuid4()),
+                           actions=actions)
+
+
+def _issue_title(finding: Finding) -> str:
+    if finding.precipitant_drug:
+        return f"{finding.object_drug} with {finding.precipitant_drug}: {finding.action.name.replace('_', ' ').lower()}"
+    return f"{finding.object_drug}: QTc threshold, {finding.action.name.replace('_', ' ').lower()}"
+
+
+def _as_r4_order(resource: Mapping[str, Any]) -> MedicationRequest | None:
+    """The draft order as an R4 model, after undoing the STU3/R5 and sandbox deviations it may have."""
+    try:
+        return MedicationRequest.model_validate(resource)
+    except ValidationError:
+        pass
+    fixed = dict(resource)
+    dosages = fixed.get("dosageInstruction")
+    if isinstance(dosages, dict):
+        dosages = [dosages]
+    if isinstance(dosages, list):
+        fixed["dosageInstruction"] = [_r4_dosage(d) for d in dosages if isinstance(d, dict)]
+    if isinstance(fixed.get("category"), dict):
+        fixed["category"] = [fixed["category"]]
+    medication = fixed.pop("medication", None)
+    if isinstance(medication, dict):
+        if isinstance(medication.get("concept"), dict):
+            fixed["medicationCodeableConcept"] = medication["concept"]
+        elif isinstance(medication.get("reference"), dict):
+            fixed["medicationReference"] = medication["reference"]
+    fixed.setdefault("intent", "order")
+    try:
+        return MedicationRequest.model_validate(fixed)
+    except ValidationError:
+        return None
+
+
+def _r4_dosage(dosage: Mapping[str, Any]) -> dict[str, Any]:
+    fixed = dict(dosage)
+    entries = fixed.get("doseAndRate")
+    if isinstance(entries, dict):
+        fixed["doseAndRate"] = [entries]
+    quantity = fixed.pop("doseQuantity", None)
+    if isinstance(quantity, dict) and not fixed.get("doseAndRate"):
+        fixed["doseAndRate"] = [{"doseQuantity": quantity}]
+    return fixed
+
+
+def _dosage(template: Dosage, dose_mg: float, sequence: int | None, text: str, bounds: Period | Duration | None,
+            ) -> Dosage:
+    """The template's route and frequency at `dose_mg`, typed `ordered`, within `bounds`."""
+    repeat = template.timing.repeat if template.timing and template.timing.repeat else None
+    timing = template.timing
+    if bounds is not None:
+        fields = repeat.model_dump(exclude_none=True, exclude={"boundsPeriod", "boundsDuration", "boundsRange"}) \
+            if repeat else {}
+        fields["boundsPeriod" if isinstance(bounds, Period) else "boundsDuration"] = bounds
+        timing = Timing(code=template.timing.code if template.timing else None,
+                        repeat=TimingRepeat.model_validate(fields))
+    return Dosage(
+        sequence=sequence, text=text, timing=timing, route=template.route, method=template.method,
+        asNeededBoolean=template.asNeededBoolean,
+        doseAndRate=[DosageDoseAndRate(
+            type=CodeableConcept(coding=[FhirCoding(system=DOSE_RATE_TYPE, code="ordered", display="Ordered")]),
+            doseQuantity=Quantity(value=Decimal(_mg(dose_mg)), unit="mg", system=UCUM, code="mg"))],
+    )
+
+
+def _day_bounds(start: datetime.date | None, first_day: int, last_day: int | None) -> Period | Duration | None:
+    """Days of the cycle as dates when the start is known.
+
+    Without a start: one day as a duration (the sequence orders the steps), and nothing for the
+    open-ended maintenance dose.
+    """
+    if start is None:
+        return Duration(value=Decimal(1), unit="d", system=UCUM, code="d") if last_day is not None else None
+    end = _fhir_date(start + datetime.timedelta(days=last_day - 1)) if last_day is not None else None
+    return Period(start=_fhir_date(start + datetime.timedelta(days=first_day - 1)), end=end)
+
+
+def _source(subject: Subject) -> wire.Source:
+    return wire.Source(label=f"dosecheck (knowledge base {subject.kb_version})")
+
+
+def _links(dose_citations: Sequence[Citation], findings: Sequence[Finding], subject: Subject) -> list[wire.Link]:
+    cited = dict.fromkeys(c.source for c in (*dose_citations, *(c for f in findings for c in f.citations)))
+    return [wire.Link(label=subject.sources[s].title[:120], url=subject.sources[s].url) for s in cited
+            if s in subject.sources and subject.sources[s].url]
+
+
+def _fingerprint(drug: str, kind: str, summary: str, indicator: str) -> str:
+    return hashlib.sha256("\x1f".join((drug, kind, summary, indicator)).encode()).hexdigest()[:32]
+
+
+def _cited(citations: Sequence[Citation]) -> str:
+    return "; ".join(f"{c.source} {c.detail}" for c in citations)
+
+
+def _json(resource: MedicationRequest | ServiceRequest | DetectedIssue) -> dict[str, Any]:
+    dumped: dict[str, Any] = resource.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return dumped
+
+
+def _fhir_date(day: str | datetime.date) -> Any:
+    """A date for a FHIR dateTime element, which may be a date alone (the models annotate datetime)."""
+    return day.isoformat() if isinstance(day, datetime.date) else day
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _on(start: datetime.date | None, day: int) -> str:
+    return f" ({(start + datetime.timedelta(days=day - 1)).isoformat()})" if start else ""
+
+
+def _mg(value: float) -> str:
+    return f"{value:g}"
+
+
+def _escape(text: str) -> str:
+    """Markdown-neutral text: the knowledge base's prose must not turn into emphasis or HTML."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")

@@ -1,0 +1,275 @@
+"""Reading medications, orders and the QTc out of the FHIR JSON that EHRs actually send.
+
+Real requests stray from R4 (cds-hooks.md §14): STU3 `doseQuantity` on the dosage, `doseAndRate`
+as an object, several typed `doseAndRate` entries of which the `ordered` one counts (Epic),
+`medicationReference` with only a display, R5 `medication.concept`, Bundles without a type. The
+FHIR model classes reject those shapes, so this module reads plain JSON defensively: every access
+checks its type, and anything unreadable is treated as absent, never as an error of ours.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+from interactions import Coding, Medication
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOINC = "http://loinc.org"
+QTC_CODES = frozenset({"8636-3", "76634-5", "76635-2"})
+"""LOINC QTc: unspecified method, Fridericia, Bazett (LOINC 8636-3 says to use the other two for a
+named formula)."""
+MEDICATION_ORDERS = frozenset({"MedicationRequest", "MedicationOrder"})
+"""R4/STU3 orders, and DSTU2's MedicationOrder."""
+MEDICATION_USES = frozenset({"MedicationStatement", "MedicationUsage"})
+"""R4 statements, and R5's name for them."""
+ENDED = frozenset({"completed", "stopped", "cancelled", "entered-in-error", "ended", "not-taken", "revoked"})
+HELD = frozenset({"on-hold", "suspended"})
+MAX_CODINGS = 10
+MAX_TEXT = 200
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_MG_PER_UNIT = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
+                "mcg": 0.001, "ug": 0.001, "µg": 0.001, "microgram": 0.001, "micrograms": 0.001}
+
+
+class OrderedMedication(NamedTuple):
+    """A medication read from an order or statement, with what the cards need to point back to it."""
+
+    reference: str
+    """`MedicationRequest/<id>`, or "" when the resource has no id."""
+    resource: Mapping[str, Any]
+    """The resource as received."""
+    medication: Medication
+    label: str
+    """How to name it to people: its name, else its code."""
+    start_date: str
+    """When the order starts (ISO date), or ""."""
+
+
+def resources_in(value: object) -> list[dict[str, Any]]:
+    """The resources of a Bundle (of any type, or none), of a list of resources, or one resource."""
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict) and isinstance(item.get("resourceType"), str)]
+    if not isinstance(value, dict):
+        return []
+    if value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value):
+        entries = value.get("entry")
+        if not isinstance(entries, list):
+            return []
+        return [e["resource"] for e in entries
+                if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+                and isinstance(e["resource"].get("resourceType"), str)]
+    return [value] if isinstance(value.get("resourceType"), str) else []
+
+
+def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Medication resources by `Medication/<id>`, for orders that only reference theirs."""
+    return {f"Medication/{r['id']}": r for r in resources
+            if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
+
+
+def read_medications(resources: Iterable[Mapping[str, Any]], medications: Mapping[str, Mapping[str, Any]],
+                     *, current_only: bool) -> list[OrderedMedication]:
+    """The medication orders and statements among `resources`.
+
+    Args:
+        resources: any FHIR resources; those that are not medication orders or statements are skipped.
+        medications: Medication resources by reference, to name orders that only reference theirs.
+        current_only: skip orders and statements that have ended (completed, stopped, ...): for
+            the medication list, not for the draft orders (re-signed orders may be active).
+
+    Returns:
+        One entry per order or statement, in order.
+    """
+    read = []
+    for resource in resources:
+        kind = resource.get("resourceType")
+        if kind not in MEDICATION_ORDERS and kind not in MEDICATION_USES:
+            continue
+        status = _text(resource.get("status")).lower()
+        if current_only and status in ENDED:
+            continue
+        name, codings = _medication_named(resource, medications)
+        dosage = _first(resource.get("dosageInstruction") if kind in MEDICATION_ORDERS else resource.get("dosage"))
+        medication = Medication(name, _dose_mg(dosage), _frequency(dosage), status in HELD, codings)
+        label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
+        identifier = resource.get("id")
+        reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
+        read.append(OrderedMedication(reference, resource, medication, label, _start_date(resource, dosage)))
+    return read
+
+
+def latest_qtc_ms(resources: Iterable[Mapping[str, Any]]) -> tuple[float, str]:
+    """The most recent QTc among Observations (their value or an ECG's component), in ms, and its date.
+
+    Returns:
+        (0, "") when there is none.
+    """
+    latest: tuple[str, float] = ("", 0.0)
+    for resource in resources:
+        if resource.get("resourceType") != "Observation" or _text(resource.get("status")) in ENDED:
+            continue
+        when = _observation_time(resource)
+        for measured in (resource, *_dicts(resource.get("component"))):
+            if _is_qtc(measured.get("code")):
+                value = _milliseconds(measured.get("valueQuantity"))
+                if value and when >= latest[0]:
+                    latest = (when, value)
+    return latest[1], latest[0][:10]
+
+
+def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
+                      ) -> tuple[str, tuple[Coding, ...]]:
+    """The name and codes of the medication an order or statement is about."""
+    concept = resource.get("medicationCodeableConcept")
+    reference = resource.get("medicationReference")
+    r5 = resource.get("medication")
+    if isinstance(r5, dict):  # R5 CodeableReference: {concept} or {reference}
+        concept = concept or r5.get("concept") or (r5 if "coding" in r5 or "text" in r5 else None)
+        reference = reference or r5.get("reference")
+    name, codings = _concept_name(concept)
+    if isinstance(reference, dict):
+        target = _resolve(reference.get("reference"), resource, medications)
+        if target is not None:
+            target_name, target_codings = _concept_name(target.get("code"))
+            name = name or target_name
+            codings = codings or target_codings
+        name = name or _text(reference.get("display"))[:MAX_TEXT]
+    return name, codings
+
+
+def _resolve(reference: object, resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
+             ) -> Mapping[str, Any] | None:
+    if not isinstance(reference, str):
+        return None
+    if reference.startswith("#"):
+        return next((c for c in _dicts(resource.get("contained"))
+                     if c.get("resourceType") == "Medication" and c.get("id") == reference[1:]), None)
+    tail = reference.rsplit("/", 2)[-2:]
+    return medications.get("/".join(tail))
+
+
+def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
+    """A CodeableConcept's name (its text, else a coding's display, RxNorm first) and its codes."""
+    if not isinstance(concept, dict):
+        return "", ()
+    codings = [c for c in _dicts(concept.get("coding"))
+               if _text(c.get("system")) and _text(c.get("code"))]
+    codings.sort(key=lambda c: c.get("system") != RXNORM)
+    name = _text(concept.get("text")) or next((_text(c.get("display")) for c in codings if _text(c.get("display"))),
+                                              "")
+    kept = tuple(Coding(_text(c["system"]), _text(c["code"]), _text(c.get("display")))
+                 for c in codings[:MAX_CODINGS]
+                 if max(len(_text(c["system"])), len(_text(c["code"])), len(_text(c.get("display")))) <= MAX_TEXT)
+    return name[:MAX_TEXT], kept
+
+
+def _dose_mg(dosage: Mapping[str, Any] | None) -> float:
+    """The dose in mg: the `ordered` doseAndRate entry when typed, else the first; STU3 doseQuantity."""
+    if dosage is None:
+        return 0.0
+    entries = dosage.get("doseAndRate")
+    entries = [entries] if isinstance(entries, dict) else list(_dicts(entries))
+    chosen = next((e for e in entries if _is_ordered(e.get("type"))), entries[0] if entries else None)
+    quantity = (chosen.get("doseQuantity") if chosen else None) or dosage.get("doseQuantity") or dosage.get(
+        "doseSimpleQuantity")
+    return _in_unit(quantity, _MG_PER_UNIT)
+
+
+def _is_ordered(kind: object) -> bool:
+    if not isinstance(kind, dict):
+        return False
+    return _text(kind.get("text")).lower() == "ordered" or any(
+        _text(c.get("code")).lower() == "ordered" for c in _dicts(kind.get("coding")))
+
+
+def _in_unit(quantity: object, factors: Mapping[str, float]) -> float:
+    """A Quantity's value converted by its unit (`code` first, then `unit`); 0 when either is unusable."""
+    if not isinstance(quantity, dict):
+        return 0.0
+    value = quantity.get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0.0
+    for unit in (_text(quantity.get("code")), _text(quantity.get("unit"))):
+        factor = factors.get(unit.strip().lower())
+        if factor is not None:
+            return round(float(value) * factor, 6)
+    return 0.0
+
+
+def _milliseconds(quantity: object) -> float:
+    value = _in_unit(quantity, {"ms": 1.0, "msec": 1.0, "millisecond": 1.0, "milliseconds": 1.0, "s": 1000.0})
+    if not value and isinstance(quantity, dict) and not quantity.get("unit") and not quantity.get("code"):
+        value = _in_unit({"value": quantity.get("value"), "unit": "ms"}, {"ms": 1.0})  # unitless: ms by convention
+    return value
+
+
+def _frequency(dosage: Mapping[str, Any] | None) -> str:
+    if dosage is None:
+        return ""
+    timing = dosage.get("timing")
+    timing = timing if isinstance(timing, dict) else {}
+    code = timing.get("code")
+    if isinstance(code, dict):
+        named = _text(code.get("text")) or next(
+            (_text(c.get("display")) or _text(c.get("code")) for c in _dicts(code.get("coding"))), "")
+        if named:
+            return named[:MAX_TEXT]
+    repeat = timing.get("repeat")
+    if isinstance(repeat, dict) and isinstance(repeat.get("frequency"), int) and isinstance(
+            repeat.get("period"), (int, float)):
+        return f"{repeat['frequency']} per {repeat['period']:g} {_text(repeat.get('periodUnit'))}".strip()[:MAX_TEXT]
+    return _text(dosage.get("text"))[:MAX_TEXT]
+
+
+def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None) -> str:
+    """When the order starts: its dosage's bounds, else its dispense validity, else a statement's period."""
+    candidates = []
+    if dosage is not None and isinstance(dosage.get("timing"), dict):
+        repeat = dosage["timing"].get("repeat")
+        if isinstance(repeat, dict) and isinstance(repeat.get("boundsPeriod"), dict):
+            candidates.append(repeat["boundsPeriod"].get("start"))
+    dispense = resource.get("dispenseRequest")
+    if isinstance(dispense, dict) and isinstance(dispense.get("validityPeriod"), dict):
+        candidates.append(dispense["validityPeriod"].get("start"))
+    if isinstance(resource.get("effectivePeriod"), dict):
+        candidates.append(resource["effectivePeriod"].get("start"))
+    for candidate in candidates:
+        match = _ISO_DATE.match(_text(candidate))
+        if match:
+            return match.group(1)
+    return ""
+
+
+def _observation_time(resource: Mapping[str, Any]) -> str:
+    period = resource.get("effectivePeriod")
+    end = period.get("end") or period.get("start") if isinstance(period, dict) else None
+    return _text(resource.get("effectiveDateTime") or resource.get("effectiveInstant") or end
+                 or resource.get("issued"))
+
+
+def _is_qtc(code: object) -> bool:
+    return isinstance(code, dict) and any(
+        _text(c.get("code")) in QTC_CODES and _text(c.get("system"), LOINC) == LOINC
+        for c in _dicts(code.get("coding")))
+
+
+def _short_system(system: str) -> str:
+    return "RxNorm" if system == RXNORM else system.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _first(value: object) -> Mapping[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    return next(_dicts(value), None)
+
+
+def _dicts(value: object) -> Iterator[Mapping[str, Any]]:
+    if isinstance(value, list):
+        yield from (item for item in value if isinstance(item, dict))
+
+
+def _text(value: object, default: str = "") -> str:
+    return value.strip() if isinstance(value, str) else default

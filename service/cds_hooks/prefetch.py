@@ -1,0 +1,120 @@
+"""Prefetch templates, and fetching from the caller's FHIR server what the prefetch left out.
+
+CDS Hooks makes prefetch a hint: a key may be omitted (not satisfied, or an error), present with
+`null` (no data), an OperationOutcome (an error), or anything an EHR got wrong (an HTML error page,
+cds-hooks/docs#5). What is missing is fetched from `fhirServer` with `fhirAuthorization`; what still
+cannot be had makes the call fail with HTTP 412 (spec 2.0, "Prefetch Template").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from service.auth import is_https_or_loopback
+from service.cds_hooks.fhir_in import LOINC, QTC_CODES, resources_in
+from service.cds_hooks.wire import CdsRequest
+
+log = logging.getLogger(__name__)
+
+_QTC = ",".join(f"{LOINC}|{code}" for code in sorted(QTC_CODES))
+TEMPLATES = {
+    "patient": "Patient/{{context.patientId}}",
+    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,draft",
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active,intended,on-hold",
+    "qtc": "Observation?patient={{context.patientId}}&code=" + _QTC + "&_sort=-date&_count=1",
+}
+"""The prefetch of both services; the QTc by LOINC 8636-3 (QTc, method unspecified), 76634-5
+(Fridericia) and 76635-2 (Bazett)."""
+REQUIRED = ("medicationRequests", "medicationStatements", "qtc")
+"""What a check cannot go without: the medication list and the latest QTc (or knowing there is none)."""
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+
+class PreconditionFailedError(Exception):
+    """Required data could not be had from the prefetch or the FHIR server (HTTP 412)."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
+
+
+async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient) -> dict[str, list[dict[str, Any]]]:
+    """The resources of every required key, from the prefetch or else fetched.
+
+    Args:
+        request: the hook call.
+        patient_id: the patient's FHIR id (already checked against the id syntax).
+        client: the HTTP client to fetch with (its timeout applies).
+
+    Returns:
+        Key -> its resources (empty when the caller says there are none).
+
+    Raises:
+        PreconditionFailedError: naming every key that could not be had, and why.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    missing = []
+    prefetch = request.prefetch or {}
+    for key in REQUIRED:
+        if key in prefetch and prefetch[key] is None:
+            found[key] = []  # the client's way of saying "no data"
+            continue
+        value = prefetch.get(key)
+        if _usable(value):
+            found[key] = _without_outcomes(resources_in(value))
+        else:
+            missing.append(key)
+    if not missing:
+        return found
+    server = request.fhirServer
+    if not server:
+        raise PreconditionFailedError(dict.fromkeys(missing, "not in the prefetch, and no fhirServer to fetch it from"))
+    if not is_https_or_loopback(server):
+        raise PreconditionFailedError(dict.fromkeys(missing, "not in the prefetch, and fhirServer is not https"))
+    headers = {"Accept": "application/fhir+json, application/json"}
+    if request.fhirAuthorization is not None:
+        headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
+    results = await asyncio.gather(*(_fetch(client, server, key, patient_id, headers) for key in missing))
+    problems = {key: problem for key, (_, problem) in zip(missing, results, strict=True) if problem}
+    if problems:
+        raise PreconditionFailedError(problems)
+    found.update((key, resources) for key, (resources, _) in zip(missing, results, strict=True))
+    return found
+
+
+def _usable(value: object) -> bool:
+    """A Bundle or resource list worth reading; not an OperationOutcome, a string, or nothing."""
+    if isinstance(value, list):
+        return True
+    return (isinstance(value, dict) and value.get("resourceType") not in (None, "OperationOutcome")) or (
+        isinstance(value, dict) and "entry" in value and "resourceType" not in value)
+
+
+def _without_outcomes(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in resources if r.get("resourceType") != "OperationOutcome"]
+
+
+async def _fetch(client: httpx.AsyncClient, server: str, key: str, patient_id: str,
+                 headers: Mapping[str, str]) -> tuple[list[dict[str, Any]], str]:
+    """(resources, "") or ([], why not)."""
+    url = f"{server.rstrip('/')}/{TEMPLATES[key].replace('{{context.patientId}}', patient_id)}"
+    try:
+        response = await client.get(url, headers=dict(headers))
+    except httpx.HTTPError as error:
+        log.warning("prefetch %s: fetch failed: %s", key, type(error).__name__)
+        return [], f"the FHIR server could not be reached ({type(error).__name__})"
+    if response.status_code != 200:
+        return [], f"the FHIR server answered HTTP {response.status_code}"
+    try:
+        document = response.json()
+    except ValueError:
+        return [], "the FHIR server's answer is not JSON"
+    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
+        return [], "the FHIR server's answer is not a Bundle"
+    return _without_outcomes(resources_in(document)), ""

@@ -20,6 +20,7 @@ from bench.workload import split_frames
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service import convert, server
+from service.exit_codes import ExitCode
 from service.servicer import RegimenChecker, engine_answer
 from service.settings import Settings
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         servicer = echo_servicer(args.kb, [pb.CheckRegimenRequest.FromString(m) for m in messages])
     except KnowledgeBaseError as err:
         print(f"bench.server: the knowledge base is invalid:\n{err}", file=sys.stderr)
-        return server.EXIT_INVALID_KNOWLEDGE_BASE
+        return ExitCode.UNUSABLE
     return server.serve(settings, servicer)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from itertools import chain
 from operator import attrgetter, itemgetter
 
-from interactions import schedule
+from interactions import regimen_checks, schedule
 from interactions.knowledge_base import (
     Agent,
     CompiledQtcRule,
@@ -26,14 +26,15 @@ from interactions.model import (
     FieldViolation,
     Finding,
     InvalidRequestError,
+    Mechanism,
     MedicationLike,
     MonitoringEvent,
     PatientLike,
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schema import DoseChange, StandardDoseSpec
-from interactions.validation import validate
+from interactions.schema import DoseChange, PatientRule, StandardDoseSpec
+from interactions.validation import parse_date, validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
 DOSE_DECIMALS = 2
@@ -77,9 +78,11 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     resolved = list(map(kb.resolver.resolve, map(_NAME, concomitant)))
     recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
     if len(recognised) < len(resolved):
-        unrecognized.extend(UnrecognizedMedication(m.name, kb.resolver.suggest(m.name))
+        unrecognized.extend(kb.resolver.unrecognised(m.name)
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
     present.update(chain.from_iterable(recognised))
+
+    stopped = _days_since_stopped(kb, concomitant, request.patient) if _any_stopped(concomitant) else {}
 
     # Everything below walks sorted inputs, so the request's order never changes the answer.
     regimen.sort(key=_FIRST)
@@ -90,6 +93,13 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     # precipitants' tuples and flattened once.
     finding_groups: list[tuple[Finding, ...]] = []
     highest_severity = Severity.INFO
+    duplicated = regimen_checks.duplications(kb, present) if kb.regimen_rules.duplications else []
+    # A duplicate to avoid is named on each regimen agent of its class, as an inducer to avoid is.
+    avoid_duplicates: dict[str, list[str]] = {}
+    for finding in duplicated:
+        if finding.action is Action.AVOID_COMBINATION:
+            for drug in finding.involved:
+                avoid_duplicates.setdefault(drug, []).extend(d for d in finding.involved if d != drug)
     doses: list[DoseRecommendation] = []
     events: list[MonitoringEvent] = []
     for drug, medication in regimen:
@@ -104,6 +114,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         avoid_with: list[str] = []
         for name in present_in_order:  # compiled, this loop looks names up in the dict directly
             hit = precipitants.get(name)
+            if hit is not None and stopped and name in stopped:
+                hit = _within_washout(hit, stopped[name])
             if hit is not None:
                 hits.append(hit)
                 if hit.to_avoid:
@@ -117,7 +129,15 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             if extra_protocols:
                 protocols += tuple(extra_protocols)
             highest_severity = max(highest_severity, max(hit_severities))
-        qtc_rule = _matching_qtc_rule(agent, medication.held, patient)
+        for patient_rule in agent.patient_rules:
+            if _patient_rule_applies(patient_rule.rule, medication, patient):
+                finding_groups.append((patient_rule.finding,))
+                highest_severity = max(highest_severity, patient_rule.finding.severity)
+                effects.append(patient_rule.effect)
+                protocols += patient_rule.monitoring
+        if drug in avoid_duplicates:
+            avoid_with.extend(avoid_duplicates[drug])
+        qtc_rule = _matching_qtc_rule(agent, medication, patient)
         if qtc_rule is not None:
             finding_groups.append((qtc_rule.finding,))
             highest_severity = max(highest_severity, qtc_rule.finding.severity)
@@ -126,10 +146,22 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         # Only a rule written for a held drug may resume it; any other rule is about a running one.
         held_by_order = medication.held and (qtc_rule is None or qtc_rule.rule.if_held is not True)
         dose = _dose(agent, medication, standard_dose_for(agent, regimen_drugs), effects, held_by_order,
-                     tuple(avoid_with))
+                     tuple(dict.fromkeys(avoid_with)))
         doses.append(dose)
         # Ramp-up labs follow the ramp-up in force: none while the drug is held or to be avoided.
         events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, len(dose.ramp_up)))
+    if duplicated:
+        finding_groups.append(tuple(duplicated))
+        highest_severity = max(highest_severity, max(f.severity for f in duplicated))
+    if kb.regimen_rules.qt_burden and not _qt_spoken_for(finding_groups):
+        # Filed under the first targeted agent: its answer is the one a prescriber reads.
+        owners = sorted((drug for drug, _ in regimen), key=lambda drug: (drug not in kb.agents, drug))
+        burden = regimen_checks.qt_burden(kb, present, owners, patient)
+        if burden is not None:
+            finding, burden_protocols = burden
+            finding_groups.append((finding,))
+            highest_severity = max(highest_severity, finding.severity)
+            events.extend(schedule.agent_schedule(finding.object_drug, burden_protocols, cycle_length, start, 0))
     doses.extend(DoseRecommendation(m.name, m.dose_mg, 0.0, Action.UNSPECIFIED,
                                     "Not recognised: no dose check was possible for this name.")
                  for m in sorted(unresolved_regimen, key=attrgetter("name")))
@@ -161,7 +193,7 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
     for index, medication in enumerate(medications):
         components = kb.resolver.resolve(medication.name)
         if components is None:
-            unrecognized.append(UnrecognizedMedication(medication.name, kb.resolver.suggest(medication.name)))
+            unrecognized.append(kb.resolver.unrecognised(medication.name))
             unresolved.append(medication)
             continue
         if len(components) > 1 and medication.dose_mg:
@@ -182,6 +214,82 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
     return regimen, unresolved
 
 
+def _qt_spoken_for(finding_groups: list[tuple[Finding, ...]]) -> bool:
+    """Whether an agent's own QT rule already answered for the regimen (then no QT-burden finding)."""
+    for group in finding_groups:
+        for finding in group:
+            if Mechanism.QT_PROLONGATION in finding.mechanisms:
+                return True
+    return False
+
+
+def _patient_rule_applies(rule: PatientRule, medication: MedicationLike, patient: PatientLike) -> bool:
+    """Every condition of the rule holds; a value the request does not give never satisfies one."""
+    if rule.child_pugh and patient.child_pugh not in rule.child_pugh:
+        return False
+    bilirubin = patient.bilirubin_uln
+    if rule.bilirubin_uln_above is not None and not (bilirubin and bilirubin > rule.bilirubin_uln_above):
+        return False
+    ceiling = rule.transaminases_uln_at_most
+    if ceiling is not None and not (patient.ast_uln and patient.alt_uln
+                                    and patient.ast_uln <= ceiling and patient.alt_uln <= ceiling):
+        return False
+    wbc = patient.wbc_10e9_l
+    if rule.wbc_at_least is not None and not (wbc and wbc >= rule.wbc_at_least):
+        return False
+    if rule.wbc_above is not None and not (wbc and wbc > rule.wbc_above):
+        return False
+    if rule.congenital_long_qt is not None and rule.congenital_long_qt != patient.congenital_long_qt:
+        return False
+    return rule.on_first_day is None or rule.on_first_day == (medication.treatment_day == 1)
+
+
+def _any_stopped(medications: Sequence[MedicationLike]) -> bool:
+    # A plain loop, as in validation._all_plausible: a third cheaper than any() over a generator.
+    for medication in medications:  # noqa: SIM110
+        if medication.stopped_on:
+            return True
+    return False
+
+
+def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike], patient: PatientLike,
+                        ) -> dict[str, int]:
+    """Drugs every line of which is stopped -> days since the most recent last dose.
+
+    Without the day of the check (patient.as_of_date) nothing can be counted: stopped drugs then
+    count as taken, the conservative reading.
+    """
+    as_of = parse_date(patient.as_of_date, "patient.as_of_date")[0]
+    if as_of is None:
+        return {}
+    taken: set[str] = set()
+    days: dict[str, int] = {}
+    for medication in concomitant:
+        drugs = kb.resolver.resolve(medication.name) or ()
+        last_dose = parse_date(medication.stopped_on, "stopped_on")[0]
+        if last_dose is None:
+            taken.update(drugs)
+            continue
+        since = (as_of - last_dose).days
+        for drug in drugs:
+            days[drug] = min(days.get(drug, since), since)
+    return {drug: since for drug, since in days.items() if drug not in taken}
+
+
+def _within_washout(hit: Precipitant, since: int) -> Precipitant | None:
+    """What a stopped drug's rules still say `since` days after its last dose.
+
+    A rule with a washout stops applying once the washout has passed; one without (no source gives
+    it) still applies, the conservative reading. The findings that still apply say so.
+    """
+    kept = tuple(rule for rule in hit.rules if rule.rule.washout_days is None or since <= rule.rule.washout_days)
+    if not kept:
+        return None
+    note = (f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted"
+            " until its washout has passed.)")
+    return Precipitant.of(tuple(rule.restated(note) for rule in kept))
+
+
 def _pass_through(kb: KnowledgeBase, drug: str, medication: MedicationLike) -> DoseRecommendation:
     """A regimen drug without agent rules (a partner such as azacitidine): the order stands."""
     if medication.held:
@@ -192,18 +300,27 @@ def _pass_through(kb: KnowledgeBase, drug: str, medication: MedicationLike) -> D
                               note or "No dose rule applies to this drug; the ordered dose stands.")
 
 
-def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> CompiledQtcRule | None:
+def _matching_qtc_rule(agent: Agent, medication: MedicationLike, patient: PatientLike) -> CompiledQtcRule | None:
     """The first QTc rule of the agent (in file order) whose every condition holds."""
-    qtc, baseline = patient.qtc_ms, patient.baseline_qtc_ms
+    qtc, baseline, held = patient.qtc_ms, patient.baseline_qtc_ms, medication.held
+    at_hold = medication.qtc_at_hold_ms
     for compiled in agent.qtc_rules:
         rule = compiled.rule
         if compiled.needs_qtc and not qtc:
             continue
         if rule.if_held is not None and rule.if_held != held:
             continue
+        if compiled.hold_reasons and medication.hold_reason not in compiled.hold_reasons:
+            continue
+        if rule.qtc_at_hold_above is not None and not (at_hold and at_hold > rule.qtc_at_hold_above):
+            continue
+        if rule.qtc_at_hold_at_most is not None and not (at_hold and at_hold <= rule.qtc_at_hold_at_most):
+            continue
         if rule.qtc_above is not None and not qtc > rule.qtc_above:
             continue
         if rule.qtc_at_most is not None and not qtc <= rule.qtc_at_most:
+            continue
+        if rule.qtc_below is not None and not qtc < rule.qtc_below:
             continue
         if rule.rise_above_baseline_ms is not None and not (baseline and qtc - baseline > rule.rise_above_baseline_ms):
             continue
@@ -211,6 +328,11 @@ def _matching_qtc_rule(agent: Agent, held: bool, patient: PatientLike) -> Compil
             qtc <= rule.recovered.qtc_at_most
             or (baseline and qtc - baseline <= rule.recovered.within_baseline_ms)
         ):
+            continue
+        if rule.on_days and patient.qtc_day and patient.qtc_day not in rule.on_days:
+            continue
+        if rule.ordered_dose_at_most is not None and not (
+                medication.dose_mg and medication.dose_mg <= rule.ordered_dose_at_most + TABLE_MATCH_MG):
             continue
         return compiled
     return None
@@ -223,10 +345,15 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     Restrictiveness: the highest action, then (between dose changes) the lowest dose; the finding's
     text breaks remaining ties, so the order of the request never changes the answer. A drug held by
     the order, with no rule to resume it, stays held. Findings that say to avoid another drug are not
-    among `effects`: they act on that drug, so they are only named (`avoid_with`).
+    among `effects`: they act on that drug, so they are only named (`avoid_with`). An order for a
+    known day of treatment gets that day's dose of the ramp-up in force.
     """
     labelled = standard.spec
     ordered = medication.dose_mg or labelled.dose_mg
+    day = medication.treatment_day
+    # The order for one day of a ramp-up is that day's dose: the ramp-up and the steady dose are those
+    # of the labelled dose, and the day's step is then the ceiling.
+    target = labelled.dose_mg if day else ordered
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {labelled.dose_mg:g} mg is assumed. "
     # A busy reader sees the first words: the drug to avoid comes before the dose's own reasons.
     avoid = ""
@@ -235,28 +362,36 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
                  f"{agent.name} dose does not change for {'it' if len(avoid_with) == 1 else 'them'}. ")
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
-    elif not effects:
-        return DoseRecommendation(agent.name, medication.dose_mg, ordered, Action.CONTINUE,
-                                  f"{avoid}{assumed}{labelled.rationale}", standard.ramp_up, standard.citations,
-                                  avoid_with)
-    best = min(effects, key=_RANK)
-    action = best.action
-    if best.rank[1]:  # no effect of the highest action sets a dose: they all give the same one
-        dose, _, ramp = _dose_and_ramp(best, ordered, labelled)
-        text = best.finding.recommendation
+    if not effects:
+        dose, ramp, action = target, labelled.ramp_up, Action.CONTINUE
+        text, citations = labelled.rationale, standard.citations
     else:
-        # Between equal doses the lower ceiling is the more restrictive rule, and its ramp-up counts: an
-        # order already at a recommended 70 mg must not take another rule's ramp-up on re-check.
-        dose, _, ramp, text = min(((*_dose_and_ramp(e, ordered, labelled), e.finding.recommendation)
-                                   for e in effects if e.action == action), key=itemgetter(0, 1, 3))
-    listed = len(effects) - held_by_order  # the order's own hold is no finding
-    if listed > 1:
-        text += f" (Most restrictive of {listed} findings on the {agent.name} dose; all are listed.)"
-    bits = 0
-    for effect in effects:
-        bits |= effect.citation_bits
-    citations = agent.citations.decode(bits)
-    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, avoid + assumed + text, ramp_steps(ramp),
+        best = min(effects, key=_RANK)
+        action = best.action
+        if best.rank[1]:  # no effect of the highest action sets a dose: they all give the same one
+            dose, _, ramp = _dose_and_ramp(best, target, labelled)
+            text = best.finding.recommendation
+        else:
+            # Between equal doses the lower ceiling is the more restrictive rule, and its ramp-up counts:
+            # an order already at a recommended 70 mg must not take another rule's ramp-up on re-check.
+            dose, _, ramp, text = min(((*_dose_and_ramp(e, target, labelled), e.finding.recommendation)
+                                       for e in effects if e.action == action), key=itemgetter(0, 1, 3))
+        listed = len(effects) - held_by_order  # the order's own hold is no finding
+        if listed > 1:
+            text += f" (Most restrictive of {listed} findings on the {agent.name} dose; all are listed.)"
+        bits = 0
+        for effect in effects:
+            bits |= effect.citation_bits
+        citations = agent.citations.decode(bits)
+    if day and action < Action.HOLD:
+        step = ramp[day - 1] if day <= len(ramp) else dose
+        dose = min(ordered, step)
+        if day <= len(ramp):
+            text = f"Day {day} of the ramp-up: {step:g} mg. {text}"
+        if dose < ordered:
+            action = max(action, Action.ADJUST_DOSE)
+    steps = ramp_steps(ramp) if effects else standard.ramp_up
+    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, avoid + assumed + text, steps,
                               citations, avoid_with)
 
 

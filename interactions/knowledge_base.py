@@ -14,8 +14,8 @@ from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from interactions.model import Action, Citation, Finding, Mechanism, RampStep, Severity
-from interactions.names import NameResolver, normalise
+from interactions.model import Action, Citation, Finding, HoldReason, Mechanism, RampStep, Severity
+from interactions.reader import MedicationReader, normalise
 from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import (
     AgentFile,
@@ -30,13 +30,16 @@ from interactions.schema import (
     ManifestFile,
     MonitoringSpec,
     NamesFile,
+    PatientRule,
     QtcRule,
+    RegimenRulesFile,
     SourceSpec,
     StandardDoseSpec,
     citations_of,
 )
 
 AGENTS_DIR = "agents"
+REGIMEN_RULES = "regimen_rules.toml"
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -123,6 +126,13 @@ class PairRule:
     """None when the rule acts on the other drug (avoid it, or its own exposure changes): the agent's
     dose is not its business."""
 
+    def restated(self, note: str) -> PairRule:
+        """The same rule with `note` added to its finding (a stopped drug still counted)."""
+        finding = self.finding._replace(recommendation=self.finding.recommendation + note)
+        effect = self.effect_on_agent
+        return PairRule(self.rule, finding, self.monitoring,
+                        None if effect is None else effect._replace(finding=finding))
+
 
 class Precipitant(NamedTuple):
     """Everything one agent's rules say about one other drug, gathered at load for the engine.
@@ -162,6 +172,18 @@ class CompiledQtcRule:
     effect: DoseEffect
     needs_qtc: bool
     """Whether any condition reads the QTc (such a rule never matches while the QTc is unknown)."""
+    hold_reasons: frozenset[int]
+    """The `HoldReason` numbers the rule is for; empty for any."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPatientRule:
+    """A patient rule with its finding built once at load."""
+
+    rule: PatientRule
+    finding: Finding
+    monitoring: tuple[Protocol, ...]
+    effect: DoseEffect
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +204,7 @@ class Agent:
     precipitants: dict[str, Precipitant]
     """Every other drug the agent interacts with -> what its rules say about that drug."""
     qtc_rules: tuple[CompiledQtcRule, ...]
+    patient_rules: tuple[CompiledPatientRule, ...]
     monitoring: tuple[Protocol, ...]
     standard_doses: tuple[StandardDose, ...]
     """The partner-specific variants in file order, then the default."""
@@ -203,7 +226,14 @@ class KnowledgeBase:
     agents: Mapping[str, Agent]
     drug_by_name: Mapping[str, DrugSpec]
     classes_of: Mapping[str, frozenset[str]]
-    resolver: NameResolver = field(repr=False)
+    drugs_by_code: Mapping[tuple[str, str], tuple[str, ...]]
+    """(system, code) -> the canonical drugs the code stands for (a combination's components)."""
+    regimen_rules: RegimenRulesFile
+    qt_drugs: frozenset[str]
+    """Members of a QT-prolonging class."""
+    known_qt_risk: frozenset[str]
+    """Drugs of CredibleMeds' known-risk tier."""
+    resolver: MedicationReader = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,15 +283,24 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     if not agent_paths:
         problems.append(Problem(f"{AGENTS_DIR}/", "", "no agent files"))
     agents = [_read(root, f"{AGENTS_DIR}/{p.name}", AgentFile, problems) for p in agent_paths]
+    # Optional: a site's knowledge base from before regimen rules has none.
+    regimen_rules = (_read(root, REGIMEN_RULES, RegimenRulesFile, problems) if (root / REGIMEN_RULES).exists()
+                     else RegimenRulesFile())
     if manifest is None or names is None or drugs is None or classes is None:
         raise KnowledgeBaseError(problems)
 
     loaded_agents = [(f"{AGENTS_DIR}/{p.name}", a) for p, a in zip(agent_paths, agents, strict=True) if a]
     problems.extend(_cross_check(manifest, drugs, classes, loaded_agents))
+    if regimen_rules is not None:
+        problems.extend(_check_regimen_rules(regimen_rules, {d.name for d in drugs.drugs},
+                                             {s.id for s in manifest.sources}))
+    for location, cited in names.cited():
+        problems.extend(_unknown_sources("names.toml", location, cited, {s.id for s in manifest.sources}))
     if problems:
         raise KnowledgeBaseError(problems)
 
-    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], _content_hash(root))
+    assert regimen_rules is not None  # a problem reading it was raised above
+    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], regimen_rules, _content_hash(root))
 
 
 def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem]) -> _Model | None:
@@ -398,7 +437,21 @@ def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
                 yield Problem(file, f"qtc_rule[{i}].if_held",
                               "this agent has rules for a held drug: state if_held = true or false")
             yield from _monitoring_sources(file, f"qtc_rule[{i}].monitoring", qtc.monitoring, source_ids)
+        yield from _duplicates(file, "patient_rule", [r.id for r in agent.patient_rules])
+        for i, patient_rule in enumerate(agent.patient_rules):
+            yield from _unknown_sources(file, f"patient_rule[{i}]", patient_rule.citations, source_ids)
+            yield from _monitoring_sources(file, f"patient_rule[{i}].monitoring", patient_rule.monitoring, source_ids)
         yield from _monitoring_sources(file, "monitoring", agent.monitoring, source_ids)
+
+
+def _check_regimen_rules(rules: RegimenRulesFile, drug_names: set[str], source_ids: set[str]) -> Iterator[Problem]:
+    yield from _duplicates(REGIMEN_RULES, "rules", [r.id for r in rules.duplications] + [r.id for r in rules.qt_burden])
+    for i, duplication in enumerate(rules.duplications):
+        yield from _unknown_drugs(REGIMEN_RULES, f"duplication[{i}].drugs", duplication.drugs, drug_names)
+        yield from _unknown_sources(REGIMEN_RULES, f"duplication[{i}]", duplication.citations, source_ids)
+    for i, burden in enumerate(rules.qt_burden):
+        yield from _unknown_sources(REGIMEN_RULES, f"qt_burden[{i}]", burden.citations, source_ids)
+        yield from _monitoring_sources(REGIMEN_RULES, f"qt_burden[{i}].monitoring", burden.monitoring, source_ids)
 
 
 def _duplicates(file: str, location: str, values: list[str]) -> Iterator[Problem]:
@@ -429,7 +482,7 @@ def _monitoring_sources(file: str, location: str, specs: Iterable[MonitoringSpec
 
 
 def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: ClassesFile,
-           agents: list[AgentFile], content_hash: str) -> KnowledgeBase:
+           agents: list[AgentFile], regimen_rules: RegimenRulesFile, content_hash: str) -> KnowledgeBase:
     """Turn validated files into the look-up structures the engine reads."""
     classes_of: dict[str, set[str]] = {d.name: set() for d in drugs.drugs}
     members_of = {c.id: frozenset(c.members) for c in classes.classes}
@@ -448,13 +501,11 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
     for combination in drugs.combinations:
         for alias in (combination.name, *combination.synonyms):
             lexicon[normalise(alias)] = combination.components
-    resolver = NameResolver(
+    resolver = MedicationReader(
         lexicon=lexicon,
         display={normalise(d.name): d.name for d in drugs.drugs}
         | {normalise(c.name): c.name for c in drugs.combinations},
-        dose_form_words=frozenset(normalise(w) for w in names.dose_form_words),
-        unit_words=frozenset(normalise(w) for w in names.unit_words),
-        separators=tuple(s.casefold() for s in names.combination_separators),
+        names=names,
     )
 
     compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs], members_of, mechanism_of)
@@ -470,8 +521,28 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
         agents=compiled,
         drug_by_name={d.name: d for d in drugs.drugs},
         classes_of={name: frozenset(ids) for name, ids in classes_of.items()},
+        drugs_by_code=_drugs_by_code(drugs, lexicon),
+        regimen_rules=regimen_rules,
+        qt_drugs=frozenset(m for c in classes.classes if c.mechanism is Mechanism.QT_PROLONGATION for m in c.members),
+        known_qt_risk=frozenset(d.name for d in drugs.drugs if d.qt_risk == "known"),
         resolver=resolver,
     )
+
+
+def _drugs_by_code(drugs: DrugsFile, lexicon: Mapping[str, tuple[str, ...]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(system, code) -> what the code stands for.
+
+    A drug's code stands for what its name reads as (a whole product for a drug sold only in one); a
+    combination's code for its components.
+    """
+    by_code: dict[tuple[str, str], tuple[str, ...]] = {}
+    for drug in drugs.drugs:
+        for code in drug.codes:
+            by_code[code.system, code.code] = lexicon[normalise(drug.name)]
+    for combination in drugs.combinations:
+        for code in combination.codes:
+            by_code[code.system, code.code] = combination.components
+    return by_code
 
 
 def _rule_mechanism(rule: InteractionRule, mechanism_of: Mapping[str, Mechanism]) -> Mechanism:
@@ -493,7 +564,8 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
     citations = [citations_of(rule.citations + (rule.alternatives.citations if rule.alternatives else ()))
                  for rule in agent.interactions]
     qtc_citations = [citations_of(rule.citations) for rule in agent.qtc_rules]
-    citation_set = CitationSet(chain.from_iterable((*citations, *qtc_citations)))
+    patient_citations = [citations_of(rule.citations) for rule in agent.patient_rules]
+    citation_set = CitationSet(chain.from_iterable((*citations, *qtc_citations, *patient_citations)))
     precipitants: dict[str, Precipitant] = {}
     for other in all_drugs:
         if other == agent.drug:
@@ -513,11 +585,21 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
                 for i in matched))
     qtc_rules = tuple(_qtc_rule(agent.drug, rule, cited, citation_set.bits(cited))
                       for rule, cited in zip(agent.qtc_rules, qtc_citations, strict=True))
+    patient_rules = tuple(_patient_rule(agent.drug, rule, cited, citation_set.bits(cited))
+                          for rule, cited in zip(agent.patient_rules, patient_citations, strict=True))
     standard_doses = tuple(
         StandardDose(spec, ramp_steps(spec.ramp_up), citations_of(spec.citations))
         for spec in (*agent.dose_variants, agent.standard_dose))
-    return Agent(agent.drug, agent, precipitants, qtc_rules, compile_protocols(agent.monitoring), standard_doses,
-                 citation_set)
+    return Agent(agent.drug, agent, precipitants, qtc_rules, patient_rules, compile_protocols(agent.monitoring),
+                 standard_doses, citation_set)
+
+
+def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...],
+                  citation_bits: int) -> CompiledPatientRule:
+    finding = Finding(agent, "", (Mechanism.PATIENT_FACTOR,), rule.severity, rule.action, rule.recommendation,
+                      citations)
+    return CompiledPatientRule(rule, finding, compile_protocols(rule.monitoring),
+                               dose_effect(rule.action, rule.dose, (), None, finding, citation_bits))
 
 
 def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
@@ -541,9 +623,10 @@ def _qtc_rule(agent: str, rule: QtcRule, citations: tuple[Citation, ...], citati
     finding = Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
                       citations)
     needs_qtc = any(condition is not None for condition in (
-        rule.qtc_above, rule.qtc_at_most, rule.rise_above_baseline_ms, rule.recovered))
+        rule.qtc_above, rule.qtc_at_most, rule.qtc_below, rule.rise_above_baseline_ms, rule.recovered))
     return CompiledQtcRule(rule, finding, compile_protocols(rule.monitoring),
-                           dose_effect(rule.action, None, (), rule.dose_mg, finding, citation_bits), needs_qtc)
+                           dose_effect(rule.action, rule.dose, (), rule.dose_mg, finding, citation_bits), needs_qtc,
+                           frozenset(HoldReason[reason.upper()] for reason in rule.hold_reasons))
 
 
 def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:

@@ -48,6 +48,8 @@ class Mechanism(enum.IntEnum):
     FOOD_INTERACTION = 9
     QTC_THRESHOLD = 10
     OTHER_PHARMACOKINETIC = 11
+    THERAPEUTIC_DUPLICATION = 12
+    PATIENT_FACTOR = 13
 
 
 class MonitoringTest(enum.IntEnum):
@@ -61,6 +63,17 @@ class MonitoringTest(enum.IntEnum):
     BLOOD_COUNTS = 5
     TUMOR_LYSIS_LABS = 6
     CLINICAL_ASSESSMENT = 7
+
+
+class HoldReason(enum.IntEnum):
+    """Why an agent is interrupted; numbers match the public contract."""
+
+    UNSPECIFIED = 0
+    QTC_PROLONGATION = 1
+    PANCREATITIS = 2
+    DIFFERENTIATION_SYNDROME = 3
+    OTHER_ADVERSE_REACTION = 4
+    OTHER = 5
 
 
 class CodingLike(Protocol):
@@ -95,6 +108,18 @@ class MedicationLike(Protocol):
     @property
     def coding(self) -> Sequence[CodingLike]:
         """Codes of the medication (RxNorm RxCUIs); empty when none were given."""
+    @property
+    def hold_reason(self) -> int:
+        """A held agent's `HoldReason`; 0 when unknown."""
+    @property
+    def qtc_at_hold_ms(self) -> float:
+        """The QTc that led to the hold; 0 when unknown."""
+    @property
+    def treatment_day(self) -> int:
+        """The day of treatment with this agent the order is for (1 = first dose); 0 when unknown."""
+    @property
+    def stopped_on(self) -> str:
+        """A stopped co-medication's last dose (ISO date); "" while taken."""
 
 
 class PatientLike(Protocol):
@@ -112,6 +137,39 @@ class PatientLike(Protocol):
     @property
     def cycle_length_days(self) -> int:
         """Days per cycle; 0 for the default."""
+    @property
+    def as_of_date(self) -> str:
+        """The day the check is for (ISO 8601); empty when unknown."""
+    @property
+    def qtc_day(self) -> str:
+        """Cycle-day label ("C1D8") of the latest ECG; empty when unknown."""
+    @property
+    def potassium_mmol_l(self) -> float:
+        """Serum potassium; 0 when unknown."""
+    @property
+    def magnesium_mmol_l(self) -> float:
+        """Serum magnesium; 0 when unknown."""
+    @property
+    def congenital_long_qt(self) -> bool:
+        """Congenital long QT syndrome."""
+    @property
+    def bilirubin_uln(self) -> float:
+        """Total bilirubin as a multiple of the upper limit of normal; 0 when unknown."""
+    @property
+    def ast_uln(self) -> float:
+        """AST as a multiple of the upper limit of normal; 0 when unknown."""
+    @property
+    def alt_uln(self) -> float:
+        """ALT as a multiple of the upper limit of normal; 0 when unknown."""
+    @property
+    def child_pugh(self) -> str:
+        """Child-Pugh class "A", "B" or "C"; empty when unknown."""
+    @property
+    def creatinine_clearance_ml_min(self) -> float:
+        """Creatinine clearance; 0 when unknown."""
+    @property
+    def wbc_10e9_l(self) -> float:
+        """White blood cells (10^9/L); 0 when unknown."""
 
 
 class CheckRequestLike(Protocol):
@@ -140,19 +198,23 @@ class CheckRequestLike(Protocol):
 class Coding(NamedTuple):
     """A code of a terminology (FHIR's Coding)."""
 
-    system: str
-    code: str
+    system: str = ""
+    code: str = ""
     display: str = ""
 
 
 class Medication(NamedTuple):
     """One medication as the caller names it; `dose_mg` 0 means not stated."""
 
-    name: str
+    name: str = ""
     dose_mg: float = 0.0
     frequency: str = ""
     held: bool = False
     coding: tuple[Coding, ...] = ()
+    hold_reason: HoldReason = HoldReason.UNSPECIFIED
+    qtc_at_hold_ms: float = 0.0
+    treatment_day: int = 0
+    stopped_on: str = ""
 
 
 class PatientContext(NamedTuple):
@@ -162,6 +224,17 @@ class PatientContext(NamedTuple):
     baseline_qtc_ms: float = 0.0
     cycle_start_date: str = ""
     cycle_length_days: int = 0
+    as_of_date: str = ""
+    qtc_day: str = ""
+    potassium_mmol_l: float = 0.0
+    magnesium_mmol_l: float = 0.0
+    congenital_long_qt: bool = False
+    bilirubin_uln: float = 0.0
+    ast_uln: float = 0.0
+    alt_uln: float = 0.0
+    child_pugh: str = ""
+    creatinine_clearance_ml_min: float = 0.0
+    wbc_10e9_l: float = 0.0
 
 
 class CheckRequest(NamedTuple):
@@ -192,6 +265,8 @@ class Finding(NamedTuple):
     citations: tuple[Citation, ...]
     alternatives: tuple[str, ...] = ()
     """What a source says to use instead of the precipitant (canonical names), for avoid findings."""
+    involved: tuple[str, ...] = ()
+    """Every drug a finding about the whole regimen concerns (a duplication, the QT burden)."""
 
 
 class RampStep(NamedTuple):

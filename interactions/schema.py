@@ -75,13 +75,78 @@ class ManifestFile(_Strict):
     sources: Annotated[tuple[SourceSpec, ...], Field(min_length=1, alias="source")]
 
 
-class NamesFile(_Strict):
-    """`names.toml`: words that may follow a drug name and are not part of it."""
+VocabularyRole = Literal["dose_form", "route", "unit", "modifier", "frequency", "filler", "salt", "separator",
+                         "vehicle_marker", "vehicle", "elemental"]
+"""What a word of order text is to the reader; names.toml says what each role may stand next to."""
 
-    dose_form_words: tuple[NonEmpty, ...]
-    unit_words: tuple[NonEmpty, ...]
-    """Units of a strength ("mg", "ml"); with numbers and dose-form words, what may follow a name."""
-    combination_separators: tuple[NonEmpty, ...]
+
+class VocabularySpec(_Strict):
+    """Terms of one role in medication strings ("TBEC", "Delayed Release Oral Tablet"), with their source."""
+
+    role: VocabularyRole
+    terms: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    citations: Citations
+
+
+class PatternSpec(_Strict):
+    """A one-word term with numbers in it ("q12h"), as a regular expression matched in full."""
+
+    role: Literal["frequency"]
+    regex: NonEmpty
+    citations: Citations
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, regex: str) -> str:
+        try:
+            re.compile(regex)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return regex
+
+
+class SpellingSpec(_Strict):
+    """A spelling read as another wherever it occurs ("sulph" as "sulf")."""
+
+    written: NonEmpty
+    reads_as: NonEmpty
+    citations: Citations
+
+
+class BiosimilarSpec(_Strict):
+    """The distinguishing suffix of a biological product's name (filgrastim-sndz), after a biologic's stem."""
+
+    suffix_letters: Annotated[int, Field(ge=1, le=8)]
+    stems: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    citations: Citations
+
+
+class BroadVocabularySpec(_Strict):
+    """The installed package whose data file names real drugs beyond the reviewed dictionary."""
+
+    package: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    data_file: NonEmpty
+    citations: Citations
+
+
+class NamesFile(_Strict):
+    """`names.toml`: the vocabularies of the medication-string grammar (forms, routes, units, salts, ...)."""
+
+    vocabularies: Annotated[tuple[VocabularySpec, ...], Field(alias="vocabulary", min_length=1)]
+    patterns: Annotated[tuple[PatternSpec, ...], Field(alias="pattern")] = ()
+    spellings: Annotated[tuple[SpellingSpec, ...], Field(alias="spelling")] = ()
+    biosimilar: BiosimilarSpec | None = None
+    broad_vocabulary: BroadVocabularySpec | None = None
+    """None: every drug name outside drugs.toml is unknown (test knowledge bases)."""
+
+    def cited(self) -> list[tuple[str, tuple[CitationSpec, ...]]]:
+        """Each entry's location and citations, for the check against the manifest."""
+        cited = [(f"vocabulary[{i}]", v.citations) for i, v in enumerate(self.vocabularies)]
+        cited += [(f"pattern[{i}]", p.citations) for i, p in enumerate(self.patterns)]
+        cited += [(f"spelling[{i}]", s.citations) for i, s in enumerate(self.spellings)]
+        cited += [(name, spec.citations) for name, spec in
+                  (("biosimilar", self.biosimilar), ("broad_vocabulary", self.broad_vocabulary)) if spec]
+        return cited
 
 
 DrugKind = Literal["agent", "partner", "comedication", "food"]
@@ -106,7 +171,7 @@ class DrugSpec(_Strict):
     kind: DrugKind
     synonyms: tuple[NonEmpty, ...] = ()
     note: str = ""
-    reviewed: tuple[CitationSpec, ...] = ()
+    reviewed: Citations
     """The lists its class memberships were checked against (member of a class, or of none)."""
     qt_risk: QtRisk | None = None
     sold_only_in: str = ""
@@ -252,6 +317,9 @@ class InteractionRule(_Strict):
     dose: DoseChange | None = None
     ramp_up: tuple[Dose, ...] = ()
     resume: str = ""
+    washout_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    """Days after the precipitant's last dose during which the rule still applies (the label's
+    "resume 2-3 days after the inhibitor is stopped" is 3); none given: it applies while stopped too."""
     supersedes: tuple[NonEmpty, ...] = ()
     """Ids of this agent's rules that this one replaces for every drug it applies to: a label row
     that already accounts for the other mechanism (posaconazole's row covers its P-gp inhibition)."""
@@ -293,22 +361,39 @@ class Recovered(_Strict):
     within_baseline_ms: Annotated[float, Field(gt=0, le=100)]
 
 
-class QtcRule(_Strict):
-    """A QTc band and what to do in it; an agent's rules are tried in file order, first match wins.
+HoldReasonName = Literal["qtc_prolongation", "pancreatitis", "differentiation_syndrome", "other_adverse_reaction",
+                         "other"]
 
-    Every condition given must hold. Conditions on QTc never match when QTc is unknown.
+
+class QtcRule(_Strict):
+    """A QTc band (or a hold) and what to do in it; an agent's rules are tried in file order, first match wins.
+
+    Every condition given must hold. Conditions on QTc never match when QTc is unknown, and those on
+    the QTc at the hold never match when that is unknown, so that a rule of a conservative reading
+    placed after them catches the unknown case.
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
     if_held: bool | None = None
+    hold_reasons: tuple[HoldReasonName, ...] = ()
+    """The rule applies only to an agent held for one of these (the order says why)."""
+    qtc_at_hold_above: QtcMs | None = None
+    qtc_at_hold_at_most: QtcMs | None = None
     qtc_above: QtcMs | None = None
     qtc_at_most: QtcMs | None = None
+    qtc_below: QtcMs | None = None
+    """Strictly below, for a label's "< 450 ms"."""
     rise_above_baseline_ms: Annotated[float, Field(gt=0, le=200)] | None = None
     recovered: Recovered | None = None
+    on_days: tuple[str, ...] = ()
+    """Cycle days of the ECG the rule is tied to ("C1D8"); an ECG of unknown day still matches."""
+    ordered_dose_at_most: Dose | None = None
     severity: Severity
     action: Action
     dose_mg: Annotated[float, Field(ge=0, le=2000)] | None = None
     """The dose to give (0 while held); None leaves the ordered dose."""
+    dose: DoseChange | None = None
+    """A reduction of the ordered dose (a label's dose-reduction table), instead of dose_mg."""
     recommendation: NonEmpty
     monitoring: tuple[MonitoringSpec, ...] = ()
     citations: Citations
@@ -320,8 +405,56 @@ class QtcRule(_Strict):
     def _consistent(self) -> QtcRule:
         if self.qtc_above is not None and self.qtc_at_most is not None and self.qtc_at_most <= self.qtc_above:
             raise ValueError("qtc_at_most must be above qtc_above")
-        if self.action in (Action.HOLD, Action.AVOID_COMBINATION, Action.DISCONTINUE) and self.dose_mg:
+        if self.action in (Action.HOLD, Action.AVOID_COMBINATION, Action.DISCONTINUE) and (self.dose_mg or self.dose):
             raise ValueError(f"action {self.action.name.lower()} gives no dose; set dose_mg = 0 or omit it")
+        if self.dose is not None and self.dose_mg is not None:
+            raise ValueError("give dose_mg or dose, not both")
+        if (self.hold_reasons or self.qtc_at_hold_above is not None or self.qtc_at_hold_at_most is not None) and (
+                self.if_held is not True):
+            raise ValueError("conditions on the hold need if_held = true")
+        for label in self.on_days:
+            if not DAY_LABEL.match(label):
+                raise ValueError(f"day label {label!r} is not of the form C1D8")
+        return self
+
+
+class PatientRule(_Strict):
+    """A label's dose change or warning for a fact about the patient; every matching rule applies.
+
+    Every condition given must hold, and a condition on a value the request does not give (0 or
+    empty) never holds: the rule then stays silent, the check makes no assumption.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    child_pugh: tuple[Literal["A", "B", "C"], ...] = ()
+    bilirubin_uln_above: Annotated[float, Field(gt=0)] | None = None
+    transaminases_uln_at_most: Annotated[float, Field(gt=0)] | None = None
+    """AST and ALT both given and at most this multiple of ULN (a bilirubin rise "without transaminases")."""
+    wbc_at_least: Annotated[float, Field(gt=0)] | None = None
+    wbc_above: Annotated[float, Field(gt=0)] | None = None
+    congenital_long_qt: bool | None = None
+    on_first_day: bool | None = None
+    """True: only for an order of treatment day 1 (the start); the day must be given."""
+    severity: Severity
+    action: Action
+    dose: DoseChange | None = None
+    recommendation: NonEmpty
+    monitoring: tuple[MonitoringSpec, ...] = ()
+    citations: Citations
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PatientRule:
+        conditions = (self.child_pugh, self.bilirubin_uln_above, self.wbc_at_least, self.wbc_above,
+                      self.congenital_long_qt)
+        if not any(c for c in conditions if c is not None and c != ()):
+            raise ValueError("a patient rule needs a condition on the patient")
+        if (self.dose is not None) != (self.action is Action.ADJUST_DOSE):
+            raise ValueError("action adjust_dose needs a dose change, and only it")
+        if self.action is Action.AVOID_COMBINATION:
+            raise ValueError("a patient rule acts on the agent: not avoid_combination")
         return self
 
 
@@ -334,6 +467,50 @@ class AgentFile(_Strict):
     dose_variants: tuple[StandardDoseSpec, ...] = ()
     interactions: Annotated[tuple[InteractionRule, ...], Field(alias="interaction")] = ()
     qtc_rules: Annotated[tuple[QtcRule, ...], Field(alias="qtc_rule")] = ()
+    patient_rules: Annotated[tuple[PatientRule, ...], Field(alias="patient_rule")] = ()
     monitoring: tuple[MonitoringSpec, ...] = ()
     notes: tuple[NonEmpty, ...] = ()
     """Label facts the engine does not act on (boxed warnings, adverse-event handling)."""
+
+
+class DuplicationRule(_Strict):
+    """Drugs of one therapeutic class: two or more of them in one regimen are one finding."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    title: NonEmpty
+    drugs: Annotated[tuple[NonEmpty, ...], Field(min_length=2)]
+    severity: Severity
+    action: Literal["monitor", "avoid_combination"]
+    recommendation: NonEmpty
+    citations: Citations
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+
+
+class QtBurdenRule(_Strict):
+    """Several QT-prolonging drugs together (or one with congenital long QT), whatever the agents' own rules.
+
+    Rules are tried in file order, first match wins. It fires only where no agent's own QT rule has
+    already spoken for the regimen, so the prescriber sees one QT finding, not two.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    min_drugs: Annotated[int, Field(ge=1, le=10)] = 2
+    """QT-prolonging drugs (members of a QT class) present, at least."""
+    min_known_risk: Annotated[int, Field(ge=0, le=10)] = 0
+    """Of which with CredibleMeds' known risk (qt_risk = "known"), at least."""
+    congenital_long_qt: bool | None = None
+    severity: Severity
+    action: Literal["monitor"]
+    recommendation: NonEmpty
+    monitoring: tuple[MonitoringSpec, ...] = ()
+    citations: Citations
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+
+
+class RegimenRulesFile(_Strict):
+    """`regimen_rules.toml`: findings about the regimen as a whole rather than one agent."""
+
+    duplications: Annotated[tuple[DuplicationRule, ...], Field(alias="duplication")] = ()
+    qt_burden: tuple[QtBurdenRule, ...] = ()

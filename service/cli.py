@@ -32,7 +32,10 @@ from interactions import (
 from interactions import check as check_regimen
 from service import convert, server
 from service.audit.cli import audit
+from service.cds_hooks.cli import feedback_app
 from service.errors import rpc_status_for
+from service.exit_codes import ExitCode
+from service.formulary import resolve_command
 from service.settings import Settings
 
 app = typer.Typer(
@@ -44,9 +47,9 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Inspect and validate knowledge bases.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.command()(audit)
+app.add_typer(feedback_app, name="feedback")
+kb_app.command("resolve")(resolve_command)
 
-EXIT_BAD_REQUEST = 1
-EXIT_UNREADABLE = 2
 
 KbOption = Annotated[
     Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
@@ -60,7 +63,7 @@ def _settings(**overrides: object) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except pydantic.ValidationError as err:
         typer.echo(f"dosecheck: invalid settings:\n{err}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from None
+        raise typer.Exit(ExitCode.UNUSABLE) from None
 
 
 def _load(kb_path: pathlib.Path | None) -> KnowledgeBase:
@@ -70,7 +73,7 @@ def _load(kb_path: pathlib.Path | None) -> KnowledgeBase:
         typer.echo(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", err=True)
         for problem in err.problems:
             typer.echo(f"  {problem.file}: {problem.location}: {problem.message}", err=True)
-        raise typer.Exit(server.EXIT_INVALID_KNOWLEDGE_BASE) from None
+        raise typer.Exit(ExitCode.UNUSABLE) from None
 
 
 @app.command()
@@ -92,9 +95,38 @@ def serve(
     ] = None,
     log_level: Annotated[Optional[str], typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,  # noqa: UP045
     log_format: Annotated[Optional[str], typer.Option(help="auto, json or text.")] = None,  # noqa: UP045
+    http_port: Annotated[
+        Optional[int], typer.Option(help="CDS Hooks HTTP port [default: 0 = off].")] = None,  # noqa: UP045
+    http_public_url: Annotated[
+        Optional[str], typer.Option(help="Base URL EHRs call (tokens' aud) [default: from host and port].")  # noqa: UP045
+    ] = None,
+    http_issuers: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help='Trusted EHRs as JSON: [{"iss": "...", "jku": ["https://.../jwks.json"]}].'),
+    ] = None,
+    http_tls_cert: Annotated[Optional[pathlib.Path], typer.Option(help="TLS certificate (PEM).")] = None,  # noqa: UP045
+    http_tls_key: Annotated[Optional[pathlib.Path], typer.Option(help="TLS private key (PEM).")] = None,  # noqa: UP045
+    http_cors_origin: Annotated[
+        Optional[list[str]], typer.Option(help="A browser origin allowed to call (repeat) [default: none].")  # noqa: UP045
+    ] = None,
+    http_db: Annotated[
+        Optional[pathlib.Path], typer.Option(help="SQLite file of card feedback [default: state directory].")  # noqa: UP045
+    ] = None,
+    insecure_allow_unauthenticated: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--insecure-allow-unauthenticated", help="Serve CDS Hooks off loopback without tokens."),
+    ] = None,
 ) -> None:
-    """Serve dosecheck.v1.RegimenChecker (with health and reflection) until SIGTERM or SIGINT."""
+    """Serve dosecheck.v1.RegimenChecker (with health and reflection), and CDS Hooks when --http-port is set."""
     settings = _settings(
+        http_port=http_port,
+        http_public_url=http_public_url,
+        http_issuers=_json_option(http_issuers, "--http-issuers"),
+        http_tls_cert=http_tls_cert,
+        http_tls_key=http_tls_key,
+        http_cors_origins=tuple(http_cors_origin) if http_cors_origin else None,
+        http_db_path=http_db,
+        http_insecure_allow_unauthenticated=insecure_allow_unauthenticated,
         host=host,
         port=port,
         workers=workers,
@@ -105,6 +137,13 @@ def serve(
         log_format=log_format,
     )
     raise typer.Exit(server.serve(settings))
+
+
+def _json_option(text: str | None, flag: str) -> object:
+    try:
+        return json.loads(text) if text is not None else None
+    except json.JSONDecodeError as err:
+        raise typer.BadParameter(f"not JSON: {err}", param_hint=flag) from None
 
 
 @app.command()
@@ -128,7 +167,7 @@ def check(
         request = json_format.Parse(text, pb.CheckRegimenRequest())
     except json_format.ParseError as err:
         typer.echo(f"dosecheck: {file} is not a CheckRegimenRequest: {err}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from None
+        raise typer.Exit(ExitCode.UNUSABLE) from None
     if target is None:
         kb_path = kb if kb is not None else _settings().kb_path
         response = _check_in_process(_load(kb_path), request)
@@ -145,7 +184,7 @@ def _read_text(path: pathlib.Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as err:
         typer.echo(f"dosecheck: cannot read {path}: {err.strerror}", err=True)
-        raise typer.Exit(EXIT_UNREADABLE) from None
+        raise typer.Exit(ExitCode.UNUSABLE) from None
 
 
 def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
@@ -153,7 +192,7 @@ def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.
         return convert.response_from_result(check_regimen(kb, request))
     except InvalidRequestError as err:
         _print_error(rpc_status_for(err))
-        raise typer.Exit(EXIT_BAD_REQUEST) from None
+        raise typer.Exit(ExitCode.NOT_ALL_CHECKED) from None
 
 
 def _check_remote(target: str, request: pb.CheckRegimenRequest, timeout_s: float) -> pb.CheckRegimenResponse:
@@ -163,7 +202,7 @@ def _check_remote(target: str, request: pb.CheckRegimenRequest, timeout_s: float
             response: pb.CheckRegimenResponse = stub.CheckRegimen(request, timeout=timeout_s)
         except grpc.RpcError as err:
             _print_error(_status_of(err))
-            raise typer.Exit(EXIT_BAD_REQUEST) from None
+            raise typer.Exit(ExitCode.NOT_ALL_CHECKED) from None
     return response
 
 
@@ -279,7 +318,7 @@ def kb_show(
     description = describe_drug(_load(kb_path), drug)
     typer.echo(json.dumps(_jsonable(dataclasses.asdict(description)), indent=2))
     if not description.resolves_to:
-        raise typer.Exit(EXIT_BAD_REQUEST)
+        raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
 
 
 def _jsonable(value: object) -> object:

@@ -16,7 +16,7 @@ anyway. That costs half of building the message and then serialising it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple, cast
 
 from dosecheck.v1 import dosecheck_pb2 as pb
@@ -29,7 +29,8 @@ from interactions import (
     Medication,
     MonitoringEvent,
 )
-from interactions.schema import citations_of
+from interactions.identify import Identification
+from interactions.schema import CodeSpec, citations_of
 from service.identity_cache import cached_by_identity
 
 
@@ -42,24 +43,17 @@ def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
     Returns:
         The CheckRegimenRequest to send.
     """
-    patient = request.patient
+    # The domain's request types name their fields as the contract does, so they convert field for field.
     return pb.CheckRegimenRequest(
         request_id=request.request_id,
         regimen=_medications(request.regimen),
         concomitant=_medications(request.concomitant),
-        patient=pb.PatientContext(
-            qtc_ms=patient.qtc_ms,
-            baseline_qtc_ms=patient.baseline_qtc_ms,
-            cycle_start_date=patient.cycle_start_date,
-            cycle_length_days=patient.cycle_length_days,
-        ),
+        patient=pb.PatientContext(**request.patient._asdict()),
     )
 
 
 def _medications(meds: tuple[Medication, ...]) -> list[pb.Medication]:
-    return [pb.Medication(name=m.name, dose_mg=m.dose_mg, frequency=m.frequency, held=m.held,
-                          coding=[pb.Coding(system=c.system, code=c.code, display=c.display) for c in m.coding])
-            for m in meds]
+    return [pb.Medication(**{**m._asdict(), "coding": [pb.Coding(**c._asdict()) for c in m.coding]}) for m in meds]
 
 
 class EncodedResponse(NamedTuple):
@@ -141,6 +135,7 @@ def _finding_field(finding: Finding) -> bytes:
         recommendation=finding.recommendation,
         citations=_citations(finding.citations),
         alternatives=finding.alternatives,
+        involved=finding.involved,
     )
     return pb.CheckRegimenResponse(findings=[message]).SerializeToString()
 
@@ -165,6 +160,24 @@ def _citations(citations: Iterable[Citation]) -> list[pb.Citation]:
     return [pb.Citation(source=c.source, detail=c.detail) for c in citations]
 
 
+def resolutions(medications: Sequence[pb.Medication], found: Sequence[Identification],
+                version: str) -> pb.ResolveMedicationsResponse:
+    """The ResolveMedicationsResponse for each medication and what it was identified as, in order."""
+    return pb.ResolveMedicationsResponse(
+        resolutions=[
+            pb.MedicationResolution(name=m.name, coding=m.coding, drugs=f.drugs,
+                                    reason=cast("pb.UnrecognizedReason", f.reason), ingredients=f.ingredients,
+                                    suggestions=f.suggestions, detail=f.detail)
+            for m, f in zip(medications, found, strict=True)
+        ],
+        knowledge_base_version=version,
+    )
+
+
+def _codes(codes: Iterable[CodeSpec]) -> list[pb.Coding]:
+    return [pb.Coding(system=c.system, code=c.code) for c in codes]
+
+
 def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:
     """The KnowledgeBaseInfo describing a loaded knowledge base (built once: it never changes).
 
@@ -179,9 +192,13 @@ def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:
         content_hash=kb.content_hash,
         title=kb.title,
         sources=[pb.Source(id=s.id, title=s.title, url=s.url) for s in kb.sources],
-        drugs=[pb.DrugEntry(name=d.name, kind=d.kind, synonyms=d.synonyms) for d in kb.drugs],
+        drugs=[pb.DrugEntry(name=d.name, kind=d.kind, synonyms=d.synonyms,
+                            reviewed=_citations(citations_of(d.reviewed)), qt_risk=d.qt_risk or "",
+                            codes=_codes(d.codes), sold_only_in=d.sold_only_in)
+               for d in kb.drugs],
         combinations=[
-            pb.Combination(name=c.name, synonyms=c.synonyms, components=c.components) for c in kb.combinations
+            pb.Combination(name=c.name, synonyms=c.synonyms, components=c.components, codes=_codes(c.codes))
+            for c in kb.combinations
         ],
         classes=[
             pb.DrugClass(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import math
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple, cast
 
 import orjson
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 
+from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions.model import (
     Action,
     CheckRequest,
@@ -16,6 +21,7 @@ from interactions.model import (
     DoseRecommendation,
     FieldViolation,
     Finding,
+    HoldReason,
     InvalidRequestError,
     Mechanism,
     Medication,
@@ -58,25 +64,6 @@ _REQUEST_KEYS: Final = {
     "regimen": "regimen",
     "concomitant": "concomitant",
     "patient": "patient",
-}
-_MEDICATION_KEYS: Final = {
-    "name": "name",
-    "doseMg": "dose_mg",
-    "dose_mg": "dose_mg",
-    "frequency": "frequency",
-    "held": "held",
-    "coding": "coding",
-}
-_CODING_KEYS: Final = ("system", "code", "display")
-_PATIENT_KEYS: Final = {
-    "qtcMs": "qtc_ms",
-    "qtc_ms": "qtc_ms",
-    "baselineQtcMs": "baseline_qtc_ms",
-    "baseline_qtc_ms": "baseline_qtc_ms",
-    "cycleStartDate": "cycle_start_date",
-    "cycle_start_date": "cycle_start_date",
-    "cycleLengthDays": "cycle_length_days",
-    "cycle_length_days": "cycle_length_days",
 }
 
 # The contract's JSON names of enum values: the enum's prefix plus the member name (SEVERITY_MAJOR),
@@ -211,9 +198,7 @@ def _medications(value: object, field: str, violations: _Violations) -> tuple[Me
                 med = cache[key] = Medication(name, float(dose), frequency, held)
             append(med)
             continue
-        med = _medication(item, f"{field}[{index}]", violations)
-        if med is not None:
-            append(med)
+        append(_medication(item, f"{field}[{index}]", violations))
     return tuple(meds)
 
 
@@ -225,89 +210,78 @@ _MEDICATIONS_KEPT: Final = 1 << 16
 _INT_DOSE_MAX: Final = 2**53
 
 
-def _medication(value: dict[str, Any], path: str, violations: _Violations) -> Medication | None:
-    name = ""
-    dose_mg = 0.0
-    frequency = ""
-    held = False
-    coding: tuple[Coding, ...] = ()
-    seen: set[str] = set()
-    for key, item in value.items():
-        field = _MEDICATION_KEYS.get(key)
-        if field is None:
-            violations.add(f"{path}.{key}", "unknown field")
-            continue
-        if field in seen:
-            violations.add(f"{path}.{field}", "given twice (under its JSON name and its proto name)")
-            continue
-        seen.add(field)
-        if item is None:
-            continue
-        if field == "name":
-            name = _string(item, f"{path}.name", violations)
-        elif field == "dose_mg":
-            dose_mg = _double(item, f"{path}.dose_mg", violations)
-        elif field == "frequency":
-            frequency = _string(item, f"{path}.frequency", violations)
-        elif field == "coding":
-            coding = _codings(item, f"{path}.coding", violations)
+class _Field(NamedTuple):
+    """How to read one field of a message: its proto name (also the domain field's name) and type."""
+
+    name: str
+    read: Callable[[object, str, _Violations], object]
+    repeated: bool
+
+
+def _message_fields(message: type[Message], nested: dict[str, Callable[[object, str, _Violations], object]],
+                    enums: dict[str, type[enum.IntEnum]]) -> dict[str, _Field]:
+    """JSON and proto names -> field readers, from a message's descriptor (json_format's table)."""
+    fields: dict[str, _Field] = {}
+    for field in message.DESCRIPTOR.fields:
+        if field.message_type is not None:
+            read = nested[field.message_type.full_name]
+        elif field.enum_type is not None:
+            values = [(value.name, value.number) for value in field.enum_type.values]
+            read = _enum_reader(values, enums[field.enum_type.full_name])
         else:
-            held = _bool(item, f"{path}.held", violations)
-    return Medication(name=name, dose_mg=dose_mg, frequency=frequency, held=held, coding=coding)
+            read = _SCALAR_READERS[field.type]
+        spec = _Field(field.name, read, field.is_repeated)
+        fields[field.json_name] = fields[field.name] = spec
+    return fields
 
 
-def _codings(value: object, path: str, violations: _Violations) -> tuple[Coding, ...]:
-    if type(value) is not list:
-        violations.add(path, f"must be an array, not {_json_type(value)}")
-        return ()
-    codings = []
-    for index, item in enumerate(value):
-        where = f"{path}[{index}]"
-        if type(item) is not dict:
-            violations.add(where, f"must be an object, not {_json_type(item)}")
-            continue
-        for key in item.keys() - set(_CODING_KEYS):
-            violations.add(f"{where}.{key}", "unknown field")
-        system, code, display = (_string(item.get(key, ""), f"{where}.{key}", violations) for key in _CODING_KEYS)
-        codings.append(Coding(system, code, display))
-    return tuple(codings)
+def _enum_reader(values: list[tuple[str, int]], domain: type[enum.IntEnum]
+                 ) -> Callable[[object, str, _Violations], object]:
+    """An enum field read as json_format does (its value name, or its number), as the domain enum."""
+    by_name = {name: domain(number) for name, number in values}
+    by_number = {number: domain(number) for _, number in values}
+
+    def read(value: object, path: str, violations: _Violations) -> object:
+        found = by_name.get(value) if type(value) is str else by_number.get(value) if type(value) is int else None
+        if found is None:
+            violations.add(path, f"must be one of {', '.join(by_name)}, not {_describe(value)}")
+            return domain(0)
+        return found
+
+    return read
 
 
-def _patient(value: object, violations: _Violations) -> PatientContext:
-    if type(value) is not dict:
-        violations.add("patient", f"must be an object, not {_json_type(value)}")
-        return _NO_PATIENT
-    qtc_ms = 0.0
-    baseline_qtc_ms = 0.0
-    cycle_start_date = ""
-    cycle_length_days = 0
-    seen: set[str] = set()
-    for key, item in value.items():
-        field = _PATIENT_KEYS.get(key)
-        if field is None:
-            violations.add(f"patient.{key}", "unknown field")
-            continue
-        if field in seen:
-            violations.add(f"patient.{field}", "given twice (under its JSON name and its proto name)")
-            continue
-        seen.add(field)
-        if item is None:
-            continue
-        path = f"patient.{field}"
-        if field == "qtc_ms":
-            qtc_ms = _double(item, path, violations)
-        elif field == "baseline_qtc_ms":
-            baseline_qtc_ms = _double(item, path, violations)
-        elif field == "cycle_start_date":
-            cycle_start_date = _string(item, path, violations)
-        else:
-            cycle_length_days = _int32(item, path, violations)
-    return PatientContext(
-        qtc_ms=qtc_ms,
-        baseline_qtc_ms=baseline_qtc_ms,
-        cycle_start_date=cycle_start_date,
-        cycle_length_days=cycle_length_days,
-    )
+def _decoder(build: Callable[..., Any], fields: dict[str, _Field]) -> Callable[[object, str, _Violations], object]:
+    """A reader of one JSON object into the domain value `build(**fields)`, naming every bad field."""
+
+    def read(value: object, path: str, violations: _Violations) -> object:
+        if type(value) is not dict:
+            violations.add(path, f"must be an object, not {_json_type(value)}")
+            return build()
+        given: dict[str, object] = {}
+        for key, item in value.items():
+            field = fields.get(key)
+            where = f"{path}.{key}" if path else key
+            if field is None:
+                violations.add(where, "unknown field")
+                continue
+            where = f"{path}.{field.name}" if path else field.name
+            if field.name in given:
+                violations.add(where, "given twice (under its JSON name and its proto name)")
+                continue
+            if item is None:
+                given[field.name] = None
+                continue
+            if not field.repeated:
+                given[field.name] = field.read(item, where, violations)
+            elif type(item) is not list:
+                violations.add(where, f"must be a list, not {_json_type(item)}")
+            else:
+                given[field.name] = tuple(field.read(element, f"{where}[{i}]", violations)
+                                          for i, element in enumerate(item))
+        return build(**{name: item for name, item in given.items() if item is not None})
+
+    return read
 
 
 def _string(value: object, path: str, violations: _Violations) -> str:
@@ -410,6 +384,27 @@ def _json_type(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+_SCALAR_READERS: Final[dict[int, Callable[[object, str, _Violations], object]]] = {
+    FieldDescriptor.TYPE_STRING: _string,
+    FieldDescriptor.TYPE_DOUBLE: _double,
+    FieldDescriptor.TYPE_INT32: _int32,
+    FieldDescriptor.TYPE_BOOL: _bool,
+}
+_ENUMS: Final[dict[str, type[enum.IntEnum]]] = {"dosecheck.v1.HoldReason": HoldReason}
+_read_coding: Final = _decoder(Coding, _message_fields(pb.Coding, {}, _ENUMS))
+_read_medication: Final = _decoder(
+    Medication, _message_fields(pb.Medication, {"dosecheck.v1.Coding": _read_coding}, _ENUMS))
+_read_patient: Final = _decoder(PatientContext, _message_fields(pb.PatientContext, {}, _ENUMS))
+
+
+def _medication(value: object, path: str, violations: _Violations) -> Medication:
+    return cast("Medication", _read_medication(value, path, violations))
+
+
+def _patient(value: object, violations: _Violations) -> PatientContext:
+    return cast("PatientContext", _read_patient(value, "patient", violations))
 
 
 def encode_result(result: CheckResult) -> JsonObject:
@@ -521,6 +516,8 @@ def _finding(finding: Finding) -> JsonObject:
         out["citations"] = _citations(finding.citations)
     if finding.alternatives:
         out["alternatives"] = list(finding.alternatives)
+    if finding.involved:
+        out["involved"] = list(finding.involved)
     return out
 
 

@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf.message import Message
@@ -23,16 +23,19 @@ from dosecheck.v1 import dosecheck_pb2
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service import build
 from service.convert import EncodedResponse
+from service.exit_codes import ExitCode
 from service.logs import configure_logging
 from service.observe import CallObserver
 from service.servicer import RegimenChecker
 from service.settings import Settings
 
+if TYPE_CHECKING:
+    from service.cds_hooks.http import HttpService
+
 log = logging.getLogger(__name__)
 
 SERVICE_NAME = dosecheck_pb2.DESCRIPTOR.services_by_name["RegimenChecker"].full_name
 HEALTH_SERVICE_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
-EXIT_INVALID_KNOWLEDGE_BASE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,11 @@ def _add_regimen_checker(servicer: RegimenChecker, grpc_server: grpc.aio.Server)
             request_deserializer=dosecheck_pb2.GetKnowledgeBaseRequest.FromString,
             response_serializer=_encoded,
         ),
+        "ResolveMedications": grpc.unary_unary_rpc_method_handler(
+            servicer.ResolveMedications,
+            request_deserializer=dosecheck_pb2.ResolveMedicationsRequest.FromString,
+            response_serializer=_encoded,
+        ),
     }
     grpc_server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     grpc_server.add_registered_method_handlers(SERVICE_NAME, handlers)
@@ -151,6 +159,7 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
         worker failed.
     """
     configure_logging(settings.log_level, settings.log_format)
+    http: HttpService | None = None
     if servicer is None:
         try:
             kb = load_knowledge_base(settings.kb_path)
@@ -158,16 +167,24 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
             print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
             for problem in err.problems:
                 print(f"  {problem}", file=sys.stderr)
-            return EXIT_INVALID_KNOWLEDGE_BASE
+            return ExitCode.UNUSABLE
         log.info("knowledge base %s loaded (%s); %s", kb.version, kb.content_hash, build.describe())
         servicer = RegimenChecker.for_knowledge_base(kb)
+        if settings.http_port:
+            from service.cds_hooks.http import HttpService, SecurityRefusedError  # only when asked: FastAPI is heavy
+
+            try:
+                http = HttpService.prepare(settings, kb)
+            except SecurityRefusedError as err:
+                print(f"dosecheck: refusing to start: {err}", file=sys.stderr)
+                return ExitCode.UNUSABLE
     if settings.workers == 1:
-        return _run_worker(settings, servicer)
-    return _supervise(settings, servicer)
+        return _run_worker(settings, servicer, http)
+    return _supervise(settings, servicer, http)
 
 
-def _run_worker(settings: Settings, servicer: RegimenChecker) -> int:
-    return _run_event_loop(_serve_until_signalled(settings, servicer))
+def _run_worker(settings: Settings, servicer: RegimenChecker, http: HttpService | None = None) -> int:
+    return _run_event_loop(_serve_until_signalled(settings, servicer, http))
 
 
 def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
@@ -178,7 +195,7 @@ def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
     return uvloop.run(main)
 
 
-async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker) -> int:
+async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker, http: HttpService | None) -> int:
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -186,20 +203,26 @@ async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker) -
     server = await create_server(settings, servicer)
     await server.start()
     await server.mark_ready()
+    if http is not None:
+        await http.start()
     log.info("serving %s on %s:%d (pid %d)", SERVICE_NAME, settings.host, server.port, os.getpid())
     await stop_requested.wait()
     log.info("stopping: NOT_SERVING, closing the port in %.1fs, in-flight calls then get %.1fs",
              settings.drain_delay_s, settings.grace_period_s)
+    if http is not None:
+        http.begin_drain()
     await server.stop(settings.grace_period_s, settings.drain_delay_s)
+    if http is not None:
+        await http.stop()
     log.info("stopped")
     return 0
 
 
-def _supervise(settings: Settings, servicer: RegimenChecker) -> int:
+def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None) -> int:
     """Forks the workers, forwards SIGTERM/SIGINT to them, and stops all when one fails."""
     context = multiprocessing.get_context("fork")
     workers = [
-        context.Process(target=_worker_process, args=(settings, servicer), name=f"dosecheck-worker-{i}")
+        context.Process(target=_worker_process, args=(settings, servicer, http), name=f"dosecheck-worker-{i}")
         for i in range(settings.workers)
     ]
     stopping = False
@@ -227,8 +250,8 @@ def _supervise(settings: Settings, servicer: RegimenChecker) -> int:
     return 0 if all(w.exitcode == 0 for w in workers) else 1
 
 
-def _worker_process(settings: Settings, servicer: RegimenChecker) -> None:
+def _worker_process(settings: Settings, servicer: RegimenChecker, http: HttpService | None) -> None:
     # The parent's handlers forward signals to workers; a worker handles its own.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    sys.exit(_run_worker(settings, servicer))
+    sys.exit(_run_worker(settings, servicer, http))

@@ -9,11 +9,15 @@ import grpc
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase, check
+from interactions.identify import identify
+from interactions.validation import validate_medications
 from service import convert
 from service.errors import rpc_status_for
 
 Answer = Callable[[pb.CheckRegimenRequest], "pb.CheckRegimenResponse | convert.EncodedResponse"]
 """Answers one request with a response, or its encoding, or raises (InvalidRequestError for a bad one)."""
+Resolve = Callable[[pb.ResolveMedicationsRequest], pb.ResolveMedicationsResponse]
+"""Says what each medication of a request is, or raises InvalidRequestError."""
 
 
 def engine_answer(kb: KnowledgeBase) -> Callable[[pb.CheckRegimenRequest], convert.EncodedResponse]:
@@ -34,26 +38,46 @@ def engine_answer(kb: KnowledgeBase) -> Callable[[pb.CheckRegimenRequest], conve
     return answer
 
 
+def engine_resolve(kb: KnowledgeBase) -> Resolve:
+    """The `Resolve` of a knowledge base: each medication identified by its codes and name.
+
+    Args:
+        kb: the loaded, validated knowledge base.
+
+    Returns:
+        A function answering ResolveMedications; it raises InvalidRequestError for a bad request.
+    """
+
+    def resolve(request: pb.ResolveMedicationsRequest) -> pb.ResolveMedicationsResponse:
+        medications = request.medications
+        validate_medications(medications)
+        return convert.resolutions(medications, [identify(kb, m) for m in medications], kb.version)
+
+    return resolve
+
+
 DRAINING_MESSAGE = "server shutting down; resend the rows that were not answered"
 
 
 class RegimenChecker:
-    """Serves CheckRegimen, AuditRegimens and GetKnowledgeBase over any `answer` function.
+    """Serves CheckRegimen, AuditRegimens, GetKnowledgeBase and ResolveMedications over any `answer` function.
 
     The real server answers with the engine (`for_knowledge_base`); a benchmark's echo server
     passes a function returning a pre-built response, and so shares everything else. Exceptions of
     unary calls are mapped to statuses by `service.observe.CallObserver`, in one place.
     """
 
-    def __init__(self, answer: Answer, knowledge_base: pb.KnowledgeBaseInfo) -> None:
+    def __init__(self, answer: Answer, knowledge_base: pb.KnowledgeBaseInfo, resolve: Resolve | None = None) -> None:
         """Builds the servicer.
 
         Args:
             answer: checks one request.
             knowledge_base: what GetKnowledgeBase returns.
+            resolve: answers ResolveMedications; None (a benchmark's echo server) answers UNIMPLEMENTED.
         """
         self._answer = answer
         self._knowledge_base = knowledge_base
+        self._resolve = resolve
         self._draining = False
         self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | None]] = set()
 
@@ -67,7 +91,7 @@ class RegimenChecker:
         Returns:
             The servicer.
         """
-        return cls(engine_answer(kb), convert.knowledge_base_info(kb))
+        return cls(engine_answer(kb), convert.knowledge_base_info(kb), engine_resolve(kb))
 
     async def CheckRegimen(  # noqa: N802 -- method names are the contract's
         self, request: pb.CheckRegimenRequest, context: grpc.aio.ServicerContext[object, object]
@@ -80,6 +104,14 @@ class RegimenChecker:
     ) -> pb.KnowledgeBaseInfo:
         """Describes the knowledge base."""
         return self._knowledge_base
+
+    async def ResolveMedications(  # noqa: N802 -- method names are the contract's
+        self, request: pb.ResolveMedicationsRequest, context: grpc.aio.ServicerContext[object, object]
+    ) -> pb.ResolveMedicationsResponse:
+        """Says what each medication is (formulary mapping before go-live)."""
+        if self._resolve is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server does not resolve medications")
+        return self._resolve(request)
 
     async def AuditRegimens(  # noqa: N802 -- method names are the contract's
         self,

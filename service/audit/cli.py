@@ -17,13 +17,11 @@ from interactions import KnowledgeBaseError
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
 from service.audit.runner import AuditInterruptedError, AuditRun, ProgressCallback, run_audit
+from service.exit_codes import ExitCode
 from service.settings import Settings
 
 __all__ = ["audit"]
 
-EXIT_ROW_ERRORS = 1
-EXIT_UNUSABLE = 2
-EXIT_INTERRUPTED = 130
 
 
 @contextlib.contextmanager
@@ -118,7 +116,7 @@ def audit(
     report_path = report or output_path.with_suffix(".md")
     if output_path.exists() and not (resume or overwrite):
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
-        raise typer.Exit(EXIT_UNUSABLE)
+        raise typer.Exit(ExitCode.UNUSABLE)
     kb_path = kb if kb is not None else Settings().kb_path
     show_progress = sys.stderr.isatty() if progress is None else progress
     try:
@@ -141,13 +139,13 @@ def audit(
             f"{exc.run.summary.rows:,} rows: run again with --resume to finish",
             err=True,
         )
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except (AuditInputError, KnowledgeBaseError, OSError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        raise typer.Exit(ExitCode.UNUSABLE) from None
     write_report(run, report_path)
     _say(run)
     typer.echo(f"results: {output_path}\nreport: {report_path}", err=True)
     if run.summary.errors:
         typer.echo(f"dosecheck audit: {run.summary.errors:,} row(s) had errors (see the report)", err=True)
-        raise typer.Exit(EXIT_ROW_ERRORS)
+        raise typer.Exit(ExitCode.NOT_ALL_CHECKED)

@@ -33,7 +33,7 @@ def _sections(run: AuditRun) -> tuple[list[tuple[str, str]], list[_Table]]:
         ("Rows checked", f"{checked:,}"),
         ("Rows with errors (not checked)", f"{summary.errors:,}"),
         ("Rows with unrecognised names (check incomplete)", f"{summary.incomplete:,}"),
-        ("Rows needing a dose change", f"{summary.dose_change_rows:,}"),
+        ("Rows needing a dose change or a drug avoided", f"{summary.dose_change_rows:,}"),
     ]
     if run.resumed_rows:
         facts.append(("Rows kept from an earlier, interrupted run", f"{run.resumed_rows:,}"))

@@ -25,6 +25,8 @@ EXAMPLES_KEPT: Final = 200
 _DOSE_CHANGING: Final = frozenset(
     {"ACTION_ADJUST_DOSE", "ACTION_HOLD", "ACTION_AVOID_COMBINATION", "ACTION_DISCONTINUE"}
 )
+# A dose that stands while another drug is to be avoided still needs action: it is counted under this.
+_AVOID_OTHER: Final = "ACTION_AVOID_COMBINATION"
 _INDEX: Final = re.compile(r"\[\d+\]")
 _INVALID_ARGUMENT: Final = 3
 
@@ -32,6 +34,11 @@ _Key = TypeVar("_Key")
 
 FindingTally = tuple[str, str, str, tuple[str, ...]]
 """What the report counts of a finding: object drug, precipitant ("" for QTc), severity, mechanisms."""
+
+
+def _needed(action: str, avoids_another: bool) -> str:
+    """The action a row needs: the dose's own change, else avoiding another drug."""
+    return action if action in _DOSE_CHANGING or not avoids_another else _AVOID_OTHER
 
 
 class DoseChange(NamedTuple):
@@ -118,9 +125,10 @@ class AuditSummary:
             line,
             request_id,
             [
-                (dose.get("drug", ""), dose.get("orderedDoseMg", 0.0), dose.get("recommendedDoseMg", 0.0), action)
+                (dose.get("drug", ""), dose.get("orderedDoseMg", 0.0), dose.get("recommendedDoseMg", 0.0),
+                 _needed(dose.get("action", ""), bool(dose.get("avoidWith"))))
                 for dose in response.get("doses", ())
-                if (action := dose.get("action", "")) in _DOSE_CHANGING
+                if dose.get("action", "") in _DOSE_CHANGING or dose.get("avoidWith")
             ],
         )
         self._add_unrecognized(
@@ -140,9 +148,10 @@ class AuditSummary:
             line,
             result.request_id,
             [
-                (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, action)
+                (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg,
+                 _needed(ACTION_NAMES[dose.action], bool(dose.avoid_with)))
                 for dose in result.doses
-                if (action := ACTION_NAMES[dose.action]) in _DOSE_CHANGING
+                if ACTION_NAMES[dose.action] in _DOSE_CHANGING or dose.avoid_with
             ],
         )
         self._add_unrecognized([(item.name, item.suggestions) for item in result.unrecognized])

@@ -119,6 +119,11 @@ JSON_REQUESTS: list[dict[str, Any]] = [
     {"regimen": [{"name": None, "doseMg": None, "frequency": None, "held": None}], "patient": None},
     {"regimen": [{"name": "venetoclax", "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
                                                       "code": "1747556", "display": "venetoclax"}, {}]}]},
+    {"regimen": [{"name": "gilteritinib", "held": True, "holdReason": "HOLD_REASON_PANCREATITIS", "treatmentDay": 3,
+                  "qtc_at_hold_ms": "505"}],
+     "concomitant": [{"name": "posaconazole", "stoppedOn": "2026-01-02", "hold_reason": 1}],
+     "patient": {"asOfDate": "2026-01-05", "qtcDay": "C1D8", "potassiumMmolL": 3.9, "congenitalLongQt": False,
+                 "bilirubinUln": "1.5", "childPugh": "B", "wbc10e9L": 12}},
 ]
 
 
@@ -153,6 +158,9 @@ def _same_request(a: CheckRequest, b: CheckRequest) -> bool:
         ({"regimen": [{"name": "x", "coding": {}}]}, "regimen[0].coding"),
         ({"regimen": [{"name": "x", "coding": [{"code": 5}]}]}, "regimen[0].coding[0].code"),
         ({"regimen": [{"name": "x", "coding": [{"version": "1"}]}]}, "regimen[0].coding[0].version"),
+        ({"regimen": [{"name": "x", "holdReason": "PANCREATITIS"}]}, "regimen[0].hold_reason"),
+        ({"regimen": [{"name": "x", "treatmentDay": 1.5}]}, "regimen[0].treatment_day"),
+        ({"patient": {"congenitalLongQt": "yes"}}, "patient.congenital_long_qt"),
         ({"requestId": 5}, "request_id"),
         ({"extra": 1}, "extra"),
     ],

@@ -24,6 +24,7 @@ from interactions import (
     check,
     load_knowledge_base,
 )
+from tests.interactions.test_course_of_treatment import CASES as COURSE_CASES
 
 A = Action
 M = Mechanism
@@ -233,7 +234,8 @@ ROWS: list[Row] = [
     _row("gil-voriconazole", "gilteritinib", 120, A.MONITOR, {STRONG_INH, QT}, with_=("voriconazole",)),
     _row("gil-posaconazole", "gilteritinib", 120, A.MONITOR, {STRONG_INH, QT}, with_=("Noxafil",)),
     _row("gil-itraconazole", "gilteritinib", 120, A.MONITOR, {STRONG_INH}, with_=("itraconazole",)),
-    _row("gil-paxlovid", "gilteritinib", 120, A.MONITOR, {STRONG_INH}, with_=("Paxlovid",)),
+    # Ritonavir is on CredibleMeds' possible-risk list (classes.toml qt_prolonging, verify): QT too.
+    _row("gil-paxlovid", "gilteritinib", 120, A.MONITOR, {STRONG_INH, QT}, with_=("Paxlovid",)),
     _row("gil-rifampin", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
          with_=("rifampin",), avoid=("rifampin",)),
     _row("gil-phenytoin", "gilteritinib", 120, A.CONTINUE, {STRONG_IND, PGP_IND},
@@ -295,14 +297,15 @@ ROWS: list[Row] = [
     _row("quiz-qtc-450", "quizartinib", 35.4, A.CONTINUE, set(), qtc=450),
     _row("quiz-qtc-451", "quizartinib", 35.4, A.MONITOR, {QTC}, qtc=451),
     _row("quiz-qtc-480", "quizartinib", 35.4, A.MONITOR, {QTC}, qtc=480),
-    _row("quiz-qtc-481", "quizartinib", 0, A.HOLD, {QTC}, qtc=481),
-    _row("quiz-qtc-500", "quizartinib", 0, A.HOLD, {QTC}, qtc=500),
+    # E3: 481-500 ms reduces one dose level without interruption (more in test_course_of_treatment).
+    _row("quiz-qtc-481", "quizartinib", 26.5, A.ADJUST_DOSE, {QTC}, qtc=481),
+    _row("quiz-qtc-500", "quizartinib", 26.5, A.ADJUST_DOSE, {QTC}, qtc=500),
     _row("quiz-qtc-501", "quizartinib", 0, A.HOLD, {QTC}, qtc=501),
 
     # ---------------------------------------------------------------- ivosidenib ---------------
     _row("ivo-posaconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("posaconazole",)),
     _row("ivo-itraconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH}, with_=("itraconazole",)),
-    _row("ivo-paxlovid", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH}, with_=("Paxlovid",)),
+    _row("ivo-paxlovid", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("Paxlovid",)),
     _row("ivo-rifampin", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("Rifadin",), avoid=("rifampin",)),
     _row("ivo-levofloxacin", "ivosidenib", 500, A.MONITOR, {QT}, with_=("levofloxacin",)),
     _row("ivo-fluconazole-qt-only", "ivosidenib", 500, A.MONITOR, {QT}, with_=("fluconazole",)),
@@ -461,9 +464,11 @@ def test_every_interaction_and_qtc_rule_of_the_knowledge_base_is_exercised(kb: K
     by_finding |= {id(q.finding): (agent.name, q.rule.id) for agent in kb.agents.values() for q in agent.qtc_rules}
     rows = [*ROWS, *(Row(f"on-{r}", ((a, STANDARD[a]),), (p,), a, 0, A.CONTINUE, frozenset())
                      for r, a, p in ON_PRECIPITANT)]
-    for row in rows:
-        held = row.regimen[0][0] if row.held else ""
-        result = _run(kb, row.regimen, row.concomitant, held=held, qtc_ms=row.qtc, baseline_qtc_ms=row.baseline)
+    results = [_run(kb, row.regimen, row.concomitant, held=row.regimen[0][0] if row.held else "", qtc_ms=row.qtc,
+                    baseline_qtc_ms=row.baseline) for row in rows]
+    # Rules about holds, treatment days and stops are exercised by the course-of-treatment cases.
+    results += [check(kb, CheckRequest((case.agent,), case.concomitant, case.patient)) for case in COURSE_CASES]
+    for result in results:
         for finding in result.findings:
             # Findings are built once at load: identity tells which rule produced them.
             kb_agents = [by_finding.get(id(finding))]
@@ -581,7 +586,8 @@ def test_posaconazole_row_replaces_the_class_and_pgp_rows(kb: KnowledgeBase) -> 
 
 def test_echinocandins_are_offered_for_azoles_but_not_for_clarithromycin(kb: KnowledgeBase) -> None:
     result = _run(kb, (("venetoclax", 400), ("azacitidine", 75)), ("voriconazole", "clarithromycin", "fluconazole"))
-    alternatives = {f.precipitant_drug: f.alternatives for f in result.findings if f.object_drug == "venetoclax"}
+    alternatives = {f.precipitant_drug: f.alternatives for f in result.findings
+                    if f.object_drug == "venetoclax" and f.precipitant_drug}
     echinocandins = ("micafungin", "caspofungin", "anidulafungin")
     assert alternatives == {"voriconazole": echinocandins, "clarithromycin": (), "fluconazole": echinocandins}
 
@@ -712,8 +718,9 @@ def _labels(result: CheckResult, drug: str, test: MonitoringTest) -> list[str]:
      ["C1D1", "C1D8", "C1D15", "C2D1", "C3D1"]),
     ((("gilteritinib", 120),), (), "gilteritinib", MonitoringTest.BLOOD_COUNTS,
      ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1", "C2D15", "C3D1"]),
+    # The strong inhibitor's assessments merged with the weekly differentiation-syndrome ones of cycle 1.
     ((("gilteritinib", 120),), ("voriconazole",), "gilteritinib", MonitoringTest.CLINICAL_ASSESSMENT,
-     ["C1D1", "C1D8", "C1D15", "C2D1", "C3D1"]),
+     ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1", "C3D1"]),
     ((("ivosidenib", 500),), (), "ivosidenib", MonitoringTest.ECG,
      ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1", "C3D1"]),
     ((("glasdegib", 100), ("cytarabine", 20)), (), "glasdegib", MonitoringTest.ECG,

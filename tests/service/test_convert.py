@@ -93,7 +93,7 @@ def _reference_response(result: interactions.CheckResult) -> pb.CheckRegimenResp
         findings=[pb.Finding(object_drug=f.object_drug, precipitant_drug=f.precipitant_drug,
                              mechanisms=list(f.mechanisms), severity=f.severity, action=f.action,
                              recommendation=f.recommendation, citations=citations(f.citations),
-                             alternatives=f.alternatives)
+                             alternatives=f.alternatives, involved=f.involved)
                   for f in result.findings],
         doses=[pb.DoseRecommendation(drug=d.drug, ordered_dose_mg=d.ordered_dose_mg,
                                      recommended_dose_mg=d.recommended_dose_mg, action=d.action,

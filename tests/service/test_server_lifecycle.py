@@ -58,7 +58,8 @@ def test_reflection_lists_the_service_and_its_methods(server: RunningServer, cha
     assert SERVICE_NAME in database.get_services()
     assert "grpc.health.v1.Health" in database.get_services()
     service = DescriptorPool(database).FindServiceByName(SERVICE_NAME)
-    assert [m.name for m in service.methods] == ["CheckRegimen", "AuditRegimens", "GetKnowledgeBase"]
+    assert [m.name for m in service.methods] == ["CheckRegimen", "AuditRegimens", "GetKnowledgeBase",
+                                                    "ResolveMedications"]
 
 
 def test_an_unexpected_error_is_internal_logged_with_traceback_and_not_leaked(

@@ -41,6 +41,8 @@ class Mechanism(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MECHANISM_FOOD_INTERACTION: _ClassVar[Mechanism]
     MECHANISM_QTC_THRESHOLD: _ClassVar[Mechanism]
     MECHANISM_OTHER_PHARMACOKINETIC: _ClassVar[Mechanism]
+    MECHANISM_THERAPEUTIC_DUPLICATION: _ClassVar[Mechanism]
+    MECHANISM_PATIENT_FACTOR: _ClassVar[Mechanism]
 
 class MonitoringTest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -52,6 +54,15 @@ class MonitoringTest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MONITORING_TEST_BLOOD_COUNTS: _ClassVar[MonitoringTest]
     MONITORING_TEST_TUMOR_LYSIS_LABS: _ClassVar[MonitoringTest]
     MONITORING_TEST_CLINICAL_ASSESSMENT: _ClassVar[MonitoringTest]
+
+class HoldReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HOLD_REASON_UNSPECIFIED: _ClassVar[HoldReason]
+    HOLD_REASON_QTC_PROLONGATION: _ClassVar[HoldReason]
+    HOLD_REASON_PANCREATITIS: _ClassVar[HoldReason]
+    HOLD_REASON_DIFFERENTIATION_SYNDROME: _ClassVar[HoldReason]
+    HOLD_REASON_OTHER_ADVERSE_REACTION: _ClassVar[HoldReason]
+    HOLD_REASON_OTHER: _ClassVar[HoldReason]
 
 class UnrecognizedReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -84,6 +95,8 @@ MECHANISM_QT_PROLONGATION: Mechanism
 MECHANISM_FOOD_INTERACTION: Mechanism
 MECHANISM_QTC_THRESHOLD: Mechanism
 MECHANISM_OTHER_PHARMACOKINETIC: Mechanism
+MECHANISM_THERAPEUTIC_DUPLICATION: Mechanism
+MECHANISM_PATIENT_FACTOR: Mechanism
 MONITORING_TEST_UNSPECIFIED: MonitoringTest
 MONITORING_TEST_ECG: MonitoringTest
 MONITORING_TEST_ELECTROLYTES: MonitoringTest
@@ -92,6 +105,12 @@ MONITORING_TEST_RENAL_FUNCTION: MonitoringTest
 MONITORING_TEST_BLOOD_COUNTS: MonitoringTest
 MONITORING_TEST_TUMOR_LYSIS_LABS: MonitoringTest
 MONITORING_TEST_CLINICAL_ASSESSMENT: MonitoringTest
+HOLD_REASON_UNSPECIFIED: HoldReason
+HOLD_REASON_QTC_PROLONGATION: HoldReason
+HOLD_REASON_PANCREATITIS: HoldReason
+HOLD_REASON_DIFFERENTIATION_SYNDROME: HoldReason
+HOLD_REASON_OTHER_ADVERSE_REACTION: HoldReason
+HOLD_REASON_OTHER: HoldReason
 UNRECOGNIZED_REASON_UNSPECIFIED: UnrecognizedReason
 UNRECOGNIZED_REASON_UNKNOWN: UnrecognizedReason
 UNRECOGNIZED_REASON_NOT_REVIEWED: UnrecognizedReason
@@ -108,30 +127,60 @@ class Coding(_message.Message):
     def __init__(self, system: _Optional[str] = ..., code: _Optional[str] = ..., display: _Optional[str] = ...) -> None: ...
 
 class Medication(_message.Message):
-    __slots__ = ("name", "dose_mg", "frequency", "held", "coding")
+    __slots__ = ("name", "dose_mg", "frequency", "held", "coding", "hold_reason", "qtc_at_hold_ms", "treatment_day", "stopped_on")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DOSE_MG_FIELD_NUMBER: _ClassVar[int]
     FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     HELD_FIELD_NUMBER: _ClassVar[int]
     CODING_FIELD_NUMBER: _ClassVar[int]
+    HOLD_REASON_FIELD_NUMBER: _ClassVar[int]
+    QTC_AT_HOLD_MS_FIELD_NUMBER: _ClassVar[int]
+    TREATMENT_DAY_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_ON_FIELD_NUMBER: _ClassVar[int]
     name: str
     dose_mg: float
     frequency: str
     held: bool
     coding: _containers.RepeatedCompositeFieldContainer[Coding]
-    def __init__(self, name: _Optional[str] = ..., dose_mg: _Optional[float] = ..., frequency: _Optional[str] = ..., held: _Optional[bool] = ..., coding: _Optional[_Iterable[_Union[Coding, _Mapping]]] = ...) -> None: ...
+    hold_reason: HoldReason
+    qtc_at_hold_ms: float
+    treatment_day: int
+    stopped_on: str
+    def __init__(self, name: _Optional[str] = ..., dose_mg: _Optional[float] = ..., frequency: _Optional[str] = ..., held: _Optional[bool] = ..., coding: _Optional[_Iterable[_Union[Coding, _Mapping]]] = ..., hold_reason: _Optional[_Union[HoldReason, str]] = ..., qtc_at_hold_ms: _Optional[float] = ..., treatment_day: _Optional[int] = ..., stopped_on: _Optional[str] = ...) -> None: ...
 
 class PatientContext(_message.Message):
-    __slots__ = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days")
+    __slots__ = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days", "as_of_date", "qtc_day", "potassium_mmol_l", "magnesium_mmol_l", "congenital_long_qt", "bilirubin_uln", "ast_uln", "alt_uln", "child_pugh", "creatinine_clearance_ml_min", "wbc_10e9_l")
     QTC_MS_FIELD_NUMBER: _ClassVar[int]
     BASELINE_QTC_MS_FIELD_NUMBER: _ClassVar[int]
     CYCLE_START_DATE_FIELD_NUMBER: _ClassVar[int]
     CYCLE_LENGTH_DAYS_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_DATE_FIELD_NUMBER: _ClassVar[int]
+    QTC_DAY_FIELD_NUMBER: _ClassVar[int]
+    POTASSIUM_MMOL_L_FIELD_NUMBER: _ClassVar[int]
+    MAGNESIUM_MMOL_L_FIELD_NUMBER: _ClassVar[int]
+    CONGENITAL_LONG_QT_FIELD_NUMBER: _ClassVar[int]
+    BILIRUBIN_ULN_FIELD_NUMBER: _ClassVar[int]
+    AST_ULN_FIELD_NUMBER: _ClassVar[int]
+    ALT_ULN_FIELD_NUMBER: _ClassVar[int]
+    CHILD_PUGH_FIELD_NUMBER: _ClassVar[int]
+    CREATININE_CLEARANCE_ML_MIN_FIELD_NUMBER: _ClassVar[int]
+    WBC_10E9_L_FIELD_NUMBER: _ClassVar[int]
     qtc_ms: float
     baseline_qtc_ms: float
     cycle_start_date: str
     cycle_length_days: int
-    def __init__(self, qtc_ms: _Optional[float] = ..., baseline_qtc_ms: _Optional[float] = ..., cycle_start_date: _Optional[str] = ..., cycle_length_days: _Optional[int] = ...) -> None: ...
+    as_of_date: str
+    qtc_day: str
+    potassium_mmol_l: float
+    magnesium_mmol_l: float
+    congenital_long_qt: bool
+    bilirubin_uln: float
+    ast_uln: float
+    alt_uln: float
+    child_pugh: str
+    creatinine_clearance_ml_min: float
+    wbc_10e9_l: float
+    def __init__(self, qtc_ms: _Optional[float] = ..., baseline_qtc_ms: _Optional[float] = ..., cycle_start_date: _Optional[str] = ..., cycle_length_days: _Optional[int] = ..., as_of_date: _Optional[str] = ..., qtc_day: _Optional[str] = ..., potassium_mmol_l: _Optional[float] = ..., magnesium_mmol_l: _Optional[float] = ..., congenital_long_qt: _Optional[bool] = ..., bilirubin_uln: _Optional[float] = ..., ast_uln: _Optional[float] = ..., alt_uln: _Optional[float] = ..., child_pugh: _Optional[str] = ..., creatinine_clearance_ml_min: _Optional[float] = ..., wbc_10e9_l: _Optional[float] = ...) -> None: ...
 
 class CheckRegimenRequest(_message.Message):
     __slots__ = ("request_id", "regimen", "concomitant", "patient")
@@ -154,7 +203,7 @@ class Citation(_message.Message):
     def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class Finding(_message.Message):
-    __slots__ = ("object_drug", "precipitant_drug", "mechanisms", "severity", "action", "recommendation", "citations", "alternatives")
+    __slots__ = ("object_drug", "precipitant_drug", "mechanisms", "severity", "action", "recommendation", "citations", "alternatives", "involved")
     OBJECT_DRUG_FIELD_NUMBER: _ClassVar[int]
     PRECIPITANT_DRUG_FIELD_NUMBER: _ClassVar[int]
     MECHANISMS_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +212,7 @@ class Finding(_message.Message):
     RECOMMENDATION_FIELD_NUMBER: _ClassVar[int]
     CITATIONS_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
+    INVOLVED_FIELD_NUMBER: _ClassVar[int]
     object_drug: str
     precipitant_drug: str
     mechanisms: _containers.RepeatedScalarFieldContainer[Mechanism]
@@ -171,7 +221,8 @@ class Finding(_message.Message):
     recommendation: str
     citations: _containers.RepeatedCompositeFieldContainer[Citation]
     alternatives: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, object_drug: _Optional[str] = ..., precipitant_drug: _Optional[str] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., recommendation: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., alternatives: _Optional[_Iterable[str]] = ...) -> None: ...
+    involved: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, object_drug: _Optional[str] = ..., precipitant_drug: _Optional[str] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., recommendation: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., alternatives: _Optional[_Iterable[str]] = ..., involved: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RampStep(_message.Message):
     __slots__ = ("day", "dose_mg")
@@ -257,6 +308,38 @@ class CheckRegimenResponse(_message.Message):
     error: _status_pb2.Status
     def __init__(self, request_id: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., doses: _Optional[_Iterable[_Union[DoseRecommendation, _Mapping]]] = ..., monitoring: _Optional[_Iterable[_Union[MonitoringEvent, _Mapping]]] = ..., unrecognized: _Optional[_Iterable[_Union[UnrecognizedMedication, _Mapping]]] = ..., highest_severity: _Optional[_Union[Severity, str]] = ..., complete: _Optional[bool] = ..., knowledge_base_version: _Optional[str] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
+class ResolveMedicationsRequest(_message.Message):
+    __slots__ = ("medications",)
+    MEDICATIONS_FIELD_NUMBER: _ClassVar[int]
+    medications: _containers.RepeatedCompositeFieldContainer[Medication]
+    def __init__(self, medications: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ...) -> None: ...
+
+class MedicationResolution(_message.Message):
+    __slots__ = ("name", "coding", "drugs", "reason", "ingredients", "suggestions", "detail")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CODING_FIELD_NUMBER: _ClassVar[int]
+    DRUGS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    INGREDIENTS_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    coding: _containers.RepeatedCompositeFieldContainer[Coding]
+    drugs: _containers.RepeatedScalarFieldContainer[str]
+    reason: UnrecognizedReason
+    ingredients: _containers.RepeatedScalarFieldContainer[str]
+    suggestions: _containers.RepeatedScalarFieldContainer[str]
+    detail: str
+    def __init__(self, name: _Optional[str] = ..., coding: _Optional[_Iterable[_Union[Coding, _Mapping]]] = ..., drugs: _Optional[_Iterable[str]] = ..., reason: _Optional[_Union[UnrecognizedReason, str]] = ..., ingredients: _Optional[_Iterable[str]] = ..., suggestions: _Optional[_Iterable[str]] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ResolveMedicationsResponse(_message.Message):
+    __slots__ = ("resolutions", "knowledge_base_version")
+    RESOLUTIONS_FIELD_NUMBER: _ClassVar[int]
+    KNOWLEDGE_BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    resolutions: _containers.RepeatedCompositeFieldContainer[MedicationResolution]
+    knowledge_base_version: str
+    def __init__(self, resolutions: _Optional[_Iterable[_Union[MedicationResolution, _Mapping]]] = ..., knowledge_base_version: _Optional[str] = ...) -> None: ...
+
 class GetKnowledgeBaseRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -272,24 +355,34 @@ class Source(_message.Message):
     def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class DrugEntry(_message.Message):
-    __slots__ = ("name", "kind", "synonyms")
+    __slots__ = ("name", "kind", "synonyms", "reviewed", "qt_risk", "codes", "sold_only_in")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SYNONYMS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_FIELD_NUMBER: _ClassVar[int]
+    QT_RISK_FIELD_NUMBER: _ClassVar[int]
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    SOLD_ONLY_IN_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: str
     synonyms: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ...) -> None: ...
+    reviewed: _containers.RepeatedCompositeFieldContainer[Citation]
+    qt_risk: str
+    codes: _containers.RepeatedCompositeFieldContainer[Coding]
+    sold_only_in: str
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ..., reviewed: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., qt_risk: _Optional[str] = ..., codes: _Optional[_Iterable[_Union[Coding, _Mapping]]] = ..., sold_only_in: _Optional[str] = ...) -> None: ...
 
 class Combination(_message.Message):
-    __slots__ = ("name", "synonyms", "components")
+    __slots__ = ("name", "synonyms", "components", "codes")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SYNONYMS_FIELD_NUMBER: _ClassVar[int]
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    CODES_FIELD_NUMBER: _ClassVar[int]
     name: str
     synonyms: _containers.RepeatedScalarFieldContainer[str]
     components: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ..., components: _Optional[_Iterable[str]] = ...) -> None: ...
+    codes: _containers.RepeatedCompositeFieldContainer[Coding]
+    def __init__(self, name: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ..., components: _Optional[_Iterable[str]] = ..., codes: _Optional[_Iterable[_Union[Coding, _Mapping]]] = ...) -> None: ...
 
 class DrugClass(_message.Message):
     __slots__ = ("id", "mechanism", "title", "members", "member_notes", "citations")

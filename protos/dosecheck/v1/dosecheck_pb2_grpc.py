@@ -50,6 +50,11 @@ class RegimenCheckerStub:
                 request_serializer=dosecheck_dot_v1_dot_dosecheck__pb2.GetKnowledgeBaseRequest.SerializeToString,
                 response_deserializer=dosecheck_dot_v1_dot_dosecheck__pb2.KnowledgeBaseInfo.FromString,
                 _registered_method=True)
+        self.ResolveMedications = channel.unary_unary(
+                '/dosecheck.v1.RegimenChecker/ResolveMedications',
+                request_serializer=dosecheck_dot_v1_dot_dosecheck__pb2.ResolveMedicationsRequest.SerializeToString,
+                response_deserializer=dosecheck_dot_v1_dot_dosecheck__pb2.ResolveMedicationsResponse.FromString,
+                _registered_method=True)
 
 
 class RegimenCheckerServicer:
@@ -78,6 +83,14 @@ class RegimenCheckerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveMedications(self, request, context):
+        """Says what each medication (a formulary's names or codes) resolves to, before go-live: its drugs,
+        or why it is not checked (not reviewed, unknown, conflicting) with suggestions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegimenCheckerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -95,6 +108,11 @@ def add_RegimenCheckerServicer_to_server(servicer, server):
                     servicer.GetKnowledgeBase,
                     request_deserializer=dosecheck_dot_v1_dot_dosecheck__pb2.GetKnowledgeBaseRequest.FromString,
                     response_serializer=dosecheck_dot_v1_dot_dosecheck__pb2.KnowledgeBaseInfo.SerializeToString,
+            ),
+            'ResolveMedications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveMedications,
+                    request_deserializer=dosecheck_dot_v1_dot_dosecheck__pb2.ResolveMedicationsRequest.FromString,
+                    response_serializer=dosecheck_dot_v1_dot_dosecheck__pb2.ResolveMedicationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -179,6 +197,33 @@ class RegimenChecker:
             '/dosecheck.v1.RegimenChecker/GetKnowledgeBase',
             dosecheck_dot_v1_dot_dosecheck__pb2.GetKnowledgeBaseRequest.SerializeToString,
             dosecheck_dot_v1_dot_dosecheck__pb2.KnowledgeBaseInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveMedications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/dosecheck.v1.RegimenChecker/ResolveMedications',
+            dosecheck_dot_v1_dot_dosecheck__pb2.ResolveMedicationsRequest.SerializeToString,
+            dosecheck_dot_v1_dot_dosecheck__pb2.ResolveMedicationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

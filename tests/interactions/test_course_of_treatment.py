@@ -1,0 +1,155 @@
+"""Where the patient is in treatment: ramp-up day, a stopped co-medication's washout, why an agent is held.
+
+The clinical review's G1 and G10, E3 (quizartinib QTcF 481-500 ms) and E7 (ivosidenib's two resume
+doses), each as a row of the real knowledge base: the request, and the dose, action and ramp-up the
+label gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from interactions import (
+    Action,
+    CheckRequest,
+    HoldReason,
+    KnowledgeBase,
+    Mechanism,
+    Medication,
+    PatientContext,
+    check,
+    load_knowledge_base,
+)
+
+A = Action
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    agent: Medication
+    concomitant: tuple[Medication, ...] = ()
+    patient: PatientContext = field(default_factory=PatientContext)
+    dose: float = 0.0
+    action: Action = A.CONTINUE
+    ramp: tuple[float, ...] | None = None
+    rationale: str = ""
+
+
+VEN = "venetoclax"
+AZA = Medication("azacitidine", 75)
+TODAY = "2026-03-10"
+
+CASES = [
+    # G1: the order for a day of the ramp-up gets that day's dose of the ramp-up in force.
+    Case("ven-day-2-posaconazole", Medication(VEN, 200, treatment_day=2), (Medication("posaconazole"),),
+         dose=20, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70), rationale="Day 2 of the ramp-up: 20 mg"),
+    Case("ven-day-1-posaconazole", Medication(VEN, 100, treatment_day=1), (Medication("posaconazole"),),
+         dose=10, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70)),
+    Case("ven-day-4-posaconazole", Medication(VEN, 400, treatment_day=4), (Medication("posaconazole"),),
+         dose=70, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70)),
+    Case("ven-steady-posaconazole", Medication(VEN, 400, treatment_day=30), (Medication("posaconazole"),),
+         dose=70, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70)),
+    Case("ven-day-1-fluconazole", Medication(VEN, 100, treatment_day=1), (Medication("fluconazole"),),
+         dose=50, action=A.ADJUST_DOSE, ramp=(50, 100, 200)),
+    Case("ven-day-2-as-labelled", Medication(VEN, 200, treatment_day=2), dose=200, action=A.CONTINUE,
+         ramp=(100, 200, 400)),
+    Case("ven-day-1-ordered-400", Medication(VEN, 400, treatment_day=1), dose=100, action=A.ADJUST_DOSE,
+         ramp=(100, 200, 400), rationale="Day 1 of the ramp-up: 100 mg"),
+    Case("ven-day-unknown-200-posaconazole", Medication(VEN, 200), (Medication("posaconazole"),),
+         dose=70, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70)),
+    # A stopped inhibitor counts until the label's washout (venetoclax: resume 2-3 days after) has passed.
+    Case("ven-posaconazole-stopped-2-days", Medication(VEN, 400),
+         (Medication("posaconazole", stopped_on="2026-03-08"),), PatientContext(as_of_date=TODAY),
+         dose=70, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70)),
+    Case("ven-posaconazole-stopped-3-days", Medication(VEN, 400),
+         (Medication("posaconazole", stopped_on="2026-03-07"),), PatientContext(as_of_date=TODAY),
+         dose=70, action=A.ADJUST_DOSE),
+    Case("ven-posaconazole-stopped-4-days", Medication(VEN, 400),
+         (Medication("posaconazole", stopped_on="2026-03-06"),), PatientContext(as_of_date=TODAY),
+         dose=400, action=A.CONTINUE, ramp=(100, 200, 400)),
+    Case("ven-posaconazole-stopped-day-of-check-unknown", Medication(VEN, 400),
+         (Medication("posaconazole", stopped_on="2026-01-01"),), dose=70, action=A.ADJUST_DOSE),
+    Case("ven-posaconazole-stopped-but-another-line-active", Medication(VEN, 400),
+         (Medication("posaconazole", stopped_on="2026-01-01"), Medication("Noxafil 300 mg")),
+         PatientContext(as_of_date=TODAY), dose=70, action=A.ADJUST_DOSE),
+    Case("ven-held-posaconazole-still-counts", Medication(VEN, 400), (Medication("posaconazole", held=True),),
+         dose=70, action=A.ADJUST_DOSE),
+    # A stopped inducer with no sourced washout still counts (the conservative reading).
+    Case("ven-rifampin-stopped-30-days", Medication(VEN, 400),
+         (Medication("rifampin", stopped_on="2026-02-08"),), PatientContext(as_of_date=TODAY), dose=400,
+         action=A.CONTINUE, rationale="Avoid or replace while venetoclax is given: rifampin"),
+    # E3: quizartinib QTcF 481-500 ms is reduced one level without interruption; > 500 held; resumed < 450.
+    Case("E3-quiz-481-at-35.4", Medication("quizartinib", 35.4), patient=PatientContext(qtc_ms=481),
+         dose=26.5, action=A.ADJUST_DOSE),
+    Case("E3-quiz-500-at-53", Medication("quizartinib", 53), patient=PatientContext(qtc_ms=500),
+         dose=35.4, action=A.ADJUST_DOSE),
+    Case("E3-quiz-490-at-26.5", Medication("quizartinib", 26.5), patient=PatientContext(qtc_ms=490),
+         dose=17.7, action=A.ADJUST_DOSE),
+    Case("E3-quiz-490-at-17.7-lowest", Medication("quizartinib", 17.7), patient=PatientContext(qtc_ms=490),
+         dose=0, action=A.HOLD),
+    Case("E3-quiz-501", Medication("quizartinib", 35.4), patient=PatientContext(qtc_ms=501), dose=0, action=A.HOLD),
+    Case("E3-quiz-held-recovered-449", Medication("quizartinib", 35.4, held=True),
+         patient=PatientContext(qtc_ms=449), dose=26.5, action=A.ADJUST_DOSE),
+    Case("E3-quiz-held-450-not-yet", Medication("quizartinib", 35.4, held=True),
+         patient=PatientContext(qtc_ms=450), dose=0, action=A.HOLD),
+    Case("E3-quiz-held-qtc-unknown", Medication("quizartinib", 35.4, held=True), dose=0, action=A.HOLD),
+    # E7 / G10: ivosidenib resumes at 500 mg after a 481-500 ms episode, 250 mg after > 500 or unknown.
+    Case("E7-ivo-resume-after-490", Medication("ivosidenib", 500, held=True, hold_reason=HoldReason.QTC_PROLONGATION,
+                                               qtc_at_hold_ms=490), patient=PatientContext(qtc_ms=470),
+         dose=500, action=A.CONTINUE),
+    Case("E7-ivo-resume-after-520", Medication("ivosidenib", 500, held=True, hold_reason=HoldReason.QTC_PROLONGATION,
+                                               qtc_at_hold_ms=520), patient=PatientContext(qtc_ms=470),
+         dose=250, action=A.ADJUST_DOSE),
+    Case("E7-ivo-resume-episode-unknown", Medication("ivosidenib", 500, held=True), patient=PatientContext(qtc_ms=470),
+         dose=250, action=A.ADJUST_DOSE),
+    Case("E7-ivo-after-490-not-recovered", Medication("ivosidenib", 500, held=True, qtc_at_hold_ms=490,
+                                                      hold_reason=HoldReason.QTC_PROLONGATION),
+         patient=PatientContext(qtc_ms=485), dose=0, action=A.HOLD),
+    # G10: gilteritinib held for pancreatitis resumes at 80 mg with no QTc involved.
+    Case("G10-gil-pancreatitis", Medication("gilteritinib", 120, held=True, hold_reason=HoldReason.PANCREATITIS),
+         dose=80, action=A.ADJUST_DOSE),
+    Case("G10-gil-held-for-other-reason", Medication("gilteritinib", 120, held=True, hold_reason=HoldReason.OTHER),
+         dose=0, action=A.HOLD),
+    # E9: the 30 ms rise is the C1D8 check (confirmed on C1D9); later ECGs do not fire it.
+    Case("E9-gil-rise-on-c1d8", Medication("gilteritinib", 120),
+         patient=PatientContext(qtc_ms=450, baseline_qtc_ms=410, qtc_day="C1D8"), dose=120, action=A.MONITOR),
+    Case("E9-gil-rise-on-c2d1", Medication("gilteritinib", 120),
+         patient=PatientContext(qtc_ms=450, baseline_qtc_ms=410, qtc_day="C2D1"), dose=120, action=A.CONTINUE),
+    Case("E9-gil-rise-day-unknown", Medication("gilteritinib", 120),
+         patient=PatientContext(qtc_ms=450, baseline_qtc_ms=410), dose=120, action=A.MONITOR),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_course_of_treatment(kb: KnowledgeBase, case: Case) -> None:
+    regimen = (case.agent, AZA) if case.agent.name == VEN else (case.agent,)
+    result = check(kb, CheckRequest(regimen, case.concomitant, case.patient))
+    assert result.complete, result.unrecognized
+    dose = next(d for d in result.doses if d.drug == case.agent.name)
+    assert (dose.recommended_dose_mg, dose.action) == (pytest.approx(case.dose), case.action), dose.rationale
+    if case.ramp is not None:
+        assert [s.dose_mg for s in dose.ramp_up] == list(case.ramp)
+    assert case.rationale in dose.rationale
+
+
+def test_a_stopped_drug_still_counted_says_so(kb: KnowledgeBase) -> None:
+    result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("posaconazole", stopped_on="2026-03-08"),),
+                                    PatientContext(as_of_date=TODAY)))
+    (finding,) = [f for f in result.findings if f.object_drug == VEN]
+    assert finding.mechanisms == (Mechanism.CYP3A4_STRONG_INHIBITOR,)
+    assert "Stopped 2 days before this check" in finding.recommendation
+
+
+def test_a_washed_out_drug_leaves_no_finding(kb: KnowledgeBase) -> None:
+    result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("posaconazole", stopped_on="2026-03-01"),),
+                                    PatientContext(as_of_date=TODAY)))
+    assert [f for f in result.findings if f.object_drug == VEN] == []
+    assert result.complete

@@ -7,6 +7,7 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 
 from interactions import regimen_checks, schedule
+from interactions.identify import identify
 from interactions.knowledge_base import (
     Agent,
     CompiledQtcRule,
@@ -44,7 +45,6 @@ TABLE_MATCH_MG = 0.05
 
 
 _FIRST = itemgetter(0)
-_NAME = attrgetter("name")
 _RANK = attrgetter("rank")
 
 # A drug the order itself marks as held, with no QTc rule to resume it, stays held.
@@ -75,10 +75,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     regimen_drugs = frozenset(map(_FIRST, regimen))
     present = set(regimen_drugs)
     concomitant = request.concomitant
-    resolved = list(map(kb.resolver.resolve, map(_NAME, concomitant)))
+    resolved = [_drugs_of(kb, m) for m in concomitant]
     recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
     if len(recognised) < len(resolved):
-        unrecognized.extend(kb.resolver.unrecognised(m.name)
+        unrecognized.extend(identify(kb, m).unrecognized(m.name)
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
     present.update(chain.from_iterable(recognised))
 
@@ -191,9 +191,9 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
     first_index: dict[str, int] = {}
     violations: list[FieldViolation] = []
     for index, medication in enumerate(medications):
-        components = kb.resolver.resolve(medication.name)
+        components = _drugs_of(kb, medication)
         if components is None:
-            unrecognized.append(kb.resolver.unrecognised(medication.name))
+            unrecognized.append(identify(kb, medication).unrecognized(medication.name))
             unresolved.append(medication)
             continue
         if len(components) > 1 and medication.dose_mg:
@@ -212,6 +212,13 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
     if violations:
         raise InvalidRequestError(tuple(violations))
     return regimen, unresolved
+
+
+def _drugs_of(kb: KnowledgeBase, medication: MedicationLike) -> tuple[str, ...] | None:
+    """The drugs a medication names; a coded one is identified by code and name together."""
+    if medication.coding:
+        return identify(kb, medication).drugs or None
+    return kb.resolver.resolve(medication.name)  # cached by exact string: the common, fast case
 
 
 def _qt_spoken_for(finding_groups: list[tuple[Finding, ...]]) -> bool:
@@ -265,7 +272,7 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
     taken: set[str] = set()
     days: dict[str, int] = {}
     for medication in concomitant:
-        drugs = kb.resolver.resolve(medication.name) or ()
+        drugs = _drugs_of(kb, medication) or ()
         last_dose = parse_date(medication.stopped_on, "stopped_on")[0]
         if last_dose is None:
             taken.update(drugs)

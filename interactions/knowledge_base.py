@@ -33,6 +33,7 @@ from interactions.schema import (
     PatientRule,
     QtcRule,
     RegimenRulesFile,
+    SiteFile,
     SourceSpec,
     StandardDoseSpec,
     citations_of,
@@ -40,6 +41,7 @@ from interactions.schema import (
 
 AGENTS_DIR = "agents"
 REGIMEN_RULES = "regimen_rules.toml"
+SITE_FILE = "site.toml"
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -262,7 +264,8 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     """Load, validate and index a knowledge base.
 
     Args:
-        path: a directory laid out like `interactions/data`; None for the embedded default.
+        path: a directory laid out like `interactions/data`, or a site directory holding only a
+            `site.toml` that extends the built-in one; None for the embedded default.
 
     Returns:
         The indexed knowledge base.
@@ -274,6 +277,10 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     problems: list[Problem] = []
     if not root.is_dir():
         raise KnowledgeBaseError([Problem(str(root), "", "not a directory")])
+    site = _read(root, SITE_FILE, SiteFile, problems) if (root / SITE_FILE).exists() else None
+    site_root = root
+    if site is not None and site.extends == "built-in":
+        root = default_data_dir()
 
     manifest = _read(root, "manifest.toml", ManifestFile, problems)
     names = _read(root, "names.toml", NamesFile, problems)
@@ -286,7 +293,8 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     # Optional: a site's knowledge base from before regimen rules has none.
     regimen_rules = (_read(root, REGIMEN_RULES, RegimenRulesFile, problems) if (root / REGIMEN_RULES).exists()
                      else RegimenRulesFile())
-    if manifest is None or names is None or drugs is None or classes is None:
+    if manifest is None or names is None or drugs is None or classes is None or (
+            site is None and (site_root / SITE_FILE).exists()):
         raise KnowledgeBaseError(problems)
 
     loaded_agents = [(f"{AGENTS_DIR}/{p.name}", a) for p, a in zip(agent_paths, agents, strict=True) if a]
@@ -296,11 +304,14 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
                                              {s.id for s in manifest.sources}))
     for location, cited in names.cited():
         problems.extend(_unknown_sources("names.toml", location, cited, {s.id for s in manifest.sources}))
+    if site is not None:
+        problems.extend(_check_site(site, drugs))
     if problems:
         raise KnowledgeBaseError(problems)
 
     assert regimen_rules is not None  # a problem reading it was raised above
-    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], regimen_rules, _content_hash(root))
+    content_hash = _content_hash(root, site_root / SITE_FILE if site is not None else None)
+    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], regimen_rules, site, content_hash)
 
 
 def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem]) -> _Model | None:
@@ -309,6 +320,9 @@ def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem
         raw = tomllib.loads((root / relative).read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(Problem(relative, "", "file missing"))
+        return None
+    except OSError as error:  # a directory where the file should be, no permission
+        problems.append(Problem(relative, "", f"cannot be read: {error.strerror or error}"))
         return None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         problems.append(Problem(relative, "", f"not valid TOML: {error}"))
@@ -329,15 +343,37 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _content_hash(root: Path) -> str:
-    """SHA-256 over every file's relative path and bytes, so any edit changes the hash."""
+def _content_hash(root: Path, site_file: Path | None) -> str:
+    """SHA-256 over every file's relative path and bytes (the site's file too), so any edit changes the hash."""
     digest = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*.toml") if p.is_file()):
-        digest.update(file.relative_to(root).as_posix().encode())
+    files = [(p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*.toml")) if p.is_file()]
+    if site_file is not None and site_file.parent != root:
+        files.append((SITE_FILE, site_file))
+    for relative, file in files:
+        digest.update(relative.encode())
         digest.update(b"\0")
         digest.update(file.read_bytes())
         digest.update(b"\0")
     return f"sha256:{digest.hexdigest()}"
+
+
+def _check_site(site: SiteFile, drugs: DrugsFile) -> Iterator[Problem]:
+    """Each site synonym names known drugs, once, and never a name the dictionary gives to others."""
+    drug_names = {d.name for d in drugs.drugs}
+    owners: dict[str, tuple[str, ...]] = {}
+    for drug in drugs.drugs:
+        for alias in (drug.name, *drug.synonyms):
+            owners[normalise(alias)] = (drug.name,)
+    for combination in drugs.combinations:
+        for alias in (combination.name, *combination.synonyms):
+            owners[normalise(alias)] = combination.components
+    yield from _duplicates(SITE_FILE, "synonym", [normalise(s.name) for s in site.synonyms])
+    for i, synonym in enumerate(site.synonyms):
+        yield from _unknown_drugs(SITE_FILE, f"synonym[{i}].drugs", synonym.drugs, drug_names)
+        known = owners.get(normalise(synonym.name))
+        if known is not None and set(known) != set(synonym.drugs):
+            yield Problem(SITE_FILE, f"synonym[{i}].name",
+                          f"{synonym.name!r} already names {' + '.join(known)} in the knowledge base")
 
 
 def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
@@ -482,7 +518,8 @@ def _monitoring_sources(file: str, location: str, specs: Iterable[MonitoringSpec
 
 
 def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: ClassesFile,
-           agents: list[AgentFile], regimen_rules: RegimenRulesFile, content_hash: str) -> KnowledgeBase:
+           agents: list[AgentFile], regimen_rules: RegimenRulesFile, site: SiteFile | None,
+           content_hash: str) -> KnowledgeBase:
     """Turn validated files into the look-up structures the engine reads."""
     classes_of: dict[str, set[str]] = {d.name: set() for d in drugs.drugs}
     members_of = {c.id: frozenset(c.members) for c in classes.classes}
@@ -506,6 +543,7 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
         display={normalise(d.name): d.name for d in drugs.drugs}
         | {normalise(c.name): c.name for c in drugs.combinations},
         names=names,
+        exact={s.name: s.drugs for s in site.synonyms} if site is not None else None,
     )
 
     compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs], members_of, mechanism_of)

@@ -152,17 +152,21 @@ class _Phrases(Generic[_V]):
 class MedicationReader:
     """Reads medication strings against the reviewed dictionary, the grammar and the broad vocabulary."""
 
-    def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str], names: NamesFile) -> None:
+    def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str], names: NamesFile,
+                 exact: Mapping[str, tuple[str, ...]] | None = None) -> None:
         """Build the reader.
 
         Args:
             lexicon: a reviewed name or synonym (any spelling) -> canonical component drug names.
             display: normalised canonical or product name -> how to show it in a suggestion.
             names: the grammar's vocabularies (names.toml), with the broad vocabulary's package.
+            exact: whole order names, normalised -> drugs (a site's catalogue names), read as they are
+                before any grammar: a site's name may hold text the grammar would read otherwise.
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
         """
+        self._exact = {normalise(name): drugs for name, drugs in (exact or {}).items()}
         self._spellings = tuple((normalise(s.written), normalise(s.reads_as)) for s in names.spellings)
         self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
         self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
@@ -257,6 +261,9 @@ class MedicationReader:
     # --- reading ------------------------------------------------------------------------------------
 
     def _read(self, text: str) -> Reading:
+        exact = self._exact.get(normalise(text)) if self._exact else None
+        if exact is not None:
+            return Reading(exact, UnrecognizedReason.UNSPECIFIED, detail="a site order name (site.toml)")
         tokens = self._tokens(text)
         if not tokens:
             return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")

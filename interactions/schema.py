@@ -514,3 +514,24 @@ class RegimenRulesFile(_Strict):
 
     duplications: Annotated[tuple[DuplicationRule, ...], Field(alias="duplication")] = ()
     qt_burden: tuple[QtBurdenRule, ...] = ()
+
+
+class SiteSynonymSpec(_Strict):
+    """A site's own order name for drugs of the knowledge base, with who added it and why."""
+
+    name: NonEmpty
+    drugs: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    author: NonEmpty
+    reason: NonEmpty
+
+
+class SiteFile(_Strict):
+    """`site.toml`: what a hospital adds to a knowledge base (its order names), validated and hashed with it.
+
+    With `extends = "built-in"` the directory holding it needs no other file: the built-in knowledge
+    base is used, with the site's additions.
+    """
+
+    site: NonEmpty
+    extends: Literal["built-in"] | None = None
+    synonyms: Annotated[tuple[SiteSynonymSpec, ...], Field(alias="synonym")] = ()

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from interactions import CheckRequest, InvalidRequestError, KnowledgeBase, PatientContext, check
+from interactions.identify import identify
 from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for
 from service.cds_hooks.fhir_in import (
@@ -111,7 +112,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     by_drug: dict[str, OrderedMedication] = {}
     new_drugs: set[str] = set()
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
-        drugs = kb.resolver.resolve(ordered.medication.name) if ordered.medication.name.strip() else None
+        drugs = identify(kb, ordered.medication).drugs or None  # by RxNorm code and name, as the engine does
         names = drugs or (ordered.label,)
         for drug in names:
             by_drug.setdefault(drug, ordered)

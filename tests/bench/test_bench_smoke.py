@@ -21,6 +21,8 @@ FIXTURE_KB = ROOT / "tests" / "interactions" / "fixture_kb"
 
 GOALS = [
     "Engine: median per check, 5 + 30",
+    "Engine: median per check, 5 + 30, EHR-format names (warm)",
+    "Reading a never-seen medication string, median",
     "Knowledge base load and validate",
     "CheckRegimen QPS real/echo, 8 in flight",
     "CheckRegimen QPS real/echo, 64 in flight",

@@ -14,11 +14,13 @@ import pytest
 from interactions import (
     Action,
     CheckRequest,
+    Coding,
     HoldReason,
     KnowledgeBase,
     Mechanism,
     Medication,
     PatientContext,
+    UnrecognizedReason,
     check,
     load_knowledge_base,
 )
@@ -153,3 +155,23 @@ def test_a_washed_out_drug_leaves_no_finding(kb: KnowledgeBase) -> None:
                                     PatientContext(as_of_date=TODAY)))
     assert [f for f in result.findings if f.object_drug == VEN] == []
     assert result.complete
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def test_a_coded_comedication_is_checked_by_its_code(kb: KnowledgeBase) -> None:
+    posaconazole = Medication("", coding=(Coding(RXNORM, "282446"),))
+    result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (posaconazole,)))
+    assert result.complete
+    assert next(d for d in result.doses if d.drug == VEN).recommended_dose_mg == 70
+
+
+def test_a_code_and_a_name_that_disagree_are_not_checked(kb: KnowledgeBase) -> None:
+    conflicting = Medication("voriconazole 200 mg tablet", coding=(Coding(RXNORM, "282446"),))
+    result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (conflicting,)))
+    assert not result.complete
+    (unrecognized,) = result.unrecognized
+    assert unrecognized.reason is UnrecognizedReason.CONFLICT
+    assert "282446" in unrecognized.detail
+    assert next(d for d in result.doses if d.drug == VEN).recommended_dose_mg == 400  # and the answer says incomplete

@@ -26,6 +26,7 @@ from interactions.schema import (
     DoseChange,
     DrugsFile,
     DrugSpec,
+    DuplicationRule,
     InteractionRule,
     ManifestFile,
     MonitoringSpec,
@@ -33,7 +34,10 @@ from interactions.schema import (
     PatientRule,
     QtcRule,
     RegimenRulesFile,
+    RegimensFile,
+    RegimenSpec,
     SiteFile,
+    SiteOverrideSpec,
     SourceSpec,
     StandardDoseSpec,
     citations_of,
@@ -41,6 +45,7 @@ from interactions.schema import (
 
 AGENTS_DIR = "agents"
 REGIMEN_RULES = "regimen_rules.toml"
+REGIMENS = "regimens.toml"
 SITE_FILE = "site.toml"
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -195,6 +200,11 @@ class StandardDose:
     spec: StandardDoseSpec
     ramp_up: tuple[RampStep, ...]
     citations: tuple[Citation, ...]
+    maximum: float
+    """The label's highest dose in force; an ordered dose above it takes `above_label`."""
+    above_label: DoseEffect | None
+    """The labelled dose instead of an ordered dose above the maximum, with its finding; None for a dose
+    per body surface area (an ordered mg dose cannot be compared with it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +241,17 @@ class KnowledgeBase:
     drugs_by_code: Mapping[tuple[str, str], tuple[str, ...]]
     """(system, code) -> the canonical drugs the code stands for (a combination's components)."""
     regimen_rules: RegimenRulesFile
+    duplication_groups: tuple[tuple[DuplicationRule, frozenset[str]], ...]
+    """Each duplication rule with its drugs as a set, intersected with a request's in C."""
     qt_drugs: frozenset[str]
     """Members of a QT-prolonging class."""
     known_qt_risk: frozenset[str]
     """Drugs of CredibleMeds' known-risk tier."""
     resolver: MedicationReader = field(repr=False)
+    site: SiteFile | None = None
+    """The site's additions: its order names, and its overrides (already applied to the agents' rules)."""
+    regimens: tuple[RegimenSpec, ...] = ()
+    """Regimens by name (regimens.toml); their names read as their components."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +269,30 @@ class DrugDescription:
     rules: tuple[str, ...]
     """One line per rule that involves the drug: `agent <- precipitant: action (source)`."""
     suggestions: tuple[str, ...]
+    site_overrides: tuple[str, ...] = ()
+    """One line per site override of a rule that involves the drug (a suppressed rule is in no `rules`)."""
+
+
+class SiteOverrides:
+    """A site's overrides, applied to the findings as the agents' rules are compiled (never per request)."""
+
+    def __init__(self, site: SiteFile | None) -> None:
+        self._site = site.site if site is not None else ""
+        self._by_rule = {(o.agent, o.rule, o.precipitant): o for o in site.overrides} if site is not None else {}
+
+    def apply(self, agent: str, rule_id: str, precipitant: str, finding: Finding) -> Finding | None:
+        """The finding as the site has it: None when the rule is suppressed; a new severity says so in the text.
+
+        An override narrowed to the precipitant wins over one for the whole rule.
+        """
+        override = self._by_rule.get((agent, rule_id, precipitant)) or self._by_rule.get((agent, rule_id, ""))
+        if override is None:
+            return finding
+        if override.severity is None:  # suppressed (the schema allows exactly one of the two)
+            return None
+        note = (f" Site override ({self._site}, {override.author}): severity changed from "
+                f"{finding.severity.name.lower()} to {override.severity.name.lower()} \u2014 {override.reason}")
+        return finding._replace(severity=override.severity, recommendation=finding.recommendation + note)
 
 
 def default_data_dir() -> Path:
@@ -293,6 +333,7 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     # Optional: a site's knowledge base from before regimen rules has none.
     regimen_rules = (_read(root, REGIMEN_RULES, RegimenRulesFile, problems) if (root / REGIMEN_RULES).exists()
                      else RegimenRulesFile())
+    regimens = _read(root, REGIMENS, RegimensFile, problems) if (root / REGIMENS).exists() else RegimensFile()
     if manifest is None or names is None or drugs is None or classes is None or (
             site is None and (site_root / SITE_FILE).exists()):
         raise KnowledgeBaseError(problems)
@@ -302,16 +343,21 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     if regimen_rules is not None:
         problems.extend(_check_regimen_rules(regimen_rules, {d.name for d in drugs.drugs},
                                              {s.id for s in manifest.sources}))
+    if regimens is not None:
+        problems.extend(_check_regimens(regimens, drugs, {s.id for s in manifest.sources}))
     for location, cited in names.cited():
         problems.extend(_unknown_sources("names.toml", location, cited, {s.id for s in manifest.sources}))
     if site is not None:
-        problems.extend(_check_site(site, drugs))
+        problems.extend(_check_site(site, drugs, classes, [a for _, a in loaded_agents]))
     if problems:
         raise KnowledgeBaseError(problems)
 
-    assert regimen_rules is not None  # a problem reading it was raised above
+    # A problem reading either was raised above.
+    assert regimen_rules is not None
+    assert regimens is not None
     content_hash = _content_hash(root, site_root / SITE_FILE if site is not None else None)
-    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], regimen_rules, site, content_hash)
+    return _index(manifest, names, drugs, classes, [a for _, a in loaded_agents], regimen_rules, site, content_hash,
+                  regimens)
 
 
 def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem]) -> _Model | None:
@@ -357,8 +403,8 @@ def _content_hash(root: Path, site_file: Path | None) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def _check_site(site: SiteFile, drugs: DrugsFile) -> Iterator[Problem]:
-    """Each site synonym names known drugs, once, and never a name the dictionary gives to others."""
+def _check_site(site: SiteFile, drugs: DrugsFile, classes: ClassesFile, agents: list[AgentFile]) -> Iterator[Problem]:
+    """Site synonyms name known drugs, once, never a name the dictionary gives to others; overrides are valid."""
     drug_names = {d.name for d in drugs.drugs}
     owners: dict[str, tuple[str, ...]] = {}
     for drug in drugs.drugs:
@@ -374,6 +420,59 @@ def _check_site(site: SiteFile, drugs: DrugsFile) -> Iterator[Problem]:
         if known is not None and set(known) != set(synonym.drugs):
             yield Problem(SITE_FILE, f"synonym[{i}].name",
                           f"{synonym.name!r} already names {' + '.join(known)} in the knowledge base")
+    yield from _check_overrides(site.overrides, drug_names, classes, agents)
+
+
+def _check_overrides(overrides: tuple[SiteOverrideSpec, ...], drug_names: set[str], classes: ClassesFile,
+                     agents: list[AgentFile]) -> Iterator[Problem]:
+    """Each override names an agent's rule (and a drug that rule applies to) whose findings are advice only."""
+    by_agent = {a.drug: a for a in agents}
+    members_of = {c.id: frozenset(c.members) for c in classes.classes}
+    mechanism_of = {c.id: c.mechanism for c in classes.classes}
+    yield from _duplicates(SITE_FILE, "override", [f"{o.agent} {o.rule} {o.precipitant}".strip() for o in overrides])
+    for i, override in enumerate(overrides):
+        where = f"override[{i}]"
+        agent = by_agent.get(override.agent)
+        if agent is None:
+            yield Problem(SITE_FILE, f"{where}.agent", f"unknown agent {override.agent!r} (no file in {AGENTS_DIR}/)")
+            continue
+        rule = _agent_rule(agent, override.rule)
+        if rule is None:
+            yield Problem(SITE_FILE, f"{where}.rule", f"{agent.drug} has no rule {override.rule!r}")
+            continue
+        # A site may tune how loudly advice is given; it must never silently remove or soften a change to
+        # the agent's dose (a reduction, a hold, a stop): those follow the label, whatever the severity.
+        if rule.action in (Action.ADJUST_DOSE, Action.HOLD, Action.DISCONTINUE) or rule.dose is not None or (
+                isinstance(rule, QtcRule) and rule.dose_mg is not None):
+            yield Problem(SITE_FILE, f"{where}.rule",
+                          f"{rule.id} sets the {agent.drug} dose ({rule.action.name.lower()}): a site may override "
+                          "only advice (monitor, avoid the combination), never a rule that changes, holds or stops "
+                          "the agent's dose")
+        if override.suppress and isinstance(rule, QtcRule):
+            # First match wins among QTc rules: without this one, its band would fall to the next rule.
+            yield Problem(SITE_FILE, f"{where}.suppress",
+                          f"{rule.id} is a QTc rule: QTc rules are tried in order and its band would fall to the "
+                          "next one; change its severity instead")
+        if override.severity is not None and override.severity == rule.severity:
+            yield Problem(SITE_FILE, f"{where}.severity",
+                          f"{rule.id} already has severity {rule.severity.name.lower()}")
+        if not override.precipitant:
+            continue
+        if not isinstance(rule, InteractionRule):
+            yield Problem(SITE_FILE, f"{where}.precipitant", f"{rule.id} is not an interaction rule: it has no "
+                          "precipitant")
+        elif override.precipitant not in drug_names:
+            yield from _unknown_drugs(SITE_FILE, f"{where}.precipitant", (override.precipitant,), drug_names)
+        elif override.precipitant == agent.drug or agent.interactions.index(rule) not in _rules_for(
+                agent, override.precipitant, members_of, mechanism_of):
+            yield Problem(SITE_FILE, f"{where}.precipitant", f"{rule.id} does not apply to {override.precipitant!r}")
+
+
+def _agent_rule(agent: AgentFile, rule_id: str) -> InteractionRule | QtcRule | PatientRule | None:
+    """One of the agent's interaction, QTc or patient rules by id (ids are unique within an agent's file)."""
+    rules: tuple[InteractionRule | QtcRule | PatientRule, ...] = (*agent.interactions, *agent.qtc_rules,
+                                                                  *agent.patient_rules)
+    return next((r for r in rules if r.id == rule_id), None)
 
 
 def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
@@ -490,6 +589,25 @@ def _check_regimen_rules(rules: RegimenRulesFile, drug_names: set[str], source_i
         yield from _monitoring_sources(REGIMEN_RULES, f"qt_burden[{i}].monitoring", burden.monitoring, source_ids)
 
 
+def _check_regimens(regimens: RegimensFile, drugs: DrugsFile, source_ids: set[str]) -> Iterator[Problem]:
+    """Components are drugs of the dictionary; a regimen's names are its own, never a drug's or a product's."""
+    drug_names = {d.name for d in drugs.drugs}
+    taken = {normalise(alias): d.name for d in drugs.drugs for alias in (d.name, *d.synonyms)}
+    taken |= {normalise(alias): c.name for c in drugs.combinations for alias in (c.name, *c.synonyms)}
+    owners: dict[str, str] = {}
+    for i, regimen in enumerate(regimens.regimens):
+        where = f"regimen[{i}]"
+        yield from _unknown_drugs(REGIMENS, f"{where}.components", regimen.components, drug_names)
+        yield from _duplicates(REGIMENS, f"{where}.components", list(regimen.components))
+        yield from _unknown_sources(REGIMENS, where, regimen.citations, source_ids)
+        for alias in (regimen.name, *regimen.synonyms):
+            key = normalise(alias)
+            if key in taken:
+                yield Problem(REGIMENS, where, f"name {alias!r} is already {taken[key]!r} in drugs.toml")
+            elif owners.setdefault(key, regimen.name) != regimen.name:
+                yield Problem(REGIMENS, where, f"name {alias!r} is already used by {owners[key]!r}")
+
+
 def _duplicates(file: str, location: str, values: list[str]) -> Iterator[Problem]:
     seen: set[str] = set()
     for value in values:
@@ -519,7 +637,7 @@ def _monitoring_sources(file: str, location: str, specs: Iterable[MonitoringSpec
 
 def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: ClassesFile,
            agents: list[AgentFile], regimen_rules: RegimenRulesFile, site: SiteFile | None,
-           content_hash: str) -> KnowledgeBase:
+           content_hash: str, regimens: RegimensFile) -> KnowledgeBase:
     """Turn validated files into the look-up structures the engine reads."""
     classes_of: dict[str, set[str]] = {d.name: set() for d in drugs.drugs}
     members_of = {c.id: frozenset(c.members) for c in classes.classes}
@@ -538,15 +656,22 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
     for combination in drugs.combinations:
         for alias in (combination.name, *combination.synonyms):
             lexicon[normalise(alias)] = combination.components
+    regimen_of = {normalise(alias): r.name for r in regimens.regimens for alias in (r.name, *r.synonyms)}
+    for regimen in regimens.regimens:
+        for alias in (regimen.name, *regimen.synonyms):
+            lexicon[normalise(alias)] = regimen.components
     resolver = MedicationReader(
         lexicon=lexicon,
         display={normalise(d.name): d.name for d in drugs.drugs}
-        | {normalise(c.name): c.name for c in drugs.combinations},
+        | {normalise(c.name): c.name for c in drugs.combinations}
+        | {normalise(r.name): r.name for r in regimens.regimens},
         names=names,
         exact={s.name: s.drugs for s in site.synonyms} if site is not None else None,
+        regimens=regimen_of,
     )
 
-    compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs], members_of, mechanism_of)
+    overrides = SiteOverrides(site)
+    compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs], members_of, mechanism_of, overrides)
                 for a in agents}
     return KnowledgeBase(
         version=manifest.version,
@@ -561,9 +686,12 @@ def _index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: 
         classes_of={name: frozenset(ids) for name, ids in classes_of.items()},
         drugs_by_code=_drugs_by_code(drugs, lexicon),
         regimen_rules=regimen_rules,
+        duplication_groups=tuple((rule, frozenset(rule.drugs)) for rule in regimen_rules.duplications),
         qt_drugs=frozenset(m for c in classes.classes if c.mechanism is Mechanism.QT_PROLONGATION for m in c.members),
         known_qt_risk=frozenset(d.name for d in drugs.drugs if d.qt_risk == "known"),
         resolver=resolver,
+        site=site,
+        regimens=regimens.regimens,
     )
 
 
@@ -589,13 +717,25 @@ def _rule_mechanism(rule: InteractionRule, mechanism_of: Mapping[str, Mechanism]
     return mechanism_of[rule.precipitant_class]
 
 
-def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[str, frozenset[str]],
-                   mechanism_of: Mapping[str, Mechanism]) -> Agent:
-    """Bind each rule to each drug it applies to.
+def _rules_for(agent: AgentFile, other: str, members_of: Mapping[str, frozenset[str]],
+               mechanism_of: Mapping[str, Mechanism]) -> list[int]:
+    """The indices of the agent's interaction rules that apply to `other`, in file order.
 
     A rule naming a drug shadows a class rule of the same mechanism for that drug: the label's
-    drug-specific instruction is the more exact one.
+    drug-specific instruction is the more exact one. A rule superseded by one that applies is left out.
     """
+    named = [r for r in agent.interactions if other in r.precipitant_drugs]
+    shadowed = {_rule_mechanism(r, mechanism_of) for r in named}
+    by_class = [r for r in agent.interactions
+                if r.precipitant_class and other in members_of[r.precipitant_class]
+                and _rule_mechanism(r, mechanism_of) not in shadowed]
+    superseded = {rule_id for r in (*named, *by_class) for rule_id in r.supersedes}
+    return [i for i, r in enumerate(agent.interactions) if (r in named or r in by_class) and r.id not in superseded]
+
+
+def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[str, frozenset[str]],
+                   mechanism_of: Mapping[str, Mechanism], overrides: SiteOverrides) -> Agent:
+    """Bind each rule to each drug it applies to, with the site's overrides applied to its findings."""
     # One set of protocols and citations per rule, shared by every drug the rule applies to, so that
     # a request's schedule can be de-duplicated (and cached) by identity.
     protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
@@ -603,45 +743,57 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], members_of: Mapping[s
                  for rule in agent.interactions]
     qtc_citations = [citations_of(rule.citations) for rule in agent.qtc_rules]
     patient_citations = [citations_of(rule.citations) for rule in agent.patient_rules]
-    citation_set = CitationSet(chain.from_iterable((*citations, *qtc_citations, *patient_citations)))
+    dose_specs = (*agent.dose_variants, agent.standard_dose)
+    dose_citations = [citations_of(spec.citations) for spec in dose_specs]
+    citation_set = CitationSet(chain.from_iterable((*citations, *qtc_citations, *patient_citations,
+                                                    *dose_citations)))
     precipitants: dict[str, Precipitant] = {}
     for other in all_drugs:
         if other == agent.drug:
             continue
-        named = [r for r in agent.interactions if other in r.precipitant_drugs]
-        shadowed = {_rule_mechanism(r, mechanism_of) for r in named}
-        by_class = [r for r in agent.interactions
-                    if r.precipitant_class and other in members_of[r.precipitant_class]
-                    and _rule_mechanism(r, mechanism_of) not in shadowed]
-        superseded = {rule_id for r in (*named, *by_class) for rule_id in r.supersedes}
-        matched = [i for i, r in enumerate(agent.interactions)
-                   if (r in named or r in by_class) and r.id not in superseded]
-        if matched:
-            precipitants[other] = Precipitant.of(tuple(
-                _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
-                           citation_set.bits(citations[i]), _rule_mechanism(agent.interactions[i], mechanism_of))
-                for i in matched))
-    qtc_rules = tuple(_qtc_rule(agent.drug, rule, cited, citation_set.bits(cited))
+        pairs = [pair for i in _rules_for(agent, other, members_of, mechanism_of)
+                 if (pair := _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
+                                        citation_set.bits(citations[i]),
+                                        _rule_mechanism(agent.interactions[i], mechanism_of), overrides))]
+        if pairs:
+            precipitants[other] = Precipitant.of(tuple(pairs))
+    qtc_rules = tuple(_qtc_rule(agent.drug, rule, cited, citation_set.bits(cited), overrides)
                       for rule, cited in zip(agent.qtc_rules, qtc_citations, strict=True))
-    patient_rules = tuple(_patient_rule(agent.drug, rule, cited, citation_set.bits(cited))
-                          for rule, cited in zip(agent.patient_rules, patient_citations, strict=True))
-    standard_doses = tuple(
-        StandardDose(spec, ramp_steps(spec.ramp_up), citations_of(spec.citations))
-        for spec in (*agent.dose_variants, agent.standard_dose))
+    patient_rules = tuple(compiled for rule, cited in zip(agent.patient_rules, patient_citations, strict=True)
+                          if (compiled := _patient_rule(agent.drug, rule, cited, citation_set.bits(cited), overrides)))
+    standard_doses = tuple(_standard_dose(agent.drug, spec, cited, citation_set.bits(cited))
+                           for spec, cited in zip(dose_specs, dose_citations, strict=True))
     return Agent(agent.drug, agent, precipitants, qtc_rules, patient_rules, compile_protocols(agent.monitoring),
                  standard_doses, citation_set)
 
 
-def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...],
-                  citation_bits: int) -> CompiledPatientRule:
-    finding = Finding(agent, "", (Mechanism.PATIENT_FACTOR,), rule.severity, rule.action, rule.recommendation,
-                      citations)
+def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation, ...],
+                   citation_bits: int) -> StandardDose:
+    """A labelled dose with the finding for an ordered dose above its maximum (kb-review G7)."""
+    maximum = spec.max_dose_mg or spec.dose_mg
+    above_label = None
+    if not spec.per_body_surface_area:
+        most = f"the label's maximum of {maximum:g} mg" if spec.max_dose_mg else "the labelled dose"
+        finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
+            f"The ordered {agent} dose is above {most} for this regimen: give {spec.dose_mg:g} mg "
+            f"{spec.frequency}. {spec.rationale}"), citations)
+        above_label = dose_effect(Action.ADJUST_DOSE, None, (), spec.dose_mg, finding, citation_bits)
+    return StandardDose(spec, ramp_steps(spec.ramp_up), citations, maximum, above_label)
+
+
+def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...], citation_bits: int,
+                  overrides: SiteOverrides) -> CompiledPatientRule | None:
+    finding = overrides.apply(agent, rule.id, "", Finding(
+        agent, "", (Mechanism.PATIENT_FACTOR,), rule.severity, rule.action, rule.recommendation, citations))
+    if finding is None:
+        return None
     return CompiledPatientRule(rule, finding, compile_protocols(rule.monitoring),
                                dose_effect(rule.action, rule.dose, (), None, finding, citation_bits))
 
 
 def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
-               citations: tuple[Citation, ...], citation_bits: int, mechanism: Mechanism) -> PairRule:
+               citations: tuple[Citation, ...], citation_bits: int, mechanism: Mechanism,
+               overrides: SiteOverrides) -> PairRule | None:
     object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
     text = f"{rule.recommendation} {rule.resume}".strip()
     alternatives = rule.alternatives
@@ -651,15 +803,21 @@ def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[P
                           alternatives.drugs)
     else:
         finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations)
+    overridden = overrides.apply(agent, rule.id, other, finding)
+    if overridden is None:
+        return None
+    finding = overridden
     acts_on_agent = rule.direction == "on_agent" and rule.action is not Action.AVOID_COMBINATION
     effect = (dose_effect(rule.action, rule.dose, rule.ramp_up, None, finding, citation_bits)
               if acts_on_agent else None)
     return PairRule(rule, finding, protocols, effect)
 
 
-def _qtc_rule(agent: str, rule: QtcRule, citations: tuple[Citation, ...], citation_bits: int) -> CompiledQtcRule:
-    finding = Finding(agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation,
-                      citations)
+def _qtc_rule(agent: str, rule: QtcRule, citations: tuple[Citation, ...], citation_bits: int,
+              overrides: SiteOverrides) -> CompiledQtcRule:
+    finding = overrides.apply(agent, rule.id, "", Finding(
+        agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation, citations))
+    assert finding is not None, "a QTc rule cannot be suppressed (refused at load)"
     needs_qtc = any(condition is not None for condition in (
         rule.qtc_above, rule.qtc_at_most, rule.qtc_below, rule.rise_above_baseline_ms, rule.recovered))
     return CompiledQtcRule(rule, finding, compile_protocols(rule.monitoring),
@@ -691,10 +849,12 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
         if candidate.name in resolved:
             rules.extend(_describe_rule(q) for q in candidate.qtc_rules)
     agent = kb.agents.get(resolved[0]) if drug else None
+    overrides = tuple(_describe_override(kb, o) for o in (kb.site.overrides if kb.site else ())
+                      if _override_involves(kb, o, resolved))
     return DrugDescription(
         query=name,
         resolves_to=resolved,
-        kind=drug.kind if drug else "combination",
+        kind=drug.kind if drug else "regimen" if kb.resolver.read(name).regimen else "combination",
         synonyms=drug.synonyms if drug else (),
         classes=tuple(class_ids),
         class_notes=class_notes,
@@ -702,7 +862,31 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
         agent_summary=agent.spec.summary if agent else "",
         rules=tuple(dict.fromkeys(rules)),
         suggestions=(),
+        site_overrides=overrides,
     )
+
+
+def _override_involves(kb: KnowledgeBase, override: SiteOverrideSpec, drugs: tuple[str, ...]) -> bool:
+    """Whether the override is of the drugs' own rule, or of a rule that applies to one of them."""
+    if override.agent in drugs or override.precipitant in drugs:
+        return True
+    if override.precipitant:
+        return False
+    spec = kb.agents[override.agent].spec
+    members_of = {c.id: frozenset(c.members) for c in kb.classes}
+    mechanism_of = {c.id: c.mechanism for c in kb.classes}
+    return any(spec.interactions[i].id == override.rule
+               for drug in drugs for i in _rules_for(spec, drug, members_of, mechanism_of))
+
+
+def _describe_override(kb: KnowledgeBase, override: SiteOverrideSpec) -> str:
+    rule = _agent_rule(kb.agents[override.agent].spec, override.rule)
+    assert rule is not None, "an override's rule exists (checked at load)"
+    scope = f" with {override.precipitant}" if override.precipitant else ""
+    change = ("suppressed: no finding" if override.severity is None
+              else f"severity {rule.severity.name.lower()} -> {override.severity.name.lower()}")
+    site = kb.site.site if kb.site else ""
+    return f"{override.agent} {override.rule}{scope}: {change} (site {site}, {override.author}: {override.reason})"
 
 
 def _describe_rule(compiled: PairRule | CompiledQtcRule) -> str:

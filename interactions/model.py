@@ -50,6 +50,7 @@ class Mechanism(enum.IntEnum):
     OTHER_PHARMACOKINETIC = 11
     THERAPEUTIC_DUPLICATION = 12
     PATIENT_FACTOR = 13
+    LABELLED_DOSE = 14
 
 
 class MonitoringTest(enum.IntEnum):

@@ -73,6 +73,8 @@ class Reading(NamedTuple):
     """NOT_REVIEWED: canonical names (broad vocabulary) of the unreviewed drugs it names."""
     detail: str = ""
     """Why, for people."""
+    regimen: str = ""
+    """The regimen's name when the text names one regimen (regimens.toml) and nothing else."""
 
 
 class _Group:
@@ -153,7 +155,8 @@ class MedicationReader:
     """Reads medication strings against the reviewed dictionary, the grammar and the broad vocabulary."""
 
     def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str], names: NamesFile,
-                 exact: Mapping[str, tuple[str, ...]] | None = None) -> None:
+                 exact: Mapping[str, tuple[str, ...]] | None = None,
+                 regimens: Mapping[str, str] | None = None) -> None:
         """Build the reader.
 
         Args:
@@ -162,6 +165,8 @@ class MedicationReader:
             names: the grammar's vocabularies (names.toml), with the broad vocabulary's package.
             exact: whole order names, normalised -> drugs (a site's catalogue names), read as they are
                 before any grammar: a site's name may hold text the grammar would read otherwise.
+            regimens: a regimen's name or synonym (also in `lexicon`) -> the regimen's name, so that a
+                reading can say it named a regimen rather than a product.
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
@@ -177,6 +182,9 @@ class MedicationReader:
             for tokens in self._phrase_forms(alias):
                 self._drugs.add(tokens, components)
         self._drug_words = set(self._known_words)
+        # Keyed like a mention's text: the regimen phrase's tokens joined by spaces.
+        self._regimens = {" ".join(tokens): name for alias, name in (regimens or {}).items()
+                          for tokens in self._phrase_forms(alias)}
         self._reviewed_names = frozenset(name for components in lexicon.values() for name in components)
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
@@ -199,8 +207,11 @@ class MedicationReader:
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
         self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
+        # The engine asks this of every medication of every request: a cache hit in C, with no Python
+        # frame, is about half the cost of read() and an attribute (measured with bench.engine).
+        self.resolve = lru_cache(maxsize=READ_CACHE_SIZE)(self._resolve)
 
-    def resolve(self, text: str) -> tuple[str, ...] | None:
+    def _resolve(self, text: str) -> tuple[str, ...] | None:
         """The canonical drugs `text` names, or None when it is not recognised."""
         return self.read(text).drugs or None
 
@@ -282,7 +293,9 @@ class MedicationReader:
         if unreviewed:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, unreviewed, (
                 f"{', '.join(unreviewed)}: a real drug whose interactions the knowledge base has not reviewed"))
-        return Reading(tuple(dict.fromkeys(n for m in mentions for n in m.reviewed)), UnrecognizedReason.UNSPECIFIED)
+        regimen = self._regimens.get(mentions[0].text, "") if len(mentions) == 1 else ""
+        return Reading(tuple(dict.fromkeys(n for m in mentions for n in m.reviewed)), UnrecognizedReason.UNSPECIFIED,
+                       regimen=regimen)
 
     def _read_group(self, group: _Group, state: _State) -> list[_Mention]:
         """The drugs one group names, in order; conflicts and unknown words go to `state`."""

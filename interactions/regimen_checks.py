@@ -11,7 +11,7 @@ from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import QtBurdenRule, citations_of
 
 
-def duplications(kb: KnowledgeBase, present: Collection[str]) -> list[Finding]:
+def duplications(kb: KnowledgeBase, present: set[str]) -> list[Finding]:
     """One finding per therapeutic class of which the regimen and co-medications hold two or more.
 
     Args:
@@ -22,9 +22,9 @@ def duplications(kb: KnowledgeBase, present: Collection[str]) -> list[Finding]:
         The findings, in the rules' file order; each names its drugs in `involved`.
     """
     found = []
-    for rule in kb.regimen_rules.duplications:
-        members = tuple(drug for drug in rule.drugs if drug in present)
-        if len(members) > 1:
+    for rule, drugs in kb.duplication_groups:
+        if len(drugs & present) > 1:
+            members = tuple(drug for drug in rule.drugs if drug in present)
             action = Action[rule.action.upper()]
             text = f"{rule.title}: {', '.join(members)}. {rule.recommendation}"
             found.append(Finding(members[0], "", (Mechanism.THERAPEUTIC_DUPLICATION,), rule.severity, action, text,

@@ -277,14 +277,28 @@ class MonitoringSpec(_Strict):
 
 
 class StandardDoseSpec(_Strict):
-    """The labelled dose; a variant applies when the regimen holds one of `with_any`."""
+    """The labelled dose; a variant applies when the regimen holds one of `with_any`.
+
+    An ordered dose above `max_dose_mg` (or above `dose_mg` when no maximum is given) is flagged and
+    the labelled dose given instead, unless the label doses by body surface area.
+    """
 
     dose_mg: Dose
     frequency: NonEmpty
     ramp_up: tuple[Dose, ...] = ()
     with_any: tuple[NonEmpty, ...] = ()
+    max_dose_mg: Dose | None = None
+    """The label's highest dose where it differs from `dose_mg` (quizartinib: 53 mg in maintenance)."""
+    per_body_surface_area: bool = False
+    """The label doses in mg/m2 and `dose_mg` only stands for it: an ordered mg dose is not checked."""
     rationale: NonEmpty
     citations: Citations
+
+    @model_validator(mode="after")
+    def _maximum(self) -> StandardDoseSpec:
+        if self.max_dose_mg is not None and (self.max_dose_mg <= self.dose_mg or self.per_body_surface_area):
+            raise ValueError("max_dose_mg must be above dose_mg, and is not given for a dose per body surface area")
+        return self
 
 
 class AlternativesSpec(_Strict):
@@ -516,6 +530,26 @@ class RegimenRulesFile(_Strict):
     qt_burden: tuple[QtBurdenRule, ...] = ()
 
 
+class RegimenSpec(_Strict):
+    """A regimen ordered by its name (FLAG-IDA, Aza/Ven): the name reads as each of its components.
+
+    Not a product: in the regimen list, one dose on a regimen's name is its one targeted agent's dose.
+    """
+
+    name: NonEmpty
+    synonyms: tuple[NonEmpty, ...] = ()
+    components: Annotated[tuple[NonEmpty, ...], Field(min_length=2)]
+    """Canonical names from drugs.toml."""
+    note: str = ""
+    citations: Citations
+
+
+class RegimensFile(_Strict):
+    """`regimens.toml`: regimens by name."""
+
+    regimens: Annotated[tuple[RegimenSpec, ...], Field(alias="regimen")] = ()
+
+
 class SiteSynonymSpec(_Strict):
     """A site's own order name for drugs of the knowledge base, with who added it and why."""
 
@@ -525,8 +559,38 @@ class SiteSynonymSpec(_Strict):
     reason: NonEmpty
 
 
+class SiteOverrideSpec(_Strict):
+    """A site's own severity for the findings of one agent's rule, or the rule's suppression.
+
+    Only advice may be overridden (monitor, avoid the combination): never a rule that changes, holds or
+    stops the agent's dose, so that a site cannot silently remove a dose reduction (checked at load).
+    """
+
+    agent: NonEmpty
+    rule: NonEmpty
+    """The id of one of the agent's interaction, QTc or patient rules."""
+    precipitant: str = ""
+    """Narrows an interaction rule's override to one drug it applies to (canonical name); empty for all."""
+    severity: Severity | None = None
+    suppress: bool = False
+    """True: the rule gives no finding (and no monitoring); the override is listed by `kb show` and
+    GetKnowledgeBase."""
+    author: NonEmpty
+    reason: NonEmpty
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+
+    @model_validator(mode="after")
+    def _one_change(self) -> SiteOverrideSpec:
+        if (self.severity is not None) == self.suppress:
+            raise ValueError("give exactly one of severity or suppress = true")
+        if self.severity is Severity.UNSPECIFIED:
+            raise ValueError("a severity override needs a severity: info, minor, moderate, major or contraindicated")
+        return self
+
+
 class SiteFile(_Strict):
-    """`site.toml`: what a hospital adds to a knowledge base (its order names), validated and hashed with it.
+    """`site.toml`: a hospital's additions (order names, overrides) to a knowledge base, validated and hashed with it.
 
     With `extends = "built-in"` the directory holding it needs no other file: the built-in knowledge
     base is used, with the site's additions.
@@ -535,3 +599,4 @@ class SiteFile(_Strict):
     site: NonEmpty
     extends: Literal["built-in"] | None = None
     synonyms: Annotated[tuple[SiteSynonymSpec, ...], Field(alias="synonym")] = ()
+    overrides: Annotated[tuple[SiteOverrideSpec, ...], Field(alias="override")] = ()

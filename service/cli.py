@@ -36,6 +36,7 @@ from service.cds_hooks.cli import feedback_app
 from service.errors import rpc_status_for
 from service.exit_codes import ExitCode
 from service.formulary import resolve_command
+from service.kb_diff import diff_command
 from service.settings import Settings
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.add_typer(kb_app, name="kb")
 app.command()(audit)
 app.add_typer(feedback_app, name="feedback")
 kb_app.command("resolve")(resolve_command)
+kb_app.command("diff")(diff_command)
 
 
 KbOption = Annotated[

@@ -185,7 +185,7 @@ def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:
         kb: the loaded, validated knowledge base.
 
     Returns:
-        Its version, hash, sources, drug dictionary and class tables.
+        Its version, hash, sources, drug dictionary, class tables and the site's overrides.
     """
     return pb.KnowledgeBaseInfo(
         version=kb.version,
@@ -210,5 +210,12 @@ def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:
                 citations=_citations(citations_of(c.citations)),
             )
             for c in kb.classes
+        ],
+        site=kb.site.site if kb.site else "",
+        site_overrides=[
+            pb.SiteOverride(agent=o.agent, rule=o.rule, precipitant=o.precipitant,
+                            severity=cast("pb.Severity", o.severity or 0), suppressed=o.suppress, author=o.author,
+                            reason=o.reason)
+            for o in (kb.site.overrides if kb.site else ())
         ],
     )

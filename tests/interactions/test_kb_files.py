@@ -19,6 +19,7 @@ from interactions.schema import (
     ManifestFile,
     MonitoringSpec,
     NamesFile,
+    RegimensFile,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "interactions" / "data"
@@ -35,6 +36,7 @@ NAMES = NamesFile.model_validate(_load(DATA / "names.toml"))
 DRUGS = DrugsFile.model_validate(_load(DATA / "drugs.toml"))
 CLASSES = ClassesFile.model_validate(_load(DATA / "classes.toml"))
 AGENTS = {path.name: AgentFile.model_validate(_load(path)) for path in AGENT_FILES}
+REGIMENS = RegimensFile.model_validate(_load(DATA / "regimens.toml"))
 DRUG_NAMES = {d.name for d in DRUGS.drugs}
 CLASS_MEMBERS = {c.id: set(c.members) for c in CLASSES.classes}
 
@@ -114,6 +116,9 @@ def _all_citations() -> Iterator[tuple[str, CitationSpec]]:
     for spec in CLASSES.classes:
         for c in spec.citations:
             yield f"classes.toml {spec.id}", c
+    for regimen in REGIMENS.regimens:
+        for c in regimen.citations:
+            yield f"regimens.toml {regimen.name}", c
     for file, agent in AGENTS.items():
         for where, dose in [("standard_dose", agent.standard_dose), *(
                 (f"dose_variants[{i}]", v) for i, v in enumerate(agent.dose_variants))]:

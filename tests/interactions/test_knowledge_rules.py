@@ -24,6 +24,7 @@ from interactions import (
     check,
     load_knowledge_base,
 )
+from tests.interactions.test_agents_on_other_drugs import CASES as ON_OTHER_DRUGS_CASES
 from tests.interactions.test_course_of_treatment import CASES as COURSE_CASES
 
 A = Action
@@ -304,7 +305,9 @@ ROWS: list[Row] = [
 
     # ---------------------------------------------------------------- ivosidenib ---------------
     _row("ivo-posaconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("posaconazole",)),
-    _row("ivo-itraconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH}, with_=("itraconazole",)),
+    # G3: ivosidenib also lowers itraconazole's exposure; the EU label says not to combine them.
+    _row("ivo-itraconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH}, with_=("itraconazole",),
+         avoid=("itraconazole",)),
     _row("ivo-paxlovid", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("Paxlovid",)),
     _row("ivo-rifampin", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("Rifadin",), avoid=("rifampin",)),
     _row("ivo-levofloxacin", "ivosidenib", 500, A.MONITOR, {QT}, with_=("levofloxacin",)),
@@ -468,6 +471,8 @@ def test_every_interaction_and_qtc_rule_of_the_knowledge_base_is_exercised(kb: K
                     baseline_qtc_ms=row.baseline) for row in rows]
     # Rules about holds, treatment days and stops are exercised by the course-of-treatment cases.
     results += [check(kb, CheckRequest((case.agent,), case.concomitant, case.patient)) for case in COURSE_CASES]
+    # The agents acting on other drugs (G3) have their own table.
+    results += [_run(kb, case.regimen, (case.other,)) for case in ON_OTHER_DRUGS_CASES]
     for result in results:
         for finding in result.findings:
             # Findings are built once at load: identity tells which rule produced them.

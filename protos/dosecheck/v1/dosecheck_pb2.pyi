@@ -43,6 +43,7 @@ class Mechanism(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MECHANISM_OTHER_PHARMACOKINETIC: _ClassVar[Mechanism]
     MECHANISM_THERAPEUTIC_DUPLICATION: _ClassVar[Mechanism]
     MECHANISM_PATIENT_FACTOR: _ClassVar[Mechanism]
+    MECHANISM_LABELLED_DOSE: _ClassVar[Mechanism]
 
 class MonitoringTest(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -97,6 +98,7 @@ MECHANISM_QTC_THRESHOLD: Mechanism
 MECHANISM_OTHER_PHARMACOKINETIC: Mechanism
 MECHANISM_THERAPEUTIC_DUPLICATION: Mechanism
 MECHANISM_PATIENT_FACTOR: Mechanism
+MECHANISM_LABELLED_DOSE: Mechanism
 MONITORING_TEST_UNSPECIFIED: MonitoringTest
 MONITORING_TEST_ECG: MonitoringTest
 MONITORING_TEST_ELECTROLYTES: MonitoringTest
@@ -408,7 +410,7 @@ class DrugClass(_message.Message):
     def __init__(self, id: _Optional[str] = ..., mechanism: _Optional[_Union[Mechanism, str]] = ..., title: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., member_notes: _Optional[_Mapping[str, str]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class KnowledgeBaseInfo(_message.Message):
-    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes")
+    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes", "site", "site_overrides")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CONTENT_HASH_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -416,6 +418,8 @@ class KnowledgeBaseInfo(_message.Message):
     DRUGS_FIELD_NUMBER: _ClassVar[int]
     COMBINATIONS_FIELD_NUMBER: _ClassVar[int]
     CLASSES_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    SITE_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
     version: str
     content_hash: str
     title: str
@@ -423,4 +427,24 @@ class KnowledgeBaseInfo(_message.Message):
     drugs: _containers.RepeatedCompositeFieldContainer[DrugEntry]
     combinations: _containers.RepeatedCompositeFieldContainer[Combination]
     classes: _containers.RepeatedCompositeFieldContainer[DrugClass]
-    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ...) -> None: ...
+    site: str
+    site_overrides: _containers.RepeatedCompositeFieldContainer[SiteOverride]
+    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ..., site: _Optional[str] = ..., site_overrides: _Optional[_Iterable[_Union[SiteOverride, _Mapping]]] = ...) -> None: ...
+
+class SiteOverride(_message.Message):
+    __slots__ = ("agent", "rule", "precipitant", "severity", "suppressed", "author", "reason")
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    PRECIPITANT_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    agent: str
+    rule: str
+    precipitant: str
+    severity: Severity
+    suppressed: bool
+    author: str
+    reason: str
+    def __init__(self, agent: _Optional[str] = ..., rule: _Optional[str] = ..., precipitant: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., suppressed: _Optional[bool] = ..., author: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -498,6 +498,14 @@ def _cross_check(manifest: ManifestFile, drugs: DrugsFile, classes: ClassesFile,
         yield from _unknown_sources("drugs.toml", f"combination[{i}]", combination.citations, source_ids)
     combinations = {c.name: c for c in drugs.combinations}
     qt_members = {m for c in classes.classes if c.mechanism is Mechanism.QT_PROLONGATION for m in c.members}
+    for i, spec in enumerate(classes.classes):
+        if spec.qt_tier is not None:
+            tier = {d.name for d in drugs.drugs if d.qt_risk == spec.qt_tier}
+            for missing in sorted(tier - set(spec.members)):
+                yield Problem("classes.toml", f"class[{i}].members",
+                              f"{missing!r} has qt_risk {spec.qt_tier!r}: list it")
+            for extra in sorted(set(spec.members) - tier):
+                yield Problem("classes.toml", f"class[{i}].members", f"{extra!r} is not of qt_risk {spec.qt_tier!r}")
     codes: dict[tuple[str, str], str] = {}
     for i, drug in enumerate(drugs.drugs):
         where = f"drug[{i}]"

@@ -206,6 +206,8 @@ class ClassSpec(_Strict):
     members: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     member_notes: dict[str, NonEmpty] = {}
     """Per-member notes, e.g. where sources disagree on the class."""
+    qt_tier: QtRisk | None = None
+    """The class is exactly the drugs of this CredibleMeds tier (`qt_risk` in drugs.toml), checked at load."""
     citations: Citations
 
     _mechanism = field_validator("mechanism", mode="before")(

@@ -369,6 +369,7 @@ ROWS: list[Row] = [
     _row("mid-dexamethasone-no-rule", "midostaurin", 50, A.CONTINUE, set(), with_=("dexamethasone",)),
 
     # ---------------------------------------------------------------- sorafenib ----------------
+    _row("sor-granisetron-possible-qt-risk", "sorafenib", 400, A.MONITOR, {QT}, with_=("granisetron",)),
     _row("sor-rifampin", "sorafenib", 400, A.CONTINUE, {STRONG_IND},
          with_=("rifampin",), avoid=("rifampin",)),
     _row("sor-phenytoin", "sorafenib", 400, A.CONTINUE, {STRONG_IND}, with_=("phenytoin",), avoid=("phenytoin",)),
@@ -402,6 +403,8 @@ ROWS: list[Row] = [
     # E4: nirmatrelvir is sold only with ritonavir: alone it is read as Paxlovid.
     _row("E4-ven-nirmatrelvir-alone", "venetoclax", 100, A.ADJUST_DOSE, {STRONG_INH}, with_=("nirmatrelvir",),
          ramp=STRONG_RAMP),
+    # E8: "Emend IV" is fosaprepitant, no longer aprepitant (still a moderate inhibitor here: verify).
+    _row("E8-ven-emend-iv", "venetoclax", 200, A.ADJUST_DOSE, {MOD_INH}, with_=("Emend IV",), ramp=HALF_RAMP),
     # E5: phenobarbital and primidone as strong inducers (conservative; verify).
     _row("E5-ivo-phenobarbital", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("phenobarbital",),
          avoid=("phenobarbital",)),
@@ -774,3 +777,12 @@ def test_monitoring_events_cite_a_source(kb: KnowledgeBase) -> None:
             assert event.citations, event
             assert event.reason, event
 
+
+
+@pytest.mark.parametrize(("other", "severity"), [("levofloxacin", Severity.MAJOR), ("granisetron", Severity.MODERATE)])
+def test_qt_findings_are_graded_by_the_credible_meds_tier(kb: KnowledgeBase, other: str, severity: Severity) -> None:
+    result = _run(kb, (("gilteritinib", 120),), (other,))
+    (finding,) = [f for f in result.findings if f.object_drug == "gilteritinib"]
+    assert finding.mechanisms == (QT,)
+    assert finding.severity is severity
+    assert ("Known risk of torsades" in finding.recommendation) is (severity is Severity.MAJOR)

@@ -46,7 +46,7 @@ GILTERITINIB_WITH_QT_DRUGS = CheckRequest((Medication("gilteritinib", 120),),
 
 
 def test_a_severity_override_changes_the_finding_and_says_so_in_its_text(tmp_path: pathlib.Path) -> None:
-    kb = _site(tmp_path, _override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"', "ondansetron"))
+    kb = _site(tmp_path, _override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"', "ondansetron"))
 
     result = check(kb, GILTERITINIB_WITH_QT_DRUGS)
 
@@ -54,15 +54,15 @@ def test_a_severity_override_changes_the_finding_and_says_so_in_its_text(tmp_pat
     ondansetron, levofloxacin = by_drug["ondansetron"], by_drug["levofloxacin"]
     assert ondansetron.severity is Severity.MINOR
     assert ondansetron.recommendation.endswith(
-        f"Site override (Example General, {AUTHOR}): severity changed from moderate to minor \u2014 {REASON}")
+        f"Site override (Example General, {AUTHOR}): severity changed from major to minor \u2014 {REASON}")
     assert ondansetron.action is Action.MONITOR
     # Narrowed to ondansetron: the same rule's finding for levofloxacin is the knowledge base's.
-    assert levofloxacin.severity is Severity.MODERATE
+    assert levofloxacin.severity is Severity.MAJOR
     assert "Site override" not in levofloxacin.recommendation
 
 
 def test_an_override_of_the_whole_rule_touches_every_drug_it_applies_to(tmp_path: pathlib.Path) -> None:
-    kb = _site(tmp_path, _override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"'))
+    kb = _site(tmp_path, _override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"'))
 
     findings = [f for f in check(kb, GILTERITINIB_WITH_QT_DRUGS).findings if f.object_drug == "gilteritinib"]
 
@@ -119,9 +119,9 @@ def test_an_override_of_a_rule_that_sets_the_agent_dose_is_refused(
      "unknown agent 'venetoclaks'"),
     (_override("venetoclax", "ven-on-heparin", "suppress = true"), "override[0].rule",
      "venetoclax has no rule 'ven-on-heparin'"),
-    (_override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"', "warfarin"), "override[0].precipitant",
-     "gil-qt-prolonging does not apply to 'warfarin'"),
-    (_override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"', "ondansetronn"), "override[0].precipitant",
+    (_override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"', "warfarin"), "override[0].precipitant",
+     "gil-qt-known-risk does not apply to 'warfarin'"),
+    (_override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"', "ondansetronn"), "override[0].precipitant",
      "unknown drug 'ondansetronn'"),
     # dexamethasone's own rule shadows the inducer class rule, which then does not apply to it
     (_override("venetoclax", "ven-moderate-cyp3a-inducer", 'severity = "moderate"', "dexamethasone"),
@@ -130,12 +130,12 @@ def test_an_override_of_a_rule_that_sets_the_agent_dose_is_refused(
      "not an interaction rule"),
     (_override("quizartinib", "quiz-qtc-over-450", "suppress = true"), "override[0].suppress",
      "its band would fall to the next one"),
-    (_override("gilteritinib", "gil-qt-prolonging", 'severity = "moderate"'), "override[0].severity",
-     "already has severity moderate"),
-    (_override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"\nsuppress = true'), "override[0]",
+    (_override("gilteritinib", "gil-qt-known-risk", 'severity = "major"'), "override[0].severity",
+     "already has severity major"),
+    (_override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"\nsuppress = true'), "override[0]",
      "exactly one of severity or suppress"),
-    (_override("gilteritinib", "gil-qt-prolonging", ""), "override[0]", "exactly one of severity or suppress"),
-    (_override("gilteritinib", "gil-qt-prolonging", 'severity = "low"'), "override[0].severity",
+    (_override("gilteritinib", "gil-qt-known-risk", ""), "override[0]", "exactly one of severity or suppress"),
+    (_override("gilteritinib", "gil-qt-known-risk", 'severity = "low"'), "override[0].severity",
      "unknown severity 'low'"),
 ])
 def test_an_override_that_does_not_fit_the_knowledge_base_is_refused(
@@ -160,20 +160,20 @@ def test_two_overrides_of_one_rule_and_drug_are_refused(tmp_path: pathlib.Path) 
 
 
 def test_overrides_are_part_of_the_content_hash(tmp_path: pathlib.Path, default_kb: KnowledgeBase) -> None:
-    minor = _site(tmp_path, _override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"'))
-    info = _site(tmp_path, _override("gilteritinib", "gil-qt-prolonging", 'severity = "info"'))
+    minor = _site(tmp_path, _override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"'))
+    info = _site(tmp_path, _override("gilteritinib", "gil-qt-known-risk", 'severity = "info"'))
 
     assert len({default_kb.content_hash, minor.content_hash, info.content_hash}) == 3
 
 
 def test_kb_show_lists_the_overrides_of_the_drugs_rules(tmp_path: pathlib.Path) -> None:
-    kb = _site(tmp_path, _override("gilteritinib", "gil-qt-prolonging", 'severity = "minor"', "ondansetron"),
+    kb = _site(tmp_path, _override("gilteritinib", "gil-qt-known-risk", 'severity = "minor"', "ondansetron"),
                _override("venetoclax", "ven-on-warfarin", "suppress = true"))
 
     ondansetron, warfarin, gilteritinib = (describe_drug(kb, name) for name in ("Zofran", "warfarin", "gilteritinib"))
 
     assert ondansetron.site_overrides == (
-        "gilteritinib gil-qt-prolonging with ondansetron: severity moderate -> minor "
+        "gilteritinib gil-qt-known-risk with ondansetron: severity major -> minor "
         f"(site Example General, {AUTHOR}: {REASON})",)
     assert warfarin.site_overrides[0].startswith("venetoclax ven-on-warfarin: suppressed: no finding")
     assert not [rule for rule in warfarin.rules if "ven-on-warfarin" in rule]

@@ -29,7 +29,7 @@ reason = "Formulary item 104233"
 
 [[override]]
 agent = "gilteritinib"
-rule = "gil-qt-prolonging"
+rule = "gil-qt-known-risk"
 precipitant = "ondansetron"
 severity = "minor"
 author = "A. Pharmacist, PharmD"
@@ -89,7 +89,7 @@ def test_the_json_report_carries_both_releases_and_every_field(site: pathlib.Pat
     assert [(c["section"], c["kind"], c["subject"]) for c in report["changes"]] == [
         ("site", "added", "Example General"),
         ("site", "added", "order name 'POSA DR TAB (ONC)'"),
-        ("site", "added", "override gilteritinib gil-qt-prolonging with ondansetron"),
+        ("site", "added", "override gilteritinib gil-qt-known-risk with ondansetron"),
         ("site", "added", "override venetoclax ven-on-warfarin"),
     ]
     assert report["changes"][3]["summary"] == (
@@ -127,7 +127,7 @@ def test_get_knowledge_base_carries_the_site_and_its_overrides(site: pathlib.Pat
 
     assert info.site == "Example General"
     assert [(o.agent, o.rule, o.precipitant, o.severity, o.suppressed, o.author) for o in info.site_overrides] == [
-        ("gilteritinib", "gil-qt-prolonging", "ondansetron", pb.SEVERITY_MINOR, False, "A. Pharmacist, PharmD"),
+        ("gilteritinib", "gil-qt-known-risk", "ondansetron", pb.SEVERITY_MINOR, False, "A. Pharmacist, PharmD"),
         ("venetoclax", "ven-on-warfarin", "", pb.SEVERITY_UNSPECIFIED, True, "B. Haematologist"),
     ]
     assert info.site_overrides[1].reason == "The anticoagulation clinic checks every INR"

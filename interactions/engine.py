@@ -270,6 +270,9 @@ def _patient_rule_applies(rule: PatientRule, medication: MedicationLike, patient
     if ceiling is not None and not (patient.ast_uln and patient.alt_uln
                                     and patient.ast_uln <= ceiling and patient.alt_uln <= ceiling):
         return False
+    above = rule.transaminases_uln_above
+    if above is not None and not (patient.ast_uln > above or patient.alt_uln > above):
+        return False
     wbc = patient.wbc_10e9_l
     if rule.wbc_at_least is not None and not (wbc and wbc >= rule.wbc_at_least):
         return False

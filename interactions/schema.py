@@ -446,6 +446,8 @@ class PatientRule(_Strict):
     bilirubin_uln_above: Annotated[float, Field(gt=0)] | None = None
     transaminases_uln_at_most: Annotated[float, Field(gt=0)] | None = None
     """AST and ALT both given and at most this multiple of ULN (a bilirubin rise "without transaminases")."""
+    transaminases_uln_above: Annotated[float, Field(gt=0)] | None = None
+    """AST or ALT above this multiple of ULN."""
     wbc_at_least: Annotated[float, Field(gt=0)] | None = None
     wbc_above: Annotated[float, Field(gt=0)] | None = None
     congenital_long_qt: bool | None = None
@@ -463,8 +465,8 @@ class PatientRule(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> PatientRule:
-        conditions = (self.child_pugh, self.bilirubin_uln_above, self.wbc_at_least, self.wbc_above,
-                      self.congenital_long_qt)
+        conditions = (self.child_pugh, self.bilirubin_uln_above, self.transaminases_uln_above, self.wbc_at_least,
+                      self.wbc_above, self.congenital_long_qt)
         if not any(c for c in conditions if c is not None and c != ()):
             raise ValueError("a patient rule needs a condition on the patient")
         if (self.dose is not None) != (self.action is Action.ADJUST_DOSE):

@@ -113,6 +113,8 @@ def test_congenital_long_qt_makes_one_qt_drug_a_burden(kb: KnowledgeBase) -> Non
         (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5, ast_uln=2, alt_uln=0.9), 100, A.CONTINUE),
         (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5), 100, A.CONTINUE),  # transaminases unknown
         (Medication("ivosidenib", 500), PatientContext(wbc_10e9_l=31), 500, A.MONITOR),
+        (Medication("olutasidenib", 150), PatientContext(alt_uln=3.5), 0, A.HOLD),
+        (Medication("olutasidenib", 150), PatientContext(ast_uln=3, alt_uln=2), 150, A.CONTINUE),
     ],
 )
 def test_patient_rules(kb: KnowledgeBase, agent: Medication, patient: PatientContext, dose: float,

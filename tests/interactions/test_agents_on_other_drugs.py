@@ -68,7 +68,9 @@ CASES = [
          OTHER_PK, S.MAJOR, False, 250, A.ADJUST_DOSE),
     Case("ivo-on-voriconazole-posaconazole:voriconazole", IVO, "voriconazole 200 mg PO BID", "voriconazole",
          A.MONITOR, OTHER_PK, S.MAJOR, False, 250, A.ADJUST_DOSE),
-    Case("ivo-on-isavuconazole", IVO, "Cresemba", "isavuconazole", A.MONITOR, OTHER_PK, S.MODERATE, True, 500),
+    # Isavuconazole and cyclosporine are moderate CYP3A4 inhibitors: ivosidenib's own QTc-monitoring rule (G4).
+    Case("ivo-on-isavuconazole", IVO, "Cresemba", "isavuconazole", A.MONITOR, OTHER_PK, S.MODERATE, True, 500,
+         A.MONITOR),
     Case("ivo-on-itraconazole-ketoconazole:itraconazole", IVO, "Sporanox", "itraconazole", A.AVOID_COMBINATION,
          OTHER_PK, S.MAJOR, True, 250, A.ADJUST_DOSE, ("itraconazole",)),
     Case("ivo-on-itraconazole-ketoconazole:ketoconazole", IVO, "ketoconazole", "ketoconazole", A.AVOID_COMBINATION,
@@ -86,7 +88,7 @@ CASES = [
     Case("ivo-on-narrow-index-cyp3a4-substrates:tacrolimus", IVO, "Prograf", "tacrolimus", A.MONITOR, OTHER_PK,
          S.MAJOR, True, 500, A.MONITOR),  # tacrolimus also prolongs QT: the QT rule's monitor on ivosidenib
     Case("ivo-on-narrow-index-cyp3a4-substrates:cyclosporine", IVO, "cyclosporine", "cyclosporine", A.MONITOR,
-         OTHER_PK, S.MAJOR, True, 500),
+         OTHER_PK, S.MAJOR, True, 500, A.MONITOR),
     Case("ivo-on-narrow-index-cyp3a4-substrates:sirolimus", IVO, "sirolimus", "sirolimus", A.MONITOR, OTHER_PK,
          S.MAJOR, True, 500),
     Case("ivo-on-narrow-index-cyp3a4-substrates:fentanyl", IVO, "fentanyl", "fentanyl", A.MONITOR, OTHER_PK,

@@ -311,7 +311,8 @@ ROWS: list[Row] = [
     _row("ivo-paxlovid", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("Paxlovid",)),
     _row("ivo-rifampin", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("Rifadin",), avoid=("rifampin",)),
     _row("ivo-levofloxacin", "ivosidenib", 500, A.MONITOR, {QT}, with_=("levofloxacin",)),
-    _row("ivo-fluconazole-qt-only", "ivosidenib", 500, A.MONITOR, {QT}, with_=("fluconazole",)),
+    # Fluconazole: QT-prolonging and a moderate CYP3A4 inhibitor (G4: QTc monitoring either way).
+    _row("ivo-fluconazole", "ivosidenib", 500, A.MONITOR, {QT, MOD_INH}, with_=("fluconazole",)),
     _row("ivo-dexamethasone-no-rule", "ivosidenib", 500, A.CONTINUE, set(), with_=("dexamethasone",)),
     _row("ivo-azacitidine-partner", "ivosidenib", 500, A.CONTINUE, set(),
          regimen=(("ivosidenib", 500), ("azacitidine", 75))),
@@ -405,6 +406,9 @@ ROWS: list[Row] = [
          ramp=STRONG_RAMP),
     # E8: "Emend IV" is fosaprepitant, no longer aprepitant (still a moderate inhibitor here: verify).
     _row("E8-ven-emend-iv", "venetoclax", 200, A.ADJUST_DOSE, {MOD_INH}, with_=("Emend IV",), ramp=HALF_RAMP),
+    # G4: ivosidenib with a moderate CYP3A4 inhibitor: QTc monitoring, no dose change.
+    _row("G4-ivo-isavuconazole", "ivosidenib", 500, A.MONITOR, {MOD_INH}, with_=("Cresemba",)),
+    _row("G4-ivo-letermovir", "ivosidenib", 500, A.MONITOR, {MOD_INH}, with_=("letermovir",)),
     # E5: phenobarbital and primidone as strong inducers (conservative; verify).
     _row("E5-ivo-phenobarbital", "ivosidenib", 500, A.CONTINUE, {STRONG_IND}, with_=("phenobarbital",),
          avoid=("phenobarbital",)),

@@ -1,14 +1,9 @@
 """dosecheck's clinical core: the knowledge base, name resolution and the rules engine (no gRPC)."""
 
+from interactions.describe import DrugDescription, describe_drug
 from interactions.engine import check
-from interactions.knowledge_base import (
-    DrugDescription,
-    KnowledgeBase,
-    KnowledgeBaseError,
-    Problem,
-    describe_drug,
-    load_knowledge_base,
-)
+from interactions.index import KnowledgeBase
+from interactions.loading import load_knowledge_base
 from interactions.model import (
     Action,
     CheckRequest,
@@ -33,6 +28,7 @@ from interactions.model import (
     UnrecognizedMedication,
     UnrecognizedReason,
 )
+from interactions.problems import KnowledgeBaseError, Problem
 
 __all__ = [
     "Action",

@@ -8,7 +8,7 @@ from operator import attrgetter, itemgetter
 
 from interactions import regimen_checks, schedule
 from interactions.identify import identify
-from interactions.knowledge_base import (
+from interactions.index import (
     Agent,
     CompiledQtcRule,
     DoseEffect,
@@ -17,7 +17,6 @@ from interactions.knowledge_base import (
     StandardDose,
     dose_effect,
     ramp_steps,
-    standard_dose_for,
 )
 from interactions.model import (
     Action,
@@ -36,7 +35,7 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schema import DoseChange, PatientRule, StandardDoseSpec
+from interactions.schema import DoseChange, PatientRule
 from interactions.validation import parse_date, validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
@@ -146,7 +145,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             highest_severity = max(highest_severity, qtc_rule.finding.severity)
             effects.append(qtc_rule.effect)
             protocols += qtc_rule.monitoring
-        standard = standard_dose_for(agent, regimen_drugs)
+        standard = _standard_dose_for(agent, regimen_drugs)
         above_label = standard.above_label
         # An order above the label's maximum for the regimen is flagged; a held agent is given no dose anyway.
         if above_label is not None and medication.dose_mg > standard.maximum + TABLE_MATCH_MG and not (
@@ -321,7 +320,7 @@ def _within_washout(hit: Precipitant, since: int) -> Precipitant | None:
     A rule with a washout stops applying once the washout has passed; one without (no source gives
     it) still applies, the conservative reading. The findings that still apply say so.
     """
-    kept = tuple(rule for rule in hit.rules if rule.rule.washout_days is None or since <= rule.rule.washout_days)
+    kept = tuple(rule for rule in hit.rules if rule.washout_days is None or since <= rule.washout_days)
     if not kept:
         return None
     note = (f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted"
@@ -377,6 +376,14 @@ def _matching_qtc_rule(agent: Agent, medication: MedicationLike, patient: Patien
     return None
 
 
+def _standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:
+    """The labelled dose in force: the first variant whose partner is in the regimen, else the default."""
+    for dose in agent.standard_doses:
+        if not dose.with_any or regimen_drugs.intersection(dose.with_any):
+            return dose
+    raise AssertionError("the default standard dose has no with_any, so the loop always returns")
+
+
 def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effects: list[DoseEffect],
           held_by_order: bool, avoid_with: tuple[str, ...]) -> DoseRecommendation:
     """Combine every finding on the agent's dose into one dose: the most restrictive outcome wins.
@@ -387,13 +394,12 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     among `effects`: they act on that drug, so they are only named (`avoid_with`). An order for a
     known day of treatment gets that day's dose of the ramp-up in force.
     """
-    labelled = standard.spec
-    ordered = medication.dose_mg or labelled.dose_mg
+    ordered = medication.dose_mg or standard.dose_mg
     day = medication.treatment_day
     # The order for one day of a ramp-up is that day's dose: the ramp-up and the steady dose are those
     # of the labelled dose, and the day's step is then the ceiling.
-    target = labelled.dose_mg if day else ordered
-    assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {labelled.dose_mg:g} mg is assumed. "
+    target = standard.dose_mg if day else ordered
+    assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {standard.dose_mg:g} mg is assumed. "
     # A busy reader sees the first words: the drug to avoid comes before the dose's own reasons.
     avoid = ""
     if avoid_with:
@@ -402,8 +408,8 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
     if not effects:
-        dose, ramp, action = target, labelled.ramp_up, Action.CONTINUE
-        text, citations = labelled.rationale, standard.citations
+        dose, ramp, action = target, standard.ramp_up_mg, Action.CONTINUE
+        text, citations = standard.rationale, standard.citations
     else:
         best = min(effects, key=_RANK)
         action = best.action
@@ -413,8 +419,8 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
             # The ramp-up is worked out for the winner alone (a third of the engine's time, measured,
             # when it was worked out for every effect).
             best = min((e for e in effects if e.action == action),
-                       key=lambda e: (*_dose_and_ceiling(e, target, labelled.dose_mg), e.finding.recommendation))
-        dose, ramp = _dose_and_ramp(best, target, labelled)
+                       key=lambda e: (*_dose_and_ceiling(e, target, standard.dose_mg), e.finding.recommendation))
+        dose, ramp = _dose_and_ramp(best, target, standard)
         text = best.finding.recommendation
         listed = len(effects) - held_by_order  # the order's own hold is no finding
         if listed > 1:
@@ -450,7 +456,7 @@ def _dose_and_ceiling(outcome: DoseEffect, ordered: float, labelled: float) -> t
     return min(ordered, ceiling), ceiling
 
 
-def _dose_and_ramp(outcome: DoseEffect, ordered: float, labelled: StandardDoseSpec,
+def _dose_and_ramp(outcome: DoseEffect, ordered: float, labelled: StandardDose,
                    ) -> tuple[float, tuple[float, ...]]:
     """The dose and the ramp-up one finding calls for; each ramp step never above the dose."""
     dose = _dose_and_ceiling(outcome, ordered, labelled.dose_mg)[0]
@@ -458,9 +464,9 @@ def _dose_and_ramp(outcome: DoseEffect, ordered: float, labelled: StandardDoseSp
         return dose, ()
     change = outcome.change
     if change is None:
-        ramp = labelled.ramp_up
+        ramp = labelled.ramp_up_mg
     else:
-        ramp = outcome.ramp_up or tuple(_ceiling(change, step, step) for step in labelled.ramp_up)
+        ramp = outcome.ramp_up or tuple(_ceiling(change, step, step) for step in labelled.ramp_up_mg)
     return dose, tuple(min(step, dose) for step in ramp)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from interactions.knowledge_base import KnowledgeBase
+from interactions.index import KnowledgeBase
 from interactions.model import MedicationLike, UnrecognizedMedication, UnrecognizedReason
 
 

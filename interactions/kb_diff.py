@@ -9,7 +9,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
-from interactions.knowledge_base import KnowledgeBase
+from interactions.index import KnowledgeBase
 from interactions.schema import (
     AgentFile,
     CitationSpec,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 
-from interactions.knowledge_base import KnowledgeBase
+from interactions.index import KnowledgeBase
 from interactions.model import Action, Finding, Mechanism, PatientLike
 from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import QtBurdenRule, citations_of

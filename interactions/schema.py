@@ -15,6 +15,13 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Dose = Annotated[float, Field(gt=0, le=2000)]
 QtcMs = Annotated[float, Field(ge=200, le=800)]
 
+# Where the files below live in a knowledge-base directory (beside manifest.toml, names.toml, drugs.toml
+# and classes.toml); loading reads them there and the cross-file checks name them in their problems.
+AGENTS_DIR = "agents"
+REGIMEN_RULES = "regimen_rules.toml"
+REGIMENS = "regimens.toml"
+SITE_FILE = "site.toml"
+
 
 class _Strict(BaseModel):
     """Every knowledge-base model: unknown keys are errors, values are immutable once loaded."""
@@ -489,6 +496,12 @@ class AgentFile(_Strict):
     monitoring: tuple[MonitoringSpec, ...] = ()
     notes: tuple[NonEmpty, ...] = ()
     """Label facts the engine does not act on (boxed warnings, adverse-event handling)."""
+
+    def rule(self, rule_id: str) -> InteractionRule | QtcRule | PatientRule | None:
+        """One of the agent's interaction, QTc or patient rules by id (ids are unique within an agent's file)."""
+        rules: tuple[InteractionRule | QtcRule | PatientRule, ...] = (*self.interactions, *self.qtc_rules,
+                                                                      *self.patient_rules)
+        return next((r for r in rules if r.id == rule_id), None)
 
 
 class DuplicationRule(_Strict):

@@ -13,7 +13,7 @@ COMPILABLE_MODULES = (
     "interactions.engine",
     "interactions.validation",
     "interactions.schedule",
-    "interactions.knowledge_base",
+    "interactions.index",
     "service.jsoncodec",
     "service.audit.rows",
     "service.audit.summary",

@@ -9,7 +9,7 @@ import pytest
 
 from interactions import KnowledgeBase, load_knowledge_base
 from interactions.kb_diff import Change, FieldChange, diff
-from interactions.knowledge_base import default_data_dir
+from interactions.loading import default_data_dir
 
 SITE = """
 site = "Example General"

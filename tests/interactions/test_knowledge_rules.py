@@ -469,7 +469,7 @@ def test_rule_ids_are_unique() -> None:
 def test_every_interaction_and_qtc_rule_of_the_knowledge_base_is_exercised(kb: KnowledgeBase) -> None:
     """Running every row, each rule of every agent must have produced at least one finding."""
     fired: set[tuple[str, str]] = set()
-    by_finding = {id(p.finding): (agent.name, p.rule.id)
+    by_finding = {id(p.finding): (agent.name, p.rule_id)
                   for agent in kb.agents.values() for hit in agent.precipitants.values() for p in hit.rules}
     by_finding |= {id(q.finding): (agent.name, q.rule.id) for agent in kb.agents.values() for q in agent.qtc_rules}
     rows = [*ROWS, *(Row(f"on-{r}", ((a, STANDARD[a]),), (p,), a, 0, A.CONTINUE, frozenset())

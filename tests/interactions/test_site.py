@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from interactions import CheckRequest, KnowledgeBaseError, Medication, check, load_knowledge_base
-from interactions.knowledge_base import default_data_dir
+from interactions.loading import default_data_dir
 
 SITE = """
 site = "Example General Hospital"

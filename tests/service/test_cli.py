@@ -9,7 +9,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from interactions.knowledge_base import default_data_dir
+from interactions.loading import default_data_dir
 from service.cli import app
 from tests.service.conftest import RunningServer
 

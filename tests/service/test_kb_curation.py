@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import load_knowledge_base
-from interactions.knowledge_base import default_data_dir
+from interactions.loading import default_data_dir
 from service import convert
 from service.cli import app
 

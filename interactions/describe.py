@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interactions.index import KnowledgeBase, rules_for
-from interactions.model import Finding
+from interactions.model import Finding, Mechanism
 from interactions.schema import SiteOverrideSpec
 
 
@@ -26,6 +26,12 @@ class DrugDescription:
     suggestions: tuple[str, ...]
     site_overrides: tuple[str, ...] = ()
     """One line per site override of a rule that involves the drug (a suppressed rule is in no `rules`)."""
+    qt_risk: str = ""
+    """Its CredibleMeds tier, when QT-listed."""
+    reviewed: tuple[str, ...] = ()
+    """The lists its interaction classes were reviewed against."""
+    codes: tuple[str, ...] = ()
+    """Its codes, as `system|code`."""
 
 
 
@@ -52,6 +58,11 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
                 rules.extend(_describe_rule(p.finding, p.rule_id) for p in precipitant.rules)
         if candidate.name in resolved:
             rules.extend(_describe_rule(q.finding, q.rule.id) for q in candidate.qtc_rules)
+            rules.extend(_describe_rule(p.finding, p.rule.id) for p in candidate.patient_rules)
+    for rule, members in kb.duplication_groups:
+        if members.intersection(resolved):
+            rules.append(f"{rule.title}: {rule.action} when two of {', '.join(rule.drugs)} are given together "
+                         f"({rule.id})")
     agent = kb.agents.get(resolved[0]) if drug else None
     overrides = tuple(_describe_override(kb, o) for o in (kb.site.overrides if kb.site else ())
                       if _override_involves(kb, o, resolved))
@@ -67,6 +78,9 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
         rules=tuple(dict.fromkeys(rules)),
         suggestions=(),
         site_overrides=overrides,
+        qt_risk=(drug.qt_risk or "") if drug else "",
+        reviewed=tuple(f"{c.source} {c.detail}" for c in drug.reviewed) if drug else (),
+        codes=tuple(f"{c.system}|{c.code}" for c in drug.codes) if drug else (),
     )
 
 
@@ -95,6 +109,7 @@ def _describe_override(kb: KnowledgeBase, override: SiteOverrideSpec) -> str:
 
 def _describe_rule(finding: Finding, rule_id: str) -> str:
     sources = ", ".join(f"{c.source} {c.detail}" for c in finding.citations)
+    about = "QTc" if Mechanism.QTC_THRESHOLD in finding.mechanisms else "patient"
     arrow = f"{finding.object_drug} <- {finding.precipitant_drug}" if finding.precipitant_drug else (
-        f"{finding.object_drug} QTc")
+        f"{finding.object_drug} {about}")
     return f"{arrow}: {finding.action.name.lower()} ({rule_id}; {sources})"

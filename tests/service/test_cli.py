@@ -155,3 +155,15 @@ def test_health_fails_when_nothing_listens() -> None:
     result = runner.invoke(app, ["health", "--target", "127.0.0.1:1", "--timeout", "1"])
 
     assert result.exit_code == 1
+
+
+def test_kb_show_gives_the_tier_the_review_the_codes_and_every_kind_of_rule() -> None:
+    result = runner.invoke(app, ["kb", "show", "venetoclax"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["codes"] == ["http://www.nlm.nih.gov/research/umls/rxnorm|1747556"]
+    assert shown["reviewed"]
+    hepatic = "venetoclax patient: adjust_dose (ven-severe-hepatic-impairment"
+    assert any(line.startswith(hepatic) for line in shown["rules"])
+    levofloxacin = json.loads(runner.invoke(app, ["kb", "show", "levofloxacin"]).stdout)
+    assert levofloxacin["qt_risk"] == "known"

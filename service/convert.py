@@ -200,6 +200,8 @@ def knowledge_base_info(kb: KnowledgeBase) -> pb.KnowledgeBaseInfo:
             pb.Combination(name=c.name, synonyms=c.synonyms, components=c.components, codes=_codes(c.codes))
             for c in kb.combinations
         ],
+        regimens=[pb.Regimen(name=r.name, synonyms=r.synonyms, components=r.components,
+                             citations=_citations(citations_of(r.citations))) for r in kb.regimens],
         classes=[
             pb.DrugClass(
                 id=c.id,

@@ -80,6 +80,11 @@ def test_knowledge_base_info_carries_every_table(kb: KnowledgeBase) -> None:
         assert list(proto_class.members) == list(domain_class.members)
         assert dict(proto_class.member_notes) == dict(domain_class.member_notes)
         assert len(proto_class.citations) == len(domain_class.citations)
+    flag_ida = next(r for r in info.regimens if r.name == "FLAG-IDA")
+    assert set(flag_ida.components) == {"fludarabine", "cytarabine", "filgrastim", "idarubicin"}
+    assert flag_ida.citations
+    levofloxacin = next(d for d in info.drugs if d.name == "levofloxacin")
+    assert (levofloxacin.qt_risk, bool(levofloxacin.reviewed)) == ("known", True)
 
 
 def _reference_response(result: interactions.CheckResult) -> pb.CheckRegimenResponse:

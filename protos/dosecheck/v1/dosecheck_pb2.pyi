@@ -410,7 +410,7 @@ class DrugClass(_message.Message):
     def __init__(self, id: _Optional[str] = ..., mechanism: _Optional[_Union[Mechanism, str]] = ..., title: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., member_notes: _Optional[_Mapping[str, str]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class KnowledgeBaseInfo(_message.Message):
-    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes", "site", "site_overrides")
+    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes", "site", "site_overrides", "regimens")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CONTENT_HASH_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -420,6 +420,7 @@ class KnowledgeBaseInfo(_message.Message):
     CLASSES_FIELD_NUMBER: _ClassVar[int]
     SITE_FIELD_NUMBER: _ClassVar[int]
     SITE_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    REGIMENS_FIELD_NUMBER: _ClassVar[int]
     version: str
     content_hash: str
     title: str
@@ -429,7 +430,20 @@ class KnowledgeBaseInfo(_message.Message):
     classes: _containers.RepeatedCompositeFieldContainer[DrugClass]
     site: str
     site_overrides: _containers.RepeatedCompositeFieldContainer[SiteOverride]
-    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ..., site: _Optional[str] = ..., site_overrides: _Optional[_Iterable[_Union[SiteOverride, _Mapping]]] = ...) -> None: ...
+    regimens: _containers.RepeatedCompositeFieldContainer[Regimen]
+    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ..., site: _Optional[str] = ..., site_overrides: _Optional[_Iterable[_Union[SiteOverride, _Mapping]]] = ..., regimens: _Optional[_Iterable[_Union[Regimen, _Mapping]]] = ...) -> None: ...
+
+class Regimen(_message.Message):
+    __slots__ = ("name", "synonyms", "components", "citations")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SYNONYMS_FIELD_NUMBER: _ClassVar[int]
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    synonyms: _containers.RepeatedScalarFieldContainer[str]
+    components: _containers.RepeatedScalarFieldContainer[str]
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, name: _Optional[str] = ..., synonyms: _Optional[_Iterable[str]] = ..., components: _Optional[_Iterable[str]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class SiteOverride(_message.Message):
     __slots__ = ("agent", "rule", "precipitant", "severity", "suppressed", "author", "reason")

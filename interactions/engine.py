@@ -272,6 +272,11 @@ def _patient_rule_applies(rule: PatientRule, medication: MedicationLike, patient
     above = rule.transaminases_uln_above
     if above is not None and not (patient.ast_uln > above or patient.alt_uln > above):
         return False
+    low_k, low_mg = rule.potassium_below, rule.magnesium_below
+    if (low_k is not None or low_mg is not None) and not (
+            (low_k is not None and 0 < patient.potassium_mmol_l < low_k)
+            or (low_mg is not None and 0 < patient.magnesium_mmol_l < low_mg)):
+        return False
     wbc = patient.wbc_10e9_l
     if rule.wbc_at_least is not None and not (wbc and wbc >= rule.wbc_at_least):
         return False

@@ -455,6 +455,10 @@ class PatientRule(_Strict):
     """AST and ALT both given and at most this multiple of ULN (a bilirubin rise "without transaminases")."""
     transaminases_uln_above: Annotated[float, Field(gt=0)] | None = None
     """AST or ALT above this multiple of ULN."""
+    potassium_below: Annotated[float, Field(gt=0)] | None = None
+    """Serum potassium (mmol/L) below this."""
+    magnesium_below: Annotated[float, Field(gt=0)] | None = None
+    """Serum magnesium (mmol/L) below this; with potassium_below, either one low is enough."""
     wbc_at_least: Annotated[float, Field(gt=0)] | None = None
     wbc_above: Annotated[float, Field(gt=0)] | None = None
     congenital_long_qt: bool | None = None
@@ -473,7 +477,7 @@ class PatientRule(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> PatientRule:
         conditions = (self.child_pugh, self.bilirubin_uln_above, self.transaminases_uln_above, self.wbc_at_least,
-                      self.wbc_above, self.congenital_long_qt)
+                      self.wbc_above, self.congenital_long_qt, self.potassium_below, self.magnesium_below)
         if not any(c for c in conditions if c is not None and c != ()):
             raise ValueError("a patient rule needs a condition on the patient")
         if (self.dose is not None) != (self.action is Action.ADJUST_DOSE):

@@ -124,7 +124,10 @@ def _location(loc: tuple[int | str, ...]) -> str:
 def _content_hash(root: Path, site_file: Path | None) -> str:
     """SHA-256 over every file's relative path and bytes (the site's file too), so any edit changes the hash."""
     digest = hashlib.sha256()
-    files = [(p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*.toml")) if p.is_file()]
+    # Hidden entries are left out: a Kubernetes ConfigMap volume keeps timestamped copies in "..2026_..."
+    # directories beside the files it links, which would change the hash with no edit.
+    files = [(p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*.toml"))
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)]
     if site_file is not None and site_file.parent != root:
         files.append((SITE_FILE, site_file))
     for relative, file in files:

@@ -74,3 +74,11 @@ def test_a_directory_where_a_file_should_be_is_a_problem_not_a_crash(tmp_path: p
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(kb)
     assert [(p.file, p.message[:14]) for p in caught.value.problems] == [("classes.toml", "cannot be read")]
+
+
+def test_hidden_copies_beside_the_files_do_not_change_the_hash(tmp_path: pathlib.Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(default_data_dir(), kb)
+    before = load_knowledge_base(kb).content_hash
+    shutil.copytree(default_data_dir(), kb / "..2026_11_30_19_00_00.123")  # a ConfigMap volume's snapshot
+    assert load_knowledge_base(kb).content_hash == before

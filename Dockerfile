@@ -16,8 +16,10 @@ FROM python:3.11-slim
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels dosecheck \
     && rm -rf /wheels \
-    && useradd --system --no-create-home dosecheck
-USER dosecheck
+    && groupadd --gid 10001 dosecheck \
+    && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin dosecheck
+# Numeric, so that Kubernetes can check runAsNonRoot (deploy/kubernetes/deployment.yaml runs as 10001).
+USER 10001:10001
 
 # Listen on every interface of the container; one worker process per core of a 2-core host.
 ENV DOSECHECK_HOST=0.0.0.0 \

@@ -13,5 +13,8 @@ class ExitCode(enum.IntEnum):
     """The input was read, but some of it could not be checked or resolved (each named in the output)."""
     UNUSABLE = 2
     """The input, the settings or the knowledge base cannot be used at all."""
+    OUTPUT_FAILED = 74
+    """The output could not be written midway (a full disk): it holds whole records up to where it
+    stopped, and `audit --resume` finishes it once there is room. 74 is sysexits.h's EX_IOERR."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C (128 + SIGINT); an interrupted audit is finished with --resume."""

@@ -2,7 +2,13 @@
 
 It is the one place where an exception becomes a gRPC status (via `service.errors`) and the one
 place that writes the per-call log line: method, status, duration and counts, never names or
-patient data. Real and echo servers share it because `create_server` installs it.
+patient data. A bad request is that one line (INFO), never a traceback. Real and echo servers
+share it because `create_server` installs it.
+
+It also closes the server's door at shutdown: gRPC cancels (status CANCELLED, which no retry
+policy retries) every call that reached the server but that the server has not yet taken up when
+it stops. So before it stops, `refuse_new_calls` answers every new call UNAVAILABLE at once, which
+empties that queue, and `wait_quiet` waits until calls stop arriving.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ import grpc
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from service.convert import EncodedResponse
-from service.errors import grpc_status_for
+from service.errors import MalformedRequestError, grpc_status_for
 
 log = logging.getLogger(__name__)
 
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
+
+REFUSED_MESSAGE = "server shutting down; retry on another server"
 
 
 class CallObserver(grpc.aio.ServerInterceptor):
@@ -32,6 +40,30 @@ class CallObserver(grpc.aio.ServerInterceptor):
     def __init__(self) -> None:
         """Starts with no handler wrapped; each is wrapped once, on its first call."""
         self._wrapped: dict[str, tuple[Handler, Handler]] = {}
+        self.refusing = False
+        self._last_arrival = time.monotonic()
+
+    def refuse_new_calls(self) -> None:
+        """From now on, every call that reaches a wrapped handler is answered UNAVAILABLE."""
+        self.refusing = True
+
+    async def wait_quiet(self, quiet_s: float, limit_s: float) -> float:
+        """Waits until no call has arrived for `quiet_s` since the wait began, or `limit_s` has passed.
+
+        Args:
+            quiet_s: how long without a new call counts as quiet.
+            limit_s: the longest wait.
+
+        Returns:
+            The seconds waited.
+        """
+        started = time.monotonic()
+        while (now := time.monotonic()) - started < limit_s:
+            quiet_since = max(self._last_arrival, started)
+            if now - quiet_since >= quiet_s:
+                break
+            await asyncio.sleep(min(quiet_s - (now - quiet_since), limit_s - (now - started)))
+        return time.monotonic() - started
 
     async def intercept_service(
         self,
@@ -47,6 +79,7 @@ class CallObserver(grpc.aio.ServerInterceptor):
         Returns:
             The wrapped handler (or the unwrapped one for shapes this interceptor leaves alone).
         """
+        self._last_arrival = time.monotonic()
         handler = await continuation(handler_call_details)
         if handler is None:  # an unknown method, which grpc answers with UNIMPLEMENTED
             return handler
@@ -54,39 +87,65 @@ class CallObserver(grpc.aio.ServerInterceptor):
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
-        wrapped = _wrap(method, handler)
+        wrapped = _wrap(method, handler, self)
         self._wrapped[method] = (handler, wrapped)
         return wrapped
 
 
-def _wrap(method: str, handler: Handler) -> Handler:
+def _wrap(method: str, handler: Handler, observer: CallObserver) -> Handler:
     """The same handler with its behaviour observed, when its shape is one we observe."""
     name = method.rsplit("/", 1)[-1]
+    deserializer = _deferring(handler.request_deserializer)
     behavior: Any = handler.unary_unary
     if behavior is not None and inspect.iscoroutinefunction(behavior):
         return grpc.unary_unary_rpc_method_handler(
-            _observe_unary(name, behavior),
-            request_deserializer=handler.request_deserializer,
+            _observe_unary(name, behavior, observer),
+            request_deserializer=deserializer,
             response_serializer=handler.response_serializer,
         )
     behavior = handler.stream_stream
     if behavior is not None and inspect.isasyncgenfunction(behavior):
         return grpc.stream_stream_rpc_method_handler(
-            _observe_stream(name, behavior),
-            request_deserializer=handler.request_deserializer,
+            _observe_stream(name, behavior, observer),
+            request_deserializer=deserializer,
             response_serializer=handler.response_serializer,
         )
     return handler
 
 
+def _deferring(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """The deserializer, returning a MalformedRequestError instead of raising it.
+
+    grpc calls deserializers outside the handler: a unary call whose deserializer raises is
+    answered UNKNOWN with a traceback logged at ERROR, and in a stream the exception ends the
+    stream. Returned as a value, the error reaches the handler, which answers it like any other
+    bad request: INVALID_ARGUMENT, or the row's `error` with the stream going on.
+    """
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except MalformedRequestError as exc:
+            return exc
+
+    return deserialize
+
+
 def _observe_unary(
-    name: str, behavior: Callable[[Any, Context], Awaitable[Any]]
+    name: str, behavior: Callable[[Any, Context], Awaitable[Any]], observer: CallObserver
 ) -> Callable[[Any, Context], Awaitable[Any]]:
     async def observed(request: Any, context: Context) -> Any:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         response = None
         try:
+            if observer.refusing:
+                code = grpc.StatusCode.UNAVAILABLE
+                await context.abort(code, REFUSED_MESSAGE)
+            if isinstance(request, MalformedRequestError):
+                raise request
             response = await behavior(request, context)
         except grpc.aio.AbortError:
             code = context.code() or grpc.StatusCode.UNKNOWN
@@ -107,12 +166,15 @@ def _observe_unary(
 
 
 def _observe_stream(
-    name: str, behavior: Callable[[AsyncIterable[Any], Context], AsyncIterator[Any]]
+    name: str, behavior: Callable[[AsyncIterable[Any], Context], AsyncIterator[Any]], observer: CallObserver
 ) -> Callable[[AsyncIterable[Any], Context], AsyncIterator[Any]]:
     async def observed(requests: AsyncIterable[Any], context: Context) -> AsyncIterator[Any]:
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         received = answered = errors = 0
+        if observer.refusing:
+            _log_call(name, grpc.StatusCode.UNAVAILABLE, started, {})
+            await context.abort(grpc.StatusCode.UNAVAILABLE, REFUSED_MESSAGE)
 
         async def counted() -> AsyncIterator[Any]:
             nonlocal received

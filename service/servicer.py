@@ -12,7 +12,7 @@ from interactions import KnowledgeBase, check
 from interactions.identify import identify
 from interactions.validation import validate_medications
 from service import convert
-from service.errors import rpc_status_for
+from service.errors import MalformedRequestError, rpc_status_for
 
 Answer = Callable[[pb.CheckRegimenRequest], "pb.CheckRegimenResponse | convert.EncodedResponse"]
 """Answers one request with a response, or its encoding, or raises (InvalidRequestError for a bad one)."""
@@ -79,7 +79,7 @@ class RegimenChecker:
         self._knowledge_base = knowledge_base
         self._resolve = resolve
         self._draining = False
-        self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | None]] = set()
+        self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | MalformedRequestError | None]] = set()
 
     @classmethod
     def for_knowledge_base(cls, kb: KnowledgeBase) -> RegimenChecker:
@@ -115,10 +115,13 @@ class RegimenChecker:
 
     async def AuditRegimens(  # noqa: N802 -- method names are the contract's
         self,
-        requests: AsyncIterable[pb.CheckRegimenRequest],
+        requests: AsyncIterable[pb.CheckRegimenRequest | MalformedRequestError],
         context: grpc.aio.ServicerContext[object, object],
     ) -> AsyncIterator[pb.CheckRegimenResponse | convert.EncodedResponse]:
         """Answers each row in order; a row that cannot be checked gets `error` and the stream goes on.
+
+        A row whose bytes do not decode (`service.observe` hands it over as the error) is such a
+        row; its answer has no request id, since none could be read.
 
         One row is read, answered and written before the next is read, so a slow reader slows the
         writer and nothing queues here. Once draining, no new row is read: the row in hand is
@@ -141,10 +144,14 @@ class RegimenChecker:
                 self._pending_reads.discard(read)
             if request is None:
                 return
-            try:
-                response = self._answer(request)
-            except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
-                response = pb.CheckRegimenResponse(request_id=request.request_id, error=rpc_status_for(exc))
+            response: pb.CheckRegimenResponse | convert.EncodedResponse
+            if isinstance(request, MalformedRequestError):
+                response = pb.CheckRegimenResponse(error=rpc_status_for(request))
+            else:
+                try:
+                    response = self._answer(request)
+                except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
+                    response = pb.CheckRegimenResponse(request_id=request.request_id, error=rpc_status_for(exc))
             yield response
         await context.abort(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
 

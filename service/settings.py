@@ -28,6 +28,34 @@ class Settings(BaseSettings):
     """After SIGTERM, how long to keep accepting calls (health already NOT_SERVING) before the port
     closes, so that callers and load balancers move away; calls still queued when it closes are
     cancelled by gRPC rather than answered."""
+    max_receive_message_bytes: Annotated[int, Field(ge=64 * 1024, le=64 * 1024 * 1024)] = 8 * 1024 * 1024
+    """The largest request accepted; a larger one is answered RESOURCE_EXHAUSTED unread. A
+    ResolveMedications of 1,000 medications with every text field full of ASCII is 6.6 MB, a
+    CheckRegimen of 200 such medications 1.3 MB (limits count characters, so text of 4-byte
+    characters is up to four times that: split such a formulary)."""
+    max_send_message_bytes: Annotated[int, Field(ge=64 * 1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
+    """The largest answer sent: 4 MiB, what every gRPC client receives by default. Answers of 200
+    medications measured 150-200 KB; GetKnowledgeBase about 240 KB."""
+    max_concurrent_streams: Annotated[int, Field(ge=1, le=10_000)] = 100
+    """Calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); more wait
+    in the caller. An audit opens one stream per connection."""
+    keepalive_time_s: Annotated[float, Field(ge=1, le=7200)] = 60.0
+    """How often the server pings a connection that is quiet, to find callers that are gone
+    (a half-open connection would otherwise hold its calls until their deadline, or for ever)."""
+    keepalive_timeout_s: Annotated[float, Field(ge=1, le=600)] = 20.0
+    """How long a ping may go unanswered before the connection and its calls are dropped."""
+    min_client_ping_interval_s: Annotated[float, Field(ge=1, le=3600)] = 10.0
+    """The most often a caller may ping without sending data; a caller that pings more often is
+    sent GOAWAY (too_many_pings) after two such pings. `dosecheck audit` pings every 30 s."""
+    max_connection_idle_s: Annotated[float, Field(ge=1, le=86_400)] = 300.0
+    """A connection with no call for this long is closed (GOAWAY); the caller reconnects when it
+    needs to. Idle connections otherwise hold memory for ever."""
+    max_connection_age_s: Annotated[float, Field(ge=1, le=86_400)] = 1800.0
+    """A connection this old is asked to go away (GOAWAY) so that callers reconnect and spread
+    over the workers and replicas again; the calls it carries go on."""
+    max_connection_age_grace_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
+    """How long the calls of a connection that reached its age may still run; None = no limit, since
+    an audit stream may take hours and is not cut off midway."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     """`auto`: text on a terminal, JSON lines otherwise."""
@@ -80,9 +108,36 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def grpc_options(self) -> list[tuple[str, int]]:
+        """The gRPC channel arguments that set the limits above (gRPC core's names, in ms)."""
+        options = [
+            # Each worker process binds the same port; the kernel spreads connections across them.
+            ("grpc.so_reuseport", 1 if self.workers > 1 else 0),
+            ("grpc.max_receive_message_length", self.max_receive_message_bytes),
+            ("grpc.max_send_message_length", self.max_send_message_bytes),
+            ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            ("grpc.keepalive_time_ms", _ms(self.keepalive_time_s)),
+            ("grpc.keepalive_timeout_ms", _ms(self.keepalive_timeout_s)),
+            # Keep pinging a connection whose calls are all waiting (a stream that never sends).
+            ("grpc.http2.max_pings_without_data", 0),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_ping_interval_without_data_ms", _ms(self.min_client_ping_interval_s)),
+            ("grpc.http2.max_ping_strikes", 2),
+            ("grpc.max_connection_idle_ms", _ms(self.max_connection_idle_s)),
+            ("grpc.max_connection_age_ms", _ms(self.max_connection_age_s)),
+        ]
+        if self.max_connection_age_grace_s is not None:
+            options.append(("grpc.max_connection_age_grace_ms", _ms(self.max_connection_age_grace_s)))
+        return options
+
+    @property
     def address(self) -> str:
         """The `host:port` to bind, with IPv6 literals bracketed."""
         host = self.host
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         return f"{host}:{self.port}"
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from interactions import KnowledgeBaseError
+from service.audit.output import OutputWriteError
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
 from service.audit.runner import AuditInterruptedError, AuditRun, ProgressCallback, run_audit
@@ -94,6 +95,10 @@ def audit(
     streams: Annotated[
         int, typer.Option(min=1, max=64, help="Concurrent streams per target (each its own connection).")
     ] = 2,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a target may leave a row unanswered before the audit stops."),
+    ] = 60.0,
     kb: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
         typer.Option("--kb", help="Knowledge-base directory for in-process checks (default: built-in)."),
@@ -130,6 +135,7 @@ def audit(
                 kb_path=kb_path,
                 resume=resume,
                 streams_per_target=streams,
+                answer_timeout_s=timeout,
                 progress=on_progress,
             )
     except AuditInterruptedError as exc:
@@ -140,6 +146,14 @@ def audit(
             err=True,
         )
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except OutputWriteError as exc:
+        typer.echo(
+            f"dosecheck audit: stopped: {exc.filename} could not be written ({exc.strerror}); it ends with "
+            "the last whole record: "
+            "make room and run again with --resume to finish",
+            err=True,
+        )
+        raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
     except (AuditInputError, KnowledgeBaseError, OSError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None

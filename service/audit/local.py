@@ -19,6 +19,7 @@ from service.audit.output import Batch, encode_record, write_records
 from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
 from service.jsoncodec import encode_error, encode_result
+from service.lifetime import end_with
 
 __all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
 
@@ -128,11 +129,14 @@ def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 _worker_checker: RowChecker | None = None
 
 
-def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None) -> None:
+def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None, audit: int) -> None:
     global _worker_checker
     # Ctrl-C reaches the whole process group; the parent decides how to stop, workers just die
     # with it, so they must not print their own KeyboardInterrupt tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Workers blocked on the task queue would live on after a SIGKILL of the audit (and keep
+    # the forkserver alive with them).
+    end_with(audit)
     _worker_checker = RowChecker(load_knowledge_base(kb_path), layout)
 
 
@@ -186,7 +190,7 @@ def run_local(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(kb_path, layout),
+        initargs=(kb_path, layout, os.getpid()),
     )
     # A bounded window of chunks in flight keeps memory flat however long the input is.
     window = 2 * workers + 1

@@ -23,7 +23,7 @@ import orjson
 from service.audit.rows import AuditInputError
 from service.audit.summary import AuditSummary
 
-__all__ = ["Batch", "OutputWriter", "ResumeState", "encode_record", "scan_output", "write_records"]
+__all__ = ["Batch", "OutputWriteError", "OutputWriter", "ResumeState", "encode_record", "scan_output", "write_records"]
 
 _IOV_MAX: Final = os.sysconf("SC_IOV_MAX")
 _CHUNKS_QUEUED: Final = 2
@@ -48,6 +48,23 @@ Batch = Sequence[bytes] | pathlib.Path
 # copy_file_range cannot copy between these files here (another file system, an old kernel, a pipe):
 # the bytes are copied through this process instead.
 _NO_KERNEL_COPY: Final = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL})
+
+
+class OutputWriteError(OSError):
+    """The output could not be written (a full disk); the file ends with its last whole record.
+
+    The write's own OSError (errno, strerror) with the output as its `filename`: the write error
+    alone names no file.
+    """
+
+    def __init__(self, path: pathlib.Path, cause: OSError) -> None:
+        """Names the file and why.
+
+        Args:
+            path: The output file.
+            cause: The error of the write.
+        """
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
 
 
 class OutputWriter:
@@ -101,7 +118,8 @@ class OutputWriter:
             batch: Whole output lines, or a file of them (deleted once moved in).
 
         Raises:
-            OSError: An earlier batch could not be written (a full disk): nothing more is written.
+            OutputWriteError: An earlier batch could not be written (a full disk): nothing more is
+                written.
         """
         self._raise_error()
         self._batches.put(batch)
@@ -112,7 +130,7 @@ class OutputWriter:
         A Ctrl-C meanwhile waits until the batches are written, then goes on (as KeyboardInterrupt).
 
         Raises:
-            OSError: A batch could not be written; the file ends with the last whole record.
+            OutputWriteError: A batch could not be written; the file ends with the last whole record.
         """
         if self._closed:
             return
@@ -142,6 +160,8 @@ class OutputWriter:
         self.close()
 
     def _raise_error(self) -> None:
+        if isinstance(self._error, OSError):
+            raise OutputWriteError(self._path, self._error) from self._error
         if self._error is not None:
             raise self._error
 

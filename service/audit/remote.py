@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -183,11 +184,14 @@ async def _stream(
     source: _Source,
     merger: _Merger,
     layout: CsvLayout | None,
+    answer_timeout_s: float,
 ) -> None:
     call = pb_grpc.RegimenCheckerStub(channel).AuditRegimens()
     sent: deque[tuple[int, Row]] = deque()
+    write_failed = False
 
     async def send() -> None:
+        nonlocal write_failed
         while True:
             await merger.window.acquire()
             item = source.take()
@@ -205,22 +209,67 @@ async def _stream(
                 merger.deliver(seq, row.line, response)
                 continue
             sent.append(item)
-            await call.write(convert.request_to_proto(request))
+            try:
+                await call.write(convert.request_to_proto(request))
+            except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+                # The call is over; the reader reports why. (A write fails only on a broken
+                # connection, and grpc then marks the call INTERNAL: "Internal error from Core".)
+                write_failed = True
+                return
         await call.done_writing()
 
     sender = asyncio.create_task(send())
     try:
-        async for response in call:
+        while True:
+            # A row sent and not answered in time means a frozen or overloaded server: give up on
+            # it rather than wait for ever (keepalive finds a dead one; this, one that hangs).
+            read = call.read()
+            response = await (asyncio.wait_for(read, answer_timeout_s) if sent else read)
+            if response is grpc.aio.EOF:
+                break
             seq, row = sent.popleft()
             merger.deliver(seq, row.line, message_to_dict(response))
         await sender
     except grpc.aio.AioRpcError as exc:
+        if write_failed and exc.code() == grpc.StatusCode.INTERNAL:
+            raise RemoteAuditError(
+                target, grpc.StatusCode.UNAVAILABLE, "the connection broke (the server went away?)"
+            ) from None
         raise RemoteAuditError(target, exc.code(), exc.details() or "") from None
+    except TimeoutError:
+        raise RemoteAuditError(
+            target, grpc.StatusCode.DEADLINE_EXCEEDED, f"no answer within {answer_timeout_s:g} s"
+        ) from None
     finally:
         sender.cancel()
         call.cancel()
     if sent:
-        raise RemoteAuditError(target, grpc.StatusCode.INTERNAL, f"stream ended with {len(sent)} rows unanswered")
+        # The server closed the stream without a status for the rows it had: it went away.
+        raise RemoteAuditError(target, grpc.StatusCode.UNAVAILABLE, f"stream ended with {len(sent)} rows unanswered")
+
+
+_SERVICE_CONFIG: Final = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": [{"service": pb.DESCRIPTOR.services_by_name["RegimenChecker"].full_name}],
+                # gRPC retries a call (a stream too, until its first answer) that a server refused
+                # or that never reached one: a replica restarting, or shutting down.
+                "retryPolicy": {
+                    "maxAttempts": 5,
+                    "initialBackoff": "0.2s",
+                    "maxBackoff": "5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+)
+KEEPALIVE_S: Final = 30
+"""How often the audit pings a quiet connection; a server that does not answer within
+KEEPALIVE_TIMEOUT_S is given up (UNAVAILABLE). Servers allow a ping every 10 s or more."""
+KEEPALIVE_TIMEOUT_S: Final = 10
 
 
 def _channel_options() -> list[tuple[str, Any]]:
@@ -230,6 +279,11 @@ def _channel_options() -> list[tuple[str, Any]]:
         ("grpc.use_local_subchannel_pool", 1),
         ("grpc.lb_policy_name", "round_robin"),
         ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+        ("grpc.keepalive_time_ms", KEEPALIVE_S * 1000),
+        ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_S * 1000),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.enable_retries", 1),
+        ("grpc.service_config", _SERVICE_CONFIG),
     ]
 
 
@@ -250,6 +304,7 @@ async def _run(
     streams_per_target: int,
     window: int,
     connect_timeout_s: float,
+    answer_timeout_s: float,
 ) -> tuple[KnowledgeBaseIdentity, ...]:
     channels = [
         (target, grpc.aio.insecure_channel(target, options=_channel_options()))
@@ -265,7 +320,7 @@ async def _run(
         try:
             async with asyncio.TaskGroup() as group:
                 for target, channel in channels:
-                    group.create_task(_stream(target, channel, source, merger, layout))
+                    group.create_task(_stream(target, channel, source, merger, layout, answer_timeout_s))
         except BaseExceptionGroup as failures:
             # Report the first transport failure; the rest are usually its consequences.
             first = failures.exceptions[0]
@@ -286,6 +341,7 @@ def run_remote(
     streams_per_target: int = 2,
     window: int = 4096,
     connect_timeout_s: float = 10.0,
+    answer_timeout_s: float = 60.0,
 ) -> tuple[KnowledgeBaseIdentity, ...]:
     """Checks every row on the target servers and hands the answers to `sink` in input order.
 
@@ -301,6 +357,8 @@ def run_remote(
         streams_per_target: Concurrent streams (each on its own connection) per target.
         window: Rows read but not yet written, at most.
         connect_timeout_s: How long to wait for each target to answer GetKnowledgeBase.
+        answer_timeout_s: How long a stream may leave a sent row unanswered before the audit stops
+            (DEADLINE_EXCEEDED): a frozen server is not waited on for ever.
 
     Returns:
         The knowledge base each target checks against.
@@ -308,4 +366,6 @@ def run_remote(
     Raises:
         RemoteAuditError: A target could not be reached or a stream failed.
     """
-    return asyncio.run(_run(rows, sink, targets, layout, max(1, streams_per_target), window, connect_timeout_s))
+    return asyncio.run(
+        _run(rows, sink, targets, layout, max(1, streams_per_target), window, connect_timeout_s, answer_timeout_s)
+    )

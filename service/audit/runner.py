@@ -72,6 +72,7 @@ def run_audit(
     chunk_size: int = CHUNK_ROWS,
     streams_per_target: int = 2,
     connect_timeout_s: float = 10.0,
+    answer_timeout_s: float = 60.0,
     progress: ProgressCallback | None = None,
 ) -> AuditRun:
     """Checks every row of an input file and writes one output record per row, in input order.
@@ -88,6 +89,7 @@ def run_audit(
         chunk_size: Rows per unit of in-process work.
         streams_per_target: Concurrent `AuditRegimens` streams per target.
         connect_timeout_s: How long each target may take to answer its first call.
+        answer_timeout_s: How long a target may leave a row unanswered before the audit stops.
         progress: Called after each batch of records is written.
 
     Returns:
@@ -98,8 +100,9 @@ def run_audit(
         AuditInterruptedError: Ctrl-C or a failed stream stopped the audit; the output holds a
             prefix of the rows, and `resume=True` finishes it.
         KnowledgeBaseError: The in-process knowledge base is invalid.
-        OSError: A file cannot be opened, or the output cannot be written (a full disk); the output
-            then ends with a whole record, and `resume=True` finishes it.
+        OSError: A file cannot be opened.
+        OutputWriteError: The output could not be written (a full disk); it then ends with a whole
+            record, and `resume=True` finishes it.
     """
     started = time.perf_counter()
     with open_reader(input_path, input_format) as reader:
@@ -157,6 +160,7 @@ def run_audit(
                             layout=reader.layout,
                             streams_per_target=streams_per_target,
                             connect_timeout_s=connect_timeout_s,
+                            answer_timeout_s=answer_timeout_s,
                         )
                 except RemoteAuditError as exc:
                     raise AuditInterruptedError(run_so_far(), str(exc)) from exc

@@ -5,21 +5,29 @@ from __future__ import annotations
 import gc
 import json
 import pathlib
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 from google.protobuf import json_format
+from typer.testing import CliRunner
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import load_knowledge_base
 from service.audit import AuditInterruptedError, run_audit
 from service.audit.remote import message_to_dict
+from service.cli import app
 from service.convert import knowledge_base_info
+from service.exit_codes import ExitCode
 from service.servicer import RegimenChecker, engine_answer
 from tests.service.conftest import RunningServer, running_server
 from tests.service.helpers import clinical_request
+from tests.service.processes import ENV, StartServe, descendants, running, serve_processes, wait_until
 
 
 def lines_with_bad_rows(count: int) -> list[str]:
@@ -178,3 +186,93 @@ def test_message_to_dict_equals_json_format() -> None:
     answered.error.details.add().Pack(clinical_request())
     for message in (answered, pb.CheckRegimenResponse(), clinical_request()):
         assert message_to_dict(message) == json_format.MessageToDict(message)
+
+
+@pytest.fixture
+def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
+    with serve_processes(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture
+def long_input(tmp_path: pathlib.Path) -> pathlib.Path:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines_with_bad_rows(3000)) + "\n", encoding="utf-8")
+    return source
+
+
+def test_a_killed_server_is_reported_unavailable_and_the_audit_resumes_elsewhere(
+    serve: StartServe, long_input: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    process, target = serve()
+    out = tmp_path / "out.jsonl"
+
+    def kill_the_server(rows: int, position: int, size: int) -> None:
+        if rows >= 300 and process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+    with pytest.raises(AuditInterruptedError) as stopped:
+        run_audit(long_input, out, targets=(target,), progress=kill_the_server)
+
+    assert stopped.value.reason.startswith(f"{target}: UNAVAILABLE")
+    _, replacement = serve()
+    resumed = run_audit(long_input, out, targets=(replacement,), resume=True)
+    assert [r["line"] for r in records(out)] == list(range(1, 3001))
+    assert resumed.resumed_rows == stopped.value.run.summary.rows
+
+
+def test_a_frozen_server_stops_the_audit_after_the_answer_timeout(
+    serve: StartServe, long_input: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    process, target = serve()
+
+    def freeze_the_server(rows: int, position: int, size: int) -> None:
+        if rows >= 300:
+            process.send_signal(signal.SIGSTOP)  # the connection stays up; nothing answers
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(AuditInterruptedError) as stopped:
+            run_audit(long_input, tmp_path / "out.jsonl", targets=(target,), progress=freeze_the_server,
+                      answer_timeout_s=1)
+    finally:
+        process.send_signal(signal.SIGCONT)
+
+    assert stopped.value.reason == f"{target}: DEADLINE_EXCEEDED: no answer within 1 s"
+    assert time.monotonic() - started < 20
+
+
+def test_a_full_disk_names_the_output_mentions_resume_and_exits_74(tmp_path: pathlib.Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines_with_bad_rows(50)) + "\n", encoding="utf-8")
+
+    # /dev/full takes the open and refuses every write with ENOSPC, as a full disk does.
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", "/dev/full", "--overwrite", "--no-progress"])
+
+    assert result.exit_code == ExitCode.OUTPUT_FAILED == 74
+    assert "/dev/full could not be written (No space left on device)" in result.output
+    assert "--resume" in result.output
+
+
+def test_audit_helper_processes_die_with_a_killed_audit(tmp_path: pathlib.Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines_with_bad_rows(200)) + "\n", encoding="utf-8")
+    big = tmp_path / "big.jsonl"
+    with big.open("w", encoding="utf-8") as out:
+        for _ in range(500):  # 100,000 rows: far more than the few seconds this test waits
+            out.write(source.read_text(encoding="utf-8"))
+    audit = subprocess.Popen(
+        [sys.executable, "-m", "service", "audit", str(big), "-o", str(tmp_path / "out.jsonl"), "--workers", "2",
+         "--no-progress"],
+        env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        # The forkserver and its two workers, once they are checking rows.
+        assert wait_until(lambda: len(descendants(audit.pid)) >= 3, timeout_s=60)
+        helpers = descendants(audit.pid)
+    finally:
+        audit.kill()
+        audit.wait(10)
+
+    assert wait_until(lambda: not any(running(pid) for pid in helpers), timeout_s=10), helpers

@@ -39,14 +39,16 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(servicer: RegimenChecker | None = None, *, ready: bool = True) -> Iterator[RunningServer]:
+def running_server(
+    servicer: RegimenChecker | None = None, *, ready: bool = True, settings: Settings = LOOPBACK
+) -> Iterator[RunningServer]:
     """Builds with `create_server`, starts, optionally marks ready; stops with no grace at the end."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="test-server-loop", daemon=True)
     thread.start()
     running = None
     try:
-        server = asyncio.run_coroutine_threadsafe(create_server(LOOPBACK, servicer), loop).result(30)
+        server = asyncio.run_coroutine_threadsafe(create_server(settings, servicer), loop).result(30)
         running = RunningServer(server, loop)
         running.run(server.start())
         if ready:

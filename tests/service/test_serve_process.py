@@ -1,16 +1,13 @@
-"""`dosecheck serve` as a real process: SIGTERM with calls in flight, and several workers on one port."""
+"""`dosecheck serve` as a real process: SIGTERM with calls in flight or under load, several workers, SIGKILL."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import json
-import os
 import pathlib
 import queue
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,55 +17,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from dosecheck.v1 import dosecheck_pb2_grpc
 from tests.service.helpers import clinical_request
+from tests.service.processes import StartServe, running, serve_processes, stderr_of, wait_until
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 END = object()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[Any]:
+def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
     """Starts `dosecheck serve` on a free port; kills it at the end if a test left it running."""
-    processes: list[subprocess.Popen[str]] = []
-
-    def start(*flags: str) -> tuple[subprocess.Popen[str], str]:
-        port = _free_port()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "protos")])}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(port), "--log-format", "json", *flags],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        processes.append(process)
-        target = f"127.0.0.1:{port}"
-        _wait_until_serving(target, process)
-        return process, target
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
-
-
-def _wait_until_serving(target: str, process: subprocess.Popen[str], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    with grpc.insecure_channel(target) as channel:
-        stub: Any = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()
-            try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    pytest.fail("the server did not report SERVING in time")
+    with serve_processes(tmp_path) as start:
+        yield start
 
 
 def _rows(source: queue.Queue[Any]) -> Iterator[Any]:
@@ -76,7 +34,7 @@ def _rows(source: queue.Queue[Any]) -> Iterator[Any]:
         yield row
 
 
-def test_sigterm_finishes_calls_in_flight_then_exits_0(serve: Any) -> None:
+def test_sigterm_finishes_calls_in_flight_then_exits_0(serve: Any, tmp_path: pathlib.Path) -> None:
     process, target = serve("--grace", "20")
     with grpc.insecure_channel(target) as channel:
         stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
@@ -103,7 +61,8 @@ def test_sigterm_finishes_calls_in_flight_then_exits_0(serve: Any) -> None:
             except grpc.RpcError as error:
                 outcomes.append((error.code(), error.details() or ""))
 
-    _, stderr = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    stderr = stderr_of(process, tmp_path)
     assert process.returncode == 0
     assert ended.value.code() == grpc.StatusCode.UNAVAILABLE
     assert answered == ["row-0", "row-1", "row-2"]
@@ -126,18 +85,62 @@ def test_two_workers_share_the_port_and_stop_together(serve: Any) -> None:
             assert stub.CheckRegimen(clinical_request(), timeout=10).doses
 
     process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=30)
+    process.wait(timeout=30)
     assert process.returncode == 0
-    assert not any(_alive(pid) for pid in children)
+    assert not any(running(pid) for pid in children)
+
+
+def test_sigterm_under_load_answers_unavailable_never_cancelled(serve: Any) -> None:
+    # gRPC answers CANCELLED (which no retry policy retries) for calls that reached the server but
+    # were not yet taken up when it stops; the server must not stop with any such call waiting.
+    process, target = serve("--drain-delay", "0.3", "--grace", "5")
+    outcomes: collections.Counter[str] = collections.Counter()
+
+    async def caller(stub: Any, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await stub.CheckRegimen(clinical_request(), timeout=10)
+                outcomes["OK"] += 1
+            except grpc.aio.AioRpcError as error:
+                outcomes[error.code().name] += 1
+                await asyncio.sleep(0.1)  # a caller's back-off before it retries
+
+    async def load() -> None:
+        options = [("grpc.use_local_subchannel_pool", 1)]
+        channels = [grpc.aio.insecure_channel(target, options=options) for _ in range(4)]
+        stop = asyncio.Event()
+        callers = [
+            asyncio.create_task(caller(dosecheck_pb2_grpc.RegimenCheckerStub(channels[i % 4]), stop))
+            for i in range(16)
+        ]
+        await asyncio.sleep(1)
+        process.send_signal(signal.SIGTERM)
+        while process.poll() is None:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # calls made after the port closed fail to connect: UNAVAILABLE
+        stop.set()
+        await asyncio.gather(*callers)
+        await asyncio.gather(*(channel.close() for channel in channels))
+
+    asyncio.run(load())
+
+    assert process.returncode == 0
+    assert outcomes["OK"] > 100
+    assert set(outcomes) <= {"OK", "UNAVAILABLE"}, outcomes
+
+
+def test_workers_die_with_a_killed_supervisor(serve: Any) -> None:
+    process, target = serve("--workers", "2", "--drain-delay", "0")
+    workers = _children(process.pid)
+    assert len(workers) == 2
+
+    process.kill()  # SIGKILL: the supervisor forwards nothing
+    process.wait(10)
+
+    assert wait_until(lambda: not any(running(pid) for pid in workers), timeout_s=10), workers
+    with grpc.insecure_channel(target) as channel, pytest.raises(grpc.FutureTimeoutError):
+        grpc.channel_ready_future(channel).result(timeout=1)  # nothing listens on the port any more
 
 
 def _children(pid: int) -> list[int]:
     return [int(p) for p in pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

@@ -1,0 +1,1 @@
+"""Deployment files run or validated for real: HAProxy, Kubernetes manifests."""

@@ -1,0 +1,113 @@
+"""Real `dosecheck` processes for tests: `serve` on a free port, and what is left of a process tree."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "protos")])}
+
+StartServe = Callable[..., tuple[subprocess.Popen[str], str]]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_processes(log_dir: pathlib.Path) -> Iterator[StartServe]:
+    """Starts `dosecheck serve` processes on free ports; kills those still running at the end.
+
+    Their stderr goes to a file in `log_dir` (a pipe nobody reads would fill and stall the server);
+    `stderr_of` reads it.
+    """
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(*flags: str) -> tuple[subprocess.Popen[str], str]:
+        port = free_port()
+        log_path = log_dir / f"serve-port-{port}.log"
+        with open(log_path, "w", encoding="utf-8") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "service", "serve", "--port", str(port), "--log-format", "json", *flags],
+                env=ENV, stdout=subprocess.DEVNULL, stderr=log, text=True,
+            )
+        log_path.rename(log_dir / f"serve-{process.pid}.log")
+        processes.append(process)
+        target = f"127.0.0.1:{port}"
+        wait_until_serving(target, process)
+        return process, target
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(30)
+
+
+def stderr_of(process: subprocess.Popen[str], log_dir: pathlib.Path) -> str:
+    return (log_dir / f"serve-{process.pid}.log").read_text(encoding="utf-8")
+
+
+def wait_until_serving(target: str, process: subprocess.Popen[str], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    with grpc.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            assert process.poll() is None, f"serve exited with {process.returncode}"
+            try:
+                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+    pytest.fail("the server did not report SERVING in time")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children...), read from /proc."""
+    found = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            children = [int(p) for p in pathlib.Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        except FileNotFoundError:
+            continue
+        found.extend(children)
+        pending.extend(children)
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (an orphan's zombie may wait long for its reaper)."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

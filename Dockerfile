@@ -22,6 +22,10 @@ RUN pip install --no-cache-dir --no-index --find-links /wheels dosecheck \
 USER 10001:10001
 
 # Listen on every interface of the container; one worker process per core of a 2-core host.
+# Off loopback, plaintext gRPC without tokens is refused (exit 2) unless the deployment says its
+# network is private (DOSECHECK_INSECURE_ALLOW_PLAINTEXT=true, as docker-compose.yml and
+# deploy/kubernetes do) or sets TLS (DOSECHECK_TLS_CERT/KEY) or token issuers: a bare
+# `docker run -p` of this image does not serve plaintext to the world by accident.
 ENV DOSECHECK_HOST=0.0.0.0 \
     DOSECHECK_PORT=50051 \
     DOSECHECK_WORKERS=2 \

@@ -3,8 +3,9 @@
 Only configured issuers are trusted; each names the JWKS URLs (`jku`) its keys may come from. Only
 asymmetric algorithms are accepted (`none` and shared secrets never: a shared secret would let
 anyone holding the configuration sign as the EHR). `aud` must be this service's URL, `exp` must
-lie ahead and `jti` must be new: a replay cache remembers every `jti` until its token expires. The
-verifier is transport-neutral so that the gRPC side can use it too.
+lie ahead and, for single-use tokens (CDS Hooks), `jti` must be new: a replay cache remembers every
+`jti` until its token expires. The verifier is transport-neutral: the gRPC side (service/grpc_auth.py)
+uses it for access tokens, which a client sends with every call until they expire.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 """What `algorithms` may hold; the spec requires RS384 and ES384 to be supported."""
 DEFAULT_ALGORITHMS = ("RS384", "ES384")
-REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
+REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat")
 
 
 class TrustedIssuer(BaseModel):
@@ -144,14 +145,16 @@ class JwtVerifier:
     """Checks bearer tokens against the trusted issuers."""
 
     def __init__(self, issuers: Collection[TrustedIssuer], *, algorithms: Collection[str] = DEFAULT_ALGORITHMS,
-                 leeway_s: float = 30.0, replay_capacity: int = 200_000, jwks_ttl_s: float = 3600.0,
-                 jwks_refresh_s: float = 60.0, fetch_timeout_s: float = 2.0) -> None:
+                 leeway_s: float = 30.0, single_use: bool = True, replay_capacity: int = 200_000,
+                 jwks_ttl_s: float = 3600.0, jwks_refresh_s: float = 60.0, fetch_timeout_s: float = 2.0) -> None:
         """Builds the verifier.
 
         Args:
             issuers: the trusted callers.
             algorithms: accepted signature algorithms, all asymmetric.
             leeway_s: clock skew allowed on `exp`, `iat` and `nbf`.
+            single_use: each token carries a `jti` and is accepted once (CDS Hooks); False for
+                access tokens that are sent with many calls (gRPC).
             replay_capacity: how many unexpired `jti` values are remembered at most.
             jwks_ttl_s: how long a fetched JWKS is used.
             jwks_refresh_s: how soon a JWKS may be refetched when a token names an unknown key.
@@ -166,7 +169,8 @@ class JwtVerifier:
         self._issuers: Mapping[str, TrustedIssuer] = {i.iss: i for i in issuers}
         self._algorithms = frozenset(algorithms)
         self._leeway_s = leeway_s
-        self._replays = ReplayCache(replay_capacity)
+        self._replays = ReplayCache(replay_capacity) if single_use else None
+        self._required = (*REQUIRED_CLAIMS, "jti") if single_use else REQUIRED_CLAIMS
         self._jwks = JwksCache(jwks_ttl_s, jwks_refresh_s, fetch_timeout_s)
 
     async def verify(self, authorization: str | None, audiences: Collection[str]) -> dict[str, Any]:
@@ -181,7 +185,8 @@ class JwtVerifier:
 
         Raises:
             AuthError: the token is missing, malformed, from an unknown issuer, signed by a key or
-                with an algorithm not allowed, addressed elsewhere, expired, or replayed.
+                with an algorithm not allowed, addressed elsewhere, expired, or (single-use tokens)
+                without a jti or replayed.
         """
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -214,17 +219,18 @@ class JwtVerifier:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, key=key, algorithms=[algorithm], audience=list(audiences), issuer=issuer.iss,
-                leeway=self._leeway_s, options={"require": list(REQUIRED_CLAIMS)})
+                leeway=self._leeway_s, options={"require": list(self._required)})
         except jwt.ExpiredSignatureError:
             raise AuthError("the token has expired") from None
         except jwt.InvalidAudienceError:
             raise AuthError("the token is addressed to another service (aud)") from None
         except jwt.PyJWTError as error:
             raise AuthError(f"the token is not valid: {error}") from None
-        jti = claims["jti"]
-        if not isinstance(jti, str) or not jti:
-            raise AuthError("the token's jti must be a non-empty string")
-        self._replays.add((issuer.iss, jti), float(claims["exp"]) + self._leeway_s, time.time())
+        if self._replays is not None:
+            jti = claims["jti"]
+            if not isinstance(jti, str) or not jti:
+                raise AuthError("the token's jti must be a non-empty string")
+            self._replays.add((issuer.iss, jti), float(claims["exp"]) + self._leeway_s, time.time())
         return claims
 
     async def _key(self, issuer: TrustedIssuer, jku: object, kid: str) -> dict[str, Any]:
@@ -235,3 +241,17 @@ class JwtVerifier:
             if key is not None:
                 return key
         raise AuthError("the token's key (kid) is not in its issuer's JWKS")
+
+
+def granted_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes a token grants, none when it names none.
+
+    Read from its `scope` claim (space-separated, RFC 9068), else from `scp` (a list or a
+    space-separated string, as some issuers write it).
+    """
+    value = claims.get("scope", claims.get("scp"))
+    if isinstance(value, str):
+        return frozenset(value.split())
+    if isinstance(value, list):
+        return frozenset(v for v in value if isinstance(v, str))
+    return frozenset()

@@ -37,6 +37,7 @@ from service.errors import rpc_status_for
 from service.exit_codes import ExitCode
 from service.formulary import resolve_command
 from service.kb_diff import diff_command
+from service.reload import reload_command
 from service.settings import Settings
 
 app = typer.Typer(
@@ -51,6 +52,7 @@ app.command()(audit)
 app.add_typer(feedback_app, name="feedback")
 kb_app.command("resolve")(resolve_command)
 kb_app.command("diff")(diff_command)
+kb_app.command("reload")(reload_command)
 
 
 KbOption = Annotated[
@@ -97,6 +99,10 @@ def serve(
     ] = None,
     log_level: Annotated[Optional[str], typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,  # noqa: UP045
     log_format: Annotated[Optional[str], typer.Option(help="auto, json or text.")] = None,  # noqa: UP045
+    metrics_port: Annotated[
+        Optional[int], typer.Option(help="Prometheus /metrics HTTP port [default: 0 = off].")] = None,  # noqa: UP045
+    pid_file: Annotated[
+        Optional[pathlib.Path], typer.Option(help="Write the process id here, for `kb reload`.")] = None,  # noqa: UP045
     http_port: Annotated[
         Optional[int], typer.Option(help="CDS Hooks HTTP port [default: 0 = off].")] = None,  # noqa: UP045
     http_public_url: Annotated[
@@ -118,8 +124,34 @@ def serve(
         Optional[bool],  # noqa: UP045
         typer.Option("--insecure-allow-unauthenticated", help="Serve CDS Hooks off loopback without tokens."),
     ] = None,
+    tls_cert: Annotated[
+        Optional[pathlib.Path], typer.Option(help="gRPC TLS certificate chain (PEM); reread on SIGHUP.")  # noqa: UP045
+    ] = None,
+    tls_key: Annotated[Optional[pathlib.Path], typer.Option(help="gRPC TLS private key (PEM).")] = None,  # noqa: UP045
+    tls_client_ca: Annotated[
+        Optional[pathlib.Path],  # noqa: UP045
+        typer.Option(help="CA certificates (PEM) that client certificates must chain to: requires them (mTLS)."),
+    ] = None,
+    issuers: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help='Issuers of gRPC bearer tokens as JSON: [{"iss": "...", "jku": ["https://.../jwks.json"]}].'),
+    ] = None,
+    audience: Annotated[
+        Optional[str], typer.Option(help="The aud gRPC tokens must name (required with --issuers).")  # noqa: UP045
+    ] = None,
+    reflection: Annotated[
+        Optional[bool], typer.Option("--reflection/--no-reflection", help="gRPC server reflection [default: on].")  # noqa: UP045
+    ] = None,
+    insecure_allow_plaintext: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--insecure-allow-plaintext",
+                     help="Serve gRPC off loopback without TLS or tokens (a private network only)."),
+    ] = None,
 ) -> None:
-    """Serve dosecheck.v1.RegimenChecker (with health and reflection), and CDS Hooks when --http-port is set."""
+    """Serve dosecheck.v1.RegimenChecker (with health and reflection), and CDS Hooks when --http-port is set.
+
+    SIGHUP rereads the TLS certificate for new connections.
+    """
     settings = _settings(
         http_port=http_port,
         http_public_url=http_public_url,
@@ -129,6 +161,13 @@ def serve(
         http_cors_origins=tuple(http_cors_origin) if http_cors_origin else None,
         http_db_path=http_db,
         http_insecure_allow_unauthenticated=insecure_allow_unauthenticated,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_client_ca=tls_client_ca,
+        issuers=_json_option(issuers, "--issuers"),
+        audience=audience,
+        reflection=reflection,
+        insecure_allow_plaintext=insecure_allow_plaintext,
         host=host,
         port=port,
         workers=workers,
@@ -137,6 +176,8 @@ def serve(
         drain_delay_s=drain_delay_s,
         log_level=log_level,
         log_format=log_format,
+        metrics_port=metrics_port,
+        pid_file=pid_file,
     )
     raise typer.Exit(server.serve(settings))
 

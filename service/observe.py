@@ -18,7 +18,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import grpc
 
@@ -34,11 +34,26 @@ Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 REFUSED_MESSAGE = "server shutting down; retry on another server"
 
 
+class CallRecorder(Protocol):
+    """What counts calls as they end (`service.metrics.Metrics`)."""
+
+    def call(self, method: str, code: grpc.StatusCode, seconds: float) -> None:
+        """One call ended with `code` after `seconds`."""
+
+    def stream_responses(self, method: str, answered: int, errors: int) -> None:
+        """A stream ended after `answered` responses, `errors` of them a row's error."""
+
+
 class CallObserver(grpc.aio.ServerInterceptor):
     """Wraps each coroutine unary handler and async-generator stream handler of the server."""
 
-    def __init__(self) -> None:
-        """Starts with no handler wrapped; each is wrapped once, on its first call."""
+    def __init__(self, recorder: CallRecorder | None = None) -> None:
+        """Starts with no handler wrapped; each is wrapped once, on its first call.
+
+        Args:
+            recorder: counts each call as it ends (metrics); None = the log line only.
+        """
+        self.recorder = recorder
         self._wrapped: dict[str, tuple[Handler, Handler]] = {}
         self.refusing = False
         self._last_arrival = time.monotonic()
@@ -158,6 +173,8 @@ def _observe_unary(
             code = status.code
             await context.abort_with_status(status)
         finally:
+            if observer.recorder is not None:
+                observer.recorder.call(name, code, time.perf_counter() - started)
             if log.isEnabledFor(logging.INFO):
                 _log_call(name, code, started, _unary_counts(request, response))
         return response
@@ -173,6 +190,8 @@ def _observe_stream(
         code = grpc.StatusCode.OK
         received = answered = errors = 0
         if observer.refusing:
+            if observer.recorder is not None:
+                observer.recorder.call(name, grpc.StatusCode.UNAVAILABLE, time.perf_counter() - started)
             _log_call(name, grpc.StatusCode.UNAVAILABLE, started, {})
             await context.abort(grpc.StatusCode.UNAVAILABLE, REFUSED_MESSAGE)
 
@@ -201,6 +220,9 @@ def _observe_stream(
             code = status.code
             await context.abort_with_status(status)
         finally:
+            if observer.recorder is not None:
+                observer.recorder.call(name, code, time.perf_counter() - started)
+                observer.recorder.stream_responses(name, answered, errors)
             if log.isEnabledFor(logging.INFO):
                 _log_call(name, code, started, {"received": received, "answered": answered, "errors": errors})
 

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -25,9 +26,13 @@ from service import build
 from service.convert import EncodedResponse
 from service.errors import MalformedRequestError
 from service.exit_codes import ExitCode
+from service.grpc_auth import exposure_refusal, token_guards
+from service.grpc_tls import ReloadingCredentials, TlsFilesError, tls_files
 from service.lifetime import end_with
 from service.logs import configure_logging
-from service.observe import CallObserver
+from service.metrics import Metrics, endpoint_refusal, metrics_directory, metrics_endpoint, process_ended
+from service.observe import CallObserver, CallRecorder
+from service.reload import KnowledgeBaseReload, pid_file
 from service.servicer import RegimenChecker
 from service.settings import Settings
 
@@ -42,6 +47,9 @@ QUIET_S: Final = 0.2
 """At shutdown, how long without a new call means callers have moved away and gRPC's queue is
 empty. Measured: a worker saturated by 64 callers took more than 50 ms to take up its queue."""
 
+METRICS_FLUSH_S: Final = 1.0
+"""How often a worker writes the counts of its results to the metrics files (see `Metrics.result`)."""
+
 _M = TypeVar("_M", bound=Message)
 
 
@@ -54,6 +62,8 @@ class Server:
     health: HealthServicer
     servicer: RegimenChecker
     observer: CallObserver
+    certificates: ReloadingCredentials | None = None
+    """The TLS credentials; `request_reload` makes new connections read the files again."""
 
     async def start(self) -> None:
         """Starts serving; health stays NOT_SERVING until `mark_ready`."""
@@ -86,16 +96,21 @@ class Server:
         await self.grpc_server.stop(grace_s - waited)
 
 
-async def create_server(settings: Settings, servicer: RegimenChecker | None = None) -> Server:
+async def create_server(
+    settings: Settings, servicer: RegimenChecker | None = None, recorder: CallRecorder | None = None
+) -> Server:
     """Builds the server, bound to its port but not started; call it inside the event loop.
 
     Health reports NOT_SERVING for "" and for dosecheck.v1.RegimenChecker until `mark_ready`;
-    reflection lists every service. The CallObserver interceptor maps exceptions and logs calls.
+    reflection (when its setting is on) lists every service. The CallObserver interceptor maps
+    exceptions and logs calls; inside it, with issuers configured, a TokenGuard checks tokens.
+    With a TLS certificate the port speaks TLS only (mTLS with a client CA).
 
     Args:
         settings: where to listen and how many workers share the port.
         servicer: what answers calls; None = the engine over the knowledge base of `settings`.
             An echo server for benchmarks passes `RegimenChecker(fixed_answer, info)`.
+        recorder: counts each call as it ends (metrics); None = the log line only.
 
     Returns:
         The server and the port it bound (the actual one when settings.port is 0).
@@ -103,19 +118,26 @@ async def create_server(settings: Settings, servicer: RegimenChecker | None = No
     Raises:
         KnowledgeBaseError: no servicer was given and the knowledge base is invalid.
         RuntimeError: the address could not be bound.
+        TlsFilesError: the TLS files cannot be used.
     """
     if servicer is None:
         servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(settings.kb_path))
-    observer = CallObserver()
-    grpc_server = grpc.aio.server(interceptors=[observer], options=settings.grpc_options)
+    observer = CallObserver(recorder)
+    grpc_server = grpc.aio.server(interceptors=[observer, *token_guards(settings)], options=settings.grpc_options)
     _add_regimen_checker(servicer, grpc_server)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, grpc_server)
-    reflection.enable_server_reflection((SERVICE_NAME, HEALTH_SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
+    if settings.reflection:
+        reflection.enable_server_reflection((SERVICE_NAME, HEALTH_SERVICE_NAME, reflection.SERVICE_NAME), grpc_server)
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-    port = grpc_server.add_insecure_port(settings.address)
-    return Server(grpc_server, port, health, servicer, observer)
+    files = tls_files(settings)
+    certificates = ReloadingCredentials(files) if files is not None else None
+    if certificates is None:
+        port = grpc_server.add_insecure_port(settings.address)
+    else:
+        port = grpc_server.add_secure_port(settings.address, certificates.credentials)
+    return Server(grpc_server, port, health, servicer, observer, certificates)
 
 
 def _parser(message_type: type[_M]) -> Callable[[bytes], _M]:
@@ -184,6 +206,19 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
         worker failed.
     """
     configure_logging(settings.log_level, settings.log_format)
+    refusal = _security_refusal(settings)
+    if refusal is not None:
+        print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
+        return ExitCode.UNUSABLE
+    if settings.metrics_port and (refusal := endpoint_refusal(settings.host, settings.metrics_port)):
+        print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
+        return ExitCode.UNUSABLE
+    # The metrics directory is made before any worker is forked, so that all write beside each other.
+    with pid_file(settings.pid_file), metrics_directory() if settings.metrics_port else nullcontext() as metrics:
+        return _serve(settings, servicer, metrics)
+
+
+def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics | None) -> int:
     http: HttpService | None = None
     if servicer is None:
         try:
@@ -194,7 +229,7 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
                 print(f"  {problem}", file=sys.stderr)
             return ExitCode.UNUSABLE
         log.info("knowledge base %s loaded (%s); %s", kb.version, kb.content_hash, build.describe())
-        servicer = RegimenChecker.for_knowledge_base(kb)
+        servicer = RegimenChecker.for_knowledge_base(kb, metrics.result if metrics else None)
         if settings.http_port:
             from service.cds_hooks.http import HttpService, SecurityRefusedError  # only when asked: FastAPI is heavy
 
@@ -204,12 +239,59 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
                 print(f"dosecheck: refusing to start: {err}", file=sys.stderr)
                 return ExitCode.UNUSABLE
     if settings.workers == 1:
-        return _run_worker(settings, servicer, http)
-    return _supervise(settings, servicer, http)
+        with _endpoint(settings, metrics):
+            return _run_worker(settings, servicer, http, metrics)
+    return _supervise(settings, servicer, http, metrics)
 
 
-def _run_worker(settings: Settings, servicer: RegimenChecker, http: HttpService | None = None) -> int:
-    return _run_event_loop(_serve_until_signalled(settings, servicer, http))
+def _security_refusal(settings: Settings) -> str | None:
+    """Why the gRPC port must not open: TLS files that cannot be used, or no protection off loopback."""
+    files = tls_files(settings)
+    try:
+        if files is not None:
+            files.load()
+    except TlsFilesError as err:
+        return f"TLS: {err}"
+    return exposure_refusal(settings)
+
+
+class Hangups:
+    """A worker's SIGHUP: "read your files again" (TLS certificates; the knowledge base may follow).
+
+    One handler per worker, in its event loop (`install`), calls every subscribed callback in the
+    loop on each SIGHUP; the supervisor forwards its SIGHUP to each worker. A callback notes the
+    request or starts a task; it must not block the loop.
+    """
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], None]] = []
+
+    @classmethod
+    def install(cls, loop: asyncio.AbstractEventLoop) -> Hangups:
+        """Handles SIGHUP in `loop` from now on (before, SIGHUP would end the process)."""
+        hangups = cls()
+        loop.add_signal_handler(signal.SIGHUP, hangups._received)
+        return hangups
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` on every SIGHUP from now on."""
+        self._callbacks.append(callback)
+
+    def _received(self) -> None:
+        log.info("SIGHUP: reloading (%d subscribers)", len(self._callbacks))
+        for callback in self._callbacks:
+            callback()
+
+
+def _run_worker(
+    settings: Settings, servicer: RegimenChecker, http: HttpService | None = None, metrics: Metrics | None = None
+) -> int:
+    return _run_event_loop(_serve_until_signalled(settings, servicer, http, metrics))
+
+
+def _endpoint(settings: Settings, metrics: Metrics | None) -> AbstractContextManager[object]:
+    """Serves /metrics while the block runs, when metrics are on (from a thread: start it after forking)."""
+    return metrics_endpoint(settings.host, settings.metrics_port) if metrics else nullcontext()
 
 
 def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
@@ -220,14 +302,25 @@ def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
     return uvloop.run(main)
 
 
-async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker, http: HttpService | None) -> int:
+async def _serve_until_signalled(
+    settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None
+) -> int:
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
-    server = await create_server(settings, servicer)
+    hangups = Hangups.install(loop)
+    server = await create_server(settings, servicer, metrics)
+    if server.certificates is not None:
+        hangups.subscribe(server.certificates.request_reload)
+    if servicer.reloadable:
+        hangups.subscribe(KnowledgeBaseReload(settings.kb_path, servicer, metrics).request)
     await server.start()
     await server.mark_ready()
+    flushing = None
+    if metrics is not None:
+        metrics.serving(servicer.knowledge_base.version, servicer.knowledge_base.content_hash)
+        flushing = asyncio.ensure_future(metrics.flush_every(METRICS_FLUSH_S))
     if http is not None:
         await http.start()
     log.info("serving %s on %s:%d (pid %d)", SERVICE_NAME, settings.host, server.port, os.getpid())
@@ -239,17 +332,20 @@ async def _serve_until_signalled(settings: Settings, servicer: RegimenChecker, h
     await server.stop(settings.grace_period_s, settings.drain_delay_s)
     if http is not None:
         await http.stop()
+    if flushing is not None:
+        flushing.cancel()  # which flushes what the last calls counted
+        await asyncio.gather(flushing, return_exceptions=True)
     log.info("stopped")
     return 0
 
 
-def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None) -> int:
-    """Forks the workers, forwards SIGTERM/SIGINT to them, and stops all when one fails."""
+def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None) -> int:
+    """Forks the workers, forwards SIGTERM/SIGINT/SIGHUP to them, and stops all when one fails; serves /metrics."""
     context = multiprocessing.get_context("fork")
     supervisor = os.getpid()
     workers = [
         context.Process(
-            target=_worker_process, args=(settings, servicer, http, supervisor), name=f"dosecheck-worker-{i}"
+            target=_worker_process, args=(settings, servicer, http, metrics, supervisor), name=f"dosecheck-worker-{i}"
         )
         for i in range(settings.workers)
     ]
@@ -262,29 +358,41 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
             if worker.pid is not None and worker.exitcode is None:
                 os.kill(worker.pid, signal.SIGTERM)
 
+    def forward_hangup(signum: int, _frame: object) -> None:
+        for worker in workers:
+            if worker.pid is not None and worker.exitcode is None:
+                os.kill(worker.pid, signum)
+
     signal.signal(signal.SIGTERM, stop_workers)
     signal.signal(signal.SIGINT, stop_workers)
+    signal.signal(signal.SIGHUP, forward_hangup)
     for worker in workers:
         worker.start()
+        if metrics is not None:
+            metrics.workers_started.inc()
     log.info("supervising %d workers", len(workers))
     running = list(workers)
-    while running:
-        multiprocessing.connection.wait([w.sentinel for w in running])
-        for worker in [w for w in running if w.exitcode is not None]:
-            running.remove(worker)
-            if not stopping:
-                log.error("worker %s exited with %s; stopping the others", worker.name, worker.exitcode)
-                stop_workers()
+    with _endpoint(settings, metrics):
+        while running:
+            multiprocessing.connection.wait([w.sentinel for w in running])
+            for worker in [w for w in running if w.exitcode is not None]:
+                running.remove(worker)
+                if metrics is not None and worker.pid is not None:
+                    process_ended(worker.pid)
+                if not stopping:
+                    log.error("worker %s exited with %s; stopping the others", worker.name, worker.exitcode)
+                    stop_workers()
     return 0 if all(w.exitcode == 0 for w in workers) else 1
 
 
 def _worker_process(
-    settings: Settings, servicer: RegimenChecker, http: HttpService | None, supervisor: int
+    settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None, supervisor: int
 ) -> None:
     # The parent's handlers forward signals to workers; a worker handles its own.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the worker's loop handles it (`Hangups`)
     # A supervisor killed outright cannot forward SIGTERM: without this, its workers would go on
     # serving (old code, old knowledge base) beside the server that replaces it.
     end_with(supervisor)
-    sys.exit(_run_worker(settings, servicer, http))
+    sys.exit(_run_worker(settings, servicer, http, metrics))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import NamedTuple
 
 import grpc
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-from interactions import KnowledgeBase, check
+from interactions import CheckResult, KnowledgeBase, check
 from interactions.identify import identify
 from interactions.validation import validate_medications
 from service import convert
@@ -20,11 +21,14 @@ Resolve = Callable[[pb.ResolveMedicationsRequest], pb.ResolveMedicationsResponse
 """Says what each medication of a request is, or raises InvalidRequestError."""
 
 
-def engine_answer(kb: KnowledgeBase) -> Callable[[pb.CheckRegimenRequest], convert.EncodedResponse]:
+def engine_answer(
+    kb: KnowledgeBase, on_result: Callable[[CheckResult], None] | None = None
+) -> Callable[[pb.CheckRegimenRequest], convert.EncodedResponse]:
     """The `Answer` of the engine over a knowledge base: proto in, domain check, proto out.
 
     Args:
         kb: the loaded, validated knowledge base.
+        on_result: called with each result before it is encoded (metrics); None = nothing.
 
     Returns:
         A function returning the encoded response; it raises InvalidRequestError for a request the
@@ -33,7 +37,10 @@ def engine_answer(kb: KnowledgeBase) -> Callable[[pb.CheckRegimenRequest], conve
 
     def answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
         # The message has the shape of the domain's CheckRequestLike: the engine reads it as is.
-        return convert.encode_response(check(kb, request))
+        result = check(kb, request)
+        if on_result is not None:
+            on_result(result)
+        return convert.encode_response(result)
 
     return answer
 
@@ -59,6 +66,14 @@ def engine_resolve(kb: KnowledgeBase) -> Resolve:
 DRAINING_MESSAGE = "server shutting down; resend the rows that were not answered"
 
 
+class _Answering(NamedTuple):
+    """What answers calls, from one knowledge base: replaced as a whole when it is reloaded."""
+
+    answer: Answer
+    knowledge_base: pb.KnowledgeBaseInfo
+    resolve: Resolve | None
+
+
 class RegimenChecker:
     """Serves CheckRegimen, AuditRegimens, GetKnowledgeBase and ResolveMedications over any `answer` function.
 
@@ -75,43 +90,74 @@ class RegimenChecker:
             knowledge_base: what GetKnowledgeBase returns.
             resolve: answers ResolveMedications; None (a benchmark's echo server) answers UNIMPLEMENTED.
         """
-        self._answer = answer
-        self._knowledge_base = knowledge_base
-        self._resolve = resolve
+        # The one reference every call reads, once, when it starts: a reload replaces it, and calls
+        # and audit streams under way finish with the knowledge base they started with.
+        self._current = _Answering(answer, knowledge_base, resolve)
+        self._engine: Callable[[KnowledgeBase], _Answering] | None = None
         self._draining = False
         self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | MalformedRequestError | None]] = set()
 
     @classmethod
-    def for_knowledge_base(cls, kb: KnowledgeBase) -> RegimenChecker:
+    def for_knowledge_base(
+        cls, kb: KnowledgeBase, on_result: Callable[[CheckResult], None] | None = None
+    ) -> RegimenChecker:
         """The servicer that checks against a loaded knowledge base.
 
         Args:
             kb: the loaded, validated knowledge base.
+            on_result: called with each check's result (metrics); None = nothing.
 
         Returns:
             The servicer.
         """
-        return cls(engine_answer(kb), convert.knowledge_base_info(kb), engine_resolve(kb))
+
+        def engine(kb: KnowledgeBase) -> _Answering:
+            return _Answering(engine_answer(kb, on_result), convert.knowledge_base_info(kb), engine_resolve(kb))
+
+        servicer = cls(*engine(kb))
+        servicer._engine = engine
+        return servicer
+
+    @property
+    def knowledge_base(self) -> pb.KnowledgeBaseInfo:
+        """What GetKnowledgeBase returns: the version and content hash answers are given with."""
+        return self._current.knowledge_base
+
+    @property
+    def reloadable(self) -> bool:
+        """Whether it checks against a knowledge base (`for_knowledge_base`) that `use` can replace."""
+        return self._engine is not None
+
+    def use(self, kb: KnowledgeBase) -> None:
+        """Answers new calls and streams with `kb`; those under way finish with the one they started with.
+
+        Raises:
+            TypeError: the servicer was not built by `for_knowledge_base` (an echo server).
+        """
+        if self._engine is None:
+            raise TypeError("this servicer does not check against a knowledge base")
+        self._current = self._engine(kb)
 
     async def CheckRegimen(  # noqa: N802 -- method names are the contract's
         self, request: pb.CheckRegimenRequest, context: grpc.aio.ServicerContext[object, object]
     ) -> pb.CheckRegimenResponse | convert.EncodedResponse:
         """Checks one regimen."""
-        return self._answer(request)
+        return self._current.answer(request)
 
     async def GetKnowledgeBase(  # noqa: N802 -- method names are the contract's
         self, request: pb.GetKnowledgeBaseRequest, context: grpc.aio.ServicerContext[object, object]
     ) -> pb.KnowledgeBaseInfo:
         """Describes the knowledge base."""
-        return self._knowledge_base
+        return self._current.knowledge_base
 
     async def ResolveMedications(  # noqa: N802 -- method names are the contract's
         self, request: pb.ResolveMedicationsRequest, context: grpc.aio.ServicerContext[object, object]
     ) -> pb.ResolveMedicationsResponse:
         """Says what each medication is (formulary mapping before go-live)."""
-        if self._resolve is None:
+        resolve = self._current.resolve
+        if resolve is None:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server does not resolve medications")
-        return self._resolve(request)
+        return resolve(request)
 
     async def AuditRegimens(  # noqa: N802 -- method names are the contract's
         self,
@@ -125,9 +171,11 @@ class RegimenChecker:
 
         One row is read, answered and written before the next is read, so a slow reader slows the
         writer and nothing queues here. Once draining, no new row is read: the row in hand is
-        answered, then the stream ends with UNAVAILABLE.
+        answered, then the stream ends with UNAVAILABLE. Every row is checked against the knowledge
+        base in use when the stream began, even if it is reloaded meanwhile.
         """
         rows = aiter(requests)
+        answer = self._current.answer  # the whole stream is answered with one knowledge base
         current = asyncio.current_task()
         while not self._draining:
             # The read runs as its own task so that draining can cancel it without cancelling
@@ -149,7 +197,7 @@ class RegimenChecker:
                 response = pb.CheckRegimenResponse(error=rpc_status_for(request))
             else:
                 try:
-                    response = self._answer(request)
+                    response = answer(request)
                 except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
                     response = pb.CheckRegimenResponse(request_id=request.request_id, error=rpc_status_for(exc))
             yield response

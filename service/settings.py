@@ -56,6 +56,29 @@ class Settings(BaseSettings):
     max_connection_age_grace_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
     """How long the calls of a connection that reached its age may still run; None = no limit, since
     an audit stream may take hours and is not cut off midway."""
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    """The Prometheus endpoint (HTTP, /metrics, on `host`), one for all workers; 0 = off."""
+    pid_file: pathlib.Path | None = None
+    """Where `serve` writes its process id while it runs, for `dosecheck kb reload`; None = nowhere."""
+    tls_cert: pathlib.Path | None = None
+    """The gRPC port's certificate chain (PEM, the server's certificate first); None = plaintext.
+    Read again on SIGHUP, for new connections only."""
+    tls_key: pathlib.Path | None = None
+    """The private key of `tls_cert` (PEM, unencrypted)."""
+    tls_client_ca: pathlib.Path | None = None
+    """CA certificates (PEM); when set, every client must present a certificate they signed (mTLS)."""
+    issuers: tuple[TrustedIssuer, ...] = ()
+    """Issuers of the bearer tokens gRPC calls must carry, as JSON (the format of `http_issuers`);
+    none = calls are not authenticated by token."""
+    audience: str = ""
+    """The `aud` a token must name to call this service (e.g. its public name); required with issuers."""
+    jwt_algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
+    jwt_leeway_s: Annotated[float, Field(ge=0, le=300)] = 30.0
+    """Clock skew allowed on a gRPC token's exp/iat/nbf."""
+    reflection: bool = True
+    """gRPC server reflection (grpcurl without proto files): for development; off in production."""
+    insecure_allow_plaintext: bool = False
+    """Serve gRPC off loopback with neither TLS nor issuers (a private network behind a balancer only)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     """`auto`: text on a terminal, JSON lines otherwise."""
@@ -89,7 +112,7 @@ class Settings(BaseSettings):
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("http_jwt_algorithms")
+    @field_validator("http_jwt_algorithms", "jwt_algorithms")
     @classmethod
     def _asymmetric_only(cls, algorithms: tuple[str, ...]) -> tuple[str, ...]:
         refused = sorted(set(algorithms) - ASYMMETRIC_ALGORITHMS)
@@ -103,8 +126,16 @@ class Settings(BaseSettings):
             raise ValueError("port 0 (any free port) would give each worker its own port; name a port")
         if self.http_port and self.http_port == self.port:
             raise ValueError("http_port must differ from the gRPC port")
+        if self.metrics_port and self.metrics_port in (self.port, self.http_port):
+            raise ValueError("metrics_port must differ from the gRPC and HTTP ports")
         if (self.http_tls_cert is None) != (self.http_tls_key is None):
             raise ValueError("http_tls_cert and http_tls_key go together")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("tls_client_ca (client certificates) needs tls_cert and tls_key")
+        if self.issuers and not self.audience:
+            raise ValueError("issuers need an audience: the aud their tokens name for this service")
         return self
 
     @property

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from interactions import describe_drug, load_knowledge_base
+from service.grpc_auth import exposure_refusal
 from service.server import SERVICE_NAME
 from tests.deployment.commands import assert_is_a_real_command, settings_in_container
 
@@ -160,3 +161,10 @@ def test_autoscaler_and_disruption_budget_keep_replicas_serving() -> None:
     assert autoscaler["minReplicas"] - budget["maxUnavailable"] >= 2
     assert DEPLOYMENT["spec"]["selector"]["matchLabels"].items() <= POD["metadata"]["labels"].items()
     assert DEPLOYMENT["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_pods_say_their_plaintext_network_is_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_in_container(monkeypatch, ENVIRONMENT)
+    assert settings.insecure_allow_plaintext  # the kubelet's gRPC probes cannot speak TLS
+    assert exposure_refusal(settings) is None  # the pods start
+    assert not settings.reflection  # off in production

@@ -37,7 +37,7 @@ def serve_processes(log_dir: pathlib.Path) -> Iterator[StartServe]:
     """
     processes: list[subprocess.Popen[str]] = []
 
-    def start(*flags: str) -> tuple[subprocess.Popen[str], str]:
+    def start(*flags: str, credentials: grpc.ChannelCredentials | None = None) -> tuple[subprocess.Popen[str], str]:
         port = free_port()
         log_path = log_dir / f"serve-port-{port}.log"
         with open(log_path, "w", encoding="utf-8") as log:
@@ -48,7 +48,7 @@ def serve_processes(log_dir: pathlib.Path) -> Iterator[StartServe]:
         log_path.rename(log_dir / f"serve-{process.pid}.log")
         processes.append(process)
         target = f"127.0.0.1:{port}"
-        wait_until_serving(target, process)
+        wait_until_serving(target, process, credentials=credentials)
         return process, target
 
     try:
@@ -64,9 +64,11 @@ def stderr_of(process: subprocess.Popen[str], log_dir: pathlib.Path) -> str:
     return (log_dir / f"serve-{process.pid}.log").read_text(encoding="utf-8")
 
 
-def wait_until_serving(target: str, process: subprocess.Popen[str], timeout_s: float = 60) -> None:
+def wait_until_serving(target: str, process: subprocess.Popen[str], timeout_s: float = 60, *,
+                       credentials: grpc.ChannelCredentials | None = None) -> None:
+    """Waits for SERVING; `credentials` for a TLS port (a plaintext channel otherwise)."""
     deadline = time.monotonic() + timeout_s
-    with grpc.insecure_channel(target) as channel:
+    with (grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             assert process.poll() is None, f"serve exited with {process.returncode}"

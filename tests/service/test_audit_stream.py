@@ -17,7 +17,7 @@ from google.rpc import code_pb2
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import KnowledgeBase
-from service.servicer import RegimenChecker
+from service.servicer import RegimenChecker, engine_answer
 from tests.service.conftest import running_server
 from tests.service.helpers import clinical_request, violated_fields
 
@@ -61,12 +61,12 @@ def test_an_empty_stream_ends_ok_with_no_answers(stub: Any) -> None:
 
 
 def test_an_unexpected_error_on_one_row_is_internal_for_that_row_only(kb: KnowledgeBase) -> None:
-    real = RegimenChecker.for_knowledge_base(kb)
+    real = engine_answer(kb)
 
     def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
         if request.request_id == "row-2":
             raise RuntimeError("bug")
-        return real._answer(request)
+        return real(request)
 
     with running_server(RegimenChecker(answer, pb.KnowledgeBaseInfo())) as server, \
             grpc.insecure_channel(server.target) as channel:
@@ -133,12 +133,12 @@ def test_shutdown_answers_accepted_rows_then_ends_the_stream_with_unavailable(kb
 
 def test_rows_in_flight_at_shutdown_are_answered_before_unavailable(kb: KnowledgeBase) -> None:
     release = threading.Event()
-    real = RegimenChecker.for_knowledge_base(kb)
+    real = engine_answer(kb)
 
     def slow_answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
         if request.request_id == "slow":
             release.wait(10)  # the shutdown begins while this row is being checked
-        return real._answer(request)
+        return real(request)
 
     with running_server(RegimenChecker(slow_answer, pb.KnowledgeBaseInfo())) as server, \
             grpc.insecure_channel(server.target) as channel:

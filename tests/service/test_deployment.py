@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from service.grpc_auth import exposure_refusal
 from service.settings import Settings
 from tests.deployment.commands import assert_is_a_real_command, settings_in_container
 
@@ -165,3 +166,17 @@ def test_dockerfile_build_stage_copies_what_the_build_reads() -> None:
     # Each top-level source directory of the package (protos holds the generated `dosecheck` package).
     assert {"protos", "interactions", "service"} <= copied
     assert "gcc" in build_stage  # mypyc compiles C
+
+
+def test_compose_replicas_say_their_plaintext_network_is_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_in_container(monkeypatch, SERVICE["environment"])
+    assert settings.insecure_allow_plaintext
+    assert exposure_refusal(settings) is None  # they start
+    assert not settings.reflection  # off in production
+
+
+def test_the_image_alone_refuses_plaintext_on_every_interface(monkeypatch: pytest.MonkeyPatch) -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    (env,) = re.findall(r"^ENV ((?:.*\\\n)*.*)$", dockerfile, re.MULTILINE)
+    environment = dict(pair.split("=", 1) for pair in env.replace("\\\n", " ").split())
+    assert exposure_refusal(settings_in_container(monkeypatch, environment))

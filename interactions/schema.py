@@ -322,7 +322,20 @@ class AlternativesSpec(_Strict):
     citations: Citations
 
 
-class InteractionRule(_Strict):
+class _RuleOutcome(_Strict):
+    """What every agent rule says when it applies: how serious, what to do, why, what to monitor, and its sources."""
+
+    severity: Severity
+    action: Action
+    recommendation: NonEmpty
+    monitoring: tuple[MonitoringSpec, ...] = ()
+    citations: Citations
+
+    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
+    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
+
+
+class InteractionRule(_RuleOutcome):
     """What the agent's label or the review says to do with a precipitant (a class or drugs).
 
     `avoid_combination` acts on the precipitant (avoid or replace it), never on the agent's dose.
@@ -335,8 +348,6 @@ class InteractionRule(_Strict):
     """Defaults to the class's mechanism; required for a rule on named drugs."""
     direction: Literal["on_agent", "on_precipitant"] = "on_agent"
     """on_precipitant: the agent changes the other drug (the other drug is the object)."""
-    severity: Severity
-    action: Action
     dose: DoseChange | None = None
     ramp_up: tuple[Dose, ...] = ()
     resume: str = ""
@@ -347,12 +358,7 @@ class InteractionRule(_Strict):
     """Ids of this agent's rules that this one replaces for every drug it applies to: a label row
     that already accounts for the other mechanism (posaconazole's row covers its P-gp inhibition)."""
     alternatives: AlternativesSpec | None = None
-    recommendation: NonEmpty
-    monitoring: tuple[MonitoringSpec, ...] = ()
-    citations: Citations
 
-    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
-    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
     _mechanism = field_validator("mechanism", mode="before")(lambda v: _enum_by_name(Mechanism, v))
 
     @model_validator(mode="after")
@@ -388,7 +394,7 @@ HoldReasonName = Literal["qtc_prolongation", "pancreatitis", "differentiation_sy
                          "other"]
 
 
-class QtcRule(_Strict):
+class QtcRule(_RuleOutcome):
     """A QTc band (or a hold) and what to do in it; an agent's rules are tried in file order, first match wins.
 
     Every condition given must hold. Conditions on QTc never match when QTc is unknown, and those on
@@ -411,18 +417,11 @@ class QtcRule(_Strict):
     on_days: tuple[str, ...] = ()
     """Cycle days of the ECG the rule is tied to ("C1D8"); an ECG of unknown day still matches."""
     ordered_dose_at_most: Dose | None = None
-    severity: Severity
-    action: Action
     dose_mg: Annotated[float, Field(ge=0, le=2000)] | None = None
     """The dose to give (0 while held); None leaves the ordered dose."""
     dose: DoseChange | None = None
     """A reduction of the ordered dose (a label's dose-reduction table), instead of dose_mg."""
-    recommendation: NonEmpty
-    monitoring: tuple[MonitoringSpec, ...] = ()
-    citations: Citations
 
-    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
-    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
 
     @model_validator(mode="after")
     def _consistent(self) -> QtcRule:
@@ -441,7 +440,7 @@ class QtcRule(_Strict):
         return self
 
 
-class PatientRule(_Strict):
+class PatientRule(_RuleOutcome):
     """A label's dose change or warning for a fact about the patient; every matching rule applies.
 
     Every condition given must hold, and a condition on a value the request does not give (0 or
@@ -464,15 +463,8 @@ class PatientRule(_Strict):
     congenital_long_qt: bool | None = None
     on_first_day: bool | None = None
     """True: only for an order of treatment day 1 (the start); the day must be given."""
-    severity: Severity
-    action: Action
     dose: DoseChange | None = None
-    recommendation: NonEmpty
-    monitoring: tuple[MonitoringSpec, ...] = ()
-    citations: Citations
 
-    _severity = field_validator("severity", mode="before")(lambda v: _enum_by_name(Severity, v))
-    _action = field_validator("action", mode="before")(lambda v: _enum_by_name(Action, v))
 
     @model_validator(mode="after")
     def _consistent(self) -> PatientRule:

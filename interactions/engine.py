@@ -76,8 +76,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     regimen_drugs = frozenset(map(_FIRST, regimen))
     present = set(regimen_drugs)
     concomitant = request.concomitant
-    resolve = kb.resolver.resolve
-    resolved = [identify(kb, m).drugs or None if m.coding else resolve(m.name) for m in concomitant]
+    resolved = [_drugs_of(kb, m) for m in concomitant]
     recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
     if len(recognised) < len(resolved):
         unrecognized.extend(identify(kb, m).unrecognized(m.name)

@@ -21,7 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from interactions.broad import broad_vocabulary
-from interactions.model import UnrecognizedMedication, UnrecognizedReason
+from interactions.model import UnrecognizedReason
 from interactions.schema import NamesFile
 
 READ_CACHE_SIZE = 16384
@@ -214,11 +214,6 @@ class MedicationReader:
     def _resolve(self, text: str) -> tuple[str, ...] | None:
         """The canonical drugs `text` names, or None when it is not recognised."""
         return self.read(text).drugs or None
-
-    def unrecognised(self, text: str) -> UnrecognizedMedication:
-        """An unrecognised medication as the result reports it: why, and what it might have meant."""
-        reading = self.read(text)
-        return UnrecognizedMedication(text, self.suggest(text), reading.reason, reading.ingredients, reading.detail)
 
     # --- tokens -------------------------------------------------------------------------------------
 

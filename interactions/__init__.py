@@ -27,6 +27,7 @@ from interactions.model import (
     Severity,
     UnrecognizedMedication,
     UnrecognizedReason,
+    View,
 )
 from interactions.problems import KnowledgeBaseError, Problem
 
@@ -57,6 +58,7 @@ __all__ = [
     "Severity",
     "UnrecognizedMedication",
     "UnrecognizedReason",
+    "View",
     "check",
     "describe_drug",
     "load_knowledge_base",

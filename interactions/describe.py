@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from interactions.index import KnowledgeBase, rules_for
-from interactions.model import Finding, Mechanism
-from interactions.schema import SiteOverrideSpec
+from interactions.model import Citation, Finding, Mechanism
+from interactions.schema import CitationSpec, SiteOverrideSpec, citations_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +116,22 @@ def _describe_rule(finding: Finding, rule_id: str) -> str:
     arrow = f"{finding.object_drug} <- {finding.precipitant_drug}" if finding.precipitant_drug else (
         f"{finding.object_drug} {about}")
     return f"{arrow}: {finding.action.name.lower()} ({rule_id}; {sources})"
+
+
+def all_citations(kb: KnowledgeBase) -> tuple[Citation, ...]:
+    """Every citation of the knowledge base's files, once each, in file order: what answers' ids refer to."""
+    files: list[BaseModel] = [*kb.drugs, *kb.combinations, *kb.classes, *(a.spec for a in kb.agents.values()),
+                              kb.regimen_rules, *kb.regimens]
+    specs = (spec for model in files for spec in _citation_specs(model))
+    return tuple(dict.fromkeys(citations_of(tuple(specs))))
+
+
+def _citation_specs(value: object) -> Iterator[CitationSpec]:
+    if isinstance(value, CitationSpec):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _citation_specs(getattr(value, name))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _citation_specs(item)

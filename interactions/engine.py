@@ -411,6 +411,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
                  f"{agent.name} dose does not change for {'it' if len(avoid_with) == 1 else 'them'}. ")
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
+    basis: tuple[Finding, ...] = ()
     if not effects:
         dose, ramp, action = target, standard.ramp_up_mg, Action.CONTINUE
         text, citations = standard.rationale, standard.citations
@@ -426,6 +427,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
                        key=lambda e: (*_dose_and_ceiling(e, target, standard.dose_mg), e.finding.recommendation))
         dose, ramp = _dose_and_ramp(best, target, standard)
         text = best.finding.recommendation
+        basis = tuple(dict.fromkeys(e.finding for e in (best, *effects) if e is not _HELD_BY_ORDER))
         listed = len(effects) - held_by_order  # the order's own hold is no finding
         if listed > 1:
             text += f" (Most restrictive of {listed} findings on the {agent.name} dose; all are listed.)"
@@ -442,7 +444,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
             action = max(action, Action.ADJUST_DOSE)
     steps = ramp_steps(ramp) if effects else standard.ramp_up
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, avoid + assumed + text, steps,
-                              citations, avoid_with)
+                              citations, avoid_with, basis)
 
 
 def _dose_and_ceiling(outcome: DoseEffect, ordered: float, labelled: float) -> tuple[float, float]:

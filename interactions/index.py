@@ -395,7 +395,7 @@ def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation
         most = f"the label's maximum of {maximum:g} mg" if spec.max_dose_mg else "the labelled dose"
         finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
             f"The ordered {agent} dose is above {most} for this regimen: give {spec.dose_mg:g} mg "
-            f"{spec.frequency}. {spec.rationale}"), citations)
+            f"{spec.frequency}. {spec.rationale}"), citations, rule=f"{agent}/labelled-dose")
         above_label = dose_effect(Action.ADJUST_DOSE, None, (), spec.dose_mg, finding, citation_bits)
     return StandardDose(spec.dose_mg, spec.ramp_up, ramp_steps(spec.ramp_up), spec.with_any, spec.rationale,
                         citations, maximum, above_label)
@@ -404,7 +404,8 @@ def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation
 def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...], citation_bits: int,
                   overrides: SiteOverrides) -> CompiledPatientRule | None:
     finding = overrides.apply(agent, rule.id, "", Finding(
-        agent, "", (Mechanism.PATIENT_FACTOR,), rule.severity, rule.action, rule.recommendation, citations))
+        agent, "", (Mechanism.PATIENT_FACTOR,), rule.severity, rule.action, rule.recommendation, citations,
+        rule=f"{agent}/{rule.id}"))
     if finding is None:
         return None
     return CompiledPatientRule(rule, finding, compile_protocols(rule.monitoring),
@@ -420,9 +421,10 @@ def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[P
     if alternatives is not None and (not alternatives.instead_of or other in alternatives.instead_of):
         text = f"{text} Instead of {other}: {alternatives.note}"
         finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations,
-                          alternatives.drugs)
+                          alternatives.drugs, rule=f"{agent}/{rule.id}")
     else:
-        finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations)
+        finding = Finding(object_drug, precipitant, (mechanism,), rule.severity, rule.action, text, citations,
+                          rule=f"{agent}/{rule.id}")
     overridden = overrides.apply(agent, rule.id, other, finding)
     if overridden is None:
         return None
@@ -436,7 +438,8 @@ def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[P
 def _qtc_rule(agent: str, rule: QtcRule, citations: tuple[Citation, ...], citation_bits: int,
               overrides: SiteOverrides) -> CompiledQtcRule:
     finding = overrides.apply(agent, rule.id, "", Finding(
-        agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation, citations))
+        agent, "", (Mechanism.QTC_THRESHOLD,), rule.severity, rule.action, rule.recommendation, citations,
+        rule=f"{agent}/{rule.id}"))
     assert finding is not None, "a QTc rule cannot be suppressed (refused at load)"
     needs_qtc = any(condition is not None for condition in (
         rule.qtc_above, rule.qtc_at_most, rule.qtc_below, rule.rise_above_baseline_ms, rule.recovered))

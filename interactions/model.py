@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 
@@ -75,6 +77,16 @@ class HoldReason(enum.IntEnum):
     DIFFERENTIATION_SYNDROME = 3
     OTHER_ADVERSE_REACTION = 4
     OTHER = 5
+
+
+class View(enum.IntEnum):
+    """How much of an answer to send (Google's AIP-157); numbers match the public contract."""
+
+    UNSPECIFIED = 0
+    """FULL."""
+    BASIC = 1
+    """Codes, numbers and ids: no texts for people, citations by id only."""
+    FULL = 2
 
 
 class CodingLike(Protocol):
@@ -192,6 +204,9 @@ class CheckRequestLike(Protocol):
     @property
     def request_id(self) -> str:
         """Echoed in the result."""
+    @property
+    def view(self) -> int:
+        """The `View` of the answer asked for (the engine only validates it)."""
 
 
 # The value types are NamedTuples: immutable, hashed and compared in C, and about three times
@@ -245,6 +260,8 @@ class CheckRequest(NamedTuple):
     concomitant: tuple[Medication, ...] = ()
     patient: PatientContext = PatientContext()
     request_id: str = ""
+    view: View = View.UNSPECIFIED
+    """How much of the answer to send (the engine's result is the same in every view)."""
 
 
 class Citation(NamedTuple):
@@ -252,6 +269,17 @@ class Citation(NamedTuple):
 
     source: str
     detail: str
+
+    @property
+    def id(self) -> str:
+        """The id answers name it by: derived from the source and detail, so stable while they are."""
+        return citation_id(self.source, self.detail)
+
+
+@lru_cache(maxsize=4096)  # a knowledge base has about a thousand citations; each is hashed once
+def citation_id(source: str, detail: str) -> str:
+    """The id of a citation: 8 hex digits of its SHA-256 (unique over the built-in base, tested)."""
+    return hashlib.sha256(f"{source}\n{detail}".encode()).hexdigest()[:8]
 
 
 class Finding(NamedTuple):
@@ -268,6 +296,9 @@ class Finding(NamedTuple):
     """What a source says to use instead of the precipitant (canonical names), for avoid findings."""
     involved: tuple[str, ...] = ()
     """Every drug a finding about the whole regimen concerns (a duplication, the QT burden)."""
+    rule: str = ""
+    """The knowledge-base rule that produced it: "<agent>/<rule id>" for an agent's rule, the rule id of
+    a regimen rule."""
 
 
 class RampStep(NamedTuple):
@@ -290,6 +321,9 @@ class DoseRecommendation(NamedTuple):
     avoid_with: tuple[str, ...] = ()
     """Other drugs (or foods) to avoid or replace while this one is given; the dose does not change
     for them. Their findings say why and what to use instead."""
+    findings: tuple[Finding, ...] = ()
+    """The findings that set the dose, the most restrictive (the one applied) first; empty when the
+    labelled or ordered dose stands."""
 
 
 class MonitoringEvent(NamedTuple):

@@ -28,7 +28,7 @@ def duplications(kb: KnowledgeBase, present: set[str]) -> list[Finding]:
             action = Action[rule.action.upper()]
             text = f"{rule.title}: {', '.join(members)}. {rule.recommendation}"
             found.append(Finding(members[0], "", (Mechanism.THERAPEUTIC_DUPLICATION,), rule.severity, action, text,
-                                 citations_of(rule.citations), involved=members))
+                                 citations_of(rule.citations), involved=members, rule=rule.id))
     return found
 
 
@@ -57,7 +57,7 @@ def qt_burden(kb: KnowledgeBase, present: Collection[str], regimen_drugs: Sequen
         text = f"QT-prolonging drugs together: {listed}. {rule.recommendation}"
         owner = regimen_drugs[0] if regimen_drugs else qt_drugs[0]
         finding = Finding(owner, "", (Mechanism.QT_PROLONGATION,), rule.severity, Action.MONITOR, text,
-                          citations_of(rule.citations), involved=tuple(qt_drugs))
+                          citations_of(rule.citations), involved=tuple(qt_drugs), rule=rule.id)
         return finding, _protocols(rule)
     return None
 

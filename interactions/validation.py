@@ -14,6 +14,7 @@ from interactions.model import (
     InvalidRequestError,
     MedicationLike,
     PatientLike,
+    View,
 )
 
 MAX_NAME_LENGTH = 200
@@ -41,6 +42,7 @@ PATIENT_RANGES: tuple[tuple[str, float, float, str], ...] = (
 )
 CHILD_PUGH_CLASSES = ("", "A", "B", "C")
 _HOLD_REASONS = frozenset(HoldReason)
+_VIEWS = frozenset(View)
 _DAY_LABEL = re.compile(r"^C[1-9][0-9]?D[1-9][0-9]?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -78,7 +80,7 @@ def _plausible(request: CheckRequestLike, patient: PatientLike) -> bool:
     regimen, concomitant = request.regimen, request.concomitant
     return (
         len(regimen) > 0 and len(regimen) + len(concomitant) <= MAX_MEDICATIONS
-        and len(request.request_id) <= MAX_TEXT_LENGTH
+        and len(request.request_id) <= MAX_TEXT_LENGTH and request.view in _VIEWS
         and _qtc_valid(patient.qtc_ms) and _qtc_valid(patient.baseline_qtc_ms)
         and _cycle_length_valid(patient.cycle_length_days)
         and _all_plausible(regimen) and _all_plausible(concomitant)
@@ -106,6 +108,8 @@ def _cycle_length_valid(days: int) -> bool:
 def _request_violations(request: CheckRequestLike) -> Iterator[FieldViolation]:
     if len(request.request_id) > MAX_TEXT_LENGTH:
         yield FieldViolation("request_id", f"longer than {MAX_TEXT_LENGTH} characters")
+    if request.view not in _VIEWS:
+        yield FieldViolation("view", f"unknown view {request.view}")
     if not request.regimen:
         yield FieldViolation("regimen", "at least one regimen medication is required")
     total = len(request.regimen) + len(request.concomitant)

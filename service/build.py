@@ -14,7 +14,7 @@ COMPILABLE_MODULES = (
     "interactions.validation",
     "interactions.schedule",
     "interactions.index",
-    "service.jsoncodec",
+    "service.contract",
     "service.audit.rows",
     "service.audit.summary",
 )

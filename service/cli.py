@@ -26,6 +26,7 @@ from interactions import (
     InvalidRequestError,
     KnowledgeBase,
     KnowledgeBaseError,
+    View,
     describe_drug,
     load_knowledge_base,
 )
@@ -232,7 +233,7 @@ def _read_text(path: pathlib.Path) -> str:
 
 def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
     try:
-        return convert.response_from_result(check_regimen(kb, request))
+        return convert.response_for(check_regimen(kb, request), View(request.view))
     except InvalidRequestError as err:
         _print_error(rpc_status_for(err))
         raise typer.Exit(ExitCode.NOT_ALL_CHECKED) from None
@@ -270,42 +271,50 @@ def _print_error(status: status_pb2.Status) -> None:
 def _print_table(response: pb.CheckRegimenResponse) -> None:
     """Short facts in tables, long texts numbered beneath them, so narrow terminals stay readable."""
     console = Console()
+    cited = {c.id: c for c in response.citations}
+
+    def sources(ids: Any) -> str:
+        named = "; ".join(f"{cited[i].source} {cited[i].detail}" if i in cited else i for i in ids)
+        return escape(f"({named})") if named else ""
+
     console.print(
         f"[bold]Request[/bold] {response.request_id or '-'}   "
         f"[bold]highest severity[/bold] {_name(pb.Severity, response.highest_severity)}   "
         f"[bold]complete[/bold] {'yes' if response.complete else 'NO: some names were not recognised'}   "
         f"[bold]knowledge base[/bold] {response.knowledge_base_version}"
     )
-    doses = _table("Doses", "#", "drug", "ordered mg", "recommended mg", "action", "ramp-up (day: mg)")
-    for number, dose in enumerate(response.doses, 1):
-        doses.add_row(
-            f"D{number}",
-            dose.drug,
-            _mg(dose.ordered_dose_mg),
-            _mg(dose.recommended_dose_mg),
-            _name(pb.Action, dose.action),
-            ", ".join(f"{s.day}: {_mg(s.dose_mg)}" for s in dose.ramp_up),
+    decisions = _table("Decisions", "drug", "ordered mg", "recommended mg", "action", "ramp-up (day: mg)")
+    for decision in response.decisions:
+        decisions.add_row(
+            decision.drug,
+            _mg(decision.ordered_dose_mg),
+            _mg(decision.recommended_dose_mg),
+            _name(pb.Action, decision.action),
+            ", ".join(f"{s.day}: {_mg(s.dose_mg)}" for s in decision.ramp_up),
         )
-    console.print(doses)
-    for number, dose in enumerate(response.doses, 1):
-        console.print(f"D{number}. {escape(dose.rationale)} [dim]{_sources(dose.citations)}[/dim]")
-    findings = _table("Findings", "#", "severity", "object", "precipitant", "mechanisms", "action")
-    for number, finding in enumerate(response.findings, 1):
+    console.print(decisions)
+    for decision in response.decisions:
+        basis = f" Findings: {', '.join(decision.findings)}." if decision.findings else ""
+        console.print(f"{decision.drug}: {escape(decision.rationale)}{basis} [dim]{sources(decision.citations)}[/dim]")
+    findings = _table("Findings", "id", "severity", "object", "other drugs", "mechanisms", "action")
+    for finding in response.findings:
         findings.add_row(
-            f"F{number}",
+            finding.id,
             _name(pb.Severity, finding.severity),
             finding.object_drug,
-            finding.precipitant_drug or "-",
+            ", ".join(finding.precipitant_drugs) or "-",
             ", ".join(_name(pb.Mechanism, m) for m in finding.mechanisms),
             _name(pb.Action, finding.action),
         )
     console.print(findings)
-    for number, finding in enumerate(response.findings, 1):
-        console.print(f"F{number}. {escape(finding.recommendation)} [dim]{_sources(finding.citations)}[/dim]")
+    for finding in response.findings:
+        console.print(f"{finding.id}. {escape(finding.recommendation)} [dim]{sources(finding.citations)}[/dim]")
     if response.monitoring:
-        monitoring = _table("Monitoring", "when", "date", "drug", "test")
-        for event in response.monitoring:
-            monitoring.add_row(event.label, event.date or "-", event.drug, _name(pb.MonitoringTest, event.test))
+        monitoring = _table("Monitoring", "drug", "test", "when", "dates")
+        for schedule in response.monitoring:
+            monitoring.add_row(schedule.drug, _name(pb.MonitoringTest, schedule.test),
+                               ", ".join(e.label for e in schedule.events),
+                               ", ".join(e.date for e in schedule.events if e.date) or "-")
         console.print(monitoring)
     if response.unrecognized:
         unrecognized = _table("Not recognised, so not checked", "name", "did you mean")
@@ -326,10 +335,6 @@ def _name(enum_type: Any, value: int) -> str:
     prefix: str = enum_type.Name(0).removesuffix("UNSPECIFIED")
     name: str = enum_type.Name(value)
     return name.removeprefix(prefix)
-
-
-def _sources(citations: Any) -> str:
-    return escape("(" + "; ".join(f"{c.source} {c.detail}" for c in citations) + ")") if citations else ""
 
 
 def _mg(value: float) -> str:

@@ -10,11 +10,12 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import FieldViolation, InvalidRequestError
 
 log = logging.getLogger(__name__)
 
-INTERNAL_MESSAGE = "internal error; the server log has the details"
+INTERNAL_MESSAGE = "internal error; the log has the details"
 MAX_VIOLATIONS: Final = 20
 """Field violations sent in one status; the rest are counted in one more. gRPC clients refuse
 trailers over 16 KiB (RESOURCE_EXHAUSTED instead of the status), and the status travels twice in
@@ -83,3 +84,16 @@ def grpc_status_for(exc: Exception) -> grpc.Status:
         The status with the google.rpc.Status in its trailing metadata.
     """
     return rpc_status.to_status(rpc_status_for(exc))
+
+
+def error_response(request_id: str, exc: Exception) -> pb.CheckRegimenResponse:
+    """The answer to a row of an audit that could not be checked: `error` set, the request id echoed.
+
+    Args:
+        request_id: the row's request id, "" when none could be read.
+        exc: why (see `rpc_status_for`).
+
+    Returns:
+        The response.
+    """
+    return pb.CheckRegimenResponse(request_id=request_id, error=rpc_status_for(exc))

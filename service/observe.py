@@ -23,7 +23,6 @@ from typing import Any, Protocol, TypeAlias
 import grpc
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-from service.convert import EncodedResponse
 from service.errors import MalformedRequestError, grpc_status_for
 
 log = logging.getLogger(__name__)
@@ -246,9 +245,6 @@ def _unary_counts(request: Any, response: Any) -> dict[str, int]:
     if isinstance(response, pb.CheckRegimenResponse):
         counts["findings"] = len(response.findings)
         counts["unrecognized"] = len(response.unrecognized)
-    elif isinstance(response, EncodedResponse):
-        counts["findings"] = response.findings
-        counts["unrecognized"] = response.unrecognized
     return counts
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import grpc
+from google.protobuf import message_factory
 from google.protobuf.message import DecodeError, Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
@@ -23,7 +24,6 @@ from grpc_reflection.v1alpha import reflection
 from dosecheck.v1 import dosecheck_pb2
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service import build
-from service.convert import EncodedResponse
 from service.errors import MalformedRequestError
 from service.exit_codes import ExitCode
 from service.grpc_auth import exposure_refusal, token_guards
@@ -153,39 +153,28 @@ def _parser(message_type: type[_M]) -> Callable[[bytes], _M]:
     return parse
 
 
-def _encoded(response: Message | EncodedResponse) -> bytes:
-    """A response's wire form: answers may come already encoded (see `convert.encode_response`)."""
-    return response.data if isinstance(response, EncodedResponse) else response.SerializeToString()
+def _serialize(response: Message) -> bytes:
+    return response.SerializeToString()
+
+
+_HANDLER_SHAPES: Final = {
+    (False, False): grpc.unary_unary_rpc_method_handler,
+    (True, True): grpc.stream_stream_rpc_method_handler,
+}
 
 
 def _add_regimen_checker(servicer: RegimenChecker, grpc_server: grpc.aio.Server) -> None:
-    """Registers the servicer as the generated `add_RegimenCheckerServicer_to_server` would.
+    """Registers the servicer as the generated `add_RegimenCheckerServicer_to_server` would, from the descriptor.
 
-    The one difference is the response serialiser, which also passes encoded answers through, so a
-    large response is not decoded into a message only to be encoded again.
+    The one difference is the request deserializer (`_parser`), which makes undecodable bytes a bad
+    request rather than an UNKNOWN status.
     """
-    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
-        "CheckRegimen": grpc.unary_unary_rpc_method_handler(
-            servicer.CheckRegimen,
-            request_deserializer=_parser(dosecheck_pb2.CheckRegimenRequest),
-            response_serializer=_encoded,
-        ),
-        "AuditRegimens": grpc.stream_stream_rpc_method_handler(
-            servicer.AuditRegimens,
-            request_deserializer=_parser(dosecheck_pb2.CheckRegimenRequest),
-            response_serializer=_encoded,
-        ),
-        "GetKnowledgeBase": grpc.unary_unary_rpc_method_handler(
-            servicer.GetKnowledgeBase,
-            request_deserializer=_parser(dosecheck_pb2.GetKnowledgeBaseRequest),
-            response_serializer=_encoded,
-        ),
-        "ResolveMedications": grpc.unary_unary_rpc_method_handler(
-            servicer.ResolveMedications,
-            request_deserializer=_parser(dosecheck_pb2.ResolveMedicationsRequest),
-            response_serializer=_encoded,
-        ),
-    }
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+    for method in dosecheck_pb2.DESCRIPTOR.services_by_name["RegimenChecker"].methods:
+        shape = _HANDLER_SHAPES[method.client_streaming, method.server_streaming]
+        request_type = message_factory.GetMessageClass(method.input_type)
+        handlers[method.name] = shape(getattr(servicer, method.name), request_deserializer=_parser(request_type),
+                                      response_serializer=_serialize)
     grpc_server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     grpc_server.add_registered_method_handlers(SERVICE_NAME, handlers)
 

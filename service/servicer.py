@@ -9,21 +9,19 @@ from typing import NamedTuple
 import grpc
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-from interactions import CheckResult, KnowledgeBase, check
+from interactions import CheckResult, KnowledgeBase, View, check
 from interactions.identify import identify
 from interactions.validation import validate_medications
 from service import convert
 from service.errors import MalformedRequestError, rpc_status_for
 
-Answer = Callable[[pb.CheckRegimenRequest], "pb.CheckRegimenResponse | convert.EncodedResponse"]
-"""Answers one request with a response, or its encoding, or raises (InvalidRequestError for a bad one)."""
+Answer = Callable[[pb.CheckRegimenRequest], pb.CheckRegimenResponse]
+"""Answers one request, or raises (InvalidRequestError for a bad one)."""
 Resolve = Callable[[pb.ResolveMedicationsRequest], pb.ResolveMedicationsResponse]
 """Says what each medication of a request is, or raises InvalidRequestError."""
 
 
-def engine_answer(
-    kb: KnowledgeBase, on_result: Callable[[CheckResult], None] | None = None
-) -> Callable[[pb.CheckRegimenRequest], convert.EncodedResponse]:
+def engine_answer(kb: KnowledgeBase, on_result: Callable[[CheckResult], None] | None = None) -> Answer:
     """The `Answer` of the engine over a knowledge base: proto in, domain check, proto out.
 
     Args:
@@ -31,16 +29,16 @@ def engine_answer(
         on_result: called with each result before it is encoded (metrics); None = nothing.
 
     Returns:
-        A function returning the encoded response; it raises InvalidRequestError for a request the
-        domain rejects.
+        A function returning the response in the request's view; it raises InvalidRequestError for a
+        request the domain rejects.
     """
 
-    def answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
+    def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
         # The message has the shape of the domain's CheckRequestLike: the engine reads it as is.
         result = check(kb, request)
         if on_result is not None:
             on_result(result)
-        return convert.encode_response(result)
+        return convert.response_for(result, View(request.view))
 
     return answer
 
@@ -140,7 +138,7 @@ class RegimenChecker:
 
     async def CheckRegimen(  # noqa: N802 -- method names are the contract's
         self, request: pb.CheckRegimenRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> pb.CheckRegimenResponse | convert.EncodedResponse:
+    ) -> pb.CheckRegimenResponse:
         """Checks one regimen."""
         return self._current.answer(request)
 
@@ -163,7 +161,7 @@ class RegimenChecker:
         self,
         requests: AsyncIterable[pb.CheckRegimenRequest | MalformedRequestError],
         context: grpc.aio.ServicerContext[object, object],
-    ) -> AsyncIterator[pb.CheckRegimenResponse | convert.EncodedResponse]:
+    ) -> AsyncIterator[pb.CheckRegimenResponse]:
         """Answers each row in order; a row that cannot be checked gets `error` and the stream goes on.
 
         A row whose bytes do not decode (`service.observe` hands it over as the error) is such a
@@ -192,7 +190,7 @@ class RegimenChecker:
                 self._pending_reads.discard(read)
             if request is None:
                 return
-            response: pb.CheckRegimenResponse | convert.EncodedResponse
+            response: pb.CheckRegimenResponse
             if isinstance(request, MalformedRequestError):
                 response = pb.CheckRegimenResponse(error=rpc_status_for(request))
             else:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from interactions import KnowledgeBaseError
+from interactions import KnowledgeBaseError, View
 from service.audit.output import OutputWriteError
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
@@ -106,6 +106,10 @@ def audit(
     resume: Annotated[
         bool, typer.Option("--resume", help="Keep the rows already in OUTPUT and check only the rest.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Answers in the FULL view, with their texts (default: BASIC, codes and ids)."),
+    ] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing OUTPUT.")] = False,
     progress: Annotated[
         Optional[bool],  # noqa: UP045 -- as above
@@ -134,6 +138,7 @@ def audit(
                 targets=tuple(target or ()),
                 kb_path=kb_path,
                 resume=resume,
+                view=View.FULL if full else View.BASIC,
                 streams_per_target=streams,
                 answer_timeout_s=timeout,
                 progress=on_progress,

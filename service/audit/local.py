@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import multiprocessing
 import os
 import pathlib
@@ -12,25 +11,25 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
 
-from interactions import CheckResult, InvalidRequestError, KnowledgeBase, check, load_knowledge_base
+from dosecheck.v1 import dosecheck_pb2 as pb
+from interactions import KnowledgeBase, View, check, load_knowledge_base
+from interactions.answer import answer
 from service.audit.output import Batch, encode_record, write_records
-from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
+from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
-from service.jsoncodec import encode_error, encode_result
+from service.contract import JsonObject, to_json
+from service.errors import error_response
 from service.lifetime import end_with
 
 __all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
-
-log = logging.getLogger(__name__)
 
 CHUNK_ROWS: Final = 250
 """Rows per unit of work: enough to amortise a worker's round trip, few enough that a chunk's records
 (about 10 MB) reuse memory already touched rather than fault in fresh pages (1,000 rows measured
 about a sixth slower)."""
-INTERNAL_CODE: Final = 13
-INTERNAL_MESSAGE: Final = "internal error while checking this row; the audit log has the details"
+RESPONSE: Final = pb.CheckRegimenResponse
 
 
 class ChunkResult(NamedTuple):
@@ -45,37 +44,34 @@ class ChunkResult(NamedTuple):
 class RowChecker:
     """Decodes, checks and encodes rows against one knowledge base; the hot loop of an audit."""
 
-    def __init__(self, kb: KnowledgeBase, layout: CsvLayout | None) -> None:
-        """Binds the knowledge base and the input's CSV layout (None for JSON Lines).
+    def __init__(self, kb: KnowledgeBase, layout: CsvLayout | None, view: View = View.BASIC) -> None:
+        """Binds the knowledge base, the input's CSV layout (None for JSON Lines) and the answers' view.
 
         Args:
             kb: The knowledge base to check against.
             layout: The CSV layout, for CSV input.
+            view: The view of the answers of rows that do not name one.
         """
         self._kb = kb
         self._layout = layout
+        self._view = view
 
-    def answer(self, row: Row) -> CheckResult | dict[str, Any]:
-        """The answer to one row: its result, or the error response saying why it could not be checked.
+    def answer(self, row: Row) -> JsonObject:
+        """The answer to one row in the contract's JSON shape: its check, or `error` saying why there is none.
 
         Args:
             row: The row.
 
         Returns:
-            The engine's result, or a response with `error` set in the contract's JSON shape.
+            The CheckRegimenResponse as JSON.
         """
         try:
             _, request = decode_row(row, self._layout)
-            return check(self._kb, request)
-        except UnreadableRowError as exc:
-            return encode_error(request_id_of_row(row, self._layout), str(exc))
-        except InvalidRequestError as exc:
-            return encode_error(request_id_of_row(row, self._layout), str(exc), exc.violations)
-        except Exception:
-            # One bad row must not end a million-row audit: answer it, log why (the log is local,
-            # unlike a server's caller, so the traceback may go there).
-            log.exception("unexpected error checking the row at line %d", row.line)
-            return encode_error(request_id_of_row(row, self._layout), INTERNAL_MESSAGE, code=INTERNAL_CODE)
+            result = check(self._kb, request)
+        except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
+            return to_json(error_response(request_id_of_row(row, self._layout), exc), RESPONSE)
+        view = request.view or self._view
+        return to_json(answer(result, view), RESPONSE, view)
 
     def run(self, rows: Iterable[Row]) -> tuple[list[bytes], AuditSummary]:
         """Answers consecutive rows.
@@ -87,7 +83,7 @@ class RowChecker:
             Their output records, in the same order, and their totals.
         """
         summary = AuditSummary()
-        answer = self.answer
+        answer_row = self.answer
         records: list[bytes] = []
         append = records.append
         # A chunk allocates thousands of short-lived dicts and lists, freed by reference counting;
@@ -97,14 +93,9 @@ class RowChecker:
         gc.disable()
         try:
             for row in rows:
-                line = row.line
-                result = answer(row)
-                if isinstance(result, CheckResult):
-                    summary.add_result(line, result)
-                    append(encode_record(line, encode_result(result)))
-                else:
-                    summary.add(line, result)
-                    append(encode_record(line, result))
+                response = answer_row(row)
+                summary.add(row.line, response)
+                append(encode_record(row.line, response))
         finally:
             if collecting:
                 gc.enable()
@@ -129,7 +120,7 @@ def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 _worker_checker: RowChecker | None = None
 
 
-def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None, audit: int) -> None:
+def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None, view: View, audit: int) -> None:
     global _worker_checker
     # Ctrl-C reaches the whole process group; the parent decides how to stop, workers just die
     # with it, so they must not print their own KeyboardInterrupt tracebacks.
@@ -137,7 +128,7 @@ def _start_worker(kb_path: pathlib.Path | None, layout: CsvLayout | None, audit:
     # Workers blocked on the task queue would live on after a SIGKILL of the audit (and keep
     # the forkserver alive with them).
     end_with(audit)
-    _worker_checker = RowChecker(load_knowledge_base(kb_path), layout)
+    _worker_checker = RowChecker(load_knowledge_base(kb_path), layout, view)
 
 
 def _run_chunk(rows: list[Row], spill: pathlib.Path) -> ChunkResult:
@@ -161,6 +152,7 @@ def run_local(
     kb_path: pathlib.Path | None,
     layout: CsvLayout | None,
     spill_directory: Callable[[], pathlib.Path],
+    view: View = View.BASIC,
     workers: int = 1,
     chunk_size: int = CHUNK_ROWS,
 ) -> None:
@@ -174,11 +166,12 @@ def run_local(
         layout: The CSV layout, for CSV input.
         spill_directory: Gives the directory where worker processes write their chunks' records
             (see `OutputWriter.spill_directory`); called only with more than one worker.
+        view: The answers' view, for rows that do not name one.
         workers: Processes to check in; 1 checks in this process.
         chunk_size: Rows per unit of work.
     """
     if workers <= 1:
-        checker = RowChecker(kb, layout)
+        checker = RowChecker(kb, layout, view)
         for chunk in chunked(rows, chunk_size):
             sink(ChunkResult(*checker.run(chunk)))
         return
@@ -190,7 +183,7 @@ def run_local(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(kb_path, layout, os.getpid()),
+        initargs=(kb_path, layout, view, os.getpid()),
     )
     # A bounded window of chunks in flight keeps memory flat however long the input is.
     window = 2 * workers + 1

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 import grpc
-from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import Message
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
-from interactions import InvalidRequestError
+from interactions import InvalidRequestError, View
 from service import convert
-from service.audit.local import ChunkResult
+from service.audit.local import RESPONSE, ChunkResult
 from service.audit.output import encode_record
-from service.audit.rows import CsvLayout, Row, UnreadableRowError, decode_row, request_id_of_row
+from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
-from service.jsoncodec import encode_error
+from service.contract import to_json
+from service.errors import error_response
 
 __all__ = [
     "KnowledgeBaseIdentity",
     "RemoteAuditError",
-    "message_to_dict",
     "run_remote",
 ]
 
@@ -54,79 +49,6 @@ class RemoteAuditError(Exception):
         self.code = code
         self.details = details
         super().__init__(f"{target}: {code.name}: {details}")
-
-
-# A converter per field, built on first use from the descriptors: json_format walks the
-# descriptors for every message, which costs more than the whole check of a row.
-_Converter = Callable[[Any], Any]
-_FIELD_CONVERTERS: dict[str, tuple[str, _Converter]] = {}
-_INT64_TYPES: Final = frozenset(
-    {
-        FieldDescriptor.TYPE_INT64,
-        FieldDescriptor.TYPE_UINT64,
-        FieldDescriptor.TYPE_SINT64,
-        FieldDescriptor.TYPE_FIXED64,
-        FieldDescriptor.TYPE_SFIXED64,
-    }
-)
-
-
-def message_to_dict(message: Message) -> dict[str, Any]:
-    """`json_format.MessageToDict(message)`, several times faster for this contract's messages.
-
-    Args:
-        message: A message (fields set to their default are omitted, as MessageToDict does).
-
-    Returns:
-        The JSON shape: lowerCamelCase keys, enum names, int64 as strings, NaN as "NaN".
-    """
-    out: dict[str, Any] = {}
-    for field, value in message.ListFields():
-        converter = _FIELD_CONVERTERS.get(field.full_name)
-        if converter is None:
-            converter = _FIELD_CONVERTERS[field.full_name] = _converter_for(field)
-        out[converter[0]] = converter[1](value)
-    return out
-
-
-def _converter_for(field: FieldDescriptor) -> tuple[str, _Converter]:
-    single = _scalar_converter(field)
-    if field.is_repeated:
-        return field.json_name, lambda values: [single(v) for v in values]
-    return field.json_name, single
-
-
-def _scalar_converter(field: FieldDescriptor) -> _Converter:
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
-        assert field.message_type is not None
-        if field.message_type.full_name.startswith("google.protobuf."):
-            # Well-known types (Any in a Status' details) have special JSON forms; they only
-            # occur in error answers, so the slow path is fine there.
-            return json_format.MessageToDict
-        return message_to_dict
-    if field.type == FieldDescriptor.TYPE_ENUM:
-        assert field.enum_type is not None
-        names = {v.number: v.name for v in field.enum_type.values}
-        return lambda number: names.get(number, number)
-    if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-        return _float
-    if field.type in _INT64_TYPES:
-        return str
-    if field.type == FieldDescriptor.TYPE_BYTES:
-        return lambda data: base64.b64encode(data).decode("ascii")
-    return _same
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _float(value: float) -> float | str:
-    if math.isfinite(value):
-        return value
-    if math.isnan(value):
-        return "NaN"
-    return "Infinity" if value > 0 else "-Infinity"
 
 
 class _Merger:
@@ -184,6 +106,7 @@ async def _stream(
     source: _Source,
     merger: _Merger,
     layout: CsvLayout | None,
+    view: View,
     answer_timeout_s: float,
 ) -> None:
     call = pb_grpc.RegimenCheckerStub(channel).AuditRegimens()
@@ -201,16 +124,12 @@ async def _stream(
             seq, row = item
             try:
                 _, request = decode_row(row, layout)
-            except UnreadableRowError as exc:
-                merger.deliver(seq, row.line, encode_error(request_id_of_row(row, layout), str(exc)))
-                continue
             except InvalidRequestError as exc:
-                response = encode_error(request_id_of_row(row, layout), str(exc), exc.violations)
-                merger.deliver(seq, row.line, response)
+                merger.deliver(seq, row.line, to_json(error_response(request_id_of_row(row, layout), exc), RESPONSE))
                 continue
             sent.append(item)
             try:
-                await call.write(convert.request_to_proto(request))
+                await call.write(convert.request_to_proto(request._replace(view=request.view or view)))
             except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
                 # The call is over; the reader reports why. (A write fails only on a broken
                 # connection, and grpc then marks the call INTERNAL: "Internal error from Core".)
@@ -228,7 +147,7 @@ async def _stream(
             if response is grpc.aio.EOF:
                 break
             seq, row = sent.popleft()
-            merger.deliver(seq, row.line, message_to_dict(response))
+            merger.deliver(seq, row.line, to_json(response, RESPONSE))
         await sender
     except grpc.aio.AioRpcError as exc:
         if write_failed and exc.code() == grpc.StatusCode.INTERNAL:
@@ -301,6 +220,7 @@ async def _run(
     sink: Callable[[ChunkResult], None],
     targets: tuple[str, ...],
     layout: CsvLayout | None,
+    view: View,
     streams_per_target: int,
     window: int,
     connect_timeout_s: float,
@@ -320,7 +240,7 @@ async def _run(
         try:
             async with asyncio.TaskGroup() as group:
                 for target, channel in channels:
-                    group.create_task(_stream(target, channel, source, merger, layout, answer_timeout_s))
+                    group.create_task(_stream(target, channel, source, merger, layout, view, answer_timeout_s))
         except BaseExceptionGroup as failures:
             # Report the first transport failure; the rest are usually its consequences.
             first = failures.exceptions[0]
@@ -338,6 +258,7 @@ def run_remote(
     *,
     targets: tuple[str, ...],
     layout: CsvLayout | None,
+    view: View = View.BASIC,
     streams_per_target: int = 2,
     window: int = 4096,
     connect_timeout_s: float = 10.0,
@@ -354,6 +275,7 @@ def run_remote(
         sink: Receives the records and their totals, in input order.
         targets: gRPC targets (`host:port`, or a `dns:///name:port` with several addresses).
         layout: The CSV layout, for CSV input.
+        view: The view the servers answer in, for rows that do not name one.
         streams_per_target: Concurrent streams (each on its own connection) per target.
         window: Rows read but not yet written, at most.
         connect_timeout_s: How long to wait for each target to answer GetKnowledgeBase.
@@ -367,5 +289,6 @@ def run_remote(
         RemoteAuditError: A target could not be reached or a stream failed.
     """
     return asyncio.run(
-        _run(rows, sink, targets, layout, max(1, streams_per_target), window, connect_timeout_s, answer_timeout_s)
+        _run(rows, sink, targets, layout, view, max(1, streams_per_target), window, connect_timeout_s,
+             answer_timeout_s)
     )

@@ -32,7 +32,7 @@ from interactions.model import (
     Medication,
     PatientContext,
 )
-from service.jsoncodec import decode_request
+from service.contract import decode_request
 
 __all__ = [
     "CSV_COLUMNS",
@@ -75,8 +75,11 @@ class AuditInputError(Exception):
     """An input (or output, on resume) that cannot be audited at all, such as a CSV without a header."""
 
 
-class UnreadableRowError(ValueError):
-    """A row whose text could not be parsed (bad JSON, broken CSV quoting); its message says why."""
+class UnreadableRowError(InvalidRequestError):
+    """A row whose text could not be parsed (bad JSON, broken CSV quoting): one violation of the whole row."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__((FieldViolation("", message),))
 
 
 class CsvRegimen(NamedTuple):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from interactions import load_knowledge_base
+from interactions import View, load_knowledge_base
 from service.audit.local import CHUNK_ROWS, ChunkResult, run_local
 from service.audit.output import OutputWriter, ResumeState, scan_output
 from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
@@ -69,6 +69,7 @@ def run_audit(
     targets: tuple[str, ...] = (),
     kb_path: pathlib.Path | None = None,
     resume: bool = False,
+    view: View = View.BASIC,
     chunk_size: int = CHUNK_ROWS,
     streams_per_target: int = 2,
     connect_timeout_s: float = 10.0,
@@ -86,6 +87,7 @@ def run_audit(
         kb_path: The knowledge-base directory for in-process checks (None = the built-in one).
         resume: Keep the rows already in the output (cutting a half-written last record) and
             check only the others.
+        view: The view of the answers written, for rows that do not name one.
         chunk_size: Rows per unit of in-process work.
         streams_per_target: Concurrent `AuditRegimens` streams per target.
         connect_timeout_s: How long each target may take to answer its first call.
@@ -148,6 +150,7 @@ def run_audit(
                             kb=kb,
                             kb_path=kb_path,
                             layout=reader.layout,
+                            view=view,
                             workers=workers,
                             chunk_size=chunk_size,
                             spill_directory=out.spill_directory,
@@ -158,6 +161,7 @@ def run_audit(
                             sink,
                             targets=targets,
                             layout=reader.layout,
+                            view=view,
                             streams_per_target=streams_per_target,
                             connect_timeout_s=connect_timeout_s,
                             answer_timeout_s=answer_timeout_s,

@@ -1,7 +1,6 @@
-"""The audit's running totals: from the checked results as they come, or from the output records.
+"""The audit's running totals, counted from the output records (the contract's JSON) as they are written or read back.
 
-A resumed audit (and an audit against servers) counts the records it reads; an in-process audit
-counts the domain results it has. Both feed the same counters, and a test holds them equal.
+Every audit counts the same way: in-process, against servers, and the rows a resumed audit keeps.
 """
 
 from __future__ import annotations
@@ -11,10 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, TypeVar
-
-from interactions.model import CheckResult, Finding
-from service.identity_cache import IdentityCache
-from service.jsoncodec import ACTION_NAMES, MECHANISM_NAMES, SEVERITY_NAMES
 
 __all__ = ["AuditSummary", "DoseChange", "FindingTally", "RowError"]
 
@@ -28,12 +23,12 @@ _DOSE_CHANGING: Final = frozenset(
 # A dose that stands while another drug is to be avoided still needs action: it is counted under this.
 _AVOID_OTHER: Final = "ACTION_AVOID_COMBINATION"
 _INDEX: Final = re.compile(r"\[\d+\]")
-_INVALID_ARGUMENT: Final = 3
 
 _Key = TypeVar("_Key")
 
 FindingTally = tuple[str, str, str, tuple[str, ...]]
-"""What the report counts of a finding: object drug, precipitant ("" for QTc), severity, mechanisms."""
+"""What the report counts of a finding, per other drug it found: object drug, that drug ("" for a QTc
+or patient finding), severity, mechanisms."""
 
 
 def _needed(action: str, avoids_another: bool) -> str:
@@ -62,7 +57,7 @@ class RowError(NamedTuple):
 
 @dataclass(slots=True)
 class AuditSummary:
-    """Totals over the rows of an audit; `add` or `add_result` one row at a time, `merge` partial sums.
+    """Totals over the rows of an audit; `add` one row at a time, `merge` partial sums.
 
     Counters are keyed by the contract's JSON values (`SEVERITY_MAJOR`, `MECHANISM_PGP_INHIBITOR`).
     """
@@ -120,41 +115,21 @@ class AuditSummary:
             self._add_error(line, request_id, error)
             return
         self._add_row(response.get("highestSeverity", "SEVERITY_UNSPECIFIED"), response.get("knowledgeBaseVersion", ""))
-        self.findings.update(map(_tally_of_json, response.get("findings", ())))
+        for finding in response.get("findings", ()):
+            self.findings.update(_tallies(finding))
         self._add_doses(
             line,
             request_id,
             [
-                (dose.get("drug", ""), dose.get("orderedDoseMg", 0.0), dose.get("recommendedDoseMg", 0.0),
-                 _needed(dose.get("action", ""), bool(dose.get("avoidWith"))))
-                for dose in response.get("doses", ())
-                if dose.get("action", "") in _DOSE_CHANGING or dose.get("avoidWith")
+                (decision.get("drug", ""), decision.get("orderedDoseMg", 0.0), decision.get("recommendedDoseMg", 0.0),
+                 _needed(decision.get("action", ""), bool(decision.get("avoidWith"))))
+                for decision in response.get("decisions", ())
+                if decision.get("action", "") in _DOSE_CHANGING or decision.get("avoidWith")
             ],
         )
         self._add_unrecognized(
             [(item.get("name", ""), item.get("suggestions", ())) for item in response.get("unrecognized", ())]
         )
-
-    def add_result(self, line: int, result: CheckResult) -> None:
-        """Counts one checked row from its result, as `add` counts its output record.
-
-        Args:
-            line: The row's line number.
-            result: What the engine returned for the row.
-        """
-        self._add_row(SEVERITY_NAMES[result.highest_severity], result.knowledge_base_version)
-        self.findings.update(_tally_of_finding.many(result.findings))
-        self._add_doses(
-            line,
-            result.request_id,
-            [
-                (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg,
-                 _needed(ACTION_NAMES[dose.action], bool(dose.avoid_with)))
-                for dose in result.doses
-                if ACTION_NAMES[dose.action] in _DOSE_CHANGING or dose.avoid_with
-            ],
-        )
-        self._add_unrecognized([(item.name, item.suggestions) for item in result.unrecognized])
 
     def _add_row(self, highest_severity: str, kb_version: str) -> None:
         self.rows += 1
@@ -193,7 +168,7 @@ class AuditSummary:
         ]
         if not fields:
             code = error.get("code", 0)
-            fields = ["(unreadable row)" if code == _INVALID_ARGUMENT else f"(status code {code})"]
+            fields = [f"(status code {code})"]
         for name in fields:
             self.error_fields[name or "(whole row)"] += 1
 
@@ -221,21 +196,9 @@ class AuditSummary:
         self.kb_versions.update(other.kb_versions)
 
 
-def _tally_of_json(finding: dict[str, Any]) -> FindingTally:
-    return (
-        finding.get("objectDrug", ""),
-        finding.get("precipitantDrug", ""),
-        finding.get("severity", "SEVERITY_UNSPECIFIED"),
-        tuple(finding.get("mechanisms", ())),
-    )
-
-
-# Findings are built once, by the knowledge base: one tally per finding object, looked up by identity.
-_tally_of_finding: IdentityCache[Finding, FindingTally] = IdentityCache(
-    lambda finding: (
-        finding.object_drug,
-        finding.precipitant_drug,
-        SEVERITY_NAMES[finding.severity],
-        tuple(MECHANISM_NAMES[m] for m in finding.mechanisms),
-    )
-)
+def _tallies(finding: dict[str, Any]) -> list[FindingTally]:
+    """One tally per other drug the finding found (one with "" when it found none)."""
+    head = finding.get("objectDrug", "")
+    severity = finding.get("severity", "SEVERITY_UNSPECIFIED")
+    mechanisms = tuple(finding.get("mechanisms", ()))
+    return [(head, drug, severity, mechanisms) for drug in finding.get("precipitantDrugs") or ("",)]

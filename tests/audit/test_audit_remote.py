@@ -14,19 +14,16 @@ from typing import Any
 
 import orjson
 import pytest
-from google.protobuf import json_format
 from typer.testing import CliRunner
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import load_knowledge_base
 from service.audit import AuditInterruptedError, run_audit
-from service.audit.remote import message_to_dict
 from service.cli import app
 from service.convert import knowledge_base_info
 from service.exit_codes import ExitCode
 from service.servicer import RegimenChecker, engine_answer
 from tests.service.conftest import RunningServer, running_server
-from tests.service.helpers import clinical_request
 from tests.service.processes import ENV, StartServe, descendants, running, serve_processes, wait_until
 
 
@@ -176,16 +173,6 @@ def test_an_unreachable_target_stops_the_audit_with_its_name(audit_input: pathli
         target = gone.target
     with pytest.raises(AuditInterruptedError, match=target):
         run_audit(audit_input, tmp_path / "out.jsonl", targets=(target,), connect_timeout_s=0.5)
-
-
-def test_message_to_dict_equals_json_format() -> None:
-    answered = pb.CheckRegimenResponse(request_id="x", highest_severity=pb.SEVERITY_MAJOR, complete=True)
-    answered.findings.add(object_drug="a", mechanisms=[pb.MECHANISM_PGP_INHIBITOR, 99], severity=pb.SEVERITY_MINOR)
-    answered.doses.add(drug="a", ordered_dose_mg=float("nan"), recommended_dose_mg=float("inf")).ramp_up.add(day=1)
-    answered.error.code = 3
-    answered.error.details.add().Pack(clinical_request())
-    for message in (answered, pb.CheckRegimenResponse(), clinical_request()):
-        assert message_to_dict(message) == json_format.MessageToDict(message)
 
 
 @pytest.fixture

@@ -47,13 +47,13 @@ def test_every_row_is_answered_in_order_and_bad_rows_do_not_break_the_stream(stu
         if i % 11 == 5:
             assert response.error.code == code_pb2.INVALID_ARGUMENT
             assert "regimen" in violated_fields(response.error)
-            assert not response.doses
+            assert not response.decisions
         elif i % 7 == 3:
             assert response.error.code == code_pb2.INVALID_ARGUMENT
             assert violated_fields(response.error) == ["regimen[0].dose_mg"]
         else:
             assert not response.HasField("error")
-            assert next(d for d in response.doses if d.drug == "venetoclax").recommended_dose_mg == 70
+            assert next(d for d in response.decisions if d.drug == "venetoclax").recommended_dose_mg == 70
 
 
 def test_an_empty_stream_ends_ok_with_no_answers(stub: Any) -> None:
@@ -92,7 +92,7 @@ def test_cancelling_mid_stream_ends_the_call_on_the_server(stub: Any, caplog: py
         next(call)
     assert raised.value.code() == grpc.StatusCode.CANCELLED
     _wait_for(lambda: _logged(caplog, "AuditRegimens", "CANCELLED"))
-    assert stub.CheckRegimen(clinical_request(), timeout=10).doses  # the server is unharmed
+    assert stub.CheckRegimen(clinical_request(), timeout=10).decisions  # the server is unharmed
 
 
 def test_a_deadline_ends_a_stalled_stream(stub: Any, caplog: pytest.LogCaptureFixture) -> None:

@@ -22,20 +22,60 @@ def test_venetoclax_with_posaconazole_is_reduced_to_70_mg_with_a_ramp_up(stub: A
     assert not response.HasField("error")
     assert response.complete
     assert response.knowledge_base_version
-    venetoclax = next(d for d in response.doses if d.drug == "venetoclax")
+    venetoclax = next(d for d in response.decisions if d.drug == "venetoclax")
     assert venetoclax.ordered_dose_mg == 400
     assert venetoclax.recommended_dose_mg == 70
     assert venetoclax.action == pb.ACTION_ADJUST_DOSE
     assert [(s.day, s.dose_mg) for s in venetoclax.ramp_up] == [(1, 10), (2, 20), (3, 50), (4, 70)]
-    assert venetoclax.citations
-    assert {d.drug for d in response.doses} == {"venetoclax", "azacitidine"}
-    interaction = next(
-        f for f in response.findings if f.object_drug == "venetoclax" and f.precipitant_drug == "posaconazole"
-    )
+    assert {d.drug for d in response.decisions} == {"venetoclax", "azacitidine"}
+    # The decision names the finding applied; the finding names its rule and the drugs it found.
+    findings = {f.id: f for f in response.findings}
+    interaction = findings[venetoclax.findings[0]]
+    assert (interaction.rule, interaction.object_drug) == ("venetoclax/ven-posaconazole", "venetoclax")
+    assert list(interaction.precipitant_drugs) == ["posaconazole"]
     assert pb.MECHANISM_CYP3A4_STRONG_INHIBITOR in interaction.mechanisms
     assert interaction.severity >= pb.SEVERITY_MAJOR
-    assert interaction.citations
+    assert f"Finding {interaction.id} applies." in venetoclax.rationale
+    # Citations are named by id and spelt out once (FULL is the default view).
+    assert response.view == pb.VIEW_FULL
+    cited = {c.id: c for c in response.citations}
+    assert len(cited) == len(response.citations)
+    assert set(venetoclax.citations) | set(interaction.citations) <= set(cited)
+    assert any(cited[i].source == "uspi-venclexta" for i in venetoclax.citations)
+    # Monitoring as schedules: the ramp-up's tumour lysis labs once, then its days.
+    (tls,) = [m for m in response.monitoring if m.test == pb.MONITORING_TEST_TUMOR_LYSIS_LABS]
+    assert tls.drug == "venetoclax"
+    assert tls.reason
+    assert [e.label for e in tls.events] == ["C1D1", "C1D2", "C1D3", "C1D4", "C1D5"]
     assert response.highest_severity >= pb.SEVERITY_MAJOR
+
+
+def test_the_basic_view_has_codes_numbers_and_ids_and_no_texts(stub: Any) -> None:
+    request = clinical_request()
+    full = stub.CheckRegimen(request, timeout=10)
+    request.view = pb.VIEW_BASIC
+    basic = stub.CheckRegimen(request, timeout=10)
+
+    assert basic.view == pb.VIEW_BASIC
+    assert not basic.citations
+    assert not any(d.rationale for d in basic.decisions)
+    assert not any(f.recommendation for f in basic.findings)
+    assert not any(m.reason or any(e.label for e in m.events) for m in basic.monitoring)
+    # Everything else is the FULL answer's.
+    assert [(d.drug, d.recommended_dose_mg, list(d.findings), list(d.citations)) for d in basic.decisions] == [
+        (d.drug, d.recommended_dose_mg, list(d.findings), list(d.citations)) for d in full.decisions]
+    assert [(f.id, f.rule, list(f.precipitant_drugs)) for f in basic.findings] == [
+        (f.id, f.rule, list(f.precipitant_drugs)) for f in full.findings]
+    assert basic.ByteSize() < full.ByteSize() / 2
+
+
+def test_an_unknown_view_is_invalid_argument_naming_the_field(stub: Any) -> None:
+    request = clinical_request()
+    request.view = 7  # type: ignore[assignment]  # an open enum takes any number on the wire
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.CheckRegimen(request, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "view: unknown view 7" in (caught.value.details() or "")
 
 
 def test_unrecognised_names_make_the_answer_incomplete_with_suggestions(stub: Any) -> None:

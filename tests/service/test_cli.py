@@ -41,7 +41,7 @@ def broken_kb(tmp_path: pathlib.Path) -> pathlib.Path:
 
 def _venetoclax(output: str) -> dict[str, object]:
     response = json.loads(output)
-    return next(d for d in response["doses"] if d["drug"] == "venetoclax")
+    return next(d for d in response["decisions"] if d["drug"] == "venetoclax")
 
 
 def test_check_in_process_prints_the_response_as_json(request_file: pathlib.Path) -> None:

@@ -13,8 +13,10 @@ from google.protobuf.descriptor import EnumDescriptor
 
 import interactions
 from dosecheck.v1 import dosecheck_pb2 as pb
-from interactions import KnowledgeBase
+from interactions import KnowledgeBase, View
+from interactions.answer import Answer, AnswerFinding, Decision, Schedule, answer
 from service import convert
+from service.contract import to_json, to_message
 from tests.oracles import domain_request
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "regimens.jsonl"
@@ -87,37 +89,6 @@ def test_knowledge_base_info_carries_every_table(kb: KnowledgeBase) -> None:
     assert (levofloxacin.qt_risk, bool(levofloxacin.reviewed)) == ("known", True)
 
 
-def _reference_response(result: interactions.CheckResult) -> pb.CheckRegimenResponse:
-    """The response built field by field, the obvious way, to check the cached encodings against."""
-
-    def citations(items: tuple[interactions.Citation, ...]) -> list[pb.Citation]:
-        return [pb.Citation(source=c.source, detail=c.detail) for c in items]
-
-    return pb.CheckRegimenResponse(
-        request_id=result.request_id,
-        findings=[pb.Finding(object_drug=f.object_drug, precipitant_drug=f.precipitant_drug,
-                             mechanisms=list(f.mechanisms), severity=f.severity, action=f.action,
-                             recommendation=f.recommendation, citations=citations(f.citations),
-                             alternatives=f.alternatives, involved=f.involved)
-                  for f in result.findings],
-        doses=[pb.DoseRecommendation(drug=d.drug, ordered_dose_mg=d.ordered_dose_mg,
-                                     recommended_dose_mg=d.recommended_dose_mg, action=d.action,
-                                     rationale=d.rationale,
-                                     ramp_up=[pb.RampStep(day=s.day, dose_mg=s.dose_mg) for s in d.ramp_up],
-                                     citations=citations(d.citations), avoid_with=d.avoid_with)
-               for d in result.doses],
-        monitoring=[pb.MonitoringEvent(drug=e.drug, test=e.test, label=e.label, cycle=e.cycle, day=e.day,
-                                       date=e.date, reason=e.reason, citations=citations(e.citations))
-                    for e in result.monitoring],
-        unrecognized=[pb.UnrecognizedMedication(name=u.name, suggestions=u.suggestions, reason=u.reason,
-                                                ingredients=u.ingredients, detail=u.detail)
-                      for u in result.unrecognized],
-        highest_severity=result.highest_severity,
-        complete=result.complete,
-        knowledge_base_version=result.knowledge_base_version,
-    )
-
-
 def _sample_results(kb: KnowledgeBase) -> list[interactions.CheckResult]:
     """Results for the audit sample's few hundred realistic regimens (the valid ones)."""
     results = []
@@ -128,15 +99,66 @@ def _sample_results(kb: KnowledgeBase) -> list[interactions.CheckResult]:
     return results
 
 
-def test_responses_from_cached_encodings_equal_responses_built_field_by_field(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize("view", [View.BASIC, View.FULL])
+def test_the_codec_writes_what_json_format_writes_and_reads_back_without_loss(kb: KnowledgeBase, view: View) -> None:
     results = _sample_results(kb)
-    assert len(results) > 100
     assert sum(len(r.findings) for r in results) > 100
-    assert sum(len(r.monitoring) for r in results) > 100
+    for result in results:
+        domain = answer(result, view)
+        message = to_message(domain, pb.CheckRegimenResponse, view)
+        written = to_json(domain, pb.CheckRegimenResponse, view)
+        assert written == json_format.MessageToDict(message) == to_json(message, pb.CheckRegimenResponse)
+        assert json_format.ParseDict(written, pb.CheckRegimenResponse()) == message
 
-    for _ in range(2):  # the second pass answers from the caches
-        for result in results:
-            assert convert.response_from_result(result) == _reference_response(result)
+
+def test_the_codec_writes_json_formats_special_values() -> None:
+    message = pb.CheckRegimenResponse(request_id="x", highest_severity=pb.SEVERITY_MAJOR, complete=True)
+    message.findings.add(object_drug="a", mechanisms=[pb.MECHANISM_PGP_INHIBITOR, 99], severity=pb.SEVERITY_MINOR)
+    decision = message.decisions.add(drug="a", ordered_dose_mg=float("nan"), recommended_dose_mg=float("inf"))
+    decision.ramp_up.add(day=1)
+    message.error.code = 3
+    message.error.details.add().Pack(pb.CheckRegimenRequest(request_id="y"))
+    for value in (message, pb.CheckRegimenResponse(), pb.CheckRegimenRequest(request_id="z", view=pb.VIEW_BASIC)):
+        assert to_json(value, type(value)) == json_format.MessageToDict(value)
+
+
+def test_every_field_of_the_answer_messages_is_on_its_domain_type() -> None:
+    for domain, message in ((Answer, pb.CheckRegimenResponse), (Decision, pb.DoseRecommendation),
+                            (AnswerFinding, pb.Finding), (Schedule, pb.MonitoringSchedule),
+                            (interactions.MonitoringEvent, pb.MonitoringEvent),
+                            (interactions.UnrecognizedMedication, pb.UnrecognizedMedication),
+                            (interactions.RampStep, pb.RampStep), (interactions.Citation, pb.Citation)):
+        missing = {f.name for f in message.DESCRIPTOR.fields} - set(dir(domain)) - {"error"}
+        assert not missing, f"{domain.__name__} lacks {missing}"
+
+
+def test_the_answer_keeps_every_finding_and_event_of_the_result(kb: KnowledgeBase) -> None:
+    for result in _sample_results(kb):
+        full = answer(result)
+        grouped = {(f.rule, f.object_drug, drug) for f in full.findings for drug in f.precipitant_drugs or ("",)}
+        for finding in result.findings:
+            for drug in finding.involved or (finding.precipitant_drug,):
+                assert (finding.rule, finding.object_drug, drug) in grouped
+        assert len({f.id for f in full.findings}) == len(full.findings)
+        assert {i for d in full.decisions for i in d.findings} <= {f.id for f in full.findings}
+        days = {(s.drug, s.test, e.cycle, e.day, s.reason) for s in full.monitoring for e in s.events}
+        assert days == {(e.drug, e.test, e.cycle, e.day, e.reason) for e in result.monitoring}
+        named = {i for group in (full.findings, full.decisions, full.monitoring) for item in group
+                 for i in item.citations}
+        assert named == {c.id for c in full.citations}
+
+
+def test_no_valid_request_answers_near_the_message_limit(kb: KnowledgeBase) -> None:
+    # The largest valid request: 200 medications, every one an interacting drug, on every agent.
+    agents = sorted(kb.agents)
+    others = sorted({drug for agent in kb.agents.values() for drug in agent.precipitants} - set(agents))
+    request = interactions.CheckRequest(
+        tuple(interactions.Medication(a) for a in agents),
+        tuple(interactions.Medication(f"{others[i % len(others)]} {i} mg") for i in range(200 - len(agents))),
+        interactions.PatientContext(qtc_ms=520, baseline_qtc_ms=400, cycle_start_date="2026-01-05"))
+    response = convert.response_for(interactions.check(kb, request), View.FULL)
+    assert len(response.findings) > 50
+    assert response.ByteSize() < 1024 * 1024  # a quarter of gRPC's 4 MiB default
 
 
 def test_knowledge_base_info_says_which_class_facts_need_verifying(kb: KnowledgeBase) -> None:

@@ -92,7 +92,7 @@ def tls_settings(pki: Pki, **more: Any) -> Settings:
 def test_a_tls_client_that_trusts_the_ca_is_served(kb: KnowledgeBase, pki: Pki) -> None:
     with (running_server(RegimenChecker.for_knowledge_base(kb), settings=tls_settings(pki)) as server,
           grpc.secure_channel(server.target, pki.channel_credentials()) as channel):
-        assert check(channel).doses[0].recommended_dose_mg == 70
+        assert check(channel).decisions[0].recommended_dose_mg == 70
 
 
 def test_plaintext_to_a_tls_port_fails(kb: KnowledgeBase, pki: Pki) -> None:
@@ -110,7 +110,7 @@ def test_with_a_client_ca_a_client_certificate_is_required(kb: KnowledgeBase, pk
             check(channel)
         assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
         with grpc.secure_channel(server.target, pki.channel_credentials(client_certificate=True)) as channel:
-            assert check(channel).doses[0].recommended_dose_mg == 70
+            assert check(channel).decisions[0].recommended_dose_mg == 70
 
 
 def test_unusable_tls_files_refuse_to_start(tmp_path: pathlib.Path, pki: Pki) -> None:
@@ -147,11 +147,11 @@ def test_sighup_makes_new_connections_see_new_certificates_and_old_calls_go_on(
         old = served_certificate(target, pki.ca_file)
         with grpc.secure_channel(target, trusting_both) as channel:
             stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
-            assert check(channel).doses  # the connection is made with the old certificate
+            assert check(channel).decisions  # the connection is made with the old certificate
             rows: queue.Queue[pb.CheckRegimenRequest | None] = queue.Queue()
             stream = stub.AuditRegimens(iter(rows.get, None), timeout=60)
             rows.put(CHECK)
-            assert next(stream).doses
+            assert next(stream).decisions
 
             write_server_certificate(renewed_ca, tmp_path)
             process.send_signal(signal.SIGHUP)
@@ -168,13 +168,13 @@ def test_sighup_makes_new_connections_see_new_certificates_and_old_calls_go_on(
             # Both workers (the kernel spreads connections over them) show the new one.
             assert all(served_certificate(target, renewed_file) != old for _ in range(12))
             # The old connection carries new calls, and the stream opened before the reload goes on.
-            assert check(channel).doses[0].recommended_dose_mg == 70
+            assert check(channel).decisions[0].recommended_dose_mg == 70
             rows.put(CHECK)
-            assert next(stream).doses
+            assert next(stream).decisions
             rows.put(None)  # ends the stream
             assert list(stream) == []
         with grpc.secure_channel(target, grpc.ssl_channel_credentials(renewed_ca.cert_pem.bytes())) as channel:
-            assert check(channel).doses[0].recommended_dose_mg == 70
+            assert check(channel).decisions[0].recommended_dose_mg == 70
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
     assert "TLS certificate reloaded" in stderr_of(process, tmp_path)
@@ -229,7 +229,7 @@ def test_a_token_with_the_method_scope_is_served_and_may_be_reused(
         guarded: grpc.Channel, keys: Keys, algorithm: str) -> None:
     metadata = bearer(keys, "openid dosecheck.check", algorithm=algorithm)
     for _ in range(3):  # an access token: sent with every call until it expires
-        assert check(guarded, metadata).doses[0].recommended_dose_mg == 70
+        assert check(guarded, metadata).decisions[0].recommended_dose_mg == 70
 
 
 def test_calls_without_an_acceptable_token_are_unauthenticated(guarded: grpc.Channel, keys: Keys) -> None:

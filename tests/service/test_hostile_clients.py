@@ -75,7 +75,7 @@ def test_a_row_that_is_not_protobuf_is_answered_with_its_error_and_the_stream_go
 
     assert [a.request_id for a in answers] == ["before", "", "after"]
     assert [a.error.code for a in answers] == [code_pb2.OK, code_pb2.INVALID_ARGUMENT, code_pb2.OK]
-    assert answers[2].doses
+    assert answers[2].decisions
     line = _wait_for_log_line(caplog, "AuditRegimens", "OK")
     assert (line.received, line.answered, line.errors) == (3, 3, 1)
     assert not _tracebacks(caplog)
@@ -116,7 +116,7 @@ def test_a_message_over_the_receive_limit_is_resource_exhausted_and_normal_calls
             stub.CheckRegimen(huge, timeout=10)
 
         assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        assert stub.CheckRegimen(clinical_request(), timeout=10).doses
+        assert stub.CheckRegimen(clinical_request(), timeout=10).decisions
 
 
 def test_the_limits_are_the_servers_grpc_options() -> None:

@@ -95,7 +95,7 @@ def test_sighup_swaps_in_a_valid_knowledge_base_and_refuses_an_invalid_one(
         after = stub.CheckRegimen(_request(), timeout=10)
         assert after.complete
         assert not after.unrecognized
-        assert any(f.precipitant_drug == "posaconazole" for f in after.findings)
+        assert any("posaconazole" in f.precipitant_drugs for f in after.findings)
     assert wait_until(lambda: _reloads(metrics_port, "loaded") == 2, 10)  # one per worker
 
     (kb / "site.toml").write_text(SITE + SYNONYM + INVALID)

@@ -82,7 +82,7 @@ def test_two_workers_share_the_port_and_stop_together(serve: Any) -> None:
     for _ in range(6):  # separate connections, which the kernel spreads over the workers
         with grpc.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
             stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
-            assert stub.CheckRegimen(clinical_request(), timeout=10).doses
+            assert stub.CheckRegimen(clinical_request(), timeout=10).decisions
 
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)

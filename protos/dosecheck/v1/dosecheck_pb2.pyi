@@ -1,3 +1,4 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -7,6 +8,12 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class View(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VIEW_UNSPECIFIED: _ClassVar[View]
+    VIEW_BASIC: _ClassVar[View]
+    VIEW_FULL: _ClassVar[View]
 
 class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -71,6 +78,9 @@ class UnrecognizedReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     UNRECOGNIZED_REASON_UNKNOWN: _ClassVar[UnrecognizedReason]
     UNRECOGNIZED_REASON_NOT_REVIEWED: _ClassVar[UnrecognizedReason]
     UNRECOGNIZED_REASON_CONFLICT: _ClassVar[UnrecognizedReason]
+VIEW_UNSPECIFIED: View
+VIEW_BASIC: View
+VIEW_FULL: View
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_INFO: Severity
 SEVERITY_MINOR: Severity
@@ -117,6 +127,8 @@ UNRECOGNIZED_REASON_UNSPECIFIED: UnrecognizedReason
 UNRECOGNIZED_REASON_UNKNOWN: UnrecognizedReason
 UNRECOGNIZED_REASON_NOT_REVIEWED: UnrecognizedReason
 UNRECOGNIZED_REASON_CONFLICT: UnrecognizedReason
+FULL_VIEW_FIELD_NUMBER: _ClassVar[int]
+full_view: _descriptor.FieldDescriptor
 
 class Coding(_message.Message):
     __slots__ = ("system", "code", "display")
@@ -185,46 +197,52 @@ class PatientContext(_message.Message):
     def __init__(self, qtc_ms: _Optional[float] = ..., baseline_qtc_ms: _Optional[float] = ..., cycle_start_date: _Optional[str] = ..., cycle_length_days: _Optional[int] = ..., as_of_date: _Optional[str] = ..., qtc_day: _Optional[str] = ..., potassium_mmol_l: _Optional[float] = ..., magnesium_mmol_l: _Optional[float] = ..., congenital_long_qt: _Optional[bool] = ..., bilirubin_uln: _Optional[float] = ..., ast_uln: _Optional[float] = ..., alt_uln: _Optional[float] = ..., child_pugh: _Optional[str] = ..., creatinine_clearance_ml_min: _Optional[float] = ..., wbc_10e9_l: _Optional[float] = ...) -> None: ...
 
 class CheckRegimenRequest(_message.Message):
-    __slots__ = ("request_id", "regimen", "concomitant", "patient")
+    __slots__ = ("request_id", "regimen", "concomitant", "patient", "view")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REGIMEN_FIELD_NUMBER: _ClassVar[int]
     CONCOMITANT_FIELD_NUMBER: _ClassVar[int]
     PATIENT_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     regimen: _containers.RepeatedCompositeFieldContainer[Medication]
     concomitant: _containers.RepeatedCompositeFieldContainer[Medication]
     patient: PatientContext
-    def __init__(self, request_id: _Optional[str] = ..., regimen: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., concomitant: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., patient: _Optional[_Union[PatientContext, _Mapping]] = ...) -> None: ...
+    view: View
+    def __init__(self, request_id: _Optional[str] = ..., regimen: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., concomitant: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., patient: _Optional[_Union[PatientContext, _Mapping]] = ..., view: _Optional[_Union[View, str]] = ...) -> None: ...
 
 class Citation(_message.Message):
-    __slots__ = ("source", "detail")
+    __slots__ = ("source", "detail", "id")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
     source: str
     detail: str
-    def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    id: str
+    def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
 class Finding(_message.Message):
-    __slots__ = ("object_drug", "precipitant_drug", "mechanisms", "severity", "action", "recommendation", "citations", "alternatives", "involved")
+    __slots__ = ("id", "rule", "object_drug", "precipitant_drugs", "mechanisms", "severity", "action", "alternatives", "citations", "recommendation")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
     OBJECT_DRUG_FIELD_NUMBER: _ClassVar[int]
-    PRECIPITANT_DRUG_FIELD_NUMBER: _ClassVar[int]
+    PRECIPITANT_DRUGS_FIELD_NUMBER: _ClassVar[int]
     MECHANISMS_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
-    RECOMMENDATION_FIELD_NUMBER: _ClassVar[int]
-    CITATIONS_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
-    INVOLVED_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    RECOMMENDATION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    rule: str
     object_drug: str
-    precipitant_drug: str
+    precipitant_drugs: _containers.RepeatedScalarFieldContainer[str]
     mechanisms: _containers.RepeatedScalarFieldContainer[Mechanism]
     severity: Severity
     action: Action
-    recommendation: str
-    citations: _containers.RepeatedCompositeFieldContainer[Citation]
     alternatives: _containers.RepeatedScalarFieldContainer[str]
-    involved: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, object_drug: _Optional[str] = ..., precipitant_drug: _Optional[str] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., recommendation: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., alternatives: _Optional[_Iterable[str]] = ..., involved: _Optional[_Iterable[str]] = ...) -> None: ...
+    citations: _containers.RepeatedScalarFieldContainer[str]
+    recommendation: str
+    def __init__(self, id: _Optional[str] = ..., rule: _Optional[str] = ..., object_drug: _Optional[str] = ..., precipitant_drugs: _Optional[_Iterable[str]] = ..., mechanisms: _Optional[_Iterable[_Union[Mechanism, str]]] = ..., severity: _Optional[_Union[Severity, str]] = ..., action: _Optional[_Union[Action, str]] = ..., alternatives: _Optional[_Iterable[str]] = ..., citations: _Optional[_Iterable[str]] = ..., recommendation: _Optional[str] = ...) -> None: ...
 
 class RampStep(_message.Message):
     __slots__ = ("day", "dose_mg")
@@ -235,44 +253,52 @@ class RampStep(_message.Message):
     def __init__(self, day: _Optional[int] = ..., dose_mg: _Optional[float] = ...) -> None: ...
 
 class DoseRecommendation(_message.Message):
-    __slots__ = ("drug", "ordered_dose_mg", "recommended_dose_mg", "action", "rationale", "ramp_up", "citations", "avoid_with")
+    __slots__ = ("drug", "ordered_dose_mg", "recommended_dose_mg", "action", "ramp_up", "findings", "avoid_with", "citations", "rationale")
     DRUG_FIELD_NUMBER: _ClassVar[int]
     ORDERED_DOSE_MG_FIELD_NUMBER: _ClassVar[int]
     RECOMMENDED_DOSE_MG_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
-    RATIONALE_FIELD_NUMBER: _ClassVar[int]
     RAMP_UP_FIELD_NUMBER: _ClassVar[int]
-    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
     AVOID_WITH_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    RATIONALE_FIELD_NUMBER: _ClassVar[int]
     drug: str
     ordered_dose_mg: float
     recommended_dose_mg: float
     action: Action
-    rationale: str
     ramp_up: _containers.RepeatedCompositeFieldContainer[RampStep]
-    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    findings: _containers.RepeatedScalarFieldContainer[str]
     avoid_with: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, drug: _Optional[str] = ..., ordered_dose_mg: _Optional[float] = ..., recommended_dose_mg: _Optional[float] = ..., action: _Optional[_Union[Action, str]] = ..., rationale: _Optional[str] = ..., ramp_up: _Optional[_Iterable[_Union[RampStep, _Mapping]]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ..., avoid_with: _Optional[_Iterable[str]] = ...) -> None: ...
+    citations: _containers.RepeatedScalarFieldContainer[str]
+    rationale: str
+    def __init__(self, drug: _Optional[str] = ..., ordered_dose_mg: _Optional[float] = ..., recommended_dose_mg: _Optional[float] = ..., action: _Optional[_Union[Action, str]] = ..., ramp_up: _Optional[_Iterable[_Union[RampStep, _Mapping]]] = ..., findings: _Optional[_Iterable[str]] = ..., avoid_with: _Optional[_Iterable[str]] = ..., citations: _Optional[_Iterable[str]] = ..., rationale: _Optional[str] = ...) -> None: ...
 
 class MonitoringEvent(_message.Message):
-    __slots__ = ("drug", "test", "label", "cycle", "day", "date", "reason", "citations")
-    DRUG_FIELD_NUMBER: _ClassVar[int]
-    TEST_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("label", "cycle", "day", "date")
     LABEL_FIELD_NUMBER: _ClassVar[int]
     CYCLE_FIELD_NUMBER: _ClassVar[int]
     DAY_FIELD_NUMBER: _ClassVar[int]
     DATE_FIELD_NUMBER: _ClassVar[int]
-    REASON_FIELD_NUMBER: _ClassVar[int]
-    CITATIONS_FIELD_NUMBER: _ClassVar[int]
-    drug: str
-    test: MonitoringTest
     label: str
     cycle: int
     day: int
     date: str
+    def __init__(self, label: _Optional[str] = ..., cycle: _Optional[int] = ..., day: _Optional[int] = ..., date: _Optional[str] = ...) -> None: ...
+
+class MonitoringSchedule(_message.Message):
+    __slots__ = ("drug", "test", "citations", "events", "reason")
+    DRUG_FIELD_NUMBER: _ClassVar[int]
+    TEST_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    drug: str
+    test: MonitoringTest
+    citations: _containers.RepeatedScalarFieldContainer[str]
+    events: _containers.RepeatedCompositeFieldContainer[MonitoringEvent]
     reason: str
-    citations: _containers.RepeatedCompositeFieldContainer[Citation]
-    def __init__(self, drug: _Optional[str] = ..., test: _Optional[_Union[MonitoringTest, str]] = ..., label: _Optional[str] = ..., cycle: _Optional[int] = ..., day: _Optional[int] = ..., date: _Optional[str] = ..., reason: _Optional[str] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
+    def __init__(self, drug: _Optional[str] = ..., test: _Optional[_Union[MonitoringTest, str]] = ..., citations: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[MonitoringEvent, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class UnrecognizedMedication(_message.Message):
     __slots__ = ("name", "suggestions", "reason", "ingredients", "detail")
@@ -289,26 +315,30 @@ class UnrecognizedMedication(_message.Message):
     def __init__(self, name: _Optional[str] = ..., suggestions: _Optional[_Iterable[str]] = ..., reason: _Optional[_Union[UnrecognizedReason, str]] = ..., ingredients: _Optional[_Iterable[str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class CheckRegimenResponse(_message.Message):
-    __slots__ = ("request_id", "findings", "doses", "monitoring", "unrecognized", "highest_severity", "complete", "knowledge_base_version", "error")
+    __slots__ = ("request_id", "decisions", "findings", "monitoring", "unrecognized", "highest_severity", "complete", "knowledge_base_version", "error", "view", "citations")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
-    DOSES_FIELD_NUMBER: _ClassVar[int]
     MONITORING_FIELD_NUMBER: _ClassVar[int]
     UNRECOGNIZED_FIELD_NUMBER: _ClassVar[int]
     HIGHEST_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_FIELD_NUMBER: _ClassVar[int]
     KNOWLEDGE_BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
+    decisions: _containers.RepeatedCompositeFieldContainer[DoseRecommendation]
     findings: _containers.RepeatedCompositeFieldContainer[Finding]
-    doses: _containers.RepeatedCompositeFieldContainer[DoseRecommendation]
-    monitoring: _containers.RepeatedCompositeFieldContainer[MonitoringEvent]
+    monitoring: _containers.RepeatedCompositeFieldContainer[MonitoringSchedule]
     unrecognized: _containers.RepeatedCompositeFieldContainer[UnrecognizedMedication]
     highest_severity: Severity
     complete: bool
     knowledge_base_version: str
     error: _status_pb2.Status
-    def __init__(self, request_id: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., doses: _Optional[_Iterable[_Union[DoseRecommendation, _Mapping]]] = ..., monitoring: _Optional[_Iterable[_Union[MonitoringEvent, _Mapping]]] = ..., unrecognized: _Optional[_Iterable[_Union[UnrecognizedMedication, _Mapping]]] = ..., highest_severity: _Optional[_Union[Severity, str]] = ..., complete: _Optional[bool] = ..., knowledge_base_version: _Optional[str] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+    view: View
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, request_id: _Optional[str] = ..., decisions: _Optional[_Iterable[_Union[DoseRecommendation, _Mapping]]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., monitoring: _Optional[_Iterable[_Union[MonitoringSchedule, _Mapping]]] = ..., unrecognized: _Optional[_Iterable[_Union[UnrecognizedMedication, _Mapping]]] = ..., highest_severity: _Optional[_Union[Severity, str]] = ..., complete: _Optional[bool] = ..., knowledge_base_version: _Optional[str] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., view: _Optional[_Union[View, str]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class ResolveMedicationsRequest(_message.Message):
     __slots__ = ("medications",)
@@ -410,7 +440,7 @@ class DrugClass(_message.Message):
     def __init__(self, id: _Optional[str] = ..., mechanism: _Optional[_Union[Mechanism, str]] = ..., title: _Optional[str] = ..., members: _Optional[_Iterable[str]] = ..., member_notes: _Optional[_Mapping[str, str]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class KnowledgeBaseInfo(_message.Message):
-    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes", "site", "site_overrides", "regimens")
+    __slots__ = ("version", "content_hash", "title", "sources", "drugs", "combinations", "classes", "site", "site_overrides", "regimens", "citations")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CONTENT_HASH_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -421,6 +451,7 @@ class KnowledgeBaseInfo(_message.Message):
     SITE_FIELD_NUMBER: _ClassVar[int]
     SITE_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
     REGIMENS_FIELD_NUMBER: _ClassVar[int]
+    CITATIONS_FIELD_NUMBER: _ClassVar[int]
     version: str
     content_hash: str
     title: str
@@ -431,7 +462,8 @@ class KnowledgeBaseInfo(_message.Message):
     site: str
     site_overrides: _containers.RepeatedCompositeFieldContainer[SiteOverride]
     regimens: _containers.RepeatedCompositeFieldContainer[Regimen]
-    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ..., site: _Optional[str] = ..., site_overrides: _Optional[_Iterable[_Union[SiteOverride, _Mapping]]] = ..., regimens: _Optional[_Iterable[_Union[Regimen, _Mapping]]] = ...) -> None: ...
+    citations: _containers.RepeatedCompositeFieldContainer[Citation]
+    def __init__(self, version: _Optional[str] = ..., content_hash: _Optional[str] = ..., title: _Optional[str] = ..., sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ..., drugs: _Optional[_Iterable[_Union[DrugEntry, _Mapping]]] = ..., combinations: _Optional[_Iterable[_Union[Combination, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[DrugClass, _Mapping]]] = ..., site: _Optional[str] = ..., site_overrides: _Optional[_Iterable[_Union[SiteOverride, _Mapping]]] = ..., regimens: _Optional[_Iterable[_Union[Regimen, _Mapping]]] = ..., citations: _Optional[_Iterable[_Union[Citation, _Mapping]]] = ...) -> None: ...
 
 class Regimen(_message.Message):
     __slots__ = ("name", "synonyms", "components", "citations")

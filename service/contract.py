@@ -1,4 +1,11 @@
-"""Fast codec between the contract's JSON shape (as json_format writes it) and the domain types."""
+"""The contract's codec, driven by the message descriptors: answers to JSON and messages, JSON requests to the domain.
+
+One field table per message is built from `dosecheck_pb2.DESCRIPTOR` on first use; two generic
+functions walk it. `to_json` writes a value (a domain answer, whose types have the messages' field
+names, or a message itself) as `json_format.MessageToDict` writes the message; `to_message` builds
+the message. The BASIC view leaves out the fields the contract marks `full_view`. `decode_request`
+reads a JSON request into the domain request, naming every bad field by its contract path.
+"""
 
 from __future__ import annotations
 
@@ -7,72 +14,129 @@ import math
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple, cast
 
-import orjson
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions.model import (
-    Action,
     CheckRequest,
-    CheckResult,
-    Citation,
     Coding,
-    DoseRecommendation,
     FieldViolation,
-    Finding,
     HoldReason,
     InvalidRequestError,
-    Mechanism,
     Medication,
-    MonitoringEvent,
-    MonitoringTest,
     PatientContext,
-    RampStep,
-    Severity,
-    UnrecognizedMedication,
-    UnrecognizedReason,
+    View,
 )
-from service.identity_cache import cached_by_identity
 
-__all__ = [
-    "ACTION_NAMES",
-    "BAD_REQUEST_TYPE_URL",
-    "MECHANISM_NAMES",
-    "SEVERITY_NAMES",
-    "TEST_NAMES",
-    "decode_request",
-    "encode_error",
-    "encode_result",
-    "request_id_of",
-]
+__all__ = ["JsonObject", "decode_request", "to_json", "to_message"]
 
 JsonObject = dict[str, Any]
 
-BAD_REQUEST_TYPE_URL: Final = "type.googleapis.com/google.rpc.BadRequest"
-"""How json_format names a packed `google.rpc.BadRequest` inside `Status.details`."""
-
-_INVALID_ARGUMENT: Final = 3
 _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
 
-# json_format accepts a field under its lowerCamelCase JSON name or its proto name; both map to
-# the proto name, which is also how violations name the field.
-_REQUEST_KEYS: Final = {
-    "requestId": "request_id",
-    "request_id": "request_id",
-    "regimen": "regimen",
-    "concomitant": "concomitant",
-    "patient": "patient",
-}
 
-# The contract's JSON names of enum values: the enum's prefix plus the member name (SEVERITY_MAJOR),
-# indexed by the member's number because the domain numbers equal the contract's.
-SEVERITY_NAMES: Final = tuple(f"SEVERITY_{m.name}" for m in Severity)
-ACTION_NAMES: Final = tuple(f"ACTION_{m.name}" for m in Action)
-MECHANISM_NAMES: Final = tuple(f"MECHANISM_{m.name}" for m in Mechanism)
-TEST_NAMES: Final = tuple(f"MONITORING_TEST_{m.name}" for m in MonitoringTest)
-REASON_NAMES: Final = tuple(f"UNRECOGNIZED_REASON_{m.name}" for m in UnrecognizedReason)
+class _Written(NamedTuple):
+    """How to write one field of a message, from its descriptor."""
+
+    name: str
+    json_name: str
+    repeated: bool
+    message: Descriptor | None
+    """The field's message type; None for a scalar or enum."""
+    enum_names: dict[int, str] | None
+    """An enum field's value names by number."""
+    double: bool
+    full_view: bool
+    """Left out of the BASIC view."""
+
+
+# The contract's `full_view` field option (mypy's stubs type extensions more narrowly than protobuf allows).
+_FULL_VIEW: Final[Any] = pb.full_view
+_WRITTEN: dict[str, tuple[_Written, ...]] = {}
+
+
+def _written(descriptor: Descriptor) -> tuple[_Written, ...]:
+    fields = _WRITTEN.get(descriptor.full_name)
+    if fields is None:
+        fields = _WRITTEN[descriptor.full_name] = tuple(
+            _Written(f.name, f.json_name, f.is_repeated, f.message_type,
+                   {v.number: v.name for v in f.enum_type.values} if f.enum_type is not None else None,
+                   f.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT),
+                   bool(f.GetOptions().Extensions[_FULL_VIEW]))
+            for f in descriptor.fields)
+    return fields
+
+
+def to_json(value: Any, message_type: type[Message], view: View = View.FULL) -> JsonObject:
+    """`value` in the JSON shape `json_format.MessageToDict` gives its message.
+
+    Args:
+        value: A message of `message_type`, or any value with its fields as attributes of the same
+            names (a domain answer).
+        message_type: The message type.
+        view: BASIC leaves out every field marked `full_view`.
+
+    Returns:
+        lowerCamelCase keys, enums by name, non-finite doubles as "NaN"/"Infinity", fields at their
+        default left out.
+    """
+    return _walk(value, _descriptor(message_type), view is View.BASIC, json=True)
+
+
+def to_message(value: Any, message_type: type[Message], view: View = View.FULL) -> Message:
+    """The message of type `message_type` with `value`'s fields (see `to_json`)."""
+    return message_type(**_walk(value, _descriptor(message_type), view is View.BASIC, json=False))
+
+
+def _descriptor(message_type: type[Message]) -> Descriptor:
+    return cast("Descriptor", message_type.DESCRIPTOR)  # the stubs type it as the C or the Python class
+
+
+def _walk(value: Any, descriptor: Descriptor, basic: bool, json: bool) -> JsonObject:
+    out: JsonObject = {}
+    for field in _written(descriptor):
+        if basic and field.full_view:
+            continue
+        # A domain value leaves out what it never has (an answer has no `error`); a test holds every
+        # other field of each message present on its domain type.
+        item = getattr(value, field.name, None)
+        if not item:  # every default (0, "", false, empty) is left out, as json_format does
+            continue
+        nested = field.message
+        if nested is not None:
+            if not field.repeated and isinstance(value, Message) and not value.HasField(field.name):
+                continue
+            if nested.full_name.startswith("google."):
+                # Well-known and Google types (a Status with Any details) have JSON forms of their own;
+                # only error answers hold them, so json_format's speed is fine.
+                item = json_format.MessageToDict(item) if json else item
+            elif not field.repeated:
+                item = _walk(item, nested, basic, json)
+            else:
+                item = [_walk(element, nested, basic, json) for element in item]
+        elif json and field.enum_names is not None:
+            names = field.enum_names
+            item = [names.get(number, number) for number in item] if field.repeated else names.get(item, item)
+        elif json and field.double:
+            item = [_double_json(number) for number in item] if field.repeated else _double_json(item)
+        elif field.repeated:
+            item = list(item)
+        out[field.json_name if json else field.name] = item
+    return out
+
+
+def _double_json(number: float) -> float | str:
+    if math.isfinite(number):
+        return number
+    return "NaN" if math.isnan(number) else "Infinity" if number > 0 else "-Infinity"
+
+
+# A request field under its lowerCamelCase JSON name or its proto name (json_format accepts both) ->
+# the proto name, which is also how violations name it.
+_REQUEST_KEYS: Final = {key: f.name for f in pb.CheckRegimenRequest.DESCRIPTOR.fields for key in (f.json_name, f.name)}
 
 
 class _Violations:
@@ -85,22 +149,6 @@ class _Violations:
 
     def add(self, path: str, description: str) -> None:
         self.items.append(FieldViolation(field=path, description=description))
-
-
-def request_id_of(obj: object) -> str:
-    """The request id of a parsed JSON request, or "" if it has none usable.
-
-    Args:
-        obj: What `json.loads` returned for one request, valid or not.
-
-    Returns:
-        The `requestId` (or `request_id`) string, so an error answer can still echo it.
-    """
-    if type(obj) is dict:
-        value = obj.get("requestId", obj.get("request_id"))
-        if type(value) is str:
-            return value
-    return ""
 
 
 def decode_request(obj: object) -> CheckRequest:
@@ -126,6 +174,7 @@ def decode_request(obj: object) -> CheckRequest:
         violations.add("", f"a request must be a JSON object, not {_json_type(obj)}")
         raise InvalidRequestError(tuple(violations.items))
     request_id = ""
+    view = View.UNSPECIFIED
     regimen: tuple[Medication, ...] = ()
     concomitant: tuple[Medication, ...] = ()
     patient = _NO_PATIENT
@@ -149,11 +198,13 @@ def decode_request(obj: object) -> CheckRequest:
                 concomitant = meds
         elif field == "patient":
             patient = _patient(value, violations)
+        elif field == "view":
+            view = cast("View", _read_view(value, field, violations))
         else:
             request_id = _string(value, field, violations)
     if violations.items:
         raise InvalidRequestError(tuple(violations.items))
-    return CheckRequest(regimen=regimen, concomitant=concomitant, patient=patient, request_id=request_id)
+    return CheckRequest(regimen=regimen, concomitant=concomitant, patient=patient, request_id=request_id, view=view)
 
 
 _NO_PATIENT: Final = PatientContext()
@@ -392,11 +443,14 @@ _SCALAR_READERS: Final[dict[int, Callable[[object, str, _Violations], object]]] 
     FieldDescriptor.TYPE_INT32: _int32,
     FieldDescriptor.TYPE_BOOL: _bool,
 }
-_ENUMS: Final[dict[str, type[enum.IntEnum]]] = {"dosecheck.v1.HoldReason": HoldReason}
+_ENUMS: Final[dict[str, type[enum.IntEnum]]] = {"dosecheck.v1.HoldReason": HoldReason, "dosecheck.v1.View": View}
 _read_coding: Final = _decoder(Coding, _message_fields(pb.Coding, {}, _ENUMS))
 _read_medication: Final = _decoder(
     Medication, _message_fields(pb.Medication, {"dosecheck.v1.Coding": _read_coding}, _ENUMS))
 _read_patient: Final = _decoder(PatientContext, _message_fields(pb.PatientContext, {}, _ENUMS))
+_read_view: Final = _message_fields(pb.CheckRegimenRequest, {"dosecheck.v1.Medication": _read_medication,
+                                                             "dosecheck.v1.PatientContext": _read_patient},
+                                    _ENUMS)["view"].read
 
 
 def _medication(value: object, path: str, violations: _Violations) -> Medication:
@@ -407,186 +461,3 @@ def _patient(value: object, violations: _Violations) -> PatientContext:
     return cast("PatientContext", _read_patient(value, "patient", violations))
 
 
-def encode_result(result: CheckResult) -> JsonObject:
-    """The JSON shape of a result for orjson; serialised, it equals `MessageToDict(response_from_result(result))`.
-
-    Args:
-        result: What the domain's `check` returned.
-
-    Returns:
-        A dict with lowerCamelCase keys, enums by their proto names and defaults omitted. Its
-        findings and monitoring events are `orjson.Fragment`s, JSON encoded once per object the
-        engine returns (a result's 40 KB of them are then copied, not serialised again): serialise
-        the dict with `orjson.dumps`, and read the result itself rather than the dict.
-    """
-    out: JsonObject = {}
-    if result.request_id:
-        out["requestId"] = result.request_id
-    if result.findings:
-        out["findings"] = _finding_json.many(result.findings)
-    if result.doses:
-        out["doses"] = [_dose(d) for d in result.doses]
-    if result.monitoring:
-        out["monitoring"] = _event_json.many(result.monitoring)
-    if result.unrecognized:
-        out["unrecognized"] = [_unrecognized(u) for u in result.unrecognized]
-    if result.highest_severity:
-        out["highestSeverity"] = SEVERITY_NAMES[result.highest_severity]
-    if result.complete:
-        out["complete"] = True
-    if result.knowledge_base_version:
-        out["knowledgeBaseVersion"] = result.knowledge_base_version
-    return out
-
-
-def encode_error(
-    request_id: str,
-    message: str,
-    violations: tuple[FieldViolation, ...] = (),
-    *,
-    code: int = _INVALID_ARGUMENT,
-) -> JsonObject:
-    """The JSON shape of a response whose row could not be checked (`error` set).
-
-    Args:
-        request_id: Echoed when known, so the row can be matched.
-        message: The status message.
-        violations: Field violations, packed as a `google.rpc.BadRequest` detail when given.
-        code: The `google.rpc.Code` number (INVALID_ARGUMENT unless said otherwise).
-
-    Returns:
-        A dict as `MessageToDict` would write a `CheckRegimenResponse` with only `error` set.
-    """
-    status: JsonObject = {"code": code, "message": message}
-    if violations:
-        status["details"] = [
-            {
-                "@type": BAD_REQUEST_TYPE_URL,
-                "fieldViolations": [_violation(v) for v in violations],
-            }
-        ]
-    out: JsonObject = {}
-    if request_id:
-        out["requestId"] = request_id
-    out["error"] = status
-    return out
-
-
-def _violation(violation: FieldViolation) -> JsonObject:
-    out: JsonObject = {}
-    if violation.field:
-        out["field"] = violation.field
-    if violation.description:
-        out["description"] = violation.description
-    return out
-
-
-def _citations(citations: tuple[Citation, ...]) -> list[JsonObject]:
-    out: list[JsonObject] = []
-    for citation in citations:
-        item: JsonObject = {}
-        if citation.source:
-            item["source"] = citation.source
-        if citation.detail:
-            item["detail"] = citation.detail
-        out.append(item)
-    return out
-
-
-@cached_by_identity()
-def _finding_json(finding: Finding) -> orjson.Fragment:
-    return orjson.Fragment(orjson.dumps(_finding(finding)))
-
-
-def _finding(finding: Finding) -> JsonObject:
-    out: JsonObject = {}
-    if finding.object_drug:
-        out["objectDrug"] = finding.object_drug
-    if finding.precipitant_drug:
-        out["precipitantDrug"] = finding.precipitant_drug
-    if finding.mechanisms:
-        out["mechanisms"] = [MECHANISM_NAMES[m] for m in finding.mechanisms]
-    if finding.severity:
-        out["severity"] = SEVERITY_NAMES[finding.severity]
-    if finding.action:
-        out["action"] = ACTION_NAMES[finding.action]
-    if finding.recommendation:
-        out["recommendation"] = finding.recommendation
-    if finding.citations:
-        out["citations"] = _citations(finding.citations)
-    if finding.alternatives:
-        out["alternatives"] = list(finding.alternatives)
-    if finding.involved:
-        out["involved"] = list(finding.involved)
-    return out
-
-
-def _dose(dose: DoseRecommendation) -> JsonObject:
-    out: JsonObject = {}
-    if dose.drug:
-        out["drug"] = dose.drug
-    if dose.ordered_dose_mg:
-        out["orderedDoseMg"] = dose.ordered_dose_mg
-    if dose.recommended_dose_mg:
-        out["recommendedDoseMg"] = dose.recommended_dose_mg
-    if dose.action:
-        out["action"] = ACTION_NAMES[dose.action]
-    if dose.rationale:
-        out["rationale"] = dose.rationale
-    if dose.ramp_up:
-        out["rampUp"] = [_ramp_step(s) for s in dose.ramp_up]
-    if dose.citations:
-        out["citations"] = _citations(dose.citations)
-    if dose.avoid_with:
-        out["avoidWith"] = list(dose.avoid_with)
-    return out
-
-
-def _ramp_step(step: RampStep) -> JsonObject:
-    out: JsonObject = {}
-    if step.day:
-        out["day"] = step.day
-    if step.dose_mg:
-        out["doseMg"] = step.dose_mg
-    return out
-
-
-@cached_by_identity()
-def _event_json(event: MonitoringEvent) -> orjson.Fragment:
-    return orjson.Fragment(orjson.dumps(_event(event)))
-
-
-def _event(event: MonitoringEvent) -> JsonObject:
-    out: JsonObject = {}
-    if event.drug:
-        out["drug"] = event.drug
-    if event.test:
-        out["test"] = TEST_NAMES[event.test]
-    if event.label:
-        out["label"] = event.label
-    if event.cycle:
-        out["cycle"] = event.cycle
-    if event.day:
-        out["day"] = event.day
-    if event.date:
-        out["date"] = event.date
-    if event.reason:
-        out["reason"] = event.reason
-    if event.citations:
-        out["citations"] = _citations(event.citations)
-    return out
-
-
-def _unrecognized(item: UnrecognizedMedication) -> JsonObject:
-    out: JsonObject = {}
-    if item.name:
-        out["name"] = item.name
-    if item.suggestions:
-        out["suggestions"] = list(item.suggestions)
-    if item.reason:
-        out["reason"] = REASON_NAMES[item.reason]
-    if item.ingredients:
-        out["ingredients"] = list(item.ingredients)
-    if item.detail:
-        out["detail"] = item.detail
-    return out

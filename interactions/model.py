@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 
@@ -269,14 +268,10 @@ class Citation(NamedTuple):
 
     source: str
     detail: str
-
-    @property
-    def id(self) -> str:
-        """The id answers name it by: derived from the source and detail, so stable while they are."""
-        return citation_id(self.source, self.detail)
+    id: str
+    """The id answers name it by (`citation_id`): derived from the source and detail, so stable while they are."""
 
 
-@lru_cache(maxsize=4096)  # a knowledge base has about a thousand citations; each is hashed once
 def citation_id(source: str, detail: str) -> str:
     """The id of a citation: 8 hex digits of its SHA-256 (unique over the built-in base, tested)."""
     return hashlib.sha256(f"{source}\n{detail}".encode()).hexdigest()[:8]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from interactions.model import Action, Citation, Mechanism, MonitoringTest, Severity
+from interactions.model import Action, Citation, Mechanism, MonitoringTest, Severity, citation_id
 
 DAY_LABEL = re.compile(r"^C([1-9][0-9]?)D([1-9][0-9]?)$")
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -63,7 +63,7 @@ def citations_of(specs: tuple[CitationSpec, ...]) -> tuple[Citation, ...]:
 @cache
 def _citation(source: str, detail: str) -> Citation:
     """One object per distinct citation, so the engine can de-duplicate citations by identity."""
-    return Citation(source, detail)
+    return Citation(source, detail, citation_id(source, detail))
 
 
 class SourceSpec(_Strict):

@@ -50,6 +50,8 @@ class ServerProcess:
         workdir: pathlib.Path,
         kb_path: pathlib.Path | None,
         requests_file: pathlib.Path,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         """Describes the server; `__enter__` starts it.
 
@@ -59,10 +61,13 @@ class ServerProcess:
             workdir: where its log file goes.
             kb_path: the knowledge base (None = built-in).
             requests_file: the benchmark requests, gRPC-framed (the echo server's answers are built from them).
+            port: the port to bind; None = a free one (a restart passes the port of the server it replaces).
+            env: `DOSECHECK_*` settings to add to this process's environment (limits under test).
         """
         self.kind = kind
         self.workers = workers
-        self.port = free_port()
+        self.port = free_port() if port is None else port
+        self._env = None if env is None else {**os.environ, **env}
         self.log_path = workdir / f"server-{kind}-{self.port}.log"
         self._command = [
             sys.executable,
@@ -93,7 +98,7 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
-                self._command, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+                self._command, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, env=self._env
             )
         self._wait_ready()
         return self

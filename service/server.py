@@ -122,6 +122,7 @@ async def create_server(
     """
     if servicer is None:
         servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(settings.kb_path))
+    servicer.stream_idle_timeout_s = settings.stream_idle_timeout_s
     observer = CallObserver(recorder)
     grpc_server = grpc.aio.server(interceptors=[observer, *token_guards(settings)], options=settings.grpc_options)
     _add_regimen_checker(servicer, grpc_server)

@@ -93,6 +93,8 @@ class RegimenChecker:
         self._current = _Answering(answer, knowledge_base, resolve)
         self._engine: Callable[[KnowledgeBase], _Answering] | None = None
         self._draining = False
+        self.stream_idle_timeout_s: float | None = None
+        """How long an AuditRegimens stream may wait for a row; None = for ever (`create_server` sets it)."""
         self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | MalformedRequestError | None]] = set()
 
     @classmethod
@@ -181,7 +183,14 @@ class RegimenChecker:
             read = asyncio.ensure_future(anext(rows, None))
             self._pending_reads.add(read)
             try:
-                request = await read
+                # No gRPC limit ends a stream whose live caller sends nothing (the idle limit counts
+                # connections without calls; keepalive pings are answered): this one does.
+                request = await asyncio.wait_for(read, self.stream_idle_timeout_s)
+            except TimeoutError:
+                await context.abort(
+                    grpc.StatusCode.DEADLINE_EXCEEDED,
+                    f"no row for {self.stream_idle_timeout_s:g} s; stream closed: send the rest on a new one",
+                )
             except asyncio.CancelledError:
                 if current is not None and current.cancelling():
                     raise  # the caller cancelled or the deadline passed

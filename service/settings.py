@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     max_connection_age_grace_s: Annotated[float | None, Field(ge=0, le=86_400)] = None
     """How long the calls of a connection that reached its age may still run; None = no limit, since
     an audit stream may take hours and is not cut off midway."""
+    stream_idle_timeout_s: Annotated[float, Field(ge=1, le=86_400)] = 300.0
+    """How long an AuditRegimens stream may wait for its next row before it is ended
+    (DEADLINE_EXCEEDED). No gRPC limit ends a stream that a live caller keeps open without sending:
+    the idle limit counts only connections without calls, the age limit lets calls run on, and
+    keepalive pings are answered. Longer than `dosecheck audit --timeout` (60 s), which bounds how
+    long one of its streams waits on another's answers before sending more."""
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
     """The Prometheus endpoint (HTTP, /metrics, on `host`), one for all workers; 0 = off."""
     pid_file: pathlib.Path | None = None

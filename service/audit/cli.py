@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from interactions import KnowledgeBaseError, View
+from service.audit.decisions import write_decisions
 from service.audit.output import OutputWriteError
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
@@ -79,6 +80,13 @@ def audit(
         Optional[pathlib.Path],  # noqa: UP045 -- as above
         typer.Option("--report", help="Summary report; .html for HTML, else Markdown (default: OUTPUT.md)."),
     ] = None,
+    decisions: Annotated[
+        Optional[pathlib.Path],  # noqa: UP045 -- as above
+        typer.Option(
+            "--decisions",
+            help="CSV of the decisions that need action, one per line (default: OUTPUT.decisions.csv).",
+        ),
+    ] = None,
     input_format: Annotated[
         Optional[InputFormat],  # noqa: UP045 -- as above
         typer.Option("--format", help="Input format (default: from the extension)."),
@@ -123,6 +131,7 @@ def audit(
     """
     output_path = output or input_path.with_name(input_path.name + ".results.jsonl")
     report_path = report or output_path.with_suffix(".md")
+    decisions_path = decisions or output_path.with_suffix(".decisions.csv")
     if output_path.exists() and not (resume or overwrite):
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)
@@ -162,9 +171,14 @@ def audit(
     except (AuditInputError, KnowledgeBaseError, OSError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None
-    write_report(run, report_path)
+    needing_action = write_decisions(output_path, decisions_path)
+    write_report(run, report_path, decisions_path)
     _say(run)
-    typer.echo(f"results: {output_path}\nreport: {report_path}", err=True)
+    typer.echo(
+        f"results: {output_path}\nreport: {report_path}\n"
+        f"decisions: {decisions_path} ({needing_action:,} needing action)",
+        err=True,
+    )
     if run.summary.errors:
         typer.echo(f"dosecheck audit: {run.summary.errors:,} row(s) had errors (see the report)", err=True)
         raise typer.Exit(ExitCode.NOT_ALL_CHECKED)

@@ -4,25 +4,126 @@ from __future__ import annotations
 
 import html
 import pathlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final, NamedTuple
 
+from dosecheck.v1 import dosecheck_pb2 as pb
+from service.audit.charts import Crosstab, stacked_bars
 from service.audit.runner import AuditRun
+from service.audit.summary import AuditSummary, DoseChange
 
-__all__ = ["render_html", "render_markdown", "write_report"]
+__all__ = ["enum_label", "render_html", "render_markdown", "write_report"]
 
 TOP_PAIRS = 20
 TOP_UNRECOGNIZED = 50
+TOP_AGENTS = 20
+"""Regimen drugs with a bar of their own; unrecognised names in the regimen are each a drug, so there may be many."""
 LISTED = 50
 
-_Table = tuple[str, Sequence[str], list[Sequence[object]]]
-"""A section: its heading, column titles and rows (an empty table is said in words)."""
+_SEVERITIES: Final = tuple(reversed(pb.Severity.keys()))
+"""Most severe first."""
+_ACTIONS: Final = tuple(pb.Action.keys())
+"""Least restrictive first."""
+# Colours by label: severity from blue to dark red, actions from green (the order stands) to dark red (stop).
+_SEVERITY_COLORS: Final = {
+    "contraindicated": "#67000d", "major": "#d7301f", "moderate": "#fc8d59", "minor": "#fdcc8a",
+    "info": "#9ecae1", "unspecified": "#bdbdbd",
+}
+_ACTION_COLORS: Final = {
+    "not checked": "#bdbdbd", "continue": "#74c476", "monitor": "#6baed6", "adjust dose": "#fd8d3c",
+    "hold": "#9e9ac8", "avoid combination": "#d7301f", "discontinue": "#67000d",
+}
 
 
-def _label(enum_value: str, prefix: str) -> str:
+class _Table(NamedTuple):
+    """A section: its heading, column titles and rows (an empty table is said in words)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: list[Sequence[object]]
+    chart: Callable[[], str] | None = None
+    """Draws the table's numbers as an SVG chart, for the HTML report."""
+    note: str = ""
+    """How to read the table, under its heading."""
+
+
+def enum_label(enum_value: str, prefix: str) -> str:
+    """An enum value of the contract's JSON as a reader sees it: `ACTION_ADJUST_DOSE` -> "adjust dose".
+
+    Args:
+        enum_value: The value's name.
+        prefix: Its enum's prefix (`ACTION_`).
+
+    Returns:
+        The label.
+    """
     return enum_value.removeprefix(prefix).replace("_", " ").lower()
 
 
-def _sections(run: AuditRun) -> tuple[list[tuple[str, str]], list[_Table]]:
+def _findings_by_mechanism(summary: AuditSummary) -> Crosstab:
+    """Findings by mechanism (most first) and severity (most severe first), as the report tables and charts them.
+
+    Args:
+        summary: The audit's totals.
+
+    Returns:
+        The labelled counts.
+    """
+    return _crosstab(summary.findings_by_mechanism_and_severity, lambda name: enum_label(name, "MECHANISM_"),
+                     _SEVERITIES, lambda name: enum_label(name, "SEVERITY_"))
+
+
+def _decisions_by_agent(summary: AuditSummary) -> Crosstab:
+    """Decisions by regimen drug (most first, the top `TOP_AGENTS`, then the others together) and action.
+
+    Actions go from the least restrictive; an unrecognised regimen drug's decision has none ("not checked").
+
+    Args:
+        summary: The audit's totals.
+
+    Returns:
+        The labelled counts.
+    """
+    return _crosstab(summary.decisions, str, _ACTIONS, _action_label, top=TOP_AGENTS)
+
+
+def _action_label(name: str) -> str:
+    return "not checked" if name == "ACTION_UNSPECIFIED" else enum_label(name, "ACTION_")
+
+
+def _crosstab(counts: Counter[tuple[str, str]], row_label: Callable[[str], str], column_order: Sequence[str],
+              column_label: Callable[[str], str], top: int | None = None) -> Crosstab:
+    per_row: Counter[str] = Counter()
+    for (row, _), count in counts.items():
+        per_row[row] += count
+    rows = [row for row, _ in _by_count(per_row.items())]
+    rank = {name: i for i, name in enumerate(column_order)}
+    columns = sorted({column for _, column in counts}, key=lambda name: (rank.get(name, len(rank)), name))
+    labels = [row_label(row) for row in rows]
+    table = [[counts[(row, column)] for column in columns] for row in rows]
+    if top is not None and len(rows) > top:
+        rest = table[top:]
+        labels[top:] = [f"({len(rest):,} others)"]
+        table[top:] = [[sum(column) for column in zip(*rest, strict=True)]]
+    return Crosstab(tuple(labels), tuple(map(column_label, columns)), tuple(map(tuple, table)))
+
+
+def _charted(title: str, heading: str, table: Crosstab, *, chart_id: str, value_label: str, horizontal: bool,
+             colors: dict[str, str], note: str = "") -> _Table:
+    """A table of counts by two keys, with its stacked bar chart for the HTML report."""
+    rows: list[Sequence[object]] = [
+        (row, *counts, total) for row, counts, total in zip(table.rows, table.counts, table.totals(), strict=True)
+    ]
+
+    def chart() -> str:
+        return stacked_bars(table, chart_id=chart_id, title=title, value_label=value_label, horizontal=horizontal,
+                            colors=colors)
+
+    return _Table(title, (heading, *table.columns, "Total"), rows, chart, note)
+
+
+def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[tuple[str, str]], list[_Table]]:
     """The key figures and the tables of a report, independent of its format."""
     summary = run.summary
     checked = summary.rows - summary.errors
@@ -34,7 +135,10 @@ def _sections(run: AuditRun) -> tuple[list[tuple[str, str]], list[_Table]]:
         ("Rows with errors (not checked)", f"{summary.errors:,}"),
         ("Rows with unrecognised names (check incomplete)", f"{summary.incomplete:,}"),
         ("Rows needing a dose change or a drug avoided", f"{summary.dose_change_rows:,}"),
+        ("Decisions needing action", f"{summary.dose_changes.total():,}"),
     ]
+    if decisions_path is not None:
+        facts.append(("Decisions needing action, one per line (CSV)", str(decisions_path)))
     if run.resumed_rows:
         facts.append(("Rows kept from an earlier, interrupted run", f"{run.resumed_rows:,}"))
     for kb in run.knowledge_bases:
@@ -44,25 +148,29 @@ def _sections(run: AuditRun) -> tuple[list[tuple[str, str]], list[_Table]]:
         facts.append(("Knowledge-base versions seen in answers", ", ".join(versions)))
 
     tables: list[_Table] = [
-        (
+        _Table(
             "Rows by highest severity",
             ("Highest severity", "Rows"),
             [
-                (_label(k, "SEVERITY_") if k != "SEVERITY_UNSPECIFIED" else "no finding", v)
+                (enum_label(k, "SEVERITY_") if k != "SEVERITY_UNSPECIFIED" else "no finding", v)
                 for k, v in _by_count(summary.rows_by_severity.items())
             ],
         ),
-        (
+        _Table(
             "Findings by severity",
             ("Severity", "Findings"),
-            [(_label(k, "SEVERITY_"), v) for k, v in _by_count(summary.findings_by_severity.items())],
+            [(enum_label(k, "SEVERITY_"), v) for k, v in _by_count(summary.findings_by_severity.items())],
         ),
-        (
-            "Findings by mechanism",
-            ("Mechanism", "Findings"),
-            [(_label(k, "MECHANISM_"), v) for k, v in _by_count(summary.findings_by_mechanism.items())],
+        _charted(
+            "Findings by mechanism and severity",
+            "Mechanism",
+            _findings_by_mechanism(summary),
+            chart_id="findings",
+            value_label="findings",
+            horizontal=True,
+            colors=_SEVERITY_COLORS,
         ),
-        (
+        _Table(
             f"Most frequent interacting pairs (top {TOP_PAIRS})",
             ("Drug", "With", "Findings"),
             [
@@ -70,27 +178,25 @@ def _sections(run: AuditRun) -> tuple[list[tuple[str, str]], list[_Table]]:
                 for (obj, precipitant), count in summary.pairs.most_common(TOP_PAIRS)
             ],
         ),
-        (
-            "Dose changes by drug and action",
-            ("Drug", "Action", "Rows"),
-            [(drug, _label(action, "ACTION_"), count) for (drug, action), count in summary.dose_changes.most_common()],
+        _charted(
+            "Decisions by agent and action",
+            "Agent",
+            _decisions_by_agent(summary),
+            chart_id="decisions",
+            value_label="decisions",
+            horizontal=False,
+            colors=_ACTION_COLORS,
+            note="A dose that stands while another drug is to be avoided counts under avoid combination.",
         ),
-        (
-            f"Regimens needing a dose change (first {LISTED})",
-            ("Line", "Request", "Drug", "Ordered mg", "Recommended mg", "Action"),
+        _Table(
+            f"Regimens needing action (first {LISTED} of {summary.dose_change_rows:,})",
+            ("Line", "Request", "Decisions needing action"),
             [
-                (
-                    c.line,
-                    c.request_id,
-                    c.drug,
-                    _mg(c.ordered_dose_mg),
-                    _mg(c.recommended_dose_mg),
-                    _label(c.action, "ACTION_"),
-                )
-                for c in summary.dose_change_examples[:LISTED]
+                (regimen.line, regimen.request_id, "; ".join(map(_change, regimen.changes)))
+                for regimen in summary.regimens_needing_action[:LISTED]
             ],
         ),
-        (
+        _Table(
             f"Unrecognised names: the site dictionary's gaps (top {TOP_UNRECOGNIZED} of {len(summary.unrecognized):,})",
             ("Name as written", "Rows", "Closest known names"),
             [
@@ -98,12 +204,12 @@ def _sections(run: AuditRun) -> tuple[list[tuple[str, str]], list[_Table]]:
                 for name, count in summary.unrecognized.most_common(TOP_UNRECOGNIZED)
             ],
         ),
-        (
+        _Table(
             "Errors by field",
             ("Field", "Rows"),
             [(name, count) for name, count in summary.error_fields.most_common()],
         ),
-        (
+        _Table(
             f"Rows with errors (first {LISTED})",
             ("Line", "Request", "Error"),
             [(e.line, e.request_id, e.message) for e in summary.error_examples[:LISTED]],
@@ -120,20 +226,30 @@ def _mg(value: float) -> str:
     return f"{value:g}"
 
 
-def render_markdown(run: AuditRun) -> str:
-    """The report as Markdown.
+def _change(change: DoseChange) -> str:
+    """One decision in a cell: "venetoclax 400 → 200 mg (adjust dose), avoid with posaconazole"."""
+    text = (f"{change.drug} {_mg(change.ordered_dose_mg)} → {_mg(change.recommended_dose_mg)} mg "
+            f"({enum_label(change.action, 'ACTION_')})")
+    return f"{text}, avoid with {', '.join(change.avoid_with)}" if change.avoid_with else text
+
+
+def render_markdown(run: AuditRun, decisions_path: pathlib.Path | None = None) -> str:
+    """The report as Markdown: the charts' numbers as tables.
 
     Args:
         run: The finished audit.
+        decisions_path: The decisions CSV, when one was written.
 
     Returns:
         The Markdown text.
     """
-    facts, tables = _sections(run)
+    facts, tables = _sections(run, decisions_path)
     lines = ["# dosecheck audit report", ""]
     lines += [f"- **{name}**: {_md(value)}" for name, value in facts]
-    for title, columns, rows in tables:
+    for title, columns, rows, _, note in tables:
         lines += ["", f"## {title}", ""]
+        if note:
+            lines += [note, ""]
         if not rows:
             lines.append("None.")
             continue
@@ -149,16 +265,17 @@ def _md(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_html(run: AuditRun) -> str:
-    """The report as a self-contained HTML page.
+def render_html(run: AuditRun, decisions_path: pathlib.Path | None = None) -> str:
+    """The report as a self-contained HTML page, its charts inline SVG: it opens offline.
 
     Args:
         run: The finished audit.
+        decisions_path: The decisions CSV, when one was written.
 
     Returns:
         The HTML document.
     """
-    facts, tables = _sections(run)
+    facts, tables = _sections(run, decisions_path)
     esc = html.escape
     parts = [
         "<!doctype html>",
@@ -166,17 +283,21 @@ def render_html(run: AuditRun) -> str:
         "<style>body{font-family:sans-serif;margin:2em;max-width:70em}"
         "table{border-collapse:collapse;margin-bottom:1em}"
         "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}"
-        "th{background:#f3f3f3}</style></head><body>",
+        "th{background:#f3f3f3}figure{margin:0 0 1em}svg{max-width:100%;height:auto}</style></head><body>",
         "<h1>dosecheck audit report</h1>",
         "<dl>",
     ]
     parts += [f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>" for name, value in facts]
     parts.append("</dl>")
-    for title, columns, rows in tables:
+    for title, columns, rows, chart, note in tables:
         parts.append(f"<h2>{esc(title)}</h2>")
+        if note:
+            parts.append(f"<p>{esc(note)}</p>")
         if not rows:
             parts.append("<p>None.</p>")
             continue
+        if chart is not None:
+            parts.append(f"<figure>{chart()}</figure>")
         parts.append("<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in columns) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{esc(str(cell))}</td>" for cell in row) + "</tr>" for row in rows]
         parts.append("</table>")
@@ -190,12 +311,14 @@ _DISCLAIMER = (
 )
 
 
-def write_report(run: AuditRun, path: pathlib.Path) -> None:
+def write_report(run: AuditRun, path: pathlib.Path, decisions_path: pathlib.Path | None = None) -> None:
     """Writes the report, as HTML if the path ends in .html or .htm, else as Markdown.
 
     Args:
         run: The finished audit.
         path: Where to write it.
+        decisions_path: The decisions CSV, when one was written: the report names it.
     """
-    text = render_html(run) if path.suffix.lower() in (".html", ".htm") else render_markdown(run)
+    html_report = path.suffix.lower() in (".html", ".htm")
+    text = render_html(run, decisions_path) if html_report else render_markdown(run, decisions_path)
     path.write_text(text, encoding="utf-8")

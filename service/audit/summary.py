@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, TypeVar
 
-__all__ = ["AuditSummary", "DoseChange", "FindingTally", "RowError"]
+__all__ = ["AuditSummary", "DoseChange", "FindingTally", "RegimenNeedingAction", "RowError", "needed_action"]
 
 EXAMPLES_KEPT: Final = 200
-"""How many dose changes and errors the report lists one by one (the counts cover all rows)."""
+"""How many rows needing action and rows with errors the report lists one by one (the counts cover all rows)."""
 
 # Actions on a dose that change what the patient gets (a reduction, a hold, a stop).
 _DOSE_CHANGING: Final = frozenset(
@@ -22,6 +22,8 @@ _DOSE_CHANGING: Final = frozenset(
 )
 # A dose that stands while another drug is to be avoided still needs action: it is counted under this.
 _AVOID_OTHER: Final = "ACTION_AVOID_COMBINATION"
+# The JSON leaves a default out: a decision without an action (none in today's answers) counts under this.
+_NO_ACTION: Final = "ACTION_UNSPECIFIED"
 _INDEX: Final = re.compile(r"\[\d+\]")
 
 _Key = TypeVar("_Key")
@@ -31,20 +33,41 @@ FindingTally = tuple[str, str, str, tuple[str, ...]]
 or patient finding), severity, mechanisms."""
 
 
-def _needed(action: str, avoids_another: bool) -> str:
-    """The action a row needs: the dose's own change, else avoiding another drug."""
-    return action if action in _DOSE_CHANGING or not avoids_another else _AVOID_OTHER
+def needed_action(decision: dict[str, Any]) -> str | None:
+    """The action a decision needs, or None when its dose stands with nothing to avoid.
+
+    The audit's one rule for "needs action", shared by the totals and the decisions CSV.
+
+    Args:
+        decision: A `DoseRecommendation` in the contract's JSON shape.
+
+    Returns:
+        Its own action when that changes the dose (a reduction, a hold, a stop); ACTION_AVOID_COMBINATION
+        for a dose that stands while another drug is to be avoided; else None.
+    """
+    action = decision.get("action", _NO_ACTION)
+    if action in _DOSE_CHANGING:
+        return str(action)
+    return _AVOID_OTHER if decision.get("avoidWith") else None
 
 
 class DoseChange(NamedTuple):
-    """One regimen drug whose recommended dose differs from the order."""
+    """One regimen drug's decision that needs action."""
 
-    line: int
-    request_id: str
     drug: str
     ordered_dose_mg: float
     recommended_dose_mg: float
     action: str
+    """As `needed_action` says."""
+    avoid_with: tuple[str, ...]
+
+
+class RegimenNeedingAction(NamedTuple):
+    """One row with decisions that need action."""
+
+    line: int
+    request_id: str
+    changes: tuple[DoseChange, ...]
 
 
 class RowError(NamedTuple):
@@ -69,9 +92,10 @@ class AuditSummary:
     rows_by_severity: Counter[str] = field(default_factory=Counter)
     findings: Counter[FindingTally] = field(default_factory=Counter)
     dose_change_rows: int = 0
-    dose_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """(drug, action) of every dose that changes."""
-    dose_change_examples: list[DoseChange] = field(default_factory=list)
+    """Rows with a decision that needs action (see `needed_action`)."""
+    decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(drug, action) of every decision, the action as `needed_action` says where one is needed."""
+    regimens_needing_action: list[RegimenNeedingAction] = field(default_factory=list)
     unrecognized: Counter[str] = field(default_factory=Counter)
     suggestions: dict[str, list[str]] = field(default_factory=dict)
     error_fields: Counter[str] = field(default_factory=Counter)
@@ -88,6 +112,16 @@ class AuditSummary:
     def findings_by_mechanism(self) -> Counter[str]:
         """Findings per mechanism, a finding of two counting under each (derived from `findings`: read-only)."""
         return self._regrouped(lambda tally: tally[3])
+
+    @property
+    def findings_by_mechanism_and_severity(self) -> Counter[tuple[str, str]]:
+        """Findings per (mechanism, severity), as `findings_by_mechanism` (derived from `findings`: read-only)."""
+        return self._regrouped(lambda tally: ((mechanism, tally[2]) for mechanism in tally[3]))
+
+    @property
+    def dose_changes(self) -> Counter[tuple[str, str]]:
+        """(drug, action) of every decision that needs action (derived from `decisions`: read-only)."""
+        return Counter({key: count for key, count in self.decisions.items() if key[1] in _DOSE_CHANGING})
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
@@ -117,16 +151,18 @@ class AuditSummary:
         self._add_row(response.get("highestSeverity", "SEVERITY_UNSPECIFIED"), response.get("knowledgeBaseVersion", ""))
         for finding in response.get("findings", ()):
             self.findings.update(_tallies(finding))
-        self._add_doses(
-            line,
-            request_id,
-            [
-                (decision.get("drug", ""), decision.get("orderedDoseMg", 0.0), decision.get("recommendedDoseMg", 0.0),
-                 _needed(decision.get("action", ""), bool(decision.get("avoidWith"))))
-                for decision in response.get("decisions", ())
-                if decision.get("action", "") in _DOSE_CHANGING or decision.get("avoidWith")
-            ],
-        )
+        decisions = [(decision, needed_action(decision)) for decision in response.get("decisions", ())]
+        self.decisions.update([(decision.get("drug", ""), needed or decision.get("action", _NO_ACTION))
+                               for decision, needed in decisions])
+        if any(needed for _, needed in decisions):
+            self.dose_change_rows += 1
+            if len(self.regimens_needing_action) < EXAMPLES_KEPT:
+                changes = tuple(
+                    DoseChange(decision.get("drug", ""), decision.get("orderedDoseMg", 0.0),
+                               decision.get("recommendedDoseMg", 0.0), needed, tuple(decision.get("avoidWith", ())))
+                    for decision, needed in decisions if needed is not None
+                )
+                self.regimens_needing_action.append(RegimenNeedingAction(line, request_id, changes))
         self._add_unrecognized(
             [(item.get("name", ""), item.get("suggestions", ())) for item in response.get("unrecognized", ())]
         )
@@ -136,15 +172,6 @@ class AuditSummary:
         self.rows_by_severity[highest_severity] += 1
         if kb_version:
             self.kb_versions[kb_version] += 1
-
-    def _add_doses(self, line: int, request_id: str, changes: list[tuple[str, float, float, str]]) -> None:
-        if not changes:
-            return
-        self.dose_change_rows += 1
-        for drug, ordered, recommended, action in changes:
-            self.dose_changes[(drug, action)] += 1
-            if len(self.dose_change_examples) < EXAMPLES_KEPT:
-                self.dose_change_examples.append(DoseChange(line, request_id, drug, ordered, recommended, action))
 
     def _add_unrecognized(self, items: list[tuple[str, Any]]) -> None:
         if not items:
@@ -184,9 +211,9 @@ class AuditSummary:
         self.rows_by_severity.update(other.rows_by_severity)
         self.findings.update(other.findings)
         self.dose_change_rows += other.dose_change_rows
-        self.dose_changes.update(other.dose_changes)
-        room = EXAMPLES_KEPT - len(self.dose_change_examples)
-        self.dose_change_examples.extend(other.dose_change_examples[:room])
+        self.decisions.update(other.decisions)
+        room = EXAMPLES_KEPT - len(self.regimens_needing_action)
+        self.regimens_needing_action.extend(other.regimens_needing_action[:room])
         self.unrecognized.update(other.unrecognized)
         for name, suggestions in other.suggestions.items():
             self.suggestions.setdefault(name, suggestions)

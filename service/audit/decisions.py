@@ -1,0 +1,134 @@
+"""The audit's decisions CSV: one line per regimen drug whose decision needs action, for a spreadsheet.
+
+It is built from the audit's output once the audit is done, reading one record at a time, so it is
+the same however the output was written (in-process or against servers, by one worker or several,
+in one run or resumed). A decision needs action as `summary.needed_action` says, so the CSV has one
+line per decision the report counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+from collections.abc import Iterable
+from typing import Any, Final
+
+import orjson
+
+from dosecheck.v1 import dosecheck_pb2 as pb
+from service.audit.report import enum_label
+from service.audit.summary import needed_action
+
+__all__ = ["COLUMNS", "decision_rows", "write_decisions"]
+
+COLUMNS: Final = (
+    "line",
+    "request_id",
+    "drug",
+    "ordered_dose_mg",
+    "recommended_dose_mg",
+    "action",
+    "avoid_with",
+    "findings",
+    "highest_severity",
+    "complete",
+)
+_JOINED: Final = "; "
+_AVOID: Final = "ACTION_AVOID_COMBINATION"
+_SEVERITY_RANK: Final = {name: rank for rank, name in enumerate(pb.Severity.keys())}
+_SEVERITY_LABELS: Final = {name: enum_label(name, "SEVERITY_") for name in _SEVERITY_RANK}
+_ACTION_LABELS: Final = {value.name: enum_label(value.name, "ACTION_") for value in pb.Action.DESCRIPTOR.values}
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_decisions(output_path: pathlib.Path, csv_path: pathlib.Path) -> int:
+    """Writes the decisions CSV of an audit's output, replacing the file.
+
+    UTF-8 with a byte-order mark, which spreadsheets need to read UTF-8 rather than a local code
+    page; a header row; spreadsheet line endings (CRLF).
+
+    Args:
+        output_path: The audit's output, one JSON record per row.
+        csv_path: Where the CSV goes.
+
+    Returns:
+        The decisions written (the lines after the header).
+
+    Raises:
+        OSError: A file cannot be read or written.
+    """
+    written = 0
+    with output_path.open("rb") as records, csv_path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for raw in records:
+            record = orjson.loads(raw)
+            lines = decision_rows(record["line"], record["response"])
+            writer.writerows(lines)
+            written += len(lines)
+    return written
+
+
+def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...]]:
+    """The CSV lines of one output record: one per decision that needs action, in the answer's order.
+
+    `findings` gives the rule ids of the findings behind the decision: those it names (which set its
+    dose), then those that say to avoid the drugs of its `avoidWith`; `highest_severity` is the
+    highest of theirs; `complete` is the row's.
+
+    Args:
+        line: The record's input line.
+        response: The `CheckRegimenResponse` in the contract's JSON shape.
+
+    Returns:
+        The lines' cells, in `COLUMNS` order; text cells guarded against being run as formulas.
+    """
+    needing = [(decision, action) for decision in response.get("decisions", ())
+               if (action := needed_action(decision)) is not None]
+    if not needing:
+        return []
+    findings = {finding.get("id", ""): finding for finding in response.get("findings", ())}
+    # The contract says a decision's `avoidWith` drugs have findings saying why; the decision does
+    # not name those (it names the findings that set its dose). Each with the drugs it concerns.
+    avoiding = [(finding, {finding.get("objectDrug", ""), *finding.get("precipitantDrugs", ())})
+                for finding in findings.values() if finding.get("action") == _AVOID]
+    request_id = _text(response.get("requestId", ""))
+    complete = "yes" if response.get("complete") else "no"
+    lines: list[tuple[object, ...]] = []
+    for decision, action in needing:
+        drug = decision.get("drug", "")
+        avoided = decision.get("avoidWith", ())
+        behind = {finding_id: findings[finding_id] for finding_id in decision.get("findings", ())
+                  if finding_id in findings}
+        for finding, concerned in avoiding if avoided else ():
+            if drug in concerned and not concerned.isdisjoint(avoided):
+                behind.setdefault(finding.get("id", ""), finding)
+        severities = [finding.get("severity", "SEVERITY_UNSPECIFIED") for finding in behind.values()]
+        highest = max(severities, key=lambda name: _SEVERITY_RANK.get(name, -1)) if severities else ""
+        lines.append((
+            line,
+            request_id,
+            _text(drug),
+            _number(decision.get("orderedDoseMg", 0.0)),
+            _number(decision.get("recommendedDoseMg", 0.0)),
+            _ACTION_LABELS.get(action) or enum_label(action, "ACTION_"),
+            _joined(avoided),
+            _joined(dict.fromkeys(finding.get("rule", "") for finding in behind.values())),
+            _SEVERITY_LABELS.get(highest) or enum_label(highest, "SEVERITY_"),
+            complete,
+        ))
+    return lines
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _joined(values: Iterable[str]) -> str:
+    return _text(_JOINED.join(values))
+
+
+def _number(value: float) -> str:
+    # Every digit the answer has (the report rounds; a spreadsheet should not have to).
+    return f"{value:.15g}"

@@ -1,0 +1,313 @@
+"""What an audit hands people: the decisions CSV, the HTML report's charts, the rows needing action."""
+
+from __future__ import annotations
+
+import csv
+import json
+import pathlib
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from typing import Any
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from service.audit import AuditInterruptedError, AuditRun, run_audit
+from service.audit.decisions import COLUMNS, decision_rows, write_decisions
+from service.audit.report import TOP_AGENTS, render_html, render_markdown
+from service.cli import app
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
+SVG = "{http://www.w3.org/2000/svg}"
+# Decisions that need action, as the issue defines them: the dose changes, or another drug is to be avoided.
+DOSE_CHANGING = {"ACTION_ADJUST_DOSE", "ACTION_HOLD", "ACTION_AVOID_COMBINATION", "ACTION_DISCONTINUE"}
+SEVERITY_ORDER = ["SEVERITY_INFO", "SEVERITY_MINOR", "SEVERITY_MODERATE", "SEVERITY_MAJOR", "SEVERITY_CONTRAINDICATED"]
+
+
+def responses(path: pathlib.Path) -> list[tuple[int, dict[str, Any]]]:
+    return [(r["line"], r["response"]) for r in map(orjson.loads, path.read_bytes().splitlines())]
+
+
+def needs_action(decision: dict[str, Any]) -> bool:
+    return decision.get("action") in DOSE_CHANGING or bool(decision.get("avoidWith"))
+
+
+def concerned(finding: dict[str, Any]) -> set[str]:
+    return {finding["objectDrug"], *finding.get("precipitantDrugs", ())}
+
+
+def csv_lines(path: pathlib.Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == COLUMNS
+        return list(reader)
+
+
+def label(value: str, prefix: str) -> str:
+    return value.removeprefix(prefix).replace("_", " ").lower()
+
+
+def write_jsonl(path: pathlib.Path, requests: list[dict[str, Any]]) -> pathlib.Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in requests), encoding="utf-8")
+    return path
+
+
+def request(request_id: str, regimen: list[dict[str, Any]], *concomitant: str) -> dict[str, Any]:
+    return {"requestId": request_id, "regimen": regimen, "concomitant": [{"name": n} for n in concomitant]}
+
+
+VEN = {"name": "venetoclax", "doseMg": 400}
+AZA = {"name": "azacitidine", "doseMg": 75}
+IVO = {"name": "ivosidenib", "doseMg": 500}
+GIL = {"name": "gilteritinib", "doseMg": 120}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, pathlib.Path]:
+    """The sample export audited once: every kind of finding, action and unrecognised name."""
+    out = tmp_path_factory.mktemp("sample") / "out.jsonl"
+    return run_audit(EXAMPLES / "regimens.jsonl", out), out
+
+
+@pytest.fixture
+def varied(tmp_path: pathlib.Path) -> pathlib.Path:
+    """Rows with no action, one, two (dose changes, holds, drugs to avoid), and errors."""
+    rows = []
+    for i in range(45):
+        kind = i % 5
+        if kind == 0:
+            rows.append(request(f"r{i}", [VEN, AZA], "posaconazole", "acyclovir"))
+        elif kind == 1:
+            rows.append(request(f"r{i}", [VEN, IVO], "posaconazole"))
+        elif kind == 2:
+            rows.append(request(f"r{i}", [GIL, {**AZA, "held": True}], "rifampin"))
+        elif kind == 3:
+            rows.append(request(f"r{i}", [AZA], "acyclovir"))
+        else:
+            rows.append(request(f"r{i}", [{**VEN, "doseMg": -1}]))
+    return write_jsonl(tmp_path / "in.jsonl", rows)
+
+
+def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
+    sample: tuple[AuditRun, pathlib.Path], tmp_path: pathlib.Path
+) -> None:
+    run, out = sample
+    path = tmp_path / "decisions.csv"
+    written = write_decisions(out, path)
+
+    expected = [(line, response, d) for line, response in responses(out)
+                for d in response.get("decisions", ()) if needs_action(d)]
+    got = csv_lines(path)
+    assert written == len(got) == len(expected) == run.summary.dose_changes.total() > 100
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfline,request_id,")  # a BOM: spreadsheets read it as UTF-8
+    for row, (line, response, decision) in zip(got, expected, strict=True):
+        findings = {f["id"]: f for f in response.get("findings", ())}
+        named = list(dict.fromkeys(findings[i]["rule"] for i in decision.get("findings", ())))
+        assert (row["line"], row["request_id"], row["drug"]) == (str(line), response["requestId"], decision["drug"])
+        assert float(row["ordered_dose_mg"]) == decision.get("orderedDoseMg", 0)
+        assert float(row["recommended_dose_mg"]) == decision.get("recommendedDoseMg", 0)
+        own = decision.get("action", "")
+        assert row["action"] == label(own if own in DOSE_CHANGING else "ACTION_AVOID_COMBINATION", "ACTION_")
+        assert row["avoid_with"] == "; ".join(decision.get("avoidWith", ()))
+        rules = row["findings"].split("; ") if row["findings"] else []
+        assert rules[: len(named)] == named
+        # The findings after the named ones say why a drug of avoidWith is to be avoided with this one
+        # (either way round: "venetoclax raises digoxin" names digoxin as the object drug).
+        avoided = set(decision.get("avoidWith", ()))
+        for rule in rules[len(named):]:
+            assert any(f["action"] == "ACTION_AVOID_COMBINATION" and decision["drug"] in concerned(f)
+                       and avoided & concerned(f) for f in findings.values() if f["rule"] == rule)
+        for drug in avoided:
+            assert any(drug in concerned(f) for f in findings.values() if f["rule"] in rules)
+        severities = [f["severity"] for f in findings.values() if f["rule"] in rules]
+        assert row["highest_severity"] == (label(max(severities, key=SEVERITY_ORDER.index), "SEVERITY_")
+                                           if severities else "")
+        assert row["complete"] == ("yes" if response.get("complete") else "no")
+    assert {row["action"] for row in got} >= {"adjust dose", "hold", "avoid combination"}
+    assert {row["complete"] for row in got} == {"yes", "no"}
+
+
+def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> None:
+    ids = ["=HYPERLINK(\"http://example.com\")", "+1", "-2", "@SUM(A1:A2)", "\tx", "plain=1"]
+    source = write_jsonl(tmp_path / "in.jsonl", [request(i, [VEN], "posaconazole") for i in ids])
+    out = tmp_path / "out.jsonl"
+    run_audit(source, out)
+    write_decisions(out, tmp_path / "d.csv")
+
+    assert [row["request_id"] for row in csv_lines(tmp_path / "d.csv")] == ["'" + i for i in ids[:5]] + ["plain=1"]
+    # Drug names are the knowledge base's, but the CSV does not count on it.
+    response = {"decisions": [{"drug": "=cmd", "action": "ACTION_HOLD", "avoidWith": ["-x", "y"]}]}
+    assert decision_rows(1, response) == [(1, "", "'=cmd", "0", "0", "hold", "'-x; y", "", "", "no")]
+
+
+def test_the_csv_is_the_same_for_one_worker_two_workers_and_a_resumed_audit(
+    varied: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    csvs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}.jsonl"
+        run_audit(varied, out, workers=workers, chunk_size=4)
+        write_decisions(out, tmp_path / f"w{workers}.csv")
+        csvs.append((tmp_path / f"w{workers}.csv").read_bytes())
+
+    resumed = tmp_path / "resumed.jsonl"
+
+    def interrupt(rows: int, position: int, size: int) -> None:
+        if rows >= 12:
+            raise KeyboardInterrupt
+
+    with pytest.raises(AuditInterruptedError):
+        run_audit(varied, resumed, chunk_size=4, progress=interrupt)
+    run_audit(varied, resumed, chunk_size=4, resume=True)
+    write_decisions(resumed, tmp_path / "resumed.csv")
+    csvs.append((tmp_path / "resumed.csv").read_bytes())
+
+    assert csvs[0] == csvs[1] == csvs[2]
+    # Rows of kinds 0, 1, 2 need action: 1 + 2 + 2 decisions each, 9 rows of each kind.
+    assert len(csvs[0].splitlines()) == 1 + 9 * (1 + 2 + 2)
+
+
+def svgs(page: str) -> dict[str, ET.Element]:
+    """The page's inline charts by the prefix of their ids, each parsed as XML."""
+    charts = {}
+    for text in re.findall(r"<svg\b.*?</svg>", page, re.DOTALL):
+        root = ET.fromstring(text)
+        first_id = next(e.get("id") for e in root.iter() if e.get("id"))
+        charts[first_id.split("-")[0]] = root
+    return charts
+
+
+def bars(chart: ET.Element) -> Counter[tuple[str, str]]:
+    """The numbers a chart shows: each bar segment's title, "row, column: count"."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for title in chart.iter(f"{SVG}title"):
+        assert title.text is not None
+        key, count = title.text.rsplit(": ", 1)
+        row, column = key.rsplit(", ", 1)
+        counts[(row, column)] += int(count.replace(",", ""))
+    return counts
+
+
+def findings_counted(out: pathlib.Path) -> Counter[tuple[str, str]]:
+    """Findings by mechanism and severity, counted as the report does: once per other drug found."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for _, response in responses(out):
+        for f in response.get("findings", ()):
+            for mechanism in f.get("mechanisms", ()):
+                key = (label(mechanism, "MECHANISM_"), label(f["severity"], "SEVERITY_"))
+                counts[key] += len(f.get("precipitantDrugs", ())) or 1
+    return counts
+
+
+def decisions_counted(out: pathlib.Path) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for _, response in responses(out):
+        for d in response.get("decisions", ()):
+            action = d.get("action", "")
+            if not action:
+                shown = "not checked"
+            elif action in DOSE_CHANGING or not d.get("avoidWith"):
+                shown = label(action, "ACTION_")
+            else:
+                shown = "avoid combination"
+            counts[(d["drug"], shown)] += 1
+    return counts
+
+
+def test_the_html_report_draws_both_charts_inline_and_loads_nothing(sample: tuple[AuditRun, pathlib.Path]) -> None:
+    run, _ = sample
+    page = render_html(run)
+
+    assert page.count("<svg") == 2
+    assert set(svgs(page)) == {"findings", "decisions"}
+    assert "<?xml" not in page
+    assert "<!DOCTYPE svg" not in page
+    assert not re.search(r"""\b(?:src|href)\s*=\s*["'](?!#)""", page)  # links only to ids within the page
+    assert not re.search(r"url\((?!#)|@import|<(?:link|script|img|iframe|object)\b", page, re.IGNORECASE)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # two charts on one page keep their ids apart
+    assert render_html(run) == page  # no date, no random ids: the same counts give the same page
+
+
+def test_the_charts_show_the_numbers_of_the_output(sample: tuple[AuditRun, pathlib.Path]) -> None:
+    run, out = sample
+    charts = svgs(render_html(run))
+
+    assert bars(charts["findings"]) == findings_counted(out)
+    assert sum(findings_counted(out).values()) >= sum(run.summary.findings_by_severity.values())
+    assert bars(charts["decisions"]) == decisions_counted(out)
+    assert decisions_counted(out).total() == sum(len(r.get("decisions", ())) for _, r in responses(out))
+
+
+def markdown_table(markdown: str, title: str) -> list[dict[str, str]]:
+    section = markdown.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in lines[2:]]
+
+
+def test_the_markdown_report_has_the_charts_numbers_as_tables(sample: tuple[AuditRun, pathlib.Path]) -> None:
+    run, out = sample
+    markdown = render_markdown(run)
+
+    assert "<svg" not in markdown
+    for title, heading, expected in (
+        ("Findings by mechanism and severity", "Mechanism", findings_counted(out)),
+        ("Decisions by agent and action", "Agent", decisions_counted(out)),
+    ):
+        table = markdown_table(markdown, title)
+        shown: Counter[tuple[str, str]] = Counter()
+        for row in table:
+            name = row.pop(heading)
+            assert int(row.pop("Total")) == sum(map(int, row.values()))
+            shown.update({(name, column): int(count) for column, count in row.items() if count != "0"})
+        assert shown == expected
+
+
+def test_regimens_needing_action_are_listed_once_with_all_their_decisions(
+    varied: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    run = run_audit(varied, tmp_path / "out.jsonl")
+    listed = markdown_table(render_markdown(run), "Regimens needing action (first 50 of 27)")
+
+    assert [row["Line"] for row in listed] == [str(n) for n in range(1, 46) if (n - 1) % 5 in (0, 1, 2)]
+    two = next(row for row in listed if row["Request"] == "r1")["Decisions needing action"]
+    assert two.startswith("ivosidenib 500 → ")
+    assert "; venetoclax 400 → " in two
+    held = next(row for row in listed if row["Request"] == "r2")["Decisions needing action"]
+    assert held.startswith("azacitidine 75 → 0 mg (hold); gilteritinib 120 → 120 mg (avoid combination), avoid with ")
+    assert "rifampin" in held
+
+
+def test_input_names_are_drawn_as_written_and_rare_agents_share_a_bar(tmp_path: pathlib.Path) -> None:
+    # Each unrecognised regimen name is a regimen drug of its own, named as the input spells it.
+    names = ["$\\frac{1}{", "<b>&amp;", *(f"trial drug {i}" for i in range(TOP_AGENTS))]
+    source = write_jsonl(tmp_path / "in.jsonl", [request(f"r{i}", [VEN, {"name": n, "doseMg": 5}], "posaconazole")
+                                                  for i, n in enumerate(names)])
+    run = run_audit(source, tmp_path / "out.jsonl")
+    page = render_html(run)
+
+    counts = bars(svgs(page)["decisions"])
+    assert counts[("venetoclax", "adjust dose")] == len(names)
+    others = [row for row, _ in counts if row.endswith(" others)")]
+    assert others == [f"({len(names) + 1 - TOP_AGENTS:,} others)"]
+    assert counts.total() == decisions_counted(tmp_path / "out.jsonl").total() == 2 * len(names)
+    texts = "".join(t.text or "" for t in svgs(page)["decisions"].iter(f"{SVG}text"))
+    assert "$\\frac{1}{" in texts  # not typeset as TeX
+    assert "<b>&amp;" in texts  # not markup
+
+
+def test_the_command_writes_the_decisions_csv_and_says_where(varied: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    result = CliRunner().invoke(app, ["audit", str(varied), "--no-progress"])
+    default = tmp_path / "in.jsonl.results.decisions.csv"
+    assert f"decisions: {default} (45 needing action)" in result.output
+    assert len(csv_lines(default)) == 45
+    assert str(default) in (tmp_path / "in.jsonl.results.md").read_text(encoding="utf-8")
+
+    chosen = tmp_path / "action.csv"
+    result = CliRunner().invoke(app, ["audit", str(varied), "--overwrite", "--decisions", str(chosen), "--no-progress"])
+    assert result.exit_code == 1  # the rows with a negative dose
+    assert f"decisions: {chosen} (45 needing action)" in result.output
+    assert chosen.read_bytes() == default.read_bytes()

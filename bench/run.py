@@ -130,7 +130,7 @@ class Bench:
         workload = Workload(kb)
         request = convert.request_to_proto(workload.request(HEAVY, 0))
         self.request_bytes = len(request.SerializeToString())
-        self.expected_response = len(grpc_frame(engine(request).SerializeToString()))
+        self.expected_response = len(grpc_frame(engine(request).data))
         self.unary_body = workdir / "unary.grpc"
         self.unary_body.write_bytes(grpc_frame(request.SerializeToString()))
         rows = workload.audit_rows(self.profile.audit_rows)
@@ -142,7 +142,7 @@ class Bench:
         stream_rows = [convert.request_to_proto(row) for row in rows[: self.profile.rows_per_stream]]
         self.stream_body = workdir / "stream.grpc"
         self.stream_body.write_bytes(b"".join(grpc_frame(row.SerializeToString()) for row in stream_rows))
-        self.expected_stream = sum(len(grpc_frame(engine(row).SerializeToString())) for row in stream_rows)
+        self.expected_stream = sum(len(grpc_frame(engine(row).data)) for row in stream_rows)
         self.echo_requests = workdir / "echo-requests.grpc"
         self.echo_requests.write_bytes(self.unary_body.read_bytes() + self.stream_body.read_bytes())
         self.verified: dict[str, dict[str, Any]] = {}

@@ -40,7 +40,7 @@ def echo_servicer(kb_path: pathlib.Path | None, requests: list[pb.CheckRegimenRe
     answers = {request.request_id: engine(request) for request in requests}
     fallback = answers[requests[0].request_id]
 
-    def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+    def answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
         return answers.get(request.request_id, fallback)
 
     return RegimenChecker(answer, convert.knowledge_base_info(kb))

@@ -31,6 +31,7 @@ from interactions.model import (
     Medication,
     MedicationLike,
     MonitoringEvent,
+    MonitoringSchedule,
     PatientLike,
     Severity,
     UnrecognizedMedication,
@@ -103,6 +104,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                 avoid_duplicates.setdefault(drug, []).extend(d for d in finding.involved if d != drug)
     doses: list[DoseRecommendation] = []
     events: list[MonitoringEvent] = []
+    schedules: list[MonitoringSchedule] = []
     for drug, medication in regimen:
         agent = kb.agents.get(drug)
         if agent is None:
@@ -158,6 +160,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         doses.append(dose)
         # Ramp-up labs follow the ramp-up in force: none while the drug is held or to be avoided.
         events.extend(schedule.agent_schedule(drug, protocols, cycle_length, start, len(dose.ramp_up)))
+        schedules.extend(schedule.agent_schedules(drug, protocols, cycle_length, start, len(dose.ramp_up)))
     if duplicated:
         finding_groups.append(tuple(duplicated))
         highest_severity = max(highest_severity, max(f.severity for f in duplicated))
@@ -170,6 +173,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             finding_groups.append((finding,))
             highest_severity = max(highest_severity, finding.severity)
             events.extend(schedule.agent_schedule(finding.object_drug, burden_protocols, cycle_length, start, 0))
+            schedules.extend(schedule.agent_schedules(finding.object_drug, burden_protocols, cycle_length, start, 0))
     doses.extend(DoseRecommendation(m.name, m.dose_mg, 0.0, Action.UNSPECIFIED,
                                     "Not recognised: no dose check was possible for this name.")
                  for m in sorted(unresolved_regimen, key=attrgetter("name")))
@@ -183,6 +187,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         highest_severity=highest_severity,
         complete=not unrecognized,
         knowledge_base_version=kb.version,
+        schedules=tuple(schedules),
     )
 
 

@@ -334,6 +334,17 @@ class MonitoringEvent(NamedTuple):
     citations: tuple[Citation, ...] = ()
 
 
+class MonitoringSchedule(NamedTuple):
+    """One monitoring protocol of one drug: its test, reason and citations once, then the days it is due."""
+
+    drug: str
+    test: MonitoringTest
+    citations: tuple[Citation, ...]
+    events: tuple[MonitoringEvent, ...]
+    """In schedule order; each says its drug, test, reason and citations again (the engine's event)."""
+    reason: str
+
+
 class UnrecognizedReason(enum.IntEnum):
     """Why a medication was not checked; numbers match the public contract."""
 
@@ -369,6 +380,9 @@ class CheckResult(NamedTuple):
     highest_severity: Severity
     complete: bool
     knowledge_base_version: str
+    schedules: tuple[MonitoringSchedule, ...] = ()
+    """The days of `monitoring` per protocol: where two protocols ask for one test on one day, the
+    event joins their reasons and each schedule keeps its own."""
 
 
 class FieldViolation(NamedTuple):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from interactions.model import Citation, MonitoringEvent, MonitoringTest
+from interactions.model import Citation, MonitoringEvent, MonitoringSchedule, MonitoringTest
 from interactions.schema import DAY_LABEL, MonitoringSpec, citations_of
 
 DEFAULT_CYCLE_LENGTH_DAYS = 28
@@ -102,3 +102,19 @@ def agent_schedule(drug: str, protocols: tuple[Protocol, ...], cycle_length: int
         for key, (first, reasons, citations) in merged.items()
     }
     return tuple(merged_events[key] for key in sorted(merged_events))
+
+
+@lru_cache(maxsize=16384)
+def agent_schedules(drug: str, protocols: tuple[Protocol, ...], cycle_length: int, start: date | None,
+                    ramp_up_days: int) -> tuple[MonitoringSchedule, ...]:
+    """One drug's schedule per protocol (protocols of one test, reason and citations as one), in protocol order.
+
+    Cached as `agent_schedule` is: the same few protocol combinations recur across requests.
+    """
+    days: dict[tuple[MonitoringTest, str, tuple[Citation, ...]], dict[tuple[int, int], MonitoringEvent]] = {}
+    for protocol in protocols:
+        found = days.setdefault((protocol.test, protocol.reason, protocol.citations), {})
+        for event in events(drug, protocol, cycle_length, start, ramp_up_days):
+            found.setdefault((event.cycle, event.day), event)
+    return tuple(MonitoringSchedule(drug, test, citations, tuple(found[day] for day in sorted(found)), reason)
+                 for (test, reason, citations), found in days.items() if found)

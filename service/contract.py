@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple, cast
 
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
@@ -30,7 +30,7 @@ from interactions.model import (
     View,
 )
 
-__all__ = ["JsonObject", "decode_request", "to_json", "to_message"]
+__all__ = ["JsonObject", "decode_request", "encode", "to_json", "to_message"]
 
 JsonObject = dict[str, Any]
 
@@ -43,12 +43,14 @@ class _Written(NamedTuple):
 
     name: str
     json_name: str
+    number: int
     repeated: bool
     message: Descriptor | None
     """The field's message type; None for a scalar or enum."""
     enum_names: dict[int, str] | None
     """An enum field's value names by number."""
     double: bool
+    string: bool
     full_view: bool
     """Left out of the BASIC view."""
 
@@ -62,9 +64,10 @@ def _written(descriptor: Descriptor) -> tuple[_Written, ...]:
     fields = _WRITTEN.get(descriptor.full_name)
     if fields is None:
         fields = _WRITTEN[descriptor.full_name] = tuple(
-            _Written(f.name, f.json_name, f.is_repeated, f.message_type,
+            _Written(f.name, f.json_name, f.number, f.is_repeated, f.message_type,
                    {v.number: v.name for v in f.enum_type.values} if f.enum_type is not None else None,
                    f.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT),
+                   f.type == FieldDescriptor.TYPE_STRING,
                    bool(f.GetOptions().Extensions[_FULL_VIEW]))
             for f in descriptor.fields)
     return fields
@@ -91,21 +94,79 @@ def to_message(value: Any, message_type: type[Message], view: View = View.FULL) 
     return message_type(**_walk(value, _descriptor(message_type), view is View.BASIC, json=False))
 
 
+def encode(value: Any, message_type: type[Message], view: View = View.FULL) -> bytes:
+    """`to_message(value, message_type, view).SerializeToString()`, its sub-messages encoded once each.
+
+    The sub-messages of answers recur from request to request (a drug's schedules, a rule's
+    finding), so each domain value's encoding, as one entry of its field (tag, length, message), is
+    kept and the message is the concatenation of its scalar fields' encoding and those entries:
+    how a repeated field looks on the wire anyway. Measured on 5 + 30 answers (warm): building the
+    message and serialising it took 109 µs (FULL) and 90 µs (BASIC), this 27 and 22 µs.
+
+    Args:
+        value: a domain value with the message's fields (its sub-messages domain values too).
+        message_type: the message type.
+        view: BASIC leaves out every field marked `full_view`.
+
+    Returns:
+        The message's wire form (fields in another order than SerializeToString's; it parses the same).
+    """
+    basic = view is View.BASIC
+    descriptor = _descriptor(message_type)
+    entries: list[bytes] = []
+    for field in _written(descriptor):
+        nested = field.message
+        if nested is None or nested.full_name.startswith("google.") or (basic and field.full_view):
+            continue
+        item = getattr(value, field.name, None)
+        if item:
+            entries.extend(_entry(element, field.number, nested, basic)
+                           for element in (item if field.repeated else (item,)))
+    head = message_type(**_walk(value, descriptor, basic, json=False, messages=False)).SerializeToString()
+    return head + b"".join(entries)
+
+
+_ENTRIES: dict[tuple[object, int, bool], bytes] = {}
+
+
+def _entry(value: object, number: int, descriptor: Descriptor, basic: bool) -> bytes:
+    key = (value, number, basic)
+    entry = _ENTRIES.get(key)
+    if entry is None:
+        if len(_ENTRIES) >= _WRITTEN_VALUES_KEPT:
+            _ENTRIES.clear()
+        payload = message_factory.GetMessageClass(descriptor)(
+            **_walk(value, descriptor, basic, json=False)).SerializeToString()
+        entry = _ENTRIES[key] = _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    return entry
+
+
+def _varint(number: int) -> bytes:
+    out = bytearray()
+    while number > 0x7F:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
+    return bytes(out)
+
+
 def _descriptor(message_type: type[Message]) -> Descriptor:
     return cast("Descriptor", message_type.DESCRIPTOR)  # the stubs type it as the C or the Python class
 
 
-def _walk(value: Any, descriptor: Descriptor, basic: bool, json: bool) -> JsonObject:
+def _walk(value: Any, descriptor: Descriptor, basic: bool, json: bool, messages: bool = True) -> JsonObject:
     out: JsonObject = {}
     for field in _written(descriptor):
         if basic and field.full_view:
+            continue
+        nested = field.message
+        if not messages and nested is not None and not nested.full_name.startswith("google."):
             continue
         # A domain value leaves out what it never has (an answer has no `error`); a test holds every
         # other field of each message present on its domain type.
         item = getattr(value, field.name, None)
         if not item:  # every default (0, "", false, empty) is left out, as json_format does
             continue
-        nested = field.message
         if nested is not None:
             if not field.repeated and isinstance(value, Message) and not value.HasField(field.name):
                 continue
@@ -120,6 +181,9 @@ def _walk(value: Any, descriptor: Descriptor, basic: bool, json: bool) -> JsonOb
                 item = _written_value(item, nested, basic, json)
             else:
                 item = [_written_value(element, nested, basic, json) for element in item]
+        elif field.string and type(item) is not str and not (field.repeated and type(item[0]) is str):
+            # Where the contract names another object by id (a citation), the domain may hold the object.
+            item = [element.id for element in item] if field.repeated else item.id
         elif json and field.enum_names is not None:
             names = field.enum_names
             item = [names.get(number, number) for number in item] if field.repeated else names.get(item, item)

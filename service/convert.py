@@ -11,7 +11,7 @@ messages' field names, and enum values their numbers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import NamedTuple, cast
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import CheckRequest, CheckResult, Citation, KnowledgeBase, View
@@ -19,12 +19,35 @@ from interactions.answer import answer
 from interactions.describe import all_citations
 from interactions.identify import Identification
 from interactions.schema import CodeSpec, citations_of
-from service.contract import to_message
+from service.contract import encode, to_message
+from service.errors import error_response
 
 
 def request_to_proto(request: CheckRequest) -> pb.CheckRegimenRequest:
     """The wire form of a domain request, for callers of the service (the server validates it)."""
     return cast("pb.CheckRegimenRequest", to_message(request, pb.CheckRegimenRequest))
+
+
+class EncodedResponse(NamedTuple):
+    """A CheckRegimenResponse's wire form, with what the call's log line and metrics count of it."""
+
+    data: bytes
+    findings: int
+    unrecognized: int
+    error: bool
+
+
+def encode_response(result: CheckResult, view: View = View.FULL) -> EncodedResponse:
+    """The encoded CheckRegimenResponse for a domain result in a view (unspecified is FULL): what the server sends."""
+    view = view or View.FULL
+    answered = answer(result, view)
+    return EncodedResponse(encode(answered, pb.CheckRegimenResponse, view), len(answered.findings),
+                           len(answered.unrecognized), False)
+
+
+def encode_error(request_id: str, exc: Exception) -> EncodedResponse:
+    """The encoded response of an audit row that could not be checked (`error` set; see `errors.rpc_status_for`)."""
+    return EncodedResponse(error_response(request_id, exc).SerializeToString(), 0, 0, True)
 
 
 def response_for(result: CheckResult, view: View = View.FULL) -> pb.CheckRegimenResponse:

@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeAlias
 import grpc
 
 from dosecheck.v1 import dosecheck_pb2 as pb
+from service.convert import EncodedResponse
 from service.errors import MalformedRequestError, grpc_status_for
 
 log = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ def _observe_stream(
         try:
             async for response in behavior(counted(), context):
                 answered += 1
-                if isinstance(response, pb.CheckRegimenResponse) and response.HasField("error"):
+                if isinstance(response, EncodedResponse) and response.error:
                     errors += 1
                 yield response
             if context.cancelled() or _deadline_passed(context):
@@ -242,9 +243,9 @@ def _unary_counts(request: Any, response: Any) -> dict[str, int]:
     if not isinstance(request, pb.CheckRegimenRequest):
         return {}
     counts = {"regimen": len(request.regimen), "concomitant": len(request.concomitant)}
-    if isinstance(response, pb.CheckRegimenResponse):
-        counts["findings"] = len(response.findings)
-        counts["unrecognized"] = len(response.unrecognized)
+    if isinstance(response, EncodedResponse):
+        counts["findings"] = response.findings
+        counts["unrecognized"] = response.unrecognized
     return counts
 
 

@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from dosecheck.v1 import dosecheck_pb2
 from interactions import KnowledgeBaseError, load_knowledge_base
 from service import build
+from service.convert import EncodedResponse
 from service.errors import MalformedRequestError
 from service.exit_codes import ExitCode
 from service.grpc_auth import exposure_refusal, token_guards
@@ -158,6 +159,10 @@ def _serialize(response: Message) -> bytes:
     return response.SerializeToString()
 
 
+def _encoded(response: EncodedResponse) -> bytes:
+    return response.data
+
+
 _HANDLER_SHAPES: Final = {
     (False, False): grpc.unary_unary_rpc_method_handler,
     (True, True): grpc.stream_stream_rpc_method_handler,
@@ -167,15 +172,16 @@ _HANDLER_SHAPES: Final = {
 def _add_regimen_checker(servicer: RegimenChecker, grpc_server: grpc.aio.Server) -> None:
     """Registers the servicer as the generated `add_RegimenCheckerServicer_to_server` would, from the descriptor.
 
-    The one difference is the request deserializer (`_parser`), which makes undecodable bytes a bad
-    request rather than an UNKNOWN status.
+    Two differences: the request deserializer (`_parser`) makes undecodable bytes a bad request
+    rather than an UNKNOWN status, and check answers come encoded (`convert.EncodedResponse`).
     """
     handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
     for method in dosecheck_pb2.DESCRIPTOR.services_by_name["RegimenChecker"].methods:
         shape = _HANDLER_SHAPES[method.client_streaming, method.server_streaming]
         request_type = message_factory.GetMessageClass(method.input_type)
+        encoded = method.output_type is dosecheck_pb2.CheckRegimenResponse.DESCRIPTOR
         handlers[method.name] = shape(getattr(servicer, method.name), request_deserializer=_parser(request_type),
-                                      response_serializer=_serialize)
+                                      response_serializer=_encoded if encoded else _serialize)
     grpc_server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     grpc_server.add_registered_method_handlers(SERVICE_NAME, handlers)
 
@@ -200,7 +206,8 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
     if refusal is not None:
         print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
         return ExitCode.UNUSABLE
-    if settings.metrics_port and (refusal := endpoint_refusal(settings.host, settings.metrics_port)):
+    if settings.metrics_port and (refusal := endpoint_refusal(
+            settings.host, settings.metrics_port, allow_plaintext=settings.insecure_allow_plaintext)):
         print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
         return ExitCode.UNUSABLE
     # The metrics directory is made before any worker is forked, so that all write beside each other.

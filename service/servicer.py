@@ -13,10 +13,10 @@ from interactions import CheckResult, KnowledgeBase, View, check
 from interactions.identify import identify
 from interactions.validation import validate_medications
 from service import convert
-from service.errors import MalformedRequestError, rpc_status_for
+from service.errors import MalformedRequestError
 
-Answer = Callable[[pb.CheckRegimenRequest], pb.CheckRegimenResponse]
-"""Answers one request, or raises (InvalidRequestError for a bad one)."""
+Answer = Callable[[pb.CheckRegimenRequest], convert.EncodedResponse]
+"""Answers one request with its encoded response, or raises (InvalidRequestError for a bad one)."""
 Resolve = Callable[[pb.ResolveMedicationsRequest], pb.ResolveMedicationsResponse]
 """Says what each medication of a request is, or raises InvalidRequestError."""
 
@@ -33,12 +33,12 @@ def engine_answer(kb: KnowledgeBase, on_result: Callable[[CheckResult], None] | 
         request the domain rejects.
     """
 
-    def answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+    def answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
         # The message has the shape of the domain's CheckRequestLike: the engine reads it as is.
         result = check(kb, request)
         if on_result is not None:
             on_result(result)
-        return convert.response_for(result, View(request.view))
+        return convert.encode_response(result, View(request.view))
 
     return answer
 
@@ -140,7 +140,7 @@ class RegimenChecker:
 
     async def CheckRegimen(  # noqa: N802 -- method names are the contract's
         self, request: pb.CheckRegimenRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> pb.CheckRegimenResponse:
+    ) -> convert.EncodedResponse:
         """Checks one regimen."""
         return self._current.answer(request)
 
@@ -163,7 +163,7 @@ class RegimenChecker:
         self,
         requests: AsyncIterable[pb.CheckRegimenRequest | MalformedRequestError],
         context: grpc.aio.ServicerContext[object, object],
-    ) -> AsyncIterator[pb.CheckRegimenResponse]:
+    ) -> AsyncIterator[convert.EncodedResponse]:
         """Answers each row in order; a row that cannot be checked gets `error` and the stream goes on.
 
         A row whose bytes do not decode (`service.observe` hands it over as the error) is such a
@@ -184,29 +184,30 @@ class RegimenChecker:
             self._pending_reads.add(read)
             try:
                 # No gRPC limit ends a stream whose live caller sends nothing (the idle limit counts
-                # connections without calls; keepalive pings are answered): this one does.
-                request = await asyncio.wait_for(read, self.stream_idle_timeout_s)
-            except TimeoutError:
-                await context.abort(
-                    grpc.StatusCode.DEADLINE_EXCEEDED,
-                    f"no row for {self.stream_idle_timeout_s:g} s; stream closed: send the rest on a new one",
-                )
+                # connections without calls; keepalive pings are answered): this one does. (Not
+                # wait_for: it returns a read finished as the caller cancels, hiding the cancellation.)
+                if not (await asyncio.wait((read,), timeout=self.stream_idle_timeout_s))[0]:
+                    await context.abort(
+                        grpc.StatusCode.DEADLINE_EXCEEDED,
+                        f"no row for {self.stream_idle_timeout_s:g} s; stream closed: send the rest on a new one",
+                    )
+                request = read.result()
             except asyncio.CancelledError:
                 if current is not None and current.cancelling():
                     raise  # the caller cancelled or the deadline passed
                 break
             finally:
                 self._pending_reads.discard(read)
+                read.cancel()  # a read still waiting when the stream ends
             if request is None:
                 return
-            response: pb.CheckRegimenResponse
             if isinstance(request, MalformedRequestError):
-                response = pb.CheckRegimenResponse(error=rpc_status_for(request))
-            else:
-                try:
-                    response = answer(request)
-                except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
-                    response = pb.CheckRegimenResponse(request_id=request.request_id, error=rpc_status_for(exc))
+                yield convert.encode_error("", request)
+                continue
+            try:
+                response = answer(request)
+            except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
+                response = convert.encode_error(request.request_id, exc)
             yield response
         await context.abort(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
 

@@ -14,7 +14,7 @@ from google.protobuf.descriptor import EnumDescriptor
 import interactions
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase, View
-from interactions.answer import Answer, AnswerFinding, Decision, Schedule, answer
+from interactions.answer import Answer, AnswerFinding, Decision, answer
 from service import convert
 from service.contract import to_json, to_message
 from tests.oracles import domain_request
@@ -109,6 +109,8 @@ def test_the_codec_writes_what_json_format_writes_and_reads_back_without_loss(kb
         written = to_json(domain, pb.CheckRegimenResponse, view)
         assert written == json_format.MessageToDict(message) == to_json(message, pb.CheckRegimenResponse)
         assert json_format.ParseDict(written, pb.CheckRegimenResponse()) == message
+        # What the server sends, from the encodings of the answer's parts, is the same message.
+        assert pb.CheckRegimenResponse.FromString(convert.encode_response(result, view).data) == message
 
 
 def test_the_codec_writes_json_formats_special_values() -> None:
@@ -124,7 +126,7 @@ def test_the_codec_writes_json_formats_special_values() -> None:
 
 def test_every_field_of_the_answer_messages_is_on_its_domain_type() -> None:
     for domain, message in ((Answer, pb.CheckRegimenResponse), (Decision, pb.DoseRecommendation),
-                            (AnswerFinding, pb.Finding), (Schedule, pb.MonitoringSchedule),
+                            (AnswerFinding, pb.Finding), (interactions.MonitoringSchedule, pb.MonitoringSchedule),
                             (interactions.MonitoringEvent, pb.MonitoringEvent),
                             (interactions.UnrecognizedMedication, pb.UnrecognizedMedication),
                             (interactions.RampStep, pb.RampStep), (interactions.Citation, pb.Citation)):
@@ -141,11 +143,16 @@ def test_the_answer_keeps_every_finding_and_event_of_the_result(kb: KnowledgeBas
                 assert (finding.rule, finding.object_drug, drug) in grouped
         assert len({f.id for f in full.findings}) == len(full.findings)
         assert {i for d in full.decisions for i in d.findings} <= {f.id for f in full.findings}
-        days = {(s.drug, s.test, e.cycle, e.day, s.reason) for s in full.monitoring for e in s.events}
-        assert days == {(e.drug, e.test, e.cycle, e.day, e.reason) for e in result.monitoring}
-        named = {i for group in (full.findings, full.decisions, full.monitoring) for item in group
-                 for i in item.citations}
-        assert named == {c.id for c in full.citations}
+        # Each event's reasons are those of the schedules that have its day.
+        reasons: dict[tuple[object, ...], list[str]] = {}
+        for schedule in full.monitoring:
+            for event in schedule.events:
+                reasons.setdefault((schedule.drug, schedule.test, event.cycle, event.day), []).append(schedule.reason)
+        assert {(e.drug, e.test, e.cycle, e.day): e.reason for e in result.monitoring} == {
+            day: " ".join(texts) for day, texts in reasons.items()}
+        named = {c for group in (full.findings, full.decisions, full.monitoring) for item in group
+                 for c in item.citations}
+        assert named == set(full.citations)
 
 
 def test_no_valid_request_answers_near_the_message_limit(kb: KnowledgeBase) -> None:

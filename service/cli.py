@@ -34,6 +34,15 @@ from interactions import check as check_regimen
 from service import convert, server
 from service.audit.cli import audit
 from service.cds_hooks.cli import feedback_app
+from service.client_channel import (
+    ClientSecurity,
+    ClientSecurityError,
+    TlsCaOption,
+    TlsCertOption,
+    TlsKeyOption,
+    TokenFileOption,
+    open_channel,
+)
 from service.errors import rpc_status_for
 from service.exit_codes import ExitCode
 from service.formulary import resolve_command
@@ -202,8 +211,15 @@ def check(
     ] = "json",
     kb: KbOption = None,
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait for a server.")] = 10.0,
+    tls_ca: TlsCaOption = None,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
-    """Check one regimen and print the response (exit 1 when the request is invalid)."""
+    """Check one regimen and print the response (exit 1 when the request is invalid).
+
+    With --target, --tls-ca, --tls-cert/--tls-key and --token-file secure the call.
+    """
     if output_format not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
     text = sys.stdin.read() if file == "-" else _read_text(pathlib.Path(file))
@@ -216,7 +232,7 @@ def check(
         kb_path = kb if kb is not None else _settings().kb_path
         response = _check_in_process(_load(kb_path), request)
     else:
-        response = _check_remote(target, request, timeout_s)
+        response = _check_remote(target, request, timeout_s, ClientSecurity(tls_ca, tls_cert, tls_key, token_file))
     if output_format == "table":
         _print_table(response)
     else:
@@ -239,8 +255,9 @@ def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.
         raise typer.Exit(ExitCode.NOT_ALL_CHECKED) from None
 
 
-def _check_remote(target: str, request: pb.CheckRegimenRequest, timeout_s: float) -> pb.CheckRegimenResponse:
-    with grpc.insecure_channel(target) as channel:
+def _check_remote(target: str, request: pb.CheckRegimenRequest, timeout_s: float,
+                  security: ClientSecurity) -> pb.CheckRegimenResponse:
+    with _channel(target, security) as channel:
         stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
         try:
             response: pb.CheckRegimenResponse = stub.CheckRegimen(request, timeout=timeout_s)
@@ -248,6 +265,15 @@ def _check_remote(target: str, request: pb.CheckRegimenRequest, timeout_s: float
             _print_error(_status_of(err))
             raise typer.Exit(ExitCode.NOT_ALL_CHECKED) from None
     return response
+
+
+def _channel(target: str, security: ClientSecurity) -> grpc.Channel:
+    """A channel to `target` secured by the client options; exit 2 naming the option that cannot be used."""
+    try:
+        return open_channel(target, security)
+    except ClientSecurityError as err:
+        typer.echo(f"dosecheck: {err}", err=True)
+        raise typer.Exit(ExitCode.UNUSABLE) from None
 
 
 def _status_of(err: grpc.RpcError) -> status_pb2.Status:
@@ -384,9 +410,13 @@ def health(
     target: Annotated[str, typer.Option(help="HOST:PORT of a dosecheck server.")] = "127.0.0.1:50051",
     service: Annotated[str, typer.Option(help='Service to ask about; "" = the whole server.')] = "",
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 3.0,
+    tls_ca: TlsCaOption = None,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
-    """Ask a server's grpc.health.v1 service; exit 0 when SERVING, 1 otherwise (container probes)."""
-    with grpc.insecure_channel(target) as channel:
+    """Ask a server's grpc.health.v1 service; exit 0 when SERVING, 1 otherwise, 2 for unusable options (probes)."""
+    with _channel(target, ClientSecurity(tls_ca, tls_cert, tls_key, token_file)) as channel:
         stub: Any = health_pb2_grpc.HealthStub(channel)  # its type stub declares no methods
         try:
             reply = stub.Check(

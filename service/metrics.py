@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Final
 
 import grpc
 
+from service.auth import is_loopback
+
 if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge, Histogram
 
@@ -219,8 +221,19 @@ def metrics_endpoint(host: str, port: int) -> Iterator[None]:
         httpd.server_close()
 
 
-def endpoint_refusal(host: str, port: int) -> str | None:
-    """Why /metrics could not be served on `host:port` (the port is taken...), checked before any worker starts."""
+def endpoint_refusal(host: str, port: int, *, allow_plaintext: bool) -> str | None:
+    """Why /metrics must not or cannot be served on `host:port`, checked before any worker starts.
+
+    The endpoint is plain HTTP without authentication: off loopback it is refused unless
+    `allow_plaintext` (the gRPC port's `insecure_allow_plaintext`) says the network is private,
+    whatever protects the gRPC port. A port in use is refused too.
+    """
+    if not is_loopback(host):
+        if not allow_plaintext:
+            return (f"metrics (--metrics-port {port}) on {host} would be plain HTTP that any host can read: serve "
+                    "on loopback, or, on a private network only, set --insecure-allow-plaintext "
+                    "(DOSECHECK_INSECURE_ALLOW_PLAINTEXT=true)")
+        log.warning("metrics served in plain HTTP on %s:%d (--insecure-allow-plaintext)", host, port)
     try:
         with socket.create_server((host.strip("[]"), port)):
             return None

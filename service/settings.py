@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     keepalive pings are answered. Longer than `dosecheck audit --timeout` (60 s), which bounds how
     long one of its streams waits on another's answers before sending more."""
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
-    """The Prometheus endpoint (HTTP, /metrics, on `host`), one for all workers; 0 = off."""
+    """The Prometheus endpoint (plain HTTP, /metrics, on `host`), one for all workers; 0 = off. Off
+    loopback only with `insecure_allow_plaintext`, whatever protects the gRPC port."""
     pid_file: pathlib.Path | None = None
     """Where `serve` writes its process id while it runs, for `dosecheck kb reload`; None = nowhere."""
     tls_cert: pathlib.Path | None = None
@@ -84,7 +85,8 @@ class Settings(BaseSettings):
     reflection: bool = True
     """gRPC server reflection (grpcurl without proto files): for development; off in production."""
     insecure_allow_plaintext: bool = False
-    """Serve gRPC off loopback with neither TLS nor issuers (a private network behind a balancer only)."""
+    """Serve gRPC off loopback with neither TLS nor issuers, and /metrics off loopback at all (plain
+    HTTP): a private network behind a balancer only."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     """`auto`: text on a terminal, JSON lines otherwise."""

@@ -19,6 +19,14 @@ from service.audit.output import OutputWriteError
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
 from service.audit.runner import AuditInterruptedError, AuditRun, ProgressCallback, run_audit
+from service.client_channel import (
+    ClientSecurity,
+    ClientSecurityError,
+    TlsCaOption,
+    TlsCertOption,
+    TlsKeyOption,
+    TokenFileOption,
+)
 from service.exit_codes import ExitCode
 from service.settings import Settings
 
@@ -123,11 +131,17 @@ def audit(
         Optional[bool],  # noqa: UP045 -- as above
         typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal only)."),
     ] = None,
+    tls_ca: TlsCaOption = None,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
     """Audit every regimen of an export: one result per row, a summary report, exit 1 on any row error.
 
     Rows that cannot be parsed are answered with an error naming their line, and the audit goes
-    on. An interrupted audit (Ctrl-C, a lost server) finishes with --resume.
+    on. An interrupted audit (Ctrl-C, a lost server) finishes with --resume. With --target,
+    --tls-ca, --tls-cert/--tls-key and --token-file secure the streams (a token needs the
+    dosecheck.audit and dosecheck.kb scopes).
     """
     output_path = output or input_path.with_name(input_path.name + ".results.jsonl")
     report_path = report or output_path.with_suffix(".md")
@@ -136,6 +150,13 @@ def audit(
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)
     kb_path = kb if kb is not None else Settings().kb_path
+    security = ClientSecurity(tls_ca, tls_cert, tls_key, token_file)
+    try:
+        for name in target or ():
+            security.credentials(name)  # before the output is touched; read again for each channel
+    except ClientSecurityError as exc:
+        typer.echo(f"dosecheck audit: {exc}", err=True)
+        raise typer.Exit(ExitCode.UNUSABLE) from None
     show_progress = sys.stderr.isatty() if progress is None else progress
     try:
         with _progress_bar(show_progress) as on_progress:
@@ -150,6 +171,7 @@ def audit(
                 view=View.FULL if full else View.BASIC,
                 streams_per_target=streams,
                 answer_timeout_s=timeout,
+                security=security,
                 progress=on_progress,
             )
     except AuditInterruptedError as exc:
@@ -168,7 +190,7 @@ def audit(
             err=True,
         )
         raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
-    except (AuditInputError, KnowledgeBaseError, OSError) as exc:
+    except (AuditInputError, ClientSecurityError, KnowledgeBaseError, OSError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None
     needing_action = write_decisions(output_path, decisions_path)

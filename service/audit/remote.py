@@ -19,6 +19,7 @@ from service.audit.local import RESPONSE, ChunkResult
 from service.audit.output import encode_record
 from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
+from service.client_channel import PLAINTEXT, ClientSecurity, open_aio_channel
 from service.contract import to_json
 from service.errors import error_response
 
@@ -225,9 +226,10 @@ async def _run(
     window: int,
     connect_timeout_s: float,
     answer_timeout_s: float,
+    security: ClientSecurity,
 ) -> tuple[KnowledgeBaseIdentity, ...]:
     channels = [
-        (target, grpc.aio.insecure_channel(target, options=_channel_options()))
+        (target, open_aio_channel(target, security, _channel_options()))
         for target in targets
         for _ in range(streams_per_target)
     ]
@@ -263,6 +265,7 @@ def run_remote(
     window: int = 4096,
     connect_timeout_s: float = 10.0,
     answer_timeout_s: float = 60.0,
+    security: ClientSecurity = PLAINTEXT,
 ) -> tuple[KnowledgeBaseIdentity, ...]:
     """Checks every row on the target servers and hands the answers to `sink` in input order.
 
@@ -281,14 +284,16 @@ def run_remote(
         connect_timeout_s: How long to wait for each target to answer GetKnowledgeBase.
         answer_timeout_s: How long a stream may leave a sent row unanswered before the audit stops
             (DEADLINE_EXCEEDED): a frozen server is not waited on for ever.
+        security: TLS, client certificate and token of every channel (a token file is read for each).
 
     Returns:
         The knowledge base each target checks against.
 
     Raises:
         RemoteAuditError: A target could not be reached or a stream failed.
+        ClientSecurityError: `security` cannot be used (a file unreadable, a token without TLS).
     """
     return asyncio.run(
         _run(rows, sink, targets, layout, view, max(1, streams_per_target), window, connect_timeout_s,
-             answer_timeout_s)
+             answer_timeout_s, security)
     )

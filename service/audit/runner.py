@@ -21,6 +21,7 @@ from service.audit.rows import (
     request_id_of_row,
 )
 from service.audit.summary import AuditSummary
+from service.client_channel import PLAINTEXT, ClientSecurity
 
 __all__ = ["AuditInterruptedError", "AuditRun", "ProgressCallback", "run_audit"]
 
@@ -74,6 +75,7 @@ def run_audit(
     streams_per_target: int = 2,
     connect_timeout_s: float = 10.0,
     answer_timeout_s: float = 60.0,
+    security: ClientSecurity = PLAINTEXT,
     progress: ProgressCallback | None = None,
 ) -> AuditRun:
     """Checks every row of an input file and writes one output record per row, in input order.
@@ -92,6 +94,7 @@ def run_audit(
         streams_per_target: Concurrent `AuditRegimens` streams per target.
         connect_timeout_s: How long each target may take to answer its first call.
         answer_timeout_s: How long a target may leave a row unanswered before the audit stops.
+        security: TLS, client certificate and token for the targets.
         progress: Called after each batch of records is written.
 
     Returns:
@@ -101,6 +104,7 @@ def run_audit(
         AuditInputError: The input cannot be read, or (resuming) the output does not belong to it.
         AuditInterruptedError: Ctrl-C or a failed stream stopped the audit; the output holds a
             prefix of the rows, and `resume=True` finishes it.
+        ClientSecurityError: `security` cannot be used (a file unreadable, a token without TLS).
         KnowledgeBaseError: The in-process knowledge base is invalid.
         OSError: A file cannot be opened.
         OutputWriteError: The output could not be written (a full disk); it then ends with a whole
@@ -165,6 +169,7 @@ def run_audit(
                             streams_per_target=streams_per_target,
                             connect_timeout_s=connect_timeout_s,
                             answer_timeout_s=answer_timeout_s,
+                            security=security,
                         )
                 except RemoteAuditError as exc:
                     raise AuditInterruptedError(run_so_far(), str(exc)) from exc

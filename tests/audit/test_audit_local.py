@@ -14,10 +14,10 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from service.audit import AuditInterruptedError, run_audit
 from service.audit.output import OutputWriter, scan_output
 from service.audit.report import render_html, render_markdown
 from service.audit.rows import AuditInputError
+from service.audit.runner import AuditInterruptedError, run_audit
 from service.cli import app
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"

@@ -14,9 +14,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from service.audit import AuditInterruptedError, AuditRun, run_audit
 from service.audit.decisions import COLUMNS, decision_rows, write_decisions
 from service.audit.report import TOP_AGENTS, render_html, render_markdown
+from service.audit.runner import AuditInterruptedError, AuditRun, run_audit
 from service.cli import app
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import load_knowledge_base
-from service.audit import AuditInterruptedError, run_audit
+from service.audit.runner import AuditInterruptedError, run_audit
 from service.cli import app
 from service.convert import knowledge_base_info
 from service.exit_codes import ExitCode

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import ROOT, Served, stand_in
@@ -37,6 +38,15 @@ def assert_spec_valid(answer: dict[str, Any]) -> None:
                     assert action["type"] in ("create", "update", "delete")
                     assert action["description"]
                     assert ("resourceId" in action) if action["type"] == "delete" else ("resource" in action)
+                    if "resource" in action:
+                        assert_r4(action["resource"])
+
+
+def assert_r4(resource: dict[str, Any]) -> None:
+    """The resource is R4 JSON exactly as the fhir.resources R4B model writes it (cards.py builds its own
+    resources as plain JSON for speed; this is what keeps them R4)."""
+    model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    assert model.model_dump(mode="json", exclude_none=True, by_alias=True) == resource
 
 
 def _no_nulls(value: Any) -> None:
@@ -91,6 +101,23 @@ def test_venetoclax_with_posaconazole_reduce_to_70_mg_with_the_ramp_up_as_an_upd
     assert issues
     assert issues[0]["severity"] == "high"
     assert {"reference": "MedicationRequest/posa-1"} in issues[0]["implicated"]
+
+
+def test_a_sloppy_draft_order_comes_back_as_r4_in_the_update(dev_server: Served) -> None:
+    # A string frequency, a null note and a STU3 dose without a start date: the update is written as R4.
+    body = examples.venetoclax_with_posaconazole()
+    venetoclax = body["context"]["draftOrders"]["entry"][0]["resource"]
+    venetoclax["note"] = None
+    dosage = venetoclax["dosageInstruction"][0]
+    dosage["timing"]["repeat"] = {"frequency": "1", "period": 1, "periodUnit": "d"}
+    dosage["doseQuantity"] = dosage.pop("doseAndRate")[0]["doseQuantity"]
+    [card] = cards(dev_server, SIGN, body)  # checks every resource against the R4B models
+    update = next(a for s in card["suggestions"] for a in s["actions"] if a["type"] == "update")
+    order = update["resource"]
+    assert "note" not in order
+    assert [d["timing"]["repeat"]["frequency"] for d in order["dosageInstruction"]] == [1] * 5
+    assert order["dosageInstruction"][0]["timing"]["repeat"]["boundsDuration"]["value"] == 1
+    assert "boundsDuration" not in order["dosageInstruction"][-1]["timing"]["repeat"]
 
 
 def test_gilteritinib_with_escitalopram_says_avoid_and_offers_to_remove_the_order(dev_server: Served) -> None:

@@ -58,10 +58,9 @@ def response_for(result: CheckResult, view: View = View.FULL) -> pb.CheckRegimen
         view: BASIC leaves out the texts and the spelt-out citations.
 
     Returns:
-        The response message, `error` unset.
+        The response message, `error` unset: what the server sends, decoded.
     """
-    view = view or View.FULL
-    return cast("pb.CheckRegimenResponse", to_message(answer(result, view), pb.CheckRegimenResponse, view))
+    return pb.CheckRegimenResponse.FromString(encode_response(result, view).data)
 
 
 def _citations(citations: Iterable[Citation]) -> list[pb.Citation]:

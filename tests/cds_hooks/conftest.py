@@ -112,6 +112,8 @@ class Served:
     base: str
     db: pathlib.Path
     client: httpx.Client
+    log: pathlib.Path
+    """The server's stdout and stderr."""
 
     def call(self, service: str, body: Any, token: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -126,15 +128,18 @@ def start_serve(tmp: pathlib.Path, *flags: str, scheme: str = "http", verify: An
     db = tmp / f"cds-{http_port}.sqlite3"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "protos")]),
            "DOSECHECK_PURE_PYTHON": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(free_port()), "--http-port", str(http_port),
-         "--http-db", str(db), "--log-format", "json", "--grace", "2", "--drain-delay", "0", *flags],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    served = Served(process, f"{scheme}://127.0.0.1:{http_port}", db, httpx.Client(timeout=10, verify=verify))
+    log = tmp / f"serve-{http_port}.log"
+    # A file, not a pipe: nobody reads a pipe until the end, and once 64 KiB of log fill it the server blocks.
+    with log.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--port", str(free_port()), "--http-port", str(http_port),
+             "--http-db", str(db), "--log-format", "json", "--grace", "2", "--drain-delay", "0", *flags],
+            env=env, stdout=sink, stderr=subprocess.STDOUT, text=True)
+    served = Served(process, f"{scheme}://127.0.0.1:{http_port}", db, httpx.Client(timeout=10, verify=verify), log)
     if wait:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()
+            assert process.poll() is None, log.read_text(encoding="utf-8")
             with contextlib.suppress(httpx.HTTPError):
                 if served.client.get(f"{served.base}/healthz/ready").status_code == 200:
                     return served
@@ -147,8 +152,8 @@ def stop_serve(served: Served) -> str:
     served.client.close()
     if served.process.poll() is None:
         served.process.terminate()
-    _, stderr = served.process.communicate(timeout=30)
-    return stderr
+    served.process.wait(timeout=30)
+    return served.log.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,9 @@ class ExitCode(enum.IntEnum):
     """The input was read, but some of it could not be checked or resolved (each named in the output)."""
     UNUSABLE = 2
     """The input, the settings or the knowledge base cannot be used at all."""
+    FAILED = 70
+    """`serve` stopped because a worker process died unexpectedly (it stops the others). 70 is sysexits.h's
+    EX_SOFTWARE."""
     OUTPUT_FAILED = 74
     """The output could not be written midway (a full disk): it holds whole records up to where it
     stopped, and `audit --resume` finishes it once there is room. 74 is sysexits.h's EX_IOERR."""

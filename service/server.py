@@ -333,7 +333,7 @@ async def _serve_until_signalled(
         flushing.cancel()  # which flushes what the last calls counted
         await asyncio.gather(flushing, return_exceptions=True)
     log.info("stopped")
-    return 0
+    return ExitCode.OK
 
 
 def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None) -> int:
@@ -379,7 +379,7 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
                 if not stopping:
                     log.error("worker %s exited with %s; stopping the others", worker.name, worker.exitcode)
                     stop_workers()
-    return 0 if all(w.exitcode == 0 for w in workers) else 1
+    return ExitCode.OK if all(w.exitcode == 0 for w in workers) else ExitCode.FAILED
 
 
 def _worker_process(

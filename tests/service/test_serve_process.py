@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import os
 import pathlib
 import queue
 import signal
@@ -144,6 +145,17 @@ def test_workers_die_with_a_killed_supervisor(serve: Any) -> None:
     assert wait_until(lambda: not any(running(pid) for pid in workers), timeout_s=10), workers
     with grpc.insecure_channel(target) as channel, pytest.raises(grpc.FutureTimeoutError):
         grpc.channel_ready_future(channel).result(timeout=1)  # nothing listens on the port any more
+
+
+def test_a_worker_that_dies_stops_the_others_and_serve_exits_70(serve: Any, tmp_path: pathlib.Path) -> None:
+    process, _ = serve("--workers", "2", "--drain-delay", "0")
+    first, second = _children(process.pid)
+
+    os.kill(first, signal.SIGKILL)  # a crash: nothing the supervisor asked for
+
+    assert process.wait(20) == 70  # ExitCode.FAILED, not 1 (which means "some input not checked")
+    assert not running(second)
+    assert "exited with -9; stopping the others" in stderr_of(process, tmp_path)
 
 
 def _children(pid: int) -> list[int]:

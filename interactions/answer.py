@@ -136,10 +136,13 @@ def _grouped_findings(findings: tuple[Finding, ...]) -> tuple[tuple[AnswerFindin
 
 
 def _decision(dose: DoseRecommendation, id_of: dict[Finding, str]) -> Decision:
-    """The decision; its rationale names the finding applied rather than repeating its text, which the answer has."""
+    """The decision; its rationale names the findings rather than repeating their texts, which the answer has."""
     findings = tuple(dict.fromkeys(id_of[f] for f in dose.findings))
     rationale = dose.rationale
-    if findings:
-        rationale = rationale.replace(dose.findings[0].recommendation, f"Finding {findings[0]} applies.", 1)
+    if len(findings) == 1:
+        rationale = f"{dose.notes}Finding {findings[0]} applies."
+    elif findings:
+        rationale = (f"{dose.notes}Finding {findings[0]} applies, the most restrictive of the {len(findings)} "
+                     f"findings on the {dose.drug} dose ({', '.join(findings)}).")
     return Decision(dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action, dose.ramp_up, findings,
                     dose.avoid_with, dose.citations, rationale)

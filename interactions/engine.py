@@ -440,16 +440,18 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
         for effect in effects:
             bits |= effect.citation_bits
         citations = agent.citations.decode(bits)
+    day_note = ""
     if day and action < Action.HOLD:
         step = ramp[day - 1] if day <= len(ramp) else dose
         dose = min(ordered, step)
         if day <= len(ramp):
-            text = f"Day {day} of the ramp-up: {step:g} mg. {text}"
+            day_note = f"Day {day} of the ramp-up: {step:g} mg. "
         if dose < ordered:
             action = max(action, Action.ADJUST_DOSE)
     steps = ramp_steps(ramp) if effects else standard.ramp_up
-    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, avoid + assumed + text, steps,
-                              citations, avoid_with, basis)
+    notes = avoid + assumed + day_note
+    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, notes + text, steps, citations,
+                              avoid_with, basis, notes)
 
 
 def _dose_and_ceiling(outcome: DoseEffect, ordered: float, labelled: float) -> tuple[float, float]:

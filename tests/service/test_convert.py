@@ -143,6 +143,12 @@ def test_the_answer_keeps_every_finding_and_event_of_the_result(kb: KnowledgeBas
                 assert (finding.rule, finding.object_drug, drug) in grouped
         assert len({f.id for f in full.findings}) == len(full.findings)
         assert {i for d in full.decisions for i in d.findings} <= {f.id for f in full.findings}
+        for decision in full.decisions:  # the rationale names the findings the decision lists, and only those
+            if decision.findings:
+                assert f"Finding {decision.findings[0]} applies" in decision.rationale
+                assert (f"the most restrictive of the {len(decision.findings)} findings" in decision.rationale
+                        ) == (len(decision.findings) > 1)
+                assert all(i in decision.rationale for i in decision.findings)
         # Each event's reasons are those of the schedules that have its day.
         reasons: dict[tuple[object, ...], list[str]] = {}
         for schedule in full.monitoring:

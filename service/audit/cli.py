@@ -69,7 +69,7 @@ def _say(run: AuditRun) -> None:
     typer.echo(
         f"{summary.rows:,} rows ({run.resumed_rows:,} kept from an earlier run), "
         f"{summary.errors:,} with errors, {summary.incomplete:,} with unrecognised names, "
-        f"{summary.dose_change_rows:,} needing a dose change; "
+        f"{summary.dose_change_rows:,} needing action (a dose change or a drug to avoid); "
         f"{run.checked_rows:,} checked in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
         err=True,
     )

@@ -19,7 +19,7 @@ import pathlib
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 
@@ -88,8 +88,24 @@ class Metrics:
             "dosecheck_workers_started", "Worker processes started by the server (it does not restart them).",
             registry=None,
         )
+        self.http_latency: Final[Histogram] = Histogram(
+            "dosecheck_http_request_duration_seconds", "CDS Hooks HTTP requests answered (`_count`) and the time "
+            "from each one's start to its response, by route (the template, e.g. `/cds-services/{service_id}`; "
+            "`unmatched` for none), hook (`order-select`, `order-sign`, or empty) and HTTP status.",
+            ["route", "hook", "status"], buckets=LATENCY_BUCKETS_S, registry=None,
+        )
+        self.cards: Final[Counter] = Counter(
+            "dosecheck_cds_hooks_cards", "CDS Hooks cards returned, by hook and indicator (info, warning, "
+            "critical).", ["hook", "indicator"], registry=None,
+        )
+        self.certificate_reloads: Final[Counter] = Counter(
+            "dosecheck_tls_certificate_reloads", "TLS certificate reloads on SIGHUP, per worker, by port (`http`) "
+            "and outcome: `loaded`, or `refused` (unusable files; the certificate in use stays).",
+            ["port", "outcome"], registry=None,
+        )
         # labels() validates and locks on each use: the histogram's children are kept here.
         self._latency: dict[tuple[str, grpc.StatusCode], Histogram] = {}
+        self._http_latency: dict[tuple[str, str, int], Histogram] = {}
         # Counts not yet flushed; one dict per metric: the enums are ints, so keys of two would clash.
         self._checks: dict[tuple[Severity, bool], int] = {}
         self._findings: dict[tuple[Severity, Mechanism], int] = {}
@@ -107,6 +123,19 @@ class Metrics:
         if child is None:
             child = self._latency[method, code] = self.latency.labels(method, code.name)
         child.observe(seconds)
+
+    def http_request(self, route: str, hook: str, status: int, seconds: float) -> None:
+        """Counts one CDS Hooks HTTP request and its duration (the app's `Guard` calls it as each one ends)."""
+        key = (route, hook, status)
+        child = self._http_latency.get(key)
+        if child is None:
+            child = self._http_latency[key] = self.http_latency.labels(route, hook, str(status))
+        child.observe(seconds)
+
+    def cards_returned(self, hook: str, indicators: Iterable[str]) -> None:
+        """Counts the cards of one hook call by indicator (a few per call: counted at once)."""
+        for indicator in indicators:
+            self.cards.labels(hook, indicator).inc()
 
     def stream_responses(self, method: str, answered: int, errors: int) -> None:
         """Counts the responses of one stream as it ends, `errors` of them a row's error."""

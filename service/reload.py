@@ -2,10 +2,11 @@
 
 On SIGHUP (forwarded by the supervisor to every worker) a worker loads and validates the files
 of its knowledge-base path again, in a thread beside the event loop that goes on serving, then
-replaces the one in use in a single assignment (`RegimenChecker.use`): a call or audit stream
-under way finishes with the one it started with, and every answer names the version it was
-checked against. An invalid knowledge base is refused: its problems are logged, the refusal is
-counted (`dosecheck_knowledge_base_reloads_total{outcome="refused"}`), and the old one serves on.
+replaces the one in use in a single assignment (`RegimenChecker.use`, and `HttpService.use` for
+CDS Hooks, in the same step of the event loop): a call, hook call or audit stream under way
+finishes with the one it started with, and every answer names the version it was checked against.
+An invalid knowledge base is refused: its problems are logged, the refusal is counted
+(`dosecheck_knowledge_base_reloads_total{outcome="refused"}`), and the old one serves on.
 
 Each worker loads for itself (a worker cannot hand objects to another): files changed again
 between two workers' loads would leave them on different versions until the next SIGHUP, which
@@ -19,13 +20,13 @@ import logging
 import os
 import pathlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Optional
 
 import typer
 
-from interactions import KnowledgeBaseError, load_knowledge_base
+from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from service.exit_codes import ExitCode
 from service.metrics import Metrics
 from service.servicer import RegimenChecker
@@ -34,31 +35,57 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class KnowledgeBaseReload:
-    """Reloads one worker's knowledge base when asked (`request`, a SIGHUP callback)."""
+class Rerun:
+    """Runs a job in the running loop when asked (`request`, a SIGHUP callback); never two at once.
 
-    def __init__(self, kb_path: pathlib.Path | None, servicer: RegimenChecker, metrics: Metrics | None) -> None:
-        """Prepares reloads of `kb_path` (None = the built-in one) into `servicer`."""
-        self._kb_path = kb_path
-        self._servicer = servicer
-        self._metrics = metrics
+    A request during a run makes the job run once more after it, so the last request is always
+    followed by a run that started after it (files changed again mid-reload are read).
+    """
+
+    def __init__(self, job: Callable[[], Awaitable[object]]) -> None:
+        self._job = job
         self._task: asyncio.Task[None] | None = None
         self._again = False
 
     def request(self) -> None:
-        """Starts a reload in the running loop; one asked for during a reload follows it."""
+        """Starts the job, or asks for one more run when it is running."""
         if self._task is not None and not self._task.done():
             self._again = True
             return
-        self._task = asyncio.ensure_future(self._reload_until_current())
+        self._task = asyncio.ensure_future(self._run_until_current())
 
-    async def _reload_until_current(self) -> None:
+    async def _run_until_current(self) -> None:
         self._again = True
         while self._again:
             self._again = False
-            outcome = await self.reload()
-            if self._metrics is not None:
-                self._metrics.knowledge_base_reloads.labels(outcome).inc()
+            await self._job()
+
+
+class KnowledgeBaseReload:
+    """Reloads one worker's knowledge base when asked (`request`, a SIGHUP callback)."""
+
+    def __init__(self, kb_path: pathlib.Path | None, servicer: RegimenChecker, metrics: Metrics | None,
+                 also: Sequence[Callable[[KnowledgeBase], None]] = ()) -> None:
+        """Prepares reloads of `kb_path` (None = the built-in one) into `servicer`.
+
+        Args:
+            kb_path: the knowledge-base directory the server was started with.
+            servicer: the gRPC servicer, whose knowledge base is replaced.
+            metrics: counts reloads; None = not counted.
+            also: what else answers with the knowledge base (the CDS Hooks service's `use`), given
+                each new one in the same step as the servicer.
+        """
+        self._kb_path = kb_path
+        self._servicer = servicer
+        self._metrics = metrics
+        self._also = tuple(also)
+        self.request = Rerun(self._reload_counted).request
+        """Starts a reload in the running loop; one asked for during a reload follows it."""
+
+    async def _reload_counted(self) -> None:
+        outcome = await self.reload()
+        if self._metrics is not None:
+            self._metrics.knowledge_base_reloads.labels(outcome).inc()
 
     async def reload(self) -> str:
         """Loads, validates and swaps in the knowledge base once.
@@ -77,6 +104,8 @@ class KnowledgeBaseReload:
             log.exception("knowledge-base reload failed, still serving %s (%s)", old.version, old.content_hash)
             return "refused"
         self._servicer.use(kb)
+        for use in self._also:
+            use(kb)
         if self._metrics is not None:
             self._metrics.serving(kb.version, kb.content_hash)
         log.info("knowledge base %s (%s) loaded in place of %s (%s)", kb.version, kb.content_hash, old.version,

@@ -231,7 +231,7 @@ def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics
             from service.cds_hooks.http import HttpService, SecurityRefusedError  # only when asked: FastAPI is heavy
 
             try:
-                http = HttpService.prepare(settings, kb)
+                http = HttpService.prepare(settings, kb, metrics)
             except SecurityRefusedError as err:
                 print(f"dosecheck: refusing to start: {err}", file=sys.stderr)
                 return ExitCode.UNUSABLE
@@ -311,7 +311,8 @@ async def _serve_until_signalled(
     if server.certificates is not None:
         hangups.subscribe(server.certificates.request_reload)
     if servicer.reloadable:
-        hangups.subscribe(KnowledgeBaseReload(settings.kb_path, servicer, metrics).request)
+        hangups.subscribe(KnowledgeBaseReload(settings.kb_path, servicer, metrics,
+                                              also=(http.use,) if http is not None else ()).request)
     await server.start()
     await server.mark_ready()
     flushing = None
@@ -320,6 +321,7 @@ async def _serve_until_signalled(
         flushing = asyncio.ensure_future(metrics.flush_every(METRICS_FLUSH_S))
     if http is not None:
         await http.start()
+        hangups.subscribe(http.request_certificate_reload)
     log.info("serving %s on %s:%d (pid %d)", SERVICE_NAME, settings.host, server.port, os.getpid())
     await stop_requested.wait()
     log.info("stopping: NOT_SERVING, closing the port in %.1fs, in-flight calls then get %.1fs",

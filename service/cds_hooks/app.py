@@ -12,7 +12,7 @@ import pathlib
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import httpx
 from fastapi import FastAPI, Request, Response
@@ -26,12 +26,17 @@ from service.auth import AuthError, JwtVerifier
 from service.cds_hooks import hooks, prefetch, wire
 from service.cds_hooks.store import Store
 
+if TYPE_CHECKING:
+    from service.metrics import Metrics
+
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("service.cds_hooks.access")
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
+UNMATCHED: Final = "unmatched"
+"""The route label of a request no route took (an unknown path, or refused before routing)."""
 IssueCode = Literal["invalid", "security", "not-found", "processing", "too-long", "exception"]
 
 
@@ -40,11 +45,14 @@ class AppState:
     """What the routes share in one worker process."""
 
     kb: KnowledgeBase
+    """What new hook calls are checked against; a reload replaces it (`HttpService.use`)."""
     db_path: pathlib.Path
     public_url: str
     verifier: JwtVerifier | None
     """None: calls are not authenticated (development on loopback, or the insecure flag)."""
     fhir_timeout_s: float
+    metrics: Metrics | None = None
+    """Counts results and cards; None = not counted."""
     ready: bool = True
     _store: Store | None = field(default=None, repr=False)
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
@@ -127,12 +135,17 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
         """Answers a hook call with cards (`{"cards": []}` when there is nothing to say)."""
         await authenticate(request)
         service = service_for(service_id)
+        metrics = state.metrics
         try:
-            issued = await hooks.answer(state.kb, state.store, state.client, service, call)
+            # state.kb is read once: a call under way during a reload finishes on the one it started with.
+            issued = await hooks.answer(state.kb, state.store, state.client, service, call,
+                                        metrics.result if metrics is not None else None)
         except hooks.BadRequestError as error:
             raise ApiError(400, "invalid", str(error)) from None
         except prefetch.PreconditionFailedError as error:
             raise ApiError(412, "processing", f"required data could not be had: {error}") from None
+        if metrics is not None:
+            metrics.cards_returned(service.hook, (c.card.indicator for c in issued))
         body = wire.CdsResponse(cards=[c.card for c in issued])
         return Response(body.model_dump_json(exclude_none=True), media_type=JSON)
 
@@ -153,7 +166,9 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
              responses={503: {"model": wire.Health}})
     async def ready() -> Response:
         """The knowledge base is loaded and the server is not shutting down (else 503)."""
-        health = wire.Health(status="ready" if state.ready else "not ready", knowledgeBaseVersion=state.kb.version)
+        kb = state.kb
+        health = wire.Health(status="ready" if state.ready else "not ready", knowledgeBaseVersion=kb.version,
+                             knowledgeBaseHash=kb.content_hash)
         return Response(health.model_dump_json(exclude_none=True), status_code=200 if state.ready else 503,
                         media_type=JSON)
 
@@ -196,14 +211,16 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Guard:
-    """Outermost ASGI layer: refuses bodies over the limit (413) and logs one line per call.
+    """Outermost ASGI layer: refuses bodies over the limit (413), logs one line per call and counts it.
 
     The line holds the method, path, status and duration; paths name services, never patients or drugs.
+    The metric's labels are the route's template, the hook of a known service, and the status.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = MAX_BODY_BYTES, metrics: Metrics | None = None) -> None:
         self._app = app
         self._max = max_body_bytes
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serves one connection event."""
@@ -213,12 +230,13 @@ class Guard:
         started = time.perf_counter()
         status = 0
         length = dict(scope.get("headers") or ()).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > self._max:
-            response = outcome_response(413 if length.isdigit() else 400, "too-long",
-                                        f"the body must be under {self._max} bytes with a Content-Length")
-            status = response.status_code
-            await response(scope, receive, send)
-        else:
+        try:
+            if not length.isdigit() or int(length) > self._max:
+                response = outcome_response(413 if length.isdigit() else 400, "too-long",
+                                            f"the body must be under {self._max} bytes with a Content-Length")
+                status = response.status_code
+                await response(scope, receive, send)
+                return
             received = 0
 
             async def bounded_receive() -> Message:
@@ -236,6 +254,14 @@ class Guard:
                 await send(message)
 
             await self._app(scope, bounded_receive, observed_send)
-        access_log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status,
-                        (time.perf_counter() - started) * 1000,
+        finally:  # also after an unexpected error, which Starlette answers 500 and raises again
+            self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        access_log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status, seconds * 1000,
                         extra={"http_method": scope.get("method"), "http_status": status})
+        if self._metrics is not None:
+            # The router left the matched route and its path parameters in the scope.
+            service = hooks.SERVICES.get((scope.get("path_params") or {}).get("service_id", ""))
+            self._metrics.http_request(getattr(scope.get("route"), "path", UNMATCHED),
+                                       service.hook if service is not None else "", status, seconds)

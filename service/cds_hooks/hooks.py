@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import httpx
 
-from interactions import CheckRequest, InvalidRequestError, KnowledgeBase, PatientContext, check
+from interactions import CheckRequest, CheckResult, InvalidRequestError, KnowledgeBase, PatientContext, check
 from interactions.identify import identify
 from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for
@@ -60,8 +60,10 @@ class Orders(NamedTuple):
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
-                 call: CdsRequest) -> list[IssuedCard]:
-    """The cards for one hook call.
+                 call: CdsRequest, on_result: Callable[[CheckResult], None] | None = None) -> list[IssuedCard]:
+    """The cards for one hook call, checked against `kb` from start to end (a reload does not reach it).
+
+    `on_result` is called with the engine's result (metrics: `Metrics.result`, as for gRPC calls).
 
     Raises:
         BadRequestError: the call does not fit the hook (wrong hook, no patient, no draft orders).
@@ -89,6 +91,8 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
         result = check(kb, orders.request)
     except InvalidRequestError as error:
         raise BadRequestError(f"the orders cannot be checked: {error}") from None
+    if on_result is not None:
+        on_result(result)
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources})
     cards = cards_for(result, subject)

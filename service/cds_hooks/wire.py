@@ -156,3 +156,4 @@ class Health(_Out):
 
     status: Literal["live", "ready", "not ready"]
     knowledgeBaseVersion: str | None = None  # noqa: N815
+    knowledgeBaseHash: str | None = None  # noqa: N815

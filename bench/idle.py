@@ -31,7 +31,7 @@ import grpc
 
 from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD
-from bench.soak import Window, closed_loop, run_event_loop, serialised_requests, worker_rss
+from bench.soak import Window, closed_loop, real_server, run_event_loop, serialised_requests, worker_rss
 from bench.stats import machine, percentile, source_state
 from bench.workload import grpc_frame
 
@@ -243,14 +243,8 @@ def idle_load(
         The JSON-able figures.
     """
     requests = serialised_requests(kb_path)
-    with tempfile.TemporaryDirectory(prefix="dosecheck-idle-") as scratch:
-        workdir = pathlib.Path(scratch)
-        framed = workdir / "requests.grpc"
-        framed.write_bytes(b"".join(grpc_frame(r) for r in requests))
-        with ServerProcess(
-            "real", workers=server_workers, workdir=workdir, kb_path=kb_path, requests_file=framed
-        ) as server:
-            result = run_event_loop(_measure(server, requests, connections, in_flight, seconds, warmup_s))
+    with real_server(requests, kb_path, server_workers) as server:
+        result = run_event_loop(_measure(server, requests, connections, in_flight, seconds, warmup_s))
     return {"in_flight": in_flight, "seconds": seconds, "server_workers": server_workers, **result}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import datetime
 import itertools
 import json
@@ -20,7 +21,7 @@ import pathlib
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -193,6 +194,18 @@ def run_event_loop(work: Coroutine[Any, Any, _T]) -> _T:
     return result
 
 
+
+@contextlib.contextmanager
+def real_server(requests: list[bytes], kb_path: pathlib.Path | None, workers: int) -> Iterator[ServerProcess]:
+    """A fresh `dosecheck serve` (bench.server --real) with `workers` workers, in a scratch directory."""
+    with tempfile.TemporaryDirectory(prefix="dosecheck-bench-") as scratch:
+        workdir = pathlib.Path(scratch)
+        framed = workdir / "requests.grpc"
+        framed.write_bytes(b"".join(grpc_frame(r) for r in requests))
+        with ServerProcess("real", workers=workers, workdir=workdir, kb_path=kb_path, requests_file=framed) as server:
+            yield server
+
+
 def soak(
     minutes: float, in_flight: int, *, kb_path: pathlib.Path | None, server_workers: int, window_s: float = 60.0
 ) -> dict[str, Any]:
@@ -209,22 +222,16 @@ def soak(
         The JSON-able result: totals, failures by status, per-window figures, worker RSS.
     """
     requests = serialised_requests(kb_path)
-    with tempfile.TemporaryDirectory(prefix="dosecheck-soak-") as scratch:
-        workdir = pathlib.Path(scratch)
-        framed = workdir / "requests.grpc"
-        framed.write_bytes(b"".join(grpc_frame(r) for r in requests))
-        with ServerProcess(
-            "real", workers=server_workers, workdir=workdir, kb_path=kb_path, requests_file=framed
-        ) as server:
-            at_start = worker_rss(server)
+    with real_server(requests, kb_path, server_workers) as server:
+        at_start = worker_rss(server)
 
-            def sample(window: Window) -> None:
-                window.worker_rss_mib = worker_rss(server)
+        def sample(window: Window) -> None:
+            window.worker_rss_mib = worker_rss(server)
 
-            started = time.perf_counter()
-            windows = run_event_loop(closed_loop(server.target, requests, in_flight, minutes * 60, window_s, sample))
-            elapsed = time.perf_counter() - started
-            log_bytes = server.log_path.stat().st_size
+        started = time.perf_counter()
+        windows = run_event_loop(closed_loop(server.target, requests, in_flight, minutes * 60, window_s, sample))
+        elapsed = time.perf_counter() - started
+        log_bytes = server.log_path.stat().st_size
     statuses: collections.Counter[str] = collections.Counter()
     for window in windows:
         statuses.update(window.statuses)

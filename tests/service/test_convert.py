@@ -89,6 +89,15 @@ def test_knowledge_base_info_carries_every_table(kb: KnowledgeBase) -> None:
     assert (levofloxacin.qt_risk, bool(levofloxacin.reviewed)) == ("known", True)
 
 
+def test_every_citation_an_answer_can_name_is_listed_once_under_its_own_id(kb: KnowledgeBase) -> None:
+    citations = convert.knowledge_base_info(kb).citations
+    listed = {c.id: (c.source, c.detail) for c in citations}
+    assert len(listed) == len(citations) > 200  # no two citations share an id
+    for result in _sample_results(kb):
+        for cited in answer(result).citations:
+            assert listed[cited.id] == (cited.source, cited.detail)
+
+
 def _sample_results(kb: KnowledgeBase) -> list[interactions.CheckResult]:
     """Results for the audit sample's few hundred realistic regimens (the valid ones)."""
     results = []

@@ -40,6 +40,7 @@ from service.client_channel import (
     TlsCaOption,
     TlsCertOption,
     TlsKeyOption,
+    TlsServerNameOption,
     TokenFileOption,
     open_channel,
 )
@@ -215,6 +216,7 @@ def check(
     tls_cert: TlsCertOption = None,
     tls_key: TlsKeyOption = None,
     token_file: TokenFileOption = None,
+    tls_server_name: TlsServerNameOption = None,
 ) -> None:
     """Check one regimen and print the response (exit 1 when the request is invalid).
 
@@ -232,7 +234,8 @@ def check(
         kb_path = kb if kb is not None else _settings().kb_path
         response = _check_in_process(_load(kb_path), request)
     else:
-        response = _check_remote(target, request, timeout_s, ClientSecurity(tls_ca, tls_cert, tls_key, token_file))
+        security = ClientSecurity(tls_ca, tls_cert, tls_key, token_file, tls_server_name)
+        response = _check_remote(target, request, timeout_s, security)
     if output_format == "table":
         _print_table(response)
     else:
@@ -414,9 +417,10 @@ def health(
     tls_cert: TlsCertOption = None,
     tls_key: TlsKeyOption = None,
     token_file: TokenFileOption = None,
+    tls_server_name: TlsServerNameOption = None,
 ) -> None:
     """Ask a server's grpc.health.v1 service; exit 0 when SERVING, 1 otherwise, 2 for unusable options (probes)."""
-    with _channel(target, ClientSecurity(tls_ca, tls_cert, tls_key, token_file)) as channel:
+    with _channel(target, ClientSecurity(tls_ca, tls_cert, tls_key, token_file, tls_server_name)) as channel:
         stub: Any = health_pb2_grpc.HealthStub(channel)  # its type stub declares no methods
         try:
             reply = stub.Check(

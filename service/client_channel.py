@@ -2,6 +2,8 @@
 
 - `--tls-ca` trusts that CA and speaks TLS; `--tls-cert` with `--tls-key` presents a client
   certificate (mTLS), trusting gRPC's default root CAs when `--tls-ca` is not given.
+- `--tls-server-name` is the name the server's certificate must carry when the target does not
+  (a probe inside a container connects to 127.0.0.1; the certificate names the service).
 - `--token-file` sends the file's bearer token (`authorization: Bearer ...`) with every call. A
   token goes over TLS, or to a loopback target with gRPC's local credentials (an experimental
   API that documents call credentials as allowed on it), which connect to a loopback peer only:
@@ -32,6 +34,7 @@ _ENV: Final = {
     "--tls-cert": "DOSECHECK_CLIENT_TLS_CERT",
     "--tls-key": "DOSECHECK_CLIENT_TLS_KEY",
     "--token-file": "DOSECHECK_CLIENT_TOKEN_FILE",
+    "--tls-server-name": "DOSECHECK_CLIENT_TLS_SERVER_NAME",
 }
 
 
@@ -56,6 +59,10 @@ TokenFileOption = Annotated[
     Optional[pathlib.Path],  # noqa: UP045
     _option("--token-file", "A file holding a bearer token (JWT), sent with every call; needs TLS off loopback."),
 ]
+TlsServerNameOption = Annotated[
+    Optional[str],  # noqa: UP045
+    _option("--tls-server-name", "The name the server's certificate must carry, when not the target's host."),
+]
 
 
 class ClientSecurityError(Exception):
@@ -70,6 +77,7 @@ class ClientSecurity:
     tls_cert: pathlib.Path | None = None
     tls_key: pathlib.Path | None = None
     token_file: pathlib.Path | None = None
+    tls_server_name: str | None = None
 
     def credentials(self, target: str) -> grpc.ChannelCredentials | None:
         """The credentials of a new channel to `target`, from the files as they are now.
@@ -101,6 +109,12 @@ class ClientSecurity:
             return channel
         return grpc.composite_channel_credentials(channel, grpc.access_token_call_credentials(token))
 
+    def channel_options(self, options: ChannelOptions) -> ChannelOptions:
+        """`options` for a secure channel, with the name the server's certificate must carry when one is given."""
+        if self.tls_server_name is None:
+            return options
+        return [*options, ("grpc.ssl_target_name_override", self.tls_server_name)]
+
     def _tls(self) -> grpc.ChannelCredentials:
         ca = _certificates(self.tls_ca, "--tls-ca") if self.tls_ca is not None else None
         if self.tls_cert is None or self.tls_key is None:
@@ -131,7 +145,7 @@ def open_channel(target: str, security: ClientSecurity, options: ChannelOptions 
     credentials = security.credentials(target)
     if credentials is None:
         return grpc.insecure_channel(target, options=options)
-    return grpc.secure_channel(target, credentials, options=options)
+    return grpc.secure_channel(target, credentials, options=security.channel_options(options))
 
 
 def open_aio_channel(target: str, security: ClientSecurity, options: ChannelOptions = ()) -> grpc.aio.Channel:
@@ -143,7 +157,7 @@ def open_aio_channel(target: str, security: ClientSecurity, options: ChannelOpti
     credentials = security.credentials(target)
     if credentials is None:
         return grpc.aio.insecure_channel(target, options=options)
-    return grpc.aio.secure_channel(target, credentials, options=options)
+    return grpc.aio.secure_channel(target, credentials, options=security.channel_options(options))
 
 
 def is_loopback_target(target: str) -> bool:

@@ -25,6 +25,7 @@ from service.client_channel import (
     TlsCaOption,
     TlsCertOption,
     TlsKeyOption,
+    TlsServerNameOption,
     TokenFileOption,
 )
 from service.exit_codes import ExitCode
@@ -135,6 +136,7 @@ def audit(
     tls_cert: TlsCertOption = None,
     tls_key: TlsKeyOption = None,
     token_file: TokenFileOption = None,
+    tls_server_name: TlsServerNameOption = None,
 ) -> None:
     """Audit every regimen of an export: one result per row, a summary report, exit 1 on any row error.
 
@@ -150,7 +152,7 @@ def audit(
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)
     kb_path = kb if kb is not None else Settings().kb_path
-    security = ClientSecurity(tls_ca, tls_cert, tls_key, token_file)
+    security = ClientSecurity(tls_ca, tls_cert, tls_key, token_file, tls_server_name)
     try:
         for name in target or ():
             security.credentials(name)  # before the output is touched; read again for each channel

@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 import orjson
 import pytest
+import trustme
 from typer.testing import CliRunner, Result
 
 from dosecheck.v1 import dosecheck_pb2_grpc
@@ -96,6 +97,27 @@ def test_health_and_check_speak_tls_to_a_server_whose_ca_they_trust(
         plaintext = runner.invoke(app, ["health", "--target", server.target, "--timeout", "2"])
         assert plaintext.exit_code == 1
         assert "UNAVAILABLE" in plaintext.stderr
+
+
+def test_a_probe_on_127_0_0_1_accepts_a_certificate_for_the_service_name_it_is_told(
+        kb: KnowledgeBase, tmp_path: pathlib.Path) -> None:
+    # A container's probe connects to 127.0.0.1; the certificate names the service, not the address.
+    ca = trustme.CA()
+    leaf = ca.issue_cert("dosecheck.internal")
+    cert, key, ca_file = tmp_path / "server.pem", tmp_path / "server.key", tmp_path / "ca.pem"
+    cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    leaf.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    settings = Settings(host="127.0.0.1", port=0, tls_cert=cert, tls_key=key)
+    with running_server(RegimenChecker.for_knowledge_base(kb), settings=settings) as server:
+        told = runner.invoke(app, ["health", "--target", server.target, "--tls-ca", str(ca_file),
+                                   "--tls-server-name", "dosecheck.internal"])
+        assert (told.exit_code, told.stdout.strip()) == (0, "SERVING")
+        untold = runner.invoke(app, ["health", "--target", server.target, "--tls-ca", str(ca_file), "--timeout", "2"])
+        assert untold.exit_code == 1  # the certificate does not name 127.0.0.1
+        wrong = runner.invoke(app, ["health", "--target", server.target, "--tls-ca", str(ca_file), "--timeout", "2"],
+                              env={"DOSECHECK_CLIENT_TLS_SERVER_NAME": "other.internal"})
+        assert wrong.exit_code == 1
 
 
 def test_mtls_clients_present_their_certificate(

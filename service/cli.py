@@ -323,8 +323,7 @@ def _print_table(response: pb.CheckRegimenResponse) -> None:
         )
     console.print(decisions)
     for decision in response.decisions:
-        basis = f" Findings: {', '.join(decision.findings)}." if decision.findings else ""
-        console.print(f"{decision.drug}: {escape(decision.rationale)}{basis} [dim]{sources(decision.citations)}[/dim]")
+        console.print(f"{decision.drug}: {escape(decision.rationale)} [dim]{sources(decision.citations)}[/dim]")
     findings = _table("Findings", "id", "severity", "object", "other drugs", "mechanisms", "action")
     for finding in response.findings:
         findings.add_row(

@@ -87,11 +87,12 @@ def agent_schedule(drug: str, protocols: tuple[Protocol, ...], cycle_length: int
     """One drug's whole schedule: one event per test and day, in schedule order.
 
     Where several protocols ask for the same test on the same day, their reasons and citations are
-    joined. Cached: the same few protocol combinations recur across requests.
+    joined, in the order of `agent_schedules`, whose days these are. Cached: the same few protocol
+    combinations recur across requests.
     """
     merged: dict[tuple[int, int, MonitoringTest], tuple[MonitoringEvent, dict[str, None], dict[Citation, None]]] = {}
-    for protocol in protocols:
-        for event in events(drug, protocol, cycle_length, start, ramp_up_days):
+    for schedule in agent_schedules(drug, protocols, cycle_length, start, ramp_up_days):
+        for event in schedule.events:
             key = (event.cycle, event.day, event.test)
             _, reasons, citations = merged.setdefault(key, (event, {}, {}))
             reasons[event.reason] = None

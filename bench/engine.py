@@ -101,6 +101,23 @@ def time_load(kb_path: pathlib.Path | None, repeats: int) -> float:
     return statistics.median(times)
 
 
+def time_checks(kb: KnowledgeBase, requests: list[Any], duration_s: float) -> list[float]:
+    """The times in ns of single `check()` calls over `requests`, again and again for about `duration_s`.
+
+    At least one pass; warm the caches first.
+    """
+    samples: list[float] = []
+    clock = time.perf_counter_ns
+    gc.collect()
+    deadline = time.perf_counter() + duration_s
+    while not samples or time.perf_counter() < deadline:
+        for request in requests:
+            started = clock()
+            check(kb, request)
+            samples.append(clock() - started)
+    return samples
+
+
 def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float, as_proto: bool = False,
                ehr_names: bool = False) -> ShapeTiming:
     """Times `check()` one call at a time over seeded requests of one shape for about `duration_s`.
@@ -121,15 +138,7 @@ def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float, as_proto: boo
     requests: list[Any] = [convert.request_to_proto(r) for r in domain] if as_proto else domain
     for request in requests:  # warm-up: first-use caches, the interpreter's specialisation
         check(kb, request)
-    samples: list[float] = []
-    clock = time.perf_counter_ns
-    gc.collect()
-    deadline = time.perf_counter() + duration_s
-    while time.perf_counter() < deadline:
-        for request in requests:
-            started = clock()
-            check(kb, request)
-            samples.append(clock() - started)
+    samples = time_checks(kb, requests, duration_s)
     label = f"{shape.label} as CheckRegimenRequest (the server's path)" if as_proto else shape.label
     if ehr_names:
         label = f"{shape.label}, EHR-format names"

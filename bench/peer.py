@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gc
 import json
 import os
 import pathlib
@@ -22,10 +21,10 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from bench.engine import time_checks
 from bench.stats import machine, percentile, source_state
 from bench.workload import HEAVY, SEED, Workload
 from interactions import CheckRequest, KnowledgeBase, KnowledgeBaseError, check, load_knowledge_base
@@ -197,16 +196,7 @@ def time_ours(kb: KnowledgeBase, requests: list[CheckRequest], seconds: float) -
         The single-call times in ns, and the number of findings of each regimen.
     """
     found = [len(check(kb, request).findings) for request in requests]  # warm-up, and what each answers
-    samples: list[float] = []
-    clock = time.perf_counter_ns
-    gc.collect()
-    deadline = time.perf_counter() + seconds
-    while not samples or time.perf_counter() < deadline:
-        for request in requests:
-            started = clock()
-            check(kb, request)
-            samples.append(clock() - started)
-    return samples, found
+    return time_checks(kb, list(requests), seconds), found
 
 
 def run_peer(python: pathlib.Path, job: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,17 @@ from functools import lru_cache
 from itertools import chain
 from typing import NamedTuple
 
-from interactions.model import Action, Citation, Finding, HoldReason, Mechanism, RampStep, Severity
+from interactions.model import (
+    Action,
+    Citation,
+    DoseRecommendation,
+    Finding,
+    HoldReason,
+    Mechanism,
+    MonitoringSchedule,
+    RampStep,
+    Severity,
+)
 from interactions.reader import MedicationReader, normalise
 from interactions.schedule import Protocol, compile_protocols
 from interactions.schema import (
@@ -183,6 +193,15 @@ class StandardDose:
     per body surface area (an ordered mg dose cannot be compared with it)."""
 
 
+class AgentOutcome(NamedTuple):
+    """What one agent's rules say in one check: its findings, their highest severity, its dose and schedules."""
+
+    finding_groups: tuple[tuple[Finding, ...], ...]
+    highest_severity: Severity
+    dose: DoseRecommendation
+    schedules: tuple[MonitoringSchedule, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Agent:
     """One antileukemic agent's rules, indexed for the engine."""
@@ -198,6 +217,8 @@ class Agent:
     """The partner-specific variants in file order, then the default."""
     citations: CitationSet
     """Every citation of the agent's dose effects, for `DoseEffect.citation_bits`."""
+    outcomes: dict[tuple[object, ...], AgentOutcome] = field(default_factory=dict, compare=False, repr=False)
+    """The engine's memory of what its rules said for recurring combinations (`engine._remembered_outcome`)."""
 
 
 @dataclass(frozen=True, slots=True)

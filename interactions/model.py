@@ -378,14 +378,22 @@ class CheckResult(NamedTuple):
     request_id: str
     findings: tuple[Finding, ...]
     doses: tuple[DoseRecommendation, ...]
-    monitoring: tuple[MonitoringEvent, ...]
+    schedules: tuple[MonitoringSchedule, ...]
+    """Monitoring per drug and protocol, each in schedule order."""
     unrecognized: tuple[UnrecognizedMedication, ...]
     highest_severity: Severity
     complete: bool
     knowledge_base_version: str
-    schedules: tuple[MonitoringSchedule, ...] = ()
-    """The days of `monitoring` per protocol: where two protocols ask for one test on one day, the
-    event joins their reasons and each schedule keeps its own."""
+
+    @property
+    def monitoring(self) -> tuple[MonitoringEvent, ...]:
+        """One event per drug, test and day, joining the reasons of schedules that ask for it.
+
+        Worked out on demand: the cards read it, the answer and the hot path do not.
+        """
+        from interactions.schedule import merged_events  # schedule builds on this module's types
+
+        return merged_events(self.schedules)
 
 
 class FieldViolation(NamedTuple):

@@ -207,13 +207,19 @@ class MedicationReader:
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
         self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
-        # The engine asks this of every medication of every request: a cache hit in C, with no Python
-        # frame, is about half the cost of read() and an attribute (measured with bench.engine).
-        self.resolve = lru_cache(maxsize=READ_CACHE_SIZE)(self._resolve)
+        self.resolved: dict[str, tuple[str, ...]] = {}
+        """Drugs by exact string, () when not recognised: the engine asks this of every medication of
+        every request and looks it up itself, with no call (emptied when it reaches READ_CACHE_SIZE)."""
 
-    def _resolve(self, text: str) -> tuple[str, ...] | None:
+    def resolve(self, text: str) -> tuple[str, ...] | None:
         """The canonical drugs `text` names, or None when it is not recognised."""
-        return self.read(text).drugs or None
+        drugs = self.resolved.get(text)
+        if drugs is None:
+            drugs = self.read(text).drugs
+            if len(self.resolved) >= READ_CACHE_SIZE:
+                self.resolved.clear()
+            self.resolved[text] = drugs
+        return drugs or None
 
     # --- tokens -------------------------------------------------------------------------------------
 

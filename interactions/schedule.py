@@ -81,28 +81,25 @@ def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
     )
 
 
-@lru_cache(maxsize=16384)
-def agent_schedule(drug: str, protocols: tuple[Protocol, ...], cycle_length: int, start: date | None,
-                   ramp_up_days: int) -> tuple[MonitoringEvent, ...]:
-    """One drug's whole schedule: one event per test and day, in schedule order.
+def merged_events(schedules: Iterable[MonitoringSchedule]) -> tuple[MonitoringEvent, ...]:
+    """One event per drug, test and day, by drug (in order of first appearance) and then schedule order.
 
-    Where several protocols ask for the same test on the same day, their reasons and citations are
-    joined, in the order of `agent_schedules`, whose days these are. Cached: the same few protocol
-    combinations recur across requests.
+    Where several schedules ask for the same test on the same day, the event joins their reasons and
+    citations, in schedule order.
     """
-    merged: dict[tuple[int, int, MonitoringTest], tuple[MonitoringEvent, dict[str, None], dict[Citation, None]]] = {}
-    for schedule in agent_schedules(drug, protocols, cycle_length, start, ramp_up_days):
+    merged: dict[str, dict[tuple[int, int, MonitoringTest], tuple[MonitoringEvent, dict[str, None],
+                                                                    dict[Citation, None]]]] = {}
+    for schedule in schedules:
+        per_drug = merged.setdefault(schedule.drug, {})
         for event in schedule.events:
-            key = (event.cycle, event.day, event.test)
-            _, reasons, citations = merged.setdefault(key, (event, {}, {}))
+            _, reasons, citations = per_drug.setdefault((event.cycle, event.day, event.test), (event, {}, {}))
             reasons[event.reason] = None
             citations.update(dict.fromkeys(event.citations))
-    merged_events = {
-        key: first if len(reasons) == 1 and len(citations) == len(first.citations) else first._replace(
+    return tuple(
+        first if len(reasons) == 1 and len(citations) == len(first.citations) else first._replace(
             reason=" ".join(reasons), citations=tuple(citations))
-        for key, (first, reasons, citations) in merged.items()
-    }
-    return tuple(merged_events[key] for key in sorted(merged_events))
+        for per_drug in merged.values() for _, (first, reasons, citations) in sorted(per_drug.items())
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -110,7 +107,7 @@ def agent_schedules(drug: str, protocols: tuple[Protocol, ...], cycle_length: in
                     ramp_up_days: int) -> tuple[MonitoringSchedule, ...]:
     """One drug's schedule per protocol (protocols of one test, reason and citations as one), in protocol order.
 
-    Cached as `agent_schedule` is: the same few protocol combinations recur across requests.
+    Cached: the same few protocol combinations recur across requests.
     """
     days: dict[tuple[MonitoringTest, str, tuple[Citation, ...]], dict[tuple[int, int], MonitoringEvent]] = {}
     for protocol in protocols:

@@ -171,7 +171,7 @@ def test_sighup_makes_new_https_connections_see_a_new_certificate_and_unusable_f
 
         assert wait_until(renewed, 20), "no new connection was shown the new certificate"
         assert wait_until(lambda: _value(_scrape(metrics_port), "dosecheck_tls_certificate_reloads_total",
-                                         port="http", outcome="loaded") == 2, 10)  # both workers
+                                         port="http", outcome="loaded") == 2, 30)  # both workers
         new = served_certificate(target, renewed_file)
         assert all(served_certificate(target, renewed_file) == new for _ in range(12))
         # The connection opened before the reload goes on, with the certificate it was made with.

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from interactions import (
     Action,
     CheckRequest,
+    HoldReason,
     InvalidRequestError,
     KnowledgeBase,
     Mechanism,
@@ -150,3 +151,65 @@ def test_any_name_or_dose_is_answered_or_refused_never_crashes(kb: KnowledgeBase
     if resolved is None:
         assert [u.name for u in result.unrecognized] == [name]
         assert len(result.unrecognized[0].suggestions) <= 3
+
+
+@st.composite
+def varied_requests(draw: st.DrawFn, kb: KnowledgeBase) -> CheckRequest:
+    """Requests that vary everything the engine reads besides the rules found, over so few drugs that
+    the rules found often repeat: what the engine remembers per agent is then used again."""
+    agents = sorted(kb.agents)[:3]
+    interacting = sorted({name for agent in kb.agents.values() for name in agent.precipitants})[:3]
+    regimen = tuple(Medication(
+        name,
+        dose_mg=draw(st.sampled_from([0.0, 600.0])),
+        held=draw(st.booleans()),
+        hold_reason=draw(st.sampled_from([HoldReason.UNSPECIFIED, HoldReason.QTC_PROLONGATION])),
+        qtc_at_hold_ms=draw(st.sampled_from([0.0, 505.0])),
+        treatment_day=draw(st.sampled_from([0, 1])),
+    ) for name in draw(st.lists(st.sampled_from(agents), min_size=1, max_size=2, unique=True)))
+    concomitant = tuple(Medication(n) for n in draw(st.lists(st.sampled_from(interacting), max_size=1)))
+    patient = PatientContext(
+        qtc_ms=draw(st.sampled_from([0.0, 450.0, 481.0, 505.0])),
+        cycle_start_date=draw(st.sampled_from(["", "2026-03-02"])),
+        cycle_length_days=draw(st.sampled_from([0, 21])),
+        potassium_mmol_l=draw(st.sampled_from([0.0, 3.2])),
+        bilirubin_uln=draw(st.sampled_from([0.0, 3.5])),
+        ast_uln=draw(st.sampled_from([0.0, 1.0, 3.0])),
+        alt_uln=draw(st.sampled_from([0.0, 1.0, 3.0])),
+        child_pugh=draw(st.sampled_from(["", "B", "C"])),
+        congenital_long_qt=draw(st.booleans()),
+        wbc_10e9_l=draw(st.sampled_from([0.0, 30.0])),
+    )
+    return CheckRequest(regimen, concomitant, patient)
+
+
+@SLOW
+@given(data=st.data())
+def test_what_the_engine_remembers_never_changes_an_answer(kb: KnowledgeBase, data: st.DataObject) -> None:
+    # Many requests go through one memory (it also keeps what earlier examples left); each answer must
+    # equal the one worked out with nothing remembered.
+    batch = data.draw(st.lists(varied_requests(kb), min_size=1, max_size=20))
+    answers = []
+    for request in batch:
+        try:
+            answers.append(check(kb, request))
+        except InvalidRequestError:
+            answers.append(None)
+    for request, answer in zip(batch, answers, strict=True):
+        for agent in kb.agents.values():
+            agent.outcomes.clear()
+        if answer is None:
+            with pytest.raises(InvalidRequestError):
+                check(kb, request)
+        else:
+            assert check(kb, request) == answer
+
+
+def test_the_engine_remembers_a_bounded_number_of_outcomes(kb: KnowledgeBase) -> None:
+    from interactions.engine import OUTCOMES_REMEMBERED
+
+    agent = sorted(kb.agents)[0]
+    # Each ordered dose is a combination of its own.
+    for dose in range(1, OUTCOMES_REMEMBERED + 50):
+        check(kb, CheckRequest((Medication(agent, dose / 10),)))
+    assert 0 < len(kb.agents[agent].outcomes) <= OUTCOMES_REMEMBERED

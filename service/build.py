@@ -14,6 +14,7 @@ COMPILABLE_MODULES = (
     "interactions.validation",
     "interactions.schedule",
     "interactions.index",
+    "interactions.answer",  # answer() of an audit row (bench rows, BASIC): 35.7 -> 25.2 µs
     "service.contract",
     "service.audit.rows",
     "service.audit.summary",

@@ -76,3 +76,24 @@ def test_another_spelling_of_a_reviewed_drug_is_unknown_not_corrected(default_kb
     # The broad vocabulary holds foreign and misspelt variants; read as a reviewed drug they would be a correction.
     assert default_kb.resolver.read(f"{name} 200 mg").reason is UnrecognizedReason.UNKNOWN
     assert suggestion in default_kb.resolver.suggest(f"{name} 200 mg")
+
+
+def test_a_process_that_adopts_the_broad_table_reads_as_the_one_that_built_it(default_kb: KnowledgeBase,
+                                                                             unreviewed: str) -> None:
+    # What an audit's worker processes do: take the parent's table instead of building their own.
+    from interactions import load_knowledge_base, reader
+
+    snapshot = reader.broad_tables_snapshot()
+    built = dict(reader._broad_tables)
+    reader._broad_tables.clear()
+    try:
+        reader.adopt_broad_tables(snapshot)
+        adopted = load_knowledge_base(None)
+        assert [phrases for phrases, _ in reader._broad_tables.values()] == [adopted.resolver._broad]
+    finally:
+        reader._broad_tables.clear()
+        reader._broad_tables.update(built)
+    texts = [f"{unreviewed} 50 MG Oral Tablet", "posaconazol 100 mg", "ACETAMINOPHEN 500 MG PO TABS",
+             f"venetoclax 100 mg / {unreviewed.upper()} 50 MG PO TABS", "filgrastim-sndz 300 mcg/0.5 mL"]
+    assert [adopted.resolver.read(t) for t in texts] == [default_kb.resolver.read(t) for t in texts]
+    assert adopted.resolver.read(texts[0]).reason is UnrecognizedReason.NOT_REVIEWED

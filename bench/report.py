@@ -12,9 +12,8 @@ from typing import Any
 from bench.load import LoadResult
 
 MB = 1024 * 1024
-SCALING_GOAL = 1.5
-"""Rows/s with 2 audit workers over 1. The issue asks that audits "scale with --workers"; on 2
-cores, with the parent reading and writing, 2x is out of reach, and 1.5x is the bar set here."""
+SCALING_GOAL = 1.6
+"""Rows/s with 2 audit workers over 1 (the answer-shape issue's bar)."""
 
 
 def _median(values: list[float]) -> float:
@@ -78,11 +77,15 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         _goal("CheckRegimen QPS real/echo, 8 in flight", unary[8]["qps"]["ratio_of_rates"], 0.90, "", ">="),
         _goal("CheckRegimen QPS real/echo, 64 in flight", unary[64]["qps"]["ratio_of_rates"], 0.90, "", ">="),
         _goal("CheckRegimen p99 latency, 8 in flight (real)", unary[8]["p99_us"]["real"] / 1000, 5, "ms", "<="),
-        _goal("Audit in-process, 1 process", one.rows_per_s, 10_000, "rows/s", ">="),
+        _goal("Audit in-process, 1 process", one.rows_per_s, 25_000, "rows/s", ">="),
         _goal("Audit in-process scaling, 2 workers / 1", figures["audit_speedup"], SCALING_GOAL, "x", ">="),
         _goal(
             f"AuditRegimens stream, real server, {streams} streams", stream["rows_per_s"]["real"], 8_000, "rows/s", ">="
         ),
+        _goal("Audit output per row (BASIC JSON)", results["audit_input"]["output_bytes_per_row"] / 1024, 3, "KB",
+              "<="),
+        _goal("Answer to the 5 + 30 request, BASIC", results["request"]["answer_bytes"]["BASIC"] / 1024, 4, "KB", "<="),
+        _goal("Answer to the 5 + 30 request, FULL", results["request"]["answer_bytes"]["FULL"] / 1024, 12, "KB", "<="),
         _goal("Server RSS growth, start-up to after all load", memory["growth"] * 100, 10, "%", "<="),
         _goal("Service calls failed during the runs", errors, 0, "calls", "<="),
     ]
@@ -137,7 +140,7 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
     ]
     for goal in summary["goals"]:
         # Ratios get three decimals, so that 1.496 against 1.5 does not print as 1.50 vs 1.50.
-        digits = {"": 3, "x": 3, "ms": 2, "µs": 1, "%": 1}.get(goal["unit"], 0)
+        digits = {"": 3, "x": 3, "ms": 2, "µs": 1, "%": 1, "KB": 1}.get(goal["unit"], 0)
         unit = f" {goal['unit']}" if goal["unit"] else ""
         lines.append(
             f"| {goal['name']} | {_num(goal['measured'], digits)}{unit} | {goal['op']} {_num(goal['goal'], digits)}"

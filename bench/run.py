@@ -20,7 +20,7 @@ from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
 from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, write_jsonl
-from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from interactions import KnowledgeBase, KnowledgeBaseError, View, check, load_knowledge_base
 from service import build, convert
 from service.servicer import engine_answer
 
@@ -110,6 +110,13 @@ def parse_args(argv: list[str]) -> Options:
     elif tool == "h2load" and not load.h2load_available():
         parser.error("h2load/nghttp not found: apt-get install nghttp2-client, or --load-generator python")
     return Options(profile, args.kb, args.json, tool, args.server_workers, args.streams, tuple(argv))
+
+
+def answer_sizes(kb: KnowledgeBase) -> dict[str, int]:
+    """The serialised answer to the benchmark's 5 + 30 request in each view, in bytes (unframed)."""
+    request = Workload(kb).request(HEAVY, 0)
+    result = check(kb, request)
+    return {view.name: len(convert.encode_response(result, view).data) for view in (View.BASIC, View.FULL)}
 
 
 class Bench:
@@ -356,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
             "shape": HEAVY.label,
             "request_bytes": bench.request_bytes,
             "response_bytes": bench.expected_response,
+            "answer_bytes": answer_sizes(kb),
         }
         results["audit_input"] = {
             "rows": p.audit_rows,

@@ -30,6 +30,9 @@ GOALS = [
     "Audit in-process, 1 process",
     "Audit in-process scaling, 2 workers / 1",
     "AuditRegimens stream, real server, 4 streams",
+    "Audit output per row (BASIC JSON)",
+    "Answer to the 5 + 30 request, BASIC",
+    "Answer to the 5 + 30 request, FULL",
     "Server RSS growth, start-up to after all load",
     "Service calls failed during the runs",
 ]

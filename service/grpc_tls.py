@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import pathlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -72,13 +73,18 @@ def _read(path: pathlib.Path) -> bytes:
 class ReloadingCredentials:
     """Server credentials whose certificate configuration is read again after `request_reload`."""
 
-    def __init__(self, files: TlsFiles) -> None:
+    def __init__(self, files: TlsFiles, reloaded: Callable[[str], None] | None = None) -> None:
         """Reads the files once.
+
+        Args:
+            files: the certificate, key and client CA files.
+            reloaded: told the outcome of each reload, `loaded` or `refused` (metrics); None = the log only.
 
         Raises:
             TlsFilesError: they cannot be used.
         """
         self._files = files
+        self._reloaded = reloaded
         self._reload = threading.Event()  # set in the event loop, read in gRPC's handshake threads
         self.credentials = grpc.dynamic_ssl_server_credentials(
             # gRPC documents None as "no change"; the type stub says the fetcher always returns one.
@@ -97,9 +103,15 @@ class ReloadingCredentials:
             configuration = self._files.load()
         except TlsFilesError as err:
             log.error("TLS certificate not reloaded, the one in use stays: %s", err)
+            self._outcome("refused")
             return None
         log.info("TLS certificate reloaded from %s", self._files.cert)
+        self._outcome("loaded")
         return configuration
+
+    def _outcome(self, outcome: str) -> None:
+        if self._reloaded is not None:
+            self._reloaded(outcome)
 
 
 def tls_files(settings: Settings) -> TlsFiles | None:

@@ -99,8 +99,9 @@ class Metrics:
             "critical).", ["hook", "indicator"], registry=None,
         )
         self.certificate_reloads: Final[Counter] = Counter(
-            "dosecheck_tls_certificate_reloads", "TLS certificate reloads on SIGHUP, per worker, by port (`http`) "
-            "and outcome: `loaded`, or `refused` (unusable files; the certificate in use stays).",
+            "dosecheck_tls_certificate_reloads", "TLS certificate reloads after SIGHUP, per worker, by port (`grpc`: "
+            "at the first handshake after the signal; `http`) and outcome: `loaded`, or `refused` (unusable files; "
+            "the certificate in use stays).",
             ["port", "outcome"], registry=None,
         )
         # labels() validates and locks on each use: the histogram's children are kept here.
@@ -141,6 +142,10 @@ class Metrics:
         """Counts the responses of one stream as it ends, `errors` of them a row's error."""
         self.responses.labels(method, "ok").inc(answered - errors)
         self.responses.labels(method, "error").inc(errors)
+
+    def certificate_reload(self, port: str, outcome: str) -> None:
+        """A TLS certificate reload on `port` (`grpc`, `http`) ended with `outcome` (`loaded`, `refused`)."""
+        self.certificate_reloads.labels(port, outcome).inc()
 
     def result(self, result: CheckResult) -> None:
         """Counts what one check returned: its findings, unrecognised names and dose decisions.

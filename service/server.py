@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -98,7 +99,8 @@ class Server:
 
 
 async def create_server(
-    settings: Settings, servicer: RegimenChecker | None = None, recorder: CallRecorder | None = None
+    settings: Settings, servicer: RegimenChecker | None = None, recorder: CallRecorder | None = None,
+    certificate_reloaded: Callable[[str], None] | None = None,
 ) -> Server:
     """Builds the server, bound to its port but not started; call it inside the event loop.
 
@@ -112,6 +114,7 @@ async def create_server(
         servicer: what answers calls; None = the engine over the knowledge base of `settings`.
             An echo server for benchmarks passes `RegimenChecker(fixed_answer, info)`.
         recorder: counts each call as it ends (metrics); None = the log line only.
+        certificate_reloaded: told the outcome of each TLS certificate reload (metrics); None = the log only.
 
     Returns:
         The server and the port it bound (the actual one when settings.port is 0).
@@ -134,7 +137,7 @@ async def create_server(
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     files = tls_files(settings)
-    certificates = ReloadingCredentials(files) if files is not None else None
+    certificates = ReloadingCredentials(files, certificate_reloaded) if files is not None else None
     if certificates is None:
         port = grpc_server.add_insecure_port(settings.address)
     else:
@@ -307,7 +310,8 @@ async def _serve_until_signalled(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
     hangups = Hangups.install(loop)
-    server = await create_server(settings, servicer, metrics)
+    server = await create_server(settings, servicer, metrics,
+                                 functools.partial(metrics.certificate_reload, "grpc") if metrics else None)
     if server.certificates is not None:
         hangups.subscribe(server.certificates.request_reload)
     if servicer.reloadable:

@@ -89,7 +89,7 @@ class _Certificates:
             log.info("CDS Hooks TLS certificate reloaded from %s", config.ssl_certfile)
             outcome = "loaded"
         if self._metrics is not None:
-            self._metrics.certificate_reloads.labels("http", outcome).inc()
+            self._metrics.certificate_reload("http", outcome)
 
 
 @dataclass

@@ -32,7 +32,8 @@ from service.servicer import RegimenChecker
 from service.settings import Settings
 from tests.cds_hooks.conftest import ISSUER, Keys, StandIn, sign, stand_in
 from tests.service.conftest import running_server
-from tests.service.processes import StartServe, serve_processes, stderr_of, wait_until
+from tests.service.processes import StartServe, free_port, serve_processes, stderr_of, wait_until
+from tests.service.test_metrics import _scrape, _value
 
 AUDIENCE = "dosecheck.test.example"
 CHECK = pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclax", dose_mg=400)],
@@ -141,9 +142,10 @@ def test_sighup_makes_new_connections_see_new_certificates_and_old_calls_go_on(
     both_cas = tmp_path / "both-cas.pem"
     both_cas.write_bytes(pki.ca.cert_pem.bytes() + renewed_ca.cert_pem.bytes())
     trusting_both = grpc.ssl_channel_credentials(root_certificates=both_cas.read_bytes())
+    metrics_port = free_port()
     with serve_processes(tmp_path) as start:
         process, target = start("--workers", "2", "--tls-cert", str(pki.cert), "--tls-key", str(pki.key),
-                                credentials=pki.channel_credentials())
+                                "--metrics-port", str(metrics_port), credentials=pki.channel_credentials())
         old = served_certificate(target, pki.ca_file)
         with grpc.secure_channel(target, trusting_both) as channel:
             stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
@@ -167,6 +169,8 @@ def test_sighup_makes_new_connections_see_new_certificates_and_old_calls_go_on(
             assert wait_until(renewed, 20), "no new connection was shown the new certificate"
             # Both workers (the kernel spreads connections over them) show the new one.
             assert all(served_certificate(target, renewed_file) != old for _ in range(12))
+            assert wait_until(lambda: _value(_scrape(metrics_port), "dosecheck_tls_certificate_reloads_total",
+                                             port="grpc", outcome="loaded") == 2, 30)  # one per worker
             # The old connection carries new calls, and the stream opened before the reload goes on.
             assert check(channel).decisions[0].recommended_dose_mg == 70
             rows.put(CHECK)

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from interactions import KnowledgeBaseError, View
 from service.audit.decisions import write_decisions
-from service.audit.output import OutputWriteError
+from service.audit.output import OutputWriteError, is_compressed
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
 from service.audit.runner import AuditInterruptedError, AuditRun, ProgressCallback, run_audit
@@ -83,7 +83,8 @@ def audit(
     ],
     output: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
-        typer.Option("--output", "-o", help="Results, one JSON line per row (default: INPUT.results.jsonl)."),
+        typer.Option("--output", "-o", help="Results, one JSON line per row, gzip when named *.gz (about a tenth "
+                     "of the size; default: INPUT.results.jsonl)."),
     ] = None,
     report: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
@@ -146,8 +147,10 @@ def audit(
     dosecheck.audit and dosecheck.kb scopes).
     """
     output_path = output or input_path.with_name(input_path.name + ".results.jsonl")
-    report_path = report or output_path.with_suffix(".md")
-    decisions_path = decisions or output_path.with_suffix(".decisions.csv")
+    # Beside the output, named after it without its .gz.
+    named_after = output_path.with_suffix("") if is_compressed(output_path) else output_path
+    report_path = report or named_after.with_suffix(".md")
+    decisions_path = decisions or named_after.with_suffix(".decisions.csv")
     if output_path.exists() and not (resume or overwrite):
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)

@@ -16,6 +16,7 @@ from typing import Any, Final
 import orjson
 
 from dosecheck.v1 import dosecheck_pb2 as pb
+from service.audit.output import open_records
 from service.audit.report import enum_label
 from service.audit.summary import needed_action
 
@@ -59,7 +60,7 @@ def write_decisions(output_path: pathlib.Path, csv_path: pathlib.Path) -> int:
         OSError: A file cannot be read or written.
     """
     written = 0
-    with output_path.open("rb") as records, csv_path.open("w", encoding="utf-8-sig", newline="") as out:
+    with open_records(output_path) as records, csv_path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
         for raw in records:

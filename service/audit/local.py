@@ -136,14 +136,14 @@ def _start_worker(kb_path: pathlib.Path | None, broad_tables: pathlib.Path, layo
     _worker_checker = RowChecker(load_knowledge_base(kb_path), layout, view)
 
 
-def _run_chunk(rows: list[Row], spill: pathlib.Path) -> ChunkResult:
+def _run_chunk(rows: list[Row], spill: pathlib.Path, compressed: bool) -> ChunkResult:
     # The records go to a file, not back through the pool's pipe: megabytes a chunk pickled, piped
     # and unpickled cost the parent more than checking them costs a worker.
     assert _worker_checker is not None
     records, summary = _worker_checker.run(rows)
     fd = os.open(spill, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        write_records(fd, records)
+        write_records(fd, records, compressed=compressed)
     finally:
         os.close(fd)
     return ChunkResult(spill, summary)
@@ -160,6 +160,7 @@ def run_local(
     view: View = View.BASIC,
     workers: int = 1,
     chunk_size: int = CHUNK_ROWS,
+    compressed: bool = False,
 ) -> None:
     """Checks every row and hands the results to `sink` chunk by chunk, in input order.
 
@@ -174,6 +175,7 @@ def run_local(
         view: The answers' view, for rows that do not name one.
         workers: Processes to check in; 1 checks in this process.
         chunk_size: Rows per unit of work.
+        compressed: Worker processes write their records as gzip members (for an output that is gzip).
     """
     if workers <= 1:
         checker = RowChecker(kb, layout, view)
@@ -198,7 +200,7 @@ def run_local(
     pending: deque[Future[ChunkResult]] = deque()
     try:
         for index, chunk in enumerate(chunked(rows, chunk_size)):
-            pending.append(pool.submit(_run_chunk, chunk, spill / f"{index}.jsonl"))
+            pending.append(pool.submit(_run_chunk, chunk, spill / f"{index}.jsonl", compressed))
             if len(pending) >= window:
                 sink(pending.popleft().result())
         while pending:

@@ -2,31 +2,51 @@
 
 Each line is `{"line": N, "response": {...}}`: the input line where the row starts and the
 `CheckRegimenResponse` in the contract's JSON shape (with `error` set for a row not checked).
+An output named `*.gz` is gzip: one gzip member per batch of records (a valid gzip file that
+`zcat` and `gzip.open` read whole), so batches are still appended, moved in and cut back whole.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
+import io
 import os
 import pathlib
 import queue
 import tempfile
 import threading
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import orjson
 
 from service.audit.rows import AuditInputError
 from service.audit.summary import AuditSummary
 
-__all__ = ["Batch", "OutputWriteError", "OutputWriter", "ResumeState", "encode_record", "scan_output", "write_records"]
+__all__ = [
+    "Batch", "OutputWriteError", "OutputWriter", "ResumeState", "encode_record", "is_compressed", "open_records",
+    "scan_output", "write_records",
+]
 
 _IOV_MAX: Final = os.sysconf("SC_IOV_MAX")
 _CHUNKS_QUEUED: Final = 2
+GZIP_LEVEL: Final = 3
+"""On the benchmark's BASIC records: 584 B a row in 21 µs (level 1: 712 B in 20 µs; 6: 383 B in 42 µs)."""
+
+
+def is_compressed(path: pathlib.Path) -> bool:
+    """Whether an output is written as gzip: its name ends in `.gz`."""
+    return path.suffix == ".gz"
+
+
+def open_records(path: pathlib.Path) -> io.BufferedIOBase:
+    """An output opened for reading its records, line by line, compressed or not."""
+    return gzip.open(path, "rb") if is_compressed(path) else path.open("rb")
 
 
 def encode_record(line: int, response: dict[str, Any]) -> bytes:
@@ -93,6 +113,7 @@ class OutputWriter:
         if append:
             os.lseek(self._fd, 0, os.SEEK_END)
         self._path = path
+        self._compressed = is_compressed(path)
         self._closed = False
         self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._batches: queue.Queue[Batch | None] = queue.Queue(maxsize=_CHUNKS_QUEUED)
@@ -174,7 +195,7 @@ class OutputWriter:
                 if isinstance(batch, pathlib.Path):
                     _move_in(batch, self._fd)
                 else:
-                    write_records(self._fd, batch)
+                    write_records(self._fd, batch, compressed=self._compressed)
             except BaseException as exc:  # noqa: BLE001 -- any failure, not only OSError, must reach the caller
                 self._error = exc
                 if start is not None:
@@ -190,16 +211,21 @@ def _position(fd: int) -> int | None:
         return None  # a pipe: nothing can be cut back
 
 
-def write_records(fd: int, records: Sequence[bytes]) -> None:
+def write_records(fd: int, records: Sequence[bytes], *, compressed: bool = False) -> None:
     """Writes records at a file descriptor's offset, up to IOV_MAX records per system call.
 
     Args:
         fd: The open file.
         records: Whole output lines.
+        compressed: Write them as one gzip member (zlib runs without the GIL).
 
     Raises:
         OSError: They could not all be written.
     """
+    if compressed:
+        if records:
+            _write_all(fd, memoryview(gzip.compress(b"".join(records), GZIP_LEVEL, mtime=0)))
+        return
     for start in range(0, len(records), _IOV_MAX):
         batch = records[start : start + _IOV_MAX]
         written = os.writev(fd, batch)
@@ -248,7 +274,8 @@ def scan_output(path: pathlib.Path) -> ResumeState:
 
     Records are written in input order, so everything up to the first damaged line (a crash
     mid-write leaves a line without its newline) is kept; that line and anything after it is
-    dropped, and those rows are checked again.
+    dropped, and those rows are checked again. A gzip output is kept up to its last whole member
+    whose records are all whole.
 
     Args:
         path: The output file; a missing file means nothing is done yet.
@@ -262,27 +289,77 @@ def scan_output(path: pathlib.Path) -> ResumeState:
     state = ResumeState()
     if not path.exists():
         return state
-    kept = 0
     with open(path, "r+b") as fh:
-        for raw in fh:
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                record = orjson.loads(raw)
-                line = record["line"]
-                response = record["response"]
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                break
-            if type(line) is not int or type(response) is not dict:
-                break
-            if line in state.done:
-                raise AuditInputError(f"{path}: two records for line {line}; is this the output of an audit?")
-            request_id = response.get("requestId", "")
-            state.done[line] = request_id if type(request_id) is str else ""
-            state.summary.add(line, response)
-            kept += len(raw)
+        kept = _scan_members(fh, state, path) if is_compressed(path) else _scan_lines(fh, state, path)
         size = fh.seek(0, 2)
         if size > kept:
             fh.truncate(kept)
     state.dropped_bytes = size - kept
     return state
+
+
+def _scan_lines(lines: Iterable[bytes], state: ResumeState, path: pathlib.Path) -> int:
+    """Takes the whole records at the start of `lines` into `state`; the bytes they take."""
+    kept = 0
+    for raw in lines:
+        record = _whole_record(raw)
+        if record is None:
+            break
+        _take(record, state, path)
+        kept += len(raw)
+    return kept
+
+
+def _scan_members(fh: IO[bytes], state: ResumeState, path: pathlib.Path) -> int:
+    """Takes the records of the whole gzip members at the start of `fh` into `state`; the bytes they take."""
+    kept = 0
+    data = b""
+    read = 0
+    member = zlib.decompressobj(wbits=31)
+    text: list[bytes] = []
+    while True:
+        if not data:
+            data = fh.read(1 << 20)
+            if not data:
+                return kept  # a member cut short: dropped
+            read += len(data)
+        try:
+            text.append(member.decompress(data))
+        except zlib.error:
+            return kept
+        data = member.unused_data
+        if not member.eof:
+            continue
+        lines = b"".join(text).splitlines(keepends=True)
+        records = [record for raw in lines if (record := _whole_record(raw)) is not None]
+        if len(records) < len(lines):
+            return kept
+        for record in records:
+            _take(record, state, path)
+        kept = read - len(data)
+        member = zlib.decompressobj(wbits=31)
+        text = []
+
+
+def _whole_record(raw: bytes) -> tuple[int, dict[str, Any]] | None:
+    """An output line's input line and response; None when it is not a whole record."""
+    if not raw.endswith(b"\n"):
+        return None
+    try:
+        record = orjson.loads(raw)
+        line = record["line"]
+        response = record["response"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    if type(line) is not int or type(response) is not dict:
+        return None
+    return line, response
+
+
+def _take(record: tuple[int, dict[str, Any]], state: ResumeState, path: pathlib.Path) -> None:
+    line, response = record
+    if line in state.done:
+        raise AuditInputError(f"{path}: two records for line {line}; is this the output of an audit?")
+    request_id = response.get("requestId", "")
+    state.done[line] = request_id if type(request_id) is str else ""
+    state.summary.add(line, response)

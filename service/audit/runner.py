@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from interactions import View, load_knowledge_base
 from service.audit.local import CHUNK_ROWS, ChunkResult, run_local
-from service.audit.output import OutputWriter, ResumeState, scan_output
+from service.audit.output import OutputWriter, ResumeState, is_compressed, scan_output
 from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
 from service.audit.rows import (
     AuditInputError,
@@ -82,7 +82,7 @@ def run_audit(
 
     Args:
         input_path: JSON Lines or CSV (see `service.audit.rows` for the CSV layout).
-        output_path: Where the JSON Lines results go (replaced, unless resuming).
+        output_path: Where the JSON Lines results go (replaced, unless resuming); gzip when named `*.gz`.
         input_format: The input's format; None tells it from the extension.
         workers: In-process checking processes (ignored with targets).
         targets: gRPC targets to audit against; empty checks in-process.
@@ -158,6 +158,7 @@ def run_audit(
                             workers=workers,
                             chunk_size=chunk_size,
                             spill_directory=out.spill_directory,
+                            compressed=is_compressed(output_path),
                         )
                     else:
                         identities = run_remote(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
+import gzip
 import json
 import pathlib
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -304,3 +306,63 @@ except OSError as exc:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == f"raised {errno.EFBIG}"
     assert (tmp_path / "out.jsonl").read_bytes() == b"x" * 29_999 + b"\n"
+
+
+# A gzip output (named *.gz): the same records, one gzip member per batch.
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_gz_output_holds_the_same_records_as_a_plain_one(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path, workers: int
+) -> None:
+    plain, packed = tmp_path / "out.jsonl", tmp_path / "out.jsonl.gz"
+    run_audit(mixed_jsonl, plain, chunk_size=5)
+    run = run_audit(mixed_jsonl, packed, workers=workers, chunk_size=5)
+    assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
+    assert run.summary.rows == 40
+    assert scan_output(packed).summary.rows == 40  # read back whole, every member
+
+
+@pytest.mark.parametrize("cut", ["between-members", "inside-a-member", "garbage-after"])
+def test_a_resumed_gz_audit_keeps_its_whole_members_and_ends_as_a_complete_one(
+    mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path, cut: str
+) -> None:
+    out = tmp_path / "out.jsonl.gz"
+    run_audit(mixed_jsonl, out, chunk_size=5)
+    expected = gzip.decompress(out.read_bytes())
+    members = _gzip_members(out.read_bytes())
+    assert len(members) == 8  # 40 rows, 5 a chunk
+    kept = b"".join(members[:3])
+    partial = {"between-members": kept, "inside-a-member": kept + members[3][:-9],
+               "garbage-after": kept + b"\x1f\x8b not gzip"}[cut]
+    out.write_bytes(partial)
+
+    state = scan_output(out)
+    assert (len(state.done), state.dropped_bytes) == (15, len(partial) - len(kept))
+    assert out.read_bytes() == kept
+    resumed = run_audit(mixed_jsonl, out, resume=True, chunk_size=5)
+    assert (resumed.resumed_rows, resumed.checked_rows) == (15, 25)
+    assert gzip.decompress(out.read_bytes()) == expected
+
+
+def test_the_command_writes_its_report_and_decisions_beside_a_gz_output_without_the_gz(
+    tmp_path: pathlib.Path,
+) -> None:
+    rows = write_jsonl(tmp_path / "in.jsonl", [json.dumps(request(f"r{i}", "posaconazole")) for i in range(3)])
+    result = CliRunner().invoke(app, ["audit", str(rows), "--output", str(tmp_path / "found.jsonl.gz")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "found.decisions.csv", "found.jsonl.gz", "found.md", "in.jsonl"]
+    decisions = (tmp_path / "found.decisions.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(decisions) == 1 + 3  # the header, then venetoclax's reduced dose in each row
+
+
+def _gzip_members(data: bytes) -> list[bytes]:
+    members = []
+    while data:
+        member = zlib.decompressobj(wbits=31)
+        member.decompress(data)
+        assert member.eof
+        members.append(data[: len(data) - len(member.unused_data)])
+        data = member.unused_data
+    return members

@@ -84,6 +84,8 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         ),
         _goal("Audit output per row (BASIC JSON)", results["audit_input"]["output_bytes_per_row"] / 1024, 3, "KB",
               "<="),
+        _goal("Audit output per row, gzip (`--output *.jsonl.gz`)",
+              results["audit_input"]["gzip_output_bytes_per_row"] / 1024, 3, "KB", "<="),
         _goal("Answer to the 5 + 30 request, BASIC", results["request"]["answer_bytes"]["BASIC"] / 1024, 4, "KB", "<="),
         _goal("Answer to the 5 + 30 request, FULL", results["request"]["answer_bytes"]["FULL"] / 1024, 12, "KB", "<="),
         _goal("Server RSS growth, start-up to after all load", memory["growth"] * 100, 10, "%", "<="),
@@ -186,6 +188,9 @@ def markdown(summary: dict[str, Any], results: dict[str, Any]) -> str:
         f"| `dosecheck audit`, in-process, 1 process | {_num(one.rows_per_s)} | {one.rows:,} rows |",
         f"| `dosecheck audit`, in-process, --workers 2 | {_num(two.rows_per_s)} | "
         f"{_num(summary['figures']['audit_speedup'], 2)}x of 1 process |",
+        f"| `dosecheck audit`, in-process, 1 process, `--output *.jsonl.gz` | "
+        f"{_num(results['audit_gzip'].rows_per_s)} | "
+        f"{a['gzip_output_bytes_per_row']:,} B out per row |",
         f"| `dosecheck audit --target` (its Python client) | {_num(summary['remote_audit_rows_per_s'])} | "
         "client and server share the cores |",
         "",

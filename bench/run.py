@@ -153,7 +153,8 @@ class Bench:
         self.echo_requests = workdir / "echo-requests.grpc"
         self.echo_requests.write_bytes(self.unary_body.read_bytes() + self.stream_body.read_bytes())
         self.verified: dict[str, dict[str, Any]] = {}
-        self.audit_output_bytes = 0
+        self.audit_output_bytes: dict[str, int] = {}
+        """The last in-process audit's output size, by the output's suffix (`.jsonl`, `.gz`)."""
 
     def server(self, kind: str) -> ServerProcess:
         """A fresh server of one kind (not yet started).
@@ -273,20 +274,21 @@ def run_service(bench: Bench) -> dict[str, Any]:
     return {"unary": unary, "stream": stream}
 
 
-def audit_in_process(bench: Bench, workers: int) -> AuditTiming:
+def audit_in_process(bench: Bench, workers: int, gzip_output: bool = False) -> AuditTiming:
     """`dosecheck audit` in this process (1 worker) or a pool, on the audit input.
 
     Args:
         bench: the run.
         workers: checking processes.
+        gzip_output: write the output as gzip (`--output *.jsonl.gz`).
 
     Returns:
         Rows and wall time.
     """
-    output = bench.workdir / "audit-out.jsonl"
+    output = bench.workdir / ("audit-out.jsonl.gz" if gzip_output else "audit-out.jsonl")
     timing = audit.audit_in_process(bench.audit_input, output, bench.options.kb_path, workers)
-    bench.audit_output_bytes = output.stat().st_size
-    output.unlink()  # tens of kilobytes per row: do not let them pile up
+    bench.audit_output_bytes[output.suffix] = output.stat().st_size
+    output.unlink()  # kilobytes per row: do not let them pile up
     return timing
 
 
@@ -374,7 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         _progress("audit in-process")
         results["audit"] = [audit_in_process(bench, workers) for workers in (1, 2)]
-        results["audit_input"]["output_bytes_per_row"] = round(bench.audit_output_bytes / p.audit_rows)
+        results["audit_gzip"] = audit_in_process(bench, 1, gzip_output=True)
+        results["audit_input"]["output_bytes_per_row"] = round(bench.audit_output_bytes[".jsonl"] / p.audit_rows)
+        results["audit_input"]["gzip_output_bytes_per_row"] = round(bench.audit_output_bytes[".gz"] / p.audit_rows)
         _progress(f"service ({results['load_generator']}, {p.repeats} rounds)")
         results.update(run_service(bench))
         results["verification"] = bench.verified

@@ -31,6 +31,7 @@ GOALS = [
     "Audit in-process scaling, 2 workers / 1",
     "AuditRegimens stream, real server, 4 streams",
     "Audit output per row (BASIC JSON)",
+    "Audit output per row, gzip (`--output *.jsonl.gz`)",
     "Answer to the 5 + 30 request, BASIC",
     "Answer to the 5 + 30 request, FULL",
     "Server RSS growth, start-up to after all load",

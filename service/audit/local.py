@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from multiprocessing import forkserver
 from typing import Final, NamedTuple
 
 from dosecheck.v1 import dosecheck_pb2 as pb
@@ -24,7 +25,7 @@ from service.contract import JsonObject, to_json
 from service.errors import error_response
 from service.lifetime import end_with
 
-__all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
+__all__ = ["ChunkResult", "RowChecker", "chunked", "run_local", "start_worker_server"]
 
 CHUNK_ROWS: Final = 250
 """Rows per unit of work: enough to amortise a worker's round trip, few enough that a chunk's records
@@ -147,6 +148,18 @@ def _run_chunk(rows: list[Row], spill: pathlib.Path, compressed: bool) -> ChunkR
     finally:
         os.close(fd)
     return ChunkResult(spill, summary)
+
+
+def start_worker_server() -> None:
+    """Starts the process that worker processes are forked from, importing what they run.
+
+    Called before this process loads its knowledge base, so that the imports (about 0.2 s) happen
+    meanwhile, on the other core, and each worker starts as a fork of a process that has them:
+    20,000 rows with 2 workers, 5,230 -> 5,440 rows/s (bench.audit, compiled, alternating runs).
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    forkserver.ensure_running()
 
 
 def run_local(

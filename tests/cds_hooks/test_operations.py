@@ -21,7 +21,7 @@ import trustme
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served, start_serve, stop_serve
 from tests.service.processes import free_port, wait_until
-from tests.service.test_grpc_security import served_certificate, write_server_certificate
+from tests.service.test_grpc_security import certificate_renewed, served_certificate, write_server_certificate
 from tests.service.test_kb_reload import INVALID, SITE, SYNONYM
 from tests.service.test_metrics import _scrape, _value
 
@@ -163,13 +163,8 @@ def test_sighup_makes_new_https_connections_see_a_new_certificate_and_unusable_f
         write_server_certificate(renewed_ca, tmp_path)
         served.process.send_signal(signal.SIGHUP)
 
-        def renewed() -> bool:
-            try:
-                return served_certificate(target, renewed_file) != old
-            except ssl.SSLError:
-                return False
-
-        assert wait_until(renewed, 20), "no new connection was shown the new certificate"
+        assert wait_until(lambda: certificate_renewed(target, renewed_file, old), 20), \
+            "no new connection was shown the new certificate"
         assert wait_until(lambda: _value(_scrape(metrics_port), "dosecheck_tls_certificate_reloads_total",
                                          port="http", outcome="loaded") == 2, 30)  # both workers
         new = served_certificate(target, renewed_file)

@@ -136,6 +136,14 @@ def served_certificate(target: str, ca_file: pathlib.Path) -> bytes:
     return der
 
 
+def certificate_renewed(target: str, ca_file: pathlib.Path, old: bytes) -> bool:
+    """Whether a new TLS connection to `target` is shown a certificate other than `old`, chaining to `ca_file`."""
+    try:
+        return served_certificate(target, ca_file) != old
+    except ssl.SSLError:
+        return False
+
+
 def test_sighup_makes_new_connections_see_new_certificates_and_old_calls_go_on(
         tmp_path: pathlib.Path, pki: Pki) -> None:
     renewed_ca = trustme.CA()
@@ -160,13 +168,8 @@ def test_sighup_makes_new_connections_see_new_certificates_and_old_calls_go_on(
             renewed_file = tmp_path / "renewed-ca.pem"
             renewed_ca.cert_pem.write_to_path(str(renewed_file))
 
-            def renewed() -> bool:
-                try:
-                    return served_certificate(target, renewed_file) != old
-                except ssl.SSLError:
-                    return False
-
-            assert wait_until(renewed, 20), "no new connection was shown the new certificate"
+            assert wait_until(lambda: certificate_renewed(target, renewed_file, old), 20), \
+                "no new connection was shown the new certificate"
             # Both workers (the kernel spreads connections over them) show the new one.
             assert all(served_certificate(target, renewed_file) != old for _ in range(12))
             assert wait_until(lambda: _value(_scrape(metrics_port), "dosecheck_tls_certificate_reloads_total",

@@ -308,6 +308,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         names=names,
         exact={s.name: s.drugs for s in site.synonyms} if site is not None else None,
         regimens=regimen_of,
+        combined={frozenset(d.ingredients): d.name for d in drugs.drugs if d.ingredients},
     )
 
     overrides = SiteOverrides(site)

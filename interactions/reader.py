@@ -107,14 +107,6 @@ def _agree(first: _Mention, second: _Mention) -> _Mention | None:
     return first if first.reviewed or not second.reviewed else second
 
 
-def _union(mentions: Iterable[_Mention]) -> _Mention:
-    mentions = list(mentions)
-    reviewed = all(m.reviewed for m in mentions)
-    names = tuple(dict.fromkeys(n for m in mentions for n in (m.reviewed or m.broad)))
-    text = " / ".join(m.text for m in mentions)
-    return _Mention(text, names, ()) if reviewed else _Mention(text, (), names)
-
-
 @dataclass(slots=True)
 class _State:
     """What one reading found beyond the drugs: unknown words and disagreements."""
@@ -157,7 +149,8 @@ class MedicationReader:
 
     def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str], names: NamesFile,
                  exact: Mapping[str, tuple[str, ...]] | None = None,
-                 regimens: Mapping[str, str] | None = None) -> None:
+                 regimens: Mapping[str, str] | None = None,
+                 combined: Mapping[frozenset[str], str] | None = None) -> None:
         """Build the reader.
 
         Args:
@@ -168,11 +161,13 @@ class MedicationReader:
                 before any grammar: a site's name may hold text the grammar would read otherwise.
             regimens: a regimen's name or synonym (also in `lexicon`) -> the regimen's name, so that a
                 reading can say it named a regimen rather than a product.
+            combined: the ingredients of a fixed-dose combination reviewed as one drug -> that drug.
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
         """
         self._exact = {normalise(name): drugs for name, drugs in (exact or {}).items()}
+        self._combined = dict(combined or {})
         self._spellings = tuple((normalise(s.written), normalise(s.reads_as)) for s in names.spellings)
         self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
         self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
@@ -291,6 +286,9 @@ class MedicationReader:
         if not mentions:
             return Reading((), UnrecognizedReason.UNKNOWN,
                            detail="names no drug, only order text (strength, form, route, frequency)")
+        combination = self._combination(mentions)
+        if combination is not None:
+            return Reading((combination,), UnrecognizedReason.UNSPECIFIED)
         unreviewed = tuple(dict.fromkeys(n for m in mentions if not m.reviewed for n in m.broad))
         if unreviewed:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, unreviewed, (
@@ -321,16 +319,16 @@ class MedicationReader:
                     current = None
                     clauses.extend(inner)
                     continue
-                named = _union(inner)
+                named = self._union(inner)
                 so_far = [*clauses, current] if current else clauses
                 if not so_far:
                     current = named
                     continue
                 # "[Brand]" names the whole product; "(BRAND)" the drug just named, or all of them.
                 agreed = (_agree(current, named) if current and item.kind == "(" else None) or _agree(
-                    _union(so_far), named)
+                    self._union(so_far), named)
                 if agreed is None:
-                    state.conflicts.append(_conflict(_union(so_far), named))
+                    state.conflicts.append(_conflict(self._union(so_far), named))
                 elif current and item.kind == "(" and _agree(current, named):
                     current = agreed
                 else:
@@ -360,6 +358,26 @@ class MedicationReader:
         if current:
             clauses.append(current)
         return clauses
+
+    def _union(self, mentions: Iterable[_Mention]) -> _Mention:
+        """Several mentions as one (a product and its brand are compared as wholes)."""
+        mentions = list(mentions)
+        text = " / ".join(m.text for m in mentions)
+        combination = self._combination(mentions)
+        if combination is not None:
+            return _Mention(text, (combination,), ())
+        reviewed = all(m.reviewed for m in mentions)
+        names = tuple(dict.fromkeys(n for m in mentions for n in (m.reviewed or m.broad)))
+        return _Mention(text, names, ()) if reviewed else _Mention(text, (), names)
+
+    def _combination(self, mentions: list[_Mention]) -> str | None:
+        """The combination reviewed as one drug whose ingredients the mentions name, if exactly those.
+
+        RxNorm writes a fixed-dose combination by its ingredients: `sulfamethoxazole 800 MG / trimethoprim 160 MG`.
+        """
+        if len(mentions) < 2 or not self._combined:
+            return None
+        return self._combined.get(frozenset(n for m in mentions for n in (m.reviewed or m.broad)))
 
     def _match(self, items: list[str | _Group], i: int, after_drug: bool, note: bool,
                state: _State) -> tuple[int, _Mention | None, int]:

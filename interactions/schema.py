@@ -184,7 +184,18 @@ class DrugSpec(_Strict):
     sold_only_in: str = ""
     """A combination of drugs.toml that is the only product holding this drug (nirmatrelvir is sold
     only with ritonavir): a mention of the drug is a mention of every component of that product."""
+    ingredients: tuple[NonEmpty, ...] = ()
+    """For a fixed-dose combination reviewed as one drug, the ingredients RxNorm names it by
+    (`sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet`), as the reader names them: a line
+    naming exactly these, and no other drug, is this drug."""
     codes: tuple[CodeSpec, ...] = ()
+
+    @field_validator("ingredients")
+    @classmethod
+    def _several_ingredients(cls, ingredients: tuple[str, ...]) -> tuple[str, ...]:
+        if ingredients and len(set(ingredients)) < 2:
+            raise ValueError("a combination has at least two different ingredients")
+        return ingredients
 
 
 class CombinationSpec(_Strict):

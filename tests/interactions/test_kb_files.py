@@ -332,3 +332,16 @@ def test_monitoring_days_are_within_a_28_day_cycle() -> None:
     for spec in specs:
         for label in spec.days:
             assert 1 <= int(label.split("D")[1]) <= 28, label
+
+
+def test_a_combination_reviewed_as_one_drug_names_at_least_two_ingredients() -> None:
+    from pydantic import ValidationError
+
+    entry = {"name": "x/y", "kind": "comedication", "reviewed": [{"source": "s", "detail": "d"}]}
+    assert DrugsFile.model_validate({"drug": [{**entry, "ingredients": ["x", "y"]}]}).drugs[0].ingredients == ("x", "y")
+    for ingredients in (["x"], ["x", "x"]):
+        with pytest.raises(ValidationError, match="at least two different ingredients"):
+            DrugsFile.model_validate({"drug": [{**entry, "ingredients": ingredients}]})
+    # No two in the dictionary have the same ingredients (test_reader_corpus reads each back from them).
+    combined = [frozenset(d.ingredients) for d in DRUGS.drugs if d.ingredients]
+    assert len(combined) == len(set(combined)) >= 9

@@ -59,6 +59,10 @@ def generated_corpus(kb: KnowledgeBase) -> list[tuple[str, frozenset[str]]]:
                        f"{rnd.choice(EHR_ROUTES)} {rnd.choice(EHR_FORMS)}", named))
         corpus.append((f"{_tall_man(alias, rnd)} {rnd.choice(COMPOSER_STRENGTHS)} {rnd.choice(COMPOSER_FORMS)}"
                        f"{rnd.choice(COMPOSER_TAILS)}", named))
+    for drug in kb.drugs:  # a combination reviewed as one drug, as RxNorm writes it: by its ingredients
+        if drug.ingredients:
+            scd = " / ".join(f"{ingredient} {rnd.choice(RXNORM_STRENGTHS)}" for ingredient in drug.ingredients)
+            corpus.append((f"{scd} {rnd.choice(RXNORM_FORMS)}", frozenset((drug.name,))))
     return corpus
 
 
@@ -88,6 +92,15 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("{20 (nirmatrelvir 150 MG Oral Tablet) / 10 (ritonavir 100 MG Oral Tablet) } Pack [Paxlovid]",
      {"nirmatrelvir", "ritonavir"}),
     ("{6 (azithromycin 250 MG Oral Tablet) } Pack [Z-Pak]", {"azithromycin"}),
+    # fixed-dose combinations reviewed as one drug, written by their ingredients (SCD) and with the brand (SBD)
+    ("sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet", {"sulfamethoxazole/trimethoprim"}),
+    ("sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet [Bactrim]", {"sulfamethoxazole/trimethoprim"}),
+    ("amoxicillin 875 MG / clavulanate potassium 125 MG Oral Tablet [Augmentin]", {"amoxicillin/clavulanate"}),
+    ("piperacillin 4000 MG / tazobactam 500 MG Injection [Zosyn]", {"piperacillin/tazobactam"}),
+    ("imipenem 500 MG / cilastatin 500 MG Injection", {"imipenem/cilastatin"}),
+    ("atropine sulfate 0.025 MG / diphenoxylate hydrochloride 2.5 MG Oral Tablet [Lomotil]",
+     {"diphenoxylate/atropine"}),
+    ("avibactam 0.5 GM / ceftazidime 2 GM Injection [Avycaz]", {"ceftazidime/avibactam"}),
     ("oxycodone hydrochloride 5 MG / acetaminophen 325 MG Oral Tablet [Percocet]", {"oxycodone", "acetaminophen"}),
     ("cholecalciferol 1000 UNT Oral Tablet", {"cholecalciferol"}),
     ("dexamethasone 4 MG Oral Tablet", {"dexamethasone"}),
@@ -174,6 +187,9 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("venetoclax / unknownium 5 mg", {"venetoclax"}),
     ("filgrastim-xyzw posaconazole", {"filgrastim", "posaconazole"}),
     ("posaconazole-abcd 100 mg", {"posaconazole"}),
+    # a combination's ingredients and one drug more: not the combination alone
+    ("sulfamethoxazole 800 MG / trimethoprim 160 MG / posaconazole 100 MG Oral Tablet",
+     {"sulfamethoxazole", "trimethoprim", "posaconazole"}),
 ]
 
 

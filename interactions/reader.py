@@ -40,6 +40,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _CHUNK = re.compile(r"[()\[\]{}/+&,;]|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)%")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
 
@@ -228,7 +229,7 @@ class MedicationReader:
         """The text's tokens: known words as they are, any other chunk taken apart by `_expand`."""
         tokens: list[str] = []
         known, broad = self._known_words, self._broad_words
-        for chunk in _CHUNK.findall(_spell(text, self._spellings)):
+        for chunk in _chunks(_spell(text, self._spellings)):
             if chunk in known or chunk in broad:
                 tokens.append(chunk)
             else:
@@ -483,9 +484,21 @@ def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
     return _THOUSANDS.sub("", text) if "," in text else text
 
 
+def _chunks(text: str) -> list[str]:
+    """Text cut into chunks, a percentage apart from its number ("0.9%" as "0.9", "%").
+
+    The broad vocabulary writes both, and "sodium chloride 0.9% flush" must read as "sodium chloride 0.9 %" does.
+    """
+    chunks: list[str] = []
+    for chunk in _CHUNK.findall(text):
+        percent = _PERCENT.fullmatch(chunk)
+        chunks += (percent.group(1), "%") if percent else (chunk,)
+    return chunks
+
+
 def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:
     """A dictionary phrase as tokens: as written, and with its hyphens as separators."""
-    chunks = _CHUNK.findall(phrase)
+    chunks = _chunks(phrase)
     split = [token for chunk in chunks for token in _split_hyphens(chunk)]
     return [tuple(chunks)] if split == chunks else [tuple(chunks), tuple(split)]
 

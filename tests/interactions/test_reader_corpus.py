@@ -101,6 +101,11 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("atropine sulfate 0.025 MG / diphenoxylate hydrochloride 2.5 MG Oral Tablet [Lomotil]",
      {"diphenoxylate/atropine"}),
     ("avibactam 0.5 GM / ceftazidime 2 GM Injection [Avycaz]", {"ceftazidime/avibactam"}),
+    # a percentage glued to its number, as order composers write vehicles and flushes
+    ("sodium chloride 0.9% flush 10 mL", {"sodium chloride"}),
+    ("fluconazole 400 mg in sodium chloride 0.9% 200 mL IVPB", {"fluconazole"}),
+    ("fluconazole 400 mg in NaCl 0.9% 200 mL IVPB", {"fluconazole"}),
+    ("dextrose 5% and 0.45% sodium chloride 1000 mL", {"dextrose", "sodium chloride"}),
     ("oxycodone hydrochloride 5 MG / acetaminophen 325 MG Oral Tablet [Percocet]", {"oxycodone", "acetaminophen"}),
     ("cholecalciferol 1000 UNT Oral Tablet", {"cholecalciferol"}),
     ("dexamethasone 4 MG Oral Tablet", {"dexamethasone"}),

@@ -106,6 +106,7 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("fluconazole 400 mg in sodium chloride 0.9% 200 mL IVPB", {"fluconazole"}),
     ("fluconazole 400 mg in NaCl 0.9% 200 mL IVPB", {"fluconazole"}),
     ("dextrose 5% and 0.45% sodium chloride 1000 mL", {"dextrose", "sodium chloride"}),
+    ("potassium chloride SA (K-DUR,KLOR-CON) CR tablet 20 mEq", {"potassium chloride"}),
     ("oxycodone hydrochloride 5 MG / acetaminophen 325 MG Oral Tablet [Percocet]", {"oxycodone", "acetaminophen"}),
     ("cholecalciferol 1000 UNT Oral Tablet", {"cholecalciferol"}),
     ("dexamethasone 4 MG Oral Tablet", {"dexamethasone"}),

@@ -20,7 +20,8 @@ from bench.processes import ServerProcess
 from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
 from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, write_jsonl
-from interactions import KnowledgeBase, KnowledgeBaseError, View, check, load_knowledge_base
+from dosecheck.v1 import dosecheck_pb2 as pb
+from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from service import build, convert
 from service.servicer import engine_answer
 
@@ -112,13 +113,6 @@ def parse_args(argv: list[str]) -> Options:
     return Options(profile, args.kb, args.json, tool, args.server_workers, args.streams, tuple(argv))
 
 
-def answer_sizes(kb: KnowledgeBase) -> dict[str, int]:
-    """The serialised answer to the benchmark's 5 + 30 request in each view, in bytes (unframed)."""
-    request = Workload(kb).request(HEAVY, 0)
-    result = check(kb, request)
-    return {view.name: len(convert.encode_response(result, view).data) for view in (View.BASIC, View.FULL)}
-
-
 class Bench:
     """One run: its options, scratch directory, benchmark request and results."""
 
@@ -138,6 +132,13 @@ class Bench:
         request = convert.request_to_proto(workload.request(HEAVY, 0))
         self.request_bytes = len(request.SerializeToString())
         self.expected_response = len(grpc_frame(engine(request).data))
+        self.answer_bytes: dict[str, int] = {}
+        """The answer to the request in each view, unframed."""
+        for name, view in (("BASIC", pb.VIEW_BASIC), ("FULL", pb.VIEW_FULL)):
+            in_view = pb.CheckRegimenRequest()
+            in_view.CopyFrom(request)
+            in_view.view = view
+            self.answer_bytes[name] = len(engine(in_view).data)
         self.unary_body = workdir / "unary.grpc"
         self.unary_body.write_bytes(grpc_frame(request.SerializeToString()))
         rows = workload.audit_rows(self.profile.audit_rows)
@@ -365,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             "shape": HEAVY.label,
             "request_bytes": bench.request_bytes,
             "response_bytes": bench.expected_response,
-            "answer_bytes": answer_sizes(kb),
+            "answer_bytes": bench.answer_bytes,
         }
         results["audit_input"] = {
             "rows": p.audit_rows,

@@ -40,7 +40,7 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _CHUNK = re.compile(r"[()\[\]{}/+&,;]|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)%")
+_PERCENT = re.compile(f"({_NUMBER.pattern})%")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
 

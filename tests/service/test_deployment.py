@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from interactions.broad import CACHE_VARIABLE
 from service.grpc_auth import exposure_refusal
 from service.settings import Settings
 from tests.deployment.commands import assert_is_a_real_command, settings_in_container
@@ -155,6 +156,22 @@ def test_dockerfile_runs_as_a_numeric_non_root_user() -> None:
     user = re.search(r"^USER (\d+):(\d+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
     assert user
     assert int(user.group(1)) != 0
+
+
+def test_dockerfile_builds_the_broad_table_cache_its_user_reads() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.MULTILINE)
+    directory = re.search(r"install --directory --owner (\d+) --group (\d+) --mode 0700 (\S+)$", dockerfile,
+                          re.MULTILINE)
+    built = re.search(r"^RUN (dosecheck .*)$", dockerfile, re.MULTILINE)
+    assert user
+    assert directory
+    assert built
+    assert directory.group(1, 2) == user.group(1, 2)
+    assert f"{CACHE_VARIABLE}={directory.group(3)}" in dockerfile
+    # Built after USER, by the user who reads it, with the variable set: the files are the user's own.
+    assert dockerfile.index(user.group(0)) < dockerfile.index(f"{CACHE_VARIABLE}=") < built.start()
+    assert assert_is_a_real_command(built.group(1).split()).name == "validate"
 
 
 def test_dockerfile_build_stage_copies_what_the_build_reads() -> None:

@@ -84,7 +84,7 @@ def audit(
     output: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
         typer.Option("--output", "-o", help="Results, one JSON line per row, gzip when named *.gz (about a tenth "
-                     "of the size; default: INPUT.results.jsonl)."),
+                     "of the size; default: INPUT.results.jsonl.gz)."),
     ] = None,
     report: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
@@ -146,7 +146,8 @@ def audit(
     --tls-ca, --tls-cert/--tls-key and --token-file secure the streams (a token needs the
     dosecheck.audit and dosecheck.kb scopes).
     """
-    output_path = output or input_path.with_name(input_path.name + ".results.jsonl")
+    # Compressed unless asked otherwise: 7.6 KB of JSON a row on the benchmark's rows is 0.6 KB as gzip.
+    output_path = output or input_path.with_name(input_path.name + ".results.jsonl.gz")
     # Beside the output, named after it without its .gz.
     named_after = output_path.with_suffix("") if is_compressed(output_path) else output_path
     report_path = report or named_after.with_suffix(".md")

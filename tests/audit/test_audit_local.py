@@ -225,7 +225,9 @@ def test_the_command_exits_zero_when_every_row_was_checked(tmp_path: pathlib.Pat
     source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(request("ok", "acyclovir"))])
     result = CliRunner().invoke(app, ["audit", str(source), "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "in.jsonl.results.jsonl").exists()
+    # The default output is gzip, and the report is named after it without the .gz.
+    [row] = gzip.decompress((tmp_path / "in.jsonl.results.jsonl.gz").read_bytes()).splitlines()
+    assert json.loads(row)["response"]["requestId"] == "ok"
     assert (tmp_path / "in.jsonl.results.md").exists()
 
 

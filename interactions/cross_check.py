@@ -100,6 +100,10 @@ def _check_core_files(manifest: ManifestFile, drugs: DrugsFile, classes: Classes
             if product is None or drug.name not in product.components:
                 yield Problem("drugs.toml", f"{where}.sold_only_in",
                               f"{drug.sold_only_in!r} is not a combination holding {drug.name!r}")
+        for brand in drug.shared_brands:
+            if owners.get(normalise(brand), drug.name) == drug.name:
+                yield Problem("drugs.toml", f"{where}.shared_brands",
+                              f"{brand!r} is not the name of another drug: a brand of this drug alone is a synonym")
         if drug.qt_risk in ("known", "possible") and drug.name not in qt_members:
             yield Problem("drugs.toml", f"{where}.qt_risk",
                           f"{drug.qt_risk} QT risk but not in a QT-prolonging class in classes.toml")

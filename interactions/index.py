@@ -309,6 +309,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         exact={s.name: s.drugs for s in site.synonyms} if site is not None else None,
         regimens=regimen_of,
         combined={frozenset(d.ingredients): d.name for d in drugs.drugs if d.ingredients},
+        shared_brands=[(brand, d.name) for d in drugs.drugs for brand in d.shared_brands],
     )
 
     overrides = SiteOverrides(site)

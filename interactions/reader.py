@@ -109,13 +109,6 @@ class _Mention(NamedTuple):
         return frozenset(self.reviewed or self.broad)
 
 
-def _agree(first: _Mention, second: _Mention) -> _Mention | None:
-    """One mention when both name the same drugs (the reviewed one is kept), else None."""
-    if first.names != second.names:
-        return None
-    return first if first.reviewed or not second.reviewed else second
-
-
 @dataclass(slots=True)
 class _State:
     """What one reading found beyond the drugs: unknown words and disagreements."""
@@ -159,7 +152,8 @@ class MedicationReader:
     def __init__(self, lexicon: Mapping[str, tuple[str, ...]], display: Mapping[str, str], names: NamesFile,
                  exact: Mapping[str, tuple[str, ...]] | None = None,
                  regimens: Mapping[str, str] | None = None,
-                 combined: Mapping[frozenset[str], str] | None = None) -> None:
+                 combined: Mapping[frozenset[str], str] | None = None,
+                 shared_brands: Iterable[tuple[str, str]] = ()) -> None:
         """Build the reader.
 
         Args:
@@ -171,6 +165,8 @@ class MedicationReader:
             regimens: a regimen's name or synonym (also in `lexicon`) -> the regimen's name, so that a
                 reading can say it named a regimen rather than a product.
             combined: the ingredients of a fixed-dose combination reviewed as one drug -> that drug.
+            shared_brands: (brand, drug) for a brand that is another drug's synonym and that, written
+                beside this drug's name, confirms it ("fosaprepitant (EMEND)").
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
@@ -190,6 +186,12 @@ class MedicationReader:
         # Keyed like a mention's text: the regimen phrase's tokens joined by spaces.
         self._regimens = {" ".join(tokens): name for alias, name in (regimens or {}).items()
                           for tokens in self._phrase_forms(alias)}
+        self._shared_brands: dict[str, frozenset[str]] = {}
+        """A shared brand, keyed like a mention's text -> the drugs it confirms besides its own."""
+        for brand, drug in shared_brands:
+            for tokens in self._phrase_forms(brand):
+                key = " ".join(tokens)
+                self._shared_brands[key] = self._shared_brands.get(key, frozenset()) | {drug}
         self._reviewed_names = frozenset(name for components in lexicon.values() for name in components)
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
@@ -334,11 +336,11 @@ class MedicationReader:
                     current = named
                     continue
                 # "[Brand]" names the whole product; "(BRAND)" the drug just named, or all of them.
-                agreed = (_agree(current, named) if current and item.kind == "(" else None) or _agree(
+                agreed = (self._agree(current, named) if current and item.kind == "(" else None) or self._agree(
                     self._union(so_far), named)
                 if agreed is None:
                     state.conflicts.append(_conflict(self._union(so_far), named))
-                elif current and item.kind == "(" and _agree(current, named):
+                elif current and item.kind == "(" and self._agree(current, named):
                     current = agreed
                 else:
                     clauses[:], current = [agreed], None
@@ -348,7 +350,7 @@ class MedicationReader:
                 if current is None:
                     current = mention
                 else:
-                    agreed = _agree(current, mention)
+                    agreed = self._agree(current, mention)
                     if agreed is None:
                         state.conflicts.append(
                             f"{_conflict(current, mention)} (nothing between them says how they go together)")
@@ -367,6 +369,20 @@ class MedicationReader:
         if current:
             clauses.append(current)
         return clauses
+
+    def _agree(self, first: _Mention, second: _Mention) -> _Mention | None:
+        """One mention for two that name the same drug, else None.
+
+        The same drugs (the reviewed mention is kept), or one drug and a brand it shares with another
+        ("fosaprepitant (EMEND)": fosaprepitant).
+        """
+        if first.names == second.names:
+            return first if first.reviewed or not second.reviewed else second
+        if len(first.names) == 1 and first.names <= self._shared_brands.get(second.text, frozenset()):
+            return first
+        if len(second.names) == 1 and second.names <= self._shared_brands.get(first.text, frozenset()):
+            return second
+        return None
 
     def _union(self, mentions: Iterable[_Mention]) -> _Mention:
         """Several mentions as one (a product and its brand are compared as wholes)."""

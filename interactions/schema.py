@@ -188,6 +188,10 @@ class DrugSpec(_Strict):
     """For a fixed-dose combination reviewed as one drug, the ingredients RxNorm names it by
     (`sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet`), as the reader names them: a line
     naming exactly these, and no other drug, is this drug."""
+    shared_brands: tuple[NonEmpty, ...] = ()
+    """Brands this drug shares with another drug of the dictionary, whose synonyms they are (Emend is
+    aprepitant by mouth and fosaprepitant by vein): beside this drug's name ("fosaprepitant (EMEND)")
+    such a brand confirms it; alone it names the drug it is a synonym of."""
     codes: tuple[CodeSpec, ...] = ()
 
     @field_validator("ingredients")

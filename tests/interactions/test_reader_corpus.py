@@ -171,6 +171,12 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("6-TG 40 mg PO daily", {"thioguanine"}),
     ("4-aminopyridine 10 mg ER tablet", {"dalfampridine"}),
     ("nirmatrelvir", {"nirmatrelvir", "ritonavir"}),
+    # Emend is aprepitant by mouth and fosaprepitant by vein: beside either generic it confirms it
+    ("fosaprepitant (EMEND) 150 mg in sodium chloride 0.9 % 150 mL IVPB", {"fosaprepitant"}),
+    ("aprepitant (EMEND) 125 mg capsule", {"aprepitant"}),
+    ("EMEND (fosaprepitant) 150 mg IV", {"fosaprepitant"}),
+    ("fosaprepitant 150 MG Injection [Emend]", {"fosaprepitant"}),
+    ("EMEND 125 MG Oral Capsule", {"aprepitant"}),
 ]
 
 # Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with
@@ -193,6 +199,10 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("venetoclax / unknownium 5 mg", {"venetoclax"}),
     ("filgrastim-xyzw posaconazole", {"filgrastim", "posaconazole"}),
     ("posaconazole-abcd 100 mg", {"posaconazole"}),
+    # a brand shared by two drugs confirms one of them, never a third nor several
+    ("granisetron (EMEND) 1 mg", {"granisetron", "aprepitant"}),
+    ("posaconazole / fosaprepitant [Emend]", {"posaconazole", "fosaprepitant"}),
+    ("fosaprepitant (EMEND) / posaconazole 300 mg", {"fosaprepitant", "posaconazole"}),
     # a combination's ingredients and one drug more: not the combination alone
     ("sulfamethoxazole 800 MG / trimethoprim 160 MG / posaconazole 100 MG Oral Tablet",
      {"sulfamethoxazole", "trimethoprim", "posaconazole"}),
@@ -235,6 +245,9 @@ def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_
     ("venetoclax in posaconazole", UnrecognizedReason.UNKNOWN),
     ("posaconazole-abcd 100 mg", UnrecognizedReason.UNKNOWN),
     ("venetoclax / levetiracetam", UnrecognizedReason.UNSPECIFIED),
+    ("granisetron (EMEND) 1 mg", UnrecognizedReason.CONFLICT),
+    ("posaconazole / fosaprepitant [Emend]", UnrecognizedReason.CONFLICT),
+    ("fosaprepitant (EMEND) / posaconazole 300 mg", UnrecognizedReason.UNSPECIFIED),
 ])
 def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reason: UnrecognizedReason) -> None:
     assert default_kb.resolver.read(text).reason is reason

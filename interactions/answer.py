@@ -136,13 +136,11 @@ def _grouped_findings(findings: tuple[Finding, ...]) -> tuple[tuple[AnswerFindin
 
 
 def _decision(dose: DoseRecommendation, id_of: dict[Finding, str]) -> Decision:
-    """The decision; its rationale names the findings rather than repeating their texts, which the answer has."""
+    """The decision; where findings set the dose, its rationale is its own words only.
+
+    The rest of the engine's rationale is the applied finding's text, which the answer has once, and
+    `findings` says which one applied (the first) and which others were weighed.
+    """
     findings = tuple(dict.fromkeys(id_of[f] for f in dose.findings))
-    rationale = dose.rationale
-    if len(findings) == 1:
-        rationale = f"{dose.notes}Finding {findings[0]} applies."
-    elif findings:
-        rationale = (f"{dose.notes}Finding {findings[0]} applies, the most restrictive of the {len(findings)} "
-                     f"findings on the {dose.drug} dose ({', '.join(findings)}).")
     return Decision(dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action, dose.ramp_up, findings,
-                    dose.avoid_with, dose.citations, rationale)
+                    dose.avoid_with, dose.citations, dose.notes.rstrip() if findings else dose.rationale)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from interactions.index import KnowledgeBase, rules_for
 from interactions.model import Citation, Finding, Mechanism
-from interactions.schema import CitationSpec, SiteOverrideSpec, citations_of
+from interactions.schema import CitationSpec, SiteOverrideSpec, citation_text, citations_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
         suggestions=(),
         site_overrides=overrides,
         qt_risk=(drug.qt_risk or "") if drug else "",
-        reviewed=tuple(f"{c.source} {c.detail}" for c in drug.reviewed) if drug else (),
+        reviewed=tuple(citation_text(c) for c in drug.reviewed) if drug else (),
         codes=tuple(f"{c.system}|{c.code}" for c in drug.codes) if drug else (),
     )
 
@@ -111,7 +111,7 @@ def _describe_override(kb: KnowledgeBase, override: SiteOverrideSpec) -> str:
 
 
 def _describe_rule(finding: Finding, rule_id: str) -> str:
-    sources = ", ".join(f"{c.source} {c.detail}" for c in finding.citations)
+    sources = ", ".join(citation_text(c) for c in finding.citations)
     about = "QTc" if Mechanism.QTC_THRESHOLD in finding.mechanisms else "patient"
     arrow = f"{finding.object_drug} <- {finding.precipitant_drug}" if finding.precipitant_drug else (
         f"{finding.object_drug} {about}")

@@ -18,6 +18,7 @@ from interactions.schema import (
     InteractionRule,
     MonitoringSpec,
     SiteFile,
+    citation_text,
 )
 
 Section = Literal["sources", "drugs", "combinations", "regimens", "classes", "agents", "regimen rules", "site"]
@@ -202,7 +203,7 @@ def _show(value: object) -> str:
             return f"{value.fraction:g} of the labelled dose"
         return "by table " + ", ".join(f"{ordered:g} -> {reduced:g} mg" for ordered, reduced in value.table)
     if isinstance(value, CitationSpec):
-        return f"{value.source} {value.detail}" + (" (verify)" if value.verify else "")
+        return citation_text(value)
     if isinstance(value, CodeSpec):
         return f"RxNorm {value.code}"
     if isinstance(value, MonitoringSpec):

@@ -269,12 +269,19 @@ class Citation(NamedTuple):
     source: str
     detail: str
     id: str
-    """The id answers name it by (`citation_id`): derived from the source and detail, so stable while they are."""
+    """The id answers name it by (`citation_id`): derived from the source, detail and `verify`, so stable
+    while they are."""
+    verify: bool = False
+    """True where the fact was taken from a secondary restatement of the label: check it there."""
 
 
-def citation_id(source: str, detail: str) -> str:
-    """The id of a citation: 8 hex digits of its SHA-256 (unique over the built-in base, tested)."""
-    return hashlib.sha256(f"{source}\n{detail}".encode()).hexdigest()[:8]
+def citation_id(source: str, detail: str, verify: bool = False) -> str:
+    """The id of a citation: 8 hex digits of its SHA-256 (unique over the built-in base, tested).
+
+    A fact still to verify and the same fact verified are different statements, so their ids differ.
+    """
+    text = f"{source}\n{detail}\nverify" if verify else f"{source}\n{detail}"
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 class Finding(NamedTuple):

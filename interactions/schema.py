@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -55,15 +55,35 @@ Citations = Annotated[tuple[CitationSpec, ...], Field(min_length=1)]
 VERIFY_NOTE = "verify: taken from a secondary restatement of the label"
 
 
+class CitationLike(Protocol):
+    """A citation of the knowledge base, the domain's or the contract's (`Citation`), or as written (`CitationSpec`)."""
+
+    @property
+    def source(self) -> str:
+        """A source id of the manifest."""
+    @property
+    def detail(self) -> str:
+        """The section or reference within it."""
+    @property
+    def verify(self) -> bool:
+        """True where the fact was taken from a secondary restatement of the label."""
+
+
+def citation_text(citation: CitationLike) -> str:
+    """A citation as people read it ("uspi-xospata 7.1"), saying so where its fact is still to verify."""
+    return f"{citation.source} {citation.detail} ({VERIFY_NOTE})" if citation.verify else (
+        f"{citation.source} {citation.detail}")
+
+
 def citations_of(specs: tuple[CitationSpec, ...]) -> tuple[Citation, ...]:
-    """Domain citations; a fact from a secondary restatement says so in its detail."""
-    return tuple(_citation(s.source, f"{s.detail} ({VERIFY_NOTE})" if s.verify else s.detail) for s in specs)
+    """Domain citations; a fact from a secondary restatement is marked `verify`."""
+    return tuple(_citation(s.source, s.detail, s.verify) for s in specs)
 
 
 @cache
-def _citation(source: str, detail: str) -> Citation:
+def _citation(source: str, detail: str, verify: bool) -> Citation:
     """One object per distinct citation, so the engine can de-duplicate citations by identity."""
-    return Citation(source, detail, citation_id(source, detail))
+    return Citation(source, detail, citation_id(source, detail, verify), verify)
 
 
 class SourceSpec(_Strict):

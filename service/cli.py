@@ -31,6 +31,7 @@ from interactions import (
     load_knowledge_base,
 )
 from interactions import check as check_regimen
+from interactions.schema import citation_text
 from service import convert, server
 from service.audit.cli import audit
 from service.cds_hooks.cli import feedback_app
@@ -297,13 +298,26 @@ def _print_error(status: status_pb2.Status) -> None:
                 typer.echo(f"  {violation.field}: {violation.description}", err=True)
 
 
+def _decision_text(decision: pb.DoseRecommendation) -> str:
+    """The decision's own notes, then which of its findings applied (the first) and which others were weighed."""
+    said = []
+    if decision.rationale:
+        said.append(decision.rationale)
+    if len(decision.findings) == 1:
+        said.append(f"Finding {decision.findings[0]} applies.")
+    elif decision.findings:
+        said.append(f"Finding {decision.findings[0]} applies, the most restrictive of "
+                    f"{', '.join(decision.findings)}.")
+    return " ".join(said)
+
+
 def _print_table(response: pb.CheckRegimenResponse) -> None:
     """Short facts in tables, long texts numbered beneath them, so narrow terminals stay readable."""
     console = Console()
     cited = {c.id: c for c in response.citations}
 
     def sources(ids: Any) -> str:
-        named = "; ".join(f"{cited[i].source} {cited[i].detail}" if i in cited else i for i in ids)
+        named = "; ".join(citation_text(cited[i]) if i in cited else i for i in ids)
         return escape(f"({named})") if named else ""
 
     console.print(
@@ -323,7 +337,7 @@ def _print_table(response: pb.CheckRegimenResponse) -> None:
         )
     console.print(decisions)
     for decision in response.decisions:
-        console.print(f"{decision.drug}: {escape(decision.rationale)} [dim]{sources(decision.citations)}[/dim]")
+        console.print(f"{decision.drug}: {escape(_decision_text(decision))} [dim]{sources(decision.citations)}[/dim]")
     findings = _table("Findings", "id", "severity", "object", "other drugs", "mechanisms", "action")
     for finding in response.findings:
         findings.add_row(

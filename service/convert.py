@@ -64,7 +64,7 @@ def response_for(result: CheckResult, view: View = View.FULL) -> pb.CheckRegimen
 
 
 def _citations(citations: Iterable[Citation]) -> list[pb.Citation]:
-    return [pb.Citation(source=c.source, detail=c.detail, id=c.id) for c in citations]
+    return [pb.Citation(source=c.source, detail=c.detail, id=c.id, verify=c.verify) for c in citations]
 
 
 def resolutions(medications: Sequence[pb.Medication], found: Sequence[Identification],

@@ -22,7 +22,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from pydantic import ValidationError
@@ -33,12 +33,13 @@ from interactions import (
     Citation,
     DoseRecommendation,
     Finding,
+    Mechanism,
     MonitoringEvent,
     MonitoringTest,
     Severity,
     UnrecognizedMedication,
 )
-from interactions.schema import SourceSpec
+from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
 from service.cds_hooks.fhir_in import OrderedMedication
 
@@ -159,12 +160,18 @@ def _kind(dose: DoseRecommendation) -> str:
     return "avoid-combination" if dose.avoid_with else "monitor"
 
 
+_OWN_REASONS: Final = {Mechanism.QTC_THRESHOLD: "QTc threshold", Mechanism.PATIENT_FACTOR: "patient factor",
+                       Mechanism.LABELLED_DOSE: "labelled dose"}
+
+
 def _summary(dose: DoseRecommendation, findings: Sequence[Finding]) -> str:
     """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters."""
     drug = dose.drug[:1].upper() + dose.drug[1:]
-    causes = list(dict.fromkeys(f.precipitant_drug for f in findings
-                                if f.object_drug == dose.drug and f.action == dose.action and f.precipitant_drug))
-    qtc_rule = any(f.object_drug == dose.drug and not f.precipitant_drug and f.action == dose.action for f in findings)
+    setting = [f for f in findings if f.object_drug == dose.drug and f.action == dose.action]
+    causes = list(dict.fromkeys(f.precipitant_drug for f in setting if f.precipitant_drug))
+    # A finding with no other drug: a QTc threshold, a patient factor or a dose above the label.
+    own = list(dict.fromkeys(_OWN_REASONS[m] for f in setting if not f.precipitant_drug
+                             for m in f.mechanisms if m in _OWN_REASONS))
     decisions = []
     if dose.action is Action.ADJUST_DOSE:
         verb = "reduce to" if dose.recommended_dose_mg < dose.ordered_dose_mg else (
@@ -174,8 +181,8 @@ def _summary(dose: DoseRecommendation, findings: Sequence[Finding]) -> str:
         decisions.append(dose.action.name.lower())
     elif not dose.avoid_with:
         decisions.append("monitor")
-    if decisions and (causes or qtc_rule):
-        decisions[0] += " with " + " and ".join(causes) if causes else " (QTc threshold)"
+    if decisions and (causes or own):
+        decisions[0] += " with " + " and ".join(causes) if causes else f" ({', '.join(own)})"
     if dose.avoid_with:
         decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
     text = f"{drug}: {'; '.join(decisions)}"
@@ -443,7 +450,7 @@ def _fingerprint(drug: str, kind: str, summary: str, indicator: str) -> str:
 
 
 def _cited(citations: Sequence[Citation]) -> str:
-    return "; ".join(f"{c.source} {c.detail}" for c in citations)
+    return "; ".join(citation_text(c) for c in citations)
 
 
 def _json(resource: MedicationRequest) -> dict[str, Any]:

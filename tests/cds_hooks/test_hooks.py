@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from interactions.schema import VERIFY_NOTE
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import ROOT, Served, stand_in
 
@@ -127,10 +128,24 @@ def test_gilteritinib_with_escitalopram_says_avoid_and_offers_to_remove_the_orde
     deletes = [a for s in card["suggestions"] for a in s["actions"] if a["type"] == "delete"]
     assert deletes == [{"type": "delete", "description": "Remove escitalopram (avoid with gilteritinib)",
                         "resourceId": "MedicationRequest/esc-1"}]
+    assert "the gilteritinib dose does not change for it" in card["detail"]
     ecgs = [a["resource"] for s in card["suggestions"] for a in s["actions"]
             if a.get("resource", {}).get("resourceType") == "ServiceRequest"]
     assert ecgs
     assert all(r["code"]["coding"][0]["code"] == "268400002" for r in ecgs)
+
+
+def test_a_source_still_to_verify_says_so_on_the_card(dev_server: Served) -> None:
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [examples.order("olu-1", "olutasidenib", 400)]))
+    assert card["summary"] == "Olutasidenib: reduce to 150 mg (labelled dose)"
+    assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in card["detail"]
+
+
+def test_a_qtc_over_the_threshold_holds_the_agent_and_the_summary_says_why(dev_server: Served) -> None:
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)],
+                                                   qtc_ms=512))
+    assert card["summary"] == "Gilteritinib: hold (QTc threshold)"
+    assert card["indicator"] == "critical"
 
 
 def test_an_unknown_medication_fails_closed_with_a_card_naming_it(dev_server: Served) -> None:

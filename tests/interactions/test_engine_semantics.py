@@ -182,9 +182,17 @@ def test_same_drug_twice_in_the_regimen_is_invalid(fixture_kb: KnowledgeBase) ->
 
 
 def test_verify_citations_say_so(fixture_kb: KnowledgeBase) -> None:
+    from interactions import Citation
+    from interactions.model import citation_id
+    from interactions.schema import VERIFY_NOTE, citation_text, citations_of
+
     (finding,) = run(fixture_kb, "inducerin").findings
     assert finding.citations[0].detail.startswith("7.1")
     assert fixture_kb.classes[3].citations[0].verify is True
+    (marked,) = citations_of(fixture_kb.classes[3].citations)
+    assert marked == Citation("table-y", "T4", citation_id("table-y", "T4", verify=True), verify=True)
+    assert marked.id != citation_id("table-y", "T4")  # once verified, it is another statement
+    assert citation_text(marked) == f"table-y T4 ({VERIFY_NOTE})"
 
 
 def test_one_dose_for_a_combination_product_in_the_regimen_is_refused(fixture_kb: KnowledgeBase) -> None:

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interactions.loading import default_data_dir
+from interactions.schema import VERIFY_NOTE
 from service.cli import app
 from tests.service.conftest import RunningServer
 
@@ -77,6 +78,21 @@ def test_check_as_a_table_for_people(request_file: pathlib.Path) -> None:
     assert "ADJUST_DOSE" in result.stdout
     assert "1: 10, 2: 20" in result.stdout
     assert "C1D1" in result.stdout
+
+
+def test_the_table_says_which_finding_applied_and_which_sources_are_still_to_verify(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({"regimen": [{"name": "olutasidenib", "doseMg": 400}, {"name": "gilteritinib",
+                                                                                     "doseMg": 120}],
+                                "concomitant": [{"name": "posaconazole"}]}))
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 0, result.output
+    lines = {line.split(":")[0]: line for line in result.stdout.splitlines() if ": " in line}
+    assert "Finding f2 applies, the most restrictive of f2, f1." in lines["gilteritinib"]
+    assert "Finding f3 applies." in lines["olutasidenib"]
+    assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in lines["olutasidenib"]
 
 
 @pytest.mark.parametrize("remote", [False, True], ids=["in-process", "remote"])
@@ -167,3 +183,8 @@ def test_kb_show_gives_the_tier_the_review_the_codes_and_every_kind_of_rule() ->
     assert any(line.startswith(hepatic) for line in shown["rules"])
     levofloxacin = json.loads(runner.invoke(app, ["kb", "show", "levofloxacin"]).stdout)
     assert levofloxacin["qt_risk"] == "known"
+    # A fact from a secondary restatement says so, in the drug's review and in the rules citing it.
+    fluvoxamine = json.loads(runner.invoke(app, ["kb", "show", "fluvoxamine"]).stdout)
+    assert any(line.startswith("fda-ddi ") and line.endswith(f"({VERIFY_NOTE})") for line in fluvoxamine["reviewed"])
+    assert any(f"uspi-tibsovo 7.1 (strong or moderate CYP3A4 inhibitors: monitor for QTc prolongation) ({VERIFY_NOTE})"
+               in line for line in fluvoxamine["rules"])

@@ -91,11 +91,12 @@ def test_knowledge_base_info_carries_every_table(kb: KnowledgeBase) -> None:
 
 def test_every_citation_an_answer_can_name_is_listed_once_under_its_own_id(kb: KnowledgeBase) -> None:
     citations = convert.knowledge_base_info(kb).citations
-    listed = {c.id: (c.source, c.detail) for c in citations}
+    listed = {c.id: (c.source, c.detail, c.verify) for c in citations}
     assert len(listed) == len(citations) > 200  # no two citations share an id
-    for result in _sample_results(kb):
-        for cited in answer(result).citations:
-            assert listed[cited.id] == (cited.source, cited.detail)
+    named = [cited for result in _sample_results(kb) for cited in answer(result).citations]
+    for cited in named:
+        assert listed[cited.id] == (cited.source, cited.detail, cited.verify)
+    assert any(cited.verify for cited in named)
 
 
 def _sample_results(kb: KnowledgeBase) -> list[interactions.CheckResult]:
@@ -152,12 +153,15 @@ def test_the_answer_keeps_every_finding_and_event_of_the_result(kb: KnowledgeBas
                 assert (finding.rule, finding.object_drug, drug) in grouped
         assert len({f.id for f in full.findings}) == len(full.findings)
         assert {i for d in full.decisions for i in d.findings} <= {f.id for f in full.findings}
-        for decision in full.decisions:  # the rationale names the findings the decision lists, and only those
+        by_id = {f.id: f for f in full.findings}
+        for dose, decision in zip(result.doses, full.decisions, strict=True):
+            # A decision's rationale is its own words; the applied finding (its first) says the rest once.
             if decision.findings:
-                assert f"Finding {decision.findings[0]} applies" in decision.rationale
-                assert (f"the most restrictive of the {len(decision.findings)} findings" in decision.rationale
-                        ) == (len(decision.findings) > 1)
-                assert all(i in decision.rationale for i in decision.findings)
+                assert "Finding" not in decision.rationale
+                assert dose.rationale.startswith(decision.rationale)
+                assert by_id[decision.findings[0]].recommendation in dose.rationale
+            else:
+                assert decision.rationale == dose.rationale
         # Each event's reasons are those of the schedules that have its day.
         reasons: dict[tuple[object, ...], list[str]] = {}
         for schedule in full.monitoring:
@@ -185,6 +189,7 @@ def test_no_valid_request_answers_near_the_message_limit(kb: KnowledgeBase) -> N
 
 def test_knowledge_base_info_says_which_class_facts_need_verifying(kb: KnowledgeBase) -> None:
     info = convert.knowledge_base_info(kb)
-    marked = [c.detail for cls in info.classes for c in cls.citations if "verify" in c.detail]
-    in_files = [c for cls in kb.classes for c in cls.citations if c.verify]
-    assert len(marked) == len(in_files) > 0
+    marked = [(c.source, c.detail) for cls in info.classes for c in cls.citations if c.verify]
+    in_files = [(c.source, c.detail) for cls in kb.classes for c in cls.citations if c.verify]
+    assert marked == in_files
+    assert len(marked) > 0

@@ -211,14 +211,16 @@ class CheckRegimenRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., regimen: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., concomitant: _Optional[_Iterable[_Union[Medication, _Mapping]]] = ..., patient: _Optional[_Union[PatientContext, _Mapping]] = ..., view: _Optional[_Union[View, str]] = ...) -> None: ...
 
 class Citation(_message.Message):
-    __slots__ = ("source", "detail", "id")
+    __slots__ = ("source", "detail", "id", "verify")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFY_FIELD_NUMBER: _ClassVar[int]
     source: str
     detail: str
     id: str
-    def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+    verify: bool
+    def __init__(self, source: _Optional[str] = ..., detail: _Optional[str] = ..., id: _Optional[str] = ..., verify: _Optional[bool] = ...) -> None: ...
 
 class Finding(_message.Message):
     __slots__ = ("id", "rule", "object_drug", "precipitant_drugs", "mechanisms", "severity", "action", "alternatives", "citations", "recommendation")

@@ -310,6 +310,11 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         regimens=regimen_of,
         combined={frozenset(d.ingredients): d.name for d in drugs.drugs if d.ingredients},
         shared_brands=[(brand, d.name) for d in drugs.drugs for brand in d.shared_brands],
+        interacting=frozenset(
+            [a.drug for a in agents]
+            + [drug for a in agents for rule in a.interactions
+               for drug in (*rule.precipitant_drugs, *members_of.get(rule.precipitant_class, ()))]
+            + [drug for rule in regimen_rules.duplications for drug in rule.drugs]),
     )
 
     overrides = SiteOverrides(site)

@@ -58,7 +58,9 @@ _SALT = 2
 _SEPARATOR = 4
 _MARKER = 8
 _ELEMENTAL = 16
+_LOCAL = 32
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
+               "local_form": _SKIP | _LOCAL,
                "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER,
                "elemental": _ELEMENTAL}
 _HYPHEN = "-"
@@ -115,6 +117,8 @@ class _State:
 
     unknown: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    local: list[str] = field(default_factory=list)
+    """Order text of a local form or route ("cream", "ophthalmic")."""
 
 
 class _Phrases(Generic[_V]):
@@ -153,7 +157,8 @@ class MedicationReader:
                  exact: Mapping[str, tuple[str, ...]] | None = None,
                  regimens: Mapping[str, str] | None = None,
                  combined: Mapping[frozenset[str], str] | None = None,
-                 shared_brands: Iterable[tuple[str, str]] = ()) -> None:
+                 shared_brands: Iterable[tuple[str, str]] = (),
+                 interacting: frozenset[str] = frozenset()) -> None:
         """Build the reader.
 
         Args:
@@ -167,6 +172,9 @@ class MedicationReader:
             combined: the ingredients of a fixed-dose combination reviewed as one drug -> that drug.
             shared_brands: (brand, drug) for a brand that is another drug's synonym and that, written
                 beside this drug's name, confirms it ("fosaprepitant (EMEND)").
+            interacting: the drugs some rule of the knowledge base is about. The rules are about
+                systemic exposure, so such a drug in a local form (names.toml's `local_form`: a
+                cream, eye drops) is not checked as if taken by mouth: it is NOT_REVIEWED, saying why.
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
@@ -203,8 +211,11 @@ class MedicationReader:
                         self._vehicles.add(tokens, True)
                     else:
                         roles[tokens] = roles.get(tokens, 0) | _ROLE_FLAGS[vocabulary.role]
+        # A term with a local word is local: "Topical Cream", "Ophthalmic Solution" as "topical", "ophthalmic".
+        local_words = {tokens[0] for tokens, flags in roles.items() if flags & _LOCAL and len(tokens) == 1}
         for tokens, flags in roles.items():
-            self._words.add(tokens, flags)
+            self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and not local_words.isdisjoint(tokens) else 0))
+        self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
         self._broad_words: frozenset[str] = frozenset()
@@ -287,7 +298,17 @@ class MedicationReader:
         if not tokens:
             return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")
         state = _State()
-        mentions = self._read_group(_group(tokens), state)
+        reading = self._reading(self._read_group(_group(tokens), state), state)
+        systemic = [drug for drug in reading.drugs if drug in self._interacting]
+        if state.local and systemic:
+            return Reading((), UnrecognizedReason.NOT_REVIEWED, tuple(systemic), (
+                f"{', '.join(systemic)} as {state.local[0]!r}: a local form; the knowledge base's rules are about "
+                "systemic exposure, so it is not checked as if taken by mouth or by vein: judge how much of it "
+                "this form lets through"))
+        return reading
+
+    def _reading(self, mentions: list[_Mention], state: _State) -> Reading:
+        """What the mentions of a line name, unless a word was unknown or two names disagreed."""
         if state.unknown:
             words = ", ".join(f"{w!r}" for w in dict.fromkeys(state.unknown))
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
@@ -433,6 +454,8 @@ class MedicationReader:
                 if flags == _MARKER:
                     state.unknown.append(token)
                     return 1, None, 0
+            if flags & _LOCAL:
+                state.local.append(" ".join(map(str, items[i:i + word_length])))
             return word_length, None, flags & ~_MARKER
         if broad_length:
             canonical = broad or ()

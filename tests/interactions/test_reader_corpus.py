@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from interactions import KnowledgeBase
+from interactions import CheckRequest, KnowledgeBase, Medication, check
 from interactions.model import UnrecognizedReason
 
 RXNORM_FORMS = ["Oral Tablet", "Delayed Release Oral Tablet", "Extended Release Oral Capsule", "Oral Suspension",
@@ -251,3 +251,53 @@ def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_
 ])
 def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reason: UnrecognizedReason) -> None:
     assert default_kb.resolver.read(text).reason is reason
+
+
+@pytest.mark.parametrize(("text", "drug", "form"), [
+    ("ketoconazole 2 % cream", "ketoconazole", "cream"),
+    ("ketoconazole 2 % shampoo", "ketoconazole", "shampoo"),
+    ("KETOCONAZOLE 2 % EX CREA", "ketoconazole", "ex"),
+    ("Ketoconazole 2 % Topical Cream", "ketoconazole", "topical cream"),
+    ("erythromycin 0.5 % ophthalmic ointment", "erythromycin", "ophthalmic ointment"),
+    ("ERYTHROMYCIN 5 MG/GM OP OINT", "erythromycin", "op"),
+    ("fluconazole 1 % eye drops", "fluconazole", "eye drops"),
+    ("clarithromycin (topical) 1 % gel", "clarithromycin", "topical"),
+])
+def test_a_drug_some_rule_is_about_is_not_checked_in_a_local_form(default_kb: KnowledgeBase, text: str, drug: str,
+                                                                  form: str) -> None:
+    # The rules are about systemic exposure: a cream of a strong CYP3A inhibitor must not cut venetoclax
+    # to 100 mg, nor pass silently.
+    reading = default_kb.resolver.read(text)
+    assert (reading.drugs, reading.reason, reading.ingredients) == ((), UnrecognizedReason.NOT_REVIEWED, (drug,))
+    assert f"as {form!r}: a local form" in reading.detail
+
+
+@pytest.mark.parametrize(("text", "drug"), [
+    ("ketoconazole 200 mg tablet", "ketoconazole"),
+    ("clotrimazole 10 mg troche", "clotrimazole"),
+    ("fentanyl 25 mcg/hr patch", "fentanyl"),
+    ("nystatin 100,000 units/mL swish and swallow", "nystatin"),
+    ("miconazole (ORAVIG) 50 mg buccal tablet", "miconazole"),
+    # local forms of drugs no rule is about read as the drug: there is nothing to check either way
+    ("hydrocortisone 1 % cream", "hydrocortisone"),
+    ("chlorhexidine 0.12 % mouthwash swish and spit", "chlorhexidine"),
+])
+def test_systemic_forms_and_drugs_no_rule_is_about_read_as_the_drug(default_kb: KnowledgeBase, text: str,
+                                                                    drug: str) -> None:
+    reading = default_kb.resolver.read(text)
+    assert (reading.drugs, reading.reason) == ((drug,), UnrecognizedReason.UNSPECIFIED), reading.detail
+
+
+def test_a_cream_of_a_strong_inhibitor_leaves_the_dose_and_says_the_check_is_incomplete(
+        default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax", 400), Medication("azacitidine")),
+                                            (Medication("ketoconazole 2 % cream"),)))
+    [venetoclax] = [d for d in result.doses if d.drug == "venetoclax"]
+    assert (venetoclax.recommended_dose_mg, venetoclax.findings) == (400, ())
+    assert not result.complete
+    assert [(u.name, u.reason, u.ingredients) for u in result.unrecognized] == [
+        ("ketoconazole 2 % cream", UnrecognizedReason.NOT_REVIEWED, ("ketoconazole",))]
+    # The same drug by mouth cuts the dose (the rule is there: the cream is not checked, not cleared).
+    by_mouth = check(default_kb, CheckRequest((Medication("venetoclax", 400), Medication("azacitidine")),
+                                              (Medication("ketoconazole 200 mg tablet"),)))
+    assert [d.recommended_dose_mg for d in by_mouth.doses if d.drug == "venetoclax"] == [100]

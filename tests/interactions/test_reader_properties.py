@@ -28,11 +28,14 @@ FORMS = st.sampled_from(["Oral Tablet", "Delayed Release Oral Tablet", "Disinteg
                          "Injectable Solution", "Oral Suspension", "Extended Release Oral Capsule",
                          "Transdermal System", "Prefilled Syringe", "Auto-Injector", "Metered Dose Inhaler",
                          "TABS", "CAPS", "TBEC", "TBDP", "TB12", "TB24", "TBCR", "CP12", "CP24", "CPDR", "CPEP",
-                         "SOLN", "SOLR", "SUSP", "SYRP", "ELIX", "INJ", "IVPB", "PACK", "PTCH", "CREA", "OINT",
-                         "NEBU", "AERO", "tablet", "capsule", "ER tablet", "DR capsule", "EC", "MODIFIED",
+                         "SOLN", "SOLR", "SUSP", "SYRP", "ELIX", "INJ", "IVPB", "PACK", "PTCH", "NEBU", "AERO",
+                         "tablet", "capsule", "ER tablet", "DR capsule", "EC", "MODIFIED",
                          "EXTENDED", "COATED BEADS", "injection", "solution"])
-ROUTES = st.sampled_from(["PO", "IV", "IJ", "SC", "SQ", "IM", "PR", "SL", "TOP", "INH", "NEB", "NG", "oral",
+ROUTES = st.sampled_from(["PO", "IV", "IJ", "SC", "SQ", "IM", "PR", "SL", "INH", "NEB", "NG", "oral",
                           "by mouth", "intravenous"])
+# Local forms and routes (names.toml's local_form): the rules are about systemic exposure.
+LOCAL = st.sampled_from(["TOP", "CREA", "OINT", "EX", "OP", "topical", "cream", "Topical Cream", "ophthalmic ointment",
+                         "Ophthalmic Solution", "eye drops", "otic", "vaginal cream", "shampoo", "lotion"])
 FREQUENCIES = st.sampled_from(["daily", "BID", "q12h", "q8h", "PRN", "every 6 hours as needed", "nightly"])
 VEHICLES = st.sampled_from(["in sodium chloride 0.9 % 100 mL IVPB", "in dextrose 5 % 50 mL", "in NS 250 mL",
                             "in sterile water 10 mL"])
@@ -73,6 +76,21 @@ def test_decorating_a_name_never_changes_what_it_reads_as(case: tuple[str, str])
     # fosaprepitant: kb-review E8) names that other product: the decoration is then a name.
     assume(not any(longer in text.casefold() for longer in LONGER_NAMES.get(name.casefold(), ())))
     assert KB.resolver.read(text).drugs == bare.drugs, (text, KB.resolver.read(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(decorated(), LOCAL)
+def test_a_local_form_of_a_drug_some_rule_is_about_is_not_checked(case: tuple[str, str], local: str) -> None:
+    name, text = case
+    bare = KB.resolver.read(name)
+    assume(not any(longer in text.casefold() for longer in LONGER_NAMES.get(name.casefold(), ())))
+    reading = KB.resolver.read(f"{text} {local}")
+    interacting = tuple(drug for drug in bare.drugs if drug in KB.resolver._interacting)
+    if interacting:
+        assert (reading.drugs, reading.reason, reading.ingredients) == (
+            (), UnrecognizedReason.NOT_REVIEWED, interacting), (text, local)
+    else:  # nothing to check either way
+        assert reading.drugs == bare.drugs, (text, local, reading)
 
 
 @settings(max_examples=1000, deadline=None)

@@ -12,6 +12,7 @@ from typing import Any
 from bench.stats import percentile
 from bench.workload import HEAVY, SHAPES, Shape, Workload
 from interactions import CheckRequest, KnowledgeBase, check, load_knowledge_base
+from interactions.engine import forget
 from service import convert
 
 REQUESTS_PER_SHAPE = 500
@@ -105,19 +106,17 @@ def time_checks(kb: KnowledgeBase, requests: list[Any], duration_s: float, remem
     """The times in ns of single `check()` calls over `requests`, again and again for about `duration_s`.
 
     At least one pass; warm the caches first. With `remembered` False, each call starts with the
-    engine's memory of agent outcomes emptied (outside the timing): the cost of a combination of
+    engine's memory of earlier checks emptied (outside the timing): the cost of a combination of
     findings never seen before.
     """
     samples: list[float] = []
     clock = time.perf_counter_ns
-    agents = list(kb.agents.values())
     gc.collect()
     deadline = time.perf_counter() + duration_s
     while not samples or time.perf_counter() < deadline:
         for request in requests:
             if not remembered:
-                for agent in agents:
-                    agent.outcomes.clear()
+                forget(kb)
             started = clock()
             check(kb, request)
             samples.append(clock() - started)
@@ -134,7 +133,7 @@ def time_shape(kb: KnowledgeBase, shape: Shape, duration_s: float, as_proto: boo
         duration_s: roughly how long to keep calling.
         as_proto: pass the CheckRegimenRequest messages, as the server does, instead of domain requests.
         ehr_names: write the co-medications as order-catalogue lines ("POSACONAZOLE 100 MG PO TBEC").
-        remembered: False to time every call with the engine's memory of agent outcomes emptied.
+        remembered: False to time every call with the engine's memory of earlier checks emptied.
 
     Returns:
         Median and p99 of the single-call times (warm: every string has been read once).

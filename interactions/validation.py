@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
+from typing import Final
 
 from interactions.model import (
     CheckRequestLike,
@@ -17,18 +18,20 @@ from interactions.model import (
     View,
 )
 
-MAX_NAME_LENGTH = 200
-MAX_TEXT_LENGTH = 200
-MAX_MEDICATIONS = 200
-MAX_CODINGS = 10
-MAX_RESOLVED = 1000
+# Final: compiled, the quick test of each medication reads these as constants, not from the module's
+# dict: 5 + 30 compiled 21.6 -> 20.7 µs (bench.engine.time_checks on bench.peer's regimens, alternating runs).
+MAX_NAME_LENGTH: Final = 200
+MAX_TEXT_LENGTH: Final = 200
+MAX_MEDICATIONS: Final = 200
+MAX_CODINGS: Final = 10
+MAX_RESOLVED: Final = 1000
 """Medications in one formulary-mapping call (ResolveMedications)."""
-MAX_DOSE_MG = 100_000.0
+MAX_DOSE_MG: Final = 100_000.0
 QTC_RANGE_MS = (200.0, 800.0)
 CYCLE_LENGTH_RANGE_DAYS = (1, 84)
 DATE_YEARS = (1900, 2200)
 """Dates outside these years are mistakes, and far ones would overflow a schedule's dates."""
-MAX_TREATMENT_DAY = 3650
+MAX_TREATMENT_DAY: Final = 3650
 # Patient measurements: 0 means unknown; otherwise within these bounds (wide: they catch unit and
 # typing errors, not clinical extremes).
 PATIENT_RANGES: tuple[tuple[str, float, float, str], ...] = (

@@ -18,6 +18,7 @@ from interactions import (
     check,
     load_knowledge_base,
 )
+from interactions.engine import forget
 from tests.interactions.conftest import FIXTURE_KB
 
 INHIBITOR_MECHANISMS = {Mechanism.CYP3A4_STRONG_INHIBITOR, Mechanism.CYP3A4_MODERATE_INHIBITOR,
@@ -196,8 +197,7 @@ def test_what_the_engine_remembers_never_changes_an_answer(kb: KnowledgeBase, da
         except InvalidRequestError:
             answers.append(None)
     for request, answer in zip(batch, answers, strict=True):
-        for agent in kb.agents.values():
-            agent.outcomes.clear()
+        forget(kb)
         if answer is None:
             with pytest.raises(InvalidRequestError):
                 check(kb, request)

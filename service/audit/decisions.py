@@ -2,8 +2,8 @@
 
 It is built from the audit's output once the audit is done, reading one record at a time, so it is
 the same however the output was written (in-process or against servers, by one worker or several,
-in one run or resumed). A decision needs action as `summary.needed_action` says, so the CSV has one
-line per decision the report counts.
+in one run or resumed). A decision needs action as `summary.needed_action` says (every decision of a
+row whose check is incomplete does), so the CSV has one line per decision the report counts.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import orjson
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from service.audit.output import open_records
-from service.audit.report import enum_label
-from service.audit.summary import needed_action
+from service.audit.report import action_label, enum_label, not_checked_text
+from service.audit.summary import is_complete, needed_action, not_checked
 
 __all__ = ["COLUMNS", "decision_rows", "write_decisions"]
 
@@ -33,12 +33,12 @@ COLUMNS: Final = (
     "findings",
     "highest_severity",
     "complete",
+    "not_checked",
 )
 _JOINED: Final = "; "
 _AVOID: Final = "ACTION_AVOID_COMBINATION"
 _SEVERITY_RANK: Final = {name: rank for rank, name in enumerate(pb.Severity.keys())}
 _SEVERITY_LABELS: Final = {name: enum_label(name, "SEVERITY_") for name in _SEVERITY_RANK}
-_ACTION_LABELS: Final = {value.name: enum_label(value.name, "ACTION_") for value in pb.Action.DESCRIPTOR.values}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -76,7 +76,8 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
 
     `findings` gives the rule ids of the findings behind the decision: those it names (which set its
     dose), then those that say to avoid the drugs of its `avoidWith`; `highest_severity` is the
-    highest of theirs; `complete` is the row's.
+    highest of theirs; `complete` is the row's, and `not_checked` names what its check could not
+    consider (empty when it is complete).
 
     Args:
         line: The record's input line.
@@ -85,8 +86,9 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
     Returns:
         The lines' cells, in `COLUMNS` order; text cells guarded against being run as formulas.
     """
+    complete = is_complete(response)
     needing = [(decision, action) for decision in response.get("decisions", ())
-               if (action := needed_action(decision)) is not None]
+               if (action := needed_action(decision, complete)) is not None]
     if not needing:
         return []
     findings = {finding.get("id", ""): finding for finding in response.get("findings", ())}
@@ -95,7 +97,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
     avoiding = [(finding, {finding.get("objectDrug", ""), *finding.get("precipitantDrugs", ())})
                 for finding in findings.values() if finding.get("action") == _AVOID]
     request_id = _text(response.get("requestId", ""))
-    complete = "yes" if response.get("complete") else "no"
+    row_cells = ("yes", "") if complete else ("no", _text(not_checked_text(not_checked(response))))
     lines: list[tuple[object, ...]] = []
     for decision, action in needing:
         drug = decision.get("drug", "")
@@ -113,11 +115,11 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
             _text(drug),
             _number(decision.get("orderedDoseMg", 0.0)),
             _number(decision.get("recommendedDoseMg", 0.0)),
-            _ACTION_LABELS.get(action) or enum_label(action, "ACTION_"),
+            action_label(action),
             _joined(avoided),
             _joined(dict.fromkeys(finding.get("rule", "") for finding in behind.values())),
             _SEVERITY_LABELS.get(highest) or enum_label(highest, "SEVERITY_"),
-            complete,
+            *row_cells,
         ))
     return lines
 

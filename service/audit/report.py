@@ -11,9 +11,9 @@ from typing import Final, NamedTuple
 from dosecheck.v1 import dosecheck_pb2 as pb
 from service.audit.charts import Crosstab, stacked_bars
 from service.audit.runner import AuditRun
-from service.audit.summary import AuditSummary, DoseChange
+from service.audit.summary import AuditSummary, DecisionNeedingAction, NotChecked
 
-__all__ = ["enum_label", "render_html", "render_markdown", "write_report"]
+__all__ = ["action_label", "enum_label", "not_checked_text", "render_html", "render_markdown", "write_report"]
 
 TOP_PAIRS = 20
 TOP_UNRECOGNIZED = 50
@@ -61,6 +61,39 @@ def enum_label(enum_value: str, prefix: str) -> str:
     return enum_value.removeprefix(prefix).replace("_", " ").lower()
 
 
+def action_label(action: str) -> str:
+    """An action of the contract's JSON as a reader sees it; a decision without one was "not checked".
+
+    Args:
+        action: The action's name (`ACTION_ADJUST_DOSE`).
+
+    Returns:
+        The label ("adjust dose").
+    """
+    return "not checked" if action == "ACTION_UNSPECIFIED" else enum_label(action, "ACTION_")
+
+
+def not_checked_text(items: Iterable[NotChecked]) -> str:
+    """The medications a check could not consider, in one cell: "posaconazol (unknown; did you mean posaconazole?)".
+
+    Args:
+        items: A row's medications not checked.
+
+    Returns:
+        Each with its reason and the closest known names, "; " between them; for an incomplete row
+        whose answer names none, says so.
+    """
+    return "; ".join(map(_not_checked, items)) or "(the answer names none)"
+
+
+def _not_checked(item: NotChecked) -> str:
+    reason = enum_label(item.reason, "UNRECOGNIZED_REASON_")
+    if item.suggestions:
+        *first, last = item.suggestions
+        reason += f"; did you mean {', '.join(first)} or {last}?" if first else f"; did you mean {last}?"
+    return f"{item.name or '(blank)'} ({reason})"
+
+
 def _findings_by_mechanism(summary: AuditSummary) -> Crosstab:
     """Findings by mechanism (most first) and severity (most severe first), as the report tables and charts them.
 
@@ -85,11 +118,7 @@ def _decisions_by_agent(summary: AuditSummary) -> Crosstab:
     Returns:
         The labelled counts.
     """
-    return _crosstab(summary.decisions, str, _ACTIONS, _action_label, top=TOP_AGENTS)
-
-
-def _action_label(name: str) -> str:
-    return "not checked" if name == "ACTION_UNSPECIFIED" else enum_label(name, "ACTION_")
+    return _crosstab(summary.decisions, str, _ACTIONS, action_label, top=TOP_AGENTS)
 
 
 def _crosstab(counts: Counter[tuple[str, str]], row_label: Callable[[str], str], column_order: Sequence[str],
@@ -134,8 +163,12 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
         ("Rows checked", f"{checked:,}"),
         ("Rows with errors (not checked)", f"{summary.errors:,}"),
         ("Rows with unrecognised names (check incomplete)", f"{summary.incomplete:,}"),
+        ("Rows needing action (a dose change, a drug to avoid, or a medication not checked)",
+         f"{summary.action_rows:,}"),
         ("Rows needing a dose change or a drug avoided", f"{summary.dose_change_rows:,}"),
-        ("Decisions needing action", f"{summary.dose_changes.total():,}"),
+        ("Decisions needing action (every decision of an incomplete row among them)",
+         f"{summary.decisions_needing_action:,}"),
+        ("Decisions changing a dose or naming a drug to avoid", f"{summary.dose_changes.total():,}"),
     ]
     if decisions_path is not None:
         facts.append(("Decisions needing action, one per line (CSV)", str(decisions_path)))
@@ -177,6 +210,15 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
                 (obj, precipitant or "(QTc threshold)", count)
                 for (obj, precipitant), count in summary.pairs.most_common(TOP_PAIRS)
             ],
+            note="Findings of the agents' rules. A regimen rule's findings are not pairs: they are counted "
+                 "under Regimen-wide findings.",
+        ),
+        _Table(
+            "Regimen-wide findings",
+            ("Rule", "Findings"),
+            [(rule, count) for rule, count in _by_count(summary.regimen_findings.items())],
+            note="A regimen rule (a therapeutic duplication, the QT burden) concerns the drugs of a regimen "
+                 "together, not the drug its finding names first.",
         ),
         _charted(
             "Decisions by agent and action",
@@ -189,12 +231,22 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
             note="A dose that stands while another drug is to be avoided counts under avoid combination.",
         ),
         _Table(
-            f"Regimens needing action (first {LISTED} of {summary.dose_change_rows:,})",
-            ("Line", "Request", "Decisions needing action"),
+            f"Regimens needing action (first {LISTED} of {summary.action_rows:,})",
+            ("Line", "Request", "Decisions needing action", "Not checked"),
             [
-                (regimen.line, regimen.request_id, "; ".join(map(_change, regimen.changes)))
+                (regimen.line, regimen.request_id, "; ".join(map(_decision, regimen.decisions)),
+                 not_checked_text(regimen.not_checked) if regimen.not_checked else "")
                 for regimen in summary.regimens_needing_action[:LISTED]
             ],
+            note="Every decision of a row whose check is incomplete needs action: a pharmacist looks at the "
+                 "medication not checked before trusting any decision of that regimen.",
+        ),
+        _Table(
+            f"Rows whose check is incomplete (first {LISTED} of {summary.incomplete:,})",
+            ("Line", "Request", "Not checked"),
+            [(row.line, row.request_id, not_checked_text(row.not_checked))
+             for row in summary.incomplete_rows[:LISTED]],
+            note=_not_listed(summary.incomplete - LISTED),
         ),
         _Table(
             f"Unrecognised names: the site dictionary's gaps (top {TOP_UNRECOGNIZED} of {len(summary.unrecognized):,})",
@@ -222,15 +274,23 @@ def _by_count(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(items, key=lambda item: (-item[1], item[0]))
 
 
+def _not_listed(more: int) -> str:
+    """What a list of incomplete rows leaves out, and where to find those rows."""
+    if more <= 0:
+        return ""
+    return (f"{more:,} more are not listed: the decisions CSV has a line for every decision of every "
+            "incomplete row, with the names not checked in its not_checked column.")
+
+
 def _mg(value: float) -> str:
     return f"{value:g}"
 
 
-def _change(change: DoseChange) -> str:
+def _decision(decision: DecisionNeedingAction) -> str:
     """One decision in a cell: "venetoclax 400 → 200 mg (adjust dose), avoid with posaconazole"."""
-    text = (f"{change.drug} {_mg(change.ordered_dose_mg)} → {_mg(change.recommended_dose_mg)} mg "
-            f"({enum_label(change.action, 'ACTION_')})")
-    return f"{text}, avoid with {', '.join(change.avoid_with)}" if change.avoid_with else text
+    text = (f"{decision.drug} {_mg(decision.ordered_dose_mg)} → {_mg(decision.recommended_dose_mg)} mg "
+            f"({action_label(decision.action)})")
+    return f"{text}, avoid with {', '.join(decision.avoid_with)}" if decision.avoid_with else text
 
 
 def render_markdown(run: AuditRun, decisions_path: pathlib.Path | None = None) -> str:

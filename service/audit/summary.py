@@ -11,10 +11,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple, TypeVar
 
-__all__ = ["AuditSummary", "DoseChange", "FindingTally", "RegimenNeedingAction", "RowError", "needed_action"]
+__all__ = [
+    "AuditSummary",
+    "DecisionNeedingAction",
+    "FindingTally",
+    "IncompleteRow",
+    "NotChecked",
+    "RegimenNeedingAction",
+    "RowError",
+    "is_complete",
+    "needed_action",
+    "not_checked",
+]
 
 EXAMPLES_KEPT: Final = 200
-"""How many rows needing action and rows with errors the report lists one by one (the counts cover all rows)."""
+"""How many rows needing action, incomplete rows and rows with errors the report lists one by one (the
+counts cover all rows)."""
 
 # Actions on a dose that change what the patient gets (a reduction, a hold, a stop).
 _DOSE_CHANGING: Final = frozenset(
@@ -22,36 +34,84 @@ _DOSE_CHANGING: Final = frozenset(
 )
 # A dose that stands while another drug is to be avoided still needs action: it is counted under this.
 _AVOID_OTHER: Final = "ACTION_AVOID_COMBINATION"
-# The JSON leaves a default out: a decision without an action (none in today's answers) counts under this.
+# The JSON leaves a default out: a decision without an action (an unrecognised regimen drug's) counts under this.
 _NO_ACTION: Final = "ACTION_UNSPECIFIED"
+_NO_REASON: Final = "UNRECOGNIZED_REASON_UNSPECIFIED"
 _INDEX: Final = re.compile(r"\[\d+\]")
 
 _Key = TypeVar("_Key")
 
-FindingTally = tuple[str, str, str, tuple[str, ...]]
+FindingTally = tuple[str, str, str, tuple[str, ...], bool]
 """What the report counts of a finding, per other drug it found: object drug, that drug ("" for a QTc
-or patient finding), severity, mechanisms."""
+or patient finding), severity, mechanisms, and whether a regimen rule found it (a duplication, the QT
+burden: its drugs are the regimen's, not a pair with its object drug)."""
 
 
-def needed_action(decision: dict[str, Any]) -> str | None:
-    """The action a decision needs, or None when its dose stands with nothing to avoid.
+class NotChecked(NamedTuple):
+    """A medication of a row that the check could not consider (the answer's `UnrecognizedMedication`)."""
 
-    The audit's one rule for "needs action", shared by the totals and the decisions CSV.
+    name: str
+    """As written, without surrounding blanks."""
+    reason: str
+    """The contract's JSON value (`UNRECOGNIZED_REASON_UNKNOWN`)."""
+    suggestions: tuple[str, ...]
+
+
+def is_complete(response: dict[str, Any]) -> bool:
+    """Whether a row's check considered every medication.
+
+    Either sign of a gap makes it incomplete (`complete` not set, or a name unrecognised), so that a
+    medication not recognised is never passed silently even by an answer that contradicts itself.
+
+    Args:
+        response: A checked row's `CheckRegimenResponse` in the contract's JSON shape.
+
+    Returns:
+        True when the check is complete.
+    """
+    return bool(response.get("complete")) and not response.get("unrecognized")
+
+
+def not_checked(response: dict[str, Any]) -> tuple[NotChecked, ...]:
+    """The medications of a row that the check could not consider, in the answer's order.
+
+    Args:
+        response: A `CheckRegimenResponse` in the contract's JSON shape.
+
+    Returns:
+        One per unrecognised name.
+    """
+    return tuple(
+        NotChecked(item.get("name", "").strip(), item.get("reason", _NO_REASON), tuple(item.get("suggestions", ())))
+        for item in response.get("unrecognized", ())
+    )
+
+
+def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
+    """The action a decision needs, or None when nothing about it needs a pharmacist.
+
+    The audit's one rule for "needs action", shared by the totals and the decisions CSV. In a row
+    whose check is incomplete every decision needs action: no decision of that regimen can be
+    trusted before a pharmacist has looked at the medication that was not checked.
 
     Args:
         decision: A `DoseRecommendation` in the contract's JSON shape.
+        complete: Whether the row's check is complete (`is_complete`).
 
     Returns:
         Its own action when that changes the dose (a reduction, a hold, a stop); ACTION_AVOID_COMBINATION
-        for a dose that stands while another drug is to be avoided; else None.
+        for a dose that stands while another drug is to be avoided; else, in an incomplete row, its own
+        action (ACTION_UNSPECIFIED for a regimen drug that was not recognised); else None.
     """
-    action = decision.get("action", _NO_ACTION)
+    action = str(decision.get("action", _NO_ACTION))
     if action in _DOSE_CHANGING:
-        return str(action)
-    return _AVOID_OTHER if decision.get("avoidWith") else None
+        return action
+    if decision.get("avoidWith"):
+        return _AVOID_OTHER
+    return None if complete else action
 
 
-class DoseChange(NamedTuple):
+class DecisionNeedingAction(NamedTuple):
     """One regimen drug's decision that needs action."""
 
     drug: str
@@ -67,7 +127,17 @@ class RegimenNeedingAction(NamedTuple):
 
     line: int
     request_id: str
-    changes: tuple[DoseChange, ...]
+    decisions: tuple[DecisionNeedingAction, ...]
+    not_checked: tuple[NotChecked, ...]
+    """Empty when the row's check is complete."""
+
+
+class IncompleteRow(NamedTuple):
+    """One row whose check could not consider every medication."""
+
+    line: int
+    request_id: str
+    not_checked: tuple[NotChecked, ...]
 
 
 class RowError(NamedTuple):
@@ -89,10 +159,17 @@ class AuditSummary:
     errors: int = 0
     incomplete: int = 0
     """Rows checked with an unrecognised name: the check could not consider every medication."""
+    incomplete_rows: list[IncompleteRow] = field(default_factory=list)
     rows_by_severity: Counter[str] = field(default_factory=Counter)
     findings: Counter[FindingTally] = field(default_factory=Counter)
+    regimen_findings: Counter[str] = field(default_factory=Counter)
+    """Findings of regimen rules (a duplication, the QT burden) by rule id, once per finding."""
+    action_rows: int = 0
+    """Rows with a decision that needs action (see `needed_action`): every incomplete row among them."""
     dose_change_rows: int = 0
-    """Rows with a decision that needs action (see `needed_action`)."""
+    """Rows with a decision that changes a dose or names a drug to avoid."""
+    decisions_needing_action: int = 0
+    """Decisions that need action (see `needed_action`): the lines of the decisions CSV."""
     decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
     """(drug, action) of every decision, the action as `needed_action` says where one is needed."""
     regimens_needing_action: list[RegimenNeedingAction] = field(default_factory=list)
@@ -120,13 +197,16 @@ class AuditSummary:
 
     @property
     def dose_changes(self) -> Counter[tuple[str, str]]:
-        """(drug, action) of every decision that needs action (derived from `decisions`: read-only)."""
+        """(drug, action) of every decision changing a dose or naming a drug to avoid (from `decisions`: read-only)."""
         return Counter({key: count for key, count in self.decisions.items() if key[1] in _DOSE_CHANGING})
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
-        """Findings per (object drug, precipitant), "" for QTc (derived from `findings`: read-only)."""
-        return self._regrouped(lambda tally: ((tally[0], tally[1]),))
+        """Agents' findings per (object drug, precipitant), "" for QTc (from `findings`: read-only).
+
+        A regimen rule's findings are not pairs of the drug they name first: see `regimen_findings`.
+        """
+        return self._regrouped(lambda tally: () if tally[4] else ((tally[0], tally[1]),))
 
     def _regrouped(self, keys_of: Callable[[FindingTally], Iterable[_Key]]) -> Counter[_Key]:
         counts: Counter[_Key] = Counter()
@@ -150,22 +230,29 @@ class AuditSummary:
             return
         self._add_row(response.get("highestSeverity", "SEVERITY_UNSPECIFIED"), response.get("knowledgeBaseVersion", ""))
         for finding in response.get("findings", ()):
-            self.findings.update(_tallies(finding))
-        decisions = [(decision, needed_action(decision)) for decision in response.get("decisions", ())]
+            tallies = _tallies(finding)
+            self.findings.update(tallies)
+            if tallies[0][4]:
+                self.regimen_findings[finding.get("rule", "")] += 1
+        complete = is_complete(response)
+        missed = not_checked(response)
+        decisions = [(decision, needed_action(decision, complete)) for decision in response.get("decisions", ())]
         self.decisions.update([(decision.get("drug", ""), needed or decision.get("action", _NO_ACTION))
                                for decision, needed in decisions])
-        if any(needed for _, needed in decisions):
-            self.dose_change_rows += 1
+        needing = [
+            DecisionNeedingAction(decision.get("drug", ""), decision.get("orderedDoseMg", 0.0),
+                                  decision.get("recommendedDoseMg", 0.0), needed, tuple(decision.get("avoidWith", ())))
+            for decision, needed in decisions if needed is not None
+        ]
+        if needing:
+            self.action_rows += 1
+            self.decisions_needing_action += len(needing)
+            if any(decision.action in _DOSE_CHANGING for decision in needing):
+                self.dose_change_rows += 1
             if len(self.regimens_needing_action) < EXAMPLES_KEPT:
-                changes = tuple(
-                    DoseChange(decision.get("drug", ""), decision.get("orderedDoseMg", 0.0),
-                               decision.get("recommendedDoseMg", 0.0), needed, tuple(decision.get("avoidWith", ())))
-                    for decision, needed in decisions if needed is not None
-                )
-                self.regimens_needing_action.append(RegimenNeedingAction(line, request_id, changes))
-        self._add_unrecognized(
-            [(item.get("name", ""), item.get("suggestions", ())) for item in response.get("unrecognized", ())]
-        )
+                self.regimens_needing_action.append(RegimenNeedingAction(line, request_id, tuple(needing), missed))
+        if not complete:
+            self._add_incomplete(line, request_id, missed)
 
     def _add_row(self, highest_severity: str, kb_version: str) -> None:
         self.rows += 1
@@ -173,15 +260,14 @@ class AuditSummary:
         if kb_version:
             self.kb_versions[kb_version] += 1
 
-    def _add_unrecognized(self, items: list[tuple[str, Any]]) -> None:
-        if not items:
-            return
+    def _add_incomplete(self, line: int, request_id: str, missed: tuple[NotChecked, ...]) -> None:
         self.incomplete += 1
-        for raw_name, suggestions in items:
-            name = raw_name.strip()
-            self.unrecognized[name] += 1
-            if name not in self.suggestions:
-                self.suggestions[name] = list(suggestions)
+        if len(self.incomplete_rows) < EXAMPLES_KEPT:
+            self.incomplete_rows.append(IncompleteRow(line, request_id, missed))
+        for item in missed:
+            self.unrecognized[item.name] += 1
+            if item.name not in self.suggestions:
+                self.suggestions[item.name] = list(item.suggestions)
 
     def _add_error(self, line: int, request_id: str, error: dict[str, Any]) -> None:
         self.errors += 1
@@ -208,9 +294,14 @@ class AuditSummary:
         self.rows += other.rows
         self.errors += other.errors
         self.incomplete += other.incomplete
+        room = EXAMPLES_KEPT - len(self.incomplete_rows)
+        self.incomplete_rows.extend(other.incomplete_rows[:room])
         self.rows_by_severity.update(other.rows_by_severity)
         self.findings.update(other.findings)
+        self.regimen_findings.update(other.regimen_findings)
+        self.action_rows += other.action_rows
         self.dose_change_rows += other.dose_change_rows
+        self.decisions_needing_action += other.decisions_needing_action
         self.decisions.update(other.decisions)
         room = EXAMPLES_KEPT - len(self.regimens_needing_action)
         self.regimens_needing_action.extend(other.regimens_needing_action[:room])
@@ -228,4 +319,7 @@ def _tallies(finding: dict[str, Any]) -> list[FindingTally]:
     head = finding.get("objectDrug", "")
     severity = finding.get("severity", "SEVERITY_UNSPECIFIED")
     mechanisms = tuple(finding.get("mechanisms", ()))
-    return [(head, drug, severity, mechanisms) for drug in finding.get("precipitantDrugs") or ("",)]
+    rule = finding.get("rule", "")
+    # An agent's rule is "<agent>/<rule id>"; a regimen rule's is its id alone.
+    regimen = bool(rule) and "/" not in rule
+    return [(head, drug, severity, mechanisms, regimen) for drug in finding.get("precipitantDrugs") or ("",)]

@@ -30,8 +30,9 @@ def responses(path: pathlib.Path) -> list[tuple[int, dict[str, Any]]]:
     return [(r["line"], r["response"]) for r in map(orjson.loads, path.read_bytes().splitlines())]
 
 
-def needs_action(decision: dict[str, Any]) -> bool:
-    return decision.get("action") in DOSE_CHANGING or bool(decision.get("avoidWith"))
+def needs_action(decision: dict[str, Any], response: dict[str, Any]) -> bool:
+    # Every decision of a row whose check is incomplete needs a pharmacist.
+    return decision.get("action") in DOSE_CHANGING or bool(decision.get("avoidWith")) or not response.get("complete")
 
 
 def concerned(finding: dict[str, Any]) -> set[str]:
@@ -98,9 +99,11 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
     written = write_decisions(out, path)
 
     expected = [(line, response, d) for line, response in responses(out)
-                for d in response.get("decisions", ()) if needs_action(d)]
+                for d in response.get("decisions", ()) if needs_action(d, response)]
     got = csv_lines(path)
-    assert written == len(got) == len(expected) == run.summary.dose_changes.total() > 100
+    assert written == len(got) == len(expected) == run.summary.decisions_needing_action > 100
+    assert run.summary.dose_changes.total() == sum(d.get("action") in DOSE_CHANGING or bool(d.get("avoidWith"))
+                                                   for _, _, d in expected)
     assert path.read_bytes().startswith(b"\xef\xbb\xbfline,request_id,")  # a BOM: spreadsheets read it as UTF-8
     for row, (line, response, decision) in zip(got, expected, strict=True):
         findings = {f["id"]: f for f in response.get("findings", ())}
@@ -109,7 +112,10 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
         assert float(row["ordered_dose_mg"]) == decision.get("orderedDoseMg", 0)
         assert float(row["recommended_dose_mg"]) == decision.get("recommendedDoseMg", 0)
         own = decision.get("action", "")
-        assert row["action"] == label(own if own in DOSE_CHANGING else "ACTION_AVOID_COMBINATION", "ACTION_")
+        if own in DOSE_CHANGING or not decision.get("avoidWith"):
+            assert row["action"] == (label(own, "ACTION_") if own else "not checked")
+        else:
+            assert row["action"] == "avoid combination"
         assert row["avoid_with"] == "; ".join(decision.get("avoidWith", ()))
         rules = row["findings"].split("; ") if row["findings"] else []
         assert rules[: len(named)] == named
@@ -125,8 +131,18 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
         assert row["highest_severity"] == (label(max(severities, key=SEVERITY_ORDER.index), "SEVERITY_")
                                            if severities else "")
         assert row["complete"] == ("yes" if response.get("complete") else "no")
-    assert {row["action"] for row in got} >= {"adjust dose", "hold", "avoid combination"}
+        assert bool(row["not_checked"]) == (row["complete"] == "no")
+        for missed in response.get("unrecognized", ()):
+            reason = label(missed.get("reason", "UNRECOGNIZED_REASON_UNSPECIFIED"), "UNRECOGNIZED_REASON_")
+            assert f"{missed['name'].strip()} ({reason}" in row["not_checked"]
+            assert all(name in row["not_checked"] for name in missed.get("suggestions", ()))
+    assert {row["action"] for row in got} >= {"adjust dose", "hold", "avoid combination", "continue"}
     assert {row["complete"] for row in got} == {"yes", "no"}
+    # Line 253: venetoclax reduced for other drugs, and a misspelt strong inhibitor not checked.
+    ven_253 = next(row for row in got if (row["line"], row["drug"]) == ("253", "venetoclax"))
+    assert ven_253["not_checked"] == "posaconazol (unknown; did you mean posaconazole?)"
+    # Incomplete rows whose decisions need nothing else are there too.
+    assert {row["line"] for row in got if row["action"] in {"continue", "monitor"}} >= {"45", "49", "71"}
 
 
 def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> None:
@@ -139,7 +155,11 @@ def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> 
     assert [row["request_id"] for row in csv_lines(tmp_path / "d.csv")] == ["'" + i for i in ids[:5]] + ["plain=1"]
     # Drug names are the knowledge base's, but the CSV does not count on it.
     response = {"decisions": [{"drug": "=cmd", "action": "ACTION_HOLD", "avoidWith": ["-x", "y"]}]}
-    assert decision_rows(1, response) == [(1, "", "'=cmd", "0", "0", "hold", "'-x; y", "", "", "no")]
+    assert decision_rows(1, response) == [
+        (1, "", "'=cmd", "0", "0", "hold", "'-x; y", "", "", "no", "(the answer names none)")]
+    response = {"complete": False, "decisions": [{"drug": "azacitidine", "action": "ACTION_CONTINUE"}],
+                "unrecognized": [{"name": "=1+1", "reason": "UNRECOGNIZED_REASON_UNKNOWN"}]}
+    assert decision_rows(1, response)[0][-1] == "'=1+1 (unknown)"
 
 
 def test_the_csv_is_the_same_for_one_worker_two_workers_and_a_resumed_audit(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from interactions.index import KnowledgeBase, rules_for
-from interactions.model import Citation, Finding, Mechanism
+from interactions.model import Citation, Finding, Mechanism, UnrecognizedReason
 from interactions.schema import CitationSpec, SiteOverrideSpec, citation_text, citations_of
 
 
@@ -35,6 +35,10 @@ class DrugDescription:
     """The lists its interaction classes were reviewed against."""
     codes: tuple[str, ...] = ()
     """Its codes, as `system|code`."""
+    reason: UnrecognizedReason = UnrecognizedReason.UNSPECIFIED
+    """Why the name resolves to nothing (UNSPECIFIED when it resolves), as a check would report it."""
+    detail: str = ""
+    """The reader's explanation of `reason`, for people."""
 
 
 
@@ -46,11 +50,14 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
         name: any name the resolver accepts (brand, salt, abbreviation, with strength text).
 
     Returns:
-        The description; `resolves_to` is empty (and `suggestions` set) when the name is unknown.
+        The description; `resolves_to` is empty (and `reason`, `detail` and `suggestions` set) when
+        the name is not recognised.
     """
     resolved = kb.resolver.resolve(name)
     if resolved is None:
-        return DrugDescription(name, (), "", (), (), (), "", "", (), kb.resolver.suggest(name))
+        reading = kb.resolver.read(name)
+        return DrugDescription(name, (), "", (), (), (), "", "", (), kb.resolver.suggest(name),
+                               reason=reading.reason, detail=reading.detail)
     drug = kb.drug_by_name[resolved[0]] if len(resolved) == 1 else None
     class_ids = sorted({c for component in resolved for c in kb.classes_of[component]})
     class_notes = tuple(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes)

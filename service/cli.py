@@ -7,6 +7,7 @@ import enum
 import json
 import pathlib
 import sys
+from collections.abc import Iterable
 from typing import Annotated, Any, Optional
 
 import grpc
@@ -23,6 +24,7 @@ from rich.table import Table
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import (
+    CheckRequest,
     InvalidRequestError,
     KnowledgeBase,
     KnowledgeBaseError,
@@ -45,6 +47,7 @@ from service.client_channel import (
     TokenFileOption,
     open_channel,
 )
+from service.contract import decode_request
 from service.errors import rpc_status_for
 from service.exit_codes import ExitCode
 from service.formulary import resolve_command
@@ -219,28 +222,46 @@ def check(
     token_file: TokenFileOption = None,
     tls_server_name: TlsServerNameOption = None,
 ) -> None:
-    """Check one regimen and print the response (exit 1 when the request is invalid).
+    """Check one regimen and print the answer (exit 1 when the request is invalid or the check incomplete).
+
+    An incomplete check (a medication unknown, not reviewed or conflicting) is printed whole, then exits 1.
 
     With --target, --tls-ca, --tls-cert/--tls-key and --token-file secure the call.
     """
     if output_format not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
-    text = sys.stdin.read() if file == "-" else _read_text(pathlib.Path(file))
-    try:
-        request = json_format.Parse(text, pb.CheckRegimenRequest())
-    except json_format.ParseError as err:
-        typer.echo(f"dosecheck: {file} is not a CheckRegimenRequest: {err}", err=True)
-        raise typer.Exit(ExitCode.UNUSABLE) from None
+    request = _read_request(file)
     if target is None:
         kb_path = kb if kb is not None else _settings().kb_path
         response = _check_in_process(_load(kb_path), request)
     else:
         security = ClientSecurity(tls_ca, tls_cert, tls_key, token_file, tls_server_name)
-        response = _check_remote(target, request, timeout_s, security)
+        response = _check_remote(target, convert.request_to_proto(request), timeout_s, security)
     if output_format == "table":
         _print_table(response)
     else:
         typer.echo(json_format.MessageToJson(response, always_print_fields_with_no_presence=True))
+    if not response.complete:
+        # A script gating on the exit status must not take a partial check for a clean one.
+        not_checked = ", ".join(f"{u.name} ({_name(pb.UnrecognizedReason, u.reason).lower()})"
+                                for u in response.unrecognized)
+        typer.echo(f"dosecheck: the check is incomplete; not checked: {not_checked}", err=True)
+        raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
+
+
+def _read_request(file: str) -> CheckRequest:
+    """The request in `file` (- for standard input); exit 2 naming every field that does not fit the contract."""
+    text = sys.stdin.read() if file == "-" else _read_text(pathlib.Path(file))
+    try:
+        # The contract's codec, as the audit reads rows: a bad enum value is told with its allowed values.
+        return decode_request(json.loads(text))
+    except json.JSONDecodeError as err:
+        typer.echo(f"dosecheck: {file} is not JSON: {err}", err=True)
+    except InvalidRequestError as err:
+        typer.echo(f"dosecheck: {file} is not a CheckRegimenRequest:", err=True)
+        for violation in err.violations:
+            typer.echo(f"  {violation.field or '(the request)'}: {violation.description}", err=True)
+    raise typer.Exit(ExitCode.UNUSABLE)
 
 
 def _read_text(path: pathlib.Path) -> str:
@@ -251,7 +272,7 @@ def _read_text(path: pathlib.Path) -> str:
         raise typer.Exit(ExitCode.UNUSABLE) from None
 
 
-def _check_in_process(kb: KnowledgeBase, request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+def _check_in_process(kb: KnowledgeBase, request: CheckRequest) -> pb.CheckRegimenResponse:
     try:
         return convert.response_for(check_regimen(kb, request), View(request.view))
     except InvalidRequestError as err:
@@ -312,20 +333,21 @@ def _decision_text(decision: pb.DoseRecommendation) -> str:
 
 
 def _print_table(response: pb.CheckRegimenResponse) -> None:
-    """Short facts in tables, long texts numbered beneath them, so narrow terminals stay readable."""
+    """Short facts in tables, long texts beneath them, each source once at the end, so 80 columns stay readable."""
     console = Console()
-    cited = {c.id: c for c in response.citations}
+    numbers: dict[str, int] = {}
 
-    def sources(ids: Any) -> str:
-        named = "; ".join(citation_text(cited[i]) if i in cited else i for i in ids)
-        return escape(f"({named})") if named else ""
+    def sources(ids: Iterable[str]) -> str:
+        """Reference numbers of the Sources list, numbered by first use."""
+        refs = sorted({numbers.setdefault(i, len(numbers) + 1) for i in ids})
+        return escape(f"[{','.join(map(str, refs))}]") if refs else ""
 
-    console.print(
-        f"[bold]Request[/bold] {response.request_id or '-'}   "
-        f"[bold]highest severity[/bold] {_name(pb.Severity, response.highest_severity)}   "
-        f"[bold]complete[/bold] {'yes' if response.complete else 'NO: some names were not recognised'}   "
-        f"[bold]knowledge base[/bold] {response.knowledge_base_version}"
-    )
+    not_checked = len(response.unrecognized)
+    console.print(f"[bold]Request[/bold] {escape(response.request_id or '-')}   "
+                  f"[bold]knowledge base[/bold] {escape(response.knowledge_base_version)}")
+    console.print(f"[bold]highest severity[/bold] {_name(pb.Severity, response.highest_severity)}   "
+                  f"[bold]complete[/bold] "
+                  f"{'yes' if response.complete else f'NO: {not_checked} medication(s) not checked (see the end)'}")
     decisions = _table("Decisions", "drug", "ordered mg", "recommended mg", "action", "ramp-up (day: mg)")
     for decision in response.decisions:
         decisions.add_row(
@@ -338,45 +360,77 @@ def _print_table(response: pb.CheckRegimenResponse) -> None:
     console.print(decisions)
     for decision in response.decisions:
         console.print(f"{decision.drug}: {escape(_decision_text(decision))} [dim]{sources(decision.citations)}[/dim]")
-    findings = _table("Findings", "id", "severity", "object", "other drugs", "mechanisms", "action")
-    for finding in response.findings:
-        findings.add_row(
-            finding.id,
-            _name(pb.Severity, finding.severity),
-            finding.object_drug,
-            ", ".join(finding.precipitant_drugs) or "-",
-            ", ".join(_name(pb.Mechanism, m) for m in finding.mechanisms),
-            _name(pb.Action, finding.action),
-        )
-    console.print(findings)
+    if response.findings:
+        findings = _table("Findings", "id", "severity", "object", "other drugs", "mechanisms", "action")
+        for finding in response.findings:
+            findings.add_row(
+                finding.id,
+                _name(pb.Severity, finding.severity),
+                finding.object_drug,
+                ", ".join(finding.precipitant_drugs) or "-",
+                "\n".join(_name(pb.Mechanism, m) for m in finding.mechanisms),
+                _name(pb.Action, finding.action),
+            )
+        console.print(findings)
     for finding in response.findings:
         console.print(f"{finding.id}. {escape(finding.recommendation)} [dim]{sources(finding.citations)}[/dim]")
-    if response.monitoring:
-        monitoring = _table("Monitoring", "drug", "test", "when", "dates")
-        for schedule in response.monitoring:
-            monitoring.add_row(schedule.drug, _name(pb.MonitoringTest, schedule.test),
-                               ", ".join(e.label for e in schedule.events),
-                               ", ".join(e.date for e in schedule.events if e.date) or "-")
+    schedules = _merged_schedules(response.monitoring)
+    if schedules:
+        monitoring = _table("Monitoring", "drug", "test", "when")
+        for (drug, test), merged in schedules.items():
+            monitoring.add_row(drug, _name(pb.MonitoringTest, test), ", ".join(
+                f"{e.label or f'C{e.cycle}D{e.day}'} {e.date}".strip() for e in _events(merged)))
         console.print(monitoring)
+        for (drug, test), merged in schedules.items():
+            for schedule in merged:
+                if schedule.reason:
+                    console.print(f"{drug} {_name(pb.MonitoringTest, test)}: {escape(schedule.reason)} "
+                                  f"[dim]{sources(schedule.citations)}[/dim]")
     if response.unrecognized:
-        unrecognized = _table("Not recognised, so not checked", "name", "did you mean")
+        unrecognized = _table("Not checked, so the check is incomplete", "name", "reason", "did you mean")
         for item in response.unrecognized:
-            unrecognized.add_row(item.name, ", ".join(item.suggestions))
+            unrecognized.add_row(item.name, _name(pb.UnrecognizedReason, item.reason),
+                                 ", ".join(item.suggestions) or "-")
         console.print(unrecognized)
+        for item in response.unrecognized:
+            if item.detail:
+                console.print(f"{escape(item.name)}: {escape(item.detail)}", highlight=False)
+    if numbers:
+        cited = {c.id: c for c in response.citations}
+        console.print("[bold]Sources[/bold]")
+        for citation_id, number in numbers.items():
+            text = citation_text(cited[citation_id]) if citation_id in cited else citation_id
+            console.print(escape(f"[{number}] {text}"), highlight=False)
+
+
+def _merged_schedules(schedules: Iterable[pb.MonitoringSchedule]
+                      ) -> dict[tuple[str, int], list[pb.MonitoringSchedule]]:
+    """Schedules of one drug and test together: one row with every day, each schedule's reason beneath."""
+    merged: dict[tuple[str, int], list[pb.MonitoringSchedule]] = {}
+    for schedule in schedules:
+        merged.setdefault((schedule.drug, schedule.test), []).append(schedule)
+    return merged
+
+
+def _events(schedules: Iterable[pb.MonitoringSchedule]) -> list[pb.MonitoringEvent]:
+    """The union of the schedules' days, in time order."""
+    by_day = {(e.cycle, e.day): e for s in schedules for e in s.events}
+    return [by_day[day] for day in sorted(by_day)]
 
 
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold")
     for column in columns:
-        table.add_column(column)
+        # Fold rather than cut a word that does not fit: nothing is lost at 80 columns.
+        table.add_column(column, overflow="fold")
     return table
 
 
 def _name(enum_type: Any, value: int) -> str:
-    """An enum value's name without the contract's prefix: SEVERITY_MAJOR -> MAJOR."""
+    """An enum value's name without the contract's prefix, as words a narrow column wraps: AVOID COMBINATION."""
     prefix: str = enum_type.Name(0).removesuffix("UNSPECIFIED")
     name: str = enum_type.Name(value)
-    return name.removeprefix(prefix)
+    return name.removeprefix(prefix).replace("_", " ")
 
 
 def _mg(value: float) -> str:
@@ -398,17 +452,29 @@ def kb_validate(
     )
 
 
+_WHY_NOT = ("reason", "detail")
+"""The description's fields that say why a name resolves to none."""
+
+
 @kb_app.command("show")
 def kb_show(
     drug: Annotated[str, typer.Argument(help="Any name: generic, brand, abbreviation.")],
     kb: KbOption = None,
 ) -> None:
-    """Show what the knowledge base holds about a drug (exit 1 when the name is unknown)."""
+    """Show what the knowledge base holds about a drug (exit 1, saying why, when the name resolves to none)."""
     kb_path = kb if kb is not None else _settings().kb_path
     description = describe_drug(_load(kb_path), drug)
-    typer.echo(json.dumps(_jsonable(dataclasses.asdict(description)), indent=2))
-    if not description.resolves_to:
-        raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
+    fields = dataclasses.asdict(description)
+    if description.resolves_to:
+        # Why a name would not be checked says nothing of one that resolves.
+        typer.echo(json.dumps(_jsonable({k: v for k, v in fields.items() if k not in _WHY_NOT}), indent=2))
+        return
+    typer.echo(json.dumps(_jsonable({k: fields[k] for k in ("query", "resolves_to", *_WHY_NOT, "suggestions")}),
+                          indent=2))
+    reason = _name(pb.UnrecognizedReason, description.reason).lower()
+    guesses = f"; did you mean {' or '.join(description.suggestions)}?" if description.suggestions else ""
+    typer.echo(f"dosecheck: {drug!r} would not be checked ({reason}): {description.detail}{guesses}", err=True)
+    raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
 
 
 def _jsonable(value: object) -> object:

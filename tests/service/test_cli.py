@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import shutil
+from collections.abc import Mapping
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +22,14 @@ REQUEST = {
     "concomitant": [{"name": "posaconazole", "doseMg": 300}],
     "patient": {"cycleStartDate": "2026-01-05"},
 }
+
+INCOMPLETE = {
+    "requestId": "cli-incomplete",
+    "regimen": [{"name": "venetoclax", "doseMg": 400}],
+    "concomitant": [{"name": "posaconazole"}, {"name": "ondansetron (KYTRIL) 8 mg tablet"}, {"name": "ensitrelvir"},
+                    {"name": "voriconzole"}],
+}
+"""Checked in part: venetoclax and posaconazole are, a conflict, a drug not reviewed and a misspelling are not."""
 
 runner = CliRunner()
 
@@ -43,6 +53,25 @@ def broken_kb(tmp_path: pathlib.Path) -> pathlib.Path:
 def _venetoclax(output: str) -> dict[str, object]:
     response = json.loads(output)
     return next(d for d in response["decisions"] if d["drug"] == "venetoclax")
+
+
+def _write(tmp_path: pathlib.Path, request: Mapping[str, object]) -> pathlib.Path:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    return path
+
+
+def _sources(table: str) -> dict[int, str]:
+    """The table's Sources list: reference number -> citation (one line each at a width of 400)."""
+    listed = table.split("\nSources\n", 1)[1]
+    return {int(m[1]): m[2] for m in re.finditer(r"^\[(\d+)\] (.*)$", listed, re.MULTILINE)}
+
+
+def _references(line: str) -> list[int]:
+    """The reference numbers a note ends with: `... [1,2]`."""
+    found = re.search(r"\[([\d,]+)\]$", line.rstrip())
+    assert found, line
+    return [int(n) for n in found[1].split(",")]
 
 
 def test_check_in_process_prints_the_response_as_json(request_file: pathlib.Path) -> None:
@@ -75,7 +104,7 @@ def test_check_as_a_table_for_people(request_file: pathlib.Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert "venetoclax" in result.stdout
-    assert "ADJUST_DOSE" in result.stdout
+    assert "ADJUST DOSE" in result.stdout
     assert "1: 10, 2: 20" in result.stdout
     assert "C1D1" in result.stdout
 
@@ -92,7 +121,91 @@ def test_the_table_says_which_finding_applied_and_which_sources_are_still_to_ver
     lines = {line.split(":")[0]: line for line in result.stdout.splitlines() if ": " in line}
     assert "Finding f2 applies, the most restrictive of f2, f1." in lines["gilteritinib"]
     assert "Finding f3 applies." in lines["olutasidenib"]
-    assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in lines["olutasidenib"]
+    cited = [_sources(result.stdout)[n] for n in _references(lines["olutasidenib"])]
+    assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in cited
+
+
+def test_the_table_lists_each_source_once_and_fits_80_columns(tmp_path: pathlib.Path) -> None:
+    """The decisions and findings refer to one numbered Sources list; long names wrap between words."""
+    path = _write(tmp_path, {"regimen": [{"name": "venetoclax", "doseMg": 400}, {"name": "gilteritinib",
+                                                                                "doseMg": 120}],
+                             "concomitant": [{"name": "verapamil"}, {"name": "carbamazepine"}]})
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "80"})
+
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout
+    assert {"CYP3A4", "MODERATE", "INHIBITOR", "AVOID", "COMBINATION"} <= set(result.stdout.split()), \
+        "names wrap between words"
+    wide = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"}).stdout
+    notes = wide.split("\nSources\n")[0]
+    citations = json.loads(runner.invoke(app, ["check", str(path)]).stdout)["citations"]
+    assert citations
+    # Each source's text once, in the Sources list, however many decisions and findings cite it.
+    assert sorted(_sources(wide).values()) == sorted(
+        f"{c['source']} {c['detail']}" + (f" ({VERIFY_NOTE})" if c["verify"] else "") for c in citations)
+    assert not [c for c in citations if f"{c['source']} {c['detail']}" in notes]
+
+
+def test_the_table_shows_one_row_per_drug_and_test_with_each_schedules_reason(tmp_path: pathlib.Path) -> None:
+    """Gilteritinib's own ECG schedule and the QT-prolonging co-medication's: one row, every day, both reasons."""
+    path = _write(tmp_path, {"regimen": [{"name": "gilteritinib", "doseMg": 120}],
+                             "concomitant": [{"name": "levofloxacin"}], "patient": {"cycleStartDate": "2026-01-05"}})
+    schedules = json.loads(runner.invoke(app, ["check", str(path)]).stdout)["monitoring"]
+    ecg = [s for s in schedules if s["drug"] == "gilteritinib" and s["test"] == "MONITORING_TEST_ECG"]
+    assert len(ecg) == 2, "the answer has two ECG schedules for gilteritinib"
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 0, result.output
+    assert len(re.findall(r"^│ gilteritinib +│ ECG +│", result.stdout, re.MULTILINE)) == 1
+    days = {f"{e['label']} {e['date']}" for s in ecg for e in s["events"]}
+    row = next(line for line in result.stdout.splitlines() if re.match(r"│ gilteritinib +│ ECG +│", line))
+    assert all(day in row for day in days)
+    notes = [line for line in result.stdout.splitlines() if line.startswith("gilteritinib ECG: ")]
+    assert [note.removeprefix("gilteritinib ECG: ").rsplit(" [", 1)[0] for note in notes] == [
+        s["reason"] for s in ecg]
+
+
+@pytest.mark.parametrize("output_format", ["json", "table"])
+@pytest.mark.parametrize("remote", [False, True], ids=["in-process", "remote"])
+def test_an_incomplete_check_prints_the_whole_answer_and_exits_1(
+        request: pytest.FixtureRequest, tmp_path: pathlib.Path, remote: bool, output_format: str) -> None:
+    """A script gating on the exit status never takes a partial check for a clean one."""
+    path = _write(tmp_path, INCOMPLETE)
+    target = ["--target", request.getfixturevalue("server").target] if remote else []
+
+    result = runner.invoke(app, ["check", str(path), "--format", output_format, *target],
+                           env={"COLUMNS": "400"})
+
+    assert result.exit_code == 1, result.output
+    assert "the check is incomplete; not checked: ensitrelvir (not reviewed), ondansetron (KYTRIL) 8 mg tablet " \
+           "(conflict), voriconzole (unknown)" in result.stderr
+    if output_format == "json":
+        response = json.loads(result.stdout)
+        assert response["complete"] is False
+        assert _venetoclax(result.stdout)["recommendedDoseMg"] == 70
+        assert [u["reason"] for u in response["unrecognized"]] == [
+            "UNRECOGNIZED_REASON_NOT_REVIEWED", "UNRECOGNIZED_REASON_CONFLICT", "UNRECOGNIZED_REASON_UNKNOWN"]
+    else:
+        assert "complete NO: 3 medication(s) not checked" in result.stdout
+        assert re.search(r"│ venetoclax +│ 400 +│ 70 +│ ADJUST DOSE", result.stdout)
+
+
+def test_the_table_says_why_each_medication_was_not_checked(tmp_path: pathlib.Path) -> None:
+    path = _write(tmp_path, INCOMPLETE)
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 1
+    assert re.search(r"│ ondansetron \(KYTRIL\) 8 mg tablet +│ CONFLICT +│ - +│", result.stdout)
+    assert re.search(r"│ ensitrelvir +│ NOT REVIEWED +│ - +│", result.stdout)
+    assert re.search(r"│ voriconzole +│ UNKNOWN +│ voriconazole +│", result.stdout)
+    details = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+    assert "'kytril' names granisetron" in details["ondansetron (KYTRIL) 8 mg tablet"]
+    assert "a real drug whose interactions the knowledge base has not reviewed" in details["ensitrelvir"]
+    assert "not a drug or order text" in details["voriconzole"]
 
 
 @pytest.mark.parametrize("remote", [False, True], ids=["in-process", "remote"])
@@ -118,6 +231,19 @@ def test_check_rejects_json_that_is_not_a_request(tmp_path: pathlib.Path) -> Non
 
     assert result.exit_code == 2
     assert "not a CheckRegimenRequest" in result.stderr
+    assert "regimen[0].nme: unknown field" in result.stderr
+
+
+def test_check_names_the_allowed_values_of_a_bad_hold_reason(tmp_path: pathlib.Path) -> None:
+    path = _write(tmp_path, {"regimen": [{"name": "gilteritinib", "doseMg": 120, "held": True,
+                                          "holdReason": "QTc prolongation"}]})
+
+    result = runner.invoke(app, ["check", str(path)])
+
+    assert result.exit_code == 2
+    assert ("regimen[0].hold_reason: must be one of HOLD_REASON_UNSPECIFIED, HOLD_REASON_QTC_PROLONGATION, "
+            "HOLD_REASON_PANCREATITIS, HOLD_REASON_DIFFERENTIATION_SYNDROME, HOLD_REASON_OTHER_ADVERSE_REACTION, "
+            "HOLD_REASON_OTHER, not 'QTc prolongation'") in result.stderr
 
 
 def test_kb_validate_accepts_the_built_in_knowledge_base() -> None:
@@ -150,14 +276,28 @@ def test_kb_show_describes_a_drug_by_any_name() -> None:
     assert result.exit_code == 0, result.output
     description = json.loads(result.stdout)
     assert description["resolves_to"] == ["venetoclax"]
+    assert "reason" not in description
     assert any("posaconazole" in rule for rule in description["rules"])
 
 
-def test_kb_show_an_unknown_name_suggests_and_exits_1() -> None:
-    result = runner.invoke(app, ["kb", "show", "posaconazol"])
+@pytest.mark.parametrize(("name", "reason", "detail", "suggestions"), [
+    ("posaconazol", "UNKNOWN", "not a drug or order text", ["posaconazole"]),
+    ("voriconzole", "UNKNOWN", "not a drug or order text", ["voriconazole"]),
+    ("ZZZ", "UNKNOWN", "not a drug or order text", []),
+    ("ensitrelvir", "NOT_REVIEWED", "a real drug whose interactions the knowledge base has not reviewed", []),
+    ("ondansetron (KYTRIL) 8 mg tablet", "CONFLICT", "'kytril' names granisetron", []),
+])
+def test_kb_show_a_name_it_cannot_resolve_says_why_and_exits_1(
+        name: str, reason: str, detail: str, suggestions: list[str]) -> None:
+    result = runner.invoke(app, ["kb", "show", name])
 
     assert result.exit_code == 1
-    assert "posaconazole" in json.loads(result.stdout)["suggestions"]
+    shown = json.loads(result.stdout)
+    assert shown["resolves_to"] == []
+    assert shown["reason"] == reason
+    assert detail in shown["detail"]
+    assert shown["suggestions"] == suggestions
+    assert f"{name!r} would not be checked ({reason.lower().replace('_', ' ')}): {shown['detail']}" in result.stderr
 
 
 def test_health_reports_serving(server: RunningServer) -> None:

@@ -10,6 +10,7 @@ has a citation id is written as its id.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from interactions.model import (
@@ -106,6 +107,29 @@ def answer(result: CheckResult, view: View = View.FULL) -> Answer:
         citations=tuple(cited),
         view=view,
     )
+
+
+DOSE_CHANGING: frozenset[Action] = frozenset({Action.ADJUST_DOSE, Action.HOLD, Action.DISCONTINUE})
+"""Actions of a finding that change the agent's dose (a finding to monitor leaves it as it is)."""
+
+
+def avoid_text(drug: str, avoid_with: Sequence[str], dose_changed_by: Collection[str] = ()) -> str:
+    """A decision's `avoid_with` for people, saying for which of them the dose does not change.
+
+    Args:
+        drug: the decision's drug.
+        avoid_with: the other drugs to avoid or replace while it is given.
+        dose_changed_by: the other drugs of the decision's findings whose action is in DOSE_CHANGING: an
+            avoided drug among them does change the dose (itraconazole raises ivosidenib, which lowers
+            itraconazole).
+    """
+    said = f"Avoid or replace while {drug} is given: {', '.join(avoid_with)} (see the findings)"
+    unchanged = [other for other in avoid_with if other not in dose_changed_by]
+    if not unchanged:
+        return said + "."
+    if len(unchanged) < len(avoid_with):
+        return f"{said}; the {drug} dose does not change for {', '.join(unchanged)}."
+    return f"{said}; the {drug} dose does not change for {'it' if len(unchanged) == 1 else 'them'}."
 
 
 def _grouped_findings(findings: tuple[Finding, ...]) -> tuple[tuple[AnswerFinding, ...], dict[Finding, str]]:

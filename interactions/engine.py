@@ -498,11 +498,6 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     # of the labelled dose, and the day's step is then the ceiling.
     target = standard.dose_mg if day else ordered
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {standard.dose_mg:g} mg is assumed. "
-    # A busy reader sees the first words: the drug to avoid comes before the dose's own reasons.
-    avoid = ""
-    if avoid_with:
-        avoid = (f"Avoid or replace while {agent.name} is given: {', '.join(avoid_with)} (see the findings); the "
-                 f"{agent.name} dose does not change for {'it' if len(avoid_with) == 1 else 'them'}. ")
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
     basis: tuple[Finding, ...] = ()
@@ -538,7 +533,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
         if dose < ordered:
             action = max(action, Action.ADJUST_DOSE)
     steps = ramp_steps(ramp) if effects else standard.ramp_up
-    notes = avoid + assumed + day_note
+    notes = assumed + day_note
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, notes + text, steps, citations,
                               avoid_with, basis, notes)
 

@@ -327,8 +327,9 @@ class DoseRecommendation(NamedTuple):
     """The findings that set the dose, the most restrictive (the one applied) first; empty when the
     labelled or ordered dose stands."""
     notes: str = ""
-    """The decision's own words at the start of `rationale` (the drugs to avoid, an assumed dose, the
-    day of the ramp-up); the rest of it is the applied finding's text, or the labelled dose's."""
+    """The decision's own words at the start of `rationale` (an assumed dose, the day of the ramp-up);
+    the rest of it is the applied finding's text, or the labelled dose's. The drugs to avoid are
+    `avoid_with`, which people read in words from `answer.avoid_text`."""
 
 
 class MonitoringEvent(NamedTuple):

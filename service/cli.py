@@ -7,7 +7,7 @@ import enum
 import json
 import pathlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Optional
 
 import grpc
@@ -24,6 +24,7 @@ from rich.table import Table
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import (
+    Action,
     CheckRequest,
     InvalidRequestError,
     KnowledgeBase,
@@ -33,6 +34,7 @@ from interactions import (
     load_knowledge_base,
 )
 from interactions import check as check_regimen
+from interactions.answer import DOSE_CHANGING, avoid_text
 from interactions.schema import citation_text
 from service import convert, server
 from service.audit.cli import audit
@@ -319,9 +321,13 @@ def _print_error(status: status_pb2.Status) -> None:
                 typer.echo(f"  {violation.field}: {violation.description}", err=True)
 
 
-def _decision_text(decision: pb.DoseRecommendation) -> str:
-    """The decision's own notes, then which of its findings applied (the first) and which others were weighed."""
+def _decision_text(decision: pb.DoseRecommendation, findings: Mapping[str, pb.Finding]) -> str:
+    """The drugs to avoid, the decision's own notes, then which finding applied (the first) and which were weighed."""
     said = []
+    if decision.avoid_with:
+        changing = [findings[f] for f in decision.findings
+                    if f in findings and Action(findings[f].action) in DOSE_CHANGING]
+        said.append(avoid_text(decision.drug, decision.avoid_with, {d for f in changing for d in f.precipitant_drugs}))
     if decision.rationale:
         said.append(decision.rationale)
     if len(decision.findings) == 1:
@@ -358,8 +364,10 @@ def _print_table(response: pb.CheckRegimenResponse) -> None:
             ", ".join(f"{s.day}: {_mg(s.dose_mg)}" for s in decision.ramp_up),
         )
     console.print(decisions)
+    findings_by_id = {finding.id: finding for finding in response.findings}
     for decision in response.decisions:
-        console.print(f"{decision.drug}: {escape(_decision_text(decision))} [dim]{sources(decision.citations)}[/dim]")
+        console.print(f"{decision.drug}: {escape(_decision_text(decision, findings_by_id))} "
+                      f"[dim]{sources(decision.citations)}[/dim]")
     if response.findings:
         findings = _table("Findings", "id", "severity", "object", "other drugs", "mechanisms", "action")
         for finding in response.findings:

@@ -43,6 +43,7 @@ class Case:
     action: Action = A.CONTINUE
     ramp: tuple[float, ...] | None = None
     rationale: str = ""
+    avoid: tuple[str, ...] = ()
 
 
 VEN = "venetoclax"
@@ -87,7 +88,7 @@ CASES = [
     # A stopped inducer with no sourced washout still counts (the conservative reading).
     Case("ven-rifampin-stopped-30-days", Medication(VEN, 400),
          (Medication("rifampin", stopped_on="2026-02-08"),), PatientContext(as_of_date=TODAY), dose=400,
-         action=A.CONTINUE, rationale="Avoid or replace while venetoclax is given: rifampin"),
+         action=A.CONTINUE, avoid=("rifampin",)),
     # E3: quizartinib QTcF 481-500 ms is reduced one level without interruption; > 500 held; resumed < 450.
     Case("E3-quiz-481-at-35.4", Medication("quizartinib", 35.4), patient=PatientContext(qtc_ms=481),
          dose=26.5, action=A.ADJUST_DOSE),
@@ -140,6 +141,7 @@ def test_course_of_treatment(kb: KnowledgeBase, case: Case) -> None:
     if case.ramp is not None:
         assert [s.dose_mg for s in dose.ramp_up] == list(case.ramp)
     assert case.rationale in dose.rationale
+    assert dose.avoid_with == case.avoid
 
 
 def test_a_stopped_drug_still_counted_says_so(kb: KnowledgeBase) -> None:

@@ -125,6 +125,33 @@ def test_the_table_says_which_finding_applied_and_which_sources_are_still_to_ver
     assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in cited
 
 
+def test_the_table_says_which_drugs_to_avoid_and_that_the_dose_stands(tmp_path: pathlib.Path) -> None:
+    # Carbamazepine lowers olutasidenib: avoid it; the dose does not change for it.
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({"regimen": [{"name": "olutasidenib", "doseMg": 150}],
+                                "concomitant": [{"name": "carbamazepine"}]}))
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 0, result.output
+    assert ("olutasidenib: Avoid or replace while olutasidenib is given: carbamazepine (see the findings); the "
+            "olutasidenib dose does not change for it.") in result.stdout
+
+
+def test_the_table_never_says_the_dose_stands_for_a_drug_that_sets_it(tmp_path: pathlib.Path) -> None:
+    # Itraconazole raises ivosidenib (500 -> 250 mg) and ivosidenib lowers itraconazole (avoid it).
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({"regimen": [{"name": "ivosidenib", "doseMg": 500}],
+                                "concomitant": [{"name": "itraconazole"}, {"name": "carbamazepine"}]}))
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("ivosidenib: Avoid")]
+    assert "itraconazole" in line.split(":")[2]
+    assert "the ivosidenib dose does not change for carbamazepine." in line
+
+
 def test_the_table_lists_each_source_once_and_fits_80_columns(tmp_path: pathlib.Path) -> None:
     """The decisions and findings refer to one numbered Sources list; long names wrap between words."""
     path = _write(tmp_path, {"regimen": [{"name": "venetoclax", "doseMg": 400}, {"name": "gilteritinib",

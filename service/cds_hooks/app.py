@@ -2,7 +2,9 @@
 
 Every error is a FHIR OperationOutcome with a 4xx status: 400 for a call that cannot be read, 401
 for a token that is not accepted, 404 for an unknown service, 412 when required data cannot be had,
-413 for a body over the limit. Cards are serialised without nulls, as the spec requires.
+413 for a body over the limit, 415 for a body that is not sent as JSON. Each issue says what is wrong
+in `diagnostics` and where in `expression` (FHIR R4 OperationOutcome.issue.expression). Cards are
+serialised without nulls, as the spec requires.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import logging
 import pathlib
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
@@ -25,6 +27,7 @@ from interactions import KnowledgeBase
 from service.auth import AuthError, JwtVerifier
 from service.cds_hooks import hooks, prefetch, wire
 from service.cds_hooks.store import Store
+from service.cds_hooks.wire import Issue, IssueCode
 
 if TYPE_CHECKING:
     from service.metrics import Metrics
@@ -37,7 +40,8 @@ JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
 UNMATCHED: Final = "unmatched"
 """The route label of a request no route took (an unknown path, or refused before routing)."""
-IssueCode = Literal["invalid", "security", "not-found", "processing", "too-long", "exception"]
+MAX_ISSUES = 20
+_STARLETTE_CODES: dict[int, IssueCode] = {404: "not-found", 400: "structure"}
 
 
 @dataclass
@@ -82,11 +86,26 @@ class AppState:
 class ApiError(Exception):
     """An error answered as an OperationOutcome."""
 
-    def __init__(self, status: int, code: IssueCode, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, *issues: Issue, headers: dict[str, str] | None = None) -> None:
+        super().__init__("; ".join(issue.diagnostics for issue in issues))
         self.status = status
-        self.code = code
+        self.issues = issues
         self.headers = headers
+
+
+async def require_json(request: Request) -> None:
+    """Refuses (415) a call whose Content-Type is not JSON, before its body is read as anything else.
+
+    CDS Hooks calls are JSON documents (the spec's example sends `Content-type: application/json`);
+    parameters (`; charset=utf-8`) and `application/<...>+json` (some clients send FHIR's) are accepted.
+    """
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == JSON or (media_type.startswith("application/") and media_type.endswith("+json")):
+        return
+    sent = f"it came as {content_type[:100]!r}" if content_type else "it came without one"
+    raise ApiError(415, Issue("not-supported", f"the call's Content-Type must be {JSON}; {sent}",
+                              ("http.Content-Type",)), headers={"Accept": JSON})
 
 
 def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
@@ -115,12 +134,13 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
         try:
             await state.verifier.verify(request.headers.get("authorization"), (f"{base}{request.url.path}", base))
         except AuthError as error:
-            raise ApiError(401, "security", str(error), {"WWW-Authenticate": "Bearer"}) from None
+            raise ApiError(401, Issue("security", str(error), ("http.Authorization",)),
+                           headers={"WWW-Authenticate": "Bearer"}) from None
 
     def service_for(service_id: str) -> hooks.HookService:
         service = hooks.SERVICES.get(service_id)
         if service is None:
-            raise ApiError(404, "not-found", f"no CDS service {service_id[:100]!r}; see GET /cds-services")
+            raise ApiError(404, Issue("not-found", f"no CDS service {service_id[:100]!r}; see GET /cds-services"))
         return service
 
     @app.get("/cds-services", response_model=wire.Discovery, response_model_exclude_none=True)
@@ -130,7 +150,8 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
             wire.Service(hook=s.hook, title=s.title, description=s.description, id=s.id,
                          prefetch=dict(prefetch.TEMPLATES)) for s in hooks.SERVICES.values()])
 
-    @app.post("/cds-services/{service_id}", responses={200: {"model": wire.CdsResponse}})
+    @app.post("/cds-services/{service_id}", responses={200: {"model": wire.CdsResponse}},
+              dependencies=[Depends(require_json)])
     async def call_service(service_id: str, call: wire.CdsRequest, request: Request) -> Response:
         """Answers a hook call with cards (`{"cards": []}` when there is nothing to say)."""
         await authenticate(request)
@@ -141,15 +162,15 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
             issued = await hooks.answer(state.kb, state.store, state.client, service, call,
                                         metrics.result if metrics is not None else None)
         except hooks.BadRequestError as error:
-            raise ApiError(400, "invalid", str(error)) from None
+            raise ApiError(400, *error.issues) from None
         except prefetch.PreconditionFailedError as error:
-            raise ApiError(412, "processing", f"required data could not be had: {error}") from None
+            raise ApiError(412, Issue("processing", f"required data could not be had: {error}")) from None
         if metrics is not None:
             metrics.cards_returned(service.hook, (c.card.indicator for c in issued))
         body = wire.CdsResponse(cards=[c.card for c in issued])
         return Response(body.model_dump_json(exclude_none=True), media_type=JSON)
 
-    @app.post("/cds-services/{service_id}/feedback")
+    @app.post("/cds-services/{service_id}/feedback", dependencies=[Depends(require_json)])
     async def feedback(service_id: str, body: wire.FeedbackRequest, request: Request) -> Response:
         """Stores what the clinician did with cards (accepted, or overridden and why), idempotently."""
         await authenticate(request)
@@ -178,27 +199,58 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> Response:
-        return outcome_response(error.status, error.code, str(error), error.headers)
+        return outcome_response(error.status, error.issues, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()[:20]]
-        return outcome_response(400, "invalid", "the request cannot be read: " + "; ".join(problems))
+        return outcome_response(400, [_unreadable(e, error.body) for e in error.errors()[:MAX_ISSUES]])
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        code: IssueCode = "not-found" if error.status_code == 404 else "processing"
-        return outcome_response(error.status_code, code, str(error.detail), dict(error.headers or {}))
+        # Starlette's own: an unknown path (404), a wrong method (405), a body it could not decode (400).
+        return outcome_response(error.status_code, [Issue(_STARLETTE_CODES.get(error.status_code, "processing"),
+                                                          str(error.detail))], dict(error.headers or {}))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error answering %s %s", request.method, request.url.path)
-        return outcome_response(500, "exception", "internal error")
+        return outcome_response(500, [Issue("exception", "internal error")])
 
 
-def outcome_response(status: int, code: IssueCode, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An OperationOutcome (error, with `diagnostics`) as the response."""
-    outcome = OperationOutcome(issue=[OperationOutcomeIssue(severity="error", code=code, diagnostics=message[:2000])])
+def _unreadable(error: Mapping[str, Any], body: object) -> Issue:
+    """A request validation error as an issue: what is wrong, at the JSON path of the body it is at."""
+    kind, where = error.get("type"), tuple(error.get("loc", ()))[1:]  # the first is "body"
+    if kind == "json_invalid":
+        return Issue("structure", _json_error(str(error.get("ctx", {}).get("error", "")), where, body))
+    if not where:
+        return Issue("required" if kind == "missing" else "structure",
+                     "the body is empty: send the call as a JSON object" if kind == "missing"
+                     else f"the body must be a JSON object, not {_json_kind(error.get('input'))}")
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where).lstrip(".")
+    return Issue("required" if kind == "missing" else "value", f"{path}: {error.get('msg', '')}", (path,))
+
+
+def _json_error(message: str, where: tuple[Any, ...], body: object) -> str:
+    """Where the JSON broke, as a line and column (and the character, which is what `json` counts)."""
+    at = where[0] if where and isinstance(where[0], int) else None
+    if at is None or not isinstance(body, str):
+        return f"the body is not valid JSON ({message})"
+    line = body.count("\n", 0, at) + 1
+    column = at - body.rfind("\n", 0, at)
+    return f"the body is not valid JSON (at line {line}, column {column}, character {at}: {message})"
+
+
+def _json_kind(value: object) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def outcome_response(status: int, issues: Sequence[Issue], headers: dict[str, str] | None = None) -> Response:
+    """An OperationOutcome of errors (each with `diagnostics`, and `expression` when it has a place) as the response."""
+    outcome = OperationOutcome(issue=[
+        OperationOutcomeIssue(severity="error", code=issue.code, diagnostics=issue.diagnostics[:2000],
+                              expression=list(issue.expression) or None)
+        for issue in issues[:MAX_ISSUES]])
     return Response(outcome.model_dump_json(exclude_none=True), status_code=status, media_type=FHIR_JSON,
                     headers=headers)
 
@@ -232,8 +284,8 @@ class Guard:
         length = dict(scope.get("headers") or ()).get(b"content-length", b"0")
         try:
             if not length.isdigit() or int(length) > self._max:
-                response = outcome_response(413 if length.isdigit() else 400, "too-long",
-                                            f"the body must be under {self._max} bytes with a Content-Length")
+                response = outcome_response(413 if length.isdigit() else 400, [Issue(
+                    "too-long", f"the body must be under {self._max} bytes with a Content-Length")])
                 status = response.status_code
                 await response(scope, receive, send)
                 return
@@ -244,7 +296,7 @@ class Guard:
                 message = await receive()
                 received += len(message.get("body", b""))
                 if received > self._max:
-                    raise ApiError(413, "too-long", "the body is over the limit")
+                    raise ApiError(413, Issue("too-long", "the body is over the limit"))
                 return message
 
             async def observed_send(message: Message) -> None:

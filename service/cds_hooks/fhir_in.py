@@ -5,6 +5,9 @@ as an object, several typed `doseAndRate` entries of which the `ordered` one cou
 `medicationReference` with only a display, R5 `medication.concept`, Bundles without a type. The
 FHIR model classes reject those shapes, so this module reads plain JSON defensively: every access
 checks its type, and anything unreadable is treated as absent, never as an error of ours.
+
+It also remembers where each value was read from, so that what the engine refuses (a negative dose)
+is reported at that element of what the EHR sent (`violation_issue`).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
-from interactions import Coding, Medication
+from interactions import Coding, FieldViolation, Medication
+from service.cds_hooks.wire import Issue
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
@@ -30,8 +34,19 @@ HELD = frozenset({"on-hold", "suspended"})
 MAX_CODINGS = 10
 MAX_TEXT = 200
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_FIELD_NAME = re.compile(r"^[a-z_]+")
+"""The engine's field of a medication or of the patient, out of a violation's path (`coding` of `coding[1].code`)."""
 _MG_PER_UNIT = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
                 "mcg": 0.001, "ug": 0.001, "µg": 0.001, "microgram": 0.001, "micrograms": 0.001}
+
+
+class Found(NamedTuple):
+    """A resource and where it is in the hook call."""
+
+    at: str
+    """Its FHIRPath in the call (`context.draftOrders.entry[0].resource`); "" when it was fetched from the
+    FHIR server, not sent."""
+    resource: dict[str, Any]
 
 
 class OrderedMedication(NamedTuple):
@@ -46,22 +61,37 @@ class OrderedMedication(NamedTuple):
     """How to name it to people: its name, else its code."""
     start_date: str
     """When the order starts (ISO date), or ""."""
+    at: str
+    """Where the resource is in the hook call (`Found.at`)."""
+    paths: Mapping[str, str]
+    """The engine's field (`name`, `coding`, `dose_mg`, `frequency`, `cycle_start_date`) -> the element of the
+    resource it was read from (`dosageInstruction[0].doseAndRate[0].doseQuantity.value`)."""
 
 
-def resources_in(value: object) -> list[dict[str, Any]]:
-    """The resources of a Bundle (of any type, or none), of a list of resources, or one resource."""
+def found_in(value: object, at: str) -> list[Found]:
+    """The resources of a Bundle (of any type, or none), of a list of resources, or one resource.
+
+    Args:
+        value: the JSON value.
+        at: its FHIRPath in the hook call (`prefetch.medicationRequests`), or "" when it is not in the call.
+
+    Returns:
+        Each resource with its own path in the call ("" when `at` is "").
+    """
+    def inside(suffix: str) -> str:
+        return f"{at}{suffix}" if at else ""
+
     if isinstance(value, list):
-        return [item for item in value if isinstance(item, dict) and isinstance(item.get("resourceType"), str)]
+        return [Found(inside(f"[{i}]"), item) for i, item in enumerate(value) if _is_resource(item)]
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value):
         entries = value.get("entry")
         if not isinstance(entries, list):
             return []
-        return [e["resource"] for e in entries
-                if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-                and isinstance(e["resource"].get("resourceType"), str)]
-    return [value] if isinstance(value.get("resourceType"), str) else []
+        return [Found(inside(f".entry[{i}].resource"), e["resource"]) for i, e in enumerate(entries)
+                if isinstance(e, dict) and _is_resource(e.get("resource"))]
+    return [Found(at, value)] if _is_resource(value) else []
 
 
 def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -70,7 +100,7 @@ def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mappin
             if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
 
 
-def read_medications(resources: Iterable[Mapping[str, Any]], medications: Mapping[str, Mapping[str, Any]],
+def read_medications(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
                      *, current_only: bool) -> list[OrderedMedication]:
     """The medication orders and statements among `resources`.
 
@@ -84,21 +114,55 @@ def read_medications(resources: Iterable[Mapping[str, Any]], medications: Mappin
         One entry per order or statement, in order.
     """
     read = []
-    for resource in resources:
+    for at, resource in resources:
         kind = resource.get("resourceType")
         if kind not in MEDICATION_ORDERS and kind not in MEDICATION_USES:
             continue
         status = _text(resource.get("status")).lower()
         if current_only and status in ENDED:
             continue
-        name, codings = _medication_named(resource, medications)
-        dosage = _first(resource.get("dosageInstruction") if kind in MEDICATION_ORDERS else resource.get("dosage"))
-        medication = Medication(name, _dose_mg(dosage), _frequency(dosage), status in HELD, codings)
+        name, codings, named_at = _medication_named(resource, medications)
+        dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
+        dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
+        dose, dose_at = _dose_mg(dosage, dosage_at)
+        frequency, frequency_at = _frequency(dosage, dosage_at)
+        start, start_at = _start_date(resource, dosage, dosage_at)
+        medication = Medication(name, dose, frequency, status in HELD, codings)
         label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
         identifier = resource.get("id")
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
-        read.append(OrderedMedication(reference, resource, medication, label, _start_date(resource, dosage)))
+        paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
+                 "cycle_start_date": start_at}
+        read.append(OrderedMedication(reference, resource, medication, label, start, at,
+                                      {field: path for field, path in paths.items() if path}))
     return read
+
+
+def violation_issue(violation: FieldViolation, read_from: Mapping[str, OrderedMedication]) -> Issue:
+    """An engine's field violation, told at the element of the EHR's resource its value was read from.
+
+    Args:
+        violation: as the engine names it (`regimen[0].dose_mg`, `patient.cycle_start_date`).
+        read_from: the order or statement behind each part of the engine's request, by the engine's name
+            for that part (`regimen[0]`, `concomitant[2]`, `patient` for the order the cycle start is from).
+
+    Returns:
+        The issue, with FHIRPath expressions rooted at the resource and at the call (when it was sent in
+        it), and diagnostics naming the resource; a violation of no known element says only what is wrong.
+    """
+    part, _, rest = violation.field.partition(".")
+    ordered = read_from.get(part)
+    field = _FIELD_NAME.match(rest)
+    element = ordered.paths.get(field.group(0)) if ordered is not None and field is not None else None
+    if ordered is None or (element is None and part == "patient"):
+        return Issue("invalid", f"the orders cannot be checked ({violation.field}): {violation.description}")
+    # No element (a field fhir_in does not fill): the resource as a whole.
+    path = f".{element}" if element else ""
+    kind = str(ordered.resource.get("resourceType"))
+    expressions = (f"{kind}{path}", *((f"{ordered.at}{path}",) if ordered.at else ()))
+    named = f"{ordered.reference or 'a ' + kind} ({ordered.label})"
+    where = f"at {ordered.at}{path}" if ordered.at else f"from the FHIR server, at {kind}{path}"
+    return Issue("value", f"{named} {where}: {violation.description}", expressions)
 
 
 def latest_qtc_ms(resources: Iterable[Mapping[str, Any]]) -> tuple[float, str]:
@@ -121,23 +185,29 @@ def latest_qtc_ms(resources: Iterable[Mapping[str, Any]]) -> tuple[float, str]:
 
 
 def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
-                      ) -> tuple[str, tuple[Coding, ...]]:
-    """The name and codes of the medication an order or statement is about."""
-    concept = resource.get("medicationCodeableConcept")
-    reference = resource.get("medicationReference")
+                      ) -> tuple[str, tuple[Coding, ...], str]:
+    """The name and codes of the medication an order or statement is about, and the element they are in."""
+    concept, concept_at = resource.get("medicationCodeableConcept"), "medicationCodeableConcept"
+    reference, reference_at = resource.get("medicationReference"), "medicationReference"
     r5 = resource.get("medication")
     if isinstance(r5, dict):  # R5 CodeableReference: {concept} or {reference}
-        concept = concept or r5.get("concept") or (r5 if "coding" in r5 or "text" in r5 else None)
-        reference = reference or r5.get("reference")
+        if not concept:
+            concept, concept_at = ((r5.get("concept"), "medication.concept") if r5.get("concept")
+                                   else (r5 if "coding" in r5 or "text" in r5 else None, "medication"))
+        if not reference:
+            reference, reference_at = r5.get("reference"), "medication.reference"
     name, codings = _concept_name(concept)
+    named_at = concept_at
     if isinstance(reference, dict):
+        if not (name or codings):
+            named_at = reference_at
         target = _resolve(reference.get("reference"), resource, medications)
         if target is not None:
             target_name, target_codings = _concept_name(target.get("code"))
             name = name or target_name
             codings = codings or target_codings
         name = name or _text(reference.get("display"))[:MAX_TEXT]
-    return name, codings
+    return name, codings, named_at
 
 
 def _resolve(reference: object, resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
@@ -166,16 +236,23 @@ def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
     return name[:MAX_TEXT], kept
 
 
-def _dose_mg(dosage: Mapping[str, Any] | None) -> float:
-    """The dose in mg: the `ordered` doseAndRate entry when typed, else the first; STU3 doseQuantity."""
+def _dose_mg(dosage: Mapping[str, Any] | None, at: str) -> tuple[float, str]:
+    """The dose in mg: the `ordered` doseAndRate entry when typed, else the first; STU3 doseQuantity.
+
+    Returns:
+        The dose and the path of the value it was read from ("" when there is none).
+    """
     if dosage is None:
-        return 0.0
-    entries = dosage.get("doseAndRate")
-    entries = [entries] if isinstance(entries, dict) else list(_dicts(entries))
-    chosen = next((e for e in entries if _is_ordered(e.get("type"))), entries[0] if entries else None)
-    quantity = (chosen.get("doseQuantity") if chosen else None) or dosage.get("doseQuantity") or dosage.get(
-        "doseSimpleQuantity")
-    return _in_unit(quantity, _MG_PER_UNIT)
+        return 0.0, ""
+    raw = dosage.get("doseAndRate")
+    entries = [(f"{at}.doseAndRate", raw)] if isinstance(raw, dict) else [
+        (f"{at}.doseAndRate[{i}]", e) for i, e in _indexed_dicts(raw)]
+    chosen = next((e for e in entries if _is_ordered(e[1].get("type"))), entries[0] if entries else None)
+    candidates = ((f"{chosen[0]}.doseQuantity", chosen[1].get("doseQuantity")) if chosen else ("", None),
+                  (f"{at}.doseQuantity", dosage.get("doseQuantity")),
+                  (f"{at}.doseSimpleQuantity", dosage.get("doseSimpleQuantity")))
+    path, quantity = next(((p, q) for p, q in candidates if q), ("", None))
+    return _in_unit(quantity, _MG_PER_UNIT), f"{path}.value" if path else ""
 
 
 def _is_ordered(kind: object) -> bool:
@@ -206,9 +283,10 @@ def _milliseconds(quantity: object) -> float:
     return value
 
 
-def _frequency(dosage: Mapping[str, Any] | None) -> str:
+def _frequency(dosage: Mapping[str, Any] | None, at: str) -> tuple[str, str]:
+    """How often, and the path of the element it was read from."""
     if dosage is None:
-        return ""
+        return "", ""
     timing = dosage.get("timing")
     timing = timing if isinstance(timing, dict) else {}
     code = timing.get("code")
@@ -216,31 +294,37 @@ def _frequency(dosage: Mapping[str, Any] | None) -> str:
         named = _text(code.get("text")) or next(
             (_text(c.get("display")) or _text(c.get("code")) for c in _dicts(code.get("coding"))), "")
         if named:
-            return named[:MAX_TEXT]
+            return named[:MAX_TEXT], f"{at}.timing.code"
     repeat = timing.get("repeat")
     if isinstance(repeat, dict) and isinstance(repeat.get("frequency"), int) and isinstance(
             repeat.get("period"), (int, float)):
-        return f"{repeat['frequency']} per {repeat['period']:g} {_text(repeat.get('periodUnit'))}".strip()[:MAX_TEXT]
-    return _text(dosage.get("text"))[:MAX_TEXT]
+        return (f"{repeat['frequency']} per {repeat['period']:g} {_text(repeat.get('periodUnit'))}".strip()[:MAX_TEXT],
+                f"{at}.timing.repeat")
+    text = _text(dosage.get("text"))[:MAX_TEXT]
+    return text, f"{at}.text" if text else ""
 
 
-def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None) -> str:
-    """When the order starts: its dosage's bounds, else its dispense validity, else a statement's period."""
+def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, at: str) -> tuple[str, str]:
+    """When the order starts: its dosage's bounds, else its dispense validity, else a statement's period.
+
+    Returns:
+        The ISO date and the path of the element it was read from, or ("", "").
+    """
     candidates = []
     if dosage is not None and isinstance(dosage.get("timing"), dict):
         repeat = dosage["timing"].get("repeat")
         if isinstance(repeat, dict) and isinstance(repeat.get("boundsPeriod"), dict):
-            candidates.append(repeat["boundsPeriod"].get("start"))
+            candidates.append((repeat["boundsPeriod"].get("start"), f"{at}.timing.repeat.boundsPeriod.start"))
     dispense = resource.get("dispenseRequest")
     if isinstance(dispense, dict) and isinstance(dispense.get("validityPeriod"), dict):
-        candidates.append(dispense["validityPeriod"].get("start"))
+        candidates.append((dispense["validityPeriod"].get("start"), "dispenseRequest.validityPeriod.start"))
     if isinstance(resource.get("effectivePeriod"), dict):
-        candidates.append(resource["effectivePeriod"].get("start"))
-    for candidate in candidates:
+        candidates.append((resource["effectivePeriod"].get("start"), "effectivePeriod.start"))
+    for candidate, path in candidates:
         match = _ISO_DATE.match(_text(candidate))
         if match:
-            return match.group(1)
-    return ""
+            return match.group(1), path
+    return "", ""
 
 
 def _observation_time(resource: Mapping[str, Any]) -> str:
@@ -260,15 +344,26 @@ def _short_system(system: str) -> str:
     return "RxNorm" if system == RXNORM else system.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _first(value: object) -> Mapping[str, Any] | None:
+def _first(value: object, at: str) -> tuple[Mapping[str, Any] | None, str]:
+    """An object, or the first object of a list, with its path (`at`, or `at[i]`)."""
     if isinstance(value, dict):
-        return value
-    return next(_dicts(value), None)
+        return value, at
+    index, first = next(_indexed_dicts(value), (0, None))
+    return first, f"{at}[{index}]"
 
 
 def _dicts(value: object) -> Iterator[Mapping[str, Any]]:
+    return (item for _, item in _indexed_dicts(value))
+
+
+def _indexed_dicts(value: object) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The objects of a list, with their index in it (other items skipped)."""
     if isinstance(value, list):
-        yield from (item for item in value if isinstance(item, dict))
+        yield from ((i, item) for i, item in enumerate(value) if isinstance(item, dict))
+
+
+def _is_resource(value: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(value, dict) and isinstance(value.get("resourceType"), str)
 
 
 def _text(value: object, default: str = "") -> str:

@@ -13,13 +13,14 @@ from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for
 from service.cds_hooks.fhir_in import (
     OrderedMedication,
+    found_in,
     latest_qtc_ms,
     medication_index,
     read_medications,
-    resources_in,
+    violation_issue,
 )
 from service.cds_hooks.store import Issued, Store
-from service.cds_hooks.wire import CdsRequest
+from service.cds_hooks.wire import CdsRequest, Issue
 
 REGIMEN_KINDS = frozenset({"agent", "partner"})
 """Drug kinds of drugs.toml that belong in the regimen (the agents and their backbone partners)."""
@@ -48,7 +49,11 @@ SERVICES = {
 
 
 class BadRequestError(Exception):
-    """The call cannot be read (HTTP 400); the message names what is wrong."""
+    """The call cannot be read or checked (HTTP 400); each issue says what is wrong and where."""
+
+    def __init__(self, *issues: Issue) -> None:
+        self.issues = issues
+        super().__init__("; ".join(issue.diagnostics for issue in issues))
 
 
 class Orders(NamedTuple):
@@ -57,6 +62,9 @@ class Orders(NamedTuple):
     request: CheckRequest
     by_drug: dict[str, OrderedMedication]
     new_drugs: frozenset[str]
+    read_from: dict[str, OrderedMedication]
+    """The order or statement behind each part of the request (`regimen[0]`, `concomitant[1]`, and `patient`
+    for the cycle start), to tell the engine's violations where they are (`violation_issue`)."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -70,27 +78,28 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
         PreconditionFailedError: required data is neither prefetched nor obtainable (HTTP 412).
     """
     if call.hook != service.hook:
-        raise BadRequestError(f"service {service.id} answers the {service.hook} hook, not {call.hook!r}")
+        raise BadRequestError(Issue("value", f"service {service.id} answers the {service.hook} hook, not {call.hook!r}",
+                                    ("hook",)))
     context = call.context
     patient_id = _patient_id(call)
-    draft_resources = resources_in(context.get("draftOrders"))
+    draft_resources = found_in(context.get("draftOrders"), "context.draftOrders")
     if "draftOrders" not in context:
-        raise BadRequestError("context.draftOrders is required")
+        raise BadRequestError(Issue("required", "context.draftOrders is required", ("context.draftOrders",)))
     data = await prefetch.gather(call, patient_id, client)
-    known = medication_index([*draft_resources, *data["medicationRequests"]])
+    known = medication_index(found.resource for found in [*draft_resources, *data["medicationRequests"]])
     drafts = read_medications(draft_resources, known, current_only=False)
     draft_references = {d.reference for d in drafts if d.reference}
     current = [m for m in read_medications([*data["medicationRequests"], *data["medicationStatements"]], known,
                                            current_only=True)
                if not m.reference or m.reference not in draft_references]
     selections = _selections(context) if service.hook == "order-select" else set()
-    orders = _sort(kb, drafts, current, selections, latest_qtc_ms(data["qtc"])[0])
+    orders = _sort(kb, drafts, current, selections, latest_qtc_ms(found.resource for found in data["qtc"])[0])
     if orders is None:
         return []
     try:
         result = check(kb, orders.request)
     except InvalidRequestError as error:
-        raise BadRequestError(f"the orders cannot be checked: {error}") from None
+        raise BadRequestError(*(violation_issue(v, orders.read_from) for v in error.violations)) from None
     if on_result is not None:
         on_result(result)
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
@@ -135,13 +144,20 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             by_drug[names[0]] = ordered
     if not regimen:
         return None
-    start = min((m.start_date for m, draft in regimen.values() if m.start_date and draft), default="")
+    regimen_orders = [m for m, _ in regimen.values()]
+    started = min((m for m, draft in regimen.values() if m.start_date and draft), key=lambda m: m.start_date,
+                  default=None)
     request = CheckRequest(
-        regimen=tuple(m.medication for m, _ in regimen.values()),
+        regimen=tuple(m.medication for m in regimen_orders),
         concomitant=tuple(m.medication for m in concomitant),
-        patient=PatientContext(qtc_ms=qtc_ms if 200 <= qtc_ms <= 800 else 0.0, cycle_start_date=start),
+        patient=PatientContext(qtc_ms=qtc_ms if 200 <= qtc_ms <= 800 else 0.0,
+                               cycle_start_date=started.start_date if started else ""),
     )
-    return Orders(request, by_drug, frozenset(new_drugs))
+    read_from = {f"regimen[{i}]": m for i, m in enumerate(regimen_orders)}
+    read_from.update((f"concomitant[{i}]", m) for i, m in enumerate(concomitant))
+    if started is not None:
+        read_from["patient"] = started
+    return Orders(request, by_drug, frozenset(new_drugs), read_from)
 
 
 def _coordinate(store: Store, service: HookService, call: CdsRequest, patient_id: str,
@@ -166,14 +182,14 @@ def _coordinate(store: Store, service: HookService, call: CdsRequest, patient_id
 
 def _patient_id(call: CdsRequest) -> str:
     """context.patientId (PDDI's examples put `patient` at the top level; some send `Patient/<id>`)."""
-    raw = call.context.get("patientId")
+    raw, where = call.context.get("patientId"), "context.patientId"
     if raw is None:
-        raw = getattr(call, "patient", None)
+        raw, where = getattr(call, "patient", None), "patient"
     text = _text(raw).removeprefix("Patient/")
     if not text:
-        raise BadRequestError("context.patientId is required")
+        raise BadRequestError(Issue("required", "context.patientId is required", ("context.patientId",)))
     if not prefetch.FHIR_ID.match(text):
-        raise BadRequestError("context.patientId is not a FHIR id")
+        raise BadRequestError(Issue("value", f"{where} is not a FHIR id", (where,)))
     return text
 
 

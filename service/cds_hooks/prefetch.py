@@ -12,12 +12,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
 from service.auth import is_https_or_loopback
-from service.cds_hooks.fhir_in import LOINC, QTC_CODES, resources_in
+from service.cds_hooks.fhir_in import LOINC, QTC_CODES, Found, found_in
 from service.cds_hooks.wire import CdsRequest
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ class PreconditionFailedError(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
 
 
-async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient) -> dict[str, list[dict[str, Any]]]:
+async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient) -> dict[str, list[Found]]:
     """The resources of every required key, from the prefetch or else fetched.
 
     Args:
@@ -53,12 +52,13 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         client: the HTTP client to fetch with (its timeout applies).
 
     Returns:
-        Key -> its resources (empty when the caller says there are none).
+        Key -> its resources (empty when the caller says there are none), each with its path in the call
+        (`prefetch.<key>...`; "" for what was fetched).
 
     Raises:
         PreconditionFailedError: naming every key that could not be had, and why.
     """
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[Found]] = {}
     missing = []
     prefetch = request.prefetch or {}
     for key in REQUIRED:
@@ -67,7 +67,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
             continue
         value = prefetch.get(key)
         if _usable(value):
-            found[key] = _without_outcomes(resources_in(value))
+            found[key] = _without_outcomes(found_in(value, f"prefetch.{key}"))
         else:
             missing.append(key)
     if not missing:
@@ -96,12 +96,12 @@ def _usable(value: object) -> bool:
         isinstance(value, dict) and "entry" in value and "resourceType" not in value)
 
 
-def _without_outcomes(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in resources if r.get("resourceType") != "OperationOutcome"]
+def _without_outcomes(resources: list[Found]) -> list[Found]:
+    return [r for r in resources if r.resource.get("resourceType") != "OperationOutcome"]
 
 
 async def _fetch(client: httpx.AsyncClient, server: str, key: str, patient_id: str,
-                 headers: Mapping[str, str]) -> tuple[list[dict[str, Any]], str]:
+                 headers: Mapping[str, str]) -> tuple[list[Found], str]:
     """(resources, "") or ([], why not)."""
     url = f"{server.rstrip('/')}/{TEMPLATES[key].replace('{{context.patientId}}', patient_id)}"
     try:
@@ -117,4 +117,4 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, patient_id: s
         return [], "the FHIR server's answer is not JSON"
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         return [], "the FHIR server's answer is not a Bundle"
-    return _without_outcomes(resources_in(document)), ""
+    return _without_outcomes(found_in(document, "")), ""

@@ -7,9 +7,23 @@ the specification requires ("optional attributes without a value are omitted").
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
+
+IssueCode = Literal["invalid", "structure", "required", "value", "security", "not-found", "not-supported",
+                    "processing", "too-long", "exception"]
+"""The FHIR IssueType codes the service answers with (http://hl7.org/fhir/issue-type)."""
+
+
+class Issue(NamedTuple):
+    """One thing wrong with a call, answered as an OperationOutcome issue."""
+
+    code: IssueCode
+    diagnostics: str
+    expression: tuple[str, ...] = ()
+    """Where it is: FHIRPath into the call (`context.patientId`) or into a resource of it
+    (`MedicationRequest.dosageInstruction[0]...`), or `http.<Header>`; empty when it is nowhere in particular."""
 
 
 class _Out(BaseModel):

@@ -93,14 +93,14 @@ def request(name: str) -> dict[str, Any]:
     return body
 
 
-def outcome(response: Any, status: int, code: str) -> str:
-    """The diagnostics of the OperationOutcome that must come back with `status`."""
+def outcome(response: Any, status: int, code: str, expression: tuple[str, ...] = ()) -> str:
+    """The diagnostics of the OperationOutcome (one issue, at `expression`) that must come back with `status`."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/fhir+json")
     body = response.json()
     assert body["resourceType"] == "OperationOutcome"
     [issue] = body["issue"]
-    assert (issue["severity"], issue["code"]) == ("error", code)
+    assert (issue["severity"], issue["code"], issue.get("expression", [])) == ("error", code, list(expression))
     diagnostics: str = issue["diagnostics"]
     return diagnostics
 
@@ -149,8 +149,8 @@ def test_invalid_json_is_400_saying_it_cannot_be_decoded(dev_server: Served, nam
     with pytest.raises(ValueError):  # noqa: PT011 -- the file really is not JSON
         json.loads(raw)
     for service in (SELECT, SIGN):
-        diagnostics = outcome(dev_server.call(service, raw), 400, "invalid")
-        assert "JSON decode error" in diagnostics
+        diagnostics = outcome(dev_server.call(service, raw), 400, "structure")
+        assert diagnostics.startswith("the body is not valid JSON (at line ")
 
 
 @pytest.mark.parametrize(("name", "hook"), UNSERVED_HOOKS.items())
@@ -161,7 +161,7 @@ def test_a_hook_dosecheck_does_not_serve_is_400_at_each_service_and_404_by_its_n
     services = discovered_hooks(dev_server)
     assert hook not in services
     for service_id in services.values():
-        diagnostics = outcome(dev_server.call(service_id, raw), 400, "invalid")
+        diagnostics = outcome(dev_server.call(service_id, raw), 400, "value", ("hook",))
         assert f"not {hook!r}" in diagnostics
     outcome(dev_server.call(hook, raw), 404, "not-found")
 

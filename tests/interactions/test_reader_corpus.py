@@ -177,6 +177,9 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("EMEND (fosaprepitant) 150 mg IV", {"fosaprepitant"}),
     ("fosaprepitant 150 MG Injection [Emend]", {"fosaprepitant"}),
     ("EMEND 125 MG Oral Capsule", {"aprepitant"}),
+    ("daunorubicin-cytarabine liposomal (VYXEOS) 44 mg-100 mg/m2 IV", {"daunorubicin", "cytarabine"}),
+    ("DAUNORUBICIN-CYTARABINE LIPOSOMAL 44-100 MG IV SOLR", {"daunorubicin", "cytarabine"}),
+    ("daunorubicin 44 mg/m2 and cytarabine 100 mg/m2 liposome (Vyxeos)", {"daunorubicin", "cytarabine"}),
 ]
 
 # Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with

@@ -83,18 +83,20 @@ def audit(
     ],
     output: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
-        typer.Option("--output", "-o", help="Results, one JSON line per row, gzip when named *.gz (about a tenth "
-                     "of the size; default: INPUT.results.jsonl.gz)."),
+        typer.Option("--output", "-o", help="Results, one JSON line per row; gzip when named *.gz, as the default "
+                     "INPUT.results.jsonl.gz is (about a tenth of the size; zcat reads it), plain when named *.jsonl."),
     ] = None,
     report: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
-        typer.Option("--report", help="Summary report; .html for HTML, else Markdown (default: OUTPUT.md)."),
+        typer.Option("--report", help="Summary report; .html for HTML, else Markdown (default: beside OUTPUT, "
+                     "its .jsonl or .jsonl.gz replaced by .md)."),
     ] = None,
     decisions: Annotated[
         Optional[pathlib.Path],  # noqa: UP045 -- as above
         typer.Option(
             "--decisions",
-            help="CSV of the decisions that need action, one per line (default: OUTPUT.decisions.csv).",
+            help="CSV of the decisions that need action, one per line (default: beside OUTPUT, its .jsonl or "
+            ".jsonl.gz replaced by .decisions.csv).",
         ),
     ] = None,
     input_format: Annotated[
@@ -203,7 +205,8 @@ def audit(
     write_report(run, report_path, decisions_path)
     _say(run)
     typer.echo(
-        f"results: {output_path}\nreport: {report_path}\n"
+        f"results: {output_path}{' (gzip: zcat reads it)' if is_compressed(output_path) else ''}\n"
+        f"report: {report_path}\n"
         f"decisions: {decisions_path} ({needing_action:,} needing action)",
         err=True,
     )

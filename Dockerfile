@@ -28,8 +28,9 @@ USER 10001:10001
 # deploy/kubernetes do) or sets TLS (DOSECHECK_TLS_CERT/KEY) or token issuers: a bare
 # `docker run -p` of this image does not serve plaintext to the world by accident.
 # The cache holds the broad vocabulary's phrase table, built into the image by the validation below:
-# each worker process reads it at start (0.2 s) instead of building it (0.8 s), also under a
-# read-only root file system. A knowledge base with other spellings builds its own in memory.
+# the server and every command read it when they load the knowledge base (0.2 s) instead of building
+# it (0.8 s), also under a read-only root file system. A knowledge base with other spellings builds
+# its own in memory.
 ENV DOSECHECK_HOST=0.0.0.0 \
     DOSECHECK_PORT=50051 \
     DOSECHECK_WORKERS=2 \

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import bz2
 import importlib.util
-import os
 import pickle
 from functools import cache
 from pathlib import Path
-
-CACHE_VARIABLE = "DOSECHECK_CACHE_DIR"
-"""Where tables built from the broad vocabulary are kept between processes; set empty to keep none."""
 
 
 @cache
@@ -48,14 +44,3 @@ def data_path(package: str, data_file: str) -> Path:
         raise FileNotFoundError(f"package {package!r} is not installed")
     return Path(locations[0]) / data_file
 
-
-def cache_directory() -> Path | None:
-    """$DOSECHECK_CACHE_DIR, else $XDG_CACHE_HOME/dosecheck or ~/.cache/dosecheck; None when set empty."""
-    configured = os.environ.get(CACHE_VARIABLE)
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return Path(base or Path.home() / ".cache") / "dosecheck"
-    except RuntimeError:  # no home directory to find (a container's user without one)
-        return None

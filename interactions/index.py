@@ -10,6 +10,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
+from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
 from interactions.model import (
@@ -89,7 +90,14 @@ class Numbered(Generic[_Item]):
         self._bit = {item: 1 << i for i, item in enumerate(self._items)}
 
     def bits(self, items: Iterable[_Item]) -> int:
-        """The bits of `items`; one that is not numbered has none."""
+        """The bits of `items`, every one numbered (KeyError otherwise: at load, that is a bug)."""
+        bits = 0
+        for item in items:
+            bits |= self._bit[item]
+        return bits
+
+    def bits_of_numbered(self, items: Iterable[_Item]) -> int:
+        """The bits of those of `items` that are numbered (a request names many drugs no rule does)."""
         bits = 0
         for item in items:
             bits |= self._bit.get(item, 0)
@@ -300,8 +308,8 @@ class SiteOverrides:
 
 def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, classes: ClassesFile,
            agents: list[AgentFile], regimen_rules: RegimenRulesFile, site: SiteFile | None,
-           content_hash: str, regimens: RegimensFile) -> KnowledgeBase:
-    """Turn validated files into the look-up structures the engine reads."""
+           content_hash: str, regimens: RegimensFile, cache: Path | None = None) -> KnowledgeBase:
+    """Turn validated files into the look-up structures the engine reads (`cache`: see `load_knowledge_base`)."""
     classes_of: dict[str, set[str]] = {d.name: set() for d in drugs.drugs}
     members_of = {c.id: frozenset(c.members) for c in classes.classes}
     mechanism_of = {c.id: c.mechanism for c in classes.classes}
@@ -343,6 +351,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         combined={frozenset(d.ingredients): d.name for d in drugs.drugs if d.ingredients},
         shared_brands=[(brand, d.name) for d in drugs.drugs for brand in d.shared_brands],
         interacting=frozenset(named) | {a.drug for a in agents},
+        broad_cache=cache,
     )
     compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs if d.name in named], drug_bits, members_of,
                                        mechanism_of, overrides)

@@ -40,12 +40,14 @@ def default_data_dir() -> Path:
     return Path(str(resources.files("interactions") / "data"))
 
 
-def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
+def load_knowledge_base(path: Path | None = None, cache: Path | None = None) -> KnowledgeBase:
     """Load, validate and index a knowledge base.
 
     Args:
         path: a directory laid out like `interactions/data`, or a site directory holding only a
             `site.toml` that extends the built-in one; None for the embedded default.
+        cache: a directory where tables built from the broad vocabulary are kept for the next
+            process (see `reader.MedicationReader`); None to keep none.
 
     Returns:
         The indexed knowledge base.
@@ -89,7 +91,7 @@ def load_knowledge_base(path: Path | None = None) -> KnowledgeBase:
     assert regimens is not None
     content_hash = _content_hash(root, site_root / SITE_FILE if site is not None else None)
     return build_index(manifest, names, drugs, classes, [a for _, a in loaded_agents], regimen_rules, site,
-                       content_hash, regimens)
+                       content_hash, regimens, cache)
 
 
 def _read(root: Path, relative: str, model: type[_Model], problems: list[Problem]) -> _Model | None:

@@ -29,7 +29,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from interactions import broad
-from interactions.broad import broad_vocabulary, cache_directory, data_path
+from interactions.broad import broad_vocabulary, data_path
 from interactions.model import UnrecognizedReason
 from interactions.schema import NamesFile
 
@@ -158,7 +158,7 @@ class MedicationReader:
                  regimens: Mapping[str, str] | None = None,
                  combined: Mapping[frozenset[str], str] | None = None,
                  shared_brands: Iterable[tuple[str, str]] = (),
-                 interacting: frozenset[str] = frozenset()) -> None:
+                 interacting: frozenset[str] = frozenset(), broad_cache: Path | None = None) -> None:
         """Build the reader.
 
         Args:
@@ -175,6 +175,8 @@ class MedicationReader:
             interacting: the drugs some rule of the knowledge base is about. The rules are about
                 systemic exposure, so such a drug in a local form (names.toml's `local_form`: a
                 cream, eye drops) is not checked as if taken by mouth: it is NOT_REVIEWED, saying why.
+            broad_cache: a directory where the broad vocabulary's table is kept for the next process
+                (building it is most of a knowledge base's load); None to keep none.
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
@@ -220,7 +222,7 @@ class MedicationReader:
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
         self._broad_words: frozenset[str] = frozenset()
         if spec:
-            self._broad, self._broad_words = _broad_table(spec.package, spec.data_file, self._spellings)
+            self._broad, self._broad_words = _broad_table(spec.package, spec.data_file, self._spellings, broad_cache)
         self._display = dict(display)
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
@@ -554,22 +556,23 @@ _BroadKey = tuple[str, str, tuple[tuple[str, str], ...]]
 _BroadTable = tuple[_Phrases[tuple[str, ...]], frozenset[str]]
 _BroadData = tuple[dict[tuple[str | _Group, ...], tuple[str, ...]], dict[str, tuple[int, ...]], frozenset[str]]
 _broad_tables: dict[_BroadKey, _BroadTable] = {}
-"""The broad tables this process built or adopted, by package, data file and spellings."""
+"""The broad tables this process built or read, by package, data file and spellings."""
 CACHED_TABLES_KEPT = 4
 """Cache files kept, the most recently used: each is about 7.5 MB, and every change of this code makes a new one."""
 _log = logging.getLogger(__name__)
 
 
-def _broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> _BroadTable:
+def _broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str], ...],
+                 cache: Path | None) -> _BroadTable:
     """The broad vocabulary as phrases and its words, once per process (about 107,000 variants).
 
-    Building it takes most of a knowledge base's load (0.6 of 0.83 s, compiled); reading it back from
-    the cache directory takes 0.08 s.
+    Building it takes most of a knowledge base's load (0.6 of 0.83 s, compiled); reading it from a
+    cache file takes 0.08 s.
     """
     key = (package, data_file, spellings)
     table = _broad_tables.get(key)
     if table is None:
-        cached = _cache_file(package, data_file, spellings)
+        cached = cache / _cache_name(package, data_file, spellings) if cache else None
         table = _read_cached(cached) if cached else None
         if table is None:
             table = _build_broad_table(package, data_file, spellings)
@@ -577,6 +580,16 @@ def _broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str],
                 _write_cached(cached, table)
         _broad_tables[key] = table
     return table
+
+
+def write_broad_tables(directory: Path) -> None:
+    """Writes this process's broad tables to `directory` as cache files, for other processes to read.
+
+    For an audit's worker processes when there is no cache directory: they load the knowledge base
+    with `directory` as their cache, and read the table the parent built instead of building it.
+    """
+    for (package, data_file, spellings), table in _broad_tables.items():
+        _write_cached(directory / _cache_name(package, data_file, spellings), table)
 
 
 def _build_broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> _BroadTable:
@@ -589,19 +602,16 @@ def _build_broad_table(package: str, data_file: str, spellings: tuple[tuple[str,
     return phrases, frozenset(words)
 
 
-def _cache_file(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> Path | None:
+def _cache_name(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> str:
     """The cache file of a table: named by the digest of everything the table is built from.
 
     That is the data file, the spellings, this module and the broad vocabulary's (the code that
     builds it, compiled or not) and the Python that reads it back, so no table outlives any of them.
     """
-    directory = cache_directory()
-    if directory is None:
-        return None
     digest = hashlib.sha256(repr((spellings, sys.version, marshal.version)).encode())
     for path in (data_path(package, data_file), Path(__file__), Path(str(broad.__file__))):
         digest.update(path.read_bytes())
-    return directory / f"broad-{digest.hexdigest()[:32]}.marshal"
+    return f"broad-{digest.hexdigest()[:32]}.marshal"
 
 
 def _read_cached(path: Path) -> _BroadTable | None:
@@ -645,20 +655,6 @@ def _table_from_data(data: object) -> _BroadTable:
     phrases: _Phrases[tuple[str, ...]] = _Phrases()
     phrases.values, phrases.lengths = data[0], data[1]
     return phrases, data[2]
-
-
-def broad_tables_snapshot() -> bytes:
-    """The broad tables built so far, for worker processes of the same code to adopt (see `_broad_table`)."""
-    return marshal.dumps([(key, _table_data(table)) for key, table in _broad_tables.items()])
-
-
-def adopt_broad_tables(snapshot: bytes) -> None:
-    """Take the tables of `broad_tables_snapshot` as this process's own, instead of building them.
-
-    Only for a snapshot of this very code (a parent process's): it is not checked against the data file.
-    """
-    for key, data in marshal.loads(snapshot):
-        _broad_tables[key] = _table_from_data(data)
 
 
 def _split_hyphens(chunk: str) -> list[str]:

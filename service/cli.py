@@ -55,7 +55,7 @@ from service.exit_codes import ExitCode
 from service.formulary import resolve_command
 from service.kb_diff import diff_command
 from service.reload import reload_command
-from service.settings import Settings
+from service.settings import Settings, cache_dir
 
 app = typer.Typer(
     name="dosecheck",
@@ -89,7 +89,7 @@ def _settings(**overrides: object) -> Settings:
 
 def _load(kb_path: pathlib.Path | None) -> KnowledgeBase:
     try:
-        return load_knowledge_base(kb_path)
+        return load_knowledge_base(kb_path, cache_dir())
     except KnowledgeBaseError as err:
         typer.echo(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", err=True)
         for problem in err.problems:

@@ -22,6 +22,7 @@ from interactions import Coding, KnowledgeBase, KnowledgeBaseError, Medication, 
 from interactions.identify import Identification, identify
 from interactions.schema import RXNORM
 from service.exit_codes import ExitCode
+from service.settings import cache_dir
 
 STATUS = {
     UnrecognizedReason.UNSPECIFIED: "recognised",
@@ -140,7 +141,7 @@ def resolve_command(
     """
     try:
         text = formulary.read_text(encoding="utf-8")
-        results = resolve_formulary(load_knowledge_base(kb_path), text, formulary.suffix.lower() == ".csv")
+        results = resolve_formulary(load_knowledge_base(kb_path, cache_dir()), text, formulary.suffix.lower() == ".csv")
     except (OSError, UnicodeDecodeError, FormularyError, csv.Error, KnowledgeBaseError) as err:
         typer.echo(f"dosecheck: cannot read {formulary}: {err}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None

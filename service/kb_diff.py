@@ -14,6 +14,7 @@ from rich.markup import escape
 from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from interactions.kb_diff import Change, FieldChange, KbDiff, Release, Section, diff
 from service.exit_codes import ExitCode
+from service.settings import cache_dir
 
 BUILT_IN = "built-in"
 HEADINGS: dict[Section, str] = {
@@ -55,7 +56,7 @@ def diff_command(
 
 def _load(side: str, argument: str) -> KnowledgeBase:
     try:
-        return load_knowledge_base(None if argument == BUILT_IN else pathlib.Path(argument))
+        return load_knowledge_base(None if argument == BUILT_IN else pathlib.Path(argument), cache_dir())
     except KnowledgeBaseError as err:
         typer.echo(f"dosecheck: {side} ({argument}) is not a valid knowledge base ({len(err.problems)} problems):",
                    err=True)

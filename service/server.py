@@ -125,7 +125,7 @@ async def create_server(
         TlsFilesError: the TLS files cannot be used.
     """
     if servicer is None:
-        servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(settings.kb_path))
+        servicer = RegimenChecker.for_knowledge_base(load_knowledge_base(settings.kb_path, settings.cache_dir))
     servicer.stream_idle_timeout_s = settings.stream_idle_timeout_s
     observer = CallObserver(recorder)
     grpc_server = grpc.aio.server(interceptors=[observer, *token_guards(settings)], options=settings.grpc_options)
@@ -222,7 +222,7 @@ def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics
     http: HttpService | None = None
     if servicer is None:
         try:
-            kb = load_knowledge_base(settings.kb_path)
+            kb = load_knowledge_base(settings.kb_path, settings.cache_dir)
         except KnowledgeBaseError as err:
             print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
             for problem in err.problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 from typing import Annotated, Literal
 
@@ -9,6 +10,15 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.auth import ASYMMETRIC_ALGORITHMS, DEFAULT_ALGORITHMS, TrustedIssuer
+
+
+def default_cache_dir() -> pathlib.Path | None:
+    """$XDG_CACHE_HOME/dosecheck, else ~/.cache/dosecheck; None for a user with no home directory."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return pathlib.Path(base or pathlib.Path.home() / ".cache") / "dosecheck"
+    except RuntimeError:  # no home directory to find (a container's user without one)
+        return None
 
 
 class Settings(BaseSettings):
@@ -92,6 +102,9 @@ class Settings(BaseSettings):
     """`auto`: text on a terminal, JSON lines otherwise."""
     kb_path: pathlib.Path | None = None
     """A site's own knowledge-base directory; None = the built-in one."""
+    cache_dir: pathlib.Path | None = Field(default_factory=default_cache_dir)
+    """Where the broad vocabulary's table is kept between processes (a knowledge base then loads in
+    0.2 s instead of 0.8 s); $XDG_CACHE_HOME/dosecheck (~/.cache/dosecheck) by default; empty = none."""
     http_port: Annotated[int, Field(ge=0, le=65535)] = 0
     """The CDS Hooks HTTP port, in the same workers; 0 = off. Off by default: an HTTP port is a new
     way in that needs trusted issuers (or loopback) and TLS to be configured deliberately first."""
@@ -114,6 +127,11 @@ class Settings(BaseSettings):
     """Timeout of a fetch from the caller's FHIR server when prefetch is missing."""
     http_insecure_allow_unauthenticated: bool = False
     """Serve CDS Hooks without verifying tokens on a non-loopback address (never in production)."""
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -180,3 +198,8 @@ class Settings(BaseSettings):
 
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
+
+
+def cache_dir() -> pathlib.Path | None:
+    """The settings' cache directory, for the commands that load a knowledge base without serving."""
+    return Settings().cache_dir

@@ -29,7 +29,7 @@ from service.client_channel import (
     TokenFileOption,
 )
 from service.exit_codes import ExitCode
-from service.settings import Settings
+from service.settings import Settings, cache_dir
 
 __all__ = ["audit"]
 
@@ -70,7 +70,8 @@ def _say(run: AuditRun) -> None:
     typer.echo(
         f"{summary.rows:,} rows ({run.resumed_rows:,} kept from an earlier run), "
         f"{summary.errors:,} with errors, {summary.incomplete:,} with unrecognised names, "
-        f"{summary.dose_change_rows:,} needing action (a dose change or a drug to avoid); "
+        f"{summary.action_rows:,} needing action ({summary.dose_change_rows:,} with a dose change or a drug to "
+        f"avoid; every incomplete one); "
         f"{run.checked_rows:,} checked in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
         err=True,
     )
@@ -175,6 +176,7 @@ def audit(
                 workers=workers,
                 targets=tuple(target or ()),
                 kb_path=kb_path,
+                cache_dir=cache_dir(),
                 resume=resume,
                 view=View.FULL if full else View.BASIC,
                 streams_per_target=streams,

@@ -231,7 +231,7 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
             note="A dose that stands while another drug is to be avoided counts under avoid combination.",
         ),
         _Table(
-            f"Regimens needing action (first {LISTED} of {summary.action_rows:,})",
+            f"Regimens needing action ({_first(LISTED, summary.action_rows)})",
             ("Line", "Request", "Decisions needing action", "Not checked"),
             [
                 (regimen.line, regimen.request_id, "; ".join(map(_decision, regimen.decisions)),
@@ -242,14 +242,15 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
                  "medication not checked before trusting any decision of that regimen.",
         ),
         _Table(
-            f"Rows whose check is incomplete (first {LISTED} of {summary.incomplete:,})",
+            f"Rows whose check is incomplete ({_first(LISTED, summary.incomplete)})",
             ("Line", "Request", "Not checked"),
             [(row.line, row.request_id, not_checked_text(row.not_checked))
              for row in summary.incomplete_rows[:LISTED]],
             note=_not_listed(summary.incomplete - LISTED),
         ),
         _Table(
-            f"Unrecognised names: the site dictionary's gaps (top {TOP_UNRECOGNIZED} of {len(summary.unrecognized):,})",
+            "Unrecognised names: the site dictionary's gaps "
+            f"({_first(TOP_UNRECOGNIZED, len(summary.unrecognized), 'top')})",
             ("Name as written", "Rows", "Closest known names"),
             [
                 (name or "(blank)", count, ", ".join(summary.suggestions.get(name, ())))
@@ -288,8 +289,11 @@ def _mg(value: float) -> str:
 
 def _decision(decision: DecisionNeedingAction) -> str:
     """One decision in a cell: "venetoclax 400 → 200 mg (adjust dose), avoid with posaconazole"."""
-    text = (f"{decision.drug} {_mg(decision.ordered_dose_mg)} → {_mg(decision.recommended_dose_mg)} mg "
-            f"({action_label(decision.action)})")
+    # A drug not checked has no recommended dose: only what was ordered is said.
+    recommended = decision.recommended_dose_mg
+    dose = f"{_mg(decision.ordered_dose_mg)} mg" if recommended is None else (
+        f"{_mg(decision.ordered_dose_mg)} → {_mg(recommended)} mg")
+    text = f"{decision.drug} {dose} ({action_label(decision.action)})"
     return f"{text}, avoid with {', '.join(decision.avoid_with)}" if decision.avoid_with else text
 
 
@@ -382,3 +386,8 @@ def write_report(run: AuditRun, path: pathlib.Path, decisions_path: pathlib.Path
     html_report = path.suffix.lower() in (".html", ".htm")
     text = render_html(run, decisions_path) if html_report else render_markdown(run, decisions_path)
     path.write_text(text, encoding="utf-8")
+
+
+def _first(shown: int, total: int, word: str = "first") -> str:
+    """"first 50 of 1,234", or "all 31" when every one is shown."""
+    return f"{word} {shown} of {total:,}" if total > shown else f"all {total:,}"

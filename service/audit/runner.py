@@ -69,6 +69,7 @@ def run_audit(
     workers: int = 1,
     targets: tuple[str, ...] = (),
     kb_path: pathlib.Path | None = None,
+    cache_dir: pathlib.Path | None = None,
     resume: bool = False,
     view: View = View.BASIC,
     chunk_size: int = CHUNK_ROWS,
@@ -87,6 +88,7 @@ def run_audit(
         workers: In-process checking processes (ignored with targets).
         targets: gRPC targets to audit against; empty checks in-process.
         kb_path: The knowledge-base directory for in-process checks (None = the built-in one).
+        cache_dir: Where the broad vocabulary's table is kept between processes (None = nowhere).
         resume: Keep the rows already in the output (cutting a half-written last record) and
             check only the others.
         view: The view of the answers written, for rows that do not name one.
@@ -122,7 +124,7 @@ def run_audit(
         if not targets:
             if workers > 1:
                 start_worker_server()
-            kb = load_knowledge_base(kb_path)
+            kb = load_knowledge_base(kb_path, cache_dir)
             identities = (KnowledgeBaseIdentity(IN_PROCESS, kb.version, kb.content_hash),)
 
         def run_so_far() -> AuditRun:
@@ -155,6 +157,7 @@ def run_audit(
                             sink,
                             kb=kb,
                             kb_path=kb_path,
+                            cache_dir=cache_dir,
                             layout=reader.layout,
                             view=view,
                             workers=workers,

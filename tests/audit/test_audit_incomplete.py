@@ -98,15 +98,15 @@ def test_an_incomplete_row_with_no_dose_change_gets_its_lines_and_is_listed(tmp_
     markdown = render_markdown(run)
     assert "- **Rows with unrecognised names (check incomplete)**: 2" in markdown
     assert "- **Decisions needing action (every decision of an incomplete row among them)**: 3" in markdown
-    _, listed = markdown_table(markdown, "Rows whose check is incomplete (first 50 of 2)")
+    _, listed = markdown_table(markdown, "Rows whose check is incomplete (all 2)")
     assert [(row["Line"], row["Request"]) for row in listed] == [("2", "one missed"), ("3", "two missed")]
     assert listed[0]["Not checked"] == "acyclovr (unknown; did you mean acyclovir?)"
     assert listed[1]["Not checked"] == two[0]["not_checked"]
-    _, needing = markdown_table(markdown, "Regimens needing action (first 50 of 2)")
+    _, needing = markdown_table(markdown, "Regimens needing action (all 2)")
     assert needing[0] == {"Line": "2", "Request": "one missed", "Decisions needing action":
                           "azacitidine 75 → 75 mg (continue)", "Not checked": listed[0]["Not checked"]}
     page = render_html(run)
-    assert "<h2>Rows whose check is incomplete (first 50 of 2)</h2>" in page
+    assert "<h2>Rows whose check is incomplete (all 2)</h2>" in page
     assert "<td>2</td><td>one missed</td><td>acyclovr (unknown; did you mean acyclovir?)</td>" in page
 
 

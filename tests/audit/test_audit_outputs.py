@@ -290,7 +290,7 @@ def test_regimens_needing_action_are_listed_once_with_all_their_decisions(
     varied: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
     run = run_audit(varied, tmp_path / "out.jsonl")
-    listed = markdown_table(render_markdown(run), "Regimens needing action (first 50 of 27)")
+    listed = markdown_table(render_markdown(run), "Regimens needing action (all 27)")
 
     assert [row["Line"] for row in listed] == [str(n) for n in range(1, 46) if (n - 1) % 5 in (0, 1, 2)]
     two = next(row for row in listed if row["Request"] == "r1")["Decisions needing action"]

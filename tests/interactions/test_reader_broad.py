@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from interactions import KnowledgeBase, check
-from interactions.broad import CACHE_VARIABLE, broad_vocabulary
+from interactions.broad import broad_vocabulary
 from interactions.model import CheckRequest, Medication, UnrecognizedReason
 
 # Real drugs outside the AML supportive-care scope; the first one drugs.toml has not reviewed is used.
@@ -83,37 +83,14 @@ def test_another_spelling_of_a_reviewed_drug_is_unknown_not_corrected(default_kb
     assert suggestion in default_kb.resolver.suggest(f"{name} 200 mg")
 
 
-def test_a_process_that_adopts_the_broad_table_reads_as_the_one_that_built_it(default_kb: KnowledgeBase,
-                                                                             unreviewed: str) -> None:
-    # What an audit's worker processes do: take the parent's table instead of building their own.
-    from interactions import load_knowledge_base, reader
-
-    snapshot = reader.broad_tables_snapshot()
-    built = dict(reader._broad_tables)
-    reader._broad_tables.clear()
-    try:
-        reader.adopt_broad_tables(snapshot)
-        adopted = load_knowledge_base(None)
-        assert [phrases for phrases, _ in reader._broad_tables.values()] == [adopted.resolver._broad]
-    finally:
-        reader._broad_tables.clear()
-        reader._broad_tables.update(built)
-    texts = [f"{unreviewed} 50 MG Oral Tablet", "posaconazol 100 mg", "ACETAMINOPHEN 500 MG PO TABS",
-             f"venetoclax 100 mg / {unreviewed.upper()} 50 MG PO TABS", "filgrastim-sndz 300 mcg/0.5 mL"]
-    assert [adopted.resolver.read(t) for t in texts] == [default_kb.resolver.read(t) for t in texts]
-    assert adopted.resolver.read(texts[0]).reason is UnrecognizedReason.NOT_REVIEWED
-
-
 @pytest.fixture
-def fresh_process(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
-    """As a new process with its cache in a directory of its own: no broad table built or adopted yet."""
+def fresh_process(tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """As a new process, whose cache directory is its own: no broad table built or read yet."""
     from interactions import reader
 
-    cache = tmp_path / "cache"
-    monkeypatch.setenv(CACHE_VARIABLE, str(cache))
     built = dict(reader._broad_tables)
     reader._broad_tables.clear()
-    yield cache
+    yield tmp_path / "cache"
     reader._broad_tables.clear()
     reader._broad_tables.update(built)
 
@@ -136,16 +113,32 @@ def test_a_process_reads_the_table_another_one_cached_and_reads_as_it(default_kb
                                                                      fresh_process: pathlib.Path) -> None:
     from interactions import load_knowledge_base
 
-    built = load_knowledge_base(None)
+    built = load_knowledge_base(None, fresh_process)
     [cached] = fresh_process.glob("broad-*.marshal")
-    written = cached.stat().st_mtime_ns
+    written = cached.stat().st_ino  # a table built again would be renamed into place: another inode
     _forget_tables()
-    read_back = load_knowledge_base(None)
-    assert cached.stat().st_mtime_ns >= written
+    read_back = load_knowledge_base(None, fresh_process)
+    assert cached.stat().st_ino == written
     assert list(fresh_process.glob("broad-*.marshal")) == [cached]
     assert read_back.resolver._broad.values == built.resolver._broad.values
     assert _readings(read_back) == _readings(built) == _readings(default_kb)
     assert read_back.resolver.read(READINGS[0]).reason is UnrecognizedReason.NOT_REVIEWED
+
+
+def test_a_process_reads_the_tables_its_parent_wrote_for_it(default_kb: KnowledgeBase,
+                                                            fresh_process: pathlib.Path) -> None:
+    # What an audit's worker processes do when there is no cache directory: the parent writes its
+    # tables to the audit's scratch directory, and they load with it as their cache.
+    from interactions import load_knowledge_base, reader
+
+    load_knowledge_base(None)
+    assert not fresh_process.exists()
+    reader.write_broad_tables(fresh_process)
+    [written] = fresh_process.glob("broad-*.marshal")
+    _forget_tables()
+    worker = load_knowledge_base(None, fresh_process)
+    assert list(fresh_process.glob("broad-*.marshal")) == [written]
+    assert _readings(worker) == _readings(default_kb)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "cut short", "another shape"])
@@ -153,49 +146,27 @@ def test_a_damaged_cache_file_is_built_again_and_replaced(default_kb: KnowledgeB
                                                            damage: str) -> None:
     from interactions import load_knowledge_base
 
-    load_knowledge_base(None)
+    load_knowledge_base(None, fresh_process)
     [cached] = fresh_process.glob("broad-*.marshal")
     whole = cached.read_bytes()
     cached.write_bytes({"garbage": b"\x00not marshal at all", "cut short": whole[: len(whole) // 2],
                         "another shape": marshal.dumps(("values", {}, frozenset()))}[damage])
     _forget_tables()
-    rebuilt = load_knowledge_base(None)
+    rebuilt = load_knowledge_base(None, fresh_process)
     assert _readings(rebuilt) == _readings(default_kb)
     assert marshal.loads(cached.read_bytes()) == marshal.loads(whole)  # marshal.dumps is not byte-for-byte stable
 
 
 def test_without_a_writable_cache_directory_the_table_is_built_in_memory(default_kb: KnowledgeBase,
-                                                                         fresh_process: pathlib.Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                         fresh_process: pathlib.Path) -> None:
     from interactions import load_knowledge_base
 
     fresh_process.parent.mkdir(exist_ok=True)
     fresh_process.write_text("a file where the directory would be")
-    assert _readings(load_knowledge_base(None)) == _readings(default_kb)
-    monkeypatch.setenv(CACHE_VARIABLE, "")
+    assert _readings(load_knowledge_base(None, fresh_process)) == _readings(default_kb)
+    assert fresh_process.is_file()
     _forget_tables()
     assert _readings(load_knowledge_base(None)) == _readings(default_kb)
-    assert fresh_process.is_file()
-
-
-def test_a_change_of_what_the_table_is_built_from_names_another_file_and_old_files_go(
-        fresh_process: pathlib.Path) -> None:
-    from interactions import reader
-
-    package, data_file = "drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2"
-    spelled = reader._cache_file(package, data_file, (("sulphate", "sulfate"),))
-    assert spelled is not None
-    assert spelled.parent == fresh_process
-    assert spelled == reader._cache_file(package, data_file, (("sulphate", "sulfate"),))
-    assert spelled != reader._cache_file(package, data_file, ())
-    fresh_process.mkdir()
-    old = [fresh_process / f"broad-{i:032x}.marshal" for i in range(reader.CACHED_TABLES_KEPT + 2)]
-    for age, path in enumerate(old):
-        path.write_bytes(b"old")
-        os.utime(path, ns=(age * 10**9, age * 10**9))
-    reader._broad_table(package, data_file, (("sulphate", "sulfate"),))
-    kept = sorted(fresh_process.glob("broad-*.marshal"))
-    assert kept == sorted([spelled, *old[-(reader.CACHED_TABLES_KEPT - 1):]])
 
 
 def test_a_read_only_cache_is_read_as_it_is(default_kb: KnowledgeBase, fresh_process: pathlib.Path,
@@ -204,7 +175,7 @@ def test_a_read_only_cache_is_read_as_it_is(default_kb: KnowledgeBase, fresh_pro
     # root, whom permissions do not stop: the file system's refusal is played by pathlib).
     from interactions import load_knowledge_base, reader
 
-    load_knowledge_base(None)
+    load_knowledge_base(None, fresh_process)
     [cached] = fresh_process.glob("broad-*.marshal")
 
     def read_only(path: pathlib.Path, *args: object, **kwargs: object) -> None:
@@ -213,4 +184,22 @@ def test_a_read_only_cache_is_read_as_it_is(default_kb: KnowledgeBase, fresh_pro
     monkeypatch.setattr(pathlib.Path, "touch", read_only)
     assert reader._read_cached(cached) is not None
     _forget_tables()
-    assert _readings(load_knowledge_base(None)) == _readings(default_kb)
+    assert _readings(load_knowledge_base(None, fresh_process)) == _readings(default_kb)
+
+
+def test_a_change_of_what_the_table_is_built_from_names_another_file_and_old_files_go(
+        fresh_process: pathlib.Path) -> None:
+    from interactions import reader
+
+    package, data_file = "drug_named_entity_recognition", "drug_ner_dictionary.pkl.bz2"
+    spelled = reader._cache_name(package, data_file, (("sulphate", "sulfate"),))
+    assert spelled == reader._cache_name(package, data_file, (("sulphate", "sulfate"),))
+    assert spelled != reader._cache_name(package, data_file, ())
+    fresh_process.mkdir()
+    old = [fresh_process / f"broad-{i:032x}.marshal" for i in range(reader.CACHED_TABLES_KEPT + 2)]
+    for age, path in enumerate(old):
+        path.write_bytes(b"old")
+        os.utime(path, ns=(age * 10**9, age * 10**9))
+    reader._broad_table(package, data_file, (("sulphate", "sulfate"),), fresh_process)
+    kept = sorted(fresh_process.glob("broad-*.marshal"))
+    assert kept == sorted([fresh_process / spelled, *old[-(reader.CACHED_TABLES_KEPT - 1):]])

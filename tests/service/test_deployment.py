@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from interactions.broad import CACHE_VARIABLE
 from service.grpc_auth import exposure_refusal
 from service.settings import Settings
 from tests.deployment.commands import assert_is_a_real_command, settings_in_container
@@ -168,9 +167,11 @@ def test_dockerfile_builds_the_broad_table_cache_its_user_reads() -> None:
     assert directory
     assert built
     assert directory.group(1, 2) == user.group(1, 2)
-    assert f"{CACHE_VARIABLE}={directory.group(3)}" in dockerfile
+    variable = "DOSECHECK_CACHE_DIR"
+    assert "cache_dir" in Settings.model_fields
+    assert f"{variable}={directory.group(3)}" in dockerfile
     # Built after USER, by the user who reads it, with the variable set: the files are the user's own.
-    assert dockerfile.index(user.group(0)) < dockerfile.index(f"{CACHE_VARIABLE}=") < built.start()
+    assert dockerfile.index(user.group(0)) < dockerfile.index(f"{variable}=") < built.start()
     assert assert_is_a_real_command(built.group(1).split()).name == "validate"
 
 

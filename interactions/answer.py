@@ -49,7 +49,8 @@ class Decision(NamedTuple):
 
     drug: str
     ordered_dose_mg: float
-    recommended_dose_mg: float
+    recommended_dose_mg: float | None
+    """None when not checked (an unrecognised regimen drug): the contract then leaves it out."""
     action: Action
     ramp_up: tuple[RampStep, ...]
     findings: tuple[str, ...]

@@ -134,8 +134,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             finding_groups.append((finding,))
             highest_severity = max(highest_severity, finding.severity)
             schedules.extend(schedule.agent_schedules(finding.object_drug, burden_protocols, cycle_length, start, 0))
-    doses.extend(DoseRecommendation(m.name, m.dose_mg, 0.0, Action.UNSPECIFIED,
-                                    "Not recognised: no dose check was possible for this name.")
+    doses.extend(DoseRecommendation(m.name, m.dose_mg, None, Action.UNSPECIFIED,
+                                    "Not recognised, so not checked: there is no dose to recommend for this name.")
                  for m in sorted(unresolved_regimen, key=attrgetter("name")))
 
     return CheckResult(

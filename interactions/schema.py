@@ -425,8 +425,9 @@ class Recovered(_Strict):
     within_baseline_ms: Annotated[float, Field(gt=0, le=100)]
 
 
-HoldReasonName = Literal["qtc_prolongation", "pancreatitis", "differentiation_syndrome", "other_adverse_reaction",
-                         "other"]
+# "unspecified": the order marks the agent as held without saying why (HoldReason.UNSPECIFIED).
+HoldReasonName = Literal["unspecified", "qtc_prolongation", "pancreatitis", "differentiation_syndrome",
+                         "other_adverse_reaction", "other"]
 
 
 class QtcRule(_RuleOutcome):
@@ -440,7 +441,7 @@ class QtcRule(_RuleOutcome):
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
     if_held: bool | None = None
     hold_reasons: tuple[HoldReasonName, ...] = ()
-    """The rule applies only to an agent held for one of these (the order says why)."""
+    """The rule applies only to an agent held for one of these (the order says why; "unspecified" when it does not)."""
     qtc_at_hold_above: QtcMs | None = None
     qtc_at_hold_at_most: QtcMs | None = None
     qtc_above: QtcMs | None = None

@@ -359,8 +359,9 @@ def _print_table(response: pb.CheckRegimenResponse) -> None:
         decisions.add_row(
             decision.drug,
             _mg(decision.ordered_dose_mg),
-            _mg(decision.recommended_dose_mg),
-            _name(pb.Action, decision.action),
+            # Absent for a drug that was not checked: no dose to give, so none is printed (never 0).
+            _mg(decision.recommended_dose_mg) if decision.HasField("recommended_dose_mg") else "-",
+            _name(pb.Action, decision.action) if decision.action else "NOT CHECKED",
             ", ".join(f"{s.day}: {_mg(s.dose_mg)}" for s in decision.ramp_up),
         )
     console.print(decisions)

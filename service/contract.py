@@ -53,6 +53,8 @@ class _Written(NamedTuple):
     string: bool
     full_view: bool
     """Left out of the BASIC view."""
+    optional: bool
+    """A scalar with presence (proto3 `optional`): written at its default when set, left out when None or unset."""
 
 
 # The contract's `full_view` field option (mypy's stubs type extensions more narrowly than protobuf allows).
@@ -68,7 +70,8 @@ def _written(descriptor: Descriptor) -> tuple[_Written, ...]:
                    {v.number: v.name for v in f.enum_type.values} if f.enum_type is not None else None,
                    f.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT),
                    f.type == FieldDescriptor.TYPE_STRING,
-                   bool(f.GetOptions().Extensions[_FULL_VIEW]))
+                   bool(f.GetOptions().Extensions[_FULL_VIEW]),
+                   f.has_presence and f.message_type is None)
             for f in descriptor.fields)
     return fields
 
@@ -84,7 +87,7 @@ def to_json(value: Any, message_type: type[Message], view: View = View.FULL) -> 
 
     Returns:
         lowerCamelCase keys, enums by name, non-finite doubles as "NaN"/"Infinity", fields at their
-        default left out.
+        default left out (an optional one only when unset).
     """
     return _walk(value, _descriptor(message_type), view is View.BASIC, json=True)
 
@@ -165,7 +168,10 @@ def _walk(value: Any, descriptor: Descriptor, basic: bool, json: bool, messages:
         # A domain value leaves out what it never has (an answer has no `error`); a test holds every
         # other field of each message present on its domain type.
         item = getattr(value, field.name, None)
-        if not item:  # every default (0, "", false, empty) is left out, as json_format does
+        # Every default (0, "", false, empty) is left out, as json_format does, but for an optional field
+        # that is set: a recommended dose of 0 (held) is a dose, an absent one none.
+        if not item and (not field.optional or item is None
+                         or (isinstance(value, Message) and not value.HasField(field.name))):
             continue
         if nested is not None:
             if not field.repeated and isinstance(value, Message) and not value.HasField(field.name):

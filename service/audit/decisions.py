@@ -18,7 +18,7 @@ import orjson
 from dosecheck.v1 import dosecheck_pb2 as pb
 from service.audit.output import open_records
 from service.audit.report import action_label, enum_label, not_checked_text
-from service.audit.summary import is_complete, needed_action, not_checked
+from service.audit.summary import is_complete, needed_action, not_checked, recommended_dose
 
 __all__ = ["COLUMNS", "decision_rows", "write_decisions"]
 
@@ -114,7 +114,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
             request_id,
             _text(drug),
             _number(decision.get("orderedDoseMg", 0.0)),
-            _number(decision.get("recommendedDoseMg", 0.0)),
+            _number(recommended_dose(decision)),
             action_label(action),
             _joined(avoided),
             _joined(dict.fromkeys(finding.get("rule", "") for finding in behind.values())),
@@ -132,6 +132,7 @@ def _joined(values: Iterable[str]) -> str:
     return _text(_JOINED.join(values))
 
 
-def _number(value: float) -> str:
-    # Every digit the answer has (the report rounds; a spreadsheet should not have to).
-    return f"{value:.15g}"
+def _number(value: float | None) -> str:
+    # Every digit the answer has (the report rounds; a spreadsheet should not have to). No dose (a drug
+    # not checked) is an empty cell, never 0.
+    return "" if value is None else f"{value:.15g}"

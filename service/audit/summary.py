@@ -22,6 +22,7 @@ __all__ = [
     "is_complete",
     "needed_action",
     "not_checked",
+    "recommended_dose",
 ]
 
 EXAMPLES_KEPT: Final = 200
@@ -111,12 +112,30 @@ def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
     return None if complete else action
 
 
+def recommended_dose(decision: dict[str, Any]) -> float | None:
+    """A decision's recommended dose; None for a regimen drug that was not checked (no action), which has none.
+
+    The contract leaves the dose out only then; a record written before the dose became optional also
+    left out a dose of 0 (a hold), which its action tells apart.
+
+    Args:
+        decision: A `DoseRecommendation` in the contract's JSON shape.
+
+    Returns:
+        The dose in mg, or None when the drug was not checked.
+    """
+    if str(decision.get("action", _NO_ACTION)) == _NO_ACTION:
+        return None
+    return float(decision.get("recommendedDoseMg", 0.0))
+
+
 class DecisionNeedingAction(NamedTuple):
     """One regimen drug's decision that needs action."""
 
     drug: str
     ordered_dose_mg: float
-    recommended_dose_mg: float
+    recommended_dose_mg: float | None
+    """None when the drug was not checked (`recommended_dose`)."""
     action: str
     """As `needed_action` says."""
     avoid_with: tuple[str, ...]
@@ -241,7 +260,7 @@ class AuditSummary:
                                for decision, needed in decisions])
         needing = [
             DecisionNeedingAction(decision.get("drug", ""), decision.get("orderedDoseMg", 0.0),
-                                  decision.get("recommendedDoseMg", 0.0), needed, tuple(decision.get("avoidWith", ())))
+                                  recommended_dose(decision), needed, tuple(decision.get("avoidWith", ())))
             for decision, needed in decisions if needed is not None
         ]
         if needing:

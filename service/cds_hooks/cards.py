@@ -110,8 +110,9 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
     """
     issued = []
     for dose in result.doses:
-        if dose.drug not in subject.by_drug or dose.action is Action.UNSPECIFIED:
-            continue  # an unrecognised regimen entry: the not-checked card speaks for it
+        recommended = dose.recommended_dose_mg
+        if dose.drug not in subject.by_drug or recommended is None:
+            continue  # an unrecognised regimen entry, not checked: the not-checked card speaks for it
         findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
         if dose.action is Action.CONTINUE and not findings and not dose.avoid_with:
             continue
@@ -119,20 +120,21 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
         if dose.drug not in subject.new_drugs and not others & subject.new_drugs:
             continue  # old advice about orders already signed: nothing new was ordered that changes it
         monitoring = [e for e in result.monitoring if e.drug == dose.drug]
-        issued.append(_agent_card(dose, findings, monitoring, subject))
+        issued.append(_agent_card(dose, recommended, findings, monitoring, subject))
     if result.unrecognized:
         issued.append(_not_checked_card(result.unrecognized, subject))
     return issued
 
 
-def _agent_card(dose: DoseRecommendation, findings: Sequence[Finding], monitoring: Sequence[MonitoringEvent],
-                subject: Subject) -> IssuedCard:
+def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
+                monitoring: Sequence[MonitoringEvent], subject: Subject) -> IssuedCard:
+    """The card of a checked regimen drug; `recommended` is its recommended dose (never None here)."""
     severity = max((f.severity for f in findings), default=Severity.INFO)
     kind = _kind(dose)
-    summary = _summary(dose, findings)
+    summary = _summary(dose, recommended, findings)
     indicator = _indicator(dose, severity)
     suggestions = [s for s in (
-        _dose_suggestion(dose, subject),
+        _dose_suggestion(dose, recommended, subject),
         *_avoid_suggestions(dose, subject),
         _ecg_suggestion(dose.drug, monitoring, subject),
         _detected_issue_suggestion(findings, subject),
@@ -140,7 +142,7 @@ def _agent_card(dose: DoseRecommendation, findings: Sequence[Finding], monitorin
     card = wire.Card(
         uuid=str(uuid.uuid4()),
         summary=summary,
-        detail=_detail(dose, findings, monitoring, subject),
+        detail=_detail(dose, recommended, findings, monitoring, subject),
         indicator=indicator,
         source=_source(subject),
         suggestions=suggestions or None,
@@ -165,7 +167,7 @@ _OWN_REASONS: Final = {Mechanism.QTC_THRESHOLD: "QTc threshold", Mechanism.PATIE
                        Mechanism.LABELLED_DOSE: "labelled dose"}
 
 
-def _summary(dose: DoseRecommendation, findings: Sequence[Finding]) -> str:
+def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding]) -> str:
     """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters."""
     drug = dose.drug[:1].upper() + dose.drug[1:]
     setting = [f for f in findings if f.object_drug == dose.drug and f.action == dose.action]
@@ -175,9 +177,9 @@ def _summary(dose: DoseRecommendation, findings: Sequence[Finding]) -> str:
                              for m in f.mechanisms if m in _OWN_REASONS))
     decisions = []
     if dose.action is Action.ADJUST_DOSE:
-        verb = "reduce to" if dose.recommended_dose_mg < dose.ordered_dose_mg else (
+        verb = "reduce to" if recommended < dose.ordered_dose_mg else (
             "increase to" if dose.ordered_dose_mg else "give")
-        decisions.append(f"{verb} {_mg(dose.recommended_dose_mg)} mg")
+        decisions.append(f"{verb} {_mg(recommended)} mg")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(dose.action.name.lower())
     elif not dose.avoid_with:
@@ -204,15 +206,15 @@ def _indicator(dose: DoseRecommendation, severity: Severity) -> Literal["info", 
     return "info"
 
 
-def _detail(dose: DoseRecommendation, findings: Sequence[Finding], monitoring: Sequence[MonitoringEvent],
-            subject: Subject) -> str:
+def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
+            monitoring: Sequence[MonitoringEvent], subject: Subject) -> str:
     ordered = subject.by_drug[dose.drug]
     lines = [f"**{dose.drug}**: ordered {_mg(dose.ordered_dose_mg)} mg; "
-             f"**{_action_text(dose)}** ({dose.action.name.replace('_', ' ').lower()})."]
+             f"**{_action_text(dose, recommended)}** ({dose.action.name.replace('_', ' ').lower()})."]
     if dose.ramp_up:
         start = _date(ordered.start_date)
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
-        lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(dose.recommended_dose_mg)} mg.")
+        lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
         lines.append(avoid_text(dose.drug, dose.avoid_with, {other for f in dose.findings if f.action in DOSE_CHANGING
                                                              for other in (f.precipitant_drug, *f.involved)}))
@@ -241,12 +243,12 @@ def _detail(dose: DoseRecommendation, findings: Sequence[Finding], monitoring: S
     return "\n".join(lines)
 
 
-def _action_text(dose: DoseRecommendation) -> str:
+def _action_text(dose: DoseRecommendation, recommended: float) -> str:
     if dose.action is Action.ADJUST_DOSE:
-        return f"give {_mg(dose.recommended_dose_mg)} mg"
+        return f"give {_mg(recommended)} mg"
     if dose.action in (Action.HOLD, Action.DISCONTINUE):
         return dose.action.name.lower()
-    return f"keep {_mg(dose.recommended_dose_mg)} mg" if dose.recommended_dose_mg else "keep the ordered dose"
+    return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
 
 
 def _not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Subject) -> IssuedCard:
@@ -266,13 +268,13 @@ def _not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: S
     return IssuedCard(card, "not-checked", _fingerprint("", "not-checked", summary, "warning"))
 
 
-def _dose_suggestion(dose: DoseRecommendation, subject: Subject) -> wire.Suggestion | None:
+def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subject) -> wire.Suggestion | None:
     """The whole draft order at the recommended dose with its ramp-up (an `update` carries the whole resource).
 
     None when the agent is not a draft order being placed now, or cannot be read as R4.
     """
     ordered = subject.by_drug[dose.drug]
-    if (dose.action is not Action.ADJUST_DOSE or dose.recommended_dose_mg <= 0 or dose.drug not in subject.new_drugs
+    if (dose.action is not Action.ADJUST_DOSE or recommended <= 0 or dose.drug not in subject.new_drugs
             or not ordered.reference.startswith("MedicationRequest/")):
         return None
     order = _as_r4_order(ordered.resource)
@@ -284,17 +286,17 @@ def _dose_suggestion(dose: DoseRecommendation, subject: Subject) -> wire.Suggest
     dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
                        _day_bounds(start, step.day, step.day)) for step in dose.ramp_up]
     maintenance_day = len(dose.ramp_up) + 1
-    dosages.append(_dosage(template, dose.recommended_dose_mg, maintenance_day if dose.ramp_up else None,
-                           f"{'Then ' if dose.ramp_up else ''}{_mg(dose.recommended_dose_mg)} mg"
+    dosages.append(_dosage(template, recommended, maintenance_day if dose.ramp_up else None,
+                           f"{'Then ' if dose.ramp_up else ''}{_mg(recommended)} mg"
                            f"{f' ({text})' if text else ''}",
                            _day_bounds(start, maintenance_day, None) if dose.ramp_up else None))
     order["dosageInstruction"] = dosages
     ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg" if dose.ramp_up else ""
     return wire.Suggestion(
-        label=f"Change {dose.drug} to {_mg(dose.recommended_dose_mg)} mg{ramp}"[:200],
+        label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],
         uuid=str(uuid.uuid4()),
         isRecommended=True,
-        actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(dose.recommended_dose_mg)} mg{ramp}",
+        actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(recommended)} mg{ramp}",
                              resource=order)],
     )
 

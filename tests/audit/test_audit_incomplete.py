@@ -91,6 +91,8 @@ def test_an_incomplete_row_with_no_dose_change_gets_its_lines_and_is_listed(tmp_
     # The unrecognised regimen drug has a decision with no action: not checked.
     assert [(line["drug"], line["action"]) for line in two] == [
         ("azacitidine", "continue"), ("trial drug 7", "not checked")]
+    # Not checked, so no recommended dose: an empty cell, never 0 mg.
+    assert [(line["ordered_dose_mg"], line["recommended_dose_mg"]) for line in two] == [("75", "75"), ("5", "")]
     missed = {cell.split(" (")[0] for cell in two[0]["not_checked"].split("); ")}
     assert missed == {"trial drug 7", "flucanazole"}
     assert len({line["not_checked"] for line in two}) == 1  # the row's, on every line

@@ -112,7 +112,7 @@ CASES = [
                                                qtc_at_hold_ms=520), patient=PatientContext(qtc_ms=470),
          dose=250, action=A.ADJUST_DOSE),
     Case("E7-ivo-resume-episode-unknown", Medication("ivosidenib", 500, held=True), patient=PatientContext(qtc_ms=470),
-         dose=250, action=A.ADJUST_DOSE),
+         dose=250, action=A.ADJUST_DOSE, rationale="the reason for the hold was not given"),
     Case("E7-ivo-after-490-not-recovered", Medication("ivosidenib", 500, held=True, qtc_at_hold_ms=490,
                                                       hold_reason=HoldReason.QTC_PROLONGATION),
          patient=PatientContext(qtc_ms=485), dose=0, action=A.HOLD),
@@ -121,6 +121,35 @@ CASES = [
          dose=80, action=A.ADJUST_DOSE),
     Case("G10-gil-held-for-other-reason", Medication("gilteritinib", 120, held=True, hold_reason=HoldReason.OTHER),
          dose=0, action=A.HOLD),
+    # A hold's reason selects the QTc rule that resumes it: one given is named, one not given is never invented
+    # (the QTc resume dose is then the conservative reading, said as such), another reason is not resumed.
+    Case("G10-gil-held-for-qtc-recovered", Medication("gilteritinib", 120, held=True,
+                                                      hold_reason=HoldReason.QTC_PROLONGATION),
+         patient=PatientContext(qtc_ms=470), dose=80, action=A.ADJUST_DOSE,
+         rationale="Interrupted for QTc prolongation"),
+    Case("G10-gil-held-reason-not-given-recovered", Medication("gilteritinib", 120, held=True),
+         patient=PatientContext(qtc_ms=470), dose=80, action=A.ADJUST_DOSE,
+         rationale="the reason for the hold was not given"),
+    Case("G10-gil-held-for-differentiation-syndrome", Medication(
+        "gilteritinib", 120, held=True, hold_reason=HoldReason.DIFFERENTIATION_SYNDROME),
+         patient=PatientContext(qtc_ms=470), dose=0, action=A.HOLD, rationale="other than QTc prolongation"),
+    Case("G10-ivo-held-for-differentiation-syndrome", Medication(
+        "ivosidenib", 500, held=True, hold_reason=HoldReason.DIFFERENTIATION_SYNDROME),
+         patient=PatientContext(qtc_ms=470), dose=0, action=A.HOLD, rationale="other than QTc prolongation"),
+    Case("G10-gla-held-for-qtc-recovered", Medication("glasdegib", 100, held=True,
+                                                      hold_reason=HoldReason.QTC_PROLONGATION),
+         patient=PatientContext(qtc_ms=470), dose=50, action=A.ADJUST_DOSE,
+         rationale="Interrupted for QTc prolongation"),
+    Case("G10-gla-held-for-other-adverse-reaction", Medication(
+        "glasdegib", 100, held=True, hold_reason=HoldReason.OTHER_ADVERSE_REACTION),
+         patient=PatientContext(qtc_ms=470), dose=0, action=A.HOLD, rationale="other than QTc prolongation"),
+    Case("G10-quiz-held-for-qtc-recovered", Medication("quizartinib", 35.4, held=True,
+                                                       hold_reason=HoldReason.QTC_PROLONGATION),
+         patient=PatientContext(qtc_ms=440), dose=26.5, action=A.ADJUST_DOSE,
+         rationale="Interrupted for QTcF > 500 ms"),
+    Case("G10-quiz-held-for-pancreatitis", Medication("quizartinib", 35.4, held=True,
+                                                      hold_reason=HoldReason.PANCREATITIS),
+         patient=PatientContext(qtc_ms=440), dose=0, action=A.HOLD, rationale="other than QTc prolongation"),
     # E9: the 30 ms rise is the C1D8 check (confirmed on C1D9); later ECGs do not fire it.
     Case("E9-gil-rise-on-c1d8", Medication("gilteritinib", 120),
          patient=PatientContext(qtc_ms=450, baseline_qtc_ms=410, qtc_day="C1D8"), dose=120, action=A.MONITOR),
@@ -142,6 +171,16 @@ def test_course_of_treatment(kb: KnowledgeBase, case: Case) -> None:
         assert [s.dose_mg for s in dose.ramp_up] == list(case.ramp)
     assert case.rationale in dose.rationale
     assert dose.avoid_with == case.avoid
+
+
+@pytest.mark.parametrize(("agent", "qtc"), [("gilteritinib", 470), ("glasdegib", 470), ("ivosidenib", 470),
+                                            ("quizartinib", 440)])
+def test_a_hold_without_a_reason_is_never_given_one(kb: KnowledgeBase, agent: str, qtc: float) -> None:
+    result = check(kb, CheckRequest((Medication(agent, held=True),), patient=PatientContext(qtc_ms=qtc)))
+    (finding,) = [f for f in result.findings if f.object_drug == agent]
+    assert "the reason for the hold was not given" in finding.recommendation
+    assert "Interrupted for" not in finding.recommendation
+    assert "Conservative reading" in finding.recommendation
 
 
 def test_a_stopped_drug_still_counted_says_so(kb: KnowledgeBase) -> None:

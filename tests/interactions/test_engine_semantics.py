@@ -168,7 +168,8 @@ def test_unrecognised_names_make_the_check_incomplete(fixture_kb: KnowledgeBase)
     assert {u.name: u.suggestions[0] for u in result.unrecognized} == {
         "strongazol": "strongazole", "testinbi": "testinib"}
     unknown_dose = next(d for d in result.doses if d.drug == "testinbi")
-    assert (unknown_dose.action, unknown_dose.recommended_dose_mg) == (Action.UNSPECIFIED, 0)
+    # Not checked, so no dose at all: never a recommended 0 mg a client could give.
+    assert (unknown_dose.action, unknown_dose.recommended_dose_mg) == (Action.UNSPECIFIED, None)
     # The misspelt inhibitor is not silently corrected: no interaction is claimed for it.
     assert not [f for f in result.findings if f.precipitant_drug == "strongazole"]
 

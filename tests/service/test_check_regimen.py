@@ -91,6 +91,22 @@ def test_unrecognised_names_make_the_answer_incomplete_with_suggestions(stub: An
     assert "posaconazole" in unrecognized["posaconazol"]
 
 
+def test_an_unrecognised_regimen_drug_has_no_recommended_dose_and_a_held_one_has_0(stub: Any) -> None:
+    request = pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclx", dose_mg=400),
+                                              pb.Medication(name="gilteritinib", dose_mg=120, held=True)])
+
+    response = stub.CheckRegimen(request, timeout=10)
+
+    assert not response.complete
+    held, unknown = response.decisions
+    assert (held.drug, held.action, held.HasField("recommended_dose_mg"), held.recommended_dose_mg) == (
+        "gilteritinib", pb.ACTION_HOLD, True, 0)
+    # Not checked: no dose at all (absent, not 0), no action; the name is in `unrecognized`.
+    assert (unknown.drug, unknown.action, unknown.HasField("recommended_dose_mg")) == (
+        "venetoclx", pb.ACTION_UNSPECIFIED, False)
+    assert [u.name for u in response.unrecognized] == ["venetoclx"]
+
+
 def test_get_knowledge_base_describes_sources_drugs_and_classes(stub: Any) -> None:
     info = stub.GetKnowledgeBase(pb.GetKnowledgeBaseRequest(), timeout=10)
 

@@ -220,6 +220,21 @@ def test_an_incomplete_check_prints_the_whole_answer_and_exits_1(
         assert re.search(r"│ venetoclax +│ 400 +│ 70 +│ ADJUST DOSE", result.stdout)
 
 
+@pytest.mark.parametrize("output_format", ["json", "table"])
+def test_an_unrecognised_regimen_drug_is_given_no_dose(tmp_path: pathlib.Path, output_format: str) -> None:
+    path = _write(tmp_path, {"regimen": [{"name": "venetoclx", "doseMg": 400}]})
+
+    result = runner.invoke(app, ["check", str(path), "--format", output_format], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 1, result.output
+    if output_format == "json":
+        (decision,) = json.loads(result.stdout)["decisions"]
+        assert "recommendedDoseMg" not in decision
+        assert decision["action"] == "ACTION_UNSPECIFIED"
+    else:
+        assert re.search(r"│ venetoclx +│ 400 +│ - +│ NOT CHECKED", result.stdout)
+
+
 def test_the_table_says_why_each_medication_was_not_checked(tmp_path: pathlib.Path) -> None:
     path = _write(tmp_path, INCOMPLETE)
 

@@ -323,8 +323,9 @@ class DoseRecommendation(NamedTuple):
     ramp_up: tuple[RampStep, ...] = ()
     citations: tuple[Citation, ...] = ()
     avoid_with: tuple[str, ...] = ()
-    """Other drugs (or foods) to avoid or replace while this one is given; the dose does not change
-    for them. Their findings say why and what to use instead."""
+    """Other drugs (or foods) to avoid or replace while this one is given. Their findings say why and
+    what to use instead; the dose changes for one only where a finding of `findings` that changes it
+    also names it (`answer.avoid_text` says which)."""
     findings: tuple[Finding, ...] = ()
     """The findings that set the dose, the most restrictive (the one applied) first; empty when the
     labelled or ordered dose stands."""

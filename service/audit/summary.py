@@ -30,7 +30,7 @@ EXAMPLES_KEPT: Final = 200
 counts cover all rows)."""
 
 # Actions on a dose that change what the patient gets (a reduction, a hold, a stop).
-_DOSE_CHANGING: Final = frozenset(
+_CHANGING_WHAT_IS_GIVEN: Final = frozenset(
     {"ACTION_ADJUST_DOSE", "ACTION_HOLD", "ACTION_AVOID_COMBINATION", "ACTION_DISCONTINUE"}
 )
 # A dose that stands while another drug is to be avoided still needs action: it is counted under this.
@@ -105,7 +105,7 @@ def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
         action (ACTION_UNSPECIFIED for a regimen drug that was not recognised); else None.
     """
     action = str(decision.get("action", _NO_ACTION))
-    if action in _DOSE_CHANGING:
+    if action in _CHANGING_WHAT_IS_GIVEN:
         return action
     if decision.get("avoidWith"):
         return _AVOID_OTHER
@@ -217,7 +217,7 @@ class AuditSummary:
     @property
     def dose_changes(self) -> Counter[tuple[str, str]]:
         """(drug, action) of every decision changing a dose or naming a drug to avoid (from `decisions`: read-only)."""
-        return Counter({key: count for key, count in self.decisions.items() if key[1] in _DOSE_CHANGING})
+        return Counter({key: count for key, count in self.decisions.items() if key[1] in _CHANGING_WHAT_IS_GIVEN})
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
@@ -266,7 +266,7 @@ class AuditSummary:
         if needing:
             self.action_rows += 1
             self.decisions_needing_action += len(needing)
-            if any(decision.action in _DOSE_CHANGING for decision in needing):
+            if any(decision.action in _CHANGING_WHAT_IS_GIVEN for decision in needing):
                 self.dose_change_rows += 1
             if len(self.regimens_needing_action) < EXAMPLES_KEPT:
                 self.regimens_needing_action.append(RegimenNeedingAction(line, request_id, tuple(needing), missed))

@@ -94,7 +94,10 @@ class ApiError(Exception):
 
 
 async def require_json(request: Request) -> None:
-    """Refuses (415) a call whose Content-Type is not JSON, before its body is read as anything else.
+    """Refuses (415) a call whose Content-Type is not JSON.
+
+    FastAPI reads a body sent with no Content-Type as JSON before this runs, so invalid JSON sent that
+    way is answered 400 (not JSON), and valid JSON 415 (not sent as JSON).
 
     CDS Hooks calls are JSON documents (the spec's example sends `Content-type: application/json`);
     parameters (`; charset=utf-8`) and `application/<...>+json` (some clients send FHIR's) are accepted.

@@ -49,6 +49,7 @@ _CHUNK = re.compile(r"[()\[\]{}/+&,;]|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
 _PERCENT = re.compile(f"({_NUMBER.pattern})%")
+_NUMBER_RANGE = re.compile(f"(?:{_NUMBER.pattern})(?:-(?:{_NUMBER.pattern}))+")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
 
@@ -599,7 +600,9 @@ def _build_broad_table(package: str, data_file: str, spellings: tuple[tuple[str,
         for tokens in _phrase_forms(_spell(variant, spellings)):
             phrases.add(tokens, canonical)
             words.update(tokens)
-    return phrases, frozenset(words)
+    # Kept whole, a range of numbers would not read as numbers in order text ("days 1-7"): it is split
+    # as any hyphenated chunk is, so no drug's name is made of one.
+    return phrases, frozenset(word for word in words if not _NUMBER_RANGE.fullmatch(word))
 
 
 def _cache_name(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> str:

@@ -70,8 +70,7 @@ def _say(run: AuditRun) -> None:
     typer.echo(
         f"{summary.rows:,} rows ({run.resumed_rows:,} kept from an earlier run), "
         f"{summary.errors:,} with errors, {summary.incomplete:,} with unrecognised names, "
-        f"{summary.action_rows:,} needing action ({summary.dose_change_rows:,} with a dose change or a drug to "
-        f"avoid; every incomplete one); "
+        f"{summary.action_rows:,} needing action (a dose change, a drug to avoid or a check left incomplete); "
         f"{run.checked_rows:,} checked in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
         err=True,
     )

@@ -180,6 +180,16 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("daunorubicin-cytarabine liposomal (VYXEOS) 44 mg-100 mg/m2 IV", {"daunorubicin", "cytarabine"}),
     ("DAUNORUBICIN-CYTARABINE LIPOSOMAL 44-100 MG IV SOLR", {"daunorubicin", "cytarabine"}),
     ("daunorubicin 44 mg/m2 and cytarabine 100 mg/m2 liposome (Vyxeos)", {"daunorubicin", "cytarabine"}),
+    # schedule and as-needed text
+    ("azacitidine 75 mg/m2 SC days 1-7", {"azacitidine"}),
+    ("azacitidine 75 mg/m2 SC days 1 to 7", {"azacitidine"}),
+    ("ondansetron 8 mg PO q8h PRN nausea", {"ondansetron"}),
+    ("ondansetron 4 mg every 6 hours PRN for nausea/vomiting", {"ondansetron"}),
+    ("oxycodone 5 mg PO q4h PRN severe pain", {"oxycodone"}),
+    ("lorazepam 0.5 mg PO q6h PRN anxiety", {"lorazepam"}),
+    ("posaconazole DR tablet 300 mg PO daily (HOME MED)", {"posaconazole"}),
+    ("insulin lispro sliding scale SC TID AC", {"insulin"}),
+    ("trimethoprim-sulfamethoxazole DS 1 tab PO MWF", {"sulfamethoxazole/trimethoprim"}),
 ]
 
 # Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with
@@ -206,6 +216,8 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("granisetron (EMEND) 1 mg", {"granisetron", "aprepitant"}),
     ("posaconazole / fosaprepitant [Emend]", {"posaconazole", "fosaprepitant"}),
     ("fosaprepitant (EMEND) / posaconazole 300 mg", {"fosaprepitant", "posaconazole"}),
+    # a range of numbers between two names separates them, as a hyphen does
+    ("venetoclax 1-7 posaconazole", {"venetoclax", "posaconazole"}),
     # a combination's ingredients and one drug more: not the combination alone
     ("sulfamethoxazole 800 MG / trimethoprim 160 MG / posaconazole 100 MG Oral Tablet",
      {"sulfamethoxazole", "trimethoprim", "posaconazole"}),

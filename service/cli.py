@@ -38,6 +38,7 @@ from interactions.answer import DOSE_CHANGING, avoid_text
 from interactions.schema import citation_text
 from service import convert, server
 from service.audit.cli import audit
+from service.audit.report import not_checked_phrase
 from service.cds_hooks.cli import feedback_app
 from service.client_channel import (
     ClientSecurity,
@@ -245,7 +246,7 @@ def check(
         typer.echo(json_format.MessageToJson(response, always_print_fields_with_no_presence=True))
     if not response.complete:
         # A script gating on the exit status must not take a partial check for a clean one.
-        not_checked = ", ".join(f"{u.name} ({_name(pb.UnrecognizedReason, u.reason).lower()})"
+        not_checked = ", ".join(not_checked_phrase(u.name, pb.UnrecognizedReason.Name(u.reason), u.suggestions)
                                 for u in response.unrecognized)
         typer.echo(f"dosecheck: the check is incomplete; not checked: {not_checked}", err=True)
         raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
@@ -480,9 +481,8 @@ def kb_show(
         return
     typer.echo(json.dumps(_jsonable({k: fields[k] for k in ("query", "resolves_to", *_WHY_NOT, "suggestions")}),
                           indent=2))
-    reason = _name(pb.UnrecognizedReason, description.reason).lower()
-    guesses = f"; did you mean {' or '.join(description.suggestions)}?" if description.suggestions else ""
-    typer.echo(f"dosecheck: {drug!r} would not be checked ({reason}): {description.detail}{guesses}", err=True)
+    why = not_checked_phrase(drug, pb.UnrecognizedReason.Name(description.reason), description.suggestions)
+    typer.echo(f"dosecheck: {why} would not be checked: {description.detail}", err=True)
     raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
 
 

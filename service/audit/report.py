@@ -83,15 +83,22 @@ def not_checked_text(items: Iterable[NotChecked]) -> str:
         Each with its reason and the closest known names, "; " between them; for an incomplete row
         whose answer names none, says so.
     """
-    return "; ".join(map(_not_checked, items)) or "(the answer names none)"
+    return "; ".join(not_checked_phrase(*item) for item in items) or "(the answer names none)"
 
 
-def _not_checked(item: NotChecked) -> str:
-    reason = enum_label(item.reason, "UNRECOGNIZED_REASON_")
-    if item.suggestions:
-        *first, last = item.suggestions
-        reason += f"; did you mean {', '.join(first)} or {last}?" if first else f"; did you mean {last}?"
-    return f"{item.name or '(blank)'} ({reason})"
+def not_checked_phrase(name: str, reason: str, suggestions: Sequence[str]) -> str:
+    """One medication not checked, as people read it: "posaconazol (unknown; did you mean posaconazole?)".
+
+    Args:
+        name: As written.
+        reason: The contract's name of its reason (`UNRECOGNIZED_REASON_UNKNOWN`).
+        suggestions: The closest known names.
+    """
+    said = enum_label(reason, "UNRECOGNIZED_REASON_")
+    if suggestions:
+        *first, last = suggestions
+        said += f"; did you mean {', '.join(first)} or {last}?" if first else f"; did you mean {last}?"
+    return f"{name or '(blank)'} ({said})"
 
 
 def _findings_by_mechanism(summary: AuditSummary) -> Crosstab:

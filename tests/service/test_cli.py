@@ -208,7 +208,7 @@ def test_an_incomplete_check_prints_the_whole_answer_and_exits_1(
 
     assert result.exit_code == 1, result.output
     assert "the check is incomplete; not checked: ensitrelvir (not reviewed), ondansetron (KYTRIL) 8 mg tablet " \
-           "(conflict), voriconzole (unknown)" in result.stderr
+           "(conflict), voriconzole (unknown; did you mean voriconazole?)" in result.stderr
     if output_format == "json":
         response = json.loads(result.stdout)
         assert response["complete"] is False
@@ -339,7 +339,9 @@ def test_kb_show_a_name_it_cannot_resolve_says_why_and_exits_1(
     assert shown["reason"] == reason
     assert detail in shown["detail"]
     assert shown["suggestions"] == suggestions
-    assert f"{name!r} would not be checked ({reason.lower().replace('_', ' ')}): {shown['detail']}" in result.stderr
+    guess = f"; did you mean {suggestions[0]}?" if suggestions else ""
+    said = f"{name} ({reason.lower().replace('_', ' ')}{guess}) would not be checked: {shown['detail']}"
+    assert said in result.stderr
 
 
 def test_health_reports_serving(server: RunningServer) -> None:

@@ -42,10 +42,17 @@ _INDEX: Final = re.compile(r"\[\d+\]")
 
 _Key = TypeVar("_Key")
 
-FindingTally = tuple[str, str, str, tuple[str, ...], bool]
-"""What the report counts of a finding, per other drug it found: object drug, that drug ("" for a QTc
-or patient finding), severity, mechanisms, and whether a regimen rule found it (a duplication, the QT
-burden: its drugs are the regimen's, not a pair with its object drug)."""
+class FindingTally(NamedTuple):
+    """What the report counts of a finding, per other drug it found."""
+
+    object_drug: str
+    other_drug: str
+    """"" for a QTc or patient finding."""
+    severity: str
+    mechanisms: tuple[str, ...]
+    by_regimen_rule: bool
+    """Found by a regimen rule (a duplication, the QT burden): its drugs are the regimen's, not a pair
+    with its object drug."""
 
 
 class NotChecked(NamedTuple):
@@ -202,17 +209,17 @@ class AuditSummary:
     @property
     def findings_by_severity(self) -> Counter[str]:
         """Findings per severity (derived from `findings`: read-only)."""
-        return self._regrouped(lambda tally: (tally[2],))
+        return self._regrouped(lambda tally: (tally.severity,))
 
     @property
     def findings_by_mechanism(self) -> Counter[str]:
         """Findings per mechanism, a finding of two counting under each (derived from `findings`: read-only)."""
-        return self._regrouped(lambda tally: tally[3])
+        return self._regrouped(lambda tally: tally.mechanisms)
 
     @property
     def findings_by_mechanism_and_severity(self) -> Counter[tuple[str, str]]:
         """Findings per (mechanism, severity), as `findings_by_mechanism` (derived from `findings`: read-only)."""
-        return self._regrouped(lambda tally: ((mechanism, tally[2]) for mechanism in tally[3]))
+        return self._regrouped(lambda tally: ((mechanism, tally.severity) for mechanism in tally.mechanisms))
 
     @property
     def dose_changes(self) -> Counter[tuple[str, str]]:
@@ -225,7 +232,7 @@ class AuditSummary:
 
         A regimen rule's findings are not pairs of the drug they name first: see `regimen_findings`.
         """
-        return self._regrouped(lambda tally: () if tally[4] else ((tally[0], tally[1]),))
+        return self._regrouped(lambda tally: () if tally.by_regimen_rule else ((tally.object_drug, tally.other_drug),))
 
     def _regrouped(self, keys_of: Callable[[FindingTally], Iterable[_Key]]) -> Counter[_Key]:
         counts: Counter[_Key] = Counter()
@@ -251,7 +258,7 @@ class AuditSummary:
         for finding in response.get("findings", ()):
             tallies = _tallies(finding)
             self.findings.update(tallies)
-            if tallies[0][4]:
+            if tallies[0].by_regimen_rule:
                 self.regimen_findings[finding.get("rule", "")] += 1
         complete = is_complete(response)
         missed = not_checked(response)
@@ -341,4 +348,5 @@ def _tallies(finding: dict[str, Any]) -> list[FindingTally]:
     rule = finding.get("rule", "")
     # An agent's rule is "<agent>/<rule id>"; a regimen rule's is its id alone.
     regimen = bool(rule) and "/" not in rule
-    return [(head, drug, severity, mechanisms, regimen) for drug in finding.get("precipitantDrugs") or ("",)]
+    return [FindingTally(head, drug, severity, mechanisms, regimen)
+            for drug in finding.get("precipitantDrugs") or ("",)]

@@ -432,6 +432,9 @@ def _pass_through(kb: KnowledgeBase, drug: str, medication: MedicationLike) -> D
         return DoseRecommendation(drug, medication.dose_mg, 0.0, Action.HOLD,
                                   "Marked as held in the order; no rule of the knowledge base changes that.")
     note = kb.drug_by_name[drug].note
+    if not medication.dose_mg:  # nothing to recommend: never a dose of 0 a client could give
+        return DoseRecommendation(drug, 0.0, None, Action.CONTINUE, note or (
+            "No dose was ordered and no dose rule applies to this drug: its order stands as written."))
     return DoseRecommendation(drug, medication.dose_mg, medication.dose_mg, Action.CONTINUE,
                               note or "No dose rule applies to this drug; the ordered dose stands.")
 

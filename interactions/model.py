@@ -316,8 +316,9 @@ class DoseRecommendation(NamedTuple):
     drug: str
     ordered_dose_mg: float
     recommended_dose_mg: float | None
-    """0 while held or stopped; None for a regimen drug that was not recognised (action UNSPECIFIED): it was
-    not checked, so there is no dose to give, and a client must not read one."""
+    """0 while held or stopped. None when there is no dose to give, and a client must not read one: a
+    regimen drug that was not recognised (action UNSPECIFIED: it was not checked), or a regimen partner
+    ordered without a dose whose order stands (action CONTINUE)."""
     action: Action
     rationale: str
     ramp_up: tuple[RampStep, ...] = ()

@@ -296,10 +296,12 @@ def _mg(value: float) -> str:
 
 def _decision(decision: DecisionNeedingAction) -> str:
     """One decision in a cell: "venetoclax 400 → 200 mg (adjust dose), avoid with posaconazole"."""
-    # A drug not checked has no recommended dose: only what was ordered is said.
-    recommended = decision.recommended_dose_mg
-    dose = f"{_mg(decision.ordered_dose_mg)} mg" if recommended is None else (
-        f"{_mg(decision.ordered_dose_mg)} → {_mg(recommended)} mg")
+    # A drug not checked, or a partner ordered without a dose, has no recommended dose: only the order is said.
+    recommended, ordered = decision.recommended_dose_mg, decision.ordered_dose_mg
+    if recommended is None:
+        dose = f"{_mg(ordered)} mg" if ordered else "no dose ordered"
+    else:
+        dose = f"{_mg(ordered) if ordered else 'no dose ordered'} → {_mg(recommended)} mg"
     text = f"{decision.drug} {dose} ({action_label(decision.action)})"
     return f"{text}, avoid with {', '.join(decision.avoid_with)}" if decision.avoid_with else text
 

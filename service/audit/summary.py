@@ -120,20 +120,22 @@ def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
 
 
 def recommended_dose(decision: dict[str, Any]) -> float | None:
-    """A decision's recommended dose; None for a regimen drug that was not checked (no action), which has none.
+    """A decision's recommended dose; None when it has none to give.
 
-    The contract leaves the dose out only then; a record written before the dose became optional also
-    left out a dose of 0 (a hold), which its action tells apart.
+    The contract leaves the dose out for a regimen drug that was not checked (no action) and for a
+    partner ordered without a dose; a record written before the dose became optional also left out a
+    dose of 0 (a hold), which its action tells apart.
 
     Args:
         decision: A `DoseRecommendation` in the contract's JSON shape.
 
     Returns:
-        The dose in mg, or None when the drug was not checked.
+        The dose in mg, or None.
     """
-    if str(decision.get("action", _NO_ACTION)) == _NO_ACTION:
-        return None
-    return float(decision.get("recommendedDoseMg", 0.0))
+    dose = decision.get("recommendedDoseMg")
+    if dose is not None:
+        return float(dose)
+    return 0.0 if decision.get("action") == "ACTION_HOLD" else None
 
 
 class DecisionNeedingAction(NamedTuple):

@@ -112,7 +112,9 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
     for dose in result.doses:
         recommended = dose.recommended_dose_mg
         if dose.drug not in subject.by_drug or recommended is None:
-            continue  # an unrecognised regimen entry, not checked: the not-checked card speaks for it
+            # No dose to give: an unrecognised regimen entry (the not-checked card speaks for it), or a
+            # partner ordered without a dose (the agents' cards speak of its findings).
+            continue
         findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
         if dose.action is Action.CONTINUE and not findings and not dose.avoid_with:
             continue

@@ -91,6 +91,20 @@ def test_unrecognised_names_make_the_answer_incomplete_with_suggestions(stub: An
     assert "posaconazole" in unrecognized["posaconazol"]
 
 
+def test_a_partner_ordered_without_a_dose_has_no_recommended_dose_never_0(stub: Any) -> None:
+    request = pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclax", dose_mg=400),
+                                              pb.Medication(name="azacitidine"),
+                                              pb.Medication(name="decitabine", dose_mg=20)])
+
+    response = stub.CheckRegimen(request, timeout=10)
+
+    decisions = {d.drug: d for d in response.decisions}
+    azacitidine, decitabine = decisions["azacitidine"], decisions["decitabine"]
+    assert (azacitidine.action, azacitidine.HasField("recommended_dose_mg")) == (pb.ACTION_CONTINUE, False)
+    assert (decitabine.action, decitabine.recommended_dose_mg) == (pb.ACTION_CONTINUE, 20)
+    assert response.complete
+
+
 def test_an_unrecognised_regimen_drug_has_no_recommended_dose_and_a_held_one_has_0(stub: Any) -> None:
     request = pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclx", dose_mg=400),
                                               pb.Medication(name="gilteritinib", dose_mg=120, held=True)])

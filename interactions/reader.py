@@ -45,7 +45,8 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
 _SPACES = re.compile(r"\s+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # Brackets and separators are tokens of their own; everything else between spaces is a chunk.
-_CHUNK = re.compile(r"[()\[\]{}/+&,;]|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
+# "#" before a number is a chunk too ("Tylenol #3" is a product of its own, never read as Tylenol).
+_CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
 _PERCENT = re.compile(f"({_NUMBER.pattern})%")
@@ -208,6 +209,8 @@ class MedicationReader:
         self._vehicles: _Phrases[bool] = _Phrases()
         roles: dict[tuple[str, ...], int] = {}
         for vocabulary in names.vocabularies:
+            if vocabulary.role == "product_suffix":
+                continue  # not order text: read only right after a brand (`_product_suffix`)
             for term in vocabulary.terms:
                 for tokens in self._phrase_forms(term):
                     if vocabulary.role == "vehicle":
@@ -218,6 +221,12 @@ class MedicationReader:
         local_words = {tokens[0] for tokens, flags in roles.items() if flags & _LOCAL and len(tokens) == 1}
         for tokens, flags in roles.items():
             self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and not local_words.isdisjoint(tokens) else 0))
+        self._product_suffixes = frozenset(normalise(term) for vocabulary in names.vocabularies
+                                           if vocabulary.role == "product_suffix" for term in vocabulary.terms)
+        """Words that, right after a name, name another product of it ("Tylenol PM")."""
+        self._measures = frozenset(normalise(term) for vocabulary in names.vocabularies
+                                   if vocabulary.role in ("unit", "dose_form") for term in vocabulary.terms)
+        """What may follow a strength or a count ("4 mg", "1 tab")."""
         self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
@@ -446,6 +455,8 @@ class MedicationReader:
             components = reviewed or ()
             text = " ".join(map(str, items[i:i + reviewed_length]))
             self._check_suffixes(items, i, reviewed_length, components, state)
+            if self._product_suffix(items, i + reviewed_length, text, components, state):
+                return reviewed_length + 1, None, 0
             return reviewed_length, _Mention(text, components, ()), 0
         broad_length, broad = self._broad.longest(items, i)
         self._check_suffixes(items, i, max(word_length, broad_length, 1), (), state)
@@ -467,6 +478,8 @@ class MedicationReader:
                 # Another spelling of a reviewed drug (a foreign or misspelt name): never corrected.
                 state.unknown.append(text)
                 return broad_length, None, 0
+            if self._product_suffix(items, i + broad_length, text, canonical, state):
+                return broad_length + 1, None, 0
             return broad_length, _Mention(text, (), canonical), 0
         if token == _HYPHEN:
             return 1, None, _SEPARATOR
@@ -474,6 +487,26 @@ class MedicationReader:
             return 1, None, _SKIP
         state.unknown.append(token)
         return 1, None, 0
+
+    def _product_suffix(self, items: list[str | _Group], after: int, text: str, names: tuple[str, ...],
+                        state: _State) -> bool:
+        """Whether a name is followed by what may name another product of it, noted as unknown if so.
+
+        A word of names.toml's `product_suffix` ("Tylenol PM" and "guaifenesin AC" hold diphenhydramine
+        and codeine too), or after a brand a number with no unit ("Tylenol #3" holds codeine; "Zofran
+        4 mg", "Bactrim 800/160 mg" are strengths, "Bactrim DS 1 tab" a count): the whole is unknown, never
+        read as the name alone.
+        """
+        suffix = items[after] if after < len(items) else None
+        if not isinstance(suffix, str):
+            return False
+        following = items[after + 1] if after + 1 < len(items) else None
+        numbered = (text not in names and bool(_NUMBER.fullmatch(suffix))
+                    and not (isinstance(following, str) and (following in self._measures or following in ("/", "-"))))
+        if suffix not in self._product_suffixes and not numbered:
+            return False
+        state.unknown.append(f"{text} {suffix}")
+        return True
 
     def _drug_follows(self, items: list[str | _Group], i: int) -> bool:
         return i < len(items) and (self._drugs.longest(items, i)[0] > 0 or self._broad.longest(items, i)[0] > 0)

@@ -102,8 +102,8 @@ class ManifestFile(_Strict):
     sources: Annotated[tuple[SourceSpec, ...], Field(min_length=1, alias="source")]
 
 
-VocabularyRole = Literal["dose_form", "route", "local_form", "unit", "modifier", "frequency", "filler", "salt",
-                         "separator", "vehicle_marker", "vehicle", "elemental"]
+VocabularyRole = Literal["dose_form", "route", "local_form", "product_suffix", "unit", "modifier", "frequency",
+                         "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental"]
 """What a word of order text is to the reader; names.toml says what each role may stand next to."""
 
 

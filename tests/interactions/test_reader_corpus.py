@@ -190,6 +190,11 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("posaconazole DR tablet 300 mg PO daily (HOME MED)", {"posaconazole"}),
     ("insulin lispro sliding scale SC TID AC", {"insulin"}),
     ("trimethoprim-sulfamethoxazole DS 1 tab PO MWF", {"sulfamethoxazole/trimethoprim"}),
+    # a brand with a strength or a count, not a product number
+    ("Bactrim DS 1 tab PO BID", {"sulfamethoxazole/trimethoprim"}),
+    ("Zofran 4 mg IV q8h", {"ondansetron"}),
+    ("Xospata 40 mg tablet, 3 tablets PO daily", {"gilteritinib"}),
+    ("Tylenol 500 mg PO q6h PRN pain", {"acetaminophen"}),
 ]
 
 # Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with
@@ -216,6 +221,15 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("granisetron (EMEND) 1 mg", {"granisetron", "aprepitant"}),
     ("posaconazole / fosaprepitant [Emend]", {"posaconazole", "fosaprepitant"}),
     ("fosaprepitant (EMEND) / posaconazole 300 mg", {"fosaprepitant", "posaconazole"}),
+    # a suffix that names another product of the name: the whole is unknown, never the name alone
+    ("Tylenol PM Extra Strength 2 tabs qhs prn sleep", {"acetaminophen", "diphenhydramine"}),
+    ("Advil PM", {"ibuprofen", "diphenhydramine"}),
+    ("Robitussin AC", {"guaifenesin", "codeine"}),
+    ("Guaifenesin AC syrup 10 mL", {"guaifenesin", "codeine"}),
+    ("Tylenol #3", {"acetaminophen", "codeine"}),
+    ("TYLENOL #3 TAB", {"acetaminophen", "codeine"}),
+    ("Tylenol 3", {"acetaminophen", "codeine"}),
+    ("guaifenesin DM 600-30 mg tablet", {"guaifenesin", "dextromethorphan"}),
     # a range of numbers between two names separates them, as a hyphen does
     ("venetoclax 1-7 posaconazole", {"venetoclax", "posaconazole"}),
     # a combination's ingredients and one drug more: not the combination alone
@@ -263,6 +277,11 @@ def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_
     ("granisetron (EMEND) 1 mg", UnrecognizedReason.CONFLICT),
     ("posaconazole / fosaprepitant [Emend]", UnrecognizedReason.CONFLICT),
     ("fosaprepitant (EMEND) / posaconazole 300 mg", UnrecognizedReason.UNSPECIFIED),
+    ("Tylenol PM", UnrecognizedReason.UNKNOWN),
+    ("Robitussin AC", UnrecognizedReason.UNKNOWN),
+    ("Tylenol #3", UnrecognizedReason.UNKNOWN),
+    ("Sudafed PE", UnrecognizedReason.UNKNOWN),
+    ("Zofran 4", UnrecognizedReason.UNKNOWN),
 ])
 def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reason: UnrecognizedReason) -> None:
     assert default_kb.resolver.read(text).reason is reason

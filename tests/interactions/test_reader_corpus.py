@@ -199,9 +199,8 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("cytarabine 100 mg/m2 in sodium chloride 0.9 % 50 mL chemo infusion", {"cytarabine"}),
     ("heparin lock flush 100 unit/mL 5 mL, Intracatheter, PRN, line care", {"heparin lock flush"}),
     ("enoxaparin 40 mg SubQ daily", {"enoxaparin"}),
-    ("venetoclax 400 mg PO D1-14 of 28", {"venetoclax"}),
+    ("venetoclax 400 mg PO C1D1", {"venetoclax"}),
     ("acetaminophen 650 mg by mouth 4 (four) times daily", {"acetaminophen"}),
-    ("ondansetron 8 mg 0 Refill(s)", {"ondansetron"}),
     ("Vanc 1250 mg IVPB q12h", {"vancomycin"}),
     ("posa 300 mg daily", {"posaconazole"}),
     ("MgSO4 2 g IV", {"magnesium"}),
@@ -247,6 +246,9 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("guaifenesin DM 600-30 mg tablet", {"guaifenesin", "dextromethorphan"}),
     # a range of numbers between two names separates them, as a hyphen does
     ("venetoclax 1-7 posaconazole", {"venetoclax", "posaconazole"}),
+    # D5 is dextrose, never a day; Senna-S holds docusate
+    ("D5 1/2NS + 20 KCl @ 125 mL/hr", {"dextrose", "sodium chloride", "potassium chloride"}),
+    ("Senna-S 2 tabs qhs", {"senna", "docusate"}),
     # a combination's ingredients and one drug more: not the combination alone
     ("sulfamethoxazole 800 MG / trimethoprim 160 MG / posaconazole 100 MG Oral Tablet",
      {"sulfamethoxazole", "trimethoprim", "posaconazole"}),

@@ -50,6 +50,7 @@ _CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+"
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
 _PERCENT = re.compile(f"({_NUMBER.pattern})%")
+_COMBINED_NAME = re.compile(r"\s*/\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
 _NUMBER_RANGE = re.compile(f"(?:{_NUMBER.pattern})(?:-(?:{_NUMBER.pattern}))+")
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = frozenset(_OPEN.values())
@@ -110,7 +111,13 @@ class _Mention(NamedTuple):
 
     @property
     def names(self) -> frozenset[str]:
-        return frozenset(self.reviewed or self.broad)
+        """The drugs it names, a broad combination's name as its parts, as a line writes them.
+
+        "budesonide-formoterol (SYMBICORT)" names one product: the broad vocabulary's "budesonide/formoterol".
+        """
+        if self.reviewed:
+            return frozenset(self.reviewed)
+        return frozenset(part for name in self.broad for part in _COMBINED_NAME.split(name) if part)
 
 
 @dataclass(slots=True)

@@ -204,6 +204,9 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("Vanc 1250 mg IVPB q12h", {"vancomycin"}),
     ("posa 300 mg daily", {"posaconazole"}),
     ("MgSO4 2 g IV", {"magnesium"}),
+    # 7+3 with idarubicin as its anthracycline: never daunorubicin as well
+    ("7+3 with idarubicin", {"cytarabine", "idarubicin"}),
+    ("IA 7+3", {"cytarabine", "idarubicin"}),
     # a combination written by its generics with its brand, which the broad vocabulary names as one
     ("buprenorphine-naloxone (SUBOXONE) 8-2 mg SL film", {"buprenorphine", "naloxone"}),
     # a brand with a strength or a count, not a product number
@@ -303,6 +306,7 @@ def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_
     ("Zofran 4", UnrecognizedReason.UNKNOWN),
     ("budesonide-formoterol (SYMBICORT) 160-4.5 mcg/actuation inhaler", UnrecognizedReason.NOT_REVIEWED),
     ("budesonide (SYMBICORT) inhaler", UnrecognizedReason.CONFLICT),
+    ("7+3 (idarubicin)", UnrecognizedReason.CONFLICT),
 ])
 def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reason: UnrecognizedReason) -> None:
     assert default_kb.resolver.read(text).reason is reason

@@ -204,6 +204,12 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("Vanc 1250 mg IVPB q12h", {"vancomycin"}),
     ("posa 300 mg daily", {"posaconazole"}),
     ("MgSO4 2 g IV", {"magnesium"}),
+    ("Ca carbonate 1,250 mg PO BID", {"calcium carbonate"}),
+    ("Na bicarb 650 mg PO TID", {"sodium bicarbonate"}),
+    ("Fe sulfate 325 mg PO daily", {"ferrous sulfate"}),
+    ("MSIR 15 mg PO q4h PRN pain", {"morphine"}),
+    ("NTG 0.4 mg SL q5min PRN chest pain", {"nitroglycerin"}),
+    ("TOPROL-XL 25 mg tablet", {"metoprolol"}),
     # 7+3 with idarubicin as its anthracycline: never daunorubicin as well
     ("7+3 with idarubicin", {"cytarabine", "idarubicin"}),
     ("IA 7+3", {"cytarabine", "idarubicin"}),

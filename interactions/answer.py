@@ -10,7 +10,7 @@ has a citation id is written as its id.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from interactions.model import (
@@ -110,22 +110,23 @@ def answer(result: CheckResult, view: View = View.FULL) -> Answer:
     )
 
 
-DOSE_CHANGING: frozenset[Action] = frozenset({Action.ADJUST_DOSE, Action.HOLD, Action.DISCONTINUE})
+_DOSE_CHANGING: frozenset[int] = frozenset({Action.ADJUST_DOSE, Action.HOLD, Action.DISCONTINUE})
 """Actions of a finding that change the agent's dose (a finding to monitor leaves it as it is)."""
 
 
-def avoid_text(drug: str, avoid_with: Sequence[str], dose_changed_by: Collection[str] = ()) -> str:
+def avoid_text(drug: str, avoid_with: Sequence[str], findings: Iterable[tuple[int, Iterable[str]]] = ()) -> str:
     """A decision's `avoid_with` for people, saying for which of them the dose does not change.
 
     Args:
         drug: the decision's drug.
         avoid_with: the other drugs to avoid or replace while it is given.
-        dose_changed_by: the other drugs of the decision's findings whose action is in DOSE_CHANGING: an
-            avoided drug among them does change the dose (itraconazole raises ivosidenib, which lowers
-            itraconazole).
+        findings: the action and the other drugs of each finding of the decision (the domain's or the
+            contract's): an avoided drug that a dose-changing one names does change the dose
+            (itraconazole raises ivosidenib, which lowers itraconazole).
     """
     said = f"Avoid or replace while {drug} is given: {', '.join(avoid_with)} (see the findings)"
-    unchanged = [other for other in avoid_with if other not in dose_changed_by]
+    changed_by = {other for action, others in findings if action in _DOSE_CHANGING for other in others}
+    unchanged = [other for other in avoid_with if other not in changed_by]
     if not unchanged:
         return said + "."
     if len(unchanged) < len(avoid_with):

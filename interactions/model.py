@@ -263,6 +263,20 @@ class CheckRequest(NamedTuple):
     """How much of the answer to send (the engine's result is the same in every view)."""
 
 
+class CitationLike(Protocol):
+    """A citation of the knowledge base, the domain's or the contract's (`Citation`), or as written (`CitationSpec`)."""
+
+    @property
+    def source(self) -> str:
+        """A source id of the manifest."""
+    @property
+    def detail(self) -> str:
+        """The section or reference within it."""
+    @property
+    def verify(self) -> bool:
+        """True where the fact was taken from a secondary restatement of the label."""
+
+
 class Citation(NamedTuple):
     """Where a rule comes from: a source id of the knowledge base and the section or reference."""
 

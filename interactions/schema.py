@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from interactions.model import Action, Citation, Mechanism, MonitoringTest, Severity, citation_id
+from interactions.model import Action, Citation, CitationLike, Mechanism, MonitoringTest, Severity, citation_id
 
 DAY_LABEL = re.compile(r"^C([1-9][0-9]?)D([1-9][0-9]?)$")
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -53,20 +53,6 @@ class CitationSpec(_Strict):
 Citations = Annotated[tuple[CitationSpec, ...], Field(min_length=1)]
 
 VERIFY_NOTE = "verify: taken from a secondary restatement of the label"
-
-
-class CitationLike(Protocol):
-    """A citation of the knowledge base, the domain's or the contract's (`Citation`), or as written (`CitationSpec`)."""
-
-    @property
-    def source(self) -> str:
-        """A source id of the manifest."""
-    @property
-    def detail(self) -> str:
-        """The section or reference within it."""
-    @property
-    def verify(self) -> bool:
-        """True where the fact was taken from a secondary restatement of the label."""
 
 
 def citation_text(citation: CitationLike) -> str:

@@ -24,7 +24,6 @@ from rich.table import Table
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import (
-    Action,
     CheckRequest,
     InvalidRequestError,
     KnowledgeBase,
@@ -34,7 +33,7 @@ from interactions import (
     load_knowledge_base,
 )
 from interactions import check as check_regimen
-from interactions.answer import DOSE_CHANGING, avoid_text
+from interactions.answer import avoid_text
 from interactions.schema import citation_text
 from service import convert, server
 from service.audit.cli import audit
@@ -326,9 +325,8 @@ def _decision_text(decision: pb.DoseRecommendation, findings: Mapping[str, pb.Fi
     """The drugs to avoid, the decision's own notes, then which finding applied (the first) and which were weighed."""
     said = []
     if decision.avoid_with:
-        changing = [findings[f] for f in decision.findings
-                    if f in findings and Action(findings[f].action) in DOSE_CHANGING]
-        said.append(avoid_text(decision.drug, decision.avoid_with, {d for f in changing for d in f.precipitant_drugs}))
+        said.append(avoid_text(decision.drug, decision.avoid_with, [
+            (findings[f].action, findings[f].precipitant_drugs) for f in decision.findings if f in findings]))
     if decision.rationale:
         said.append(decision.rationale)
     if len(decision.findings) == 1:

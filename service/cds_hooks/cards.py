@@ -39,7 +39,7 @@ from interactions import (
     Severity,
     UnrecognizedMedication,
 )
-from interactions.answer import DOSE_CHANGING, avoid_text
+from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
 from service.cds_hooks.fhir_in import OrderedMedication
@@ -218,8 +218,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
-        lines.append(avoid_text(dose.drug, dose.avoid_with, {other for f in dose.findings if f.action in DOSE_CHANGING
-                                                             for other in (f.precipitant_drug, *f.involved)}))
+        lines.append(avoid_text(dose.drug, dose.avoid_with,
+                                [(f.action, (f.precipitant_drug, *f.involved)) for f in dose.findings]))
     if all(f.recommendation != dose.rationale for f in findings):  # else the finding below says it
         lines += ["", _escape(dose.rationale)]
     if findings:

@@ -231,8 +231,10 @@ class MedicationReader:
         self._product_suffixes = frozenset(normalise(term) for vocabulary in names.vocabularies
                                            if vocabulary.role == "product_suffix" for term in vocabulary.terms)
         """Words that, right after a name, name another product of it ("Tylenol PM")."""
-        self._measures = frozenset(normalise(term) for vocabulary in names.vocabularies
-                                   if vocabulary.role in ("unit", "dose_form") for term in vocabulary.terms)
+        self._units = frozenset(normalise(term) for vocabulary in names.vocabularies
+                                if vocabulary.role == "unit" for term in vocabulary.terms)
+        self._measures = self._units | frozenset(normalise(term) for vocabulary in names.vocabularies
+                                                 if vocabulary.role == "dose_form" for term in vocabulary.terms)
         """What may follow a strength or a count ("4 mg", "1 tab")."""
         self._interacting = interacting
         spec = names.broad_vocabulary
@@ -519,7 +521,10 @@ class MedicationReader:
         return i < len(items) and (self._drugs.longest(items, i)[0] > 0 or self._broad.longest(items, i)[0] > 0)
 
     def _vehicle(self, items: list[str | _Group], start: int) -> int:
-        """Length of "0.9 % sodium chloride 100 mL"-like text at `start` naming a vehicle, else 0."""
+        """Length of "0.9 % sodium chloride 100 mL"-like text at `start` naming a vehicle, else 0.
+
+        A volume alone is a vehicle too, its diluent not named ("potassium chloride 20 mEq in 100 mL IVPB").
+        """
         j = start
         while j < len(items):
             length, _ = self._vehicles.longest(items, j)
@@ -528,9 +533,10 @@ class MedicationReader:
             token = items[j]
             if not isinstance(token, str) or not (_NUMBER.fullmatch(token) or token == "/" or (
                     (self._words.longest(items, j)[1] or 0) & _SKIP)):
-                return 0
+                break
             j += 1
-        return 0
+        amount, unit = [*items[start:start + 2], "", ""][:2]
+        return 2 if isinstance(amount, str) and _NUMBER.fullmatch(amount) and unit in self._units else 0
 
     def _check_suffixes(self, items: list[str | _Group], start: int, length: int, components: tuple[str, ...],
                         state: _State) -> None:

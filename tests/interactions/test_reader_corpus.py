@@ -220,6 +220,22 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("Zofran 4 mg IV q8h", {"ondansetron"}),
     ("Xospata 40 mg tablet, 3 tablets PO daily", {"gilteritinib"}),
     ("Tylenol 500 mg PO q6h PRN pain", {"acetaminophen"}),
+    # sig text: hold parameters, refills, days of a cycle, levels, indications, infusion modes
+    ("venetoclax (VENCLEXTA) tablet 70 mg 70 mg, Oral, Daily, Hold for ANC < 500", {"venetoclax"}),
+    ("posaconazole 300 mg, PO, daily, DR tab, 30 tab, 0 Refill(s)", {"posaconazole"}),
+    ("potassium chloride 20 mEq in 100 mL IVPB 20 mEq, Intravenous, Once", {"potassium chloride"}),
+    ("tacrolimus 1 mg PO BID, trough goal 8-10", {"tacrolimus"}),
+    ("venetoclax 100 mg tabs, takes 4 daily", {"venetoclax"}),
+    ("venetoclax ramp-up 100/200/400", {"venetoclax"}),
+    ("venetoclax 400 mg PO D1-14 of 28", {"venetoclax"}),
+    ("Rydapt 50 mg BID D8-21", {"midostaurin"}),
+    ("Mylotarg 3 mg/m2 D1,4,7", {"gemtuzumab ozogamicin"}),
+    ("Ara-C 100 mg/m2/day CI x 7 days", {"cytarabine"}),
+    ("pip-tazo 4.5 gm IVPB q8h EI", {"piperacillin/tazobactam"}),
+    ("hydroxyurea for cytoreduction", {"hydroxyurea"}),
+    ("Zyrtec 10mg prn allergies", {"cetirizine"}),
+    ("Flonase 2 sprays each nostril daily", {"fluticasone"}),
+    ("ondansetron 8 mg PO q8h as needed for nausea or vomiting", {"ondansetron"}),
 ]
 
 # Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with
@@ -260,6 +276,10 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     # D5 is dextrose, never a day; Senna-S holds docusate
     ("D5 1/2NS + 20 KCl @ 125 mL/hr", {"dextrose", "sodium chloride", "potassium chloride"}),
     ("Senna-S 2 tabs qhs", {"senna", "docusate"}),
+    ("venetoclax D5", {"venetoclax", "dextrose"}),
+    ("venetoclax 400 mg D10 250 mL", {"venetoclax", "dextrose"}),
+    ("D25 50 mL / venetoclax", {"dextrose", "venetoclax"}),
+    ("venetoclax 100 mg or posaconazole 300 mg", {"venetoclax", "posaconazole"}),
     # a combination's ingredients and one drug more: not the combination alone
     ("sulfamethoxazole 800 MG / trimethoprim 160 MG / posaconazole 100 MG Oral Tablet",
      {"sulfamethoxazole", "trimethoprim", "posaconazole"}),

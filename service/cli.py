@@ -357,7 +357,7 @@ def _print_table(response: pb.CheckRegimenResponse) -> None:
     for decision in response.decisions:
         decisions.add_row(
             decision.drug,
-            _mg(decision.ordered_dose_mg),
+            _mg(decision.ordered_dose_mg) if decision.ordered_dose_mg else "not stated",  # 0: the request gave none
             # Absent for a drug that was not checked: no dose to give, so none is printed (never 0).
             _mg(decision.recommended_dose_mg) if decision.HasField("recommended_dose_mg") else "-",
             _name(pb.Action, decision.action) if decision.action else "NOT CHECKED",

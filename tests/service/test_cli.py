@@ -125,6 +125,19 @@ def test_the_table_says_which_finding_applied_and_which_sources_are_still_to_ver
     assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in cited
 
 
+def test_the_table_says_an_unstated_dose_was_not_stated_never_0_mg(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({"regimen": [{"name": "venetoclax"}, {"name": "gilteritinib", "doseMg": 120}]}))
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 0, result.output
+    rows = {cells[0]: cells for line in result.stdout.splitlines()
+            if len(cells := [cell.strip() for cell in line.strip("│┃ ").split("│")]) > 3}
+    assert rows["venetoclax"][1:3] == ["not stated", "400"]
+    assert rows["gilteritinib"][1:3] == ["120", "120"]
+
+
 def test_the_table_says_which_drugs_to_avoid_and_that_the_dose_stands(tmp_path: pathlib.Path) -> None:
     # Carbamazepine lowers olutasidenib: avoid it; the dose does not change for it.
     path = tmp_path / "request.json"

@@ -69,7 +69,8 @@ def _check_core_files(manifest: ManifestFile, drugs: DrugsFile, classes: Classes
     drug_names = {d.name for d in drugs.drugs}
     yield from _duplicates("drugs.toml", "drug", [d.name for d in drugs.drugs])
     owners: dict[str, str] = {}
-    entries = [(f"drug[{i}]", d.name, d.synonyms) for i, d in enumerate(drugs.drugs)]
+    entries = [(f"drug[{i}]", d.name, (*d.synonyms, *(b.name for b in d.local_brands)))
+               for i, d in enumerate(drugs.drugs)]
     entries += [(f"combination[{i}]", c.name, c.synonyms) for i, c in enumerate(drugs.combinations)]
     for location, name, synonyms in entries:
         for alias in (name, *synonyms):
@@ -95,6 +96,8 @@ def _check_core_files(manifest: ManifestFile, drugs: DrugsFile, classes: Classes
     for i, drug in enumerate(drugs.drugs):
         where = f"drug[{i}]"
         yield from _unknown_sources("drugs.toml", f"{where}.reviewed", drug.reviewed, source_ids)
+        for j, local in enumerate(drug.local_brands):
+            yield from _unknown_sources("drugs.toml", f"{where}.local_brands[{j}]", local.citations, source_ids)
         if drug.sold_only_in:
             product = combinations.get(drug.sold_only_in)
             if product is None or drug.name not in product.components:

@@ -322,7 +322,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
     for drug in drugs.drugs:
         # A drug sold only inside a product stands for the whole product: its partners are taken too.
         product = components_of[drug.sold_only_in] if drug.sold_only_in else (drug.name,)
-        for alias in (drug.name, *drug.synonyms):
+        for alias in (drug.name, *drug.synonyms, *(brand.name for brand in drug.local_brands)):
             lexicon[normalise(alias)] = product
     for combination in drugs.combinations:
         for alias in (combination.name, *combination.synonyms):
@@ -350,6 +350,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         regimens=regimen_of,
         combined={frozenset(d.ingredients): d.name for d in drugs.drugs if d.ingredients},
         shared_brands=[(brand, d.name) for d in drugs.drugs for brand in d.shared_brands],
+        local_brands={brand.name: brand.form for d in drugs.drugs for brand in d.local_brands},
         interacting=frozenset(named) | {a.drug for a in agents},
         broad_cache=cache,
     )

@@ -167,6 +167,7 @@ class MedicationReader:
                  regimens: Mapping[str, str] | None = None,
                  combined: Mapping[frozenset[str], str] | None = None,
                  shared_brands: Iterable[tuple[str, str]] = (),
+                 local_brands: Mapping[str, str] | None = None,
                  interacting: frozenset[str] = frozenset(), broad_cache: Path | None = None) -> None:
         """Build the reader.
 
@@ -181,6 +182,8 @@ class MedicationReader:
             combined: the ingredients of a fixed-dose combination reviewed as one drug -> that drug.
             shared_brands: (brand, drug) for a brand that is another drug's synonym and that, written
                 beside this drug's name, confirms it ("fosaprepitant (EMEND)").
+            local_brands: a brand sold only in a local form (also in `lexicon`) -> that form: it reads
+                as its drug in the form ("Protopic" as "tacrolimus ointment").
             interacting: the drugs some rule of the knowledge base is about. The rules are about
                 systemic exposure, so such a drug in a local form (names.toml's `local_form`: a
                 cream, eye drops) is not checked as if taken by mouth: it is NOT_REVIEWED, saying why.
@@ -211,6 +214,9 @@ class MedicationReader:
             for tokens in self._phrase_forms(brand):
                 key = " ".join(tokens)
                 self._shared_brands[key] = self._shared_brands.get(key, frozenset()) | {drug}
+        # Keyed like a mention's text.
+        self._local_brands = {" ".join(tokens): form for brand, form in (local_brands or {}).items()
+                              for tokens in self._phrase_forms(brand)}
         self._reviewed_names = frozenset(name for components in lexicon.values() for name in components)
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
@@ -466,6 +472,8 @@ class MedicationReader:
             self._check_suffixes(items, i, reviewed_length, components, state)
             if self._product_suffix(items, i + reviewed_length, text, components, state):
                 return reviewed_length + 1, None, 0
+            if text in self._local_brands:
+                state.local.append(f"{text} ({self._local_brands[text]})")
             return reviewed_length, _Mention(text, components, ()), 0
         broad_length, broad = self._broad.longest(items, i)
         self._check_suffixes(items, i, max(word_length, broad_length, 1), (), state)

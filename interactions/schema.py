@@ -177,6 +177,15 @@ class CodeSpec(_Strict):
     citations: Citations
 
 
+class LocalBrandSpec(_Strict):
+    """A brand whose every product is given locally, and the label that says so."""
+
+    name: NonEmpty
+    form: NonEmpty
+    """The local form, as the answer names it ("ointment", "vaginal cream")."""
+    citations: Citations
+
+
 class DrugSpec(_Strict):
     """A canonical drug (generic name) with the other names it is known by."""
 
@@ -198,6 +207,9 @@ class DrugSpec(_Strict):
     """Brands this drug shares with another drug of the dictionary, whose synonyms they are (Emend is
     aprepitant by mouth and fosaprepitant by vein): beside this drug's name ("fosaprepitant (EMEND)")
     such a brand confirms it; alone it names the drug it is a synonym of."""
+    local_brands: tuple[LocalBrandSpec, ...] = ()
+    """Brands of this drug sold only in a local form (Protopic, an ointment): they read as the drug
+    in a local form, as "tacrolimus ointment" does."""
     codes: tuple[CodeSpec, ...] = ()
 
     @field_validator("ingredients")

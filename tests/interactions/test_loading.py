@@ -66,6 +66,12 @@ def test_fixture_loads_with_a_stable_hash(kb_copy: Path) -> None:
          "drugs.toml: drug[0].shared_brands: 'Nobrand' is not the name of another drug"),
         ("drugs.toml", 'synonyms = ["Testa", "TST"]', 'synonyms = ["Testa", "TST"]\nshared_brands = ["TST"]',
          "drugs.toml: drug[0].shared_brands: 'TST' is not the name of another drug"),
+        ("drugs.toml", 'synonyms = ["Testa", "TST"]',
+         'synonyms = ["Testa", "TST"]\nlocal_brands = [{ name = "Strongex", form = "cream", citations = [{ source = '
+         '"label-x", detail = "1" }] }]', "drugs.toml: drug[2]: name 'Strongex' is already used by 'testinib'"),
+        ("drugs.toml", 'synonyms = ["Testa", "TST"]',
+         'synonyms = ["Testa", "TST"]\nlocal_brands = [{ name = "Testcream", form = "cream", citations = [{ source = '
+         '"label-z", detail = "1" }] }]', "drugs.toml: drug[0].local_brands[0].citations: unknown source 'label-z'"),
         ("drugs.toml", 'name = "otherazole"', 'name = "strongazole"', "drugs.toml: drug: duplicate 'strongazole'"),
         ("classes.toml", 'members = ["qtdrug", "testinib"]', 'members = ["qtdrug", "testinb"]',
          "classes.toml: class[4].members: unknown drug 'testinb' (not in drugs.toml)"),

@@ -347,6 +347,10 @@ def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reas
     ("ERYTHROMYCIN 5 MG/GM OP OINT", "erythromycin", "op"),
     ("fluconazole 1 % eye drops", "fluconazole", "eye drops"),
     ("clarithromycin (topical) 1 % gel", "clarithromycin", "topical"),
+    # brands sold only in a local form
+    ("Protopic", "tacrolimus", "protopic (ointment)"),
+    ("Protopic 0.1 % ointment BID", "tacrolimus", "protopic (ointment)"),
+    ("Nizoral", "ketoconazole", "nizoral (shampoo or cream)"),
 ])
 def test_a_drug_some_rule_is_about_is_not_checked_in_a_local_form(default_kb: KnowledgeBase, text: str, drug: str,
                                                                   form: str) -> None:
@@ -359,6 +363,7 @@ def test_a_drug_some_rule_is_about_is_not_checked_in_a_local_form(default_kb: Kn
 
 @pytest.mark.parametrize(("text", "drug"), [
     ("ketoconazole 200 mg tablet", "ketoconazole"),
+    ("tacrolimus (PROGRAF) capsule 1 mg", "tacrolimus"),
     ("clotrimazole 10 mg troche", "clotrimazole"),
     ("fentanyl 25 mcg/hr patch", "fentanyl"),
     ("nystatin 100,000 units/mL swish and swallow", "nystatin"),

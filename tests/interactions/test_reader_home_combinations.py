@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import KnowledgeBase
+from interactions import CheckRequest, KnowledgeBase, Medication, check
 from interactions.model import UnrecognizedReason
 
 HOME_COMBINATIONS: list[tuple[str, set[str]]] = [
@@ -61,6 +61,11 @@ HOME_COMBINATIONS: list[tuple[str, set[str]]] = [
     ("Tylenol #4", {"acetaminophen", "codeine"}),
     ("Tylenol 3", {"acetaminophen", "codeine"}),
     ("Tylenol with Codeine #3", {"acetaminophen", "codeine"}),
+    # combinations holding a drug some rule is about
+    ("Tarka 2/240 mg ER tablet", {"trandolapril", "verapamil"}),
+    ("Nuedexta 20/10 mg BID", {"dextromethorphan", "quinidine"}),
+    ("Suboxone 8/2", {"buprenorphine", "naloxone"}),
+    ("Zubsolv", {"buprenorphine", "naloxone"}),
 ]
 
 
@@ -85,3 +90,13 @@ def test_a_brand_name_that_does_not_say_which_product_stays_unknown(default_kb: 
 def test_a_combination_brand_beside_another_drug_keeps_both(default_kb: KnowledgeBase) -> None:
     reading = default_kb.resolver.read("Tylenol PM / venetoclax 400 mg")
     assert set(reading.drugs) == {"acetaminophen", "diphenhydramine", "venetoclax"}
+
+
+def test_the_verapamil_of_tarka_halves_venetoclax(default_kb: KnowledgeBase) -> None:
+    # Verapamil, a moderate CYP3A and a P-gp inhibitor, reaches the rules only when Tarka reads as its drugs.
+    result = check(default_kb, CheckRequest(regimen=(Medication("venetoclax", dose_mg=400),),
+                                            concomitant=(Medication("Tarka 2/240 mg ER tablet"),)))
+    [dose] = result.doses
+    assert result.complete
+    assert dose.recommended_dose_mg == 200
+    assert {finding.precipitant_drug for finding in dose.findings} == {"verapamil"}

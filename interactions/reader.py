@@ -168,6 +168,7 @@ class MedicationReader:
                  combined: Mapping[frozenset[str], str] | None = None,
                  shared_brands: Iterable[tuple[str, str]] = (),
                  local_brands: Mapping[str, str] | None = None,
+                 unnumbered: Iterable[str] = (),
                  interacting: frozenset[str] = frozenset(), broad_cache: Path | None = None) -> None:
         """Build the reader.
 
@@ -184,6 +185,8 @@ class MedicationReader:
                 beside this drug's name, confirms it ("fosaprepitant (EMEND)").
             local_brands: a brand sold only in a local form (also in `lexicon`) -> that form: it reads
                 as its drug in the form ("Protopic" as "tacrolimus ointment").
+            unnumbered: brands and short forms (also in `lexicon`) that name no numbered product: a bare
+                number after one is its strength ("Venclexta 400"), as after a generic name.
             interacting: the drugs some rule of the knowledge base is about. The rules are about
                 systemic exposure, so such a drug in a local form (names.toml's `local_form`: a
                 cream, eye drops) is not checked as if taken by mouth: it is NOT_REVIEWED, saying why.
@@ -217,6 +220,7 @@ class MedicationReader:
         # Keyed like a mention's text.
         self._local_brands = {" ".join(tokens): form for brand, form in (local_brands or {}).items()
                               for tokens in self._phrase_forms(brand)}
+        self._unnumbered = frozenset(" ".join(tokens) for alias in unnumbered for tokens in self._phrase_forms(alias))
         self._reviewed_names = frozenset(name for components in lexicon.values() for name in components)
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
@@ -511,14 +515,15 @@ class MedicationReader:
 
         A word of names.toml's `product_suffix` ("Tylenol PM" and "guaifenesin AC" hold diphenhydramine
         and codeine too), or after a brand a number with no unit ("Tylenol #3" holds codeine; "Zofran
-        4 mg", "Bactrim 800/160 mg" are strengths, "Bactrim DS 1 tab" a count): the whole is unknown, never
-        read as the name alone.
+        4 mg", "Bactrim 800/160 mg" are strengths, "Bactrim DS 1 tab" a count; after a name of
+        `unnumbered`, "Venclexta 400", the number is a strength): the whole is unknown, never read as
+        the name alone.
         """
         suffix = items[after] if after < len(items) else None
         if not isinstance(suffix, str):
             return False
         following = items[after + 1] if after + 1 < len(items) else None
-        numbered = (text not in names and bool(_NUMBER.fullmatch(suffix))
+        numbered = (text not in names and text not in self._unnumbered and bool(_NUMBER.fullmatch(suffix))
                     and not (isinstance(following, str) and (following in self._measures or following in ("/", "-"))))
         if suffix not in self._product_suffixes and not numbered:
             return False

@@ -207,6 +207,9 @@ class DrugSpec(_Strict):
     """Brands this drug shares with another drug of the dictionary, whose synonyms they are (Emend is
     aprepitant by mouth and fosaprepitant by vein): beside this drug's name ("fosaprepitant (EMEND)")
     such a brand confirms it; alone it names the drug it is a synonym of."""
+    numbered_products: bool = True
+    """Whether a brand or short form of the drug may name a numbered product ("Tylenol 3" holds codeine):
+    a bare number after one is then unknown, never read as its strength."""
     local_brands: tuple[LocalBrandSpec, ...] = ()
     """Brands of this drug sold only in a local form (Protopic, an ointment): they read as the drug
     in a local form, as "tacrolimus ointment" does."""

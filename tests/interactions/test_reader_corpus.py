@@ -220,6 +220,12 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("Zofran 4 mg IV q8h", {"ondansetron"}),
     ("Xospata 40 mg tablet, 3 tablets PO daily", {"gilteritinib"}),
     ("Tylenol 500 mg PO q6h PRN pain", {"acetaminophen"}),
+    # a bare number after a name of a drug with no numbered products, or after a regimen, is a dose
+    ("ven 400", {"venetoclax"}),
+    ("Venclexta 400 daily", {"venetoclax"}),
+    ("posa 300", {"posaconazole"}),
+    ("Aza/Ven 400", {"azacitidine", "venetoclax"}),
+    ("7+3 dauno 90", {"cytarabine", "daunorubicin"}),
     # sig text: hold parameters, refills, days of a cycle, levels, indications, infusion modes
     ("venetoclax (VENCLEXTA) tablet 70 mg 70 mg, Oral, Daily, Hold for ANC < 500", {"venetoclax"}),
     ("posaconazole 300 mg, PO, daily, DR tab, 30 tab, 0 Refill(s)", {"posaconazole"}),

@@ -296,8 +296,9 @@ class MedicationReader:
             return
         if _HYPHEN in chunk:
             base, _, suffix = chunk.rpartition(_HYPHEN)
+            # A suffix that is itself a drug's name is that drug ("HYDROCODONE-APAP", "LOSARTAN-HCTZ").
             if (len(suffix) == self._suffix_letters and suffix.isalpha() and suffix.isascii()
-                    and base in self._drug_words):
+                    and base in self._drug_words and not self._drugs.longest([suffix], 0)[0]):
                 tokens.append(_Suffixed(base, suffix))
                 return
             parts = chunk.split(_HYPHEN)
@@ -462,6 +463,10 @@ class MedicationReader:
         token = items[i]
         assert isinstance(token, str)
         reviewed_length, reviewed = self._drugs.longest(items, i)
+        if reviewed_length > 1 and self._number_before(items, i + reviewed_length - 1, self._units):
+            # "Tylenol 4 mg/2 mL" is Tylenol at 4 mg, not the product "Tylenol 4" (with codeine); in
+            # "Tylenol 3 tabs" the 3 may be either, and the product, which drops no drug, is read.
+            reviewed_length, reviewed = self._drugs.longest(items[:i + reviewed_length - 1], i)
         word_length, word = self._words.longest(items, i)
         flags = word or 0
         if note and flags & _ELEMENTAL and word_length >= reviewed_length:
@@ -522,13 +527,19 @@ class MedicationReader:
         suffix = items[after] if after < len(items) else None
         if not isinstance(suffix, str):
             return False
-        following = items[after + 1] if after + 1 < len(items) else None
-        numbered = (text not in names and text not in self._unnumbered and bool(_NUMBER.fullmatch(suffix))
-                    and not (isinstance(following, str) and (following in self._measures or following in ("/", "-"))))
+        numbered = text not in names and text not in self._unnumbered and bool(_NUMBER.fullmatch(suffix)) \
+            and not self._number_before(items, after, self._measures)
         if suffix not in self._product_suffixes and not numbered:
             return False
         state.unknown.append(f"{text} {suffix}")
         return True
+
+    @staticmethod
+    def _number_before(items: list[str | _Group], at: int, measures: frozenset[str]) -> bool:
+        """Whether items[at] is a number that one of `measures` or another number follows: "4 mg", "5/325"."""
+        number, following = [*items[at:at + 2], "", ""][:2]
+        return (isinstance(number, str) and bool(_NUMBER.fullmatch(number)) and isinstance(following, str)
+                and (following in measures or following in ("/", "-")))
 
     def _drug_follows(self, items: list[str | _Group], i: int) -> bool:
         return i < len(items) and (self._drugs.longest(items, i)[0] > 0 or self._broad.longest(items, i)[0] > 0)

@@ -220,6 +220,17 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("Zofran 4 mg IV q8h", {"ondansetron"}),
     ("Xospata 40 mg tablet, 3 tablets PO daily", {"gilteritinib"}),
     ("Tylenol 500 mg PO q6h PRN pain", {"acetaminophen"}),
+    # Cerner-style catalogue names: abbreviated ingredients, a drug's abbreviation after a hyphen
+    ("HYDROCODONE-APAP 5-325 MG TAB", {"hydrocodone", "acetaminophen"}),
+    ("LOSARTAN-HCTZ 50-12.5 MG TAB", {"losartan", "hydrochlorothiazide"}),
+    ("AMOX-CLAV 875-125 MG TAB", {"amoxicillin/clavulanate"}),
+    ("SMZ-TMP DS 800-160 MG TAB", {"sulfamethoxazole/trimethoprim"}),
+    ("POTASSIUM CL ER 20 MEQ TAB", {"potassium chloride"}),
+    ("Ca gluc 1 g IV", {"calcium gluconate"}),
+    ("Mg oxide 400 mg PO BID", {"magnesium"}),
+    ("L-AMB 5 mg/kg IV q24h", {"amphotericin b"}),
+    # a numbered product's number followed by a unit is a strength: Tylenol at 4 mg, not Tylenol #4
+    ("Tylenol 4 mg/2 mL injection", {"acetaminophen"}),
     # a bare number after a name of a drug with no numbered products, or after a regimen, is a dose
     ("ven 400", {"venetoclax"}),
     ("Venclexta 400 daily", {"venetoclax"}),
@@ -276,6 +287,7 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("Tylenol #3", {"acetaminophen", "codeine"}),
     ("TYLENOL #3 TAB", {"acetaminophen", "codeine"}),
     ("Tylenol 3", {"acetaminophen", "codeine"}),
+    ("Tylenol 3 tabs", {"acetaminophen", "codeine"}),
     ("guaifenesin DM 600-30 mg tablet", {"guaifenesin", "dextromethorphan"}),
     # a range of numbers between two names separates them, as a hyphen does
     ("venetoclax 1-7 posaconazole", {"venetoclax", "posaconazole"}),

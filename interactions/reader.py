@@ -243,6 +243,10 @@ class MedicationReader:
         """Words that, right after a name, name another product of it ("Tylenol PM")."""
         self._units = frozenset(normalise(term) for vocabulary in names.vocabularies
                                 if vocabulary.role == "unit" for term in vocabulary.terms)
+        # Units that are nothing else outside a note: "NG" is nasogastric too, "PE" Sudafed PE, "x" a count.
+        self._strength_units = self._units - frozenset(
+            normalise(term) for vocabulary in names.vocabularies if vocabulary.role not in ("unit", "elemental")
+            for term in vocabulary.terms) - {"x", "each", "ea"}
         self._measures = self._units | frozenset(normalise(term) for vocabulary in names.vocabularies
                                                  if vocabulary.role == "dose_form" for term in vocabulary.terms)
         """What may follow a strength or a count ("4 mg", "1 tab")."""
@@ -463,9 +467,11 @@ class MedicationReader:
         token = items[i]
         assert isinstance(token, str)
         reviewed_length, reviewed = self._drugs.longest(items, i)
-        if reviewed_length > 1 and self._number_before(items, i + reviewed_length - 1, self._units):
+        if (reviewed_length > 1 and items[i + reviewed_length - 2] != "#"
+                and self._number_before(items, i + reviewed_length - 1, self._strength_units)):
             # "Tylenol 4 mg/2 mL" is Tylenol at 4 mg, not the product "Tylenol 4" (with codeine); in
-            # "Tylenol 3 tabs" the 3 may be either, and the product, which drops no drug, is read.
+            # "Tylenol 3 tabs" the 3 may be either, and the product, which drops no drug, is read;
+            # "Tylenol #3" is the product whatever follows.
             reviewed_length, reviewed = self._drugs.longest(items[:i + reviewed_length - 1], i)
         word_length, word = self._words.longest(items, i)
         flags = word or 0

@@ -288,6 +288,8 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("TYLENOL #3 TAB", {"acetaminophen", "codeine"}),
     ("Tylenol 3", {"acetaminophen", "codeine"}),
     ("Tylenol 3 tabs", {"acetaminophen", "codeine"}),
+    ("Tylenol 3 NG", {"acetaminophen", "codeine"}),  # NG: nasogastric, or nanograms
+    ("TYLENOL #3 NG TOP", {"acetaminophen", "codeine"}),
     ("guaifenesin DM 600-30 mg tablet", {"guaifenesin", "dextromethorphan"}),
     # a range of numbers between two names separates them, as a hyphen does
     ("venetoclax 1-7 posaconazole", {"venetoclax", "posaconazole"}),

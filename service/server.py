@@ -240,7 +240,7 @@ def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics
                 return ExitCode.UNUSABLE
     if settings.workers == 1:
         with _endpoint(settings, metrics):
-            return _run_worker(settings, servicer, http, metrics)
+            return _run_worker(settings, servicer, Hangups.catch(), http, metrics)
     return _supervise(settings, servicer, http, metrics)
 
 
@@ -258,35 +258,48 @@ def _security_refusal(settings: Settings) -> str | None:
 class Hangups:
     """A worker's SIGHUP: "read your files again" (TLS certificates; the knowledge base may follow).
 
-    One handler per worker, in its event loop (`install`), calls every subscribed callback in the
-    loop on each SIGHUP; the supervisor forwards its SIGHUP to each worker. A callback notes the
-    request or starts a task; it must not block the loop.
+    Noted from the worker's start (`catch`), then handled in its event loop (`install`): each SIGHUP
+    calls every subscribed callback in the loop; the supervisor forwards its SIGHUP to each worker. A
+    callback notes the request or starts a task; it must not block the loop. A SIGHUP that came
+    before a callback subscribed is replayed to it: sent just after a server started, it reached a
+    worker still starting, which would otherwise have ignored it (or taken it for the end) and
+    served its old files until the next one.
     """
 
     def __init__(self) -> None:
         self._callbacks: list[Callable[[], None]] = []
+        self._received_any = False
 
     @classmethod
-    def install(cls, loop: asyncio.AbstractEventLoop) -> Hangups:
-        """Handles SIGHUP in `loop` from now on (before, SIGHUP would end the process)."""
+    def catch(cls) -> Hangups:
+        """Notes SIGHUP from now on, until `install` handles it in the event loop."""
         hangups = cls()
-        loop.add_signal_handler(signal.SIGHUP, hangups._received)
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: hangups._note())
         return hangups
 
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Handles SIGHUP in `loop` from now on."""
+        loop.add_signal_handler(signal.SIGHUP, self._received)
+
     def subscribe(self, callback: Callable[[], None]) -> None:
-        """Calls `callback` on every SIGHUP from now on."""
+        """Calls `callback` on every SIGHUP from now on, and now if one came before."""
         self._callbacks.append(callback)
+        if self._received_any:
+            callback()
+
+    def _note(self) -> None:
+        self._received_any = True
 
     def _received(self) -> None:
+        self._note()
         log.info("SIGHUP: reloading (%d subscribers)", len(self._callbacks))
         for callback in self._callbacks:
             callback()
 
 
-def _run_worker(
-    settings: Settings, servicer: RegimenChecker, http: HttpService | None = None, metrics: Metrics | None = None
-) -> int:
-    return _run_event_loop(_serve_until_signalled(settings, servicer, http, metrics))
+def _run_worker(settings: Settings, servicer: RegimenChecker, hangups: Hangups, http: HttpService | None = None,
+                metrics: Metrics | None = None) -> int:
+    return _run_event_loop(_serve_until_signalled(settings, servicer, hangups, http, metrics))
 
 
 def _endpoint(settings: Settings, metrics: Metrics | None) -> AbstractContextManager[object]:
@@ -303,13 +316,13 @@ def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
 
 
 async def _serve_until_signalled(
-    settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None
+    settings: Settings, servicer: RegimenChecker, hangups: Hangups, http: HttpService | None, metrics: Metrics | None
 ) -> int:
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
-    hangups = Hangups.install(loop)
+    hangups.install(loop)
     server = await create_server(settings, servicer, metrics,
                                  functools.partial(metrics.certificate_reload, "grpc") if metrics else None)
     if server.certificates is not None:
@@ -392,10 +405,10 @@ def _worker_process(
     settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None, supervisor: int
 ) -> None:
     # The parent's handlers forward signals to workers; a worker handles its own.
+    hangups = Hangups.catch()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the worker's loop handles it (`Hangups`)
     # A supervisor killed outright cannot forward SIGTERM: without this, its workers would go on
     # serving (old code, old knowledge base) beside the server that replaces it.
     end_with(supervisor)
-    sys.exit(_run_worker(settings, servicer, http, metrics))
+    sys.exit(_run_worker(settings, servicer, hangups, http, metrics))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
 import time
 from typing import Any
 
@@ -19,7 +21,7 @@ from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import KnowledgeBase
 from service.errors import INTERNAL_MESSAGE
 from service.logs import JsonFormatter
-from service.server import SERVICE_NAME
+from service.server import SERVICE_NAME, Hangups
 from service.servicer import RegimenChecker
 from tests.service.conftest import RunningServer, running_server
 from tests.service.helpers import clinical_request
@@ -108,3 +110,27 @@ def test_one_log_line_per_call_with_counts_and_no_drug_names(
         assert entry["rpc"] == "CheckRegimen"
         assert "venetoclax" not in rendered
         assert "posaconazole" not in rendered
+
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["sighup-while-starting", "no-early-sighup"])
+def test_a_sighup_that_came_while_a_worker_started_is_replayed_to_its_subscribers(early: bool) -> None:
+    # Sent just after a server starts, a SIGHUP may reach a worker still starting: it must neither end
+    # the worker nor be lost (the worker would serve its old certificate until the next one).
+    previous = signal.getsignal(signal.SIGHUP)
+    loop = asyncio.new_event_loop()
+    try:
+        hangups = Hangups.catch()
+        if early:
+            os.kill(os.getpid(), signal.SIGHUP)
+        hangups.install(loop)
+        calls: list[str] = []
+        hangups.subscribe(lambda: calls.append("reload"))
+        assert calls == (["reload"] if early else [])
+        os.kill(os.getpid(), signal.SIGHUP)
+        loop.run_until_complete(asyncio.sleep(0.1))
+        assert calls == (["reload", "reload"] if early else ["reload"])
+    finally:
+        loop.remove_signal_handler(signal.SIGHUP)
+        loop.close()
+        signal.signal(signal.SIGHUP, previous)

@@ -243,13 +243,15 @@ class MedicationReader:
         """Words that, right after a name, name another product of it ("Tylenol PM")."""
         self._units = frozenset(normalise(term) for vocabulary in names.vocabularies
                                 if vocabulary.role == "unit" for term in vocabulary.terms)
-        # Units that are nothing else outside a note: "NG" is nasogastric too, "PE" Sudafed PE, "x" a count.
-        self._strength_units = self._units - frozenset(
+        # After a number, what makes it a strength: a unit that is nothing else outside a note ("NG" is
+        # nasogastric too, "PE" Sudafed PE, "x" a count), or a second number ("5/325", "1-7").
+        self._strength_follows = self._units - frozenset(
             normalise(term) for vocabulary in names.vocabularies if vocabulary.role not in ("unit", "elemental")
-            for term in vocabulary.terms) - {"x", "each", "ea"}
-        self._measures = self._units | frozenset(normalise(term) for vocabulary in names.vocabularies
-                                                 if vocabulary.role == "dose_form" for term in vocabulary.terms)
-        """What may follow a strength or a count ("4 mg", "1 tab")."""
+            for term in vocabulary.terms) - {"x", "each", "ea"} | {"/", _HYPHEN}
+        # After a number, what makes it a strength or a count ("4 mg", "1 tab", "800/160").
+        self._measure_follows = self._units | frozenset(
+            normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "dose_form"
+            for term in vocabulary.terms) | {"/", _HYPHEN}
         self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
@@ -468,7 +470,7 @@ class MedicationReader:
         assert isinstance(token, str)
         reviewed_length, reviewed = self._drugs.longest(items, i)
         if (reviewed_length > 1 and items[i + reviewed_length - 2] != "#"
-                and self._number_before(items, i + reviewed_length - 1, self._strength_units)):
+                and self._number_before(items, i + reviewed_length - 1, self._strength_follows)):
             # "Tylenol 4 mg/2 mL" is Tylenol at 4 mg, not the product "Tylenol 4" (with codeine); in
             # "Tylenol 3 tabs" the 3 may be either, and the product, which drops no drug, is read;
             # "Tylenol #3" is the product whatever follows.
@@ -534,18 +536,18 @@ class MedicationReader:
         if not isinstance(suffix, str):
             return False
         numbered = text not in names and text not in self._unnumbered and bool(_NUMBER.fullmatch(suffix)) \
-            and not self._number_before(items, after, self._measures)
+            and not self._number_before(items, after, self._measure_follows)
         if suffix not in self._product_suffixes and not numbered:
             return False
         state.unknown.append(f"{text} {suffix}")
         return True
 
     @staticmethod
-    def _number_before(items: list[str | _Group], at: int, measures: frozenset[str]) -> bool:
-        """Whether items[at] is a number that one of `measures` or another number follows: "4 mg", "5/325"."""
-        number, following = [*items[at:at + 2], "", ""][:2]
-        return (isinstance(number, str) and bool(_NUMBER.fullmatch(number)) and isinstance(following, str)
-                and (following in measures or following in ("/", "-")))
+    def _number_before(items: list[str | _Group], at: int, following: frozenset[str]) -> bool:
+        """Whether items[at] is a number and a word of `following` comes next: "4 mg", "5 / 325"."""
+        number, after = [*items[at:at + 2], "", ""][:2]
+        return isinstance(number, str) and bool(_NUMBER.fullmatch(number)) and isinstance(after, str) \
+            and after in following
 
     def _drug_follows(self, items: list[str | _Group], i: int) -> bool:
         return i < len(items) and (self._drugs.longest(items, i)[0] > 0 or self._broad.longest(items, i)[0] > 0)
@@ -565,8 +567,7 @@ class MedicationReader:
                     (self._words.longest(items, j)[1] or 0) & _SKIP)):
                 break
             j += 1
-        amount, unit = [*items[start:start + 2], "", ""][:2]
-        return 2 if isinstance(amount, str) and _NUMBER.fullmatch(amount) and unit in self._units else 0
+        return 2 if self._number_before(items, start, self._units) else 0
 
     def _check_suffixes(self, items: list[str | _Group], start: int, length: int, components: tuple[str, ...],
                         state: _State) -> None:

@@ -86,12 +86,13 @@ def test_cancelling_mid_stream_ends_the_call_on_the_server(stub: Any, caplog: py
         assert next(call).request_id == f"c-{i}"
 
     call.cancel()
-    source.put(END)
 
     with pytest.raises(grpc.RpcError) as raised:
         next(call)
     assert raised.value.code() == grpc.StatusCode.CANCELLED
     _wait_for(lambda: _logged(caplog, "AuditRegimens", "CANCELLED"))
+    # Only now: the end of the rows, sent before the server saw the cancel, would end the call as OK.
+    source.put(END)
     assert stub.CheckRegimen(clinical_request(), timeout=10).decisions  # the server is unharmed
 
 
@@ -104,9 +105,9 @@ def test_a_deadline_ends_a_stalled_stream(stub: Any, caplog: pytest.LogCaptureFi
 
     with pytest.raises(grpc.RpcError) as raised:
         next(call)  # no further row arrives before the deadline
-    source.put(END)
     assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     _wait_for(lambda: _logged(caplog, "AuditRegimens", "DEADLINE_EXCEEDED"))
+    source.put(END)  # only now, as in the cancel test
 
 
 def test_shutdown_answers_accepted_rows_then_ends_the_stream_with_unavailable(kb: KnowledgeBase) -> None:

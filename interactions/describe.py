@@ -35,6 +35,8 @@ class DrugDescription:
     """The lists its interaction classes were reviewed against."""
     codes: tuple[str, ...] = ()
     """Its codes, as `system|code`."""
+    local_brands: tuple[str, ...] = ()
+    """Brands sold only in a local form, read as the drug in that form: `Protopic (ointment)`."""
     reason: UnrecognizedReason = UnrecognizedReason.UNSPECIFIED
     """Why the name resolves to nothing (UNSPECIFIED when it resolves), as a check would report it."""
     detail: str = ""
@@ -91,6 +93,7 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
         qt_risk=(drug.qt_risk or "") if drug else "",
         reviewed=tuple(citation_text(c) for c in drug.reviewed) if drug else (),
         codes=tuple(f"{c.system}|{c.code}" for c in drug.codes) if drug else (),
+        local_brands=tuple(f"{b.name} ({b.form})" for b in drug.local_brands) if drug else (),
     )
 
 

@@ -335,6 +335,13 @@ def test_kb_show_describes_a_drug_by_any_name() -> None:
     assert any("posaconazole" in rule for rule in description["rules"])
 
 
+def test_kb_show_lists_the_brands_read_as_a_local_form() -> None:
+    result = runner.invoke(app, ["kb", "show", "tacrolimus"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["local_brands"] == ["protopic (ointment)"]
+
+
 @pytest.mark.parametrize(("name", "reason", "detail", "suggestions"), [
     ("posaconazol", "UNKNOWN", "not a drug or order text", ["posaconazole"]),
     ("voriconzole", "UNKNOWN", "not a drug or order text", ["voriconazole"]),

@@ -204,6 +204,7 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
         The exit code: 0 after a graceful stop, 2 when the knowledge base is invalid, 1 when a
         worker failed.
     """
+    hangups = Hangups.catch()  # from the start: a reload asked for while the server loads must not end it
     configure_logging(settings.log_level, settings.log_format)
     refusal = _security_refusal(settings)
     if refusal is not None:
@@ -215,10 +216,10 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
         return ExitCode.UNUSABLE
     # The metrics directory is made before any worker is forked, so that all write beside each other.
     with pid_file(settings.pid_file), metrics_directory() if settings.metrics_port else nullcontext() as metrics:
-        return _serve(settings, servicer, metrics)
+        return _serve(settings, servicer, metrics, hangups)
 
 
-def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics | None) -> int:
+def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics | None, hangups: Hangups) -> int:
     http: HttpService | None = None
     if servicer is None:
         try:
@@ -240,8 +241,8 @@ def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics
                 return ExitCode.UNUSABLE
     if settings.workers == 1:
         with _endpoint(settings, metrics):
-            return _run_worker(settings, servicer, Hangups.catch(), http, metrics)
-    return _supervise(settings, servicer, http, metrics)
+            return _run_worker(settings, servicer, hangups, http, metrics)
+    return _supervise(settings, servicer, http, metrics, hangups)
 
 
 def _security_refusal(settings: Settings) -> str | None:
@@ -286,6 +287,11 @@ class Hangups:
         self._callbacks.append(callback)
         if self._received_any:
             callback()
+
+    @property
+    def received(self) -> bool:
+        """Whether a SIGHUP came since `catch`."""
+        return self._received_any
 
     def _note(self) -> None:
         self._received_any = True
@@ -355,8 +361,13 @@ async def _serve_until_signalled(
     return ExitCode.OK
 
 
-def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None) -> int:
-    """Forks the workers, forwards SIGTERM/SIGINT/SIGHUP to them, and stops all when one fails; serves /metrics."""
+def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None,
+               hangups: Hangups) -> int:
+    """Forks the workers, forwards SIGTERM/SIGINT/SIGHUP to them, and stops all when one fails; serves /metrics.
+
+    A SIGHUP that came while this process loaded the knowledge base (`hangups`) is forwarded once the
+    workers run: what they were forked with may predate it.
+    """
     context = multiprocessing.get_context("fork")
     supervisor = os.getpid()
     workers = [
@@ -382,10 +393,16 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
     signal.signal(signal.SIGTERM, stop_workers)
     signal.signal(signal.SIGINT, stop_workers)
     signal.signal(signal.SIGHUP, forward_hangup)
+    # Forked with SIGHUP blocked, a worker unblocks it once its own handler is set: one sent in between
+    # waits for it instead of running this process's handler in the child.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
     for worker in workers:
         worker.start()
         if metrics is not None:
             metrics.workers_started.inc()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
+    if hangups.received:
+        forward_hangup(signal.SIGHUP, None)
     log.info("supervising %d workers", len(workers))
     running = list(workers)
     with _endpoint(settings, metrics):
@@ -406,6 +423,7 @@ def _worker_process(
 ) -> None:
     # The parent's handlers forward signals to workers; a worker handles its own.
     hangups = Hangups.catch()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})  # blocked by the supervisor around the fork
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     # A supervisor killed outright cannot forward SIGTERM: without this, its workers would go on

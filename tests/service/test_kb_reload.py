@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pathlib
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -17,7 +19,15 @@ from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from service.cli import app
 from tests.service.helpers import clinical_request
-from tests.service.processes import StartServe, free_port, serve_processes, stderr_of, wait_until
+from tests.service.processes import (
+    ENV,
+    StartServe,
+    free_port,
+    serve_processes,
+    stderr_of,
+    wait_until,
+    wait_until_serving,
+)
 
 SITE = """
 site = "Example General"
@@ -166,3 +176,26 @@ def test_a_stream_under_way_finishes_on_the_knowledge_base_it_started_with(
     assert not first.complete
     assert not second.complete
     assert stub.CheckRegimen(_request(), timeout=10).complete  # a new call: the new one
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_sighup_while_the_server_starts_neither_ends_it_nor_is_lost(tmp_path: pathlib.Path, workers: int) -> None:
+    # The pid file is written before the knowledge base loads: `dosecheck kb reload` may signal a server
+    # still starting. It used to end it (SIGHUP's default action) or, in a worker, go unheeded.
+    pid_path, port, metrics_port = tmp_path / "dosecheck.pid", free_port(), free_port()
+    with open(tmp_path / "serve.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", str(workers),
+             "--pid-file", str(pid_path), "--metrics-port", str(metrics_port)],
+            env=ENV, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    try:
+        assert wait_until(pid_path.exists, 30)
+        process.send_signal(signal.SIGHUP)
+        wait_until_serving(f"127.0.0.1:{port}", process)
+        assert wait_until(lambda: _reloads(metrics_port, "loaded") == workers, 30)  # each worker, once
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)

@@ -231,6 +231,13 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("L-AMB 5 mg/kg IV q24h", {"amphotericin b"}),
     # a numbered product's number followed by a unit is a strength: Tylenol at 4 mg, not Tylenol #4
     ("Tylenol 4 mg/2 mL injection", {"acetaminophen"}),
+    # home-list spellings of vitamins and aspirin; "one a day" is a frequency, not the multivitamin
+    ("Vit B12", {"cyanocobalamin"}),
+    ("vitamin B-6", {"pyridoxine"}),
+    ("baby aspirin 81 mg daily", {"aspirin"}),
+    ("multivitamin w/ minerals", {"multivitamin"}),
+    ("Centrum Silver 1 tab daily", {"multivitamin"}),
+    ("venetoclax 400 mg one a day", {"venetoclax"}),
     # a bare number after a name of a drug with no numbered products, or after a regimen, is a dose
     ("ven 400", {"venetoclax"}),
     ("Venclexta 400 daily", {"venetoclax"}),

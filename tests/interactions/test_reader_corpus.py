@@ -238,6 +238,8 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("multivitamin w/ minerals", {"multivitamin"}),
     ("Centrum Silver 1 tab daily", {"multivitamin"}),
     ("venetoclax 400 mg one a day", {"venetoclax"}),
+    ("CBD gummies", {"cannabidiol"}),  # a P-gp inhibitor: it must reach the venetoclax rule
+    ("melatonin gummies 5 mg qhs", {"melatonin"}),
     # a bare number after a name of a drug with no numbered products, or after a regimen, is a dose
     ("ven 400", {"venetoclax"}),
     ("Venclexta 400 daily", {"venetoclax"}),

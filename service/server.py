@@ -257,25 +257,26 @@ def _security_refusal(settings: Settings) -> str | None:
 
 
 class Hangups:
-    """A worker's SIGHUP: "read your files again" (TLS certificates; the knowledge base may follow).
+    """A process's SIGHUP: "read your files again" (TLS certificates; the knowledge base may follow).
 
-    Noted from the worker's start (`catch`), then handled in its event loop (`install`): each SIGHUP
-    calls every subscribed callback in the loop; the supervisor forwards its SIGHUP to each worker. A
-    callback notes the request or starts a task; it must not block the loop. A SIGHUP that came
-    before a callback subscribed is replayed to it: sent just after a server started, it reached a
-    worker still starting, which would otherwise have ignored it (or taken it for the end) and
-    served its old files until the next one.
+    Noted from the process's start (`catch`), then, in a worker, handled in its event loop
+    (`install`): each SIGHUP calls every subscribed callback in the loop; the supervisor forwards its
+    SIGHUP to each worker. A callback notes the request or starts a task; it must not block the loop.
+    A SIGHUP that came before a callback subscribed is replayed to it: sent just after a server
+    started, it reached a process still starting, which would otherwise have ended (SIGHUP's default)
+    or served its old files until the next one.
     """
 
     def __init__(self) -> None:
         self._callbacks: list[Callable[[], None]] = []
-        self._received_any = False
+        self.received = False
+        """Whether a SIGHUP came since `catch`."""
 
     @classmethod
     def catch(cls) -> Hangups:
         """Notes SIGHUP from now on, until `install` handles it in the event loop."""
         hangups = cls()
-        signal.signal(signal.SIGHUP, lambda _signum, _frame: hangups._note())
+        signal.signal(signal.SIGHUP, hangups._noted)
         return hangups
 
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -285,19 +286,14 @@ class Hangups:
     def subscribe(self, callback: Callable[[], None]) -> None:
         """Calls `callback` on every SIGHUP from now on, and now if one came before."""
         self._callbacks.append(callback)
-        if self._received_any:
+        if self.received:
             callback()
 
-    @property
-    def received(self) -> bool:
-        """Whether a SIGHUP came since `catch`."""
-        return self._received_any
-
-    def _note(self) -> None:
-        self._received_any = True
+    def _noted(self, _signum: int, _frame: object) -> None:
+        self.received = True
 
     def _received(self) -> None:
-        self._note()
+        self.received = True
         log.info("SIGHUP: reloading (%d subscribers)", len(self._callbacks))
         for callback in self._callbacks:
             callback()

@@ -56,6 +56,7 @@ def check_across_files(manifest: ManifestFile, names: NamesFile, drugs: DrugsFil
         yield from _check_regimens(regimens, drugs, source_ids)
     for location, cited in names.cited():
         yield from _unknown_sources("names.toml", location, cited, source_ids)
+    yield from _check_unreviewed(names, drugs, regimens)
     if site is not None:
         yield from _check_site(site, drugs, classes, [a for _, a in agents])
 
@@ -271,6 +272,26 @@ def _check_regimens(regimens: RegimensFile, drugs: DrugsFile, source_ids: set[st
                 yield Problem(REGIMENS, where, f"name {alias!r} is already {taken[key]!r} in drugs.toml")
             elif owners.setdefault(key, regimen.name) != regimen.name:
                 yield Problem(REGIMENS, where, f"name {alias!r} is already used by {owners[key]!r}")
+
+
+def _check_unreviewed(names: NamesFile, drugs: DrugsFile, regimens: RegimensFile | None) -> Iterator[Problem]:
+    """An unreviewed name is no name of the dictionary or of a regimen, nor of another unreviewed entry."""
+    taken = {normalise(alias): d.name for d in drugs.drugs
+             for alias in (d.name, *d.synonyms, *(b.name for b in d.local_brands))}
+    taken |= {normalise(alias): c.name for c in drugs.combinations for alias in (c.name, *c.synonyms)}
+    taken |= {normalise(alias): r.name for r in (regimens.regimens if regimens else ())
+              for alias in (r.name, *r.synonyms)}
+    owners: dict[str, str] = {}
+    for i, entry in enumerate(names.unreviewed):
+        where = f"unreviewed[{i}]"
+        if normalise(entry.canonical) in taken:
+            yield Problem("names.toml", where, f"canonical {entry.canonical!r} is a name of drugs.toml: it is reviewed")
+        for name in entry.names:
+            key = normalise(name)
+            if key in taken:
+                yield Problem("names.toml", where, f"name {name!r} is already {taken[key]!r} of the knowledge base")
+            elif owners.setdefault(key, entry.canonical) != entry.canonical:
+                yield Problem("names.toml", where, f"name {name!r} is already used by {owners[key]!r}")
 
 
 def _duplicates(file: str, location: str, values: list[str]) -> Iterator[Problem]:

@@ -175,7 +175,8 @@ class MedicationReader:
         Args:
             lexicon: a reviewed name or synonym (any spelling) -> canonical component drug names.
             display: normalised canonical or product name -> how to show it in a suggestion.
-            names: the grammar's vocabularies (names.toml), with the broad vocabulary's package.
+            names: the grammar's vocabularies (names.toml), with the broad vocabulary's package and the
+                names of real drugs it lacks (`unreviewed`), read as its names are.
             exact: whole order names, normalised -> drugs (a site's catalogue names), read as they are
                 before any grammar: a site's name may hold text the grammar would read otherwise.
             regimens: a regimen's name or synonym (also in `lexicon`) -> the regimen's name, so that a
@@ -208,6 +209,13 @@ class MedicationReader:
             for tokens in self._phrase_forms(alias):
                 self._drugs.add(tokens, components)
         self._drug_words = set(self._known_words)
+        # names.toml's `unreviewed`: matched as the dictionary's names are, read as the broad vocabulary's.
+        self._unreviewed = frozenset(entry.canonical for entry in names.unreviewed)
+        unreviewed_names = [name for entry in names.unreviewed for name in entry.names]
+        for entry in names.unreviewed:
+            for name in entry.names:
+                for tokens in self._phrase_forms(name):
+                    self._drugs.add(tokens, (entry.canonical,))
         # Keyed like a mention's text: the regimen phrase's tokens joined by spaces.
         self._regimens = {" ".join(tokens): name for alias, name in (regimens or {}).items()
                           for tokens in self._phrase_forms(alias)}
@@ -220,7 +228,9 @@ class MedicationReader:
         # Keyed like a mention's text.
         self._local_brands = {" ".join(tokens): form for brand, form in (local_brands or {}).items()
                               for tokens in self._phrase_forms(brand)}
-        self._unnumbered = frozenset(" ".join(tokens) for alias in unnumbered for tokens in self._phrase_forms(alias))
+        # An unreviewed name is never checked, so a number after it is read as its strength.
+        self._unnumbered = frozenset(" ".join(tokens) for alias in (*unnumbered, *unreviewed_names)
+                                     for tokens in self._phrase_forms(alias))
         self._reviewed_names = frozenset(name for components in lexicon.values() for name in components)
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
@@ -475,6 +485,9 @@ class MedicationReader:
             # "Tylenol 3 tabs" the 3 may be either, and the product, which drops no drug, is read;
             # "Tylenol #3" is the product whatever follows.
             reviewed_length, reviewed = self._drugs.longest(items[:i + reviewed_length - 1], i)
+        unreviewed = reviewed is not None and reviewed[0] in self._unreviewed
+        if unreviewed and self._broad.longest(items, i)[0] > reviewed_length:
+            reviewed_length = 0  # a longer name of the broad vocabulary: "iron sucrose", not "iron"
         word_length, word = self._words.longest(items, i)
         flags = word or 0
         if note and flags & _ELEMENTAL and word_length >= reviewed_length:
@@ -482,7 +495,9 @@ class MedicationReader:
         flags &= ~_ELEMENTAL
         if not flags:
             word_length = 0
-        salt_wins = bool(flags & _SALT) and after_drug and word_length >= reviewed_length
+        # An unreviewed name that is also a salt ("potassium") is the salt beside a drug on either side.
+        salt_wins = bool(flags & _SALT) and word_length >= reviewed_length and (
+            after_drug or (unreviewed and self._drug_follows(items, i + reviewed_length)))
         if reviewed_length and reviewed_length >= word_length and not salt_wins:
             components = reviewed or ()
             text = " ".join(map(str, items[i:i + reviewed_length]))
@@ -491,6 +506,8 @@ class MedicationReader:
                 return reviewed_length + 1, None, 0
             if text in self._local_brands:
                 state.local.append(f"{text} ({self._local_brands[text]})")
+            if unreviewed:
+                return reviewed_length, _Mention(text, (), components), 0
             return reviewed_length, _Mention(text, components, ()), 0
         broad_length, broad = self._broad.longest(items, i)
         self._check_suffixes(items, i, max(word_length, broad_length, 1), (), state)

@@ -142,6 +142,16 @@ class BroadVocabularySpec(_Strict):
     citations: Citations
 
 
+class UnreviewedSpec(_Strict):
+    """A real drug or product the broad vocabulary lacks (or names by a guess): recognised, never reviewed."""
+
+    canonical: NonEmpty
+    """How the answer names it ("iron (salt not stated)")."""
+    names: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    """How medication lines write it ("iron", "ATG")."""
+    citations: Citations
+
+
 class NamesFile(_Strict):
     """`names.toml`: the vocabularies of the medication-string grammar (forms, routes, units, salts, ...)."""
 
@@ -151,12 +161,15 @@ class NamesFile(_Strict):
     biosimilar: BiosimilarSpec | None = None
     broad_vocabulary: BroadVocabularySpec | None = None
     """None: every drug name outside drugs.toml is unknown (test knowledge bases)."""
+    unreviewed: tuple[UnreviewedSpec, ...] = ()
+    """Read as the broad vocabulary's names are: NOT_REVIEWED, with their canonical name."""
 
     def cited(self) -> list[tuple[str, tuple[CitationSpec, ...]]]:
         """Each entry's location and citations, for the check against the manifest."""
         cited = [(f"vocabulary[{i}]", v.citations) for i, v in enumerate(self.vocabularies)]
         cited += [(f"pattern[{i}]", p.citations) for i, p in enumerate(self.patterns)]
         cited += [(f"spelling[{i}]", s.citations) for i, s in enumerate(self.spellings)]
+        cited += [(f"unreviewed[{i}]", u.citations) for i, u in enumerate(self.unreviewed)]
         cited += [(name, spec.citations) for name, spec in
                   (("biosimilar", self.biosimilar), ("broad_vocabulary", self.broad_vocabulary)) if spec]
         return cited

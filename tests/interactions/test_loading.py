@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from interactions import KnowledgeBaseError, load_knowledge_base
+from interactions.model import UnrecognizedReason
 from tests.interactions.conftest import FIXTURE_KB
 
 
@@ -102,3 +103,29 @@ def test_cross_file_problems_are_all_reported(kb_copy: Path) -> None:
 
 def test_missing_directory(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "absent") == [f"{tmp_path / 'absent'}: not a directory"]
+
+
+UNREVIEWED = ('\n[[unreviewed]]\ncanonical = "{canonical}"\nnames = [{names}]\n'
+              'citations = [{{ source = "{source}", detail = "1" }}]\n')
+
+
+def test_an_unreviewed_name_reads_as_not_reviewed_with_its_canonical_name(kb_copy: Path) -> None:
+    with (kb_copy / "names.toml").open("a") as names:
+        names.write(UNREVIEWED.format(canonical="iron (salt not stated)", names='"iron"', source="label-x"))
+    reading = load_knowledge_base(kb_copy).resolver.read("iron 65 mg tablet")
+    assert (reading.drugs, reading.reason, reading.ingredients) == (
+        (), UnrecognizedReason.NOT_REVIEWED, ("iron (salt not stated)",))
+
+
+@pytest.mark.parametrize(("canonical", "names", "source", "expected"), [
+    ("strongex (unreviewed)", '"Strongex"', "label-x",
+     "names.toml: unreviewed[0]: name 'Strongex' is already 'strongazole' of the knowledge base"),
+    ("strongazole", '"strongazole tincture"', "label-x",
+     "names.toml: unreviewed[0]: canonical 'strongazole' is a name of drugs.toml: it is reviewed"),
+    ("iron", '"iron"', "label-z", "names.toml: unreviewed[0].citations: unknown source 'label-z'"),
+])
+def test_an_unreviewed_name_of_the_dictionary_or_without_a_source_is_refused(
+        kb_copy: Path, canonical: str, names: str, source: str, expected: str) -> None:
+    with (kb_copy / "names.toml").open("a") as file:
+        file.write(UNREVIEWED.format(canonical=canonical, names=names, source=source))
+    assert any(p.startswith(expected) for p in problems_of(kb_copy)), problems_of(kb_copy)

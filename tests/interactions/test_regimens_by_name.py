@@ -89,6 +89,16 @@ ROWS = [
     _row("ven-800-ldac", (Medication("venetoclax", 800), LDAC), 600, A.ADJUST_DOSE, {LABELLED}, ramp=LDAC_RAMP),
     _row("ldac-ven-800", (Medication("LDAC/Ven", 800),), 600, A.ADJUST_DOSE, {LABELLED}, ramp=LDAC_RAMP),
     _row("ven-400.04-within-rounding", (Medication("venetoclax", 400.04), AZA), 400.04, A.CONTINUE, set()),
+    # Intensive chemotherapy (cytarabine with an anthracycline or a purine analogue): the label's 600 mg is
+    # for low-dose cytarabine only, so 400 mg is the ceiling, as with a hypomethylating agent.
+    _row("7+3-ven-600", (Medication("7+3"), Medication("venetoclax", 600)), 400, A.ADJUST_DOSE, {LABELLED},
+         ramp=VEN_RAMP),
+    _row("flag-ida-ven-600", (Medication("FLAG-IDA"), Medication("venetoclax", 600)), 400, A.ADJUST_DOSE,
+         {LABELLED}, ramp=VEN_RAMP),
+    _row("cpx-351-ven-600", (Medication("Vyxeos"), Medication("venetoclax", 600)), 400, A.ADJUST_DOSE, {LABELLED},
+         ramp=VEN_RAMP),
+    _row("mec-ven-400", (Medication("MEC"), Medication("venetoclax", 400)), 400, A.CONTINUE, set(), ramp=VEN_RAMP),
+    _row("clag-ven-no-dose", (Medication("CLAG"), Medication("venetoclax")), 400, A.CONTINUE, set(), ramp=VEN_RAMP),
     # With an interaction that lowers the dose further, the lower dose and its ramp-up win; both listed.
     _row("aza-ven-800-posaconazole", (Medication("Aza/Ven", 800),), 70, A.ADJUST_DOSE, {LABELLED, STRONG_INH},
          ramp=POSA_RAMP, with_=("posaconazole",)),

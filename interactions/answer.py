@@ -2,10 +2,11 @@
 
 The engine's result has one finding per rule and other drug, each carrying its texts and
 citations. The answer groups them: one finding per rule and object drug listing the drugs it found,
-the engine's schedules (one per drug and monitoring protocol), citations named by id and spelt out
-once. Its types have the field names of the contract's messages (`CheckRegimenResponse` and those
-it holds), so the service encodes them from the descriptors alone; a citation where the contract
-has a citation id is written as its id.
+the engine's schedules (one per drug and monitoring protocol; two protocols of one test on the same
+days are one schedule giving both reasons), citations named by id and spelt out once. Its types have
+the field names of the contract's messages (`CheckRegimenResponse` and those it holds), so the
+service encodes them from the descriptors alone; a citation where the contract has a citation id is
+written as its id.
 """
 
 from __future__ import annotations
@@ -86,21 +87,23 @@ def answer(result: CheckResult, view: View = View.FULL) -> Answer:
 
     Returns:
         Decisions in the result's dose order; findings grouped per rule, object drug and text (in
-        the order their first member appears); the result's schedules.
+        the order their first member appears); the result's schedules, those of one drug and test
+        on the same days merged.
     """
     findings, id_of = _grouped_findings(result.findings)
     decisions = tuple(_decision(dose, id_of) for dose in result.doses)
+    schedules = _merged_schedules(result.schedules)
     view = view or View.FULL
     cited: dict[Citation, None] = {}
     if view is View.FULL:
-        for group in (decisions, findings, result.schedules):
+        for group in (decisions, findings, schedules):
             for item in group:
                 cited.update(dict.fromkeys(item.citations))
     return Answer(
         request_id=result.request_id,
         decisions=decisions,
         findings=findings,
-        monitoring=result.schedules,
+        monitoring=schedules,
         unrecognized=result.unrecognized,
         highest_severity=result.highest_severity,
         complete=result.complete,
@@ -159,6 +162,24 @@ def _grouped_findings(findings: tuple[Finding, ...]) -> tuple[tuple[AnswerFindin
                       first.action, first.alternatives, first.citations, first.recommendation)
         for finding_id, drugs, first in groups.values())
     return grouped, id_of
+
+
+def _merged_schedules(schedules: tuple[MonitoringSchedule, ...]) -> tuple[MonitoringSchedule, ...]:
+    """Schedules of one drug and test on the same days as one, in first-seen order.
+
+    Its reasons are joined and each citation given once: gilteritinib's own ECG days and those of a
+    QT-prolonging co-medication are one list of ECGs.
+    """
+    if len({(s.drug, s.test) for s in schedules}) == len(schedules):
+        return schedules  # the usual case: nothing to merge
+    merged: dict[tuple[str, int, tuple[tuple[int, int], ...]], MonitoringSchedule] = {}
+    for schedule in schedules:
+        key = (schedule.drug, schedule.test, tuple((e.cycle, e.day) for e in schedule.events))
+        first = merged.get(key)
+        merged[key] = schedule if first is None else first._replace(
+            citations=tuple(dict.fromkeys((*first.citations, *schedule.citations))),
+            reason=f"{first.reason} {schedule.reason}" if schedule.reason not in first.reason else first.reason)
+    return tuple(merged.values())
 
 
 def _decision(dose: DoseRecommendation, id_of: dict[Finding, str]) -> Decision:

@@ -189,23 +189,25 @@ def test_the_table_lists_each_source_once_and_fits_80_columns(tmp_path: pathlib.
 
 
 def test_the_table_shows_one_row_per_drug_and_test_with_each_schedules_reason(tmp_path: pathlib.Path) -> None:
-    """Gilteritinib's own ECG schedule and the QT-prolonging co-medication's: one row, every day, both reasons."""
+    """Gilteritinib's differentiation-syndrome reviews and a strong inhibitor's, other days: one row, both reasons."""
     path = _write(tmp_path, {"regimen": [{"name": "gilteritinib", "doseMg": 120}],
-                             "concomitant": [{"name": "levofloxacin"}], "patient": {"cycleStartDate": "2026-01-05"}})
+                             "concomitant": [{"name": "clarithromycin"}], "patient": {"cycleStartDate": "2026-01-05"}})
     schedules = json.loads(runner.invoke(app, ["check", str(path)]).stdout)["monitoring"]
-    ecg = [s for s in schedules if s["drug"] == "gilteritinib" and s["test"] == "MONITORING_TEST_ECG"]
-    assert len(ecg) == 2, "the answer has two ECG schedules for gilteritinib"
+    reviews = [s for s in schedules
+               if s["drug"] == "gilteritinib" and s["test"] == "MONITORING_TEST_CLINICAL_ASSESSMENT"]
+    assert len(reviews) == 2, "the answer has two review schedules for gilteritinib, on different days"
 
     result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
 
     assert result.exit_code == 0, result.output
-    assert len(re.findall(r"^│ gilteritinib +│ ECG +│", result.stdout, re.MULTILINE)) == 1
-    days = {f"{e['label']} {e['date']}" for s in ecg for e in s["events"]}
-    row = next(line for line in result.stdout.splitlines() if re.match(r"│ gilteritinib +│ ECG +│", line))
+    row_start = r"│ gilteritinib +│ CLINICAL ASSESSMENT +│"
+    assert len(re.findall("^" + row_start, result.stdout, re.MULTILINE)) == 1
+    days = {f"{e['label']} {e['date']}" for s in reviews for e in s["events"]}
+    row = next(line for line in result.stdout.splitlines() if re.match(row_start, line))
     assert all(day in row for day in days)
-    notes = [line for line in result.stdout.splitlines() if line.startswith("gilteritinib ECG: ")]
-    assert [note.removeprefix("gilteritinib ECG: ").rsplit(" [", 1)[0] for note in notes] == [
-        s["reason"] for s in ecg]
+    notes = [line for line in result.stdout.splitlines() if line.startswith("gilteritinib CLINICAL ASSESSMENT: ")]
+    assert [note.removeprefix("gilteritinib CLINICAL ASSESSMENT: ").rsplit(" [", 1)[0] for note in notes] == [
+        s["reason"] for s in reviews]
 
 
 @pytest.mark.parametrize("output_format", ["json", "table"])

@@ -27,7 +27,7 @@ from interactions import KnowledgeBase
 from service.auth import AuthError, JwtVerifier
 from service.cds_hooks import hooks, prefetch, wire
 from service.cds_hooks.store import Store
-from service.cds_hooks.wire import Issue, IssueCode
+from service.cds_hooks.wire import Issue, IssueCode, json_kind
 
 if TYPE_CHECKING:
     from service.metrics import Metrics
@@ -212,7 +212,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException) -> Response:
         # Starlette's own: an unknown path (404), a wrong method (405), a body it could not decode (400).
         return outcome_response(error.status_code, [Issue(_STARLETTE_CODES.get(error.status_code, "processing"),
-                                                          str(error.detail))], dict(error.headers or {}))
+                                                          _undecodable(error.__cause__) or str(error.detail))],
+                                dict(error.headers or {}))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
@@ -228,9 +229,18 @@ def _unreadable(error: Mapping[str, Any], body: object) -> Issue:
     if not where:
         return Issue("required" if kind == "missing" else "structure",
                      "the body is empty: send the call as a JSON object" if kind == "missing"
-                     else f"the body must be a JSON object, not {_json_kind(error.get('input'))}")
+                     else f"the body must be a JSON object, not {json_kind(error.get('input'))}")
     path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in where).lstrip(".")
     return Issue("required" if kind == "missing" else "value", f"{path}: {error.get('msg', '')}", (path,))
+
+
+def _undecodable(cause: BaseException | None) -> str:
+    """Why FastAPI could not read a body that is not a JSON syntax error (it says only "an error parsing")."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (at byte {cause.start}), as JSON must be"
+    if isinstance(cause, RecursionError):
+        return "the body nests arrays or objects too deeply to be read as JSON"
+    return ""
 
 
 def _json_error(message: str, where: tuple[Any, ...], body: object) -> str:
@@ -241,11 +251,6 @@ def _json_error(message: str, where: tuple[Any, ...], body: object) -> str:
     line = body.count("\n", 0, at) + 1
     column = at - body.rfind("\n", 0, at)
     return f"the body is not valid JSON (at line {line}, column {column}, character {at}: {message})"
-
-
-def _json_kind(value: object) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number",
-            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def outcome_response(status: int, issues: Sequence[Issue], headers: dict[str, str] | None = None) -> Response:

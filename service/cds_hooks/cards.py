@@ -86,6 +86,8 @@ class Subject(NamedTuple):
     """Canonical drugs of the orders being selected or signed now (the rest is context)."""
     sources: Mapping[str, SourceSpec]
     """Knowledge-base source id -> its title and URL, for links."""
+    labels: Mapping[UnrecognizedMedication, str]
+    """What to call a medication the engine reports unrecognised without a name (sent only as a code)."""
 
 
 class IssuedCard(NamedTuple):
@@ -124,7 +126,7 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
         monitoring = [e for e in result.monitoring if e.drug == dose.drug]
         issued.append(_agent_card(dose, recommended, findings, monitoring, subject))
     if result.unrecognized:
-        issued.append(_not_checked_card(result.unrecognized, subject))
+        issued.append(not_checked_card(result.unrecognized, subject))
     return issued
 
 
@@ -179,8 +181,9 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
                              for m in f.mechanisms if m in _OWN_REASONS))
     decisions = []
     if dose.action is Action.ADJUST_DOSE:
+        # The same dose can be an adjustment (a ramp-up capped at it): "give" then, never "increase to".
         verb = "reduce to" if recommended < dose.ordered_dose_mg else (
-            "increase to" if dose.ordered_dose_mg else "give")
+            "increase to" if 0 < dose.ordered_dose_mg < recommended else "give")
         decisions.append(f"{verb} {_mg(recommended)} mg")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(dose.action.name.lower())
@@ -211,7 +214,7 @@ def _indicator(dose: DoseRecommendation, severity: Severity) -> Literal["info", 
 def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
             monitoring: Sequence[MonitoringEvent], subject: Subject) -> str:
     ordered = subject.by_drug[dose.drug]
-    lines = [f"**{dose.drug}**: ordered {_mg(dose.ordered_dose_mg)} mg; "
+    lines = [f"**{dose.drug}**: {_ordered_text(dose, ordered)}; "
              f"**{_action_text(dose, recommended)}** ({dose.action.name.replace('_', ' ').lower()})."]
     if dose.ramp_up:
         start = _date(ordered.start_date)
@@ -245,6 +248,15 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     return "\n".join(lines)
 
 
+def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
+    """The dose ordered as the prescriber sees it: in mg, else as sent (`4 {pill}`), else that none is stated."""
+    if dose.ordered_dose_mg:
+        return f"ordered {_mg(dose.ordered_dose_mg)} mg"
+    if ordered.dose_as_sent:
+        return f"ordered {_escape(ordered.dose_as_sent)}, which is not a dose in mg"
+    return "no dose ordered"
+
+
 def _action_text(dose: DoseRecommendation, recommended: float) -> str:
     if dose.action is Action.ADJUST_DOSE:
         return f"give {_mg(recommended)} mg"
@@ -253,21 +265,26 @@ def _action_text(dose: DoseRecommendation, recommended: float) -> str:
     return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
 
 
-def _not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Subject) -> IssuedCard:
-    names = [u.name or "(unnamed)" for u in unrecognized]
+def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Subject) -> IssuedCard:
+    """The card naming every medication that was not checked, and saying the check is incomplete."""
+    names = [_unrecognized_name(u, subject) for u in unrecognized]
     summary = f"Not checked: {len(names)} medication{'s' if len(names) > 1 else ''} not recognised ({', '.join(names)})"
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[:SUMMARY_LIMIT - 2].rstrip() + "…)"
     lines = ["dosecheck could not check these medications, so **the interaction check is incomplete**:", ""]
-    for item in unrecognized:
+    for item, name in zip(unrecognized, names, strict=True):
         why = item.detail or item.reason.name.replace("_", " ").lower()
         suggestions = f" Did you mean: {', '.join(item.suggestions)}?" if item.suggestions else ""
-        lines.append(f"- **{_escape(item.name or '(unnamed)')}**: {_escape(why)}.{suggestions}")
+        lines.append(f"- **{_escape(name)}**: {_escape(why)}.{suggestions}")
     lines += ["", "Check them by hand, or order them by a name or RxNorm code the knowledge base knows "
                   f"(dosecheck knowledge base {subject.kb_version})."]
     card = wire.Card(uuid=str(uuid.uuid4()), summary=summary, detail="\n".join(lines), indicator="warning",
                      source=_source(subject), overrideReasons=list(OVERRIDE_REASONS))
     return IssuedCard(card, "not-checked", _fingerprint("", "not-checked", summary, "warning"))
+
+
+def _unrecognized_name(item: UnrecognizedMedication, subject: Subject) -> str:
+    return item.name or subject.labels.get(item, "(unnamed)")
 
 
 def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subject) -> wire.Suggestion | None:

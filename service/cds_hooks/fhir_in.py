@@ -4,7 +4,8 @@ Real requests stray from R4 (cds-hooks.md §14): STU3 `doseQuantity` on the dosa
 as an object, several typed `doseAndRate` entries of which the `ordered` one counts (Epic),
 `medicationReference` with only a display, R5 `medication.concept`, Bundles without a type. The
 FHIR model classes reject those shapes, so this module reads plain JSON defensively: every access
-checks its type, and anything unreadable is treated as absent, never as an error of ours.
+checks its type, and anything unreadable is treated as absent, never as an error of ours; but a dose
+value that is not a number is passed on as one the engine refuses, since "no dose" would misstate the order.
 
 It also remembers where each value was read from, so that what the engine refuses (a negative dose)
 is reported at that element of what the EHR sent (`violation_issue`).
@@ -61,6 +62,9 @@ class OrderedMedication(NamedTuple):
     """How to name it to people: its name, else its code."""
     start_date: str
     """When the order starts (ISO date), or ""."""
+    dose_as_sent: str
+    """The dose as the order states it when it is not a mass (`4 {pill}`: `medication.dose_mg` is then 0),
+    else ""."""
     at: str
     """Where the resource is in the hook call (`Found.at`)."""
     paths: Mapping[str, str]
@@ -124,7 +128,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         name, codings, named_at = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
-        dose, dose_at = _dose_mg(dosage, dosage_at)
+        dose, dose_at, dose_as_sent = _dose_mg(dosage, dosage_at)
         frequency, frequency_at = _frequency(dosage, dosage_at)
         start, start_at = _start_date(resource, dosage, dosage_at)
         medication = Medication(name, dose, frequency, status in HELD, codings)
@@ -133,7 +137,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
                  "cycle_start_date": start_at}
-        read.append(OrderedMedication(reference, resource, medication, label, start, at,
+        read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, at,
                                       {field: path for field, path in paths.items() if path}))
     return read
 
@@ -236,14 +240,19 @@ def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
     return name[:MAX_TEXT], kept
 
 
-def _dose_mg(dosage: Mapping[str, Any] | None, at: str) -> tuple[float, str]:
+def _dose_mg(dosage: Mapping[str, Any] | None, at: str) -> tuple[float, str, str]:
     """The dose in mg: the `ordered` doseAndRate entry when typed, else the first; STU3 doseQuantity.
 
+    A value that is not a number ("four", true, or 1e400, which JSON reads as infinity) is passed on as
+    NaN or infinity, for the engine to refuse at its element: read as "no dose", the card would say none
+    was ordered. A numeric string ("400") is read as its number.
+
     Returns:
-        The dose and the path of the value it was read from ("" when there is none).
+        The dose (0 when none is stated in a unit of mass), the path of the value it was read from ("" when
+        there is none), and the quantity as sent when it has a value in a unit that is not a mass (`4 {pill}`).
     """
     if dosage is None:
-        return 0.0, ""
+        return 0.0, "", ""
     raw = dosage.get("doseAndRate")
     entries = [(f"{at}.doseAndRate", raw)] if isinstance(raw, dict) else [
         (f"{at}.doseAndRate[{i}]", e) for i, e in _indexed_dicts(raw)]
@@ -252,7 +261,16 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str) -> tuple[float, str]:
                   (f"{at}.doseQuantity", dosage.get("doseQuantity")),
                   (f"{at}.doseSimpleQuantity", dosage.get("doseSimpleQuantity")))
     path, quantity = next(((p, q) for p, q in candidates if q), ("", None))
-    return _in_unit(quantity, _MG_PER_UNIT), f"{path}.value" if path else ""
+    value = _value(quantity)
+    if value is None:
+        return 0.0, "", ""
+    if not isinstance(quantity, dict):  # not a Quantity at all: refused at the element itself
+        return value, path, ""
+    factor = _factor(quantity, _MG_PER_UNIT)
+    if factor is None and math.isfinite(value):
+        unit = _text(quantity.get("unit")) or _text(quantity.get("code")) or "(no unit)"
+        return 0.0, f"{path}.value", f"{value:g} {unit}"[:MAX_TEXT]
+    return round(value * (factor or 1.0), 6), f"{path}.value", ""
 
 
 def _is_ordered(kind: object) -> bool:
@@ -264,16 +282,33 @@ def _is_ordered(kind: object) -> bool:
 
 def _in_unit(quantity: object, factors: Mapping[str, float]) -> float:
     """A Quantity's value converted by its unit (`code` first, then `unit`); 0 when either is unusable."""
+    value, factor = _value(quantity), _factor(quantity, factors)
+    if value is None or factor is None or not math.isfinite(value):
+        return 0.0
+    return round(value * factor, 6)
+
+
+def _value(quantity: object) -> float | None:
+    """A Quantity's value: None when it has none, NaN when it (or the Quantity) is not a number or numeric string."""
     if not isinstance(quantity, dict):
-        return 0.0
+        return None if quantity is None else math.nan
     value = quantity.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return 0.0
-    for unit in (_text(quantity.get("code")), _text(quantity.get("unit"))):
-        factor = factors.get(unit.strip().lower())
-        if factor is not None:
-            return round(float(value) * factor, 6)
-    return 0.0
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return math.nan
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+
+
+def _factor(quantity: object, factors: Mapping[str, float]) -> float | None:
+    """The factor of a Quantity's unit (`code` first, then `unit`), or None when neither is one of `factors`."""
+    if not isinstance(quantity, dict):
+        return None
+    return next((factors[unit] for unit in (_text(quantity.get("code")).lower(), _text(quantity.get("unit")).lower())
+                 if unit in factors), None)
 
 
 def _milliseconds(quantity: object) -> float:

@@ -7,11 +7,22 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from interactions import CheckRequest, CheckResult, InvalidRequestError, KnowledgeBase, PatientContext, check
+from interactions import (
+    CheckRequest,
+    CheckResult,
+    InvalidRequestError,
+    KnowledgeBase,
+    Medication,
+    PatientContext,
+    UnrecognizedMedication,
+    UnrecognizedReason,
+    check,
+)
 from interactions.identify import identify
 from service.cds_hooks import prefetch
-from service.cds_hooks.cards import IssuedCard, Subject, cards_for
+from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card
 from service.cds_hooks.fhir_in import (
+    Found,
     OrderedMedication,
     found_in,
     latest_qtc_ms,
@@ -20,7 +31,7 @@ from service.cds_hooks.fhir_in import (
     violation_issue,
 )
 from service.cds_hooks.store import Issued, Store
-from service.cds_hooks.wire import CdsRequest, Issue
+from service.cds_hooks.wire import CdsRequest, Issue, json_kind
 
 REGIMEN_KINDS = frozenset({"agent", "partner"})
 """Drug kinds of drugs.toml that belong in the regimen (the agents and their backbone partners)."""
@@ -65,6 +76,11 @@ class Orders(NamedTuple):
     read_from: dict[str, OrderedMedication]
     """The order or statement behind each part of the request (`regimen[0]`, `concomitant[1]`, and `patient`
     for the cycle start), to tell the engine's violations where they are (`violation_issue`)."""
+    unnamed: tuple[UnrecognizedMedication, ...]
+    """Orders and statements that name no medication at all (no text, display or code): the engine refuses
+    them, so they are kept out of the request and reported as not checked."""
+    labels: dict[UnrecognizedMedication, str]
+    """What to call a medication the engine reports unrecognised without a name (one sent only as a code)."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -82,9 +98,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
                                     ("hook",)))
     context = call.context
     patient_id = _patient_id(call)
-    draft_resources = found_in(context.get("draftOrders"), "context.draftOrders")
-    if "draftOrders" not in context:
-        raise BadRequestError(Issue("required", "context.draftOrders is required", ("context.draftOrders",)))
+    draft_resources = _draft_orders(context)
     data = await prefetch.gather(call, patient_id, client)
     known = medication_index(found.resource for found in [*draft_resources, *data["medicationRequests"]])
     drafts = read_medications(draft_resources, known, current_only=False)
@@ -92,19 +106,24 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     current = [m for m in read_medications([*data["medicationRequests"], *data["medicationStatements"]], known,
                                            current_only=True)
                if not m.reference or m.reference not in draft_references]
-    selections = _selections(context) if service.hook == "order-select" else set()
-    orders = _sort(kb, drafts, current, selections, latest_qtc_ms(found.resource for found in data["qtc"])[0])
+    selected = _selected(context, draft_resources) if service.hook == "order-select" else None
+    orders = _sort(kb, drafts, current, selected, latest_qtc_ms(found.resource for found in data["qtc"])[0])
     if orders is None:
         return []
-    try:
-        result = check(kb, orders.request)
-    except InvalidRequestError as error:
-        raise BadRequestError(*(violation_issue(v, orders.read_from) for v in error.violations)) from None
-    if on_result is not None:
-        on_result(result)
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
-                      {s.id: s for s in kb.sources})
-    cards = cards_for(result, subject)
+                      {s.id: s for s in kb.sources}, orders.labels)
+    if orders.request.regimen:
+        try:
+            result = check(kb, orders.request)
+        except InvalidRequestError as error:
+            raise BadRequestError(*(violation_issue(v, orders.read_from) for v in error.violations)) from None
+        if orders.unnamed:
+            result = result._replace(unrecognized=(*result.unrecognized, *orders.unnamed), complete=False)
+        if on_result is not None:
+            on_result(result)
+        cards = cards_for(result, subject)
+    else:  # only draft orders that name no medication: nothing the engine can check, but never silence
+        cards = [not_checked_card(orders.unnamed, subject)]
     cards = _coordinate(store, service, call, patient_id, cards)
     store.record_issued(service.id, call.hookInstance,
                         [Issued(c.card.uuid or "", c.kind, c.fingerprint) for c in cards])
@@ -112,37 +131,51 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
 
 
 def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Sequence[OrderedMedication],
-          selections: set[str], qtc_ms: float) -> Orders | None:
-    """The regimen and the concomitant medications; None when there is no regimen to check.
+          selected: set[str] | None, qtc_ms: float) -> Orders | None:
+    """The regimen and the concomitant medications; None when there is nothing to check or report.
 
     The regimen holds the agents and their partners, and the draft orders not recognised (which may
-    be agents under an unknown name); the rest is concomitant.
+    be agents under an unknown name); the rest is concomitant. `selected` holds the draft orders being
+    selected (order-select); None means all of them.
 
-    A drug ordered twice (a ramp-up written as several orders) is checked once, at its highest dose.
+    A drug ordered twice (a ramp-up written as several orders) is checked once, at its highest dose; a
+    medication listed twice exactly alike (a search that returns each renewal) is checked once.
     """
     regimen: dict[str, tuple[OrderedMedication, bool]] = {}
     concomitant: list[OrderedMedication] = []
+    listed: set[Medication] = set()
     by_drug: dict[str, OrderedMedication] = {}
     new_drugs: set[str] = set()
+    unnamed: list[tuple[OrderedMedication, bool]] = []
+    labels: dict[UnrecognizedMedication, str] = {}
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
-        drugs = identify(kb, ordered.medication).drugs or None  # by RxNorm code and name, as the engine does
+        medication = ordered.medication
+        if not medication.name and not medication.coding:
+            unnamed.append((ordered, draft))
+            continue
+        identification = identify(kb, medication)  # by RxNorm code and name, as the engine does
+        drugs = identification.drugs or None
+        if drugs is None and not medication.name:
+            labels[identification.unrecognized("")] = ordered.label
         names = drugs or (ordered.label,)
         for drug in names:
             by_drug.setdefault(drug, ordered)
-        if draft and (not selections or ordered.reference in selections):
+        if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
         if drugs is not None and len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
             in_regimen = draft or drugs[0] not in regimen
         if not in_regimen:
-            concomitant.append(ordered)
+            if medication not in listed:
+                listed.add(medication)
+                concomitant.append(ordered)
             continue
         key = drugs[0] if drugs else f"\0{ordered.label}"
         kept = regimen.get(key)
         if kept is None or (draft, ordered.medication.dose_mg) > (kept[1], kept[0].medication.dose_mg):
             regimen[key] = (ordered, draft)
             by_drug[names[0]] = ordered
-    if not regimen:
+    if not regimen and not any(draft for _, draft in unnamed):
         return None
     regimen_orders = [m for m, _ in regimen.values()]
     started = min((m for m, draft in regimen.values() if m.start_date and draft), key=lambda m: m.start_date,
@@ -157,7 +190,11 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     read_from.update((f"concomitant[{i}]", m) for i, m in enumerate(concomitant))
     if started is not None:
         read_from["patient"] = started
-    return Orders(request, by_drug, frozenset(new_drugs), read_from)
+    not_named = tuple(UnrecognizedMedication(
+        ordered.reference or ordered.label, (), UnrecognizedReason.UNKNOWN,
+        detail=f"it names no medication (no text, display or code at {ordered.paths.get('name', 'its medication')}"
+               ", and no Medication resource it references is in the call)") for ordered, _ in unnamed)
+    return Orders(request, by_drug, frozenset(new_drugs), read_from, not_named, labels)
 
 
 def _coordinate(store: Store, service: HookService, call: CdsRequest, patient_id: str,
@@ -180,11 +217,51 @@ def _coordinate(store: Store, service: HookService, call: CdsRequest, patient_id
     return cards
 
 
+def _draft_orders(context: Mapping[str, Any]) -> list[Found]:
+    """The resources of context.draftOrders: a Bundle (of any type, or none), a list of resources or one resource.
+
+    Raises:
+        BadRequestError: draftOrders is missing or is none of those, or holds an entry that is not a resource
+            (an order the service cannot read must not pass unchecked).
+    """
+    where = "context.draftOrders"
+    if "draftOrders" not in context:
+        raise BadRequestError(Issue("required", f"{where} is required", (where,)))
+    value = context["draftOrders"]
+    is_bundle = isinstance(value, dict) and (value.get("resourceType") == "Bundle" or (
+        "entry" in value and "resourceType" not in value))
+    if isinstance(value, list):
+        items = [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+    elif is_bundle and isinstance(value.get("entry", []), list):
+        items = [(f"{where}.entry[{i}].resource", entry["resource"]) if isinstance(entry, dict) and "resource" in entry
+                 else (f"{where}.entry[{i}]", entry) for i, entry in enumerate(value.get("entry", []))]
+    elif isinstance(value, dict) and isinstance(value.get("resourceType"), str) and not is_bundle:
+        items = [(where, value)]
+    else:
+        sent = "a Bundle whose entry is not an array" if is_bundle else _not_a_resource(value)
+        raise BadRequestError(Issue("value", f"{where} must be a Bundle of the orders (an array of them or one "
+                                    f"resource is read too), not {sent}", (where,)))
+    wrong = [Issue("value", f"{at} is not a FHIR resource (an object with a resourceType), but {_not_a_resource(item)}",
+                   (at,)) for at, item in items
+             if not (isinstance(item, dict) and isinstance(item.get("resourceType"), str))]
+    if wrong:
+        raise BadRequestError(*wrong)
+    return found_in(value, where)
+
+
+def _not_a_resource(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object without a resourceType" if "resourceType" not in value else "a resourceType not a string"
+    return json_kind(value)
+
+
 def _patient_id(call: CdsRequest) -> str:
     """context.patientId (PDDI's examples put `patient` at the top level; some send `Patient/<id>`)."""
     raw, where = call.context.get("patientId"), "context.patientId"
     if raw is None:
         raw, where = getattr(call, "patient", None), "patient"
+    if raw is not None and not isinstance(raw, str):
+        raise BadRequestError(Issue("value", f"{where} must be a string, the patient's FHIR id", (where,)))
     text = _text(raw).removeprefix("Patient/")
     if not text:
         raise BadRequestError(Issue("required", "context.patientId is required", ("context.patientId",)))
@@ -193,9 +270,22 @@ def _patient_id(call: CdsRequest) -> str:
     return text
 
 
-def _selections(context: Mapping[str, Any]) -> set[str]:
+def _selected(context: Mapping[str, Any], drafts: Sequence[Found]) -> set[str] | None:
+    """The draft orders (`Type/id`) that context.selections point at; None (all of them) when none does.
+
+    A selection is read as `Type/id` (ord-1), a bare id, or an absolute URL ending in `Type/id`. Selections
+    that point at nothing in draftOrders are a client's mistake: every draft is then taken as new, so that
+    cards are shown rather than none.
+    """
     selections = context.get("selections")
-    return {s for s in selections if isinstance(s, str)} if isinstance(selections, list) else set()
+    if not isinstance(selections, list):
+        return None
+    references = {f"{r['resourceType']}/{r['id']}" for _, r in drafts if isinstance(r.get("id"), str) and r["id"]}
+    wanted = {s.strip() for s in selections if isinstance(s, str) and s.strip()}
+    selected = {reference for reference in references for selection in wanted
+                if selection == reference or selection.endswith(f"/{reference}")
+                or ("/" not in selection and reference.partition("/")[2] == selection)}
+    return selected or None
 
 
 def _flag(options: Mapping[str, Any], name: str) -> bool:

@@ -4,6 +4,10 @@ CDS Hooks makes prefetch a hint: a key may be omitted (not satisfied, or an erro
 `null` (no data), an OperationOutcome (an error), or anything an EHR got wrong (an HTML error page,
 cds-hooks/docs#5). What is missing is fetched from `fhirServer` with `fhirAuthorization`; what still
 cannot be had makes the call fail with HTTP 412 (spec 2.0, "Prefetch Template").
+
+A medication list may come in pages (the client MAY paginate, spec 2.0): the pages after the first are
+fetched from `fhirServer` by the Bundle's `next` links, for a list prefetched as for one fetched, since
+checking against part of the list would pass the rest unchecked in silence.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ TEMPLATES = {
 (Fridericia) and 76635-2 (Bazett)."""
 REQUIRED = ("medicationRequests", "medicationStatements", "qtc")
 """What a check cannot go without: the medication list and the latest QTc (or knowing there is none)."""
+PAGED = frozenset({"medicationRequests", "medicationStatements"})
+"""Keys whose every page counts; the QTc search asks for the latest only (`_count=1`, newest first)."""
+MAX_PAGES = 20
+"""Pages of one search followed at most; beyond, the list cannot be had whole (412)."""
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -59,32 +67,36 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         PreconditionFailedError: naming every key that could not be had, and why.
     """
     found: dict[str, list[Found]] = {}
-    missing = []
+    # Key -> the search to fetch (its template when not prefetched, the next page when prefetched in part), and why.
+    to_fetch: dict[str, tuple[str, str]] = {}
     prefetch = request.prefetch or {}
     for key in REQUIRED:
         if key in prefetch and prefetch[key] is None:
             found[key] = []  # the client's way of saying "no data"
             continue
         value = prefetch.get(key)
-        if _usable(value):
-            found[key] = _without_outcomes(found_in(value, f"prefetch.{key}"))
-        else:
-            missing.append(key)
-    if not missing:
+        if not _usable(value):
+            to_fetch[key] = TEMPLATES[key].replace("{{context.patientId}}", patient_id), "not in the prefetch"
+            continue
+        found[key] = _without_outcomes(found_in(value, f"prefetch.{key}"))
+        if key in PAGED and (following := _next_page(value)):
+            to_fetch[key] = following, "the prefetch is one page of several"
+    if not to_fetch:
         return found
     server = request.fhirServer
-    if not server:
-        raise PreconditionFailedError(dict.fromkeys(missing, "not in the prefetch, and no fhirServer to fetch it from"))
-    if not is_https_or_loopback(server):
-        raise PreconditionFailedError(dict.fromkeys(missing, "not in the prefetch, and fhirServer is not https"))
+    if not server or not is_https_or_loopback(server):
+        unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
+        raise PreconditionFailedError({key: f"{why}, and {unreachable}" for key, (_, why) in to_fetch.items()})
     headers = {"Accept": "application/fhir+json, application/json"}
     if request.fhirAuthorization is not None:
         headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
-    results = await asyncio.gather(*(_fetch(client, server, key, patient_id, headers) for key in missing))
-    problems = {key: problem for key, (_, problem) in zip(missing, results, strict=True) if problem}
+    results = await asyncio.gather(*(_fetch(client, server, key, search, headers)
+                                     for key, (search, _) in to_fetch.items()))
+    problems = {key: problem for key, (_, problem) in zip(to_fetch, results, strict=True) if problem}
     if problems:
         raise PreconditionFailedError(problems)
-    found.update((key, resources) for key, (resources, _) in zip(missing, results, strict=True))
+    for key, (resources, _) in zip(to_fetch, results, strict=True):
+        found[key] = [*found.get(key, []), *resources]
     return found
 
 
@@ -100,21 +112,43 @@ def _without_outcomes(resources: list[Found]) -> list[Found]:
     return [r for r in resources if r.resource.get("resourceType") != "OperationOutcome"]
 
 
-async def _fetch(client: httpx.AsyncClient, server: str, key: str, patient_id: str,
+async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
                  headers: Mapping[str, str]) -> tuple[list[Found], str]:
-    """(resources, "") or ([], why not)."""
-    url = f"{server.rstrip('/')}/{TEMPLATES[key].replace('{{context.patientId}}', patient_id)}"
-    try:
-        response = await client.get(url, headers=dict(headers))
-    except httpx.HTTPError as error:
-        log.warning("prefetch %s: fetch failed: %s", key, type(error).__name__)
-        return [], f"the FHIR server could not be reached ({type(error).__name__})"
-    if response.status_code != 200:
-        return [], f"the FHIR server answered HTTP {response.status_code}"
-    try:
-        document = response.json()
-    except ValueError:
-        return [], "the FHIR server's answer is not JSON"
-    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        return [], "the FHIR server's answer is not a Bundle"
-    return _without_outcomes(found_in(document, "")), ""
+    """(resources, "") or ([], why not), for a search relative to `server` or a next page's absolute URL.
+
+    The pages after the first are followed for the keys of `PAGED`, on `server` only: a `next` link to
+    another host would take the caller's token where it was not given for.
+    """
+    base = server.rstrip("/")
+    url = search if search.startswith(("https:", "http:")) else f"{base}/{search}"
+    resources: list[Found] = []
+    for _ in range(MAX_PAGES):
+        if not url.startswith(f"{base}/"):
+            return [], "a next page of the search is not on fhirServer"
+        try:
+            response = await client.get(url, headers=dict(headers))
+        except httpx.HTTPError as error:
+            log.warning("prefetch %s: fetch failed: %s", key, type(error).__name__)
+            return [], f"the FHIR server could not be reached ({type(error).__name__})"
+        if response.status_code != 200:
+            return [], f"the FHIR server answered HTTP {response.status_code}"
+        try:
+            document = response.json()
+        except ValueError:
+            return [], "the FHIR server's answer is not JSON"
+        if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
+            return [], "the FHIR server's answer is not a Bundle"
+        resources += _without_outcomes(found_in(document, ""))
+        url = _next_page(document) if key in PAGED else ""
+        if not url:
+            return resources, ""
+    return [], f"the search has more than {MAX_PAGES} pages"
+
+
+def _next_page(bundle: object) -> str:
+    """The URL of a searchset Bundle's next page (its `link` with relation `next`), or ""."""
+    links = bundle.get("link") if isinstance(bundle, dict) else None
+    if not isinstance(links, list):
+        return ""
+    return next((link["url"].strip() for link in links if isinstance(link, dict) and link.get("relation") == "next"
+                 and isinstance(link.get("url"), str) and link["url"].strip()), "")

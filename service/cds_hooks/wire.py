@@ -26,6 +26,12 @@ class Issue(NamedTuple):
     (`MedicationRequest.dosageInstruction[0]...`), or `http.<Header>`; empty when it is nowhere in particular."""
 
 
+def json_kind(value: object) -> str:
+    """What a JSON value is, for messages: "an object", "an array", "null"..."""
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

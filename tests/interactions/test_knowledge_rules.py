@@ -790,3 +790,14 @@ def test_qt_findings_are_graded_by_the_credible_meds_tier(kb: KnowledgeBase, oth
     assert finding.mechanisms == (QT,)
     assert finding.severity is severity
     assert ("Known risk of torsades" in finding.recommendation) is (severity is Severity.MAJOR)
+
+
+@pytest.mark.parametrize("agent", ["venetoclax", "quizartinib", "olutasidenib"])
+def test_a_moderate_inducers_advice_is_about_that_inducer_not_dexamethasone(kb: KnowledgeBase, agent: str) -> None:
+    """Dexamethasone has a rule of its own (monitor); the class rule's advice must not speak of it."""
+    result = check(kb, CheckRequest((Medication(agent),), (Medication("efavirenz"),), PatientContext()))
+
+    (finding,) = [f for f in result.findings if f.object_drug == agent and f.precipitant_drug == "efavirenz"
+                  and Mechanism.CYP3A4_MODERATE_INDUCER in f.mechanisms]
+    assert finding.action is Action.AVOID_COMBINATION
+    assert "dexamethasone" not in finding.recommendation.lower()

@@ -81,6 +81,7 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("valacyclovir 500 MG Oral Tablet [Valtrex]", {"valacyclovir"}),
     ("letermovir 480 MG Oral Tablet [Prevymis]", {"letermovir"}),
     ("venetoclax 100 MG Oral Tablet [Venclexta]", {"venetoclax"}),
+    ("SJW 300 mg TID", {"st john's wort"}),  # the literature's abbreviation, on a home list
     ("gilteritinib 40 MG Oral Tablet [Xospata]", {"gilteritinib"}),
     ("24 HR tacrolimus 1 MG Extended Release Oral Tablet [Envarsus]", {"tacrolimus"}),
     ("72 HR fentanyl 0.025 MG/HR Transdermal System", {"fentanyl"}),

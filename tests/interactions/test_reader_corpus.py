@@ -245,6 +245,20 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("ven 400", {"venetoclax"}),
     ("Venclexta 400 daily", {"venetoclax"}),
     ("posa 300", {"posaconazole"}),
+    ("Zofran 4", {"ondansetron"}),
+    ("Plavix 75", {"clopidogrel"}),
+    ("Diflucan 150 x1", {"fluconazole"}),
+    ("Protonix 40", {"pantoprazole"}),
+    ("Lexapro 10", {"escitalopram"}),
+    ("Levaquin 500", {"levofloxacin"}),
+    ("Noxafil 300", {"posaconazole"}),
+    ("Zoloft 50 daily", {"sertraline"}),
+    ("Nexium 40", {"esomeprazole"}),
+    ("Cipro 500 BID", {"ciprofloxacin"}),
+    ("Cresemba 372", {"isavuconazole"}),
+    ("Prevymis 480", {"letermovir"}),
+    ("Eliquis 5 BID", {"apixaban"}),
+    ("Coumadin 5 / Zofran 8", {"warfarin", "ondansetron"}),
     ("Aza/Ven 400", {"azacitidine", "venetoclax"}),
     ("7+3 dauno 90", {"cytarabine", "daunorubicin"}),
     # sig text: hold parameters, refills, days of a cycle, levels, indications, infusion modes
@@ -367,7 +381,7 @@ def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_
     ("Lotensin HCT", UnrecognizedReason.UNKNOWN),
     ("Tylenol #2", UnrecognizedReason.UNKNOWN),
     ("Mucinex D", UnrecognizedReason.UNKNOWN),
-    ("Zofran 4", UnrecognizedReason.UNKNOWN),
+    ("Tylenol 2", UnrecognizedReason.UNKNOWN),  # a brand with numbered products: Tylenol #2 held codeine
     ("budesonide-formoterol (SYMBICORT) 160-4.5 mcg/actuation inhaler", UnrecognizedReason.NOT_REVIEWED),
     ("budesonide (SYMBICORT) inhaler", UnrecognizedReason.CONFLICT),
     ("7+3 (idarubicin)", UnrecognizedReason.CONFLICT),
@@ -414,7 +428,7 @@ def test_real_products_and_names_of_several_drugs_read_as_not_reviewed(default_k
     assert (reading.drugs, reading.reason, reading.ingredients) == ((), UnrecognizedReason.NOT_REVIEWED, ingredients)
 
 
-@pytest.mark.parametrize("text", ["levo", "dex", "IA", "NyQuil", "DayQuil", "Maalox", "Plavix 75", "Zofran 4",
+@pytest.mark.parametrize("text", ["levo", "dex", "IA", "NyQuil", "DayQuil", "Maalox", "Tylenol 2",
                                   "venetoclax D5"])
 def test_ambiguous_names_stay_unknown(default_kb: KnowledgeBase, text: str) -> None:
     reading = default_kb.resolver.read(text)

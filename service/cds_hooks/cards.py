@@ -249,9 +249,15 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
 
 
 def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
-    """The dose ordered as the prescriber sees it: in mg, else as sent (`4 {pill}`), else that none is stated."""
+    """The dose ordered as the prescriber sees it: in mg, else as sent (`4 {pill}`), else that none is stated.
+
+    A dose read in mg from a count of tablets says how (`4 {pill} x 100 mg = 400 mg`).
+    """
     if dose.ordered_dose_mg:
-        return f"ordered {_mg(dose.ordered_dose_mg)} mg"
+        # So that the strength it was read by can be checked against the order.
+        how = (f"{_escape(ordered.dose_as_sent)} x {_mg(ordered.mg_per_dose_unit)} mg = "
+               if ordered.mg_per_dose_unit else "")
+        return f"ordered {how}{_mg(dose.ordered_dose_mg)} mg"
     if ordered.dose_as_sent:
         return f"ordered {_escape(ordered.dose_as_sent)}, which is not a dose in mg"
     return "no dose ordered"

@@ -39,6 +39,22 @@ _FIELD_NAME = re.compile(r"^[a-z_]+")
 """The engine's field of a medication or of the patient, out of a violation's path (`coding` of `coding[1].code`)."""
 _MG_PER_UNIT = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
                 "mcg": 0.001, "ug": 0.001, "µg": 0.001, "microgram": 0.001, "micrograms": 0.001}
+_DOSE_UNITS = frozenset({"{pill}", "{pills}", "{tbl}", "{tab}", "{tablet}", "{tablets}", "{cap}", "{capsule}",
+                         "{capsules}", "pill", "pills", "tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule",
+                         "capsules", "ortab", "orcap"})
+"""Units (a Quantity's code or unit, lower case) that count dose units, each one tablet or capsule: UCUM
+annotations (the cds-hooks sandbox's `{pill}`), the words EHRs write (Epic's `tablet`), and HL7 v3
+orderableDrugForm codes (`TAB`, `ORTAB`, `CAP`, `ORCAP`, as a strength's denominator). A dose in them is read in
+mg only by a strength per unit that is certain (`_mg_per_dose_unit`)."""
+_STRENGTHS = ("strength", "strengthRatio", "strengthQuantity", "strengthCodeableConcept", "amount")
+"""Where a Medication's ingredient states its strength: R4, R5's choices (only a Ratio is read), STU3."""
+_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_WORD = re.compile(r"\s*([^\W\d_]+)")
+_NOT_ONE_STRENGTH = re.compile(r"[/+&]|\b(?:per|ml|l|liters?|litres?|pack|pak|kit|starter|starting)\b",
+                               re.IGNORECASE)
+"""What makes the one number of a medication's name other than the mass of one ingredient in one tablet: a
+ratio or a combination (`10 MG/ML`, `per`, `+`, `&`), a volume, a pack or kit (a starter pack's name can give
+only one of its strengths)."""
 
 
 class Found(NamedTuple):
@@ -63,8 +79,10 @@ class OrderedMedication(NamedTuple):
     start_date: str
     """When the order starts (ISO date), or ""."""
     dose_as_sent: str
-    """The dose as the order states it when it is not a mass (`4 {pill}`: `medication.dose_mg` is then 0),
-    else ""."""
+    """The dose as the order states it when it is not a mass (`4 {pill}`), else "": `medication.dose_mg` is then
+    0, unless it is a count of tablets or capsules read in mg by `mg_per_dose_unit`."""
+    mg_per_dose_unit: float
+    """The strength per tablet or capsule by which `dose_as_sent` was read in mg (`4 {pill}` x 100 mg), else 0."""
     at: str
     """Where the resource is in the hook call (`Found.at`)."""
     paths: Mapping[str, str]
@@ -125,10 +143,10 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         status = _text(resource.get("status")).lower()
         if current_only and status in ENDED:
             continue
-        name, codings, named_at = _medication_named(resource, medications)
+        name, codings, named_at, product = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
-        dose, dose_at, dose_as_sent = _dose_mg(dosage, dosage_at)
+        dose, dose_at, dose_as_sent, per_unit = _dose_mg(dosage, dosage_at, _mg_per_dose_unit(name, product))
         frequency, frequency_at = _frequency(dosage, dosage_at)
         start, start_at = _start_date(resource, dosage, dosage_at)
         medication = Medication(name, dose, frequency, status in HELD, codings)
@@ -137,7 +155,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
                  "cycle_start_date": start_at}
-        read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, at,
+        read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}))
     return read
 
@@ -189,8 +207,11 @@ def latest_qtc_ms(resources: Iterable[Mapping[str, Any]]) -> tuple[float, str]:
 
 
 def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
-                      ) -> tuple[str, tuple[Coding, ...], str]:
-    """The name and codes of the medication an order or statement is about, and the element they are in."""
+                      ) -> tuple[str, tuple[Coding, ...], str, Mapping[str, Any] | None]:
+    """The name and codes of the medication an order or statement is about, and the element they are in.
+
+    Also the Medication resource it references (contained or sent), if any, for its strength.
+    """
     concept, concept_at = resource.get("medicationCodeableConcept"), "medicationCodeableConcept"
     reference, reference_at = resource.get("medicationReference"), "medicationReference"
     r5 = resource.get("medication")
@@ -201,7 +222,7 @@ def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Map
         if not reference:
             reference, reference_at = r5.get("reference"), "medication.reference"
     name, codings = _concept_name(concept)
-    named_at = concept_at
+    named_at, target = concept_at, None
     if isinstance(reference, dict):
         if not (name or codings):
             named_at = reference_at
@@ -211,7 +232,7 @@ def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Map
             name = name or target_name
             codings = codings or target_codings
         name = name or _text(reference.get("display"))[:MAX_TEXT]
-    return name, codings, named_at
+    return name, codings, named_at, target
 
 
 def _resolve(reference: object, resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
@@ -240,19 +261,21 @@ def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
     return name[:MAX_TEXT], kept
 
 
-def _dose_mg(dosage: Mapping[str, Any] | None, at: str) -> tuple[float, str, str]:
+def _dose_mg(dosage: Mapping[str, Any] | None, at: str, mg_per_unit: float) -> tuple[float, str, str, float]:
     """The dose in mg: the `ordered` doseAndRate entry when typed, else the first; STU3 doseQuantity.
 
     A value that is not a number ("four", true, or 1e400, which JSON reads as infinity) is passed on as
     NaN or infinity, for the engine to refuse at its element: read as "no dose", the card would say none
-    was ordered. A numeric string ("400") is read as its number.
+    was ordered. A numeric string ("400") is read as its number. A positive count of tablets or capsules
+    (`4 {pill}`) is read as that many times `mg_per_unit`, the medication's certain strength per unit, if any.
 
     Returns:
-        The dose (0 when none is stated in a unit of mass), the path of the value it was read from ("" when
-        there is none), and the quantity as sent when it has a value in a unit that is not a mass (`4 {pill}`).
+        The dose (0 when none is stated in a unit of mass, nor as a count read by a strength), the path of the
+        value it was read from ("" when there is none), the quantity as sent when it has a value in a unit that
+        is not a mass (`4 {pill}`), and the strength per unit it was read by (else 0).
     """
     if dosage is None:
-        return 0.0, "", ""
+        return 0.0, "", "", 0.0
     raw = dosage.get("doseAndRate")
     entries = [(f"{at}.doseAndRate", raw)] if isinstance(raw, dict) else [
         (f"{at}.doseAndRate[{i}]", e) for i, e in _indexed_dicts(raw)]
@@ -263,14 +286,65 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str) -> tuple[float, str, str
     path, quantity = next(((p, q) for p, q in candidates if q), ("", None))
     value = _value(quantity)
     if value is None:
-        return 0.0, "", ""
+        return 0.0, "", "", 0.0
     if not isinstance(quantity, dict):  # not a Quantity at all: refused at the element itself
-        return value, path, ""
+        return value, path, "", 0.0
     factor = _factor(quantity, _MG_PER_UNIT)
     if factor is None and math.isfinite(value):
         unit = _text(quantity.get("unit")) or _text(quantity.get("code")) or "(no unit)"
-        return 0.0, f"{path}.value", f"{value:g} {unit}"[:MAX_TEXT]
-    return round(value * (factor or 1.0), 6), f"{path}.value", ""
+        as_sent = f"{value:g} {unit}"[:MAX_TEXT]
+        if mg_per_unit and value > 0 and _counts_dose_units(quantity):
+            return round(value * mg_per_unit, 6), f"{path}.value", as_sent, mg_per_unit
+        return 0.0, f"{path}.value", as_sent, 0.0
+    return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
+
+
+def _mg_per_dose_unit(name: str, product: Mapping[str, Any] | None) -> float:
+    """The mass of a medication's one ingredient in one tablet or capsule, or 0 when that is not certain.
+
+    A Medication resource that lists ingredients decides: exactly one, whose strength is a Ratio of a mass to
+    1 tablet or capsule, and that the name does not contradict; one stating no strength leaves it to the
+    name; several (a combination), or a strength of another shape (per mL), give none. Else the name's
+    (`strength_in_name`).
+    """
+    # A name cut at MAX_TEXT may have lost a second strength.
+    from_name = strength_in_name(name) if len(name) < MAX_TEXT else 0.0
+    ingredients = list(_dicts(product.get("ingredient"))) if product is not None else []
+    if not ingredients:
+        return from_name
+    if len(ingredients) > 1:
+        return 0.0
+    ratio = next((ingredients[0][key] for key in _STRENGTHS if key in ingredients[0]), None)
+    if ratio is None:
+        return from_name
+    denominator = ratio.get("denominator") if isinstance(ratio, dict) else None
+    per_unit = (_in_unit(ratio.get("numerator"), _MG_PER_UNIT)
+                if isinstance(ratio, dict) and _value(denominator) == 1 and _counts_dose_units(denominator) else 0.0)
+    return per_unit if per_unit > 0 and from_name in (0.0, per_unit) else 0.0
+
+
+def strength_in_name(text: str) -> float:
+    """The strength in mg per tablet or capsule that a medication's name gives for certain, else 0.
+
+    Only a name with exactly one number, followed by a unit of mass, and nothing of `_NOT_ONE_STRENGTH`:
+    "Venetoclax 100 MG Oral Tablet", "VENCLEXTA 10 mg tablet", but never "10 MG/ML", "5-325 MG", two strengths,
+    or a starter pack.
+    """
+    numbers = list(_NUMBER.finditer(text))
+    if len(numbers) != 1 or _NOT_ONE_STRENGTH.search(text):
+        return 0.0
+    unit = _WORD.match(text, numbers[0].end())
+    factor = _MG_PER_UNIT.get(unit.group(1).lower()) if unit else None
+    mg = round(float(numbers[0].group()) * factor, 6) if factor else 0.0
+    return mg if math.isfinite(mg) else 0.0
+
+
+def _counts_dose_units(quantity: object) -> bool:
+    """Whether a Quantity counts tablets or capsules: it has a code or unit, and each it has is one of `_DOSE_UNITS`."""
+    if not isinstance(quantity, dict):
+        return False
+    stated = [unit for unit in (_text(quantity.get("code")).lower(), _text(quantity.get("unit")).lower()) if unit]
+    return bool(stated) and all(unit in _DOSE_UNITS for unit in stated)
 
 
 def _is_ordered(kind: object) -> bool:

@@ -84,8 +84,9 @@ def test_a_medication_sent_only_as_an_unknown_code_is_named_by_its_code(dev_serv
 
 
 def test_a_dose_in_pills_is_shown_as_the_sandbox_sent_it_not_as_0_mg(dev_server: Served) -> None:
-    # The sandbox: a Bundle without a type, `category` as an object, the dose in {pill}.
-    order = examples.order("request-123", "Venetoclax 100 MG Oral Tablet")
+    # The sandbox: a Bundle without a type, `category` as an object, the dose in {pill}; a name giving no strength
+    # per pill (with one, the pills are read in mg: test_dose_units.py).
+    order = examples.order("request-123", "Venetoclax Oral Tablet")
     order["category"] = {"coding": [{"code": "outpatient"}]}
     order["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 4, "system": "http://unitsofmeasure.org",
                                                                       "code": "{pill}"}}]

@@ -67,7 +67,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
 
     Returns:
         Findings (by the regimen agent whose rule found them, then the other drug, then rule
-        order), one dose recommendation per regimen drug (by name; unrecognised ones last), the
+        order), one dose recommendation per regimen drug, and per targeted agent listed among the
+        concomitant medications (`_take_along`) (by name; unrecognised ones last), the
         monitoring schedule (by drug, each in schedule order), and every unrecognised name;
         `complete` is False when any name was unrecognised.
 
@@ -77,13 +78,15 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     start = validate(request)
     unrecognized: list[UnrecognizedMedication] = []
     regimen, unresolved_regimen = _resolve_regimen(kb, request.regimen, unrecognized)
-    regimen_drugs = frozenset(map(_FIRST, regimen))
     concomitant = request.concomitant
     resolved = [_drugs_of(kb, m) for m in concomitant]
     recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
     if len(recognised) < len(resolved):
         unrecognized.extend(identify(kb, m).unrecognized(m.name)
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
+    if not kb.agents.keys().isdisjoint(chain.from_iterable(recognised)):
+        _take_along(kb, concomitant, resolved, regimen)
+    regimen_drugs = frozenset(map(_FIRST, regimen))
     # The drugs present that a rule names, as one integer (bits of kb.drug_bits): ANDed with each agent's
     # instead of intersecting sets, 5 + 30 compiled 28.5 -> 26.5 µs; and with no set of them built on the way,
     # 21.7 -> 20.7 µs (bench.engine.time_checks on bench.peer's regimens, alternating runs).
@@ -192,6 +195,34 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
     if violations:
         raise InvalidRequestError(tuple(violations))
     return regimen, unresolved
+
+
+def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
+                resolved: Sequence[tuple[str, ...] | None], regimen: list[tuple[str, MedicationLike]]) -> None:
+    """Adds to `regimen` the targeted agents listed among the other medications.
+
+    A patient already on venetoclax, sent among "everything else" beside a new azacitidine order, is
+    still checked with its rules and given its dose: an agent's interactions are never skipped for the
+    list it came in. One already in the regimen, listed again, is not taken twice; a stopped one stays
+    a stopped co-medication. A named regimen (Aza/Ven 400) comes with its backbone, its one dose its
+    agent's, as in the regimen; a backbone listed alone stays a co-medication (it may be a past course,
+    and would choose the agent's labelled dose).
+    """
+    taken = {drug for drug, _ in regimen}
+    agents = kb.agents
+    for medication, components in zip(concomitant, resolved, strict=True):
+        if components is None or medication.stopped_on:
+            continue
+        its_agents = [drug for drug in components if drug in agents]
+        if not its_agents or not taken.isdisjoint(its_agents):
+            continue
+        named_regimen = len(components) > 1 and bool(kb.resolver.read(medication.name).regimen)
+        if len(its_agents) < len(components) and not named_regimen:
+            continue  # a product holding an agent and other drugs: none is sold; it stays as it was sent
+        dosed = components[0] if len(components) == 1 else its_agents[0] if len(its_agents) == 1 else ""
+        undosed = _without_dose(medication) if len(components) > 1 else medication
+        regimen.extend((drug, medication if drug == dosed else undosed) for drug in components if drug not in taken)
+        taken.update(components)
 
 
 OUTCOMES_REMEMBERED = 1024

@@ -1,0 +1,60 @@
+"""An agent or backbone listed among the other medications is checked as the regimen, never skipped."""
+
+from __future__ import annotations
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+
+AZA = Medication("azacitidine", 75)
+POSA = Medication("posaconazole", 300)
+
+
+def _venetoclax(default_kb: KnowledgeBase, regimen: tuple[Medication, ...], concomitant: tuple[Medication, ...],
+                ) -> tuple[float | None, Action, set[str]]:
+    result = check(default_kb, CheckRequest(regimen, concomitant, PatientContext()))
+    (dose,) = [d for d in result.doses if d.drug == "venetoclax"]
+    findings = {f.rule for f in result.findings if f.object_drug == "venetoclax"}
+    return dose.recommended_dose_mg, dose.action, findings
+
+
+def test_an_agent_sent_as_a_co_medication_gets_its_rules_and_dose(default_kb: KnowledgeBase) -> None:
+    """The patient already takes venetoclax; the new order is azacitidine; posaconazole is on the list."""
+    listed_apart = _venetoclax(default_kb, (AZA,), (Medication("venetoclax", 400), POSA))
+
+    assert listed_apart == (70, Action.ADJUST_DOSE, {"venetoclax/ven-posaconazole"})
+    assert listed_apart == _venetoclax(default_kb, (AZA, Medication("venetoclax", 400)), (POSA,))
+
+
+def test_an_agent_in_both_lists_is_checked_once(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax", 400), AZA),
+                                            (Medication("Venclexta 100 mg tablet"), POSA), PatientContext()))
+
+    assert [d.drug for d in result.doses] == ["azacitidine", "venetoclax"]
+    assert next(d for d in result.doses if d.drug == "venetoclax").recommended_dose_mg == 70
+
+
+def test_a_stopped_agent_stays_a_stopped_co_medication(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest(
+        (AZA,), (Medication("venetoclax", 400, stopped_on="2026-01-01"), POSA),
+        PatientContext(as_of_date="2026-01-20")))
+
+    assert [d.drug for d in result.doses] == ["azacitidine"]
+
+
+def test_a_named_regimen_among_the_co_medications_gives_its_dose_to_its_agent(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("gilteritinib", 120),), (Medication("Aza/Ven", 400),),
+                                            PatientContext()))
+
+    doses = {d.drug: (d.ordered_dose_mg, d.recommended_dose_mg) for d in result.doses}
+    assert doses == {"azacitidine": (0, None), "gilteritinib": (120, 120), "venetoclax": (400, 400)}
+
+
+def test_a_named_regimen_whose_backbone_is_ordered_brings_its_agent_alone(default_kb: KnowledgeBase) -> None:
+    assert _venetoclax(default_kb, (AZA,), (Medication("Aza/Ven", 400), POSA)) == (
+        70, Action.ADJUST_DOSE, {"venetoclax/ven-posaconazole"})
+
+
+def test_a_backbone_listed_alone_stays_a_co_medication(default_kb: KnowledgeBase) -> None:
+    """Cytarabine on the list may be a past course: it must not choose venetoclax's 600 mg."""
+    result = check(default_kb, CheckRequest((Medication("venetoclax"),), (Medication("cytarabine"),), PatientContext()))
+
+    assert [(d.drug, d.recommended_dose_mg) for d in result.doses] == [("venetoclax", 400)]

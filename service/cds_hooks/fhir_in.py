@@ -136,13 +136,9 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         One entry per order or statement, in order.
     """
     read = []
-    for at, resource in resources:
+    for at, resource in _orders_and_statements(resources, current_only):
         kind = resource.get("resourceType")
-        if kind not in MEDICATION_ORDERS and kind not in MEDICATION_USES:
-            continue
         status = _text(resource.get("status")).lower()
-        if current_only and status in ENDED:
-            continue
         name, codings, named_at, product = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
@@ -158,6 +154,25 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}))
     return read
+
+
+def unresolved_references(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
+                          *, current_only: bool) -> list[str]:
+    """The Medication references of the orders and statements among `resources` that resolve to nothing.
+
+    Neither to a contained Medication nor to one of `medications`; a contained reference (`#id`) is never
+    among them, since it can only be in the resource itself. `current_only` as for `read_medications`.
+    """
+    return [reference for _, resource in _orders_and_statements(resources, current_only)
+            if (reference := medication_reference(resource)) and not reference.startswith("#")
+            and _resolve(reference, resource, medications) is None]
+
+
+def medication_reference(resource: Mapping[str, Any]) -> str:
+    """The reference to a Medication resource an order or statement names its medication by (R4 or R5), or ""."""
+    reference = _medication_elements(resource)[2]
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    return target if isinstance(target, str) else ""
 
 
 def violation_issue(violation: FieldViolation, read_from: Mapping[str, OrderedMedication]) -> Issue:
@@ -210,17 +225,9 @@ def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Map
                       ) -> tuple[str, tuple[Coding, ...], str, Mapping[str, Any] | None]:
     """The name and codes of the medication an order or statement is about, and the element they are in.
 
-    Also the Medication resource it references (contained or sent), if any, for its strength.
+    Also the Medication resource it references (contained, sent or fetched), if any, for its strength.
     """
-    concept, concept_at = resource.get("medicationCodeableConcept"), "medicationCodeableConcept"
-    reference, reference_at = resource.get("medicationReference"), "medicationReference"
-    r5 = resource.get("medication")
-    if isinstance(r5, dict):  # R5 CodeableReference: {concept} or {reference}
-        if not concept:
-            concept, concept_at = ((r5.get("concept"), "medication.concept") if r5.get("concept")
-                                   else (r5 if "coding" in r5 or "text" in r5 else None, "medication"))
-        if not reference:
-            reference, reference_at = r5.get("reference"), "medication.reference"
+    concept, concept_at, reference, reference_at = _medication_elements(resource)
     name, codings = _concept_name(concept)
     named_at, target = concept_at, None
     if isinstance(reference, dict):
@@ -235,15 +242,34 @@ def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Map
     return name, codings, named_at, target
 
 
+def _medication_elements(resource: Mapping[str, Any]) -> tuple[object, str, object, str]:
+    """The CodeableConcept and the Reference an order or statement gives its medication in, each with its path."""
+    concept, concept_at = resource.get("medicationCodeableConcept"), "medicationCodeableConcept"
+    reference, reference_at = resource.get("medicationReference"), "medicationReference"
+    r5 = resource.get("medication")
+    if isinstance(r5, dict):  # R5 CodeableReference: {concept} or {reference}
+        if not concept:
+            concept, concept_at = ((r5.get("concept"), "medication.concept") if r5.get("concept")
+                                   else (r5 if "coding" in r5 or "text" in r5 else None, "medication"))
+        if not reference:
+            reference, reference_at = r5.get("reference"), "medication.reference"
+    return concept, concept_at, reference, reference_at
+
+
 def _resolve(reference: object, resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
              ) -> Mapping[str, Any] | None:
+    """The Medication a reference points at, or None.
+
+    A contained one; else one of `medications` by the reference as written (one fetched), else by its
+    `Medication/<id>` tail (one sent in the call).
+    """
     if not isinstance(reference, str):
         return None
     if reference.startswith("#"):
         return next((c for c in _dicts(resource.get("contained"))
                      if c.get("resourceType") == "Medication" and c.get("id") == reference[1:]), None)
-    tail = reference.rsplit("/", 2)[-2:]
-    return medications.get("/".join(tail))
+    found = medications.get(reference)
+    return found if found is not None else medications.get("/".join(reference.rsplit("/", 2)[-2:]))
 
 
 def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
@@ -451,6 +477,15 @@ def _is_qtc(code: object) -> bool:
 
 def _short_system(system: str) -> str:
     return "RxNorm" if system == RXNORM else system.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _orders_and_statements(resources: Iterable[Found], current_only: bool) -> Iterator[Found]:
+    """The medication orders and statements among `resources`; with `current_only`, those that have not ended."""
+    for found in resources:
+        kind = found.resource.get("resourceType")
+        if (kind in MEDICATION_ORDERS or kind in MEDICATION_USES) and not (
+                current_only and _text(found.resource.get("status")).lower() in ENDED):
+            yield found
 
 
 def _first(value: object, at: str) -> tuple[Mapping[str, Any] | None, str]:

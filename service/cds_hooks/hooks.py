@@ -27,7 +27,9 @@ from service.cds_hooks.fhir_in import (
     found_in,
     latest_qtc_ms,
     medication_index,
+    medication_reference,
     read_medications,
+    unresolved_references,
     violation_issue,
 )
 from service.cds_hooks.store import Issued, Store
@@ -100,14 +102,19 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     patient_id = _patient_id(call)
     draft_resources = _draft_orders(context)
     data = await prefetch.gather(call, patient_id, client)
-    known = medication_index(found.resource for found in [*draft_resources, *data["medicationRequests"]])
+    listed = [*data["medicationRequests"], *data["medicationStatements"]]
+    known = medication_index(found.resource for found in [*draft_resources, *listed])
+    fetched, unfetched = await prefetch.medications(call, [
+        *unresolved_references(draft_resources, known, current_only=False),
+        *unresolved_references(listed, known, current_only=True)], client)
+    known.update(fetched)
     drafts = read_medications(draft_resources, known, current_only=False)
     draft_references = {d.reference for d in drafts if d.reference}
-    current = [m for m in read_medications([*data["medicationRequests"], *data["medicationStatements"]], known,
-                                           current_only=True)
+    current = [m for m in read_medications(listed, known, current_only=True)
                if not m.reference or m.reference not in draft_references]
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
-    orders = _sort(kb, drafts, current, selected, latest_qtc_ms(found.resource for found in data["qtc"])[0])
+    orders = _sort(kb, drafts, current, selected, latest_qtc_ms(found.resource for found in data["qtc"])[0],
+                   unfetched)
     if orders is None:
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
@@ -131,12 +138,13 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
 
 
 def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Sequence[OrderedMedication],
-          selected: set[str] | None, qtc_ms: float) -> Orders | None:
+          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str]) -> Orders | None:
     """The regimen and the concomitant medications; None when there is nothing to check or report.
 
     The regimen holds the agents and their partners, and the draft orders not recognised (which may
     be agents under an unknown name); the rest is concomitant. `selected` holds the draft orders being
-    selected (order-select); None means all of them.
+    selected (order-select); None means all of them. `unfetched` says why a referenced Medication could not
+    be read from the FHIR server, for the orders it leaves naming no medication.
 
     A drug ordered twice (a ramp-up written as several orders) is checked once, at its highest dose; a
     medication listed twice exactly alike (a search that returns each renewal) is checked once.
@@ -193,8 +201,15 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     not_named = tuple(UnrecognizedMedication(
         ordered.reference or ordered.label, (), UnrecognizedReason.UNKNOWN,
         detail=f"it names no medication (no text, display or code at {ordered.paths.get('name', 'its medication')}"
-               ", and no Medication resource it references is in the call)") for ordered, _ in unnamed)
+               f", and {_unresolved(ordered, unfetched)})") for ordered, _ in unnamed)
     return Orders(request, by_drug, frozenset(new_drugs), read_from, not_named, labels)
+
+
+def _unresolved(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> str:
+    reference = medication_reference(ordered.resource)
+    why = unfetched.get(reference)
+    return (f"the Medication it references, {reference}, could not be read from the FHIR server: {why}" if why
+            else "no Medication resource it references is in the call")
 
 
 def _coordinate(store: Store, service: HookService, call: CdsRequest, patient_id: str,

@@ -8,6 +8,10 @@ cannot be had makes the call fail with HTTP 412 (spec 2.0, "Prefetch Template").
 A medication list may come in pages (the client MAY paginate, spec 2.0): the pages after the first are
 fetched from `fhirServer` by the Bundle's `next` links, for a list prefetched as for one fetched, since
 checking against part of the list would pass the rest unchecked in silence.
+
+Orders and statements that name their medication only by a reference to a Medication resource the call does
+not hold (Oracle Health, Epic) get it read from `fhirServer` too, once per distinct Medication, so that they
+are checked by its code and strength rather than reported as naming no medication.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import httpx
 
@@ -41,6 +46,12 @@ PAGED = frozenset({"medicationRequests", "medicationStatements"})
 MAX_PAGES = 20
 """Pages of one search followed at most; beyond, the list cannot be had whole (412)."""
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+MAX_MEDICATIONS = 50
+"""Distinct Medication resources read for one call at most; orders referencing more are left unresolved."""
+READS_AT_ONCE = 10
+"""Medication reads in flight at once for one call: a burst of 50 connections overflowed a test server's accept
+queue (reads then timed out), and an EHR's server should not take such a burst per hook call either."""
+_MEDICATION_READ = re.compile(r"^Medication/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?$")
 
 
 class PreconditionFailedError(Exception):
@@ -87,9 +98,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
     if not server or not is_https_or_loopback(server):
         unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
         raise PreconditionFailedError({key: f"{why}, and {unreachable}" for key, (_, why) in to_fetch.items()})
-    headers = {"Accept": "application/fhir+json, application/json"}
-    if request.fhirAuthorization is not None:
-        headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
+    headers = _headers(request)
     results = await asyncio.gather(*(_fetch(client, server, key, search, headers)
                                      for key, (search, _) in to_fetch.items()))
     problems = {key: problem for key, (_, problem) in zip(to_fetch, results, strict=True) if problem}
@@ -98,6 +107,65 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
     for key, (resources, _) in zip(to_fetch, results, strict=True):
         found[key] = [*found.get(key, []), *resources]
     return found
+
+
+async def medications(request: CdsRequest, references: Iterable[str], client: httpx.AsyncClient,
+                      ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The Medication resources that orders reference but the call does not hold, read from `fhirServer`.
+
+    Only with a fhirServer and a token: without them nothing is read, as before. Each distinct Medication is
+    read once, `READS_AT_ONCE` at a time, at most `MAX_MEDICATIONS`; a relative reference against fhirServer,
+    an absolute one only when it is on fhirServer (the caller's token goes nowhere else).
+
+    Args:
+        request: the hook call.
+        references: the references as the orders write them (`Medication/123`, or an absolute URL).
+        client: the HTTP client to fetch with (its timeout applies).
+
+    Returns:
+        Reference -> its Medication, and reference -> why it could not be had.
+    """
+    server = request.fhirServer
+    if not server or request.fhirAuthorization is None:
+        return {}, {}
+    wanted = dict.fromkeys(references)
+    if not is_https_or_loopback(server):
+        return {}, dict.fromkeys(wanted, "fhirServer is not https")
+    base = server.rstrip("/")
+    urls: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for reference in wanted:
+        path = reference.removeprefix(f"{base}/")
+        if _MEDICATION_READ.match(path):
+            urls[reference] = f"{base}/{path}"
+        else:
+            problems[reference] = ("it is not on fhirServer" if "://" in path
+                                   else "it is not a reference to a Medication by its id")
+    distinct = list(dict.fromkeys(urls.values()))
+    fetched = distinct[:MAX_MEDICATIONS]
+    headers = _headers(request)
+    in_flight = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def read(url: str) -> tuple[dict[str, Any] | None, str]:
+        async with in_flight:
+            return await _get(client, url, headers, "Medication")
+
+    results = dict(zip(fetched, await asyncio.gather(*(read(url) for url in fetched)), strict=True))
+    found: dict[str, dict[str, Any]] = {}
+    for reference, url in urls.items():
+        medication, problem = results.get(url, (None, f"more than {MAX_MEDICATIONS} Medications to read in one call"))
+        if medication is not None:
+            found[reference] = medication
+        else:
+            problems[reference] = problem
+    return found, problems
+
+
+def _headers(request: CdsRequest) -> dict[str, str]:
+    headers = {"Accept": "application/fhir+json, application/json"}
+    if request.fhirAuthorization is not None:
+        headers["Authorization"] = f"Bearer {request.fhirAuthorization.access_token}"
+    return headers
 
 
 def _usable(value: object) -> bool:
@@ -125,24 +193,33 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
     for _ in range(MAX_PAGES):
         if not url.startswith(f"{base}/"):
             return [], "a next page of the search is not on fhirServer"
-        try:
-            response = await client.get(url, headers=dict(headers))
-        except httpx.HTTPError as error:
-            log.warning("prefetch %s: fetch failed: %s", key, type(error).__name__)
-            return [], f"the FHIR server could not be reached ({type(error).__name__})"
-        if response.status_code != 200:
-            return [], f"the FHIR server answered HTTP {response.status_code}"
-        try:
-            document = response.json()
-        except ValueError:
-            return [], "the FHIR server's answer is not JSON"
-        if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-            return [], "the FHIR server's answer is not a Bundle"
+        document, problem = await _get(client, url, headers, "Bundle", key)
+        if document is None:
+            return [], problem
         resources += _without_outcomes(found_in(document, ""))
         url = _next_page(document) if key in PAGED else ""
         if not url:
             return resources, ""
     return [], f"the search has more than {MAX_PAGES} pages"
+
+
+async def _get(client: httpx.AsyncClient, url: str, headers: Mapping[str, str], kind: str, what: str = "",
+               ) -> tuple[dict[str, Any] | None, str]:
+    """The resource of type `kind` at `url`, or (None, why not)."""
+    try:
+        response = await client.get(url, headers=dict(headers))
+    except httpx.HTTPError as error:
+        log.warning("fetch of %s failed: %s", what or kind, type(error).__name__)
+        return None, f"the FHIR server could not be reached ({type(error).__name__})"
+    if response.status_code != 200:
+        return None, f"the FHIR server answered HTTP {response.status_code}"
+    try:
+        document = response.json()
+    except ValueError:
+        return None, "the FHIR server's answer is not JSON"
+    if not isinstance(document, dict) or document.get("resourceType") != kind:
+        return None, f"the FHIR server's answer is not a {kind}"
+    return document, ""
 
 
 def _next_page(bundle: object) -> str:

@@ -267,7 +267,11 @@ class MedicationReader:
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
         self._broad_words: frozenset[str] = frozenset()
         if spec:
-            self._broad, self._broad_words = _broad_table(spec.package, spec.data_file, self._spellings, broad_cache)
+            self._broad, broad_words = _broad_table(spec.package, spec.data_file, self._spellings, broad_cache)
+            # A number glued to its unit ("1g", "6h") is a strength, though a few broad names hold one as
+            # a word ("campath 1h"): it is unglued, never kept whole as an unknown word.
+            self._broad_words = frozenset(word for word in broad_words if not (
+                (glued := _GLUED_NUMBER.fullmatch(word)) and glued.group(2) in self._units))
         self._display = dict(display)
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
@@ -556,6 +560,9 @@ class MedicationReader:
             and not self._number_before(items, after, self._measure_follows)
         if suffix not in self._product_suffixes and not numbered:
             return False
+        if not numbered and (self._words.longest([suffix], 0)[1] or 0) & _SEPARATOR \
+                and self._drug_follows(items, after + 1):
+            return False  # "plus" between two names joins them ("venetoclax plus azacitidine")
         state.unknown.append(f"{text} {suffix}")
         return True
 

@@ -286,6 +286,72 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("losartan potassium 50 mg", {"losartan"}),
     ("potassium penicillin G 5 million units IV", {"penicillin g"}),
     ("atorvastatin calcium 40 mg", {"atorvastatin"}),
+    # MIMIC-IV order names: the order set or purpose after the drug, salts abbreviated (probe 2)
+    ("Potassium Chloride Replacement (Critical Care and Oncology)", {"potassium chloride"}),
+    ("Magnesium Sulfate Replacement (Oncology)", {"magnesium"}),
+    ("Calcium Gluconate sliding scale (Critical Care-Ionized calcium)", {"calcium gluconate"}),
+    ("Sulfameth/Trimethoprim DS", {"sulfamethoxazole/trimethoprim"}),
+    ("Iso-Osmotic Dextrose", {"dextrose"}),
+    ("Hydrocortisone Na Succ.", {"hydrocortisone"}),
+    ("Methylprednisolone Sodium Succ", {"methylprednisolone"}),
+    ("Gemtuzumab Ozogamicin Desensitization", {"gemtuzumab ozogamicin"}),
+    ("Venetoclax Study Drug", {"venetoclax"}),
+    ("KCl (CRRT)", {"potassium chloride"}),
+    ("Potassium Chl 40 mEq / 1000 mL NS", {"potassium chloride", "sodium chloride"}),
+    ("Heparin Flush PICC (100 units/ml)", {"heparin lock flush"}),
+    ("Piperacillin-Tazo Graded Challenge", {"piperacillin/tazobactam"}),
+    ("Neutra-Phos", {"potassium phosphate", "sodium phosphate"}),
+    ("Insulin Human Regular", {"insulin"}),
+    ("Potassium Bicarbonate Eff", {"potassium bicarbonate"}),
+    ("{21 (methylprednisolone 4 MG Oral Tablet) } Pack [Medrol Dosepak]", {"methylprednisolone"}),
+    ("3 ML insulin isophane, human 70 UNT/ML / insulin, regular, human 30 UNT/ML Pen Injector [Humulin 70/30]",
+     {"insulin"}),
+    # pharmacy labels and British, Australian and New Zealand charts: BD, TDS, QDS, OD, mane, nocte, brands
+    ("VENCLEXTA 100MG TABLETS TAKE 4 TABLETS BY MOUTH ONCE DAILY WITH A MEAL AND WATER", {"venetoclax"}),
+    ("Septrin Forte 1 tab BD Mon/Wed/Fri", {"sulfamethoxazole/trimethoprim"}),
+    ("co-amoxiclav 625mg TDS", {"amoxicillin/clavulanate"}),
+    ("Tazocin 4.5g IV QDS", {"piperacillin/tazobactam"}),
+    ("Losec MUPS 20mg", {"omeprazole"}),
+    ("paracetamol 1g QDS PRN", {"acetaminophen"}),
+    ("frusemide 40mg mane", {"furosemide"}),
+    ("Warfarin 3mg nocte", {"warfarin"}),
+    ("Noxafil 100mg gastro-resistant tablets 3 OD", {"posaconazole"}),
+    ("Augmentin Duo Forte 1 tab BD", {"amoxicillin/clavulanate"}),
+    ("Augmentin 875 bid x 10 days", {"amoxicillin/clavulanate"}),
+    ("Aciclovir 400 BD", {"acyclovir"}),
+    ("Crestor 10", {"rosuvastatin"}),
+    ("Tamiflu 75mg BD x5d", {"oseltamivir"}),
+    ("Imodium 2mg after each loose stool", {"loperamide"}),
+    ("Coloxyl with Senna 2 tabs nocte", {"docusate", "senna"}),
+    ("Targin 10/5 BD", {"oxycodone", "naloxone"}),
+    ("Nurofen Plus 200/12.8 mg 2 tabs QID PRN", {"ibuprofen", "codeine"}),
+    ("Panadeine Forte 2 tabs QID PRN", {"acetaminophen", "codeine"}),
+    ("co-codamol 30/500 2 tabs QDS", {"acetaminophen", "codeine"}),
+    ("Endone 5mg 4-hourly PRN", {"oxycodone"}),
+    ("Zarzio 30 MU", {"filgrastim"}),
+    ("Piriton 4mg", {"chlorpheniramine"}),
+    ("NovoRapid 6 units with meals", {"insulin"}),
+    ("Oroxine 50 mcg", {"levothyroxine"}),
+    ("Slow-K 600mg 2 tabs BD", {"potassium chloride"}),
+    # AML ward and protocol shorthand: cycles, glued grams and durations, short forms, supportive care
+    ("Aza-Ven C2", {"azacitidine", "venetoclax"}),
+    ("FLAG-Ida C1", {"fludarabine", "cytarabine", "filgrastim", "idarubicin"}),
+    ("VEN 100 mg daily w/ posa", {"venetoclax", "posaconazole"}),
+    ("venetoclax plus azacitidine", {"venetoclax", "azacitidine"}),
+    ("Quiz 35.4 D8-21", {"quizartinib"}),
+    ("MIDO 50 BID D8-21", {"midostaurin"}),
+    ("7+3 + mido", {"daunorubicin", "cytarabine", "midostaurin"}),
+    ("Sora 400 BID", {"sorafenib"}),
+    ("HiDAC 3g/m2 q12h D1,3,5", {"cytarabine"}),
+    ("Mero 1g TDS", {"meropenem"}),
+    ("AZA 75 mg/m2 x 7d", {"azacitidine"}),
+    ("IT triple (MTX/Ara-C/hydrocortisone)", {"methotrexate", "cytarabine", "hydrocortisone"}),
+    ("Tazocin + gent", {"piperacillin/tazobactam", "gentamicin"}),
+    ("Mica 100", {"micafungin"}),
+    ("GCSF", {"filgrastim"}),
+    ("Allopurinol 300 OD (TLS ppx)", {"allopurinol"}),
+    ("Ondansetron 8mg IV pre-chemo", {"ondansetron"}),
+    ("Dexamethasone 10mg BD (differentiation syndrome)", {"dexamethasone"}),
 ]
 
 # Strings that name several drugs, digit-led names, brand/generic disagreements, misspellings with
@@ -335,6 +401,14 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     # a combination's ingredients and one drug more: not the combination alone
     ("sulfamethoxazole 800 MG / trimethoprim 160 MG / posaconazole 100 MG Oral Tablet",
      {"sulfamethoxazole", "trimethoprim", "posaconazole"}),
+    # "plus" right after a brand with no name after it names another product (Nurofen Plus: codeine too)
+    ("Nurofen Plus", {"ibuprofen", "codeine"}),
+    ("Panadol Extra", {"acetaminophen", "caffeine"}),
+    ("Tylenol Plus Cold", {"acetaminophen"}),
+    # a short form in brackets is another drug, not a brand: never one of the two alone
+    ("Ven 70 (posa)", {"venetoclax", "posaconazole"}),
+    # OD is once daily, but drops into the right eye are a local form
+    ("clarithromycin 1 drop OD", {"clarithromycin"}),
 ]
 
 
@@ -385,6 +459,7 @@ def test_an_adversarial_string_never_reads_as_fewer_drugs_than_it_names(default_
     ("budesonide-formoterol (SYMBICORT) 160-4.5 mcg/actuation inhaler", UnrecognizedReason.NOT_REVIEWED),
     ("budesonide (SYMBICORT) inhaler", UnrecognizedReason.CONFLICT),
     ("7+3 (idarubicin)", UnrecognizedReason.CONFLICT),
+    ("Ven 70 (posa)", UnrecognizedReason.CONFLICT),
 ])
 def test_why_a_line_is_not_recognised(default_kb: KnowledgeBase, text: str, reason: UnrecognizedReason) -> None:
     assert default_kb.resolver.read(text).reason is reason
@@ -416,6 +491,8 @@ NOT_REVIEWED_NAMES: list[tuple[str, tuple[str, ...]]] = [
     ("Atgam 10 mg/kg IV", ("antilymphocyte immunoglobulin (horse)",)),
     # a longer name of the broad vocabulary wins over an unreviewed one
     ("Thymoglobulin 1.5 mg/kg", ("antithymocyte immunoglobulin (rabbit)",)),
+    # a broad name holding a number glued to a unit still reads, though "1g" elsewhere is a strength
+    ("Campath 1H", ("alemtuzumab (chronic lymphocytic leukemia)",)),
     # beside a reviewed drug: the line is not checked, and names what was not reviewed
     ("venetoclax 400 mg + turmeric", ("turmeric",)),
 ]
@@ -429,7 +506,13 @@ def test_real_products_and_names_of_several_drugs_read_as_not_reviewed(default_k
 
 
 @pytest.mark.parametrize("text", ["levo", "dex", "IA", "NyQuil", "DayQuil", "Maalox", "Tylenol 2",
-                                  "venetoclax D5"])
+                                  "venetoclax D5",
+                                  # fluconazole or flucloxacillin; prednisone or prednisolone; idarubicin or
+                                  # iron-deficiency anaemia; which hypomethylating agent
+                                  "Fluc 400", "Pred 25mg OD", "Ida 12 D1-3", "ferrous sulfate 325 mg daily for IDA",
+                                  "HMA + VEN",
+                                  # "plus" after a brand, nothing after it: another product of the brand
+                                  "Advil Plus", "Tylenol Plus", "venetoclax plus"])
 def test_ambiguous_names_stay_unknown(default_kb: KnowledgeBase, text: str) -> None:
     reading = default_kb.resolver.read(text)
     assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN), reading.detail
@@ -453,6 +536,7 @@ def test_an_unreviewed_supplement_leaves_the_dose_and_says_the_check_is_incomple
     ("ERYTHROMYCIN 5 MG/GM OP OINT", "erythromycin", "op"),
     ("fluconazole 1 % eye drops", "fluconazole", "eye drops"),
     ("clarithromycin (topical) 1 % gel", "clarithromycin", "topical"),
+    ("clarithromycin 1 drop OD", "clarithromycin", "drop od"),
     # brands sold only in a local form
     ("Protopic", "tacrolimus", "protopic (ointment)"),
     ("Protopic 0.1 % ointment BID", "tacrolimus", "protopic (ointment)"),

@@ -8,12 +8,15 @@ import sys
 import time
 from typing import Literal
 
-# Attributes every LogRecord has; anything else on a record came in through `extra=`.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# Attributes every LogRecord has; anything else on a record came in through `extra=`. Uvicorn's
+# `color_message` repeats the message with terminal colour codes: noise in a JSON line.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
+
+_TEXT_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as one JSON object: time, level, logger, message and any `extra` fields."""
+    """Formats a record as one JSON object: time, level, logger, process id, message and any `extra` fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         """Renders the record.
@@ -29,6 +32,8 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
+            # Which worker: with several, their lines are otherwise alike (a reload refused by one or by both).
+            "pid": record.process,
             "message": record.getMessage(),
         }
         entry.update((k, v) for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES)
@@ -47,6 +52,6 @@ def configure_logging(level: str, log_format: Literal["auto", "json", "text"]) -
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter() if use_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter() if use_json else logging.Formatter(_TEXT_FORMAT)
     )
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -17,7 +17,6 @@ import logging
 import os
 import pathlib
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -221,10 +220,18 @@ def metrics_directory() -> Iterator[Metrics]:
 
 
 def _remove_orphans() -> None:
-    """Removes the directories of servers that were killed outright (SIGKILL leaves theirs behind)."""
+    """Removes the directories of servers that were killed outright (SIGKILL leaves theirs behind).
+
+    One named by this process's own id is an earlier server's too: in a container the server is
+    always process 1, and a restarted container (or pod) keeps its /tmp.
+    """
     for directory in pathlib.Path(tempfile.gettempdir()).glob(f"{DIRECTORY_PREFIX}*-*"):
         pid = directory.name.removeprefix(DIRECTORY_PREFIX).split("-", 1)[0]
         if not pid.isdigit():
+            continue
+        if int(pid) == os.getpid():
+            if str(directory) != os.environ.get(MULTIPROC_ENV):  # not one this process is using
+                shutil.rmtree(directory, ignore_errors=True)
             continue
         try:
             os.kill(int(pid), 0)
@@ -256,23 +263,20 @@ def metrics_endpoint(host: str, port: int) -> Iterator[None]:
 
 
 def endpoint_refusal(host: str, port: int, *, allow_plaintext: bool) -> str | None:
-    """Why /metrics must not or cannot be served on `host:port`, checked before any worker starts.
+    """Why /metrics must not be served on `host:port`, checked before any worker starts.
 
     The endpoint is plain HTTP without authentication: off loopback it is refused unless
     `allow_plaintext` (the gRPC port's `insecure_allow_plaintext`) says the network is private,
-    whatever protects the gRPC port. A port in use is refused too.
+    whatever protects the gRPC port. (A port in use is refused with the server's other ports.)
     """
-    if not is_loopback(host):
-        if not allow_plaintext:
-            return (f"metrics (--metrics-port {port}) on {host} would be plain HTTP that any host can read: serve "
-                    "on loopback, or, on a private network only, set --insecure-allow-plaintext "
-                    "(DOSECHECK_INSECURE_ALLOW_PLAINTEXT=true)")
-        log.warning("metrics served in plain HTTP on %s:%d (--insecure-allow-plaintext)", host, port)
-    try:
-        with socket.create_server((host.strip("[]"), port)):
-            return None
-    except OSError as err:
-        return f"metrics port {port}: {err.strerror}"
+    if is_loopback(host):
+        return None
+    if not allow_plaintext:
+        return (f"metrics (--metrics-port {port}) on {host} would be plain HTTP that any host can read: serve "
+                "on loopback, or, on a private network only, set --insecure-allow-plaintext "
+                "(DOSECHECK_INSECURE_ALLOW_PLAINTEXT=true)")
+    log.warning("metrics served in plain HTTP on %s:%d (--insecure-allow-plaintext)", host, port)
+    return None
 
 
 def process_ended(pid: int) -> None:

@@ -16,6 +16,7 @@ between two workers' loads would leave them on different versions until the next
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import pathlib
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Optional
 
+import pydantic
 import typer
 
 from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
@@ -113,19 +115,52 @@ class KnowledgeBaseReload:
         return "loaded"
 
 
+class PidFileError(Exception):
+    """The pid file cannot be written, or another running server holds it."""
+
+
 @contextmanager
 def pid_file(path: pathlib.Path | None) -> Iterator[None]:
-    """Writes this process's id to `path` (None = nowhere) while the block runs, for `kb reload`."""
+    """Writes this process's id to `path` (None = nowhere) while the block runs, for `kb reload`.
+
+    The file stays locked (flock) while the server runs, its workers included: `kb reload` signals
+    only a process whose file is held, never one that reused the pid of a server killed outright.
+
+    Raises:
+        PidFileError: it cannot be written, or another running server holds it.
+    """
     if path is None:
         yield
         return
     pid = os.getpid()
-    path.write_text(f"{pid}\n", encoding="ascii")
     try:
-        yield
-    finally:
-        if os.getpid() == pid:  # not in a forked worker
-            path.unlink(missing_ok=True)
+        file = open(path, "a+", encoding="ascii")  # noqa: SIM115 -- held open while the block runs
+    except OSError as err:
+        raise PidFileError(f"{path}: {err.strerror}") from None
+    with file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            raise PidFileError(f"{path} is held by a running server (pid {file.read().strip()})") from None
+        file.truncate(0)
+        file.write(f"{pid}\n")
+        file.flush()
+        try:
+            yield
+        finally:
+            if os.getpid() == pid:  # not in a forked worker
+                path.unlink(missing_ok=True)
+
+
+def _held(path: pathlib.Path) -> bool:
+    """Whether a running server holds the pid file `path` (see `pid_file`)."""
+    with open(path, encoding="ascii") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 def reload_command(
@@ -144,15 +179,25 @@ def reload_command(
     GetKnowledgeBase's content hash, or the metric dosecheck_knowledge_base_reloads_total.
     """
     if pid is None:
-        path = pid_path if pid_path is not None else Settings().pid_file
+        try:
+            path = pid_path if pid_path is not None else Settings().pid_file
+        except pydantic.ValidationError as err:
+            typer.echo(f"dosecheck: invalid settings:\n{err}", err=True)
+            raise typer.Exit(ExitCode.UNUSABLE) from None
         if path is None:
             typer.echo("dosecheck: give --pid, or --pid-file (DOSECHECK_PID_FILE) as given to serve", err=True)
             raise typer.Exit(ExitCode.UNUSABLE)
         try:
             pid = int(path.read_text(encoding="ascii"))
+            held = _held(path)
         except (OSError, ValueError) as err:
             typer.echo(f"dosecheck: no server pid in {path}: {err}", err=True)
             raise typer.Exit(ExitCode.UNUSABLE) from None
+        if not held:
+            # Left by a server killed outright: its pid may now be another process's, which SIGHUP would end.
+            typer.echo(f"dosecheck: no server holds {path} (pid {pid}): the server that wrote it is gone; "
+                       "not signalled", err=True)
+            raise typer.Exit(ExitCode.UNUSABLE)
     try:
         os.kill(pid, signal.SIGHUP)
     except OSError as err:

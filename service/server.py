@@ -9,9 +9,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -34,9 +35,9 @@ from service.lifetime import end_with
 from service.logs import configure_logging
 from service.metrics import Metrics, endpoint_refusal, metrics_directory, metrics_endpoint, process_ended
 from service.observe import CallObserver, CallRecorder
-from service.reload import KnowledgeBaseReload, pid_file
+from service.reload import KnowledgeBaseReload, PidFileError, pid_file
 from service.servicer import RegimenChecker
-from service.settings import Settings
+from service.settings import Settings, unknown_variables
 
 if TYPE_CHECKING:
     from service.cds_hooks.http import HttpService
@@ -201,21 +202,25 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
             (a benchmark's echo server passes its own, and so runs exactly as this one does).
 
     Returns:
-        The exit code: 0 after a graceful stop, 2 when the knowledge base is invalid, 1 when a
-        worker failed.
+        The exit code: 0 after a graceful stop, 2 when the settings, a port, the pid file or the
+        knowledge base cannot be used, 70 when a worker ended without being asked to.
     """
     hangups = Hangups.catch()  # from the start: a reload asked for while the server loads must not end it
     configure_logging(settings.log_level, settings.log_format)
-    refusal = _security_refusal(settings)
+    if unknown := unknown_variables(os.environ):
+        log.warning("ignored: variables that name no setting: %s", ", ".join(unknown))
+    refusal = _security_refusal(settings) or _ports_refusal(settings)
     if refusal is not None:
         print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
         return ExitCode.UNUSABLE
-    if settings.metrics_port and (refusal := endpoint_refusal(
-            settings.host, settings.metrics_port, allow_plaintext=settings.insecure_allow_plaintext)):
-        print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
-        return ExitCode.UNUSABLE
-    # The metrics directory is made before any worker is forked, so that all write beside each other.
-    with pid_file(settings.pid_file), metrics_directory() if settings.metrics_port else nullcontext() as metrics:
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(pid_file(settings.pid_file))
+        except PidFileError as err:
+            print(f"dosecheck: refusing to start: pid file (--pid-file, DOSECHECK_PID_FILE) {err}", file=sys.stderr)
+            return ExitCode.UNUSABLE
+        # The metrics directory is made before any worker is forked, so that all write beside each other.
+        metrics = stack.enter_context(metrics_directory()) if settings.metrics_port else None
         return _serve(settings, servicer, metrics, hangups)
 
 
@@ -246,14 +251,49 @@ def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics
 
 
 def _security_refusal(settings: Settings) -> str | None:
-    """Why the gRPC port must not open: TLS files that cannot be used, or no protection off loopback."""
+    """Why the ports must not open: TLS files that cannot be used, or no protection off loopback."""
     files = tls_files(settings)
     try:
         if files is not None:
             files.load()
     except TlsFilesError as err:
         return f"TLS: {err}"
-    return exposure_refusal(settings)
+    refusal = exposure_refusal(settings)
+    if refusal is None and settings.metrics_port:
+        refusal = endpoint_refusal(settings.host, settings.metrics_port,
+                                   allow_plaintext=settings.insecure_allow_plaintext)
+    return refusal
+
+
+def _ports_refusal(settings: Settings) -> str | None:
+    """Why a port of the server cannot be bound (in use, an address not of this host), before anything starts.
+
+    Told here with exit 2, rather than as a worker's traceback once the knowledge base has loaded.
+    """
+    ports = (("gRPC", settings.port), ("CDS Hooks HTTP", settings.http_port), ("metrics", settings.metrics_port))
+    for what, port in ports:
+        if port and (refusal := _bind_refusal(settings.host, port)):
+            return f"{what} port {port}: {refusal}"
+    return None
+
+
+def _bind_refusal(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be bound; None when it can.
+
+    The probe binds without SO_REUSEPORT, so a port that another server's workers hold (with
+    SO_REUSEPORT) is refused: gRPC's own bind would join them, and the kernel would split callers
+    between the two servers, one of them perhaps on old code or an old knowledge base.
+    """
+    bare = host.strip("[]")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no conflict
+            probe.bind(address)
+    except OSError as err:
+        return f"cannot bind {host}:{port}: {err.strerror or err}"
+    return None
 
 
 class Hangups:
@@ -401,6 +441,7 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
         forward_hangup(signal.SIGHUP, None)
     log.info("supervising %d workers", len(workers))
     running = list(workers)
+    failed = False
     with _endpoint(settings, metrics):
         while running:
             multiprocessing.connection.wait([w.sentinel for w in running])
@@ -409,9 +450,12 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
                 if metrics is not None and worker.pid is not None:
                     process_ended(worker.pid)
                 if not stopping:
-                    log.error("worker %s exited with %s; stopping the others", worker.name, worker.exitcode)
+                    # Even with 0 (a worker sent SIGTERM by itself): the server did not choose to stop.
+                    failed = True
+                    log.error("worker %s (pid %s) exited with %s; stopping the others", worker.name, worker.pid,
+                              worker.exitcode)
                     stop_workers()
-    return ExitCode.OK if all(w.exitcode == 0 for w in workers) else ExitCode.FAILED
+    return ExitCode.OK if not failed and all(w.exitcode == 0 for w in workers) else ExitCode.FAILED
 
 
 def _worker_process(

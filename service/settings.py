@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import pathlib
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.auth import ASYMMETRIC_ALGORITHMS, DEFAULT_ALGORITHMS, TrustedIssuer
 
@@ -84,12 +87,12 @@ class Settings(BaseSettings):
     """The private key of `tls_cert` (PEM, unencrypted)."""
     tls_client_ca: pathlib.Path | None = None
     """CA certificates (PEM); when set, every client must present a certificate they signed (mTLS)."""
-    issuers: tuple[TrustedIssuer, ...] = ()
+    issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
     """Issuers of the bearer tokens gRPC calls must carry, as JSON (the format of `http_issuers`);
     none = calls are not authenticated by token."""
     audience: str = ""
     """The `aud` a token must name to call this service (e.g. its public name); required with issuers."""
-    jwt_algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
+    jwt_algorithms: Annotated[tuple[str, ...], NoDecode] = DEFAULT_ALGORITHMS
     jwt_leeway_s: Annotated[float, Field(ge=0, le=300)] = 30.0
     """Clock skew allowed on a gRPC token's exp/iat/nbf."""
     reflection: bool = True
@@ -111,14 +114,14 @@ class Settings(BaseSettings):
     http_public_url: str = ""
     """The base URL callers use (a token's `aud` must be a service URL under it); default
     http(s)://host:http_port. Set it behind a proxy or load balancer."""
-    http_issuers: tuple[TrustedIssuer, ...] = ()
+    http_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
     """Trusted EHRs, as JSON: [{"iss": "...", "jku": ["https://.../jwks.json"]}]."""
-    http_jwt_algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
+    http_jwt_algorithms: Annotated[tuple[str, ...], NoDecode] = DEFAULT_ALGORITHMS
     http_jwt_leeway_s: Annotated[float, Field(ge=0, le=300)] = 30.0
     """Clock skew allowed on a token's exp/iat/nbf."""
     http_tls_cert: pathlib.Path | None = None
     http_tls_key: pathlib.Path | None = None
-    http_cors_origins: tuple[str, ...] = ()
+    http_cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     """Browser origins allowed to call (the CDS Hooks sandbox: https://sandbox.cds-hooks.org); none by default."""
     http_db_path: pathlib.Path | None = None
     """SQLite file of card feedback and order-select/order-sign coordination; default
@@ -132,6 +135,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("issuers", "jwt_algorithms", "http_issuers", "http_jwt_algorithms", "http_cors_origins",
+                     mode="before")
+    @classmethod
+    def _json_text(cls, value: object) -> object:
+        # Decoded here rather than by pydantic-settings (NoDecode), which would end the command with a
+        # traceback (SettingsError) instead of a settings error naming the variable.
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"not JSON ({err}): this setting is a JSON list") from None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -194,6 +210,30 @@ class Settings(BaseSettings):
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         return f"{host}:{self.port}"
+
+
+OTHER_VARIABLES = frozenset({"DOSECHECK_PURE_PYTHON", "DOSECHECK_PUBLISH_ADDRESS"})
+"""`DOSECHECK_*` variables that are no server setting: the build's (setup.py) and the compose file's."""
+CLIENT_PREFIX = "DOSECHECK_CLIENT_"
+"""The variables of our own clients' options (`service/client_channel.py`)."""
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """What each `DOSECHECK_*` variable of `environ` that names no setting would be, with the likely one meant.
+
+    pydantic-settings ignores them, so a misspelt setting (`DOSECHECK_DRAIN_DELAY`) would silently
+    leave its default in force.
+    """
+    fields = [name.upper() for name in Settings.model_fields]
+    unknown = []
+    for name in sorted(environ):
+        upper = name.upper()  # pydantic-settings reads variables whatever their case
+        if not upper.startswith("DOSECHECK_") or upper.removeprefix("DOSECHECK_") in fields \
+                or upper in OTHER_VARIABLES or upper.startswith(CLIENT_PREFIX):
+            continue
+        meant = difflib.get_close_matches(upper.removeprefix("DOSECHECK_"), fields, n=1, cutoff=0.75)
+        unknown.append(f"{name} (did you mean DOSECHECK_{meant[0]}?)" if meant else name)
+    return unknown
 
 
 def _ms(seconds: float) -> int:

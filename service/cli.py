@@ -10,7 +10,6 @@ import sys
 from typing import Annotated, Any, Optional
 
 import grpc
-import pydantic
 import typer
 from google.protobuf import json_format
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -50,7 +49,7 @@ from service.exit_codes import ExitCode
 from service.formulary import resolve_command
 from service.kb_diff import diff_command
 from service.reload import reload_command
-from service.settings import Settings, cache_dir
+from service.settings import cache_dir, usable_settings
 
 app = typer.Typer(
     name="dosecheck",
@@ -71,15 +70,6 @@ KbOption = Annotated[
     Optional[pathlib.Path],  # noqa: UP045 -- typer needs Optional[...] to see the type at runtime
     typer.Option("--kb", help="A knowledge-base directory (default: DOSECHECK_KB_PATH, else built-in)."),
 ]
-
-
-def _settings(**overrides: object) -> Settings:
-    """Settings from DOSECHECK_* variables, with the flags that were given on top."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
-    except pydantic.ValidationError as err:
-        typer.echo(f"dosecheck: invalid settings:\n{err}", err=True)
-        raise typer.Exit(ExitCode.UNUSABLE) from None
 
 
 def _load(kb_path: pathlib.Path | None) -> KnowledgeBase:
@@ -164,7 +154,7 @@ def serve(
 
     SIGHUP rereads the TLS certificate for new connections.
     """
-    settings = _settings(
+    settings = usable_settings(
         http_port=http_port,
         http_public_url=http_public_url,
         http_issuers=_json_option(http_issuers, "--http-issuers"),
@@ -229,7 +219,7 @@ def check(
         raise typer.BadParameter("use json or table", param_hint="--format")
     request = _read_request(file)
     if target is None:
-        kb_path = kb if kb is not None else _settings().kb_path
+        kb_path = kb if kb is not None else usable_settings().kb_path
         response = _check_in_process(_load(kb_path), request)
     else:
         security = ClientSecurity(tls_ca, tls_cert, tls_key, token_file, tls_server_name)
@@ -342,7 +332,7 @@ def kb_show(
     kb: KbOption = None,
 ) -> None:
     """Show what the knowledge base holds about a drug (exit 1, saying why, when the name resolves to none)."""
-    kb_path = kb if kb is not None else _settings().kb_path
+    kb_path = kb if kb is not None else usable_settings().kb_path
     description = describe_drug(_load(kb_path), drug)
     fields = dataclasses.asdict(description)
     if description.resolves_to:

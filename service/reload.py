@@ -25,14 +25,13 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Optional
 
-import pydantic
 import typer
 
 from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 from service.exit_codes import ExitCode
 from service.metrics import Metrics
 from service.servicer import RegimenChecker
-from service.settings import Settings
+from service.settings import usable_settings
 
 log = logging.getLogger(__name__)
 
@@ -179,11 +178,7 @@ def reload_command(
     GetKnowledgeBase's content hash, or the metric dosecheck_knowledge_base_reloads_total.
     """
     if pid is None:
-        try:
-            path = pid_path if pid_path is not None else Settings().pid_file
-        except pydantic.ValidationError as err:
-            typer.echo(f"dosecheck: invalid settings:\n{err}", err=True)
-            raise typer.Exit(ExitCode.UNUSABLE) from None
+        path = pid_path if pid_path is not None else usable_settings().pid_file
         if path is None:
             typer.echo("dosecheck: give --pid, or --pid-file (DOSECHECK_PID_FILE) as given to serve", err=True)
             raise typer.Exit(ExitCode.UNUSABLE)

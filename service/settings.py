@@ -6,13 +6,15 @@ import difflib
 import json
 import os
 import pathlib
+import sys
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.auth import ASYMMETRIC_ALGORITHMS, DEFAULT_ALGORITHMS, TrustedIssuer
+from service.exit_codes import ExitCode
 
 
 def default_cache_dir() -> pathlib.Path | None:
@@ -240,6 +242,19 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
+def usable_settings(**overrides: object) -> Settings:
+    """Settings from DOSECHECK_* variables, with the flags that were given on top (None = not given).
+
+    Raises:
+        SystemExit: exit code 2, having named each setting that cannot be used (never a traceback).
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as err:
+        print(f"dosecheck: invalid settings:\n{err}", file=sys.stderr)
+        raise SystemExit(ExitCode.UNUSABLE) from None
+
+
 def cache_dir() -> pathlib.Path | None:
     """The settings' cache directory, for the commands that load a knowledge base without serving."""
-    return Settings().cache_dir
+    return usable_settings().cache_dir

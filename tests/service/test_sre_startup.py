@@ -284,10 +284,14 @@ def test_a_restarted_container_removes_the_metrics_directory_of_its_killed_prede
     assert alive.exists()
 
 
-def test_kb_reload_with_an_unusable_setting_says_which_with_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    # It read the pid file's setting through Settings() and ended in a traceback, exit 1.
+@pytest.mark.parametrize("command", [["kb", "reload"], ["kb", "validate"], ["kb", "show", "venetoclax"],
+                                     ["kb", "diff", "built-in", "built-in"]], ids=" ".join)
+def test_a_command_with_an_unusable_setting_says_which_with_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                                                  command: list[str]) -> None:
+    # They read the settings (the pid file's, the cache directory's) through Settings() and ended in a
+    # traceback, exit 1.
     monkeypatch.setenv("DOSECHECK_PORT", "tcp://10.0.0.11:50051")  # a Kubernetes service link
-    result = CliRunner().invoke(app, ["kb", "reload"])
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == ExitCode.UNUSABLE, result.output
     assert "dosecheck: invalid settings" in result.output
     assert "port" in result.output

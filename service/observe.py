@@ -18,7 +18,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias
 
 import grpc
 
@@ -114,7 +114,7 @@ def _wrap(method: str, handler: Handler, observer: CallObserver) -> Handler:
     behavior: Any = handler.unary_unary
     if behavior is not None and inspect.iscoroutinefunction(behavior):
         return grpc.unary_unary_rpc_method_handler(
-            _observe_unary(name, behavior, observer),
+            _observe_unary(name, behavior, observer, method.startswith(_HEALTH_METHODS)),
             request_deserializer=deserializer,
             response_serializer=handler.response_serializer,
         )
@@ -148,8 +148,12 @@ def _deferring(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes],
     return deserialize
 
 
+_HEALTH_METHODS: Final = "/grpc.health.v1.Health/"
+"""Load balancers and kubelets probe every few seconds: a probe that succeeds is logged at DEBUG only."""
+
+
 def _observe_unary(
-    name: str, behavior: Callable[[Any, Context], Awaitable[Any]], observer: CallObserver
+    name: str, behavior: Callable[[Any, Context], Awaitable[Any]], observer: CallObserver, probe: bool
 ) -> Callable[[Any, Context], Awaitable[Any]]:
     async def observed(request: Any, context: Context) -> Any:
         started = time.perf_counter()
@@ -176,7 +180,7 @@ def _observe_unary(
             if observer.recorder is not None:
                 observer.recorder.call(name, code, time.perf_counter() - started)
             if log.isEnabledFor(logging.INFO):
-                _log_call(name, code, started, _unary_counts(request, response))
+                _log_call(name, code, started, _unary_counts(request, response), probe)
         return response
 
     return observed
@@ -249,9 +253,10 @@ def _unary_counts(request: Any, response: Any) -> dict[str, int]:
     return counts
 
 
-def _log_call(name: str, code: grpc.StatusCode, started: float, counts: dict[str, int]) -> None:
+def _log_call(name: str, code: grpc.StatusCode, started: float, counts: dict[str, int], probe: bool = False) -> None:
     duration_ms = round((time.perf_counter() - started) * 1000, 3)
-    log.info(
+    log.log(
+        logging.DEBUG if probe and code is grpc.StatusCode.OK else logging.INFO,
         "%s %s %.3fms%s",
         name,
         code.name,

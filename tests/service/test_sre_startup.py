@@ -25,6 +25,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from typer.testing import CliRunner
 
+from dosecheck.v1 import dosecheck_pb2 as pb
+from dosecheck.v1 import dosecheck_pb2_grpc
 from service.cli import app
 from service.exit_codes import ExitCode
 from service.metrics import DIRECTORY_PREFIX, MULTIPROC_ENV, _remove_orphans
@@ -295,3 +297,20 @@ def test_a_command_with_an_unusable_setting_says_which_with_exit_2(monkeypatch: 
     assert result.exit_code == ExitCode.UNUSABLE, result.output
     assert "dosecheck: invalid settings" in result.output
     assert "port" in result.output
+
+
+def test_a_successful_health_probe_is_logged_at_debug_only_a_check_at_info(serve: StartServe,
+                                                                           tmp_path: pathlib.Path) -> None:
+    # Load balancers and kubelets probe every few seconds: one INFO line each was most of the log.
+    process, target = serve()
+    for _ in range(3):
+        assert _serving(target)
+    with grpc.insecure_channel(target) as channel:
+        stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
+        stub.CheckRegimen(pb.CheckRegimenRequest(regimen=[pb.Medication(name="venetoclax")]), timeout=10)
+    process.terminate()
+    assert process.wait(30) == 0
+
+    calls = [line for line in (json.loads(text) for text in stderr_of(process, tmp_path).splitlines())
+             if "rpc" in line]
+    assert [(line["rpc"], line["code"]) for line in calls] == [("CheckRegimen", "OK")]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from itertools import chain
 from operator import attrgetter, itemgetter
+from typing import Final
 
 from interactions import regimen_checks, schedule
 from interactions.identify import identify
@@ -57,6 +58,11 @@ _HELD_BY_ORDER = dose_effect(Action.HOLD, None, (), None, Finding(
     "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order; no QTc rule says to resume.", ()))
 
 
+NO_REGIMEN: Final = ("no regimen medication, and no targeted agent among the concomitant medications: "
+                     "list the agents being ordered in regimen")
+"""A request of co-medications only is checked when one of them is a targeted agent; else this error."""
+
+
 def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     """Check a proposed regimen against everything else the patient takes.
 
@@ -86,6 +92,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
     if not kb.agents.keys().isdisjoint(chain.from_iterable(recognised)):
         _take_along(kb, concomitant, resolved, regimen)
+    if not regimen and not unresolved_regimen:
+        not_recognised = "; ".join(u.name for u in unrecognized)
+        raise InvalidRequestError((FieldViolation(
+            "regimen", NO_REGIMEN + (f" (not recognised: {not_recognised})" if not_recognised else "")),))
     regimen_drugs = frozenset(map(_FIRST, regimen))
     # The drugs present that a rule names, as one integer (bits of kb.drug_bits): ANDed with each agent's
     # instead of intersecting sets, 5 + 30 compiled 28.5 -> 26.5 µs; and with no set of them built on the way,

@@ -82,7 +82,7 @@ def _plausible(request: CheckRequestLike, patient: PatientLike) -> bool:
     """
     regimen, concomitant = request.regimen, request.concomitant
     return (
-        len(regimen) > 0 and len(regimen) + len(concomitant) <= MAX_MEDICATIONS
+        0 < len(regimen) + len(concomitant) <= MAX_MEDICATIONS
         and len(request.request_id) <= MAX_TEXT_LENGTH and request.view in _VIEWS
         and _qtc_valid(patient.qtc_ms) and _qtc_valid(patient.baseline_qtc_ms)
         and _cycle_length_valid(patient.cycle_length_days)
@@ -113,7 +113,8 @@ def _request_violations(request: CheckRequestLike) -> Iterator[FieldViolation]:
         yield FieldViolation("request_id", f"longer than {MAX_TEXT_LENGTH} characters")
     if request.view not in _VIEWS:
         yield FieldViolation("view", f"unknown view {request.view}")
-    if not request.regimen:
+    if not request.regimen and not request.concomitant:
+        # With co-medications only, the engine looks for a targeted agent among them (`engine.NO_REGIMEN`).
         yield FieldViolation("regimen", "at least one regimen medication is required")
     total = len(request.regimen) + len(request.concomitant)
     if total > MAX_MEDICATIONS:

@@ -5,9 +5,10 @@ The CSV layout: a header row, then one row per medication.
 | column | required | meaning |
 |---|---|---|
 | `regimen_id` | yes | the request id; the rows of one regimen are consecutive |
-| `role` | yes | `regimen` (an antileukemic agent being ordered) or `concomitant` |
 | `name` | yes | the medication as written in the order |
 | `dose_mg` | yes (may be blank) | blank = not stated |
+| `role` | no | `regimen` (an antileukemic agent being ordered), `concomitant`, or blank (an export that does not
+say: the engine finds the targeted agents among the medications) |
 | `frequency`, `held` | no | `held` is true/false, yes/no, 1/0 or blank |
 | `qtc_ms`, `baseline_qtc_ms`, | no | the patient, on any row of the regimen |
 | `cycle_start_date`, `cycle_length_days` | | (rows that repeat a value must agree) |
@@ -49,8 +50,9 @@ __all__ = [
     "request_id_of_row",
 ]
 
-REQUIRED_CSV_COLUMNS: Final = ("regimen_id", "role", "name", "dose_mg")
+REQUIRED_CSV_COLUMNS: Final = ("regimen_id", "name", "dose_mg")
 OPTIONAL_CSV_COLUMNS: Final = (
+    "role",
     "frequency",
     "held",
     "qtc_ms",
@@ -103,9 +105,9 @@ class CsvLayout(NamedTuple):
 
     width: int
     regimen_id: int
-    role: int
     name: int
     dose_mg: int
+    role: int
     frequency: int
     held: int
     qtc_ms: int
@@ -370,16 +372,16 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
     concomitant: list[Medication] = []
     patient: dict[str, tuple[int, str]] = {}
     for line, cells in regimen.rows:
-        role = cells[layout.role].strip().lower()
+        role = cells[layout.role].strip().lower() if layout.role >= 0 else ""
         if role == "regimen":
             target, path = regimen_meds, f"regimen[{len(regimen_meds)}]"
-        elif role == "concomitant":
+        elif role in ("concomitant", ""):  # not said: the engine takes the agents among them as the regimen
             target, path = concomitant, f"concomitant[{len(concomitant)}]"
         else:
             violations.append(
                 FieldViolation(
                     field="role",
-                    description=f"line {line}: must be regimen or concomitant, not {role[:40]!r}",
+                    description=f"line {line}: must be regimen, concomitant or blank, not {role[:40]!r}",
                 )
             )
             continue

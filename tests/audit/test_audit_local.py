@@ -151,6 +151,30 @@ def test_csv_input_with_a_malformed_line_is_reported_and_the_rest_checked(tmp_pa
     assert run.summary.errors == 5
 
 
+@pytest.mark.parametrize("header", ["regimen_id,name,dose_mg", "regimen_id,role,name,dose_mg"],
+                         ids=["no role column", "blank roles"])
+def test_an_export_that_does_not_say_which_drug_is_the_regimen_is_checked_by_its_agents(
+        tmp_path: pathlib.Path, header: str) -> None:
+    blank = "," if "role" in header else ""
+    source = tmp_path / "in.csv"
+    source.write_text(
+        f"{header}\n"
+        f"A,{blank}VENETOCLAX 100 MG TAB,400\n"
+        f"A,{blank}posaconazole DR 100 mg tab,300\n"
+        f"A,{blank}acyclovir,400\n"
+        f"B,{blank}posaconazole,300\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    run_audit(source, out)
+
+    got = {r["line"]: r["response"] for r in records(out)}
+    (venetoclax,) = got[2]["decisions"]
+    assert (venetoclax["drug"], venetoclax["recommendedDoseMg"], venetoclax["action"]) == (
+        "venetoclax", 70, "ACTION_ADJUST_DOSE")
+    assert _fields({"response": got[5]}) == ["regimen"]  # no targeted agent in B: said, never passed
+
+
 def test_csv_and_jsonl_versions_of_the_sample_give_the_same_answers(tmp_path: pathlib.Path) -> None:
     run_audit(EXAMPLES / "regimens.jsonl", tmp_path / "a.jsonl")
     run_audit(EXAMPLES / "regimens.csv", tmp_path / "b.jsonl")

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+import pytest
+
+from interactions import (
+    Action,
+    CheckRequest,
+    FieldViolation,
+    InvalidRequestError,
+    KnowledgeBase,
+    Medication,
+    PatientContext,
+    check,
+)
+from interactions.engine import NO_REGIMEN
 
 AZA = Medication("azacitidine", 75)
 POSA = Medication("posaconazole", 300)
@@ -58,3 +70,21 @@ def test_a_backbone_listed_alone_stays_a_co_medication(default_kb: KnowledgeBase
     result = check(default_kb, CheckRequest((Medication("venetoclax"),), (Medication("cytarabine"),), PatientContext()))
 
     assert [(d.drug, d.recommended_dose_mg) for d in result.doses] == [("venetoclax", 400)]
+
+
+def test_a_list_of_co_medications_only_is_checked_by_the_agent_among_them(default_kb: KnowledgeBase) -> None:
+    """An export that does not say which drug is the regimen: the targeted agents are."""
+    assert _venetoclax(default_kb, (), (Medication("Venclexta 100 mg tab", 400), POSA, Medication("acyclovir"))) == (
+        70, Action.ADJUST_DOSE, {"venetoclax/ven-posaconazole"})
+
+
+@pytest.mark.parametrize(("concomitant", "said"), [
+    (("posaconazole", "acyclovir"), NO_REGIMEN),
+    (("venetoclx", "posaconazole"), f"{NO_REGIMEN} (not recognised: venetoclx)"),
+])
+def test_co_medications_only_with_no_agent_among_them_are_invalid_at_regimen(
+        default_kb: KnowledgeBase, concomitant: tuple[str, ...], said: str) -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        check(default_kb, CheckRequest((), tuple(map(Medication, concomitant)), PatientContext()))
+
+    assert raised.value.violations == (FieldViolation("regimen", said),)

@@ -60,6 +60,9 @@ def load_knowledge_base(path: Path | None = None, cache: Path | None = None) -> 
     if not root.is_dir():
         raise KnowledgeBaseError([Problem(str(root), "", "not a directory")])
     site = _read(root, SITE_FILE, SiteFile, problems) if (root / SITE_FILE).exists() else None
+    if site is None and problems:
+        # Whether it extends the built-in files is unknown: that the others are missing would mislead.
+        raise KnowledgeBaseError(problems)
     site_root = root
     if site is not None and site.extends == "built-in":
         root = default_data_dir()
@@ -76,8 +79,7 @@ def load_knowledge_base(path: Path | None = None, cache: Path | None = None) -> 
     regimen_rules = (_read(root, REGIMEN_RULES, RegimenRulesFile, problems) if (root / REGIMEN_RULES).exists()
                      else RegimenRulesFile())
     regimens = _read(root, REGIMENS, RegimensFile, problems) if (root / REGIMENS).exists() else RegimensFile()
-    if manifest is None or names is None or drugs is None or classes is None or (
-            site is None and (site_root / SITE_FILE).exists()):
+    if manifest is None or names is None or drugs is None or classes is None:
         raise KnowledgeBaseError(problems)
 
     loaded_agents = [(f"{AGENTS_DIR}/{p.name}", a) for p, a in zip(agent_paths, agents, strict=True) if a]

@@ -66,6 +66,15 @@ def test_a_site_file_without_its_author_is_refused(tmp_path: pathlib.Path) -> No
     assert any(p.file == "site.toml" and "author" in p.location for p in caught.value.problems)
 
 
+@pytest.mark.parametrize("text", ["not = = toml\n", SITE.replace('author = "A. Pharmacist, PharmD"\n', "")],
+                         ids=["not TOML", "not a site file"])
+def test_a_site_file_that_cannot_be_read_is_the_one_problem_told(tmp_path: pathlib.Path, text: str) -> None:
+    """Whether it extends the built-in files is unknown: the others were reported missing, which misled."""
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(_site(tmp_path, text))
+    assert {p.file for p in caught.value.problems} == {"site.toml"}
+
+
 def test_a_directory_where_a_file_should_be_is_a_problem_not_a_crash(tmp_path: pathlib.Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(default_data_dir(), kb)

@@ -6,7 +6,7 @@ sources are checked between files, and a site's synonyms and overrides against t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from interactions.index import rules_for
 from interactions.model import Action, Mechanism
@@ -52,11 +52,12 @@ def check_across_files(manifest: ManifestFile, names: NamesFile, drugs: DrugsFil
     yield from _check_core_files(manifest, drugs, classes, agents)
     if regimen_rules is not None:
         yield from _check_regimen_rules(regimen_rules, {d.name for d in drugs.drugs}, source_ids)
+    dictionary = _dictionary_names(drugs)
     if regimens is not None:
-        yield from _check_regimens(regimens, drugs, source_ids)
+        yield from _check_regimens(regimens, drugs, dictionary, source_ids)
     for location, cited in names.cited():
         yield from _unknown_sources("names.toml", location, cited, source_ids)
-    yield from _check_unreviewed(names, drugs, regimens)
+    yield from _check_unreviewed(names, dictionary, regimens)
     if site is not None:
         yield from _check_site(site, drugs, classes, [a for _, a in agents])
 
@@ -255,43 +256,50 @@ def _check_regimen_rules(rules: RegimenRulesFile, drug_names: set[str], source_i
         yield from _monitoring_sources(REGIMEN_RULES, f"qt_burden[{i}].monitoring", burden.monitoring, source_ids)
 
 
-def _check_regimens(regimens: RegimensFile, drugs: DrugsFile, source_ids: set[str]) -> Iterator[Problem]:
+def _dictionary_names(drugs: DrugsFile) -> dict[str, str]:
+    """Every name drugs.toml gives (drugs, their synonyms and local brands, products), normalised -> its owner."""
+    names = {normalise(alias): d.name for d in drugs.drugs
+             for alias in (d.name, *d.synonyms, *(b.name for b in d.local_brands))}
+    names.update((normalise(alias), c.name) for c in drugs.combinations for alias in (c.name, *c.synonyms))
+    return names
+
+
+def _own_names(file: str, where: str, owner: str, names: Iterable[str], taken: Mapping[str, str],
+               owners: dict[str, str], taken_in: str) -> Iterator[Problem]:
+    """Each of `owner`'s names is none of `taken` (another file's), nor a name another entry of its file owns."""
+    for name in names:
+        key = normalise(name)
+        if key in taken:
+            yield Problem(file, where, f"name {name!r} is already {taken[key]!r} {taken_in}")
+        elif owners.setdefault(key, owner) != owner:
+            yield Problem(file, where, f"name {name!r} is already used by {owners[key]!r}")
+
+
+def _check_regimens(regimens: RegimensFile, drugs: DrugsFile, dictionary: Mapping[str, str],
+                    source_ids: set[str]) -> Iterator[Problem]:
     """Components are drugs of the dictionary; a regimen's names are its own, never a drug's or a product's."""
     drug_names = {d.name for d in drugs.drugs}
-    taken = {normalise(alias): d.name for d in drugs.drugs for alias in (d.name, *d.synonyms)}
-    taken |= {normalise(alias): c.name for c in drugs.combinations for alias in (c.name, *c.synonyms)}
     owners: dict[str, str] = {}
     for i, regimen in enumerate(regimens.regimens):
         where = f"regimen[{i}]"
         yield from _unknown_drugs(REGIMENS, f"{where}.components", regimen.components, drug_names)
         yield from _duplicates(REGIMENS, f"{where}.components", list(regimen.components))
         yield from _unknown_sources(REGIMENS, where, regimen.citations, source_ids)
-        for alias in (regimen.name, *regimen.synonyms):
-            key = normalise(alias)
-            if key in taken:
-                yield Problem(REGIMENS, where, f"name {alias!r} is already {taken[key]!r} in drugs.toml")
-            elif owners.setdefault(key, regimen.name) != regimen.name:
-                yield Problem(REGIMENS, where, f"name {alias!r} is already used by {owners[key]!r}")
+        yield from _own_names(REGIMENS, where, regimen.name, (regimen.name, *regimen.synonyms), dictionary, owners,
+                              "in drugs.toml")
 
 
-def _check_unreviewed(names: NamesFile, drugs: DrugsFile, regimens: RegimensFile | None) -> Iterator[Problem]:
+def _check_unreviewed(names: NamesFile, dictionary: Mapping[str, str], regimens: RegimensFile | None,
+                      ) -> Iterator[Problem]:
     """An unreviewed name is no name of the dictionary or of a regimen, nor of another unreviewed entry."""
-    taken = {normalise(alias): d.name for d in drugs.drugs
-             for alias in (d.name, *d.synonyms, *(b.name for b in d.local_brands))}
-    taken |= {normalise(alias): c.name for c in drugs.combinations for alias in (c.name, *c.synonyms)}
-    taken |= {normalise(alias): r.name for r in (regimens.regimens if regimens else ())
-              for alias in (r.name, *r.synonyms)}
+    taken = {**dictionary, **{normalise(alias): r.name for r in (regimens.regimens if regimens else ())
+                              for alias in (r.name, *r.synonyms)}}
     owners: dict[str, str] = {}
     for i, entry in enumerate(names.unreviewed):
         where = f"unreviewed[{i}]"
         if normalise(entry.canonical) in taken:
             yield Problem("names.toml", where, f"canonical {entry.canonical!r} is a name of drugs.toml: it is reviewed")
-        for name in entry.names:
-            key = normalise(name)
-            if key in taken:
-                yield Problem("names.toml", where, f"name {name!r} is already {taken[key]!r} of the knowledge base")
-            elif owners.setdefault(key, entry.canonical) != entry.canonical:
-                yield Problem("names.toml", where, f"name {name!r} is already used by {owners[key]!r}")
+        yield from _own_names("names.toml", where, entry.canonical, entry.names, taken, owners, "of the knowledge base")
 
 
 def _duplicates(file: str, location: str, values: list[str]) -> Iterator[Problem]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any, NamedTuple, TypeGuard
 
 from interactions import Coding, FieldViolation, Medication
@@ -107,13 +108,18 @@ def found_in(value: object, at: str) -> list[Found]:
         return [Found(inside(f"[{i}]"), item) for i, item in enumerate(value) if _is_resource(item)]
     if not isinstance(value, dict):
         return []
-    if value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value):
+    if is_bundle(value):
         entries = value.get("entry")
         if not isinstance(entries, list):
             return []
         return [Found(inside(f".entry[{i}].resource"), e["resource"]) for i, e in enumerate(entries)
                 if isinstance(e, dict) and _is_resource(e.get("resource"))]
     return [Found(at, value)] if _is_resource(value) else []
+
+
+def is_bundle(value: Mapping[str, Any]) -> bool:
+    """A Bundle, or what a client sends as one without saying so (an object with `entry` and no resourceType)."""
+    return value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value)
 
 
 def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -142,7 +148,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         name, codings, named_at, product = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
-        dose, dose_at, dose_as_sent, per_unit = _dose_mg(dosage, dosage_at, _mg_per_dose_unit(name, product))
+        dose, dose_at, dose_as_sent, per_unit = _dose_mg(dosage, dosage_at, partial(_mg_per_dose_unit, name, product))
         frequency, frequency_at = _frequency(dosage, dosage_at)
         start, start_at = _start_date(resource, dosage, dosage_at)
         medication = Medication(name, dose, frequency, status in HELD, codings)
@@ -287,13 +293,15 @@ def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
     return name[:MAX_TEXT], kept
 
 
-def _dose_mg(dosage: Mapping[str, Any] | None, at: str, mg_per_unit: float) -> tuple[float, str, str, float]:
+def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
+             mg_per_unit: Callable[[], float]) -> tuple[float, str, str, float]:
     """The dose in mg: the `ordered` doseAndRate entry when typed, else the first; STU3 doseQuantity.
 
     A value that is not a number ("four", true, or 1e400, which JSON reads as infinity) is passed on as
     NaN or infinity, for the engine to refuse at its element: read as "no dose", the card would say none
     was ordered. A numeric string ("400") is read as its number. A positive count of tablets or capsules
-    (`4 {pill}`) is read as that many times `mg_per_unit`, the medication's certain strength per unit, if any.
+    (`4 {pill}`) is read as that many times `mg_per_unit()`, the medication's certain strength per unit, if any
+    (worked out only for such a dose).
 
     Returns:
         The dose (0 when none is stated in a unit of mass, nor as a count read by a strength), the path of the
@@ -319,9 +327,8 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str, mg_per_unit: float) -> t
     if factor is None and math.isfinite(value):
         unit = _text(quantity.get("unit")) or _text(quantity.get("code")) or "(no unit)"
         as_sent = f"{value:g} {unit}"[:MAX_TEXT]
-        if mg_per_unit and value > 0 and _counts_dose_units(quantity):
-            return round(value * mg_per_unit, 6), f"{path}.value", as_sent, mg_per_unit
-        return 0.0, f"{path}.value", as_sent, 0.0
+        per_unit = mg_per_unit() if value > 0 and _counts_dose_units(quantity) else 0.0
+        return round(value * per_unit, 6), f"{path}.value", as_sent, per_unit
     return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
 
 
@@ -369,7 +376,7 @@ def _counts_dose_units(quantity: object) -> bool:
     """Whether a Quantity counts tablets or capsules: it has a code or unit, and each it has is one of `_DOSE_UNITS`."""
     if not isinstance(quantity, dict):
         return False
-    stated = [unit for unit in (_text(quantity.get("code")).lower(), _text(quantity.get("unit")).lower()) if unit]
+    stated = [unit for unit in _units(quantity) if unit]
     return bool(stated) and all(unit in _DOSE_UNITS for unit in stated)
 
 
@@ -407,8 +414,12 @@ def _factor(quantity: object, factors: Mapping[str, float]) -> float | None:
     """The factor of a Quantity's unit (`code` first, then `unit`), or None when neither is one of `factors`."""
     if not isinstance(quantity, dict):
         return None
-    return next((factors[unit] for unit in (_text(quantity.get("code")).lower(), _text(quantity.get("unit")).lower())
-                 if unit in factors), None)
+    return next((factors[unit] for unit in _units(quantity) if unit in factors), None)
+
+
+def _units(quantity: Mapping[str, Any]) -> tuple[str, str]:
+    """A Quantity's `code` and `unit`, lower case ("" for one it does not have)."""
+    return _text(quantity.get("code")).lower(), _text(quantity.get("unit")).lower()
 
 
 def _milliseconds(quantity: object) -> float:

@@ -24,7 +24,7 @@ from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_
 from service.cds_hooks.fhir_in import (
     Found,
     OrderedMedication,
-    found_in,
+    is_bundle,
     latest_qtc_ms,
     medication_index,
     medication_reference,
@@ -243,17 +243,16 @@ def _draft_orders(context: Mapping[str, Any]) -> list[Found]:
     if "draftOrders" not in context:
         raise BadRequestError(Issue("required", f"{where} is required", (where,)))
     value = context["draftOrders"]
-    is_bundle = isinstance(value, dict) and (value.get("resourceType") == "Bundle" or (
-        "entry" in value and "resourceType" not in value))
+    bundle = isinstance(value, dict) and is_bundle(value)
     if isinstance(value, list):
         items = [(f"{where}[{i}]", item) for i, item in enumerate(value)]
-    elif is_bundle and isinstance(value.get("entry", []), list):
+    elif bundle and isinstance(value.get("entry", []), list):
         items = [(f"{where}.entry[{i}].resource", entry["resource"]) if isinstance(entry, dict) and "resource" in entry
                  else (f"{where}.entry[{i}]", entry) for i, entry in enumerate(value.get("entry", []))]
-    elif isinstance(value, dict) and isinstance(value.get("resourceType"), str) and not is_bundle:
+    elif isinstance(value, dict) and isinstance(value.get("resourceType"), str) and not bundle:
         items = [(where, value)]
     else:
-        sent = "a Bundle whose entry is not an array" if is_bundle else _not_a_resource(value)
+        sent = "a Bundle whose entry is not an array" if bundle else _not_a_resource(value)
         raise BadRequestError(Issue("value", f"{where} must be a Bundle of the orders (an array of them or one "
                                     f"resource is read too), not {sent}", (where,)))
     wrong = [Issue("value", f"{at} is not a FHIR resource (an object with a resourceType), but {_not_a_resource(item)}",
@@ -261,7 +260,7 @@ def _draft_orders(context: Mapping[str, Any]) -> list[Found]:
              if not (isinstance(item, dict) and isinstance(item.get("resourceType"), str))]
     if wrong:
         raise BadRequestError(*wrong)
-    return found_in(value, where)
+    return [Found(at, item) for at, item in items]  # each a resource: found_in would walk them again
 
 
 def _not_a_resource(value: object) -> str:

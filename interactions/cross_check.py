@@ -130,6 +130,17 @@ def _check_core_files(manifest: ManifestFile, drugs: DrugsFile, classes: Classes
             if noted not in spec.members:
                 yield Problem("classes.toml", f"{where}.member_notes.{noted}", "note for a drug not in members")
         yield from _unknown_sources("classes.toml", where, spec.citations, source_ids)
+    yield from _duplicates("classes.toml", "joint_effect", [j.name for j in classes.joint_effects])
+    for i, joint in enumerate(classes.joint_effects):
+        where = f"joint_effect[{i}]"
+        if normalise(joint.name) in owners:
+            yield Problem("classes.toml", f"{where}.name", f"{joint.name!r} is a name in drugs.toml: a pair's name "
+                          "must not be mistaken for a drug")
+        yield from _unknown_drugs("classes.toml", f"{where}.drugs", joint.drugs, drug_names)
+        yield from _duplicates("classes.toml", f"{where}.drugs", list(joint.drugs))
+        for unknown in sorted(set(joint.classes) - class_ids):
+            yield Problem("classes.toml", f"{where}.classes", f"unknown class {unknown!r}")
+        yield from _unknown_sources("classes.toml", where, joint.citations, source_ids)
 
     agent_names = [a.drug for _, a in agents]
     yield from _duplicates("agents/", "drug", agent_names)

@@ -62,11 +62,14 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
                                reason=reading.reason, detail=reading.detail)
     drug = kb.drug_by_name[resolved[0]] if len(resolved) == 1 else None
     class_ids = sorted({c for component in resolved for c in kb.classes_of[component]})
-    class_notes = tuple(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes)
+    joints = [j.spec for j in kb.joint_effects if not set(j.spec.drugs).isdisjoint(resolved)]
+    class_notes = (*(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes),
+                   *(f"{', '.join(j.classes)} (jointly): {j.note}" for j in joints))
+    involved = {*resolved, *(j.name for j in joints)}
     rules: list[str] = []
     for candidate in kb.agents.values():
         for other, precipitant in candidate.precipitants.items():
-            if candidate.name in resolved or other in resolved:
+            if candidate.name in resolved or other in involved:
                 rules.extend(_describe_rule(p.finding, p.rule_id) for p in precipitant.rules)
         if candidate.name in resolved:
             rules.extend(_describe_rule(q.finding, q.rule.id) for q in candidate.qtc_rules)

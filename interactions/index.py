@@ -36,6 +36,7 @@ from interactions.schema import (
     DrugSpec,
     DuplicationRule,
     InteractionRule,
+    JointEffectSpec,
     ManifestFile,
     NamesFile,
     PatientRule,
@@ -205,6 +206,16 @@ class StandardDose:
     per body surface area (an ordered mg dose cannot be compared with it)."""
 
 
+class JointEffect(NamedTuple):
+    """Drugs acting as a class only together: present in a request, under the spec's name, when all its drugs are."""
+
+    spec: JointEffectSpec
+    needed: int
+    """The spec's drugs as bits of `KnowledgeBase.drug_bits`."""
+    bit: int
+    """The pair's own bit, added to a request's drugs when all of `needed` are there."""
+
+
 class AgentOutcome(NamedTuple):
     """What one agent's rules say in one check: its findings, their highest severity, its dose and schedules."""
 
@@ -278,6 +289,8 @@ class KnowledgeBase:
     """The site's additions: its order names, and its overrides (already applied to the agents' rules)."""
     regimens: tuple[RegimenSpec, ...] = ()
     """Regimens by name (regimens.toml); their names read as their components."""
+    joint_effects: tuple[JointEffect, ...] = ()
+    """Drugs that act as a class only together (classes.toml `joint_effect`), in the engine's terms."""
     duplications_found: dict[int, Duplications] = field(default_factory=dict, compare=False, repr=False)
     """The engine's memory of the duplications of recurring combinations (`engine._remembered_duplications`)."""
 
@@ -311,7 +324,10 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
            content_hash: str, regimens: RegimensFile, cache: Path | None = None) -> KnowledgeBase:
     """Turn validated files into the look-up structures the engine reads (`cache`: see `load_knowledge_base`)."""
     classes_of: dict[str, set[str]] = {d.name: set() for d in drugs.drugs}
-    members_of = {c.id: frozenset(c.members) for c in classes.classes}
+    # Drugs acting as a class only together are one more member of it, under the pair's name; a check adds
+    # the pair to the request's drugs when all of its drugs are there.
+    members_of = {c.id: frozenset((*c.members, *(j.name for j in classes.joint_effects if c.id in j.classes)))
+                  for c in classes.classes}
     mechanism_of = {c.id: c.mechanism for c in classes.classes}
     for spec in classes.classes:
         for member in spec.members:
@@ -339,6 +355,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
     named = {drug for a in agents for rule in a.interactions
              for drug in (*rule.precipitant_drugs, *members_of.get(rule.precipitant_class, ()))}
     named.update(drug for rule in regimen_rules.duplications for drug in rule.drugs)
+    named.update(drug for joint in classes.joint_effects for drug in joint.drugs)
     drug_bits = Numbered(sorted(named))
     resolver = MedicationReader(
         lexicon=lexicon,
@@ -357,8 +374,9 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         interacting=frozenset(named) | {a.drug for a in agents},
         broad_cache=cache,
     )
-    compiled = {a.drug: _compile_agent(a, [d.name for d in drugs.drugs if d.name in named], drug_bits, members_of,
-                                       mechanism_of, overrides)
+    joints = {j.name: j for j in classes.joint_effects}
+    compiled = {a.drug: _compile_agent(a, [*(d.name for d in drugs.drugs if d.name in named), *joints], drug_bits,
+                                       members_of, mechanism_of, joints, overrides)
                 for a in agents}
     return KnowledgeBase(
         version=manifest.version,
@@ -381,6 +399,8 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         drug_bits=drug_bits,
         site=site,
         regimens=regimens.regimens,
+        joint_effects=tuple(JointEffect(j, drug_bits.bits(j.drugs), drug_bits.bits((j.name,)))
+                            for j in classes.joint_effects),
     )
 
 
@@ -424,8 +444,11 @@ def rules_for(agent: AgentFile, other: str, members_of: Mapping[str, frozenset[s
 
 def _compile_agent(agent: AgentFile, all_drugs: list[str], drug_bits: Numbered[str],
                    members_of: Mapping[str, frozenset[str]], mechanism_of: Mapping[str, Mechanism],
-                   overrides: SiteOverrides) -> Agent:
-    """Bind each rule to each drug it applies to, with the site's overrides applied to its findings."""
+                   joints: Mapping[str, JointEffectSpec], overrides: SiteOverrides) -> Agent:
+    """Bind each rule to each drug it applies to, with the site's overrides applied to its findings.
+
+    A rule reaching a pair of drugs that act as its class only together says why, and cites it too.
+    """
     # One set of protocols and citations per rule, shared by every drug the rule applies to, so that
     # a request's schedule can be de-duplicated (and cached) by identity.
     protocols = [compile_protocols(rule.monitoring) for rule in agent.interactions]
@@ -435,16 +458,22 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], drug_bits: Numbered[s
     patient_citations = [citations_of(rule.citations) for rule in agent.patient_rules]
     dose_specs = (*agent.dose_variants, agent.standard_dose)
     dose_citations = [citations_of(spec.citations) for spec in dose_specs]
+    joint_citations = {name: citations_of(joint.citations) for name, joint in joints.items()}
     citation_set = Numbered(chain.from_iterable((*citations, *qtc_citations, *patient_citations,
-                                                 *dose_citations)))
+                                                 *dose_citations, *joint_citations.values())))
     precipitants: dict[str, Precipitant] = {}
     for other in all_drugs:
         if other == agent.drug:
             continue
+        joint = joints.get(other)
+        extra = joint_citations.get(other, ())
+        # A pair acts on the agent as its class does; the rules on the other drug's own exposure are each drug's.
         pairs = [pair for i in rules_for(agent, other, members_of, mechanism_of)
-                 if (pair := _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i],
-                                        citation_set.bits(citations[i]),
-                                        _rule_mechanism(agent.interactions[i], mechanism_of), overrides))]
+                 if (joint is None or agent.interactions[i].direction == "on_agent")
+                 and (pair := _pair_rule(agent.drug, other, agent.interactions[i], protocols[i], citations[i] + extra,
+                                        citation_set.bits(citations[i] + extra),
+                                        _rule_mechanism(agent.interactions[i], mechanism_of), overrides,
+                                        joint.note if joint else ""))]
         if pairs:
             precipitants[other] = Precipitant.of(tuple(pairs))
     qtc_rules = tuple(_qtc_rule(agent.drug, rule, cited, citation_set.bits(cited), overrides)
@@ -485,9 +514,9 @@ def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...]
 
 def _pair_rule(agent: str, other: str, rule: InteractionRule, protocols: tuple[Protocol, ...],
                citations: tuple[Citation, ...], citation_bits: int, mechanism: Mechanism,
-               overrides: SiteOverrides) -> PairRule | None:
+               overrides: SiteOverrides, why: str) -> PairRule | None:
     object_drug, precipitant = (agent, other) if rule.direction == "on_agent" else (other, agent)
-    text = f"{rule.recommendation} {rule.resume}".strip()
+    text = f"{why} {rule.recommendation} {rule.resume}".strip()
     alternatives = rule.alternatives
     if alternatives is not None and (not alternatives.instead_of or other in alternatives.instead_of):
         text = f"{text} Instead of {other}: {alternatives.note}"

@@ -270,10 +270,28 @@ class ClassSpec(_Strict):
         lambda v: _enum_by_name(Mechanism, v))
 
 
+class JointEffectSpec(_Strict):
+    """Drugs that, taken together, act as a member of classes none of them is in alone.
+
+    Letermovir is a moderate CYP3A inhibitor, but with cyclosporine their combined effect on CYP3A
+    substrates may be a strong inhibitor's (kb-review, "Further gaps"): the agents' rules for those classes
+    then apply to the pair, named as `name`, beside what each drug's own classes give.
+    """
+
+    name: NonEmpty
+    """How findings name the pair as their precipitant ("letermovir with cyclosporine")."""
+    drugs: Annotated[tuple[NonEmpty, ...], Field(min_length=2)]
+    classes: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    note: NonEmpty
+    """Added to each finding the pair produces: why these drugs together take that class's rule."""
+    citations: Citations
+
+
 class ClassesFile(_Strict):
-    """`classes.toml`: the class tables."""
+    """`classes.toml`: the class tables, and the drugs that act as a class only together."""
 
     classes: Annotated[tuple[ClassSpec, ...], Field(alias="class", min_length=1)]
+    joint_effects: tuple[JointEffectSpec, ...] = Field(default=(), alias="joint_effect")
 
 
 class DoseChange(_Strict):

@@ -116,6 +116,9 @@ def _all_citations() -> Iterator[tuple[str, CitationSpec]]:
     for spec in CLASSES.classes:
         for c in spec.citations:
             yield f"classes.toml {spec.id}", c
+    for joint in CLASSES.joint_effects:
+        for c in joint.citations:
+            yield f"classes.toml {joint.name}", c
     for regimen in REGIMENS.regimens:
         for c in regimen.citations:
             yield f"regimens.toml {regimen.name}", c

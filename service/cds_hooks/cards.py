@@ -289,6 +289,22 @@ def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Su
     return IssuedCard(card, "not-checked", _fingerprint("", "not-checked", summary, "warning"))
 
 
+def too_many_card(regimen: Sequence[str], medications: int, limit: int, subject: Subject) -> IssuedCard:
+    """The card saying that nothing was checked: the patient's medications are more than one check takes.
+
+    An HTTP error instead would reach the EHR's log, not the prescriber: the orders would go unchecked in
+    silence. Checking only some of the medications would pass over the others.
+    """
+    summary = f"Not checked: {medications} medications, more than the {limit} checked at once"
+    detail = (f"The orders and the patient's medication list hold {medications} distinct medications; dosecheck "
+              f"checks at most {limit} in one call, so **no interaction or dose check was done** for "
+              f"{', '.join(f'**{_escape(name)}**' for name in regimen)}. Check them by hand, or against a shorter "
+              f"list of the medications the patient takes now (dosecheck knowledge base {subject.kb_version}).")
+    card = wire.Card(uuid=str(uuid.uuid4()), summary=summary, detail=detail, indicator="warning",
+                     source=_source(subject), overrideReasons=list(OVERRIDE_REASONS))
+    return IssuedCard(card, "not-checked", _fingerprint("", "too-many", summary, "warning"))
+
+
 def _unrecognized_name(item: UnrecognizedMedication, subject: Subject) -> str:
     return item.name or subject.labels.get(item, "(unnamed)")
 

@@ -19,8 +19,9 @@ from interactions import (
     check,
 )
 from interactions.identify import identify
+from interactions.validation import MAX_MEDICATIONS
 from service.cds_hooks import prefetch
-from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card
+from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card, too_many_card
 from service.cds_hooks.fhir_in import (
     Found,
     OrderedMedication,
@@ -119,7 +120,11 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels)
-    if orders.request.regimen:
+    medications = len(orders.request.regimen) + len(orders.request.concomitant)
+    if medications > MAX_MEDICATIONS:
+        cards = [too_many_card([orders.read_from[f"regimen[{i}]"].label for i in range(len(orders.request.regimen))],
+                               medications, MAX_MEDICATIONS, subject)]
+    elif orders.request.regimen:
         try:
             result = check(kb, orders.request)
         except InvalidRequestError as error:

@@ -182,6 +182,15 @@ def test_a_medication_list_repeating_one_order_past_the_limit_is_checked_once(de
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
 
 
+def test_more_medications_than_one_check_takes_is_a_card_saying_nothing_was_checked(dev_server: Served) -> None:
+    # Was 400 "251 medications in one request; at most 200": the EHR logs it and the prescriber sees nothing.
+    listed = [examples.order(f"m-{i}", f"medication number {i}", 10, status="active") for i in range(249)]
+    [card] = cards(dev_server, SIGN, sign(examples.order("ven-1", "venetoclax", 400), active=[*listed, posaconazole()]))
+    assert card["summary"] == "Not checked: 251 medications, more than the 200 checked at once"
+    assert card["indicator"] == "warning"
+    assert "**no interaction or dose check was done** for **venetoclax**" in card["detail"]
+
+
 @pytest.mark.parametrize(("body", "diagnostics"), [
     (b'{"hook": "order-sign", "context": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
      "the body nests arrays or objects too deeply to be read as JSON"),

@@ -742,7 +742,7 @@ def _labels(result: CheckResult, drug: str, test: MonitoringTest) -> list[str]:
     ((("quizartinib", 35.4),), (), "quizartinib", MonitoringTest.ECG,
      [f"C{c}D{d}" for c in (1, 2, 3) for d in (1, 8, 15, 22)]),
     ((("olutasidenib", 150),), (), "olutasidenib", MonitoringTest.LIVER_FUNCTION,
-     [f"C{c}D{d}" for c in (1, 2) for d in (1, 8, 15, 22)]),
+     [*(f"C{c}D{d}" for c in (1, 2) for d in (1, 8, 15, 22)), "C3D1"]),
     ((("olutasidenib", 150),), (), "olutasidenib", MonitoringTest.ECG, []),
     ((("enasidenib", 100),), (), "enasidenib", MonitoringTest.BLOOD_COUNTS,
      [f"C{c}D{d}" for c in (1, 2, 3) for d in (1, 15)]),

@@ -357,9 +357,9 @@ def _agent_outcome(agent: Agent, medication: MedicationLike, named_hits: list[tu
         effects.append(qtc_rule.effect)
         protocols += qtc_rule.monitoring
     above_label = standard.above_label
-    # An order above the label's maximum for the regimen is flagged; a held agent is given no dose anyway.
-    if above_label is not None and medication.dose_mg > standard.maximum + TABLE_MATCH_MG and not (
-            medication.held or _holds(effects)):
+    # An order above the label's maximum for the regimen is flagged, held or not: the hold wins the dose,
+    # and whoever resumes the order must still hear that its dose is above the label.
+    if above_label is not None and medication.dose_mg > standard.maximum + TABLE_MATCH_MG:
         finding_groups.append((above_label.finding,))
         highest_severity = max(highest_severity, above_label.finding.severity)
         effects.append(above_label)

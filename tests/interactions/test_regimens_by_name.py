@@ -111,9 +111,9 @@ ROWS = [
          ramp=VEN_RAMP),
     _row("ven-100-day-1", (Medication("venetoclax", 100, treatment_day=1), AZA), 100, A.CONTINUE, set(),
          ramp=VEN_RAMP),
-    # Held: no dose is given, so there is no excess to flag.
-    _row("ven-800-held", (Medication("venetoclax", 800, held=True), AZA), 0, A.HOLD, set()),
-    _row("ivo-1000-qtc-over-500", (Medication("ivosidenib", 1000),), 0, A.HOLD, {QTC}, agent="ivosidenib",
+    # Held: the hold wins the dose, and the excess is still flagged for whoever resumes the order.
+    _row("ven-800-held", (Medication("venetoclax", 800, held=True), AZA), 0, A.HOLD, {LABELLED}),
+    _row("ivo-1000-qtc-over-500", (Medication("ivosidenib", 1000),), 0, A.HOLD, {QTC, LABELLED}, agent="ivosidenib",
          patient=PatientContext(qtc_ms=510)),
     # Quizartinib: the label's maximum (53 mg, maintenance) differs from the standard 35.4 mg.
     _row("quiz-53-maintenance", (Medication("quizartinib", 53),), 53, A.CONTINUE, set(), agent="quizartinib"),

@@ -367,7 +367,10 @@ def health(
     token_file: TokenFileOption = None,
     tls_server_name: TlsServerNameOption = None,
 ) -> None:
-    """Ask a server's grpc.health.v1 service; exit 0 when SERVING, 1 otherwise, 2 for unusable options (probes)."""
+    """Ask a server's grpc.health.v1 service; exit 0 when SERVING, 1 otherwise, 2 for unusable options (probes).
+
+    A service the server has no health for (NOT_FOUND) is such an option: a probe that names it can never pass.
+    """
     with _channel(target, ClientSecurity(tls_ca, tls_cert, tls_key, token_file, tls_server_name)) as channel:
         stub: Any = health_pb2_grpc.HealthStub(channel)  # its type stub declares no methods
         try:
@@ -375,8 +378,14 @@ def health(
                 health_pb2.HealthCheckRequest(service=service), timeout=timeout_s
             )
         except grpc.RpcError as err:
-            _print_error(_status_of(err))
-            raise typer.Exit(1) from None
+            failure = _status_of(err)
+            if failure.code != code_pb2.NOT_FOUND:
+                _print_error(failure)
+                raise typer.Exit(1) from None
+            # gRPC's health service answers NOT_FOUND with no message: say what it means.
+            typer.echo(f"dosecheck: NOT_FOUND: unknown service {json.dumps(service)}: a dosecheck server "
+                       f'knows "" (the whole server) and {server.SERVICE_NAME}', err=True)
+            raise typer.Exit(ExitCode.UNUSABLE) from None
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     typer.echo(status)
     if reply.status != health_pb2.HealthCheckResponse.SERVING:

@@ -53,6 +53,9 @@ empty. Measured: a worker saturated by 64 callers took more than 50 ms to take u
 METRICS_FLUSH_S: Final = 1.0
 """How often a worker writes the counts of its results to the metrics files (see `Metrics.result`)."""
 
+_FORWARDED: Final = frozenset({signal.SIGHUP, signal.SIGTERM, signal.SIGINT})
+"""The signals the supervisor forwards to its workers."""
+
 _M = TypeVar("_M", bound=Message)
 
 
@@ -202,38 +205,48 @@ def serve(settings: Settings, servicer: RegimenChecker | None = None) -> int:
             (a benchmark's echo server passes its own, and so runs exactly as this one does).
 
     Returns:
-        The exit code: 0 after a graceful stop, 2 when the settings, a port, the pid file or the
-        knowledge base cannot be used, 70 when a worker ended without being asked to.
+        The exit code: 0 after a graceful stop (also one asked for while starting), 2 when the
+        settings, a port, the pid file or the knowledge base cannot be used, 70 when a worker ended
+        without being asked to or failed with an unexpected error. Each reason is a log line (JSON
+        in JSON mode, as every line this writes).
     """
-    hangups = Hangups.catch()  # from the start: a reload asked for while the server loads must not end it
+    # From the start: a reload asked for while the server loads must not end it, and a stop must end
+    # it cleanly (the pid file and metrics directory removed) rather than by SIGTERM's default action.
+    hangups = Hangups.catch()
+    stops = StopSignals.catch()
     configure_logging(settings.log_level, settings.log_format)
     if unknown := unknown_variables(os.environ):
         log.warning("ignored: variables that name no setting: %s", ", ".join(unknown))
     refusal = _security_refusal(settings) or _ports_refusal(settings)
     if refusal is not None:
-        print(f"dosecheck: refusing to start: {refusal}", file=sys.stderr)
-        return ExitCode.UNUSABLE
+        return _refuse(refusal)
     with ExitStack() as stack:
         try:
             stack.enter_context(pid_file(settings.pid_file))
         except PidFileError as err:
-            print(f"dosecheck: refusing to start: pid file (--pid-file, DOSECHECK_PID_FILE) {err}", file=sys.stderr)
-            return ExitCode.UNUSABLE
+            return _refuse(f"pid file (--pid-file, DOSECHECK_PID_FILE) {err}")
         # The metrics directory is made before any worker is forked, so that all write beside each other.
         metrics = stack.enter_context(metrics_directory()) if settings.metrics_port else None
-        return _serve(settings, servicer, metrics, hangups)
+        return _serve(settings, servicer, metrics, hangups, stops)
 
 
-def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics | None, hangups: Hangups) -> int:
+def _refuse(reason: str, **fields: object) -> int:
+    """Logs why the server does not start, and returns the exit code that says so (2)."""
+    log.error("refusing to start: %s", reason, extra={"exit_code": int(ExitCode.UNUSABLE), **fields})
+    return ExitCode.UNUSABLE
+
+
+def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics | None, hangups: Hangups,
+           stops: StopSignals) -> int:
     http: HttpService | None = None
     if servicer is None:
         try:
             kb = load_knowledge_base(settings.kb_path, settings.cache_dir)
         except KnowledgeBaseError as err:
-            print(f"dosecheck: the knowledge base is invalid ({len(err.problems)} problems):", file=sys.stderr)
-            for problem in err.problems:
-                print(f"  {problem}", file=sys.stderr)
-            return ExitCode.UNUSABLE
+            problems = [str(problem) for problem in err.problems]
+            # One record: readable lines on a terminal, one JSON line with the list for a log pipeline.
+            return _refuse("".join([f"the knowledge base is invalid ({len(problems)} problems):",
+                                    *(f"\n  {problem}" for problem in problems)]), problems=problems)
         log.info("knowledge base %s loaded (%s); %s", kb.version, kb.content_hash, build.describe())
         servicer = RegimenChecker.for_knowledge_base(kb, metrics.result if metrics else None)
         if settings.http_port:
@@ -242,12 +255,11 @@ def _serve(settings: Settings, servicer: RegimenChecker | None, metrics: Metrics
             try:
                 http = HttpService.prepare(settings, kb, metrics)
             except SecurityRefusedError as err:
-                print(f"dosecheck: refusing to start: {err}", file=sys.stderr)
-                return ExitCode.UNUSABLE
+                return _refuse(str(err))
     if settings.workers == 1:
         with _endpoint(settings, metrics):
-            return _run_worker(settings, servicer, hangups, http, metrics)
-    return _supervise(settings, servicer, http, metrics, hangups)
+            return _run_worker(settings, servicer, hangups, stops, http, metrics)
+    return _supervise(settings, servicer, http, metrics, hangups, stops)
 
 
 def _security_refusal(settings: Settings) -> str | None:
@@ -339,9 +351,39 @@ class Hangups:
             callback()
 
 
-def _run_worker(settings: Settings, servicer: RegimenChecker, hangups: Hangups, http: HttpService | None = None,
-                metrics: Metrics | None = None) -> int:
-    return _run_event_loop(_serve_until_signalled(settings, servicer, hangups, http, metrics))
+class StopSignals:
+    """A process's SIGTERM and SIGINT, noted from its start until its event loop or supervisor handles them.
+
+    With their default actions, one that came while the knowledge base loaded ended the process
+    at once (exit 143), leaving its pid file and metrics directory behind; noted, it is honoured
+    once the process can stop cleanly (`received`).
+    """
+
+    def __init__(self) -> None:
+        self.received: signal.Signals | None = None
+        """The stop signal that came since `catch`, if any."""
+
+    @classmethod
+    def catch(cls) -> StopSignals:
+        """Notes SIGTERM and SIGINT from now on, until a handler of the event loop or supervisor replaces this."""
+        stops = cls()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stops._noted)
+        return stops
+
+    def _noted(self, signum: int, _frame: object) -> None:
+        self.received = signal.Signals(signum)
+
+
+def _run_worker(settings: Settings, servicer: RegimenChecker, hangups: Hangups, stops: StopSignals,
+                http: HttpService | None = None, metrics: Metrics | None = None) -> int:
+    try:
+        return _run_event_loop(_serve_until_signalled(settings, servicer, hangups, stops, http, metrics))
+    except Exception:
+        # Logged here rather than printed by the interpreter (or multiprocessing): a plain-text
+        # traceback breaks a JSON log, and Python's exit status 1 means something else to our callers.
+        log.exception("stopping: unexpected error", extra={"exit_code": int(ExitCode.FAILED)})
+        return ExitCode.FAILED
 
 
 def _endpoint(settings: Settings, metrics: Metrics | None) -> AbstractContextManager[object]:
@@ -358,13 +400,17 @@ def _run_event_loop(main: Coroutine[Any, Any, int]) -> int:
 
 
 async def _serve_until_signalled(
-    settings: Settings, servicer: RegimenChecker, hangups: Hangups, http: HttpService | None, metrics: Metrics | None
+    settings: Settings, servicer: RegimenChecker, hangups: Hangups, stops: StopSignals, http: HttpService | None,
+    metrics: Metrics | None
 ) -> int:
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
     hangups.install(loop)
+    if stops.received is not None:
+        log.info("stopped before serving: %s came while starting", stops.received.name)
+        return ExitCode.OK
     server = await create_server(settings, servicer, metrics,
                                  functools.partial(metrics.certificate_reload, "grpc") if metrics else None)
     if server.certificates is not None:
@@ -398,11 +444,12 @@ async def _serve_until_signalled(
 
 
 def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService | None, metrics: Metrics | None,
-               hangups: Hangups) -> int:
+               hangups: Hangups, stops: StopSignals) -> int:
     """Forks the workers, forwards SIGTERM/SIGINT/SIGHUP to them, and stops all when one fails; serves /metrics.
 
     A SIGHUP that came while this process loaded the knowledge base (`hangups`) is forwarded once the
-    workers run: what they were forked with may predate it.
+    workers run: what they were forked with may predate it. A SIGTERM or SIGINT that came then
+    (`stops`) stops them.
     """
     context = multiprocessing.get_context("fork")
     supervisor = os.getpid()
@@ -429,16 +476,18 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
     signal.signal(signal.SIGTERM, stop_workers)
     signal.signal(signal.SIGINT, stop_workers)
     signal.signal(signal.SIGHUP, forward_hangup)
-    # Forked with SIGHUP blocked, a worker unblocks it once its own handler is set: one sent in between
-    # waits for it instead of running this process's handler in the child.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    # Forked with these blocked, a worker unblocks them once its own handlers are set: one sent in
+    # between waits for it instead of running this process's handler in the child.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
     for worker in workers:
         worker.start()
         if metrics is not None:
             metrics.workers_started.inc()
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)
     if hangups.received:
         forward_hangup(signal.SIGHUP, None)
+    if stops.received is not None:
+        stop_workers()
     log.info("supervising %d workers", len(workers))
     running = list(workers)
     failed = False
@@ -453,7 +502,7 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
                     # Even with 0 (a worker sent SIGTERM by itself): the server did not choose to stop.
                     failed = True
                     log.error("worker %s (pid %s) exited with %s; stopping the others", worker.name, worker.pid,
-                              worker.exitcode)
+                              worker.exitcode, extra={"exit_code": int(ExitCode.FAILED)})
                     stop_workers()
     return ExitCode.OK if not failed and all(w.exitcode == 0 for w in workers) else ExitCode.FAILED
 
@@ -463,10 +512,9 @@ def _worker_process(
 ) -> None:
     # The parent's handlers forward signals to workers; a worker handles its own.
     hangups = Hangups.catch()
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})  # blocked by the supervisor around the fork
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    stops = StopSignals.catch()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORWARDED)  # blocked by the supervisor around the fork
     # A supervisor killed outright cannot forward SIGTERM: without this, its workers would go on
     # serving (old code, old knowledge base) beside the server that replaces it.
     end_with(supervisor)
-    sys.exit(_run_worker(settings, servicer, hangups, http, metrics))
+    sys.exit(_run_worker(settings, servicer, hangups, stops, http, metrics))

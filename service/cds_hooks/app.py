@@ -40,6 +40,8 @@ JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
 UNMATCHED: Final = "unmatched"
 """The route label of a request no route took (an unknown path, or refused before routing)."""
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+"""The methods the access log names (RFC 9110 and PATCH); any other is logged as `other`."""
 MAX_ISSUES = 20
 _STARLETTE_CODES: dict[int, IssueCode] = {404: "not-found", 400: "structure"}
 
@@ -273,7 +275,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 class Guard:
     """Outermost ASGI layer: refuses bodies over the limit (413), logs one line per call and counts it.
 
-    The line holds the method, path, status and duration; paths name services, never patients or drugs.
+    The line holds the method, path, status and duration; paths name services, never patients or drugs,
+    and a path that is not one of ours is told by its route's template or as `unmatched`.
     The metric's labels are the route's template, the hook of a known service, and the status.
     """
 
@@ -318,10 +321,16 @@ class Guard:
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
-        access_log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status, seconds * 1000,
-                        extra={"http_method": scope.get("method"), "http_status": status})
+        # The router left the matched route and its path parameters in the scope.
+        params = scope.get("path_params") or {}
+        service = hooks.SERVICES.get(params.get("service_id", ""))
+        route = getattr(scope.get("route"), "path", UNMATCHED)
+        # The caller's path is logged only when it is one of ours, else its route's template (the metric's
+        # label): percent-decoded, a path can hold line breaks and terminal escapes (a forged line in a text
+        # log), and an unknown one up to 16 KiB of anything, a new value for log indexes at every call.
+        path = scope["path"] if route != UNMATCHED and (service is not None or not params) else route
+        method = scope["method"] if scope["method"] in _METHODS else "other"  # h11 takes any token as a method
+        access_log.info("%s %s %d %.1fms", method, path, status, seconds * 1000,
+                        extra={"http_method": method, "http_status": status})
         if self._metrics is not None:
-            # The router left the matched route and its path parameters in the scope.
-            service = hooks.SERVICES.get((scope.get("path_params") or {}).get("service_id", ""))
-            self._metrics.http_request(getattr(scope.get("route"), "path", UNMATCHED),
-                                       service.hook if service is not None else "", status, seconds)
+            self._metrics.http_request(route, service.hook if service is not None else "", status, seconds)

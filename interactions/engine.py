@@ -556,8 +556,9 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     ordered = medication.dose_mg or standard.dose_mg
     day = medication.treatment_day
     # The order for one day of a ramp-up is that day's dose: the ramp-up and the steady dose are those
-    # of the labelled dose, and the day's step is then the ceiling.
-    target = standard.dose_mg if day else ordered
+    # of the labelled dose, and the day's step is then the ceiling. Without a ramp-up the day changes
+    # nothing: quizartinib's 53 mg maintenance order is not its 35.4 mg standard dose.
+    target = standard.dose_mg if day and standard.ramp_up_mg else ordered
     assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {standard.dose_mg:g} mg is assumed. "
     if held_by_order:
         effects.append(_HELD_BY_ORDER)

@@ -83,7 +83,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     """
     start = validate(request)
     unrecognized: list[UnrecognizedMedication] = []
-    regimen, unresolved_regimen = _resolve_regimen(kb, request.regimen, unrecognized)
+    dosed_by_name: set[str] = set()
+    regimen, unresolved_regimen = _resolve_regimen(kb, request.regimen, unrecognized, dosed_by_name)
     concomitant = request.concomitant
     resolved = [_drugs_of(kb, m) for m in concomitant]
     recognised = list(filter(None, resolved))  # cheaper than `None in resolved`, which compares each tuple
@@ -91,7 +92,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         unrecognized.extend(identify(kb, m).unrecognized(m.name)
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
     if not kb.agents.keys().isdisjoint(chain.from_iterable(recognised)):
-        _take_along(kb, concomitant, resolved, regimen)
+        _take_along(kb, concomitant, resolved, regimen, dosed_by_name)
     if not regimen and not unresolved_regimen:
         not_recognised = "; ".join(u.name for u in unrecognized)
         raise InvalidRequestError((FieldViolation(
@@ -136,7 +137,11 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                                           qtc_rule, standard, cycle_length, start)
         finding_groups.extend(outcome.finding_groups)
         highest_severity = max(highest_severity, outcome.highest_severity)
-        doses.append(outcome.dose)
+        dose = outcome.dose
+        if drug in dosed_by_name:  # said here, not in the remembered outcome: its key holds the dose, not where from
+            note = f"The {medication.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
+            dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
+        doses.append(dose)
         schedules.extend(outcome.schedules)
     if duplicated:
         finding_groups.append(duplicated)
@@ -167,14 +172,15 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
 
 
 def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
-                     unrecognized: list[UnrecognizedMedication],
+                     unrecognized: list[UnrecognizedMedication], dosed_by_name: set[str],
                      ) -> tuple[list[tuple[str, MedicationLike]], list[MedicationLike]]:
     """Canonical regimen drugs with the medication each came from, and the medications not recognised.
 
     A drug ordered twice is an error (two dose recommendations for one drug would contradict each
     other), and so is one dose for a combination product (it cannot be split between its drugs). A
     regimen named with one dose (Aza/Ven 400 mg) is not a product: the dose is that of its one
-    targeted agent, and its other drugs' doses are unstated.
+    targeted agent, and its other drugs' doses are unstated. An agent's line without a dose whose name
+    states one ("venetoclax 800 mg PO daily") takes it, its drug added to `dosed_by_name`.
     """
     regimen: list[tuple[str, MedicationLike]] = []
     unresolved: list[MedicationLike] = []
@@ -189,6 +195,8 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
         # Every drug the line names takes its order, but for a named regimen's one dose, its agent's alone
         # (no dict per line: 5 + 30 compiled 21.6 -> 20.7 µs, bench.engine.time_checks, alternating runs).
         dosed_agent, others = "", medication
+        if not medication.dose_mg and (stated := _dose_from_name(kb, medication, components, dosed_by_name)):
+            medication = others = stated
         if len(components) > 1 and medication.dose_mg:
             agent = _dosed_agent(kb, medication, components)
             if agent is None:
@@ -197,7 +205,7 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
                     f"one dose for a product of several drugs ({', '.join(components)}) cannot be split between "
                     "them: list each drug with its own dose"))
                 continue
-            dosed_agent, others = agent, _without_dose(medication)
+            dosed_agent, others = agent, _with_dose(medication, 0.0)
         for drug in components:
             if drug in first_index:
                 violations.append(FieldViolation(
@@ -219,8 +227,26 @@ def _dosed_agent(kb: KnowledgeBase, medication: MedicationLike, components: tupl
     return agents[0] if len(agents) == 1 and kb.resolver.read(medication.name).regimen else None
 
 
+def _dose_from_name(kb: KnowledgeBase, medication: MedicationLike, components: tuple[str, ...],
+                    dosed_by_name: set[str]) -> Medication | None:
+    """An agent's order without `dose_mg` whose name states its dose ("venetoclax 800 mg PO daily", "Aza/Ven 400").
+
+    Its agent goes to `dosed_by_name`, so that the decision says where its dose came from. None when the
+    line names no single agent, or its name does not state one dose (`MedicationReader.stated_dose`: a
+    tablet's strength is not a dose).
+    """
+    agent = components[0] if len(components) == 1 and components[0] in kb.agents else _dosed_agent(
+        kb, medication, components)
+    dose = kb.resolver.stated_dose(medication.name) if agent else None
+    if agent is None or dose is None:
+        return None
+    dosed_by_name.add(agent)
+    return _with_dose(medication, dose)
+
+
 def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
-                resolved: Sequence[tuple[str, ...] | None], regimen: list[tuple[str, MedicationLike]]) -> None:
+                resolved: Sequence[tuple[str, ...] | None], regimen: list[tuple[str, MedicationLike]],
+                dosed_by_name: set[str]) -> None:
     """Adds to `regimen` the targeted agents listed among the other medications.
 
     A patient already on venetoclax, sent among "everything else" beside a new azacitidine order, is
@@ -240,8 +266,10 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
             continue
         if len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen:
             continue  # a product holding an agent and other drugs: none is sold; it stays as it was sent
+        if not medication.dose_mg and (stated := _dose_from_name(kb, medication, components, dosed_by_name)):
+            medication = stated
         dosed = components[0] if len(components) == 1 else _dosed_agent(kb, medication, components)
-        undosed = _without_dose(medication) if len(components) > 1 else medication
+        undosed = _with_dose(medication, 0.0) if len(components) > 1 else medication
         regimen.extend((drug, medication if drug == dosed else undosed) for drug in components if drug not in taken)
         taken.update(components)
 
@@ -376,9 +404,13 @@ def _holds(effects: list[DoseEffect]) -> bool:
     return any(effect.action >= Action.HOLD for effect in effects)
 
 
-def _without_dose(medication: MedicationLike) -> Medication:
-    """A regimen's partner named with the regimen: the order's dose is its agent's, so the partner's is unstated."""
-    return Medication(medication.name, 0.0, medication.frequency, medication.held, (),
+def _with_dose(medication: MedicationLike, dose_mg: float) -> Medication:
+    """The order with another dose.
+
+    0 for a regimen's partner named with the regimen (the order's dose is its agent's, so the partner's is
+    unstated), or the dose an agent's name states.
+    """
+    return Medication(medication.name, dose_mg, medication.frequency, medication.held, (),
                       HoldReason(medication.hold_reason), medication.qtc_at_hold_ms, medication.treatment_day,
                       medication.stopped_on)
 

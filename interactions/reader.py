@@ -262,6 +262,10 @@ class MedicationReader:
         self._measure_follows = self._units | frozenset(
             normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "dose_form"
             for term in vocabulary.terms) | {"/", _HYPHEN}
+        self._forms = frozenset(tokens for vocabulary in names.vocabularies
+                                if vocabulary.role in ("dose_form", "local_form")
+                                for term in vocabulary.terms for tokens in self._phrase_forms(term))
+        """Dose forms as token tuples: a number beside one may be a tablet's strength, not a dose."""
         self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
@@ -275,6 +279,7 @@ class MedicationReader:
         self._display = dict(display)
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
+        self.stated_dose = lru_cache(maxsize=READ_CACHE_SIZE)(self._stated_dose)
         self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
         self.resolved: dict[str, tuple[str, ...]] = {}
         """Drugs by exact string, () when not recognised: the engine asks this of every medication of
@@ -289,6 +294,28 @@ class MedicationReader:
                 self.resolved.clear()
             self.resolved[text] = drugs
         return drugs or None
+
+    def _stated_dose(self, text: str) -> float | None:
+        """The dose in mg a line states by its one number ("ven 400", "venetoclax 800 mg PO daily"), else None.
+
+        Only where nothing else can be meant: one number, in mg or g or bare, not a ratio ("5/325",
+        "75 mg/m2") nor a count ("#120"), and no dose form anywhere ("VENETOCLAX 100 MG TAB" names a
+        tablet's strength, not the dose: four of them may be ordered).
+        """
+        tokens = self._tokens(text)
+        numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token)]
+        if len(numbers) != 1 or any(tuple(tokens[i:i + length]) in self._forms
+                                    for i in range(len(tokens)) for length in range(1, 4)):
+            return None
+        at = numbers[0]
+        before = tokens[at - 1] if at else ""
+        unit, after = [*tokens[at + 1:at + 3], "", ""][:2]
+        if before in ("/", "#") or unit == "/" or (unit in self._units and after == "/"):
+            return None
+        value = float(tokens[at])
+        if unit == "g":
+            return value * 1000
+        return value if unit == "mg" or unit not in self._units else None
 
     # --- tokens -------------------------------------------------------------------------------------
 

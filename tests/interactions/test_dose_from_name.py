@@ -1,0 +1,82 @@
+"""An agent's order that gives no dose but states one in its name is checked at that dose.
+
+"venetoclax 800 mg PO daily" with no dose field was answered "No dose was stated; the labelled 400 mg is
+assumed", with no finding that 800 mg is above the label. A tablet's strength ("VENETOCLAX 100 MG TAB") is
+not a dose: four of them may be ordered, so such a name leaves the dose unstated.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions.model import CheckResult, DoseRecommendation
+
+AZA = Medication("azacitidine", 75)
+POSA = Medication("posaconazole", 300)
+
+
+@pytest.mark.parametrize(("text", "dose"), [
+    ("venetoclax 800 mg PO daily", 800),
+    ("ven 400", 400),
+    ("Venclexta 400", 400),
+    ("Aza/Ven 400", 400),
+    ("gilteritinib 120mg daily", 120),
+    ("ivosidenib 0.5 g daily", 500),
+    ("quizartinib 17.7 mg daily", 17.7),
+    ("Venclexta (venetoclax) 400 mg oral", 400),
+    ("VENETOCLAX 100 MG TAB", None),  # a tablet's strength
+    ("Venclexta 10 mg tablet", None),
+    ("Venclexta 10 mg, 50 mg, 100 mg starting pack", None),
+    ("Venclexta 100 mg #120", None),  # a count
+    ("azacitidine 75 mg/m2", None),  # per body surface area
+    ("venetoclax 400 mg/day", None),
+    ("venetoclax 100mcg", None),  # a unit that is not a mass in mg or g
+    ("venetoclax", None),
+])
+def test_the_reader_states_a_dose_only_where_nothing_else_is_meant(default_kb: KnowledgeBase, text: str,
+                                                                   dose: float | None) -> None:
+    assert default_kb.resolver.stated_dose(text) == (None if dose is None else pytest.approx(dose))
+
+
+def _decision(result: CheckResult, drug: str) -> DoseRecommendation:
+    (decision,) = [d for d in result.doses if d.drug == drug]
+    return decision
+
+
+def test_a_dose_above_the_label_stated_in_the_name_is_flagged(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax 800 mg PO daily"), AZA), (), PatientContext()))
+
+    venetoclax = _decision(result, "venetoclax")
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg, venetoclax.action) == (
+        800, 400, Action.ADJUST_DOSE)
+    assert venetoclax.rationale.startswith("The 800 mg dose is read from the name")
+    assert [f.rule for f in result.findings] == ["venetoclax/labelled-dose"]
+
+
+@pytest.mark.parametrize(("regimen", "concomitant"), [
+    ((Medication("Aza/Ven 400"),), (POSA,)),  # a named regimen's one dose is its agent's
+    ((AZA,), (Medication("ven 400"), POSA)),  # an agent among the co-medications
+])
+def test_the_dose_read_from_the_name_is_the_one_checked(default_kb: KnowledgeBase, regimen: tuple[Medication, ...],
+                                                        concomitant: tuple[Medication, ...]) -> None:
+    venetoclax = _decision(check(default_kb, CheckRequest(regimen, concomitant, PatientContext())), "venetoclax")
+
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg) == (400, 70)
+    assert "read from the name" in venetoclax.notes
+
+
+def test_a_tablet_strength_in_the_name_leaves_the_dose_unstated(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("VENETOCLAX 100 MG TAB"), AZA), (), PatientContext()))
+
+    venetoclax = _decision(result, "venetoclax")
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg) == (0, 400)
+    assert venetoclax.rationale.startswith("No dose was stated; the labelled 400 mg is assumed.")
+
+
+def test_a_dose_field_wins_over_the_name(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax 800 mg PO daily", 400), AZA), (), PatientContext()))
+
+    venetoclax = _decision(result, "venetoclax")
+    assert (venetoclax.ordered_dose_mg, venetoclax.action) == (400, Action.CONTINUE)
+    assert "read from the name" not in venetoclax.rationale

@@ -150,6 +150,14 @@ CASES = [
     Case("G10-quiz-held-for-pancreatitis", Medication("quizartinib", 35.4, held=True,
                                                       hold_reason=HoldReason.PANCREATITIS),
          patient=PatientContext(qtc_ms=440), dose=0, action=A.HOLD, rationale="other than QTc prolongation"),
+    # Second pharmacist review C34, G11: over 500 ms a hold stands whatever its reason; another grade >= 3
+    # reaction stays held, with the label's resumption stated.
+    Case("C34-quiz-held-still-over-500", Medication("quizartinib", 35.4, held=True,
+                                                    hold_reason=HoldReason.QTC_PROLONGATION),
+         patient=PatientContext(qtc_ms=510), dose=0, action=A.HOLD, rationale="QTcF > 500 ms"),
+    Case("G11-gil-held-for-other-adverse-reaction", Medication(
+        "gilteritinib", 120, held=True, hold_reason=HoldReason.OTHER_ADVERSE_REACTION),
+         dose=0, action=A.HOLD, rationale="resume gilteritinib at 80 mg"),
     # E9: the 30 ms rise is the C1D8 check (confirmed on C1D9); later ECGs do not fire it.
     Case("E9-gil-rise-on-c1d8", Medication("gilteritinib", 120),
          patient=PatientContext(qtc_ms=450, baseline_qtc_ms=410, qtc_day="C1D8"), dose=120, action=A.MONITOR),

@@ -563,6 +563,8 @@ def _matching_qtc_rule(agent: Agent, medication: MedicationLike, patient: Patien
         if rule.ordered_dose_at_most is not None and not (
                 medication.dose_mg and medication.dose_mg <= rule.ordered_dose_at_most + TABLE_MATCH_MG):
             continue
+        if rule.on_first_day is not None and rule.on_first_day != (medication.treatment_day == 1):
+            continue
         return compiled
     return None
 

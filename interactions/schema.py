@@ -485,6 +485,8 @@ class QtcRule(_RuleOutcome):
     on_days: tuple[str, ...] = ()
     """Cycle days of the ECG the rule is tied to ("C1D8"); an ECG of unknown day still matches."""
     ordered_dose_at_most: Dose | None = None
+    on_first_day: bool | None = None
+    """True: only for an order of treatment day 1 (the start: "do not initiate if ..."); the day must be given."""
     dose_mg: Annotated[float, Field(ge=0, le=2000)] | None = None
     """The dose to give (0 while held); None leaves the ordered dose."""
     dose: DoseChange | None = None

@@ -155,6 +155,8 @@ CASES = [
     Case("C34-quiz-held-still-over-500", Medication("quizartinib", 35.4, held=True,
                                                     hold_reason=HoldReason.QTC_PROLONGATION),
          patient=PatientContext(qtc_ms=510), dose=0, action=A.HOLD, rationale="QTcF > 500 ms"),
+    Case("Q07-quiz-not-started-over-450", Medication("quizartinib", 17.7, treatment_day=1),
+         patient=PatientContext(qtc_ms=470), dose=0, action=A.HOLD, rationale="do not initiate quizartinib"),
     Case("G11-gil-held-for-other-adverse-reaction", Medication(
         "gilteritinib", 120, held=True, hold_reason=HoldReason.OTHER_ADVERSE_REACTION),
          dose=0, action=A.HOLD, rationale="resume gilteritinib at 80 mg"),

@@ -6,8 +6,8 @@
   said the knowledge base had no rule for resuming it; it stays held (the request cannot say the
   toxicity has improved), and the answer states the label's resumption.
 - G16: the gilteritinib C1D8 rise of more than 30 ms is confirmed on day 9: that ECG is scheduled.
-- Q07: quizartinib ordered for its first day with QTcF 470 ms is "do not initiate" (boxed warning);
-  the QTc rules cannot yet tell a start from a running order (see the xfail).
+- Q07: quizartinib ordered for its first day with QTcF 470 ms is "do not initiate" (boxed warning): a QTc
+  rule may be for treatment day 1 (`on_first_day`), the start; a running order keeps its band.
 """
 
 from __future__ import annotations
@@ -103,8 +103,6 @@ def test_gilteritinib_ecg_days_without_a_rise(default_kb: KnowledgeBase) -> None
     assert _ecg_days(check(default_kb, CheckRequest((Medication("gilteritinib", 120),)))) == [LABEL_ECG_DAYS]
 
 
-@pytest.mark.xfail(strict=True, reason="a QTc rule cannot yet be tied to treatment day 1 (QtcRule has no "
-                                       "on_first_day, as PatientRule has): needs a schema and engine change")
 def test_quizartinib_is_not_started_with_qtcf_over_450(default_kb: KnowledgeBase) -> None:
     result = check(default_kb, CheckRequest((Medication("quizartinib", 17.7, treatment_day=1),),
                                             patient=PatientContext(qtc_ms=470)))

@@ -344,7 +344,7 @@ def _hits(kb: KnowledgeBase, agent: Agent, interacting: int, stopped: dict[str, 
     hits = []
     for name in kb.drug_bits.decode(interacting):
         hit = agent.precipitants[name]
-        kept = _within_washout(hit, stopped[name]) if name in stopped else hit
+        kept = _within_washout(hit, name, stopped[name]) if name in stopped else hit
         if kept is not None:
             hits.append((name, kept))
     return hits
@@ -502,18 +502,23 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
     return stopped
 
 
-def _within_washout(hit: Precipitant, since: int) -> Precipitant | None:
-    """What a stopped drug's rules still say `since` days after its last dose.
+def _within_washout(hit: Precipitant, drug: str, since: int) -> Precipitant | None:
+    """What the rules about a stopped drug still say `since` days after its last dose.
 
-    A rule with a washout stops applying once the washout has passed; one without (no source gives
-    it) still applies, the conservative reading. The findings that still apply say so.
+    A rule on the agent with a washout stops applying once the washout has passed; one without (no source
+    gives it) still applies, the conservative reading. A rule on the stopped drug itself (the agent lowers
+    an azole's levels) no longer applies: it is not given. The findings that still apply say so.
     """
-    kept = tuple(rule for rule in hit.rules if rule.washout_days is None or since <= rule.washout_days)
+    kept = tuple(rule for rule in hit.rules if rule.finding.object_drug != drug and (
+        rule.washout_days is None or since <= rule.washout_days))
     if not kept:
         return None
-    note = (f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted"
-            " until its washout has passed.)")
-    return Precipitant.of(tuple(rule.restated(note) for rule in kept))
+    stopped = f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted"
+    return Precipitant.of(tuple(rule.restated(
+        f"{stopped} until its washout of {rule.washout_days} days has passed.)" if rule.washout_days is not None
+        else f"{stopped}: this knowledge base's sources give no number of days after which it stops acting; "
+             "judge from this finding's own words when the previous dose may be given again.)")
+        for rule in kept))
 
 
 def _pass_through(kb: KnowledgeBase, drug: str, medication: MedicationLike) -> DoseRecommendation:

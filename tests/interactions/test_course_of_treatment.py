@@ -198,7 +198,22 @@ def test_a_stopped_drug_still_counted_says_so(kb: KnowledgeBase) -> None:
                                     PatientContext(as_of_date=TODAY)))
     (finding,) = [f for f in result.findings if f.object_drug == VEN]
     assert finding.mechanisms == (Mechanism.CYP3A4_STRONG_INHIBITOR,)
-    assert "Stopped 2 days before this check" in finding.recommendation
+    assert "Stopped 2 days before this check: still counted until its washout of 3 days has passed." in (
+        finding.recommendation)
+
+
+def test_a_stopped_drug_without_a_washout_says_none_is_known_and_its_own_levels_are_no_longer_at_issue(
+        kb: KnowledgeBase) -> None:
+    # Second pharmacist review, C19b: said "still counted until its washout has passed" of a rule with none, so
+    # it never passed; and ivosidenib lowering posaconazole's levels was still raised for a stopped azole.
+    stopped = Medication("posaconazole", stopped_on="2026-03-08")
+    result = check(kb, CheckRequest((Medication("ivosidenib", 500),), (stopped,), PatientContext(as_of_date=TODAY)))
+    assert {f.rule for f in result.findings} == {"ivosidenib/ivo-strong-cyp3a-inhibitor",
+                                                 "ivosidenib/ivo-qt-prolonging"}
+    strong = next(f for f in result.findings if f.rule == "ivosidenib/ivo-strong-cyp3a-inhibitor")
+    assert "give no number of days after which it stops acting" in strong.recommendation
+    assert "until its washout" not in strong.recommendation
+    assert next(d for d in result.doses if d.drug == "ivosidenib").recommended_dose_mg == 250
 
 
 def test_a_washed_out_drug_leaves_no_finding(kb: KnowledgeBase) -> None:

@@ -116,7 +116,12 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     # precipitants' tuples and flattened once.
     finding_groups: list[tuple[Finding, ...]] = []
     highest_severity = Severity.INFO
-    duplicated, avoid_duplicates = _remembered_duplications(kb, present_bits & kb.duplicable)
+    # A stopped drug duplicates nothing: a switch of azoles with its stop date is not two azoles (its
+    # interactions still count through its washout, below).
+    duplicable = present_bits & kb.duplicable
+    if stopped:
+        duplicable &= ~kb.drug_bits.bits_of_numbered(drug for drug in stopped if drug not in regimen_drugs)
+    duplicated, avoid_duplicates = _remembered_duplications(kb, duplicable)
     doses: list[DoseRecommendation] = []
     schedules: list[MonitoringSchedule] = []
     for drug, medication in regimen:

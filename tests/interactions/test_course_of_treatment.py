@@ -216,6 +216,17 @@ def test_a_stopped_drug_without_a_washout_says_none_is_known_and_its_own_levels_
     assert next(d for d in result.doses if d.drug == "ivosidenib").recommended_dose_mg == 250
 
 
+@pytest.mark.parametrize(("stopped_on", "duplicated"), [("2026-03-08", False), ("", True)])
+def test_a_switch_of_azoles_with_its_stop_date_is_not_two_azoles(kb: KnowledgeBase, stopped_on: str,
+                                                                 duplicated: bool) -> None:
+    # Second pharmacist review, A19: "two azoles: confirm the first has been stopped" of one sent as stopped.
+    concomitant = (Medication("voriconazole 200 mg BID", stopped_on=stopped_on), Medication("Cresemba 372 mg"))
+    result = check(kb, CheckRequest((Medication(VEN, 400), AZA), concomitant, PatientContext(as_of_date=TODAY)))
+    assert ("dup-azole-antifungals" in {f.rule for f in result.findings}) is duplicated
+    # Stopped two days ago, voriconazole is still within its washout: the strong inhibitor's 100 mg stands.
+    assert next(d for d in result.doses if d.drug == VEN).recommended_dose_mg == 100
+
+
 def test_a_washed_out_drug_leaves_no_finding(kb: KnowledgeBase) -> None:
     result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("posaconazole", stopped_on="2026-03-01"),),
                                     PatientContext(as_of_date=TODAY)))

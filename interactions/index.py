@@ -369,6 +369,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         shared_brands=[(brand, d.name) for d in drugs.drugs for brand in d.shared_brands],
         local_brands={brand.name: brand.form for d in drugs.drugs for brand in d.local_brands},
         # A regimen is no product: a number after its name is a dose, never a product number.
+        premixed=frozenset(d.name for d in drugs.drugs if d.premixes),
         unnumbered=[alias for d in drugs.drugs if not d.numbered_products for alias in d.synonyms]
         + [alias for r in regimens.regimens for alias in (r.name, *r.synonyms)],
         interacting=frozenset(named) | {a.drug for a in agents},

@@ -169,7 +169,8 @@ class MedicationReader:
                  shared_brands: Iterable[tuple[str, str]] = (),
                  local_brands: Mapping[str, str] | None = None,
                  unnumbered: Iterable[str] = (),
-                 interacting: frozenset[str] = frozenset(), broad_cache: Path | None = None) -> None:
+                 interacting: frozenset[str] = frozenset(), broad_cache: Path | None = None,
+                 premixed: frozenset[str] = frozenset()) -> None:
         """Build the reader.
 
         Args:
@@ -193,12 +194,17 @@ class MedicationReader:
                 cream, eye drops) is not checked as if taken by mouth: it is NOT_REVIEWED, saying why.
             broad_cache: a directory where the broad vocabulary's table is kept for the next process
                 (building it is most of a knowledge base's load); None to keep none.
+            premixed: drugs whose name may be followed by a pair of numbers naming a premix of their own
+                forms ("insulin 70/30"); after any other single drug such a pair is unknown.
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
         """
         self._exact = {normalise(name): drugs for name, drugs in (exact or {}).items()}
         self._combined = dict(combined or {})
+        # How many strengths a drug's name may be followed by: its ingredients ("800/160" after Bactrim).
+        self._strengths = {name: len(ingredients) for ingredients, name in self._combined.items()}
+        self._premixed = premixed
         self._spellings = tuple((normalise(s.written), normalise(s.reads_as)) for s in names.spellings)
         self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
         self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
@@ -378,6 +384,12 @@ class MedicationReader:
             return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")
         state = _State()
         reading = self._reading(self._read_group(_group(tokens), state), state)
+        strengths = _strength_pair(tokens, self._drug_words) if reading.drugs else ""
+        if strengths and strengths.count("/") + 1 > sum(self._strengths.get(drug, 1) for drug in reading.drugs) \
+                and self._premixed.isdisjoint(reading.drugs):
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{strengths!r} gives the strengths of {strengths.count('/') + 1} drugs, but the text names "
+                f"{' and '.join(reading.drugs)} alone: a product whose other drug is not named is not guessed"))
         systemic = [drug for drug in reading.drugs if drug in self._interacting]
         if state.local and systemic:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, tuple(systemic), (
@@ -651,6 +663,27 @@ class MedicationReader:
                 shown = self._display.get(choice) or (components[0] if len(components) == 1 else choice)
                 suggestions[shown] = None
         return tuple(suggestions)[:MAX_SUGGESTIONS]
+
+
+def _strength_pair(tokens: list[str], name_words: set[str]) -> str:
+    """The first run of numbers joined by slashes right after a drug's name ("oxycodone 5/325"), as written.
+
+    "" when there is none: a fraction ("1/2 tab"), a strength per volume ("5000/0.5 mL"), and runs after
+    other words (a date "on 11/28", a ramp-up "100/200/400") are not a product's strengths.
+    """
+    for i in range(1, len(tokens) - 2):
+        before = tokens[i - 1]
+        if not (before in name_words and before != "/" and not _NUMBER.fullmatch(before)
+                and _NUMBER.fullmatch(tokens[i]) and tokens[i + 1] == "/" and _NUMBER.fullmatch(tokens[i + 2])):
+            continue
+        end = i + 3
+        while end + 1 < len(tokens) and tokens[end] == "/" and _NUMBER.fullmatch(tokens[end + 1]):
+            end += 2
+        numbers = tokens[i:end:2]
+        fraction = len(numbers) == 2 and numbers[1] in ("2", "3", "4") and float(numbers[0]) < float(numbers[1])
+        if not fraction and (end == len(tokens) or tokens[end] not in ("ml", "l")):
+            return "/".join(numbers)
+    return ""
 
 
 def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:

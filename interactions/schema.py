@@ -223,6 +223,9 @@ class DrugSpec(_Strict):
     numbered_products: bool = True
     """Whether a brand or short form of the drug may name a numbered product ("Tylenol 3" holds codeine):
     a bare number after one is then unknown, never read as its strength."""
+    premixes: bool = False
+    """Whether a pair of numbers after its name is a premix of its own forms ("insulin 70/30"), not the
+    strengths of a second drug left unnamed ("oxycodone 5/325" is with acetaminophen: unknown)."""
     local_brands: tuple[LocalBrandSpec, ...] = ()
     """Brands of this drug sold only in a local form (Protopic, an ointment): they read as the drug
     in a local form, as "tacrolimus ointment" does."""

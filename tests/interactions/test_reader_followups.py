@@ -84,3 +84,32 @@ def test_golytely_makes_the_check_incomplete_and_names_what_was_not_reviewed(def
     assert not result.complete
     assert [(u.name, u.reason, u.ingredients) for u in result.unrecognized] == [
         ("GoLYTELY", UnrecognizedReason.NOT_REVIEWED, ("polyethylene glycol-electrolyte solution (peg-es)",))]
+
+
+@pytest.mark.parametrize("text", [
+    "oxycodone 5/325",  # Percocet's strengths: acetaminophen is not named
+    "hydrocodone 10/325 mg",
+    "lisinopril 20/12.5",  # with hydrochlorothiazide
+    "Diovan 160/12.5",
+    "metoprolol 50/25",
+])
+def test_strengths_of_two_drugs_after_the_name_of_one_drop_nothing(default_kb: KnowledgeBase, text: str) -> None:
+    # Were read as the one drug named: the other drug of the product was dropped.
+    reading = default_kb.resolver.read(text)
+    assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
+    assert "a product whose other drug is not named is not guessed" in reading.detail
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("Percocet 5/325", {"oxycodone", "acetaminophen"}),
+    ("Bactrim 800/160", {"sulfamethoxazole/trimethoprim"}),  # one dictionary drug of two ingredients
+    ("amlodipine/benazepril 5/20", {"amlodipine", "benazepril"}),
+    ("insulin 70/30", {"insulin"}),  # a premix of one drug's forms (premixes = true)
+    ("Humulin 70/30 10 units", {"insulin"}),
+    ("metoprolol 25 mg 1/2 tab BID", {"metoprolol"}),  # half a tablet
+    ("warfarin 5 mg on 11/28", {"warfarin"}),  # a date, not after the name
+    ("venetoclax ramp-up 100/200/400", {"venetoclax"}),
+])
+def test_strengths_that_fit_what_the_name_holds_are_read(default_kb: KnowledgeBase, text: str,
+                                                          named: set[str]) -> None:
+    assert set(default_kb.resolver.read(text).drugs) == named

@@ -62,7 +62,7 @@ def describe_drug(kb: KnowledgeBase, name: str) -> DrugDescription:
                                reason=reading.reason, detail=reading.detail)
     drug = kb.drug_by_name[resolved[0]] if len(resolved) == 1 else None
     class_ids = sorted({c for component in resolved for c in kb.classes_of[component]})
-    joints = [j.spec for j in kb.joint_effects if not set(j.spec.drugs).isdisjoint(resolved)]
+    joints = [j for j in kb.joint_effect_specs if not set(j.drugs).isdisjoint(resolved)]
     class_notes = (*(f"{c.id}: {c.member_notes[d]}" for c in kb.classes for d in resolved if d in c.member_notes),
                    *(f"{', '.join(j.classes)} (jointly): {j.note}" for j in joints))
     involved = {*resolved, *(j.name for j in joints)}

@@ -41,7 +41,7 @@ from interactions.model import (
     UnrecognizedMedication,
 )
 from interactions.schema import DoseChange, PatientRule
-from interactions.validation import parse_date, validate
+from interactions.validation import MAX_DOSE_MG, parse_date, validate
 
 # Dose arithmetic (fractions of labelled doses) is rounded to what a pharmacy can express.
 DOSE_DECIMALS = 2
@@ -200,9 +200,12 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
         # Every drug the line names takes its order, but for a named regimen's one dose, its agent's alone
         # (no dict per line: 5 + 30 compiled 21.6 -> 20.7 µs, bench.engine.time_checks, alternating runs).
         dosed_agent, others = "", medication
-        if not medication.dose_mg and (stated := _dose_from_name(kb, medication, components, dosed_by_name)):
-            medication = others = stated
-        if len(components) > 1 and medication.dose_mg:
+        stated = _dose_from_name(kb, medication, components)
+        if stated is not None:
+            dosed_agent, medication = stated
+            dosed_by_name.add(dosed_agent)
+            others = _with_dose(medication, 0.0) if len(components) > 1 else medication
+        elif len(components) > 1 and medication.dose_mg:
             agent = _dosed_agent(kb, medication, components)
             if agent is None:
                 violations.append(FieldViolation(
@@ -233,20 +236,27 @@ def _dosed_agent(kb: KnowledgeBase, medication: MedicationLike, components: tupl
 
 
 def _dose_from_name(kb: KnowledgeBase, medication: MedicationLike, components: tuple[str, ...],
-                    dosed_by_name: set[str]) -> Medication | None:
-    """An agent's order without `dose_mg` whose name states its dose ("venetoclax 800 mg PO daily", "Aza/Ven 400").
+                    ) -> tuple[str, Medication] | None:
+    """An agent's order with no dose of its own and the dose its name states: the agent, and the order at that dose.
 
-    Its agent goes to `dosed_by_name`, so that the decision says where its dose came from. None when the
-    line names no single agent, or its name does not state one dose (`MedicationReader.stated_dose`: a
-    tablet's strength is not a dose).
+    "venetoclax 800 mg PO daily", "Aza/Ven 400". None when the order gives a dose or a code (a coded
+    product's display is its strength), names no single agent, or its name states no dose that can be
+    told from a product's strength (`MedicationReader.stated_dose`): below the agent's smallest strength
+    ("quizartinib 2"), or one of its strengths with nothing saying how often ("Venclexta 100", "Xospata
+    40 mg": the tablet, not the dose).
     """
+    if medication.dose_mg or medication.coding:
+        return None
     agent = components[0] if len(components) == 1 and components[0] in kb.agents else _dosed_agent(
         kb, medication, components)
-    dose = kb.resolver.stated_dose(medication.name) if agent else None
-    if agent is None or dose is None:
+    stated = kb.resolver.stated_dose(medication.name) if agent else None
+    if agent is None or stated is None or not 0 < stated.mg <= MAX_DOSE_MG:
         return None
-    dosed_by_name.add(agent)
-    return _with_dose(medication, dose)
+    strengths = kb.agents[agent].product_strengths
+    if strengths and (stated.mg < strengths[0] - TABLE_MATCH_MG or (not stated.with_frequency and any(
+            abs(stated.mg - strength) <= TABLE_MATCH_MG for strength in strengths))):
+        return None
+    return agent, _with_dose(medication, stated.mg)
 
 
 def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
@@ -263,6 +273,7 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
     """
     taken = {drug for drug, _ in regimen}
     agents = kb.agents
+    candidates: list[tuple[MedicationLike, tuple[str, ...], str | None, bool]] = []
     for medication, components in zip(concomitant, resolved, strict=True):
         if components is None or medication.stopped_on:
             continue
@@ -271,9 +282,19 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
             continue
         if len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen:
             continue  # a product holding an agent and other drugs: none is sold; it stays as it was sent
-        if not medication.dose_mg and (stated := _dose_from_name(kb, medication, components, dosed_by_name)):
-            medication = stated
-        dosed = components[0] if len(components) == 1 else _dosed_agent(kb, medication, components)
+        stated = _dose_from_name(kb, medication, components)
+        if stated is not None:
+            candidates.append((stated[1], components, stated[0], True))
+        else:
+            candidates.append((medication, components, components[0] if len(components) == 1
+                               else _dosed_agent(kb, medication, components), False))
+    # One agent listed twice is taken at its highest dose, whatever the order of the list.
+    candidates.sort(key=lambda candidate: (-candidate[0].dose_mg, candidate[0].name))
+    for medication, components, dosed, by_name in candidates:
+        if not taken.isdisjoint(drug for drug in components if drug in agents):
+            continue
+        if by_name and dosed is not None:
+            dosed_by_name.add(dosed)
         undosed = _with_dose(medication, 0.0) if len(components) > 1 else medication
         regimen.extend((drug, medication if drug == dosed else undosed) for drug in components if drug not in taken)
         taken.update(components)
@@ -404,13 +425,8 @@ def _agent_outcome(agent: Agent, medication: MedicationLike, named_hits: list[tu
                         schedule.agent_schedules(agent.name, protocols, cycle_length, start, len(dose.ramp_up)))
 
 
-def _holds(effects: list[DoseEffect]) -> bool:
-    """Whether a rule holds or stops the agent."""
-    return any(effect.action >= Action.HOLD for effect in effects)
-
-
 def _with_dose(medication: MedicationLike, dose_mg: float) -> Medication:
-    """The order with another dose.
+    """The order with another dose, and without its coding (its drugs are identified already).
 
     0 for a regimen's partner named with the regimen (the order's dose is its agent's, so the partner's is
     unstated), or the dose an agent's name states.
@@ -466,7 +482,12 @@ def _patient_rule_applies(rule: PatientRule, medication: MedicationLike, patient
         return False
     if rule.congenital_long_qt is not None and rule.congenital_long_qt != patient.congenital_long_qt:
         return False
-    return rule.on_first_day is None or rule.on_first_day == (medication.treatment_day == 1)
+    return _fits_the_day(rule.on_first_day, medication)
+
+
+def _fits_the_day(on_first_day: bool | None, medication: MedicationLike) -> bool:
+    """Whether a rule for the start (True) or for a running order (False) is for this order; None: for any."""
+    return on_first_day is None or on_first_day == (medication.treatment_day == 1)
 
 
 def _any_stopped(medications: Sequence[MedicationLike]) -> bool:
@@ -502,8 +523,8 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
     stopped = {drug: since for drug, since in days.items() if drug not in taken}
     for joint in kb.joint_effects:
         # Drugs acting together stopped doing so when the first of them was stopped.
-        if since_joint := [stopped[drug] for drug in joint.spec.drugs if drug in stopped]:
-            stopped[joint.spec.name] = max(since_joint)
+        if since_joint := [stopped[drug] for drug in joint.drugs if drug in stopped]:
+            stopped[joint.name] = max(since_joint)
     return stopped
 
 
@@ -573,7 +594,7 @@ def _matching_qtc_rule(agent: Agent, medication: MedicationLike, patient: Patien
         if rule.ordered_dose_at_most is not None and not (
                 medication.dose_mg and medication.dose_mg <= rule.ordered_dose_at_most + TABLE_MATCH_MG):
             continue
-        if rule.on_first_day is not None and rule.on_first_day != (medication.treatment_day == 1):
+        if not _fits_the_day(rule.on_first_day, medication):
             continue
         return compiled
     return None

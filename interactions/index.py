@@ -207,11 +207,12 @@ class StandardDose:
 
 
 class JointEffect(NamedTuple):
-    """Drugs acting as a class only together: present in a request, under the spec's name, when all its drugs are."""
+    """Drugs acting as a class only together (a `JointEffectSpec`): present in a request, as `name`, when all are."""
 
-    spec: JointEffectSpec
+    name: str
+    drugs: tuple[str, ...]
     needed: int
-    """The spec's drugs as bits of `KnowledgeBase.drug_bits`."""
+    """`drugs` as bits of `KnowledgeBase.drug_bits`."""
     bit: int
     """The pair's own bit, added to a request's drugs when all of `needed` are there."""
 
@@ -249,6 +250,8 @@ class Agent:
     """The partner-specific variants in file order, then the default."""
     citations: Numbered[Citation]
     """Every citation of the agent's dose effects, for `DoseEffect.citation_bits`."""
+    product_strengths: tuple[float, ...]
+    """The strengths it is sold in, smallest first: a name stating one alone may name the tablet, not the dose."""
     outcomes: dict[tuple[object, ...], AgentOutcome] = field(default_factory=dict, compare=False, repr=False)
     """The engine's memory of what its rules said for recurring combinations (`engine._remembered_outcome`)."""
 
@@ -291,6 +294,8 @@ class KnowledgeBase:
     """Regimens by name (regimens.toml); their names read as their components."""
     joint_effects: tuple[JointEffect, ...] = ()
     """Drugs that act as a class only together (classes.toml `joint_effect`), in the engine's terms."""
+    joint_effect_specs: tuple[JointEffectSpec, ...] = ()
+    """The same as written, for curators (`describe`, `kb_diff`)."""
     duplications_found: dict[int, Duplications] = field(default_factory=dict, compare=False, repr=False)
     """The engine's memory of the duplications of recurring combinations (`engine._remembered_duplications`)."""
 
@@ -355,7 +360,8 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
     named = {drug for a in agents for rule in a.interactions
              for drug in (*rule.precipitant_drugs, *members_of.get(rule.precipitant_class, ()))}
     named.update(drug for rule in regimen_rules.duplications for drug in rule.drugs)
-    named.update(drug for joint in classes.joint_effects for drug in joint.drugs)
+    # A pair is numbered even when no rule names its class: a check then finds nothing to say of it.
+    named.update(name for joint in classes.joint_effects for name in (joint.name, *joint.drugs))
     drug_bits = Numbered(sorted(named))
     resolver = MedicationReader(
         lexicon=lexicon,
@@ -400,7 +406,8 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         drug_bits=drug_bits,
         site=site,
         regimens=regimens.regimens,
-        joint_effects=tuple(JointEffect(j, drug_bits.bits(j.drugs), drug_bits.bits((j.name,)))
+        joint_effect_specs=classes.joint_effects,
+        joint_effects=tuple(JointEffect(j.name, j.drugs, drug_bits.bits(j.drugs), drug_bits.bits((j.name,)))
                             for j in classes.joint_effects),
     )
 
@@ -484,7 +491,8 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], drug_bits: Numbered[s
     standard_doses = tuple(_standard_dose(agent.drug, spec, cited, citation_set.bits(cited))
                            for spec, cited in zip(dose_specs, dose_citations, strict=True))
     return Agent(agent.drug, agent, precipitants, drug_bits.bits(precipitants), qtc_rules, patient_rules,
-                 compile_protocols(agent.monitoring), standard_doses, citation_set)
+                 compile_protocols(agent.monitoring), standard_doses, citation_set,
+                 tuple(sorted(agent.products.strengths_mg)) if agent.products else ())
 
 
 def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation, ...],

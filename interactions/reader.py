@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Generic, NamedTuple, TypeVar
+from typing import Final, Generic, NamedTuple, TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -90,6 +90,18 @@ class Reading(NamedTuple):
     """Why, for people."""
     regimen: str = ""
     """The regimen's name when the text names one regimen (regimens.toml) and nothing else."""
+
+
+class StatedDose(NamedTuple):
+    """A dose a medication's name states (`MedicationReader.stated_dose`)."""
+
+    mg: float
+    with_frequency: bool
+    """Whether the name also says how often ("daily", "BID"): then a tablet's strength alone is no reading of it."""
+
+
+_MASS_MG: Final = {"mg": 1.0, "g": 1000.0}
+"""The units a dose read from a name may be in, as mg."""
 
 
 class _Group:
@@ -242,8 +254,8 @@ class MedicationReader:
         self._vehicles: _Phrases[bool] = _Phrases()
         roles: dict[tuple[str, ...], int] = {}
         for vocabulary in names.vocabularies:
-            if vocabulary.role == "product_suffix":
-                continue  # not order text: read only right after a brand (`_product_suffix`)
+            if vocabulary.role in ("product_suffix", "course"):
+                continue  # not order text: read only right after a brand (`_product_suffix`), or beside a dose
             for term in vocabulary.terms:
                 for tokens in self._phrase_forms(term):
                     if vocabulary.role == "vehicle":
@@ -268,10 +280,12 @@ class MedicationReader:
         self._measure_follows = self._units | frozenset(
             normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "dose_form"
             for term in vocabulary.terms) | {"/", _HYPHEN}
-        self._forms = frozenset(tokens for vocabulary in names.vocabularies
-                                if vocabulary.role in ("dose_form", "local_form")
-                                for term in vocabulary.terms for tokens in self._phrase_forms(term))
-        """Dose forms as token tuples: a number beside one may be a tablet's strength, not a dose."""
+        self._forms = self._phrases_of(names, "dose_form", "local_form")
+        """Dose forms: a number beside one may be a tablet's strength, not a dose."""
+        self._frequencies = self._phrases_of(names, "frequency")
+        self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
+                                 for term in vocabulary.terms)
+        """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
         self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
@@ -301,27 +315,35 @@ class MedicationReader:
             self.resolved[text] = drugs
         return drugs or None
 
-    def _stated_dose(self, text: str) -> float | None:
-        """The dose in mg a line states by its one number ("ven 400", "venetoclax 800 mg PO daily"), else None.
+    def _phrases_of(self, names: NamesFile, *roles: str) -> frozenset[tuple[str, ...]]:
+        return frozenset(tokens for vocabulary in names.vocabularies if vocabulary.role in roles
+                         for term in vocabulary.terms for tokens in self._phrase_forms(term))
 
-        Only where nothing else can be meant: one number, in mg or g or bare, not a ratio ("5/325",
-        "75 mg/m2") nor a count ("#120"), and no dose form anywhere ("VENETOCLAX 100 MG TAB" names a
-        tablet's strength, not the dose: four of them may be ordered).
+    def _stated_dose(self, text: str) -> StatedDose | None:
+        """The dose a line states by its one number ("Aza/Ven 400", "venetoclax 800 mg PO daily"), else None.
+
+        Only where nothing else can be meant: one number, in mg or g, or bare right after a name; not a
+        ratio ("5/325", "75 mg/m2"), a count ("#120") or a course ("day 1", "for 14 days"), and no dose form
+        anywhere ("VENETOCLAX 100 MG TAB" names a tablet's strength, not the dose: four may be ordered).
+        Whether the number is a product's strength is the caller's to judge (`StatedDose.with_frequency`).
         """
         tokens = self._tokens(text)
         numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token)]
-        if len(numbers) != 1 or any(tuple(tokens[i:i + length]) in self._forms
-                                    for i in range(len(tokens)) for length in range(1, 4)):
+        if len(numbers) != 1 or self._has_phrase(tokens, self._forms):
             return None
         at = numbers[0]
         before = tokens[at - 1] if at else ""
         unit, after = [*tokens[at + 1:at + 3], "", ""][:2]
-        if before in ("/", "#") or unit == "/" or (unit in self._units and after == "/"):
+        if before in ("/", "#") or unit == "/" or (unit in self._units and after == "/") \
+                or before in self._course or unit in self._course or (unit in _MASS_MG and after in self._course):
             return None
-        value = float(tokens[at])
-        if unit == "g":
-            return value * 1000
-        return value if unit == "mg" or unit not in self._units else None
+        if unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
+            return None
+        return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), self._has_phrase(tokens, self._frequencies))
+
+    @staticmethod
+    def _has_phrase(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+        return any(tuple(tokens[i:i + length]) in phrases for i in range(len(tokens)) for length in range(1, 4))
 
     # --- tokens -------------------------------------------------------------------------------------
 
@@ -384,12 +406,16 @@ class MedicationReader:
             return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")
         state = _State()
         reading = self._reading(self._read_group(_group(tokens), state), state)
-        strengths = _strength_pair(tokens, self._drug_words) if reading.drugs else ""
-        if strengths and strengths.count("/") + 1 > sum(self._strengths.get(drug, 1) for drug in reading.drugs) \
-                and self._premixed.isdisjoint(reading.drugs):
-            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
-                f"{strengths!r} gives the strengths of {strengths.count('/') + 1} drugs, but the text names "
-                f"{' and '.join(reading.drugs)} alone: a product whose other drug is not named is not guessed"))
+        pair = _strength_pair(tokens, self._drug_words) if reading.drugs else None
+        if pair is not None:
+            # Against the name the strengths follow, not the whole line ("oxycodone 5/325 + ondansetron 4").
+            named, strengths = self.read(" ".join(pair.name)).drugs or reading.drugs, pair.strengths
+            if strengths.count("/") + 1 > sum(self._strengths.get(drug, 1) for drug in named) \
+                    and self._premixed.isdisjoint(named):
+                return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                    f"{strengths!r} after {' '.join(pair.name)!r} ({' and '.join(named)}) may be the strengths of "
+                    f"{strengths.count('/') + 1} drugs, a ramp-up or a date: a product whose other drug is not "
+                    "named is not guessed"))
         systemic = [drug for drug in reading.drugs if drug in self._interacting]
         if state.local and systemic:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, tuple(systemic), (
@@ -665,11 +691,18 @@ class MedicationReader:
         return tuple(suggestions)[:MAX_SUGGESTIONS]
 
 
-def _strength_pair(tokens: list[str], name_words: set[str]) -> str:
-    """The first run of numbers joined by slashes right after a drug's name ("oxycodone 5/325"), as written.
+class _StrengthPair(NamedTuple):
+    name: tuple[str, ...]
+    """The name's tokens the strengths follow ("amlodipine", "/", "benazepril")."""
+    strengths: str
+    """As written: "5/325"."""
 
-    "" when there is none: a fraction ("1/2 tab"), a strength per volume ("5000/0.5 mL"), and runs after
-    other words (a date "on 11/28", a ramp-up "100/200/400") are not a product's strengths.
+
+def _strength_pair(tokens: list[str], name_words: set[str]) -> _StrengthPair | None:
+    """The first run of numbers joined by slashes right after a drug's name ("oxycodone 5/325").
+
+    None when there is none: a fraction ("1/2 tab"), a strength per volume ("5000/0.5 mL"), and runs after
+    other words (a date "on 11/28", a ramp-up "ramp-up 100/200/400") are not a product's strengths.
     """
     for i in range(1, len(tokens) - 2):
         before = tokens[i - 1]
@@ -682,8 +715,11 @@ def _strength_pair(tokens: list[str], name_words: set[str]) -> str:
         numbers = tokens[i:end:2]
         fraction = len(numbers) == 2 and numbers[1] in ("2", "3", "4") and float(numbers[0]) < float(numbers[1])
         if not fraction and (end == len(tokens) or tokens[end] not in ("ml", "l")):
-            return "/".join(numbers)
-    return ""
+            start = i - 1
+            while start and tokens[start - 1] in name_words and not _NUMBER.fullmatch(tokens[start - 1]):
+                start -= 1
+            return _StrengthPair(tuple(tokens[start:i]), "/".join(numbers))
+    return None
 
 
 def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:

@@ -89,7 +89,7 @@ class ManifestFile(_Strict):
 
 
 VocabularyRole = Literal["dose_form", "route", "local_form", "product_suffix", "unit", "modifier", "frequency",
-                         "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental"]
+                         "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental", "course"]
 """What a word of order text is to the reader; names.toml says what each role may stand next to."""
 
 
@@ -552,11 +552,19 @@ class PatientRule(_RuleOutcome):
         return self
 
 
+class ProductsSpec(_Strict):
+    """The strengths an agent is sold in: a name stating one of them alone ("Venclexta 100") may name the tablet."""
+
+    strengths_mg: Annotated[tuple[Dose, ...], Field(min_length=1)]
+    citations: Citations
+
+
 class AgentFile(_Strict):
     """`agents/<drug>.toml`: one antileukemic agent's dose, interaction, QTc and monitoring rules."""
 
     drug: NonEmpty
     summary: NonEmpty
+    products: ProductsSpec | None = None
     standard_dose: StandardDoseSpec
     dose_variants: tuple[StandardDoseSpec, ...] = ()
     interactions: Annotated[tuple[InteractionRule, ...], Field(alias="interaction")] = ()

@@ -473,12 +473,13 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
             if worker.pid is not None and worker.exitcode is None:
                 os.kill(worker.pid, signum)
 
+    # Blocked while the handlers change and the workers are forked: a signal sent meanwhile waits until
+    # there are workers to pass it to (else a stop would reach none and be lost), and a worker, forked
+    # with them blocked, unblocks them once its own handlers are set.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
     signal.signal(signal.SIGTERM, stop_workers)
     signal.signal(signal.SIGINT, stop_workers)
     signal.signal(signal.SIGHUP, forward_hangup)
-    # Forked with these blocked, a worker unblocks them once its own handlers are set: one sent in
-    # between waits for it instead of running this process's handler in the child.
-    signal.pthread_sigmask(signal.SIG_BLOCK, _FORWARDED)
     for worker in workers:
         worker.start()
         if metrics is not None:

@@ -289,7 +289,7 @@ def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Su
     return IssuedCard(card, "not-checked", _fingerprint("", "not-checked", summary, "warning"))
 
 
-def too_many_card(regimen: Sequence[str], medications: int, limit: int, subject: Subject) -> IssuedCard:
+def too_many_card(orders: Sequence[str], medications: int, limit: int, subject: Subject) -> IssuedCard:
     """The card saying that nothing was checked: the patient's medications are more than one check takes.
 
     An HTTP error instead would reach the EHR's log, not the prescriber: the orders would go unchecked in
@@ -298,7 +298,7 @@ def too_many_card(regimen: Sequence[str], medications: int, limit: int, subject:
     summary = f"Not checked: {medications} medications, more than the {limit} checked at once"
     detail = (f"The orders and the patient's medication list hold {medications} distinct medications; dosecheck "
               f"checks at most {limit} in one call, so **no interaction or dose check was done** for "
-              f"{', '.join(f'**{_escape(name)}**' for name in regimen)}. Check them by hand, or against a shorter "
+              f"{', '.join(f'**{_escape(name)}**' for name in orders)}. Check them by hand, or against a shorter "
               f"list of the medications the patient takes now (dosecheck knowledge base {subject.kb_version}).")
     card = wire.Card(uuid=str(uuid.uuid4()), summary=summary, detail=detail, indicator="warning",
                      source=_source(subject), overrideReasons=list(OVERRIDE_REASONS))

@@ -122,8 +122,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
                       {s.id: s for s in kb.sources}, orders.labels)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
-        cards = [too_many_card([orders.read_from[f"regimen[{i}]"].label for i in range(len(orders.request.regimen))],
-                               medications, MAX_MEDICATIONS, subject)]
+        cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
     elif orders.request.regimen:
         try:
             result = check(kb, orders.request)

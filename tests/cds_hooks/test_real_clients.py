@@ -185,10 +185,12 @@ def test_a_medication_list_repeating_one_order_past_the_limit_is_checked_once(de
 def test_more_medications_than_one_check_takes_is_a_card_saying_nothing_was_checked(dev_server: Served) -> None:
     # Was 400 "251 medications in one request; at most 200": the EHR logs it and the prescriber sees nothing.
     listed = [examples.order(f"m-{i}", f"medication number {i}", 10, status="active") for i in range(249)]
-    [card] = cards(dev_server, SIGN, sign(examples.order("ven-1", "venetoclax", 400), active=[*listed, posaconazole()]))
+    drafts = (examples.order("ven-1", "venetoclax", 400), examples.order("posa-1", "posaconazole", 300))
+    [card] = cards(dev_server, SIGN, sign(*drafts, active=[*listed, posaconazole()]))
     assert card["summary"] == "Not checked: 251 medications, more than the 200 checked at once"
     assert card["indicator"] == "warning"
-    assert "**no interaction or dose check was done** for **venetoclax**" in card["detail"]
+    # Every order being placed is named, an agent's or not.
+    assert "**no interaction or dose check was done** for **venetoclax**, **posaconazole**" in card["detail"]
 
 
 @pytest.mark.parametrize(("body", "diagnostics"), [

@@ -1,15 +1,16 @@
 """An agent's order that gives no dose but states one in its name is checked at that dose.
 
 "venetoclax 800 mg PO daily" with no dose field was answered "No dose was stated; the labelled 400 mg is
-assumed", with no finding that 800 mg is above the label. A tablet's strength ("VENETOCLAX 100 MG TAB") is
-not a dose: four of them may be ordered, so such a name leaves the dose unstated.
+assumed", with no finding that 800 mg is above the label. A tablet's strength ("VENETOCLAX 100 MG TAB",
+"Xospata 40 mg") is not a dose: several may be ordered, so such a name leaves the dose unstated, and so do
+a course ("day 1", "for 14 days") and numbers no product of the agent comes in ("quizartinib 2").
 """
 
 from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions import Action, CheckRequest, Coding, KnowledgeBase, Medication, PatientContext, check
 from interactions.model import CheckResult, DoseRecommendation
 
 AZA = Medication("azacitidine", 75)
@@ -33,10 +34,47 @@ POSA = Medication("posaconazole", 300)
     ("venetoclax 400 mg/day", None),
     ("venetoclax 100mcg", None),  # a unit that is not a mass in mg or g
     ("venetoclax", None),
+    ("venetoclax day 1", None),  # a course, not a dose
+    ("venetoclax ramp-up day 3", None),
+    ("venetoclax for 14 days", None),
+    ("venetoclax 3 weeks", None),
+    ("venetoclax 400 mg x 28 days", None),
 ])
 def test_the_reader_states_a_dose_only_where_nothing_else_is_meant(default_kb: KnowledgeBase, text: str,
                                                                    dose: float | None) -> None:
-    assert default_kb.resolver.stated_dose(text) == (None if dose is None else pytest.approx(dose))
+    stated = default_kb.resolver.stated_dose(text)
+    assert (stated and stated.mg) == (None if dose is None else pytest.approx(dose))
+
+
+@pytest.mark.parametrize(("text", "ordered"), [
+    ("Venclexta 100", 0),  # the 100 mg tablet, nothing saying how often
+    ("Xospata 40 mg", 0),  # gilteritinib's tablet: the dose is three of them
+    ("quizartinib 2", 0),  # below its smallest strength
+    ("venetoclax 0 mg", 0),
+    ("venetoclax 1000000 mg", 0),  # beyond any dose a request may state
+    ("ven 100 daily", 100),  # a strength with how often: the dose
+    ("Xospata 40 mg daily", 40),
+])
+def test_a_product_strength_or_an_impossible_number_is_no_dose(default_kb: KnowledgeBase, text: str,
+                                                               ordered: float) -> None:
+    (agent,) = [d for d in check(default_kb, CheckRequest((Medication(text), AZA), (), PatientContext())).doses
+                if d.drug != "azacitidine"]
+    assert agent.ordered_dose_mg == ordered
+
+
+def test_one_agent_listed_twice_among_the_co_medications_is_taken_at_its_highest_dose_in_any_order(
+        default_kb: KnowledgeBase) -> None:
+    lines = (Medication("ven 400"), Medication("venetoclax", 200))
+    for concomitant in (lines, lines[::-1]):
+        venetoclax = _decision(check(default_kb, CheckRequest((AZA,), concomitant, PatientContext())), "venetoclax")
+        assert venetoclax.ordered_dose_mg == 400
+
+
+def test_a_coded_order_is_not_dosed_by_its_display(default_kb: KnowledgeBase) -> None:
+    coded = Medication("venetoclax 800 mg PO daily", coding=(Coding("http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                                    "1747556"),))
+    result = check(default_kb, CheckRequest((coded, AZA), (), PatientContext()))
+    assert _decision(result, "venetoclax").ordered_dose_mg == 0
 
 
 def _decision(result: CheckResult, drug: str) -> DoseRecommendation:

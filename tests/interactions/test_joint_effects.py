@@ -130,3 +130,21 @@ def test_a_changed_pair_shows_in_the_release_diff(default_kb: KnowledgeBase, kb_
 
     changes = diff(default_kb, load_knowledge_base(kb_copy)).changes
     assert [(c.section, c.subject) for c in changes] == [("classes", PAIR)]
+
+
+def test_a_pair_acting_as_a_class_no_rule_names_loads_and_changes_nothing(kb_copy: Path) -> None:
+    # Was a KeyError at load: the pair was numbered only through the classes the agents' rules name.
+    classes = kb_copy / "classes.toml"
+    classes.write_text(classes.read_text().replace("[[joint_effect]]", '''[[class]]
+id = "named_by_no_rule"
+mechanism = "other_pharmacokinetic"
+title = "A class no agent's rule names"
+members = ["letermovir"]
+citations = [{ source = "kb-review", detail = "test" }]
+
+[[joint_effect]]''', 1))
+    _edit_joint(kb_copy, 'classes = ["cyp3a4_strong_inhibitor"]', 'classes = ["named_by_no_rule"]')
+
+    kb = load_knowledge_base(kb_copy)
+    assert _dose(_check(kb, Medication("letermovir"), Medication("cyclosporine")), "venetoclax").recommended_dose_mg \
+        == 200

@@ -92,12 +92,15 @@ def test_golytely_makes_the_check_incomplete_and_names_what_was_not_reviewed(def
     "lisinopril 20/12.5",  # with hydrochlorothiazide
     "Diovan 160/12.5",
     "metoprolol 50/25",
+    "oxycodone 5/325 + ondansetron 4",  # the other drugs of the line are not the product's
+    "Diovan 160/12.5 and amlodipine",
+    "metformin 500 mg, lisinopril 20/12.5",
 ])
 def test_strengths_of_two_drugs_after_the_name_of_one_drop_nothing(default_kb: KnowledgeBase, text: str) -> None:
     # Were read as the one drug named: the other drug of the product was dropped.
     reading = default_kb.resolver.read(text)
     assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
-    assert "a product whose other drug is not named is not guessed" in reading.detail
+    assert "a product whose other drug is not named is not guessed" in reading.detail, reading
 
 
 @pytest.mark.parametrize(("text", "named"), [

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 from collections.abc import Iterator
 
 import pytest
+
+from tests.service.processes import StartServe, serve_processes
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +22,10 @@ def _restore_root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
+    """Starts `dosecheck serve` processes on free ports; kills any a test left running at its end."""
+    with serve_processes(tmp_path) as start:
+        yield start

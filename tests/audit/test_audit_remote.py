@@ -24,7 +24,7 @@ from service.convert import knowledge_base_info
 from service.exit_codes import ExitCode
 from service.servicer import RegimenChecker, engine_answer
 from tests.service.conftest import RunningServer, running_server
-from tests.service.processes import ENV, StartServe, descendants, running, serve_processes, wait_until
+from tests.service.processes import ENV, StartServe, descendants, running, wait_until
 
 
 def lines_with_bad_rows(count: int) -> list[str]:
@@ -173,12 +173,6 @@ def test_an_unreachable_target_stops_the_audit_with_its_name(audit_input: pathli
         target = gone.target
     with pytest.raises(AuditInterruptedError, match=target):
         run_audit(audit_input, tmp_path / "out.jsonl", targets=(target,), connect_timeout_s=0.5)
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    with serve_processes(tmp_path) as start:
-        yield start
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from dosecheck.v1 import dosecheck_pb2_grpc
 from tests.service.helpers import clinical_request
-from tests.service.processes import ENV, ROOT, StartServe, free_port, serve_processes, wait_until
+from tests.service.processes import ENV, ROOT, StartServe, free_port, wait_until
 
 HAPROXY = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
 SHIPPED = (ROOT / "deploy" / "haproxy.cfg").read_text()
@@ -121,12 +121,6 @@ def haproxy(tmp_path: pathlib.Path, servers: dict[str, str], template: str = SHI
     finally:
         process.terminate()
         process.wait(10)
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    with serve_processes(tmp_path) as start:
-        yield start
 
 
 def test_health_check_takes_out_a_replica_that_stops_serving(serve: StartServe, tmp_path: pathlib.Path) -> None:

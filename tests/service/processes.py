@@ -113,3 +113,9 @@ def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def serve_once(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs `dosecheck serve` expecting it to end by itself, refusing or stopping (a timeout fails the test)."""
+    return subprocess.run([sys.executable, "-m", "service", "serve", *flags], env={**ENV, **(env or {})},
+                          capture_output=True, text=True, timeout=60, check=False)

@@ -23,7 +23,6 @@ from tests.service.processes import (
     ENV,
     StartServe,
     free_port,
-    serve_processes,
     stderr_of,
     wait_until,
     wait_until_serving,
@@ -47,12 +46,6 @@ drugs = ["no-such-drug"]
 author = "A. Pharmacist, PharmD"
 reason = "a typo"
 """
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    with serve_processes(tmp_path) as start:
-        yield start
 
 
 def _request() -> pb.CheckRegimenRequest:

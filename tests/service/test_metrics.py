@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 
 import grpc
 import httpx
@@ -26,16 +25,10 @@ from interactions import check, load_knowledge_base
 from service.metrics import Metrics
 from service.server import METRICS_FLUSH_S
 from tests.service.helpers import clinical_request
-from tests.service.processes import ENV, StartServe, descendants, free_port, serve_processes, stderr_of, wait_until
+from tests.service.processes import ENV, StartServe, descendants, free_port, stderr_of, wait_until
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    with serve_processes(tmp_path) as start:
-        yield start
 
 
 def _request() -> pb.CheckRegimenRequest:

@@ -18,16 +18,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from dosecheck.v1 import dosecheck_pb2_grpc
 from tests.service.helpers import clinical_request
-from tests.service.processes import StartServe, running, serve_processes, stderr_of, wait_until
+from tests.service.processes import running, stderr_of, wait_until
 
 END = object()
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    """Starts `dosecheck serve` on a free port; kills it at the end if a test left it running."""
-    with serve_processes(tmp_path) as start:
-        yield start
 
 
 def _rows(source: queue.Queue[Any]) -> Iterator[Any]:

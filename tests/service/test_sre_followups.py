@@ -30,19 +30,7 @@ from service.exit_codes import ExitCode
 from service.metrics import DIRECTORY_PREFIX
 from service.server import SERVICE_NAME
 from tests.service.conftest import running_server
-from tests.service.processes import ENV, StartServe, descendants, free_port, serve_processes, stderr_of
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    with serve_processes(tmp_path) as start:
-        yield start
-
-
-def _serve_once(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs `dosecheck serve` expecting it to end by itself (a timeout fails the test)."""
-    return subprocess.run([sys.executable, "-m", "service", "serve", *flags], env={**ENV, **(env or {})},
-                          capture_output=True, text=True, timeout=60, check=False)
+from tests.service.processes import ENV, StartServe, descendants, free_port, serve_once, stderr_of
 
 
 def _errors(stderr: str) -> list[dict[str, Any]]:
@@ -120,7 +108,7 @@ def _answering(fifo: pathlib.Path, process: subprocess.Popen[str]) -> Iterator[t
 
 def test_a_knowledge_base_that_does_not_validate_is_refused_in_one_json_line_listing_the_problems(
         tmp_path: pathlib.Path) -> None:
-    result = _serve_once("--port", str(free_port()), "--log-format", "json", "--kb", str(_invalid_kb(tmp_path)))
+    result = serve_once("--port", str(free_port()), "--log-format", "json", "--kb", str(_invalid_kb(tmp_path)))
 
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     (refusal,) = _errors(result.stderr)
@@ -133,7 +121,7 @@ def test_a_knowledge_base_that_does_not_validate_is_refused_in_one_json_line_lis
 def test_a_port_in_use_is_refused_in_a_json_line_when_the_variable_asks_for_json() -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        result = _serve_once("--port", str(port), env={"DOSECHECK_LOG_FORMAT": "json"})
+        result = serve_once("--port", str(port), env={"DOSECHECK_LOG_FORMAT": "json"})
 
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     (refusal,) = _errors(result.stderr)
@@ -144,7 +132,7 @@ def test_a_port_in_use_is_refused_in_a_json_line_when_the_variable_asks_for_json
 
 def test_an_unreadable_tls_file_is_refused_in_a_json_line(tmp_path: pathlib.Path) -> None:
     missing = tmp_path / "missing.pem"
-    result = _serve_once("--port", str(free_port()), "--log-format", "json",
+    result = serve_once("--port", str(free_port()), "--log-format", "json",
                          "--tls-cert", str(missing), "--tls-key", str(missing))
 
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
@@ -153,7 +141,7 @@ def test_an_unreadable_tls_file_is_refused_in_a_json_line(tmp_path: pathlib.Path
 
 
 def test_in_text_mode_a_refusal_stays_readable_text(tmp_path: pathlib.Path) -> None:
-    result = _serve_once("--port", str(free_port()), "--log-format", "text", "--kb", str(_invalid_kb(tmp_path)))
+    result = serve_once("--port", str(free_port()), "--log-format", "text", "--kb", str(_invalid_kb(tmp_path)))
 
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     # A warning may come first (a DOSECHECK_ variable of the test run that names no setting).

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -37,22 +36,10 @@ from tests.service.processes import (
     descendants,
     free_port,
     running,
-    serve_processes,
+    serve_once,
     stderr_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def serve(tmp_path: pathlib.Path) -> Iterator[StartServe]:
-    with serve_processes(tmp_path) as start:
-        yield start
-
-
-def _serve_once(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs `dosecheck serve` expecting it to refuse at start (a timeout fails the test)."""
-    return subprocess.run([sys.executable, "-m", "service", "serve", *flags], env={**ENV, **(env or {})},
-                          capture_output=True, text=True, timeout=60, check=False)
 
 
 def _serving(target: str) -> bool:
@@ -71,7 +58,7 @@ def test_a_second_server_on_a_port_in_use_refuses_with_exit_2_and_leaves_the_fir
     port = target.rsplit(":", 1)[1]
     pid_file = tmp_path / "second.pid"
 
-    second = _serve_once("--port", port, "--workers", workers, "--pid-file", str(pid_file))
+    second = serve_once("--port", port, "--workers", workers, "--pid-file", str(pid_file))
 
     assert second.returncode == ExitCode.UNUSABLE, second.stderr
     assert f"refusing to start: gRPC port {port}: cannot bind 127.0.0.1:{port}: Address already in use" \
@@ -87,7 +74,7 @@ def test_each_port_in_use_refuses_with_exit_2_naming_it(tmp_path: pathlib.Path, 
     ports = {"--port": str(free_port()), "--http-port": str(free_port()), "--metrics-port": str(free_port())}
     with socket.create_server(("127.0.0.1", 0)) as taken:
         ports[flag] = str(taken.getsockname()[1])
-        result = _serve_once(*(part for pair in ports.items() for part in pair), "--http-db", str(tmp_path / "db"))
+        result = serve_once(*(part for pair in ports.items() for part in pair), "--http-db", str(tmp_path / "db"))
     what = {"--port": "gRPC", "--http-port": "CDS Hooks HTTP", "--metrics-port": "metrics"}[flag]
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     assert f"refusing to start: {what} port {ports[flag]}: cannot bind" in result.stderr
@@ -95,7 +82,7 @@ def test_each_port_in_use_refuses_with_exit_2_naming_it(tmp_path: pathlib.Path, 
 
 
 def test_an_address_not_of_this_host_refuses_with_exit_2() -> None:
-    result = _serve_once("--host", "192.0.2.1", "--port", str(free_port()), "--insecure-allow-plaintext")
+    result = serve_once("--host", "192.0.2.1", "--port", str(free_port()), "--insecure-allow-plaintext")
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     assert "cannot bind 192.0.2.1" in result.stderr
     assert "Traceback" not in result.stderr
@@ -103,7 +90,7 @@ def test_an_address_not_of_this_host_refuses_with_exit_2() -> None:
 
 def test_a_pid_file_that_cannot_be_written_refuses_with_exit_2(tmp_path: pathlib.Path) -> None:
     pid_file = tmp_path / "no-such-directory" / "dosecheck.pid"
-    result = _serve_once("--port", str(free_port()), env={"DOSECHECK_PID_FILE": str(pid_file)})
+    result = serve_once("--port", str(free_port()), env={"DOSECHECK_PID_FILE": str(pid_file)})
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     assert f"pid file (--pid-file, DOSECHECK_PID_FILE) {pid_file}: No such file or directory" in result.stderr
     assert "Traceback" not in result.stderr
@@ -113,7 +100,7 @@ def test_a_pid_file_that_cannot_be_written_refuses_with_exit_2(tmp_path: pathlib
                                       "DOSECHECK_HTTP_JWT_ALGORITHMS", "DOSECHECK_HTTP_CORS_ORIGINS"])
 def test_a_json_setting_written_as_plain_text_is_a_settings_error_with_exit_2(variable: str) -> None:
     # pydantic-settings decoded these itself and ended with a SettingsError traceback, exit 1.
-    result = _serve_once("--port", str(free_port()), env={variable: "https://sandbox.cds-hooks.org"})
+    result = serve_once("--port", str(free_port()), env={variable: "https://sandbox.cds-hooks.org"})
     assert result.returncode == ExitCode.UNUSABLE, result.stderr
     field = variable.removeprefix("DOSECHECK_").lower()
     assert "dosecheck: invalid settings" in result.stderr
@@ -214,7 +201,7 @@ def test_a_second_server_with_the_same_pid_file_refuses_with_exit_2(serve: Start
     pid_path = tmp_path / "dosecheck.pid"
     first, _ = serve("--pid-file", str(pid_path))
 
-    second = _serve_once("--port", str(free_port()), "--pid-file", str(pid_path))
+    second = serve_once("--port", str(free_port()), "--pid-file", str(pid_path))
 
     assert second.returncode == ExitCode.UNUSABLE, second.stderr
     assert f"{pid_path} is held by a running server (pid {first.pid})" in second.stderr

@@ -114,6 +114,9 @@ def test_congenital_long_qt_makes_one_qt_drug_a_burden(kb: KnowledgeBase) -> Non
         (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5), 100, A.CONTINUE),  # transaminases unknown
         (Medication("ivosidenib", 500), PatientContext(wbc_10e9_l=31), 500, A.MONITOR),
         (Medication("olutasidenib", 150), PatientContext(alt_uln=3.5), 0, A.HOLD),
+        # The hepatotoxicity table's rows that stop it (the hold's own text named them, its action did not).
+        (Medication("olutasidenib", 150), PatientContext(alt_uln=25), 0, A.DISCONTINUE),
+        (Medication("olutasidenib", 150), PatientContext(alt_uln=4, bilirubin_uln=2.5), 0, A.DISCONTINUE),
         (Medication("quizartinib", 35.4), PatientContext(potassium_mmol_l=3.2), 35.4, A.MONITOR),
         (Medication("quizartinib", 35.4), PatientContext(magnesium_mmol_l=0.6), 35.4, A.MONITOR),
         (Medication("quizartinib", 35.4), PatientContext(potassium_mmol_l=4.0, magnesium_mmol_l=0.9), 35.4,

@@ -629,7 +629,12 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
         effects.append(_HELD_BY_ORDER)
     basis: tuple[Finding, ...] = ()
     if not effects:
-        dose, ramp, action = target, standard.ramp_up_mg, Action.CONTINUE
+        # An order below the labelled dose ramps up to itself: the steps below it, then the order (never a step
+        # above the dose recommended).
+        ramp = standard.ramp_up_mg
+        if ramp and ramp[-1] > target:
+            ramp = tuple(step for step in ramp if step < target)
+        dose, action = target, Action.CONTINUE
         text, citations = standard.rationale, standard.citations
     else:
         best = min(effects, key=_RANK)
@@ -659,7 +664,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
             day_note = f"Day {day} of the ramp-up: {step:g} mg. "
         if dose < ordered:
             action = max(action, Action.ADJUST_DOSE)
-    steps = ramp_steps(ramp) if effects else standard.ramp_up
+    steps = ramp_steps(ramp) if effects or ramp != standard.ramp_up_mg else standard.ramp_up
     notes = assumed + day_note
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, notes + text, steps, citations,
                               avoid_with, basis, notes)

@@ -109,6 +109,9 @@ ROWS = [
          ramp=VEN_RAMP),
     _row("ven-200-day-2", (Medication("venetoclax", 200, treatment_day=2), AZA), 200, A.CONTINUE, set(),
          ramp=VEN_RAMP),
+    # Ordered below the labelled dose with nothing to change it: the ramp-up's steps below the order, then the
+    # order (it went on to the labelled 400 mg, above the dose recommended).
+    _row("ven-200-ramps-to-200", (Medication("venetoclax", 200), AZA), 200, A.CONTINUE, set(), ramp=(100,)),
     _row("ven-100-day-1", (Medication("venetoclax", 100, treatment_day=1), AZA), 100, A.CONTINUE, set(),
          ramp=VEN_RAMP),
     # Held: the hold wins the dose, and the excess is still flagged for whoever resumes the order.

@@ -142,9 +142,14 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                                           qtc_rule, standard, cycle_length, start)
         finding_groups.extend(outcome.finding_groups)
         highest_severity = max(highest_severity, outcome.highest_severity)
-        dose = outcome.dose
-        if drug in dosed_by_name:  # said here, not in the remembered outcome: its key holds the dose, not where from
+        # Said here, not in the remembered outcome: its key holds the dose, not the name it came with.
+        dose, note = outcome.dose, ""
+        if drug in dosed_by_name:
             note = f"The {medication.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
+        elif not medication.dose_mg and any(character.isdigit() for character in medication.name):
+            note = (f"The numbers of {medication.name!r} are not read as its dose (a tablet's strength, a course, "
+                    "several doses or a ratio may be meant): give the dose in its own field. ")
+        if note:
             dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
         doses.append(dose)
         schedules.extend(outcome.schedules)

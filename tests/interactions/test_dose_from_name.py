@@ -109,7 +109,17 @@ def test_a_tablet_strength_in_the_name_leaves_the_dose_unstated(default_kb: Know
 
     venetoclax = _decision(result, "venetoclax")
     assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg) == (0, 400)
-    assert venetoclax.rationale.startswith("No dose was stated; the labelled 400 mg is assumed.")
+    assert venetoclax.rationale.startswith("The numbers of 'VENETOCLAX 100 MG TAB' are not read as its dose")
+    assert "No dose was stated; the labelled 400 mg is assumed." in venetoclax.rationale
+
+
+def test_a_regimen_line_of_several_numbers_says_they_were_not_read(default_kb: KnowledgeBase) -> None:
+    # Third pharmacist review, case 1: "No dose was stated" of a line that states 800 mg among other numbers.
+    line = Medication("Ven 800 D1-28 + Aza 75 mg/m2 D1-7")
+    venetoclax = _decision(check(default_kb, CheckRequest((line,), (), PatientContext())), "venetoclax")
+    assert venetoclax.ordered_dose_mg == 0
+    assert "are not read as its dose" in venetoclax.notes
+    assert "give the dose in its own field" in venetoclax.rationale
 
 
 def test_a_dose_field_wins_over_the_name(default_kb: KnowledgeBase) -> None:

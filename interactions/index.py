@@ -498,9 +498,14 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], drug_bits: Numbered[s
 def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation, ...],
                    citation_bits: int) -> StandardDose:
     """A labelled dose with the finding for an ordered dose above its maximum (kb-review G7)."""
-    maximum = spec.max_dose_mg or spec.dose_mg
+    maximum = spec.cap_per_dose_mg or spec.max_dose_mg or spec.dose_mg
     above_label = None
-    if not spec.per_body_surface_area:
+    if spec.cap_per_dose_mg is not None:
+        finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
+            f"The ordered {agent} dose is above the label's cap of {maximum:g} mg per dose, whatever the body "
+            f"surface area: give at most {maximum:g} mg. {spec.rationale}"), citations, rule=f"{agent}/labelled-dose")
+        above_label = dose_effect(Action.ADJUST_DOSE, None, (), maximum, finding, citation_bits)
+    elif not spec.per_body_surface_area:
         most = f"the label's maximum of {maximum:g} mg" if spec.max_dose_mg else "the labelled dose"
         finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
             f"The ordered {agent} dose is above {most} for this regimen: give {spec.dose_mg:g} mg "

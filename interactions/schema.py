@@ -369,7 +369,11 @@ class StandardDoseSpec(_Strict):
     max_dose_mg: Dose | None = None
     """The label's highest dose where it differs from `dose_mg` (quizartinib: 53 mg in maintenance)."""
     per_body_surface_area: bool = False
-    """The label doses in mg/m2 and `dose_mg` only stands for it: an ordered mg dose is not checked."""
+    """The label doses in mg/m2 and `dose_mg` only stands for it: an ordered mg dose is not checked, but
+    against `cap_per_dose_mg`."""
+    cap_per_dose_mg: Dose | None = None
+    """For a dose per body surface area, the label's cap on each dose whatever the area (gemtuzumab
+    ozogamicin: one 4.5 mg vial): an ordered dose above it is flagged and capped."""
     rationale: NonEmpty
     citations: Citations
 
@@ -377,6 +381,8 @@ class StandardDoseSpec(_Strict):
     def _maximum(self) -> StandardDoseSpec:
         if self.max_dose_mg is not None and (self.max_dose_mg <= self.dose_mg or self.per_body_surface_area):
             raise ValueError("max_dose_mg must be above dose_mg, and is not given for a dose per body surface area")
+        if self.cap_per_dose_mg is not None and not self.per_body_surface_area:
+            raise ValueError("cap_per_dose_mg is for a dose per body surface area; give max_dose_mg otherwise")
         return self
 
 

@@ -120,6 +120,10 @@ ROWS = [
          patient=PatientContext(qtc_ms=510)),
     # Quizartinib: the label's maximum (53 mg, maintenance) differs from the standard 35.4 mg.
     _row("quiz-53-maintenance", (Medication("quizartinib", 53),), 53, A.CONTINUE, set(), agent="quizartinib"),
+    # Gemtuzumab ozogamicin is dosed per m2, capped at one 4.5 mg vial a dose: 6 mg passed unflagged.
+    _row("go-6-mg-above-the-vial", (Medication("gemtuzumab ozogamicin", 6),), 4.5, A.ADJUST_DOSE, {LABELLED},
+         agent="gemtuzumab ozogamicin"),
+    _row("go-3-mg", (Medication("gemtuzumab ozogamicin", 3),), 3, A.CONTINUE, set(), agent="gemtuzumab ozogamicin"),
     # A day of treatment reads a ramp-up's step; quizartinib has none, so day 15 keeps the maintenance 53 mg
     # (it was cut to the standard 35.4 mg with no finding).
     _row("quiz-53-maintenance-day-15", (Medication("quizartinib", 53, treatment_day=15),), 53, A.CONTINUE, set(),
@@ -127,9 +131,6 @@ ROWS = [
     _row("quiz-60", (Medication("quizartinib", 60),), 35.4, A.ADJUST_DOSE, {LABELLED}, agent="quizartinib"),
     _row("gil-200", (Medication("gilteritinib", 200),), 120, A.ADJUST_DOSE, {LABELLED}, agent="gilteritinib"),
     _row("ivo-1000", (Medication("ivosidenib", 1000),), 500, A.ADJUST_DOSE, {LABELLED}, agent="ivosidenib"),
-    # Gemtuzumab ozogamicin is dosed per m2: an ordered mg dose is not compared with the 4.5 mg vial.
-    _row("go-6mg-per-bsa", (Medication("gemtuzumab ozogamicin", 6),), 6, A.CONTINUE, set(),
-         agent="gemtuzumab ozogamicin"),
 ]
 
 

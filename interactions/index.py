@@ -503,7 +503,8 @@ def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation
     if spec.cap_per_dose_mg is not None:
         finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
             f"The ordered {agent} dose is above the label's cap of {maximum:g} mg per dose, whatever the body "
-            f"surface area: give at most {maximum:g} mg. {spec.rationale}"), citations, rule=f"{agent}/labelled-dose")
+            f"surface area: give at most {maximum:g} mg. {spec.rationale} {spec.cap_note}".rstrip()), citations,
+            rule=f"{agent}/labelled-dose")
         above_label = dose_effect(Action.ADJUST_DOSE, None, (), maximum, finding, citation_bits)
     elif not spec.per_body_surface_area:
         most = f"the label's maximum of {maximum:g} mg" if spec.max_dose_mg else "the labelled dose"

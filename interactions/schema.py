@@ -374,6 +374,8 @@ class StandardDoseSpec(_Strict):
     cap_per_dose_mg: Dose | None = None
     """For a dose per body surface area, the label's cap on each dose whatever the area (gemtuzumab
     ozogamicin: one 4.5 mg vial): an ordered dose above it is flagged and capped."""
+    cap_note: str = ""
+    """Where the cap does not apply, said with the finding (another regimen of the label without it)."""
     rationale: NonEmpty
     citations: Citations
 

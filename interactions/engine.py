@@ -55,7 +55,8 @@ _RANK = attrgetter("rank")
 
 # A drug the order itself marks as held, with no QTc rule to resume it, stays held.
 _HELD_BY_ORDER = dose_effect(Action.HOLD, None, (), None, Finding(
-    "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order; no QTc rule says to resume.", ()))
+    "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order, and no rule of this knowledge base resumes "
+    "it for what is known: it stays held until the prescriber resumes it.", ()))
 
 
 NO_REGIMEN: Final = ("no regimen medication, and no targeted agent among the concomitant medications: "

@@ -121,3 +121,14 @@ def test_quizartinib_already_running_with_qtcf_470_stays_on_its_dose(default_kb:
     dose = _dose(result, "quizartinib")
     assert (dose.recommended_dose_mg, dose.action) == (35.4, Action.MONITOR)
     assert [f.rule for f in dose.findings] == ["quizartinib/quiz-qtc-over-450"]
+
+
+@pytest.mark.parametrize("agent", ["midostaurin", "enasidenib", "gemtuzumab ozogamicin"])
+def test_an_agent_held_with_no_rule_to_resume_it_is_not_told_of_qtc_rules(default_kb: KnowledgeBase,
+                                                                          agent: str) -> None:
+    # Third pharmacist review, case 12: "no QTc rule says to resume" of agents held for differentiation syndrome.
+    held = Medication(agent, held=True, hold_reason=HoldReason.DIFFERENTIATION_SYNDROME)
+    dose = _dose(check(default_kb, CheckRequest((held,))), agent)
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+    assert "Marked as held in the order, and no rule of this knowledge base resumes it" in dose.rationale
+    assert "QTc" not in dose.rationale

@@ -96,10 +96,60 @@ def test_qt_prolonging_brands_with_a_strength_reach_the_qt_rules(default_kb: Kno
     "Benadryl 25",  # UK Benadryl products hold acrivastine or cetirizine; US ones add other drugs
     "Colace 100",  # Colace 2-in-1 holds senna too
     "Lantus 10",  # insulin: premixes numbered 70/30, 75/25 under the same brands; units, not mg
-    "Haldol 5",  # product list not checked
-    "Flagyl 500",  # product list not checked (MetroGel is a synonym of the same drug)
+    "Pepcid 20",  # Pepcid Complete holds calcium carbonate and magnesium hydroxide too
+    "Imodium 2",  # Imodium Multi-Symptom Relief holds simethicone too
+    "Ultram 50",  # product list not checked (Ultracet, with acetaminophen, is another brand)
 ])
 def test_a_brand_whose_numbers_were_not_cleared_stays_unknown(default_kb: KnowledgeBase, text: str) -> None:
     result = _with_aza_ven(default_kb, text)
     assert not result.complete
     assert [(u.name, u.reason) for u in result.unrecognized] == [(text, UnrecognizedReason.UNKNOWN)]
+
+
+@pytest.mark.parametrize(("text", "drug"), [
+    ("Haldol 5", "haloperidol"),
+    ("Haldol Decanoate 50", "haloperidol"),
+    ("Flagyl 500", "metronidazole"),
+    ("Flagyl 375", "metronidazole"),  # the capsule's name is its strength
+    ("Effexor XR 75", "venlafaxine"),
+    ("Remeron 15", "mirtazapine"),
+    ("RemeronSolTab 15", "mirtazapine"),
+    ("Zyprexa 5", "olanzapine"),
+    ("Zyprexa Zydis 10", "olanzapine"),
+    ("Reglan 10", "metoclopramide"),
+    ("Compazine 10", "prochlorperazine"),
+    ("Medrol 4", "methylprednisolone"),
+    ("Solu-Medrol 125", "methylprednisolone"),
+    ("Ambien 10", "zolpidem"),
+    ("Ambien CR 6.25", "zolpidem"),
+    ("Klonopin 0.5", "clonazepam"),
+    ("Valium 5", "diazepam"),
+])
+def test_a_number_after_a_further_checked_brand_is_its_strength(default_kb: KnowledgeBase, text: str,
+                                                                drug: str) -> None:
+    reading = default_kb.resolver.read(text)
+    assert (reading.drugs, reading.reason) == ((drug,), UnrecognizedReason.UNSPECIFIED), reading.detail
+
+
+@pytest.mark.parametrize(("text", "rule", "drug"), [
+    ("Haldol 5", "quizartinib/quiz-qt-known-risk", "haloperidol"),
+    ("Flagyl 500", "quizartinib/quiz-qt-prolonging", "metronidazole"),
+    ("Effexor XR 75", "quizartinib/quiz-qt-prolonging", "venlafaxine"),
+    ("Remeron 15", "quizartinib/quiz-qt-prolonging", "mirtazapine"),
+])
+def test_further_qt_prolonging_brands_with_a_strength_reach_the_qt_rules(default_kb: KnowledgeBase, text: str,
+                                                                         rule: str, drug: str) -> None:
+    result = check(default_kb, CheckRequest((Medication("quizartinib", 35.4),), (Medication(text),)))
+    assert result.complete
+    assert (rule, drug) in {(f.rule, f.precipitant_drug) for f in result.findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Zyprexa 5", "Reglan 10", "Compazine 10", "Medrol 4", "Ambien 10", "Klonopin 0.5", "Valium 5",
+])
+def test_further_checked_brands_beside_aza_ven_complete_the_check_at_the_full_dose(default_kb: KnowledgeBase,
+                                                                                    text: str) -> None:
+    result = _with_aza_ven(default_kb, text)
+    assert (result.complete, result.unrecognized) == (True, ())
+    assert [d.recommended_dose_mg for d in result.doses if d.drug == "venetoclax"] == [400]
+    assert not result.findings

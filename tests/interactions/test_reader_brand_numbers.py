@@ -153,3 +153,57 @@ def test_further_checked_brands_beside_aza_ven_complete_the_check_at_the_full_do
     assert (result.complete, result.unrecognized) == (True, ())
     assert [d.recommended_dose_mg for d in result.doses if d.drug == "venetoclax"] == [400]
     assert not result.findings
+
+
+@pytest.mark.parametrize(("text", "drug"), [
+    ("Dilaudid 2", "hydromorphone"),
+    ("OxyContin 10", "oxycodone"),
+    ("MS Contin 15", "morphine"),
+    ("Lyrica 75", "pregabalin"),
+    ("Lyrica CR 165", "pregabalin"),
+    ("Lovenox 40", "enoxaparin"),
+    ("Glucophage 500", "metformin"),
+    ("Glucophage XR 500", "metformin"),
+    ("Zestril 10", "lisinopril"),
+    ("Prinivil 10", "lisinopril"),
+    ("Aldactone 25", "spironolactone"),
+    ("Tamiflu 75", "oseltamivir"),
+    ("Cymbalta 60", "duloxetine"),
+])
+def test_a_number_after_a_third_batch_checked_brand_is_its_strength(default_kb: KnowledgeBase, text: str,
+                                                                    drug: str) -> None:
+    reading = default_kb.resolver.read(text)
+    assert (reading.drugs, reading.reason) == ((drug,), UnrecognizedReason.UNSPECIFIED), reading.detail
+
+
+@pytest.mark.parametrize("text", [
+    "Dilaudid 2", "OxyContin 10", "MS Contin 15", "Lyrica 75", "Lovenox 40", "Glucophage 500", "Zestril 10",
+    "Aldactone 25", "Tamiflu 75", "Cymbalta 60",
+])
+def test_third_batch_brands_beside_aza_ven_complete_the_check_at_the_full_dose(default_kb: KnowledgeBase,
+                                                                               text: str) -> None:
+    result = _with_aza_ven(default_kb, text)
+    assert (result.complete, result.unrecognized) == (True, ())
+    assert [d.recommended_dose_mg for d in result.doses if d.drug == "venetoclax"] == [400]
+    assert not result.findings
+
+
+@pytest.mark.parametrize("text", [
+    "Percocet 5",  # oxycodone with acetaminophen: another brand, not read as OxyContin's oxycodone
+    "Zestoretic 20",  # lisinopril with hydrochlorothiazide
+    "Hyzaar 50",  # losartan with hydrochlorothiazide
+    "Cozaar 50",  # product lists not checked: Cozaar, Flomax, Toradol, Keflex, Pravachol, Famvir, Actigall
+    "Flomax 0.4",
+    "Toradol 10",
+    "Keflex 500",
+    "Pravachol 40",
+    "Famvir 500",
+    "Actigall 300",
+    "CellCept 500",  # mycophenolate: its list (and Myfortic's mycophenolic acid strengths) not checked
+    "Wellbutrin 150",  # product list not checked
+])
+def test_a_third_batch_brand_whose_numbers_were_not_cleared_stays_unknown(default_kb: KnowledgeBase,
+                                                                          text: str) -> None:
+    result = _with_aza_ven(default_kb, text)
+    assert not result.complete
+    assert [(u.name, u.reason) for u in result.unrecognized] == [(text, UnrecognizedReason.UNKNOWN)]

@@ -25,7 +25,11 @@ class AuditTiming:
 
 
 def audit_in_process(
-    input_path: pathlib.Path, output_path: pathlib.Path, kb_path: pathlib.Path | None, workers: int
+    input_path: pathlib.Path,
+    output_path: pathlib.Path,
+    kb_path: pathlib.Path | None,
+    cache_dir: pathlib.Path,
+    workers: int,
 ) -> AuditTiming:
     """Times `dosecheck audit INPUT --workers N` as its runner does it, knowledge-base load included.
 
@@ -33,13 +37,14 @@ def audit_in_process(
         input_path: JSON Lines of requests.
         output_path: where the results go (replaced).
         kb_path: the knowledge base (None = built-in).
+        cache_dir: the cache directory, as the command's settings give it one.
         workers: checking processes (1 = this process).
 
     Returns:
         Rows and wall time.
     """
     started = time.perf_counter()
-    run = run_audit(input_path, output_path, workers=workers, kb_path=kb_path)
+    run = run_audit(input_path, output_path, workers=workers, kb_path=kb_path, cache_dir=cache_dir)
     return AuditTiming("in-process", workers, run.checked_rows, time.perf_counter() - started)
 
 

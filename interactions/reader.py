@@ -780,16 +780,6 @@ def _broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str],
     return table
 
 
-def write_broad_tables(directory: Path) -> None:
-    """Writes this process's broad tables to `directory` as cache files, for other processes to read.
-
-    For an audit's worker processes when there is no cache directory: they load the knowledge base
-    with `directory` as their cache, and read the table the parent built instead of building it.
-    """
-    for (package, data_file, spellings), table in _broad_tables.items():
-        _write_cached(directory / _cache_name(package, data_file, spellings), table)
-
-
 def _build_broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> _BroadTable:
     phrases: _Phrases[tuple[str, ...]] = _Phrases()
     words: set[str] = set()

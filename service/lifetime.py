@@ -19,8 +19,8 @@ def end_with(owner: int) -> None:
 
     Linux only; elsewhere it does nothing. Call it first thing in the child. SIGTERM, not SIGKILL,
     so that a server worker still stops gracefully. For the direct parent the kernel does it
-    (prctl PR_SET_PDEATHSIG); for another process (an audit's pool workers are children of
-    multiprocessing's forkserver, which they themselves keep alive) a thread waits on a pidfd.
+    (prctl PR_SET_PDEATHSIG); for another process (or a parent that exited before the kernel
+    was asked) a thread waits on a pidfd.
 
     Args:
         owner: the pid of the process whose end ends this one.

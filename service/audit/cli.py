@@ -48,7 +48,9 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
         TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True)) as bar:
+    # Drawn at each update rather than by a thread of its own: an audit's worker processes are forks of
+    # this one, and a fork must not copy a lock that another thread holds (the console's, mid-draw).
+    with Progress(*columns, console=Console(stderr=True), auto_refresh=False) as bar:
         task = bar.add_task("audit", total=None, rows=0, rate=0.0)
         started = time.perf_counter()
         first_rows: int | None = None
@@ -60,7 +62,7 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
                 first_rows = rows
             elapsed = time.perf_counter() - started
             rate = (rows - first_rows) / elapsed if elapsed > 0 else 0.0
-            bar.update(task, completed=position, total=size, rows=rows, rate=rate)
+            bar.update(task, completed=position, total=size, rows=rows, rate=rate, refresh=True)
 
         yield update
 

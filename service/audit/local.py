@@ -11,13 +11,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from multiprocessing import forkserver
 from typing import Final, NamedTuple
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-from interactions import KnowledgeBase, View, check, load_knowledge_base
+from interactions import KnowledgeBase, View, check
 from interactions.answer import answer
-from interactions.reader import write_broad_tables
 from service.audit.output import Batch, encode_record, write_records
 from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
@@ -25,11 +23,12 @@ from service.contract import JsonObject, to_json
 from service.errors import error_response
 from service.lifetime import end_with
 
-__all__ = ["ChunkResult", "RowChecker", "chunked", "run_local", "start_worker_server"]
+__all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
 
-# forkserver: workers start from a clean interpreter, so no lock or gRPC thread of this
-# process is inherited mid-use (a fork of a process with gRPC threads can deadlock).
-_WORKERS: Final = multiprocessing.get_context("forkserver")
+# fork: a worker starts as a copy of this process, its knowledge base already loaded, as the
+# server's workers do. Safe here: an in-process audit opens no gRPC channel, the progress bar draws
+# without a thread, and the output's writer thread holds nothing a worker uses.
+_WORKERS: Final = multiprocessing.get_context("fork")
 
 CHUNK_ROWS: Final = 250
 """Rows per unit of work: enough to amortise a worker's round trip, few enough that a chunk's records
@@ -126,18 +125,20 @@ def chunked(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 _worker_checker: RowChecker | None = None
 
 
-def _start_worker(kb_path: pathlib.Path | None, cache_dir: pathlib.Path, layout: CsvLayout | None, view: View,
-                  audit: int) -> None:
+def _start_worker(checker: RowChecker, audit: int) -> None:
     global _worker_checker
     # Ctrl-C reaches the whole process group; the parent decides how to stop, workers just die
     # with it, so they must not print their own KeyboardInterrupt tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Workers blocked on the task queue would live on after a SIGKILL of the audit (and keep
-    # the forkserver alive with them).
+    # Workers blocked on the task queue would live on after a SIGKILL of the audit.
     end_with(audit)
-    # The parent built or read the broad vocabulary's table: a worker reads it from the cache instead of
-    # building it: 20,000 rows with 2 workers, 4,050 -> 4,710 rows/s (bench.audit, compiled, alternating runs).
-    _worker_checker = RowChecker(load_knowledge_base(kb_path, cache_dir), layout, view)
+    # Inherited, not sent: a forked worker's arguments are not pickled. Each worker loading the knowledge
+    # base again (forkserver) held up its first rows by 0.44 s; frozen, the inherited objects are left out
+    # of the worker's collections (which would also copy their shared pages). 20,000 rows, 2 workers, cache
+    # warm: 5,211-5,331 rows/s (forkserver) -> 5,540-5,675 (fork) -> 5,766-6,156 (fork, frozen) (the audit
+    # benchmark's rows, compiled, alternating runs).
+    gc.freeze()
+    _worker_checker = checker
 
 
 def _run_chunk(rows: list[Row], spill: pathlib.Path, compressed: bool) -> ChunkResult:
@@ -153,24 +154,11 @@ def _run_chunk(rows: list[Row], spill: pathlib.Path, compressed: bool) -> ChunkR
     return ChunkResult(spill, summary)
 
 
-def start_worker_server() -> None:
-    """Starts the process that worker processes are forked from, importing what they run.
-
-    Called before this process loads its knowledge base, so that the imports (about 0.2 s) happen
-    meanwhile, on the other core, and each worker starts as a fork of a process that has them:
-    20,000 rows with 2 workers, 5,230 -> 5,440 rows/s (bench.audit, compiled, alternating runs).
-    """
-    _WORKERS.set_forkserver_preload([__name__])
-    forkserver.ensure_running()
-
-
 def run_local(
     rows: Iterable[Row],
     sink: Callable[[ChunkResult], None],
     *,
     kb: KnowledgeBase,
-    kb_path: pathlib.Path | None,
-    cache_dir: pathlib.Path | None,
     layout: CsvLayout | None,
     spill_directory: Callable[[], pathlib.Path],
     view: View = View.BASIC,
@@ -183,10 +171,7 @@ def run_local(
     Args:
         rows: The rows to check, in input order.
         sink: Receives each chunk's records and totals, in order.
-        kb: The knowledge base (used directly with one worker).
-        kb_path: Where each worker process loads the same knowledge base from (None = built in).
-        cache_dir: Where the parent keeps the broad vocabulary's table (None = nowhere: the parent
-            then writes it to the spill directory for its workers).
+        kb: The knowledge base (worker processes inherit it).
         layout: The CSV layout, for CSV input.
         spill_directory: Gives the directory where worker processes write their chunks' records
             (see `OutputWriter.spill_directory`); called only with more than one worker.
@@ -195,21 +180,14 @@ def run_local(
         chunk_size: Rows per unit of work.
         compressed: Worker processes write their records as gzip members (for an output that is gzip).
     """
+    checker = RowChecker(kb, layout, view)
     if workers <= 1:
-        checker = RowChecker(kb, layout, view)
         for chunk in chunked(rows, chunk_size):
             sink(ChunkResult(*checker.run(chunk)))
         return
     spill = spill_directory()
-    # A file, not an argument: 7.5 MB through the pool's pipe held up each worker's start by 0.3 s.
-    if cache_dir is None:
-        cache_dir = spill
-        write_broad_tables(spill)
     pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_WORKERS,
-        initializer=_start_worker,
-        initargs=(kb_path, cache_dir, layout, view, os.getpid()),
+        max_workers=workers, mp_context=_WORKERS, initializer=_start_worker, initargs=(checker, os.getpid())
     )
     # A bounded window of chunks in flight keeps memory flat however long the input is.
     window = 2 * workers + 1

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from interactions import View, load_knowledge_base
-from service.audit.local import CHUNK_ROWS, ChunkResult, run_local, start_worker_server
+from service.audit.local import CHUNK_ROWS, ChunkResult, run_local
 from service.audit.output import OutputWriter, ResumeState, is_compressed, scan_output
 from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
 from service.audit.rows import (
@@ -122,8 +122,6 @@ def run_audit(
         identities: tuple[KnowledgeBaseIdentity, ...] = ()
         kb = None
         if not targets:
-            if workers > 1:
-                start_worker_server()
             kb = load_knowledge_base(kb_path, cache_dir)
             identities = (KnowledgeBaseIdentity(IN_PROCESS, kb.version, kb.content_hash),)
 
@@ -156,8 +154,6 @@ def run_audit(
                             rows,
                             sink,
                             kb=kb,
-                            kb_path=kb_path,
-                            cache_dir=cache_dir,
                             layout=reader.layout,
                             view=view,
                             workers=workers,

@@ -8,6 +8,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import threading
 import zlib
 from collections import Counter
 from typing import Any
@@ -253,6 +254,26 @@ def test_the_command_exits_zero_when_every_row_was_checked(tmp_path: pathlib.Pat
     [row] = gzip.decompress((tmp_path / "in.jsonl.results.jsonl.gz").read_bytes()).splitlines()
     assert json.loads(row)["response"]["requestId"] == "ok"
     assert (tmp_path / "in.jsonl.results.md").exists()
+
+
+def test_the_progress_bar_draws_with_no_thread_of_its_own(mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    # The audit's workers are forks of its process: a thread drawing the bar could hold the console's lock
+    # at the fork, and a worker writing to stderr would then wait forever.
+    from service.audit.cli import _progress_bar
+
+    threads = threading.active_count()
+    with _progress_bar(True) as update:
+        assert update is not None
+        update(5, 10, 100)
+        assert threading.active_count() == threads
+    drawn = subprocess.run(
+        [sys.executable, "-m", "service", "audit", str(mixed_jsonl), "-o", str(tmp_path / "out.jsonl"), "--progress",
+         "--workers", "2"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert drawn.returncode == 1, drawn.stderr  # rows with errors
+    assert "auditing" in drawn.stderr and "40 rows" in drawn.stderr
+    assert len(records(tmp_path / "out.jsonl")) == 40
 
 
 @pytest.mark.parametrize("workers", [1, 2])

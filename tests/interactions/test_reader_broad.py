@@ -125,22 +125,6 @@ def test_a_process_reads_the_table_another_one_cached_and_reads_as_it(default_kb
     assert read_back.resolver.read(READINGS[0]).reason is UnrecognizedReason.NOT_REVIEWED
 
 
-def test_a_process_reads_the_tables_its_parent_wrote_for_it(default_kb: KnowledgeBase,
-                                                            fresh_process: pathlib.Path) -> None:
-    # What an audit's worker processes do when there is no cache directory: the parent writes its
-    # tables to the audit's scratch directory, and they load with it as their cache.
-    from interactions import load_knowledge_base, reader
-
-    load_knowledge_base(None)
-    assert not fresh_process.exists()
-    reader.write_broad_tables(fresh_process)
-    [written] = fresh_process.glob("broad-*.marshal")
-    _forget_tables()
-    worker = load_knowledge_base(None, fresh_process)
-    assert list(fresh_process.glob("broad-*.marshal")) == [written]
-    assert _readings(worker) == _readings(default_kb)
-
-
 @pytest.mark.parametrize("damage", ["garbage", "cut short", "another shape"])
 def test_a_damaged_cache_file_is_built_again_and_replaced(default_kb: KnowledgeBase, fresh_process: pathlib.Path,
                                                            damage: str) -> None:

@@ -272,7 +272,8 @@ def test_the_progress_bar_draws_with_no_thread_of_its_own(mixed_jsonl: pathlib.P
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert drawn.returncode == 1, drawn.stderr  # rows with errors
-    assert "auditing" in drawn.stderr and "40 rows" in drawn.stderr
+    assert "auditing" in drawn.stderr
+    assert "40 rows" in drawn.stderr
     assert len(records(tmp_path / "out.jsonl")) == 40
 
 

@@ -76,6 +76,13 @@ def _with_aza_ven(kb: KnowledgeBase, text: str) -> CheckResult:
     ("Aldactone 25", "spironolactone"),
     ("Tamiflu 75", "oseltamivir"),
     ("Cymbalta 60", "duloxetine"),
+    ("Flomax 0.4", "tamsulosin"),
+    ("Keflex 500", "cephalexin"),
+    ("Pravachol 40", "pravastatin"),
+    ("Actigall 300", "ursodiol"),
+    ("Toradol 10", "ketorolac"),
+    ("Famvir 500", "famciclovir"),
+    ("Wellbutrin 150", "bupropion"),
 ])
 def test_a_number_after_a_checked_brand_is_its_strength(default_kb: KnowledgeBase, text: str, drug: str) -> None:
     reading = default_kb.resolver.read(text)
@@ -117,6 +124,13 @@ def test_a_number_after_a_checked_brand_is_its_strength(default_kb: KnowledgeBas
     ("Aldactone 25", 400, set()),
     ("Tamiflu 75", 400, set()),
     ("Cymbalta 60", 400, set()),
+    ("Flomax 0.4", 400, set()),
+    ("Keflex 500", 400, set()),
+    ("Pravachol 40", 400, set()),
+    ("Actigall 300", 400, set()),
+    ("Toradol 10", 400, set()),
+    ("Famvir 500", 400, set()),
+    ("Wellbutrin 150", 400, set()),
 ])
 def test_the_brand_s_drug_takes_its_rule_beside_aza_ven(default_kb: KnowledgeBase, text: str, dose_mg: float,
                                                         rules: set[str]) -> None:
@@ -154,15 +168,8 @@ def test_qt_prolonging_brands_with_a_strength_reach_the_qt_rules(default_kb: Kno
     "Percocet 5",  # oxycodone with acetaminophen: another brand, not read as OxyContin's oxycodone
     "Zestoretic 20",  # lisinopril with hydrochlorothiazide
     "Hyzaar 50",  # losartan with hydrochlorothiazide
-    "Cozaar 50",  # product lists not checked: Cozaar, Flomax, Toradol, Keflex, Pravachol, Famvir, Actigall
-    "Flomax 0.4",
-    "Toradol 10",
-    "Keflex 500",
-    "Pravachol 40",
-    "Famvir 500",
-    "Actigall 300",
-    "CellCept 500",  # mycophenolate: its list (and Myfortic's mycophenolic acid strengths) not checked
-    "Wellbutrin 150",  # product list not checked
+    "Cozaar 50",  # Cozaar Comp (UK) and Cozaar Plus (Belgium) hold hydrochlorothiazide too
+    "CellCept 500",  # its products are the mofetil alone, but "mycophenolate 360" would read as the mofetil too
 ])
 def test_a_brand_whose_numbers_were_not_cleared_stays_unknown(default_kb: KnowledgeBase, text: str) -> None:
     result = _with_aza_ven(default_kb, text)

@@ -136,6 +136,9 @@ def _all_citations() -> Iterator[tuple[str, CitationSpec]]:
         for qtc in agent.qtc_rules:
             for c in (*qtc.citations, *(c for m in qtc.monitoring for c in m.citations)):
                 yield f"{file} {qtc.id}", c
+        for patient_rule in agent.patient_rules:
+            for c in (*patient_rule.citations, *(c for m in patient_rule.monitoring for c in m.citations)):
+                yield f"{file} {patient_rule.id}", c
         for m in agent.monitoring:
             for c in m.citations:
                 yield f"{file} monitoring {m.test.name.lower()}", c

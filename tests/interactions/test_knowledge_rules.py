@@ -368,6 +368,8 @@ ROWS: list[Row] = [
          with_=("carbamazepine",), avoid=("carbamazepine",)),
     _row("mid-ondansetron", "midostaurin", 50, A.MONITOR, {QT}, with_=("ondansetron",)),
     _row("mid-dexamethasone-no-rule", "midostaurin", 50, A.CONTINUE, set(), with_=("dexamethasone",)),
+    _row("mid-qtc-500", "midostaurin", 50, A.CONTINUE, set(), qtc=500),
+    _row("mid-qtc-501", "midostaurin", 50, A.MONITOR, {QTC}, qtc=501),
 
     # ---------------------------------------------------------------- sorafenib ----------------
     _row("sor-granisetron-possible-qt-risk", "sorafenib", 400, A.MONITOR, {QT}, with_=("granisetron",)),
@@ -376,6 +378,10 @@ ROWS: list[Row] = [
     _row("sor-phenytoin", "sorafenib", 400, A.CONTINUE, {STRONG_IND}, with_=("phenytoin",), avoid=("phenytoin",)),
     _row("sor-methadone", "sorafenib", 400, A.MONITOR, {QT}, with_=("methadone",)),
     _row("sor-itraconazole-no-rule", "sorafenib", 400, A.CONTINUE, set(), with_=("itraconazole",)),
+    _row("sor-qtc-500", "sorafenib", 400, A.CONTINUE, set(), qtc=500),
+    _row("sor-qtc-501", "sorafenib", 0, A.HOLD, {QTC}, qtc=501),
+    _row("sor-rise-60", "sorafenib", 400, A.CONTINUE, set(), qtc=480, baseline=420),
+    _row("sor-rise-61", "sorafenib", 0, A.HOLD, {QTC}, qtc=481, baseline=420),
 
     # ---------------------------------------------------------------- gemtuzumab ozogamicin ----
     _row("go-posaconazole", "gemtuzumab ozogamicin", 4.5, A.CONTINUE, set(), with_=("posaconazole",)),

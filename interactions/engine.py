@@ -477,6 +477,9 @@ def _patient_rule_applies(rule: PatientRule, medication: MedicationLike, patient
     above = rule.transaminases_uln_above
     if above is not None and not (patient.ast_uln > above or patient.alt_uln > above):
         return False
+    missing = rule.transaminases_missing
+    if missing is not None and missing != (not (patient.ast_uln and patient.alt_uln)):
+        return False
     low_k, low_mg = rule.potassium_below, rule.magnesium_below
     if (low_k is not None or low_mg is not None) and not (
             (low_k is not None and 0 < patient.potassium_mmol_l < low_k)

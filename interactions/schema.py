@@ -535,6 +535,8 @@ class PatientRule(_RuleOutcome):
     """AST and ALT both given and at most this multiple of ULN (a bilirubin rise "without transaminases")."""
     transaminases_uln_above: Annotated[float, Field(gt=0)] | None = None
     """AST or ALT above this multiple of ULN."""
+    transaminases_missing: bool | None = None
+    """True: AST or ALT is not given (a rule that turns on them asks for them rather than stay silent)."""
     potassium_below: Annotated[float, Field(gt=0)] | None = None
     """Serum potassium (mmol/L) below this."""
     magnesium_below: Annotated[float, Field(gt=0)] | None = None
@@ -550,7 +552,8 @@ class PatientRule(_RuleOutcome):
     @model_validator(mode="after")
     def _consistent(self) -> PatientRule:
         conditions = (self.child_pugh, self.bilirubin_uln_above, self.transaminases_uln_above, self.wbc_at_least,
-                      self.wbc_above, self.congenital_long_qt, self.potassium_below, self.magnesium_below)
+                      self.wbc_above, self.congenital_long_qt, self.potassium_below, self.magnesium_below,
+                      self.transaminases_missing)
         if not any(c for c in conditions if c is not None and c != ()):
             raise ValueError("a patient rule needs a condition on the patient")
         if (self.dose is not None) != (self.action is Action.ADJUST_DOSE):

@@ -28,7 +28,8 @@ from interactions.model import DoseRecommendation
 
 ISOLATED = "enasidenib/ena-isolated-hyperbilirubinaemia"
 WITH_TRANSAMINASES = "enasidenib/ena-bilirubin-with-raised-transaminases"
-BILIRUBIN_RULES = {ISOLATED, WITH_TRANSAMINASES}
+NOT_GIVEN = "enasidenib/ena-bilirubin-transaminases-not-given"
+BILIRUBIN_RULES = {ISOLATED, WITH_TRANSAMINASES, NOT_GIVEN}
 
 
 def _answer(kb: KnowledgeBase, medication: Medication, patient: PatientContext) -> DoseRecommendation:
@@ -48,8 +49,9 @@ def test_bilirubin_with_raised_transaminases_is_a_finding_not_a_silent_pass(
 
     # The label gives no dose for this pattern: the order stands, with the finding beside it.
     assert (dose.recommended_dose_mg, dose.action) == (100, Action.MONITOR), dose.rationale
-    (finding,) = dose.findings
-    assert finding.rule == WITH_TRANSAMINASES
+    (finding,) = [f for f in dose.findings if f.rule == WITH_TRANSAMINASES]
+    # One transaminase not given: the finding that asks for it comes too (below).
+    assert {f.rule for f in dose.findings} - {WITH_TRANSAMINASES} == ({NOT_GIVEN} if 0.0 in (ast, alt) else set())
     text = finding.recommendation
     assert "does not apply" in text
     assert "hepatotoxicity" in text
@@ -68,6 +70,30 @@ def test_with_both_transaminases_given_exactly_one_bilirubin_rule_answers(
 
     (rule,) = [f.rule for f in dose.findings if f.rule in BILIRUBIN_RULES]
     assert rule == (ISOLATED if ast <= 1 and alt <= 1 else WITH_TRANSAMINASES)
+
+
+@pytest.mark.parametrize(("ast", "alt", "rules"), [
+    (0.0, 0.0, {NOT_GIVEN}),
+    (0.8, 0.0, {NOT_GIVEN}),
+    (0.0, 0.9, {NOT_GIVEN}),
+    (2.0, 0.0, {WITH_TRANSAMINASES, NOT_GIVEN}),  # raised already, and the other still to measure
+    (0.8, 0.9, {ISOLATED}),
+])
+def test_bilirubin_without_both_transaminases_asks_for_them(default_kb: KnowledgeBase, ast: float, alt: float,
+                                                            rules: set[str]) -> None:
+    dose = _answer(default_kb, Medication("enasidenib", 100),
+                   PatientContext(bilirubin_uln=3.5, ast_uln=ast, alt_uln=alt))
+
+    assert (dose.recommended_dose_mg, dose.action) == (100, Action.MONITOR), dose.rationale
+    assert {f.rule for f in dose.findings if f.rule in BILIRUBIN_RULES} == rules
+    if NOT_GIVEN in rules:
+        (asks,) = [f for f in dose.findings if f.rule == NOT_GIVEN]
+        assert "measure AST and ALT" in asks.recommendation
+
+
+def test_bilirubin_at_3_x_uln_or_below_needs_no_transaminases(default_kb: KnowledgeBase) -> None:
+    dose = _answer(default_kb, Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.0))
+    assert (dose.recommended_dose_mg, dose.action, dose.findings) == (100, Action.CONTINUE, ())
 
 
 # ------------------------------------------------------------------------------------- glasdegib ---

@@ -125,14 +125,18 @@ def test_a_standard_dose_and_its_ramp_up_are_compared_number_by_number(
 def test_rules_added_and_removed_say_what_they_were(copy: pathlib.Path, default_kb: KnowledgeBase) -> None:
     _remove_block(copy / "agents" / "venetoclax.toml", "[[interaction]]", 'id = "ven-on-digoxin"')
     _remove_block(copy / "regimen_rules.toml", "[[duplication]]", 'id = "dup-idh1-inhibitors"')
+    _remove_block(copy / "agents" / "enasidenib.toml", "[[patient_rule]]",
+                  'id = "ena-bilirubin-transaminases-not-given"')
 
     result = diff(default_kb, load_knowledge_base(copy))
 
     assert [(c.section, c.subject, c.kind) for c in result.changes] == [
+        ("agents", "enasidenib patient rule ena-bilirubin-transaminases-not-given", "removed"),
         ("agents", "venetoclax interaction ven-on-digoxin", "removed"),
         ("regimen rules", "duplication dup-idh1-inhibitors", "removed"),
     ]
-    digoxin, idh1 = result.changes
+    bilirubin, digoxin, idh1 = result.changes
+    assert bilirubin.summary == "bilirubin_uln_above 3, transaminases_missing yes, severity moderate, action monitor"
     assert digoxin.summary == ("precipitant_drugs digoxin, direction on_precipitant, severity major, "
                                "action avoid_combination")
     assert idh1.summary.startswith("Two IDH1 inhibitors: ivosidenib, olutasidenib")

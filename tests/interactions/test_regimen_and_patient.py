@@ -111,7 +111,7 @@ def test_congenital_long_qt_makes_one_qt_drug_a_burden(kb: KnowledgeBase) -> Non
         (Medication("quizartinib", 35.4), PatientContext(congenital_long_qt=True), 0, A.DISCONTINUE),
         (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5, ast_uln=0.8, alt_uln=0.9), 100, A.MONITOR),
         (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5, ast_uln=2, alt_uln=0.9), 100, A.MONITOR),
-        (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5), 100, A.CONTINUE),  # transaminases unknown
+        (Medication("enasidenib", 100), PatientContext(bilirubin_uln=3.5), 100, A.MONITOR),  # transaminases unknown
         (Medication("ivosidenib", 500), PatientContext(wbc_10e9_l=31), 500, A.MONITOR),
         (Medication("olutasidenib", 150), PatientContext(alt_uln=3.5), 0, A.HOLD),
         # The hepatotoxicity table's rows that stop it (the hold's own text named them, its action did not).

@@ -92,7 +92,7 @@ def test_held_midostaurin_over_500_stays_held(default_kb: KnowledgeBase) -> None
 
 
 @pytest.mark.parametrize(("test", "words", "sources"), [
-    (MonitoringTest.BLOOD_COUNTS, "White blood cells", [("mims-th-rydapt", False)]),
+    (MonitoringTest.BLOOD_COUNTS, "White cells", [("mims-th-rydapt", False)]),
     (MonitoringTest.CLINICAL_ASSESSMENT, "Pulmonary symptoms", [("uspi-rydapt", True), ("mims-th-rydapt", False)]),
 ], ids=["blood-counts", "pulmonary"])
 def test_midostaurin_monitoring_from_its_first_dose(default_kb: KnowledgeBase, test: MonitoringTest, words: str,

@@ -55,3 +55,7 @@ def configure_logging(level: str, log_format: Literal["auto", "json", "text"]) -
         JsonFormatter() if use_json else logging.Formatter(_TEXT_FORMAT)
     )
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # The FHIR client's libraries log each request's URL (httpx at INFO, httpcore at DEBUG), and a FHIR search's
+    # URL names the patient (`MedicationRequest?patient=...`): our log lines never name a patient.
+    for client_library in ("httpx", "httpcore"):
+        logging.getLogger(client_library).setLevel(logging.WARNING)

@@ -200,7 +200,8 @@ ROWS: list[Row] = [
          with_=("dexamethasone",), ),
     _row("ven-rifabutin", "venetoclax", 400, A.CONTINUE, {MOD_IND},
          with_=("rifabutin",), avoid=("rifabutin",)),
-    _row("ven-grapefruit-juice", "venetoclax", 100, A.ADJUST_DOSE, {FOOD, STRONG_INH},
+    # The label's instruction for the food is to stop it: its strong-inhibitor class row gives no dose here.
+    _row("ven-grapefruit-juice", "venetoclax", 400, A.CONTINUE, {FOOD},
          with_=("grapefruit juice",), avoid=("grapefruit",)),
     _row("ven-seville-orange", "venetoclax", 400, A.CONTINUE, {FOOD},
          with_=("Seville oranges",), avoid=("seville orange",)),

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from interactions.model import Action, Citation, CitationLike, Mechanism, MonitoringTest, Severity, citation_id
 
@@ -50,7 +50,17 @@ class CitationSpec(_Strict):
     """True where the fact was taken from a secondary restatement of the label."""
 
 
-Citations = Annotated[tuple[CitationSpec, ...], Field(min_length=1)]
+def _each_once(citations: tuple[CitationSpec, ...]) -> tuple[CitationSpec, ...]:
+    # A copy of a citation (an edit pasted twice) adds nothing but length to every answer that cites it.
+    seen: set[CitationSpec] = set()
+    for citation in citations:
+        if citation in seen:
+            raise ValueError(f"citation {citation.source} {citation.detail!r} is given twice")
+        seen.add(citation)
+    return citations
+
+
+Citations = Annotated[tuple[CitationSpec, ...], Field(min_length=1), AfterValidator(_each_once)]
 
 VERIFY_NOTE = "verify: taken from a secondary restatement of the label"
 

@@ -485,6 +485,8 @@ def _patient_rule_applies(rule: PatientRule, medication: MedicationLike, patient
             (low_k is not None and 0 < patient.potassium_mmol_l < low_k)
             or (low_mg is not None and 0 < patient.magnesium_mmol_l < low_mg)):
         return False
+    if rule.crcl_below is not None and not 0 < patient.creatinine_clearance_ml_min < rule.crcl_below:
+        return False
     wbc = patient.wbc_10e9_l
     if rule.wbc_at_least is not None and not (wbc and wbc >= rule.wbc_at_least):
         return False

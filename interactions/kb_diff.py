@@ -263,8 +263,8 @@ def _agent_changes(old: AgentFile, new: AgentFile) -> Iterator[Change]:
     yield from _entries("agents", _by(old.patient_rules, "id"), _by(new.patient_rules, "id"),
                         lambda r: _brief(r, ("child_pugh", "bilirubin_uln_above", "transaminases_uln_at_most",
                                              "transaminases_uln_above", "transaminases_missing", "potassium_below",
-                                             "magnesium_below", "wbc_at_least", "wbc_above", "congenital_long_qt",
-                                             "on_first_day", "severity", "action", "dose")),
+                                             "magnesium_below", "crcl_below", "wbc_at_least", "wbc_above",
+                                             "congenital_long_qt", "on_first_day", "severity", "action", "dose")),
                         subject=lambda key: f"{drug} patient rule {key}")
 
 

@@ -99,7 +99,7 @@ class ManifestFile(_Strict):
 
 
 VocabularyRole = Literal["dose_form", "route", "local_form", "product_suffix", "unit", "modifier", "frequency",
-                         "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental", "course"]
+                         "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental", "course", "held"]
 """What a word of order text is to the reader; names.toml says what each role may stand next to."""
 
 
@@ -551,6 +551,8 @@ class PatientRule(_RuleOutcome):
     """Serum potassium (mmol/L) below this."""
     magnesium_below: Annotated[float, Field(gt=0)] | None = None
     """Serum magnesium (mmol/L) below this; with potassium_below, either one low is enough."""
+    crcl_below: Annotated[float, Field(gt=0)] | None = None
+    """Creatinine clearance (mL/min) below this (a label's renal-impairment band)."""
     wbc_at_least: Annotated[float, Field(gt=0)] | None = None
     wbc_above: Annotated[float, Field(gt=0)] | None = None
     congenital_long_qt: bool | None = None
@@ -563,7 +565,7 @@ class PatientRule(_RuleOutcome):
     def _consistent(self) -> PatientRule:
         conditions = (self.child_pugh, self.bilirubin_uln_above, self.transaminases_uln_above, self.wbc_at_least,
                       self.wbc_above, self.congenital_long_qt, self.potassium_below, self.magnesium_below,
-                      self.transaminases_missing)
+                      self.transaminases_missing, self.crcl_below)
         if not any(c for c in conditions if c is not None and c != ()):
             raise ValueError("a patient rule needs a condition on the patient")
         if (self.dose is not None) != (self.action is Action.ADJUST_DOSE):

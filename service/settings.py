@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     $XDG_STATE_HOME/dosecheck/cds-hooks.sqlite3 (~/.local/state/...)."""
     http_fhir_timeout_s: Annotated[float, Field(gt=0, le=30)] = 3.0
     """Timeout of a fetch from the caller's FHIR server when prefetch is missing."""
+    http_fhir_deadline_s: Annotated[float, Field(gt=0, le=30)] = 4.0
+    """All the fetches of one hook call from the caller's FHIR server end by then (412 or a not-checked card after):
+    an EHR waits only a few seconds for its cards."""
     http_insecure_allow_unauthenticated: bool = False
     """Serve CDS Hooks without verifying tokens on a non-loopback address (never in production)."""
 

@@ -57,6 +57,8 @@ class AppState:
     verifier: JwtVerifier | None
     """None: calls are not authenticated (development on loopback, or the insecure flag)."""
     fhir_timeout_s: float
+    fhir_deadline_s: float
+    """For all the FHIR fetches of one hook call."""
     metrics: Metrics | None = None
     """Counts results and cards; None = not counted."""
     ready: bool = True
@@ -165,7 +167,8 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
         try:
             # state.kb is read once: a call under way during a reload finishes on the one it started with.
             issued = await hooks.answer(state.kb, state.store, state.client, service, call,
-                                        metrics.result if metrics is not None else None)
+                                        metrics.result if metrics is not None else None,
+                                        fhir_deadline_s=state.fhir_deadline_s)
         except hooks.BadRequestError as error:
             raise ApiError(400, *error.issues) from None
         except prefetch.PreconditionFailedError as error:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
@@ -42,7 +43,7 @@ from interactions import (
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
-from service.cds_hooks.fhir_in import OrderedMedication
+from service.cds_hooks.fhir_in import OrderedMedication, QtcReading
 
 SUMMARY_LIMIT = 139
 """The spec's "<140-character" summary."""
@@ -88,6 +89,16 @@ class Subject(NamedTuple):
     """Knowledge-base source id -> its title and URL, for links."""
     labels: Mapping[UnrecognizedMedication, str]
     """What to call a medication the engine reports unrecognised without a name (sent only as a code)."""
+    starts: frozenset[str]
+    """Agents whose draft order is a start: the patient takes no current order or statement of them."""
+    other_drafts: Mapping[str, Sequence[OrderedMedication]]
+    """Agent -> its other draft orders in the call, besides the one checked (`by_drug`)."""
+    qtc: QtcReading
+    """The QTc the check used, and a newer one that could not be read."""
+    as_of: str
+    """The day of the check (ISO), from which days since a stop or an ECG are counted."""
+    withheld: Mapping[str, str]
+    """Prefetch key -> what the EHR said it left out of that list (`prefetch.withheld`)."""
 
 
 class IssuedCard(NamedTuple):
@@ -118,25 +129,44 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
             # partner ordered without a dose (the agents' cards speak of its findings).
             continue
         findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
-        if dose.action is Action.CONTINUE and not findings and not dose.avoid_with:
+        monitoring = [e for e in result.monitoring if e.drug == dose.drug]
+        baseline_ecg = _baseline_ecg_missing(dose.drug, monitoring, subject)
+        if dose.action is Action.CONTINUE and not findings and not dose.avoid_with and not baseline_ecg:
             continue
         others = {f.precipitant_drug if f.object_drug == dose.drug else f.object_drug for f in findings} - {""}
         if dose.drug not in subject.new_drugs and not others & subject.new_drugs:
             continue  # old advice about orders already signed: nothing new was ordered that changes it
-        monitoring = [e for e in result.monitoring if e.drug == dose.drug]
-        issued.append(_agent_card(dose, recommended, findings, monitoring, subject))
-    if result.unrecognized:
+        issued.append(_agent_card(dose, recommended, findings, monitoring, subject, baseline_ecg))
+    if result.unrecognized or subject.withheld:
         issued.append(not_checked_card(result.unrecognized, subject))
     return issued
 
 
+def _baseline_ecg_missing(drug: str, monitoring: Sequence[MonitoringEvent], subject: Subject) -> bool:
+    """Whether the agent's schedule has an ECG on its first day (C1D1) and the check had no QTc to judge it by.
+
+    For a start (an ECG before the first dose, as those agents' labels ask), and for any order when the latest
+    QTc Observation could not be read.
+    """
+    unknown = not subject.qtc.ms or bool(subject.qtc.unreadable)
+    return (unknown and (drug in subject.starts or bool(subject.qtc.unreadable))
+            and any(e.test is MonitoringTest.ECG and (e.cycle, e.day) == (1, 1) for e in monitoring))
+
+
 def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
-                monitoring: Sequence[MonitoringEvent], subject: Subject) -> IssuedCard:
-    """The card of a checked regimen drug; `recommended` is its recommended dose (never None here)."""
+                monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool) -> IssuedCard:
+    """The card of a checked regimen drug; `recommended` is its recommended dose (never None here).
+
+    `baseline_ecg`: no QTc could be had for an agent whose first day has an ECG (`_baseline_ecg_missing`). Said as
+    a warning at least: the agents' QTc rules (quizartinib is not started above 450 ms) cannot be applied without
+    one, which is more than information, though nothing is known to be wrong.
+    """
     severity = max((f.severity for f in findings), default=Severity.INFO)
     kind = _kind(dose)
-    summary = _summary(dose, recommended, findings)
+    summary = _summary(dose, recommended, findings, subject, baseline_ecg)
     indicator = _indicator(dose, severity)
+    if baseline_ecg and indicator == "info":
+        indicator = "warning"
     suggestions = [s for s in (
         _dose_suggestion(dose, recommended, subject),
         *_avoid_suggestions(dose, subject),
@@ -146,7 +176,7 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     card = wire.Card(
         uuid=str(uuid.uuid4()),
         summary=summary,
-        detail=_detail(dose, recommended, findings, monitoring, subject),
+        detail=_detail(dose, recommended, findings, monitoring, subject, baseline_ecg),
         indicator=indicator,
         source=_source(subject),
         suggestions=suggestions or None,
@@ -171,14 +201,22 @@ _OWN_REASONS: Final = {Mechanism.QTC_THRESHOLD: "QTc threshold", Mechanism.PATIE
                        Mechanism.LABELLED_DOSE: "labelled dose"}
 
 
-def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding]) -> str:
-    """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters."""
+def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding], subject: Subject,
+             baseline_ecg: bool) -> str:
+    """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters.
+
+    A QTc threshold is named by the QTc it was judged on ("QTcF 460 ms on 2026-11-30"); a hold or stop of a start
+    is "do not start".
+    """
     drug = dose.drug[:1].upper() + dose.drug[1:]
     setting = [f for f in findings if f.object_drug == dose.drug and f.action == dose.action]
     causes = list(dict.fromkeys(f.precipitant_drug for f in setting if f.precipitant_drug))
+    reasons = dict(_OWN_REASONS)
+    if subject.qtc.ms:
+        reasons[Mechanism.QTC_THRESHOLD] = _qtc_text(subject.qtc)
     # A finding with no other drug: a QTc threshold, a patient factor or a dose above the label.
-    own = list(dict.fromkeys(_OWN_REASONS[m] for f in setting if not f.precipitant_drug
-                             for m in f.mechanisms if m in _OWN_REASONS))
+    own = list(dict.fromkeys(reasons[m] for f in setting if not f.precipitant_drug
+                             for m in f.mechanisms if m in reasons))
     decisions = []
     if dose.action is Action.ADJUST_DOSE:
         # The same dose can be an adjustment (a ramp-up capped at it): "give" then, never "increase to".
@@ -186,13 +224,16 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
             "increase to" if 0 < dose.ordered_dose_mg < recommended else "give")
         decisions.append(f"{verb} {_mg(recommended)} mg")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
-        decisions.append(dose.action.name.lower())
-    elif not dose.avoid_with:
+        decisions.append("do not start" if dose.drug in subject.starts else dose.action.name.lower())
+    elif not dose.avoid_with and (findings or not baseline_ecg):
         decisions.append("monitor")
     if decisions and (causes or own):
         decisions[0] += " with " + " and ".join(causes) if causes else f" ({', '.join(own)})"
     if dose.avoid_with:
         decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
+    if baseline_ecg and not decisions:  # else the decision comes first, and the detail says it
+        decisions.append("QTc unreadable, ECG needed" if subject.qtc.unreadable
+                         else "no QTc found, ECG before starting")
     text = f"{drug}: {'; '.join(decisions)}"
     return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 1].rstrip() + "…"
 
@@ -211,11 +252,24 @@ def _indicator(dose: DoseRecommendation, severity: Severity) -> Literal["info", 
     return "info"
 
 
+def _qtc_text(qtc: QtcReading) -> str:
+    """"QTcF 510 ms on 2024-10-02", as the prescriber finds it in the chart."""
+    return f"{qtc.kind} {_mg(qtc.ms)} ms{f' on {qtc.date}' if qtc.date else ''}"
+
+
 def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
-            monitoring: Sequence[MonitoringEvent], subject: Subject) -> str:
+            monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool) -> str:
     ordered = subject.by_drug[dose.drug]
     lines = [f"**{dose.drug}**: {_ordered_text(dose, ordered)}; "
-             f"**{_action_text(dose, recommended)}** ({dose.action.name.replace('_', ' ').lower()})."]
+             f"**{_action_text(dose, recommended, subject)}** ({dose.action.name.replace('_', ' ').lower()})."]
+    if dose.drug in subject.starts:
+        lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
+                     f"{dose.drug}, so this draft is taken as its first day"
+                     f"{' (the ramp-up below is from that day)' if dose.ramp_up else ''}.")
+    lines += _other_drafts_text(dose.drug, ordered, subject)
+    if baseline_ecg or any(Mechanism.QTC_THRESHOLD in f.mechanisms for f in findings) or any(
+            e.test is MonitoringTest.ECG for e in monitoring):
+        lines.append(_qtc_line(subject, baseline_ecg))
     if dose.ramp_up:
         start = _date(ordered.start_date)
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
@@ -241,6 +295,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
             lines.append(f"- {label}{f' ({date})' if date else ''}: {tests}")
         if len(days) > MAX_MONITORING_LINES:
             lines.append(f"- and {len(days) - MAX_MONITORING_LINES} more days")
+    lines += _stopped_text(findings, subject)
     if dose.citations:
         lines += ["", f"Dose sources: {_cited(dose.citations)}."]
     lines += ["", f"dosecheck knowledge base {subject.kb_version}. Decision support: a pharmacist or physician "
@@ -263,21 +318,69 @@ def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
     return "no dose ordered"
 
 
-def _action_text(dose: DoseRecommendation, recommended: float) -> str:
+def _qtc_line(subject: Subject, baseline_ecg: bool) -> str:
+    """The QTc the check used, with its date and age, and a newer QTc that could not be read."""
+    qtc = subject.qtc
+    if qtc.ms:
+        as_of, taken = _date(subject.as_of), _date(qtc.date)
+        age = f", {(as_of - taken).days} days before this check" if as_of and taken and as_of >= taken else ""
+        line = f"QTc used: {_qtc_text(qtc)}{age}."
+    else:
+        line = "No QTc was found for this patient."
+    if qtc.unreadable:
+        line += (f" A newer QTc could not be read and was not used ({_escape(qtc.unreadable)}): "
+                 "check it in the chart.")
+    if baseline_ecg:
+        line += " The label's schedule has an ECG before the first dose: get one before starting."
+    return line
+
+
+def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) -> list[str]:
+    """The other draft orders of the agent in the call, which the checked one's update would contradict."""
+    others = subject.other_drafts.get(drug, ())
+    if not others:
+        return []
+    named = ", ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}"
+                      f"{f', {_mg(o.medication.dose_mg)} mg' if o.medication.dose_mg else ''})" for o in others)
+    return [f"Other draft orders of {drug} in this call: {named}. The check and its update are for "
+            f"{ordered.reference or 'the highest-dose order'}, the whole course; the suggestion removes the others."]
+
+
+def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
+    """The stopped medications these findings count, and the day each was taken as stopped on."""
+    lines = []
+    for drug in dict.fromkeys(d for f in findings for d in (f.precipitant_drug, *f.involved)):
+        ordered = subject.by_drug.get(drug)
+        if ordered is None or ordered.stop is None:
+            continue
+        status = ordered.resource.get("status")
+        day = ordered.medication.stopped_on
+        where = (f"its end, {ordered.stop.element}, is {ordered.stop.date}" if ordered.stop.date
+                 else "it gives no end date")
+        latest = ", the day of this check (the latest it can be)" if day == subject.as_of else ""
+        lines.append(f"- {_escape(ordered.label)} ({ordered.reference or 'listed'}, {status}): {where}; counted as "
+                     f"last taken on {day}{latest}.")
+    return ["", "**Stopped medications counted**", *lines] if lines else []
+
+
+def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject) -> str:
     if dose.action is Action.ADJUST_DOSE:
         return f"give {_mg(recommended)} mg"
     if dose.action in (Action.HOLD, Action.DISCONTINUE):
-        return dose.action.name.lower()
+        return "do not start" if dose.drug in subject.starts else dose.action.name.lower()
     return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
 
 
 def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Subject) -> IssuedCard:
     """The card naming every medication that was not checked, and saying the check is incomplete."""
     names = [_unrecognized_name(u, subject) for u in unrecognized]
-    summary = f"Not checked: {len(names)} medication{'s' if len(names) > 1 else ''} not recognised ({', '.join(names)})"
+    summary = (f"Not checked: {len(names)} medication{'s' if len(names) > 1 else ''} not recognised "
+               f"({', '.join(names)})" if names else "Not checked: the EHR withheld part of the patient's list")
     if len(summary) > SUMMARY_LIMIT:
         summary = summary[:SUMMARY_LIMIT - 2].rstrip() + "…)"
-    lines = ["dosecheck could not check these medications, so **the interaction check is incomplete**:", ""]
+    lines = [f"- **The EHR withheld part of {key}**: it says {_escape(said)!r}. Medications left out of the list "
+             "were not checked." for key, said in subject.withheld.items()]
+    lines = ["dosecheck could not check these medications, so **the interaction check is incomplete**:", "", *lines]
     for item, name in zip(unrecognized, names, strict=True):
         why = item.detail or item.reason.name.replace("_", " ").lower()
         suggestions = f" Did you mean: {', '.join(item.suggestions)}?" if item.suggestions else ""
@@ -333,12 +436,17 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
                            _day_bounds(start, maintenance_day, None) if dose.ramp_up else None))
     order["dosageInstruction"] = dosages
     ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg" if dose.ramp_up else ""
+    # The update is the whole course: other drafts of the agent would contradict it (two day-1 doses).
+    removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
+                            resourceId=other.reference)
+                for other in subject.other_drafts.get(dose.drug, ())
+                if other.reference.startswith("MedicationRequest/")]
     return wire.Suggestion(
         label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],
         uuid=str(uuid.uuid4()),
         isRecommended=True,
         actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(recommended)} mg{ramp}",
-                             resource=order)],
+                             resource=order), *removals],
     )
 
 
@@ -533,6 +641,14 @@ def _mg(value: float) -> str:
     return f"{value:g}"
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _escape(text: str) -> str:
-    """Markdown-neutral text: the knowledge base's prose must not turn into emphasis or HTML."""
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("<", "&lt;")
+    """Markdown-neutral text: the knowledge base's prose must not turn into emphasis or HTML.
+
+    No entity (`&lt;`): EHRs that show the detail as plain text would show it as such. `<=` and `>=` become
+    `≤` and `≥`; a `<` that could open an HTML tag gets a space after it, which CommonMark never reads as one.
+    """
+    text = text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
+    return _TAG_START.sub("< ", text.replace("<=", "≤").replace(">=", "≥"))

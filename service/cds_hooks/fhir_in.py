@@ -24,14 +24,20 @@ from service.cds_hooks.wire import Issue
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
-QTC_CODES = frozenset({"8636-3", "76634-5", "76635-2"})
+_QTC_KINDS = {"8636-3": "QTc", "76634-5": "QTcF", "76635-2": "QTcB"}
+QTC_CODES = frozenset(_QTC_KINDS)
 """LOINC QTc: unspecified method, Fridericia, Bazett (LOINC 8636-3 says to use the other two for a
 named formula)."""
 MEDICATION_ORDERS = frozenset({"MedicationRequest", "MedicationOrder"})
 """R4/STU3 orders, and DSTU2's MedicationOrder."""
 MEDICATION_USES = frozenset({"MedicationStatement", "MedicationUsage"})
 """R4 statements, and R5's name for them."""
-ENDED = frozenset({"completed", "stopped", "cancelled", "entered-in-error", "ended", "not-taken", "revoked"})
+VOID = frozenset({"cancelled", "entered-in-error", "not-taken", "revoked"})
+"""Orders, statements and Observations that never happened: withdrawn before any dose, recorded in error, or
+not taken. They are left out."""
+ENDED = frozenset({"completed", "stopped", "ended"})
+"""Orders and statements taken until they ended (R4 `completed`/`stopped`, R5 `ended`): a drug stopped days ago
+still acts during its washout, so they are read with the date of their end (`Stop`)."""
 HELD = frozenset({"on-hold", "suspended"})
 MAX_CODINGS = 10
 MAX_TEXT = 200
@@ -67,6 +73,30 @@ class Found(NamedTuple):
     resource: dict[str, Any]
 
 
+class Stop(NamedTuple):
+    """When a listed order or statement that has ended was last taken, at the latest."""
+
+    date: str
+    """ISO date, or "" when the resource gives none."""
+    element: str
+    """The element it was read from (`dosageInstruction[0].timing.repeat.boundsPeriod.end`, `meta.lastUpdated`),
+    or ""."""
+
+
+class QtcReading(NamedTuple):
+    """The latest QTc of the Observations, and the newer one that could not be read, if any."""
+
+    ms: float
+    """0 when none could be read."""
+    date: str
+    """ISO date of `ms`, or ""."""
+    kind: str
+    """QTcF, QTcB or QTc (method not stated), from the LOINC code."""
+    unreadable: str
+    """A newer QTc Observation whose value could not be read, said for people (`Observation/q1 of 2026-11-30:
+    valueString 'QTc 512 ms'`); "" when there is none."""
+
+
 class OrderedMedication(NamedTuple):
     """A medication read from an order or statement, with what the cards need to point back to it."""
 
@@ -89,6 +119,8 @@ class OrderedMedication(NamedTuple):
     paths: Mapping[str, str]
     """The engine's field (`name`, `coding`, `dose_mg`, `frequency`, `cycle_start_date`) -> the element of the
     resource it was read from (`dosageInstruction[0].doseAndRate[0].doseQuantity.value`)."""
+    stop: Stop | None = None
+    """For a listed order or statement that has ended (`ENDED`): when, at the latest; None while it is taken."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -129,20 +161,20 @@ def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mappin
 
 
 def read_medications(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
-                     *, current_only: bool) -> list[OrderedMedication]:
-    """The medication orders and statements among `resources`.
+                     *, listed: bool) -> list[OrderedMedication]:
+    """The medication orders and statements among `resources`, but those that never happened (`VOID`).
 
     Args:
         resources: any FHIR resources; those that are not medication orders or statements are skipped.
         medications: Medication resources by reference, to name orders that only reference theirs.
-        current_only: skip orders and statements that have ended (completed, stopped, ...): for
-            the medication list, not for the draft orders (re-signed orders may be active).
+        listed: they are the patient's medication list, whose ended orders and statements (`ENDED`) get their
+            `stop`; not for the draft orders (whatever their status says, they are being placed now).
 
     Returns:
         One entry per order or statement, in order.
     """
     read = []
-    for at, resource in _orders_and_statements(resources, current_only):
+    for at, resource in _orders_and_statements(resources):
         kind = resource.get("resourceType")
         status = _text(resource.get("status")).lower()
         name, codings, named_at, product = _medication_named(resource, medications)
@@ -157,19 +189,19 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
                  "cycle_start_date": start_at}
+        stop = Stop(*_end_date(resource, kind)) if listed and status in ENDED else None
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
-                                      {field: path for field, path in paths.items() if path}))
+                                      {field: path for field, path in paths.items() if path}, stop))
     return read
 
 
-def unresolved_references(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
-                          *, current_only: bool) -> list[str]:
+def unresolved_references(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """The Medication references of the orders and statements among `resources` that resolve to nothing.
 
     Neither to a contained Medication nor to one of `medications`; a contained reference (`#id`) is never
-    among them, since it can only be in the resource itself. `current_only` as for `read_medications`.
+    among them, since it can only be in the resource itself. Those that never happened (`VOID`) are left out.
     """
-    return [reference for _, resource in _orders_and_statements(resources, current_only)
+    return [reference for _, resource in _orders_and_statements(resources)
             if (reference := medication_reference(resource)) and not reference.startswith("#")
             and _resolve(reference, resource, medications) is None]
 
@@ -208,23 +240,38 @@ def violation_issue(violation: FieldViolation, read_from: Mapping[str, OrderedMe
     return Issue("value", f"{named} {where}: {violation.description}", expressions)
 
 
-def latest_qtc_ms(resources: Iterable[Mapping[str, Any]]) -> tuple[float, str]:
-    """The most recent QTc among Observations (their value or an ECG's component), in ms, and its date.
+def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
+    """The most recent QTc among Observations (their value or an ECG's component), in ms, with its date and kind.
 
-    Returns:
-        (0, "") when there is none.
+    A QTc Observation newer than it whose value cannot be read (`valueString`, a unit that is no time) is
+    named in `unreadable`: the check then goes without it, and the cards say so.
     """
-    latest: tuple[str, float] = ("", 0.0)
+    latest: tuple[str, float, str] = ("", 0.0, "")
+    unread: tuple[str, str] = ("", "")
     for resource in resources:
-        if resource.get("resourceType") != "Observation" or _text(resource.get("status")) in ENDED:
+        if resource.get("resourceType") != "Observation" or _text(resource.get("status")).lower() in VOID:
             continue
         when = _observation_time(resource)
         for measured in (resource, *_dicts(resource.get("component"))):
-            if _is_qtc(measured.get("code")):
-                value = _milliseconds(measured.get("valueQuantity"))
-                if value and when >= latest[0]:
-                    latest = (when, value)
-    return latest[1], latest[0][:10]
+            code = _qtc_code(measured.get("code"))
+            if not code:
+                continue
+            value = _milliseconds(measured.get("valueQuantity"))
+            if value and when >= latest[0]:
+                latest = (when, value, _QTC_KINDS[code])
+            elif not value and when >= unread[0]:
+                unread = (when, _unreadable_value(resource, measured, when))
+    newer = unread[1] if unread[1] and unread[0] >= latest[0] else ""
+    return QtcReading(latest[1], latest[0][:10], latest[2], newer)
+
+
+def _unreadable_value(resource: Mapping[str, Any], measured: Mapping[str, Any], when: str) -> str:
+    """An Observation whose QTc cannot be read, and what it holds instead, for people."""
+    identifier = resource.get("id")
+    named = f"Observation/{identifier}" if isinstance(identifier, str) and identifier else "an Observation"
+    held = next(((key, value) for key, value in measured.items() if key.startswith("value")), None)
+    shown = "no value" if held is None else f"{held[0]} {str(held[1])[:60]!r}"
+    return f"{named}{f' of {when[:10]}' if when else ''}: {shown}"
 
 
 def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],
@@ -480,22 +527,58 @@ def _observation_time(resource: Mapping[str, Any]) -> str:
                  or resource.get("issued"))
 
 
-def _is_qtc(code: object) -> bool:
-    return isinstance(code, dict) and any(
-        _text(c.get("code")) in QTC_CODES and _text(c.get("system"), LOINC) == LOINC
-        for c in _dicts(code.get("coding")))
+def _qtc_code(code: object) -> str:
+    """The LOINC QTc code of a CodeableConcept, or ""."""
+    if not isinstance(code, dict):
+        return ""
+    return next((_text(c.get("code")) for c in _dicts(code.get("coding"))
+                 if _text(c.get("code")) in QTC_CODES and _text(c.get("system"), LOINC) == LOINC), "")
+
+
+def _end_date(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
+    """When an ended order or statement was last taken, at the latest, and the element that says so.
+
+    FHIR R4 puts the end of a MedicationRequest in its dosages' `timing.repeat.boundsPeriod.end` and in
+    `dispenseRequest.validityPeriod.end`, and that of a MedicationStatement in `effectivePeriod.end` or
+    `effectiveDateTime`: the latest of them, since a dose may be taken until the last (a stopped order's planned
+    end may be after the day of the check; `hooks` takes the day of the check then). Without any, `meta.lastUpdated`:
+    the order changed to its ended status at the latest then.
+    """
+    candidates: list[tuple[object, str]] = []
+    if kind in MEDICATION_ORDERS:
+        for i, dosage in _indexed_dicts(resource.get("dosageInstruction")):
+            timing = dosage.get("timing")
+            repeat = timing.get("repeat") if isinstance(timing, dict) else None
+            bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+            if isinstance(bounds, dict):
+                candidates.append((bounds.get("end"), f"dosageInstruction[{i}].timing.repeat.boundsPeriod.end"))
+        dispense = resource.get("dispenseRequest")
+        validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
+        if isinstance(validity, dict):
+            candidates.append((validity.get("end"), "dispenseRequest.validityPeriod.end"))
+    else:
+        period = resource.get("effectivePeriod")
+        if isinstance(period, dict):
+            candidates.append((period.get("end"), "effectivePeriod.end"))
+        candidates.append((resource.get("effectiveDateTime"), "effectiveDateTime"))
+    dated = [(match.group(1), path) for value, path in candidates if (match := _ISO_DATE.match(_text(value)))]
+    if dated:
+        return max(dated)
+    meta = resource.get("meta")
+    updated = _ISO_DATE.match(_text(meta.get("lastUpdated"))) if isinstance(meta, dict) else None
+    return (updated.group(1), "meta.lastUpdated") if updated else ("", "")
 
 
 def _short_system(system: str) -> str:
     return "RxNorm" if system == RXNORM else system.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _orders_and_statements(resources: Iterable[Found], current_only: bool) -> Iterator[Found]:
-    """The medication orders and statements among `resources`; with `current_only`, those that have not ended."""
+def _orders_and_statements(resources: Iterable[Found]) -> Iterator[Found]:
+    """The medication orders and statements among `resources`, but those that never happened (`VOID`)."""
     for found in resources:
         kind = found.resource.get("resourceType")
-        if (kind in MEDICATION_ORDERS or kind in MEDICATION_USES) and not (
-                current_only and _text(found.resource.get("status")).lower() in ENDED):
+        if (kind in MEDICATION_ORDERS or kind in MEDICATION_USES) and (
+                _text(found.resource.get("status")).lower() not in VOID):
             yield found
 
 

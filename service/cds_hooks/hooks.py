@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -26,7 +28,7 @@ from service.cds_hooks.fhir_in import (
     Found,
     OrderedMedication,
     is_bundle,
-    latest_qtc_ms,
+    latest_qtc,
     medication_index,
     medication_reference,
     read_medications,
@@ -84,13 +86,19 @@ class Orders(NamedTuple):
     them, so they are kept out of the request and reported as not checked."""
     labels: dict[UnrecognizedMedication, str]
     """What to call a medication the engine reports unrecognised without a name (one sent only as a code)."""
+    starts: frozenset[str]
+    """Agents of the draft orders that the patient takes no current order or statement of: starts."""
+    other_drafts: dict[str, tuple[OrderedMedication, ...]]
+    """Agent -> its other draft orders in the call, besides the one checked (`by_drug`)."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
-                 call: CdsRequest, on_result: Callable[[CheckResult], None] | None = None) -> list[IssuedCard]:
+                 call: CdsRequest, on_result: Callable[[CheckResult], None] | None = None, *,
+                 fhir_deadline_s: float) -> list[IssuedCard]:
     """The cards for one hook call, checked against `kb` from start to end (a reload does not reach it).
 
-    `on_result` is called with the engine's result (metrics: `Metrics.result`, as for gRPC calls).
+    `on_result` is called with the engine's result (metrics: `Metrics.result`, as for gRPC calls). Every fetch
+    from the caller's FHIR server (the lists, then the Medications) ends within `fhir_deadline_s` of the start.
 
     Raises:
         BadRequestError: the call does not fit the hook (wrong hook, no patient, no draft orders).
@@ -102,24 +110,26 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     context = call.context
     patient_id = _patient_id(call)
     draft_resources = _draft_orders(context)
-    data = await prefetch.gather(call, patient_id, client)
+    deadline = prefetch.Deadline(asyncio.get_running_loop().time() + fhir_deadline_s, fhir_deadline_s)
+    data = await prefetch.gather(call, patient_id, client, deadline)
     listed = [*data["medicationRequests"], *data["medicationStatements"]]
     known = medication_index(found.resource for found in [*draft_resources, *listed])
     fetched, unfetched = await prefetch.medications(call, [
-        *unresolved_references(draft_resources, known, current_only=False),
-        *unresolved_references(listed, known, current_only=True)], client)
+        *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
-    drafts = read_medications(draft_resources, known, current_only=False)
+    drafts = read_medications(draft_resources, known, listed=False)
     draft_references = {d.reference for d in drafts if d.reference}
-    current = [m for m in read_medications(listed, known, current_only=True)
+    current = [m for m in read_medications(listed, known, listed=True)
                if not m.reference or m.reference not in draft_references]
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
-    orders = _sort(kb, drafts, current, selected, latest_qtc_ms(found.resource for found in data["qtc"])[0],
-                   unfetched)
+    qtc = latest_qtc(found.resource for found in data["qtc"])
+    as_of = _as_of()
+    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of)
     if orders is None:
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
-                      {s.id: s for s in kb.sources}, orders.labels)
+                      {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
+                      as_of, prefetch.withheld(data))
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -128,7 +138,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
             result = check(kb, orders.request)
         except InvalidRequestError as error:
             raise BadRequestError(*(violation_issue(v, orders.read_from) for v in error.violations)) from None
-        if orders.unnamed:
+        if orders.unnamed or subject.withheld:
             result = result._replace(unrecognized=(*result.unrecognized, *orders.unnamed), complete=False)
         if on_result is not None:
             on_result(result)
@@ -141,8 +151,18 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     return cards
 
 
+def _as_of() -> str:
+    """The day of the check: the earliest calendar date anywhere on Earth at this instant (UTC-12).
+
+    The hook call carries no date of its own, and the EHR's stop dates are in its own time zone, which is
+    never behind UTC-12: counted from this date, the days since a stop are never more than the EHR's own count,
+    so a washout is never taken as passed too early (at worst a day too late).
+    """
+    return (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=12)).date().isoformat()
+
+
 def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Sequence[OrderedMedication],
-          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str]) -> Orders | None:
+          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], as_of: str) -> Orders | None:
     """The regimen and the concomitant medications; None when there is nothing to check or report.
 
     The regimen holds the agents and their partners, and the draft orders not recognised (which may
@@ -150,8 +170,18 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     selected (order-select); None means all of them. `unfetched` says why a referenced Medication could not
     be read from the FHIR server, for the orders it leaves naming no medication.
 
-    A drug ordered twice (a ramp-up written as several orders) is checked once, at its highest dose; a
-    medication listed twice exactly alike (a search that returns each renewal) is checked once.
+    A listed order or statement that has ended is concomitant as stopped on its end date, never after `as_of`
+    (the day of the check, then also told the engine); one that gives no end date at all as stopped on `as_of`,
+    the latest it can have been: its washout is never counted from a day it may not have begun.
+
+    A draft order of an agent that the patient takes no current order or statement of is a start: the engine is
+    told it is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
+    ramp-up, whose whole ramp-up from the draft's first day is given as it stands (day 1 would make the answer
+    that day's dose, not the course's the draft orders).
+
+    A drug ordered twice (a ramp-up written as several orders) is checked once, at its highest dose, the others
+    named in `other_drafts`; a medication listed twice exactly alike (a search that returns each renewal) is
+    checked once.
     """
     regimen: dict[str, tuple[OrderedMedication, bool]] = {}
     concomitant: list[OrderedMedication] = []
@@ -160,7 +190,12 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     new_drugs: set[str] = set()
     unnamed: list[tuple[OrderedMedication, bool]] = []
     labels: dict[UnrecognizedMedication, str] = {}
+    taken: set[str] = set()
+    other_drafts: dict[str, list[OrderedMedication]] = {}
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
+        if ordered.stop is not None:
+            ordered = ordered._replace(medication=ordered.medication._replace(
+                stopped_on=min(ordered.stop.date or as_of, as_of)))
         medication = ordered.medication
         if not medication.name and not medication.coding:
             unnamed.append((ordered, draft))
@@ -172,6 +207,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         names = drugs or (ordered.label,)
         for drug in names:
             by_drug.setdefault(drug, ordered)
+        if not draft and ordered.stop is None:
+            taken.update(names)
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
@@ -185,18 +222,27 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         key = drugs[0] if drugs else f"\0{ordered.label}"
         kept = regimen.get(key)
         if kept is None or (draft, ordered.medication.dose_mg) > (kept[1], kept[0].medication.dose_mg):
+            if kept is not None and kept[1]:
+                other_drafts.setdefault(key, []).append(kept[0])
             regimen[key] = (ordered, draft)
             by_drug[names[0]] = ordered
+        elif draft:
+            other_drafts.setdefault(key, []).append(ordered)
     if not regimen and not any(draft for _, draft in unnamed):
         return None
-    regimen_orders = [m for m, _ in regimen.values()]
+    starts = frozenset(drug for drug, (_, draft) in regimen.items()
+                       if draft and drug in kb.agents and drug not in taken)
+    regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1)) if _day_one(kb, drug, starts)
+                      else m for drug, (m, _) in regimen.items()]
     started = min((m for m, draft in regimen.values() if m.start_date and draft), key=lambda m: m.start_date,
                   default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),
         concomitant=tuple(m.medication for m in concomitant),
         patient=PatientContext(qtc_ms=qtc_ms if 200 <= qtc_ms <= 800 else 0.0,
-                               cycle_start_date=started.start_date if started else ""),
+                               cycle_start_date=started.start_date if started else "",
+                               # Only when something was stopped: the engine reads the date for nothing else.
+                               as_of_date=as_of if any(m.stop is not None for m in concomitant) else ""),
     )
     read_from = {f"regimen[{i}]": m for i, m in enumerate(regimen_orders)}
     read_from.update((f"concomitant[{i}]", m) for i, m in enumerate(concomitant))
@@ -206,7 +252,13 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         ordered.reference or ordered.label, (), UnrecognizedReason.UNKNOWN,
         detail=f"it names no medication (no text, display or code at {ordered.paths.get('name', 'its medication')}"
                f", and {_unresolved(ordered, unfetched)})") for ordered, _ in unnamed)
-    return Orders(request, by_drug, frozenset(new_drugs), read_from, not_named, labels)
+    return Orders(request, by_drug, frozenset(new_drugs), read_from, not_named, labels, starts,
+                  {drug: tuple(others) for drug, others in other_drafts.items()})
+
+
+def _day_one(kb: KnowledgeBase, drug: str, starts: frozenset[str]) -> bool:
+    """Whether the engine is told a start is treatment day 1: for an agent without a ramp-up (see `_sort`)."""
+    return drug in starts and not any(dose.ramp_up_mg for dose in kb.agents[drug].standard_doses)
 
 
 def _unresolved(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> str:

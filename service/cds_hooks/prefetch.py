@@ -20,7 +20,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -54,6 +54,17 @@ queue (reads then timed out), and an EHR's server should not take such a burst p
 _MEDICATION_READ = re.compile(r"^Medication/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?$")
 
 
+class Deadline(NamedTuple):
+    """When all the FHIR fetches of one hook call must have ended (the event loop's clock), and how long that is."""
+
+    at: float
+    seconds: float
+
+    def missed(self) -> str:
+        """Why what was still being fetched at the deadline could not be had."""
+        return f"the FHIR server did not answer within the {self.seconds:g} s given to all fetches of a hook call"
+
+
 class PreconditionFailedError(Exception):
     """Required data could not be had from the prefetch or the FHIR server (HTTP 412)."""
 
@@ -62,13 +73,15 @@ class PreconditionFailedError(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
 
 
-async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient) -> dict[str, list[Found]]:
+async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient,
+                 deadline: Deadline) -> dict[str, list[Found]]:
     """The resources of every required key, from the prefetch or else fetched.
 
     Args:
         request: the hook call.
         patient_id: the patient's FHIR id (already checked against the id syntax).
-        client: the HTTP client to fetch with (its timeout applies).
+        client: the HTTP client to fetch with (its timeout applies to each request).
+        deadline: when every fetch, each page included, must have ended.
 
     Returns:
         Key -> its resources (empty when the caller says there are none), each with its path in the call
@@ -89,7 +102,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         if not _usable(value):
             to_fetch[key] = TEMPLATES[key].replace("{{context.patientId}}", patient_id), "not in the prefetch"
             continue
-        found[key] = _without_outcomes(found_in(value, f"prefetch.{key}"))
+        found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
         if key in PAGED and (following := _next_page(value)):
             to_fetch[key] = following, "the prefetch is one page of several"
     if not to_fetch:
@@ -99,8 +112,13 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
         raise PreconditionFailedError({key: f"{why}, and {unreachable}" for key, (_, why) in to_fetch.items()})
     headers = _headers(request)
-    results = await asyncio.gather(*(_fetch(client, server, key, search, headers)
-                                     for key, (search, _) in to_fetch.items()))
+    try:
+        async with asyncio.timeout_at(deadline.at):
+            results = await asyncio.gather(*(_fetch(client, server, key, search, headers)
+                                             for key, (search, _) in to_fetch.items()))
+    except TimeoutError:
+        raise PreconditionFailedError({key: f"{why}, and {deadline.missed()}"
+                                       for key, (_, why) in to_fetch.items()}) from None
     problems = {key: problem for key, (_, problem) in zip(to_fetch, results, strict=True) if problem}
     if problems:
         raise PreconditionFailedError(problems)
@@ -110,7 +128,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
 
 
 async def medications(request: CdsRequest, references: Iterable[str], client: httpx.AsyncClient,
-                      ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+                      deadline: Deadline) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """The Medication resources that orders reference but the call does not hold, read from `fhirServer`.
 
     Only with a fhirServer and a token: without them nothing is read, as before. Each distinct Medication is
@@ -120,7 +138,8 @@ async def medications(request: CdsRequest, references: Iterable[str], client: ht
     Args:
         request: the hook call.
         references: the references as the orders write them (`Medication/123`, or an absolute URL).
-        client: the HTTP client to fetch with (its timeout applies).
+        client: the HTTP client to fetch with (its timeout applies to each read).
+        deadline: when every read must have ended; those still under way then could not be had.
 
     Returns:
         Reference -> its Medication, and reference -> why it could not be had.
@@ -150,7 +169,11 @@ async def medications(request: CdsRequest, references: Iterable[str], client: ht
         async with in_flight:
             return await _get(client, url, headers, "Medication")
 
-    results = dict(zip(fetched, await asyncio.gather(*(read(url) for url in fetched)), strict=True))
+    try:
+        async with asyncio.timeout_at(deadline.at):
+            results = dict(zip(fetched, await asyncio.gather(*(read(url) for url in fetched)), strict=True))
+    except TimeoutError:
+        results = dict.fromkeys(fetched, (None, deadline.missed()))
     found: dict[str, dict[str, Any]] = {}
     for reference, url in urls.items():
         medication, problem = results.get(url, (None, f"more than {MAX_MEDICATIONS} Medications to read in one call"))
@@ -176,8 +199,38 @@ def _usable(value: object) -> bool:
         isinstance(value, dict) and "entry" in value and "resourceType" not in value)
 
 
-def _without_outcomes(resources: list[Found]) -> list[Found]:
-    return [r for r in resources if r.resource.get("resourceType") != "OperationOutcome"]
+def withheld(data: Mapping[str, list[Found]]) -> dict[str, str]:
+    """Key -> what the EHR says it left out of that search: its OperationOutcome entries (`search.mode` outcome).
+
+    An issue of severity information, or that says only that nothing matched (`not-found`, Epic's "Resource request
+    returns no results"), withholds nothing; any other (access denied to some results, "additional data may be
+    present") makes the list incomplete, and the check with it.
+    """
+    said: dict[str, str] = {}
+    for key, found in data.items():
+        texts = [_issue_text(issue) for _, resource in found if resource.get("resourceType") == "OperationOutcome"
+                 for issue in resource.get("issue") or () if isinstance(issue, dict) and not _benign(issue)]
+        if texts:
+            said[key] = "; ".join(dict.fromkeys(texts))[:300]
+    return said
+
+
+_NO_RESULTS = re.compile(r"\bno (?:results?|match(?:es|ing)?)\b", re.IGNORECASE)
+
+
+def _issue_text(issue: Mapping[str, Any]) -> str:
+    details = issue.get("details")
+    text = details.get("text") if isinstance(details, dict) else None
+    if not isinstance(text, str) and isinstance(details, dict):
+        text = next((c.get("display") for c in details.get("coding") or () if isinstance(c, dict)
+                     and isinstance(c.get("display"), str)), None)
+    text = text if isinstance(text, str) else issue.get("diagnostics")
+    return text.strip() if isinstance(text, str) and text.strip() else f"an issue of code {issue.get('code')!r}"
+
+
+def _benign(issue: Mapping[str, Any]) -> bool:
+    return (issue.get("severity") == "information" or issue.get("code") in ("informational", "not-found")
+            or bool(_NO_RESULTS.search(_issue_text(issue))))
 
 
 async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
@@ -196,7 +249,7 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
         document, problem = await _get(client, url, headers, "Bundle", key)
         if document is None:
             return [], problem
-        resources += _without_outcomes(found_in(document, ""))
+        resources += found_in(document, "")
         url = _next_page(document) if key in PAGED else ""
         if not url:
             return resources, ""

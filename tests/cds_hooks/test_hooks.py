@@ -144,7 +144,8 @@ def test_a_source_still_to_verify_says_so_on_the_card(dev_server: Served) -> Non
 def test_a_qtc_over_the_threshold_holds_the_agent_and_the_summary_says_why(dev_server: Served) -> None:
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)],
                                                    qtc_ms=512))
-    assert card["summary"] == "Gilteritinib: hold (QTc threshold)"
+    # No gilteritinib on the patient's list: the draft is a start (tests/cds_hooks/test_ehr_followups.py).
+    assert card["summary"] == "Gilteritinib: do not start (QTc 512 ms on 2026-01-02)"
     assert card["indicator"] == "critical"
 
 

@@ -1,0 +1,211 @@
+"""What an EHR integrator's review found (s11/ehr2), through a real `dosecheck serve` on loopback.
+
+Stopped co-medications counted through their washout (F1), a new agent read as a start (F2), the QTc the check
+used and a missing or unreadable one (F3, F4), several drafts of one agent (F5), one deadline for the FHIR
+fetches of a call (F6), void drafts and `&lt;` in the detail (F13).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served, start_serve, stop_serve
+from tests.cds_hooks.test_hooks import assert_spec_valid
+
+SIGN = "dosecheck-order-sign"
+
+
+def cards(served: Served, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = served.call(SIGN, body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert_spec_valid(answer)
+    result: list[dict[str, Any]] = answer["cards"]
+    return result
+
+
+def check_day(days_before: int = 0) -> str:
+    """The service's day of the check (UTC-12, the earliest date on Earth), less `days_before`."""
+    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=12)
+    return (now.date() - datetime.timedelta(days=days_before)).isoformat()
+
+
+def venetoclax() -> dict[str, Any]:
+    return examples.order("ven-1", "venetoclax", 400, start=check_day())
+
+
+def voriconazole(status: str, *, ended: str | None = None) -> dict[str, Any]:
+    order = examples.order("vori-1", "voriconazole", 200, status=status, start=check_day(20))
+    if ended:
+        order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = ended
+    return order
+
+
+def test_an_inhibitor_stopped_yesterday_is_counted_through_its_washout(dev_server: Served) -> None:
+    for status in ("stopped", "completed"):
+        [card] = cards(dev_server, examples.call("order-sign", [venetoclax()],
+                                                 [voriconazole(status, ended=check_day(1))]))
+        assert card["summary"] == "Venetoclax: reduce to 100 mg with voriconazole"
+        assert "Stopped 1 day before this check: still counted until its washout of 3 days" in card["detail"]
+        assert (f"timing.repeat.boundsPeriod.end, is {check_day(1)}; counted as last taken on {check_day(1)}"
+                in card["detail"])
+
+
+def test_a_statement_that_ended_yesterday_is_counted_by_its_effective_period(dev_server: Served) -> None:
+    statement = {"resourceType": "MedicationStatement", "id": "ms-vori", "status": "completed",
+                 "subject": {"reference": f"Patient/{examples.PATIENT}"},
+                 "medicationCodeableConcept": {"text": "voriconazole 200 mg tablet"},
+                 "effectivePeriod": {"start": check_day(20), "end": check_day(1)}}
+    body = examples.call("order-sign", [venetoclax()])
+    body["prefetch"]["medicationStatements"] = examples.bundle(statement, kind="searchset")
+    [card] = cards(dev_server, body)
+    assert card["summary"] == "Venetoclax: reduce to 100 mg with voriconazole"
+    assert "effectivePeriod.end" in card["detail"]
+
+
+def test_an_inhibitor_stopped_past_its_washout_no_longer_changes_the_dose(dev_server: Served) -> None:
+    assert cards(dev_server, examples.call("order-sign", [venetoclax()],
+                                           [voriconazole("stopped", ended=check_day(10))])) == []
+
+
+def test_an_order_that_ended_without_a_date_counts_as_stopped_on_the_day_of_the_check(dev_server: Served) -> None:
+    [card] = cards(dev_server, examples.call("order-sign", [venetoclax()], [voriconazole("stopped")]))
+    assert card["summary"] == "Venetoclax: reduce to 100 mg with voriconazole"
+    assert f"it gives no end date; counted as last taken on {check_day()}, the day of this check" in card["detail"]
+
+
+def test_orders_never_taken_stay_out_of_the_check(dev_server: Served) -> None:
+    for status in ("cancelled", "entered-in-error"):
+        assert cards(dev_server, examples.call("order-sign", [venetoclax()],
+                                               [voriconazole(status, ended=check_day(1))])) == []
+
+
+def test_a_void_draft_is_not_checked_and_gets_no_update(dev_server: Served) -> None:
+    for status in ("entered-in-error", "cancelled"):
+        draft = examples.order("ven-x", "venetoclax", 400, status=status)
+        assert cards(dev_server, examples.call("order-sign", [draft], [examples.order(
+            "posa-1", "posaconazole", 300, status="active")])) == []
+
+
+def test_a_new_quizartinib_order_above_450_ms_is_not_started(dev_server: Served) -> None:
+    draft = examples.order("quiz-1", "quizartinib", 35.4)
+    [card] = cards(dev_server, examples.call("order-sign", [draft], qtc_ms=460))
+    assert card["summary"] == "Quizartinib: do not start (QTc 460 ms on 2026-01-02)"
+    assert card["indicator"] == "critical"
+    assert "**do not start**" in card["detail"]
+    assert "Read as a start: the patient's current medication list has no order or statement of quizartinib" \
+        in card["detail"]
+    assert "QTc used: QTc 460 ms on 2026-01-02" in card["detail"]
+    assert "&lt;" not in card["detail"]
+    assert "≤ 450 ms" in card["detail"]
+
+
+def test_a_draft_of_an_agent_already_taken_is_not_a_start(dev_server: Served) -> None:
+    draft = examples.order("quiz-2", "quizartinib", 35.4)
+    running = examples.order("quiz-0", "quizartinib", 35.4, status="active")
+    [card] = cards(dev_server, examples.call("order-sign", [draft], [running], qtc_ms=460))
+    assert "do not start" not in card["summary"]
+    assert "Read as a start" not in card["detail"]
+
+
+def test_the_card_states_the_qtc_it_held_on_with_its_date(dev_server: Served) -> None:
+    body = examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], qtc_ms=510)
+    body["prefetch"]["qtc"]["entry"][0]["resource"]["code"]["coding"][0]["code"] = "76634-5"  # Fridericia
+    [card] = cards(dev_server, body)
+    assert card["summary"] == "Gilteritinib: do not start (QTcF 510 ms on 2026-01-02)"
+    assert "QTc used: QTcF 510 ms on 2026-01-02, " in card["detail"]
+    assert "days before this check." in card["detail"]
+
+
+def test_a_new_agent_with_no_qtc_gets_a_card_asking_for_a_baseline_ecg(dev_server: Served) -> None:
+    [card] = cards(dev_server, examples.call("order-sign", [examples.order("quiz-1", "quizartinib", 35.4)]))
+    assert card["summary"] == "Quizartinib: no QTc found, ECG before starting"
+    assert card["indicator"] == "warning"
+    assert "No QTc was found for this patient." in card["detail"]
+    assert any(a["resource"]["resourceType"] == "ServiceRequest" for s in card["suggestions"] for a in s["actions"])
+
+
+def test_a_qtc_that_cannot_be_read_is_said(dev_server: Served) -> None:
+    body = examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], qtc_ms=500)
+    observation = body["prefetch"]["qtc"]["entry"][0]["resource"]
+    del observation["valueQuantity"]
+    observation["valueString"] = "QTc 512 ms"
+    [card] = cards(dev_server, body)
+    assert card["summary"] == "Gilteritinib: QTc unreadable, ECG needed"
+    assert "A newer QTc could not be read and was not used (Observation/qtc-1 of 2026-01-02: valueString " \
+        "'QTc 512 ms')" in card["detail"]
+
+
+def test_other_drafts_of_the_agent_are_named_and_removed_with_the_update(dev_server: Served) -> None:
+    day_one = examples.order("ven-d1", "venetoclax", 100, start=check_day())
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    [card] = cards(dev_server, examples.call("order-sign", [day_one, venetoclax()], [posaconazole]))
+    assert "Other draft orders of venetoclax in this call: MedicationRequest/ven-d1 (venetoclax, 100 mg)" \
+        in card["detail"]
+    [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
+    assert [(a["type"], a.get("resourceId")) for a in update["actions"]] == [
+        ("update", None), ("delete", "MedicationRequest/ven-d1")]
+    assert update["actions"][0]["resource"]["id"] == "ven-1"
+
+
+def test_all_fhir_fetches_of_a_call_end_by_one_deadline(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                                        ) -> None:
+    """Pages that each come just inside the per-request timeout no longer add up: 412 at the call's deadline."""
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(0.4)
+            page = examples.bundle(kind="searchset") | {"link": [
+                {"relation": "next", "url": f"http://{self.headers['Host']}/fhir/next"}]}
+            data = json.dumps(page).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    fhir = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=fhir.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DOSECHECK_HTTP_FHIR_DEADLINE_S", "1.5")
+    served = start_serve(tmp_path)
+    try:
+        body = examples.call("order-sign", [venetoclax()], prefetch=False)
+        body |= {"fhirServer": f"http://127.0.0.1:{fhir.server_address[1]}/fhir",
+                 "fhirAuthorization": {"access_token": "t", "token_type": "Bearer"}}
+        began = time.monotonic()
+        response = served.call(SIGN, body)
+        took = time.monotonic() - began
+    finally:
+        stop_serve(served)
+        fhir.shutdown()
+        fhir.server_close()
+    assert response.status_code == 412
+    assert "within the 1.5 s given to all fetches of a hook call" in response.text
+    assert took < 3.0  # 20 pages of 0.4 s would be 8 s
+
+
+def test_a_list_the_ehr_says_it_withheld_part_of_makes_the_check_incomplete(dev_server: Served) -> None:
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    body = examples.call("order-sign", [venetoclax()], [posaconazole])
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "suppressed", "details": {
+        "text": "Some results omitted: access denied to 3 MedicationRequests"}}]}
+    body["prefetch"]["medicationRequests"]["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
+    dose, not_checked = cards(dev_server, body)
+    assert dose["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert not_checked["summary"] == "Not checked: the EHR withheld part of the patient's list"
+    assert "Some results omitted: access denied to 3 MedicationRequests" in not_checked["detail"]
+    # "Nothing matched" withholds nothing.
+    outcome["issue"] = [{"severity": "warning", "code": "processing",
+                         "details": {"text": "Resource request returns no results."}}]
+    assert [c["summary"] for c in cards(dev_server, body)] == ["Venetoclax: reduce to 70 mg with posaconazole"]

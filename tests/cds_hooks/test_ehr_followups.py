@@ -19,18 +19,7 @@ import pytest
 
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served, start_serve, stop_serve
-from tests.cds_hooks.test_hooks import assert_spec_valid
-
-SIGN = "dosecheck-order-sign"
-
-
-def cards(served: Served, body: dict[str, Any]) -> list[dict[str, Any]]:
-    response = served.call(SIGN, body)
-    assert response.status_code == 200, response.text
-    answer = response.json()
-    assert_spec_valid(answer)
-    result: list[dict[str, Any]] = answer["cards"]
-    return result
+from tests.cds_hooks.test_hooks import SIGN, cards
 
 
 def check_day(days_before: int = 0) -> str:
@@ -52,7 +41,7 @@ def voriconazole(status: str, *, ended: str | None = None) -> dict[str, Any]:
 
 def test_an_inhibitor_stopped_yesterday_is_counted_through_its_washout(dev_server: Served) -> None:
     for status in ("stopped", "completed"):
-        [card] = cards(dev_server, examples.call("order-sign", [venetoclax()],
+        [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax()],
                                                  [voriconazole(status, ended=check_day(1))]))
         assert card["summary"] == "Venetoclax: reduce to 100 mg with voriconazole"
         assert "Stopped 1 day before this check: still counted until its washout of 3 days" in card["detail"]
@@ -67,38 +56,38 @@ def test_a_statement_that_ended_yesterday_is_counted_by_its_effective_period(dev
                  "effectivePeriod": {"start": check_day(20), "end": check_day(1)}}
     body = examples.call("order-sign", [venetoclax()])
     body["prefetch"]["medicationStatements"] = examples.bundle(statement, kind="searchset")
-    [card] = cards(dev_server, body)
+    [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == "Venetoclax: reduce to 100 mg with voriconazole"
     assert "effectivePeriod.end" in card["detail"]
 
 
 def test_an_inhibitor_stopped_past_its_washout_no_longer_changes_the_dose(dev_server: Served) -> None:
-    assert cards(dev_server, examples.call("order-sign", [venetoclax()],
+    assert cards(dev_server, SIGN, examples.call("order-sign", [venetoclax()],
                                            [voriconazole("stopped", ended=check_day(10))])) == []
 
 
 def test_an_order_that_ended_without_a_date_counts_as_stopped_on_the_day_of_the_check(dev_server: Served) -> None:
-    [card] = cards(dev_server, examples.call("order-sign", [venetoclax()], [voriconazole("stopped")]))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax()], [voriconazole("stopped")]))
     assert card["summary"] == "Venetoclax: reduce to 100 mg with voriconazole"
     assert f"it gives no end date; counted as last taken on {check_day()}, the day of this check" in card["detail"]
 
 
 def test_orders_never_taken_stay_out_of_the_check(dev_server: Served) -> None:
     for status in ("cancelled", "entered-in-error"):
-        assert cards(dev_server, examples.call("order-sign", [venetoclax()],
+        assert cards(dev_server, SIGN, examples.call("order-sign", [venetoclax()],
                                                [voriconazole(status, ended=check_day(1))])) == []
 
 
 def test_a_void_draft_is_not_checked_and_gets_no_update(dev_server: Served) -> None:
     for status in ("entered-in-error", "cancelled"):
         draft = examples.order("ven-x", "venetoclax", 400, status=status)
-        assert cards(dev_server, examples.call("order-sign", [draft], [examples.order(
+        assert cards(dev_server, SIGN, examples.call("order-sign", [draft], [examples.order(
             "posa-1", "posaconazole", 300, status="active")])) == []
 
 
 def test_a_new_quizartinib_order_above_450_ms_is_not_started(dev_server: Served) -> None:
     draft = examples.order("quiz-1", "quizartinib", 35.4)
-    [card] = cards(dev_server, examples.call("order-sign", [draft], qtc_ms=460))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], qtc_ms=460))
     assert card["summary"] == "Quizartinib: do not start (QTc 460 ms on 2026-01-02)"
     assert card["indicator"] == "critical"
     assert "**do not start**" in card["detail"]
@@ -112,7 +101,7 @@ def test_a_new_quizartinib_order_above_450_ms_is_not_started(dev_server: Served)
 def test_a_draft_of_an_agent_already_taken_is_not_a_start(dev_server: Served) -> None:
     draft = examples.order("quiz-2", "quizartinib", 35.4)
     running = examples.order("quiz-0", "quizartinib", 35.4, status="active")
-    [card] = cards(dev_server, examples.call("order-sign", [draft], [running], qtc_ms=460))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [running], qtc_ms=460))
     assert "do not start" not in card["summary"]
     assert "Read as a start" not in card["detail"]
 
@@ -120,14 +109,14 @@ def test_a_draft_of_an_agent_already_taken_is_not_a_start(dev_server: Served) ->
 def test_the_card_states_the_qtc_it_held_on_with_its_date(dev_server: Served) -> None:
     body = examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], qtc_ms=510)
     body["prefetch"]["qtc"]["entry"][0]["resource"]["code"]["coding"][0]["code"] = "76634-5"  # Fridericia
-    [card] = cards(dev_server, body)
+    [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == "Gilteritinib: do not start (QTcF 510 ms on 2026-01-02)"
     assert "QTc used: QTcF 510 ms on 2026-01-02, " in card["detail"]
     assert "days before this check." in card["detail"]
 
 
 def test_a_new_agent_with_no_qtc_gets_a_card_asking_for_a_baseline_ecg(dev_server: Served) -> None:
-    [card] = cards(dev_server, examples.call("order-sign", [examples.order("quiz-1", "quizartinib", 35.4)]))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [examples.order("quiz-1", "quizartinib", 35.4)]))
     assert card["summary"] == "Quizartinib: no QTc found, ECG before starting"
     assert card["indicator"] == "warning"
     assert "No QTc was found for this patient." in card["detail"]
@@ -139,7 +128,7 @@ def test_a_qtc_that_cannot_be_read_is_said(dev_server: Served) -> None:
     observation = body["prefetch"]["qtc"]["entry"][0]["resource"]
     del observation["valueQuantity"]
     observation["valueString"] = "QTc 512 ms"
-    [card] = cards(dev_server, body)
+    [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == "Gilteritinib: QTc unreadable, ECG needed"
     assert "A newer QTc could not be read and was not used (Observation/qtc-1 of 2026-01-02: valueString " \
         "'QTc 512 ms')" in card["detail"]
@@ -148,7 +137,7 @@ def test_a_qtc_that_cannot_be_read_is_said(dev_server: Served) -> None:
 def test_other_drafts_of_the_agent_are_named_and_removed_with_the_update(dev_server: Served) -> None:
     day_one = examples.order("ven-d1", "venetoclax", 100, start=check_day())
     posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
-    [card] = cards(dev_server, examples.call("order-sign", [day_one, venetoclax()], [posaconazole]))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [day_one, venetoclax()], [posaconazole]))
     assert "Other draft orders of venetoclax in this call: MedicationRequest/ven-d1 (venetoclax, 100 mg)" \
         in card["detail"]
     [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
@@ -201,11 +190,11 @@ def test_a_list_the_ehr_says_it_withheld_part_of_makes_the_check_incomplete(dev_
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "suppressed", "details": {
         "text": "Some results omitted: access denied to 3 MedicationRequests"}}]}
     body["prefetch"]["medicationRequests"]["entry"].append({"resource": outcome, "search": {"mode": "outcome"}})
-    dose, not_checked = cards(dev_server, body)
+    dose, not_checked = cards(dev_server, SIGN, body)
     assert dose["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
     assert not_checked["summary"] == "Not checked: the EHR withheld part of the patient's list"
     assert "Some results omitted: access denied to 3 MedicationRequests" in not_checked["detail"]
     # "Nothing matched" withholds nothing.
     outcome["issue"] = [{"severity": "warning", "code": "processing",
                          "details": {"text": "Resource request returns no results."}}]
-    assert [c["summary"] for c in cards(dev_server, body)] == ["Venetoclax: reduce to 70 mg with posaconazole"]
+    assert [c["summary"] for c in cards(dev_server, SIGN, body)] == ["Venetoclax: reduce to 70 mg with posaconazole"]

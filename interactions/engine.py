@@ -126,6 +126,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     doses: list[DoseRecommendation] = []
     schedules: list[MonitoringSchedule] = []
     for drug, medication in regimen:
+        # An order whose words say it is on hold ("HOLD venetoclax 400 mg") is held, as if `held` said so.
+        held_by_name = not medication.held and kb.resolver.read(medication.name).held
+        if held_by_name:
+            medication = _with_dose(medication, medication.dose_mg, held=True)
         agent = kb.agents.get(drug)
         if agent is None:
             doses.append(_pass_through(kb, drug, medication))
@@ -150,6 +154,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         elif not medication.dose_mg and any(character.isdigit() for character in medication.name):
             note = (f"The numbers of {medication.name!r} are not read as its dose (a tablet's strength, a course, "
                     "several doses or a ratio may be meant): give the dose in its own field. ")
+        if held_by_name:
+            note += f"Read as held: {medication.name!r} says the order is on hold. "
         if note:
             dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
         doses.append(dose)
@@ -432,13 +438,13 @@ def _agent_outcome(agent: Agent, medication: MedicationLike, named_hits: list[tu
                         schedule.agent_schedules(agent.name, protocols, cycle_length, start, len(dose.ramp_up)))
 
 
-def _with_dose(medication: MedicationLike, dose_mg: float) -> Medication:
-    """The order with another dose, and without its coding (its drugs are identified already).
+def _with_dose(medication: MedicationLike, dose_mg: float, held: bool = False) -> Medication:
+    """The order with another dose, held if `held`, and without its coding (its drugs are identified already).
 
     0 for a regimen's partner named with the regimen (the order's dose is its agent's, so the partner's is
-    unstated), or the dose an agent's name states.
+    unstated), or the dose an agent's name states; held when its name says it is on hold.
     """
-    return Medication(medication.name, dose_mg, medication.frequency, medication.held, (),
+    return Medication(medication.name, dose_mg, medication.frequency, medication.held or held, (),
                       HoldReason(medication.hold_reason), medication.qtc_at_hold_ms, medication.treatment_day,
                       medication.stopped_on)
 

@@ -62,8 +62,9 @@ _SEPARATOR = 4
 _MARKER = 8
 _ELEMENTAL = 16
 _LOCAL = 32
+_HELD = 64
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
-               "local_form": _SKIP | _LOCAL,
+               "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD,
                "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER,
                "elemental": _ELEMENTAL}
 _HYPHEN = "-"
@@ -90,6 +91,8 @@ class Reading(NamedTuple):
     """Why, for people."""
     regimen: str = ""
     """The regimen's name when the text names one regimen (regimens.toml) and nothing else."""
+    held: bool = False
+    """The text says the order is on hold ("HOLD venetoclax 400 mg", names.toml's `held` words): not given."""
 
 
 class StatedDose(NamedTuple):
@@ -140,6 +143,8 @@ class _State:
     conflicts: list[str] = field(default_factory=list)
     local: list[str] = field(default_factory=list)
     """Order text of a local form or route ("cream", "ophthalmic")."""
+    held: str = ""
+    """The first order text saying the order is on hold ("HOLD", "on hold"); a string, not a list: no allocation."""
 
 
 class _Phrases(Generic[_V]):
@@ -358,10 +363,27 @@ class MedicationReader:
         known, broad = self._known_words, self._broad_words
         for chunk in _chunks(_spell(text, self._spellings)):
             if chunk in known or chunk in broad:
-                tokens.append(chunk)
+                if _HYPHEN in chunk and tokens and self._name_across(tokens[-1], chunk):
+                    tokens += _split_hyphens(chunk)
+                else:
+                    tokens.append(chunk)
             else:
                 self._expand(chunk, tokens)
         return tokens
+
+    def _name_across(self, before: str, chunk: str) -> bool:
+        """Whether a hyphenated chunk's first part ends a name the word before begins, that word naming nothing alone.
+
+        "ethinyl estradiol-norethindrone": kept whole, "estradiol-norethindrone" (estradiol with norethindrone)
+        would leave "ethinyl" unknown; taken apart, it is ethinyl estradiol and norethindrone.
+        """
+        if before not in self._drugs.lengths and before not in self._broad.lengths:
+            return False
+        alone: list[str | _Group] = [before]
+        if self._drugs.longest(alone, 0)[0] or self._broad.longest(alone, 0)[0] or self._words.longest(alone, 0)[0]:
+            return False
+        across: list[str | _Group] = [before, *_split_hyphens(chunk)]
+        return self._drugs.longest(across, 0)[0] > 1 or self._broad.longest(across, 0)[0] > 1
 
     def _expand(self, chunk: str, tokens: list[str]) -> None:
         """An unknown chunk as tokens: numbers and units unglued, hyphens split, a biosimilar suffix cut."""
@@ -436,15 +458,20 @@ class MedicationReader:
             return Reading((), UnrecognizedReason.UNKNOWN,
                            detail="names no drug, only order text (strength, form, route, frequency)")
         combination = self._combination(mentions)
+        held = bool(state.held)
         if combination is not None:
-            return Reading((combination,), UnrecognizedReason.UNSPECIFIED)
+            return Reading((combination,), UnrecognizedReason.UNSPECIFIED, held=held)
+        if held and len(mentions) > 1:
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.held!r} beside {' and '.join(repr(m.text) for m in mentions)}: which of them is on hold "
+                "is not guessed; list each on a line of its own"))
         unreviewed = tuple(dict.fromkeys(n for m in mentions if not m.reviewed for n in m.broad))
         if unreviewed:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, unreviewed, (
                 f"{', '.join(unreviewed)}: a real drug whose interactions the knowledge base has not reviewed"))
         regimen = self._regimens.get(mentions[0].text, "") if len(mentions) == 1 else ""
         return Reading(tuple(dict.fromkeys(n for m in mentions for n in m.reviewed)), UnrecognizedReason.UNSPECIFIED,
-                       regimen=regimen)
+                       regimen=regimen, held=held)
 
     def _read_group(self, group: _Group, state: _State) -> list[_Mention]:
         """The drugs one group names, in order; conflicts and unknown words go to `state`."""
@@ -588,8 +615,12 @@ class MedicationReader:
                 if flags == _MARKER:
                     state.unknown.append(token)
                     return 1, None, 0
-            if flags & _LOCAL:
-                state.local.append(" ".join(map(str, items[i:i + word_length])))
+            if flags & (_LOCAL | _HELD):
+                text = " ".join(map(str, items[i:i + word_length]))
+                if flags & _LOCAL:
+                    state.local.append(text)
+                if flags & _HELD and not state.held:
+                    state.held = text
             return word_length, None, flags & ~_MARKER
         if broad_length:
             canonical = broad or ()

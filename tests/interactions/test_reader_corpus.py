@@ -263,6 +263,11 @@ HAND_WRITTEN: list[tuple[str, set[str]]] = [
     ("7+3 dauno 90", {"cytarabine", "daunorubicin"}),
     # sig text: hold parameters, refills, days of a cycle, levels, indications, infusion modes
     ("venetoclax (VENCLEXTA) tablet 70 mg 70 mg, Oral, Daily, Hold for ANC < 500", {"venetoclax"}),
+    ("metoprolol 25 mg BID, hold for HR < 60", {"metoprolol"}),
+    ("dexamethasone 4 mg q6h x 2 days then taper", {"dexamethasone"}),
+    # a catalogue's product-kind note, and a hyphenated pill of two hormones with its brand (session 11 catalogue)
+    ("St. John's Wort 300 mg capsule (OTC herbal)", {"st john's wort"}),
+    ("ethinyl estradiol-norethindrone (LOESTRIN) 1-20 mg-mcg", {"ethinyl estradiol", "norethindrone"}),
     ("posaconazole 300 mg, PO, daily, DR tab, 30 tab, 0 Refill(s)", {"posaconazole"}),
     ("potassium chloride 20 mEq in 100 mL IVPB 20 mEq, Intravenous, Once", {"potassium chloride"}),
     ("tacrolimus 1 mg PO BID, trough goal 8-10", {"tacrolimus"}),
@@ -409,6 +414,10 @@ ADVERSARIAL: list[tuple[str, set[str]]] = [
     ("Ven 70 (posa)", {"venetoclax", "posaconazole"}),
     # OD is once daily, but drops into the right eye are a local form
     ("clarithromycin 1 drop OD", {"clarithromycin"}),
+    # a pack that adds iron tablets to the two hormones; a hold beside two drugs named apart
+    ("Loestrin Fe 1/20", {"ethinyl estradiol", "norethindrone", "ferrous fumarate"}),
+    ("venetoclax 400 mg / posaconazole 300 mg - on hold", {"venetoclax", "posaconazole"}),
+    ("ethinyl estradiol-norethindrone / posaconazole", {"ethinyl estradiol", "norethindrone", "posaconazole"}),
 ]
 
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 import pathlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from interactions import KnowledgeBase
@@ -130,19 +132,11 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.state.cds = state
     if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+        app.add_middleware(OutcomeCors, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"], allow_credentials=False, max_age=600)
     _add_error_handlers(app)
 
-    async def authenticate(request: Request) -> None:
-        if state.verifier is None:
-            return
-        base = state.public_url.rstrip("/")
-        try:
-            await state.verifier.verify(request.headers.get("authorization"), (f"{base}{request.url.path}", base))
-        except AuthError as error:
-            raise ApiError(401, Issue("security", str(error), ("http.Authorization",)),
-                           headers={"WWW-Authenticate": "Bearer"}) from None
+    hook_calls = APIRouter(route_class=AuthenticatedRoute)
 
     def service_for(service_id: str) -> hooks.HookService:
         service = hooks.SERVICES.get(service_id)
@@ -157,11 +151,10 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
             wire.Service(hook=s.hook, title=s.title, description=s.description, id=s.id,
                          prefetch=dict(prefetch.TEMPLATES)) for s in hooks.SERVICES.values()])
 
-    @app.post("/cds-services/{service_id}", responses={200: {"model": wire.CdsResponse}},
-              dependencies=[Depends(require_json)])
-    async def call_service(service_id: str, call: wire.CdsRequest, request: Request) -> Response:
+    @hook_calls.post("/cds-services/{service_id}", responses={200: {"model": wire.CdsResponse}},
+                     dependencies=[Depends(require_json)])
+    async def call_service(service_id: str, call: wire.CdsRequest) -> Response:
         """Answers a hook call with cards (`{"cards": []}` when there is nothing to say)."""
-        await authenticate(request)
         service = service_for(service_id)
         metrics = state.metrics
         try:
@@ -178,13 +171,25 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
         body = wire.CdsResponse(cards=[c.card for c in issued])
         return Response(body.model_dump_json(exclude_none=True), media_type=JSON)
 
-    @app.post("/cds-services/{service_id}/feedback", dependencies=[Depends(require_json)])
-    async def feedback(service_id: str, body: wire.FeedbackRequest, request: Request) -> Response:
-        """Stores what the clinician did with cards (accepted, or overridden and why), idempotently."""
-        await authenticate(request)
+    @hook_calls.post("/cds-services/{service_id}/feedback", dependencies=[Depends(require_json)])
+    async def feedback(service_id: str, body: wire.FeedbackRequest) -> Response:
+        """Stores what the clinician did with cards (accepted, or overridden and why), idempotently.
+
+        Feedback on a card another of these services issued is refused (400), none of the call stored: the spec
+        sends a card's feedback to `{baseUrl}/cds-services/{service.id}/feedback` of the service that returned it,
+        so it is a client's mistake, which counted here would count the card twice over the services.
+        """
         service = service_for(service_id)
+        foreign = state.store.issuers([item.card for item in body.feedback])
+        wrong = [Issue("value", f"feedback[{i}].card {item.card[:100]!r} is a card of {foreign[item.card]}: send its "
+                                f"feedback to /cds-services/{foreign[item.card]}/feedback", (f"feedback[{i}].card",))
+                 for i, item in enumerate(body.feedback) if foreign.get(item.card, service.id) != service.id]
+        if wrong:
+            raise ApiError(400, *wrong)
         state.store.record_feedback(service.id, body.feedback)
         return Response("{}", media_type=JSON)
+
+    app.include_router(hook_calls)
 
     @app.get("/healthz/live", response_model=wire.Health, response_model_exclude_none=True)
     async def live() -> wire.Health:
@@ -202,6 +207,54 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
                         media_type=JSON)
 
     return app
+
+
+async def authenticate(request: Request) -> None:
+    """Verifies the call's bearer token (CDS Hooks' JWT), when the service has trusted issuers.
+
+    Raises:
+        ApiError: 401, the token is missing or not accepted.
+    """
+    state: AppState = request.app.state.cds
+    if state.verifier is None:
+        return
+    base = state.public_url.rstrip("/")
+    try:
+        await state.verifier.verify(request.headers.get("authorization"), (f"{base}{request.url.path}", base))
+    except AuthError as error:
+        raise ApiError(401, Issue("security", str(error), ("http.Authorization",)),
+                       headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+class AuthenticatedRoute(APIRoute):
+    """A route that authenticates the call before its body is read.
+
+    A call without a valid token is 401 whatever its body, never a 400 or 415 that says what the body lacks
+    (FastAPI parses the body before any dependency runs).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, after `authenticate`."""
+        handler = super().get_route_handler()
+
+        async def authenticated(request: Request) -> Response:
+            await authenticate(request)
+            return await handler(request)
+
+        return authenticated
+
+
+class OutcomeCors(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as an OperationOutcome (every error is one)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Starlette's answer to a preflight; its refusal (400, "Disallowed CORS origin") as an OperationOutcome."""
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        said = bytes(response.body).decode(errors="replace")
+        return outcome_response(response.status_code, [Issue("security", f"CORS preflight refused: {said}")],
+                                {k: v for k, v in response.headers.items() if k.startswith("access-control-")})
 
 
 def _add_error_handlers(app: FastAPI) -> None:

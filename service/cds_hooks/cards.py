@@ -39,6 +39,7 @@ from interactions import (
     MonitoringTest,
     Severity,
     UnrecognizedMedication,
+    UnrecognizedReason,
 )
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
@@ -99,6 +100,10 @@ class Subject(NamedTuple):
     """The day of the check (ISO), from which days since a stop or an ECG are counted."""
     withheld: Mapping[str, str]
     """Prefetch key -> what the EHR said it left out of that list (`prefetch.withheld`)."""
+    unnamed: frozenset[UnrecognizedMedication]
+    """Orders and statements not checked because they name no medication that can be read."""
+    unread: frozenset[UnrecognizedMedication]
+    """Those of `unnamed` whose Medication, referenced, the FHIR server could not give."""
 
 
 class IssuedCard(NamedTuple):
@@ -161,10 +166,9 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     a warning at least: the agents' QTc rules (quizartinib is not started above 450 ms) cannot be applied without
     one, which is more than information, though nothing is known to be wrong.
     """
-    severity = max((f.severity for f in findings), default=Severity.INFO)
     kind = _kind(dose)
     summary = _summary(dose, recommended, findings, subject, baseline_ecg)
-    indicator = _indicator(dose, severity)
+    indicator = _indicator(dose, findings)
     if baseline_ecg and indicator == "info":
         indicator = "warning"
     suggestions = [s for s in (
@@ -205,11 +209,12 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
              baseline_ecg: bool) -> str:
     """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters.
 
-    A QTc threshold is named by the QTc it was judged on ("QTcF 460 ms on 2026-11-30"); a hold or stop of a start
-    is "do not start".
+    The decision is said with the drugs of the findings that set it (`_applied`), not every drug that changes
+    the dose: with posaconazole (70 mg) and clarithromycin (100 mg), the 70 mg is posaconazole's. A QTc threshold
+    is named by the QTc it was judged on ("QTcF 460 ms on 2026-11-30"); a hold or stop of a start is "do not start".
     """
     drug = dose.drug[:1].upper() + dose.drug[1:]
-    setting = [f for f in findings if f.object_drug == dose.drug and f.action == dose.action]
+    setting = _applied(dose)
     causes = list(dict.fromkeys(f.precipitant_drug for f in setting if f.precipitant_drug))
     reasons = dict(_OWN_REASONS)
     if subject.qtc.ms:
@@ -238,14 +243,37 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
-def _indicator(dose: DoseRecommendation, severity: Severity) -> Literal["info", "warning", "critical"]:
+def _applied(dose: DoseRecommendation) -> list[Finding]:
+    """The findings that set the decision.
+
+    The one the engine applied (first of `dose.findings`), and the others of its rule: a rule has one effect on the
+    dose whichever of its drugs it is for (clarithromycin and voriconazole: the same 100 mg), their findings
+    differing only in text and severity (`answer._grouped_findings`). None when the decision is not the applied
+    finding's (the order's own hold, a day of the ramp-up).
+    """
+    if not dose.findings or dose.findings[0].action != dose.action:
+        return []
+    first = dose.findings[0]
+    return [f for f in dose.findings if f is first or (first.rule and (f.rule, f.action) == (first.rule, first.action))]
+
+
+def _indicator(dose: DoseRecommendation, findings: Sequence[Finding]) -> Literal["info", "warning", "critical"]:
     """How urgent a card is.
 
     critical: stop or hold the agent, a contraindication, or a major combination to avoid; warning:
     a dose change, a combination to avoid, or a moderate or major finding; info otherwise.
+
+    A combination to avoid is critical by the severity of the findings that say to avoid it, never by another
+    finding's: a moderate 5-HT2B "avoid escitalopram" beside a major QT finding whose action is to monitor would
+    else read as a major reason to stop escitalopram, which no finding says. The major finding still makes the
+    card a warning, and its action is said in the detail.
     """
+    severity = max((f.severity for f in findings), default=Severity.INFO)
+    avoided = set(dose.avoid_with)
+    avoid_severity = max((f.severity for f in findings if f.action is Action.AVOID_COMBINATION
+                          and avoided & {f.object_drug, f.precipitant_drug, *f.involved}), default=Severity.INFO)
     if (dose.action in (Action.HOLD, Action.DISCONTINUE) or severity >= Severity.CONTRAINDICATED
-            or (dose.avoid_with and severity >= Severity.MAJOR)):
+            or avoid_severity >= Severity.MAJOR):
         return "critical"
     if dose.action is Action.ADJUST_DOSE or dose.avoid_with or severity >= Severity.MODERATE:
         return "warning"
@@ -282,10 +310,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if findings:
         lines += ["", "**Findings**"]
         for finding in findings:
-            other = finding.precipitant_drug or "QTc"
             alternatives = f" Alternatives: {', '.join(finding.alternatives)}." if finding.alternatives else ""
-            lines.append(f"- *{finding.severity.name.lower()}*: {finding.object_drug} with {other} "
-                         f"({', '.join(m.name.replace('_', ' ').lower() for m in finding.mechanisms)}): "
+            lines.append(f"- *{finding.severity.name.lower()}*: {_drugs(finding)} ({_mechanisms(finding)}): "
                          f"{_escape(finding.recommendation)}{alternatives} ({_cited(finding.citations)})")
     if monitoring:
         lines += ["", "**Monitoring**"]
@@ -347,20 +373,33 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) 
 
 
 def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
-    """The stopped medications these findings count, and the day each was taken as stopped on."""
-    lines = []
-    for drug in dict.fromkeys(d for f in findings for d in (f.precipitant_drug, *f.involved)):
+    """The listed medications of these findings that have ended, and those whose end date has passed.
+
+    The stopped ones with the day each was taken as stopped on. Those still current (active, on hold) whose end
+    date is before the day of the check look stale: they are counted as taken, as their status says (the
+    conservative reading: a drug still taken is never left out), and the prescriber is asked to check them.
+    """
+    stopped, stale = [], []
+    as_of = _date(subject.as_of)
+    for drug in dict.fromkeys(d for f in findings for d in (f.object_drug, f.precipitant_drug, *f.involved)):
         ordered = subject.by_drug.get(drug)
-        if ordered is None or ordered.stop is None:
+        if ordered is None:
             continue
         status = ordered.resource.get("status")
-        day = ordered.medication.stopped_on
-        where = (f"its end, {ordered.stop.element}, is {ordered.stop.date}" if ordered.stop.date
-                 else "it gives no end date")
-        latest = ", the day of this check (the latest it can be)" if day == subject.as_of else ""
-        lines.append(f"- {_escape(ordered.label)} ({ordered.reference or 'listed'}, {status}): {where}; counted as "
-                     f"last taken on {day}{latest}.")
-    return ["", "**Stopped medications counted**", *lines] if lines else []
+        named = f"{_escape(ordered.label)} ({ordered.reference or 'listed'}, {status})"
+        if ordered.stop is not None:
+            day = ordered.medication.stopped_on
+            where = (f"its end, {ordered.stop.element}, is {ordered.stop.date}" if ordered.stop.date
+                     else "it gives no end date")
+            latest = ", the day of this check (the latest it can be)" if day == subject.as_of else ""
+            stopped.append(f"- {named}: {where}; counted as last taken on {day}{latest}.")
+        elif ordered.planned_end is not None and as_of and (end := _date(ordered.planned_end.date)) and end < as_of:
+            days = (as_of - end).days
+            stale.append(f"- {named}: its end, {ordered.planned_end.element}, was {ordered.planned_end.date}, "
+                         f"{days} day{'s' if days > 1 else ''} before this check; still counted as taken, as its "
+                         "status says. Check whether it is still taken.")
+    return [*(["", "**Stopped medications counted**", *stopped] if stopped else []),
+            *(["", "**Current medications that look stale**", *stale] if stale else [])]
 
 
 def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject) -> str:
@@ -371,17 +410,31 @@ def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject)
     return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
 
 
+_NOT_CHECKED_WHY: Final = {
+    UnrecognizedReason.NOT_REVIEWED: "not reviewed",
+    UnrecognizedReason.CONFLICT: "with conflicting names",
+}
+"""How the not-checked card's summary says why, by the engine's reason (`not_checked_why` for the others)."""
+NOT_CHECKED_NAME_LIMIT = 40
+"""The longest a name is shown in the not-checked card's summary: one long compounded name must not hide the others."""
+
+
 def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Subject) -> IssuedCard:
-    """The card naming every medication that was not checked, and saying the check is incomplete."""
-    names = [_unrecognized_name(u, subject) for u in unrecognized]
-    summary = (f"Not checked: {len(names)} medication{'s' if len(names) > 1 else ''} not recognised "
-               f"({', '.join(names)})" if names else "Not checked: the EHR withheld part of the patient's list")
-    if len(summary) > SUMMARY_LIMIT:
-        summary = summary[:SUMMARY_LIMIT - 2].rstrip() + "…)"
+    """The card naming every medication that was not checked, and saying the check is incomplete.
+
+    The summary counts them by why ("1 not reviewed (Loestrin 1/20); 2 not recognised (...)") and, when the spec's
+    140 characters cannot hold every name, shows those that matter first (`_not_checked_order`) and counts the rest.
+    """
+    ordered = sorted(unrecognized, key=lambda item: _not_checked_order(item, subject))
+    names = [_unrecognized_name(u, subject) for u in ordered]
+    groups: dict[str, list[str]] = {}
+    for item, name in zip(ordered, names, strict=True):
+        groups.setdefault(not_checked_why(item, subject), []).append(name)
+    summary = _not_checked_summary(groups) if names else "Not checked: the EHR withheld part of the patient's list"
     lines = [f"- **The EHR withheld part of {key}**: it says {_escape(said)!r}. Medications left out of the list "
              "were not checked." for key, said in subject.withheld.items()]
     lines = ["dosecheck could not check these medications, so **the interaction check is incomplete**:", "", *lines]
-    for item, name in zip(unrecognized, names, strict=True):
+    for item, name in zip(ordered, names, strict=True):
         why = item.detail or item.reason.name.replace("_", " ").lower()
         suggestions = f" Did you mean: {', '.join(item.suggestions)}?" if item.suggestions else ""
         lines.append(f"- **{_escape(name)}**: {_escape(why)}.{suggestions}")
@@ -390,6 +443,58 @@ def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Su
     card = wire.Card(uuid=str(uuid.uuid4()), summary=summary, detail="\n".join(lines), indicator="warning",
                      source=_source(subject), overrideReasons=list(OVERRIDE_REASONS))
     return IssuedCard(card, "not-checked", _fingerprint("", "not-checked", summary, "warning"))
+
+
+def not_checked_why(item: UnrecognizedMedication, subject: Subject) -> str:
+    """Why a medication was not checked, as the not-checked card's summary says it."""
+    if item in subject.unread:
+        return "could not be read from the FHIR server"
+    if item in subject.unnamed:
+        return "not named"
+    return _NOT_CHECKED_WHY.get(item.reason, "not recognised")
+
+
+def _not_checked_order(item: UnrecognizedMedication, subject: Subject) -> tuple[int, bool, str]:
+    """Which not-checked medications the summary names first, when it cannot name them all.
+
+    By what is known of them, most first: a drug the knowledge base names but has not reviewed (an herb or a
+    supplement it lists is one) or names twice over; then an order that names no medication that can be read (its
+    Medication not given by the FHIR server), which may be an agent itself; then unknown names close to a known one
+    (a misspelt drug); then other unknown names; last, a code alone. Within each, the orders being placed now
+    first. Nothing is guessed from the words of a name: which words make an herb is vocabulary, and the knowledge
+    base's to hold (names.toml).
+    """
+    if item.reason in _NOT_CHECKED_WHY:
+        rank = 0
+    elif item in subject.unnamed:
+        rank = 1
+    else:
+        rank = 2 if item.suggestions else 3 if item.name else 4
+    name = _unrecognized_name(item, subject)
+    return rank, name not in subject.new_drugs, name.lower()
+
+
+def _not_checked_summary(groups: Mapping[str, Sequence[str]]) -> str:
+    """"Not checked: 3 medications: 1 not reviewed (A); 2 not recognised (B, C)", within the spec's 140 characters.
+
+    One group reads "Not checked: 1 medication not recognised (A)". Names are shortened to NOT_CHECKED_NAME_LIMIT;
+    when they still do not fit, the last are left out and counted ("+2 more"), the counts always kept.
+    """
+    total = sum(len(names) for names in groups.values())
+    shortened = {why: [n if len(n) <= NOT_CHECKED_NAME_LIMIT else n[:NOT_CHECKED_NAME_LIMIT - 1].rstrip() + "…"
+                       for n in names] for why, names in groups.items()}
+    head = f"Not checked: {total} medication{'s' if total > 1 else ''}"
+    text = head
+    for shown in range(total, -1, -1):
+        parts, left = [], shown
+        for why, names in shortened.items():
+            kept, left = names[:left], max(left - len(names), 0)
+            listed = [*kept, f"+{len(names) - len(kept)} more"] if kept and len(kept) < len(names) else kept
+            parts.append(f"{len(names)} {why} ({', '.join(listed)})" if listed else f"{len(names)} {why}")
+        text = f"{head} {parts[0].partition(' ')[2]}" if len(parts) == 1 else f"{head}: {'; '.join(parts)}"
+        if len(text) <= SUMMARY_LIMIT:
+            return text
+    return text[:SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
 def too_many_card(orders: Sequence[str], medications: int, limit: int, subject: Subject) -> IssuedCard:
@@ -510,9 +615,24 @@ def _detected_issue_suggestion(findings: Sequence[Finding], subject: Subject) ->
 
 
 def _issue_title(finding: Finding) -> str:
-    if finding.precipitant_drug:
-        return f"{finding.object_drug} with {finding.precipitant_drug}: {finding.action.name.replace('_', ' ').lower()}"
-    return f"{finding.object_drug}: QTc threshold, {finding.action.name.replace('_', ' ').lower()}"
+    """"venetoclax with posaconazole (cyp3a4 strong inhibitor): adjust dose".
+
+    The mechanism tells apart two findings of the same drugs (gilteritinib with posaconazole: CYP3A and QT); a
+    finding about several drugs together (the QT burden) names them all; one about no other drug (a QTc threshold)
+    only its mechanism.
+    """
+    return f"{_drugs(finding)} ({_mechanisms(finding)}): {finding.action.name.replace('_', ' ').lower()}"
+
+
+def _drugs(finding: Finding) -> str:
+    """"venetoclax with posaconazole"; the drugs of a finding about several together; the object drug alone."""
+    others = ", ".join(finding.involved) if finding.involved and not finding.precipitant_drug \
+        else finding.precipitant_drug
+    return f"{finding.object_drug} with {others}" if others else finding.object_drug
+
+
+def _mechanisms(finding: Finding) -> str:
+    return ", ".join(m.name.replace("_", " ").lower() for m in finding.mechanisms)
 
 
 def _as_r4_order(resource: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -539,6 +659,8 @@ def _as_r4_order(resource: Mapping[str, Any]) -> dict[str, Any] | None:
             fixed["medicationCodeableConcept"] = medication["concept"]
         elif isinstance(medication.get("reference"), dict):
             fixed["medicationReference"] = medication["reference"]
+    if isinstance(fixed.get("medicationCodeableConcept"), str):  # read as its text (fhir_in._concept_name)
+        fixed["medicationCodeableConcept"] = {"text": fixed["medicationCodeableConcept"]}
     fixed.setdefault("intent", "order")
     try:
         return _json(MedicationRequest.model_validate(fixed))

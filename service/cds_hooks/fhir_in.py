@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeGuard
 
 from interactions import Coding, FieldViolation, Medication
-from service.cds_hooks.wire import Issue
+from service.cds_hooks.wire import Issue, json_kind
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
@@ -121,6 +121,9 @@ class OrderedMedication(NamedTuple):
     resource it was read from (`dosageInstruction[0].doseAndRate[0].doseQuantity.value`)."""
     stop: Stop | None = None
     """For a listed order or statement that has ended (`ENDED`): when, at the latest; None while it is taken."""
+    planned_end: Stop | None = None
+    """For a listed order or statement still current (not `ENDED`): the end its period gives, if any. One that
+    has passed makes it look stale; it is still counted as taken, as its status says."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -190,8 +193,10 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
                  "cycle_start_date": start_at}
         stop = Stop(*_end_date(resource, kind)) if listed and status in ENDED else None
+        end = _period_end(resource, kind) if listed and stop is None else ("", "")
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
-                                      {field: path for field, path in paths.items() if path}, stop))
+                                      {field: path for field, path in paths.items() if path}, stop,
+                                      Stop(*end) if end[0] else None))
     return read
 
 
@@ -211,6 +216,20 @@ def medication_reference(resource: Mapping[str, Any]) -> str:
     reference = _medication_elements(resource)[2]
     target = reference.get("reference") if isinstance(reference, dict) else None
     return target if isinstance(target, str) else ""
+
+
+def misshapen_medication(resource: Mapping[str, Any]) -> str:
+    """Why an order's or statement's medication element cannot be read at all, for people, or "".
+
+    Its CodeableConcept or Reference sent as another JSON type (an array, a number); a CodeableConcept sent as a
+    string is read as its text (`_concept_name`), so it is not among them.
+    """
+    concept, concept_at, reference, reference_at = _medication_elements(resource)
+    for value, at, kind in ((concept, concept_at, "CodeableConcept"), (reference, reference_at, "Reference")):
+        if value is not None and not isinstance(value, dict) and not (kind == "CodeableConcept"
+                                                                      and isinstance(value, str)):
+            return f"{at} is {json_kind(value)}, not a {kind} (a JSON object)"
+    return ""
 
 
 def violation_issue(violation: FieldViolation, read_from: Mapping[str, OrderedMedication]) -> Issue:
@@ -326,7 +345,14 @@ def _resolve(reference: object, resource: Mapping[str, Any], medications: Mappin
 
 
 def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:
-    """A CodeableConcept's name (its text, else a coding's display, RxNorm first) and its codes."""
+    """A CodeableConcept's name (its text, else a coding's display, RxNorm first) and its codes.
+
+    A string where the CodeableConcept should be (`"medicationCodeableConcept": "venetoclax 100 MG Oral Tablet"`)
+    is read as its text: the order does name its drug, only in the wrong shape, and a drug it names must be
+    checked (read as no name, it would be reported as naming none).
+    """
+    if isinstance(concept, str):
+        return _text(concept)[:MAX_TEXT], ()
     if not isinstance(concept, dict):
         return "", ()
     codings = [c for c in _dicts(concept.get("coding"))
@@ -538,11 +564,26 @@ def _qtc_code(code: object) -> str:
 def _end_date(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
     """When an ended order or statement was last taken, at the latest, and the element that says so.
 
+    The latest of its period's ends (`_period_end`) and, for a statement, its `effectiveDateTime`: a dose may be
+    taken until the last (a stopped order's planned end may be after the day of the check; `hooks` takes the day
+    of the check then). Without any, `meta.lastUpdated`: the order changed to its ended status at the latest then.
+    """
+    dated = [end for end in (_period_end(resource, kind),) if end[0]]
+    if kind not in MEDICATION_ORDERS and (match := _ISO_DATE.match(_text(resource.get("effectiveDateTime")))):
+        dated.append((match.group(1), "effectiveDateTime"))
+    if dated:
+        return max(dated)
+    meta = resource.get("meta")
+    updated = _ISO_DATE.match(_text(meta.get("lastUpdated"))) if isinstance(meta, dict) else None
+    return (updated.group(1), "meta.lastUpdated") if updated else ("", "")
+
+
+def _period_end(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
+    """The end an order or statement gives its period, and the element it is in, or ("", "").
+
     FHIR R4 puts the end of a MedicationRequest in its dosages' `timing.repeat.boundsPeriod.end` and in
-    `dispenseRequest.validityPeriod.end`, and that of a MedicationStatement in `effectivePeriod.end` or
-    `effectiveDateTime`: the latest of them, since a dose may be taken until the last (a stopped order's planned
-    end may be after the day of the check; `hooks` takes the day of the check then). Without any, `meta.lastUpdated`:
-    the order changed to its ended status at the latest then.
+    `dispenseRequest.validityPeriod.end` (the latest of them counts), and that of a MedicationStatement in
+    `effectivePeriod.end`.
     """
     candidates: list[tuple[object, str]] = []
     if kind in MEDICATION_ORDERS:
@@ -560,13 +601,8 @@ def _end_date(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
         period = resource.get("effectivePeriod")
         if isinstance(period, dict):
             candidates.append((period.get("end"), "effectivePeriod.end"))
-        candidates.append((resource.get("effectiveDateTime"), "effectiveDateTime"))
     dated = [(match.group(1), path) for value, path in candidates if (match := _ISO_DATE.match(_text(value)))]
-    if dated:
-        return max(dated)
-    meta = resource.get("meta")
-    updated = _ISO_DATE.match(_text(meta.get("lastUpdated"))) if isinstance(meta, dict) else None
-    return (updated.group(1), "meta.lastUpdated") if updated else ("", "")
+    return max(dated, default=("", ""))
 
 
 def _short_system(system: str) -> str:

@@ -31,6 +31,7 @@ from service.cds_hooks.fhir_in import (
     latest_qtc,
     medication_index,
     medication_reference,
+    misshapen_medication,
     read_medications,
     unresolved_references,
     violation_issue,
@@ -90,6 +91,9 @@ class Orders(NamedTuple):
     """Agents of the draft orders that the patient takes no current order or statement of: starts."""
     other_drafts: dict[str, tuple[OrderedMedication, ...]]
     """Agent -> its other draft orders in the call, besides the one checked (`by_drug`)."""
+    unread: frozenset[UnrecognizedMedication]
+    """Those of `unnamed` that name no medication because the FHIR server could not give the Medication they
+    reference."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -129,7 +133,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
-                      as_of, prefetch.withheld(data))
+                      as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -248,12 +252,10 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     read_from.update((f"concomitant[{i}]", m) for i, m in enumerate(concomitant))
     if started is not None:
         read_from["patient"] = started
-    not_named = tuple(UnrecognizedMedication(
-        ordered.reference or ordered.label, (), UnrecognizedReason.UNKNOWN,
-        detail=f"it names no medication (no text, display or code at {ordered.paths.get('name', 'its medication')}"
-               f", and {_unresolved(ordered, unfetched)})") for ordered, _ in unnamed)
-    return Orders(request, by_drug, frozenset(new_drugs), read_from, not_named, labels, starts,
-                  {drug: tuple(others) for drug, others in other_drafts.items()})
+    not_named = [_not_named(ordered, unfetched) for ordered, _ in unnamed]
+    return Orders(request, by_drug, frozenset(new_drugs), read_from, tuple(item for item, _ in not_named), labels,
+                  starts, {drug: tuple(others) for drug, others in other_drafts.items()},
+                  frozenset(item for item, unread in not_named if unread))
 
 
 def _day_one(kb: KnowledgeBase, drug: str, starts: frozenset[str]) -> bool:
@@ -261,11 +263,23 @@ def _day_one(kb: KnowledgeBase, drug: str, starts: frozenset[str]) -> bool:
     return drug in starts and not any(dose.ramp_up_mg for dose in kb.agents[drug].standard_doses)
 
 
-def _unresolved(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> str:
+def _not_named(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> tuple[UnrecognizedMedication, bool]:
+    """An order or statement that names no medication, as not checked.
+
+    And whether that is because the FHIR server could not give the Medication it references (`unfetched` says why).
+    """
     reference = medication_reference(ordered.resource)
-    why = unfetched.get(reference)
-    return (f"the Medication it references, {reference}, could not be read from the FHIR server: {why}" if why
-            else "no Medication resource it references is in the call")
+    why = unfetched.get(reference) if reference else None
+    misshapen = misshapen_medication(ordered.resource)
+    if misshapen:
+        said = f"it names no medication that can be read: {misshapen}"
+    else:
+        resolved = (f"the Medication it references, {reference}, could not be read from the FHIR server: {why}"
+                    if why else "no Medication resource it references is in the call")
+        said = f"it names no medication (no text, display or code at {ordered.paths.get('name', 'its medication')}" \
+               f", and {resolved})"
+    item = UnrecognizedMedication(ordered.reference or ordered.label, (), UnrecognizedReason.UNKNOWN, detail=said)
+    return item, bool(why)
 
 
 def _coordinate(store: Store, service: HookService, call: CdsRequest, patient_id: str,

@@ -3,7 +3,7 @@
 One file shared by every worker (WAL mode, so readers never block the writer). Feedback is committed
 with `synchronous=FULL` before the call is answered, so nothing acknowledged is lost across a crash
 or restart; a feedback item is keyed by (card, outcome, outcomeTimestamp), so a retried call stores
-nothing twice.
+nothing twice, and the report counts one outcome per card, its latest.
 """
 
 from __future__ import annotations
@@ -30,6 +30,16 @@ CREATE TABLE IF NOT EXISTS shown (
     user_id TEXT NOT NULL, patient_id TEXT NOT NULL, encounter_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
     shown_at REAL NOT NULL, PRIMARY KEY (user_id, patient_id, encounter_id, fingerprint));
 """
+
+_LATEST_OUTCOMES = """
+SELECT COALESCE(card.kind, 'unknown'), latest.outcome,
+       COALESCE(latest.reason_display, latest.reason_code, '(none given)')
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY card, service ORDER BY outcome_timestamp DESC, received_at DESC) AS n
+      FROM feedback) AS latest
+LEFT JOIN card ON card.uuid = latest.card AND card.service = latest.service
+WHERE latest.n = 1
+"""
+"""Each card's latest outcome at each service, with its kind and override reason."""
 
 
 def default_path() -> pathlib.Path:
@@ -103,6 +113,13 @@ class Store:
             f"AND fingerprint IN ({marks})", (user_id, patient_id, encounter_id, *fingerprints))
         return {row[0] for row in rows}
 
+    def issuers(self, cards: Sequence[str]) -> dict[str, str]:
+        """The service that issued each of `cards` this database knows."""
+        if not cards:
+            return {}
+        marks = ",".join("?" * len(cards))
+        return dict(self._db.execute(f"SELECT uuid, service FROM card WHERE uuid IN ({marks})", tuple(cards)))
+
     def record_feedback(self, service: str, items: Iterable[FeedbackItem]) -> int:
         """Stores feedback durably; returns how many items were new (a retry stores nothing again)."""
         now = time.time()
@@ -124,22 +141,26 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
 
     def report(self) -> list[KindReport]:
-        """Outcomes by card kind; feedback on cards this database never issued counts as `unknown`."""
+        """Outcomes by card kind, one per card: its latest (by outcomeTimestamp, then arrival).
+
+        A client may send a card's feedback several times, with a new outcomeTimestamp at each retry (the spec:
+        "a CDS Service may receive feedback for the same card instance multiple times"); counting each would
+        inflate the override rate. Feedback on a card this database never issued, or that another service issued,
+        counts as `unknown`.
+        """
         issued = dict(self._db.execute("SELECT kind, COUNT(*) FROM card GROUP BY kind").fetchall())
         outcomes: dict[str, dict[str, int]] = {}
-        for kind, outcome, count in self._db.execute(
-                "SELECT COALESCE(card.kind, 'unknown'), feedback.outcome, COUNT(*) FROM feedback "
-                "LEFT JOIN card ON card.uuid = feedback.card GROUP BY 1, 2"):
-            outcomes.setdefault(kind, {})[outcome] = count
-        reasons: dict[str, list[tuple[str, int]]] = {}
-        for kind, reason, count in self._db.execute(
-                "SELECT COALESCE(card.kind, 'unknown'), COALESCE(reason_display, reason_code, '(none given)'), "
-                "COUNT(*) FROM feedback LEFT JOIN card ON card.uuid = feedback.card "
-                "WHERE outcome = 'overridden' GROUP BY 1, 2 ORDER BY 3 DESC, 2"):
-            reasons.setdefault(kind, []).append((reason, count))
+        reasons: dict[str, dict[str, int]] = {}
+        for kind, outcome, reason in self._db.execute(_LATEST_OUTCOMES):
+            counted = outcomes.setdefault(kind, {})
+            counted[outcome] = counted.get(outcome, 0) + 1
+            if outcome == "overridden":
+                given = reasons.setdefault(kind, {})
+                given[reason] = given.get(reason, 0) + 1
         kinds = sorted(set(issued) | set(outcomes))
         return [KindReport(k, issued.get(k, 0), outcomes.get(k, {}).get("accepted", 0),
-                           outcomes.get(k, {}).get("overridden", 0), tuple(reasons.get(k, ()))) for k in kinds]
+                           outcomes.get(k, {}).get("overridden", 0),
+                           tuple(sorted(reasons.get(k, {}).items(), key=lambda r: (-r[1], r[0])))) for k in kinds]
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

@@ -19,7 +19,8 @@ from tests.cds_hooks.test_dose_units import MG_100, ONE_TABLET, ingredient
 from tests.cds_hooks.test_hooks import SIGN, cards
 
 TOKEN = "ehr-token"
-NOT_CHECKED = "Not checked: 1 medication not recognised (MedicationRequest/ven-1)"
+NOT_READ = "Not checked: 1 medication could not be read from the FHIR server (MedicationRequest/ven-1)"
+NOT_NAMED = "Not checked: 1 medication not named (MedicationRequest/ven-1)"
 
 
 def by_reference(order: dict[str, Any], reference: str) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def test_a_medication_the_fhir_server_does_not_have_is_a_not_checked_card_saying
                     fhir)
         [card] = cards(dev_server, SIGN, body)
         assert sorted(path for path, _ in fhir.seen) == ["/Medication/gone", "/Medication/posa-med"]
-    assert card["summary"] == NOT_CHECKED
+    assert card["summary"] == NOT_READ
     assert ("the Medication it references, Medication/gone, could not be read from the FHIR server: the FHIR "
             "server answered HTTP 404") in card["detail"]
     assert "the interaction check is incomplete" in card["detail"]
@@ -102,7 +103,7 @@ def test_a_medication_on_another_host_is_not_fetched(dev_server: Served) -> None
     with stand_in() as fhir:
         [card] = cards(dev_server, SIGN, call([venetoclax_tablets("ven-1", elsewhere)], [], fhir))
         assert fhir.seen == []  # the caller's token never goes to another host
-    assert card["summary"] == NOT_CHECKED
+    assert card["summary"] == NOT_READ
     assert f"the Medication it references, {elsewhere}, could not be read from the FHIR server: it is not on " \
            "fhirServer" in card["detail"]
 
@@ -115,7 +116,7 @@ def test_without_fhir_server_or_token_nothing_is_fetched_as_before(dev_server: S
                     fhir if with_server else None, token=None)
         [card] = cards(dev_server, SIGN, body)
         assert fhir.seen == []
-    assert card["summary"] == NOT_CHECKED
+    assert card["summary"] == NOT_NAMED
     assert "no Medication resource it references is in the call" in card["detail"]
 
 
@@ -130,6 +131,7 @@ def test_more_distinct_medications_than_the_cap_leave_the_rest_not_checked(dev_s
         body = call([examples.order("ven-1", "venetoclax", 400)], statements, fhir)
         answer = cards(dev_server, SIGN, body)
         assert len(fhir.seen) == 50
-    assert [c["summary"] for c in answer] == ["Not checked: 1 medication not recognised (MedicationRequest/apap-50)"]
+    assert [c["summary"] for c in answer] == [
+        "Not checked: 1 medication could not be read from the FHIR server (MedicationRequest/apap-50)"]
     assert "Medication/apap-50, could not be read from the FHIR server: more than 50 Medications to read in one " \
            "call" in answer[0]["detail"]

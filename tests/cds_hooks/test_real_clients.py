@@ -56,12 +56,12 @@ def test_an_order_whose_medication_cannot_be_resolved_is_a_not_checked_card_not_
     venetoclax = epic_order("eVen.1", {"reference": "#m1", "display": "VENCLEXTA 100 MG TABS"})
     answer = cards(dev_server, SIGN, sign(venetoclax, unresolved))
     assert summaries(answer) == ["Venetoclax: reduce to 70 mg with posaconazole",
-                                 "Not checked: 1 medication not recognised (MedicationRequest/eMed.2)"]
+                                 "Not checked: 1 medication not named (MedicationRequest/eMed.2)"]
     assert "the interaction check is incomplete" in answer[1]["detail"]
     assert "names no medication" in answer[1]["detail"]
     # Alone, it is still a card: never silence.
     [card] = cards(dev_server, SIGN, sign(unresolved))
-    assert card["summary"] == "Not checked: 1 medication not recognised (MedicationRequest/eMed.2)"
+    assert card["summary"] == "Not checked: 1 medication not named (MedicationRequest/eMed.2)"
 
 
 def test_a_contained_medication_names_the_order_when_the_reference_has_no_display(dev_server: Served) -> None:
@@ -239,7 +239,8 @@ def test_an_epic_call_without_prefetch_is_fetched_and_an_unresolved_order_still_
         fhir.routes["/Observation"] = (200, examples.bundle(kind="searchset"))
         answer = cards(dev_server, SIGN, examples.with_fhir_server(body, fhir.url))
     assert summaries(answer) == ["Venetoclax: reduce to 70 mg with posaconazole",
-                                 "Not checked: 1 medication not recognised (MedicationRequest/eMed.2)"]
+                                 "Not checked: 1 medication could not be read from the FHIR server "
+                                 "(MedicationRequest/eMed.2)"]
 
 
 def test_an_adjustment_to_the_dose_already_ordered_does_not_say_increase(dev_server: Served) -> None:

@@ -217,7 +217,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             new_drugs.update(names)
         in_regimen = draft and drugs is None
         if drugs is not None and len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
-            in_regimen = draft or drugs[0] not in regimen
+            # A stopped one is a co-medication with its stop date: its effects on the others count through
+            # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
+            in_regimen = draft or (ordered.stop is None and drugs[0] not in regimen)
         if not in_regimen:
             if medication not in listed:
                 listed.add(medication)

@@ -72,6 +72,14 @@ def test_an_order_that_ended_without_a_date_counts_as_stopped_on_the_day_of_the_
     assert f"it gives no end date; counted as last taken on {check_day()}, the day of this check" in card["detail"]
 
 
+def test_an_agent_stopped_long_ago_is_not_checked_as_taken(dev_server: Served) -> None:
+    # Venetoclax stopped months ago beside a posaconazole order being placed: was "Venetoclax: reduce to 70 mg".
+    stopped = examples.order("ven-0", "venetoclax", 400, status="stopped", start=check_day(120))
+    stopped["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = check_day(90)
+    assert cards(dev_server, SIGN, examples.call("order-sign", [examples.order("posa-1", "posaconazole", 300)],
+                                           [stopped])) == []
+
+
 def test_orders_never_taken_stay_out_of_the_check(dev_server: Served) -> None:
     for status in ("cancelled", "entered-in-error"):
         assert cards(dev_server, SIGN, examples.call("order-sign", [venetoclax()],

@@ -63,8 +63,9 @@ _MARKER = 8
 _ELEMENTAL = 16
 _LOCAL = 32
 _HELD = 64
+_CONDITION = 128
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
-               "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD,
+               "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
                "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER,
                "elemental": _ELEMENTAL}
 _HYPHEN = "-"
@@ -145,6 +146,8 @@ class _State:
     """Order text of a local form or route ("cream", "ophthalmic")."""
     held: str = ""
     """The first order text saying the order is on hold ("HOLD", "on hold"); a string, not a list: no allocation."""
+    condition: str = ""
+    """The first order text of a condition a dose depends on ("ANC", "platelets")."""
 
 
 class _Phrases(Generic[_V]):
@@ -461,6 +464,10 @@ class MedicationReader:
         held = bool(state.held)
         if combination is not None:
             return Reading((combination,), UnrecognizedReason.UNSPECIFIED, held=held)
+        if held and state.condition:
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.held!r} with a condition ({state.condition!r}): whether the order is on hold now or only "
+                "when the condition holds is not guessed; say which in the order's own fields"))
         if held and len(mentions) > 1:
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
                 f"{state.held!r} beside {' and '.join(repr(m.text) for m in mentions)}: which of them is on hold "
@@ -615,12 +622,14 @@ class MedicationReader:
                 if flags == _MARKER:
                     state.unknown.append(token)
                     return 1, None, 0
-            if flags & (_LOCAL | _HELD):
+            if flags & (_LOCAL | _HELD | _CONDITION):
                 text = " ".join(map(str, items[i:i + word_length]))
                 if flags & _LOCAL:
                     state.local.append(text)
                 if flags & _HELD and not state.held:
                     state.held = text
+                if flags & _CONDITION and not state.condition:
+                    state.condition = text
             return word_length, None, flags & ~_MARKER
         if broad_length:
             canonical = broad or ()

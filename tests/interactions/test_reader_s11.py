@@ -106,6 +106,19 @@ def test_a_hold_beside_several_drugs_named_apart_is_not_guessed_but_a_product_or
     assert (set(product.drugs), product.held) == ({"nirmatrelvir", "ritonavir"}, True)
 
 
+@pytest.mark.parametrize("text", [
+    "Hold venetoclax for ANC < 500",
+    "venetoclax 400 mg daily hold ANC < 500",
+    "HOLD gilteritinib 120 mg for platelets < 25",
+])
+def test_a_hold_word_with_a_condition_is_neither_a_hold_nor_a_running_order(default_kb: KnowledgeBase,
+                                                                            text: str) -> None:
+    # "Hold venetoclax for ANC < 500" was read as on hold now, and the agent answered HOLD 0 mg.
+    reading = default_kb.resolver.read(text)
+    assert (reading.drugs, reading.reason, reading.held) == ((), UnrecognizedReason.UNKNOWN, False)
+    assert "with a condition" in reading.detail
+
+
 @pytest.mark.parametrize("name", ["HOLD venetoclax 400 mg", "venetoclax 400 mg daily - on hold"])
 def test_a_targeted_agent_on_hold_by_its_words_is_held_and_the_answer_says_why(default_kb: KnowledgeBase,
                                                                                name: str) -> None:

@@ -160,7 +160,7 @@ def _as_of() -> str:
 
     The hook call carries no date of its own, and the EHR's stop dates are in its own time zone, which is
     never behind UTC-12: counted from this date, the days since a stop are never more than the EHR's own count,
-    so a washout is never taken as passed too early (at worst a day too late).
+    so a washout is never taken as passed too early (at worst two days late, for an EHR at UTC+14).
     """
     return (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=12)).date().isoformat()
 

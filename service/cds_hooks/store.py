@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS shown (
 _LATEST_OUTCOMES = """
 SELECT COALESCE(card.kind, 'unknown'), latest.outcome,
        COALESCE(latest.reason_display, latest.reason_code, '(none given)')
-FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY card, service ORDER BY outcome_timestamp DESC, received_at DESC) AS n
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY card, service ORDER BY julianday(outcome_timestamp) DESC,
+                                                           received_at DESC) AS n
       FROM feedback) AS latest
 LEFT JOIN card ON card.uuid = latest.card AND card.service = latest.service
 WHERE latest.n = 1

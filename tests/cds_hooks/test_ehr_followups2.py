@@ -224,6 +224,18 @@ def test_feedback_resent_with_new_timestamps_counts_one_outcome_per_card(served:
     assert report(served)["dose-change"] == (0, 1, (("(none given)", 1),))  # its latest outcome, once
 
 
+def test_the_latest_outcome_is_the_latest_in_time_whatever_the_offsets(served: Served) -> None:
+    # 10:00+05:00 is 05:00Z, an hour before 06:00Z: compared as text it sorted last, and its outcome won.
+    [card] = cards(served, SIGN, examples.gilteritinib_with_escitalopram())
+    before = report(served)
+    assert post_feedback(served, SIGN, card["uuid"], "overridden", "2026-12-01T10:00:00+05:00").status_code == 200
+    assert post_feedback(served, SIGN, card["uuid"], "accepted", "2026-12-01T06:00:00Z").status_code == 200
+    after = report(served)
+    [kind] = [k for k in after if after[k] != before.get(k)]
+    accepted, overridden, _ = before.get(kind, (0, 0, ()))
+    assert after[kind][:2] == (accepted + 1, overridden)
+
+
 def test_feedback_sent_to_the_service_that_did_not_issue_the_card_is_refused(served: Served) -> None:
     gilteritinib = examples.order("gil-1", "gilteritinib", 120)
     [card] = cards(served, SIGN, examples.call("order-sign", [gilteritinib], qtc_ms=510))

@@ -80,7 +80,7 @@ def test_midostaurin_over_500_says_the_label_sets_no_threshold(default_kb: Knowl
     assert "the US label gives no QTc threshold" in finding.recommendation
     assert "trial protocol, not a label instruction" in finding.recommendation
     assert [(c.source, c.verify) for c in finding.citations] == [
-        ("uspi-rydapt", False), ("uspi-rydapt", False), ("ratify-stone-2017", True)]
+        ("uspi-rydapt", True), ("uspi-rydapt", False), ("ratify-stone-2017", True)]
 
 
 # The prompt never resumes a held order: it stays held, and the QTc is still said.

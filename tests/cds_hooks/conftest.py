@@ -41,6 +41,8 @@ class StandIn:
     seen: list[tuple[str, str]] = field(default_factory=list)
     """(path with query, Authorization header)."""
     port: int = 0
+    delay_s: float = 0.0
+    """How long each answer waits: a slow FHIR server."""
 
     @property
     def url(self) -> str:
@@ -54,6 +56,7 @@ def stand_in() -> Iterator[StandIn]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.seen.append((self.path, self.headers.get("Authorization", "")))
+            time.sleep(state.delay_s)
             path = self.path.split("?", 1)[0]
             status, body = state.routes.get(path, (404, {"resourceType": "OperationOutcome"}))
             data = json.dumps(body).encode()

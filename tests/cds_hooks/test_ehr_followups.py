@@ -8,17 +8,14 @@ fetches of a call (F6), void drafts and `&lt;` in the detail (F13).
 from __future__ import annotations
 
 import datetime
-import json
 import pathlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.cds_hooks import examples
-from tests.cds_hooks.conftest import Served, start_serve, stop_serve
+from tests.cds_hooks.conftest import Served, stand_in, start_serve, stop_serve
 from tests.cds_hooks.test_hooks import SIGN, cards
 
 
@@ -157,36 +154,22 @@ def test_other_drafts_of_the_agent_are_named_and_removed_with_the_update(dev_ser
 def test_all_fhir_fetches_of_a_call_end_by_one_deadline(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
                                                         ) -> None:
     """Pages that each come just inside the per-request timeout no longer add up: 412 at the call's deadline."""
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            time.sleep(0.4)
-            page = examples.bundle(kind="searchset") | {"link": [
-                {"relation": "next", "url": f"http://{self.headers['Host']}/fhir/next"}]}
-            data = json.dumps(page).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/fhir+json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    fhir = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=fhir.serve_forever, daemon=True).start()
     monkeypatch.setenv("DOSECHECK_HTTP_FHIR_DEADLINE_S", "1.5")
     served = start_serve(tmp_path)
     try:
-        body = examples.call("order-sign", [venetoclax()], prefetch=False)
-        body |= {"fhirServer": f"http://127.0.0.1:{fhir.server_address[1]}/fhir",
-                 "fhirAuthorization": {"access_token": "t", "token_type": "Bearer"}}
-        began = time.monotonic()
-        response = served.call(SIGN, body)
-        took = time.monotonic() - began
+        with stand_in() as fhir:
+            fhir.delay_s = 0.4
+            page = examples.bundle(kind="searchset") | {"link": [{"relation": "next", "url": f"{fhir.url}/fhir/next"}]}
+            for path in ("/fhir/MedicationRequest", "/fhir/MedicationStatement", "/fhir/Observation", "/fhir/next"):
+                fhir.routes[path] = (200, page)
+            body = examples.call("order-sign", [venetoclax()], prefetch=False)
+            body |= {"fhirServer": f"{fhir.url}/fhir",
+                     "fhirAuthorization": {"access_token": "t", "token_type": "Bearer"}}
+            began = time.monotonic()
+            response = served.call(SIGN, body)
+            took = time.monotonic() - began
     finally:
         stop_serve(served)
-        fhir.shutdown()
-        fhir.server_close()
     assert response.status_code == 412
     assert "within the 1.5 s given to all fetches of a hook call" in response.text
     assert took < 3.0  # 20 pages of 0.4 s would be 8 s

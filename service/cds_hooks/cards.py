@@ -430,7 +430,8 @@ def not_checked_card(unrecognized: Sequence[UnrecognizedMedication], subject: Su
     groups: dict[str, list[str]] = {}
     for item, name in zip(ordered, names, strict=True):
         groups.setdefault(not_checked_why(item, subject), []).append(name)
-    summary = _not_checked_summary(groups) if names else "Not checked: the EHR withheld part of the patient's list"
+    summary = (_not_checked_summary(groups, withheld=bool(subject.withheld)) if names
+               else "Not checked: the EHR withheld part of the patient's list")
     lines = [f"- **The EHR withheld part of {key}**: it says {_escape(said)!r}. Medications left out of the list "
              "were not checked." for key, said in subject.withheld.items()]
     lines = ["dosecheck could not check these medications, so **the interaction check is incomplete**:", "", *lines]
@@ -474,16 +475,18 @@ def _not_checked_order(item: UnrecognizedMedication, subject: Subject) -> tuple[
     return rank, name not in subject.new_drugs, name.lower()
 
 
-def _not_checked_summary(groups: Mapping[str, Sequence[str]]) -> str:
+def _not_checked_summary(groups: Mapping[str, Sequence[str]], *, withheld: bool) -> str:
     """"Not checked: 3 medications: 1 not reviewed (A); 2 not recognised (B, C)", within the spec's 140 characters.
 
     One group reads "Not checked: 1 medication not recognised (A)". Names are shortened to NOT_CHECKED_NAME_LIMIT;
-    when they still do not fit, the last are left out and counted ("+2 more"), the counts always kept.
+    when they still do not fit, the last are left out and counted ("+2 more"), the counts always kept. A list the
+    EHR withheld part of is said first: the names do not cover what it left out.
     """
     total = sum(len(names) for names in groups.values())
     shortened = {why: [n if len(n) <= NOT_CHECKED_NAME_LIMIT else n[:NOT_CHECKED_NAME_LIMIT - 1].rstrip() + "…"
                        for n in names] for why, names in groups.items()}
-    head = f"Not checked: {total} medication{'s' if total > 1 else ''}"
+    withheld_note = "part of the list withheld; " if withheld else ""
+    head = f"Not checked: {withheld_note}{total} medication{'s' if total > 1 else ''}"
     text = head
     for shown in range(total, -1, -1):
         parts, left = [], shown

@@ -185,6 +185,13 @@ def test_a_list_the_ehr_says_it_withheld_part_of_makes_the_check_incomplete(dev_
     assert dose["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
     assert not_checked["summary"] == "Not checked: the EHR withheld part of the patient's list"
     assert "Some results omitted: access denied to 3 MedicationRequests" in not_checked["detail"]
+    # With a name not recognised as well, the summary still says the list was withheld (it named the name only).
+    body["prefetch"]["medicationRequests"]["entry"].append({"resource": examples.order(
+        "x-1", "zorblaxin 5 mg", status="active")})
+    dose, not_checked = cards(dev_server, SIGN, body)
+    assert not_checked["summary"] == ("Not checked: part of the list withheld; 1 medication not recognised "
+                                      "(zorblaxin 5 mg)")
+    body["prefetch"]["medicationRequests"]["entry"].pop()
     # "Nothing matched" withholds nothing.
     outcome["issue"] = [{"severity": "warning", "code": "processing",
                          "details": {"text": "Resource request returns no results."}}]

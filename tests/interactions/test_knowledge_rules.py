@@ -744,7 +744,10 @@ def _labels(result: CheckResult, drug: str, test: MonitoringTest) -> list[str]:
      ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1", "C3D1"]),
     ((("glasdegib", 100), ("cytarabine", 20)), (), "glasdegib", MonitoringTest.ECG,
      ["C1D1", "C1D8", "C2D1", "C3D1"]),
+    # Weekly in the first month only (label 2.2); electrolytes and renal function go on monthly.
     ((("glasdegib", 100), ("cytarabine", 20)), (), "glasdegib", MonitoringTest.LIVER_FUNCTION,
+     ["C1D1", "C1D8", "C1D15", "C1D22"]),
+    ((("glasdegib", 100), ("cytarabine", 20)), (), "glasdegib", MonitoringTest.RENAL_FUNCTION,
      ["C1D1", "C1D8", "C1D15", "C1D22", "C2D1", "C3D1"]),
     ((("quizartinib", 35.4),), (), "quizartinib", MonitoringTest.ECG,
      [f"C{c}D{d}" for c in (1, 2, 3) for d in (1, 8, 15, 22)]),

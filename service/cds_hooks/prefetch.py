@@ -215,7 +215,9 @@ def withheld(data: Mapping[str, list[Found]]) -> dict[str, str]:
     return said
 
 
-_NO_RESULTS = re.compile(r"\bno (?:results?|match(?:es|ing)?)\b", re.IGNORECASE)
+# The whole text, not a phrase in it: a notice that results were withheld may also say "no results" of some.
+_NO_RESULTS = re.compile(r"(?:(?:resource request|search|query) (?:returns?|returned) )?"
+                         r"no (?:results?|match(?:es|ing)?(?: resources?)?)(?: (?:found|returned))?\W*", re.IGNORECASE)
 
 
 def _issue_text(issue: Mapping[str, Any]) -> str:
@@ -230,7 +232,7 @@ def _issue_text(issue: Mapping[str, Any]) -> str:
 
 def _benign(issue: Mapping[str, Any]) -> bool:
     return (issue.get("severity") == "information" or issue.get("code") in ("informational", "not-found")
-            or bool(_NO_RESULTS.search(_issue_text(issue))))
+            or bool(_NO_RESULTS.fullmatch(_issue_text(issue))))
 
 
 async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,

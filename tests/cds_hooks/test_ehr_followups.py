@@ -192,6 +192,9 @@ def test_a_list_the_ehr_says_it_withheld_part_of_makes_the_check_incomplete(dev_
     assert not_checked["summary"] == ("Not checked: part of the list withheld; 1 medication not recognised "
                                       "(zorblaxin 5 mg)")
     body["prefetch"]["medicationRequests"]["entry"].pop()
+    # A notice that also says "no results" of some orders still withholds the others.
+    outcome["issue"][0]["details"]["text"] = "Some results omitted (access denied); no results shown for 3 orders"
+    assert cards(dev_server, SIGN, body)[1]["summary"] == "Not checked: the EHR withheld part of the patient's list"
     # "Nothing matched" withholds nothing.
     outcome["issue"] = [{"severity": "warning", "code": "processing",
                          "details": {"text": "Resource request returns no results."}}]

@@ -229,7 +229,7 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
             "increase to" if 0 < dose.ordered_dose_mg < recommended else "give")
         decisions.append(f"{verb} {_mg(recommended)} mg")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
-        decisions.append("do not start" if dose.drug in subject.starts else dose.action.name.lower())
+        decisions.append(_stop_text(dose, subject))
     elif not dose.avoid_with and (findings or not baseline_ecg):
         decisions.append("monitor")
     if decisions and (causes or own):
@@ -239,8 +239,7 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     if baseline_ecg and not decisions:  # else the decision comes first, and the detail says it
         decisions.append("QTc unreadable, ECG needed" if subject.qtc.unreadable
                          else "no QTc found, ECG before starting")
-    text = f"{drug}: {'; '.join(decisions)}"
-    return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 1].rstrip() + "…"
+    return _cut(f"{drug}: {'; '.join(decisions)}", SUMMARY_LIMIT)
 
 
 def _applied(dose: DoseRecommendation) -> list[Finding]:
@@ -406,8 +405,18 @@ def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject)
     if dose.action is Action.ADJUST_DOSE:
         return f"give {_mg(recommended)} mg"
     if dose.action in (Action.HOLD, Action.DISCONTINUE):
-        return "do not start" if dose.drug in subject.starts else dose.action.name.lower()
+        return _stop_text(dose, subject)
     return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
+
+
+def _stop_text(dose: DoseRecommendation, subject: Subject) -> str:
+    """A hold or stop as said to the prescriber: of a start, "do not start"."""
+    return "do not start" if dose.drug in subject.starts else dose.action.name.lower()
+
+
+def _cut(text: str, limit: int) -> str:
+    """The text, cut to `limit` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 _NOT_CHECKED_WHY: Final = {
@@ -483,8 +492,7 @@ def _not_checked_summary(groups: Mapping[str, Sequence[str]], *, withheld: bool)
     EHR withheld part of is said first: the names do not cover what it left out.
     """
     total = sum(len(names) for names in groups.values())
-    shortened = {why: [n if len(n) <= NOT_CHECKED_NAME_LIMIT else n[:NOT_CHECKED_NAME_LIMIT - 1].rstrip() + "…"
-                       for n in names] for why, names in groups.items()}
+    shortened = {why: [_cut(n, NOT_CHECKED_NAME_LIMIT) for n in names] for why, names in groups.items()}
     withheld_note = "part of the list withheld; " if withheld else ""
     head = f"Not checked: {withheld_note}{total} medication{'s' if total > 1 else ''}"
     text = head
@@ -497,7 +505,7 @@ def _not_checked_summary(groups: Mapping[str, Sequence[str]], *, withheld: bool)
         text = f"{head} {parts[0].partition(' ')[2]}" if len(parts) == 1 else f"{head}: {'; '.join(parts)}"
         if len(text) <= SUMMARY_LIMIT:
             return text
-    return text[:SUMMARY_LIMIT - 1].rstrip() + "…"
+    return _cut(text, SUMMARY_LIMIT)
 
 
 def too_many_card(orders: Sequence[str], medications: int, limit: int, subject: Subject) -> IssuedCard:

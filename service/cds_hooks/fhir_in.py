@@ -37,7 +37,7 @@ VOID = frozenset({"cancelled", "entered-in-error", "not-taken", "revoked"})
 not taken. They are left out."""
 ENDED = frozenset({"completed", "stopped", "ended"})
 """Orders and statements taken until they ended (R4 `completed`/`stopped`, R5 `ended`): a drug stopped days ago
-still acts during its washout, so they are read with the date of their end (`Stop`)."""
+still acts during its washout, so they are read with the date of their end (`EndDate`)."""
 HELD = frozenset({"on-hold", "suspended"})
 MAX_CODINGS = 10
 MAX_TEXT = 200
@@ -73,8 +73,8 @@ class Found(NamedTuple):
     resource: dict[str, Any]
 
 
-class Stop(NamedTuple):
-    """When a listed order or statement that has ended was last taken, at the latest."""
+class EndDate(NamedTuple):
+    """An end an order or statement gives: when it was last taken at the latest, or when it is planned to end."""
 
     date: str
     """ISO date, or "" when the resource gives none."""
@@ -119,9 +119,9 @@ class OrderedMedication(NamedTuple):
     paths: Mapping[str, str]
     """The engine's field (`name`, `coding`, `dose_mg`, `frequency`, `cycle_start_date`) -> the element of the
     resource it was read from (`dosageInstruction[0].doseAndRate[0].doseQuantity.value`)."""
-    stop: Stop | None = None
+    stop: EndDate | None = None
     """For a listed order or statement that has ended (`ENDED`): when, at the latest; None while it is taken."""
-    planned_end: Stop | None = None
+    planned_end: EndDate | None = None
     """For a listed order or statement still current (not `ENDED`): the end its period gives, if any. One that
     has passed makes it look stale; it is still counted as taken, as its status says."""
 
@@ -192,11 +192,11 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
                  "cycle_start_date": start_at}
-        stop = Stop(*_end_date(resource, kind)) if listed and status in ENDED else None
-        end = _period_end(resource, kind) if listed and stop is None else ("", "")
+        stop = _end_date(resource, kind) if listed and status in ENDED else None
+        end = _period_end(resource, kind) if listed and stop is None else None
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
-                                      Stop(*end) if end[0] else None))
+                                      end if end and end.date else None))
     return read
 
 
@@ -561,24 +561,24 @@ def _qtc_code(code: object) -> str:
                  if _text(c.get("code")) in QTC_CODES and _text(c.get("system"), LOINC) == LOINC), "")
 
 
-def _end_date(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
+def _end_date(resource: Mapping[str, Any], kind: object) -> EndDate:
     """When an ended order or statement was last taken, at the latest, and the element that says so.
 
     The latest of its period's ends (`_period_end`) and, for a statement, its `effectiveDateTime`: a dose may be
     taken until the last (a stopped order's planned end may be after the day of the check; `hooks` takes the day
     of the check then). Without any, `meta.lastUpdated`: the order changed to its ended status at the latest then.
     """
-    dated = [end for end in (_period_end(resource, kind),) if end[0]]
+    latest = _period_end(resource, kind)
     if kind not in MEDICATION_ORDERS and (match := _ISO_DATE.match(_text(resource.get("effectiveDateTime")))):
-        dated.append((match.group(1), "effectiveDateTime"))
-    if dated:
-        return max(dated)
+        latest = max(latest, EndDate(match.group(1), "effectiveDateTime"))
+    if latest.date:
+        return latest
     meta = resource.get("meta")
     updated = _ISO_DATE.match(_text(meta.get("lastUpdated"))) if isinstance(meta, dict) else None
-    return (updated.group(1), "meta.lastUpdated") if updated else ("", "")
+    return EndDate(updated.group(1), "meta.lastUpdated") if updated else EndDate("", "")
 
 
-def _period_end(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
+def _period_end(resource: Mapping[str, Any], kind: object) -> EndDate:
     """The end an order or statement gives its period, and the element it is in, or ("", "").
 
     FHIR R4 puts the end of a MedicationRequest in its dosages' `timing.repeat.boundsPeriod.end` and in
@@ -601,8 +601,8 @@ def _period_end(resource: Mapping[str, Any], kind: object) -> tuple[str, str]:
         period = resource.get("effectivePeriod")
         if isinstance(period, dict):
             candidates.append((period.get("end"), "effectivePeriod.end"))
-    dated = [(match.group(1), path) for value, path in candidates if (match := _ISO_DATE.match(_text(value)))]
-    return max(dated, default=("", ""))
+    dated = [EndDate(match.group(1), path) for value, path in candidates if (match := _ISO_DATE.match(_text(value)))]
+    return max(dated, default=EndDate("", ""))
 
 
 def _short_system(system: str) -> str:

@@ -17,6 +17,7 @@ from interactions.schema import (
     DoseChange,
     InteractionRule,
     MonitoringSpec,
+    PatientRule,
     SiteFile,
     citation_text,
 )
@@ -261,10 +262,7 @@ def _agent_changes(old: AgentFile, new: AgentFile) -> Iterator[Change]:
                         subject=lambda key: f"{drug} QTc rule {key}")
     yield from _order("agents", f"{drug} QTc rules", [r.id for r in old.qtc_rules], [r.id for r in new.qtc_rules])
     yield from _entries("agents", _by(old.patient_rules, "id"), _by(new.patient_rules, "id"),
-                        lambda r: _brief(r, ("child_pugh", "bilirubin_uln_above", "transaminases_uln_at_most",
-                                             "transaminases_uln_above", "transaminases_missing", "potassium_below",
-                                             "magnesium_below", "crcl_below", "wbc_at_least", "wbc_above",
-                                             "congenital_long_qt", "on_first_day", "severity", "action", "dose")),
+                        lambda r: _brief(r, (*PatientRule.CONDITIONS, "on_first_day", "severity", "action", "dose")),
                         subject=lambda key: f"{drug} patient rule {key}")
 
 

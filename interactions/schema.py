@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -539,6 +539,12 @@ class PatientRule(_RuleOutcome):
     empty) never holds: the rule then stays silent, the check makes no assumption.
     """
 
+    CONDITIONS: ClassVar[tuple[str, ...]] = (
+        "child_pugh", "bilirubin_uln_above", "transaminases_uln_at_most", "transaminases_uln_above",
+        "transaminases_missing", "potassium_below", "magnesium_below", "crcl_below", "wbc_at_least", "wbc_above",
+        "congenital_long_qt")
+    """The fields that are conditions on the patient: a rule needs one (`on_first_day` is on the order)."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
     child_pugh: tuple[Literal["A", "B", "C"], ...] = ()
     bilirubin_uln_above: Annotated[float, Field(gt=0)] | None = None
@@ -564,10 +570,7 @@ class PatientRule(_RuleOutcome):
 
     @model_validator(mode="after")
     def _consistent(self) -> PatientRule:
-        conditions = (self.child_pugh, self.bilirubin_uln_above, self.transaminases_uln_above, self.wbc_at_least,
-                      self.wbc_above, self.congenital_long_qt, self.potassium_below, self.magnesium_below,
-                      self.transaminases_missing, self.crcl_below)
-        if not any(c for c in conditions if c is not None and c != ()):
+        if not any(getattr(self, name) for name in self.CONDITIONS):
             raise ValueError("a patient rule needs a condition on the patient")
         if (self.dose is not None) != (self.action is Action.ADJUST_DOSE):
             raise ValueError("action adjust_dose needs a dose change, and only it")

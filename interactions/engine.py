@@ -313,10 +313,11 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
         taken.update(components)
 
 
-OUTCOMES_REMEMBERED = 1024
+OUTCOMES_REMEMBERED = 512
 """Outcomes kept per agent, then forgotten all at once: the same few combinations recur across requests.
-About 1.8 KB each (tracemalloc over the benchmark's requests), so at most about 2 MB per agent. As many
-combinations of duplicated drugs are kept."""
+About 1.4 KB each (tracemalloc over 10,000 of the benchmark's audit rows), so at most about 0.7 MB per
+agent. As many combinations of duplicated drugs are kept. 200 requests of 5 + 30 keep at most 119 per
+agent; 1024 let each server worker grow by about 5 MB more under the benchmark's load (README, RSS)."""
 
 
 def forget(kb: KnowledgeBase) -> None:

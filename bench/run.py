@@ -21,7 +21,7 @@ from bench.pyload import AUDIT_METHOD, CHECK_METHOD
 from bench.stats import machine, source_state
 from bench.workload import AUDIT_MAX_CONCOMITANT, AUDIT_REGIMEN, HEAVY, Workload, grpc_frame, write_jsonl
 from dosecheck.v1 import dosecheck_pb2 as pb
-from interactions import KnowledgeBase, KnowledgeBaseError, load_knowledge_base
+from interactions import KnowledgeBase, KnowledgeBaseError, View, load_knowledge_base
 from service import build, convert
 from service.servicer import engine_answer
 
@@ -150,8 +150,10 @@ class Bench:
         load_knowledge_base(options.kb_path, self.audit_cache)
         self.remote_audit_input = workdir / "audit-remote.jsonl"
         write_jsonl(rows[: self.profile.remote_audit_rows], self.remote_audit_input)
-        # The stream carries the audit's first rows, again and again.
-        stream_rows = [convert.request_to_proto(row) for row in rows[: self.profile.rows_per_stream]]
+        # The stream carries the audit's first rows, again and again, as `dosecheck audit --target` sends
+        # them: in the BASIC view (its output's default) unless a row names one.
+        stream_rows = [convert.request_to_proto(row._replace(view=row.view or View.BASIC))
+                       for row in rows[: self.profile.rows_per_stream]]
         self.stream_body = workdir / "stream.grpc"
         self.stream_body.write_bytes(b"".join(grpc_frame(row.SerializeToString()) for row in stream_rows))
         self.expected_stream = sum(len(grpc_frame(engine(row).data)) for row in stream_rows)

@@ -101,3 +101,13 @@ def test_stream_memory_answers_every_row_and_flags_the_invalid_ones(capsys: pyte
     assert stream_memory.main(["--rows", "2000"]) == 0
     printed = capsys.readouterr().out
     assert "'rows': 2000, 'errors': 2," in printed
+
+
+def test_stream_memory_sends_distinct_rows_in_turn(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import stream_memory
+
+    rows = stream_memory.distinct_rows(300)
+    assert len({row.SerializeToString() for row in rows}) == 300
+    assert all(row.view == stream_memory.pb.VIEW_BASIC for row in rows)
+    assert stream_memory.main(["--rows", "1500", "--distinct", "300"]) == 0
+    assert "'rows': 1500, 'errors': 1," in capsys.readouterr().out

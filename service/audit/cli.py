@@ -73,7 +73,7 @@ def _say(run: AuditRun) -> None:
         f"{summary.rows:,} rows ({run.resumed_rows:,} kept from an earlier run), "
         f"{summary.errors:,} with errors, {summary.incomplete:,} with unrecognised names, "
         f"{summary.action_rows:,} needing action (a dose change, a drug to avoid or a check left incomplete); "
-        f"{run.checked_rows:,} checked in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
+        f"{run.checked_rows:,} rows read in this run in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
         err=True,
     )
 
@@ -210,7 +210,7 @@ def audit(
     typer.echo(
         f"results: {output_path}{' (gzip: zcat reads it)' if is_compressed(output_path) else ''}\n"
         f"report: {report_path}\n"
-        f"decisions: {decisions_path} ({needing_action:,} needing action)",
+        f"decisions: {decisions_path} ({needing_action:,} lines: decisions needing action, rows with errors)",
         err=True,
     )
     if run.summary.errors:

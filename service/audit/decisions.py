@@ -3,7 +3,9 @@
 It is built from the audit's output once the audit is done, reading one record at a time, so it is
 the same however the output was written (in-process or against servers, by one worker or several,
 in one run or resumed). A decision needs action as `summary.needed_action` says (every decision of a
-row whose check is incomplete does), so the CSV has one line per decision the report counts.
+row whose check is incomplete does), so the CSV has one line per decision the report counts, and one
+line per row that could not be checked at all (`action` "not checked (error)", the error in
+`not_checked`): a pharmacist working from the CSV alone sees those regimens too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from service.audit.output import open_records
 from service.audit.report import action_label, enum_label, not_checked_text
 from service.audit.summary import is_complete, needed_action, not_checked, recommended_dose
 
-__all__ = ["COLUMNS", "decision_rows", "write_decisions"]
+__all__ = ["COLUMNS", "ERROR_ACTION", "decision_rows", "write_decisions"]
 
 COLUMNS: Final = (
     "line",
@@ -35,6 +37,8 @@ COLUMNS: Final = (
     "complete",
     "not_checked",
 )
+ERROR_ACTION: Final = "not checked (error)"
+"""The action cell of a row that could not be checked."""
 _JOINED: Final = "; "
 _AVOID: Final = "ACTION_AVOID_COMBINATION"
 _SEVERITY_RANK: Final = {name: rank for rank, name in enumerate(pb.Severity.keys())}
@@ -54,7 +58,7 @@ def write_decisions(output_path: pathlib.Path, csv_path: pathlib.Path) -> int:
         csv_path: Where the CSV goes.
 
     Returns:
-        The decisions written (the lines after the header).
+        The lines written after the header (decisions needing action and rows not checked).
 
     Raises:
         OSError: A file cannot be read or written.
@@ -86,6 +90,10 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
     Returns:
         The lines' cells, in `COLUMNS` order; text cells guarded against being run as formulas.
     """
+    error = response.get("error")
+    if error is not None:
+        return [(line, _text(response.get("requestId", "")), "", "", "", ERROR_ACTION, "", "", "", "no",
+                 _text(str(error.get("message", ""))))]
     complete = is_complete(response)
     needing = [(decision, action) for decision in response.get("decisions", ())
                if (action := needed_action(decision, complete)) is not None]
@@ -113,7 +121,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
             line,
             request_id,
             _text(drug),
-            _number(decision.get("orderedDoseMg", 0.0)),
+            _number(decision.get("orderedDoseMg") or None),  # 0 is "not stated" in the contract
             _number(recommended_dose(decision)),
             action_label(action),
             _joined(avoided),

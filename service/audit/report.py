@@ -56,9 +56,12 @@ def enum_label(enum_value: str, prefix: str) -> str:
         prefix: Its enum's prefix (`ACTION_`).
 
     Returns:
-        The label.
+        The label, its acronyms spelt as pharmacists write them (`MECHANISM_QTC_THRESHOLD` -> "QTc threshold").
     """
-    return enum_value.removeprefix(prefix).replace("_", " ").lower()
+    return " ".join(_ACRONYMS.get(word, word) for word in enum_value.removeprefix(prefix).lower().split("_"))
+
+
+_ACRONYMS: Final = {"cyp3a4": "CYP3A4", "pgp": "P-gp", "qt": "QT", "qtc": "QTc", "ecg": "ECG"}
 
 
 def action_label(action: str) -> str:
@@ -180,7 +183,7 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
     if decisions_path is not None:
         facts.append(("Decisions needing action, one per line (CSV)", str(decisions_path)))
     if run.resumed_rows:
-        facts.append(("Rows kept from an earlier, interrupted run", f"{run.resumed_rows:,}"))
+        facts.append(("Rows kept from an earlier run (--resume)", f"{run.resumed_rows:,}"))
     for kb in run.knowledge_bases:
         facts.append((f"Knowledge base ({kb.target})", f"{kb.version} ({kb.content_hash})"))
     versions = sorted(summary.kb_versions)
@@ -214,11 +217,15 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
             f"Most frequent interacting pairs (top {TOP_PAIRS})",
             ("Drug", "With", "Findings"),
             [
-                (obj, precipitant or "(QTc threshold)", count)
-                for (obj, precipitant), count in summary.pairs.most_common(TOP_PAIRS)
+                (obj, other, count)
+                for (obj, other), count in (summary.pairs + Counter({
+                    (obj, f"({enum_label(mechanism, 'MECHANISM_')})"): count
+                    for (obj, mechanism), count in summary.own_findings.items()
+                })).most_common(TOP_PAIRS)
             ],
-            note="Findings of the agents' rules. A regimen rule's findings are not pairs: they are counted "
-                 "under Regimen-wide findings.",
+            note="Findings of the agents' rules; in brackets, those with no other drug (a QTc, the patient's "
+                 "values, a dose above the label) by mechanism. A regimen rule's findings are not pairs: they "
+                 "are counted under Regimen-wide findings.",
         ),
         _Table(
             "Regimen-wide findings",
@@ -334,8 +341,10 @@ def render_markdown(run: AuditRun, decisions_path: pathlib.Path | None = None) -
 
 
 def _md(value: object) -> str:
-    # Names come from the input: keep them from breaking the table.
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    # Names come from the input: keep them from breaking the table, and markup in them from being run by
+    # a viewer that renders HTML inside Markdown.
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def render_html(run: AuditRun, decisions_path: pathlib.Path | None = None) -> str:

@@ -4,7 +4,7 @@ The CSV layout: a header row, then one row per medication.
 
 | column | required | meaning |
 |---|---|---|
-| `regimen_id` | yes | the request id; the rows of one regimen are consecutive |
+| `regimen_id` | yes | the request id; rows with the same id are one regimen, wherever they are in the file |
 | `name` | yes | the medication as written in the order |
 | `dose_mg` | yes (may be blank) | blank = not stated |
 | `role` | no | `regimen` (an antileukemic agent being ordered), `concomitant`, or blank (an export that does not
@@ -13,7 +13,9 @@ say: the engine finds the targeted agents among the medications) |
 | `qtc_ms`, `baseline_qtc_ms`, | no | the patient, on any row of the regimen |
 | `cycle_start_date`, `cycle_length_days` | | (rows that repeat a value must agree) |
 
-Rows are decoded in the worker that checks them, so the reading process only splits the file.
+Rows are decoded in the worker that checks them, so the reading process only splits the file. A
+regimen's rows are usually consecutive and go out as they are read; a first pass finds the ids whose
+rows are not (an export sorted by role or by drug), and those regimens are gathered and go out last.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ OPTIONAL_CSV_COLUMNS: Final = (
 )
 CSV_COLUMNS: Final = REQUIRED_CSV_COLUMNS + OPTIONAL_CSV_COLUMNS
 _PATIENT_COLUMNS: Final = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days")
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
 _TRUE: Final = frozenset({"true", "yes", "y", "1"})
 _FALSE: Final = frozenset({"", "false", "no", "n", "0"})
 
@@ -185,6 +188,7 @@ class RowReader:
         self.format = input_format
         self.position = 0
         self.layout: CsvLayout | None = None
+        self._scattered: frozenset[str] = frozenset()
         self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
         if input_format is InputFormat.CSV:
             self._csv = csv.reader(self._text_lines(), strict=True)
@@ -201,6 +205,8 @@ class RowReader:
             except AuditInputError:
                 self.close()
                 raise
+            with open(path, "rb") as first_pass:
+                self._scattered = _scattered_ids(first_pass, self.layout.regimen_id)
 
     def close(self) -> None:
         """Closes the file."""
@@ -222,6 +228,8 @@ class RowReader:
         for raw in self._file:
             line += 1
             self.position += len(raw)
+            if line == 1:
+                raw = raw.removeprefix(_UTF8_BOM)  # written by spreadsheets and Windows editors
             # Blank lines separate nothing in JSON Lines; they are not rows.
             if raw.isspace():
                 continue
@@ -249,6 +257,18 @@ class RowReader:
         group: list[tuple[int, list[str]]] = []
         problems: list[str] = []
         carried: list[str] = []
+        # The regimens whose rows are scattered, gathered: (first line, rows, problems) by id.
+        gathered: dict[str, tuple[int, list[tuple[int, list[str]]], list[str]]] = {}
+
+        def finished() -> Iterator[Row]:
+            if group_id not in self._scattered:
+                yield Row(group_line, CsvRegimen(tuple(group), tuple(problems)))
+            else:
+                _, rows, their_problems = gathered.setdefault(group_id, (group_line, [], []))
+                rows.extend(group)
+                their_problems.extend(problem for problem in problems if problem not in their_problems)
+
+        line = 0
         while True:
             before = reader.line_num
             try:
@@ -257,8 +277,12 @@ class RowReader:
                 break
             except csv.Error as exc:
                 # The broken line may belong to the regimen being read or to the next one: both
-                # are reported with it, so neither is silently checked without a medication.
-                problem = f"line {before + 1}: unreadable CSV ({exc})"
+                # are reported with it, so neither is silently checked without a medication. An
+                # unclosed quote runs on over the lines after it: the span is named, since the
+                # regimens on those lines are lost with it.
+                end = reader.line_num
+                lines = f"line {before + 1}" if end <= before + 1 else f"lines {before + 1}-{end}"
+                problem = f"{lines}: unreadable CSV ({exc}); the medications and regimens on them are not read"
                 if group:
                     problems.append(problem)
                 carried.append(problem)
@@ -270,15 +294,40 @@ class RowReader:
             # A blank id cannot tie rows together: each such row stands alone (and fails).
             if regimen_id != group_id or not regimen_id:
                 if group:
-                    yield Row(group_line, CsvRegimen(tuple(group), tuple(problems)))
+                    yield from finished()
                 group_id, group_line, group, problems = regimen_id, line, [], carried
             # The broken line, if any, was this regimen's (or the previous one's): hand it on once.
             carried = []
             group.append((line, cells))
         if group:
-            yield Row(group_line, CsvRegimen(tuple(group), tuple(problems)))
+            yield from finished()
         elif carried:
             yield Row(before + 1, CsvRegimen((), tuple(carried)))
+        for first_line, rows, their_problems in gathered.values():
+            yield Row(first_line, CsvRegimen(tuple(rows), tuple(their_problems)))
+
+
+def _scattered_ids(file: IO[bytes], id_column: int) -> frozenset[str]:
+    """The regimen ids of a CSV file whose rows are not all consecutive (read as `RowReader` reads them)."""
+    reader = csv.reader((raw.decode("utf-8", "replace") for raw in file), strict=True)
+    next(reader, None)  # the header, read already
+    seen: set[str] = set()
+    scattered: set[str] = set()
+    previous = None
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            continue  # reported by the reading pass
+        regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
+        if regimen_id and regimen_id != previous:
+            if regimen_id in seen:
+                scattered.add(regimen_id)
+            seen.add(regimen_id)
+        previous = regimen_id
+    return frozenset(scattered)
 
 
 def open_reader(path: pathlib.Path, input_format: InputFormat | None = None) -> RowReader:
@@ -343,6 +392,11 @@ def decode_row(row: Row, layout: CsvLayout | None) -> tuple[str, CheckRequest]:
         try:
             obj = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
+            try:
+                payload.decode("utf-8")
+            except UnicodeDecodeError as not_utf8:
+                raise UnreadableRowError(f"line {row.line}: not UTF-8 text (byte {not_utf8.start + 1} of the line): "
+                                         "save the export as UTF-8") from None
             raise UnreadableRowError(f"line {row.line}: not valid JSON ({exc})") from None
         request = decode_request(obj)
         return request.request_id, request

@@ -35,6 +35,7 @@ _CHANGING_WHAT_IS_GIVEN: Final = frozenset(
 )
 # A dose that stands while another drug is to be avoided still needs action: it is counted under this.
 _AVOID_OTHER: Final = "ACTION_AVOID_COMBINATION"
+_HOLD: Final = "ACTION_HOLD"
 # The JSON leaves a default out: a decision without an action (an unrecognised regimen drug's) counts under this.
 _NO_ACTION: Final = "ACTION_UNSPECIFIED"
 _NO_REASON: Final = "UNRECOGNIZED_REASON_UNSPECIFIED"
@@ -109,10 +110,12 @@ def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
     Returns:
         Its own action when that changes the dose (a reduction, a hold, a stop); ACTION_AVOID_COMBINATION
         for a dose that stands while another drug is to be avoided; else, in an incomplete row, its own
-        action (ACTION_UNSPECIFIED for a regimen drug that was not recognised); else None.
+        action (ACTION_UNSPECIFIED for a regimen drug that was not recognised); else None. A hold that no
+        finding sets is the order's own ("HOLD venetoclax 400 mg", or `held`): nothing to change.
     """
     action = str(decision.get("action", _NO_ACTION))
-    if action in _CHANGING_WHAT_IS_GIVEN:
+    own_hold = action == _HOLD and not decision.get("findings")
+    if action in _CHANGING_WHAT_IS_GIVEN and not own_hold:
         return action
     if decision.get("avoidWith"):
         return _AVOID_OTHER
@@ -230,11 +233,20 @@ class AuditSummary:
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
-        """Agents' findings per (object drug, precipitant), "" for QTc (from `findings`: read-only).
+        """Agents' findings per (object drug, precipitant) (from `findings`: read-only).
 
-        A regimen rule's findings are not pairs of the drug they name first: see `regimen_findings`.
+        A regimen rule's findings are not pairs of the drug they name first: see `regimen_findings`;
+        an agent's findings with no other drug (a QTc, a patient's values, a dose above the label) are
+        counted by their mechanism in `own_findings`.
         """
-        return self._regrouped(lambda tally: () if tally.by_regimen_rule else ((tally.object_drug, tally.other_drug),))
+        return self._regrouped(lambda tally: () if tally.by_regimen_rule or not tally.other_drug
+                               else ((tally.object_drug, tally.other_drug),))
+
+    @property
+    def own_findings(self) -> Counter[tuple[str, str]]:
+        """Agents' findings with no other drug per (object drug, mechanism) (from `findings`: read-only)."""
+        return self._regrouped(lambda tally: () if tally.by_regimen_rule or tally.other_drug
+                               else ((tally.object_drug, mechanism) for mechanism in tally.mechanisms))
 
     def _regrouped(self, keys_of: Callable[[FindingTally], Iterable[_Key]]) -> Counter[_Key]:
         counts: Counter[_Key] = Counter()

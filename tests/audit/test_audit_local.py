@@ -152,6 +152,72 @@ def test_csv_input_with_a_malformed_line_is_reported_and_the_rest_checked(tmp_pa
     assert run.summary.errors == 5
 
 
+def test_a_jsonl_export_with_a_byte_order_mark_or_latin_1_bytes_is_read_or_said_so(tmp_path: pathlib.Path) -> None:
+    # The mark made the first row "not valid JSON"; a Latin-1 byte was "str is not valid UTF-8: surrogates
+    # not allowed: line 1 column 1", pointing nowhere.
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'\xef\xbb\xbf{"requestId": "a", "regimen": [{"name": "venetoclax", "doseMg": 400}]}\n'
+                       b'{"requestId": "b", "regimen": [{"name": "c\xe9f\xe9pime", "doseMg": 1}]}\n')
+    out = tmp_path / "out.jsonl"
+    run_audit(source, out)
+
+    got = {r["line"]: r["response"] for r in records(out)}
+    assert [d["drug"] for d in got[1]["decisions"]] == ["venetoclax"]
+    assert got[2]["error"]["message"] == "line 2: not UTF-8 text (byte 43 of the line): save the export as UTF-8"
+
+
+def test_a_regimen_whose_rows_are_not_consecutive_is_checked_whole(tmp_path: pathlib.Path) -> None:
+    # An export sorted by role: each regimen's co-medications come after every regimen's agents. Read
+    # as consecutive groups, venetoclax was CONTINUE 400 mg without its posaconazole, "complete".
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "regimen_id,role,name,dose_mg\n"
+        "X-1,regimen,venetoclax,400\n"
+        "X-1,regimen,azacitidine,130\n"
+        "X-2,regimen,gilteritinib,120\n"
+        "X-3,regimen,ivosidenib,500\n"
+        "X-3,concomitant,acyclovir,400\n"
+        "X-1,concomitant,posaconazole,300\n"
+        "X-2,concomitant,rifampin,600\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    run = run_audit(source, out)
+
+    got = {r["line"]: r["response"] for r in records(out)}
+    assert [(line, response["requestId"]) for line, response in got.items()] == [(5, "X-3"), (2, "X-1"), (4, "X-2")]
+    decisions = {d["drug"]: d for response in got.values() for d in response["decisions"]}
+    assert (decisions["venetoclax"]["recommendedDoseMg"], decisions["venetoclax"]["action"]) == (
+        70, "ACTION_ADJUST_DOSE")
+    assert decisions["gilteritinib"]["avoidWith"] == ["rifampin"]
+    assert (run.summary.rows, run.summary.errors) == (3, 0)
+
+
+def test_an_unclosed_quote_names_every_line_it_swallowed(tmp_path: pathlib.Path) -> None:
+    # The quote runs on to the next one, four lines down: regimens A-2 and A-3 are inside it. The error
+    # named line 3 alone, so nothing said that they were never read.
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "regimen_id,role,name,dose_mg\n"
+        "A-1,regimen,venetoclax,400\n"
+        'A-1,concomitant,"posaconazole,300\n'
+        "A-2,regimen,venetoclax,400\n"
+        "A-2,concomitant,rifampin,600\n"
+        "A-3,regimen,gilteritinib,120\n"
+        'A-3,concomitant,"St. John"s Wort",\n'
+        "A-4,regimen,venetoclax,400\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    run_audit(source, out)
+
+    got = {r["line"]: r["response"] for r in records(out)}
+    assert sorted(got) == [2, 8]
+    for response in got.values():
+        assert response["error"]["message"].startswith("lines 3-7: unreadable CSV")
+        assert "the medications and regimens on them are not read" in response["error"]["message"]
+
+
 @pytest.mark.parametrize("header", ["regimen_id,name,dose_mg", "regimen_id,role,name,dose_mg"],
                          ids=["no role column", "blank roles"])
 def test_an_export_that_does_not_say_which_drug_is_the_regimen_is_checked_by_its_agents(

@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from service.audit.decisions import COLUMNS, decision_rows, write_decisions
-from service.audit.report import TOP_AGENTS, render_html, render_markdown
+from service.audit.report import TOP_AGENTS, TOP_PAIRS, render_html, render_markdown
+from service.audit.report import enum_label as label
 from service.audit.runner import AuditInterruptedError, AuditRun, run_audit
 from service.cli import app
 
@@ -31,8 +32,11 @@ def responses(path: pathlib.Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def needs_action(decision: dict[str, Any], response: dict[str, Any]) -> bool:
-    # Every decision of a row whose check is incomplete needs a pharmacist.
-    return decision.get("action") in DOSE_CHANGING or bool(decision.get("avoidWith")) or not response.get("complete")
+    # Every decision of a row whose check is incomplete needs a pharmacist; a hold no finding sets is the
+    # order's own (the order says it is held): nothing to change.
+    own_hold = decision.get("action") == "ACTION_HOLD" and not decision.get("findings")
+    return ((decision.get("action") in DOSE_CHANGING and not own_hold) or bool(decision.get("avoidWith"))
+            or not response.get("complete"))
 
 
 def concerned(finding: dict[str, Any]) -> set[str]:
@@ -46,8 +50,6 @@ def csv_lines(path: pathlib.Path) -> list[dict[str, str]]:
         return list(reader)
 
 
-def label(value: str, prefix: str) -> str:
-    return value.removeprefix(prefix).replace("_", " ").lower()
 
 
 def write_jsonl(path: pathlib.Path, requests: list[dict[str, Any]]) -> pathlib.Path:
@@ -98,18 +100,27 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
     path = tmp_path / "decisions.csv"
     written = write_decisions(out, path)
 
+    # One line per decision needing action, and one per row that could not be checked.
     expected = [(line, response, d) for line, response in responses(out)
-                for d in response.get("decisions", ()) if needs_action(d, response)]
+                for d in ((None,) if "error" in response else response.get("decisions", ()))
+                if d is None or needs_action(d, response)]
+    errors = [(line, response) for line, response, d in expected if d is None]
     got = csv_lines(path)
-    assert written == len(got) == len(expected) == run.summary.decisions_needing_action > 100
-    assert run.summary.dose_changes.total() == sum(d.get("action") in DOSE_CHANGING or bool(d.get("avoidWith"))
-                                                   for _, _, d in expected)
+    assert written == len(got) == len(expected) == run.summary.decisions_needing_action + run.summary.errors > 100
+    assert len(errors) == run.summary.errors > 0
     assert path.read_bytes().startswith(b"\xef\xbb\xbfline,request_id,")  # a BOM: spreadsheets read it as UTF-8
     for row, (line, response, decision) in zip(got, expected, strict=True):
+        if decision is None:
+            assert (row["line"], row["request_id"], row["drug"], row["action"], row["complete"]) == (
+                str(line), response.get("requestId", ""), "", "not checked (error)", "no")
+            assert row["not_checked"] == response["error"]["message"] != ""
+            continue
         findings = {f["id"]: f for f in response.get("findings", ())}
         named = list(dict.fromkeys(findings[i]["rule"] for i in decision.get("findings", ())))
         assert (row["line"], row["request_id"], row["drug"]) == (str(line), response["requestId"], decision["drug"])
-        assert float(row["ordered_dose_mg"]) == decision.get("orderedDoseMg", 0)
+        # 0 is "not stated" in the contract: an empty cell, never a 0 mg order beside a dose to give.
+        assert row["ordered_dose_mg"] == ("" if not decision.get("orderedDoseMg")
+                                          else f"{decision['orderedDoseMg']:.15g}")
         assert float(row["recommended_dose_mg"]) == decision.get("recommendedDoseMg", 0)
         own = decision.get("action", "")
         if own in DOSE_CHANGING or not decision.get("avoidWith"):
@@ -156,7 +167,9 @@ def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> 
     # Drug names are the knowledge base's, but the CSV does not count on it.
     response = {"decisions": [{"drug": "=cmd", "action": "ACTION_HOLD", "avoidWith": ["-x", "y"]}]}
     assert decision_rows(1, response) == [
-        (1, "", "'=cmd", "0", "0", "hold", "'-x; y", "", "", "no", "(the answer names none)")]
+        (1, "", "'=cmd", "", "0", "avoid combination", "'-x; y", "", "", "no", "(the answer names none)")]
+    assert decision_rows(1, {"requestId": "=r", "error": {"code": 3, "message": "-1 mg"}}) == [
+        (1, "'=r", "", "", "", "not checked (error)", "", "", "", "no", "'-1 mg")]
     response = {"complete": False, "decisions": [{"drug": "azacitidine", "action": "ACTION_CONTINUE"}],
                 "unrecognized": [{"name": "=1+1", "reason": "UNRECOGNIZED_REASON_UNKNOWN"}]}
     assert decision_rows(1, response)[0][-1] == "'=1+1 (unknown)"
@@ -296,9 +309,9 @@ def test_regimens_needing_action_are_listed_once_with_all_their_decisions(
     two = next(row for row in listed if row["Request"] == "r1")["Decisions needing action"]
     assert two.startswith("ivosidenib 500 → ")
     assert "; venetoclax 400 → " in two
+    # Azacitidine's hold is the order's own (held: true): nothing to change, so not listed.
     held = next(row for row in listed if row["Request"] == "r2")["Decisions needing action"]
-    assert held.startswith("azacitidine 75 → 0 mg (hold); gilteritinib 120 → 120 mg (avoid combination), avoid with ")
-    assert "rifampin" in held
+    assert held == "gilteritinib 120 → 120 mg (avoid combination), avoid with rifampin"
 
 
 def test_input_names_are_drawn_as_written_and_rare_agents_share_a_bar(tmp_path: pathlib.Path) -> None:
@@ -317,17 +330,40 @@ def test_input_names_are_drawn_as_written_and_rare_agents_share_a_bar(tmp_path: 
     texts = "".join(t.text or "" for t in svgs(page)["decisions"].iter(f"{SVG}text"))
     assert "$\\frac{1}{" in texts  # not typeset as TeX
     assert "<b>&amp;" in texts  # not markup
+    markdown = render_markdown(run)  # viewers render HTML inside Markdown: the name is text there too
+    assert "<b>" not in markdown
+    assert "&lt;b&gt;&amp;amp;" in markdown
 
 
 def test_the_command_writes_the_decisions_csv_and_says_where(varied: pathlib.Path, tmp_path: pathlib.Path) -> None:
     result = CliRunner().invoke(app, ["audit", str(varied), "--no-progress"])
     default = tmp_path / "in.jsonl.results.decisions.csv"
-    assert f"decisions: {default} (45 needing action)" in result.output
-    assert len(csv_lines(default)) == 45
+    # 36 decisions needing action (venetoclax, ivosidenib and venetoclax, gilteritinib: 9 rows of each kind)
+    # and the 9 rows with a negative dose.
+    assert f"decisions: {default} (45 lines: decisions needing action, rows with errors)" in result.output
+    assert Counter(row["action"] for row in csv_lines(default)) == {
+        "adjust dose": 27, "avoid combination": 9, "not checked (error)": 9}
     assert str(default) in (tmp_path / "in.jsonl.results.md").read_text(encoding="utf-8")
 
     chosen = tmp_path / "action.csv"
     result = CliRunner().invoke(app, ["audit", str(varied), "--overwrite", "--decisions", str(chosen), "--no-progress"])
     assert result.exit_code == 1  # the rows with a negative dose
-    assert f"decisions: {chosen} (45 needing action)" in result.output
+    assert f"decisions: {chosen} (45 lines: decisions needing action, rows with errors)" in result.output
     assert chosen.read_bytes() == default.read_bytes()
+
+
+def test_findings_with_no_other_drug_are_listed_by_mechanism_among_the_pairs(tmp_path: pathlib.Path) -> None:
+    # A dose above the label and a patient's values were all listed as "(QTc threshold)".
+    rows = [
+        {"requestId": "hi", "regimen": [{**VEN, "doseMg": 800}, AZA], "concomitant": [{"name": "acyclovir"}]},
+        {"requestId": "qt", "regimen": [GIL], "patient": {"qtcMs": 520}},
+        {"requestId": "pk", "regimen": [VEN, AZA], "concomitant": [{"name": "posaconazole"}]},
+    ]
+    run = run_audit(write_jsonl(tmp_path / "in.jsonl", rows), tmp_path / "out.jsonl")
+    pairs = {(row["Drug"], row["With"]): int(row["Findings"])
+             for row in markdown_table(render_markdown(run), f"Most frequent interacting pairs (top {TOP_PAIRS})")}
+
+    assert pairs[("venetoclax", "(labelled dose)")] == 1
+    assert pairs[("gilteritinib", "(QTc threshold)")] == 1
+    assert pairs[("venetoclax", "posaconazole")] == 1
+    assert sum(pairs.values()) == 3

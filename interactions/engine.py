@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from itertools import chain
 from operator import attrgetter, itemgetter
-from typing import Final
+from typing import Final, NamedTuple
 
 from interactions import regimen_checks, schedule
 from interactions.identify import identify
@@ -139,6 +139,11 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         patient_rules = [rule for rule in agent.patient_rules if _patient_rule_applies(rule.rule, medication, patient)]
         qtc_rule = _matching_qtc_rule(agent, medication, patient)
         standard = _standard_dose_for(agent, regimen_drugs)
+        # An order given more often than the label's frequency is checked as its dose a day in that frequency.
+        more_often = _more_often_than_labelled(kb, agent, medication, standard)
+        ordered = medication
+        if more_often is not None:
+            medication = _with_dose(medication, more_often.dose_mg, held=medication.held)
         if stopped:  # a stopped drug's findings are restated per request: nothing to remember them by
             outcome = _agent_outcome(agent, medication, _hits(kb, agent, interacting, stopped), duplicates,
                                      patient_rules, qtc_rule, standard, cycle_length, start)
@@ -158,6 +163,12 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
         if note:
             dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
+        if more_often is not None:
+            finding_groups.append((more_often.finding,))
+            highest_severity = max(highest_severity, more_often.finding.severity)
+            dose = dose._replace(
+                ordered_dose_mg=ordered.dose_mg, findings=(*dose.findings, more_often.finding),
+                action=Action.ADJUST_DOSE if dose.action in (Action.CONTINUE, Action.MONITOR) else dose.action)
         doses.append(dose)
         schedules.extend(outcome.schedules)
     if duplicated:
@@ -617,6 +628,40 @@ def _matching_qtc_rule(agent: Agent, medication: MedicationLike, patient: Patien
             continue
         return compiled
     return None
+
+
+class _MoreOften(NamedTuple):
+    """An order given more times a day than its label: the dose it is checked as, and the finding saying so."""
+
+    dose_mg: float
+    finding: Finding
+
+
+_TIMES: Final = {1: "once", 2: "twice", 3: "three times", 4: "four times"}
+
+
+def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: MedicationLike,
+                              standard: StandardDose) -> _MoreOften | None:
+    """An agent's order given more often than the label gives it (venetoclax 400 mg BID), else None.
+
+    The frequency is its field's, else its name's ("venetoclax 400 mg PO BID"); fewer times a day than the
+    label is not flagged (a reduced dose: olutasidenib 150 mg once daily). Its finding is said per request.
+    """
+    labelled = standard.doses_per_day
+    if not labelled or not medication.dose_mg:
+        return None
+    read = kb.resolver.administrations_per_day
+    per_day = (read(medication.frequency) if medication.frequency else None) or read(medication.name)
+    if per_day is None or per_day <= labelled:
+        return None
+    a_day = medication.dose_mg * per_day
+    checked = a_day / labelled
+    finding = Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
+        f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day ({medication.dose_mg:g} mg "
+        f"each, {a_day:g} mg a day); the label gives it {_TIMES[labelled]} a day: it is checked as {checked:g} mg "
+        f"{_TIMES[labelled]} a day, and the dose below is given {_TIMES[labelled]} a day. Confirm the frequency "
+        f"with the prescriber. {standard.rationale}"), standard.citations, rule=f"{agent.name}/labelled-frequency")
+    return _MoreOften(checked, finding)
 
 
 def _standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:

@@ -204,6 +204,8 @@ class StandardDose:
     above_label: DoseEffect | None
     """The labelled dose instead of an ordered dose above the maximum, with its finding; None for a dose
     per body surface area (an ordered mg dose cannot be compared with it)."""
+    doses_per_day: int | None
+    """How many times a day the label gives it; None where it is not a daily schedule."""
 
 
 class JointEffect(NamedTuple):
@@ -513,7 +515,7 @@ def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation
             f"{spec.frequency}. {spec.rationale}"), citations, rule=f"{agent}/labelled-dose")
         above_label = dose_effect(Action.ADJUST_DOSE, None, (), spec.dose_mg, finding, citation_bits)
     return StandardDose(spec.dose_mg, spec.ramp_up, ramp_steps(spec.ramp_up), spec.with_any, spec.rationale,
-                        citations, maximum, above_label)
+                        citations, maximum, above_label, spec.doses_per_day)
 
 
 def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...], citation_bits: int,

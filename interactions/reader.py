@@ -48,6 +48,8 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # "#" before a number is a chunk too ("Tylenol #3" is a product of its own, never read as Tylenol).
 _CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d)")
+"""A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
 _PERCENT = re.compile(f"({_NUMBER.pattern})%")
 _COMBINED_NAME = re.compile(r"\s*/\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
@@ -291,6 +293,9 @@ class MedicationReader:
         self._forms = self._phrases_of(names, "dose_form", "local_form")
         """Dose forms: a number beside one may be a tablet's strength, not a dose."""
         self._frequencies = self._phrases_of(names, "frequency")
+        self._per_day = {tokens: spec.per_day for spec in names.administrations for term in spec.terms
+                         for tokens in self._phrase_forms(term)}
+        self._per_day_lengths = sorted({len(tokens) for tokens in self._per_day}, reverse=True)
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
@@ -308,6 +313,7 @@ class MedicationReader:
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
         self.stated_dose = lru_cache(maxsize=READ_CACHE_SIZE)(self._stated_dose)
+        self.administrations_per_day = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._administrations_per_day)
         self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
         self.resolved: dict[str, tuple[str, ...]] = {}
         """Drugs by exact string, () when not recognised: the engine asks this of every medication of
@@ -348,6 +354,28 @@ class MedicationReader:
         if unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
             return None
         return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), self._has_phrase(tokens, self._frequencies))
+
+    def _administrations_per_day(self, text: str) -> int | None:
+        """How many times a day `text` (a frequency, or a whole order line) gives a dose; None when it does not say.
+
+        From the words of names.toml's `[[administrations]]` ("BID", "q12h", "once daily"), the longest first,
+        or FHIR's "N per P d" / "N per P h"; None too when the text names two counts ("daily ... BID") or a
+        count that is not a whole number a day ("every other day").
+        """
+        per_period = _PER_PERIOD.fullmatch(text.strip().lower())
+        if per_period:
+            times, period, unit = int(per_period.group(1)), float(per_period.group(2)), per_period.group(3)
+            per_day = times * (24 / period if unit == "h" else 1 / period)
+            return int(per_day) if per_day >= 1 and per_day == int(per_day) else None
+        tokens = self._tokens(text)
+        counts: set[int] = set()
+        at = 0
+        while at < len(tokens):
+            length = next((n for n in self._per_day_lengths if tuple(tokens[at:at + n]) in self._per_day), 0)
+            if length:
+                counts.add(self._per_day[tuple(tokens[at:at + length])])
+            at += length or 1
+        return counts.pop() if len(counts) == 1 else None
 
     @staticmethod
     def _has_phrase(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:

@@ -129,6 +129,14 @@ class PatternSpec(_Strict):
         return regex
 
 
+class AdministrationsSpec(_Strict):
+    """Frequency words that say how many times a day a dose is given ("BID": 2), with their source."""
+
+    per_day: Annotated[int, Field(ge=1, le=24)]
+    terms: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
+    citations: Citations
+
+
 class SpellingSpec(_Strict):
     """A spelling read as another wherever it occurs ("sulph" as "sulf")."""
 
@@ -169,6 +177,8 @@ class NamesFile(_Strict):
     vocabularies: Annotated[tuple[VocabularySpec, ...], Field(alias="vocabulary", min_length=1)]
     patterns: Annotated[tuple[PatternSpec, ...], Field(alias="pattern")] = ()
     spellings: Annotated[tuple[SpellingSpec, ...], Field(alias="spelling")] = ()
+    administrations: tuple[AdministrationsSpec, ...] = ()
+    """How many times a day frequency words give a dose: an agent ordered more often than its label is flagged."""
     biosimilar: BiosimilarSpec | None = None
     broad_vocabulary: BroadVocabularySpec | None = None
     """None: every drug name outside drugs.toml is unknown (test knowledge bases)."""
@@ -181,6 +191,7 @@ class NamesFile(_Strict):
         cited += [(f"pattern[{i}]", p.citations) for i, p in enumerate(self.patterns)]
         cited += [(f"spelling[{i}]", s.citations) for i, s in enumerate(self.spellings)]
         cited += [(f"unreviewed[{i}]", u.citations) for i, u in enumerate(self.unreviewed)]
+        cited += [(f"administrations[{i}]", a.citations) for i, a in enumerate(self.administrations)]
         cited += [(name, spec.citations) for name, spec in
                   (("biosimilar", self.biosimilar), ("broad_vocabulary", self.broad_vocabulary)) if spec]
         return cited
@@ -375,6 +386,9 @@ class StandardDoseSpec(_Strict):
 
     dose_mg: Dose
     frequency: NonEmpty
+    doses_per_day: Annotated[int, Field(ge=1, le=4)] | None = None
+    """How many times a day `frequency` gives the dose; None where it is not a daily schedule (infusions on
+    days 1, 4 and 7). An order given more often is flagged and checked as its dose a day in this frequency."""
     ramp_up: tuple[Dose, ...] = ()
     with_any: tuple[NonEmpty, ...] = ()
     max_dose_mg: Dose | None = None

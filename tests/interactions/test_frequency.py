@@ -1,0 +1,101 @@
+"""An agent ordered more times a day than its label is flagged and checked as its dose a day.
+
+A pharmacist's review (session 12): "venetoclax 400 mg PO BID" was CONTINUE 400 mg, complete, with no
+finding: 800 mg a day. The frequency was read nowhere, in its field or in the name; ivosidenib 250 mg BID
+with posaconazole was "250 mg, ADJUST_DOSE", the order equal to the recommendation at twice the dose a day.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, Severity, check
+from interactions.model import CheckResult, DoseRecommendation
+
+AZA = Medication("azacitidine", 75)
+
+
+def decision(result: CheckResult, drug: str) -> DoseRecommendation:
+    (dose,) = [d for d in result.doses if d.drug == drug]
+    return dose
+
+
+def frequency_findings(result: CheckResult) -> list[str]:
+    return [f.rule for f in result.findings if f.rule.endswith("/labelled-frequency")]
+
+
+@pytest.mark.parametrize(("text", "per_day"), [
+    ("BID", 2), ("twice daily", 2), ("Q12H", 2), ("2 times a day", 2), ("bd", 2),
+    ("once daily", 1), ("daily", 1), ("qhs", 1), ("TID", 3), ("q8h", 3), ("QID", 4), ("q6h", 4),
+    ("venetoclax 400 mg PO BID", 2), ("gilteritinib 40 mg TID", 3),
+    # FHIR Timing.repeat as the CDS Hooks adapter writes it.
+    ("2 per 1 d", 2), ("1 per 1 d", 1), ("1 per 12 h", 2), ("3 per 1 d", 3),
+    # Saying nothing, or two things, or not a whole number a day: not read.
+    ("", None), ("as directed", None), ("daily BID", None), ("every other day", None), ("1 per 2 d", None),
+])
+def test_the_times_a_day_a_frequency_says(default_kb: KnowledgeBase, text: str, per_day: int | None) -> None:
+    assert default_kb.resolver.administrations_per_day(text) == per_day
+
+
+@pytest.mark.parametrize("venetoclax", [
+    Medication("venetoclax 400 mg PO BID"),
+    Medication("venetoclax", 400, "BID"),
+    Medication("venetoclax", 400, "2 per 1 d"),
+])
+def test_venetoclax_twice_a_day_is_above_the_label(default_kb: KnowledgeBase, venetoclax: Medication) -> None:
+    result = check(default_kb, CheckRequest((venetoclax, AZA), (), PatientContext()))
+
+    dose = decision(result, "venetoclax")
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (400, 400, Action.ADJUST_DOSE)
+    assert [f.rule for f in dose.findings] == ["venetoclax/labelled-dose", "venetoclax/labelled-frequency"]
+    (finding,) = [f for f in result.findings if f.rule == "venetoclax/labelled-frequency"]
+    assert finding.severity is Severity.MAJOR
+    assert "twice a day (400 mg each, 800 mg a day); the label gives it once a day" in finding.recommendation
+    assert result.highest_severity is Severity.MAJOR
+    assert finding.citations  # the labelled dose's
+
+
+def test_a_reduced_dose_given_twice_a_day_is_checked_as_its_dose_a_day(default_kb: KnowledgeBase) -> None:
+    # 250 mg twice a day is 500 mg a day: with posaconazole the label's 250 mg once daily is a reduction.
+    result = check(default_kb, CheckRequest((Medication("ivosidenib", 250, "BID"),), (Medication("posaconazole"),),
+                                            PatientContext()))
+    dose = decision(result, "ivosidenib")
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (250, 250, Action.ADJUST_DOSE)
+    assert dose.findings[-1].rule == "ivosidenib/labelled-frequency"
+    assert "checked as 500 mg once a day" in dose.findings[-1].recommendation
+
+
+def test_a_dose_split_over_the_day_is_given_once_at_its_sum(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("gilteritinib", 40, "TID"),), (), PatientContext()))
+    dose = decision(result, "gilteritinib")
+    # Checked as 40 mg it stood at 40 mg: a third of the labelled dose, once a day.
+    assert (dose.recommended_dose_mg, dose.action) == (120, Action.ADJUST_DOSE)
+    assert frequency_findings(result) == ["gilteritinib/labelled-frequency"]
+
+
+@pytest.mark.parametrize("medication", [
+    Medication("olutasidenib", 150, "once daily"),  # fewer times a day than labelled: a reduced dose stands
+    Medication("midostaurin", 50, "BID"),  # as labelled
+    Medication("sorafenib", 400, "twice daily"),
+    Medication("venetoclax", 400, "daily"),
+    Medication("venetoclax", 400, "daily BID"),  # says two things: not read
+])
+def test_an_order_as_often_as_labelled_or_less_has_no_frequency_finding(default_kb: KnowledgeBase,
+                                                                        medication: Medication) -> None:
+    result = check(default_kb, CheckRequest((medication, AZA), (), PatientContext()))
+    assert frequency_findings(result) == []
+
+
+def test_a_held_order_given_too_often_stays_held(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg PO BID", held=True), AZA), (),
+                                            PatientContext()))
+    dose = decision(result, "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+    assert frequency_findings(result) == ["venetoclax/labelled-frequency"]
+
+
+def test_every_daily_agent_says_how_often_its_label_gives_it(default_kb: KnowledgeBase) -> None:
+    per_day = {drug: [dose.doses_per_day for dose in agent.standard_doses] for drug, agent in default_kb.agents.items()}
+    assert per_day.pop("gemtuzumab ozogamicin") == [None]  # infusions on days 1, 4 and 7
+    assert all(counts and None not in counts for counts in per_day.values()), per_day
+    assert per_day["olutasidenib"] == per_day["midostaurin"] == per_day["sorafenib"] == [2]

@@ -533,8 +533,8 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
     """Drugs every line of which is stopped -> days since the most recent last dose.
 
     Drugs acting together (`kb.joint_effects`) are there too, by the pair's name: days since the first
-    of them was stopped. Without the day of the check (patient.as_of_date) nothing can be counted: stopped drugs then
-    count as taken, the conservative reading.
+    of them was stopped. Without the day of the check (patient.as_of_date) nothing can be counted: validation
+    refuses a stop date then. A last dose after the day of the check (a planned end) is still taken.
     """
     as_of = parse_date(patient.as_of_date, "patient.as_of_date")[0]
     if as_of is None:
@@ -548,6 +548,9 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
             taken.update(drugs)
             continue
         since = (as_of - last_dose).days
+        if since < 0:  # a last dose still to come (a planned end): taken on the day of the check
+            taken.update(drugs)
+            continue
         for drug in drugs:
             days[drug] = min(days.get(drug, since), since)
     stopped = {drug: since for drug, since in days.items() if drug not in taken}

@@ -124,6 +124,13 @@ def _request_violations(request: CheckRequestLike) -> Iterator[FieldViolation]:
     yield from _medication_violations("regimen", request.regimen)
     yield from _medication_violations("concomitant", request.concomitant)
     yield from _patient_violations(request.patient)
+    if not request.patient.as_of_date:
+        # A stop date was counted as still taken without saying so: the caller meant it to count.
+        for list_name, medications in (("regimen", request.regimen), ("concomitant", request.concomitant)):
+            for i, medication in enumerate(medications):
+                if medication.stopped_on and parse_date(medication.stopped_on, "")[1] is None:
+                    yield FieldViolation(f"{list_name}[{i}].stopped_on", "needs patient.as_of_date, the day of the "
+                                         "check: without it the days since the last dose cannot be counted")
 
 
 def _all_plausible(medications: Sequence[MedicationLike]) -> bool:

@@ -78,8 +78,10 @@ CASES = [
     Case("ven-posaconazole-stopped-4-days", Medication(VEN, 400),
          (Medication("posaconazole", stopped_on="2026-03-06"),), PatientContext(as_of_date=TODAY),
          dose=400, action=A.CONTINUE, ramp=(100, 200, 400)),
-    Case("ven-posaconazole-stopped-day-of-check-unknown", Medication(VEN, 400),
-         (Medication("posaconazole", stopped_on="2026-01-01"),), dose=70, action=A.ADJUST_DOSE),
+    # A last dose after the day of the check (a planned end) is still taken: it was "stopped -10 days" before.
+    Case("ven-posaconazole-ending-in-ten-days", Medication(VEN, 400),
+         (Medication("posaconazole", stopped_on="2026-03-20"),), PatientContext(as_of_date=TODAY),
+         dose=70, action=A.ADJUST_DOSE, ramp=(10, 20, 50, 70)),
     Case("ven-posaconazole-stopped-but-another-line-active", Medication(VEN, 400),
          (Medication("posaconazole", stopped_on="2026-01-01"), Medication("Noxafil 300 mg")),
          PatientContext(as_of_date=TODAY), dose=70, action=A.ADJUST_DOSE),

@@ -49,6 +49,10 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
         (CheckRequest((VEN,), (Medication("plainol", coding=(Coding(RXNORM, "1"),) * 11),)),
          ["concomitant[0].coding"]),
         (CheckRequest((VEN,), (Medication(""),)), ["concomitant[0].name"]),
+        # A stop date was counted as still taken, silently, without the day of the check to count from.
+        (CheckRequest((VEN,), (Medication("plainol"), Medication("plainol", stopped_on="2026-03-01"))),
+         ["concomitant[1].stopped_on"]),
+        (CheckRequest((VEN,), (Medication("plainol", stopped_on="2026-13-01"),)), ["concomitant[0].stopped_on"]),
     ],
 )
 def test_invalid_requests_name_their_fields(fixture_kb: KnowledgeBase, request_: CheckRequest,

@@ -395,7 +395,11 @@ def _hits(kb: KnowledgeBase, agent: Agent, interacting: int, stopped: dict[str, 
     hits = []
     for name in kb.drug_bits.decode(interacting):
         hit = agent.precipitants[name]
-        kept = _within_washout(hit, name, stopped[name]) if name in stopped else hit
+        if name in stopped:
+            spec = kb.drug_by_name.get(name)  # None for drugs acting together, named as their pair
+            kept = _within_washout(hit, name, stopped[name], spec.acts_after_stop if spec else "")
+        else:
+            kept = hit
         if kept is not None:
             hits.append((name, kept))
     return hits
@@ -561,20 +565,23 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
     return stopped
 
 
-def _within_washout(hit: Precipitant, drug: str, since: int) -> Precipitant | None:
+def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: str) -> Precipitant | None:
     """What the rules about a stopped drug still say `since` days after its last dose.
 
     A rule on the agent with a washout stops applying once the washout has passed; one without (no source
-    gives it) still applies, the conservative reading. A rule on the stopped drug itself (the agent lowers
-    an azole's levels) no longer applies: it is not given. The findings that still apply say so.
+    gives it) still applies, the conservative reading, and so does every rule on a drug that acts long after
+    it is stopped (`acts_after_stop`: amiodarone, whose interactions outlast the label's 2-3 days of
+    venetoclax's). A rule on the stopped drug itself (the agent lowers an azole's levels) no longer applies:
+    it is not given. The findings that still apply say so.
     """
     kept = tuple(rule for rule in hit.rules if rule.finding.object_drug != drug and (
-        rule.washout_days is None or since <= rule.washout_days))
+        acts_after_stop or rule.washout_days is None or since <= rule.washout_days))
     if not kept:
         return None
     stopped = f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted"
     return Precipitant.of(tuple(rule.restated(
-        f"{stopped} until its washout of {rule.washout_days} days has passed.)" if rule.washout_days is not None
+        f"{stopped}: {acts_after_stop}.)" if acts_after_stop
+        else f"{stopped} until its washout of {rule.washout_days} days has passed.)" if rule.washout_days is not None
         else f"{stopped}: this knowledge base's sources give no number of days after which it stops acting; "
              "judge from this finding's own words when the previous dose may be given again.)")
         for rule in kept))

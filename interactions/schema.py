@@ -231,6 +231,9 @@ class DrugSpec(_Strict):
     reviewed: Citations
     """The lists its class memberships were checked against (member of a class, or of none)."""
     qt_risk: QtRisk | None = None
+    acts_after_stop: str = ""
+    """Why its interactions outlast any rule's washout once it is stopped (amiodarone: weeks to months), cited
+    in `reviewed`: a stopped drug with this keeps counting, and its findings say why."""
     sold_only_in: str = ""
     """A combination of drugs.toml that is the only product holding this drug (nirmatrelvir is sold
     only with ritonavir): a mention of the drug is a mention of every component of that product."""

@@ -87,6 +87,11 @@ CASES = [
          PatientContext(as_of_date=TODAY), dose=70, action=A.ADJUST_DOSE),
     Case("ven-held-posaconazole-still-counts", Medication(VEN, 400), (Medication("posaconazole", held=True),),
          dose=70, action=A.ADJUST_DOSE),
+    # Amiodarone acts for weeks to months after it is stopped: venetoclax's 3 days do not apply (it was back at
+    # 400 mg four days after).
+    Case("ven-amiodarone-stopped-30-days", Medication(VEN, 400),
+         (Medication("amiodarone", stopped_on="2026-02-08"),), PatientContext(as_of_date=TODAY),
+         dose=200, action=A.ADJUST_DOSE, ramp=(50, 100, 200)),
     # A stopped inducer with no sourced washout still counts (the conservative reading).
     Case("ven-rifampin-stopped-30-days", Medication(VEN, 400),
          (Medication("rifampin", stopped_on="2026-02-08"),), PatientContext(as_of_date=TODAY), dose=400,
@@ -202,6 +207,15 @@ def test_a_stopped_drug_still_counted_says_so(kb: KnowledgeBase) -> None:
     assert finding.mechanisms == (Mechanism.CYP3A4_STRONG_INHIBITOR,)
     assert "Stopped 2 days before this check: still counted until its washout of 3 days has passed." in (
         finding.recommendation)
+
+
+def test_a_drug_acting_long_after_it_is_stopped_says_why_it_still_counts(kb: KnowledgeBase) -> None:
+    result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("amiodarone", stopped_on="2026-02-08"),),
+                                    PatientContext(as_of_date=TODAY)))
+    texts = [f.recommendation for f in result.findings if f.object_drug == VEN]
+    assert len(texts) == 2  # the moderate CYP3A4 and the P-gp rule, whose washouts are 3 days
+    assert all("Stopped 30 days before this check: still counted: amiodarone's long half-life makes its "
+               "interactions persist for weeks to months" in text for text in texts)
 
 
 def test_a_stopped_drug_without_a_washout_says_none_is_known_and_its_own_levels_are_no_longer_at_issue(

@@ -92,8 +92,9 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     if len(recognised) < len(resolved):
         unrecognized.extend(identify(kb, m).unrecognized(m.name)
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
+    listed_again: dict[str, list[MedicationLike]] = {}
     if not kb.agents.keys().isdisjoint(chain.from_iterable(recognised)):
-        _take_along(kb, concomitant, resolved, regimen, dosed_by_name)
+        _take_along(kb, concomitant, resolved, regimen, dosed_by_name, listed_again)
     if not regimen and not unresolved_regimen:
         not_recognised = "; ".join(u.name for u in unrecognized)
         raise InvalidRequestError((FieldViolation(
@@ -161,6 +162,11 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                     "several doses or a ratio may be meant): give the dose in its own field. ")
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
+        if drug in listed_again:
+            lines = ", ".join(f"{line.name!r}" + (f" ({line.dose_mg:g} mg)" if line.dose_mg else "")
+                              for line in sorted(listed_again[drug], key=attrgetter("name", "dose_mg")))
+            note += (f"Also listed among the other medications as {lines}: checked once, at the dose above; "
+                     "confirm which the patient takes. ")
         if note:
             dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
         if more_often is not None:
@@ -288,15 +294,16 @@ def _dose_from_name(kb: KnowledgeBase, medication: MedicationLike, agent: str | 
 
 def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
                 resolved: Sequence[tuple[str, ...] | None], regimen: list[tuple[str, MedicationLike]],
-                dosed_by_name: set[str]) -> None:
+                dosed_by_name: set[str], listed_again: dict[str, list[MedicationLike]]) -> None:
     """Adds to `regimen` the targeted agents listed among the other medications.
 
     A patient already on venetoclax, sent among "everything else" beside a new azacitidine order, is
     still checked with its rules and given its dose: an agent's interactions are never skipped for the
-    list it came in. One already in the regimen, listed again, is not taken twice; a stopped one stays
-    a stopped co-medication. A named regimen (Aza/Ven 400) comes with its backbone, its one dose its
-    agent's, as in the regimen; a backbone listed alone stays a co-medication (it may be a past course,
-    and would choose the agent's labelled dose).
+    list it came in. One already in the regimen, listed again, is not taken twice (the lines left out go
+    to `listed_again` by agent, for its decision to name); a stopped one stays a stopped co-medication. A
+    named regimen (Aza/Ven 400) comes with its backbone, its one dose its agent's, as in the regimen; a
+    backbone listed alone stays a co-medication (it may be a past course, and would choose the agent's
+    labelled dose).
     """
     taken = {drug for drug, _ in regimen}
     agents = kb.agents
@@ -305,7 +312,11 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
         if components is None or medication.stopped_on:
             continue
         its_agents = [drug for drug in components if drug in agents]
-        if not its_agents or not taken.isdisjoint(its_agents):
+        if not its_agents:
+            continue
+        if not taken.isdisjoint(its_agents):
+            for drug in taken.intersection(its_agents):
+                listed_again.setdefault(drug, []).append(medication)
             continue
         if len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen:
             continue  # a product holding an agent and other drugs: none is sold; it stays as it was sent
@@ -316,6 +327,8 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
     candidates.sort(key=lambda candidate: (-candidate[0].dose_mg, candidate[0].name))
     for medication, components, dosed, by_name in candidates:
         if not taken.isdisjoint(drug for drug in components if drug in agents):
+            for drug in taken.intersection(drug for drug in components if drug in agents):
+                listed_again.setdefault(drug, []).append(medication)
             continue
         if by_name and dosed is not None:
             dosed_by_name.add(dosed)

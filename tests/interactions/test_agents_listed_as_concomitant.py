@@ -41,7 +41,19 @@ def test_an_agent_in_both_lists_is_checked_once(default_kb: KnowledgeBase) -> No
                                             (Medication("Venclexta 100 mg tablet"), POSA), PatientContext()))
 
     assert [d.drug for d in result.doses] == ["azacitidine", "venetoclax"]
-    assert next(d for d in result.doses if d.drug == "venetoclax").recommended_dose_mg == 70
+    venetoclax = next(d for d in result.doses if d.drug == "venetoclax")
+    assert venetoclax.recommended_dose_mg == 70
+    # The line left out is named (a pharmacist's review: "Venclexta 100" appeared nowhere in the answer).
+    assert venetoclax.notes.startswith("Also listed among the other medications as 'Venclexta 100 mg tablet': "
+                                       "checked once, at the dose above; confirm which the patient takes.")
+
+
+def test_an_agent_listed_twice_among_the_other_medications_names_the_line_left_out(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((AZA,), (Medication("venetoclax", 400), Medication("Venclexta", 100)),
+                                            PatientContext()))
+    (venetoclax,) = [d for d in result.doses if d.drug == "venetoclax"]
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg) == (400, 400)
+    assert "Also listed among the other medications as 'Venclexta' (100 mg)" in venetoclax.rationale
 
 
 def test_a_stopped_agent_stays_a_stopped_co_medication(default_kb: KnowledgeBase) -> None:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from interactions.index import KnowledgeBase
 from interactions.model import MedicationLike, UnrecognizedMedication, UnrecognizedReason
+
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+"""RxNorm's system in FHIR, as the knowledge base's codes name it."""
+_RXNORM_SPELLINGS: Final = frozenset({
+    RXNORM, RXNORM + "/", "https://www.nlm.nih.gov/research/umls/rxnorm",
+    "urn:oid:2.16.840.1.113883.6.88", "2.16.840.1.113883.6.88",  # HL7's OID for RxNorm (v2 and CDA)
+    "rxnorm",  # pharmacy catalogues' own exports
+})
+"""How systems write RxNorm: a code of RxNorm under any of them was looked up nowhere, so a code that
+contradicts the name passed without a trace (a pharmacist's review, session 12)."""
+
+
+def _system(system: str) -> str:
+    return RXNORM if system.strip().lower() in _RXNORM_SPELLINGS else system
 
 
 class Identification(NamedTuple):
@@ -60,7 +74,7 @@ def _identify(kb: KnowledgeBase, medication: MedicationLike) -> Identification:
     by_code: dict[tuple[str, ...], str] = {}
     unknown_codes: list[str] = []
     for code in coding:
-        drugs = kb.drugs_by_code.get((code.system, code.code))
+        drugs = kb.drugs_by_code.get((_system(code.system), code.code.strip()))
         if drugs is None:
             unknown_codes.append(code.code)
         else:

@@ -190,6 +190,15 @@ RXNORM_CODES = {
 }
 SINGLE_SOURCE_CODES = {"venetoclax", "gilteritinib", "ivosidenib", "enasidenib", "posaconazole", "itraconazole",
                        "fluconazole", "clarithromycin", "rifampin"}
+# The agents' salt, product and brand codes in section 15's S-CIBMTR file (med-form2400-post-hct-disease-therapy-
+# valueset.fsh @23bcc0f6, read in session 12): what pharmacy catalogues send. Single source, so each is verify.
+CIBMTR_PRODUCT_CODES = {
+    "gilteritinib": {"2105823", "2105811", "2105817", "2105812"},
+    "ivosidenib": {"2049878", "2049884", "2049879"},
+    "enasidenib": {"1940331", "1940370", "1940372", "1940374", "1940376", "1940338"},
+    "midostaurin": {"1919088", "1919094", "1919089"},
+    "sorafenib": {"597744", "597747", "615979", "619985"},
+}
 
 
 def _components(name: str) -> tuple[str, ...]:
@@ -371,15 +380,26 @@ def test_components_sold_only_in_a_product_point_at_it() -> None:
 
 # --- RxNorm codes ----------------------------------------------------------------------------
 
-def test_rxnorm_codes_are_exactly_those_of_cds_hooks_section_15() -> None:
-    codes = {d.name: c.code for d in DRUGS.drugs for c in d.codes}
-    assert codes == RXNORM_CODES
+def test_rxnorm_codes_are_exactly_those_of_cds_hooks_section_15_and_its_vetted_product_codes() -> None:
+    codes: dict[str, set[str]] = {}
+    for drug in DRUGS.drugs:
+        for code in drug.codes:
+            codes.setdefault(drug.name, set()).add(code.code)
+    assert codes == {name: {code} | CIBMTR_PRODUCT_CODES.get(name, set()) for name, code in RXNORM_CODES.items()}
     assert not any(c.codes for c in DRUGS.combinations)
+
+
+@pytest.mark.parametrize("drug", sorted(CIBMTR_PRODUCT_CODES))
+def test_product_codes_cite_their_one_source_and_are_marked_verify(drug: str) -> None:
+    for code in BY_NAME[drug].codes:
+        if code.code in CIBMTR_PRODUCT_CODES[drug]:
+            (citation,) = code.citations
+            assert (citation.source, citation.verify) == ("cibmtr-valuesets", True)
 
 
 @pytest.mark.parametrize("drug", sorted(RXNORM_CODES))
 def test_single_source_codes_are_marked_verify(drug: str) -> None:
-    (code,) = BY_NAME[drug].codes
+    code = next(c for c in BY_NAME[drug].codes if c.code == RXNORM_CODES[drug])
     if drug in SINGLE_SOURCE_CODES:
         assert len(code.citations) == 1
         assert code.citations[0].verify

@@ -145,9 +145,13 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         ordered = medication
         if more_often is not None:
             medication = _with_dose(medication, more_often.dose_mg, held=medication.held)
+        washed_out: list[str] = []
         if stopped:  # a stopped drug's findings are restated per request: nothing to remember them by
-            outcome = _agent_outcome(agent, medication, _hits(kb, agent, interacting, stopped), duplicates,
-                                     patient_rules, qtc_rule, standard, cycle_length, start)
+            hits = _hits(kb, agent, interacting, stopped)
+            outcome = _agent_outcome(agent, medication, hits, duplicates, patient_rules, qtc_rule, standard,
+                                     cycle_length, start)
+            still = {name for name, _ in hits}
+            washed_out = [name for name in kb.drug_bits.decode(interacting) if name in stopped and name not in still]
         else:
             outcome = _remembered_outcome(kb, agent, medication, interacting, duplicates, patient_rules,
                                           qtc_rule, standard, cycle_length, start)
@@ -162,6 +166,12 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                     "several doses or a ratio may be meant): give the dose in its own field. ")
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
+        for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
+            days = stopped[name]
+            note += (f"{name[:1].upper()}{name[1:]} was stopped {days} day{'s' if days != 1 else ''} before this "
+                     "check and no longer counts "
+                     f"(its washout has passed): if the {drug} dose was lowered for it, the dose used before it may "
+                     "be given again. ")
         if drug in listed_again:
             lines = ", ".join(f"{line.name!r}" + (f" ({line.dose_mg:g} mg)" if line.dose_mg else "")
                               for line in sorted(listed_again[drug], key=attrgetter("name", "dose_mg")))

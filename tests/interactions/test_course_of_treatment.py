@@ -209,6 +209,19 @@ def test_a_stopped_drug_still_counted_says_so(kb: KnowledgeBase) -> None:
         finding.recommendation)
 
 
+@pytest.mark.parametrize(("stopped_on", "said"), [("2026-03-05", True), ("2026-03-08", False)])
+def test_a_dose_lowered_for_a_drug_whose_washout_has_passed_may_go_back_up(kb: KnowledgeBase, stopped_on: str,
+                                                                          said: bool) -> None:
+    # A pharmacist's review: 100 mg, voriconazole stopped five days before, was CONTINUE 100 mg with nothing said.
+    result = check(kb, CheckRequest((Medication(VEN, 100), AZA), (Medication("voriconazole", stopped_on=stopped_on),),
+                                    PatientContext(as_of_date=TODAY)))
+    (dose,) = [d for d in result.doses if d.drug == VEN]
+    assert ("Voriconazole was stopped 5 days before this check and no longer counts (its washout has passed): if "
+            "the venetoclax dose was lowered for it, the dose used before it may be given again." in dose.rationale
+            ) is said
+    assert (dose.action is A.CONTINUE) is said
+
+
 def test_a_drug_acting_long_after_it_is_stopped_says_why_it_still_counts(kb: KnowledgeBase) -> None:
     result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("amiodarone", stopped_on="2026-02-08"),),
                                     PatientContext(as_of_date=TODAY)))

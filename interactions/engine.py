@@ -144,7 +144,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         more_often = _more_often_than_labelled(kb, agent, medication, standard)
         ordered = medication
         if more_often is not None:
-            medication = _with_dose(medication, more_often.dose_mg, held=medication.held)
+            medication = _with_dose(medication, more_often.dose_mg)
         washed_out: list[str] = []
         if stopped:  # a stopped drug's findings are restated per request: nothing to remember them by
             hits = _hits(kb, agent, interacting, stopped)
@@ -160,7 +160,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         # Said here, not in the remembered outcome: its key holds the dose, not the name it came with.
         dose, note = outcome.dose, ""
         if drug in dosed_by_name:
-            note = f"The {medication.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
+            note = f"The {ordered.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
         elif not medication.dose_mg and any(character.isdigit() for character in medication.name):
             note = (f"The numbers of {medication.name!r} are not read as its dose (a tablet's strength, a course, "
                     "several doses or a ratio may be meant): give the dose in its own field. ")
@@ -322,11 +322,7 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
         if components is None or medication.stopped_on:
             continue
         its_agents = [drug for drug in components if drug in agents]
-        if not its_agents:
-            continue
-        if not taken.isdisjoint(its_agents):
-            for drug in taken.intersection(its_agents):
-                listed_again.setdefault(drug, []).append(medication)
+        if not its_agents or _listed_again(taken, its_agents, medication, listed_again):
             continue
         if len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen:
             continue  # a product holding an agent and other drugs: none is sold; it stays as it was sent
@@ -336,15 +332,22 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
     # One agent listed twice is taken at its highest dose, whatever the order of the list.
     candidates.sort(key=lambda candidate: (-candidate[0].dose_mg, candidate[0].name))
     for medication, components, dosed, by_name in candidates:
-        if not taken.isdisjoint(drug for drug in components if drug in agents):
-            for drug in taken.intersection(drug for drug in components if drug in agents):
-                listed_again.setdefault(drug, []).append(medication)
+        if _listed_again(taken, [drug for drug in components if drug in agents], medication, listed_again):
             continue
         if by_name and dosed is not None:
             dosed_by_name.add(dosed)
         undosed = _with_dose(medication, 0.0) if len(components) > 1 else medication
         regimen.extend((drug, medication if drug == dosed else undosed) for drug in components if drug not in taken)
         taken.update(components)
+
+
+def _listed_again(taken: set[str], its_agents: list[str], medication: MedicationLike,
+                  listed_again: dict[str, list[MedicationLike]]) -> bool:
+    """Whether the line names an agent taken already; if so it goes to `listed_again` under each such agent."""
+    again = taken.intersection(its_agents)
+    for drug in again:
+        listed_again.setdefault(drug, []).append(medication)
+    return bool(again)
 
 
 OUTCOMES_REMEMBERED = 512
@@ -420,7 +423,8 @@ def _hits(kb: KnowledgeBase, agent: Agent, interacting: int, stopped: dict[str, 
         hit = agent.precipitants[name]
         if name in stopped:
             spec = kb.drug_by_name.get(name)  # None for drugs acting together, named as their pair
-            kept = _within_washout(hit, name, stopped[name], spec.acts_after_stop if spec else "")
+            lingering = spec.acts_after_stop if spec and stopped[name] <= (spec.acts_after_stop_days or 0) else ""
+            kept = _within_washout(hit, name, stopped[name], lingering)
         else:
             kept = hit
         if kept is not None:
@@ -593,9 +597,9 @@ def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: st
 
     A rule on the agent with a washout stops applying once the washout has passed; one without (no source
     gives it) still applies, the conservative reading, and so does every rule on a drug that acts long after
-    it is stopped (`acts_after_stop`: amiodarone, whose interactions outlast the label's 2-3 days of
-    venetoclax's). A rule on the stopped drug itself (the agent lowers an azole's levels) no longer applies:
-    it is not given. The findings that still apply say so.
+    it is stopped, while it does (`acts_after_stop`, for `acts_after_stop_days`: amiodarone, whose
+    interactions outlast the 2-3 days of venetoclax's label). A rule on the stopped drug itself (the agent
+    lowers an azole's levels) no longer applies: it is not given. The findings that still apply say so.
     """
     kept = tuple(rule for rule in hit.rules if rule.finding.object_drug != drug and (
         acts_after_stop or rule.washout_days is None or since <= rule.washout_days))
@@ -677,14 +681,17 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
                               standard: StandardDose) -> _MoreOften | None:
     """An agent's order given more often than the label gives it (venetoclax 400 mg BID), else None.
 
-    The frequency is its field's, else its name's ("venetoclax 400 mg PO BID"); fewer times a day than the
+    The frequency is its field's or its name's ("venetoclax 400 mg PO BID"); fewer times a day than the
     label is not flagged (a reduced dose: olutasidenib 150 mg once daily). Its finding is said per request.
     """
     labelled = standard.doses_per_day
     if not labelled or not medication.dose_mg:
         return None
     read = kb.resolver.administrations_per_day
-    per_day = (read(medication.frequency) if medication.frequency else None) or read(medication.name)
+    # Where the field and the name both say how often and disagree, the more often is checked (and the
+    # finding asks to confirm the frequency).
+    per_day = max(filter(None, (read(medication.frequency) if medication.frequency else None, read(medication.name))),
+                  default=None)
     if per_day is None or per_day <= labelled:
         return None
     a_day = medication.dose_mg * per_day

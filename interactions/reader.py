@@ -359,23 +359,24 @@ class MedicationReader:
         """How many times a day `text` (a frequency, or a whole order line) gives a dose; None when it does not say.
 
         From the words of names.toml's `[[administrations]]` ("BID", "q12h", "once daily"), the longest first,
-        or FHIR's "N per P d" / "N per P h"; None too when the text names two counts ("daily ... BID") or a
-        count that is not a whole number a day ("every other day").
+        or FHIR's "N per P d" / "N per P h"; None too when the text names two frequencies ("daily ... BID",
+        "qam and qpm": each says once, together twice) or a count that is not a whole number a day from 1 to
+        24 ("every other day").
         """
         per_period = _PER_PERIOD.fullmatch(text.strip().lower())
         if per_period:
             times, period, unit = int(per_period.group(1)), float(per_period.group(2)), per_period.group(3)
             per_day = times * (24 / period if unit == "h" else 1 / period)
-            return int(per_day) if per_day >= 1 and per_day == int(per_day) else None
+            return int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else None
         tokens = self._tokens(text)
-        counts: set[int] = set()
+        counts: list[int] = []
         at = 0
         while at < len(tokens):
             length = next((n for n in self._per_day_lengths if tuple(tokens[at:at + n]) in self._per_day), 0)
             if length:
-                counts.add(self._per_day[tuple(tokens[at:at + length])])
+                counts.append(self._per_day[tuple(tokens[at:at + length])])
             at += length or 1
-        return counts.pop() if len(counts) == 1 else None
+        return counts[0] if len(counts) == 1 else None
 
     @staticmethod
     def _has_phrase(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:

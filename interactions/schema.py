@@ -233,7 +233,9 @@ class DrugSpec(_Strict):
     qt_risk: QtRisk | None = None
     acts_after_stop: str = ""
     """Why its interactions outlast any rule's washout once it is stopped (amiodarone: weeks to months), cited
-    in `reviewed`: a stopped drug with this keeps counting, and its findings say why."""
+    in `reviewed`: a stopped drug with this keeps counting for `acts_after_stop_days`, and its findings say why."""
+    acts_after_stop_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    """How long after its last dose it still counts, given with `acts_after_stop` (its source in `reviewed`)."""
     sold_only_in: str = ""
     """A combination of drugs.toml that is the only product holding this drug (nirmatrelvir is sold
     only with ritonavir): a mention of the drug is a mention of every component of that product."""
@@ -255,6 +257,12 @@ class DrugSpec(_Strict):
     """Brands of this drug sold only in a local form (Protopic, an ointment): they read as the drug
     in a local form, as "tacrolimus ointment" does."""
     codes: tuple[CodeSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _acts_after_stop_for_how_long(self) -> DrugSpec:
+        if bool(self.acts_after_stop) != (self.acts_after_stop_days is not None):
+            raise ValueError("acts_after_stop and acts_after_stop_days are given together")
+        return self
 
     @field_validator("ingredients")
     @classmethod

@@ -15,7 +15,8 @@ say: the engine finds the targeted agents among the medications) |
 
 Rows are decoded in the worker that checks them, so the reading process only splits the file. A
 regimen's rows are usually consecutive and go out as they are read; a first pass finds the ids whose
-rows are not (an export sorted by role or by drug), and those regimens are gathered and go out last.
+rows are not (an export sorted by role or by drug), which are gathered and go out at their last row,
+and the ids of the lines an unclosed quote swallowed, whose regimens are reported with it.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ class RowReader:
         self.format = input_format
         self.position = 0
         self.layout: CsvLayout | None = None
-        self._scattered: frozenset[str] = frozenset()
+        self._first_pass = _FirstPass({}, {}, {})
         self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
         if input_format is InputFormat.CSV:
             self._csv = csv.reader(self._text_lines(), strict=True)
@@ -205,8 +206,8 @@ class RowReader:
             except AuditInputError:
                 self.close()
                 raise
-            with open(path, "rb") as first_pass:
-                self._scattered = _scattered_ids(first_pass, self.layout.regimen_id)
+            with open(path, "rb") as whole:
+                self._first_pass = _first_pass(whole, self.layout.regimen_id)
 
     def close(self) -> None:
         """Closes the file."""
@@ -252,23 +253,33 @@ class RowReader:
         assert layout is not None
         reader = self._csv
         id_column = layout.regimen_id
+        first_pass = self._first_pass
         group_id: str | None = None
         group_line = 0
         group: list[tuple[int, list[str]]] = []
         problems: list[str] = []
         carried: list[str] = []
-        # The regimens whose rows are scattered, gathered: (first line, rows, problems) by id.
+        # The regimens whose rows are scattered, gathered until their last row: (first line, rows, problems).
         gathered: dict[str, tuple[int, list[tuple[int, list[str]]], list[str]]] = {}
+        seen: set[str] = set()
 
         def finished() -> Iterator[Row]:
-            if group_id not in self._scattered:
+            assert group_id is not None
+            seen.add(group_id)
+            lost = first_pass.swallowed.get(group_id)
+            if lost is not None and lost not in problems:
+                problems.append(lost)  # some of its rows are inside a broken quote
+            last = first_pass.last_lines.get(group_id)
+            if last is None:
                 yield Row(group_line, CsvRegimen(tuple(group), tuple(problems)))
-            else:
-                _, rows, their_problems = gathered.setdefault(group_id, (group_line, [], []))
-                rows.extend(group)
-                their_problems.extend(problem for problem in problems if problem not in their_problems)
+                return
+            first_line, rows, their_problems = gathered.setdefault(group_id, (group_line, [], []))
+            rows.extend(group)
+            their_problems.extend(problem for problem in problems if problem not in their_problems)
+            if group[-1][0] == last:  # its last row: it goes out now, not at the end of the file
+                del gathered[group_id]
+                yield Row(first_line, CsvRegimen(tuple(rows), tuple(their_problems)))
 
-        line = 0
         while True:
             before = reader.line_num
             try:
@@ -278,11 +289,9 @@ class RowReader:
             except csv.Error as exc:
                 # The broken line may belong to the regimen being read or to the next one: both
                 # are reported with it, so neither is silently checked without a medication. An
-                # unclosed quote runs on over the lines after it: the span is named, since the
-                # regimens on those lines are lost with it.
-                end = reader.line_num
-                lines = f"line {before + 1}" if end <= before + 1 else f"lines {before + 1}-{end}"
-                problem = f"{lines}: unreadable CSV ({exc}); the medications and regimens on them are not read"
+                # unclosed quote runs on over the lines after it: every regimen with a row there
+                # is reported with it too (the first pass found them).
+                problem = _unreadable(before, reader.line_num, exc)
                 if group:
                     problems.append(problem)
                 carried.append(problem)
@@ -305,29 +314,71 @@ class RowReader:
             yield Row(before + 1, CsvRegimen((), tuple(carried)))
         for first_line, rows, their_problems in gathered.values():
             yield Row(first_line, CsvRegimen(tuple(rows), tuple(their_problems)))
+        # A regimen whose every row is inside a broken quote: an error of its own, at its first row there.
+        for regimen_id, (line, cells) in first_pass.swallowed_at.items():
+            if regimen_id not in seen:
+                yield Row(line, CsvRegimen(((line, cells),), (first_pass.swallowed[regimen_id],)))
 
 
-def _scattered_ids(file: IO[bytes], id_column: int) -> frozenset[str]:
-    """The regimen ids of a CSV file whose rows are not all consecutive (read as `RowReader` reads them)."""
-    reader = csv.reader((raw.decode("utf-8", "replace") for raw in file), strict=True)
+def _unreadable(before: int, end: int, exc: csv.Error) -> str:
+    """The problem of a CSV record that could not be parsed, from the line after `before` to `end`."""
+    lines = f"line {before + 1}" if end <= before + 1 else f"lines {before + 1}-{end}"
+    return f"{lines}: unreadable CSV ({exc}); the medications and regimens on them are not read"
+
+
+class _FirstPass(NamedTuple):
+    """What a CSV file's regimen ids say before its rows are read in turn."""
+
+    last_lines: dict[str, int]
+    """The last line of each regimen whose rows are not all consecutive (an export sorted by role)."""
+    swallowed: dict[str, str]
+    """The regimens with a row inside a record that could not be parsed (an unclosed quote), and its problem."""
+    swallowed_at: dict[str, tuple[int, list[str]]]
+    """The line of each one's first row there, with that line's cells read alone."""
+
+
+def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
+    """Reads the regimen ids of a CSV file as `RowReader` reads its rows, and of the lines a broken record holds."""
+    lines: list[str] = []
+
+    def text_lines() -> Iterator[str]:
+        for raw in file:
+            lines.append(raw.decode("utf-8", "replace"))
+            yield lines[-1]
+
+    reader = csv.reader(text_lines(), strict=True)
     next(reader, None)  # the header, read already
     seen: set[str] = set()
+    last_lines: dict[str, int] = {}
     scattered: set[str] = set()
+    swallowed: dict[str, str] = {}
+    swallowed_at: dict[str, tuple[int, list[str]]] = {}
     previous = None
     while True:
+        before = reader.line_num
+        del lines[:]
         try:
             cells = next(reader)
         except StopIteration:
             break
-        except csv.Error:
-            continue  # reported by the reading pass
+        except csv.Error as exc:
+            problem = _unreadable(before, reader.line_num, exc)
+            # Each physical line of the broken record, read alone: whose rows it swallowed.
+            for offset, held in enumerate(lines):
+                row = next(csv.reader([held]), [])
+                if id_column < len(row) and (regimen_id := row[id_column].strip()):
+                    swallowed.setdefault(regimen_id, problem)
+                    swallowed_at.setdefault(regimen_id, (before + 1 + offset, row))
+            continue
         regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
-        if regimen_id and regimen_id != previous:
-            if regimen_id in seen:
-                scattered.add(regimen_id)
-            seen.add(regimen_id)
+        if regimen_id:
+            last_lines[regimen_id] = before + 1
+            if regimen_id != previous:
+                if regimen_id in seen:
+                    scattered.add(regimen_id)
+                seen.add(regimen_id)
         previous = regimen_id
-    return frozenset(scattered)
+    return _FirstPass({regimen_id: last_lines[regimen_id] for regimen_id in scattered}, swallowed, swallowed_at)
 
 
 def open_reader(path: pathlib.Path, input_format: InputFormat | None = None) -> RowReader:

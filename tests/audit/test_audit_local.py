@@ -202,10 +202,29 @@ def test_an_unclosed_quote_names_every_line_it_swallowed(tmp_path: pathlib.Path)
         b"A-3,regimen,gilteritinib,120\n"
         b'A-3,concomitant,"St. John"s Wort",\n'
         b"A-4,regimen,venetoclax,400\n"))
-    assert sorted(got) == [2, 8]
+    # Every regimen with a row there carries the error; those with no other row are reported where their rows were.
+    assert {line: response["requestId"] for line, response in got.items()} == {2: "A-1", 4: "A-2", 6: "A-3", 8: "A-4"}
     for response in got.values():
         assert response["error"]["message"].startswith("lines 3-7: unreadable CSV")
         assert "the medications and regimens on them are not read" in response["error"]["message"]
+
+
+def test_a_scattered_regimen_with_a_row_inside_a_broken_quote_is_not_checked(tmp_path: pathlib.Path) -> None:
+    # The reviewer's finding: R2's itraconazole row is the broken one and R1's ondansetron is swallowed by it;
+    # both were answered complete without them.
+    got = answers_to(tmp_path, "in.csv", (
+        b"regimen_id,role,name,dose_mg\n"
+        b"R1,regimen,venetoclax,400\n"
+        b"R2,regimen,gilteritinib,120\n"
+        b"R1,concomitant,posaconazole,300\n"
+        b"R3,regimen,ivosidenib,500\n"
+        b'R2,concomitant,"itraconazole,200\n'
+        b"R1,concomitant,ondansetron,8\n"))
+
+    assert {response["requestId"] for response in got.values()} == {"R1", "R2", "R3"}
+    for request_id in ("R1", "R2"):
+        (response,) = [r for r in got.values() if r["requestId"] == request_id]
+        assert response["error"]["message"].startswith("lines 6-7: unreadable CSV")
 
 
 @pytest.mark.parametrize("header", ["regimen_id,name,dose_mg", "regimen_id,role,name,dose_mg"],

@@ -222,6 +222,19 @@ def test_a_dose_lowered_for_a_drug_whose_washout_has_passed_may_go_back_up(kb: K
     assert (dose.action is A.CONTINUE) is said
 
 
+def test_a_drug_acting_long_after_it_is_stopped_counts_for_as_long_as_its_source_says(kb: KnowledgeBase) -> None:
+    # The reviewer's finding: an amiodarone course three years before still halved venetoclax. It counts for five of
+    # its label's mean half-lives (about 290 days).
+    def venetoclax(stopped_on: str) -> float | None:
+        result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("amiodarone", stopped_on=stopped_on),),
+                                        PatientContext(as_of_date=TODAY)))
+        return next(d.recommended_dose_mg for d in result.doses if d.drug == VEN)
+
+    assert venetoclax("2025-05-24") == 200  # 290 days before
+    assert venetoclax("2025-05-23") == 400  # 291
+    assert venetoclax("2023-01-01") == 400
+
+
 def test_a_drug_acting_long_after_it_is_stopped_says_why_it_still_counts(kb: KnowledgeBase) -> None:
     result = check(kb, CheckRequest((Medication(VEN, 400), AZA), (Medication("amiodarone", stopped_on="2026-02-08"),),
                                     PatientContext(as_of_date=TODAY)))

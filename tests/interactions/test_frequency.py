@@ -30,8 +30,13 @@ def frequency_findings(result: CheckResult) -> list[str]:
     ("venetoclax 400 mg PO BID", 2), ("gilteritinib 40 mg TID", 3),
     # FHIR Timing.repeat as the CDS Hooks adapter writes it.
     ("2 per 1 d", 2), ("1 per 1 d", 1), ("1 per 12 h", 2), ("3 per 1 d", 3),
-    # Saying nothing, or two things, or not a whole number a day: not read.
+    ("b.i.d.", 2), ("twice-daily", 2), ("2x daily", 2), ("2 times per day", 2), ("every 12 hrs", 2), ("q12hr", 2),
+    ("q.d.", 1), ("once-daily", 1), ("t.i.d.", 3), ("q.i.d.", 4),
+    # Saying nothing, or two frequencies (each of "qam and qpm" says once: together twice), or not a whole
+    # number a day from 1 to 24: not read.
     ("", None), ("as directed", None), ("daily BID", None), ("every other day", None), ("1 per 2 d", None),
+    ("qam and qpm", None), ("mane and nocte", None), ("in the morning and in the evening", None),
+    ("1000 per 1 h", None),
 ])
 def test_the_times_a_day_a_frequency_says(default_kb: KnowledgeBase, text: str, per_day: int | None) -> None:
     assert default_kb.resolver.administrations_per_day(text) == per_day
@@ -99,3 +104,16 @@ def test_every_daily_agent_says_how_often_its_label_gives_it(default_kb: Knowled
     assert per_day.pop("gemtuzumab ozogamicin") == [None]  # infusions on days 1, 4 and 7
     assert all(counts and None not in counts for counts in per_day.values()), per_day
     assert per_day["olutasidenib"] == per_day["midostaurin"] == per_day["sorafenib"] == [2]
+
+
+def test_a_dose_read_from_the_name_is_quoted_as_written(default_kb: KnowledgeBase) -> None:
+    # The reviewer's finding: "The 800 mg dose is read from the name" of "venetoclax 400 mg PO BID".
+    result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg PO BID"), AZA), (), PatientContext()))
+    assert decision(result, "venetoclax").rationale.startswith("The 400 mg dose is read from the name")
+
+
+@pytest.mark.parametrize(("frequency", "name"), [("daily", "venetoclax 400 mg PO BID"), ("BID", "venetoclax daily")])
+def test_where_the_field_and_the_name_disagree_the_more_often_is_checked(default_kb: KnowledgeBase, frequency: str,
+                                                                         name: str) -> None:
+    result = check(default_kb, CheckRequest((Medication(name, 400, frequency), AZA), (), PatientContext()))
+    assert frequency_findings(result) == ["venetoclax/labelled-frequency"]

@@ -143,7 +143,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         # An order given more often than the label's frequency is checked as its dose a day in that frequency.
         more_often = _more_often_than_labelled(kb, agent, medication, standard)
         ordered = medication
-        if more_often is not None:
+        if more_often is not None and more_often.dose_mg:
             medication = _with_dose(medication, more_often.dose_mg)
         washed_out: list[str] = []
         if stopped:  # a stopped drug's findings are restated per request: nothing to remember them by
@@ -671,6 +671,7 @@ class _MoreOften(NamedTuple):
     """An order given more times a day than its label: the dose it is checked as, and the finding saying so."""
 
     dose_mg: float
+    """0 for an order without a dose: the labelled dose is assumed, as for any."""
     finding: Finding
 
 
@@ -682,10 +683,11 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     """An agent's order given more often than the label gives it (venetoclax 400 mg BID), else None.
 
     The frequency is its field's or its name's ("venetoclax 400 mg PO BID"); fewer times a day than the
-    label is not flagged (a reduced dose: olutasidenib 150 mg once daily). Its finding is said per request.
+    label is not flagged (a reduced dose: olutasidenib 150 mg once daily). An order without a dose is
+    flagged too, its dose (the labelled one, assumed) left as it is. Its finding is said per request.
     """
     labelled = standard.doses_per_day
-    if not labelled or not medication.dose_mg:
+    if not labelled:
         return None
     read = kb.resolver.administrations_per_day
     # Where the field and the name both say how often and disagree, the more often is checked (and the
@@ -694,13 +696,19 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
                   default=None)
     if per_day is None or per_day <= labelled:
         return None
-    a_day = medication.dose_mg * per_day
-    checked = a_day / labelled
+    given = f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day"
+    if medication.dose_mg:
+        a_day = medication.dose_mg * per_day
+        checked = a_day / labelled
+        given += (f" ({medication.dose_mg:g} mg each, {a_day:g} mg a day); the label gives it {_TIMES[labelled]} a "
+                  f"day: it is checked as {checked:g} mg {_TIMES[labelled]} a day, and the dose below is given "
+                  f"{_TIMES[labelled]} a day.")
+    else:
+        checked = 0.0
+        given += f"; the label gives it {_TIMES[labelled]} a day: the dose below is given {_TIMES[labelled]} a day."
     finding = Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
-        f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day ({medication.dose_mg:g} mg "
-        f"each, {a_day:g} mg a day); the label gives it {_TIMES[labelled]} a day: it is checked as {checked:g} mg "
-        f"{_TIMES[labelled]} a day, and the dose below is given {_TIMES[labelled]} a day. Confirm the frequency "
-        f"with the prescriber. {standard.rationale}"), standard.citations, rule=f"{agent.name}/labelled-frequency")
+        f"{given} Confirm the frequency with the prescriber. {standard.rationale}"), standard.citations,
+        rule=f"{agent.name}/labelled-frequency")
     return _MoreOften(checked, finding)
 
 

@@ -117,3 +117,15 @@ def test_where_the_field_and_the_name_disagree_the_more_often_is_checked(default
                                                                          name: str) -> None:
     result = check(default_kb, CheckRequest((Medication(name, 400, frequency), AZA), (), PatientContext()))
     assert frequency_findings(result) == ["venetoclax/labelled-frequency"]
+
+
+@pytest.mark.parametrize("venetoclax", [Medication("venetoclax", frequency="BID"),
+                                        Medication("venetoclax 100 mg tab x4 BID")])
+def test_an_order_too_often_without_a_dose_is_flagged_at_the_labelled_dose(default_kb: KnowledgeBase,
+                                                                          venetoclax: Medication) -> None:
+    # The reviewer's finding: with no dose the frequency went unsaid ("labelled 400 mg assumed").
+    result = check(default_kb, CheckRequest((venetoclax, AZA), (), PatientContext()))
+    dose = decision(result, "venetoclax")
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (0, 400, Action.ADJUST_DOSE)
+    (finding,) = [f for f in result.findings if f.rule == "venetoclax/labelled-frequency"]
+    assert finding.recommendation.startswith("The order gives venetoclax twice a day; the label gives it once a day")

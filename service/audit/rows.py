@@ -10,8 +10,9 @@ The CSV layout: a header row, then one row per medication.
 | `role` | no | `regimen` (an antileukemic agent being ordered), `concomitant`, or blank (an export that does not
 say: the engine finds the targeted agents among the medications) |
 | `frequency`, `held` | no | `held` is true/false, yes/no, 1/0 or blank |
-| `qtc_ms`, `baseline_qtc_ms`, | no | the patient, on any row of the regimen |
-| `cycle_start_date`, `cycle_length_days` | | (rows that repeat a value must agree) |
+| `stopped_on`, `hold_reason`, `qtc_at_hold_ms`, `treatment_day` | no | the medication's, as the contract's fields |
+| `qtc_ms`, `as_of_date`, `potassium_mmol_l`, ... | no | the patient: every field of `PatientContext` by its name, |
+| | | on any row of the regimen (rows that repeat a value must agree) |
 
 Rows are decoded in the worker that checks them, so the reading process only splits the file. A
 regimen's rows are usually consecutive and go out as they are read; a first pass finds the ids whose
@@ -25,13 +26,14 @@ import csv
 import enum
 import pathlib
 from collections.abc import Iterator
-from typing import IO, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 import orjson
 
 from interactions.model import (
     CheckRequest,
     FieldViolation,
+    HoldReason,
     InvalidRequestError,
     Medication,
     PatientContext,
@@ -54,17 +56,12 @@ __all__ = [
 ]
 
 REQUIRED_CSV_COLUMNS: Final = ("regimen_id", "name", "dose_mg")
-OPTIONAL_CSV_COLUMNS: Final = (
-    "role",
-    "frequency",
-    "held",
-    "qtc_ms",
-    "baseline_qtc_ms",
-    "cycle_start_date",
-    "cycle_length_days",
-)
+_COURSE_COLUMNS: Final = ("stopped_on", "hold_reason", "qtc_at_hold_ms", "treatment_day")
+"""A medication's own columns beyond name, dose, frequency and held: typed as `Medication`'s fields."""
+_PATIENT_COLUMNS: Final = PatientContext._fields
+"""Every field of the patient, typed as `PatientContext`'s defaults are."""
+OPTIONAL_CSV_COLUMNS: Final = ("role", "frequency", "held", *_COURSE_COLUMNS, *_PATIENT_COLUMNS)
 CSV_COLUMNS: Final = REQUIRED_CSV_COLUMNS + OPTIONAL_CSV_COLUMNS
-_PATIENT_COLUMNS: Final = ("qtc_ms", "baseline_qtc_ms", "cycle_start_date", "cycle_length_days")
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 _TRUE: Final = frozenset({"true", "yes", "y", "1"})
 _FALSE: Final = frozenset({"", "false", "no", "n", "0"})
@@ -114,10 +111,10 @@ class CsvLayout(NamedTuple):
     role: int
     frequency: int
     held: int
-    qtc_ms: int
-    baseline_qtc_ms: int
-    cycle_start_date: int
-    cycle_length_days: int
+    course: tuple[tuple[str, int], ...]
+    """The medication columns of `_COURSE_COLUMNS` the file has, with their cells."""
+    patient: tuple[tuple[str, int], ...]
+    """The patient columns the file has, with their cells."""
 
     @classmethod
     def from_header(cls, header: list[str]) -> CsvLayout:
@@ -146,7 +143,10 @@ class CsvLayout(NamedTuple):
         if problems:
             raise AuditInputError(f"CSV header: {'; '.join(problems)} (columns: {', '.join(CSV_COLUMNS)})")
         index = {n: i for i, n in enumerate(names)}
-        return cls(len(names), *(index.get(column, -1) for column in CSV_COLUMNS))
+        return cls(len(names), index["regimen_id"], index["name"], index["dose_mg"], index.get("role", -1),
+                   index.get("frequency", -1), index.get("held", -1),
+                   tuple((column, index[column]) for column in _COURSE_COLUMNS if column in index),
+                   tuple((column, index[column]) for column in _PATIENT_COLUMNS if column in index))
 
 
 def detect_format(path: pathlib.Path, given: InputFormat | None = None) -> InputFormat:
@@ -491,35 +491,14 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
             )
             continue
         dose_text = cells[layout.dose_mg].strip()
-        dose = 0.0
-        if dose_text:
-            try:
-                dose = float(dose_text)
-            except ValueError:
-                violations.append(
-                    FieldViolation(
-                        field=f"{path}.dose_mg",
-                        description=f"line {line}: must be a number, not {dose_text[:40]!r}",
-                    )
-                )
-        held = False
-        if layout.held >= 0:
-            held_text = cells[layout.held].strip().lower()
-            if held_text in _TRUE:
-                held = True
-            elif held_text not in _FALSE:
-                violations.append(
-                    FieldViolation(
-                        field=f"{path}.held",
-                        description=f"line {line}: must be true or false, not {held_text[:40]!r}",
-                    )
-                )
+        dose = _typed(dose_text, 0.0, f"{path}.dose_mg", line, violations) if dose_text else 0.0
+        held_text = cells[layout.held].strip() if layout.held >= 0 else ""
+        held = _typed(held_text, False, f"{path}.held", line, violations) if held_text else False
         frequency = cells[layout.frequency].strip() if layout.frequency >= 0 else ""
-        target.append(Medication(cells[layout.name].strip(), dose, frequency, held))
-        for column in _PATIENT_COLUMNS:
-            index: int = getattr(layout, column)
-            if index < 0:
-                continue
+        course = {column: _typed(cells[index].strip(), _MEDICATION_DEFAULTS[column], f"{path}.{column}", line,
+                                 violations) for column, index in layout.course if cells[index].strip()}
+        target.append(Medication(cells[layout.name].strip(), dose, frequency, held, **course))
+        for column, index in layout.patient:
             value = cells[index].strip()
             if not value:
                 continue
@@ -547,37 +526,38 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
 def _patient(values: dict[str, tuple[int, str]], violations: list[FieldViolation]) -> PatientContext:
     if not values:
         return _NO_PATIENT
-    numbers: dict[str, float] = {}
-    for column in ("qtc_ms", "baseline_qtc_ms"):
-        if column in values:
-            line, text = values[column]
-            try:
-                numbers[column] = float(text)
-            except ValueError:
-                violations.append(
-                    FieldViolation(
-                        field=f"patient.{column}",
-                        description=f"line {line}: must be a number, not {text[:40]!r}",
-                    )
-                )
-    cycle_length = 0
-    if "cycle_length_days" in values:
-        line, text = values["cycle_length_days"]
-        try:
-            cycle_length = int(text)
-        except ValueError:
-            violations.append(
-                FieldViolation(
-                    field="patient.cycle_length_days",
-                    description=f"line {line}: must be a whole number, not {text[:40]!r}",
-                )
-            )
-    return PatientContext(
-        qtc_ms=numbers.get("qtc_ms", 0.0),
-        baseline_qtc_ms=numbers.get("baseline_qtc_ms", 0.0),
-        cycle_start_date=values.get("cycle_start_date", (0, ""))[1],
-        cycle_length_days=cycle_length,
-    )
+    return PatientContext(**{column: _typed(text, _PATIENT_DEFAULTS[column], f"patient.{column}", line, violations)
+                             for column, (line, text) in values.items()})
 
 
+def _typed(text: str, default: object, field: str, line: int, violations: list[FieldViolation]) -> Any:
+    """A cell as the type of its field's default (a number, a whole number, yes/no, a hold reason, text).
+
+    The default, and a violation naming the field and line, when it is not one.
+    """
+    kind = "text"
+    try:
+        if isinstance(default, bool):
+            kind = "true or false"
+            lowered = text.lower()
+            if lowered not in _TRUE | _FALSE:
+                raise ValueError(text)
+            return lowered in _TRUE
+        if isinstance(default, HoldReason):
+            kind = f"one of {', '.join(reason.name.lower() for reason in HoldReason if reason)}"
+            return HoldReason[text.upper().removeprefix("HOLD_REASON_").replace(" ", "_")]
+        if isinstance(default, int):
+            kind = "a whole number"
+            return int(text)
+        if isinstance(default, float):
+            kind = "a number"
+            return float(text)
+    except (KeyError, ValueError):
+        violations.append(FieldViolation(field=field, description=f"line {line}: must be {kind}, not {text[:40]!r}"))
+        return default
+    return text
+
+
+_PATIENT_DEFAULTS: Final = PatientContext._field_defaults
+_MEDICATION_DEFAULTS: Final = Medication._field_defaults
 _NO_PATIENT: Final = PatientContext()

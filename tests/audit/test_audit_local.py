@@ -489,3 +489,25 @@ def _gzip_members(data: bytes) -> list[bytes]:
         members.append(data[: len(data) - len(member.unused_data)])
         data = member.unused_data
     return members
+
+
+def test_a_csv_carries_the_patient_s_values_and_the_medications_course(tmp_path: pathlib.Path) -> None:
+    # The quality team's finding: a CSV could carry only QTc and the cycle, so liver holds, Child-Pugh and washouts
+    # never applied to a CSV audit. Every PatientContext field is a column now, and the medication's course.
+    got = answers_to(tmp_path, "in.csv", (
+        b"regimen_id,role,name,dose_mg,held,stopped_on,hold_reason,qtc_at_hold_ms,as_of_date,child_pugh,potassium_mmol_l\n"
+        b"A,regimen,venetoclax,400,,,,,2026-03-10,C,\n"
+        b"A,regimen,azacitidine,75,,,,,,,\n"
+        b"A,concomitant,posaconazole,300,,2026-03-01,,,,,\n"
+        b"B,regimen,quizartinib,35.4,yes,,qtc_prolongation,510,,,\n"
+        b"C,regimen,gilteritinib,120,,,,,,,low\n"
+        b"D,regimen,ivosidenib,500,yes,,tiredness,,,,\n"))
+
+    venetoclax = next(d for d in got[2]["decisions"] if d["drug"] == "venetoclax")
+    # Posaconazole stopped 9 days before no longer counts; Child-Pugh C halves the dose.
+    assert (venetoclax["recommendedDoseMg"], venetoclax["action"]) == (200, "ACTION_ADJUST_DOSE")
+    assert not any("posaconazole" in f.get("precipitantDrugs", ()) for f in got[2]["findings"])
+    (quizartinib,) = got[5]["decisions"]
+    assert quizartinib["action"] == "ACTION_HOLD"  # held for QTc prolongation, no QTc since: stays held
+    assert got[6]["error"]["message"].startswith("patient.potassium_mmol_l: line 6: must be a number, not 'low'")
+    assert got[7]["error"]["message"].startswith("regimen[0].hold_reason: line 7: must be one of qtc_prolongation")

@@ -337,16 +337,21 @@ class _FirstPass(NamedTuple):
     """The line of each one's first row there, with that line's cells read alone."""
 
 
+def _recorded(file: IO[bytes], lines: list[str]) -> Iterator[str]:
+    """The file's lines as text, each also appended to `lines`.
+
+    A generator of its own: compiled by mypyc, one nested in `_first_pass` lost its closure
+    (`__mypyc_env__` undefined) when the reader stopped on a broken record.
+    """
+    for raw in file:
+        lines.append(raw.decode("utf-8", "replace"))
+        yield lines[-1]
+
+
 def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
     """Reads the regimen ids of a CSV file as `RowReader` reads its rows, and of the lines a broken record holds."""
     lines: list[str] = []
-
-    def text_lines() -> Iterator[str]:
-        for raw in file:
-            lines.append(raw.decode("utf-8", "replace"))
-            yield lines[-1]
-
-    reader = csv.reader(text_lines(), strict=True)
+    reader = csv.reader(_recorded(file, lines), strict=True)
     next(reader, None)  # the header, read already
     seen: set[str] = set()
     last_lines: dict[str, int] = {}

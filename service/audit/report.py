@@ -86,7 +86,8 @@ def not_checked_text(items: Iterable[NotChecked]) -> str:
         Each with its reason and the closest known names, "; " between them; for an incomplete row
         whose answer names none, says so.
     """
-    return "; ".join(not_checked_phrase(*item) for item in items) or "(the answer names none)"
+    # A name listed twice in one regimen is said once.
+    return "; ".join(dict.fromkeys(not_checked_phrase(*item) for item in items)) or "(the answer names none)"
 
 
 def not_checked_phrase(name: str, reason: str, suggestions: Sequence[str]) -> str:
@@ -277,7 +278,7 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
             [(name, count) for name, count in summary.error_fields.most_common()],
         ),
         _Table(
-            f"Rows with errors (first {LISTED})",
+            f"Rows with errors ({_first(LISTED, summary.errors)})",
             ("Line", "Request", "Error"),
             [(e.line, e.request_id, e.message) for e in summary.error_examples[:LISTED]],
         ),

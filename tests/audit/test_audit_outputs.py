@@ -367,3 +367,14 @@ def test_findings_with_no_other_drug_are_listed_by_mechanism_among_the_pairs(tmp
     assert pairs[("gilteritinib", "(QTc threshold)")] == 1
     assert pairs[("venetoclax", "posaconazole")] == 1
     assert sum(pairs.values()) == 3
+
+
+def test_a_name_listed_twice_is_said_once_and_the_errors_table_says_of_how_many(tmp_path: pathlib.Path) -> None:
+    # The quality team's findings: "vit D (not reviewed); vit D (not reviewed)", and "Rows with errors (first 50)"
+    # with no total beside it, as the other tables have.
+    response = {"complete": False, "decisions": [{"drug": "azacitidine", "action": "ACTION_CONTINUE"}],
+                "unrecognized": [{"name": "vit D", "reason": "UNRECOGNIZED_REASON_NOT_REVIEWED"}] * 2}
+    assert decision_rows(1, response)[0][-1] == "vit D (not reviewed)"
+    rows = [request("ok", [VEN]), *(request(f"bad{i}", [{**VEN, "doseMg": -1}]) for i in range(3))]
+    run = run_audit(write_jsonl(tmp_path / "in.jsonl", rows), tmp_path / "out.jsonl")
+    assert "## Rows with errors (all 3)" in render_markdown(run)

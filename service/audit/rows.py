@@ -26,7 +26,7 @@ import csv
 import enum
 import pathlib
 from collections.abc import Iterator
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple, Protocol
 
 import orjson
 
@@ -280,18 +280,14 @@ class RowReader:
                 del gathered[group_id]
                 yield Row(first_line, CsvRegimen(tuple(rows), tuple(their_problems)))
 
-        while True:
-            before = reader.line_num
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
+        before = 0
+        for before, cells in _records(reader):
+            if isinstance(cells, csv.Error):
                 # The broken line may belong to the regimen being read or to the next one: both
                 # are reported with it, so neither is silently checked without a medication. An
                 # unclosed quote runs on over the lines after it: every regimen with a row there
                 # is reported with it too (the first pass found them).
-                problem = _unreadable(before, reader.line_num, exc)
+                problem = _unreadable(before, reader.line_num, cells)
                 if group:
                     problems.append(problem)
                 carried.append(problem)
@@ -318,6 +314,32 @@ class RowReader:
         for regimen_id, (line, cells) in first_pass.swallowed_at.items():
             if regimen_id not in seen:
                 yield Row(line, CsvRegimen(((line, cells),), (first_pass.swallowed[regimen_id],)))
+
+
+class _CsvReader(Protocol):
+    """`csv.reader`'s object, as `_records` uses it."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+def _records(reader: _CsvReader) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """Each record of a CSV reader, with its `line_num` before it.
+
+    The record's cells, or the error that stopped it (the reader goes on from the line after).
+    """
+    while True:
+        before = reader.line_num
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield before, exc
+            continue
+        yield before, cells
 
 
 def _unreadable(before: int, end: int, exc: csv.Error) -> str:
@@ -359,22 +381,19 @@ def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
     swallowed: dict[str, str] = {}
     swallowed_at: dict[str, tuple[int, list[str]]] = {}
     previous = None
-    while True:
-        before = reader.line_num
-        del lines[:]
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problem = _unreadable(before, reader.line_num, exc)
+    del lines[:]
+    for before, cells in _records(reader):
+        if isinstance(cells, csv.Error):
+            problem = _unreadable(before, reader.line_num, cells)
             # Each physical line of the broken record, read alone: whose rows it swallowed.
             for offset, held in enumerate(lines):
                 row = next(csv.reader([held]), [])
                 if id_column < len(row) and (regimen_id := row[id_column].strip()):
                     swallowed.setdefault(regimen_id, problem)
                     swallowed_at.setdefault(regimen_id, (before + 1 + offset, row))
+            del lines[:]
             continue
+        del lines[:]
         regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
         if regimen_id:
             last_lines[regimen_id] = before + 1

@@ -72,7 +72,8 @@ def _say(run: AuditRun) -> None:
     typer.echo(
         f"{summary.rows:,} rows ({run.resumed_rows:,} kept from an earlier run), "
         f"{summary.errors:,} with errors, {summary.incomplete:,} with unrecognised names, "
-        f"{summary.action_rows:,} needing action (a dose change, a drug to avoid or a check left incomplete); "
+        f"{summary.action_rows:,} needing action (a dose change, a drug to avoid, a major finding to monitor or a "
+        "check left incomplete); "
         f"{run.checked_rows:,} rows read in this run in {run.elapsed_s:.1f} s ({run.rows_per_s:,.0f} rows/s)",
         err=True,
     )

@@ -174,7 +174,8 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
         ("Rows checked", f"{checked:,}"),
         ("Rows with errors (not checked)", f"{summary.errors:,}"),
         ("Rows with unrecognised names (check incomplete)", f"{summary.incomplete:,}"),
-        ("Rows needing action (a dose change, a drug to avoid, or a medication not checked)",
+        ("Rows needing action (a dose change, a drug to avoid, a major finding to monitor, or a medication not "
+         "checked)",
          f"{summary.action_rows:,}"),
         ("Rows needing a dose change or a drug avoided", f"{summary.dose_change_rows:,}"),
         ("Decisions needing action (every decision of an incomplete row among them)",

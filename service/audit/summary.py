@@ -20,6 +20,7 @@ __all__ = [
     "RegimenNeedingAction",
     "RowError",
     "is_complete",
+    "major_findings",
     "needed_action",
     "not_checked",
     "recommended_dose",
@@ -36,6 +37,8 @@ _CHANGING_WHAT_IS_GIVEN: Final = frozenset(
 # A dose that stands while another drug is to be avoided still needs action: it is counted under this.
 _AVOID_OTHER: Final = "ACTION_AVOID_COMBINATION"
 _HOLD: Final = "ACTION_HOLD"
+_MONITOR: Final = "ACTION_MONITOR"
+_MAJOR: Final = frozenset({"SEVERITY_MAJOR", "SEVERITY_CONTRAINDICATED"})
 # The JSON leaves a default out: a decision without an action (an unrecognised regimen drug's) counts under this.
 _NO_ACTION: Final = "ACTION_UNSPECIFIED"
 _NO_REASON: Final = "UNRECOGNIZED_REASON_UNSPECIFIED"
@@ -96,7 +99,13 @@ def not_checked(response: dict[str, Any]) -> tuple[NotChecked, ...]:
     )
 
 
-def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
+def major_findings(response: dict[str, Any]) -> frozenset[str]:
+    """The ids of an answer's major and contraindicated findings (for `needed_action`)."""
+    return frozenset(finding.get("id", "") for finding in response.get("findings", ())
+                     if finding.get("severity") in _MAJOR)
+
+
+def needed_action(decision: dict[str, Any], complete: bool, major: frozenset[str] = frozenset()) -> str | None:
     """The action a decision needs, or None when nothing about it needs a pharmacist.
 
     The audit's one rule for "needs action", shared by the totals and the decisions CSV. In a row
@@ -106,12 +115,15 @@ def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
     Args:
         decision: A `DoseRecommendation` in the contract's JSON shape.
         complete: Whether the row's check is complete (`is_complete`).
+        major: The ids of the answer's major findings (`major_findings`).
 
     Returns:
         Its own action when that changes the dose (a reduction, a hold, a stop); ACTION_AVOID_COMBINATION
-        for a dose that stands while another drug is to be avoided; else, in an incomplete row, its own
-        action (ACTION_UNSPECIFIED for a regimen drug that was not recognised); else None. A hold that no
-        finding sets is the order's own ("HOLD venetoclax 400 mg", or `held`): nothing to change.
+        for a dose that stands while another drug is to be avoided; ACTION_MONITOR when a major finding
+        asks to monitor it (a QTc of 480 ms with three QT-prolonging drugs: ECGs to order); else, in an
+        incomplete row, its own action (ACTION_UNSPECIFIED for a regimen drug that was not recognised);
+        else None. A hold that no finding sets is the order's own ("HOLD venetoclax 400 mg", or `held`):
+        nothing to change.
     """
     action = str(decision.get("action", _NO_ACTION))
     own_hold = action == _HOLD and not decision.get("findings")
@@ -119,6 +131,8 @@ def needed_action(decision: dict[str, Any], complete: bool) -> str | None:
         return action
     if decision.get("avoidWith"):
         return _AVOID_OTHER
+    if action == _MONITOR and not major.isdisjoint(decision.get("findings", ())):
+        return action
     return None if complete else action
 
 
@@ -276,7 +290,8 @@ class AuditSummary:
                 self.regimen_findings[finding.get("rule", "")] += 1
         complete = is_complete(response)
         missed = not_checked(response)
-        decisions = [(decision, needed_action(decision, complete)) for decision in response.get("decisions", ())]
+        major = major_findings(response)
+        decisions = [(decision, needed_action(decision, complete, major)) for decision in response.get("decisions", ())]
         self.decisions.update([(decision.get("drug", ""), needed or decision.get("action", _NO_ACTION))
                                for decision, needed in decisions])
         needing = [

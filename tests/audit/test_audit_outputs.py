@@ -33,10 +33,14 @@ def responses(path: pathlib.Path) -> list[tuple[int, dict[str, Any]]]:
 
 def needs_action(decision: dict[str, Any], response: dict[str, Any]) -> bool:
     # Every decision of a row whose check is incomplete needs a pharmacist; a hold no finding sets is the
-    # order's own (the order says it is held): nothing to change.
+    # order's own (the order says it is held): nothing to change; a major finding to monitor is ECGs or labs to
+    # order (a quality team's review: a QTc of 480 ms with three QT drugs was left out).
     own_hold = decision.get("action") == "ACTION_HOLD" and not decision.get("findings")
+    severity = {f["id"]: f.get("severity") for f in response.get("findings", ())}
+    major_to_monitor = decision.get("action") == "ACTION_MONITOR" and any(
+        severity.get(i) in ("SEVERITY_MAJOR", "SEVERITY_CONTRAINDICATED") for i in decision.get("findings", ()))
     return ((decision.get("action") in DOSE_CHANGING and not own_hold) or bool(decision.get("avoidWith"))
-            or not response.get("complete"))
+            or major_to_monitor or not response.get("complete"))
 
 
 def concerned(finding: dict[str, Any]) -> set[str]:
@@ -378,3 +382,19 @@ def test_a_name_listed_twice_is_said_once_and_the_errors_table_says_of_how_many(
     rows = [request("ok", [VEN]), *(request(f"bad{i}", [{**VEN, "doseMg": -1}]) for i in range(3))]
     run = run_audit(write_jsonl(tmp_path / "in.jsonl", rows), tmp_path / "out.jsonl")
     assert "## Rows with errors (all 3)" in render_markdown(run)
+
+
+def test_a_major_finding_to_monitor_needs_action_and_a_moderate_one_does_not(tmp_path: pathlib.Path) -> None:
+    # A quality team's review: gilteritinib with drugs of known torsades risk (a major finding: ECGs to order)
+    # was in neither the report's list nor the CSV, since its dose stands.
+    rows = [request("known-risk", [GIL], "ondansetron", "methadone"), request("possible-risk", [GIL], "tacrolimus")]
+    out = tmp_path / "out.jsonl"
+    run = run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out)
+    write_decisions(out, tmp_path / "d.csv")
+
+    (line,) = csv_lines(tmp_path / "d.csv")
+    assert (line["request_id"], line["drug"], line["action"], line["highest_severity"]) == (
+        "known-risk", "gilteritinib", "monitor", "major")
+    assert run.summary.action_rows == 1
+    (possible,) = [r for _, r in responses(out) if r["requestId"] == "possible-risk"]
+    assert [d["action"] for d in possible["decisions"]] == ["ACTION_MONITOR"]  # moderate: not listed

@@ -6,9 +6,8 @@ from typing import Final, NamedTuple
 
 from interactions.index import KnowledgeBase
 from interactions.model import MedicationLike, UnrecognizedMedication, UnrecognizedReason
+from interactions.schema import RXNORM
 
-RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
-"""RxNorm's system in FHIR, as the knowledge base's codes name it."""
 _RXNORM_SPELLINGS: Final = frozenset({
     RXNORM, RXNORM + "/", "https://www.nlm.nih.gov/research/umls/rxnorm",
     "urn:oid:2.16.840.1.113883.6.88", "2.16.840.1.113883.6.88",  # HL7's OID for RxNorm (v2 and CDA)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -201,7 +201,8 @@ DrugKind = Literal["agent", "partner", "comedication", "food"]
 QtRisk = Literal["known", "possible", "conditional"]
 """CredibleMeds' tiers: known risk of torsades, possible risk (prolongs QT), conditional risk (only
 with other factors such as low potassium or another QT drug)."""
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+"""RxNorm's system in FHIR, as the knowledge base's codes name it."""
 
 
 class CodeSpec(_Strict):

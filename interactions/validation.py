@@ -121,16 +121,10 @@ def _request_violations(request: CheckRequestLike) -> Iterator[FieldViolation]:
         crowded = "regimen" if len(request.regimen) > MAX_MEDICATIONS else "concomitant"
         yield FieldViolation(crowded, f"{total} medications in one request; at most {MAX_MEDICATIONS}")
         return  # one violation for the list, not one per surplus entry
-    yield from _medication_violations("regimen", request.regimen)
-    yield from _medication_violations("concomitant", request.concomitant)
+    as_of_known = bool(request.patient.as_of_date)
+    yield from _medication_violations("regimen", request.regimen, as_of_known)
+    yield from _medication_violations("concomitant", request.concomitant, as_of_known)
     yield from _patient_violations(request.patient)
-    if not request.patient.as_of_date:
-        # A stop date was counted as still taken without saying so: the caller meant it to count.
-        for list_name, medications in (("regimen", request.regimen), ("concomitant", request.concomitant)):
-            for i, medication in enumerate(medications):
-                if medication.stopped_on and parse_date(medication.stopped_on, "")[1] is None:
-                    yield FieldViolation(f"{list_name}[{i}].stopped_on", "needs patient.as_of_date, the day of the "
-                                         "check: without it the days since the last dose cannot be counted")
 
 
 def _all_plausible(medications: Sequence[MedicationLike]) -> bool:
@@ -148,7 +142,8 @@ def _all_plausible(medications: Sequence[MedicationLike]) -> bool:
     return True
 
 
-def _medication_violations(list_name: str, medications: Sequence[MedicationLike]) -> Iterator[FieldViolation]:
+def _medication_violations(list_name: str, medications: Sequence[MedicationLike],
+                           as_of_known: bool = True) -> Iterator[FieldViolation]:
     for i, medication in enumerate(medications):
         name, dose = medication.name, medication.dose_mg
         coded = any(c.code for c in medication.coding)
@@ -162,11 +157,15 @@ def _medication_violations(list_name: str, medications: Sequence[MedicationLike]
         if len(medication.frequency) > MAX_TEXT_LENGTH:
             yield FieldViolation(f"{list_name}[{i}].frequency", f"longer than {MAX_TEXT_LENGTH} characters")
         yield from _coding_violations(f"{list_name}[{i}].coding", medication)
-        yield from _course_violations(f"{list_name}[{i}]", medication)
+        yield from _course_violations(f"{list_name}[{i}]", medication, as_of_known)
 
 
-def _course_violations(path: str, medication: MedicationLike) -> Iterator[FieldViolation]:
-    """Where the medication is in its course: hold, treatment day, stop date."""
+def _course_violations(path: str, medication: MedicationLike, as_of_known: bool) -> Iterator[FieldViolation]:
+    """Where the medication is in its course: hold, treatment day, stop date.
+
+    A stop date needs the day of the check (`as_of_known`) to be counted from: without one it was counted
+    as still taken, and nothing said so.
+    """
     if medication.hold_reason not in _HOLD_REASONS:
         yield FieldViolation(f"{path}.hold_reason", f"unknown hold reason {medication.hold_reason}")
     if not _qtc_valid(medication.qtc_at_hold_ms):
@@ -176,9 +175,12 @@ def _course_violations(path: str, medication: MedicationLike) -> Iterator[FieldV
     if not 0 <= medication.treatment_day <= MAX_TREATMENT_DAY:
         yield FieldViolation(f"{path}.treatment_day",
                              f"must be 0 (unknown) or from 1 to {MAX_TREATMENT_DAY}, got {medication.treatment_day}")
-    violation = parse_date(medication.stopped_on, f"{path}.stopped_on")[1]
+    last_dose, violation = parse_date(medication.stopped_on, f"{path}.stopped_on")
     if violation is not None:
         yield violation
+    elif last_dose is not None and not as_of_known:
+        yield FieldViolation(f"{path}.stopped_on", "needs patient.as_of_date, the day of the check: without it "
+                             "the days since the last dose cannot be counted")
 
 
 def _coding_violations(path: str, medication: MedicationLike) -> Iterator[FieldViolation]:

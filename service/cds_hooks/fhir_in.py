@@ -20,9 +20,9 @@ from functools import partial
 from typing import Any, NamedTuple, TypeGuard
 
 from interactions import Coding, FieldViolation, Medication
+from interactions.schema import RXNORM
 from service.cds_hooks.wire import Issue, json_kind
 
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
 _QTC_KINDS = {"8636-3": "QTc", "76634-5": "QTcF", "76635-2": "QTcB"}
 QTC_CODES = frozenset(_QTC_KINDS)

@@ -20,7 +20,7 @@ import orjson
 from dosecheck.v1 import dosecheck_pb2 as pb
 from service.audit.output import open_records
 from service.audit.report import action_label, enum_label, not_checked_text
-from service.audit.summary import is_complete, major_findings, needed_action, not_checked, recommended_dose
+from service.audit.summary import is_complete, needed_actions, not_checked, recommended_dose
 
 __all__ = ["COLUMNS", "ERROR_ACTION", "decision_rows", "write_decisions"]
 
@@ -95,9 +95,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
         return [(line, _text(response.get("requestId", "")), "", "", "", ERROR_ACTION, "", "", "", "no",
                  _text(str(error.get("message", ""))))]
     complete = is_complete(response)
-    major = major_findings(response)
-    needing = [(decision, action) for decision in response.get("decisions", ())
-               if (action := needed_action(decision, complete, major)) is not None]
+    needing = [(decision, action) for decision, action in needed_actions(response) if action is not None]
     if not needing:
         return []
     findings = {finding.get("id", ""): finding for finding in response.get("findings", ())}

@@ -345,8 +345,7 @@ def render_markdown(run: AuditRun, decisions_path: pathlib.Path | None = None) -
 def _md(value: object) -> str:
     # Names come from the input: keep them from breaking the table, and markup in them from being run by
     # a viewer that renders HTML inside Markdown.
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return html.escape(str(value), quote=False).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def render_html(run: AuditRun, decisions_path: pathlib.Path | None = None) -> str:

@@ -20,8 +20,8 @@ __all__ = [
     "RegimenNeedingAction",
     "RowError",
     "is_complete",
-    "major_findings",
     "needed_action",
+    "needed_actions",
     "not_checked",
     "recommended_dose",
 ]
@@ -99,10 +99,12 @@ def not_checked(response: dict[str, Any]) -> tuple[NotChecked, ...]:
     )
 
 
-def major_findings(response: dict[str, Any]) -> frozenset[str]:
-    """The ids of an answer's major and contraindicated findings (for `needed_action`)."""
-    return frozenset(finding.get("id", "") for finding in response.get("findings", ())
-                     if finding.get("severity") in _MAJOR)
+def needed_actions(response: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+    """Each decision of an answer with the action it needs (`needed_action`), None where it needs none."""
+    complete = is_complete(response)
+    major = frozenset(finding.get("id", "") for finding in response.get("findings", ())
+                      if finding.get("severity") in _MAJOR)
+    return [(decision, needed_action(decision, complete, major)) for decision in response.get("decisions", ())]
 
 
 def needed_action(decision: dict[str, Any], complete: bool, major: frozenset[str] = frozenset()) -> str | None:
@@ -115,7 +117,7 @@ def needed_action(decision: dict[str, Any], complete: bool, major: frozenset[str
     Args:
         decision: A `DoseRecommendation` in the contract's JSON shape.
         complete: Whether the row's check is complete (`is_complete`).
-        major: The ids of the answer's major findings (`major_findings`).
+        major: The ids of the answer's major and contraindicated findings.
 
     Returns:
         Its own action when that changes the dose (a reduction, a hold, a stop); ACTION_AVOID_COMBINATION
@@ -290,8 +292,7 @@ class AuditSummary:
                 self.regimen_findings[finding.get("rule", "")] += 1
         complete = is_complete(response)
         missed = not_checked(response)
-        major = major_findings(response)
-        decisions = [(decision, needed_action(decision, complete, major)) for decision in response.get("decisions", ())]
+        decisions = needed_actions(response)
         self.decisions.update([(decision.get("drug", ""), needed or decision.get("action", _NO_ACTION))
                                for decision, needed in decisions])
         needing = [

@@ -557,6 +557,21 @@ def test_recommendation_text(kb: KnowledgeBase, regimen: tuple[tuple[str, float]
         assert word in texts
 
 
+def test_a_dose_above_the_label_says_the_labelled_dose_once(kb: KnowledgeBase) -> None:
+    # "give 50 mg twice daily with food, days 8-21 ... 50 mg twice daily with food on days 8-21 ...": the
+    # finding restated the labelled dose after the rationale that states it.
+    above_label = [(agent.name, dose.above_label) for agent in kb.agents.values()
+                   for dose in agent.standard_doses if dose.above_label is not None]
+    assert {"midostaurin", "venetoclax"} <= {agent for agent, _ in above_label}
+    for agent, effect in above_label:
+        text = effect.finding.recommendation
+        sentences = [s.strip() for s in text.split(". ") if s.strip()]
+        assert len(sentences) == len(set(sentences)), agent
+        assert f"{effect.dose_mg:g} mg" in text, agent
+    (midostaurin,) = [effect for agent, effect in above_label if agent == "midostaurin"]
+    assert midostaurin.finding.recommendation.count("50 mg twice daily") == 1
+
+
 @pytest.mark.parametrize(("agent", "qtc", "baseline", "words"), [
     ("gilteritinib", 501, 0, ("80 mg", "<= 480", "< 480")),
     ("ivosidenib", 501, 0, ("250 mg",)),

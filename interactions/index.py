@@ -511,9 +511,9 @@ def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation
     elif not spec.per_body_surface_area:
         most = f"the label's maximum of {maximum:g} mg" if spec.max_dose_mg else "the labelled dose"
         finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
-            # The rationale states the labelled dose and its frequency; the decision carries the dose to give.
-            f"The ordered {agent} dose is above {most} for this regimen. {spec.rationale}"), citations,
-            rule=f"{agent}/labelled-dose")
+            # The rationale states the labelled dose's frequency: said once, there.
+            f"The ordered {agent} dose is above {most} for this regimen: give {spec.dose_mg:g} mg. {spec.rationale}"),
+            citations, rule=f"{agent}/labelled-dose")
         above_label = dose_effect(Action.ADJUST_DOSE, None, (), spec.dose_mg, finding, citation_bits)
     return StandardDose(spec.dose_mg, spec.ramp_up, ramp_steps(spec.ramp_up), spec.with_any, spec.rationale,
                         citations, maximum, above_label, spec.doses_per_day)

@@ -104,6 +104,8 @@ class Subject(NamedTuple):
     """Orders and statements not checked because they name no medication that can be read."""
     unread: frozenset[UnrecognizedMedication]
     """Those of `unnamed` whose Medication, referenced, the FHIR server could not give."""
+    labelled_per_day: Mapping[str, int]
+    """Agent -> how many doses a day its label gives: a dose given more often is checked as a dose a day in it."""
 
 
 class IssuedCard(NamedTuple):
@@ -225,9 +227,13 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     decisions = []
     if dose.action is Action.ADJUST_DOSE:
         # The same dose can be an adjustment (a ramp-up capped at it): "give" then, never "increase to".
-        verb = "reduce to" if recommended < dose.ordered_dose_mg else (
-            "increase to" if 0 < dose.ordered_dose_mg < recommended else "give")
-        decisions.append(f"{verb} {_mg(recommended)} mg")
+        # Given more often than the label, by the dose a day (40 mg q8h to 120 mg once daily is no increase).
+        ordered, given = dose.ordered_dose_mg, recommended
+        if _in_labelled_times(dose, subject):
+            ordered *= subject.by_drug[dose.drug].doses_per_day or 1
+            given *= subject.labelled_per_day[dose.drug]
+        verb = "reduce to" if given < ordered else ("increase to" if 0 < ordered < given else "give")
+        decisions.append(f"{verb} {_mg(recommended)} mg{_in_labelled_times(dose, subject)}")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(_stop_text(dose, subject))
     elif not dose.avoid_with and (findings or not baseline_ecg):
@@ -240,6 +246,27 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append("QTc unreadable, ECG needed" if subject.qtc.unreadable
                          else "no QTc found, ECG before starting")
     return _cut(f"{drug}: {'; '.join(decisions)}", SUMMARY_LIMIT)
+
+
+def _more_often_than_labelled(dose: DoseRecommendation) -> bool:
+    """Whether the order gives the agent more often than its label: its dose is then one a day in the label's times."""
+    return any(f.rule == f"{dose.drug}/labelled-frequency" for f in dose.findings)
+
+
+def _times_a_day(per_day: int) -> str:
+    return {1: "once daily", 2: "twice daily"}.get(per_day, f"{per_day} times daily")
+
+
+def _in_labelled_times(dose: DoseRecommendation, subject: Subject) -> str:
+    """" once daily, not twice daily" after the dose to give, for an order given more often than the label; else "".
+
+    Without it, "give 400 mg" for 400 mg BID reads as no change, and "increase to 120 mg" for 40 mg q8h triples it.
+    """
+    labelled = subject.labelled_per_day.get(dose.drug)
+    if not labelled or not _more_often_than_labelled(dose):
+        return ""
+    ordered = subject.by_drug[dose.drug].doses_per_day
+    return f" {_times_a_day(labelled)}, not {_times_a_day(ordered) if ordered else 'more often'}"
 
 
 def _applied(dose: DoseRecommendation) -> list[Finding]:
@@ -337,7 +364,10 @@ def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
         # So that the strength it was read by can be checked against the order.
         how = (f"{_escape(ordered.dose_as_sent)} x {_mg(ordered.mg_per_dose_unit)} mg = "
                if ordered.mg_per_dose_unit else "")
-        return f"ordered {how}{_mg(dose.ordered_dose_mg)} mg"
+        per_day = ordered.doses_per_day
+        a_day = (f" {_times_a_day(per_day)} ({_mg(dose.ordered_dose_mg * per_day)} mg a day)"
+                 if per_day and per_day > 1 else "")
+        return f"ordered {how}{_mg(dose.ordered_dose_mg)} mg{a_day}"
     if ordered.dose_as_sent:
         return f"ordered {_escape(ordered.dose_as_sent)}, which is not a dose in mg"
     return "no dose ordered"
@@ -403,7 +433,7 @@ def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
 
 def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject) -> str:
     if dose.action is Action.ADJUST_DOSE:
-        return f"give {_mg(recommended)} mg"
+        return f"give {_mg(recommended)} mg{_in_labelled_times(dose, subject)}"
     if dose.action in (Action.HOLD, Action.DISCONTINUE):
         return _stop_text(dose, subject)
     return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
@@ -541,14 +571,20 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     if order is None:
         return None
     template: Mapping[str, Any] = next(iter(order.get("dosageInstruction") or ()), {})
-    text = template.get("text")
+    # The order's own timing, unless it gives the agent more often than its label: the recommended dose is one
+    # in the label's times, and kept twice a day it would be twice the dose.
+    per_day = subject.labelled_per_day.get(dose.drug) if _more_often_than_labelled(dose) else None
+    if _more_often_than_labelled(dose) and not per_day:
+        return None
+    template = _in_times_a_day(template, per_day) if per_day else template
+    how_often = f" {_times_a_day(per_day)}" if per_day else ""
     start = _date(ordered.start_date)
     dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
                        _day_bounds(start, step.day, step.day)) for step in dose.ramp_up]
     maintenance_day = len(dose.ramp_up) + 1
+    # Not the order's own text: it states the order's dose ("Take 4 tablets (400 mg total)"), not this one.
     dosages.append(_dosage(template, recommended, maintenance_day if dose.ramp_up else None,
-                           f"{'Then ' if dose.ramp_up else ''}{_mg(recommended)} mg"
-                           f"{f' ({text})' if text else ''}",
+                           f"{'Then ' if dose.ramp_up else ''}{_mg(recommended)} mg{how_often}",
                            _day_bounds(start, maintenance_day, None) if dose.ramp_up else None))
     order["dosageInstruction"] = dosages
     ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg" if dose.ramp_up else ""
@@ -705,6 +741,15 @@ def _dosage(template: Mapping[str, Any], dose_mg: float, sequence: int | None, t
         doseAndRate=[{"type": {"coding": [_coding(*ORDERED)]},
                       "doseQuantity": {"value": _decimal(dose_mg), "unit": "mg", "system": UCUM, "code": "mg"}}],
     )
+
+
+def _in_times_a_day(template: Mapping[str, Any], per_day: int) -> dict[str, Any]:
+    """The dosage with its timing `per_day` times a day: nothing of the order's own (code, when, timeOfDay) left."""
+    timing = template.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    bounds = {k: v for k, v in repeat.items() if k in ("boundsPeriod", "boundsDuration", "boundsRange")} \
+        if isinstance(repeat, dict) else {}
+    return {**template, "timing": {"repeat": {**bounds, "frequency": per_day, "period": 1, "periodUnit": "d"}}}
 
 
 def _day_bounds(start: datetime.date | None, first_day: int, last_day: int | None,

@@ -124,6 +124,8 @@ class OrderedMedication(NamedTuple):
     planned_end: EndDate | None = None
     """For a listed order or statement still current (not `ENDED`): the end its period gives, if any. One that
     has passed makes it look stale; it is still counted as taken, as its status says."""
+    doses_per_day: int | None = None
+    """How many doses a day its frequency gives, where the knowledge base's reading says."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -164,12 +166,13 @@ def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mappin
 
 
 def read_medications(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
-                     *, listed: bool) -> list[OrderedMedication]:
+                     per_day: Callable[[str], int | None], *, listed: bool) -> list[OrderedMedication]:
     """The medication orders and statements among `resources`, but those that never happened (`VOID`).
 
     Args:
         resources: any FHIR resources; those that are not medication orders or statements are skipped.
         medications: Medication resources by reference, to name orders that only reference theirs.
+        per_day: how many doses a day a frequency text gives, or None (the knowledge base's reading).
         listed: they are the patient's medication list, whose ended orders and statements (`ENDED`) get their
             `stop`; not for the draft orders (whatever their status says, they are being placed now).
 
@@ -184,7 +187,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
         dose, dose_at, dose_as_sent, per_unit = _dose_mg(dosage, dosage_at, partial(_mg_per_dose_unit, name, product))
-        frequency, frequency_at = _frequency(dosage, dosage_at)
+        frequency, frequency_at = _frequency(dosage, dosage_at, per_day)
         start, start_at = _start_date(resource, dosage, dosage_at)
         medication = Medication(name, dose, frequency, status in HELD, codings)
         label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
@@ -196,7 +199,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         end = _period_end(resource, kind) if listed and stop is None else None
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
-                                      end if end and end.date else None))
+                                      end if end and end.date else None, per_day(frequency) if frequency else None))
     return read
 
 
@@ -502,25 +505,46 @@ def _milliseconds(quantity: object) -> float:
     return value
 
 
-def _frequency(dosage: Mapping[str, Any] | None, at: str) -> tuple[str, str]:
-    """How often, and the path of the element it was read from."""
+def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str], int | None]) -> tuple[str, str]:
+    """How often, and the path of the element it was read from.
+
+    Timing says it in several places (`code`, `repeat`, the dosage's `text`) that may disagree: the one giving the
+    most doses a day (by `per_day`) is kept, as the engine keeps the more often of an order's field and name (an
+    order coded "daily" whose `repeat` says twice a day is checked twice a day). Else the first that says anything.
+    """
     if dosage is None:
         return "", ""
     timing = dosage.get("timing")
     timing = timing if isinstance(timing, dict) else {}
+    said: list[tuple[str, str]] = []
     code = timing.get("code")
     if isinstance(code, dict):
         named = _text(code.get("text")) or next(
             (_text(c.get("display")) or _text(c.get("code")) for c in _dicts(code.get("coding"))), "")
         if named:
-            return named[:MAX_TEXT], f"{at}.timing.code"
+            said.append((named[:MAX_TEXT], f"{at}.timing.code"))
     repeat = timing.get("repeat")
-    if isinstance(repeat, dict) and isinstance(repeat.get("frequency"), int) and isinstance(
-            repeat.get("period"), (int, float)):
-        return (f"{repeat['frequency']} per {repeat['period']:g} {_text(repeat.get('periodUnit'))}".strip()[:MAX_TEXT],
-                f"{at}.timing.repeat")
+    if isinstance(repeat, dict) and (times := _times_per_period(repeat)):
+        period = repeat.get("period")
+        period = period if isinstance(period, (int, float)) and not isinstance(period, bool) else 1
+        unit = _text(repeat.get("periodUnit")) or "d"
+        said.append((f"{times} per {period:g} {unit}"[:MAX_TEXT], f"{at}.timing.repeat"))
     text = _text(dosage.get("text"))[:MAX_TEXT]
-    return text, f"{at}.text" if text else ""
+    if text:
+        said.append((text, f"{at}.text"))
+    return max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
+
+
+def _times_per_period(repeat: Mapping[str, Any]) -> int:
+    """How many doses a `Timing.repeat` gives in its period, or 0 when it does not say.
+
+    Its `frequency`, or up to `frequencyMax` (the most it allows), or one for each of its `timeOfDay` or `when`
+    entries (08:00 and 20:00, MORN and EVE: twice a day), the most of them.
+    """
+    counts = [value for key in ("frequency", "frequencyMax")
+              if isinstance(value := repeat.get(key), int) and not isinstance(value, bool) and value > 0]
+    counts += [len(entries) for key in ("timeOfDay", "when") if isinstance(entries := repeat.get(key), list)]
+    return max(counts, default=0)
 
 
 def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, at: str) -> tuple[str, str]:
@@ -610,11 +634,14 @@ def _short_system(system: str) -> str:
 
 
 def _orders_and_statements(resources: Iterable[Found]) -> Iterator[Found]:
-    """The medication orders and statements among `resources`, but those that never happened (`VOID`)."""
+    """The medication orders and statements among `resources`, but those that never happened (`VOID`).
+
+    An order marked `doNotPerform` (R4: a request that the medication not be given) is not a medication taken.
+    """
     for found in resources:
         kind = found.resource.get("resourceType")
-        if (kind in MEDICATION_ORDERS or kind in MEDICATION_USES) and (
-                _text(found.resource.get("status")).lower() not in VOID):
+        if ((kind in MEDICATION_ORDERS or kind in MEDICATION_USES) and found.resource.get("doNotPerform") is not True
+                and _text(found.resource.get("status")).lower() not in VOID):
             yield found
 
 

@@ -121,9 +121,9 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     fetched, unfetched = await prefetch.medications(call, [
         *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
-    drafts = read_medications(draft_resources, known, listed=False)
+    drafts = read_medications(draft_resources, known, kb.resolver.administrations_per_day, listed=False)
     draft_references = {d.reference for d in drafts if d.reference}
-    current = [m for m in read_medications(listed, known, listed=True)
+    current = [m for m in read_medications(listed, known, kb.resolver.administrations_per_day, listed=True)
                if not m.reference or m.reference not in draft_references]
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
     qtc = latest_qtc(found.resource for found in data["qtc"])
@@ -133,7 +133,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
-                      as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread)
+                      as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb))
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -258,6 +258,12 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     return Orders(request, by_drug, frozenset(new_drugs), read_from, tuple(item for item, _ in not_named), labels,
                   starts, {drug: tuple(others) for drug, others in other_drafts.items()},
                   frozenset(item for item, unread in not_named if unread))
+
+
+def _labelled_per_day(kb: KnowledgeBase) -> dict[str, int]:
+    """Agent -> how many doses a day its label gives, where every labelled dose of it agrees."""
+    counts = {name: {dose.doses_per_day for dose in agent.standard_doses} for name, agent in kb.agents.items()}
+    return {name: per_day for name, (per_day, *others) in counts.items() if per_day and not others}
 
 
 def _day_one(kb: KnowledgeBase, drug: str, starts: frozenset[str]) -> bool:

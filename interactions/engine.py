@@ -159,11 +159,11 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         highest_severity = max(highest_severity, outcome.highest_severity)
         # Said here, not in the remembered outcome: its key holds the dose, not the name it came with.
         dose, note = outcome.dose, ""
+        unread = None
         if drug in dosed_by_name:
             note = f"The {ordered.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
         elif not medication.dose_mg and any(character.isdigit() for character in medication.name):
-            note = (f"The numbers of {medication.name!r} are not read as its dose (a tablet's strength, a course, "
-                    "several doses or a ratio may be meant): give the dose in its own field. ")
+            unread = _dose_not_read(agent, medication, outcome.dose, standard)
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
         for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
@@ -179,12 +179,13 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                      "confirm which the patient takes. ")
         if note:
             dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
-        if more_often is not None:
-            finding_groups.append((more_often.finding,))
-            highest_severity = max(highest_severity, more_often.finding.severity)
-            dose = dose._replace(
-                ordered_dose_mg=ordered.dose_mg, findings=(*dose.findings, more_often.finding),
-                action=Action.ADJUST_DOSE if dose.action in (Action.CONTINUE, Action.MONITOR) else dose.action)
+        for said in (more_often.finding if more_often is not None else None, unread):
+            if said is not None:
+                finding_groups.append((said,))
+                highest_severity = max(highest_severity, said.severity)
+                dose = dose._replace(
+                    ordered_dose_mg=ordered.dose_mg, findings=(*dose.findings, said),
+                    action=Action.ADJUST_DOSE if dose.action in (Action.CONTINUE, Action.MONITOR) else dose.action)
         doses.append(dose)
         schedules.extend(outcome.schedules)
     if duplicated:
@@ -296,8 +297,11 @@ def _dose_from_name(kb: KnowledgeBase, medication: MedicationLike, agent: str | 
     if stated is None or not 0 < stated.mg <= MAX_DOSE_MG:
         return None
     strengths = kb.agents[agent].product_strengths
-    if strengths and (stated.mg < strengths[0] - TABLE_MATCH_MG or (not stated.with_frequency and any(
-            abs(stated.mg - strength) <= TABLE_MATCH_MG for strength in strengths))):
+    if stated.with_form and not strengths:
+        return None  # beside a dose form, a number may be a strength: none is known to tell it from a dose
+    if strengths and (stated.mg < strengths[0] - TABLE_MATCH_MG or (
+            (stated.with_form or not stated.with_frequency)
+            and any(abs(stated.mg - strength) <= TABLE_MATCH_MG for strength in strengths))):
         return None
     return _with_dose(medication, stated.mg)
 
@@ -665,6 +669,21 @@ def _matching_qtc_rule(agent: Agent, medication: MedicationLike, patient: Patien
             continue
         return compiled
     return None
+
+
+def _dose_not_read(agent: Agent, medication: MedicationLike, dose: DoseRecommendation,
+                   standard: StandardDose) -> Finding:
+    """The finding for an agent's order whose name holds numbers none of which could be read as its dose.
+
+    The order states a dose that is not known ("VENETOCLAX 100 MG TAB" may be four tablets): the dose checked is
+    the one recommended, never passed as the order's own.
+    """
+    recommended = f"{dose.recommended_dose_mg:g} mg" if dose.recommended_dose_mg else "the labelled dose"
+    return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MODERATE, Action.ADJUST_DOSE, (
+        f"The numbers of {medication.name!r} are not read as its dose (a tablet's strength, a course, several doses "
+        f"or a ratio may be meant): the ordered dose is not known, and {recommended} is the dose to give unless "
+        "the prescriber confirms another. Give the dose in its own field."), standard.citations,
+        rule=f"{agent.name}/dose-not-read")
 
 
 class _MoreOften(NamedTuple):

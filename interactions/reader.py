@@ -104,6 +104,9 @@ class StatedDose(NamedTuple):
     mg: float
     with_frequency: bool
     """Whether the name also says how often ("daily", "BID"): then a tablet's strength alone is no reading of it."""
+    with_form: bool = False
+    """Whether the name also names a dose form ("tablet 800 mg"): then a number that is a tablet's strength is that
+    strength, whatever else it says (several tablets may be ordered)."""
 
 
 _MASS_MG: Final = {"mg": 1.0, "g": 1000.0}
@@ -342,8 +345,13 @@ class MedicationReader:
         Whether the number is a product's strength is the caller's to judge (`StatedDose.with_frequency`).
         """
         tokens = self._tokens(text)
+        with_frequency = self._has_phrase(tokens, self._frequencies)
+        totals = {total for i, token in enumerate(tokens)
+                  if _NUMBER.fullmatch(token) and (total := self._total_at(tokens, i)) is not None}
+        if totals:  # "Take 8 tablets (800 mg total)", "take 3 tablets (120 mg)": the dose, whatever else it says
+            return StatedDose(totals.pop(), with_frequency) if len(totals) == 1 else None
         numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token)]
-        if len(numbers) != 1 or self._has_phrase(tokens, self._forms):
+        if len(numbers) != 1:
             return None
         at = numbers[0]
         before = tokens[at - 1] if at else ""
@@ -351,9 +359,26 @@ class MedicationReader:
         if before in ("/", "#") or unit == "/" or (unit in self._units and after == "/") \
                 or before in self._course or unit in self._course or (unit in _MASS_MG and after in self._course):
             return None
-        if unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
+        with_form = self._has_phrase(tokens, self._forms)
+        if with_form:  # only a mass right after a name or the form ("Xospata 40 mg tablet", "tablet 800 mg")
+            if unit not in _MASS_MG or (before not in self._drug_words and (before,) not in self._forms):
+                return None
+        elif unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
             return None
-        return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), self._has_phrase(tokens, self._frequencies))
+        return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), with_frequency, with_form)
+
+    def _total_at(self, tokens: list[str], at: int) -> float | None:
+        """The mg of a total stated at `at`, else None.
+
+        "800 mg total", or a mass in brackets after a count of tablets ("3 tablets (120 mg)").
+        """
+        unit = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if unit not in _MASS_MG:
+            return None
+        after = tokens[at + 2] if at + 2 < len(tokens) else ""
+        counted = at >= 3 and tokens[at - 1] == "(" and (tokens[at - 2],) in self._forms \
+            and bool(_NUMBER.fullmatch(tokens[at - 3])) and after in (")", "total")
+        return float(tokens[at]) * _MASS_MG[unit] if after == "total" or counted else None
 
     def _administrations_per_day(self, text: str) -> int | None:
         """How many times a day `text` (a frequency, or a whole order line) gives a dose; None when it does not say.
@@ -655,7 +680,8 @@ class MedicationReader:
                 text = " ".join(map(str, items[i:i + word_length]))
                 if flags & _LOCAL:
                     state.local.append(text)
-                if flags & _HELD and not state.held:
+                # "hold D22-28", "hold days 22-28": the course's days off, not an order on hold now.
+                if flags & _HELD and not state.held and not self._days_follow(items, i + word_length):
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
@@ -676,6 +702,12 @@ class MedicationReader:
             return 1, None, _SKIP
         state.unknown.append(token)
         return 1, None, 0
+
+    def _days_follow(self, items: list[str | _Group], at: int) -> bool:
+        """Whether days of a course begin at `at` ("D22-28", "days 22-28")."""
+        following = items[at] if at < len(items) else None
+        return isinstance(following, str) and (following in self._course or (
+            self._patterns is not None and bool(self._patterns.fullmatch(following))))
 
     def _product_suffix(self, items: list[str | _Group], after: int, text: str, names: tuple[str, ...],
                         state: _State) -> bool:
@@ -741,13 +773,17 @@ class MedicationReader:
     # --- suggestions --------------------------------------------------------------------------------
 
     def _suggest(self, text: str) -> tuple[str, ...]:
-        """Up to three reviewed names close to the unknown words of `text`, canonical spelling, best first."""
+        """Up to three reviewed names: those `text` names beside its unknown words, then those close to them.
+
+        "venetoclax 400 mg daily of each 28-day cycle" suggests venetoclax: the line is about it, and its unknown
+        word names nothing.
+        """
         reading = self.read(text)
         if reading.reason is not UnrecognizedReason.UNKNOWN:
             return ()
         state = _State()
-        self._read_group(_group(self._tokens(text)), state)
-        suggestions: dict[str, None] = {}
+        mentions = self._read_group(_group(self._tokens(text)), state)
+        suggestions: dict[str, None] = dict.fromkeys(drug for mention in mentions for drug in mention.reviewed)
         for word in dict.fromkeys(state.unknown):
             matches = process.extract(word, self._choices, scorer=Levenshtein.normalized_similarity,
                                       score_cutoff=SUGGESTION_CUTOFF, limit=MAX_SUGGESTIONS * 4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, Coding, KnowledgeBase, Medication, PatientContext, check
+from interactions import Action, CheckRequest, Coding, KnowledgeBase, Medication, PatientContext, Severity, check
 from interactions.model import CheckResult, DoseRecommendation
 
 AZA = Medication("azacitidine", 75)
@@ -26,8 +26,14 @@ POSA = Medication("posaconazole", 300)
     ("ivosidenib 0.5 g daily", 500),
     ("quizartinib 17.7 mg daily", 17.7),
     ("Venclexta (venetoclax) 400 mg oral", 400),
-    ("VENETOCLAX 100 MG TAB", None),  # a tablet's strength
-    ("Venclexta 10 mg tablet", None),
+    # Beside a dose form, a mass is stated with `with_form`: the engine leaves a product's strength unread.
+    ("VENETOCLAX 100 MG TAB", 100),
+    ("Venclexta 10 mg tablet", 10),
+    ("venetoclax (VENCLEXTA) tablet 800 mg", 800),
+    # A total is the dose, whatever else the line says (sixth pharmacist review, T01 and S05).
+    ("VENETOCLAX 100 MG TABLET - Take 8 tablets (800 mg total) by mouth daily", 800),
+    ("gilteritinib 40 mg tablet, take 3 tablets (120 mg) by mouth once daily", 120),
+    ("venetoclax 10 mg tablet: 2 tablets (20 mg total) day 1, 5 tablets (50 mg total) day 2", None),
     ("Venclexta 10 mg, 50 mg, 100 mg starting pack", None),
     ("Venclexta 100 mg #120", None),  # a count
     ("azacitidine 75 mg/m2", None),  # per body surface area
@@ -54,6 +60,11 @@ def test_the_reader_states_a_dose_only_where_nothing_else_is_meant(default_kb: K
     ("venetoclax 1000000 mg", 0),  # beyond any dose a request may state
     ("ven 100 daily", 100),  # a strength with how often: the dose
     ("Xospata 40 mg daily", 40),
+    ("VENETOCLAX 100 MG TAB", 0),  # a tablet's strength
+    ("Xospata 40 mg tablet daily", 0),  # the tablet's, however often
+    ("venetoclax (VENCLEXTA) tablet 800 mg", 800),  # was not read: 400 mg, CONTINUE (T38)
+    ("gilteritinib (XOSPATA) tablet 200 mg", 200),
+    ("VENETOCLAX 100 MG TABLET - Take 8 tablets (800 mg total) by mouth daily", 800),
 ])
 def test_a_product_strength_or_an_impossible_number_is_no_dose(default_kb: KnowledgeBase, text: str,
                                                                ordered: float) -> None:
@@ -104,22 +115,37 @@ def test_the_dose_read_from_the_name_is_the_one_checked(default_kb: KnowledgeBas
     assert "read from the name" in venetoclax.notes
 
 
-def test_a_tablet_strength_in_the_name_leaves_the_dose_unstated(default_kb: KnowledgeBase) -> None:
+def test_a_tablet_strength_in_the_name_leaves_the_dose_unstated_and_says_so(default_kb: KnowledgeBase) -> None:
+    # Was CONTINUE 400 mg, INFO, its numbers unread said in the rationale only (sixth pharmacist review, item 1).
     result = check(default_kb, CheckRequest((Medication("VENETOCLAX 100 MG TAB"), AZA), (), PatientContext()))
 
     venetoclax = _decision(result, "venetoclax")
-    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg) == (0, 400)
-    assert venetoclax.rationale.startswith("The numbers of 'VENETOCLAX 100 MG TAB' are not read as its dose")
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg, venetoclax.action) == (
+        0, 400, Action.ADJUST_DOSE)
+    (finding,) = venetoclax.findings
+    assert (finding.rule, finding.severity) == ("venetoclax/dose-not-read", Severity.MODERATE)
+    assert finding.recommendation.startswith("The numbers of 'VENETOCLAX 100 MG TAB' are not read as its dose")
+    assert "400 mg is the dose to give unless the prescriber confirms another" in finding.recommendation
+    assert result.highest_severity is Severity.MODERATE
     assert "No dose was stated; the labelled 400 mg is assumed." in venetoclax.rationale
 
 
 def test_a_regimen_line_of_several_numbers_says_they_were_not_read(default_kb: KnowledgeBase) -> None:
     # Third pharmacist review, case 1: "No dose was stated" of a line that states 800 mg among other numbers.
     line = Medication("Ven 800 D1-28 + Aza 75 mg/m2 D1-7")
-    venetoclax = _decision(check(default_kb, CheckRequest((line,), (), PatientContext())), "venetoclax")
-    assert venetoclax.ordered_dose_mg == 0
-    assert "are not read as its dose" in venetoclax.notes
-    assert "give the dose in its own field" in venetoclax.rationale
+    result = check(default_kb, CheckRequest((line,), (), PatientContext()))
+    venetoclax = _decision(result, "venetoclax")
+    assert (venetoclax.ordered_dose_mg, venetoclax.action) == (0, Action.ADJUST_DOSE)
+    assert [f.rule for f in venetoclax.findings] == ["venetoclax/dose-not-read"]
+    assert "Give the dose in its own field" in venetoclax.findings[0].recommendation
+
+
+def test_a_dose_not_read_does_not_lower_a_dose_a_rule_set(default_kb: KnowledgeBase) -> None:
+    line = Medication("VENETOCLAX 100 MG TAB")
+    venetoclax = _decision(check(default_kb, CheckRequest((line, AZA), (POSA,), PatientContext())), "venetoclax")
+    assert (venetoclax.recommended_dose_mg, venetoclax.action) == (70, Action.ADJUST_DOSE)
+    assert venetoclax.findings[-1].rule == "venetoclax/dose-not-read"
+    assert "70 mg is the dose to give" in venetoclax.findings[-1].recommendation
 
 
 def test_a_dose_field_wins_over_the_name(default_kb: KnowledgeBase) -> None:

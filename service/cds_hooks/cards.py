@@ -138,7 +138,8 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
         findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
         monitoring = [e for e in result.monitoring if e.drug == dose.drug]
         baseline_ecg = _baseline_ecg_missing(dose.drug, monitoring, subject)
-        if dose.action is Action.CONTINUE and not findings and not dose.avoid_with and not baseline_ecg:
+        if (dose.action is Action.CONTINUE and not findings and not dose.avoid_with and not baseline_ecg
+                and not _unread_dose(dose, subject)):
             continue
         others = {f.precipitant_drug if f.object_drug == dose.drug else f.object_drug for f in findings} - {""}
         if dose.drug not in subject.new_drugs and not others & subject.new_drugs:
@@ -171,7 +172,7 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     kind = _kind(dose)
     summary = _summary(dose, recommended, findings, subject, baseline_ecg)
     indicator = _indicator(dose, findings)
-    if baseline_ecg and indicator == "info":
+    if (baseline_ecg or _unread_dose(dose, subject)) and indicator == "info":
         indicator = "warning"
     suggestions = [s for s in (
         _dose_suggestion(dose, recommended, subject),
@@ -236,6 +237,8 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append(f"{verb} {_mg(recommended)} mg{_in_labelled_times(dose, subject)}")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(_stop_text(dose, subject))
+    elif unread := _unread_dose(dose, subject):
+        decisions.append(f"dose not read ({_cut(unread, UNREAD_LIMIT)}), {_mg(recommended)} mg assumed")
     elif not dose.avoid_with and (findings or not baseline_ecg):
         decisions.append("monitor")
     if decisions and (causes or own):
@@ -246,6 +249,15 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append("QTc unreadable, ECG needed" if subject.qtc.unreadable
                          else "no QTc found, ECG before starting")
     return _cut(f"{drug}: {'; '.join(decisions)}", SUMMARY_LIMIT)
+
+
+def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
+    """What a new order states of its dose when none was read in mg from it ("4 tablet", "100-800 mg"), else "".
+
+    The labelled dose is then assumed: said on a card of its own, since nothing else may make one.
+    """
+    ordered = subject.by_drug[dose.drug]
+    return ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg else ""
 
 
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:
@@ -316,6 +328,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     ordered = subject.by_drug[dose.drug]
     lines = [f"**{dose.drug}**: {_ordered_text(dose, ordered)}; "
              f"**{_action_text(dose, recommended, subject)}** ({dose.action.name.replace('_', ' ').lower()})."]
+    if ordered.dose_note:
+        lines.append(_escape(ordered.dose_note))
     if dose.drug in subject.starts:
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
                      f"{dose.drug}, so this draft is taken as its first day"
@@ -454,6 +468,8 @@ _NOT_CHECKED_WHY: Final = {
     UnrecognizedReason.CONFLICT: "with conflicting names",
 }
 """How the not-checked card's summary says why, by the engine's reason (`not_checked_why` for the others)."""
+UNREAD_LIMIT = 40
+"""The longest an unread dose is quoted in a summary."""
 NOT_CHECKED_NAME_LIMIT = 40
 """The longest a name is shown in the not-checked card's summary: one long compounded name must not hide the others."""
 

@@ -126,6 +126,8 @@ class OrderedMedication(NamedTuple):
     has passed makes it look stale; it is still counted as taken, as its status says."""
     doses_per_day: int | None = None
     """How many doses a day its frequency gives, where the knowledge base's reading says."""
+    dose_note: str = ""
+    """How several dosage instructions were read as one dose, for people; "" for one."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -186,8 +188,8 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         name, codings, named_at, product = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
-        dose, dose_at, dose_as_sent, per_unit = _dose_mg(dosage, dosage_at, partial(_mg_per_dose_unit, name, product))
-        frequency, frequency_at = _frequency(dosage, dosage_at, per_day)
+        dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note = _read_dosages(
+            resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day)
         start, start_at = _start_date(resource, dosage, dosage_at)
         medication = Medication(name, dose, frequency, status in HELD, codings)
         label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
@@ -199,8 +201,60 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         end = _period_end(resource, kind) if listed and stop is None else None
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
-                                      end if end and end.date else None, per_day(frequency) if frequency else None))
+                                      end if end and end.date else None, per_day(frequency) if frequency else None,
+                                      dose_note))
     return read
+
+
+class _DosageRead(NamedTuple):
+    """The dose and frequency an order's dosage instructions give, each with the element it was read from."""
+
+    dose: float
+    dose_at: str
+    dose_as_sent: str
+    per_unit: float
+    frequency: str
+    frequency_at: str
+    note: str
+    """How several instructions were read, for people; "" for one."""
+
+
+def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
+                  per_day: Callable[[str], int | None]) -> _DosageRead:
+    """The dose and frequency of an order's dosage instructions (`dosageInstruction`, a statement's `dosage`).
+
+    One instruction is read as it is. Several with one `sequence` (or none) are given together: the same dose
+    in each is that dose as often as they add up to (50 mg at 08:00 and 50 mg at 20:00: 50 mg twice a day);
+    different doses are not one dose and are left unread, said as sent. Several in sequence (a ramp-up, a step
+    up) are read at the highest dose among them: the checked dose is never below a step the order gives.
+    """
+    dosages = [(value, at)] if isinstance(value, dict) else [(d, f"{at}[{i}]") for i, d in _indexed_dicts(value)]
+    read = [(_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day), dosage)
+            for dosage, path in dosages]
+    if not read:
+        return _DosageRead(0.0, "", "", 0.0, "", "", "")
+    (dose, dose_at, as_sent, per_unit), (frequency, frequency_at), _ = read[0]
+    if len(read) == 1:
+        return _DosageRead(dose, dose_at, as_sent, per_unit, frequency, frequency_at, "")
+    doses = [entry[0][0] for entry in read]
+    shown = " + ".join(f"{d:g} mg" if d else (entry[0][2] or "no dose") for d, entry in zip(doses, read, strict=True))
+    if len({_sequence(dosage) for _, _, dosage in read}) > 1:
+        highest = max(range(len(read)), key=lambda i: doses[i])
+        (dose, dose_at, as_sent, per_unit), (frequency, frequency_at), _ = read[highest]
+        return _DosageRead(dose, dose_at, as_sent, per_unit, frequency, frequency_at, (
+            f"{len(read)} dosage instructions in sequence ({shown}): the highest dose, "
+            f"{dose:g} mg, is the one checked."))
+    if dose > 0 and all(d == dose for d in doses):
+        times = sum(per_day(entry[1][0]) or 1 if entry[1][0] else 1 for entry in read)
+        return _DosageRead(dose, dose_at, as_sent, per_unit, f"{times} per 1 d", at, (
+            f"{len(read)} dosage instructions given together ({shown}): read as {dose:g} mg {times} times a day."))
+    return _DosageRead(0.0, "", shown[:MAX_TEXT], 0.0, frequency, frequency_at, (
+        f"{len(read)} dosage instructions given together ({shown}): different doses, not read as one dose."))
+
+
+def _sequence(dosage: Mapping[str, Any]) -> int | None:
+    sequence = dosage.get("sequence")
+    return sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else None
 
 
 def unresolved_references(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -313,8 +367,26 @@ def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Map
             target_name, target_codings = _concept_name(target.get("code"))
             name = name or target_name
             codings = codings or target_codings
-        name = name or _text(reference.get("display"))[:MAX_TEXT]
+        name = name or _text(reference.get("display"))[:MAX_TEXT] or _ingredients_named(target)
     return name, codings, named_at, target
+
+
+def _ingredients_named(medication: Mapping[str, Any] | None) -> str:
+    """A Medication with no code named by its ingredients ("nirmatrelvir / ritonavir"), or "".
+
+    Every ingredient must be named: a combination read without one of its drugs would drop it.
+    """
+    if medication is None:
+        return ""
+    names = []
+    for ingredient in _dicts(medication.get("ingredient")):
+        concept, item = ingredient.get("itemCodeableConcept"), ingredient.get("itemReference")
+        named = _concept_name(concept)[0] if concept is not None else (
+            _text(item.get("display")) if isinstance(item, dict) else "")
+        if not named:
+            return ""
+        names.append(named)
+    return " / ".join(names)[:MAX_TEXT] if len(" / ".join(names)) <= MAX_TEXT else ""
 
 
 def _medication_elements(resource: Mapping[str, Any]) -> tuple[object, str, object, str]:
@@ -396,7 +468,7 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
     path, quantity = next(((p, q) for p, q in candidates if q), ("", None))
     value = _value(quantity)
     if value is None:
-        return 0.0, "", "", 0.0
+        return 0.0, "", _unread_dose(chosen[1] if chosen else {}, dosage), 0.0
     if not isinstance(quantity, dict):  # not a Quantity at all: refused at the element itself
         return value, path, "", 0.0
     factor = _factor(quantity, _MG_PER_UNIT)
@@ -406,6 +478,35 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
         per_unit = mg_per_unit() if value > 0 and _counts_dose_units(quantity) else 0.0
         return round(value * per_unit, 6), f"{path}.value", as_sent, per_unit
     return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
+
+
+def _unread_dose(entry: Mapping[str, Any], dosage: Mapping[str, Any]) -> str:
+    """What an order states of its dose when it gives no dose quantity, as sent, for people; else "".
+
+    A dose range or a rate ("100-800 mg", "400 mg/d"), else a text with a number in it (a sig: "Take 8 tablets
+    (800 mg total)"): none is one dose in mg, and saying "no dose ordered" of them would be untrue.
+    """
+    low_high = entry.get("doseRange")
+    if isinstance(low_high, dict):
+        low, high = low_high.get("low"), low_high.get("high")
+        return f"{_quantity_text(low)}-{_quantity_text(high)}"[:MAX_TEXT]
+    rate = entry.get("rateQuantity")
+    if isinstance(rate, dict):
+        return f"a rate of {_quantity_text(rate)}"[:MAX_TEXT]
+    ratio = entry.get("rateRatio")
+    if isinstance(ratio, dict):
+        return f"a rate of {_quantity_text(ratio.get('numerator'))} per {_quantity_text(ratio.get('denominator'))}"[
+            :MAX_TEXT]
+    text = _text(dosage.get("text")) or _text(dosage.get("patientInstruction"))
+    return f"'{text[:MAX_TEXT]}'" if any(character.isdigit() for character in text) else ""
+
+
+def _quantity_text(quantity: object) -> str:
+    if not isinstance(quantity, dict):
+        return "?"
+    value = _value(quantity)
+    unit = _text(quantity.get("unit")) or _text(quantity.get("code"))
+    return f"{value:g} {unit}".strip() if value is not None else "?"
 
 
 def _mg_per_dose_unit(name: str, product: Mapping[str, Any] | None) -> float:
@@ -630,7 +731,12 @@ def _period_end(resource: Mapping[str, Any], kind: object) -> EndDate:
 
 
 def _short_system(system: str) -> str:
-    return "RxNorm" if system == RXNORM else system.rstrip("/").rsplit("/", 1)[-1]
+    """RxNorm's name, a URL's last part, an OID's last arc ("OID …698288"): short enough to leave the code seen."""
+    if system == RXNORM:
+        return "RxNorm"
+    if system.startswith("urn:oid:"):
+        return f"OID …{system.rsplit('.', 1)[-1]}"
+    return system.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _orders_and_statements(resources: Iterable[Found]) -> Iterator[Found]:

@@ -282,8 +282,13 @@ def _not_named(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> tupl
     if misshapen:
         said = f"it names no medication that can be read: {misshapen}"
     else:
-        resolved = (f"the Medication it references, {reference}, could not be read from the FHIR server: {why}"
-                    if why else "no Medication resource it references is in the call")
+        if why:
+            resolved = f"the Medication it references, {reference}, could not be read from the FHIR server: {why}"
+        elif reference.startswith("#"):
+            resolved = (f"the contained Medication it references, {reference}, is not there or names none either: "
+                        "no code, text or name for every ingredient")
+        else:
+            resolved = "no Medication resource it references is in the call"
         said = f"it names no medication (no text, display or code at {ordered.paths.get('name', 'its medication')}" \
                f", and {resolved})"
     item = UnrecognizedMedication(ordered.reference or ordered.label, (), UnrecognizedReason.UNKNOWN, detail=said)

@@ -1,0 +1,115 @@
+"""Several dosage instructions, doses that are not one quantity in mg, and medications named only by their
+ingredients or a local code, through a real `dosecheck serve` on loopback.
+
+A third integrator's review (s13/ehr3): only the first dosage instruction was read (50 mg at 08:00 and 50 mg at
+20:00 with posaconazole: "give 50 mg"; quizartinib stepped up to 35.4 mg under posaconazole: its 17.7 mg step
+checked only); a dose range, a rate or a sig in the text was "no dose ordered", and with nothing interacting no
+card said the labelled dose had been assumed; a contained Medication naming nirmatrelvir and ritonavir only as
+ingredients was "not named"; a local code's label was its OID cut short.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_frequency import ONCE_DAILY
+from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_real_clients import posaconazole
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def mg(value: float) -> dict[str, Any]:
+    return {"value": value, "unit": "mg", "system": UCUM, "code": "mg"}
+
+
+def instruction(dose_mg: float, *, at: str | None = None, sequence: int | None = None) -> dict[str, Any]:
+    repeat: dict[str, Any] = {"timeOfDay": [at]} if at else {"frequency": 1, "period": 1, "periodUnit": "d"}
+    dosage: dict[str, Any] = {"timing": {"repeat": repeat}, "doseAndRate": [{"doseQuantity": mg(dose_mg)}]}
+    if sequence is not None:
+        dosage["sequence"] = sequence
+    return dosage
+
+
+def with_instructions(ident: str, name: str, *dosages: dict[str, Any]) -> dict[str, Any]:
+    order = examples.order(ident, name)
+    order["dosageInstruction"] = list(dosages)
+    return order
+
+
+def test_a_split_dose_given_together_is_read_as_its_dose_a_day(dev_server: Served) -> None:
+    order = with_instructions("ven-1", "venetoclax", instruction(50, at="08:00:00"), instruction(50, at="20:00:00"))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    # Was "Venetoclax: give 50 mg with posaconazole": the order is 100 mg a day, above the 70 mg with posaconazole.
+    assert card["summary"] == "Venetoclax: reduce to 70 mg once daily, not twice daily with posaconazole"
+    assert "2 dosage instructions given together (50 mg + 50 mg): read as 50 mg 2 times a day." in card["detail"]
+
+
+def test_different_doses_given_together_are_not_read_as_one(dev_server: Served) -> None:
+    order = with_instructions("ven-1", "venetoclax", instruction(200, at="08:00:00"), instruction(100, at="20:00:00"))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == "Venetoclax: dose not read (200 mg + 100 mg), 400 mg assumed"
+    assert card["indicator"] == "warning"
+    assert "different doses, not read as one dose" in card["detail"]
+
+
+def test_steps_in_sequence_are_checked_at_the_highest(dev_server: Served) -> None:
+    order = with_instructions("quiz-1", "quizartinib", instruction(17.7, sequence=1), instruction(35.4, sequence=2))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()], qtc_ms=420))
+    # Was "Quizartinib: give 17.7 mg with posaconazole": the 35.4 mg step under a strong CYP3A inhibitor unchecked.
+    assert card["summary"] == "Quizartinib: reduce to 17.7 mg with posaconazole"
+    assert "2 dosage instructions in sequence (17.7 mg + 35.4 mg): the highest dose, 35.4 mg, is the one checked." \
+        in card["detail"]
+
+
+@pytest.mark.parametrize(("dosage", "said"), [
+    ({"doseAndRate": [{"doseRange": {"low": mg(100), "high": mg(800)}}]}, "100 mg-800 mg"),
+    ({"doseAndRate": [{"rateQuantity": {"value": 400, "unit": "mg/d"}}]}, "a rate of 400 mg/d"),
+    ({"text": "Take 8 tablets (800 mg total) by mouth daily"}, "'Take 8 tablets (800 mg total) by mouth…"),
+])
+def test_a_dose_that_is_not_one_quantity_in_mg_is_said_and_the_assumed_dose_carded(
+        dev_server: Served, dosage: dict[str, Any], said: str) -> None:
+    order = with_instructions("ven-1", "venetoclax", {"timing": ONCE_DAILY, **dosage})
+    # Each was no card: the labelled 400 mg assumed in silence.
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == f"Venetoclax: dose not read ({said}), 400 mg assumed"
+    assert card["detail"].startswith("**venetoclax**: ordered ")
+    assert "which is not a dose in mg" in card["detail"]
+
+
+def test_a_contained_medication_named_only_by_its_ingredients_is_read_by_them(dev_server: Served) -> None:
+    paxlovid = examples.order("pax-1", "x", status="active")
+    del paxlovid["medicationCodeableConcept"]
+    paxlovid["medicationReference"] = {"reference": "#med-1"}
+    paxlovid["contained"] = [{"resourceType": "Medication", "id": "med-1", "ingredient": [
+        {"itemCodeableConcept": {"text": "nirmatrelvir"}}, {"itemCodeableConcept": {"text": "ritonavir"}}]}]
+    venetoclax = examples.order("ven-1", "venetoclax", 400)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [paxlovid], qtc_ms=420))
+    # Was "Not checked: 1 medication not named (MedicationRequest/pax-1)", ritonavir's reduction lost.
+    assert card["summary"] == "Venetoclax: reduce to 100 mg with ritonavir"
+
+
+def test_a_contained_medication_with_an_unnamed_ingredient_is_not_checked_and_said_why(dev_server: Served) -> None:
+    other = examples.order("pax-1", "x", status="active")
+    del other["medicationCodeableConcept"]
+    other["medicationReference"] = {"reference": "#med-1"}
+    other["contained"] = [{"resourceType": "Medication", "id": "med-1", "ingredient": [
+        {"itemCodeableConcept": {"text": "nirmatrelvir"}}, {"itemCodeableConcept": {}}]}]
+    venetoclax = examples.order("ven-1", "venetoclax", 400)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [other], qtc_ms=420))
+    assert card["summary"].startswith("Not checked: 1 medication")
+    assert "the contained Medication it references, #med-1, is not there or names none either" in card["detail"]
+
+
+def test_a_local_code_is_labelled_by_its_code(dev_server: Served) -> None:
+    local = examples.order("posa-1", "x", 300, status="active")
+    local["medicationCodeableConcept"] = {"coding": [
+        {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.698288", "code": "55123"}]}
+    venetoclax = examples.order("ven-1", "venetoclax", 400)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [local], qtc_ms=420))
+    # Was "(urn:oid:1.2.840.114350.1.13.0.1.7.2.698…)": the code itself cut off.
+    assert card["summary"] == "Not checked: 1 medication not recognised (OID …698288 55123)"

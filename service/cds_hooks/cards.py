@@ -139,7 +139,7 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
         monitoring = [e for e in result.monitoring if e.drug == dose.drug]
         baseline_ecg = _baseline_ecg_missing(dose.drug, monitoring, subject)
         if (dose.action is Action.CONTINUE and not findings and not dose.avoid_with and not baseline_ecg
-                and not _unread_dose(dose, subject)):
+                and not _unread_dose(dose, subject) and not _ramp_up_missing(dose, subject)):
             continue
         others = {f.precipitant_drug if f.object_drug == dose.drug else f.object_drug for f in findings} - {""}
         if dose.drug not in subject.new_drugs and not others & subject.new_drugs:
@@ -172,7 +172,7 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     kind = _kind(dose)
     summary = _summary(dose, recommended, findings, subject, baseline_ecg)
     indicator = _indicator(dose, findings)
-    if (baseline_ecg or _unread_dose(dose, subject)) and indicator == "info":
+    if (baseline_ecg or _unread_dose(dose, subject) or _ramp_up_missing(dose, subject)) and indicator == "info":
         indicator = "warning"
     suggestions = [s for s in (
         _dose_suggestion(dose, recommended, subject),
@@ -239,6 +239,8 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append(_stop_text(dose, subject))
     elif unread := _unread_dose(dose, subject):
         decisions.append(f"dose not read ({_cut(unread, UNREAD_LIMIT)}), {_mg(recommended)} mg assumed")
+    elif _ramp_up_missing(dose, subject) and not dose.avoid_with:  # else the drug to avoid first; the detail says it
+        decisions.append(f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)")
     elif not dose.avoid_with and (findings or not baseline_ecg):
         decisions.append("monitor")
     if decisions and (causes or own):
@@ -258,6 +260,19 @@ def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
     """
     ordered = subject.by_drug[dose.drug]
     return ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg else ""
+
+
+def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
+    """Whether a start of an agent with a labelled ramp-up is ordered as one dosage instruction, without it.
+
+    Venetoclax 400 mg daily from its first day skips the ramp-up its label gives against tumour lysis; an order
+    of several instructions (the steps) is taken to give it.
+    """
+    if (not dose.ramp_up or dose.drug not in subject.starts or dose.drug not in subject.new_drugs
+            or subject.other_drafts.get(dose.drug)):  # the steps as orders of their own
+        return False
+    instructions = subject.by_drug[dose.drug].resource.get("dosageInstruction")
+    return not isinstance(instructions, list) or len(instructions) <= 1
 
 
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:
@@ -580,8 +595,8 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     None when the agent is not a draft order being placed now, or cannot be read as R4.
     """
     ordered = subject.by_drug[dose.drug]
-    if (dose.action is not Action.ADJUST_DOSE or recommended <= 0 or dose.drug not in subject.new_drugs
-            or not ordered.reference.startswith("MedicationRequest/")):
+    if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
+            or dose.drug not in subject.new_drugs or not ordered.reference.startswith("MedicationRequest/")):
         return None
     order = _as_r4_order(ordered.resource)
     if order is None:

@@ -17,7 +17,7 @@ import pytest
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
 from tests.cds_hooks.test_frequency import ONCE_DAILY
-from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_hooks import SIGN, VENETOCLAX_START, cards
 from tests.cds_hooks.test_real_clients import posaconazole
 
 UCUM = "http://unitsofmeasure.org"
@@ -100,7 +100,8 @@ def test_a_contained_medication_with_an_unnamed_ingredient_is_not_checked_and_sa
     other["contained"] = [{"resourceType": "Medication", "id": "med-1", "ingredient": [
         {"itemCodeableConcept": {"text": "nirmatrelvir"}}, {"itemCodeableConcept": {}}]}]
     venetoclax = examples.order("ven-1", "venetoclax", 400)
-    [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [other], qtc_ms=420))
+    start, card = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [other], qtc_ms=420))
+    assert start["summary"] == VENETOCLAX_START
     assert card["summary"].startswith("Not checked: 1 medication")
     assert "the contained Medication it references, #med-1, is not there or names none either" in card["detail"]
 
@@ -110,6 +111,28 @@ def test_a_local_code_is_labelled_by_its_code(dev_server: Served) -> None:
     local["medicationCodeableConcept"] = {"coding": [
         {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.698288", "code": "55123"}]}
     venetoclax = examples.order("ven-1", "venetoclax", 400)
-    [card] = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [local], qtc_ms=420))
+    start, card = cards(dev_server, SIGN, examples.call("order-sign", [venetoclax], [local], qtc_ms=420))
+    assert start["summary"] == VENETOCLAX_START
     # Was "(urn:oid:1.2.840.114350.1.13.0.1.7.2.698…)": the code itself cut off.
     assert card["summary"] == "Not checked: 1 medication not recognised (OID …698288 55123)"
+
+
+def test_a_venetoclax_start_ordered_as_one_dose_is_told_its_ramp_up(dev_server: Served) -> None:
+    start = examples.order("ven-1", "venetoclax", 400, start="2026-12-02")
+    # Was no card: 400 mg from the first day, the labelled ramp-up against tumour lysis skipped.
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [start], qtc_ms=420))
+    assert card["summary"] == VENETOCLAX_START
+    assert card["indicator"] == "warning"
+    assert "Ramp-up: day 1 (2026-12-02): 100 mg; day 2 (2026-12-03): 200 mg; day 3 (2026-12-04): 400 mg" \
+        in card["detail"]
+    [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in update["dosageInstruction"]] == [100, 200, 400, 400]
+
+
+def test_a_venetoclax_start_with_its_steps_ordered_is_not_told_again(dev_server: Served) -> None:
+    steps = [examples.order(f"ven-{dose}", "venetoclax", dose, start=day)
+             for dose, day in ((100, "2026-12-02"), (200, "2026-12-03"), (400, "2026-12-04"))]
+    assert cards(dev_server, SIGN, examples.call("order-sign", steps, qtc_ms=420)) == []
+    ramp = with_instructions("ven-1", "venetoclax", instruction(100, sequence=1), instruction(200, sequence=2),
+                             instruction(400, sequence=3))
+    assert cards(dev_server, SIGN, examples.call("order-sign", [ramp], qtc_ms=420)) == []

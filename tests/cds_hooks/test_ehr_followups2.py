@@ -19,7 +19,7 @@ from service.cds_hooks.store import Store
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Keys, Served, StandIn, sign, stand_in, start_serve, stop_serve
 from tests.cds_hooks.test_ehr_followups import check_day
-from tests.cds_hooks.test_hooks import SELECT, SIGN, cards
+from tests.cds_hooks.test_hooks import SELECT, SIGN, VENETOCLAX_START, cards
 
 ORIGIN = "https://ehr.hospital.example"
 
@@ -53,7 +53,8 @@ def test_a_summary_too_long_for_every_name_shows_the_known_drug_first(dev_server
     # Was cut at 139 characters inside the compounded names, the not-reviewed one (last by name) not shown.
     compounded = [f"{letter} compounded cream 2% with lidocaine, diphenhydramine and Maalox 1:1:1 susp"
                   for letter in ("Aaa", "Bbb", "Ccc")]
-    [card] = cards(dev_server, SIGN, venetoclax_with(*compounded, "turmeric 500 mg capsule"))
+    start, card = cards(dev_server, SIGN, venetoclax_with(*compounded, "turmeric 500 mg capsule"))
+    assert start["summary"] == VENETOCLAX_START
     summary = card["summary"]
     assert summary.startswith("Not checked: 4 medications: 1 not reviewed (turmeric 500 mg capsule); "
                               "3 not recognised (Aaa compounded cream 2% with lidocaine,…")

@@ -16,6 +16,8 @@ from tests.cds_hooks.conftest import ROOT, Served, stand_in
 
 SIGN = "dosecheck-order-sign"
 SELECT = "dosecheck-order-select"
+VENETOCLAX_START = "Venetoclax: start with the ramp-up (100, 200, 400 mg)"
+"""The card of a venetoclax start ordered as one dose, without the labelled ramp-up (a warning)."""
 
 
 def assert_spec_valid(answer: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ import pytest
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served, StandIn, stand_in
 from tests.cds_hooks.test_dose_units import MG_100, ONE_TABLET, ingredient
-from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_hooks import SIGN, VENETOCLAX_START, cards
 
 TOKEN = "ehr-token"
 NOT_READ = "Not checked: 1 medication could not be read from the FHIR server (MedicationRequest/ven-1)"
@@ -132,6 +132,7 @@ def test_more_distinct_medications_than_the_cap_leave_the_rest_not_checked(dev_s
         answer = cards(dev_server, SIGN, body)
         assert len(fhir.seen) == 50
     assert [c["summary"] for c in answer] == [
+        VENETOCLAX_START,
         "Not checked: 1 medication could not be read from the FHIR server (MedicationRequest/apap-50)"]
     assert "Medication/apap-50, could not be read from the FHIR server: more than 50 Medications to read in one " \
-           "call" in answer[0]["detail"]
+           "call" in answer[1]["detail"]

@@ -10,6 +10,7 @@ name the same drugs.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import logging
@@ -22,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 from typing import Final, Generic, NamedTuple, TypeVar
 
@@ -772,6 +774,13 @@ class MedicationReader:
 
     # --- suggestions --------------------------------------------------------------------------------
 
+    def _completions(self, word: str) -> list[str]:
+        """Names that begin with `word`, a name cut short ("posacon", "amio", "itra"), in name order."""
+        if len(word) < SHORTEST_COMPLETED or not word.isalpha():
+            return []
+        at = bisect.bisect_left(self._choices, word)
+        return list(takewhile(lambda choice: choice.startswith(word), self._choices[at:at + MAX_SUGGESTIONS * 4]))
+
     def _suggest(self, text: str) -> tuple[str, ...]:
         """Up to three reviewed names: those `text` names beside its unknown words, then those close to them.
 
@@ -785,15 +794,18 @@ class MedicationReader:
         mentions = self._read_group(_group(self._tokens(text)), state)
         suggestions: dict[str, None] = dict.fromkeys(drug for mention in mentions for drug in mention.reviewed)
         for word in dict.fromkeys(state.unknown):
-            matches = process.extract(word, self._choices, scorer=Levenshtein.normalized_similarity,
-                                      score_cutoff=SUGGESTION_CUTOFF, limit=MAX_SUGGESTIONS * 4)
-            for choice, _score, _index in matches:
-                if choice[0] != word[0]:
-                    continue
+            matches = [choice for choice, _score, _index in process.extract(
+                word, self._choices, scorer=Levenshtein.normalized_similarity, score_cutoff=SUGGESTION_CUTOFF,
+                limit=MAX_SUGGESTIONS * 4) if choice[0] == word[0]]
+            for choice in matches or self._completions(word):
                 components = self.resolve(choice) or ()
                 shown = self._display.get(choice) or (components[0] if len(components) == 1 else choice)
                 suggestions[shown] = None
         return tuple(suggestions)[:MAX_SUGGESTIONS]
+
+
+SHORTEST_COMPLETED = 4
+"""The fewest letters a cut-short name ("posacon", "amio") is completed from: three would suggest at random."""
 
 
 class _StrengthPair(NamedTuple):

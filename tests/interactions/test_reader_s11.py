@@ -184,30 +184,3 @@ def test_a_dexamethasone_taper_is_checked_with_glasdegib(default_kb: KnowledgeBa
     assert result.complete
     assert "glasdegib/gla-dexamethasone" in {finding.rule for finding in result.findings}
 
-
-@pytest.mark.parametrize("name", ["venetoclax 400 mg PO daily D1-21, hold D22-28",
-                                  "venetoclax 400 mg PO daily days 1-21; hold days 22-28"])
-def test_days_off_in_a_course_leave_the_agent_given(default_kb: KnowledgeBase, name: str) -> None:
-    # Sixth pharmacist review, T39 and S35: read as on hold now, HOLD 0 mg for a running treatment.
-    assert default_kb.resolver.read(name).held is False
-    request = CheckRequest(regimen=(Medication(name, 400), Medication("azacitidine", 75)))
-    dose = _decision(default_kb, request, "venetoclax")
-    assert (dose.action, dose.recommended_dose_mg) == (Action.CONTINUE, 400.0)
-
-
-@pytest.mark.parametrize(("name", "drug"), [
-    ("venetoclax 400 mg PO daily days 1-14 of a 28-day cycle", "venetoclax"),
-    ("venetoclax 400 mg PO daily for 14 days of each cycle", "venetoclax"),
-    ("olutasidenib 150 mg PO BID on an empty stomach", "olutasidenib"),
-    ("gemtuzumab 3 mg/m2 IV (max 4.5 mg)", "gemtuzumab ozogamicin"),
-])
-def test_course_and_administration_words_of_a_sig_are_order_text(default_kb: KnowledgeBase, name: str,
-                                                                 drug: str) -> None:
-    # Sixth pharmacist review, item 3: each line was unknown, with no suggestion.
-    assert default_kb.resolver.read(name).drugs == (drug,)
-
-
-def test_a_line_unknown_for_a_word_beside_a_known_drug_suggests_that_drug(default_kb: KnowledgeBase) -> None:
-    line = "venetoclax 400 mg - held since 11/20"
-    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
-    assert default_kb.resolver.suggest(line)[0] == "venetoclax"

@@ -1,0 +1,74 @@
+"""Lines of outpatient and discharge medication lists as a pharmacist receives them (a sixth pharmacist's review).
+
+Days off in a course read as an order on hold now ("hold D22-28": HOLD 0 mg of a running treatment); course and
+administration words that made a whole agent line unknown ("of each 28-day cycle", "on an empty stomach",
+"dissolve in mouth", "prn wheeze", "then stop", "1 gtt"); a line unknown for one word beside a known drug, or a name
+cut short ("posacon", "amio", "itra"), came back with no suggestion.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, UnrecognizedReason
+from tests.interactions.test_reader_s11 import _decision
+
+
+@pytest.mark.parametrize("name", ["venetoclax 400 mg PO daily D1-21, hold D22-28",
+                                  "venetoclax 400 mg PO daily days 1-21; hold days 22-28"])
+def test_days_off_in_a_course_leave_the_agent_given(default_kb: KnowledgeBase, name: str) -> None:
+    # Sixth pharmacist review, T39 and S35: read as on hold now, HOLD 0 mg for a running treatment.
+    assert default_kb.resolver.read(name).held is False
+    request = CheckRequest(regimen=(Medication(name, 400), Medication("azacitidine", 75)))
+    dose = _decision(default_kb, request, "venetoclax")
+    assert (dose.action, dose.recommended_dose_mg) == (Action.CONTINUE, 400.0)
+
+
+@pytest.mark.parametrize(("name", "drug"), [
+    ("venetoclax 400 mg PO daily days 1-14 of a 28-day cycle", "venetoclax"),
+    ("venetoclax 400 mg PO daily for 14 days of each cycle", "venetoclax"),
+    ("olutasidenib 150 mg PO BID on an empty stomach", "olutasidenib"),
+    ("gemtuzumab 3 mg/m2 IV (max 4.5 mg)", "gemtuzumab ozogamicin"),
+])
+def test_course_and_administration_words_of_a_sig_are_order_text(default_kb: KnowledgeBase, name: str,
+                                                                 drug: str) -> None:
+    # Sixth pharmacist review, item 3: each line was unknown, with no suggestion.
+    assert default_kb.resolver.read(name).drugs == (drug,)
+
+
+def test_a_line_unknown_for_a_word_beside_a_known_drug_suggests_that_drug(default_kb: KnowledgeBase) -> None:
+    line = "venetoclax 400 mg - held since 11/20"
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
+    assert default_kb.resolver.suggest(line)[0] == "venetoclax"
+
+
+
+@pytest.mark.parametrize(("name", "drugs"), [
+    ("albuterol 90 mcg 2 puffs q4h prn wheeze", ("albuterol",)),
+    ("ondansetron 8 mg ODT dissolve in mouth q8h prn", ("ondansetron",)),
+    ("prednisone 20 mg daily x 5 days then stop", ("prednisone",)),
+])
+def test_sig_words_of_a_discharge_list_are_order_text(default_kb: KnowledgeBase, name: str,
+                                                      drugs: tuple[str, ...]) -> None:
+    assert default_kb.resolver.read(name).drugs == drugs
+
+
+@pytest.mark.parametrize("name", ["posaconazole 300 mg daily (last dose 11/20)",
+                                  "ondansetron 8 mg IV q8h prn, do not give if QTc > 500"])
+def test_a_stop_or_a_condition_in_the_text_is_not_passed_over(default_kb: KnowledgeBase, name: str) -> None:
+    assert default_kb.resolver.read(name).reason is UnrecognizedReason.UNKNOWN
+
+
+@pytest.mark.parametrize(("name", "suggested"), [
+    ("posacon 300mg", "posaconazole"),
+    ("amio 200 daily", "amiodarone"),
+    ("itra 200 bid", "itraconazole"),
+    ("posaconozole 300", "posaconazole"),  # a misspelling, as before
+])
+def test_a_name_cut_short_suggests_the_names_it_begins(default_kb: KnowledgeBase, name: str, suggested: str) -> None:
+    assert default_kb.resolver.read(name).reason is UnrecognizedReason.UNKNOWN
+    assert suggested in default_kb.resolver.suggest(name)
+
+
+def test_three_letters_are_too_few_to_complete(default_kb: KnowledgeBase) -> None:
+    assert default_kb.resolver.suggest("ami 200 daily") == ()

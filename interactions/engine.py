@@ -297,6 +297,8 @@ def _dose_from_name(kb: KnowledgeBase, medication: MedicationLike, agent: str | 
     if stated is None or not 0 < stated.mg <= MAX_DOSE_MG:
         return None
     strengths = kb.agents[agent].product_strengths
+    if stated.total:
+        return _with_dose(medication, stated.mg)
     if stated.with_form and not strengths:
         return None  # beside a dose form, a number may be a strength: none is known to tell it from a dose
     if strengths and (stated.mg < strengths[0] - TABLE_MATCH_MG or (

@@ -109,6 +109,9 @@ class StatedDose(NamedTuple):
     with_form: bool = False
     """Whether the name also names a dose form ("tablet 800 mg"): then a number that is a tablet's strength is that
     strength, whatever else it says (several tablets may be ordered)."""
+    total: bool = False
+    """Stated as a total or a count of tablets ("(800 mg total)", "take 1 tablet" of "40 mg tablet"): the dose,
+    even when it is one tablet's strength."""
 
 
 _MASS_MG: Final = {"mg": 1.0, "g": 1000.0}
@@ -351,8 +354,12 @@ class MedicationReader:
         totals = {total for i, token in enumerate(tokens)
                   if _NUMBER.fullmatch(token) and (total := self._total_at(tokens, i)) is not None}
         if totals:  # "Take 8 tablets (800 mg total)", "take 3 tablets (120 mg)": the dose, whatever else it says
-            return StatedDose(totals.pop(), with_frequency) if len(totals) == 1 else None
-        numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token)]
+            return StatedDose(totals.pop(), with_frequency, total=True) if len(totals) == 1 else None
+        # The days of a course ("days 1-14", "for 14 days") are not doses.
+        numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token) and not self._of_course(tokens, i)]
+        counted = self._counted(tokens, numbers)
+        if counted is not None:
+            return StatedDose(counted, with_frequency, total=True)
         if len(numbers) != 1:
             return None
         at = numbers[0]
@@ -368,6 +375,36 @@ class MedicationReader:
         elif unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
             return None
         return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), with_frequency, with_form)
+
+    def _of_course(self, tokens: list[str], at: int) -> bool:
+        """Whether the number at `at` counts days or cycles.
+
+        After a course word ("days 1", "for 14", "x 28") or before one ("14 days"), or the end of a range of them
+        ("days 1-14").
+        """
+        before = tokens[at - 1] if at else ""
+        after = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if before in self._course or (after in self._course and after not in _MASS_MG):
+            return True
+        return before == "-" and at >= 2 and bool(_NUMBER.fullmatch(tokens[at - 2])) and self._of_course(tokens, at - 2)
+
+    def _counted(self, tokens: list[str], numbers: list[int]) -> float | None:
+        """The dose of a count of tablets of one stated strength ("100 MG TABLET - Take 4 tablets": 400), else None.
+
+        Exactly two numbers: a mass right before a dose form (the strength) and a whole count right before one.
+        """
+        if len(numbers) != 2:
+            return None
+        def form_at(i: int) -> bool:
+            return i < len(tokens) and (tokens[i],) in self._forms
+
+        strengths = [i for i in numbers if i + 1 < len(tokens) and tokens[i + 1] in _MASS_MG and form_at(i + 2)]
+        counts = [i for i in numbers if i not in strengths and form_at(i + 1)]
+        if len(strengths) != 1 or len(counts) != 1:
+            return None
+        count = float(tokens[counts[0]])
+        strength = float(tokens[strengths[0]]) * _MASS_MG[tokens[strengths[0] + 1]]
+        return count * strength if count == int(count) and 1 <= count <= MAX_TABLETS_COUNTED else None
 
     def _total_at(self, tokens: list[str], at: int) -> float | None:
         """The mg of a total stated at `at`, else None.
@@ -804,6 +841,8 @@ class MedicationReader:
         return tuple(suggestions)[:MAX_SUGGESTIONS]
 
 
+MAX_TABLETS_COUNTED = 20
+"""The most tablets or capsules read as one dose ("take 8 tablets"); more is no dose count (a supply: "#120")."""
 SHORTEST_COMPLETED = 4
 """The fewest letters a cut-short name ("posacon", "amio") is completed from: three would suggest at random."""
 

@@ -34,6 +34,12 @@ POSA = Medication("posaconazole", 300)
     ("VENETOCLAX 100 MG TABLET - Take 8 tablets (800 mg total) by mouth daily", 800),
     ("gilteritinib 40 mg tablet, take 3 tablets (120 mg) by mouth once daily", 120),
     ("venetoclax 10 mg tablet: 2 tablets (20 mg total) day 1, 5 tablets (50 mg total) day 2", None),
+    # A count of tablets of one stated strength; the days of a course are not doses (S14, T43, S24).
+    ("VENETOCLAX 100 MG TABLET - Take 4 tablets by mouth daily", 400),
+    ("olutasidenib 150 mg capsule, take 1 capsule by mouth twice daily on an empty stomach", 150),
+    ("VENETOCLAX 100 MG TABLET - Take 30 tablets", None),  # a supply, not a dose
+    ("venetoclax 400 mg PO daily days 1-14 of a 28-day cycle", 400),
+    ("venetoclax 400 mg PO daily for 14 days of each cycle", 400),
     ("Venclexta 10 mg, 50 mg, 100 mg starting pack", None),
     ("Venclexta 100 mg #120", None),  # a count
     ("azacitidine 75 mg/m2", None),  # per body surface area
@@ -65,6 +71,7 @@ def test_the_reader_states_a_dose_only_where_nothing_else_is_meant(default_kb: K
     ("venetoclax (VENCLEXTA) tablet 800 mg", 800),  # was not read: 400 mg, CONTINUE (T38)
     ("gilteritinib (XOSPATA) tablet 200 mg", 200),
     ("VENETOCLAX 100 MG TABLET - Take 8 tablets (800 mg total) by mouth daily", 800),
+    ("Xospata 40 mg tablet: take 1 tablet by mouth daily", 40),  # one tablet counted: a dose, though a strength
 ])
 def test_a_product_strength_or_an_impossible_number_is_no_dose(default_kb: KnowledgeBase, text: str,
                                                                ordered: float) -> None:

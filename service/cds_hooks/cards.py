@@ -44,7 +44,7 @@ from interactions import (
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
-from service.cds_hooks.fhir_in import OrderedMedication, QtcReading
+from service.cds_hooks.fhir_in import OrderedMedication, QtcReading, strength_in_name
 
 SUMMARY_LIMIT = 139
 """The spec's "<140-character" summary."""
@@ -216,7 +216,7 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     the dose: with posaconazole (70 mg) and clarithromycin (100 mg), the 70 mg is posaconazole's. A QTc threshold
     is named by the QTc it was judged on ("QTcF 460 ms on 2026-11-30"); a hold or stop of a start is "do not start".
     """
-    drug = dose.drug[:1].upper() + dose.drug[1:]
+    drug = dose.drug[:1].upper() + dose.drug[1:] + (" (order on hold)" if subject.by_drug[dose.drug].on_hold else "")
     setting = _applied(dose)
     causes = list(dict.fromkeys(f.precipitant_drug for f in setting if f.precipitant_drug))
     reasons = dict(_OWN_REASONS)
@@ -260,6 +260,23 @@ def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
     """
     ordered = subject.by_drug[dose.drug]
     return ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg else ""
+
+
+def _product_cannot_give(dose: DoseRecommendation, recommended: float, ordered: OrderedMedication) -> list[str]:
+    """A line saying which doses to give the ordered product's strength cannot make up, if any.
+
+    "Venetoclax 100 MG Oral Tablet" at 10, 20, 50 and 70 mg: the update keeps the order's product, so whoever
+    accepts it must know that another strength is needed.
+    """
+    strength = ordered.mg_per_dose_unit or strength_in_name(ordered.label)
+    if not strength:
+        return []
+    doses = dict.fromkeys([*(step.dose_mg for step in dose.ramp_up), recommended])
+    cannot = [d for d in doses if d > 0 and abs(d / strength - round(d / strength)) > 1e-6]
+    if not cannot:
+        return []
+    return [f"The ordered product ({_mg(strength)} mg a unit) cannot give {', '.join(_mg(d) for d in cannot)} mg: "
+            "the order needs a product of another strength."]
 
 
 def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
@@ -345,6 +362,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
              f"**{_action_text(dose, recommended, subject)}** ({dose.action.name.replace('_', ' ').lower()})."]
     if ordered.dose_note:
         lines.append(_escape(ordered.dose_note))
+    if ordered.on_hold:
+        lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
     if dose.drug in subject.starts:
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
                      f"{dose.drug}, so this draft is taken as its first day"
@@ -357,6 +376,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         start = _date(ordered.start_date)
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
+    if dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject):
+        lines += _product_cannot_give(dose, recommended, ordered)
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
         lines.append(avoid_text(dose.drug, dose.avoid_with,
                                 [(f.action, (f.precipitant_drug, *f.involved)) for f in dose.findings]))

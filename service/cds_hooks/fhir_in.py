@@ -128,6 +128,8 @@ class OrderedMedication(NamedTuple):
     """How many doses a day its frequency gives, where the knowledge base's reading says."""
     dose_note: str = ""
     """How several dosage instructions were read as one dose, for people; "" for one."""
+    on_hold: bool = False
+    """A draft order whose status is on hold: checked as if given, its card speaking of when it is resumed."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -191,7 +193,9 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note = _read_dosages(
             resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day)
         start, start_at = _start_date(resource, dosage, dosage_at)
-        medication = Medication(name, dose, frequency, status in HELD, codings)
+        # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
+        on_hold = status in HELD and not listed
+        medication = Medication(name, dose, frequency, status in HELD and listed, codings)
         label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
         identifier = resource.get("id")
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
@@ -202,7 +206,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
                                       end if end and end.date else None, per_day(frequency) if frequency else None,
-                                      dose_note))
+                                      dose_note, on_hold))
     return read
 
 

@@ -1,11 +1,11 @@
 """Several dosage instructions, doses that are not one quantity in mg, and medications named only by their
-ingredients or a local code, through a real `dosecheck serve` on loopback.
+ingredients or a local code, and drafts on hold, through a real `dosecheck serve` on loopback.
 
 A third integrator's review (s13/ehr3): only the first dosage instruction was read (50 mg at 08:00 and 50 mg at
 20:00 with posaconazole: "give 50 mg"; quizartinib stepped up to 35.4 mg under posaconazole: its 17.7 mg step
 checked only); a dose range, a rate or a sig in the text was "no dose ordered", and with nothing interacting no
 card said the labelled dose had been assumed; a contained Medication naming nirmatrelvir and ritonavir only as
-ingredients was "not named"; a local code's label was its OID cut short.
+ingredients was "not named"; a local code's label was its OID cut short; a draft on hold was "do not start".
 """
 
 from __future__ import annotations
@@ -136,3 +136,24 @@ def test_a_venetoclax_start_with_its_steps_ordered_is_not_told_again(dev_server:
     ramp = with_instructions("ven-1", "venetoclax", instruction(100, sequence=1), instruction(200, sequence=2),
                              instruction(400, sequence=3))
     assert cards(dev_server, SIGN, examples.call("order-sign", [ramp], qtc_ms=420)) == []
+
+
+def test_a_draft_on_hold_is_told_its_dose_for_when_it_is_resumed(dev_server: Served) -> None:
+    draft = examples.order("ven-1", "venetoclax", 400, status="on-hold")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [posaconazole()], qtc_ms=420))
+    # Was "[critical] Venetoclax: do not start", the 70 mg for posaconazole only in the findings.
+    assert card["summary"] == "Venetoclax (order on hold): reduce to 70 mg with posaconazole"
+    assert card["indicator"] == "warning"
+    assert "The order's status is on hold: this is the dose to give once it is resumed." in card["detail"]
+
+
+def test_a_dose_the_ordered_tablets_cannot_give_is_said(dev_server: Served) -> None:
+    tablets = examples.order("ven-1", "Venetoclax 100 MG Oral Tablet", 400, start="2026-12-02")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [tablets], [posaconazole()], qtc_ms=420))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    # The update keeps the order's product: 10, 20, 50 and 70 mg cannot be given as 100 mg tablets.
+    assert ("The ordered product (100 mg a unit) cannot give 10, 20, 50, 70 mg: the order needs a product of another "
+            "strength.") in card["detail"]
+    [same] = cards(dev_server, SIGN, examples.call("order-sign", [examples.order(
+        "ven-1", "Venetoclax 10 MG Oral Tablet", 400, start="2026-12-02")], [posaconazole()], qtc_ms=420))
+    assert "cannot give" not in same["detail"]

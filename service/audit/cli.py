@@ -214,6 +214,9 @@ def audit(
         f"decisions: {decisions_path} ({needing_action:,} lines: decisions needing action, rows with errors)",
         err=True,
     )
+    if not run.summary.rows:  # an empty export is no audit: a scheduled run must not pass it as a clean one
+        typer.echo(f"dosecheck audit: {input_path} holds no regimens to audit", err=True)
+        raise typer.Exit(ExitCode.UNUSABLE)
     if run.summary.errors:
         typer.echo(f"dosecheck audit: {run.summary.errors:,} row(s) had errors (see the report)", err=True)
         raise typer.Exit(ExitCode.NOT_ALL_CHECKED)

@@ -331,6 +331,17 @@ def test_the_command_exits_zero_when_every_row_was_checked(tmp_path: pathlib.Pat
     assert (tmp_path / "in.jsonl.results.md").exists()
 
 
+@pytest.mark.parametrize(("name", "text"), [("in.jsonl", ""), ("in.jsonl", "\n\n"),
+                                             ("in.csv", "regimen_id,role,name,dose_mg\n")])
+def test_an_export_with_no_regimens_is_no_audit(tmp_path: pathlib.Path, name: str, text: str) -> None:
+    # Exited 0 with an empty report: a scheduled audit of an empty export passed as a clean one.
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(source), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert f"{source} holds no regimens to audit" in result.output
+
+
 def test_the_progress_bar_draws_with_no_thread_of_its_own(mixed_jsonl: pathlib.Path, tmp_path: pathlib.Path) -> None:
     # The audit's workers are forks of its process: a thread drawing the bar could hold the console's lock
     # at the fork, and a worker writing to stderr would then wait forever.

@@ -106,6 +106,8 @@ class Subject(NamedTuple):
     """Those of `unnamed` whose Medication, referenced, the FHIR server could not give."""
     labelled_per_day: Mapping[str, int]
     """Agent -> how many doses a day its label gives: a dose given more often is checked as a dose a day in it."""
+    given_before: Mapping[str, str]
+    """Agent of a start -> the last day of an ended order or statement of it on the list: it may be a next cycle."""
 
 
 class IssuedCard(NamedTuple):
@@ -286,7 +288,8 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
     of several instructions (the steps) is taken to give it.
     """
     if (not dose.ramp_up or dose.drug not in subject.starts or dose.drug not in subject.new_drugs
-            or subject.other_drafts.get(dose.drug)):  # the steps as orders of their own
+            or subject.other_drafts.get(dose.drug)  # the steps as orders of their own
+            or dose.drug in subject.given_before):  # a next cycle, maybe: the detail says so
         return False
     instructions = subject.by_drug[dose.drug].resource.get("dosageInstruction")
     return not isinstance(instructions, list) or len(instructions) <= 1
@@ -368,6 +371,10 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
                      f"{dose.drug}, so this draft is taken as its first day"
                      f"{' (the ramp-up below is from that day)' if dose.ramp_up else ''}.")
+        if dose.drug in subject.given_before:
+            lines.append(f"An ended order of {dose.drug} is on the list (last given "
+                         f"{subject.given_before[dose.drug]}): if this draft continues that treatment (a next "
+                         "cycle), it is not a start: confirm whether the ramp-up applies.")
     lines += _other_drafts_text(dose.drug, ordered, subject)
     if baseline_ecg or any(Mechanism.QTC_THRESHOLD in f.mechanisms for f in findings) or any(
             e.test is MonitoringTest.ECG for e in monitoring):

@@ -94,6 +94,8 @@ class Orders(NamedTuple):
     unread: frozenset[UnrecognizedMedication]
     """Those of `unnamed` that name no medication because the FHIR server could not give the Medication they
     reference."""
+    given_before: dict[str, str]
+    """Agent -> the last day of an ended order or statement of it on the list (ISO): a start may continue it."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -133,7 +135,8 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
-                      as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb))
+                      as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
+                      orders.given_before)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -196,6 +199,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     labels: dict[UnrecognizedMedication, str] = {}
     taken: set[str] = set()
     other_drafts: dict[str, list[OrderedMedication]] = {}
+    given_before: dict[str, str] = {}
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -213,6 +217,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             by_drug.setdefault(drug, ordered)
         if not draft and ordered.stop is None:
             taken.update(names)
+        elif not draft:
+            for drug in names:
+                given_before[drug] = max(given_before.get(drug, ""), ordered.medication.stopped_on)
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
@@ -257,7 +264,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     not_named = [_not_named(ordered, unfetched) for ordered, _ in unnamed]
     return Orders(request, by_drug, frozenset(new_drugs), read_from, tuple(item for item, _ in not_named), labels,
                   starts, {drug: tuple(others) for drug, others in other_drafts.items()},
-                  frozenset(item for item, unread in not_named if unread))
+                  frozenset(item for item, unread in not_named if unread),
+                  {drug: day for drug, day in given_before.items() if drug in starts})
 
 
 def _labelled_per_day(kb: KnowledgeBase) -> dict[str, int]:

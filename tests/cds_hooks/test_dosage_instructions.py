@@ -157,3 +157,15 @@ def test_a_dose_the_ordered_tablets_cannot_give_is_said(dev_server: Served) -> N
     [same] = cards(dev_server, SIGN, examples.call("order-sign", [examples.order(
         "ven-1", "Venetoclax 10 MG Oral Tablet", 400, start="2026-12-02")], [posaconazole()], qtc_ms=420))
     assert "cannot give" not in same["detail"]
+
+
+def test_a_start_after_an_ended_order_of_the_agent_is_not_told_to_ramp_up_again(dev_server: Served) -> None:
+    cycle_1 = examples.order("ven-0", "venetoclax", 400, status="completed", start="2026-10-27")
+    cycle_1["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = "2026-11-24"
+    cycle_2 = examples.order("ven-1", "venetoclax", 400, start="2026-11-25")
+    # A next cycle ordered anew: no "start with the ramp-up" warning, and the card says it may continue it.
+    assert cards(dev_server, SIGN, examples.call("order-sign", [cycle_2], [cycle_1], qtc_ms=420)) == []
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [cycle_2], [cycle_1, posaconazole()], qtc_ms=420))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert ("An ended order of venetoclax is on the list (last given 2026-11-24): if this draft continues that "
+            "treatment (a next cycle), it is not a start: confirm whether the ramp-up applies.") in card["detail"]

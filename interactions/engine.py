@@ -163,7 +163,11 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         if drug in dosed_by_name:
             note = f"The {ordered.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
         elif not medication.dose_mg and any(character.isdigit() for character in medication.name):
-            unread = _dose_not_read(agent, medication, outcome.dose, standard)
+            if standard.per_body_surface_area or outcome.dose.action in (Action.HOLD, Action.DISCONTINUE):
+                # No dose to give in mg whatever the patient (3 mg/m2), or none at all: the numbers are only noted.
+                note = f"{_numbers_not_read(medication.name)}: state the dose as one amount in mg. "
+            else:
+                unread = _dose_not_read(agent, medication, outcome.dose, standard)
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
         for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
@@ -682,10 +686,14 @@ def _dose_not_read(agent: Agent, medication: MedicationLike, dose: DoseRecommend
     """
     recommended = f"{dose.recommended_dose_mg:g} mg" if dose.recommended_dose_mg else "the labelled dose"
     return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MODERATE, Action.ADJUST_DOSE, (
-        f"The numbers of {medication.name!r} are not read as its dose (a tablet's strength, a course, several doses "
-        f"or a ratio may be meant): the ordered dose is not known, and {recommended} is the dose to give unless "
-        "the prescriber confirms another. Give the dose in its own field."), standard.citations,
+        f"{_numbers_not_read(medication.name)}: the ordered dose is not known, and {recommended} is the dose to give "
+        "unless the prescriber confirms another. State the dose as one amount in mg."), standard.citations,
         rule=f"{agent.name}/dose-not-read")
+
+
+def _numbers_not_read(name: str) -> str:
+    return (f"The numbers of {name!r} are not read as its dose (a tablet's strength, a course, several doses or a "
+            "ratio may be meant)")
 
 
 class _MoreOften(NamedTuple):
@@ -757,7 +765,8 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     # of the labelled dose, and the day's step is then the ceiling. Without a ramp-up the day changes
     # nothing: quizartinib's 53 mg maintenance order is not its 35.4 mg standard dose.
     target = standard.dose_mg if day and standard.ramp_up_mg else ordered
-    assumed = "" if medication.dose_mg else f"No dose was stated; the labelled {standard.dose_mg:g} mg is assumed. "
+    assumed = "" if medication.dose_mg else (
+        f"No dose in mg was read from the order; the labelled {standard.dose_mg:g} mg is assumed. ")
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
     basis: tuple[Finding, ...] = ()

@@ -206,6 +206,8 @@ class StandardDose:
     per body surface area (an ordered mg dose cannot be compared with it)."""
     doses_per_day: int | None
     """How many times a day the label gives it; None where it is not a daily schedule."""
+    per_body_surface_area: bool
+    """Dosed per m2: `dose_mg` then stands for the label's dose (its cap), not one to give whatever the patient."""
 
 
 class JointEffect(NamedTuple):
@@ -516,7 +518,7 @@ def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation
             citations, rule=f"{agent}/labelled-dose")
         above_label = dose_effect(Action.ADJUST_DOSE, None, (), spec.dose_mg, finding, citation_bits)
     return StandardDose(spec.dose_mg, spec.ramp_up, ramp_steps(spec.ramp_up), spec.with_any, spec.rationale,
-                        citations, maximum, above_label, spec.doses_per_day)
+                        citations, maximum, above_label, spec.doses_per_day, spec.per_body_surface_area)
 
 
 def _patient_rule(agent: str, rule: PatientRule, citations: tuple[Citation, ...], citation_bits: int,

@@ -50,7 +50,9 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # "#" before a number is a chunk too ("Tylenol #3" is a product of its own, never read as Tylenol).
 _CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
-_PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d)")
+_PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d|wk)")
+_HOURS: Final = {"h": 1, "d": 24, "wk": 168}
+"""A FHIR period unit in hours, for "N per P unit"."""
 """A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
 _PERCENT = re.compile(f"({_NUMBER.pattern})%")
@@ -351,12 +353,20 @@ class MedicationReader:
         """
         tokens = self._tokens(text)
         with_frequency = self._has_phrase(tokens, self._frequencies)
-        totals = {total for i, token in enumerate(tokens)
-                  if _NUMBER.fullmatch(token) and (total := self._total_at(tokens, i)) is not None}
-        if totals:  # "Take 8 tablets (800 mg total)", "take 3 tablets (120 mg)": the dose, whatever else it says
-            return StatedDose(totals.pop(), with_frequency, total=True) if len(totals) == 1 else None
         # The days of a course ("days 1-14", "for 14 days") are not doses.
         numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token) and not self._of_course(tokens, i)]
+        totals = [i for i in numbers if self._total_at(tokens, i) is not None]
+        if totals:
+            # "Take 8 tablets (800 mg total)", "take 3 tablets (120 mg)": the dose, when the line's other numbers
+            # are only the tablet's strength and the count; another dose beside it ("200 mg BID (400 mg total)", a
+            # ramp-up's steps) leaves it unread.
+            if len(totals) != 1:
+                return None
+            at = totals[0]
+            strengths = {i for i in numbers if self._strength_at(tokens, i)}
+            if set(numbers) - {at, at - 3} - strengths or len(strengths) > 1:
+                return None
+            return StatedDose(self._total_at(tokens, at) or 0.0, with_frequency, total=True)
         counted = self._counted(tokens, numbers)
         if counted is not None:
             return StatedDose(counted, with_frequency, total=True)
@@ -391,20 +401,23 @@ class MedicationReader:
     def _counted(self, tokens: list[str], numbers: list[int]) -> float | None:
         """The dose of a count of tablets of one stated strength ("100 MG TABLET - Take 4 tablets": 400), else None.
 
-        Exactly two numbers: a mass right before a dose form (the strength) and a whole count right before one.
+        Exactly two numbers: a mass right before a dose form (the strength) and a whole count right before one,
+        after "take" or "give": without it a count is a pack's or a supply's ("7 tablets", "(14 tablets)").
         """
         if len(numbers) != 2:
             return None
-        def form_at(i: int) -> bool:
-            return i < len(tokens) and (tokens[i],) in self._forms
-
-        strengths = [i for i in numbers if i + 1 < len(tokens) and tokens[i + 1] in _MASS_MG and form_at(i + 2)]
-        counts = [i for i in numbers if i not in strengths and form_at(i + 1)]
+        strengths = [i for i in numbers if self._strength_at(tokens, i)]
+        counts = [i for i in numbers if i not in strengths and i + 1 < len(tokens) and (tokens[i + 1],) in self._forms
+                  and i and tokens[i - 1] in _DOSING_VERBS]
         if len(strengths) != 1 or len(counts) != 1:
             return None
         count = float(tokens[counts[0]])
         strength = float(tokens[strengths[0]]) * _MASS_MG[tokens[strengths[0] + 1]]
         return count * strength if count == int(count) and 1 <= count <= MAX_TABLETS_COUNTED else None
+
+    def _strength_at(self, tokens: list[str], at: int) -> bool:
+        """Whether the number at `at` is a tablet's or capsule's strength: a mass right before a dose form."""
+        return at + 2 < len(tokens) and tokens[at + 1] in _MASS_MG and (tokens[at + 2],) in self._forms
 
     def _total_at(self, tokens: list[str], at: int) -> float | None:
         """The mg of a total stated at `at`, else None.
@@ -414,7 +427,9 @@ class MedicationReader:
         unit = tokens[at + 1] if at + 1 < len(tokens) else ""
         if unit not in _MASS_MG:
             return None
-        after = tokens[at + 2] if at + 2 < len(tokens) else ""
+        after, then = [*tokens[at + 2:at + 4], "", ""][:2]
+        if after == "total" and then not in (")", ",", ""):
+            return None  # "400 mg total daily", "(11200 mg total per cycle)": a total of several doses
         counted = at >= 3 and tokens[at - 1] == "(" and (tokens[at - 2],) in self._forms \
             and bool(_NUMBER.fullmatch(tokens[at - 3])) and after in (")", "total")
         return float(tokens[at]) * _MASS_MG[unit] if after == "total" or counted else None
@@ -423,14 +438,16 @@ class MedicationReader:
         """How many times a day `text` (a frequency, or a whole order line) gives a dose; None when it does not say.
 
         From the words of names.toml's `[[administrations]]` ("BID", "q12h", "once daily"), the longest first,
-        or FHIR's "N per P d" / "N per P h"; None too when the text names two frequencies ("daily ... BID",
+        or FHIR's "N per P h", "N per P d", "N per P wk"; None too when the text names two frequencies ("daily ... BID",
         "qam and qpm": each says once, together twice) or a count that is not a whole number a day from 1 to
         24 ("every other day").
         """
         per_period = _PER_PERIOD.fullmatch(text.strip().lower())
         if per_period:
             times, period, unit = int(per_period.group(1)), float(per_period.group(2)), per_period.group(3)
-            per_day = times * (24 / period if unit == "h" else 1 / period)
+            if period <= 0:
+                return None
+            per_day = times * 24 / (period * _HOURS[unit])
             return int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else None
         tokens = self._tokens(text)
         counts: list[int] = []
@@ -743,10 +760,16 @@ class MedicationReader:
         return 1, None, 0
 
     def _days_follow(self, items: list[str | _Group], at: int) -> bool:
-        """Whether days of a course begin at `at` ("D22-28", "days 22-28")."""
-        following = items[at] if at < len(items) else None
-        return isinstance(following, str) and (following in self._course or (
-            self._patterns is not None and bool(self._patterns.fullmatch(following))))
+        """Whether a range of a course's days begins at `at` ("D22-28", "days 22-28"): its days off.
+
+        Only a range: "hold x 7 days", "hold day 15" or "hold d1" say when or how long the order is on hold.
+        """
+        following = [item if isinstance(item, str) else "" for item in items[at:at + 4]]
+        first = following[0] if following else ""
+        if "-" in first and first.startswith("d") and self._patterns is not None and self._patterns.fullmatch(first):
+            return True
+        return first in ("day", "days", "d") and len(following) == 4 and bool(_NUMBER.fullmatch(following[1])) \
+            and following[2] == "-" and bool(_NUMBER.fullmatch(following[3]))
 
     def _product_suffix(self, items: list[str | _Group], after: int, text: str, names: tuple[str, ...],
                         state: _State) -> bool:
@@ -834,13 +857,15 @@ class MedicationReader:
             matches = [choice for choice, _score, _index in process.extract(
                 word, self._choices, scorer=Levenshtein.normalized_similarity, score_cutoff=SUGGESTION_CUTOFF,
                 limit=MAX_SUGGESTIONS * 4) if choice[0] == word[0]]
-            for choice in matches or self._completions(word):
+            for choice in dict.fromkeys([*matches, *self._completions(word.split()[0])]):
                 components = self.resolve(choice) or ()
                 shown = self._display.get(choice) or (components[0] if len(components) == 1 else choice)
                 suggestions[shown] = None
         return tuple(suggestions)[:MAX_SUGGESTIONS]
 
 
+_DOSING_VERBS: Final = frozenset({"take", "takes", "give"})
+"""The words before a count of tablets that make it a dose ("take 4 tablets"), not a pack's or a supply's."""
 MAX_TABLETS_COUNTED = 20
 """The most tablets or capsules read as one dose ("take 8 tablets"); more is no dose count (a supply: "#120")."""
 SHORTEST_COMPLETED = 4

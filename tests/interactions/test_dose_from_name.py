@@ -40,6 +40,15 @@ POSA = Medication("posaconazole", 300)
     ("VENETOCLAX 100 MG TABLET - Take 30 tablets", None),  # a supply, not a dose
     ("venetoclax 400 mg PO daily days 1-14 of a 28-day cycle", 400),
     ("venetoclax 400 mg PO daily for 14 days of each cycle", 400),
+    # A review of the change: a pack or a supply is no dose; a total beside another dose, of a day or of a
+    # course, is none either.
+    ("VENETOCLAX 50 MG TABLET 7 tablets", None),
+    ("venetoclax 10 mg tablet pack of 14 tablets", None),
+    ("Venclexta 100 mg tablet (14 tablets)", None),
+    ("venetoclax 100 mg tablet: take 1 tablet (100 mg) on day 1, 2 tablets on day 2, then 4 tablets daily", None),
+    ("venetoclax 200 mg BID (400 mg total)", None),
+    ("venetoclax 200 mg tablet twice daily (400 mg total daily)", None),
+    ("venetoclax 400 mg daily (11200 mg total per cycle)", None),
     ("Venclexta 10 mg, 50 mg, 100 mg starting pack", None),
     ("Venclexta 100 mg #120", None),  # a count
     ("azacitidine 75 mg/m2", None),  # per body surface area
@@ -134,7 +143,7 @@ def test_a_tablet_strength_in_the_name_leaves_the_dose_unstated_and_says_so(defa
     assert finding.recommendation.startswith("The numbers of 'VENETOCLAX 100 MG TAB' are not read as its dose")
     assert "400 mg is the dose to give unless the prescriber confirms another" in finding.recommendation
     assert result.highest_severity is Severity.MODERATE
-    assert "No dose was stated; the labelled 400 mg is assumed." in venetoclax.rationale
+    assert "No dose in mg was read from the order; the labelled 400 mg is assumed." in venetoclax.rationale
 
 
 def test_a_regimen_line_of_several_numbers_says_they_were_not_read(default_kb: KnowledgeBase) -> None:
@@ -144,7 +153,7 @@ def test_a_regimen_line_of_several_numbers_says_they_were_not_read(default_kb: K
     venetoclax = _decision(result, "venetoclax")
     assert (venetoclax.ordered_dose_mg, venetoclax.action) == (0, Action.ADJUST_DOSE)
     assert [f.rule for f in venetoclax.findings] == ["venetoclax/dose-not-read"]
-    assert "Give the dose in its own field" in venetoclax.findings[0].recommendation
+    assert "State the dose as one amount in mg" in venetoclax.findings[0].recommendation
 
 
 def test_a_dose_not_read_does_not_lower_a_dose_a_rule_set(default_kb: KnowledgeBase) -> None:
@@ -161,3 +170,20 @@ def test_a_dose_field_wins_over_the_name(default_kb: KnowledgeBase) -> None:
     venetoclax = _decision(result, "venetoclax")
     assert (venetoclax.ordered_dose_mg, venetoclax.action) == (400, Action.CONTINUE)
     assert "read from the name" not in venetoclax.rationale
+
+
+def test_a_dose_per_body_surface_area_is_no_dose_to_give_in_mg(default_kb: KnowledgeBase) -> None:
+    # The dose-not-read finding said "4.5 mg is the dose to give": the per-dose cap, not 3 mg/m2 of this patient.
+    line = Medication("gemtuzumab ozogamicin 3 mg/m2 IV day 1, 4, 7")
+    result = check(default_kb, CheckRequest((line, Medication("daunorubicin", 90), Medication("cytarabine", 200)), (),
+                                            PatientContext()))
+    gemtuzumab = _decision(result, "gemtuzumab ozogamicin")
+    assert not [f for f in gemtuzumab.findings if f.rule.endswith("/dose-not-read")]
+    assert "state the dose as one amount in mg" in gemtuzumab.rationale
+
+
+def test_a_held_order_is_not_told_a_dose_to_give(default_kb: KnowledgeBase) -> None:
+    line = Medication("VENETOCLAX 100 MG TAB", held=True)
+    venetoclax = _decision(check(default_kb, CheckRequest((line, AZA), (), PatientContext())), "venetoclax")
+    assert venetoclax.action is Action.HOLD
+    assert not [f for f in venetoclax.findings if f.rule == "venetoclax/dose-not-read"]

@@ -72,3 +72,28 @@ def test_a_name_cut_short_suggests_the_names_it_begins(default_kb: KnowledgeBase
 
 def test_three_letters_are_too_few_to_complete(default_kb: KnowledgeBase) -> None:
     assert default_kb.resolver.suggest("ami 200 daily") == ()
+
+
+@pytest.mark.parametrize("name", ["venetoclax 400 mg HOLD x 7 days", "venetoclax 400 mg hold x1 week",
+                                  "venetoclax 400 mg HOLD day 15", "venetoclax 400 mg hold d1"])
+def test_a_hold_for_a_time_is_a_hold(default_kb: KnowledgeBase, name: str) -> None:
+    # A review of the change: any course word after "hold" was read as days off, CONTINUE 400 mg.
+    assert default_kb.resolver.read(name).held is True
+
+
+@pytest.mark.parametrize("text", ["1 per 0 d", "2 per 0 h", "1 per 0.0 d"])
+def test_a_period_of_none_says_no_frequency(default_kb: KnowledgeBase, text: str) -> None:
+    # Divided by zero: an HTTP 500 or a traceback.
+    assert default_kb.resolver.administrations_per_day(text) is None
+
+
+@pytest.mark.parametrize(("text", "per_day"), [("14 per 1 wk", 2), ("7 per 1 wk", 1), ("3 per 1 wk", None)])
+def test_a_count_a_week_is_read_a_day_when_it_is_whole(default_kb: KnowledgeBase, text: str,
+                                                       per_day: int | None) -> None:
+    assert default_kb.resolver.administrations_per_day(text) == per_day
+
+
+def test_a_name_cut_short_is_completed_beside_close_names(default_kb: KnowledgeBase) -> None:
+    # "clar" suggested only CLAG (a regimen), not clarithromycin; "flucon 400" nothing.
+    assert "clarithromycin" in default_kb.resolver.suggest("clar 500 bid")
+    assert default_kb.resolver.suggest("flucon 400") == ("fluconazole",)

@@ -228,7 +228,10 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     own = list(dict.fromkeys(reasons[m] for f in setting if not f.precipitant_drug
                              for m in f.mechanisms if m in reasons))
     decisions = []
-    if dose.action is Action.ADJUST_DOSE:
+    assumed = _assumed(dose, subject)
+    if assumed:
+        decisions.append(f"dose not read ({_cut(assumed, UNREAD_LIMIT)}), {_mg(recommended)} mg assumed")
+    elif dose.action is Action.ADJUST_DOSE:
         # The same dose can be an adjustment (a ramp-up capped at it): "give" then, never "increase to".
         # Given more often than the label, by the dose a day (40 mg q8h to 120 mg once daily is no increase).
         ordered, given = dose.ordered_dose_mg, recommended
@@ -239,13 +242,11 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append(f"{verb} {_mg(recommended)} mg{_in_labelled_times(dose, subject)}")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(_stop_text(dose, subject))
-    elif unread := _unread_dose(dose, subject):
-        decisions.append(f"dose not read ({_cut(unread, UNREAD_LIMIT)}), {_mg(recommended)} mg assumed")
     elif _ramp_up_missing(dose, subject) and not dose.avoid_with:  # else the drug to avoid first; the detail says it
         decisions.append(f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)")
     elif not dose.avoid_with and (findings or not baseline_ecg):
         decisions.append("monitor")
-    if decisions and (causes or own):
+    if decisions and (causes or own) and not assumed:
         decisions[0] += " with " + " and ".join(causes) if causes else f" ({', '.join(own)})"
     if dose.avoid_with:
         decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
@@ -253,6 +254,17 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append("QTc unreadable, ECG needed" if subject.qtc.unreadable
                          else "no QTc found, ECG before starting")
     return _cut(f"{drug}: {'; '.join(decisions)}", SUMMARY_LIMIT)
+
+
+def _assumed(dose: DoseRecommendation, subject: Subject) -> str:
+    """What a new order states of its dose when none was read and the dose to give is the labelled one, assumed.
+
+    That is, set by no finding but the one saying the order's dose was not read; else "".
+    """
+    unread = _unread_dose(dose, subject)
+    if not unread or dose.action in (Action.HOLD, Action.DISCONTINUE):
+        return ""
+    return unread if all(f.rule == f"{dose.drug}/dose-not-read" for f in _applied(dose)) else ""
 
 
 def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
@@ -282,17 +294,20 @@ def _product_cannot_give(dose: DoseRecommendation, recommended: float, ordered: 
 
 
 def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
-    """Whether a start of an agent with a labelled ramp-up is ordered as one dosage instruction, without it.
+    """Whether a start of an agent with a labelled ramp-up begins above the ramp-up's first day.
 
-    Venetoclax 400 mg daily from its first day skips the ramp-up its label gives against tumour lysis; an order
-    of several instructions (the steps) is taken to give it.
+    Venetoclax 400 mg daily from its first day (or steps of 400, 400, 400 mg) skips the ramp-up its label gives
+    against tumour lysis. A start whose first day is at most the ramp-up's is taken to give it; one after an ended
+    order of the agent may be a next cycle (not a start: its card asks).
     """
     if (not dose.ramp_up or dose.drug not in subject.starts or dose.drug not in subject.new_drugs
-            or subject.other_drafts.get(dose.drug)  # the steps as orders of their own
             or dose.drug in subject.given_before):  # a next cycle, maybe: the detail says so
         return False
-    instructions = subject.by_drug[dose.drug].resource.get("dosageInstruction")
-    return not isinstance(instructions, list) or len(instructions) <= 1
+    # The first day's dose of the order, or of the first of its drafts (the steps as orders of their own).
+    # Undated drafts: the lowest first.
+    first = min((ordered.start_date or "9999", next(iter(ordered.steps_mg), 0.0))
+                 for ordered in (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ())))[1]
+    return first > dose.ramp_up[0].dose_mg + 1e-6
 
 
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:
@@ -379,7 +394,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if baseline_ecg or any(Mechanism.QTC_THRESHOLD in f.mechanisms for f in findings) or any(
             e.test is MonitoringTest.ECG for e in monitoring):
         lines.append(_qtc_line(subject, baseline_ecg))
-    if dose.ramp_up:
+    if dose.ramp_up and dose.drug in subject.starts:  # the label's steady dose for one already taking it
         start = _date(ordered.start_date)
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
@@ -489,6 +504,8 @@ def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
 
 
 def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject) -> str:
+    if _assumed(dose, subject):
+        return f"give {_mg(recommended)} mg, assumed"  # not "keep 400 mg" of an order whose dose was not read
     if dose.action is Action.ADJUST_DOSE:
         return f"give {_mg(recommended)} mg{_in_labelled_times(dose, subject)}"
     if dose.action in (Action.HOLD, Action.DISCONTINUE):
@@ -629,24 +646,32 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     order = _as_r4_order(ordered.resource)
     if order is None:
         return None
-    template: Mapping[str, Any] = next(iter(order.get("dosageInstruction") or ()), {})
-    # The order's own timing, unless it gives the agent more often than its label: the recommended dose is one
-    # in the label's times, and kept twice a day it would be twice the dose.
-    per_day = subject.labelled_per_day.get(dose.drug) if _more_often_than_labelled(dose) else None
-    if _more_often_than_labelled(dose) and not per_day:
+    instructions = order.get("dosageInstruction") or ()
+    template: Mapping[str, Any] = next(iter(instructions), {})
+    if len(instructions) > 1:  # steps: the update is the whole course, not the first step's days
+        template = _from_the_start(template)
+    # The order's own timing, unless it gives the agent more often than its label (the recommended dose is one
+    # in the label's times: kept twice a day it would be twice the dose) or says none.
+    labelled = subject.labelled_per_day.get(dose.drug)
+    if _more_often_than_labelled(dose) and not labelled:
         return None
+    per_day = labelled if _more_often_than_labelled(dose) or (labelled and not template.get("timing")) else None
     template = _in_times_a_day(template, per_day) if per_day else template
     how_often = f" {_times_a_day(per_day)}" if per_day else ""
+    # A ramp-up is for a start (the label's steady dose applies to a patient already taking the agent).
+    ramp_up = dose.ramp_up if dose.drug in subject.starts else ()
+    if ordered.steps_mg == (*(step.dose_mg for step in ramp_up), recommended):
+        return None  # the order is the update already (one accepted and placed again)
     start = _date(ordered.start_date)
     dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
-                       _day_bounds(start, step.day, step.day)) for step in dose.ramp_up]
-    maintenance_day = len(dose.ramp_up) + 1
+                       _day_bounds(start, step.day, step.day)) for step in ramp_up]
+    maintenance_day = len(ramp_up) + 1
     # Not the order's own text: it states the order's dose ("Take 4 tablets (400 mg total)"), not this one.
-    dosages.append(_dosage(template, recommended, maintenance_day if dose.ramp_up else None,
-                           f"{'Then ' if dose.ramp_up else ''}{_mg(recommended)} mg{how_often}",
-                           _day_bounds(start, maintenance_day, None) if dose.ramp_up else None))
+    dosages.append(_dosage(template, recommended, maintenance_day if ramp_up else None,
+                           f"{'Then ' if ramp_up else ''}{_mg(recommended)} mg{how_often}",
+                           _day_bounds(start, maintenance_day, None) if ramp_up else None))
     order["dosageInstruction"] = dosages
-    ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg" if dose.ramp_up else ""
+    ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in ramp_up)} mg" if ramp_up else ""
     # The update is the whole course: other drafts of the agent would contradict it (two day-1 doses).
     removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
                             resourceId=other.reference)
@@ -789,17 +814,33 @@ def _dosage(template: Mapping[str, Any], dose_mg: float, sequence: int | None, t
             bounds: tuple[str, dict[str, Any]] | None) -> dict[str, Any]:
     """The template's route and frequency at `dose_mg`, typed `ordered`, within `bounds` (R4 JSON)."""
     timing = template.get("timing")
-    if bounds is not None:
-        repeat = {k: v for k, v in (timing or {}).get("repeat", {}).items()
-                  if k not in ("boundsPeriod", "boundsDuration", "boundsRange")}
+    if bounds is not None:  # one step's days: the order's own bounds and count are the course's, not the step's
+        repeat = {k: v for k, v in (timing or {}).get("repeat", {}).items() if k not in _COURSE_LIMITS}
         repeat[bounds[0]] = bounds[1]
         timing = _present(code=(timing or {}).get("code"), repeat=repeat)
+    # Never `asNeeded`: an antineoplastic's dose, and a ramp-up's steps, are not given as needed.
     return _present(
         sequence=sequence, text=text, timing=timing, route=template.get("route"), method=template.get("method"),
-        asNeededBoolean=template.get("asNeededBoolean"),
         doseAndRate=[{"type": {"coding": [_coding(*ORDERED)]},
                       "doseQuantity": {"value": _decimal(dose_mg), "unit": "mg", "system": UCUM, "code": "mg"}}],
     )
+
+
+_COURSE_LIMITS: Final = ("boundsPeriod", "boundsDuration", "boundsRange", "count", "countMax")
+"""What of a Timing.repeat says when a dosage applies, rather than how often."""
+
+
+def _from_the_start(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The first step of an order of several, with nothing of when it ends: its start only, if it says one."""
+    timing = template.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    if not isinstance(timing, dict) or not isinstance(repeat, dict):
+        return dict(template)
+    period = repeat.get("boundsPeriod")
+    kept = {k: v for k, v in repeat.items() if k not in _COURSE_LIMITS}
+    if isinstance(period, dict) and period.get("start"):
+        kept["boundsPeriod"] = {"start": period["start"]}
+    return {**template, "timing": {**timing, "repeat": kept}}
 
 
 def _in_times_a_day(template: Mapping[str, Any], per_day: int) -> dict[str, Any]:

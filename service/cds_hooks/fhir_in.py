@@ -13,6 +13,7 @@ is reported at that element of what the EHR sent (`violation_issue`).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -130,6 +131,8 @@ class OrderedMedication(NamedTuple):
     """How several dosage instructions were read as one dose, for people; "" for one."""
     on_hold: bool = False
     """A draft order whose status is on hold: checked as if given, its card speaking of when it is resumed."""
+    steps_mg: tuple[float, ...] = ()
+    """Each dosage instruction's dose in mg (0 where not read), in the order they apply."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -190,7 +193,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         name, codings, named_at, product = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
-        dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note = _read_dosages(
+        dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = _read_dosages(
             resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day)
         start, start_at = _start_date(resource, dosage, dosage_at)
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
@@ -206,7 +209,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
                                       end if end and end.date else None, per_day(frequency) if frequency else None,
-                                      dose_note, on_hold))
+                                      dose_note, on_hold, steps_mg))
     return read
 
 
@@ -221,39 +224,64 @@ class _DosageRead(NamedTuple):
     frequency_at: str
     note: str
     """How several instructions were read, for people; "" for one."""
+    steps_mg: tuple[float, ...]
+    """Each instruction's dose in mg (0 where not read), in the order they apply: a ramp-up shows in them."""
 
 
 def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
                   per_day: Callable[[str], int | None]) -> _DosageRead:
     """The dose and frequency of an order's dosage instructions (`dosageInstruction`, a statement's `dosage`).
 
-    One instruction is read as it is. Several with one `sequence` (or none) are given together: the same dose
-    in each is that dose as often as they add up to (50 mg at 08:00 and 50 mg at 20:00: 50 mg twice a day);
-    different doses are not one dose and are left unread, said as sent. Several in sequence (a ramp-up, a step
-    up) are read at the highest dose among them: the checked dose is never below a step the order gives.
+    One instruction is read as it is. Several are steps when they say when each applies (bounds or a count) and
+    these, or their `sequence`s, differ (a ramp-up, a step up, days 1-7 then from day 8): read at the highest dose
+    among them, so that the checked dose is never below a step the order gives. Else they are given together: the
+    same dose in each is that dose as often as they add up to (50 mg at 08:00 and 50 mg at 20:00: 50 mg twice a
+    day; a `sequence` without bounds says no time apart); different doses are not one dose and are left unread,
+    said as sent.
     """
     dosages = [(value, at)] if isinstance(value, dict) else [(d, f"{at}[{i}]") for i, d in _indexed_dicts(value)]
-    read = [(_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day), dosage)
-            for dosage, path in dosages]
+    read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day), dosage)
+                   for dosage, path in dosages), key=lambda entry: _when(entry[2]))
     if not read:
-        return _DosageRead(0.0, "", "", 0.0, "", "", "")
+        return _DosageRead(0.0, "", "", 0.0, "", "", "", ())
+    doses = [entry[0][0] for entry in read]
     (dose, dose_at, as_sent, per_unit), (frequency, frequency_at), _ = read[0]
     if len(read) == 1:
-        return _DosageRead(dose, dose_at, as_sent, per_unit, frequency, frequency_at, "")
-    doses = [entry[0][0] for entry in read]
+        return _DosageRead(dose, dose_at, as_sent, per_unit, frequency, frequency_at, "", (dose,))
     shown = " + ".join(f"{d:g} mg" if d else (entry[0][2] or "no dose") for d, entry in zip(doses, read, strict=True))
-    if len({_sequence(dosage) for _, _, dosage in read}) > 1:
+    bounds = [json.dumps(_bounds(dosage), sort_keys=True) for _, _, dosage in read]
+    sequences = {_sequence(dosage) for _, _, dosage in read}
+    if any(b != "{}" for b in bounds) and (len(set(bounds)) > 1 or len(sequences) > 1):
         highest = max(range(len(read)), key=lambda i: doses[i])
         (dose, dose_at, as_sent, per_unit), (frequency, frequency_at), _ = read[highest]
         return _DosageRead(dose, dose_at, as_sent, per_unit, frequency, frequency_at, (
             f"{len(read)} dosage instructions in sequence ({shown}): the highest dose, "
-            f"{dose:g} mg, is the one checked."))
+            f"{dose:g} mg, is the one checked."), tuple(doses))
     if dose > 0 and all(d == dose for d in doses):
         times = sum(per_day(entry[1][0]) or 1 if entry[1][0] else 1 for entry in read)
         return _DosageRead(dose, dose_at, as_sent, per_unit, f"{times} per 1 d", at, (
-            f"{len(read)} dosage instructions given together ({shown}): read as {dose:g} mg {times} times a day."))
+            f"{len(read)} dosage instructions given together ({shown}): read as {dose:g} mg {times} times a day."),
+            tuple(doses))
     return _DosageRead(0.0, "", shown[:MAX_TEXT], 0.0, frequency, frequency_at, (
-        f"{len(read)} dosage instructions given together ({shown}): different doses, not read as one dose."))
+        f"{len(read)} dosage instructions given together ({shown}): different doses, not read as one dose."),
+        tuple(doses))
+
+
+def _bounds(dosage: Mapping[str, Any]) -> dict[str, Any]:
+    """When an instruction applies: its timing's bounds and count, as sent ({} when it does not say)."""
+    timing = dosage.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    if not isinstance(repeat, dict):
+        return {}
+    return {key: repeat[key] for key in ("boundsPeriod", "boundsDuration", "boundsRange", "count", "countMax")
+            if key in repeat}
+
+
+def _when(dosage: Mapping[str, Any]) -> tuple[int, str]:
+    """An instruction's place in time: its `sequence`, then its bounds' start (those without, first)."""
+    period = _bounds(dosage).get("boundsPeriod")
+    start = _text(period.get("start")) if isinstance(period, dict) else ""
+    return _sequence(dosage) or 0, start
 
 
 def _sequence(dosage: Mapping[str, Any]) -> int | None:
@@ -493,7 +521,10 @@ def _unread_dose(entry: Mapping[str, Any], dosage: Mapping[str, Any]) -> str:
     low_high = entry.get("doseRange")
     if isinstance(low_high, dict):
         low, high = low_high.get("low"), low_high.get("high")
-        return f"{_quantity_text(low)}-{_quantity_text(high)}"[:MAX_TEXT]
+        said = (f"{_quantity_text(low)}-{_quantity_text(high)}" if isinstance(low, dict) and isinstance(high, dict)
+                else f"at least {_quantity_text(low)}" if isinstance(low, dict)
+                else f"up to {_quantity_text(high)}" if isinstance(high, dict) else "a dose range")
+        return said[:MAX_TEXT]
     rate = entry.get("rateQuantity")
     if isinstance(rate, dict):
         return f"a rate of {_quantity_text(rate)}"[:MAX_TEXT]
@@ -649,7 +680,9 @@ def _times_per_period(repeat: Mapping[str, Any]) -> int:
     counts = [value for key in ("frequency", "frequencyMax")
               if isinstance(value := repeat.get(key), int) and not isinstance(value, bool) and value > 0]
     counts += [len(entries) for key in ("timeOfDay", "when") if isinstance(entries := repeat.get(key), list)]
-    return max(counts, default=0)
+    # A period alone is once in it (R4 Timing: frequency defaults to 1): "every 12 hours".
+    period = repeat.get("period")
+    return max(counts, default=1 if isinstance(period, (int, float)) and not isinstance(period, bool) else 0)
 
 
 def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, at: str) -> tuple[str, str]:

@@ -27,8 +27,12 @@ def mg(value: float) -> dict[str, Any]:
     return {"value": value, "unit": "mg", "system": UCUM, "code": "mg"}
 
 
-def instruction(dose_mg: float, *, at: str | None = None, sequence: int | None = None) -> dict[str, Any]:
+def instruction(dose_mg: float, *, at: str | None = None, sequence: int | None = None,
+                days: tuple[str, str | None] | None = None) -> dict[str, Any]:
+    """One dosage instruction: once daily (or at `at`), in `sequence`, from the first of `days` to the second."""
     repeat: dict[str, Any] = {"timeOfDay": [at]} if at else {"frequency": 1, "period": 1, "periodUnit": "d"}
+    if days is not None:
+        repeat["boundsPeriod"] = {"start": days[0], **({"end": days[1]} if days[1] else {})}
     dosage: dict[str, Any] = {"timing": {"repeat": repeat}, "doseAndRate": [{"doseQuantity": mg(dose_mg)}]}
     if sequence is not None:
         dosage["sequence"] = sequence
@@ -58,7 +62,8 @@ def test_different_doses_given_together_are_not_read_as_one(dev_server: Served) 
 
 
 def test_steps_in_sequence_are_checked_at_the_highest(dev_server: Served) -> None:
-    order = with_instructions("quiz-1", "quizartinib", instruction(17.7, sequence=1), instruction(35.4, sequence=2))
+    order = with_instructions("quiz-1", "quizartinib", instruction(17.7, sequence=1, days=("2026-12-02", "2026-12-15")),
+                              instruction(35.4, sequence=2, days=("2026-12-16", None)))
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()], qtc_ms=420))
     # Was "Quizartinib: give 17.7 mg with posaconazole": the 35.4 mg step under a strong CYP3A inhibitor unchecked.
     assert card["summary"] == "Quizartinib: reduce to 17.7 mg with posaconazole"
@@ -133,8 +138,9 @@ def test_a_venetoclax_start_with_its_steps_ordered_is_not_told_again(dev_server:
     steps = [examples.order(f"ven-{dose}", "venetoclax", dose, start=day)
              for dose, day in ((100, "2026-12-02"), (200, "2026-12-03"), (400, "2026-12-04"))]
     assert cards(dev_server, SIGN, examples.call("order-sign", steps, qtc_ms=420)) == []
-    ramp = with_instructions("ven-1", "venetoclax", instruction(100, sequence=1), instruction(200, sequence=2),
-                             instruction(400, sequence=3))
+    ramp = with_instructions("ven-1", "venetoclax", *(
+        instruction(dose, sequence=i, days=(day, day if i < 3 else None))
+        for i, (dose, day) in enumerate(((100, "2026-12-02"), (200, "2026-12-03"), (400, "2026-12-04")), start=1)))
     assert cards(dev_server, SIGN, examples.call("order-sign", [ramp], qtc_ms=420)) == []
 
 
@@ -169,3 +175,94 @@ def test_a_start_after_an_ended_order_of_the_agent_is_not_told_to_ramp_up_again(
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
     assert ("An ended order of venetoclax is on the list (last given 2026-11-24): if this draft continues that "
             "treatment (a next cycle), it is not a start: confirm whether the ramp-up applies.") in card["detail"]
+
+
+# --- A fourth integrator pass and a review of the change (s13/ehr4, s13/review) -----------------------------------
+
+def update_of(card: dict[str, Any]) -> dict[str, Any] | None:
+    updates = [a["resource"] for s in card.get("suggestions", ()) for a in s["actions"] if a["type"] == "update"]
+    return updates[0] if updates else None
+
+
+@pytest.mark.parametrize("order", [
+    # 400 mg in the morning and 400 mg in the evening, one with a sequence, neither saying when it applies.
+    with_instructions("ven-1", "venetoclax", instruction(400, at="08:00:00"),
+                      instruction(400, at="20:00:00", sequence=2)),
+    with_instructions("ven-1", "venetoclax", {"timing": {"repeat": {"frequency": 14, "period": 1, "periodUnit": "wk"}},
+                                              "doseAndRate": [{"doseQuantity": mg(400)}]}),
+    with_instructions("ven-1", "venetoclax", {"timing": {"repeat": {"period": 12, "periodUnit": "h"}},
+                                              "doseAndRate": [{"doseQuantity": mg(400)}]}),
+])
+def test_twice_a_day_however_written_is_flagged(dev_server: Served, order: dict[str, Any]) -> None:
+    # Each was no card: 800 mg of venetoclax a day.
+    answer = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()], qtc_ms=420))
+    venetoclax = [c for c in answer if c["summary"].startswith("Venetoclax")]
+    assert venetoclax[0]["summary"] == "Venetoclax: reduce to 70 mg once daily, not twice daily with posaconazole"
+
+
+def test_the_same_dose_on_days_one_after_the_other_is_not_added_up(dev_server: Served) -> None:
+    order = with_instructions("gil-1", "gilteritinib", instruction(120, days=("2026-12-02", "2026-12-08")),
+                              instruction(120, days=("2026-12-09", None)))
+    # Was "120 mg twice daily": the update then ordered 240 mg a day.
+    assert cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420)) == []
+
+
+def test_a_stepped_orders_update_runs_the_whole_course(dev_server: Served) -> None:
+    order = with_instructions("quiz-1", "quizartinib", instruction(26.5, sequence=1, days=("2026-12-02", "2026-12-15")),
+                              instruction(53, sequence=2, days=("2026-12-16", None)))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()], qtc_ms=420))
+    update = update_of(card)
+    assert update is not None
+    [dosage] = update["dosageInstruction"]
+    # Was the first step's days (ending 2026-12-15): accepted, quizartinib stopped after day 14.
+    assert dosage["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-12-02"}
+    assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 26.5
+
+
+def test_a_ramp_ups_steps_carry_no_count_and_no_as_needed(dev_server: Served) -> None:
+    order = examples.order("ven-1", "venetoclax", 400, start="2026-12-02")
+    dosage = order["dosageInstruction"][0]
+    dosage["timing"]["repeat"]["count"] = 28
+    dosage["asNeededBoolean"] = True
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()], qtc_ms=420))
+    update = update_of(card)
+    assert update is not None
+    steps = update["dosageInstruction"]
+    assert [s["doseAndRate"][0]["doseQuantity"]["value"] for s in steps] == [10, 20, 50, 70, 70]
+    assert not [s for s in steps[:4] if "count" in s["timing"]["repeat"]]
+    assert not [s for s in steps if "asNeededBoolean" in s]
+    # Placed as it is, the update is the order: no update is offered again.
+    update["id"] = "ven-2"
+    [again] = cards(dev_server, SIGN, examples.call("order-sign", [update], [posaconazole()], qtc_ms=420))
+    assert update_of(again) is None
+
+
+def test_a_patient_already_taking_the_agent_is_not_ramped_up_again(dev_server: Served) -> None:
+    taking = examples.order("ven-0", "venetoclax", 400, status="active")
+    change = examples.order("ven-1", "venetoclax", 400, start="2026-12-02")
+    card = next(c for c in cards(dev_server, SIGN, examples.call("order-sign", [change], [taking, posaconazole()],
+                                                                 qtc_ms=420)) if c["summary"].startswith("Venetoclax"))
+    update = update_of(card)
+    assert update is not None
+    # Was 10, 20, 50, 70 mg again: the label's steady dose with posaconazole is 70 mg.
+    assert [s["doseAndRate"][0]["doseQuantity"]["value"] for s in update["dosageInstruction"]] == [70]
+    assert "Ramp-up:" not in card["detail"]
+
+
+def test_a_start_in_steps_above_the_ramp_ups_first_day_is_told_it(dev_server: Served) -> None:
+    order = with_instructions("ven-1", "venetoclax", *(
+        instruction(400, sequence=i, days=(day, day if i < 3 else None))
+        for i, day in enumerate(("2026-12-02", "2026-12-03", "2026-12-04"), start=1)))
+    # Was no card: 400 mg from the first day, written as three steps.
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == VENETOCLAX_START
+
+
+def test_a_dose_not_read_beside_a_strength_in_the_name_is_said_assumed(dev_server: Served) -> None:
+    order = with_instructions("ven-1", "venetoclax 100 mg tablet", {
+        "timing": ONCE_DAILY, "doseAndRate": [{"doseRange": {"low": mg(400)}}]})
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": "2026-12-02"}
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    # Was "Venetoclax: give 400 mg (labelled dose)", and the range shown as "400 mg-?".
+    assert card["summary"] == "Venetoclax: dose not read (at least 400 mg), 400 mg assumed"
+    assert "**give 400 mg, assumed**" in card["detail"]

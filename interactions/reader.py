@@ -352,6 +352,8 @@ class MedicationReader:
         Whether the number is a product's strength is the caller's to judge (`StatedDose.with_frequency`).
         """
         tokens = self._tokens(text)
+        if self._one_day(tokens):
+            return None  # "take 1 tab on day 1", "100 mg day 1": that day's dose of a ramp-up, not the order's
         with_frequency = self._has_phrase(tokens, self._frequencies)
         # The days of a course ("days 1-14", "for 14 days") are not doses.
         numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token) and not self._of_course(tokens, i)]
@@ -366,8 +368,12 @@ class MedicationReader:
             strengths = {i for i in numbers if self._strength_at(tokens, i)}
             if set(numbers) - {at, at - 3} - strengths or len(strengths) > 1:
                 return None
-            return StatedDose(self._total_at(tokens, at) or 0.0, with_frequency, total=True)
-        counted = self._counted(tokens, numbers)
+            total = self._total_at(tokens, at) or 0.0
+            # A count of tablets of the stated strength must make the total ("4 tablets (40 mg total)" of 100 mg
+            # tablets says two doses): else neither is read.
+            counted = self._counted(tokens, [i for i in numbers if i != at], with_frequency=True)
+            return StatedDose(total, with_frequency, total=True) if counted in (None, total) else None
+        counted = self._counted(tokens, numbers, with_frequency=with_frequency)
         if counted is not None:
             return StatedDose(counted, with_frequency, total=True)
         if len(numbers) != 1:
@@ -386,6 +392,16 @@ class MedicationReader:
             return None
         return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), with_frequency, with_form)
 
+    def _one_day(self, tokens: list[str]) -> bool:
+        """Whether the line names one day of a course ("day 1", "on day 2", "D1"), not a range of days."""
+        for i, token in enumerate(tokens):
+            following = tokens[i + 1:i + 3]
+            if token in ("day", "d") and following and _NUMBER.fullmatch(following[0]) and following[1:2] != ["-"]:
+                return True
+            if _ONE_DAY.fullmatch(token):
+                return True
+        return False
+
     def _of_course(self, tokens: list[str], at: int) -> bool:
         """Whether the number at `at` counts days or cycles.
 
@@ -398,17 +414,18 @@ class MedicationReader:
             return True
         return before == "-" and at >= 2 and bool(_NUMBER.fullmatch(tokens[at - 2])) and self._of_course(tokens, at - 2)
 
-    def _counted(self, tokens: list[str], numbers: list[int]) -> float | None:
+    def _counted(self, tokens: list[str], numbers: list[int], *, with_frequency: bool) -> float | None:
         """The dose of a count of tablets of one stated strength ("100 MG TABLET - Take 4 tablets": 400), else None.
 
         Exactly two numbers: a mass right before a dose form (the strength) and a whole count right before one,
-        after "take" or "give": without it a count is a pack's or a supply's ("7 tablets", "(14 tablets)").
+        after "take" or "give", or in a line saying how often ("3 tabs qd") but not after a bracket, "#", "qty",
+        "disp" or "of": else a count is a pack's or a supply's ("7 tablets", "(14 tablets)", "pack of 14 tablets").
         """
         if len(numbers) != 2:
             return None
         strengths = [i for i in numbers if self._strength_at(tokens, i)]
         counts = [i for i in numbers if i not in strengths and i + 1 < len(tokens) and (tokens[i + 1],) in self._forms
-                  and i and tokens[i - 1] in _DOSING_VERBS]
+                  and i and (tokens[i - 1] in _DOSING_VERBS or (with_frequency and tokens[i - 1] not in _SUPPLIED))]
         if len(strengths) != 1 or len(counts) != 1:
             return None
         count = float(tokens[counts[0]])
@@ -741,6 +758,8 @@ class MedicationReader:
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
+            elif not state.held and word_length > 1 and self._held_for_a_time(items, i, word_length):
+                state.held = " ".join(map(str, items[i:i + word_length]))
             return word_length, None, flags & ~_MARKER
         if broad_length:
             canonical = broad or ()
@@ -758,6 +777,17 @@ class MedicationReader:
             return 1, None, _SKIP
         state.unknown.append(token)
         return 1, None, 0
+
+    def _held_for_a_time(self, items: list[str | _Group], at: int, length: int) -> bool:
+        """Whether a phrase of order text beginning with a hold word is followed by how long ("hold for 7 days").
+
+        "hold for" is a hold parameter's start ("Hold for ANC < 500": a condition of a running order); followed by
+        a time, the order is on hold.
+        """
+        first = items[at]
+        following = [item if isinstance(item, str) else "" for item in items[at + length:at + length + 2]]
+        return isinstance(first, str) and bool((self._words.longest([first], 0)[1] or 0) & _HELD) \
+            and len(following) == 2 and bool(_NUMBER.fullmatch(following[0])) and following[1] in self._course
 
     def _days_follow(self, items: list[str | _Group], at: int) -> bool:
         """Whether a range of a course's days begins at `at` ("D22-28", "days 22-28"): its days off.
@@ -865,6 +895,10 @@ class MedicationReader:
 
 
 _DOSING_VERBS: Final = frozenset({"take", "takes", "give"})
+_SUPPLIED: Final = frozenset({"(", "#", "qty", "disp", "dispense", "of", "x"})
+"""Words before a count of tablets that make it a supply or a pack ("qty 28", "pack of 14"), not a dose."""
+_ONE_DAY: Final = re.compile(r"d\d+")
+"""One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 """The words before a count of tablets that make it a dose ("take 4 tablets"), not a pack's or a supply's."""
 MAX_TABLETS_COUNTED = 20
 """The most tablets or capsules read as one dose ("take 8 tablets"); more is no dose count (a supply: "#120")."""

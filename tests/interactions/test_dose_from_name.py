@@ -49,6 +49,16 @@ POSA = Medication("posaconazole", 300)
     ("venetoclax 200 mg BID (400 mg total)", None),
     ("venetoclax 200 mg tablet twice daily (400 mg total daily)", None),
     ("venetoclax 400 mg daily (11200 mg total per cycle)", None),
+    # A seventh pharmacist review: one day of a ramp-up is that day's dose, not the order's; a count and a total
+    # that disagree are neither; a count in a line saying how often is a dose.
+    ("Venclexta 10 mg tab: take 1 tab PO on day 1", None),
+    ("VENETOCLAX 100 MG TABLET - Take 2 tablets by mouth on day 2", None),
+    ("venetoclax 100 mg day 1", None),
+    ("venetoclax 100 mg D1", None),
+    ("VENETOCLAX 100 MG TABLET - take 4 tablets (40 mg total)", None),
+    ("VENETOCLAX 10 MG TABLET - take 4 tablets (400 mg total)", None),
+    ("Xospata 40mg tab 3 tabs qd", 120),
+    ("venetoclax 10 mg tablet pack of 14 tablets daily", None),
     ("Venclexta 10 mg, 50 mg, 100 mg starting pack", None),
     ("Venclexta 100 mg #120", None),  # a count
     ("azacitidine 75 mg/m2", None),  # per body surface area

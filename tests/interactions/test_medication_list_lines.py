@@ -75,7 +75,8 @@ def test_three_letters_are_too_few_to_complete(default_kb: KnowledgeBase) -> Non
 
 
 @pytest.mark.parametrize("name", ["venetoclax 400 mg HOLD x 7 days", "venetoclax 400 mg hold x1 week",
-                                  "venetoclax 400 mg HOLD day 15", "venetoclax 400 mg hold d1"])
+                                  "venetoclax 400 mg HOLD day 15", "venetoclax 400 mg hold d1",
+                                  "venetoclax 400 mg PO daily - hold for 7 days", "venetoclax 400 mg hold for 1 week"])
 def test_a_hold_for_a_time_is_a_hold(default_kb: KnowledgeBase, name: str) -> None:
     # A review of the change: any course word after "hold" was read as days off, CONTINUE 400 mg.
     assert default_kb.resolver.read(name).held is True
@@ -97,3 +98,14 @@ def test_a_name_cut_short_is_completed_beside_close_names(default_kb: KnowledgeB
     # "clar" suggested only CLAG (a regimen), not clarithromycin; "flucon 400" nothing.
     assert "clarithromycin" in default_kb.resolver.suggest("clar 500 bid")
     assert default_kb.resolver.suggest("flucon 400") == ("fluconazole",)
+
+
+def test_a_hold_parameter_is_still_a_condition_of_a_running_order(default_kb: KnowledgeBase) -> None:
+    reading = default_kb.resolver.read("venetoclax 400 mg PO daily, Hold for ANC < 500")
+    assert (reading.drugs, reading.held) == (("venetoclax",), False)
+
+
+@pytest.mark.parametrize("name", ["Mucinex Max", "Mucinex Maximum Strength"])
+def test_a_brands_max_line_is_not_the_brand_alone(default_kb: KnowledgeBase, name: str) -> None:
+    # Read as guaifenesin alone once "max" was order text: Fast-Max products hold four drugs.
+    assert default_kb.resolver.read(name).reason is UnrecognizedReason.UNKNOWN

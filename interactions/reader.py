@@ -309,6 +309,9 @@ class MedicationReader:
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
+        self._hold_words = frozenset(tokens[0] for tokens in self._phrases_of(names, "held"))
+        """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
+        may still say the order is on hold ("hold for 7 days")."""
         self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
@@ -784,10 +787,10 @@ class MedicationReader:
         "hold for" is a hold parameter's start ("Hold for ANC < 500": a condition of a running order); followed by
         a time, the order is on hold.
         """
-        first = items[at]
+        if items[at] not in self._hold_words:
+            return False
         following = [item if isinstance(item, str) else "" for item in items[at + length:at + length + 2]]
-        return isinstance(first, str) and bool((self._words.longest([first], 0)[1] or 0) & _HELD) \
-            and len(following) == 2 and bool(_NUMBER.fullmatch(following[0])) and following[1] in self._course
+        return len(following) == 2 and bool(_NUMBER.fullmatch(following[0])) and following[1] in self._course
 
     def _days_follow(self, items: list[str | _Group], at: int) -> bool:
         """Whether a range of a course's days begins at `at` ("D22-28", "days 22-28"): its days off.

@@ -109,3 +109,10 @@ def test_a_hold_parameter_is_still_a_condition_of_a_running_order(default_kb: Kn
 def test_a_brands_max_line_is_not_the_brand_alone(default_kb: KnowledgeBase, name: str) -> None:
     # Read as guaifenesin alone once "max" was order text: Fast-Max products hold four drugs.
     assert default_kb.resolver.read(name).reason is UnrecognizedReason.UNKNOWN
+
+
+@pytest.mark.parametrize(("name", "drugs"), [("CsA 100 mg bid", ("cyclosporine",)),
+                                             ("insulin lispro sliding scale per protocol", ("insulin",))])
+def test_ward_shorthand_is_read(default_kb: KnowledgeBase, name: str, drugs: tuple[str, ...]) -> None:
+    # CsA came back unknown with no suggestion; "per protocol" suggested propofol.
+    assert default_kb.resolver.read(name).drugs == drugs

@@ -16,7 +16,7 @@ import pytest
 
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
-from tests.cds_hooks.test_frequency import ONCE_DAILY
+from tests.cds_hooks.test_frequency import once_daily
 from tests.cds_hooks.test_hooks import SIGN, VENETOCLAX_START, cards
 from tests.cds_hooks.test_real_clients import posaconazole
 
@@ -78,7 +78,7 @@ def test_steps_in_sequence_are_checked_at_the_highest(dev_server: Served) -> Non
 ])
 def test_a_dose_that_is_not_one_quantity_in_mg_is_said_and_the_assumed_dose_carded(
         dev_server: Served, dosage: dict[str, Any], said: str) -> None:
-    order = with_instructions("ven-1", "venetoclax", {"timing": ONCE_DAILY, **dosage})
+    order = with_instructions("ven-1", "venetoclax", {"timing": once_daily(), **dosage})
     # Each was no card: the labelled 400 mg assumed in silence.
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
     assert card["summary"] == f"Venetoclax: dose not read ({said}), 400 mg assumed"
@@ -260,8 +260,8 @@ def test_a_start_in_steps_above_the_ramp_ups_first_day_is_told_it(dev_server: Se
 
 def test_a_dose_not_read_beside_a_strength_in_the_name_is_said_assumed(dev_server: Served) -> None:
     order = with_instructions("ven-1", "venetoclax 100 mg tablet", {
-        "timing": ONCE_DAILY, "doseAndRate": [{"doseRange": {"low": mg(400)}}]})
-    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": "2026-12-02"}
+        "timing": {"repeat": {**once_daily()["repeat"], "boundsPeriod": {"start": "2026-12-02"}}},
+        "doseAndRate": [{"doseRange": {"low": mg(400)}}]})
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
     # Was "Venetoclax: give 400 mg (labelled dose)", and the range shown as "400 mg-?".
     assert card["summary"] == "Venetoclax: dose not read (at least 400 mg), 400 mg assumed"

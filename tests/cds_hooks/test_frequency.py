@@ -19,7 +19,9 @@ from tests.cds_hooks.test_hooks import SIGN, VENETOCLAX_START, cards
 from tests.cds_hooks.test_real_clients import posaconazole
 
 GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
-ONCE_DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+def once_daily() -> dict[str, Any]:
+    """A Timing of once a day, new each time: a test that changed a shared one changed the others' orders."""
+    return {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
 
 
 def timed(ident: str, name: str, dose_mg: float, timing: dict[str, Any], text: str = "") -> dict[str, Any]:
@@ -70,7 +72,7 @@ def test_gilteritinib_every_8_hours_is_given_as_120_mg_once_daily(dev_server: Se
     assert card["summary"] == "Gilteritinib: give 120 mg once daily, not 3 times daily (labelled dose)"
     update = update_of(card)
     [dosage] = update["dosageInstruction"]
-    assert dosage["timing"] == ONCE_DAILY
+    assert dosage["timing"] == once_daily()
     assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 120
     # The update, placed as the order, is the label's dose: nothing left to say.
     update["id"] = "gil-2"
@@ -92,7 +94,7 @@ def test_twice_a_day_said_anywhere_in_the_timing_is_read(dev_server: Served, tim
 
 def test_an_order_not_to_give_a_drug_is_not_counted_as_taken(dev_server: Served) -> None:
     not_given = posaconazole() | {"doNotPerform": True}
-    order = timed("ven-1", "venetoclax", 400, ONCE_DAILY)
+    order = timed("ven-1", "venetoclax", 400, once_daily())
     # Was "Venetoclax: reduce to 70 mg with posaconazole".
     assert [c["summary"] for c in cards(dev_server, SIGN, examples.call("order-sign", [order], [not_given]))] == [
         VENETOCLAX_START]

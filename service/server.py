@@ -374,6 +374,13 @@ class StopSignals:
     def _noted(self, signum: int, _frame: object) -> None:
         self.received = signal.Signals(signum)
 
+    def stopped_before_serving(self) -> bool:
+        """Whether a stop came while starting; if so, says so in the log."""
+        if self.received is None:
+            return False
+        log.info("stopped before serving: %s came while starting", self.received.name)
+        return True
+
 
 def _run_worker(settings: Settings, servicer: RegimenChecker, hangups: Hangups, stops: StopSignals,
                 http: HttpService | None = None, metrics: Metrics | None = None) -> int:
@@ -408,8 +415,7 @@ async def _serve_until_signalled(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
     hangups.install(loop)
-    if stops.received is not None:
-        log.info("stopped before serving: %s came while starting", stops.received.name)
+    if stops.stopped_before_serving():
         return ExitCode.OK
     server = await create_server(settings, servicer, metrics,
                                  functools.partial(metrics.certificate_reload, "grpc") if metrics else None)
@@ -451,6 +457,9 @@ def _supervise(settings: Settings, servicer: RegimenChecker, http: HttpService |
     workers run: what they were forked with may predate it. A SIGTERM or SIGINT that came then
     (`stops`) stops them.
     """
+    if stops.stopped_before_serving():
+        # Forked now, a worker could log "serving" before the stop forwarded to it arrives: none is started.
+        return ExitCode.OK
     context = multiprocessing.get_context("fork")
     supervisor = os.getpid()
     workers = [

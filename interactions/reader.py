@@ -51,9 +51,9 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d|wk)")
+"""A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
 _HOURS: Final = {"h": 1, "d": 24, "wk": 168}
 """A FHIR period unit in hours, for "N per P unit"."""
-"""A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
 _GLUED_NUMBER = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(\D.*)")
 _PERCENT = re.compile(f"({_NUMBER.pattern})%")
 _COMBINED_NAME = re.compile(r"\s*/\s*|\s*,\s*(?:and\s+)?|\s+and\s+")
@@ -347,12 +347,14 @@ class MedicationReader:
                          for term in vocabulary.terms for tokens in self._phrase_forms(term))
 
     def _stated_dose(self, text: str) -> StatedDose | None:
-        """The dose a line states by its one number ("Aza/Ven 400", "venetoclax 800 mg PO daily"), else None.
+        """The dose a line states ("Aza/Ven 400", "venetoclax 800 mg PO daily", "8 tablets (800 mg total)"), else None.
 
-        Only where nothing else can be meant: one number, in mg or g, or bare right after a name; not a
-        ratio ("5/325", "75 mg/m2"), a count ("#120") or a course ("day 1", "for 14 days"), and no dose form
-        anywhere ("VENETOCLAX 100 MG TAB" names a tablet's strength, not the dose: four may be ordered).
-        Whether the number is a product's strength is the caller's to judge (`StatedDose.with_frequency`).
+        Only where nothing else can be meant: a stated total or a count of tablets of one stated strength (see
+        `_total_at`, `_counted`), else one number (the days of a course left aside), in mg or g, or bare right after
+        a name; not a ratio ("5/325", "75 mg/m2"), a count ("#120"), one day of a course ("day 1": a ramp-up's), nor
+        beside a dose form unless right after the name or the form. Whether the number is a product's strength is
+        the caller's to judge (`StatedDose.with_frequency`, `StatedDose.with_form`): "VENETOCLAX 100 MG TAB" may be
+        four tablets.
         """
         tokens = self._tokens(text)
         if self._one_day(tokens):

@@ -294,20 +294,21 @@ def _product_cannot_give(dose: DoseRecommendation, recommended: float, ordered: 
 
 
 def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
-    """Whether a start of an agent with a labelled ramp-up begins above the ramp-up's first day.
+    """Whether a start of an agent with a labelled ramp-up gives a day of it above the ramp-up's dose that day.
 
-    Venetoclax 400 mg daily from its first day (or steps of 400, 400, 400 mg) skips the ramp-up its label gives
-    against tumour lysis. A start whose first day is at most the ramp-up's is taken to give it; one after an ended
-    order of the agent may be a next cycle (not a start: its card asks).
+    Venetoclax 400 mg daily from its first day (or steps of 400, 400, 400 mg, or 100 mg then 400 mg from day 2)
+    skips the ramp-up its label gives against tumour lysis. A start whose steps are each at most the ramp-up's is
+    taken to give it; one after an ended order of the agent may be a next cycle (not a start: its card asks).
     """
     if (not dose.ramp_up or dose.drug not in subject.starts or dose.drug not in subject.new_drugs
             or dose.drug in subject.given_before):  # a next cycle, maybe: the detail says so
         return False
-    # The first day's dose of the order, or of the first of its drafts (the steps as orders of their own).
-    # Undated drafts: the lowest first.
-    first = min((ordered.start_date or "9999", next(iter(ordered.steps_mg), 0.0))
-                 for ordered in (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ())))[1]
-    return first > dose.ramp_up[0].dose_mg + 1e-6
+    # The order's steps, or its drafts' first doses in date order (the steps as orders of their own; undated ones
+    # lowest first), against the ramp-up's days: one above its day (100 mg, then 400 mg from day 2) skips a step.
+    drafts = (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ()))
+    given = drafts[0].steps_mg if len(drafts) == 1 else tuple(
+        first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0)) for d in drafts))
+    return any(step > day.dose_mg + 1e-6 for step, day in zip(given, dose.ramp_up, strict=False))
 
 
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:

@@ -249,11 +249,13 @@ def test_a_patient_already_taking_the_agent_is_not_ramped_up_again(dev_server: S
     assert "Ramp-up:" not in card["detail"]
 
 
-def test_a_start_in_steps_above_the_ramp_ups_first_day_is_told_it(dev_server: Served) -> None:
+@pytest.mark.parametrize("doses", [(400, 400, 400), (100, 400)])
+def test_a_start_in_steps_above_the_ramp_ups_days_is_told_it(dev_server: Served, doses: tuple[float, ...]) -> None:
+    days = ("2026-12-02", "2026-12-03", "2026-12-04")
     order = with_instructions("ven-1", "venetoclax", *(
-        instruction(400, sequence=i, days=(day, day if i < 3 else None))
-        for i, day in enumerate(("2026-12-02", "2026-12-03", "2026-12-04"), start=1)))
-    # Was no card: 400 mg from the first day, written as three steps.
+        instruction(dose, sequence=i, days=(days[i - 1], days[i - 1] if i < len(doses) else None))
+        for i, dose in enumerate(doses, start=1)))
+    # Was no card: 400 mg from the first day written as three steps; 100 mg, then 400 mg from day 2 (200 skipped).
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
     assert card["summary"] == VENETOCLAX_START
 

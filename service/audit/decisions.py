@@ -31,6 +31,7 @@ COLUMNS: Final = (
     "ordered_dose_mg",
     "recommended_dose_mg",
     "action",
+    "because_of",
     "avoid_with",
     "findings",
     "highest_severity",
@@ -79,7 +80,10 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
     """The CSV lines of one output record: one per decision that needs action, in the answer's order.
 
     `findings` gives the rule ids of the findings behind the decision: those it names (which set its
-    dose), then those that say to avoid the drugs of its `avoidWith`; `highest_severity` is the
+    dose), then those that say to avoid the drugs of its `avoidWith`; `because_of` what those findings
+    rest on, for a reader without the rule ids: each other drug with its mechanism ("posaconazole
+    (CYP3A4 strong inhibitor)"), or the mechanism alone where no other drug is involved ("labelled
+    dose", "QTc threshold"); `highest_severity` is the
     highest of theirs; `complete` is the row's, and `not_checked` names what its check could not
     consider (empty when it is complete).
 
@@ -92,7 +96,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
     """
     error = response.get("error")
     if error is not None:
-        return [(line, _text(response.get("requestId", "")), "", "", "", ERROR_ACTION, "", "", "", "no",
+        return [(line, _text(response.get("requestId", "")), "", "", "", ERROR_ACTION, "", "", "", "", "no",
                  _text(str(error.get("message", ""))))]
     complete = is_complete(response)
     needing = [(decision, action) for decision, action in needed_actions(response) if action is not None]
@@ -123,12 +127,29 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
             _number(decision.get("orderedDoseMg") or None),  # 0 is "not stated" in the contract
             _number(recommended_dose(decision)),
             action_label(action),
+            _joined(_because_of(drug, behind.values())),
             _joined(avoided),
             _joined(dict.fromkeys(finding.get("rule", "") for finding in behind.values())),
             _SEVERITY_LABELS.get(highest) or enum_label(highest, "SEVERITY_"),
             *row_cells,
         ))
     return lines
+
+
+def _because_of(drug: str, findings: Iterable[dict[str, Any]]) -> list[str]:
+    # Each other drug once, with every mechanism it is behind. A drug this one acts on (venetoclax
+    # raising digoxin) names this one: the mechanism is then this drug's ("digoxin (venetoclax: P-gp
+    # inhibitor)"). Findings with no other drug (a QTc, the labelled dose) give their mechanism alone.
+    behind: dict[str, dict[str, None]] = {}
+    for finding in findings:
+        mechanisms = [enum_label(name, "MECHANISM_") for name in finding.get("mechanisms", ())]
+        acted_on = finding.get("objectDrug", drug)
+        others = [(other, mechanisms) for other in finding.get("precipitantDrugs", ()) if other != drug]
+        if acted_on != drug:
+            others.append((acted_on, [f"{drug}: {mechanism}" for mechanism in mechanisms]))
+        for other, said in others or [("", mechanisms)]:
+            behind.setdefault(other, {}).update(dict.fromkeys(said))
+    return [f"{other} ({', '.join(said)})" if other else ", ".join(said) for other, said in behind.items()]
 
 
 def _text(value: str) -> str:

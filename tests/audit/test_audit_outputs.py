@@ -133,6 +133,11 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
             assert row["action"] == "avoid combination"
         assert row["avoid_with"] == "; ".join(decision.get("avoidWith", ()))
         rules = row["findings"].split("; ") if row["findings"] else []
+        # Every other drug of the findings the decision names is in `because_of`, with a mechanism.
+        named_findings = [findings[i] for i in decision.get("findings", ())]
+        for other in {d for f in named_findings for d in concerned(f)} - {decision["drug"]}:
+            assert f"{other} (" in row["because_of"]
+        assert bool(row["because_of"]) == bool(rules)
         assert rules[: len(named)] == named
         # The findings after the named ones say why a drug of avoidWith is to be avoided with this one
         # (either way round: "venetoclax raises digoxin" names digoxin as the object drug).
@@ -171,9 +176,9 @@ def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> 
     # Drug names are the knowledge base's, but the CSV does not count on it.
     response = {"decisions": [{"drug": "=cmd", "action": "ACTION_HOLD", "avoidWith": ["-x", "y"]}]}
     assert decision_rows(1, response) == [
-        (1, "", "'=cmd", "", "0", "avoid combination", "'-x; y", "", "", "no", "(the answer names none)")]
+        (1, "", "'=cmd", "", "0", "avoid combination", "", "'-x; y", "", "", "no", "(the answer names none)")]
     assert decision_rows(1, {"requestId": "=r", "error": {"code": 3, "message": "-1 mg"}}) == [
-        (1, "'=r", "", "", "", "not checked (error)", "", "", "", "no", "'-1 mg")]
+        (1, "'=r", "", "", "", "not checked (error)", "", "", "", "", "no", "'-1 mg")]
     response = {"complete": False, "decisions": [{"drug": "azacitidine", "action": "ACTION_CONTINUE"}],
                 "unrecognized": [{"name": "=1+1", "reason": "UNRECOGNIZED_REASON_UNKNOWN"}]}
     assert decision_rows(1, response)[0][-1] == "'=1+1 (unknown)"
@@ -398,3 +403,20 @@ def test_a_major_finding_to_monitor_needs_action_and_a_moderate_one_does_not(tmp
     assert run.summary.action_rows == 1
     (possible,) = [r for _, r in responses(out) if r["requestId"] == "possible-risk"]
     assert [d["action"] for d in possible["decisions"]] == ["ACTION_MONITOR"]  # moderate: not listed
+
+
+def test_the_csv_says_what_each_decision_rests_on_without_the_rule_ids(tmp_path: pathlib.Path) -> None:
+    # A pharmacy quality team works from the spreadsheet: "venetoclax 400 -> 70, adjust dose" with rule ids only
+    # did not say which of the patient's drugs to look at.
+    rows = [request("ven", [VEN], "posaconazole", "digoxin", "acyclovir"),
+            {**request("gil-qtc", [GIL], "ondansetron"), "patient": {"qtcMs": 520}}]
+    out = tmp_path / "out.jsonl"
+    run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out)
+    write_decisions(out, tmp_path / "d.csv")
+
+    ven, gil = csv_lines(tmp_path / "d.csv")
+    assert (ven["drug"], ven["recommended_dose_mg"], ven["action"]) == ("venetoclax", "70", "adjust dose")
+    # Venetoclax raises digoxin: the mechanism is venetoclax's, so the cell says whose it is.
+    assert ven["because_of"] == "posaconazole (CYP3A4 strong inhibitor); digoxin (venetoclax: P-gp inhibitor)"
+    assert (gil["drug"], gil["action"]) == ("gilteritinib", "hold")
+    assert gil["because_of"] == "QTc threshold; ondansetron (QT prolongation)"

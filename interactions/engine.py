@@ -159,7 +159,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         highest_severity = max(highest_severity, outcome.highest_severity)
         # Said here, not in the remembered outcome: its key holds the dose, not the name it came with.
         dose, note = outcome.dose, ""
-        unread = None
+        unread = disagreeing = None
         if drug in dosed_by_name:
             note = f"The {ordered.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
         elif not medication.dose_mg and any(character.isdigit() for character in medication.name):
@@ -168,6 +168,8 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                 note = f"{_numbers_not_read(medication.name)}: state the dose as one amount in mg. "
             else:
                 unread = _dose_not_read(agent, medication, outcome.dose, standard)
+        elif ordered.dose_mg and any(character.isdigit() for character in ordered.name):
+            disagreeing = _dose_disagrees(kb, agent, ordered, standard)
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
         for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
@@ -183,7 +185,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                      "confirm which the patient takes. ")
         if note:
             dose = dose._replace(rationale=note + dose.rationale, notes=note + dose.notes)
-        for said in (more_often.finding if more_often is not None else None, unread):
+        for said in (more_often.finding if more_often is not None else None, unread, disagreeing):
             if said is not None:
                 finding_groups.append((said,))
                 highest_severity = max(highest_severity, said.severity)
@@ -295,21 +297,29 @@ def _dose_from_name(kb: KnowledgeBase, medication: MedicationLike, agent: str | 
     ("quizartinib 2"), or one of its strengths with nothing saying how often ("Venclexta 100", "Xospata
     40 mg": the tablet, not the dose).
     """
-    if agent is None or medication.dose_mg or medication.coding:
+    if medication.dose_mg:
+        return None
+    named = _named_dose(kb, medication, agent)
+    return None if named is None else _with_dose(medication, named)
+
+
+def _named_dose(kb: KnowledgeBase, medication: MedicationLike, agent: str | None) -> float | None:
+    """The dose in mg an agent's order states in its name, whatever its dose field says (see `_dose_from_name`)."""
+    if agent is None or medication.coding:
         return None
     stated = kb.resolver.stated_dose(medication.name)
     if stated is None or not 0 < stated.mg <= MAX_DOSE_MG:
         return None
     strengths = kb.agents[agent].product_strengths
     if stated.total:
-        return _with_dose(medication, stated.mg)
+        return stated.mg
     if stated.with_form and not strengths:
         return None  # beside a dose form, a number may be a strength: none is known to tell it from a dose
     if strengths and (stated.mg < strengths[0] - TABLE_MATCH_MG or (
             (stated.with_form or not stated.with_frequency)
             and any(abs(stated.mg - strength) <= TABLE_MATCH_MG for strength in strengths))):
         return None
-    return _with_dose(medication, stated.mg)
+    return stated.mg
 
 
 def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
@@ -689,6 +699,26 @@ def _dose_not_read(agent: Agent, medication: MedicationLike, dose: DoseRecommend
         f"{_numbers_not_read(medication.name)}: the ordered dose is not known, and {recommended} is the dose to give "
         "unless the prescriber confirms another. State the dose as one amount in mg."), standard.citations,
         rule=f"{agent.name}/dose-not-read")
+
+
+def _dose_disagrees(kb: KnowledgeBase, agent: Agent, medication: MedicationLike,
+                    standard: StandardDose) -> Finding | None:
+    """The finding for an agent's order whose name states another dose than its dose field, else None.
+
+    "VENETOCLAX 100 MG TABLET - Take 4 tablets by mouth daily" sent with 100 mg (the tablet's strength) in the
+    field: the field is the dose checked, as the contract says, but one of the two is wrong and which is not
+    guessed.
+    """
+    components = kb.resolver.read(medication.name).drugs
+    if not components or _line_agent(kb, medication, components) != agent.name:
+        return None  # the dose is not this agent's alone (a product, two agents)
+    named = _named_dose(kb, medication, agent.name)
+    if named is None or abs(named - medication.dose_mg) <= TABLE_MATCH_MG:
+        return None
+    return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
+        f"The dose field says {medication.dose_mg:g} mg but the name {medication.name!r} says {named:g} mg: the "
+        f"order was checked at {medication.dose_mg:g} mg (the dose field). Confirm the dose with the prescriber "
+        f"and correct the order. {standard.rationale}"), standard.citations, rule=f"{agent.name}/dose-disagrees")
 
 
 def _numbers_not_read(name: str) -> str:

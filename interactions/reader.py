@@ -356,7 +356,8 @@ class MedicationReader:
         the caller's to judge (`StatedDose.with_frequency`, `StatedDose.with_form`): "VENETOCLAX 100 MG TAB" may be
         four tablets.
         """
-        tokens = self._tokens(text)
+        # A glued count ("200 mg x2", "2x") is a number of the line, as it is written apart ("x 2").
+        tokens = [part for token in self._tokens(text) for part in _count_apart(token)]
         if self._one_day(tokens):
             return None  # "take 1 tab on day 1", "100 mg day 1": that day's dose of a ramp-up, not the order's
         with_frequency = self._has_phrase(tokens, self._frequencies)
@@ -415,7 +416,8 @@ class MedicationReader:
         """
         before = tokens[at - 1] if at else ""
         after = tokens[at + 1] if at + 1 < len(tokens) else ""
-        if before in self._course or (after in self._course and after not in _MASS_MG):
+        # "x" counts days only before its number ("x 28"); after it, it is times ("2 x daily", "2x": two doses).
+        if before in self._course or (after in self._course and after not in _MASS_MG and after != _TIMES_WORD):
             return True
         return before == "-" and at >= 2 and bool(_NUMBER.fullmatch(tokens[at - 2])) and self._of_course(tokens, at - 2)
 
@@ -900,11 +902,15 @@ class MedicationReader:
 
 
 _DOSING_VERBS: Final = frozenset({"take", "takes", "give"})
+"""The words before a count of tablets that make it a dose ("take 4 tablets"), not a pack's or a supply's."""
 _SUPPLIED: Final = frozenset({"(", "#", "qty", "disp", "dispense", "of", "x"})
 """Words before a count of tablets that make it a supply or a pack ("qty 28", "pack of 14"), not a dose."""
+_GLUED_COUNT: Final = re.compile(r"x(\d+)|(\d+)x")
+"""A count glued to "x" (ISMP's "times": "x2", "2x"), a pattern of order text that names.toml skips."""
+_TIMES_WORD: Final = "x"
+"""Times after a number ("2 x daily"), a course's count before one ("x 28": names.toml's `course` words)."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
-"""The words before a count of tablets that make it a dose ("take 4 tablets"), not a pack's or a supply's."""
 MAX_TABLETS_COUNTED = 20
 """The most tablets or capsules read as one dose ("take 8 tablets"); more is no dose count (a supply: "#120")."""
 SHORTEST_COMPLETED = 4
@@ -940,6 +946,14 @@ def _strength_pair(tokens: list[str], name_words: set[str]) -> _StrengthPair | N
                 start -= 1
             return _StrengthPair(tuple(tokens[start:i]), "/".join(numbers))
     return None
+
+
+def _count_apart(token: str) -> tuple[str, ...]:
+    """A glued count as its number and "x" in the order written ("x2": "x", "2"); any other token as it is."""
+    glued = _GLUED_COUNT.fullmatch(token)
+    if glued is None:
+        return (token,)
+    return (_TIMES_WORD, glued.group(1)) if glued.group(1) else (glued.group(2), _TIMES_WORD)
 
 
 def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:

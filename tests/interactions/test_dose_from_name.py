@@ -178,8 +178,11 @@ def test_a_dose_field_wins_over_the_name(default_kb: KnowledgeBase) -> None:
     result = check(default_kb, CheckRequest((Medication("venetoclax 800 mg PO daily", 400), AZA), (), PatientContext()))
 
     venetoclax = _decision(result, "venetoclax")
-    assert (venetoclax.ordered_dose_mg, venetoclax.action) == (400, Action.CONTINUE)
+    assert venetoclax.ordered_dose_mg == 400
     assert "read from the name" not in venetoclax.rationale
+    # No longer silently: the name's 800 mg is said, and the dose is to be confirmed (test_dose_field_and_name.py).
+    assert (venetoclax.action, [f.rule for f in venetoclax.findings]) == (
+        Action.ADJUST_DOSE, ["venetoclax/dose-disagrees"])
 
 
 def test_a_dose_per_body_surface_area_is_no_dose_to_give_in_mg(default_kb: KnowledgeBase) -> None:

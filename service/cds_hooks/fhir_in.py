@@ -13,6 +13,7 @@ is reported at that element of what the EHR sent (`violation_issue`).
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import re
@@ -72,6 +73,9 @@ class Found(NamedTuple):
     """Its FHIRPath in the call (`context.draftOrders.entry[0].resource`); "" when it was fetched from the
     FHIR server, not sent."""
     resource: dict[str, Any]
+    full_url: str = ""
+    """Its Bundle entry's `fullUrl` (`urn:uuid:…`, an absolute URL), which references in the call may name it by;
+    "" when it came in no Bundle or without one."""
 
 
 class EndDate(NamedTuple):
@@ -156,8 +160,8 @@ def found_in(value: object, at: str) -> list[Found]:
         entries = value.get("entry")
         if not isinstance(entries, list):
             return []
-        return [Found(inside(f".entry[{i}].resource"), e["resource"]) for i, e in enumerate(entries)
-                if isinstance(e, dict) and _is_resource(e.get("resource"))]
+        return [Found(inside(f".entry[{i}].resource"), e["resource"], _text(e.get("fullUrl")))
+                for i, e in enumerate(entries) if isinstance(e, dict) and _is_resource(e.get("resource"))]
     return [Found(at, value)] if _is_resource(value) else []
 
 
@@ -166,10 +170,21 @@ def is_bundle(value: Mapping[str, Any]) -> bool:
     return value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value)
 
 
-def medication_index(resources: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
-    """Medication resources by `Medication/<id>`, for orders that only reference theirs."""
-    return {f"Medication/{r['id']}": r for r in resources
-            if r.get("resourceType") == "Medication" and isinstance(r.get("id"), str)}
+def medication_index(resources: Iterable[Found]) -> dict[str, Mapping[str, Any]]:
+    """Medication resources by `Medication/<id>` and by their Bundle entry's fullUrl, for orders naming theirs.
+
+    A Bundle's entries may reference one another by fullUrl (FHIR R4 Bundle, "Resolving references in Bundles"):
+    an EHR that builds draftOrders from unsaved orders names their Medication `urn:uuid:…`, with no id to go by.
+    """
+    index: dict[str, Mapping[str, Any]] = {}
+    for found in resources:
+        if found.resource.get("resourceType") != "Medication":
+            continue
+        if isinstance(identifier := found.resource.get("id"), str):
+            index[f"Medication/{identifier}"] = found.resource
+        if found.full_url:
+            index[found.full_url] = found.resource
+    return index
 
 
 def read_medications(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
@@ -187,7 +202,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         One entry per order or statement, in order.
     """
     read = []
-    for at, resource in _orders_and_statements(resources):
+    for at, resource, _ in _orders_and_statements(resources):
         kind = resource.get("resourceType")
         status = _text(resource.get("status")).lower()
         name, codings, named_at, product = _medication_named(resource, medications)
@@ -295,7 +310,7 @@ def unresolved_references(resources: Iterable[Found], medications: Mapping[str, 
     Neither to a contained Medication nor to one of `medications`; a contained reference (`#id`) is never
     among them, since it can only be in the resource itself. Those that never happened (`VOID`) are left out.
     """
-    return [reference for _, resource in _orders_and_statements(resources)
+    return [reference for resource in (found.resource for found in _orders_and_statements(resources))
             if (reference := medication_reference(resource)) and not reference.startswith("#")
             and _resolve(reference, resource, medications) is None]
 
@@ -354,23 +369,41 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
     A QTc Observation newer than it whose value cannot be read (`valueString`, a unit that is no time) is
     named in `unreadable`: the check then goes without it, and the cards say so.
     """
-    latest: tuple[str, float, str] = ("", 0.0, "")
-    unread: tuple[str, str] = ("", "")
+    latest: tuple[float, str, float, str] = (-math.inf, "", 0.0, "")
+    unread: tuple[float, str] = (-math.inf, "")
     for resource in resources:
         if resource.get("resourceType") != "Observation" or _text(resource.get("status")).lower() in VOID:
             continue
         when = _observation_time(resource)
+        instant = _instant(when)
         for measured in (resource, *_dicts(resource.get("component"))):
             code = _qtc_code(measured.get("code"))
             if not code:
                 continue
             value = _milliseconds(measured.get("valueQuantity"))
-            if value and when >= latest[0]:
-                latest = (when, value, _QTC_KINDS[code])
-            elif not value and when >= unread[0]:
-                unread = (when, _unreadable_value(resource, measured, when))
+            if value and instant >= latest[0]:
+                latest = (instant, when, value, _QTC_KINDS[code])
+            elif not value and instant >= unread[0]:
+                unread = (instant, _unreadable_value(resource, measured, when))
     newer = unread[1] if unread[1] and unread[0] >= latest[0] else ""
-    return QtcReading(latest[1], latest[0][:10], latest[2], newer)
+    return QtcReading(latest[2], latest[1][:10], latest[3], newer)
+
+
+def _instant(when: str) -> float:
+    """A FHIR dateTime as seconds since the epoch, to order Observations by when they were taken; -inf if none.
+
+    The EHR's times carry their offsets (`2026-11-30T20:00:00-05:00` is after `2026-11-30T23:00:00Z`): compared as
+    text, a later QTc was taken for an earlier one. A time without an offset is read as UTC, a date alone as its
+    midnight UTC, a year and month as its first day.
+    """
+    match = _ISO_DATE.match(when) or _ISO_DATE.match(f"{when[:7]}-01" if len(when) == 7 else "")
+    for text in (when, match.group(1)) if match else ():
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            continue  # not a dateTime as a whole (a time out of range): its date, else nothing
+        return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)).timestamp()
+    return -math.inf
 
 
 def _unreadable_value(resource: Mapping[str, Any], measured: Mapping[str, Any], when: str) -> str:
@@ -779,12 +812,14 @@ def _short_system(system: str) -> str:
 def _orders_and_statements(resources: Iterable[Found]) -> Iterator[Found]:
     """The medication orders and statements among `resources`, but those that never happened (`VOID`).
 
-    An order marked `doNotPerform` (R4: a request that the medication not be given) is not a medication taken.
+    An order marked `doNotPerform` (R4: a request that the medication not be given) is not a medication taken, nor
+    an STU3 statement whose `taken` is `n` (R4 says it by the status `not-taken` instead).
     """
     for found in resources:
         kind = found.resource.get("resourceType")
         if ((kind in MEDICATION_ORDERS or kind in MEDICATION_USES) and found.resource.get("doNotPerform") is not True
-                and _text(found.resource.get("status")).lower() not in VOID):
+                and _text(found.resource.get("status")).lower() not in VOID
+                and _text(found.resource.get("taken")).lower() != "n"):
             yield found
 
 

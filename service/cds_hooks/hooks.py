@@ -119,7 +119,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     deadline = prefetch.Deadline(asyncio.get_running_loop().time() + fhir_deadline_s, fhir_deadline_s)
     data = await prefetch.gather(call, patient_id, client, deadline)
     listed = [*data["medicationRequests"], *data["medicationStatements"]]
-    known = medication_index(found.resource for found in [*draft_resources, *listed])
+    known = medication_index([*draft_resources, *listed])
     fetched, unfetched = await prefetch.medications(call, [
         *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
@@ -336,22 +336,23 @@ def _draft_orders(context: Mapping[str, Any]) -> list[Found]:
     value = context["draftOrders"]
     bundle = isinstance(value, dict) and is_bundle(value)
     if isinstance(value, list):
-        items = [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+        items = [Found(f"{where}[{i}]", item) for i, item in enumerate(value)]
     elif bundle and isinstance(value.get("entry", []), list):
-        items = [(f"{where}.entry[{i}].resource", entry["resource"]) if isinstance(entry, dict) and "resource" in entry
-                 else (f"{where}.entry[{i}]", entry) for i, entry in enumerate(value.get("entry", []))]
+        items = [Found(f"{where}.entry[{i}].resource", entry["resource"], _text(entry.get("fullUrl")))
+                 if isinstance(entry, dict) and "resource" in entry else Found(f"{where}.entry[{i}]", entry)
+                 for i, entry in enumerate(value.get("entry", []))]
     elif isinstance(value, dict) and isinstance(value.get("resourceType"), str) and not bundle:
-        items = [(where, value)]
+        items = [Found(where, value)]
     else:
         sent = "a Bundle whose entry is not an array" if bundle else _not_a_resource(value)
         raise BadRequestError(Issue("value", f"{where} must be a Bundle of the orders (an array of them or one "
                                     f"resource is read too), not {sent}", (where,)))
     wrong = [Issue("value", f"{at} is not a FHIR resource (an object with a resourceType), but {_not_a_resource(item)}",
-                   (at,)) for at, item in items
+                   (at,)) for at, item, _ in items
              if not (isinstance(item, dict) and isinstance(item.get("resourceType"), str))]
     if wrong:
         raise BadRequestError(*wrong)
-    return [Found(at, item) for at, item in items]  # each a resource: found_in would walk them again
+    return items  # each a resource: found_in would walk them again
 
 
 def _not_a_resource(value: object) -> str:
@@ -385,7 +386,8 @@ def _selected(context: Mapping[str, Any], drafts: Sequence[Found]) -> set[str] |
     selections = context.get("selections")
     if not isinstance(selections, list):
         return None
-    references = {f"{r['resourceType']}/{r['id']}" for _, r in drafts if isinstance(r.get("id"), str) and r["id"]}
+    references = {f"{r['resourceType']}/{r['id']}" for r in (d.resource for d in drafts)
+                  if isinstance(r.get("id"), str) and r["id"]}
     wanted = {s.strip() for s in selections if isinstance(s, str) and s.strip()}
     selected = {reference for reference in references for selection in wanted
                 if selection == reference or selection.endswith(f"/{reference}")

@@ -208,8 +208,9 @@ def withheld(data: Mapping[str, list[Found]]) -> dict[str, str]:
     """
     said: dict[str, str] = {}
     for key, found in data.items():
-        texts = [_issue_text(issue) for _, resource in found if resource.get("resourceType") == "OperationOutcome"
-                 for issue in resource.get("issue") or () if isinstance(issue, dict) and not _benign(issue)]
+        outcomes = [f.resource for f in found if f.resource.get("resourceType") == "OperationOutcome"]
+        texts = [_issue_text(issue) for outcome in outcomes
+                 for issue in outcome.get("issue") or () if isinstance(issue, dict) and not _benign(issue)]
         if texts:
             said[key] = "; ".join(dict.fromkeys(texts))[:300]
     return said

@@ -1,0 +1,67 @@
+"""A fifth EHR integrator's pass (s14), through a real `dosecheck serve` on loopback.
+
+The latest QTc is the one taken last, by its instant, whatever offset the EHR writes its times with; a
+Medication is found by the fullUrl of its Bundle entry (`urn:uuid:…`), as FHIR resolves references in a
+Bundle; an STU3 MedicationStatement whose `taken` is `n` is not a medication taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_ehr_followups import check_day
+from tests.cds_hooks.test_hooks import SIGN, cards
+
+
+def qtcf(ident: str, ms: float, when: str) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": ident, "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "76634-5"}]},
+            "effectiveDateTime": when, "valueQuantity": {"value": ms, "unit": "ms"}}
+
+
+def test_the_latest_qtc_is_the_one_taken_last_though_its_time_is_written_with_another_offset(
+        dev_server: Served) -> None:
+    # 20:00 at UTC-5 is 01:00 UTC on the next day: two hours after the 430 ms taken at 23:00 UTC. Compared as
+    # text ("...T20" < "...T23"), the older 430 ms was taken as the latest and gilteritinib went on, no card.
+    running = examples.order("gil-0", "gilteritinib", 120, status="active")
+    body = examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], [running])
+    body["prefetch"]["qtc"] = examples.bundle(qtcf("ecg-late", 512, "2026-11-30T20:00:00-05:00"),
+                                              qtcf("ecg-early", 430, "2026-11-30T23:00:00Z"), kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Gilteritinib: hold (QTcF 512 ms on 2026-11-30)"
+    assert card["indicator"] == "critical"
+    assert "QTc used: QTcF 512 ms on 2026-11-30" in card["detail"]
+
+
+def test_a_medication_referenced_by_the_fullurl_of_its_draftorders_entry_is_read(dev_server: Served) -> None:
+    # The draft names its Medication `urn:uuid:…` (an unsaved order's), sent beside it in draftOrders with no id.
+    # It was reported as naming no medication, "no Medication resource it references is in the call".
+    full_url = "urn:uuid:6f1c5d0e-8a43-4c2e-9a57-1f0b6b2f3a11"
+    draft = examples.order("ven-1", "venetoclax", 400, start=check_day())
+    del draft["medicationCodeableConcept"]
+    draft["medicationReference"] = {"reference": full_url}
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    body = examples.call("order-sign", [draft], [posaconazole])
+    body["context"]["draftOrders"]["entry"].append({"fullUrl": full_url, "resource": {
+        "resourceType": "Medication",
+        "code": {"coding": [{"system": examples.RXNORM, "code": "1747556", "display": "venetoclax"}]}}})
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert "**give 70 mg**" in card["detail"]
+
+
+def test_an_stu3_statement_not_taken_is_no_medication_taken(dev_server: Served) -> None:
+    # STU3 says "the patient does not take it" by `taken: n` (R4 by the status not-taken): venetoclax was reduced
+    # to 70 mg for a posaconazole the patient does not take.
+    statement = {"resourceType": "MedicationStatement", "id": "st-1", "status": "active", "taken": "n",
+                 "medicationCodeableConcept": {"text": "posaconazole"}, "subject": {"reference": "Patient/pat-1"}}
+    body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400, start=check_day())])
+    body["prefetch"]["medicationStatements"] = examples.bundle(statement, kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: start with the ramp-up (100, 200, 400 mg)"
+    assert "posaconazole" not in card["detail"]
+    statement["taken"] = "y"
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

@@ -100,7 +100,7 @@ class RowChecker:
             for row in rows:
                 response = answer_row(row)
                 summary.add(row.line, response)
-                append(encode_record(row.line, response))
+                append(encode_record(row, response))
         finally:
             if collecting:
                 gc.enable()

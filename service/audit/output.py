@@ -21,16 +21,16 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 import orjson
 
-from service.audit.rows import AuditInputError
+from service.audit.rows import AuditInputError, Row, row_digest
 from service.audit.summary import AuditSummary
 
 __all__ = [
-    "Batch", "OutputWriteError", "OutputWriter", "ResumeState", "encode_record", "is_compressed", "open_records",
-    "scan_output", "write_records",
+    "AnsweredRow", "Batch", "OutputWriteError", "OutputWriter", "ResumeState", "encode_record", "is_compressed",
+    "open_records", "scan_output", "write_records",
 ]
 
 _IOV_MAX: Final = os.sysconf("SC_IOV_MAX")
@@ -49,17 +49,18 @@ def open_records(path: pathlib.Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if is_compressed(path) else path.open("rb")
 
 
-def encode_record(line: int, response: dict[str, Any]) -> bytes:
-    """One output line, newline included.
+def encode_record(row: Row, response: dict[str, Any]) -> bytes:
+    """One output line, newline included: the row's line, its digest (`row_digest`) and its answer.
 
     Args:
-        line: The input line where the row starts.
+        row: The input row answered.
         response: The response in the contract's JSON shape.
 
     Returns:
         The UTF-8 bytes to append to the output.
     """
-    return orjson.dumps({"line": line, "response": response}, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps({"line": row.line, "input": row_digest(row), "response": response},
+                        option=orjson.OPT_APPEND_NEWLINE)
 
 
 Batch = Sequence[bytes] | pathlib.Path
@@ -259,11 +260,19 @@ def _move_in(path: pathlib.Path, fd: int) -> None:
     path.unlink()
 
 
+class AnsweredRow(NamedTuple):
+    """A row an earlier run answered, as its record names it."""
+
+    request_id: str
+    digest: str | None
+    """`row_digest` of the row answered; None in a record written before records kept it."""
+
+
 @dataclass(slots=True)
 class ResumeState:
-    """What an earlier, interrupted run left: the rows done (line -> request id) and their totals."""
+    """What an earlier, interrupted run left: the rows done (by line) and their totals."""
 
-    done: dict[int, str] = field(default_factory=dict)
+    done: dict[int, AnsweredRow] = field(default_factory=dict)
     summary: AuditSummary = field(default_factory=AuditSummary)
     dropped_bytes: int = 0
     """Bytes cut from the end of the file: a half-written record (or anything after a damaged one)."""
@@ -341,8 +350,8 @@ def _scan_members(fh: IO[bytes], state: ResumeState, path: pathlib.Path) -> int:
         text = []
 
 
-def _whole_record(raw: bytes) -> tuple[int, dict[str, Any]] | None:
-    """An output line's input line and response; None when it is not a whole record."""
+def _whole_record(raw: bytes) -> tuple[int, str | None, dict[str, Any]] | None:
+    """An output line's input line, input digest (None if it has none) and response, or None."""
     if not raw.endswith(b"\n"):
         return None
     try:
@@ -353,13 +362,14 @@ def _whole_record(raw: bytes) -> tuple[int, dict[str, Any]] | None:
         return None
     if type(line) is not int or type(response) is not dict:
         return None
-    return line, response
+    digest = record.get("input")
+    return line, digest if type(digest) is str else None, response
 
 
-def _take(record: tuple[int, dict[str, Any]], state: ResumeState, path: pathlib.Path) -> None:
-    line, response = record
+def _take(record: tuple[int, str | None, dict[str, Any]], state: ResumeState, path: pathlib.Path) -> None:
+    line, digest, response = record
     if line in state.done:
         raise AuditInputError(f"{path}: two records for line {line}; is this the output of an audit?")
     request_id = response.get("requestId", "")
-    state.done[line] = request_id if type(request_id) is str else ""
+    state.done[line] = AnsweredRow(request_id if type(request_id) is str else "", digest)
     state.summary.add(line, response)

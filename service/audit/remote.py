@@ -57,7 +57,7 @@ class _Merger:
 
     def __init__(self, sink: Callable[[ChunkResult], None], window: int) -> None:
         self._sink = sink
-        self._ready: dict[int, tuple[int, dict[str, Any]]] = {}
+        self._ready: dict[int, tuple[Row, dict[str, Any]]] = {}
         self._next = 0
         self._records: list[bytes] = []
         self._summary = AuditSummary()
@@ -65,13 +65,13 @@ class _Merger:
         # however slow one replica is, at most `window` rows wait in memory.
         self.window = asyncio.Semaphore(window)
 
-    def deliver(self, seq: int, line: int, response: dict[str, Any]) -> None:
-        self._ready[seq] = (line, response)
+    def deliver(self, seq: int, row: Row, response: dict[str, Any]) -> None:
+        self._ready[seq] = (row, response)
         while self._next in self._ready:
-            line, answer = self._ready.pop(self._next)
+            row, answer = self._ready.pop(self._next)
             self._next += 1
-            self._summary.add(line, answer)
-            self._records.append(encode_record(line, answer))
+            self._summary.add(row.line, answer)
+            self._records.append(encode_record(row, answer))
             self.window.release()
             if len(self._records) >= _FLUSH_EVERY:
                 self.flush()
@@ -126,7 +126,7 @@ async def _stream(
             try:
                 _, request = decode_row(row, layout)
             except InvalidRequestError as exc:
-                merger.deliver(seq, row.line, to_json(error_response(request_id_of_row(row, layout), exc), RESPONSE))
+                merger.deliver(seq, row, to_json(error_response(request_id_of_row(row, layout), exc), RESPONSE))
                 continue
             sent.append(item)
             try:
@@ -148,7 +148,7 @@ async def _stream(
             if response is grpc.aio.EOF:
                 break
             seq, row = sent.popleft()
-            merger.deliver(seq, row.line, to_json(response, RESPONSE))
+            merger.deliver(seq, row, to_json(response, RESPONSE))
         await sender
     except grpc.aio.AioRpcError as exc:
         if write_failed and exc.code() == grpc.StatusCode.INTERNAL:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import hashlib
 import pathlib
 from collections.abc import Iterator
 from typing import IO, Any, Final, NamedTuple, Protocol
@@ -53,6 +54,7 @@ __all__ = [
     "detect_format",
     "open_reader",
     "request_id_of_row",
+    "row_digest",
 ]
 
 REQUIRED_CSV_COLUMNS: Final = ("regimen_id", "name", "dose_mg")
@@ -420,6 +422,26 @@ def open_reader(path: pathlib.Path, input_format: InputFormat | None = None) -> 
         OSError: The file cannot be opened.
     """
     return RowReader(path, detect_format(path, input_format))
+
+
+def row_digest(row: Row) -> str:
+    """A digest of a row as the input has it, which its output record keeps.
+
+    A resumed audit keeps an earlier answer only for the same row, not for a row edited since (a
+    refreshed export at the same path).
+
+    Args:
+        row: The row.
+
+    Returns:
+        16 hex digits (BLAKE2b; a digest, not a signature: it tells edits apart, not forgeries).
+    """
+    payload = row.payload
+    if isinstance(payload, bytes):
+        data = payload.strip()
+    else:
+        data = "\n".join("\x1f".join(cells) for _, cells in payload.rows).encode()
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 def request_id_of_row(row: Row, layout: CsvLayout | None) -> str:

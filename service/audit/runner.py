@@ -19,6 +19,7 @@ from service.audit.rows import (
     RowReader,
     open_reader,
     request_id_of_row,
+    row_digest,
 )
 from service.audit.summary import AuditSummary
 from service.client_channel import PLAINTEXT, ClientSecurity
@@ -190,19 +191,27 @@ def run_audit(
 def _rows_to_check(reader: RowReader, state: ResumeState, output_path: pathlib.Path) -> Iterator[Row]:
     """The input's rows less those already answered, checking that those are the same rows.
 
-    Matched entries are removed from `state.done`, so what remains at the end matched nothing.
+    Matched entries are removed from `state.done`, so what remains at the end matched nothing. A row
+    edited since its answer was written (a refreshed export at the same path) stops the audit: its
+    answer is of another regimen, and it sits among answers an append-only output cannot replace.
     """
     done = state.done
     layout: CsvLayout | None = reader.layout
     for row in reader:
         if done:
-            request_id = done.pop(row.line, None)
-            if request_id is not None:
+            answered = done.pop(row.line, None)
+            if answered is not None:
                 given = request_id_of_row(row, layout)
-                if given != request_id:
+                if given != answered.request_id:
                     raise AuditInputError(
-                        f"{output_path}: line {row.line} was answered for request {request_id!r},"
+                        f"{output_path}: line {row.line} was answered for request {answered.request_id!r},"
                         f" but the input has {given!r} there; the output holds rows of another input"
+                    )
+                if answered.digest is not None and answered.digest != row_digest(row):
+                    raise AuditInputError(
+                        f"{output_path}: line {row.line} (request {given!r}) has changed since it was answered;"
+                        " the output holds answers to an earlier version of the input: audit it again with"
+                        " --overwrite"
                     )
                 continue
         yield row

@@ -300,6 +300,29 @@ def test_resume_refuses_the_output_of_another_input(mixed_jsonl: pathlib.Path, t
         run_audit(mixed_jsonl, out, resume=True)
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_resume_refuses_answers_to_rows_edited_since(tmp_path: pathlib.Path, suffix: str) -> None:
+    # A refreshed export at the same path: the same request ids and lines, posaconazole added to the first
+    # regimen. Its kept answer (venetoclax 400 mg, nothing to change) would have been reported as this regimen's.
+    def export(first: list[str]) -> pathlib.Path:
+        if suffix == ".jsonl":
+            return write_jsonl(tmp_path / "in.jsonl", [json.dumps(request("r0", *first)), json.dumps(request("r1"))])
+        path = tmp_path / "in.csv"
+        rows = [f"r0,{name},,concomitant" for name in first] + ["r1,venetoclax,400,regimen"]
+        path.write_text("regimen_id,name,dose_mg,role\nr0,venetoclax,400,regimen\n" + "\n".join(rows) + "\n")
+        return path
+
+    out = tmp_path / "out.jsonl"
+    run_audit(export(["acyclovir"]), out)
+    out.write_bytes(out.read_bytes().splitlines(keepends=True)[0])  # interrupted after r0
+    unchanged = run_audit(export(["acyclovir"]), out, resume=True)
+    assert (unchanged.resumed_rows, unchanged.checked_rows) == (1, 1)
+
+    out.write_bytes(out.read_bytes().splitlines(keepends=True)[0])
+    with pytest.raises(AuditInputError, match=r"request 'r0'\) has changed since it was answered"):
+        run_audit(export(["acyclovir", "posaconazole"]), out, resume=True)
+
+
 def test_a_csv_without_the_required_columns_is_refused(tmp_path: pathlib.Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("id,drug\n1,venetoclax\n", encoding="utf-8")

@@ -753,6 +753,8 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     # finding asks to confirm the frequency).
     per_day = max(filter(None, (read(medication.frequency) if medication.frequency else None, read(medication.name))),
                   default=None)
+    if per_day is None and len(kb.resolver.frequencies_named(medication.name)) > 1:
+        return _MoreOften(0.0, _frequency_not_read(agent, medication, standard))
     if per_day is None or per_day <= labelled:
         return None
     given = f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day"
@@ -769,6 +771,20 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
         f"{given} Confirm the frequency with the prescriber. {standard.rationale}"), standard.citations,
         rule=f"{agent.name}/labelled-frequency")
     return _MoreOften(checked, finding)
+
+
+def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: StandardDose) -> Finding:
+    """The finding for an agent's order whose name names several frequencies and whose field names none.
+
+    "venetoclax 400 mg qam and qpm" (each says once a day, together twice: 800 mg a day), "400 mg daily BID":
+    how often is not guessed, and the dose is checked as given as the label gives it; the order must say.
+    """
+    dose = f"{medication.dose_mg:g} mg" if medication.dose_mg else "the dose"
+    return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
+        f"{medication.name!r} names several frequencies: how often {agent.name} is given is not read, and {dose} "
+        f"was checked as given {_TIMES[standard.doses_per_day or 1]} a day, as the label gives it. Confirm the "
+        f"frequency with the prescriber. {standard.rationale}"), standard.citations,
+        rule=f"{agent.name}/frequency-not-read")
 
 
 def _standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:

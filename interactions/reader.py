@@ -327,6 +327,7 @@ class MedicationReader:
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
         self.stated_dose = lru_cache(maxsize=READ_CACHE_SIZE)(self._stated_dose)
         self.administrations_per_day = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._administrations_per_day)
+        self.frequencies_named = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._frequencies_named)
         self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
         self.resolved: dict[str, tuple[str, ...]] = {}
         """Drugs by exact string, () when not recognised: the engine asks this of every medication of
@@ -473,6 +474,14 @@ class MedicationReader:
                 return None
             per_day = times * 24 / (period * _HOURS[unit])
             return int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else None
+        counts = self._frequencies_named(text)
+        return counts[0] if len(counts) == 1 else None
+
+    def _frequencies_named(self, text: str) -> tuple[int, ...]:
+        """The times a day of each frequency `text` names, in order ("qam and qpm": 1, 1; "daily BID": 1, 2).
+
+        Several say no one frequency (`administrations_per_day`): the caller judges whether to say so.
+        """
         tokens = self._tokens(text)
         counts: list[int] = []
         at = 0
@@ -481,7 +490,7 @@ class MedicationReader:
             if length:
                 counts.append(self._per_day[tuple(tokens[at:at + length])])
             at += length or 1
-        return counts[0] if len(counts) == 1 else None
+        return tuple(counts)
 
     @staticmethod
     def _has_phrase(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:

@@ -91,7 +91,8 @@ class Subject(NamedTuple):
     labels: Mapping[UnrecognizedMedication, str]
     """What to call a medication the engine reports unrecognised without a name (sent only as a code)."""
     starts: frozenset[str]
-    """Agents whose draft order is a start: the patient takes no current order or statement of them."""
+    """Agents whose draft order is a start: the patient takes no current order or statement of them (a listed draft
+    or intended statement is not one taken)."""
     other_drafts: Mapping[str, Sequence[OrderedMedication]]
     """Agent -> its other draft orders in the call, besides the one checked (`by_drug`)."""
     qtc: QtcReading
@@ -108,6 +109,9 @@ class Subject(NamedTuple):
     """Agent -> how many doses a day its label gives: a dose given more often is checked as a dose a day in it."""
     given_before: Mapping[str, str]
     """Agent of a start -> the last day of an ended order or statement of it on the list: it may be a next cycle."""
+    not_yet_given: Mapping[str, Sequence[str]]
+    """Agent of a start -> its listed orders and statements that say it is not given yet (an unsigned draft, a
+    statement of intent), each named with its status."""
 
 
 class IssuedCard(NamedTuple):
@@ -384,9 +388,13 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
     if dose.drug in subject.starts:
+        planned = subject.not_yet_given.get(dose.drug, ())
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
-                     f"{dose.drug}, so this draft is taken as its first day"
+                     f"{dose.drug}{' given yet' if planned else ''}, so this draft is taken as its first day"
                      f"{' (the ramp-up below is from that day)' if dose.ramp_up else ''}.")
+        if planned:
+            lines.append(f"Listed but not given yet, so not taken as a course under way: {_escape(', '.join(planned))}"
+                         f". If one is this same order, the other is a duplicate.")
         if dose.drug in subject.given_before:
             lines.append(f"An ended order of {dose.drug} is on the list (last given "
                          f"{subject.given_before[dose.drug]}): if this draft continues that treatment (a next "

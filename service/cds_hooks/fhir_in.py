@@ -41,6 +41,11 @@ ENDED = frozenset({"completed", "stopped", "ended"})
 """Orders and statements taken until they ended (R4 `completed`/`stopped`, R5 `ended`): a drug stopped days ago
 still acts during its washout, so they are read with the date of their end (`EndDate`)."""
 HELD = frozenset({"on-hold", "suspended"})
+NOT_YET_GIVEN = frozenset({"draft", "intended"})
+"""Listed orders and statements that say the medication has not been given yet: an order not yet signed (R4
+MedicationRequest `draft`, "not yet actionable"), a statement that it may be taken in the future (R4
+MedicationStatement `intended`). Counted with the others for interactions, but none makes a draft of the same
+agent a continuation: the patient has had none of it."""
 MAX_CODINGS = 10
 MAX_TEXT = 200
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")

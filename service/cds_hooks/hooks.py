@@ -25,6 +25,7 @@ from interactions.validation import MAX_MEDICATIONS
 from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card, too_many_card
 from service.cds_hooks.fhir_in import (
+    NOT_YET_GIVEN,
     Found,
     OrderedMedication,
     is_bundle,
@@ -96,6 +97,8 @@ class Orders(NamedTuple):
     reference."""
     given_before: dict[str, str]
     """Agent -> the last day of an ended order or statement of it on the list (ISO): a start may continue it."""
+    not_yet_given: dict[str, tuple[str, ...]]
+    """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`), named."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -136,7 +139,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
                       as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
-                      orders.given_before)
+                      orders.given_before, orders.not_yet_given)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -181,7 +184,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     (the day of the check, then also told the engine); one that gives no end date at all as stopped on `as_of`,
     the latest it can have been: its washout is never counted from a day it may not have begun.
 
-    A draft order of an agent that the patient takes no current order or statement of is a start: the engine is
+    A draft order of an agent that the patient takes no current order or statement of is a start (a listed draft
+    or intended statement, `NOT_YET_GIVEN`, is none: it is named in `not_yet_given`): the engine is
     told it is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
     ramp-up, whose whole ramp-up from the draft's first day is given as it stands (day 1 would make the answer
     that day's dose, not the course's the draft orders).
@@ -200,6 +204,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     taken: set[str] = set()
     other_drafts: dict[str, list[OrderedMedication]] = {}
     given_before: dict[str, str] = {}
+    not_yet_given: dict[str, list[str]] = {}
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -215,11 +220,14 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         names = drugs or (ordered.label,)
         for drug in names:
             by_drug.setdefault(drug, ordered)
-        if not draft and ordered.stop is None:
-            taken.update(names)
-        elif not draft:
+        if not draft and ordered.stop is not None:
             for drug in names:
                 given_before[drug] = max(given_before.get(drug, ""), ordered.medication.stopped_on)
+        elif not draft and (status := _text(ordered.resource.get("status")).lower()) in NOT_YET_GIVEN:
+            for drug in names:
+                not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({status})")
+        elif not draft:
+            taken.update(names)
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
@@ -265,7 +273,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     return Orders(request, by_drug, frozenset(new_drugs), read_from, tuple(item for item, _ in not_named), labels,
                   starts, {drug: tuple(others) for drug, others in other_drafts.items()},
                   frozenset(item for item, unread in not_named if unread),
-                  {drug: day for drug, day in given_before.items() if drug in starts})
+                  {drug: day for drug, day in given_before.items() if drug in starts},
+                  {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts})
 
 
 def _labelled_per_day(kb: KnowledgeBase) -> dict[str, int]:

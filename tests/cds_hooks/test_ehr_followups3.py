@@ -65,3 +65,32 @@ def test_an_stu3_statement_not_taken_is_no_medication_taken(dev_server: Served) 
     statement["taken"] = "y"
     [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+def test_a_listed_draft_or_intended_statement_of_the_agent_does_not_make_its_order_a_continuation(
+        dev_server: Served) -> None:
+    # The prefetch asks for drafts too (status=active,on-hold,draft), and statements that are intended: neither
+    # says the patient has had venetoclax. Taken as a course under way, the 400 mg start had no card at all; the
+    # label starts venetoclax with its ramp-up (USPI 2.2).
+    unsigned = examples.order("ven-other", "venetoclax", 400, status="draft")
+    body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400, start=check_day())], [unsigned])
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: start with the ramp-up (100, 200, 400 mg)"
+    assert "Read as a start: the patient's current medication list has no order or statement of venetoclax " \
+        "given yet" in card["detail"]
+    assert "Listed but not given yet, so not taken as a course under way: MedicationRequest/ven-other (draft)." \
+        in card["detail"]
+    intended = {"resourceType": "MedicationStatement", "id": "st-ven", "status": "intended",
+                "medicationCodeableConcept": {"text": "venetoclax"}, "subject": {"reference": "Patient/pat-1"}}
+    body["prefetch"]["medicationRequests"] = examples.bundle(kind="searchset")
+    body["prefetch"]["medicationStatements"] = examples.bundle(intended, kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: start with the ramp-up (100, 200, 400 mg)"
+    assert "MedicationStatement/st-ven (intended)" in card["detail"]
+
+
+def test_a_listed_active_or_held_order_of_the_agent_still_makes_its_order_a_continuation(dev_server: Served) -> None:
+    for status in ("active", "on-hold"):
+        running = examples.order("ven-0", "venetoclax", 400, status=status)
+        body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400, start=check_day())], [running])
+        assert cards(dev_server, SIGN, body) == []

@@ -668,8 +668,13 @@ def _factor(quantity: object, factors: Mapping[str, float]) -> float | None:
 
 
 def _units(quantity: Mapping[str, Any]) -> tuple[str, str]:
-    """A Quantity's `code` and `unit`, lower case ("" for one it does not have)."""
-    return _text(quantity.get("code")).lower(), _text(quantity.get("unit")).lower()
+    """A Quantity's `code` and `unit`, lower case ("" for one it does not have), each without a plural's "(s)".
+
+    EHRs write a unit that may be plural so ("mg(s)", "tab(s)", "cap(s)"): it is the unit it names, not one
+    unknown ("400 mg(s), which is not a dose in mg").
+    """
+    return (_text(quantity.get("code")).lower().removesuffix("(s)"),
+            _text(quantity.get("unit")).lower().removesuffix("(s)"))
 
 
 def _milliseconds(quantity: object) -> float:

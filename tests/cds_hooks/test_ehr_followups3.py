@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
 from tests.cds_hooks.test_ehr_followups import check_day
@@ -94,3 +96,19 @@ def test_a_listed_active_or_held_order_of_the_agent_still_makes_its_order_a_cont
         running = examples.order("ven-0", "venetoclax", 400, status=status)
         body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400, start=check_day())], [running])
         assert cards(dev_server, SIGN, body) == []
+
+
+@pytest.mark.parametrize(("quantity", "ordered"), [
+    ({"value": 400, "unit": "mg(s)"}, "ordered 400 mg;"),
+    ({"value": 4, "unit": "tab(s)"}, "ordered 4 tab(s) x 100 mg = 400 mg;"),
+    ({"value": 4, "unit": "Tablet(s)"}, "ordered 4 Tablet(s) x 100 mg = 400 mg;"),
+])
+def test_a_unit_written_with_a_plural_s_is_the_unit_it_names(dev_server: Served, quantity: dict[str, Any],
+                                                             ordered: str) -> None:
+    # EHRs write units so (Cerner's "tab(s)", "mg(s)"): the card said "ordered 400 mg(s), which is not a dose in mg".
+    draft = examples.order("ven-1", "venetoclax 100 MG Oral Tablet", start=check_day())
+    draft["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": quantity}]
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [posaconazole]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert f"**venetoclax**: {ordered} **give 70 mg**" in card["detail"]

@@ -237,7 +237,7 @@ class MedicationReader:
         # How many strengths a drug's name may be followed by: its ingredients ("800/160" after Bactrim).
         self._strengths = {name: len(ingredients) for ingredients, name in self._combined.items()}
         self._premixed = premixed
-        self._spellings = tuple((normalise(s.written), normalise(s.reads_as)) for s in names.spellings)
+        self._spellings = tuple(_spelling(s.written, s.reads_as) for s in names.spellings)
         self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
         self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
         self._biologic_stems = tuple(normalise(s) for s in names.biosimilar.stems) if names.biosimilar else ()
@@ -963,6 +963,12 @@ def _count_apart(token: str) -> tuple[str, ...]:
     if glued is None:
         return (token,)
     return (_TIMES_WORD, glued.group(1)) if glued.group(1) else (glued.group(2), _TIMES_WORD)
+
+
+def _spelling(written: str, reads_as: str) -> tuple[str, str]:
+    """A spelling, normalised; a symbol's ("->") reads as a word of its own (" then "), never glued to the next."""
+    written, reads_as = normalise(written), normalise(reads_as)
+    return written, reads_as if any(character.isalpha() for character in written) else f" {reads_as} "
 
 
 def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:

@@ -7,7 +7,9 @@ cannot be had makes the call fail with HTTP 412 (spec 2.0, "Prefetch Template").
 
 A medication list may come in pages (the client MAY paginate, spec 2.0): the pages after the first are
 fetched from `fhirServer` by the Bundle's `next` links, for a list prefetched as for one fetched, since
-checking against part of the list would pass the rest unchecked in silence.
+checking against part of the list would pass the rest unchecked in silence. The QTc search asks for the latest
+only (`_sort=-date&_count=1`); a server that says it did not sort (`_sort` left out of its `self` link) gets every
+page of it read, for the latest by date: its one result would be any QTc.
 
 Orders and statements that name their medication only by a reference to a Medication resource the call does
 not hold (Oracle Health, Epic) get it read from `fhirServer` too, once per distinct Medication, so that they
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -103,7 +106,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
             to_fetch[key] = TEMPLATES[key].replace("{{context.patientId}}", patient_id), "not in the prefetch"
             continue
         found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
-        if key in PAGED and (following := _next_page(value)):
+        if key in PAGED and (following := _link(value, "next")):
             to_fetch[key] = following, "the prefetch is one page of several"
     if not to_fetch:
         return found
@@ -246,17 +249,44 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
     base = server.rstrip("/")
     url = search if search.startswith(("https:", "http:")) else f"{base}/{search}"
     resources: list[Found] = []
+    paged = key in PAGED
     for _ in range(MAX_PAGES):
         if not url.startswith(f"{base}/"):
             return [], "a next page of the search is not on fhirServer"
         document, problem = await _get(client, url, headers, "Bundle", key)
         if document is None:
             return [], problem
+        if not paged and _sort_ignored(url, document):
+            # The latest only (`_sort=-date&_count=1`) from a server that did not sort is some QTc, maybe years
+            # old: every page is read instead, and the latest found among them by its date.
+            url, paged, resources = _unsorted(url), True, []
+            continue
         resources += found_in(document, "")
-        url = _next_page(document) if key in PAGED else ""
+        url = _link(document, "next") if paged else ""
         if not url:
             return resources, ""
     return [], f"the search has more than {MAX_PAGES} pages"
+
+
+def _sort_ignored(url: str, bundle: Mapping[str, Any]) -> bool:
+    """Whether a search asked to be sorted and the server says it was not.
+
+    A FHIR server returns the parameters it used in its `self` link (R4 Search, "Server Conformance"): one that
+    does not support `_sort` leaves it out. Without a `self` link, the search is taken as done as asked.
+    """
+    used = _link(bundle, "self")
+    return "_sort" in _parameters(url) and bool(used) and "_sort" not in _parameters(used)
+
+
+def _parameters(url: str) -> set[str]:
+    return {name for name, _ in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
+
+
+def _unsorted(url: str) -> str:
+    """The search at `url` without its `_sort` and `_count`: all of its results, in pages."""
+    parts = urllib.parse.urlsplit(url)
+    kept = [(name, value) for name, value in urllib.parse.parse_qsl(parts.query) if name not in ("_sort", "_count")]
+    return parts._replace(query=urllib.parse.urlencode(kept, safe="|,:/")).geturl()
 
 
 async def _get(client: httpx.AsyncClient, url: str, headers: Mapping[str, str], kind: str, what: str = "",
@@ -278,10 +308,10 @@ async def _get(client: httpx.AsyncClient, url: str, headers: Mapping[str, str], 
     return document, ""
 
 
-def _next_page(bundle: object) -> str:
-    """The URL of a searchset Bundle's next page (its `link` with relation `next`), or ""."""
+def _link(bundle: object, relation: str) -> str:
+    """The URL of a searchset Bundle's `link` of `relation` (`next`: its next page; `self`: the search done), or ""."""
     links = bundle.get("link") if isinstance(bundle, dict) else None
     if not isinstance(links, list):
         return ""
-    return next((link["url"].strip() for link in links if isinstance(link, dict) and link.get("relation") == "next"
+    return next((link["url"].strip() for link in links if isinstance(link, dict) and link.get("relation") == relation
                  and isinstance(link.get("url"), str) and link["url"].strip()), "")

@@ -2,17 +2,20 @@
 
 The latest QTc is the one taken last, by its instant, whatever offset the EHR writes its times with; a
 Medication is found by the fullUrl of its Bundle entry (`urn:uuid:…`), as FHIR resolves references in a
-Bundle; an STU3 MedicationStatement whose `taken` is `n` is not a medication taken.
+Bundle; an STU3 MedicationStatement whose `taken` is `n` is not a medication taken; a listed draft or intended
+statement of an agent is not a course under way; `mg(s)` and `tab(s)` are units; a QTc search the FHIR server did
+not sort is read whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.cds_hooks import examples
-from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.conftest import Served, StandIn, stand_in
 from tests.cds_hooks.test_ehr_followups import check_day
 from tests.cds_hooks.test_hooks import SIGN, cards
 
@@ -112,3 +115,33 @@ def test_a_unit_written_with_a_plural_s_is_the_unit_it_names(dev_server: Served,
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [posaconazole]))
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
     assert f"**venetoclax**: {ordered} **give 70 mg**" in card["detail"]
+
+
+@pytest.fixture
+def fhir() -> Iterator[StandIn]:
+    with stand_in() as server:
+        yield server
+
+
+def test_a_qtc_search_the_fhir_server_did_not_sort_is_read_whole_for_the_latest(dev_server: Served,
+                                                                                 fhir: StandIn) -> None:
+    # The service asks for the latest QTc only (_sort=-date&_count=1). A server without _sort support leaves it
+    # out of its self link (R4 Search) and returns any one: here the QTcF of 430 ms of 2019, while 512 ms of
+    # yesterday is on the next page. Read as the latest, gilteritinib went on without a card.
+    page_two = f"{fhir.url}/Observation-page-2"
+    fhir.routes["/Observation"] = (200, examples.bundle(qtcf("ecg-2019", 430, "2019-03-01T08:00:00Z"), kind="searchset")
+                                   | {"link": [{"relation": "self", "url": f"{fhir.url}/Observation?patient=pat-1"},
+                                               {"relation": "next", "url": page_two}]})
+    fhir.routes["/Observation-page-2"] = (200, examples.bundle(
+        qtcf("ecg-new", 512, f"{check_day(1)}T08:00:00Z"), kind="searchset"))
+    running = examples.order("gil-0", "gilteritinib", 120, status="active")
+    body = examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], [running])
+    del body["prefetch"]["qtc"]
+    body["fhirServer"] = fhir.url
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"
+    searched = [path for path, _ in fhir.seen if path.startswith("/Observation?")]
+    assert len(searched) == 2
+    assert "_sort=-date" in searched[0]
+    assert "_sort" not in searched[1]
+    assert "_count" not in searched[1]

@@ -128,12 +128,16 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     known.update(fetched)
     drafts = read_medications(draft_resources, known, kb.resolver.administrations_per_day, listed=False)
     draft_references = {d.reference for d in drafts if d.reference}
-    current = [m for m in read_medications(listed, known, kb.resolver.administrations_per_day, listed=True)
-               if not m.reference or m.reference not in draft_references]
+    on_list = read_medications(listed, known, kb.resolver.administrations_per_day, listed=True)
+    current = [m for m in on_list if not m.reference or m.reference not in draft_references]
+    # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
+    # active order under its id): the patient is taking it, so it is no start.
+    revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
+                        and _status(m) not in NOT_YET_GIVEN)
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
     qtc = latest_qtc(found.resource for found in data["qtc"])
     as_of = _as_of()
-    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of)
+    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of, revised)
     if orders is None:
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
@@ -172,7 +176,8 @@ def _as_of() -> str:
 
 
 def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Sequence[OrderedMedication],
-          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], as_of: str) -> Orders | None:
+          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], as_of: str,
+          revised: frozenset[str]) -> Orders | None:
     """The regimen and the concomitant medications; None when there is nothing to check or report.
 
     The regimen holds the agents and their partners, and the draft orders not recognised (which may
@@ -185,7 +190,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     the latest it can have been: its washout is never counted from a day it may not have begun.
 
     A draft order of an agent that the patient takes no current order or statement of is a start (a listed draft
-    or intended statement, `NOT_YET_GIVEN`, is none: it is named in `not_yet_given`): the engine is
+    or intended statement, `NOT_YET_GIVEN`, is none: it is named in `not_yet_given`; a draft among `revised`, the
+    references of listed orders given and revised now, is one): the engine is
     told it is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
     ramp-up, whose whole ramp-up from the draft's first day is given as it stands (day 1 would make the answer
     that day's dose, not the course's the draft orders).
@@ -223,10 +229,10 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         if not draft and ordered.stop is not None:
             for drug in names:
                 given_before[drug] = max(given_before.get(drug, ""), ordered.medication.stopped_on)
-        elif not draft and (status := _text(ordered.resource.get("status")).lower()) in NOT_YET_GIVEN:
+        elif not draft and _status(ordered) in NOT_YET_GIVEN:
             for drug in names:
-                not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({status})")
-        elif not draft:
+                not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({_status(ordered)})")
+        elif not draft or ordered.reference in revised:
             taken.update(names)
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
@@ -275,6 +281,11 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts})
+
+
+def _status(ordered: OrderedMedication) -> str:
+    """An order's or statement's status as sent, lower case ("" when it has none)."""
+    return _text(ordered.resource.get("status")).lower()
 
 
 def _labelled_per_day(kb: KnowledgeBase) -> dict[str, int]:

@@ -145,3 +145,23 @@ def test_a_qtc_search_the_fhir_server_did_not_sort_is_read_whole_for_the_latest(
     assert "_sort=-date" in searched[0]
     assert "_sort" not in searched[1]
     assert "_count" not in searched[1]
+
+
+def test_an_active_order_re_signed_under_its_id_is_no_start(dev_server: Served) -> None:
+    # order-sign 1.1 re-signs a revised active order (its status need not be draft). The list holds the same order,
+    # which is left out as the draft itself; the patient then looked like taking no venetoclax, and the card asked
+    # for the posaconazole ramp-up from 10 mg on day 1 for a patient on 400 mg since October (USPI 2.4: at a steady
+    # dose, reduce to 70 mg).
+    listed = examples.order("ven-1", "venetoclax", 400, status="active", start="2026-10-01")
+    revised = examples.order("ven-1", "venetoclax", 400, status="active", start="2026-10-01")
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [revised], [listed, posaconazole]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert "Read as a start" not in card["detail"]
+    assert "Ramp-up" not in card["detail"]
+    [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in update["dosageInstruction"]] == [70]
+    # The same order listed as the draft it still is (a search for drafts returns it) is no course under way.
+    listed["status"] = revised["status"] = "draft"
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [revised], [listed, posaconazole]))
+    assert "Read as a start" in card["detail"]

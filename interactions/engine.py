@@ -753,7 +753,7 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     # finding asks to confirm the frequency).
     per_day = max(filter(None, (read(medication.frequency) if medication.frequency else None, read(medication.name))),
                   default=None)
-    if per_day is None and len(kb.resolver.frequencies_named(medication.name)) > 1:
+    if per_day is None and len(set(kb.resolver.frequencies_named(medication.name))) > 1:
         return _MoreOften(0.0, _frequency_not_read(agent, medication, standard))
     if per_day is None or per_day <= labelled:
         return None
@@ -774,10 +774,10 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
 
 
 def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: StandardDose) -> Finding:
-    """The finding for an agent's order whose name names several frequencies and whose field names none.
+    """The finding for an agent's order whose name names frequencies that disagree and whose field names none.
 
-    "venetoclax 400 mg qam and qpm" (each says once a day, together twice: 800 mg a day), "400 mg daily BID":
-    how often is not guessed, and the dose is checked as given as the label gives it; the order must say.
+    "venetoclax 400 mg daily BID", "qd, q12h": how often is not guessed, and the dose is checked as given as the
+    label gives it; the order must say.
     """
     dose = f"{medication.dose_mg:g} mg" if medication.dose_mg else "the dose"
     return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (

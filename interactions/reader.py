@@ -463,9 +463,10 @@ class MedicationReader:
         """How many times a day `text` (a frequency, or a whole order line) gives a dose; None when it does not say.
 
         From the words of names.toml's `[[administrations]]` ("BID", "q12h", "once daily"), the longest first,
-        or FHIR's "N per P h", "N per P d", "N per P wk"; None too when the text names two frequencies ("daily ... BID",
-        "qam and qpm": each says once, together twice) or a count that is not a whole number a day from 1 to
-        24 ("every other day").
+        or FHIR's "N per P h", "N per P d", "N per P wk"; frequencies joined by "and" add up ("qam and qpm": twice),
+        and one said twice is that one ("BID (morning and evening)"). None too when the text names frequencies that
+        disagree ("daily ... BID", `frequencies_named`) or a count that is not a whole number a day from 1 to 24
+        ("every other day").
         """
         per_period = _PER_PERIOD.fullmatch(text.strip().lower())
         if per_period:
@@ -474,21 +475,26 @@ class MedicationReader:
                 return None
             per_day = times * 24 / (period * _HOURS[unit])
             return int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else None
-        counts = self._frequencies_named(text)
-        return counts[0] if len(counts) == 1 else None
+        counts = set(self._frequencies_named(text))
+        return counts.pop() if len(counts) == 1 else None
 
     def _frequencies_named(self, text: str) -> tuple[int, ...]:
-        """The times a day of each frequency `text` names, in order ("qam and qpm": 1, 1; "daily BID": 1, 2).
+        """The times a day of each frequency `text` names, in order ("daily BID": 1, 2); "qam and qpm" is one: 2.
 
-        Several say no one frequency (`administrations_per_day`): the caller judges whether to say so.
+        Several that disagree say no one frequency (`administrations_per_day`): the caller judges whether to say so.
         """
         tokens = self._tokens(text)
         counts: list[int] = []
-        at = 0
+        at = end = 0
         while at < len(tokens):
             length = next((n for n in self._per_day_lengths if tuple(tokens[at:at + n]) in self._per_day), 0)
             if length:
-                counts.append(self._per_day[tuple(tokens[at:at + length])])
+                count = self._per_day[tuple(tokens[at:at + length])]
+                if counts and at == end + 1 and tokens[end] in _JOINING:
+                    counts[-1] += count  # "qam and qpm": a dose in the morning and one in the evening
+                else:
+                    counts.append(count)
+                end = at + length
             at += length or 1
         return tuple(counts)
 
@@ -918,6 +924,8 @@ _GLUED_COUNT: Final = re.compile(r"x(\d+)|(\d+)x")
 """A count glued to "x" (ISMP's "times": "x2", "2x"), a pattern of order text that names.toml skips."""
 _TIMES_WORD: Final = "x"
 """Times after a number ("2 x daily"), a course's count before one ("x 28": names.toml's `course` words)."""
+_JOINING: Final = frozenset({"and", "&"})
+"""Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 MAX_TABLETS_COUNTED = 20

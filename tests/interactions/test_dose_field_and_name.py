@@ -103,11 +103,22 @@ def test_an_agent_among_the_co_medications_is_flagged_too(default_kb: KnowledgeB
     "venetoclax 400 mg PO qam and qpm",  # 800 mg a day
     "venetoclax 400 mg mane and nocte",
     "venetoclax 400 mg PO in the morning and in the evening",
-    "venetoclax 400 mg daily BID",  # two frequencies that disagree
+    "venetoclax 400 mg PO every morning and evening",
 ])
-def test_an_agent_order_naming_several_frequencies_is_flagged(default_kb: KnowledgeBase, text: str) -> None:
+def test_frequencies_joined_by_and_add_up(default_kb: KnowledgeBase, text: str) -> None:
     # Each of "qam and qpm" says once a day, together twice: how often was read as nothing, and the order was
     # checked as 400 mg once daily, CONTINUE, with no finding.
+    result = check(default_kb, CheckRequest((Medication(text), AZA), (), PatientContext()))
+
+    venetoclax = _decision(result, "venetoclax")
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg, venetoclax.action) == (
+        400, 400, Action.ADJUST_DOSE)
+    assert [f.rule for f in venetoclax.findings] == ["venetoclax/labelled-dose", "venetoclax/labelled-frequency"]
+
+
+@pytest.mark.parametrize("text", ["venetoclax 400 mg daily BID", "venetoclax 400 mg qd, q12h"])
+def test_an_agent_order_naming_frequencies_that_disagree_is_flagged(default_kb: KnowledgeBase, text: str) -> None:
+    # Read as none, the order was checked as 400 mg once daily, CONTINUE, with no finding.
     result = check(default_kb, CheckRequest((Medication(text), AZA), (), PatientContext()))
 
     venetoclax = _decision(result, "venetoclax")
@@ -120,15 +131,15 @@ def test_an_agent_order_naming_several_frequencies_is_flagged(default_kb: Knowle
 
 
 def test_a_frequency_in_its_field_settles_it(default_kb: KnowledgeBase) -> None:
-    result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg qam and qpm", 0, "BID"), AZA), (),
+    result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg daily BID", 0, "BID"), AZA), (),
                                             PatientContext()))
 
     assert [f.rule for f in _decision(result, "venetoclax").findings] == [
         "venetoclax/labelled-dose", "venetoclax/labelled-frequency"]
 
 
-def test_an_agent_given_twice_a_day_by_its_label_is_flagged_too(default_kb: KnowledgeBase) -> None:
-    # Whether "qam and qpm" is the label's twice a day or a once-daily order written twice is not guessed.
+def test_an_agent_given_twice_a_day_by_its_label_is_not_flagged(default_kb: KnowledgeBase) -> None:
     result = check(default_kb, CheckRequest((Medication("olutasidenib 150 mg qam and qpm"),), (), PatientContext()))
 
-    assert [f.rule for f in _decision(result, "olutasidenib").findings] == ["olutasidenib/frequency-not-read"]
+    olutasidenib = _decision(result, "olutasidenib")
+    assert (olutasidenib.ordered_dose_mg, olutasidenib.action, olutasidenib.findings) == (150, Action.CONTINUE, ())

@@ -32,11 +32,15 @@ def frequency_findings(result: CheckResult) -> list[str]:
     ("2 per 1 d", 2), ("1 per 1 d", 1), ("1 per 12 h", 2), ("3 per 1 d", 3),
     ("b.i.d.", 2), ("twice-daily", 2), ("2x daily", 2), ("2 times per day", 2), ("every 12 hrs", 2), ("q12hr", 2),
     ("q.d.", 1), ("once-daily", 1), ("t.i.d.", 3), ("q.i.d.", 4),
-    # Saying nothing, or two frequencies (each of "qam and qpm" says once: together twice), or not a whole
-    # number a day from 1 to 24: not read.
+    # Frequencies joined by "and" add up: each of "qam and qpm" says once, together twice (an eighth pharmacist
+    # review: read as none, "venetoclax 400 mg qam and qpm" was checked as 400 mg once daily); the same one said twice
+    # is that one.
+    ("qam and qpm", 2), ("mane and nocte", 2), ("in the morning and in the evening", 2), ("qam & qhs", 2),
+    ("every morning and evening", 2), ("morning and evening", 2), ("BID (morning and evening)", 2),
+    ("daily ... daily", 1),
+    # Saying nothing, or two frequencies that disagree, or not a whole number a day from 1 to 24: not read.
     ("", None), ("as directed", None), ("daily BID", None), ("every other day", None), ("1 per 2 d", None),
-    ("qam and qpm", None), ("mane and nocte", None), ("in the morning and in the evening", None),
-    ("1000 per 1 h", None),
+    ("qam, qpm and qhs daily", None), ("1000 per 1 h", None),
 ])
 def test_the_times_a_day_a_frequency_says(default_kb: KnowledgeBase, text: str, per_day: int | None) -> None:
     assert default_kb.resolver.administrations_per_day(text) == per_day

@@ -280,16 +280,19 @@ def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
     return ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg else ""
 
 
-def _product_cannot_give(dose: DoseRecommendation, recommended: float, ordered: OrderedMedication) -> list[str]:
+def _product_cannot_give(ramp_up_mg: Sequence[float], recommended: float, ordered: OrderedMedication) -> list[str]:
     """A line saying which doses to give the ordered product's strength cannot make up, if any.
 
     "Venetoclax 100 MG Oral Tablet" at 10, 20, 50 and 70 mg: the update keeps the order's product, so whoever
-    accepts it must know that another strength is needed.
+    accepts it must know that another strength is needed. `ramp_up_mg`: the ramp-up's doses for a start, none for a
+    patient already taking the agent (its update gives the steady dose alone).
     """
     strength = ordered.mg_per_dose_unit or strength_in_name(ordered.label)
     if not strength:
         return []
-    doses = dict.fromkeys([*(step.dose_mg for step in dose.ramp_up), recommended])
+    doses = dict.fromkeys([*ramp_up_mg, recommended])
+    if ordered.parts:  # the dose its orders of other strengths give together is no update of its own
+        doses.pop(ordered.medication.dose_mg, None)
     cannot = [d for d in doses if d > 0 and abs(d / strength - round(d / strength)) > 1e-6]
     if not cannot:
         return []
@@ -408,7 +411,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
     if dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject):
-        lines += _product_cannot_give(dose, recommended, ordered)
+        lines += _product_cannot_give([s.dose_mg for s in dose.ramp_up] if dose.drug in subject.starts else [],
+                                      recommended, ordered)
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
         lines.append(avoid_text(dose.drug, dose.avoid_with,
                                 [(f.action, (f.precipitant_drug, *f.involved)) for f in dose.findings]))
@@ -681,10 +685,11 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
                            _day_bounds(start, maintenance_day, None) if ramp_up else None))
     order["dosageInstruction"] = dosages
     ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in ramp_up)} mg" if ramp_up else ""
-    # The update is the whole course: other drafts of the agent would contradict it (two day-1 doses).
+    # The update is the whole course, and the whole dose: other drafts of the agent would contradict it (two day-1
+    # doses), and so would the orders given with it as products of other strengths (its `parts`).
     removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
                             resourceId=other.reference)
-                for other in subject.other_drafts.get(dose.drug, ())
+                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts)
                 if other.reference.startswith("MedicationRequest/")]
     return wire.Suggestion(
         label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],

@@ -142,6 +142,9 @@ class OrderedMedication(NamedTuple):
     """A draft order whose status is on hold: checked as if given, its card speaking of when it is resumed."""
     steps_mg: tuple[float, ...] = ()
     """Each dosage instruction's dose in mg (0 where not read), in the order they apply."""
+    parts: tuple[OrderedMedication, ...] = ()
+    """The other orders of the agent given together with this one, as products of other strengths, whose doses
+    its own `medication.dose_mg` adds up (`hooks._given_together`); () for an order on its own."""
 
 
 def found_in(value: object, at: str) -> list[Found]:

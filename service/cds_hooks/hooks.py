@@ -34,6 +34,7 @@ from service.cds_hooks.fhir_in import (
     medication_reference,
     misshapen_medication,
     read_medications,
+    strength_in_name,
     unresolved_references,
     violation_issue,
 )
@@ -126,10 +127,11 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     fetched, unfetched = await prefetch.medications(call, [
         *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
-    drafts = read_medications(draft_resources, known, kb.resolver.administrations_per_day, listed=False)
+    drafts = _given_together(kb, read_medications(draft_resources, known, kb.resolver.administrations_per_day,
+                                                  listed=False))
     draft_references = {d.reference for d in drafts if d.reference}
     on_list = read_medications(listed, known, kb.resolver.administrations_per_day, listed=True)
-    current = [m for m in on_list if not m.reference or m.reference not in draft_references]
+    current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references])
     # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
     # active order under its id): the patient is taking it, so it is no start.
     revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
@@ -281,6 +283,51 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts})
+
+
+def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> list[OrderedMedication]:
+    """The orders, with those of one regimen drug given together as products of different strengths made one.
+
+    Venetoclax 70 mg, its dose with posaconazole, has no tablet of its own: it is ordered as 50 mg and 2 x 10 mg
+    tablets, an order for each product, from the same day and as often. Checked at the higher of them, the card
+    said to give 50 mg. Orders of one drug are one dose, their sum, when each is current, has one dosage
+    instruction with a dose in mg, is of a product whose strength per unit is known (`strength_in_name`) and is not
+    another's, and starts the same day as many times a day. The first of the highest dose stands for them (its
+    product is the one an update keeps), the others being its `parts`. Orders of one product (a renewal listed
+    beside the order it renews) or of different days (a ramp-up as several orders) are left as they are.
+    """
+    groups: dict[tuple[str, str, int | None], list[int]] = {}
+    for i, ordered in enumerate(orders):
+        if ordered.stop is None and len(ordered.steps_mg) == 1 and ordered.medication.dose_mg > 0 \
+                and _strength(ordered):
+            drugs = identify(kb, ordered.medication).drugs
+            if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
+                groups.setdefault((drugs[0], ordered.start_date, ordered.doses_per_day), []).append(i)
+    merged: dict[int, OrderedMedication] = {}
+    absorbed: set[int] = set()
+    for (drug, _, _), members in groups.items():
+        strengths = [_strength(orders[i]) for i in members]
+        if len(members) < 2 or len(set(strengths)) < len(strengths):
+            continue
+        first = max(members, key=lambda i: (orders[i].medication.dose_mg, -i))
+        parts = tuple(orders[i] for i in members if i != first)
+        base = orders[first]
+        together = (base, *parts)
+        total = round(sum(o.medication.dose_mg for o in together), 6)
+        named = " + ".join(f"{o.reference or o.label} {o.medication.dose_mg:g} mg" for o in together)
+        absorbed.update(i for i in members if i != first)
+        # Named by the drug alone: the product's name and code would give the engine a strength the dose is not.
+        merged[first] = base._replace(
+            medication=base.medication._replace(name=drug, coding=(), dose_mg=total), dose_as_sent="",
+            mg_per_dose_unit=0.0, steps_mg=(total,), parts=parts,
+            dose_note=f"{len(together)} orders of {drug} given together, each a product of its own strength "
+                      f"({named}): read as one dose of {total:g} mg.")
+    return [merged.get(i, ordered) for i, ordered in enumerate(orders) if i not in absorbed]
+
+
+def _strength(ordered: OrderedMedication) -> float:
+    """The strength per tablet or capsule of an order's product, or 0 when it is not known for certain."""
+    return ordered.mg_per_dose_unit or strength_in_name(ordered.label)
 
 
 def _status(ordered: OrderedMedication) -> str:

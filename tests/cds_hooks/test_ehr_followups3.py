@@ -165,3 +165,51 @@ def test_an_active_order_re_signed_under_its_id_is_no_start(dev_server: Served) 
     listed["status"] = revised["status"] = "draft"
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [revised], [listed, posaconazole]))
     assert "Read as a start" in card["detail"]
+
+
+def test_orders_of_the_agent_in_products_of_different_strengths_from_one_day_are_one_dose(dev_server: Served) -> None:
+    # Venetoclax 70 mg, the dose with posaconazole (USPI 2.4), has no tablet of its own: 50 mg and 2 x 10 mg, an
+    # order each. Checked at the higher, the card said "ordered 50 mg; give 50 mg" for a patient given 70 mg.
+    fifty = examples.order("ven-50", "venetoclax 50 MG Oral Tablet", 50, status="active", start="2026-10-01")
+    tens = examples.order("ven-10", "venetoclax 10 MG Oral Tablet", 20, status="active", start="2026-10-01")
+    new_posaconazole = examples.order("posa-d", "posaconazole", 300)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [new_posaconazole], [fifty, tens]))
+    assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"  # as for one order of 70 mg
+    assert card["detail"].startswith("**venetoclax**: ordered 70 mg; **give 70 mg**")
+    assert "2 orders of venetoclax given together, each a product of its own strength (MedicationRequest/ven-50 " \
+        "50 mg + MedicationRequest/ven-10 20 mg): read as one dose of 70 mg." in card["detail"]
+    assert "cannot give" not in card["detail"]
+
+
+def test_a_dose_given_as_two_products_is_updated_as_one_order_and_the_other_removed(dev_server: Served) -> None:
+    # Renewed at 100 mg + 2 x 10 mg (120 mg) beside posaconazole, for a patient already on venetoclax: the update
+    # gives the 100 mg order the steady 70 mg and removes the 10 mg one, whose 20 mg would come on top.
+    running = examples.order("ven-0", "venetoclax", 70, status="active", start="2026-10-01")
+    hundred = examples.order("ven-100", "venetoclax 100 MG Oral Tablet", 100, start=check_day())
+    tens = examples.order("ven-10", "venetoclax 10 MG Oral Tablet", 20, start=check_day())
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [hundred, tens], [running, posaconazole]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert card["detail"].startswith("**venetoclax**: ordered 120 mg; **give 70 mg**")
+    [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
+    assert [(a["type"], a.get("resourceId") or a["resource"]["id"]) for a in update["actions"]] == [
+        ("update", "ven-100"), ("delete", "MedicationRequest/ven-10")]
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in update["actions"][0]["resource"][
+        "dosageInstruction"]] == [70]
+    # Not a start: the ramp-up's 10, 20 and 50 mg are no doses the update asks of the 100 mg tablets.
+    assert "The ordered product (100 mg a unit) cannot give 70 mg: the order needs a product of another strength." \
+        in card["detail"]
+
+
+def test_orders_of_one_product_or_from_different_days_are_not_added_up(dev_server: Served) -> None:
+    # A renewal listed beside the order it renews (one product), a ramp-up written as orders of its own days.
+    old = examples.order("ven-a", "venetoclax 100 MG Oral Tablet", 400, status="active", start="2026-10-01")
+    renewed = examples.order("ven-b", "venetoclax 100 MG Oral Tablet", 400, status="active", start="2026-10-01")
+    posaconazole = examples.order("posa-d", "posaconazole", 300)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [posaconazole], [old, renewed]))
+    assert card["detail"].startswith("**venetoclax**: ordered 400 mg;")
+    assert "given together" not in card["detail"]
+    day_1 = examples.order("ven-1", "venetoclax 100 MG Oral Tablet", 100, start=check_day())
+    day_2 = examples.order("ven-2", "venetoclax 50 MG Oral Tablet", 200, start=check_day(-1))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [day_1, day_2], [posaconazole | {"status": "active"}]))
+    assert "given together" not in card["detail"]

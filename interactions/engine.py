@@ -344,9 +344,13 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
         its_agents = [drug for drug in components if drug in agents]
         if not its_agents or _listed_again(taken, its_agents, medication, listed_again):
             continue
-        if len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen:
-            continue  # a product holding an agent and other drugs: none is sold; it stays as it was sent
-        dosed = _line_agent(kb, medication, components)
+        beside = len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen
+        if beside:
+            # An agent written beside the drugs it is taken with ("venetoclax 70 mg w/ posaconazole"): the agent is
+            # checked (it was left unchecked, the answer complete), the others stay co-medications, and the line's
+            # dose is no one drug's ("venetoclax w/ posaconazole 300 mg").
+            medication, components = _with_dose(medication, 0.0), tuple(its_agents)
+        dosed = None if beside else _line_agent(kb, medication, components)
         stated = _dose_from_name(kb, medication, dosed)
         candidates.append((medication if stated is None else stated, components, dosed, stated is not None))
     # One agent listed twice is taken at its highest dose, whatever the order of the list.

@@ -645,7 +645,9 @@ class MedicationReader:
                 i += 1
                 if not inner:
                     continue  # a note ("(PF)", "(65 mg iron)"): it names nothing
-                if group.kind == "{" or item.kind == "{":
+                # "{...}" parts of a pack, or a bracket that begins by joining ("(with posa)", "(+ aza)"): drugs of
+                # their own, never the brand of the drug before them.
+                if group.kind == "{" or item.kind == "{" or self._joins(item):
                     if current:
                         clauses.append(current)
                     current = None
@@ -690,6 +692,11 @@ class MedicationReader:
         if current:
             clauses.append(current)
         return clauses
+
+    def _joins(self, group: _Group) -> bool:
+        """Whether a bracket begins with a separator ("(with posa)", "(w/ voriconazole)", "(+ aza)")."""
+        return group.kind == "(" and bool(group.items) and isinstance(group.items[0], str) \
+            and bool((self._words.longest(group.items, 0)[1] or 0) & _SEPARATOR)
 
     def _agree(self, first: _Mention, second: _Mention) -> _Mention | None:
         """One mention for two that name the same drug, else None.

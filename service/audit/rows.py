@@ -26,6 +26,7 @@ import csv
 import enum
 import hashlib
 import pathlib
+import re
 from collections.abc import Iterator
 from typing import IO, Any, Final, NamedTuple, Protocol
 
@@ -39,6 +40,7 @@ from interactions.model import (
     Medication,
     PatientContext,
 )
+from interactions.validation import validate
 from service.contract import decode_request
 
 __all__ = [
@@ -294,7 +296,7 @@ class RowReader:
                     problems.append(problem)
                 carried.append(problem)
                 continue
-            if not cells:
+            if _blank(cells):
                 continue
             line = before + 1
             regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
@@ -316,6 +318,14 @@ class RowReader:
         for regimen_id, (line, cells) in first_pass.swallowed_at.items():
             if regimen_id not in seen:
                 yield Row(line, CsvRegimen(((line, cells),), (first_pass.swallowed[regimen_id],)))
+
+
+def _blank(cells: list[str]) -> bool:
+    """A record with nothing in it, which is no medication and no error.
+
+    An empty line, or a row of separators alone (",,,", as spreadsheets end a blank row).
+    """
+    return not any(cell.strip() for cell in cells)
 
 
 class _CsvReader(Protocol):
@@ -396,6 +406,8 @@ def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
             del lines[:]
             continue
         del lines[:]
+        if _blank(cells):
+            continue  # as the rows are read: no row, so it does not stand between a regimen's rows
         regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
         if regimen_id:
             last_lines[regimen_id] = before + 1
@@ -521,13 +533,15 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
         )
     regimen_meds: list[Medication] = []
     concomitant: list[Medication] = []
+    regimen_lines: list[int] = []  # the line of each medication, for the check's violations
+    concomitant_lines: list[int] = []
     patient: dict[str, tuple[int, str]] = {}
     for line, cells in regimen.rows:
         role = cells[layout.role].strip().lower() if layout.role >= 0 else ""
         if role == "regimen":
-            target, path = regimen_meds, f"regimen[{len(regimen_meds)}]"
+            target, target_lines, path = regimen_meds, regimen_lines, f"regimen[{len(regimen_meds)}]"
         elif role in ("concomitant", ""):  # not said: the engine takes the agents among them as the regimen
-            target, path = concomitant, f"concomitant[{len(concomitant)}]"
+            target, target_lines, path = concomitant, concomitant_lines, f"concomitant[{len(concomitant)}]"
         else:
             violations.append(
                 FieldViolation(
@@ -544,6 +558,7 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
         course = {column: _typed(cells[index].strip(), _MEDICATION_DEFAULTS[column], f"{path}.{column}", line,
                                  violations) for column, index in layout.course if cells[index].strip()}
         target.append(Medication(cells[layout.name].strip(), dose, frequency, held, **course))
+        target_lines.append(line)
         for column, index in layout.patient:
             value = cells[index].strip()
             if not value:
@@ -561,12 +576,34 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
     context = _patient(patient, violations)
     if violations:
         raise InvalidRequestError(tuple(violations))
-    return request_id, CheckRequest(
+    request = CheckRequest(
         regimen=tuple(regimen_meds),
         concomitant=tuple(concomitant),
         patient=context,
         request_id=request_id,
     )
+    # The check's own refusals (a date not ISO 8601, a dose out of range) name the request's paths,
+    # "concomitant[1].stopped_on", which a CSV does not have: checked here, each says its line too.
+    try:
+        validate(request)
+    except InvalidRequestError as exc:
+        lines = {**{f"regimen[{i}]": line for i, line in enumerate(regimen_lines)},
+                 **{f"concomitant[{i}]": line for i, line in enumerate(concomitant_lines)},
+                 **{f"patient.{column}": line for column, (line, _) in patient.items()}}
+        raise InvalidRequestError(tuple(_located(violation, lines) for violation in exc.violations)) from None
+    return request_id, request
+
+
+_PATH_HEAD: Final = re.compile(r"^(?:regimen|concomitant)\[\d+\]|^patient\.\w+")
+
+
+def _located(violation: FieldViolation, lines: dict[str, int]) -> FieldViolation:
+    """The violation with the CSV line of the medication or patient value it names, when it names one."""
+    head = _PATH_HEAD.match(violation.field)
+    line = lines.get(head.group()) if head else None
+    if line is None:
+        return violation
+    return violation._replace(description=f"line {line}: {violation.description}")
 
 
 def _patient(values: dict[str, tuple[int, str]], violations: list[FieldViolation]) -> PatientContext:

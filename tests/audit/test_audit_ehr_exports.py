@@ -1,0 +1,64 @@
+"""CSV exports as EHR reporting tools and spreadsheets write them, audited as a pharmacy quality team does."""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+from typing import Any
+
+import orjson
+from typer.testing import CliRunner
+
+from service.audit.decisions import COLUMNS
+from service.cli import app
+
+
+def audited(tmp_path: pathlib.Path, content: bytes) -> tuple[int, dict[int, dict[str, Any]], list[dict[str, str]]]:
+    """Audits `content` as `export.csv` the way users run it: the exit code, each answer by its line, the CSV."""
+    source = tmp_path / "export.csv"
+    source.write_bytes(content)
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-progress"])
+    answers = {r["line"]: r["response"] for r in map(orjson.loads, (tmp_path / "out.jsonl").read_bytes().splitlines())}
+    with (tmp_path / "out.decisions.csv").open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == COLUMNS
+        return result.exit_code, answers, list(reader)
+
+
+def test_a_row_of_empty_cells_is_a_blank_row(tmp_path: pathlib.Path) -> None:
+    # Excel and report writers end a blank row with its separators (",,,"). Each was an error, "blank
+    # regimen_id", in the CSV as "not checked (error)", and the whole audit exited 1 for rows of nothing.
+    code, answers, lines = audited(tmp_path, (
+        b"regimen_id,role,name,dose_mg\r\n"
+        b"R1,regimen,venetoclax,400\r\n"
+        b",,,\r\n"
+        b"R1,concomitant,posaconazole,300\r\n"
+        b" , ,,\r\n"
+        b"R2,regimen,ivosidenib,500\r\n"
+        b",,,\r\n"))
+    assert code == 0
+    assert sorted(answers) == [2, 6]
+    venetoclax = answers[2]["decisions"][0]
+    assert (venetoclax["recommendedDoseMg"], venetoclax["action"]) == (70, "ACTION_ADJUST_DOSE")
+    assert [(line["line"], line["drug"], line["action"]) for line in lines] == [("2", "venetoclax", "adjust dose")]
+
+
+def test_a_value_the_check_refuses_names_the_csv_line_it_is_on(tmp_path: pathlib.Path) -> None:
+    # Dates as the EHR writes them (11/28/2026) are refused, rightly (the contract's dates are ISO 8601 and
+    # 01/12/2026 is two days), but the message said "concomitant[0].stopped_on" of a regimen whose rows are
+    # apart: the CSV has no "concomitant[0]", and the pharmacist could not tell which row to correct.
+    code, answers, lines = audited(tmp_path, (
+        b"regimen_id,role,name,dose_mg,stopped_on,as_of_date\r\n"
+        b"R1,regimen,venetoclax,400,,2026-12-01\r\n"
+        b"R2,regimen,gilteritinib,120,,\r\n"
+        b"R1,concomitant,acyclovir,400,,\r\n"
+        b"R1,concomitant,posaconazole,300,11/28/2026,\r\n"
+        b"R2,concomitant,fluconazole,200,,12/01/2026\r\n"))
+    assert code == 1
+    assert answers[2]["error"]["message"] == (
+        "concomitant[1].stopped_on: line 5: not an ISO 8601 date (YYYY-MM-DD): '11/28/2026'")
+    assert answers[3]["error"]["message"] == (
+        "patient.as_of_date: line 6: not an ISO 8601 date (YYYY-MM-DD): '12/01/2026'")
+    assert [(line["line"], line["action"], line["not_checked"]) for line in lines] == [
+        ("2", "not checked (error)", answers[2]["error"]["message"]),
+        ("3", "not checked (error)", answers[3]["error"]["message"])]

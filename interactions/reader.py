@@ -296,6 +296,11 @@ class MedicationReader:
         self._strength_follows = self._units - frozenset(
             normalise(term) for vocabulary in names.vocabularies if vocabulary.role not in ("unit", "elemental")
             for term in vocabulary.terms) - {"x", "each", "ea"} | {"/", _HYPHEN}
+        # A decimal comma (European EHRs: "quizartinib 17,7 mg") where no other reading is possible: one digit after
+        # it, or two not ending in 0 ("10,20 mg" may be two doses), a unit after them, and no number or letter
+        # glued before ("D1,3", "10,20,50"). Three digits after a comma are thousands ("1,000 mg", `_THOUSANDS`).
+        units = "|".join(map(re.escape, sorted(self._strength_follows - {"/", _HYPHEN}, key=len, reverse=True)))
+        self._decimal_comma = re.compile(rf"(?<![\w,.])(\d+),(\d[1-9]?)(?=\s*(?:{units})(?!\w))")
         # After a number, what makes it a strength or a count ("4 mg", "1 tab", "800/160").
         self._measure_follows = self._units | frozenset(
             normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "dose_form"
@@ -372,10 +377,12 @@ class MedicationReader:
             if len(totals) != 1:
                 return None
             at = totals[0]
-            strengths = {i for i in numbers if self._strength_at(tokens, i)}
-            if set(numbers) - {at, at - 3} - strengths or len(strengths) > 1:
-                return None
             total = self._total_at(tokens, at) or 0.0
+            strengths = {i for i in numbers if self._strength_at(tokens, i)}
+            # The count before a bracketed total ("3 tablets (120 mg)") or in the bracket after one ("(4 x 100 mg)").
+            count = at + 3 if self._explained(tokens, at, total) else at - 3
+            if set(numbers) - {at, count} - strengths or len(strengths) > 1:
+                return None
             # A count of tablets of the stated strength must make the total ("4 tablets (40 mg total)" of 100 mg
             # tablets says two doses): else neither is read.
             counted = self._counted(tokens, [i for i in numbers if i != at], with_frequency=True)
@@ -447,7 +454,9 @@ class MedicationReader:
     def _total_at(self, tokens: list[str], at: int) -> float | None:
         """The mg of a total stated at `at`, else None.
 
-        "800 mg total", or a mass in brackets after a count of tablets ("3 tablets (120 mg)").
+        "800 mg total", a mass in brackets after a count of tablets ("3 tablets (120 mg)"), a mass after a dosing
+        verb that is no tablet's strength ("40 MG TABLET take 120 mg": the catalogue line, then its sig), or a mass
+        its bracket makes of tablets ("400 mg (4 x 100 mg tablets)", `_explained`).
         """
         unit = tokens[at + 1] if at + 1 < len(tokens) else ""
         if unit not in _MASS_MG:
@@ -457,7 +466,24 @@ class MedicationReader:
             return None  # "400 mg total daily", "(11200 mg total per cycle)": a total of several doses
         counted = at >= 3 and tokens[at - 1] == "(" and (tokens[at - 2],) in self._forms \
             and bool(_NUMBER.fullmatch(tokens[at - 3])) and after in (")", "total")
-        return float(tokens[at]) * _MASS_MG[unit] if after == "total" or counted else None
+        # Not "give 75 mg/m2" (per body surface area), nor "take 100 mg tablet" (what was said is the tablet's).
+        dosed = at >= 1 and tokens[at - 1] in _DOSING_VERBS and after != "/" and (after,) not in self._forms
+        mg = float(tokens[at]) * _MASS_MG[unit]
+        return mg if after == "total" or counted or dosed or self._explained(tokens, at, mg) else None
+
+    def _explained(self, tokens: list[str], at: int, mg: float) -> bool:
+        """Whether a bracket right after the mass at `at` makes it of tablets: "400 mg (4 x 100 mg tablets)".
+
+        A count, "x", a mass and an optional dose form; the count times the mass must be `mg` ("200 mg (4 x 100 mg)"
+        says two doses: neither is read). The count is at `at + 3`.
+        """
+        part = [*tokens[at + 2:at + 9], "", "", "", "", "", "", ""][:7]
+        if part[0] != "(" or part[2] != _TIMES_WORD or part[4] not in _MASS_MG \
+                or not (_NUMBER.fullmatch(part[1]) and _NUMBER.fullmatch(part[3])):
+            return False
+        if part[5] != ")" and not ((part[5],) in self._forms and part[6] == ")"):
+            return False
+        return abs(float(part[1]) * float(part[3]) * _MASS_MG[part[4]] - mg) < _SAME_MG
 
     def _administrations_per_day(self, text: str) -> int | None:
         """How many times a day `text` (a frequency, or a whole order line) gives a dose; None when it does not say.
@@ -513,7 +539,10 @@ class MedicationReader:
         """The text's tokens: known words as they are, any other chunk taken apart by `_expand`."""
         tokens: list[str] = []
         known, broad = self._known_words, self._broad_words
-        for chunk in _chunks(_spell(text, self._spellings)):
+        spelled = _spell(text, self._spellings)
+        if "," in spelled:
+            spelled = self._decimal_comma.sub(r"\1.\2", spelled)
+        for chunk in _chunks(spelled):
             if chunk in known or chunk in broad:
                 if _HYPHEN in chunk and tokens and self._name_across(tokens[-1], chunk):
                     tokens += _split_hyphens(chunk)
@@ -935,6 +964,8 @@ _JOINING: Final = frozenset({"and", "&"})
 """Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
+_SAME_MG: Final = 1e-6
+"""Two masses within this are the same: a count times a strength is computed in floats ("3 x 17.7 mg")."""
 MAX_TABLETS_COUNTED = 20
 """The most tablets or capsules read as one dose ("take 8 tablets"); more is no dose count (a supply: "#120")."""
 SHORTEST_COMPLETED = 4

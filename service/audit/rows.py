@@ -119,6 +119,8 @@ class CsvLayout(NamedTuple):
     """The medication columns of `_COURSE_COLUMNS` the file has, with their cells."""
     patient: tuple[tuple[str, int], ...]
     """The patient columns the file has, with their cells."""
+    unnamed: tuple[int, ...] = ()
+    """The cells under a header cell left empty (a line ending with a separator), blank on every row."""
 
     @classmethod
     def from_header(cls, header: list[str]) -> CsvLayout:
@@ -134,9 +136,10 @@ class CsvLayout(NamedTuple):
             AuditInputError: A required column is missing, or a column is unknown or repeated.
         """
         names = [cell.strip().lstrip("\ufeff").lower() for cell in header]
-        unknown = [n for n in names if n not in CSV_COLUMNS]
+        # An empty header cell names no column: report writers end every line with a separator.
+        unknown = [n for n in names if n and n not in CSV_COLUMNS]
         missing = [n for n in REQUIRED_CSV_COLUMNS if n not in names]
-        repeated = sorted({n for n in names if names.count(n) > 1})
+        repeated = sorted({n for n in names if n and names.count(n) > 1})
         problems = []
         if missing:
             problems.append(f"missing column(s): {', '.join(missing)}")
@@ -150,7 +153,8 @@ class CsvLayout(NamedTuple):
         return cls(len(names), index["regimen_id"], index["name"], index["dose_mg"], index.get("role", -1),
                    index.get("frequency", -1), index.get("held", -1),
                    tuple((column, index[column]) for column in _COURSE_COLUMNS if column in index),
-                   tuple((column, index[column]) for column in _PATIENT_COLUMNS if column in index))
+                   tuple((column, index[column]) for column in _PATIENT_COLUMNS if column in index),
+                   tuple(i for i, n in enumerate(names) if not n))
 
 
 def detect_format(path: pathlib.Path, given: InputFormat | None = None) -> InputFormat:
@@ -537,6 +541,10 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
     concomitant_lines: list[int] = []
     patient: dict[str, tuple[int, str]] = {}
     for line, cells in regimen.rows:
+        # A value there is not dropped unread: it is a cell of a row shifted by a separator, or data.
+        violations.extend(
+            FieldViolation("", f"line {line}: {cells[i].strip()[:40]!r} under a column with no name (column {i + 1})")
+            for i in layout.unnamed if cells[i].strip())
         role = cells[layout.role].strip().lower() if layout.role >= 0 else ""
         if role == "regimen":
             target, target_lines, path = regimen_meds, regimen_lines, f"regimen[{len(regimen_meds)}]"

@@ -62,3 +62,20 @@ def test_a_value_the_check_refuses_names_the_csv_line_it_is_on(tmp_path: pathlib
     assert [(line["line"], line["action"], line["not_checked"]) for line in lines] == [
         ("2", "not checked (error)", answers[2]["error"]["message"]),
         ("3", "not checked (error)", answers[3]["error"]["message"])]
+
+
+def test_an_export_ending_every_line_with_a_separator_is_read(tmp_path: pathlib.Path) -> None:
+    # Report writers end every line, the header's too, with a separator: the header's last cell is empty.
+    # The audit refused the whole export with "unknown column(s): " naming nothing.
+    code, answers, lines = audited(tmp_path, (
+        b"regimen_id,role,name,dose_mg,\r\n"
+        b"R1,regimen,venetoclax,400,\r\n"
+        b"R1,concomitant,posaconazole,300,\r\n"
+        b"R2,regimen,gilteritinib,120,\r\n"
+        b"R2,concomitant,fluconazole,200,today\r\n"))
+    assert code == 1
+    assert (answers[2]["decisions"][0]["recommendedDoseMg"], answers[2]["decisions"][0]["action"]) == (
+        70, "ACTION_ADJUST_DOSE")
+    # A value under the column with no name is no blank: a row shifted by a comma, or data the audit would drop.
+    assert answers[4]["error"]["message"] == "line 5: 'today' under a column with no name (column 5)"
+    assert [(line["line"], line["action"]) for line in lines] == [("2", "adjust dose"), ("4", "not checked (error)")]

@@ -248,9 +248,7 @@ class RowReader:
         first = True
         for raw in self._file:
             self.position += len(raw)
-            # A stray byte must not stop a million-row audit: it decodes to U+FFFD, and the
-            # name it sits in then comes back unrecognised, which the report lists.
-            text = raw.decode("utf-8", "replace")
+            text = _decoded(raw)
             if first:
                 text = text.lstrip("\ufeff")
                 first = False
@@ -382,8 +380,21 @@ def _recorded(file: IO[bytes], lines: list[str]) -> Iterator[str]:
     (`__mypyc_env__` undefined) when the reader stopped on a broken record.
     """
     for raw in file:
-        lines.append(raw.decode("utf-8", "replace"))
+        lines.append(_decoded(raw))
         yield lines[-1]
+
+
+def _decoded(raw: bytes) -> str:
+    """A CSV line as text: UTF-8, or else Windows-1252, what Excel and Windows report writers save.
+
+    Read as UTF-8 with its bad bytes replaced, "125 µg" of a Windows export was "125 \ufffdg", and a
+    drug the reader knows came back unrecognised. A byte Windows-1252 leaves undefined still decodes to
+    U+FFFD, so a stray byte does not stop a million-row audit: the name it sits in comes back unrecognised.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
 
 
 def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:

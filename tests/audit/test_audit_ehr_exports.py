@@ -79,3 +79,21 @@ def test_an_export_ending_every_line_with_a_separator_is_read(tmp_path: pathlib.
     # A value under the column with no name is no blank: a row shifted by a comma, or data the audit would drop.
     assert answers[4]["error"]["message"] == "line 5: 'today' under a column with no name (column 5)"
     assert [(line["line"], line["action"]) for line in lines] == [("2", "adjust dose"), ("4", "not checked (error)")]
+
+
+def test_an_export_saved_in_the_windows_code_page_is_read_as_it_was_written(tmp_path: pathlib.Path) -> None:
+    # Excel's "CSV" and Windows report writers save Windows-1252: "125 µg" is the byte B5. It was read as
+    # "125 \ufffdg": digoxin went unrecognised ("did you mean digoxin?") and venetoclax's digoxin finding was lost.
+    code, answers, lines = audited(tmp_path, (
+        "regimen_id,role,name,dose_mg\r\n"
+        "R1,regimen,Venclexta 100 mg tablet,400\r\n"
+        "R1,concomitant,Digoxin 125 µg tablet,0.125\r\n"
+        "R2,regimen,venetoclax,400\r\n"
+        "R2,concomitant,Noxafil® 100 mg DR tablet,300\r\n").encode("cp1252"))
+    assert code == 0
+    assert answers[2]["complete"] is True
+    assert answers[2]["decisions"][0]["avoidWith"] == ["digoxin"]
+    # A name still unknown is shown as the export spells it, for the site's dictionary.
+    assert [u["name"] for u in answers[4]["unrecognized"]] == ["Noxafil® 100 mg DR tablet"]
+    assert lines[0]["because_of"] == "digoxin (venetoclax: P-gp inhibitor)"
+    assert lines[1]["not_checked"] == "Noxafil® 100 mg DR tablet (unknown; did you mean posaconazole?)"

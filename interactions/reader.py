@@ -70,10 +70,11 @@ _ELEMENTAL = 16
 _LOCAL = 32
 _HELD = 64
 _CONDITION = 128
+_ALLERGY = 256
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
-               "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER,
-               "elemental": _ELEMENTAL}
+               "allergy": _SKIP | _ALLERGY, "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR,
+               "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
 _HYPHEN = "-"
 _V = TypeVar("_V")
 
@@ -160,6 +161,8 @@ class _State:
     """The first order text saying the order is on hold ("HOLD", "on hold"); a string, not a list: no allocation."""
     condition: str = ""
     """The first order text of a condition a dose depends on ("ANC", "platelets")."""
+    allergy: str = ""
+    """The first text saying the line records an allergy or intolerance ("allergy", "allergic to")."""
 
 
 class _Phrases(Generic[_V]):
@@ -629,6 +632,11 @@ class MedicationReader:
 
     def _reading(self, mentions: list[_Mention], state: _State) -> Reading:
         """What the mentions of a line name, unless a word was unknown or two names disagreed."""
+        if state.allergy:
+            # Read as taken, "posaconazole allergy" cut venetoclax to 70 mg; passed over, the allergy goes unsaid.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.allergy!r}: the line records an allergy or intolerance, not a medication taken, so none of "
+                "it is checked as taken; record it among the patient's allergies and list only what is taken"))
         if state.unknown:
             words = ", ".join(f"{w!r}" for w in dict.fromkeys(state.unknown))
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
@@ -807,7 +815,7 @@ class MedicationReader:
                 if flags == _MARKER:
                     state.unknown.append(token)
                     return 1, None, 0
-            if flags & (_LOCAL | _HELD | _CONDITION):
+            if flags & (_LOCAL | _HELD | _CONDITION | _ALLERGY):
                 text = " ".join(map(str, items[i:i + word_length]))
                 if flags & _LOCAL:
                     state.local.append(text)
@@ -816,6 +824,8 @@ class MedicationReader:
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
+                if flags & _ALLERGY and not state.allergy:
+                    state.allergy = text
             elif not state.held and word_length > 1 and self._held_for_a_time(items, i, word_length):
                 state.held = " ".join(map(str, items[i:i + word_length]))
             return word_length, None, flags & ~_MARKER
@@ -940,6 +950,8 @@ class MedicationReader:
             return ()
         state = _State()
         mentions = self._read_group(_group(self._tokens(text)), state)
+        if state.allergy:
+            return ()  # an allergy line: naming its drug would invite listing it as taken
         suggestions: dict[str, None] = dict.fromkeys(drug for mention in mentions for drug in mention.reviewed)
         for word in dict.fromkeys(state.unknown):
             matches = [choice for choice, _score, _index in process.extract(

@@ -265,6 +265,8 @@ class RowReader:
         group: list[tuple[int, list[str]]] = []
         problems: list[str] = []
         carried: list[str] = []
+        orphans: list[Row] = []  # rows with a blank regimen_id, each answered (an error) after the regimen before it
+        orphaned: set[str] = set()  # their problems, which are their own rows' too
         # The regimens whose rows are scattered, gathered until their last row: (first line, rows, problems).
         gathered: dict[str, tuple[int, list[tuple[int, list[str]]], list[str]]] = {}
         seen: set[str] = set()
@@ -302,18 +304,34 @@ class RowReader:
                 continue
             line = before + 1
             regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
-            # A blank id cannot tie rows together: each such row stands alone (and fails).
-            if regimen_id != group_id or not regimen_id:
+            if not regimen_id:
+                # A blank id cannot tie rows together: the row stands alone (and fails). Its medication may
+                # be the regimen's just read (an export naming the regimen on its first row only) or the
+                # next one's: as with a broken line, neither is checked without it.
+                name = cells[layout.name].strip() if layout.name < len(cells) else ""
+                problem = (f"line {line}: {name[:60]!r} has a blank regimen_id: it may be this regimen's, "
+                           "which is not checked without it")
+                if group:
+                    problems.append(problem)
+                carried.append(problem)
+                orphaned.add(problem)
+                orphans.append(Row(line, CsvRegimen(((line, cells),), ())))
+                continue
+            if regimen_id != group_id:
                 if group:
                     yield from finished()
+                yield from orphans
+                orphans = []
                 group_id, group_line, group, problems = regimen_id, line, [], carried
             # The broken line, if any, was this regimen's (or the previous one's): hand it on once.
             carried = []
             group.append((line, cells))
         if group:
             yield from finished()
-        elif carried:
-            yield Row(before + 1, CsvRegimen((), tuple(carried)))
+        yield from orphans
+        broken = [problem for problem in carried if problem not in orphaned]
+        if not group and broken:  # a broken line, with no regimen before or after it
+            yield Row(before + 1, CsvRegimen((), tuple(broken)))
         for first_line, rows, their_problems in gathered.values():
             yield Row(first_line, CsvRegimen(tuple(rows), tuple(their_problems)))
         # A regimen whose every row is inside a broken quote: an error of its own, at its first row there.
@@ -421,15 +439,14 @@ def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
             del lines[:]
             continue
         del lines[:]
-        if _blank(cells):
-            continue  # as the rows are read: no row, so it does not stand between a regimen's rows
         regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
-        if regimen_id:
-            last_lines[regimen_id] = before + 1
-            if regimen_id != previous:
-                if regimen_id in seen:
-                    scattered.add(regimen_id)
-                seen.add(regimen_id)
+        if not regimen_id:
+            continue  # as the rows are read: a row standing alone, not between a regimen's rows
+        last_lines[regimen_id] = before + 1
+        if regimen_id != previous:
+            if regimen_id in seen:
+                scattered.add(regimen_id)
+            seen.add(regimen_id)
         previous = regimen_id
     return _FirstPass({regimen_id: last_lines[regimen_id] for regimen_id in scattered}, swallowed, swallowed_at)
 

@@ -97,3 +97,24 @@ def test_an_export_saved_in_the_windows_code_page_is_read_as_it_was_written(tmp_
     assert [u["name"] for u in answers[4]["unrecognized"]] == ["Noxafil® 100 mg DR tablet"]
     assert lines[0]["because_of"] == "digoxin (venetoclax: P-gp inhibitor)"
     assert lines[1]["not_checked"] == "Noxafil® 100 mg DR tablet (unknown; did you mean posaconazole?)"
+
+
+def test_a_medication_without_its_regimen_id_keeps_the_regimens_beside_it_from_being_checked(
+        tmp_path: pathlib.Path) -> None:
+    # A report writer that names the regimen on its first row only. Venetoclax was CONTINUE 400 mg,
+    # complete, and absent from the decisions CSV, its posaconazole on the next line an error without a
+    # request id that no one could tie to R1.
+    code, answers, lines = audited(tmp_path, (
+        b"regimen_id,role,name,dose_mg\r\n"
+        b"R1,regimen,venetoclax,400\r\n"
+        b",concomitant,posaconazole,300\r\n"
+        b"R2,regimen,ivosidenib,500\r\n"
+        b"R3,regimen,gilteritinib,120\r\n"))
+    assert code == 1
+    beside = "line 3: 'posaconazole' has a blank regimen_id: it may be this regimen's, which is not checked without it"
+    assert answers[2]["error"]["message"] == beside
+    assert answers[3]["error"]["message"] == "request_id: line 3: blank regimen_id"
+    assert answers[4]["error"]["message"] == beside  # or the next regimen's, its id lost
+    assert "decisions" in answers[5]
+    assert [(line["line"], line["request_id"], line["action"]) for line in lines] == [
+        ("2", "R1", "not checked (error)"), ("3", "", "not checked (error)"), ("4", "R2", "not checked (error)")]

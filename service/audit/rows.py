@@ -208,6 +208,11 @@ class RowReader:
                 raise AuditInputError(f"{path}: empty CSV file (no header)") from None
             except csv.Error as exc:
                 self.close()
+                with open(path, "rb") as start:
+                    first = start.readline(1 << 16)
+                if b"\r" in first.rstrip(b"\r\n"):  # the whole file is one line: csv's own words say nothing of it
+                    raise AuditInputError(f"{path}: its lines end with a carriage return alone (classic Mac OS): "
+                                          "save it with Windows (CRLF) or Unix (LF) line endings") from None
                 raise AuditInputError(f"{path}: unreadable CSV header: {exc}") from None
             try:
                 self.layout = CsvLayout.from_header(header)

@@ -118,3 +118,14 @@ def test_a_medication_without_its_regimen_id_keeps_the_regimens_beside_it_from_b
     assert "decisions" in answers[5]
     assert [(line["line"], line["request_id"], line["action"]) for line in lines] == [
         ("2", "R1", "not checked (error)"), ("3", "", "not checked (error)"), ("4", "R2", "not checked (error)")]
+
+
+def test_an_export_with_lines_ending_in_a_carriage_return_alone_is_refused_saying_so(tmp_path: pathlib.Path) -> None:
+    # Classic Mac OS line endings (some report writers still offer them): the audit said "new-line character
+    # seen in unquoted field - do you need to open the file in universal-newline mode?", Python's words.
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"regimen_id,role,name,dose_mg\rR1,regimen,venetoclax,400\rR1,concomitant,posaconazole,300\r")
+    result = CliRunner().invoke(app, ["audit", str(source), "--no-progress"])
+    assert result.exit_code == 2
+    assert (f"{source}: its lines end with a carriage return alone (classic Mac OS): save it with Windows (CRLF) "
+            "or Unix (LF) line endings") in result.output

@@ -321,9 +321,10 @@ class AuditSummary:
         if len(self.incomplete_rows) < EXAMPLES_KEPT:
             self.incomplete_rows.append(IncompleteRow(line, request_id, missed))
         for item in missed:
-            self.unrecognized[item.name] += 1
             if item.name not in self.suggestions:
                 self.suggestions[item.name] = list(item.suggestions)
+        # Counted in rows, as the report says: a name written twice in one regimen is one row's gap.
+        self.unrecognized.update(list(dict.fromkeys(item.name for item in missed)))
 
     def _add_error(self, line: int, request_id: str, error: dict[str, Any]) -> None:
         self.errors += 1
@@ -338,8 +339,8 @@ class AuditSummary:
         if not fields:
             code = error.get("code", 0)
             fields = [f"(status code {code})"]
-        for name in fields:
-            self.error_fields[name or "(whole row)"] += 1
+        # In rows, as the report says: three doses written "400 mg" in one regimen are one row's error.
+        self.error_fields.update(list(dict.fromkeys(name or "(whole row)" for name in fields)))
 
     def merge(self, other: AuditSummary) -> None:
         """Adds another summary's totals, keeping example lists in input order.

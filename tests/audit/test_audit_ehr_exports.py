@@ -129,3 +129,21 @@ def test_an_export_with_lines_ending_in_a_carriage_return_alone_is_refused_sayin
     assert result.exit_code == 2
     assert (f"{source}: its lines end with a carriage return alone (classic Mac OS): save it with Windows (CRLF) "
             "or Unix (LF) line endings") in result.output
+
+
+def test_the_reports_counts_of_rows_count_each_row_once(tmp_path: pathlib.Path) -> None:
+    # A name written twice in one regimen (an order and its refill) and two doses written "400 mg" in one were
+    # counted twice under "Rows": 2 rows with "posaconazol" beside a total of 1 incomplete row.
+    audited(tmp_path, (
+        b"regimen_id,role,name,dose_mg\r\n"
+        b"R1,regimen,venetoclax,400\r\n"
+        b"R1,concomitant,posaconazol,300\r\n"
+        b"R1,concomitant,posaconazol,300\r\n"
+        b"R2,regimen,venetoclax,400\r\n"
+        b"R2,concomitant,acyclovir,400 mg\r\n"
+        b"R2,concomitant,levofloxacin,500 mg\r\n"))
+    report = (tmp_path / "out.md").read_text(encoding="utf-8")
+    assert "- **Rows with unrecognised names (check incomplete)**: 1\n" in report
+    assert "| posaconazol | 1 | posaconazole |\n" in report
+    assert "- **Rows with errors (not checked)**: 1\n" in report
+    assert "| concomitant[].dose_mg | 1 |\n" in report

@@ -108,7 +108,9 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         if present_bits & joint.needed == joint.needed:
             present_bits |= joint.bit
 
-    stopped = _days_since_stopped(kb, concomitant, request.patient) if _any_stopped(concomitant) else {}
+    # Lines stopped (counted through their washout) or held by their field (counted, and said: `_held_note`).
+    stopped_or_held = _any_stopped_or_held(concomitant)
+    stopped = _days_since_stopped(kb, concomitant, request.patient) if stopped_or_held else {}
 
     # Everything below walks sorted inputs, so the request's order never changes the answer.
     regimen.sort(key=_FIRST)
@@ -124,6 +126,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     if stopped:
         duplicable &= ~kb.drug_bits.bits_of_numbered(drug for drug in stopped if drug not in regimen_drugs)
     duplicated, avoid_duplicates = _remembered_duplications(kb, duplicable)
+    held_lines: dict[str, str] | None = None  # the co-medications on hold, found once an agent has one to speak of
     doses: list[DoseRecommendation] = []
     schedules: list[MonitoringSchedule] = []
     for drug, medication in regimen:
@@ -172,6 +175,14 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             disagreeing = _dose_disagrees(kb, agent, ordered, standard)
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
+        # Held lines are looked for only where they may be: a held field, or a drug of this agent's rules that some
+        # line's words have said is on hold (`held_drugs`); no cost per line in any other request.
+        if interacting and (stopped_or_held or (
+                kb.resolver.held_drugs and not kb.resolver.held_drugs.isdisjoint(kb.drug_bits.decode(interacting)))):
+            if held_lines is None:
+                held_lines = _held_co_medications(kb, concomitant, resolved)
+            if held_lines:
+                note += _held_note(kb, interacting, held_lines)
         for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
             days = stopped[name]
             note += (f"{name[:1].upper()}{name[1:]} was stopped {days} day{'s' if days != 1 else ''} before this "
@@ -575,10 +586,48 @@ def _fits_the_day(on_first_day: bool | None, medication: MedicationLike) -> bool
     return on_first_day is None or on_first_day == (medication.treatment_day == 1)
 
 
-def _any_stopped(medications: Sequence[MedicationLike]) -> bool:
-    # A plain loop, as in validation._all_plausible: a third cheaper than any() over a generator.
+def _held_co_medications(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
+                         resolved: Sequence[tuple[str, ...] | None]) -> dict[str, str]:
+    """Drugs every line of which is on hold and not stopped -> those lines, quoted ("'posaconazole ... on hold'").
+
+    A line is on hold by its `held` field or its words (`Reading.held`), read again only for a line naming a drug
+    some line's words have held (`MedicationReader.held_drugs`).
+    """
+    lines: dict[str, list[str]] = {}
+    held_at: set[int] = set()
+    held_drugs = kb.resolver.held_drugs
+    for at, (medication, drugs) in enumerate(zip(concomitant, resolved, strict=True)):
+        # A stopped line is counted through its washout, and says so (`washed_out`).
+        if drugs and not medication.stopped_on and (medication.held or (
+                not held_drugs.isdisjoint(drugs) and kb.resolver.read(medication.name).held)):
+            held_at.add(at)
+            for drug in drugs:
+                lines.setdefault(drug, []).append(repr(medication.name))
+    if not lines:
+        return {}
+    # A drug also on a line that is not held is taken: nothing to say.
+    taken = {drug for at, drugs in enumerate(resolved)
+             if drugs and at not in held_at and not concomitant[at].stopped_on for drug in drugs}
+    return {drug: ", ".join(quoted) for drug, quoted in lines.items() if drug not in taken}
+
+
+def _held_note(kb: KnowledgeBase, interacting: int, held: dict[str, str]) -> str:
+    """What an agent's decision says of the held co-medications its rules speak of (`interacting`): still counted."""
+    note = ""
+    for name in kb.drug_bits.decode(interacting):
+        if name in held:
+            # Counted, the cautious choice: a hold may be lifted at any dose, and the drug acts through its washout.
+            note += (f"{name[:1].upper()}{name[1:]} is listed as on hold ({held[name]}) and is still counted: a hold "
+                     "may end, and it acts until its washout has passed. If it has been stopped, give its last dose "
+                     "(stopped_on) so that its washout is counted. ")
+    return note
+
+
+def _any_stopped_or_held(medications: Sequence[MedicationLike]) -> bool:
+    # A plain loop, as in validation._all_plausible: a third cheaper than any() over a generator; the held field
+    # read in the same loop costs nothing measurable (30 lines: 1.69 -> 1.55 µs, within noise, timeit).
     for medication in medications:  # noqa: SIM110
-        if medication.stopped_on:
+        if medication.stopped_on or medication.held:
             return True
     return False
 

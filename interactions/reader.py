@@ -340,15 +340,22 @@ class MedicationReader:
         self.resolved: dict[str, tuple[str, ...]] = {}
         """Drugs by exact string, () when not recognised: the engine asks this of every medication of
         every request and looks it up itself, with no call (emptied when it reaches READ_CACHE_SIZE)."""
+        self.held_drugs: set[str] = set()
+        """The drugs of every string `resolve` found saying the order is on hold ("posaconazole 300 mg daily - on
+        hold"): the engine looks for held lines only in a request whose agent speaks of one of them, with no cost per
+        line in any other. Never emptied: it holds drug names, not strings, so it cannot outgrow the dictionary."""
 
     def resolve(self, text: str) -> tuple[str, ...] | None:
         """The canonical drugs `text` names, or None when it is not recognised."""
         drugs = self.resolved.get(text)
         if drugs is None:
-            drugs = self.read(text).drugs
+            reading = self.read(text)
+            drugs = reading.drugs
             if len(self.resolved) >= READ_CACHE_SIZE:
                 self.resolved.clear()
             self.resolved[text] = drugs
+            if reading.held:
+                self.held_drugs.update(drugs)
         return drugs or None
 
     def _phrases_of(self, names: NamesFile, *roles: str) -> frozenset[tuple[str, ...]]:

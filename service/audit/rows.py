@@ -136,6 +136,12 @@ class CsvLayout(NamedTuple):
             AuditInputError: A required column is missing, or a column is unknown or repeated.
         """
         names = [cell.strip().lstrip("\ufeff").lower() for cell in header]
+        if len(names) == 1:
+            # Excel saves "CSV" with semicolons where the decimal mark is a comma; "Unicode Text" with tabs.
+            for separator, said in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+                if set(REQUIRED_CSV_COLUMNS) <= {n.strip() for n in names[0].split(separator)}:
+                    raise AuditInputError(f"CSV header: its cells are separated by {said}, not commas: save the "
+                                          "export as comma-separated values")
         # An empty header cell names no column: report writers end every line with a separator.
         unknown = [n for n in names if n and n not in CSV_COLUMNS]
         missing = [n for n in REQUIRED_CSV_COLUMNS if n not in names]
@@ -216,9 +222,9 @@ class RowReader:
                 raise AuditInputError(f"{path}: unreadable CSV header: {exc}") from None
             try:
                 self.layout = CsvLayout.from_header(header)
-            except AuditInputError:
+            except AuditInputError as exc:
                 self.close()
-                raise
+                raise AuditInputError(f"{path}: {exc}") from None
             with open(path, "rb") as whole:
                 self._first_pass = _first_pass(whole, self.layout.regimen_id)
 

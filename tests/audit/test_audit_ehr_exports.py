@@ -147,3 +147,16 @@ def test_the_reports_counts_of_rows_count_each_row_once(tmp_path: pathlib.Path) 
     assert "| posaconazol | 1 | posaconazole |\n" in report
     assert "- **Rows with errors (not checked)**: 1\n" in report
     assert "| concomitant[].dose_mg | 1 |\n" in report
+
+
+def test_an_export_separated_by_semicolons_or_tabs_is_refused_saying_so(tmp_path: pathlib.Path) -> None:
+    # Excel in a locale with decimal commas saves "CSV" with semicolons. The audit said "missing column(s):
+    # regimen_id, name, dose_mg" of a header that plainly has them.
+    for separator, said in ((";", "';'"), ("\t", "tabs")):
+        source = tmp_path / "export.csv"
+        header = separator.join(("regimen_id", "role", "name", "dose_mg"))
+        source.write_text(f"{header}\r\nR1{separator}regimen{separator}venetoclax{separator}400\r\n")
+        result = CliRunner().invoke(app, ["audit", str(source), "--overwrite", "--no-progress"])
+        assert result.exit_code == 2
+        assert (f"{source}: CSV header: its cells are separated by {said}, not commas: save the export as "
+                "comma-separated values") in result.output

@@ -171,6 +171,8 @@ def _sections(run: AuditRun, decisions_path: pathlib.Path | None) -> tuple[list[
         ("Input", str(run.input_path)),
         ("Results", str(run.output_path)),
         ("Rows", f"{summary.rows:,}"),
+        *([("CSV medication rows read", f"{run.csv_rows:,} (a result line per regimen, at its first row's line; "
+            "blank rows not counted)")] if run.csv_rows else []),
         ("Rows checked", f"{checked:,}"),
         ("Rows with errors (not checked)", f"{summary.errors:,}"),
         ("Rows with unrecognised names (check incomplete)", f"{summary.incomplete:,}"),

@@ -202,6 +202,8 @@ class RowReader:
         """
         self.format = input_format
         self.position = 0
+        self.csv_rows = 0
+        """The CSV's medication rows read so far (blank rows and unreadable lines not counted)."""
         self.layout: CsvLayout | None = None
         self._first_pass = _FirstPass({}, {}, {})
         self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
@@ -314,6 +316,7 @@ class RowReader:
             if _blank(cells):
                 continue
             line = before + 1
+            self.csv_rows += 1
             regimen_id = cells[id_column].strip() if id_column < len(cells) else ""
             if not regimen_id:
                 # A blank id cannot tie rows together: the row stands alone (and fails). Its medication may

@@ -46,6 +46,8 @@ class AuditRun:
     checked_rows: int
     """Rows answered by this run."""
     elapsed_s: float
+    csv_rows: int = 0
+    """The CSV's medication rows read (its regimens are the rows answered); 0 for JSON Lines."""
 
     @property
     def rows_per_s(self) -> float:
@@ -135,6 +137,7 @@ def run_audit(
                 resumed,
                 summary.rows - resumed,
                 time.perf_counter() - started,
+                reader.csv_rows,
             )
 
         try:

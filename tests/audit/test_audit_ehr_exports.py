@@ -160,3 +160,19 @@ def test_an_export_separated_by_semicolons_or_tabs_is_refused_saying_so(tmp_path
         assert result.exit_code == 2
         assert (f"{source}: CSV header: its cells are separated by {said}, not commas: save the export as "
                 "comma-separated values") in result.output
+
+
+def test_the_report_says_how_many_csv_rows_its_regimens_hold(tmp_path: pathlib.Path) -> None:
+    # A CSV of 5 medication rows gave "Rows: 2" and nothing else: the analyst reconciling the export's row
+    # count with the report's could not tell a regimen from a row, nor see that no row was lost.
+    audited(tmp_path, (
+        b"regimen_id,role,name,dose_mg\r\n"
+        b"R1,regimen,venetoclax,400\r\n"
+        b"R2,regimen,ivosidenib,500\r\n"
+        b",,,\r\n"
+        b"R1,concomitant,\"posaconazole, DR\ntablet\",300\r\n"
+        b"R1,concomitant,acyclovir,400\r\n"
+        b"R2,concomitant,acyclovir,400\r\n"))
+    report = (tmp_path / "out.md").read_text(encoding="utf-8")
+    assert ("- **Rows**: 2\n- **CSV medication rows read**: 5 (a result line per regimen, at its first row's line; "
+            "blank rows not counted)\n") in report

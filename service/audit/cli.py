@@ -205,9 +205,14 @@ def audit(
     except (AuditInputError, ClientSecurityError, KnowledgeBaseError, OSError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None
-    needing_action = write_decisions(output_path, decisions_path)
-    write_report(run, report_path, decisions_path)
     _say(run)
+    try:
+        needing_action = write_decisions(output_path, decisions_path)
+        write_report(run, report_path, decisions_path)
+    except OSError as exc:  # a folder not made yet, a full disk: after the whole audit, no traceback
+        typer.echo(f"dosecheck audit: {exc.filename} could not be written ({exc.strerror}); the results are whole: "
+                   "run again with --resume to write it", err=True)
+        raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
     typer.echo(
         f"results: {output_path}{' (gzip: zcat reads it)' if is_compressed(output_path) else ''}\n"
         f"report: {report_path}\n"

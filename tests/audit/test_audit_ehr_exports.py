@@ -176,3 +176,17 @@ def test_the_report_says_how_many_csv_rows_its_regimens_hold(tmp_path: pathlib.P
     report = (tmp_path / "out.md").read_text(encoding="utf-8")
     assert ("- **Rows**: 2\n- **CSV medication rows read**: 5 (a result line per regimen, at its first row's line; "
             "blank rows not counted)\n") in report
+
+
+def test_a_report_or_decisions_csv_that_cannot_be_written_is_said_so_with_exit_74(tmp_path: pathlib.Path) -> None:
+    # "--report reports/audit.html" before the folder existed: a traceback after the whole audit, and exit 1
+    # (the code of rows with errors) for an audit whose rows were all checked.
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\n")
+    for option in ("--report", "--decisions"):
+        missing = tmp_path / "reports" / "audit.out"
+        result = CliRunner().invoke(app, ["audit", str(source), option, str(missing), "--overwrite", "--no-progress"])
+        assert result.exit_code == 74, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert (f"dosecheck audit: {missing} could not be written (No such file or directory); the results are whole: "
+                "run again with --resume to write it") in result.output

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import enum
 import hashlib
+import io
 import pathlib
 import re
 from collections.abc import Iterator
@@ -206,8 +207,13 @@ class RowReader:
         """The CSV's medication rows read so far (blank rows and unreadable lines not counted)."""
         self.layout: CsvLayout | None = None
         self._first_pass = _FirstPass({}, {}, {})
-        self._file: IO[bytes] = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
+        self._file: io.BufferedReader = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
         if input_format is InputFormat.CSV:
+            # What csv's own words ("line contains NUL", "new-line character seen in unquoted field") do not say.
+            first = self._file.peek(1 << 16)[: 1 << 16]
+            if first.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text"
+                self.close()
+                raise AuditInputError(f"{path}: UTF-16 text: save the export as CSV UTF-8 (or Windows-1252)")
             self._csv = csv.reader(self._text_lines(), strict=True)
             try:
                 header = next(self._csv)
@@ -216,9 +222,7 @@ class RowReader:
                 raise AuditInputError(f"{path}: empty CSV file (no header)") from None
             except csv.Error as exc:
                 self.close()
-                with open(path, "rb") as start:
-                    first = start.readline(1 << 16)
-                if b"\r" in first.rstrip(b"\r\n"):  # the whole file is one line: csv's own words say nothing of it
+                if b"\r" in first and b"\n" not in first:  # the whole file is one line
                     raise AuditInputError(f"{path}: its lines end with a carriage return alone (classic Mac OS): "
                                           "save it with Windows (CRLF) or Unix (LF) line endings") from None
                 raise AuditInputError(f"{path}: unreadable CSV header: {exc}") from None

@@ -129,6 +129,11 @@ def test_an_export_with_lines_ending_in_a_carriage_return_alone_is_refused_sayin
     assert result.exit_code == 2
     assert (f"{source}: its lines end with a carriage return alone (classic Mac OS): save it with Windows (CRLF) "
             "or Unix (LF) line endings") in result.output
+    # Nor is the carriage return of a UTF-16 line ("\r\x00\n\x00"), which was taken for one.
+    source.write_bytes("regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\n".encode("utf-16"))
+    result = CliRunner().invoke(app, ["audit", str(source), "--overwrite", "--no-progress"])
+    assert result.exit_code == 2
+    assert f"{source}: UTF-16 text: save the export as CSV UTF-8 (or Windows-1252)" in result.output
 
 
 def test_the_reports_counts_of_rows_count_each_row_once(tmp_path: pathlib.Path) -> None:

@@ -202,7 +202,14 @@ def audit(
             err=True,
         )
         raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
-    except (AuditInputError, ClientSecurityError, KnowledgeBaseError, OSError) as exc:
+    except OSError as exc:
+        if exc.filename != str(output_path):
+            typer.echo(f"dosecheck audit: {exc}", err=True)
+            raise typer.Exit(ExitCode.UNUSABLE) from None
+        # The output's folder not made yet, or not writable: the output's code, not an unreadable input's.
+        typer.echo(f"dosecheck audit: {output_path} could not be written ({exc.strerror})", err=True)
+        raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
+    except (AuditInputError, ClientSecurityError, KnowledgeBaseError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None
     _say(run)

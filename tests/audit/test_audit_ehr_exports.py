@@ -195,3 +195,13 @@ def test_a_report_or_decisions_csv_that_cannot_be_written_is_said_so_with_exit_7
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert (f"dosecheck audit: {missing} could not be written (No such file or directory); the results are whole: "
                 "run again with --resume to write it") in result.output
+
+
+def test_an_output_that_cannot_be_created_exits_74(tmp_path: pathlib.Path) -> None:
+    # "-o results/audit.jsonl.gz" before the folder existed exited 2, the code of an unreadable input.
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\n")
+    missing = tmp_path / "results" / "audit.jsonl.gz"
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(missing), "--no-progress"])
+    assert result.exit_code == 74, result.output
+    assert f"dosecheck audit: {missing} could not be written (No such file or directory)" in result.output

@@ -17,7 +17,7 @@ from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase, View, check
 from interactions.answer import answer
 from service.audit.output import Batch, encode_record, write_records
-from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
+from service.audit.rows import CsvLayout, Row, decode_row, locate_error, request_id_of_row
 from service.audit.summary import AuditSummary
 from service.contract import JsonObject, to_json
 from service.errors import error_response
@@ -74,7 +74,8 @@ class RowChecker:
             _, request = decode_row(row, self._layout)
             result = check(self._kb, request)
         except Exception as exc:  # noqa: BLE001 -- every row gets an answer; rpc_status_for logs bugs
-            return to_json(error_response(request_id_of_row(row, self._layout), exc), RESPONSE)
+            return locate_error(row, self._layout,
+                                to_json(error_response(request_id_of_row(row, self._layout), exc), RESPONSE))
         view = request.view or self._view
         return to_json(answer(result, view), RESPONSE, view)
 

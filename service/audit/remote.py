@@ -17,7 +17,7 @@ from interactions import InvalidRequestError, View
 from service import convert
 from service.audit.local import RESPONSE, ChunkResult
 from service.audit.output import encode_record
-from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
+from service.audit.rows import CsvLayout, Row, decode_row, locate_error, request_id_of_row
 from service.audit.summary import AuditSummary
 from service.client_channel import PLAINTEXT, ClientSecurity, open_aio_channel
 from service.contract import to_json
@@ -148,7 +148,7 @@ async def _stream(
             if response is grpc.aio.EOF:
                 break
             seq, row = sent.popleft()
-            merger.deliver(seq, row, to_json(response, RESPONSE))
+            merger.deliver(seq, row, locate_error(row, layout, to_json(response, RESPONSE)))
         await sender
     except grpc.aio.AioRpcError as exc:
         if write_failed and exc.code() == grpc.StatusCode.INTERNAL:

@@ -33,6 +33,7 @@ from typing import IO, Any, Final, NamedTuple, Protocol
 
 import orjson
 
+from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions.model import (
     CheckRequest,
     FieldViolation,
@@ -41,8 +42,8 @@ from interactions.model import (
     Medication,
     PatientContext,
 )
-from interactions.validation import validate
-from service.contract import decode_request
+from service.contract import decode_request, to_json
+from service.errors import error_response
 
 __all__ = [
     "CSV_COLUMNS",
@@ -55,6 +56,7 @@ __all__ = [
     "UnreadableRowError",
     "decode_row",
     "detect_format",
+    "locate_error",
     "open_reader",
     "request_id_of_row",
     "row_digest",
@@ -583,20 +585,19 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
         )
     regimen_meds: list[Medication] = []
     concomitant: list[Medication] = []
-    regimen_lines: list[int] = []  # the line of each medication, for the check's violations
-    concomitant_lines: list[int] = []
     patient: dict[str, tuple[int, str]] = {}
     for line, cells in regimen.rows:
         # A value there is not dropped unread: it is a cell of a row shifted by a separator, or data.
         violations.extend(
             FieldViolation("", f"line {line}: {cells[i].strip()[:40]!r} under a column with no name (column {i + 1})")
             for i in layout.unnamed if cells[i].strip())
-        role = cells[layout.role].strip().lower() if layout.role >= 0 else ""
-        if role == "regimen":
-            target, target_lines, path = regimen_meds, regimen_lines, f"regimen[{len(regimen_meds)}]"
-        elif role in ("concomitant", ""):  # not said: the engine takes the agents among them as the regimen
-            target, target_lines, path = concomitant, concomitant_lines, f"concomitant[{len(concomitant)}]"
+        kind = _list_of(cells, layout)
+        if kind == "regimen":
+            target, path = regimen_meds, f"regimen[{len(regimen_meds)}]"
+        elif kind == "concomitant":
+            target, path = concomitant, f"concomitant[{len(concomitant)}]"
         else:
+            role = cells[layout.role].strip().lower()
             violations.append(
                 FieldViolation(
                     field="role",
@@ -612,7 +613,6 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
         course = {column: _typed(cells[index].strip(), _MEDICATION_DEFAULTS[column], f"{path}.{column}", line,
                                  violations) for column, index in layout.course if cells[index].strip()}
         target.append(Medication(cells[layout.name].strip(), dose, frequency, held, **course))
-        target_lines.append(line)
         for column, index in layout.patient:
             value = cells[index].strip()
             if not value:
@@ -630,32 +630,74 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
     context = _patient(patient, violations)
     if violations:
         raise InvalidRequestError(tuple(violations))
-    request = CheckRequest(
+    return request_id, CheckRequest(
         regimen=tuple(regimen_meds),
         concomitant=tuple(concomitant),
         patient=context,
         request_id=request_id,
     )
-    # The check's own refusals (a date not ISO 8601, a dose out of range) name the request's paths,
-    # "concomitant[1].stopped_on", which a CSV does not have: checked here, each says its line too.
-    try:
-        validate(request)
-    except InvalidRequestError as exc:
-        lines = {**{f"regimen[{i}]": line for i, line in enumerate(regimen_lines)},
-                 **{f"concomitant[{i}]": line for i, line in enumerate(concomitant_lines)},
-                 **{f"patient.{column}": line for column, (line, _) in patient.items()}}
-        raise InvalidRequestError(tuple(_located(violation, lines) for violation in exc.violations)) from None
-    return request_id, request
+
+
+def locate_error(row: Row, layout: CsvLayout | None, response: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a CSV regimen the check refused, each violation saying the CSV line of what it names.
+
+    The check names the request's paths ("regimen[1].name: venetoclax is already ordered as regimen[0]",
+    "concomitant[0].stopped_on"), which no line of a CSV is called: a regimen's rows may be apart, its roles
+    mixed. The same for an answer checked here or by a server.
+
+    Args:
+        row: The row answered.
+        layout: The CSV layout, None for JSON Lines (whose row is one line: the answer stands).
+        response: The answer in the contract's JSON shape.
+
+    Returns:
+        The answer, its error's violations located where they name a medication or a patient value.
+    """
+    error = response.get("error")
+    payload = row.payload
+    if error is None or layout is None or isinstance(payload, bytes):
+        return response
+    violations = [FieldViolation(violation.get("field", ""), violation.get("description", ""))
+                  for detail in error.get("details", ()) for violation in detail.get("fieldViolations", ())]
+    lines = _lines_by_path(payload, layout)
+    located = [_located(violation, lines) for violation in violations]
+    if located == violations:
+        return response
+    return to_json(error_response(response.get("requestId", ""), InvalidRequestError(tuple(located))), _RESPONSE)
+
+
+def _list_of(cells: list[str], layout: CsvLayout) -> str | None:
+    """The request's list a medication row goes in, "regimen" or "concomitant"; None for a role not known."""
+    role = cells[layout.role].strip().lower() if layout.role >= 0 else ""
+    if role == "regimen":
+        return "regimen"
+    # Not said: the engine takes the agents among them as the regimen.
+    return "concomitant" if role in ("concomitant", "") else None
+
+
+def _lines_by_path(regimen: CsvRegimen, layout: CsvLayout) -> dict[str, int]:
+    """The line of each path a violation may name: each medication (as `_decode_csv` lists them) and patient value."""
+    lines: dict[str, int] = {}
+    listed = {"regimen": 0, "concomitant": 0}
+    for line, cells in regimen.rows:
+        kind = _list_of(cells, layout)
+        if kind is not None:
+            lines[f"{kind}[{listed[kind]}]"] = line
+            listed[kind] += 1
+        for column, index in layout.patient:
+            if cells[index].strip():
+                lines.setdefault(f"patient.{column}", line)  # where `_decode_csv` took it from
+    return lines
 
 
 _PATH_HEAD: Final = re.compile(r"^(?:regimen|concomitant)\[\d+\]|^patient\.\w+")
 
 
 def _located(violation: FieldViolation, lines: dict[str, int]) -> FieldViolation:
-    """The violation with the CSV line of the medication or patient value it names, when it names one."""
+    """The violation with the CSV line of the medication or patient value it names, unless it says one."""
     head = _PATH_HEAD.match(violation.field)
     line = lines.get(head.group()) if head else None
-    if line is None:
+    if line is None or violation.description.startswith("line "):
         return violation
     return violation._replace(description=f"line {line}: {violation.description}")
 
@@ -695,6 +737,7 @@ def _typed(text: str, default: object, field: str, line: int, violations: list[F
     return text
 
 
+_RESPONSE: Final = pb.CheckRegimenResponse
 _PATIENT_DEFAULTS: Final = PatientContext._field_defaults
 _MEDICATION_DEFAULTS: Final = Medication._field_defaults
 _NO_PATIENT: Final = PatientContext()

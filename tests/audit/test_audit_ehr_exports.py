@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import pathlib
 from typing import Any
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from service.audit.decisions import COLUMNS
+from service.audit.runner import run_audit
 from service.cli import app
+from tests.service.conftest import running_server
 
 
 def audited(tmp_path: pathlib.Path, content: bytes) -> tuple[int, dict[int, dict[str, Any]], list[dict[str, str]]]:
@@ -205,3 +209,26 @@ def test_an_output_that_cannot_be_created_exits_74(tmp_path: pathlib.Path) -> No
     result = CliRunner().invoke(app, ["audit", str(source), "-o", str(missing), "--no-progress"])
     assert result.exit_code == 74, result.output
     assert f"dosecheck audit: {missing} could not be written (No such file or directory)" in result.output
+
+
+@pytest.mark.parametrize("remote", [False, True], ids=["in-process", "against a server"])
+def test_the_checks_refusal_of_a_csv_regimen_names_its_lines(tmp_path: pathlib.Path, remote: bool) -> None:
+    # Venetoclax listed twice (an order and its refill, rows apart) was "regimen[1].name: venetoclax is already
+    # ordered as regimen[0]", which no line of the CSV is called; a date the EHR's way, "concomitant[0]".
+    source = tmp_path / "export.csv"
+    source.write_bytes(
+        b"regimen_id,role,name,dose_mg,stopped_on,as_of_date\r\n"
+        b"R1,regimen,venetoclax,400,,\r\n"
+        b"R1,concomitant,posaconazole,300,,\r\n"
+        b"R2,regimen,gilteritinib,120,,2026-12-01\r\n"
+        b"R2,concomitant,fluconazole,200,11/28/2026,\r\n"
+        b"R1,regimen,Venclexta 100 mg tablet,400,,\r\n")
+    out = tmp_path / "out.jsonl"
+    with running_server() if remote else contextlib.nullcontext() as server:
+        run_audit(source, out, targets=(server.target,) if server else ())
+    answers = {r["line"]: r["response"] for r in map(orjson.loads, out.read_bytes().splitlines())}
+    assert answers[2]["error"]["message"] == "regimen[1].name: line 6: venetoclax is already ordered as regimen[0]"
+    assert answers[2]["error"]["details"][0]["fieldViolations"] == [
+        {"field": "regimen[1].name", "description": "line 6: venetoclax is already ordered as regimen[0]"}]
+    assert answers[4]["error"]["message"] == (
+        "concomitant[0].stopped_on: line 5: not an ISO 8601 date (YYYY-MM-DD): '11/28/2026'")

@@ -659,6 +659,8 @@ def locate_error(row: Row, layout: CsvLayout | None, response: dict[str, Any]) -
         return response
     violations = [FieldViolation(violation.get("field", ""), violation.get("description", ""))
                   for detail in error.get("details", ()) for violation in detail.get("fieldViolations", ())]
+    if not any(_PATH_HEAD.match(violation.field) for violation in violations):
+        return response  # the CSV's own errors (a row short of cells, a broken quote) say their lines
     lines = _lines_by_path(payload, layout)
     located = [_located(violation, lines) for violation in violations]
     if located == violations:

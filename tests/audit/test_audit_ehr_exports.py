@@ -232,3 +232,15 @@ def test_the_checks_refusal_of_a_csv_regimen_names_its_lines(tmp_path: pathlib.P
         {"field": "regimen[1].name", "description": "line 6: venetoclax is already ordered as regimen[0]"}]
     assert answers[4]["error"]["message"] == (
         "concomitant[0].stopped_on: line 5: not an ISO 8601 date (YYYY-MM-DD): '11/28/2026'")
+
+
+def test_a_row_short_of_cells_is_an_error_of_its_regimen(tmp_path: pathlib.Path) -> None:
+    # A row cut short by the report writer: its regimen is not checked, and the audit goes on.
+    code, answers, _ = audited(tmp_path, (
+        b"regimen_id,name,dose_mg,held,role\r\n"
+        b"R1,venetoclax,400\r\n"
+        b"R1,posaconazole,300,N,concomitant\r\n"
+        b"R2,ivosidenib,500,N,regimen\r\n"))
+    assert code == 1
+    assert answers[2]["error"]["message"] == "line 2: 3 cells where the header has 5"
+    assert "decisions" in answers[4]

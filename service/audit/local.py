@@ -16,14 +16,15 @@ from typing import Final, NamedTuple
 from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions import KnowledgeBase, View, check
 from interactions.answer import answer
+from interactions.model import FieldViolation, InvalidRequestError
 from service.audit.output import Batch, encode_record, write_records
-from service.audit.rows import CsvLayout, Row, decode_row, locate_error, request_id_of_row
+from service.audit.rows import CsvLayout, Row, decode_row, located_violations, request_id_of_row
 from service.audit.summary import AuditSummary
 from service.contract import JsonObject, to_json
 from service.errors import error_response
 from service.lifetime import end_with
 
-__all__ = ["ChunkResult", "RowChecker", "chunked", "run_local"]
+__all__ = ["ChunkResult", "RowChecker", "chunked", "locate_error", "run_local"]
 
 # fork: a worker starts as a copy of this process, its knowledge base already loaded, as the
 # server's workers do. Safe here: an in-process audit opens no gRPC channel, the progress bar draws
@@ -35,6 +36,28 @@ CHUNK_ROWS: Final = 250
 (about 10 MB) reuse memory already touched rather than fault in fresh pages (1,000 rows measured
 about a sixth slower)."""
 RESPONSE: Final = pb.CheckRegimenResponse
+
+
+def locate_error(row: Row, layout: CsvLayout | None, response: JsonObject) -> JsonObject:
+    """An answer whose error names the CSV lines of what it refused (`located_violations`), checked here or by a server.
+
+    Args:
+        row: The row answered.
+        layout: The CSV layout, None for JSON Lines.
+        response: The answer in the contract's JSON shape.
+
+    Returns:
+        The answer; with an error, its violations located.
+    """
+    error = response.get("error")
+    if error is None or layout is None:
+        return response
+    violations = tuple(FieldViolation(violation.get("field", ""), violation.get("description", ""))
+                       for detail in error.get("details", ()) for violation in detail.get("fieldViolations", ()))
+    located = located_violations(row, layout, violations)
+    if located == violations:
+        return response
+    return to_json(error_response(response.get("requestId", ""), InvalidRequestError(located)), RESPONSE)
 
 
 class ChunkResult(NamedTuple):

@@ -15,9 +15,9 @@ from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
 from interactions import InvalidRequestError, View
 from service import convert
-from service.audit.local import RESPONSE, ChunkResult
+from service.audit.local import RESPONSE, ChunkResult, locate_error
 from service.audit.output import encode_record
-from service.audit.rows import CsvLayout, Row, decode_row, locate_error, request_id_of_row
+from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
 from service.audit.summary import AuditSummary
 from service.client_channel import PLAINTEXT, ClientSecurity, open_aio_channel
 from service.contract import to_json

@@ -33,7 +33,6 @@ from typing import IO, Any, Final, NamedTuple, Protocol
 
 import orjson
 
-from dosecheck.v1 import dosecheck_pb2 as pb
 from interactions.model import (
     CheckRequest,
     FieldViolation,
@@ -42,8 +41,7 @@ from interactions.model import (
     Medication,
     PatientContext,
 )
-from service.contract import decode_request, to_json
-from service.errors import error_response
+from service.contract import decode_request
 
 __all__ = [
     "CSV_COLUMNS",
@@ -56,7 +54,7 @@ __all__ = [
     "UnreadableRowError",
     "decode_row",
     "detect_format",
-    "locate_error",
+    "located_violations",
     "open_reader",
     "request_id_of_row",
     "row_digest",
@@ -638,34 +636,28 @@ def _decode_csv(regimen: CsvRegimen, layout: CsvLayout) -> tuple[str, CheckReque
     )
 
 
-def locate_error(row: Row, layout: CsvLayout | None, response: dict[str, Any]) -> dict[str, Any]:
-    """The answer to a CSV regimen the check refused, each violation saying the CSV line of what it names.
+def located_violations(row: Row, layout: CsvLayout | None,
+                       violations: tuple[FieldViolation, ...]) -> tuple[FieldViolation, ...]:
+    """The violations of a CSV regimen's refused check, each saying the CSV line of what it names.
 
     The check names the request's paths ("regimen[1].name: venetoclax is already ordered as regimen[0]",
     "concomitant[0].stopped_on"), which no line of a CSV is called: a regimen's rows may be apart, its roles
-    mixed. The same for an answer checked here or by a server.
+    mixed.
 
     Args:
         row: The row answered.
-        layout: The CSV layout, None for JSON Lines (whose row is one line: the answer stands).
-        response: The answer in the contract's JSON shape.
+        layout: The CSV layout, None for JSON Lines (whose row is one line: the violations stand).
+        violations: The violations of the answer's error.
 
     Returns:
-        The answer, its error's violations located where they name a medication or a patient value.
+        The violations, located where they name a medication or a patient value (the CSV's own errors, a row
+        short of cells or a broken quote, say their lines already); the same tuple when none is.
     """
-    error = response.get("error")
     payload = row.payload
-    if error is None or layout is None or isinstance(payload, bytes):
-        return response
-    violations = [FieldViolation(violation.get("field", ""), violation.get("description", ""))
-                  for detail in error.get("details", ()) for violation in detail.get("fieldViolations", ())]
-    if not any(_PATH_HEAD.match(violation.field) for violation in violations):
-        return response  # the CSV's own errors (a row short of cells, a broken quote) say their lines
+    if layout is None or isinstance(payload, bytes) or not any(_PATH_HEAD.match(v.field) for v in violations):
+        return violations
     lines = _lines_by_path(payload, layout)
-    located = [_located(violation, lines) for violation in violations]
-    if located == violations:
-        return response
-    return to_json(error_response(response.get("requestId", ""), InvalidRequestError(tuple(located))), _RESPONSE)
+    return tuple(_located(violation, lines) for violation in violations)
 
 
 def _list_of(cells: list[str], layout: CsvLayout) -> str | None:
@@ -739,7 +731,6 @@ def _typed(text: str, default: object, field: str, line: int, violations: list[F
     return text
 
 
-_RESPONSE: Final = pb.CheckRegimenResponse
 _PATIENT_DEFAULTS: Final = PatientContext._field_defaults
 _MEDICATION_DEFAULTS: Final = Medication._field_defaults
 _NO_PATIENT: Final = PatientContext()

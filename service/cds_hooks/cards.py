@@ -44,7 +44,7 @@ from interactions import (
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
-from service.cds_hooks.fhir_in import OrderedMedication, QtcReading, strength_in_name
+from service.cds_hooks.fhir_in import OrderedMedication, QtcReading, product_strength
 
 SUMMARY_LIMIT = 139
 """The spec's "<140-character" summary."""
@@ -180,8 +180,12 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     indicator = _indicator(dose, findings)
     if (baseline_ecg or _unread_dose(dose, subject) or _ramp_up_missing(dose, subject)) and indicator == "info":
         indicator = "warning"
+    update = _dose_suggestion(dose, recommended, subject)
+    # The update removes the orders given with the checked one as products of other strengths (its `parts`): its
+    # own product must then give every dose, the one they gave together too.
+    parts_kept = update is None or not any(_removable(part) for part in subject.by_drug[dose.drug].parts)
     suggestions = [s for s in (
-        _dose_suggestion(dose, recommended, subject),
+        update,
         *_avoid_suggestions(dose, subject),
         _ecg_suggestion(dose.drug, monitoring, subject),
         _detected_issue_suggestion(findings, subject),
@@ -189,7 +193,7 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     card = wire.Card(
         uuid=str(uuid.uuid4()),
         summary=summary,
-        detail=_detail(dose, recommended, findings, monitoring, subject, baseline_ecg),
+        detail=_detail(dose, recommended, findings, monitoring, subject, baseline_ecg, parts_kept),
         indicator=indicator,
         source=_source(subject),
         suggestions=suggestions or None,
@@ -280,18 +284,20 @@ def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
     return ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg else ""
 
 
-def _product_cannot_give(ramp_up_mg: Sequence[float], recommended: float, ordered: OrderedMedication) -> list[str]:
+def _product_cannot_give(ramp_up_mg: Sequence[float], recommended: float, ordered: OrderedMedication,
+                         parts_kept: bool) -> list[str]:
     """A line saying which doses to give the ordered product's strength cannot make up, if any.
 
     "Venetoclax 100 MG Oral Tablet" at 10, 20, 50 and 70 mg: the update keeps the order's product, so whoever
     accepts it must know that another strength is needed. `ramp_up_mg`: the ramp-up's doses for a start, none for a
-    patient already taking the agent (its update gives the steady dose alone).
+    patient already taking the agent (its update gives the steady dose alone). `parts_kept`: whether the orders given
+    with it as products of other strengths (its `parts`) stay, no update removing them.
     """
-    strength = ordered.mg_per_dose_unit or strength_in_name(ordered.label)
+    strength = product_strength(ordered)
     if not strength:
         return []
     doses = dict.fromkeys([*ramp_up_mg, recommended])
-    if ordered.parts:  # the dose its orders of other strengths give together is no update of its own
+    if ordered.parts and parts_kept:  # the dose they give together is theirs; an update removing them leaves it
         doses.pop(ordered.medication.dose_mg, None)
     cannot = [d for d in doses if d > 0 and abs(d / strength - round(d / strength)) > 1e-6]
     if not cannot:
@@ -382,7 +388,7 @@ def _qtc_text(qtc: QtcReading) -> str:
 
 
 def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
-            monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool) -> str:
+            monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool, parts_kept: bool) -> str:
     ordered = subject.by_drug[dose.drug]
     lines = [f"**{dose.drug}**: {_ordered_text(dose, ordered)}; "
              f"**{_action_text(dose, recommended, subject)}** ({dose.action.name.replace('_', ' ').lower()})."]
@@ -412,7 +418,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
     if dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject):
         lines += _product_cannot_give([s.dose_mg for s in dose.ramp_up] if dose.drug in subject.starts else [],
-                                      recommended, ordered)
+                                      recommended, ordered, parts_kept)
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
         lines.append(avoid_text(dose.drug, dose.avoid_with,
                                 [(f.action, (f.precipitant_drug, *f.involved)) for f in dose.findings]))
@@ -470,6 +476,9 @@ def _qtc_line(subject: Subject, baseline_ecg: bool) -> str:
     if qtc.unreadable:
         line += (f" A newer QTc could not be read and was not used ({_escape(qtc.unreadable)}): "
                  "check it in the chart.")
+    if qtc.unsorted:
+        line += (" The QTc search was not sorted by the EHR's server (`_sort` is not in its self link), so an older "
+                 "QTc may have been used: check the latest in the chart.")
     if baseline_ecg:
         line += " The label's schedule has an ECG before the first dose: get one before starting."
     return line
@@ -689,8 +698,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     # doses), and so would the orders given with it as products of other strengths (its `parts`).
     removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
                             resourceId=other.reference)
-                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts)
-                if other.reference.startswith("MedicationRequest/")]
+                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts) if _removable(other)]
     return wire.Suggestion(
         label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],
         uuid=str(uuid.uuid4()),
@@ -698,6 +706,11 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
         actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(recommended)} mg{ramp}",
                              resource=order), *removals],
     )
+
+
+def _removable(other: OrderedMedication) -> bool:
+    """Whether an update can remove a draft beside the one it updates: a MedicationRequest, by its id."""
+    return other.reference.startswith("MedicationRequest/")
 
 
 def _avoid_suggestions(dose: DoseRecommendation, subject: Subject) -> Iterable[wire.Suggestion]:

@@ -105,6 +105,8 @@ class QtcReading(NamedTuple):
     unreadable: str
     """A newer QTc Observation whose value could not be read, said for people (`Observation/q1 of 2026-11-30:
     valueString 'QTc 512 ms'`); "" when there is none."""
+    unsorted: bool = False
+    """The QTcs it is the latest of are a search the EHR's server did not sort: a newer one may not have been sent."""
 
 
 class OrderedMedication(NamedTuple):
@@ -623,6 +625,11 @@ def strength_in_name(text: str) -> float:
     factor = _MG_PER_UNIT.get(unit.group(1).lower()) if unit else None
     mg = round(float(numbers[0].group()) * factor, 6) if factor else 0.0
     return mg if math.isfinite(mg) else 0.0
+
+
+def product_strength(ordered: OrderedMedication) -> float:
+    """The strength per tablet or capsule of an order's product, or 0 when it is not known for certain."""
+    return ordered.mg_per_dose_unit or strength_in_name(ordered.label)
 
 
 def _counts_dose_units(quantity: object) -> bool:

@@ -33,8 +33,8 @@ from service.cds_hooks.fhir_in import (
     medication_index,
     medication_reference,
     misshapen_medication,
+    product_strength,
     read_medications,
-    strength_in_name,
     unresolved_references,
     violation_issue,
 )
@@ -121,15 +121,17 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     patient_id = _patient_id(call)
     draft_resources = _draft_orders(context)
     deadline = prefetch.Deadline(asyncio.get_running_loop().time() + fhir_deadline_s, fhir_deadline_s)
-    data = await prefetch.gather(call, patient_id, client, deadline)
+    gathered = await prefetch.gather(call, patient_id, client, deadline)
+    data = gathered.resources
     listed = [*data["medicationRequests"], *data["medicationStatements"]]
     known = medication_index([*draft_resources, *listed])
     fetched, unfetched = await prefetch.medications(call, [
         *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
-    drafts = _given_together(kb, read_medications(draft_resources, known, kb.resolver.administrations_per_day,
-                                                  listed=False))
-    draft_references = {d.reference for d in drafts if d.reference}
+    draft_orders = read_medications(draft_resources, known, kb.resolver.administrations_per_day, listed=False)
+    # Before they are given together: a draft made a part of another is still a draft, not a listed medication.
+    draft_references = {d.reference for d in draft_orders if d.reference}
+    drafts = _given_together(kb, draft_orders)
     on_list = read_medications(listed, known, kb.resolver.administrations_per_day, listed=True)
     current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references])
     # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
@@ -137,7 +139,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
                         and _status(m) not in NOT_YET_GIVEN)
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
-    qtc = latest_qtc(found.resource for found in data["qtc"])
+    qtc = latest_qtc(found.resource for found in data["qtc"])._replace(unsorted=gathered.qtc_unsorted)
     as_of = _as_of()
     orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of, revised)
     if orders is None:
@@ -291,25 +293,27 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> l
     Venetoclax 70 mg, its dose with posaconazole, has no tablet of its own: it is ordered as 50 mg and 2 x 10 mg
     tablets, an order for each product, from the same day and as often. Checked at the higher of them, the card
     said to give 50 mg. Orders of one drug are one dose, their sum, when each is current, has one dosage
-    instruction with a dose in mg, is of a product whose strength per unit is known (`strength_in_name`) and is not
-    another's, and starts the same day as many times a day. The first of the highest dose stands for them (its
-    product is the one an update keeps), the others being its `parts`. Orders of one product (a renewal listed
-    beside the order it renews) or of different days (a ramp-up as several orders) are left as they are.
+    instruction with a dose in mg, is of a product whose strength per unit is known (`product_strength`) and is not
+    another's, gives a dose none of the others gives, and starts the same day as many times a day. The one of the
+    highest dose stands for them (its product is the one an update keeps), the others being its `parts`. Orders of
+    one product (a renewal listed beside the order it renews), of different days (a ramp-up as several orders) or of
+    one dose (400 mg as 100 mg tablets and as 50 mg tablets: a product switched, not 800 mg) are left as they are.
     """
     groups: dict[tuple[str, str, int | None], list[int]] = {}
     for i, ordered in enumerate(orders):
         if ordered.stop is None and len(ordered.steps_mg) == 1 and ordered.medication.dose_mg > 0 \
-                and _strength(ordered):
+                and product_strength(ordered):
             drugs = identify(kb, ordered.medication).drugs
             if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
                 groups.setdefault((drugs[0], ordered.start_date, ordered.doses_per_day), []).append(i)
     merged: dict[int, OrderedMedication] = {}
     absorbed: set[int] = set()
     for (drug, _, _), members in groups.items():
-        strengths = [_strength(orders[i]) for i in members]
-        if len(members) < 2 or len(set(strengths)) < len(strengths):
+        strengths = [product_strength(orders[i]) for i in members]
+        doses = [orders[i].medication.dose_mg for i in members]
+        if len(members) < 2 or len(set(strengths)) < len(strengths) or len(set(doses)) < len(doses):
             continue
-        first = max(members, key=lambda i: (orders[i].medication.dose_mg, -i))
+        first = max(members, key=lambda i: orders[i].medication.dose_mg)  # one: the doses differ
         parts = tuple(orders[i] for i in members if i != first)
         base = orders[first]
         together = (base, *parts)
@@ -323,11 +327,6 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> l
             dose_note=f"{len(together)} orders of {drug} given together, each a product of its own strength "
                       f"({named}): read as one dose of {total:g} mg.")
     return [merged.get(i, ordered) for i, ordered in enumerate(orders) if i not in absorbed]
-
-
-def _strength(ordered: OrderedMedication) -> float:
-    """The strength per tablet or capsule of an order's product, or 0 when it is not known for certain."""
-    return ordered.mg_per_dose_unit or strength_in_name(ordered.label)
 
 
 def _status(ordered: OrderedMedication) -> str:

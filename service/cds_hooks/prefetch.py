@@ -8,8 +8,10 @@ cannot be had makes the call fail with HTTP 412 (spec 2.0, "Prefetch Template").
 A medication list may come in pages (the client MAY paginate, spec 2.0): the pages after the first are
 fetched from `fhirServer` by the Bundle's `next` links, for a list prefetched as for one fetched, since
 checking against part of the list would pass the rest unchecked in silence. The QTc search asks for the latest
-only (`_sort=-date&_count=1`); a server that says it did not sort (`_sort` left out of its `self` link) gets every
-page of it read, for the latest by date: its one result would be any QTc.
+only (`_sort=-date&_count=1`); one that a server says it did not sort (`_sort` left out of its `self` link), fetched
+or prefetched, is read whole from `fhirServer`, every page, for the latest by date: its one result would be any QTc.
+When it cannot be read so (no `fhirServer`, or the read fails), the latest of a prefetched one is taken, and the
+cards say the search was not sorted (`Gathered.qtc_unsorted`).
 
 Orders and statements that name their medication only by a reference to a Medication resource the call does
 not hold (Oracle Health, Epic) get it read from `fhirServer` too, once per distinct Medication, so that they
@@ -48,6 +50,9 @@ PAGED = frozenset({"medicationRequests", "medicationStatements"})
 """Keys whose every page counts; the QTc search asks for the latest only (`_count=1`, newest first)."""
 MAX_PAGES = 20
 """Pages of one search followed at most; beyond, the list cannot be had whole (412)."""
+WHOLE_SEARCH_COUNT = 1000
+"""The page size asked of a QTc search read whole (`_count`): the server's default (often 10 or 20) would make a
+patient's QTcs more than `MAX_PAGES` pages, and the call a 412. A server may give fewer."""
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 MAX_MEDICATIONS = 50
 """Distinct Medication resources read for one call at most; orders referencing more are left unresolved."""
@@ -68,6 +73,17 @@ class Deadline(NamedTuple):
         return f"the FHIR server did not answer within the {self.seconds:g} s given to all fetches of a hook call"
 
 
+class Gathered(NamedTuple):
+    """What the check needs of the FHIR data, from the prefetch or fetched."""
+
+    resources: dict[str, list[Found]]
+    """Key -> its resources (empty when the caller says there are none), each with its path in the call
+    (`prefetch.<key>...`; "" for what was fetched)."""
+    qtc_unsorted: bool
+    """The QTcs are those of a prefetched search that the EHR's server did not sort, which could not be read whole
+    from `fhirServer`: the latest of them may not be the patient's latest."""
+
+
 class PreconditionFailedError(Exception):
     """Required data could not be had from the prefetch or the FHIR server (HTTP 412)."""
 
@@ -76,8 +92,7 @@ class PreconditionFailedError(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
 
 
-async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient,
-                 deadline: Deadline) -> dict[str, list[Found]]:
+async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient, deadline: Deadline) -> Gathered:
     """The resources of every required key, from the prefetch or else fetched.
 
     Args:
@@ -86,48 +101,52 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         client: the HTTP client to fetch with (its timeout applies to each request).
         deadline: when every fetch, each page included, must have ended.
 
-    Returns:
-        Key -> its resources (empty when the caller says there are none), each with its path in the call
-        (`prefetch.<key>...`; "" for what was fetched).
-
     Raises:
         PreconditionFailedError: naming every key that could not be had, and why.
     """
     found: dict[str, list[Found]] = {}
-    # Key -> the search to fetch (its template when not prefetched, the next page when prefetched in part), and why.
+    # Key -> the search to fetch (its template when not prefetched, the next page when prefetched in part, the whole
+    # search when prefetched unsorted), and why.
     to_fetch: dict[str, tuple[str, str]] = {}
+    # Key -> what was prefetched of a search fetched anew, whole: what is used if it cannot be.
+    instead: dict[str, list[Found]] = {}
     prefetch = request.prefetch or {}
     for key in REQUIRED:
         if key in prefetch and prefetch[key] is None:
             found[key] = []  # the client's way of saying "no data"
             continue
         value = prefetch.get(key)
+        search = TEMPLATES[key].replace("{{context.patientId}}", patient_id)
         if not _usable(value):
-            to_fetch[key] = TEMPLATES[key].replace("{{context.patientId}}", patient_id), "not in the prefetch"
+            to_fetch[key] = search, "not in the prefetch"
             continue
         found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
         if key in PAGED and (following := _link(value, "next")):
             to_fetch[key] = following, "the prefetch is one page of several"
-    if not to_fetch:
-        return found
+        elif key not in PAGED and isinstance(value, dict) and _sort_ignored(search, value):
+            instead[key] = found.pop(key)
+            to_fetch[key] = _whole(search), "the prefetched search was not sorted by the EHR's server"
     server = request.fhirServer
     if not server or not is_https_or_loopback(server):
         unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
-        raise PreconditionFailedError({key: f"{why}, and {unreachable}" for key, (_, why) in to_fetch.items()})
-    headers = _headers(request)
-    try:
-        async with asyncio.timeout_at(deadline.at):
-            results = await asyncio.gather(*(_fetch(client, server, key, search, headers)
-                                             for key, (search, _) in to_fetch.items()))
-    except TimeoutError:
-        raise PreconditionFailedError({key: f"{why}, and {deadline.missed()}"
-                                       for key, (_, why) in to_fetch.items()}) from None
-    problems = {key: problem for key, (_, problem) in zip(to_fetch, results, strict=True) if problem}
+        results: list[tuple[list[Found], str]] = [([], f"{why}, and {unreachable}") for _, why in to_fetch.values()]
+    elif to_fetch:
+        headers = _headers(request)
+        try:
+            async with asyncio.timeout_at(deadline.at):
+                results = list(await asyncio.gather(*(_fetch(client, server, key, search, headers)
+                                                      for key, (search, _) in to_fetch.items())))
+        except TimeoutError:
+            results = [([], f"{why}, and {deadline.missed()}") for _, why in to_fetch.values()]
+    else:
+        results = []
+    problems = {key: problem for key, (_, problem) in zip(to_fetch, results, strict=True)
+                if problem and key not in instead}
     if problems:
         raise PreconditionFailedError(problems)
-    for key, (resources, _) in zip(to_fetch, results, strict=True):
-        found[key] = [*found.get(key, []), *resources]
-    return found
+    for key, (resources, problem) in zip(to_fetch, results, strict=True):
+        found[key] = instead[key] if problem else [*found.get(key, []), *resources]
+    return Gathered(found, any(problem for key, (_, problem) in zip(to_fetch, results, strict=True) if key in instead))
 
 
 async def medications(request: CdsRequest, references: Iterable[str], client: httpx.AsyncClient,
@@ -249,7 +268,7 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
     base = server.rstrip("/")
     url = search if search.startswith(("https:", "http:")) else f"{base}/{search}"
     resources: list[Found] = []
-    paged = key in PAGED
+    paged = key in PAGED or "_sort" not in _parameters(url)  # a QTc search unsorted is read whole (`_whole`)
     for _ in range(MAX_PAGES):
         if not url.startswith(f"{base}/"):
             return [], "a next page of the search is not on fhirServer"
@@ -259,7 +278,7 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
         if not paged and _sort_ignored(url, document):
             # The latest only (`_sort=-date&_count=1`) from a server that did not sort is some QTc, maybe years
             # old: every page is read instead, and the latest found among them by its date.
-            url, paged, resources = _unsorted(url), True, []
+            url, paged, resources = _whole(url), True, []
             continue
         resources += found_in(document, "")
         url = _link(document, "next") if paged else ""
@@ -282,10 +301,11 @@ def _parameters(url: str) -> set[str]:
     return {name for name, _ in urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)}
 
 
-def _unsorted(url: str) -> str:
-    """The search at `url` without its `_sort` and `_count`: all of its results, in pages."""
+def _whole(url: str) -> str:
+    """The search at `url` without its `_sort`, in pages of `WHOLE_SEARCH_COUNT`: all of its results."""
     parts = urllib.parse.urlsplit(url)
     kept = [(name, value) for name, value in urllib.parse.parse_qsl(parts.query) if name not in ("_sort", "_count")]
+    kept.append(("_count", str(WHOLE_SEARCH_COUNT)))
     return parts._replace(query=urllib.parse.urlencode(kept, safe="|,:/")).geturl()
 
 

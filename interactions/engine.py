@@ -175,8 +175,9 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             disagreeing = _dose_disagrees(kb, agent, ordered, standard)
         if held_by_name:
             note += f"Read as held: {medication.name!r} says the order is on hold. "
-        # Held lines are looked for only where they may be: a held field, or a drug of this agent's rules that some
-        # line's words have said is on hold (`held_drugs`); no cost per line in any other request.
+        # Held lines are looked for only where they may be: a held field, or a drug of this agent's rules that a
+        # line's words say is on hold (`held_drugs`: every line of the request has been read by now, whatever
+        # identified it, so it holds the drugs of any held line here); no cost per line in any other request.
         if interacting and (stopped_or_held or (
                 kb.resolver.held_drugs and not kb.resolver.held_drugs.isdisjoint(kb.drug_bits.decode(interacting)))):
             if held_lines is None:
@@ -358,9 +359,10 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
         beside = len(its_agents) < len(components) and not kb.resolver.read(medication.name).regimen
         if beside:
             # An agent written beside the drugs it is taken with ("venetoclax 70 mg w/ posaconazole"): the agent is
-            # checked (it was left unchecked, the answer complete), the others stay co-medications, and the line's
-            # dose is no one drug's ("venetoclax w/ posaconazole 300 mg").
-            medication, components = _with_dose(medication, 0.0), tuple(its_agents)
+            # checked (it was left unchecked, the answer complete), the others stay co-medications, and the dose its
+            # name writes is no one drug's ("venetoclax w/ posaconazole 300 mg"); a dose field is the dose checked,
+            # as the contract says (it was dropped: 'venetoclax 70 mg PO daily w/ posaconazole', 70 mg, read 0 mg).
+            medication, components = _with_dose(medication, medication.dose_mg), tuple(its_agents)
         dosed = None if beside else _line_agent(kb, medication, components)
         stated = _dose_from_name(kb, medication, dosed)
         candidates.append((medication if stated is None else stated, components, dosed, stated is not None))
@@ -591,20 +593,18 @@ def _held_co_medications(kb: KnowledgeBase, concomitant: Sequence[MedicationLike
     """Drugs every line of which is on hold and not stopped -> those lines, quoted ("'posaconazole ... on hold'").
 
     A line is on hold by its `held` field or its words (`Reading.held`), read again only for a line naming a drug
-    some line's words have held (`MedicationReader.held_drugs`).
+    some line's words have held (`MedicationReader.held_drugs`): its name, whatever identified its drugs.
     """
-    lines: dict[str, list[str]] = {}
-    held_at: set[int] = set()
-    held_drugs = kb.resolver.held_drugs
-    for at, (medication, drugs) in enumerate(zip(concomitant, resolved, strict=True)):
-        # A stopped line is counted through its washout, and says so (`washed_out`).
-        if drugs and not medication.stopped_on and (medication.held or (
-                not held_drugs.isdisjoint(drugs) and kb.resolver.read(medication.name).held)):
-            held_at.add(at)
-            for drug in drugs:
-                lines.setdefault(drug, []).append(repr(medication.name))
-    if not lines:
+    held_drugs, read = kb.resolver.held_drugs, kb.resolver.read
+    # A stopped line is counted through its washout, and says so (`washed_out`).
+    held_at = [at for at, medication in enumerate(concomitant) if resolved[at] and not medication.stopped_on and (
+        medication.held or (not held_drugs.isdisjoint(resolved[at] or ()) and read(medication.name).held))]
+    if not held_at:
         return {}
+    lines: dict[str, list[str]] = {}
+    for at in held_at:
+        for drug in resolved[at] or ():
+            lines.setdefault(drug, []).append(repr(concomitant[at].name))
     # A drug also on a line that is not held is taken: nothing to say.
     taken = {drug for at, drugs in enumerate(resolved)
              if drugs and at not in held_at and not concomitant[at].stopped_on for drug in drugs}
@@ -760,12 +760,14 @@ def _dose_disagrees(kb: KnowledgeBase, agent: Agent, medication: MedicationLike,
 
     "VENETOCLAX 100 MG TABLET - Take 4 tablets by mouth daily" sent with 100 mg (the tablet's strength) in the
     field: the field is the dose checked, as the contract says, but one of the two is wrong and which is not
-    guessed.
+    guessed. A count written after the mass ("100 mg tab x4", left unread as a dose) is compared as its product.
     """
     components = kb.resolver.read(medication.name).drugs
     if not components or _line_agent(kb, medication, components) != agent.name:
         return None  # the dose is not this agent's alone (a product, two agents)
     named = _named_dose(kb, medication, agent.name)
+    if named is None and not medication.coding:
+        named = kb.resolver.multiplied_dose(medication.name)
     if named is None or abs(named - medication.dose_mg) <= TABLE_MATCH_MG:
         return None
     return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (

@@ -334,6 +334,7 @@ class MedicationReader:
         self._choices = sorted({normalise(alias) for alias in lexicon})
         self.read = lru_cache(maxsize=READ_CACHE_SIZE)(self._read)
         self.stated_dose = lru_cache(maxsize=READ_CACHE_SIZE)(self._stated_dose)
+        self.multiplied_dose = lru_cache(maxsize=READ_CACHE_SIZE)(self._multiplied_dose)
         self.administrations_per_day = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._administrations_per_day)
         self.frequencies_named = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._frequencies_named)
         self.suggest = lru_cache(maxsize=SUGGEST_CACHE_SIZE)(self._suggest)
@@ -341,21 +342,20 @@ class MedicationReader:
         """Drugs by exact string, () when not recognised: the engine asks this of every medication of
         every request and looks it up itself, with no call (emptied when it reaches READ_CACHE_SIZE)."""
         self.held_drugs: set[str] = set()
-        """The drugs of every string `resolve` found saying the order is on hold ("posaconazole 300 mg daily - on
-        hold"): the engine looks for held lines only in a request whose agent speaks of one of them, with no cost per
-        line in any other. Never emptied: it holds drug names, not strings, so it cannot outgrow the dictionary."""
+        """The drugs of every string ever read as saying the order is on hold ("posaconazole 300 mg daily - on
+        hold"), filled by each read (`_read`), however the string came (a coded line is read too): the engine looks
+        for held lines only in a request whose agent speaks of one of them. A request's lines are all read before,
+        so it never misses one of its own; what was read before changes only whether it looks. Never emptied: it
+        holds drug names, not strings, so it cannot outgrow the dictionary."""
 
     def resolve(self, text: str) -> tuple[str, ...] | None:
         """The canonical drugs `text` names, or None when it is not recognised."""
         drugs = self.resolved.get(text)
         if drugs is None:
-            reading = self.read(text)
-            drugs = reading.drugs
+            drugs = self.read(text).drugs
             if len(self.resolved) >= READ_CACHE_SIZE:
                 self.resolved.clear()
             self.resolved[text] = drugs
-            if reading.held:
-                self.held_drugs.update(drugs)
         return drugs or None
 
     def _phrases_of(self, names: NamesFile, *roles: str) -> frozenset[tuple[str, ...]]:
@@ -457,6 +457,29 @@ class MedicationReader:
         strength = float(tokens[strengths[0]]) * _MASS_MG[tokens[strengths[0] + 1]]
         return count * strength if count == int(count) and 1 <= count <= MAX_TABLETS_COUNTED else None
 
+    def _multiplied_dose(self, text: str) -> float | None:
+        """A mass times a count written after it ("100 mg tab x4", "40 mg x 3": 400, 120 mg), else None.
+
+        Not a dose to check (`stated_dose` leaves such a line unread: "200 mg x2 daily" may be two doses a day),
+        but what the name gives if the count is of tablets, to compare a dose field with. Only one mass, its "x"
+        right after it or its dose form, and a whole count of tablets not followed by days ("x 28 days").
+        """
+        tokens = [part for token in self._tokens(text) for part in _count_apart(token)]
+        masses = [i for i, token in enumerate(tokens)
+                  if _NUMBER.fullmatch(token) and i + 1 < len(tokens) and tokens[i + 1] in _MASS_MG]
+        if len(masses) != 1:
+            return None
+        at = masses[0] + 2
+        if at < len(tokens) and (tokens[at],) in self._forms:
+            at += 1
+        times, count, after = [*tokens[at:at + 3], "", "", ""][:3]
+        if times != _TIMES_WORD or not count.isdigit() or after in self._course:
+            return None
+        tablets = int(count)
+        if not 1 < tablets <= MAX_TABLETS_COUNTED:
+            return None
+        return tablets * float(tokens[masses[0]]) * _MASS_MG[tokens[masses[0] + 1]]
+
     def _strength_at(self, tokens: list[str], at: int) -> bool:
         """Whether the number at `at` is a tablet's or capsule's strength: a mass right before a dose form."""
         return at + 2 < len(tokens) and tokens[at + 1] in _MASS_MG and (tokens[at + 2],) in self._forms
@@ -500,7 +523,8 @@ class MedicationReader:
 
         From the words of names.toml's `[[administrations]]` ("BID", "q12h", "once daily"), the longest first,
         or FHIR's "N per P h", "N per P d", "N per P wk"; frequencies joined by "and" add up ("qam and qpm": twice),
-        and one said twice is that one ("BID (morning and evening)"). None too when the text names frequencies that
+        as do two written apart, each after its dose ("400 mg qam, 400 mg qpm"), and one said twice is that one
+        ("BID (morning and evening)"). None too when the text names frequencies that
         disagree ("daily ... BID", `frequencies_named`) or a count that is not a whole number a day from 1 to 24
         ("every other day").
         """
@@ -522,17 +546,32 @@ class MedicationReader:
         tokens = self._tokens(text)
         counts: list[int] = []
         at = end = 0
+        previous: tuple[str, ...] = ()
         while at < len(tokens):
             length = next((n for n in self._per_day_lengths if tuple(tokens[at:at + n]) in self._per_day), 0)
             if length:
-                count = self._per_day[tuple(tokens[at:at + length])]
-                if counts and at == end + 1 and tokens[end] in _JOINING:
-                    counts[-1] += count  # "qam and qpm": a dose in the morning and one in the evening
+                phrase = tuple(tokens[at:at + length])
+                count = self._per_day[phrase]
+                if counts and ((at == end + 1 and tokens[end] in _JOINING)
+                               or (phrase != previous and count == 1 == self._per_day[previous]
+                                   and self._dose_again(tokens[end:at]))):
+                    # "qam and qpm", "400 mg qam, 400 mg qpm": a dose in the morning and one in the evening (written
+                    # apart, it was read as once daily, and 800 mg a day checked as 400); "daily, 100 mg BID" still
+                    # disagrees (frequency-not-read)
+                    counts[-1] += count
                 else:
                     counts.append(count)
-                end = at + length
+                end, previous = at + length, phrase
             at += length or 1
         return tuple(counts)
+
+    @staticmethod
+    def _dose_again(between: list[str]) -> bool:
+        """Whether the words between two frequencies write another dose, not a change to it.
+
+        "100 mg qam, 100 mg qpm": two doses a day; "100 mg qam then 200 mg qpm", "400 mg daily in the morning": one.
+        """
+        return _THEN not in between and any(_NUMBER.fullmatch(token) for token in between)
 
     @staticmethod
     def _has_phrase(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
@@ -611,6 +650,12 @@ class MedicationReader:
     # --- reading ------------------------------------------------------------------------------------
 
     def _read(self, text: str) -> Reading:
+        reading = self._read_text(text)
+        if reading.held:
+            self.held_drugs.update(reading.drugs)
+        return reading
+
+    def _read_text(self, text: str) -> Reading:
         exact = self._exact.get(normalise(text)) if self._exact else None
         if exact is not None:
             return Reading(exact, UnrecognizedReason.UNSPECIFIED, detail="a site order name (site.toml)")
@@ -618,7 +663,8 @@ class MedicationReader:
         if not tokens:
             return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")
         state = _State()
-        reading = self._reading(self._read_group(_group(tokens), state), state)
+        mentions = self._read_group(_group(tokens), state)
+        reading = self._reading(mentions, state, bool(state.allergy) and self._given(text, tokens))
         pair = _strength_pair(tokens, self._drug_words) if reading.drugs else None
         if pair is not None:
             # Against the name the strengths follow, not the whole line ("oxycodone 5/325 + ondansetron 4").
@@ -637,13 +683,28 @@ class MedicationReader:
                 "this form lets through"))
         return reading
 
-    def _reading(self, mentions: list[_Mention], state: _State) -> Reading:
-        """What the mentions of a line name, unless a word was unknown or two names disagreed."""
-        if state.allergy:
+    def _given(self, text: str, tokens: list[str]) -> bool:
+        """Whether a line states a dose or a frequency: a medication taken, whatever else it says."""
+        return any(_NUMBER.fullmatch(token) for token in tokens) or bool(self.frequencies_named(text))
+
+    def _reading(self, mentions: list[_Mention], state: _State, given: bool = False) -> Reading:
+        """What the mentions of a line name, unless a word was unknown or two names disagreed.
+
+        `given`: the line states a dose or a frequency (`_given`), so an allergy word in it does not make it an
+        allergy record.
+        """
+        if state.allergy and not given:
             # Read as taken, "posaconazole allergy" cut venetoclax to 70 mg; passed over, the allergy goes unsaid.
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
                 f"{state.allergy!r}: the line records an allergy or intolerance, not a medication taken, so none of "
                 "it is checked as taken; record it among the patient's allergies and list only what is taken"))
+        if state.allergy and (state.conflicts or len(mentions) > 1):
+            # "posaconazole 300 mg daily (voriconazole intolerance)": a dose is taken, but which drug the allergy
+            # word belongs to is not guessed; the drugs are suggested (`suggest`), the check is incomplete.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.allergy!r} beside a dose or frequency and several drugs: "
+                "which is taken and which the allergy or intolerance is to is not guessed; list each medication "
+                "taken on a line of its own, with its dose"))
         if state.unknown:
             words = ", ".join(f"{w!r}" for w in dict.fromkeys(state.unknown))
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
@@ -957,8 +1018,8 @@ class MedicationReader:
             return ()
         state = _State()
         mentions = self._read_group(_group(self._tokens(text)), state)
-        if state.allergy:
-            return ()  # an allergy line: naming its drug would invite listing it as taken
+        if state.allergy and not self._given(text, self._tokens(text)):
+            return ()  # an allergy record: naming its drug would invite listing it as taken
         suggestions: dict[str, None] = dict.fromkeys(drug for mention in mentions for drug in mention.reviewed)
         for word in dict.fromkeys(state.unknown):
             matches = [choice for choice, _score, _index in process.extract(
@@ -980,6 +1041,8 @@ _GLUED_COUNT: Final = re.compile(r"x(\d+)|(\d+)x")
 _TIMES_WORD: Final = "x"
 """Times after a number ("2 x daily"), a course's count before one ("x 28": names.toml's `course` words)."""
 _JOINING: Final = frozenset({"and", "&"})
+_THEN: Final = "then"
+"""names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
 """Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""

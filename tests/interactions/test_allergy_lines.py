@@ -49,3 +49,39 @@ def test_an_allergy_line_does_not_lower_the_agent_and_the_answer_says_it_is_inco
     assert (unrecognized.name, unrecognized.reason, unrecognized.suggestions) == (
         "posaconazole allergy", UnrecognizedReason.UNKNOWN, ())
     assert "allergy or intolerance" in unrecognized.detail
+
+
+@pytest.mark.parametrize(("name", "suggested"), [
+    ("posaconazole DR 300 mg daily (voriconazole intolerance)", ("posaconazole",)),
+    ("posaconazole DR 300 mg daily - intolerant of fluconazole", ("posaconazole", "fluconazole")),
+])
+def test_a_line_with_a_dose_and_another_drugs_intolerance_is_not_an_allergy_record(
+        default_kb: KnowledgeBase, name: str, suggested: tuple[str, ...]) -> None:
+    # A dose says a medication is taken: it was "not a medication taken", with no suggestion.
+    request = CheckRequest((Medication("venetoclax", 400),), (Medication(name, 300),), PatientContext())
+    result = check(default_kb, request)
+
+    assert result.complete is False
+    (unrecognized,) = result.unrecognized
+    assert (unrecognized.reason, unrecognized.suggestions) == (UnrecognizedReason.UNKNOWN, suggested)
+    assert "not a medication taken" not in unrecognized.detail
+    assert "which is taken and which the allergy or intolerance is to is not guessed" in unrecognized.detail
+
+
+@pytest.mark.parametrize(("name", "drug"), [
+    ("loratadine 10 mg daily - allergies", "loratadine"),
+    ("posaconazole 300 mg daily (allergy)", "posaconazole"),
+    ("posaconazole DR 300 mg daily - intolerance", "posaconazole"),
+])
+def test_a_line_with_a_dose_or_frequency_and_one_drug_is_that_drug_taken(
+        default_kb: KnowledgeBase, name: str, drug: str) -> None:
+    assert default_kb.resolver.read(name).drugs == (drug,)
+
+
+def test_a_taken_azole_with_an_allergy_word_lowers_venetoclax(default_kb: KnowledgeBase) -> None:
+    request = CheckRequest((Medication("venetoclax", 400),),
+                           (Medication("posaconazole 300 mg daily (allergy)", 300),), PatientContext())
+    result = check(default_kb, request)
+
+    (venetoclax,) = result.doses
+    assert (venetoclax.recommended_dose_mg, venetoclax.action, result.complete) == (70, Action.ADJUST_DOSE, True)

@@ -46,3 +46,15 @@ def test_an_agent_listed_with_its_partner_among_the_co_medications_is_checked(de
     assert [f.rule for f in venetoclax.findings] == ["venetoclax/ven-posaconazole", "venetoclax/dose-not-read"]
     assert [d.drug for d in result.doses] == ["azacitidine", "venetoclax"]  # posaconazole stays a co-medication
     assert result.complete
+
+
+@pytest.mark.parametrize("line", ["venetoclax 70 mg PO daily (with posa)", "venetoclax 70 mg PO daily w/ posaconazole"])
+def test_an_agent_listed_with_its_partner_is_checked_at_its_dose_field(default_kb: KnowledgeBase, line: str) -> None:
+    # The dose field was dropped for such a line: ordered 0 mg and dose-not-read, though the caller sent 70 mg.
+    result = check(default_kb, CheckRequest((Medication("azacitidine", 130),), (Medication(line, 70),)))
+
+    (venetoclax,) = [d for d in result.doses if d.drug == "venetoclax"]
+    assert (venetoclax.ordered_dose_mg, venetoclax.recommended_dose_mg, venetoclax.action) == (
+        70, 70, Action.ADJUST_DOSE)
+    assert [f.rule for f in venetoclax.findings] == ["venetoclax/ven-posaconazole"]
+    assert result.complete

@@ -57,6 +57,9 @@ def test_an_order_of_several_of_a_mass_is_not_checked_at_one_of_them(default_kb:
     ("gilteritinib 40 mg tablet - take 3 tablets (120 mg total) by mouth daily", 40, 120),
     ("venetoclax 800 mg PO daily", 400, 800),
     ("Tibsovo 250 mg PO daily", 500, 250),
+    # A count glued after the mass (unread as a dose): its product is what the name gives (was CONTINUE, silent).
+    ("venetoclax 100 mg tab x4 daily", 100, 400),
+    ("gilteritinib 40 mg x3 daily", 40, 120),
 ])
 def test_a_dose_field_the_name_disagrees_with_is_flagged(default_kb: KnowledgeBase, text: str, field: float,
                                                          named: float) -> None:
@@ -79,6 +82,9 @@ def test_a_dose_field_the_name_disagrees_with_is_flagged(default_kb: KnowledgeBa
     ("VENETOCLAX 100 MG TAB", 400),  # a tablet's strength, not a dose
     ("Venclexta 100", 400),
     ("venetoclax 100 mg day 1", 100),
+    ("venetoclax 100 mg tab x4 daily", 400),  # four of 100 mg: they agree
+    ("venetoclax 400 mg daily x28", 400),  # days of a course, not a count
+    ("venetoclax 400 mg x 28 days", 400),
     ("venetoclax", 400),
 ])
 def test_a_name_that_agrees_or_states_no_dose_adds_nothing(default_kb: KnowledgeBase, text: str,

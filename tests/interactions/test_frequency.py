@@ -133,3 +133,35 @@ def test_an_order_too_often_without_a_dose_is_flagged_at_the_labelled_dose(defau
     assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (0, 400, Action.ADJUST_DOSE)
     (finding,) = [f for f in result.findings if f.rule == "venetoclax/labelled-frequency"]
     assert finding.recommendation.startswith("The order gives venetoclax twice a day; the label gives it once a day")
+
+
+@pytest.mark.parametrize(("text", "per_day"), [
+    # Two frequencies written apart, each after its dose, add up as "qam and qpm" does (read as once daily, 800 mg
+    # of venetoclax a day was CONTINUE at 400).
+    ("venetoclax 400 mg qam, 400 mg qpm", 2), ("gilteritinib 120 mg qam; 120 mg qhs", 2),
+    ("venetoclax 200 mg qam + 200 mg qpm", 2),
+    # A change of dose, the same frequency written again, or one said twice without a dose between: once.
+    ("venetoclax 100 mg qam -> 200 mg qpm", 1), ("venetoclax 100 mg daily then 200 mg daily", 1),
+    ("venetoclax 400 mg daily in the morning", 1),
+])
+def test_frequencies_written_apart_each_after_its_dose_add_up(default_kb: KnowledgeBase, text: str,
+                                                              per_day: int) -> None:
+    assert default_kb.resolver.administrations_per_day(text) == per_day
+
+
+@pytest.mark.parametrize(("agent", "a_day"), [
+    (Medication("venetoclax 400 mg qam, 400 mg qpm", 400), "(400 mg each, 800 mg a day)"),
+    (Medication("gilteritinib 120 mg qam; 120 mg qhs", 120), "(120 mg each, 240 mg a day)"),
+])
+def test_an_agent_written_twice_a_day_apart_is_above_the_label(default_kb: KnowledgeBase, agent: Medication,
+                                                               a_day: str) -> None:
+    result = check(default_kb, CheckRequest((agent,), (), PatientContext()))
+
+    (dose,) = result.doses
+    assert dose.action is Action.ADJUST_DOSE  # was CONTINUE, nothing said
+    (finding,) = [f for f in result.findings if f.rule.endswith("/labelled-frequency")]
+    assert f"twice a day {a_day}" in finding.recommendation
+
+
+def test_two_frequencies_apart_that_are_not_both_once_a_day_still_disagree(default_kb: KnowledgeBase) -> None:
+    assert default_kb.resolver.administrations_per_day("venetoclax 400 mg daily, 100 mg BID") is None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
-from interactions.model import CheckResult, DoseRecommendation
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check, load_knowledge_base
+from interactions.model import CheckResult, Coding, DoseRecommendation
 
 REGIMEN = (Medication("venetoclax", 400), Medication("azacitidine", 75))
 
@@ -49,3 +49,20 @@ def test_a_held_drug_no_rule_of_the_agent_speaks_of_adds_nothing(default_kb: Kno
     concomitant = (Medication("acyclovir 400 mg BID - on hold"),)
     venetoclax = _venetoclax(check(default_kb, CheckRequest(REGIMEN, concomitant, PatientContext())))
     assert (venetoclax.recommended_dose_mg, venetoclax.action, venetoclax.notes) == (400, Action.CONTINUE, "")
+
+
+def test_a_coded_held_line_gets_the_same_note_on_a_fresh_knowledge_base_as_after_others() -> None:
+    # The note hung on drugs some earlier request had resolved by name as held: a coded line (identified by its
+    # code, never resolved) got none in a fresh process and the note once any other held posaconazole was read.
+    kb = load_knowledge_base()
+    coded = Medication("posaconazole 300 mg daily - on hold", 300,
+                       coding=(Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "282446"),))
+    request = CheckRequest((Medication("venetoclax", 400),), (coded,), PatientContext())
+
+    fresh = _venetoclax(check(kb, request))
+    check(kb, CheckRequest(REGIMEN, (Medication("posaconazole 100 mg tab on hold"),), PatientContext()))
+    warm = _venetoclax(check(kb, request))
+
+    assert fresh == warm
+    assert (fresh.recommended_dose_mg, fresh.action) == (70, Action.ADJUST_DOSE)
+    assert fresh.notes.startswith(f"Posaconazole is listed as on hold ({coded.name!r}) and is still counted")

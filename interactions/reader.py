@@ -372,8 +372,7 @@ class MedicationReader:
         the caller's to judge (`StatedDose.with_frequency`, `StatedDose.with_form`): "VENETOCLAX 100 MG TAB" may be
         four tablets.
         """
-        # A glued count ("200 mg x2", "2x") is a number of the line, as it is written apart ("x 2").
-        tokens = [part for token in self._tokens(text) for part in _count_apart(token)]
+        tokens = self._counted_tokens(text)
         if self._one_day(tokens):
             return None  # "take 1 tab on day 1", "100 mg day 1": that day's dose of a ramp-up, not the order's
         with_frequency = self._has_phrase(tokens, self._frequencies)
@@ -464,7 +463,7 @@ class MedicationReader:
         but what the name gives if the count is of tablets, to compare a dose field with. Only one mass, its "x"
         right after it or its dose form, and a whole count of tablets not followed by days ("x 28 days").
         """
-        tokens = [part for token in self._tokens(text) for part in _count_apart(token)]
+        tokens = self._counted_tokens(text)
         masses = [i for i, token in enumerate(tokens)
                   if _NUMBER.fullmatch(token) and i + 1 < len(tokens) and tokens[i + 1] in _MASS_MG]
         if len(masses) != 1:
@@ -583,6 +582,10 @@ class MedicationReader:
         forms = _phrase_forms(_spell(phrase, self._spellings))
         self._known_words.update(token for tokens in forms for token in tokens)
         return forms
+
+    def _counted_tokens(self, text: str) -> list[str]:
+        """The text's tokens with a glued count taken apart ("200 mg x2": ..., "x", "2"), as it is written apart."""
+        return [part for token in self._tokens(text) for part in _count_apart(token)]
 
     def _tokens(self, text: str) -> list[str]:
         """The text's tokens: known words as they are, any other chunk taken apart by `_expand`."""
@@ -1017,8 +1020,9 @@ class MedicationReader:
         if reading.reason is not UnrecognizedReason.UNKNOWN:
             return ()
         state = _State()
-        mentions = self._read_group(_group(self._tokens(text)), state)
-        if state.allergy and not self._given(text, self._tokens(text)):
+        tokens = self._tokens(text)
+        mentions = self._read_group(_group(tokens), state)
+        if state.allergy and not self._given(text, tokens):
             return ()  # an allergy record: naming its drug would invite listing it as taken
         suggestions: dict[str, None] = dict.fromkeys(drug for mention in mentions for drug in mention.reviewed)
         for word in dict.fromkeys(state.unknown):

@@ -216,6 +216,10 @@ def _kind(dose: DoseRecommendation) -> str:
 
 _OWN_REASONS: Final = {Mechanism.QTC_THRESHOLD: "QTc threshold", Mechanism.PATIENT_FACTOR: "patient factor",
                        Mechanism.LABELLED_DOSE: "labelled dose"}
+_TO_CONFIRM: Final = {"dose-disagrees": "the order's dose field and its text disagree: confirm the dose",
+                      "frequency-not-read": "frequency not read: confirm it"}
+"""The engine's findings (by rule, after `<agent>/`) that the order itself is unclear, said in the summary: "give
+400 mg (labelled dose)" alone would not tell the prescriber what to confirm."""
 
 
 def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding], subject: Subject,
@@ -232,8 +236,11 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     reasons = dict(_OWN_REASONS)
     if subject.qtc.ms:
         reasons[Mechanism.QTC_THRESHOLD] = _qtc_text(subject.qtc)
-    # A finding with no other drug: a QTc threshold, a patient factor or a dose above the label.
-    own = list(dict.fromkeys(reasons[m] for f in setting if not f.precipitant_drug
+    to_confirm = {f.rule: _TO_CONFIRM[rule] for f in dose.findings
+                  if (rule := f.rule.removeprefix(f"{dose.drug}/")) in _TO_CONFIRM}
+    # A finding with no other drug: a QTc threshold, a patient factor or a dose above the label; one saying what to
+    # confirm is said as that instead.
+    own = list(dict.fromkeys(reasons[m] for f in setting if not f.precipitant_drug and f.rule not in to_confirm
                              for m in f.mechanisms if m in reasons))
     decisions = []
     assumed = _assumed(dose, subject)
@@ -256,6 +263,7 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append("monitor")
     if decisions and (causes or own) and not assumed:
         decisions[0] += " with " + " and ".join(causes) if causes else f" ({', '.join(own)})"
+    decisions += dict.fromkeys(to_confirm.values())
     if dose.avoid_with:
         decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
     if baseline_ecg and not decisions:  # else the decision comes first, and the detail says it

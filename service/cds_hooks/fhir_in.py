@@ -399,6 +399,30 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
     return QtcReading(latest[2], latest[1][:10], latest[3], newer)
 
 
+def voided_qtc(resources: Iterable[Mapping[str, Any]]) -> str:
+    """The newest void QTc Observation (`VOID`) when the QTcs hold no other, said for people; else "".
+
+    Said as `Observation/q9 of 2026-11-30: status entered-in-error`.
+
+    A search for the latest QTc only (`_count=1`) whose one result was recorded in error hides the valid QTcs
+    taken before it: the search must be read whole (`prefetch`), and a check without them says so.
+    """
+    void: tuple[float, str] = (-math.inf, "")
+    for resource in resources:
+        if resource.get("resourceType") != "Observation" or not any(
+                _qtc_code(measured.get("code")) for measured in (resource, *_dicts(resource.get("component")))):
+            continue
+        status = _text(resource.get("status")).lower()
+        if status not in VOID:
+            return ""
+        when = _observation_time(resource)
+        if _instant(when) >= void[0]:
+            identifier = resource.get("id")
+            named = f"Observation/{identifier}" if isinstance(identifier, str) and identifier else "an Observation"
+            void = (_instant(when), f"{named}{f' of {when[:10]}' if when else ''}: status {status}")
+    return void[1]
+
+
 def _instant(when: str) -> float:
     """A FHIR dateTime as seconds since the epoch, to order Observations by when they were taken; -inf if none.
 

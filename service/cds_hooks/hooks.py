@@ -140,6 +140,9 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
                         and _status(m) not in NOT_YET_GIVEN)
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
     qtc = latest_qtc(found.resource for found in data["qtc"])._replace(unsorted=gathered.qtc_unsorted)
+    if gathered.qtc_voided:  # no valid QTc could be had: said as one not read, so the agents' QTc rules are not passed
+        qtc = qtc._replace(unreadable=f"{gathered.qtc_voided}, and the QTcs before it could not be read from the "
+                                      "EHR's FHIR server")
     as_of = _as_of()
     orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of, revised)
     if orders is None:

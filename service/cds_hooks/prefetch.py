@@ -11,7 +11,9 @@ checking against part of the list would pass the rest unchecked in silence. The 
 only (`_sort=-date&_count=1`); one that a server says it did not sort (`_sort` left out of its `self` link), fetched
 or prefetched, is read whole from `fhirServer`, every page, for the latest by date: its one result would be any QTc.
 When it cannot be read so (no `fhirServer`, or the read fails), the latest of a prefetched one is taken, and the
-cards say the search was not sorted (`Gathered.qtc_unsorted`).
+cards say the search was not sorted (`Gathered.qtc_unsorted`). So is a search whose one result is void (entered in
+error, cancelled): the valid QTcs before it are read whole from `fhirServer`; when they cannot be, the check goes
+without a QTc and its cards name the void one as a QTc not read (`Gathered.qtc_voided`).
 
 Orders and statements that name their medication only by a reference to a Medication resource the call does
 not hold (Oracle Health, Epic) get it read from `fhirServer` too, once per distinct Medication, so that they
@@ -30,7 +32,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from service.auth import is_https_or_loopback
-from service.cds_hooks.fhir_in import LOINC, QTC_CODES, Found, found_in
+from service.cds_hooks.fhir_in import LOINC, QTC_CODES, Found, found_in, voided_qtc
 from service.cds_hooks.wire import CdsRequest
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,9 @@ class Gathered(NamedTuple):
     qtc_unsorted: bool
     """The QTcs are those of a prefetched search that the EHR's server did not sort, which could not be read whole
     from `fhirServer`: the latest of them may not be the patient's latest."""
+    qtc_voided: str = ""
+    """The prefetched QTcs are only void ones (`voided_qtc`, named here), and the valid ones before them could not be
+    read from `fhirServer`; else ""."""
 
 
 class PreconditionFailedError(Exception):
@@ -126,6 +131,9 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         elif key not in PAGED and isinstance(value, dict) and _sort_ignored(search, value):
             instead[key] = found.pop(key)
             to_fetch[key] = _whole(search), "the prefetched search was not sorted by the EHR's server"
+        elif key not in PAGED and (voided := voided_qtc(f.resource for f in found[key])):
+            instead[key] = found.pop(key)
+            to_fetch[key] = _whole(search), f"the prefetched latest QTc is void ({voided})"
     server = request.fhirServer
     if not server or not is_https_or_loopback(server):
         unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
@@ -146,7 +154,9 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         raise PreconditionFailedError(problems)
     for key, (resources, problem) in zip(to_fetch, results, strict=True):
         found[key] = instead[key] if problem else [*found.get(key, []), *resources]
-    return Gathered(found, any(problem for key, (_, problem) in zip(to_fetch, results, strict=True) if key in instead))
+    fell_back = any(problem for key, (_, problem) in zip(to_fetch, results, strict=True) if key in instead)
+    voided = voided_qtc(f.resource for f in found.get("qtc", ())) if fell_back else ""
+    return Gathered(found, fell_back and not voided, voided)
 
 
 async def medications(request: CdsRequest, references: Iterable[str], client: httpx.AsyncClient,
@@ -275,9 +285,10 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
         document, problem = await _get(client, url, headers, "Bundle", key)
         if document is None:
             return [], problem
-        if not paged and _sort_ignored(url, document):
+        if not paged and (_sort_ignored(url, document) or voided_qtc(f.resource for f in found_in(document, ""))):
             # The latest only (`_sort=-date&_count=1`) from a server that did not sort is some QTc, maybe years
-            # old: every page is read instead, and the latest found among them by its date.
+            # old; one recorded in error hides the valid QTcs before it: every page is read instead, and the latest
+            # found among them by its date.
             url, paged, resources = _whole(url), True, []
             continue
         resources += found_in(document, "")

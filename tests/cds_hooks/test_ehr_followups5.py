@@ -1,0 +1,115 @@
+"""An EHR integrator's follow-ups (s15), through a real `dosecheck serve` on loopback.
+
+A QTc search whose latest result was recorded in error is read whole for the valid QTcs before it; ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served, StandIn, stand_in
+from tests.cds_hooks.test_ehr_followups import check_day
+from tests.cds_hooks.test_ehr_followups3 import qtcf
+from tests.cds_hooks.test_hooks import SIGN, cards
+
+
+@pytest.fixture
+def fhir() -> Iterator[StandIn]:
+    with stand_in() as server:
+        yield server
+
+
+def gilteritinib_continued() -> dict[str, Any]:
+    running = examples.order("gil-0", "gilteritinib", 120, status="active")
+    return examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], [running])
+
+
+def voided(status: str = "entered-in-error") -> dict[str, Any]:
+    """Today's QTcF, recorded in error: the newest, so the one result of a search for the latest (`_count=1`)."""
+    return qtcf("ecg-void", 430, f"{check_day()}T08:00:00Z") | {"status": status}
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "cancelled"])
+def test_a_void_latest_qtc_prefetched_does_not_hide_the_valid_one_before_it(dev_server: Served, fhir: StandIn,
+                                                                          status: str) -> None:
+    # The prefetched search for the latest QTc held only a reading recorded in error; yesterday's 512 ms was behind
+    # it. Read as no QTc, gilteritinib went on with no card at all.
+    valid = qtcf("ecg-ok", 512, f"{check_day(1)}T08:00:00Z")
+    fhir.routes["/Observation"] = (200, examples.bundle(voided(status), valid, kind="searchset"))
+    body = gilteritinib_continued() | {"fhirServer": fhir.url}
+    body["prefetch"]["qtc"] = examples.bundle(voided(status), kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"
+    [searched] = [path for path, _ in fhir.seen if path.startswith("/Observation")]
+    assert "_sort" not in searched
+    assert "_count=1000" in searched
+
+
+def test_a_void_latest_qtc_fetched_does_not_hide_the_valid_one_before_it(dev_server: Served, fhir: StandIn) -> None:
+    # Not prefetched: the search for the latest (`_count=1`) is fetched and its one result is void. The stand-in
+    # answers by path, so the search read whole is the same first page, whose next page holds yesterday's 512 ms.
+    fhir.routes["/Observation"] = (200, examples.bundle(voided(), kind="searchset") | {
+        "link": [{"relation": "next", "url": f"{fhir.url}/Observation-page-2"}]})
+    fhir.routes["/Observation-page-2"] = (200, examples.bundle(qtcf("ecg-ok", 512, f"{check_day(1)}T08:00:00Z"),
+                                                               kind="searchset"))
+    body = gilteritinib_continued() | {"fhirServer": fhir.url}
+    del body["prefetch"]["qtc"]
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"
+    searched = [path for path, _ in fhir.seen if path.startswith("/Observation")]
+    assert "_count=1&" in searched[0] or searched[0].endswith("_count=1")
+    assert "_sort" not in searched[1]
+    assert "_count=1000" in searched[1]
+
+
+def test_a_void_latest_qtc_that_cannot_be_read_past_is_said_and_asks_for_an_ecg(dev_server: Served) -> None:
+    # No fhirServer to read the search whole: no QTc is known, and the card says why instead of staying silent.
+    body = gilteritinib_continued()
+    body["prefetch"]["qtc"] = examples.bundle(voided(), kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Gilteritinib: QTc unreadable, ECG needed"
+    assert card["indicator"] == "warning"
+    assert (f"A newer QTc could not be read and was not used (Observation/ecg-void of {check_day()}: status "
+            "entered-in-error, and the QTcs before it could not be read from the EHR's FHIR server)") in card["detail"]
+    assert "not sorted" not in card["detail"]
+
+
+def venetoclax_ordered(ident: str, text: str, dose_mg: float) -> dict[str, Any]:
+    """A venetoclax draft whose medication text is the sig (Epic's order display), the dose field apart."""
+    draft = examples.order(ident, "venetoclax", dose_mg)
+    draft["medicationCodeableConcept"] = {"text": text}
+    return draft
+
+
+AZACITIDINE = examples.order("aza-1", "azacitidine", 130, status="active")
+VENETOCLAX_TAKEN = examples.order("ven-0", "venetoclax", 400, status="active")
+
+
+def test_a_dose_field_its_text_contradicts_says_so_in_the_summary(dev_server: Served) -> None:
+    # 100 mg in the field, four 100 mg tablets in the text: the summary said "give 100 mg (labelled dose)", as if
+    # 100 mg were the label's dose, not which of the two to confirm.
+    draft = venetoclax_ordered("ven-1", "VENETOCLAX 100 MG TABLET - Take 4 tablets by mouth daily", 100)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [VENETOCLAX_TAKEN, AZACITIDINE]))
+    assert card["summary"] == ("Venetoclax: give 100 mg; the order's dose field and its text disagree: confirm "
+                               "the dose")
+    assert "The dose field says 100 mg but the name" in card["detail"]
+
+
+def test_a_frequency_not_read_says_so_in_the_summary(dev_server: Served) -> None:
+    draft = venetoclax_ordered("ven-2", "venetoclax 400 mg daily BID", 400)
+    del draft["dosageInstruction"][0]["timing"]
+    draft["dosageInstruction"][0]["text"] = "daily BID"
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [VENETOCLAX_TAKEN, AZACITIDINE]))
+    assert card["summary"] == "Venetoclax: give 400 mg; frequency not read: confirm it"
+
+
+def test_a_dose_to_confirm_is_said_beside_an_interaction_setting_the_dose(dev_server: Served) -> None:
+    draft = venetoclax_ordered("ven-1", "VENETOCLAX 100 MG TABLET - Take 4 tablets by mouth daily", 100)
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [VENETOCLAX_TAKEN, posaconazole]))
+    assert card["summary"] == ("Venetoclax: reduce to 70 mg with posaconazole; the order's dose field and its text "
+                               "disagree: confirm the dose")

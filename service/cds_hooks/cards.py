@@ -112,6 +112,9 @@ class Subject(NamedTuple):
     not_yet_given: Mapping[str, Sequence[str]]
     """Agent of a start -> its listed orders and statements that say it is not given yet (an unsigned draft, a
     statement of intent), each named with its status."""
+    duplicates: Mapping[str, Sequence[OrderedMedication]]
+    """Regimen drug -> its current orders on the list giving one dose alike: checked as one, said as possible
+    duplicates."""
 
 
 class IssuedCard(NamedTuple):
@@ -144,11 +147,12 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
         findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
         monitoring = [e for e in result.monitoring if e.drug == dose.drug]
         baseline_ecg = _baseline_ecg_missing(dose.drug, monitoring, subject)
+        duplicated = dose.drug in subject.duplicates  # said whatever is ordered now: a dose may be given twice
         if (dose.action is Action.CONTINUE and not findings and not dose.avoid_with and not baseline_ecg
-                and not _unread_dose(dose, subject) and not _ramp_up_missing(dose, subject)):
+                and not _unread_dose(dose, subject) and not _ramp_up_missing(dose, subject) and not duplicated):
             continue
         others = {f.precipitant_drug if f.object_drug == dose.drug else f.object_drug for f in findings} - {""}
-        if dose.drug not in subject.new_drugs and not others & subject.new_drugs:
+        if dose.drug not in subject.new_drugs and not others & subject.new_drugs and not duplicated:
             continue  # old advice about orders already signed: nothing new was ordered that changes it
         issued.append(_agent_card(dose, recommended, findings, monitoring, subject, baseline_ecg))
     if result.unrecognized or subject.withheld:
@@ -178,7 +182,8 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     kind = _kind(dose)
     summary = _summary(dose, recommended, findings, subject, baseline_ecg)
     indicator = _indicator(dose, findings)
-    if (baseline_ecg or _unread_dose(dose, subject) or _ramp_up_missing(dose, subject)) and indicator == "info":
+    if (baseline_ecg or _unread_dose(dose, subject) or _ramp_up_missing(dose, subject)
+            or dose.drug in subject.duplicates) and indicator == "info":
         indicator = "warning"
     update = _dose_suggestion(dose, recommended, subject)
     # The update removes the orders given with the checked one as products of other strengths (its `parts`): its
@@ -259,11 +264,13 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append(_stop_text(dose, subject))
     elif _ramp_up_missing(dose, subject) and not dose.avoid_with:  # else the drug to avoid first; the detail says it
         decisions.append(f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)")
-    elif not dose.avoid_with and (findings or not baseline_ecg):
+    elif not dose.avoid_with and (findings or not (baseline_ecg or dose.drug in subject.duplicates)):
         decisions.append("monitor")
     if decisions and (causes or own) and not assumed:
         decisions[0] += " with " + " and ".join(causes) if causes else f" ({', '.join(own)})"
     decisions += dict.fromkeys(to_confirm.values())
+    if dose.drug in subject.duplicates:
+        decisions.append("possible duplicate orders")
     if dose.avoid_with:
         decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
     if baseline_ecg and not decisions:  # else the decision comes first, and the detail says it
@@ -402,6 +409,13 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
              f"**{_action_text(dose, recommended, subject)}** ({dose.action.name.replace('_', ' ').lower()})."]
     if ordered.dose_note:
         lines.append(_escape(ordered.dose_note))
+    if dose.drug in subject.duplicates:
+        alike = subject.duplicates[dose.drug]
+        named = " and ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
+                             f"{_mg(o.medication.dose_mg)} mg)" for o in alike)
+        lines.append(f"Possible duplicate orders: {named} are current at the same dose. Checked as one dose of "
+                     f"{_mg(alike[0].medication.dose_mg)} mg, not their sum: confirm that only one is given and the "
+                     "other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
     if dose.drug in subject.starts:

@@ -25,6 +25,7 @@ from interactions.validation import MAX_MEDICATIONS
 from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card, too_many_card
 from service.cds_hooks.fhir_in import (
+    MEDICATION_ORDERS,
     NOT_YET_GIVEN,
     Found,
     OrderedMedication,
@@ -100,6 +101,8 @@ class Orders(NamedTuple):
     """Agent -> the last day of an ended order or statement of it on the list (ISO): a start may continue it."""
     not_yet_given: dict[str, tuple[str, ...]]
     """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`), named."""
+    duplicates: dict[str, tuple[OrderedMedication, ...]]
+    """Regimen drug -> its current orders on the list that give one dose alike (`_duplicates`)."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -150,7 +153,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
                       as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
-                      orders.given_before, orders.not_yet_given)
+                      orders.given_before, orders.not_yet_given, orders.duplicates)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -218,6 +221,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     other_drafts: dict[str, list[OrderedMedication]] = {}
     given_before: dict[str, str] = {}
     not_yet_given: dict[str, list[str]] = {}
+    current_orders: dict[str, list[OrderedMedication]] = {}
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -241,6 +245,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                 not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({_status(ordered)})")
         elif not draft or ordered.reference in revised:
             taken.update(names)
+            if not draft and ordered.resource.get("resourceType") in MEDICATION_ORDERS and len(names) == 1:
+                current_orders.setdefault(names[0], []).append(ordered)
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
@@ -287,7 +293,28 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   starts, {drug: tuple(others) for drug, others in other_drafts.items()},
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
-                  {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts})
+                  {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
+                  _duplicates(current_orders, regimen))
+
+
+def _duplicates(current_orders: Mapping[str, Sequence[OrderedMedication]],
+                regimen: Mapping[str, object]) -> dict[str, tuple[OrderedMedication, ...]]:
+    """Regimen drug -> its current orders on the list that give the same dose in mg, when two or more do.
+
+    Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike) are checked as
+    one dose of 400 mg, a product switched or an order renewed most likely; but if both are dispensed the patient
+    takes 800 mg, so the card says they may be duplicates rather than staying silent. Orders given together as
+    products of other strengths are one order here already (`_given_together`).
+    """
+    found: dict[str, tuple[OrderedMedication, ...]] = {}
+    for drug, orders in current_orders.items():
+        if drug not in regimen:
+            continue
+        doses = [o.medication.dose_mg for o in orders]
+        alike = tuple(o for o in orders if o.medication.dose_mg > 0 and doses.count(o.medication.dose_mg) > 1)
+        if alike:
+            found[drug] = alike
+    return found
 
 
 def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> list[OrderedMedication]:

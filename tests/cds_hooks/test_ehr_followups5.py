@@ -113,3 +113,44 @@ def test_a_dose_to_confirm_is_said_beside_an_interaction_setting_the_dose(dev_se
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [VENETOCLAX_TAKEN, posaconazole]))
     assert card["summary"] == ("Venetoclax: reduce to 70 mg with posaconazole; the order's dose field and its text "
                                "disagree: confirm the dose")
+
+
+POSACONAZOLE_DRAFT = examples.order("posa-d", "posaconazole", 300)
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("venetoclax 100 MG Oral Tablet", "venetoclax 50 MG Oral Tablet"),  # one dose in two products
+    ("venetoclax", "venetoclax"),  # two orders alike
+])
+def test_two_current_orders_of_one_dose_are_said_to_be_possible_duplicates(dev_server: Served, first: str,
+                                                                         second: str) -> None:
+    # Both active, 400 mg each: checked as one dose of 400 mg (kept), but nothing said they may both be given.
+    one = examples.order("ven-a", first, 400, status="active", start="2026-10-01")
+    two = examples.order("ven-b", second, 400, status="active", start="2026-10-01")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [POSACONAZOLE_DRAFT], [one, two]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole; possible duplicate orders"
+    assert card["detail"].startswith("**venetoclax**: ordered 400 mg;")
+    assert (f"Possible duplicate orders: MedicationRequest/ven-a ({first}, 400 mg) and MedicationRequest/ven-b "
+            f"({second}, 400 mg) are current at the same dose. Checked as one dose of 400 mg, not their sum: confirm "
+            "that only one is given and the other stopped.") in card["detail"]
+
+
+def test_possible_duplicate_orders_are_said_when_what_is_signed_does_not_change_their_dose(
+        dev_server: Served) -> None:
+    # Nothing signed acts on venetoclax: its card was left out as old advice, and so were the duplicates.
+    one = examples.order("ven-a", "venetoclax", 400, status="active", start="2026-10-01")
+    two = examples.order("ven-b", "venetoclax 100 MG Oral Tablet", 400, status="active", start="2026-11-01")
+    acetaminophen = examples.order("apap-1", "acetaminophen", 500)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [acetaminophen], [one, two, AZACITIDINE]))
+    assert card["summary"] == "Venetoclax: possible duplicate orders"
+    assert card["indicator"] == "warning"
+    assert "Possible duplicate orders: MedicationRequest/ven-a (venetoclax, 400 mg) and MedicationRequest/ven-b " \
+        "(venetoclax 100 MG Oral Tablet, 400 mg)" in card["detail"]
+
+
+def test_orders_of_different_doses_are_no_duplicates(dev_server: Served) -> None:
+    one = examples.order("ven-a", "venetoclax", 400, status="active", start="2026-10-01")
+    two = examples.order("ven-b", "venetoclax", 100, status="active", start="2026-09-01")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [POSACONAZOLE_DRAFT], [one, two]))
+    assert "duplicate" not in card["summary"]
+    assert "Possible duplicate orders" not in card["detail"]

@@ -30,6 +30,9 @@ _QTC_KINDS = {"8636-3": "QTc", "76634-5": "QTcF", "76635-2": "QTcB"}
 QTC_CODES = frozenset(_QTC_KINDS)
 """LOINC QTc: unspecified method, Fridericia, Bazett (LOINC 8636-3 says to use the other two for a
 named formula)."""
+_QTC_PREFERRED = {"76634-5": 2, "8636-3": 1, "76635-2": 0}
+"""Which QTc of one ECG (of one instant: an ECG panel's components) is used: Fridericia's, as the agents' labels
+judge QTcF (gilteritinib USPI 2.3, quizartinib's label), then one of no stated method, then Bazett's."""
 MEDICATION_ORDERS = frozenset({"MedicationRequest", "MedicationOrder"})
 """R4/STU3 orders, and DSTU2's MedicationOrder."""
 MEDICATION_USES = frozenset({"MedicationStatement", "MedicationUsage"})
@@ -377,9 +380,10 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
     """The most recent QTc among Observations (their value or an ECG's component), in ms, with its date and kind.
 
     A QTc Observation newer than it whose value cannot be read (`valueString`, a unit that is no time) is
-    named in `unreadable`: the check then goes without it, and the cards say so.
+    named in `unreadable`: the check then goes without it, and the cards say so. Of QTcs taken at one instant (an
+    ECG panel giving QTcF and QTcB), the QTcF is used (`_QTC_PREFERRED`), whatever their order.
     """
-    latest: tuple[float, str, float, str] = (-math.inf, "", 0.0, "")
+    latest: tuple[float, int, str, float, str] = (-math.inf, -1, "", 0.0, "")
     unread: tuple[float, str] = (-math.inf, "")
     for resource in resources:
         if resource.get("resourceType") != "Observation" or _text(resource.get("status")).lower() in VOID:
@@ -391,12 +395,12 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
             if not code:
                 continue
             value = _milliseconds(measured.get("valueQuantity"))
-            if value and instant >= latest[0]:
-                latest = (instant, when, value, _QTC_KINDS[code])
+            if value and (instant, _QTC_PREFERRED[code]) >= latest[:2]:
+                latest = (instant, _QTC_PREFERRED[code], when, value, _QTC_KINDS[code])
             elif not value and instant >= unread[0]:
                 unread = (instant, _unreadable_value(resource, measured, when))
     newer = unread[1] if unread[1] and unread[0] >= latest[0] else ""
-    return QtcReading(latest[2], latest[1][:10], latest[3], newer)
+    return QtcReading(latest[3], latest[2][:10], latest[4], newer)
 
 
 def voided_qtc(resources: Iterable[Mapping[str, Any]]) -> str:

@@ -154,3 +154,33 @@ def test_orders_of_different_doses_are_no_duplicates(dev_server: Served) -> None
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [POSACONAZOLE_DRAFT], [one, two]))
     assert "duplicate" not in card["summary"]
     assert "Possible duplicate orders" not in card["detail"]
+
+
+def ecg_panel(*components: tuple[str, float]) -> dict[str, Any]:
+    """Yesterday's 12-lead ECG as one Observation (LOINC 34534-8, 12 lead EKG panel), its QTcs as components."""
+    return {"resourceType": "Observation", "id": "ecg-panel", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "34534-8", "display": "12 lead EKG panel"}]},
+            "effectiveDateTime": f"{check_day(1)}T08:00:00Z",
+            "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                           "valueQuantity": {"value": ms, "unit": "ms", "system": "http://unitsofmeasure.org",
+                                             "code": "ms"}} for code, ms in components]}
+
+
+@pytest.mark.parametrize("components", [
+    (("76634-5", 512), ("76635-2", 470)),  # QTcF first: the QTcB after it was taken, and gilteritinib went on
+    (("76635-2", 470), ("76634-5", 512)),
+    (("76634-5", 512), ("8636-3", 470)),  # and before a QTc of no stated method
+])
+def test_of_an_ecg_panels_qtcs_the_qtcf_is_used_whatever_their_order(dev_server: Served,
+                                                                     components: tuple[tuple[str, float], ...]) -> None:
+    body = gilteritinib_continued()
+    body["prefetch"]["qtc"] = examples.bundle(ecg_panel(*components), kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"
+
+
+def test_an_ecg_panels_qtc_component_of_no_stated_method_is_read(dev_server: Served) -> None:
+    body = gilteritinib_continued()
+    body["prefetch"]["qtc"] = examples.bundle(ecg_panel(("8636-3", 512)), kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTc 512 ms on {check_day(1)})"

@@ -501,6 +501,9 @@ def _qtc_line(subject: Subject, baseline_ecg: bool) -> str:
     if qtc.unsorted:
         line += (" The QTc search was not sorted by the EHR's server (`_sort` is not in its self link), so an older "
                  "QTc may have been used: check the latest in the chart.")
+    if qtc.panels_missed:
+        line += (f" QTcs recorded inside ECG panels could not be searched for ({_escape(qtc.panels_missed)}): check "
+                 "the latest ECG in the chart.")
     if baseline_ecg:
         line += " The label's schedule has an ECG before the first dose: get one before starting."
     return line

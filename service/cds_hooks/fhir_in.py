@@ -110,6 +110,9 @@ class QtcReading(NamedTuple):
     valueString 'QTc 512 ms'`); "" when there is none."""
     unsorted: bool = False
     """The QTcs it is the latest of are a search the EHR's server did not sort: a newer one may not have been sent."""
+    panels_missed: str = ""
+    """Why the QTcs given as ECG panels' components could not be searched for (a newer one may be among them), or
+    ""."""
 
 
 class OrderedMedication(NamedTuple):

@@ -142,7 +142,8 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
                         and _status(m) not in NOT_YET_GIVEN)
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
-    qtc = latest_qtc(found.resource for found in data["qtc"])._replace(unsorted=gathered.qtc_unsorted)
+    qtc = latest_qtc(found.resource for key in prefetch.QTC_KEYS for found in data[key])._replace(
+        unsorted=gathered.qtc_unsorted, panels_missed=gathered.missed.get("qtcPanels", ""))
     if gathered.qtc_voided:  # no valid QTc could be had: said as one not read, so the agents' QTc rules are not passed
         qtc = qtc._replace(unreadable=f"{gathered.qtc_voided}, and the QTcs before it could not be read from the "
                                       "EHR's FHIR server")

@@ -43,11 +43,17 @@ TEMPLATES = {
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,draft",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active,intended,on-hold",
     "qtc": "Observation?patient={{context.patientId}}&code=" + _QTC + "&_sort=-date&_count=1",
+    "qtcPanels": "Observation?patient={{context.patientId}}&component-code=" + _QTC + "&_sort=-date&_count=1",
 }
 """The prefetch of both services; the QTc by LOINC 8636-3 (QTc, method unspecified), 76634-5
-(Fridericia) and 76635-2 (Bazett)."""
+(Fridericia) and 76635-2 (Bazett), as an Observation's code (`qtc`) or as a component of an ECG panel's
+(`qtcPanels`: a `code` search does not find an Observation whose own code is the panel's)."""
 REQUIRED = ("medicationRequests", "medicationStatements", "qtc")
 """What a check cannot go without: the medication list and the latest QTc (or knowing there is none)."""
+OPTIONAL = ("qtcPanels",)
+"""What is fetched when not prefetched, if there is a `fhirServer`, but goes without when it cannot be had (a server
+without the `component-code` search): a QTc given as an ECG panel's component. The cards then say so."""
+QTC_KEYS = ("qtc", "qtcPanels")
 PAGED = frozenset({"medicationRequests", "medicationStatements"})
 """Keys whose every page counts; the QTc search asks for the latest only (`_count=1`, newest first)."""
 MAX_PAGES = 20
@@ -84,9 +90,11 @@ class Gathered(NamedTuple):
     qtc_unsorted: bool
     """The QTcs are those of a prefetched search that the EHR's server did not sort, which could not be read whole
     from `fhirServer`: the latest of them may not be the patient's latest."""
-    qtc_voided: str = ""
+    qtc_voided: str
     """The prefetched QTcs are only void ones (`voided_qtc`, named here), and the valid ones before them could not be
     read from `fhirServer`; else ""."""
+    missed: dict[str, str]
+    """Key of `OPTIONAL` -> why it could not be fetched from `fhirServer` (the check went without it)."""
 
 
 class PreconditionFailedError(Exception):
@@ -115,15 +123,21 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
     to_fetch: dict[str, tuple[str, str]] = {}
     # Key -> what was prefetched of a search fetched anew, whole: what is used if it cannot be.
     instead: dict[str, list[Found]] = {}
+    voids: set[str] = set()  # keys of `instead` fetched anew because their latest QTc is void
     prefetch = request.prefetch or {}
-    for key in REQUIRED:
+    server = request.fhirServer
+    reachable = server is not None and is_https_or_loopback(server)
+    for key in (*REQUIRED, *OPTIONAL):
         if key in prefetch and prefetch[key] is None:
             found[key] = []  # the client's way of saying "no data"
             continue
         value = prefetch.get(key)
         search = TEMPLATES[key].replace("{{context.patientId}}", patient_id)
         if not _usable(value):
-            to_fetch[key] = search, "not in the prefetch"
+            if key in REQUIRED or reachable:
+                to_fetch[key] = search, "not in the prefetch"
+            else:
+                found[key] = []  # neither sent nor to be had: as before this key was asked for
             continue
         found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
         if key in PAGED and (following := _link(value, "next")):
@@ -133,9 +147,9 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
             to_fetch[key] = _whole(search), "the prefetched search was not sorted by the EHR's server"
         elif key not in PAGED and (voided := voided_qtc(f.resource for f in found[key])):
             instead[key] = found.pop(key)
+            voids.add(key)
             to_fetch[key] = _whole(search), f"the prefetched latest QTc is void ({voided})"
-    server = request.fhirServer
-    if not server or not is_https_or_loopback(server):
+    if server is None or not reachable:
         unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
         results: list[tuple[list[Found], str]] = [([], f"{why}, and {unreachable}") for _, why in to_fetch.values()]
     elif to_fetch:
@@ -150,13 +164,13 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         results = []
     problems = {key: problem for key, (_, problem) in zip(to_fetch, results, strict=True)
                 if problem and key not in instead}
-    if problems:
-        raise PreconditionFailedError(problems)
+    if any(key in REQUIRED for key in problems):
+        raise PreconditionFailedError({key: problem for key, problem in problems.items() if key in REQUIRED})
     for key, (resources, problem) in zip(to_fetch, results, strict=True):
-        found[key] = instead[key] if problem else [*found.get(key, []), *resources]
-    fell_back = any(problem for key, (_, problem) in zip(to_fetch, results, strict=True) if key in instead)
-    voided = voided_qtc(f.resource for f in found.get("qtc", ())) if fell_back else ""
-    return Gathered(found, fell_back and not voided, voided)
+        found[key] = instead.get(key, []) if problem else [*found.get(key, []), *resources]
+    fell_back = {key for key, (_, problem) in zip(to_fetch, results, strict=True) if key in instead and problem}
+    voided = voided_qtc(f.resource for key in QTC_KEYS for f in found[key]) if fell_back & voids else ""
+    return Gathered(found, bool(fell_back - voids), voided, problems)
 
 
 async def medications(request: CdsRequest, references: Iterable[str], client: httpx.AsyncClient,

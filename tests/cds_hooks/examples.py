@@ -53,7 +53,8 @@ def call(hook: str, drafts: list[dict[str, Any]], active: list[dict[str, Any]] |
             "code": {"coding": [{"system": "http://loinc.org", "code": "8636-3"}]},
             "effectiveDateTime": "2026-01-02T09:00:00Z", "valueQuantity": {"value": qtc_ms, "unit": "ms"}}]
         body["prefetch"] = {"medicationRequests": bundle(*(active or []), kind="searchset"),
-                            "medicationStatements": None, "qtc": bundle(*observations, kind="searchset")}
+                            "medicationStatements": None, "qtc": bundle(*observations, kind="searchset"),
+                            "qtcPanels": None}
     return body | extra
 
 

@@ -184,3 +184,39 @@ def test_an_ecg_panels_qtc_component_of_no_stated_method_is_read(dev_server: Ser
     body["prefetch"]["qtc"] = examples.bundle(ecg_panel(("8636-3", 512)), kind="searchset")
     [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == f"Gilteritinib: hold (QTc 512 ms on {check_day(1)})"
+
+
+def test_a_qtc_inside_an_ecg_panel_is_searched_for_when_not_prefetched(dev_server: Served, fhir: StandIn) -> None:
+    # A `code` search finds no Observation whose own code is the panel's: yesterday's QTcF 512 ms, a component of
+    # the ECG panel, was never asked for, and the QTcF 430 ms of 2019 let gilteritinib go on with no card.
+    fhir.routes["/Observation"] = (200, examples.bundle(ecg_panel(("76634-5", 512)), kind="searchset"))
+    body = gilteritinib_continued() | {"fhirServer": fhir.url}
+    body["prefetch"]["qtc"] = examples.bundle(qtcf("ecg-2019", 430, "2019-03-01T08:00:00Z"), kind="searchset")
+    del body["prefetch"]["qtcPanels"]
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"
+    [searched] = [path for path, _ in fhir.seen]
+    assert searched.startswith("/Observation?patient=pat-1&component-code=http")
+    assert "76634-5" in searched
+
+
+def test_a_qtc_inside_an_ecg_panel_prefetched_is_read(dev_server: Served) -> None:
+    body = gilteritinib_continued()
+    body["prefetch"]["qtc"] = examples.bundle(qtcf("ecg-2019", 430, "2019-03-01T08:00:00Z"), kind="searchset")
+    body["prefetch"]["qtcPanels"] = examples.bundle(ecg_panel(("76634-5", 512)), kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"
+
+
+def test_ecg_panels_the_fhir_server_cannot_search_are_said_on_the_card_not_a_412(dev_server: Served,
+                                                                                fhir: StandIn) -> None:
+    fhir.routes["/Observation"] = (400, {"resourceType": "OperationOutcome"})  # no `component-code` search
+    posaconazole = examples.order("posa-1", "posaconazole", 300)
+    body = examples.call("order-sign", [posaconazole],
+                         [examples.order("gil-0", "gilteritinib", 120, status="active")], qtc_ms=430)
+    body |= {"fhirServer": fhir.url}
+    del body["prefetch"]["qtcPanels"]
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"].startswith("Gilteritinib: ")
+    assert ("QTcs recorded inside ECG panels could not be searched for (the FHIR server answered HTTP 400): check "
+            "the latest ECG in the chart.") in card["detail"]

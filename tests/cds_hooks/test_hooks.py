@@ -77,7 +77,7 @@ def test_discovery_lists_order_select_and_order_sign_with_the_qtc_prefetch(dev_s
     services = dev_server.client.get(f"{dev_server.base}/cds-services").json()["services"]
     assert {(s["id"], s["hook"]) for s in services} == {(SELECT, "order-select"), (SIGN, "order-sign")}
     for service in services:
-        assert set(service["prefetch"]) == {"patient", "medicationRequests", "medicationStatements", "qtc"}
+        assert set(service["prefetch"]) == {"patient", "medicationRequests", "medicationStatements", "qtc", "qtcPanels"}
         assert "http://loinc.org|8636-3" in service["prefetch"]["qtc"]
 
 

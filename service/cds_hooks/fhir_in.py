@@ -555,7 +555,8 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
     NaN or infinity, for the engine to refuse at its element: read as "no dose", the card would say none
     was ordered. A numeric string ("400") is read as its number. A positive count of tablets or capsules
     (`4 {pill}`) is read as that many times `mg_per_unit()`, the medication's certain strength per unit, if any
-    (worked out only for such a dose).
+    (worked out only for such a dose). A dose range whose ends are one quantity (`400 mg-400 mg`, as order entry
+    writes a fixed dose in a range field) is that dose.
 
     Returns:
         The dose (0 when none is stated in a unit of mass, nor as a count read by a strength), the path of the
@@ -569,6 +570,7 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
         (f"{at}.doseAndRate[{i}]", e) for i, e in _indexed_dicts(raw)]
     chosen = next((e for e in entries if _is_ordered(e[1].get("type"))), entries[0] if entries else None)
     candidates = ((f"{chosen[0]}.doseQuantity", chosen[1].get("doseQuantity")) if chosen else ("", None),
+                  (f"{chosen[0]}.doseRange.low", _one_quantity(chosen[1].get("doseRange"))) if chosen else ("", None),
                   (f"{at}.doseQuantity", dosage.get("doseQuantity")),
                   (f"{at}.doseSimpleQuantity", dosage.get("doseSimpleQuantity")))
     path, quantity = next(((p, q) for p, q in candidates if q), ("", None))
@@ -584,6 +586,16 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
         per_unit = mg_per_unit() if value > 0 and _counts_dose_units(quantity) else 0.0
         return round(value * per_unit, 6), f"{path}.value", as_sent, per_unit
     return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
+
+
+def _one_quantity(dose_range: object) -> Mapping[str, Any] | None:
+    """The low end of a Range whose high end is the same quantity (value and unit), else None."""
+    if not isinstance(dose_range, dict):
+        return None
+    low, high = dose_range.get("low"), dose_range.get("high")
+    if not isinstance(low, dict) or not isinstance(high, dict) or _value(low) is None:
+        return None
+    return low if (_value(low), _units(low)) == (_value(high), _units(high)) else None
 
 
 def _unread_dose(entry: Mapping[str, Any], dosage: Mapping[str, Any]) -> str:

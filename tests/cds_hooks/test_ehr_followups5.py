@@ -220,3 +220,20 @@ def test_ecg_panels_the_fhir_server_cannot_search_are_said_on_the_card_not_a_412
     assert card["summary"].startswith("Gilteritinib: ")
     assert ("QTcs recorded inside ECG panels could not be searched for (the FHIR server answered HTTP 400): check "
             "the latest ECG in the chart.") in card["detail"]
+
+
+@pytest.mark.parametrize(("low", "high", "ordered"), [
+    (400, 400, "ordered 400 mg;"),  # one quantity: that dose (was "400 mg-400 mg, which is not a dose in mg")
+    (100, 400, "ordered 100 mg-400 mg, which is not a dose in mg;"),  # a true range is still not read as one dose
+])
+def test_a_dose_range_whose_ends_are_one_quantity_is_that_dose(dev_server: Served, low: float, high: float,
+                                                               ordered: str) -> None:
+    draft = examples.order("ven-1", "venetoclax", start=check_day())
+    draft["dosageInstruction"][0]["doseAndRate"] = [{"doseRange": {
+        "low": {"value": low, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"},
+        "high": {"value": high, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}}]
+    posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [posaconazole]))
+    assert card["detail"].startswith(f"**venetoclax**: {ordered}")
+    assert card["summary"] == ("Venetoclax: reduce to 70 mg with posaconazole" if low == high
+                               else "Venetoclax: give 70 mg with posaconazole")

@@ -1,6 +1,9 @@
 """An EHR integrator's follow-ups (s15), through a real `dosecheck serve` on loopback.
 
-A QTc search whose latest result was recorded in error is read whole for the valid QTcs before it; ...
+A QTc search whose latest result was recorded in error is read whole for the valid QTcs before it; the summary says
+what to confirm of an order whose dose field and text disagree or whose frequency was not read; current orders of
+one dose alike are said to be possible duplicates; an ECG panel's QTcF is used over its QTcB, and panels are searched
+for by `component-code`; a dose range of one quantity is that dose.
 """
 
 from __future__ import annotations

@@ -885,20 +885,17 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
         dose, action = target, Action.CONTINUE
         text, citations = standard.rationale, standard.citations
     else:
-        best = min(effects, key=_RANK)
+        best = _most_restrictive(effects, target, standard)
         action = best.action
-        if not best.rank[1]:  # an effect of the highest action sets a dose: the lowest one wins
-            # Between equal doses the lower ceiling is the more restrictive rule, and its ramp-up counts:
-            # an order already at a recommended 70 mg must not take another rule's ramp-up on re-check.
-            # The ramp-up is worked out for the winner alone (a third of the engine's time, measured,
-            # when it was worked out for every effect).
-            best = min((e for e in effects if e.action == action),
-                       key=lambda e: (*_dose_and_ceiling(e, target, standard.dose_mg), e.finding.recommendation))
         dose, ramp = _dose_and_ramp(best, target, standard)
         text = best.finding.recommendation
         basis = tuple(dict.fromkeys(e.finding for e in (best, *effects) if e is not _HELD_BY_ORDER))
         listed = len(effects) - held_by_order  # the order's own hold is no finding
-        if listed > 1:
+        if held_by_order and listed:
+            # The hold wins the dose, yet the findings set the dose it comes back at (a held venetoclax beside
+            # posaconazole was "hold, 0 mg" naming posaconazole's finding, and said nothing else).
+            text += _on_resuming(_most_restrictive(effects[:-1], target, standard), target, standard)
+        elif listed > 1:
             text += f" (Most restrictive of {listed} findings on the {agent.name} dose; all are listed.)"
         bits = 0
         for effect in effects:
@@ -914,8 +911,30 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
             action = max(action, Action.ADJUST_DOSE)
     steps = ramp_steps(ramp) if effects or ramp != standard.ramp_up_mg else standard.ramp_up
     notes = assumed + day_note
+    # The decision's own words, beside the findings it names: the order's hold is none of them.
+    own = notes + text if held_by_order else notes
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, notes + text, steps, citations,
-                              avoid_with, basis, notes)
+                              avoid_with, basis, own)
+
+
+def _most_restrictive(effects: list[DoseEffect], target: float, standard: StandardDose) -> DoseEffect:
+    """The effect that sets the dose: the highest action, then (between dose changes) the lowest dose."""
+    best = min(effects, key=_RANK)
+    if not best.rank[1]:  # an effect of the highest action sets a dose: the lowest one wins
+        # Between equal doses the lower ceiling is the more restrictive rule, and its ramp-up counts:
+        # an order already at a recommended 70 mg must not take another rule's ramp-up on re-check.
+        # The ramp-up is worked out for the winner alone (a third of the engine's time, measured,
+        # when it was worked out for every effect).
+        best = min((e for e in effects if e.action == best.action),
+                   key=lambda e: (*_dose_and_ceiling(e, target, standard.dose_mg), e.finding.recommendation))
+    return best
+
+
+def _on_resuming(best: DoseEffect, target: float, standard: StandardDose) -> str:
+    """What a held agent's own findings call for when the prescriber resumes it."""
+    if best.action >= Action.HOLD:
+        return " Its findings listed hold it too."
+    return f" On resuming, its findings listed call for {_dose_and_ramp(best, target, standard)[0]:g} mg."
 
 
 def _dose_and_ceiling(outcome: DoseEffect, ordered: float, labelled: float) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, Final
 
 import orjson
@@ -42,6 +42,7 @@ ERROR_ACTION: Final = "not checked (error)"
 """The action cell of a row that could not be checked."""
 _JOINED: Final = "; "
 _AVOID: Final = "ACTION_AVOID_COMBINATION"
+_STOPPING: Final = frozenset({"ACTION_HOLD", "ACTION_DISCONTINUE"})
 _SEVERITY_RANK: Final = {name: rank for rank, name in enumerate(pb.Severity.keys())}
 _SEVERITY_LABELS: Final = {name: enum_label(name, "SEVERITY_") for name in _SEVERITY_RANK}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
@@ -127,7 +128,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
             _number(decision.get("orderedDoseMg") or None),  # 0 is "not stated" in the contract
             _number(recommended_dose(decision)),
             action_label(action),
-            _joined(_because_of(drug, behind.values())),
+            _joined(_because_of(drug, action, behind.values())),
             _joined(avoided),
             _joined(dict.fromkeys(finding.get("rule", "") for finding in behind.values())),
             _SEVERITY_LABELS.get(highest) or enum_label(highest, "SEVERITY_"),
@@ -136,10 +137,12 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
     return lines
 
 
-def _because_of(drug: str, findings: Iterable[dict[str, Any]]) -> list[str]:
+def _because_of(drug: str, action: str, findings: Collection[dict[str, Any]]) -> list[str]:
     # Each other drug once, with every mechanism it is behind. A drug this one acts on (venetoclax
     # raising digoxin) names this one: the mechanism is then this drug's ("digoxin (venetoclax: P-gp
     # inhibitor)"). Findings with no other drug (a QTc, the labelled dose) give their mechanism alone.
+    # A hold no finding calls for is the order's: its findings set the dose on resuming ("hold 400 -> 0"
+    # because of posaconazole read as the azole's hold).
     behind: dict[str, dict[str, None]] = {}
     for finding in findings:
         mechanisms = [enum_label(name, "MECHANISM_") for name in finding.get("mechanisms", ())]
@@ -149,7 +152,10 @@ def _because_of(drug: str, findings: Iterable[dict[str, Any]]) -> list[str]:
             others.append((acted_on, [f"{drug}: {mechanism}" for mechanism in mechanisms]))
         for other, said in others or [("", mechanisms)]:
             behind.setdefault(other, {}).update(dict.fromkeys(said))
-    return [f"{other} ({', '.join(said)})" if other else ", ".join(said) for other, said in behind.items()]
+    because = [f"{other} ({', '.join(said)})" if other else ", ".join(said) for other, said in behind.items()]
+    if because and action in _STOPPING and not any(finding.get("action") in _STOPPING for finding in findings):
+        return ["held in the order", f"on resuming: {because[0]}", *because[1:]]
+    return because
 
 
 def _text(value: str) -> str:

@@ -420,3 +420,16 @@ def test_the_csv_says_what_each_decision_rests_on_without_the_rule_ids(tmp_path:
     assert ven["because_of"] == "posaconazole (CYP3A4 strong inhibitor); digoxin (venetoclax: P-gp inhibitor)"
     assert (gil["drug"], gil["action"]) == ("gilteritinib", "hold")
     assert gil["because_of"] == "QTc threshold; ondansetron (QT prolongation)"
+
+
+def test_an_agent_held_in_its_order_is_not_said_to_be_held_because_of_its_findings(tmp_path: pathlib.Path) -> None:
+    # "hold 400 -> 0 because of posaconazole (CYP3A4 strong inhibitor)" read as the azole's hold: the hold is the
+    # order's, and the azole sets the dose on resuming (a QTc hold, a finding's, stays as it was above).
+    rows = [request("held", [{**VEN, "held": True}], "posaconazole")]
+    out = tmp_path / "out.jsonl"
+    run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out)
+    write_decisions(out, tmp_path / "d.csv")
+
+    (ven,) = csv_lines(tmp_path / "d.csv")
+    assert (ven["drug"], ven["recommended_dose_mg"], ven["action"]) == ("venetoclax", "0", "hold")
+    assert ven["because_of"] == "held in the order; on resuming: posaconazole (CYP3A4 strong inhibitor)"

@@ -804,19 +804,23 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     The frequency is its field's or its name's ("venetoclax 400 mg PO BID"); fewer times a day than the
     label is not flagged (a reduced dose: olutasidenib 150 mg once daily). An order without a dose is
     flagged too, its dose (the labelled one, assumed) left as it is. Its finding is said per request.
+    An order whose frequency is not read (`_frequency_not_read`) is flagged too, its dose left as it is.
     """
     labelled = standard.doses_per_day
     if not labelled:
         return None
-    read = kb.resolver.administrations_per_day
+    resolver = kb.resolver
+    texts = (medication.frequency, medication.name) if medication.frequency else (medication.name,)
     # Where the field and the name both say how often and disagree, the more often is checked (and the
     # finding asks to confirm the frequency).
-    per_day = max(filter(None, (read(medication.frequency) if medication.frequency else None, read(medication.name))),
-                  default=None)
-    if per_day is None and len(set(kb.resolver.frequencies_named(medication.name))) > 1:
-        return _MoreOften(0.0, _frequency_not_read(agent, medication, standard))
+    per_day = max(filter(None, map(resolver.administrations_per_day, texts)), default=None)
     if per_day is None or per_day <= labelled:
-        return None
+        # A schedule that is no count a day ("QOD", "weekly", "PRN") in the field or the name is never the label's;
+        # frequencies that disagree are not read unless the other text says how often.
+        unread = next((text for text in texts if 0 in resolver.frequencies_named(text)), None) or (
+            None if per_day else next((text for text in texts if len(set(resolver.frequencies_named(text))) > 1),
+                                      None))
+        return _MoreOften(0.0, _frequency_not_read(kb, agent, medication, standard, unread)) if unread else None
     given = f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day"
     if medication.dose_mg:
         a_day = medication.dose_mg * per_day
@@ -833,16 +837,20 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     return _MoreOften(checked, finding)
 
 
-def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: StandardDose) -> Finding:
-    """The finding for an agent's order whose name names frequencies that disagree and whose field names none.
+def _frequency_not_read(kb: KnowledgeBase, agent: Agent, medication: MedicationLike, standard: StandardDose,
+                        text: str) -> Finding:
+    """The finding for an agent's order whose frequency `text` (its field's or its name's) is not read.
 
-    "venetoclax 400 mg daily BID", "qd, q12h": how often is not guessed, and the dose is checked as given as the
-    label gives it; the order must say.
+    "venetoclax 400 mg daily BID", "qd, q12h" (and no field saying which), "QOD", "weekly", "PRN": how often is not
+    guessed, and the dose is checked as given as the label gives it; the order must say.
     """
     dose = f"{medication.dose_mg:g} mg" if medication.dose_mg else "the dose"
+    labelled = _TIMES[standard.doses_per_day or 1]
+    why = (f"gives {agent.name} on a schedule that is not a number of doses a day, not the label's {labelled} a day"
+           if 0 in kb.resolver.frequencies_named(text) else "names several frequencies")
     return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
-        f"{medication.name!r} names several frequencies: how often {agent.name} is given is not read, and {dose} "
-        f"was checked as given {_TIMES[standard.doses_per_day or 1]} a day, as the label gives it. Confirm the "
+        f"{text!r} {why}: how often {agent.name} is given is not read, and {dose} "
+        f"was checked as given {labelled} a day, as the label gives it. Confirm the "
         f"frequency with the prescriber. {standard.rationale}"), standard.citations,
         rule=f"{agent.name}/frequency-not-read")
 

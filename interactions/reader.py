@@ -311,7 +311,7 @@ class MedicationReader:
         self._forms = self._phrases_of(names, "dose_form", "local_form")
         """Dose forms: a number beside one may be a tablet's strength, not a dose."""
         self._frequencies = self._phrases_of(names, "frequency")
-        self._per_day = {tokens: spec.per_day for spec in names.administrations for term in spec.terms
+        self._per_day = {tokens: spec.per_day or _NOT_DAILY for spec in names.administrations for term in spec.terms
                          for tokens in self._phrase_forms(term)}
         self._per_day_lengths = sorted({len(tokens) for tokens in self._per_day}, reverse=True)
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
@@ -524,24 +524,27 @@ class MedicationReader:
         or FHIR's "N per P h", "N per P d", "N per P wk"; frequencies joined by "and" add up ("qam and qpm": twice),
         as do two written apart, each after its dose ("400 mg qam, 400 mg qpm"), and one said twice is that one
         ("BID (morning and evening)"). None too when the text names frequencies that
-        disagree ("daily ... BID", `frequencies_named`) or a count that is not a whole number a day from 1 to 24
-        ("every other day").
+        disagree ("daily ... BID", `frequencies_named`) or a schedule that is no whole number of doses a day from 1
+        to 24 ("every other day", "PRN", "1 per 2 d").
+        """
+        counts = set(self._frequencies_named(text))
+        count = counts.pop() if len(counts) == 1 else _NOT_DAILY
+        return count or None
+
+    def _frequencies_named(self, text: str) -> tuple[int, ...]:
+        """The times a day of each frequency `text` names, in order ("daily BID": 1, 2); "qam and qpm" is one: 2.
+
+        0 (`_NOT_DAILY`) for a schedule that gives no whole number of doses a day from 1 to 24 (names.toml's
+        `[[administrations]]` without `per_day`: "every other day", "weekly", "PRN"; FHIR's "1 per 2 d").
+        Several that disagree say no one frequency (`administrations_per_day`): the caller judges whether to say so.
         """
         per_period = _PER_PERIOD.fullmatch(text.strip().lower())
         if per_period:
             times, period, unit = int(per_period.group(1)), float(per_period.group(2)), per_period.group(3)
             if period <= 0:
-                return None
+                return ()
             per_day = times * 24 / (period * _HOURS[unit])
-            return int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else None
-        counts = set(self._frequencies_named(text))
-        return counts.pop() if len(counts) == 1 else None
-
-    def _frequencies_named(self, text: str) -> tuple[int, ...]:
-        """The times a day of each frequency `text` names, in order ("daily BID": 1, 2); "qam and qpm" is one: 2.
-
-        Several that disagree say no one frequency (`administrations_per_day`): the caller judges whether to say so.
-        """
+            return (int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else _NOT_DAILY,)
         tokens = self._tokens(text)
         counts: list[int] = []
         at = end = 0
@@ -551,9 +554,10 @@ class MedicationReader:
             if length:
                 phrase = tuple(tokens[at:at + length])
                 count = self._per_day[phrase]
-                if counts and ((at == end + 1 and tokens[end] in _JOINING)
-                               or (phrase != previous and count == 1 == self._per_day[previous]
-                                   and self._dose_again(tokens[end:at]))):
+                # A schedule that is no count a day adds up with nothing ("daily and PRN" disagree).
+                if count and counts and counts[-1] and ((at == end + 1 and tokens[end] in _JOINING)
+                                                        or (phrase != previous and count == 1 == self._per_day[previous]
+                                                            and self._dose_again(tokens[end:at]))):
                     # "qam and qpm", "400 mg qam, 400 mg qpm": a dose in the morning and one in the evening (written
                     # apart, it was read as once daily, and 800 mg a day checked as 400); "daily, 100 mg BID" still
                     # disagrees (frequency-not-read)
@@ -1044,6 +1048,8 @@ _GLUED_COUNT: Final = re.compile(r"x(\d+)|(\d+)x")
 """A count glued to "x" (ISMP's "times": "x2", "2x"), a pattern of order text that names.toml skips."""
 _TIMES_WORD: Final = "x"
 """Times after a number ("2 x daily"), a course's count before one ("x 28": names.toml's `course` words)."""
+_NOT_DAILY: Final = 0
+"""The count a day of a schedule that gives no whole number of doses a day ("every other day", "PRN"): none adds up."""
 _JOINING: Final = frozenset({"and", "&"})
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""

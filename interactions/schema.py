@@ -132,7 +132,9 @@ class PatternSpec(_Strict):
 class AdministrationsSpec(_Strict):
     """Frequency words that say how many times a day a dose is given ("BID": 2), with their source."""
 
-    per_day: Annotated[int, Field(ge=1, le=24)]
+    per_day: Annotated[int, Field(ge=1, le=24)] | None = None
+    """None: words of a schedule that gives no whole number of doses a day ("every other day", "weekly", "PRN");
+    an agent whose label gives it daily, so ordered, has its frequency not read."""
     terms: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     citations: Citations
 

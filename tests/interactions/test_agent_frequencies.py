@@ -94,3 +94,26 @@ def test_the_frequencies_a_text_names(default_kb: KnowledgeBase, text: str, name
 def test_an_agent_given_daily_as_labelled_stays_silent(default_kb: KnowledgeBase, agent: Medication) -> None:
     dose = _only_decision(default_kb, agent)
     assert (dose.action, dose.findings) == (Action.CONTINUE, ())
+
+
+@pytest.mark.parametrize("text", [
+    # Each was CONTINUE 400 mg with no finding.
+    "venetoclax 400 mg q2d", "venetoclax 400 mg q3d", "venetoclax 400 mg every 3 days", "venetoclax 400 mg q72h",
+    "venetoclax 400 mg q week", "venetoclax 400 mg 2 times a week", "venetoclax 400 mg two times a week",
+    "venetoclax 400 mg 5 days a week", "venetoclax 400 mg every Monday", "venetoclax 400 mg every Mon",
+    "venetoclax 400 mg Mon Wed Fri", "venetoclax 400 mg Mon, Wed, Fri",
+    # Each was not read at all (the check incomplete): now read, and flagged.
+    "venetoclax 400 mg every other week", "venetoclax 400 mg biweekly", "venetoclax 400 mg every second day",
+    "venetoclax 400 mg q wk",
+])
+def test_more_schedules_of_order_text_are_not_read_as_daily(default_kb: KnowledgeBase, text: str) -> None:
+    dose = _only_decision(default_kb, Medication(text))
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (400, 400, Action.ADJUST_DOSE)
+    assert [f.rule for f in dose.findings] == ["venetoclax/frequency-not-read"]
+
+
+@pytest.mark.parametrize("text", ["venetoclax 400 mg daily x 14 days q28d", "venetoclax 400 mg daily every 28 days",
+                                  "venetoclax 400 mg daily, start on Monday"])
+def test_a_cycle_or_a_start_day_beside_daily_is_no_other_schedule(default_kb: KnowledgeBase, text: str) -> None:
+    dose = _only_decision(default_kb, Medication(text))
+    assert (dose.ordered_dose_mg, dose.action, dose.findings) == (400, Action.CONTINUE, ())

@@ -884,6 +884,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
     basis: tuple[Finding, ...] = ()
+    order_holds = False
     if not effects:
         # An order below the labelled dose ramps up to itself: the steps below it, then the order (never a step
         # above the dose recommended).
@@ -899,10 +900,12 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
         text = best.finding.recommendation
         basis = tuple(dict.fromkeys(e.finding for e in (best, *effects) if e is not _HELD_BY_ORDER))
         listed = len(effects) - held_by_order  # the order's own hold is no finding
-        if held_by_order and listed:
+        order_holds = best is _HELD_BY_ORDER
+        if order_holds and listed:
             # The hold wins the dose, yet the findings set the dose it comes back at (a held venetoclax beside
             # posaconazole was "hold, 0 mg" naming posaconazole's finding, and said nothing else).
-            text += _on_resuming(_most_restrictive(effects[:-1], target, standard), target, standard)
+            text += _on_resuming(_most_restrictive([e for e in effects if e is not _HELD_BY_ORDER], target, standard),
+                                 target, standard)
         elif listed > 1:
             text += f" (Most restrictive of {listed} findings on the {agent.name} dose; all are listed.)"
         bits = 0
@@ -920,7 +923,7 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     steps = ramp_steps(ramp) if effects or ramp != standard.ramp_up_mg else standard.ramp_up
     notes = assumed + day_note
     # The decision's own words, beside the findings it names: the order's hold is none of them.
-    own = notes + text if held_by_order else notes
+    own = notes + text if order_holds else notes
     return DoseRecommendation(agent.name, medication.dose_mg, dose, action, notes + text, steps, citations,
                               avoid_with, basis, own)
 

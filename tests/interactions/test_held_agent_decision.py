@@ -46,3 +46,26 @@ def test_a_held_agent_without_findings_keeps_the_hold_alone(default_kb: Knowledg
     decision = _decision(default_kb, (Medication("venetoclax", 400, held=True),), Medication("acyclovir", 400))
     assert (decision.recommended_dose_mg, decision.action, decision.findings) == (0, Action.HOLD, ())
     assert decision.rationale == HELD
+
+
+def test_a_held_agent_a_finding_discontinues_says_only_the_findings_words(default_kb: KnowledgeBase) -> None:
+    # The review: olutasidenib held with ALT at 25 x ULN was "discontinue ... Its findings listed hold it too.", and
+    # the finding's text copied into the decision's own words.
+    regimen = (Medication("olutasidenib", 150, held=True),)
+    result = check(default_kb, CheckRequest(regimen, (), PatientContext(alt_uln=25)))
+    (dose,) = result.doses
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.DISCONTINUE)
+    assert (dose.notes, dose.rationale) == ("", dose.findings[0].recommendation)
+    (decision,) = answer(result).decisions
+    assert decision.rationale == ""  # the finding it names says it
+
+
+def test_a_held_agent_a_finding_holds_too_is_the_findings_hold(default_kb: KnowledgeBase) -> None:
+    # Olutasidenib held by its order with ALT at 5 x ULN: the finding's hold, whose text says when to resume, is the
+    # decision's; nothing is said of a dose on resuming beside it.
+    result = check(default_kb, CheckRequest((Medication("olutasidenib", 150, held=True),), (),
+                                            PatientContext(alt_uln=5)))
+    (dose,) = result.doses
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+    assert [f.rule for f in dose.findings] == ["olutasidenib/olu-hepatotoxicity"]
+    assert (dose.notes, dose.rationale) == ("", dose.findings[0].recommendation)

@@ -55,7 +55,9 @@ def test_a_held_agent_a_finding_discontinues_says_only_the_findings_words(defaul
     result = check(default_kb, CheckRequest(regimen, (), PatientContext(alt_uln=25)))
     (dose,) = result.doses
     assert (dose.recommended_dose_mg, dose.action) == (0, Action.DISCONTINUE)
-    assert (dose.notes, dose.rationale) == ("", dose.findings[0].recommendation)
+    assert dose.notes == ""
+    assert dose.rationale == (f"{dose.findings[0].recommendation} (Most restrictive of 2 findings on the olutasidenib "
+                              "dose; all are listed.)")  # the discontinuing one and the one interrupting it
     (decision,) = answer(result).decisions
     assert decision.rationale == ""  # the finding it names says it
 

@@ -817,9 +817,18 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     if per_day is None or per_day <= labelled:
         # A schedule that is no count a day ("QOD", "weekly", "PRN") in the field or the name is never the label's;
         # frequencies that disagree are not read unless the other text says how often.
-        unread = next((text for text in texts if 0 in resolver.frequencies_named(text)), None) or (
-            None if per_day else next((text for text in texts if len(set(resolver.frequencies_named(text))) > 1),
-                                      None))
+        # A plain loop, not generators: it runs for every agent of every check (cProfile: 431 -> 412 calls a warm
+        # 5 + 30 check).
+        unread = disagreeing = None
+        for text in texts:
+            named = resolver.frequencies_named(text)
+            if 0 in named:
+                unread = text
+                break
+            if disagreeing is None and len(set(named)) > 1:
+                disagreeing = text
+        if unread is None and not per_day:
+            unread = disagreeing
         return _MoreOften(0.0, _frequency_not_read(kb, agent, medication, standard, unread)) if unread else None
     given = f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day"
     if medication.dose_mg:

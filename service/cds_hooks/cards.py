@@ -149,7 +149,8 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
         baseline_ecg = _baseline_ecg_missing(dose.drug, monitoring, subject)
         duplicated = dose.drug in subject.duplicates  # said whatever is ordered now: a dose may be given twice
         if (dose.action is Action.CONTINUE and not findings and not dose.avoid_with and not baseline_ecg
-                and not _unread_dose(dose, subject) and not _ramp_up_missing(dose, subject) and not duplicated):
+                and not _unread_dose(dose, subject) and not _ramp_up_missing(dose, subject) and not duplicated
+                and not _panels_unsearched(findings, monitoring, subject)):
             continue
         others = {f.precipitant_drug if f.object_drug == dose.drug else f.object_drug for f in findings} - {""}
         if dose.drug not in subject.new_drugs and not others & subject.new_drugs and not duplicated:
@@ -158,6 +159,21 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
     if result.unrecognized or subject.withheld:
         issued.append(not_checked_card(result.unrecognized, subject))
     return issued
+
+
+def _judged_by_qtc(findings: Sequence[Finding], monitoring: Sequence[MonitoringEvent]) -> bool:
+    """Whether the agent's answer speaks of the QTc: a QTc threshold among its findings, or ECGs in its schedule."""
+    return (any(Mechanism.QTC_THRESHOLD in f.mechanisms for f in findings)
+            or any(e.test is MonitoringTest.ECG for e in monitoring))
+
+
+def _panels_unsearched(findings: Sequence[Finding], monitoring: Sequence[MonitoringEvent], subject: Subject) -> bool:
+    """Whether the QTcs in ECG panels were not searched (`QtcReading.panels_missed`), for an agent judged by its QTc.
+
+    A newer QTc than the one used may be among them. Said on a card of its own (a warning, as nothing else may make
+    one): the agent went on on an older QTc, maybe.
+    """
+    return bool(subject.qtc.panels_missed) and _judged_by_qtc(findings, monitoring)
 
 
 def _baseline_ecg_missing(drug: str, monitoring: Sequence[MonitoringEvent], subject: Subject) -> bool:
@@ -180,10 +196,12 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     one, which is more than information, though nothing is known to be wrong.
     """
     kind = _kind(dose)
-    summary = _summary(dose, recommended, findings, subject, baseline_ecg)
+    summary = _summary(dose, recommended, findings, subject, baseline_ecg,
+                       _panels_unsearched(findings, monitoring, subject))
     indicator = _indicator(dose, findings)
     if (baseline_ecg or _unread_dose(dose, subject) or _ramp_up_missing(dose, subject)
-            or dose.drug in subject.duplicates) and indicator == "info":
+            or dose.drug in subject.duplicates or _panels_unsearched(findings, monitoring, subject)
+            ) and indicator == "info":
         indicator = "warning"
     update = _dose_suggestion(dose, recommended, subject)
     # The update removes the orders given with the checked one as products of other strengths (its `parts`): its
@@ -221,14 +239,15 @@ def _kind(dose: DoseRecommendation) -> str:
 
 _OWN_REASONS: Final = {Mechanism.QTC_THRESHOLD: "QTc threshold", Mechanism.PATIENT_FACTOR: "patient factor",
                        Mechanism.LABELLED_DOSE: "labelled dose"}
-_TO_CONFIRM: Final = {"dose-disagrees": "the order's dose field and its text disagree: confirm the dose",
+_TO_CONFIRM: Final = {"dose-disagrees": "dose field and text disagree: confirm dose",
                       "frequency-not-read": "frequency not read: confirm it"}
 """The engine's findings (by rule, after `<agent>/`) that the order itself is unclear, said in the summary: "give
-400 mg (labelled dose)" alone would not tell the prescriber what to confirm."""
+400 mg (labelled dose)" alone would not tell the prescriber what to confirm. Short, so that the summary keeps them
+beside the decision and the duplicate flag (`SUMMARY_LIMIT`)."""
 
 
 def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding], subject: Subject,
-             baseline_ecg: bool) -> str:
+             baseline_ecg: bool, panels_unsearched: bool) -> str:
     """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters.
 
     The decision is said with the drugs of the findings that set it (`_applied`), not every drug that changes
@@ -264,18 +283,22 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append(_stop_text(dose, subject))
     elif _ramp_up_missing(dose, subject) and not dose.avoid_with:  # else the drug to avoid first; the detail says it
         decisions.append(f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)")
-    elif not dose.avoid_with and (findings or not (baseline_ecg or dose.drug in subject.duplicates)):
+    elif not dose.avoid_with and (findings or not (baseline_ecg or dose.drug in subject.duplicates
+                                                   or panels_unsearched)):
         decisions.append("monitor")
     if decisions and (causes or own) and not assumed:
         decisions[0] += " with " + " and ".join(causes) if causes else f" ({', '.join(own)})"
-    decisions += dict.fromkeys(to_confirm.values())
+    # Before what to confirm: a dose given twice is the larger harm, and the end of a long summary is what is cut.
     if dose.drug in subject.duplicates:
         decisions.append("possible duplicate orders")
+    decisions += dict.fromkeys(to_confirm.values())
     if dose.avoid_with:
         decisions.insert(0, "avoid " + ", ".join(dose.avoid_with))
     if baseline_ecg and not decisions:  # else the decision comes first, and the detail says it
         decisions.append("QTc unreadable, ECG needed" if subject.qtc.unreadable
                          else "no QTc found, ECG before starting")
+    elif panels_unsearched and not decisions:
+        decisions.append("ECG panels not searched, check the latest ECG")
     return _cut(f"{drug}: {'; '.join(decisions)}", SUMMARY_LIMIT)
 
 
@@ -413,7 +436,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         alike = subject.duplicates[dose.drug]
         named = " and ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
                              f"{_mg(o.medication.dose_mg)} mg)" for o in alike)
-        lines.append(f"Possible duplicate orders: {named} are current at the same dose. Checked as one dose of "
+        lines.append(f"Possible duplicate orders: {named} are in effect today at the same dose (current, or being "
+                     f"ordered now). Checked as one dose of "
                      f"{_mg(alike[0].medication.dose_mg)} mg, not their sum: confirm that only one is given and the "
                      "other stopped.")
     if ordered.on_hold:
@@ -431,8 +455,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
                          f"{subject.given_before[dose.drug]}): if this draft continues that treatment (a next "
                          "cycle), it is not a start: confirm whether the ramp-up applies.")
     lines += _other_drafts_text(dose.drug, ordered, subject)
-    if baseline_ecg or any(Mechanism.QTC_THRESHOLD in f.mechanisms for f in findings) or any(
-            e.test is MonitoringTest.ECG for e in monitoring):
+    if baseline_ecg or _judged_by_qtc(findings, monitoring):
         lines.append(_qtc_line(subject, baseline_ecg))
     if dose.ramp_up and dose.drug in subject.starts:  # the label's steady dose for one already taking it
         start = _date(ordered.start_date)

@@ -222,7 +222,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     other_drafts: dict[str, list[OrderedMedication]] = {}
     given_before: dict[str, str] = {}
     not_yet_given: dict[str, list[str]] = {}
-    current_orders: dict[str, list[OrderedMedication]] = {}
+    in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -246,8 +246,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                 not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({_status(ordered)})")
         elif not draft or ordered.reference in revised:
             taken.update(names)
-            if not draft and ordered.resource.get("resourceType") in MEDICATION_ORDERS and len(names) == 1:
-                current_orders.setdefault(names[0], []).append(ordered)
+        if (ordered.stop is None and (draft or _status(ordered) not in NOT_YET_GIVEN) and len(names) == 1
+                and ordered.resource.get("resourceType") in MEDICATION_ORDERS and ordered.start_date[:10] <= as_of):
+            in_effect.setdefault(names[0], []).append((ordered, draft))
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
@@ -295,27 +296,41 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
-                  _duplicates(current_orders, regimen))
+                  _duplicates(in_effect, regimen))
 
 
-def _duplicates(current_orders: Mapping[str, Sequence[OrderedMedication]],
+def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],
                 regimen: Mapping[str, object]) -> dict[str, tuple[OrderedMedication, ...]]:
-    """Regimen drug -> its current orders on the list that give the same dose in mg, when two or more do.
+    """Regimen drug -> its orders in effect today at one dose in mg, when two or more are and one is on the list.
 
-    Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike) are checked as
-    one dose of 400 mg, a product switched or an order renewed most likely; but if both are dispensed the patient
-    takes 800 mg, so the card says they may be duplicates rather than staying silent. Orders given together as
-    products of other strengths are one order here already (`_given_together`).
+    In effect today: current on the list, or drafts, starting today or before.
+
+    Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike), or a new 400 mg
+    draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
+    most likely; but if both are dispensed the patient takes 800 mg, so the card says they may be duplicates rather
+    than staying silent. Not duplicates: an order starting after today (the next cycle's, `_sort` leaves it out), a
+    listed order that a draft names as its `priorPrescription` (the draft renews it), drafts alone (the other drafts
+    are said apart), and orders given together as products of other strengths (one order here already,
+    `_given_together`).
     """
     found: dict[str, tuple[OrderedMedication, ...]] = {}
-    for drug, orders in current_orders.items():
-        if drug not in regimen:
-            continue
-        doses = [o.medication.dose_mg for o in orders]
-        alike = tuple(o for o in orders if o.medication.dose_mg > 0 and doses.count(o.medication.dose_mg) > 1)
-        if alike:
+    for drug, orders in in_effect.items():
+        renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
+        by_dose: dict[float, list[tuple[OrderedMedication, bool]]] = {}
+        for ordered, draft in orders:
+            if ordered.medication.dose_mg > 0 and (draft or ordered.reference not in renewed):
+                by_dose.setdefault(ordered.medication.dose_mg, []).append((ordered, draft))
+        alike = tuple(ordered for same in by_dose.values() if len(same) > 1 and not all(draft for _, draft in same)
+                      for ordered, _ in same)
+        if alike and drug in regimen:
             found[drug] = alike
     return found
+
+
+def _reference(value: object) -> str:
+    """A FHIR Reference's `reference`, relative (`MedicationRequest/ven-0`), or ""."""
+    reference = value.get("reference") if isinstance(value, dict) else None
+    return "/".join(reference.split("/")[-2:]) if isinstance(reference, str) and "/" in reference else ""
 
 
 def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> list[OrderedMedication]:

@@ -11,9 +11,12 @@ checking against part of the list would pass the rest unchecked in silence. The 
 only (`_sort=-date&_count=1`); one that a server says it did not sort (`_sort` left out of its `self` link), fetched
 or prefetched, is read whole from `fhirServer`, every page, for the latest by date: its one result would be any QTc.
 When it cannot be read so (no `fhirServer`, or the read fails), the latest of a prefetched one is taken, and the
-cards say the search was not sorted (`Gathered.qtc_unsorted`). So is a search whose one result is void (entered in
-error, cancelled): the valid QTcs before it are read whole from `fhirServer`; when they cannot be, the check goes
-without a QTc and its cards name the void one as a QTc not read (`Gathered.qtc_voided`).
+cards say the search was not sorted (`Gathered.qtc_unsorted`). The QTc searches ask for valid readings only
+(`status`); from a server that ignores that, a search whose one result is void (entered in error, cancelled) is read
+whole from `fhirServer` for the valid QTcs before it; when they cannot be, the check goes without them and its cards
+name the void one as a QTc not read (`Gathered.qtc_voided`), per search. The ECG panels' search (`qtcPanels`,
+optional) that cannot be had, or that a server ran without its `component-code` (`_ignored`), is said
+(`Gathered.missed`).
 
 Orders and statements that name their medication only by a reference to a Medication resource the call does
 not hold (Oracle Health, Epic) get it read from `fhirServer` too, once per distinct Medication, so that they
@@ -38,21 +41,26 @@ from service.cds_hooks.wire import CdsRequest
 log = logging.getLogger(__name__)
 
 _QTC = ",".join(f"{LOINC}|{code}" for code in sorted(QTC_CODES))
+_VALID = "&status=final,amended,corrected,preliminary"
+"""The QTcs worth reading (R4 Observation `status`, a token: a comma is "or"), so that one recorded in error is never
+the one result of a search for the latest; a server that ignores it is read past such a one (`voided_qtc`)."""
 TEMPLATES = {
     "patient": "Patient/{{context.patientId}}",
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,draft",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active,intended,on-hold",
-    "qtc": "Observation?patient={{context.patientId}}&code=" + _QTC + "&_sort=-date&_count=1",
-    "qtcPanels": "Observation?patient={{context.patientId}}&component-code=" + _QTC + "&_sort=-date&_count=1",
+    "qtc": "Observation?patient={{context.patientId}}&code=" + _QTC + _VALID + "&_sort=-date&_count=1",
+    "qtcPanels": "Observation?patient={{context.patientId}}&component-code=" + _QTC + _VALID
+                 + "&_sort=-date&_count=1",
 }
 """The prefetch of both services; the QTc by LOINC 8636-3 (QTc, method unspecified), 76634-5
 (Fridericia) and 76635-2 (Bazett), as an Observation's code (`qtc`) or as a component of an ECG panel's
-(`qtcPanels`: a `code` search does not find an Observation whose own code is the panel's)."""
+(`qtcPanels`: a `code` search does not find an Observation whose own code is the panel's), valid ones only."""
 REQUIRED = ("medicationRequests", "medicationStatements", "qtc")
 """What a check cannot go without: the medication list and the latest QTc (or knowing there is none)."""
 OPTIONAL = ("qtcPanels",)
 """What is fetched when not prefetched, if there is a `fhirServer`, but goes without when it cannot be had (a server
-without the `component-code` search): a QTc given as an ECG panel's component. The cards then say so."""
+without the `component-code` search): a QTc given as an ECG panel's component. The cards then say so, unless the EHR
+neither sent the key nor gave a `fhirServer`: it then does without it on every call (README)."""
 QTC_KEYS = ("qtc", "qtcPanels")
 PAGED = frozenset({"medicationRequests", "medicationStatements"})
 """Keys whose every page counts; the QTc search asks for the latest only (`_count=1`, newest first)."""
@@ -94,7 +102,8 @@ class Gathered(NamedTuple):
     """The prefetched QTcs are only void ones (`voided_qtc`, named here), and the valid ones before them could not be
     read from `fhirServer`; else ""."""
     missed: dict[str, str]
-    """Key of `OPTIONAL` -> why it could not be fetched from `fhirServer` (the check went without it)."""
+    """Key of `OPTIONAL` -> why it could not be had, fetched from `fhirServer` or prefetched (a server that ignored its
+    `component-code`): the check went without it."""
 
 
 class PreconditionFailedError(Exception):
@@ -123,7 +132,9 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
     to_fetch: dict[str, tuple[str, str]] = {}
     # Key -> what was prefetched of a search fetched anew, whole: what is used if it cannot be.
     instead: dict[str, list[Found]] = {}
-    voids: set[str] = set()  # keys of `instead` fetched anew because their latest QTc is void
+    voids: dict[str, str] = {}  # key of `instead` fetched anew because its latest QTc is void -> that QTc, named
+    # Key of `OPTIONAL` -> why its prefetch is no answer to its search (the server ignored `component-code`).
+    unsearched: dict[str, str] = {}
     prefetch = request.prefetch or {}
     server = request.fhirServer
     reachable = server is not None and is_https_or_loopback(server)
@@ -134,20 +145,25 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         value = prefetch.get(key)
         search = TEMPLATES[key].replace("{{context.patientId}}", patient_id)
         if not _usable(value):
-            if key in REQUIRED or reachable:
-                to_fetch[key] = search, "not in the prefetch"
+            if key in REQUIRED or reachable or key in prefetch:
+                # An optional key sent as an error (an OperationOutcome) is said when it cannot be fetched either.
+                to_fetch[key] = search, ("the prefetch holds no search result" if key in prefetch
+                                         else "not in the prefetch")
             else:
-                found[key] = []  # neither sent nor to be had: as before this key was asked for
+                found[key] = []  # neither sent nor to be had: the EHR does without it (README)
             continue
         found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
-        if key in PAGED and (following := _link(value, "next")):
+        if isinstance(value, dict) and (ignored := _ignored(search, value)):
+            found[key] = []  # the latest Observation of any kind, maybe: no answer to the search
+            unsearched[key] = f"the EHR's server did not search by {ignored}"
+        elif key in PAGED and (following := _link(value, "next")):
             to_fetch[key] = following, "the prefetch is one page of several"
         elif key not in PAGED and isinstance(value, dict) and _sort_ignored(search, value):
             instead[key] = found.pop(key)
             to_fetch[key] = _whole(search), "the prefetched search was not sorted by the EHR's server"
         elif key not in PAGED and (voided := voided_qtc(f.resource for f in found[key])):
             instead[key] = found.pop(key)
-            voids.add(key)
+            voids[key] = voided
             to_fetch[key] = _whole(search), f"the prefetched latest QTc is void ({voided})"
     if server is None or not reachable:
         unreachable = "fhirServer is not https" if server else "no fhirServer to fetch it from"
@@ -169,8 +185,9 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
     for key, (resources, problem) in zip(to_fetch, results, strict=True):
         found[key] = instead.get(key, []) if problem else [*found.get(key, []), *resources]
     fell_back = {key for key, (_, problem) in zip(to_fetch, results, strict=True) if key in instead and problem}
-    voided = voided_qtc(f.resource for key in QTC_KEYS for f in found[key]) if fell_back & voids else ""
-    return Gathered(found, bool(fell_back - voids), voided, problems)
+    # Per key: a void latest QTc hides the valid ones of its own search only, whatever the other search found.
+    voided = "; ".join(voids[key] for key in QTC_KEYS if key in fell_back and key in voids)
+    return Gathered(found, bool(fell_back - voids.keys()), voided, unsearched | problems)
 
 
 async def medications(request: CdsRequest, references: Iterable[str], client: httpx.AsyncClient,
@@ -299,6 +316,8 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
         document, problem = await _get(client, url, headers, "Bundle", key)
         if document is None:
             return [], problem
+        if ignored := _ignored(url, document):
+            return [], f"the FHIR server did not search by {ignored} (it is not in its self link)"
         if not paged and (_sort_ignored(url, document) or voided_qtc(f.resource for f in found_in(document, ""))):
             # The latest only (`_sort=-date&_count=1`) from a server that did not sort is some QTc, maybe years
             # old; one recorded in error hides the valid QTcs before it: every page is read instead, and the latest
@@ -320,6 +339,22 @@ def _sort_ignored(url: str, bundle: Mapping[str, Any]) -> bool:
     """
     used = _link(bundle, "self")
     return "_sort" in _parameters(url) and bool(used) and "_sort" not in _parameters(used)
+
+
+_REQUIRED_PARAMETERS = ("component-code",)
+"""Search parameters without which a search answers something else: a lenient server that ignores `component-code`
+returns the latest Observation of any kind, which is not the latest ECG panel."""
+
+
+def _ignored(url: str, bundle: Mapping[str, Any]) -> str:
+    """The parameter of `_REQUIRED_PARAMETERS` the search asked for that the server says it did not use, or "".
+
+    As for `_sort` (`_sort_ignored`): the `self` link holds the parameters used; without one, it is taken as done.
+    """
+    used = _link(bundle, "self")
+    asked = _parameters(url)
+    return next((name for name in _REQUIRED_PARAMETERS if name in asked and used and name not in _parameters(used)),
+                "")
 
 
 def _parameters(url: str) -> set[str]:

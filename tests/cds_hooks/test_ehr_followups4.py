@@ -67,7 +67,9 @@ def unsorted_qtc_call(fhir: StandIn) -> dict[str, Any]:
     """Gilteritinib continued, with a prefetched QTc search that the EHR's server did not sort: it sent the QTcF of
     430 ms of 2019 as the latest (its self link has no `_sort`), while yesterday's is 512 ms."""
     running = examples.order("gil-0", "gilteritinib", 120, status="active")
-    body = examples.call("order-sign", [examples.order("gil-1", "gilteritinib", 120)], [running])
+    renewal = examples.order("gil-1", "gilteritinib", 120) | {
+        "priorPrescription": {"reference": "MedicationRequest/gil-0"}}  # renews it: no duplicate
+    body = examples.call("order-sign", [renewal], [running])
     body["prefetch"]["qtc"] = examples.bundle(qtcf("ecg-2019", 430, "2019-03-01T08:00:00Z"), kind="searchset") | {
         "link": [{"relation": "self", "url": f"{fhir.url}/Observation?patient=pat-1&_count=1"}]}
     return body

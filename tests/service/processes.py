@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import random
 import socket
 import subprocess
 import sys
@@ -21,11 +22,34 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "proto
 StartServe = Callable[..., tuple[subprocess.Popen[str], str]]
 
 
+_PORTS = random.Random()  # its own, seeded by the OS: Hypothesis seeds the global one alike in every process
+_FIRST_PORT = 10000
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's range for client sockets (Linux's default: 32768)."""
+    try:
+        return int(pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port that binds now, for a server process to bind a moment later.
+
+    Drawn at random below the kernel's range for client sockets: a port of that range (bind to 0) could be
+    taken by another test process's client connection before the server bound it, and the server refused it
+    (exit 2: CI saw it once with two test processes). Below it only another draw can, at random odds.
+    """
+    high = max(_ephemeral_low(), _FIRST_PORT + 1000)
+    while True:
+        port = _PORTS.randrange(_FIRST_PORT, high)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or lingering after a test: another draw
+            return port
 
 
 @contextmanager

@@ -764,7 +764,12 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
     text = _text(dosage.get("text"))[:MAX_TEXT]
     if text:
         said.append((text, f"{at}.text"))
-    return max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
+    frequency, path = max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
+    # As needed is no schedule of an agent's (names.toml reads "PRN" so): said beside whatever timing it has, which a
+    # structured order (`asNeededBoolean`, `asNeededCodeableConcept`) gives apart from its timing.
+    if dosage.get("asNeededBoolean") is True or isinstance(dosage.get("asNeededCodeableConcept"), dict):
+        return (f"PRN, {frequency}" if frequency else "PRN")[:MAX_TEXT], path or f"{at}.asNeeded[x]"
+    return frequency, path
 
 
 def _times_per_period(repeat: Mapping[str, Any]) -> int:

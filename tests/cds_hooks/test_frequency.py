@@ -100,3 +100,15 @@ def test_an_order_not_to_give_a_drug_is_not_counted_as_taken(dev_server: Served)
         VENETOCLAX_START]
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+@pytest.mark.parametrize("as_needed", [{"asNeededBoolean": True},
+                                       {"asNeededCodeableConcept": {"text": "nausea"}}])
+def test_an_agent_ordered_as_needed_is_said_to_have_no_frequency_read(dev_server: Served,
+                                                                     as_needed: dict[str, Any]) -> None:
+    # A structured PRN (R4 Dosage.asNeeded[x]) beside a daily timing: the card was none, gilteritinib passing as daily.
+    order = timed("gil-1", "gilteritinib", 120, once_daily())
+    order["dosageInstruction"][0].update(as_needed)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+    assert "'PRN, 1 per 1 d' gives gilteritinib on a schedule that is not a number of doses a day" in card["detail"]

@@ -47,8 +47,9 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
 _SPACES = re.compile(r"\s+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # Brackets and separators are tokens of their own; everything else between spaces is a chunk.
-# "#" before a number is a chunk too ("Tylenol #3" is a product of its own, never read as Tylenol).
-_CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
+# "#" before a number is a chunk too ("Tylenol #3" is a product of its own, never read as Tylenol; after a sig, "#120"
+# is a supply: names.toml's `supply`), and at the end, as names.toml writes it.
+_CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d|$)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d|wk)")
 """A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
@@ -71,10 +72,11 @@ _LOCAL = 32
 _HELD = 64
 _CONDITION = 128
 _ALLERGY = 256
+_SUPPLY = 512
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
-               "allergy": _SKIP | _ALLERGY, "filler": _SKIP, "salt": _SALT, "separator": _SEPARATOR,
-               "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
+               "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "filler": _SKIP, "salt": _SALT,
+               "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
 _HYPHEN = "-"
 _V = TypeVar("_V")
 
@@ -311,6 +313,7 @@ class MedicationReader:
         self._forms = self._phrases_of(names, "dose_form", "local_form")
         """Dose forms: a number beside one may be a tablet's strength, not a dose."""
         self._frequencies = self._phrases_of(names, "frequency")
+        self._routes = self._phrases_of(names, "route")
         self._per_day = {tokens: spec.per_day or _NOT_DAILY for spec in names.administrations for term in spec.terms
                          for tokens in self._phrase_forms(term)}
         self._per_day_lengths = sorted({len(tokens) for tokens in self._per_day}, reverse=True)
@@ -318,6 +321,9 @@ class MedicationReader:
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
         self._hold_words = frozenset(tokens[0] for tokens in self._phrases_of(names, "held"))
+        self._supply = frozenset(tokens[-1] for tokens in self._phrases_of(names, "supply"))
+        """The last words of names.toml's `supply` phrases ("#", "disp", "qty"): a number right after one is a supply
+        or a count of refills, never a dose."""
         """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
         may still say the order is on hold ("hold for 7 days")."""
         self._interacting = interacting
@@ -376,8 +382,12 @@ class MedicationReader:
         if self._one_day(tokens):
             return None  # "take 1 tab on day 1", "100 mg day 1": that day's dose of a ramp-up, not the order's
         with_frequency = self._has_phrase(tokens, self._frequencies)
-        # The days of a course ("days 1-14", "for 14 days") are not doses.
-        numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token) and not self._of_course(tokens, i)]
+        in_frequency = self._in_frequency(tokens)
+        # The days of a course ("days 1-14", "for 14 days"), a supply ("#120", "Disp: 120 tablet", "2 refills"), the
+        # hours of a frequency ("every 24 hours", "/24 h") and a date ("start 11/28/2026") are not doses.
+        not_doses = in_frequency | _in_date(tokens)
+        numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token) and not self._of_course(tokens, i)
+                   and not self._of_supply(tokens, i) and i not in not_doses]
         totals = [i for i in numbers if self._total_at(tokens, i) is not None]
         if totals:
             # "Take 8 tablets (800 mg total)", "take 3 tablets (120 mg)": the dose, when the line's other numbers
@@ -404,7 +414,8 @@ class MedicationReader:
         at = numbers[0]
         before = tokens[at - 1] if at else ""
         unit, after = [*tokens[at + 1:at + 3], "", ""][:2]
-        if before in ("/", "#") or unit == "/" or (unit in self._units and after == "/") \
+        per_mass = unit in self._units and after == "/" and at + 2 not in in_frequency  # "mg/m2", not "mg/day"
+        if before in ("/", "#") or unit == "/" or per_mass \
                 or before in self._course or unit in self._course or (unit in _MASS_MG and after in self._course):
             return None
         with_form = self._has_phrase(tokens, self._forms)
@@ -414,6 +425,23 @@ class MedicationReader:
         elif unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
             return None
         return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), with_frequency, with_form)
+
+    def _of_supply(self, tokens: list[str], at: int) -> bool:
+        """Whether the number at `at` counts a supply or refills, not a dose.
+
+        Right after a supply word ("#120", "Disp: 120", "Refills: 2"), or right before one that is a word ("2 refills",
+        "0 Refill(s)").
+        """
+        after = tokens[at + 1] if at + 1 < len(tokens) else ""
+        return (at > 0 and tokens[at - 1] in self._supply) or (after in self._supply and after.isalpha())
+
+    def _in_frequency(self, tokens: list[str]) -> set[int]:
+        """The positions of the tokens of names.toml's `[[administrations]]` phrases: "every 24 hours", "/ day"."""
+        covered: set[int] = set()
+        for at in range(len(tokens)):
+            length = next((n for n in self._per_day_lengths if tuple(tokens[at:at + n]) in self._per_day), 0)
+            covered.update(range(at, at + length))
+        return covered
 
     def _one_day(self, tokens: list[str]) -> bool:
         """Whether the line names one day of a course ("day 1", "on day 2", "D1"), not a range of days."""
@@ -442,8 +470,9 @@ class MedicationReader:
         """The dose of a count of tablets of one stated strength ("100 MG TABLET - Take 4 tablets": 400), else None.
 
         Exactly two numbers: a mass right before a dose form (the strength) and a whole count right before one,
-        after "take" or "give", or in a line saying how often ("3 tabs qd") but not after a bracket, "#", "qty",
-        "disp" or "of": else a count is a pack's or a supply's ("7 tablets", "(14 tablets)", "pack of 14 tablets").
+        after "take" or "give", or in a line saying how often ("3 tabs qd") but not after a bracket, "x" or "of":
+        else a count is a pack's ("7 tablets", "(14 tablets)", "pack of 14 tablets"); a supply's ("Disp: 120 tablet")
+        is left aside before (`_of_supply`).
         """
         if len(numbers) != 2:
             return None
@@ -480,8 +509,15 @@ class MedicationReader:
         return tablets * float(tokens[masses[0]]) * _MASS_MG[tokens[masses[0] + 1]]
 
     def _strength_at(self, tokens: list[str], at: int) -> bool:
-        """Whether the number at `at` is a tablet's or capsule's strength: a mass right before a dose form."""
-        return at + 2 < len(tokens) and tokens[at + 1] in _MASS_MG and (tokens[at + 2],) in self._forms
+        """Whether the number at `at` is a tablet's or capsule's strength: a mass right before a dose form.
+
+        The form may be of several words, as RxNorm writes it ("100 MG Oral Tablet", "40 MG Extended Release Oral
+        Tablet"), or after a route, as EHR catalogue names write it ("100 MG PO TABS").
+        """
+        if at + 2 >= len(tokens) or tokens[at + 1] not in _MASS_MG:
+            return False
+        form = at + 3 if (tokens[at + 2],) in self._routes else at + 2
+        return any(tuple(tokens[form:form + length]) in self._forms for length in range(1, 5))
 
     def _total_at(self, tokens: list[str], at: int) -> float | None:
         """The mg of a total stated at `at`, else None.
@@ -883,6 +919,10 @@ class MedicationReader:
         broad_length, broad = self._broad.longest(items, i)
         self._check_suffixes(items, i, max(word_length, broad_length, 1), (), state)
         if word_length and word_length >= broad_length:
+            if flags & _SUPPLY and after_drug:
+                # "acetaminophen #3": right after a name, a number may name another product of it (Tylenol #3)
+                state.unknown.append(" ".join(map(str, items[i:i + word_length])))
+                return word_length, None, 0
             if flags & _MARKER:
                 vehicle_length = self._vehicle(items, i + word_length)
                 if vehicle_length:
@@ -1042,8 +1082,9 @@ class MedicationReader:
 
 _DOSING_VERBS: Final = frozenset({"take", "takes", "give"})
 """The words before a count of tablets that make it a dose ("take 4 tablets"), not a pack's or a supply's."""
-_SUPPLIED: Final = frozenset({"(", "#", "qty", "disp", "dispense", "of", "x"})
-"""Words before a count of tablets that make it a supply or a pack ("qty 28", "pack of 14"), not a dose."""
+_SUPPLIED: Final = frozenset({"(", "of", "x"})
+"""Words before a count of tablets that make it a pack ("(14 tablets)", "pack of 14"), not a dose (a supply's count,
+"Disp: 120 tablet", is no dose at all: names.toml's `supply` words)."""
 _GLUED_COUNT: Final = re.compile(r"x(\d+)|(\d+)x")
 """A count glued to "x" (ISMP's "times": "x2", "2x"), a pattern of order text that names.toml skips."""
 _TIMES_WORD: Final = "x"
@@ -1093,6 +1134,33 @@ def _strength_pair(tokens: list[str], name_words: set[str]) -> _StrengthPair | N
                 start -= 1
             return _StrengthPair(tuple(tokens[start:i]), "/".join(numbers))
     return None
+
+
+def _in_date(tokens: list[str]) -> set[int]:
+    """The positions of the numbers of dates with a year of four digits ("11/28/2026", "28/11/2026", "2026-11-28").
+
+    Only a day and a month that can be one: a ramp-up ("20/50/100/200/400") or a dose is never a date.
+    """
+    dates: set[int] = set()
+    for at in range(len(tokens) - 4):
+        first, joint, second, again, third = tokens[at:at + 5]
+        if joint not in ("/", _HYPHEN) or again != joint or (at + 5 < len(tokens) and tokens[at + 5] == joint) \
+                or not all(part.isdigit() for part in (first, second, third)):
+            continue
+        if len(first) == _YEAR_DIGITS and joint == _HYPHEN:
+            year, day_month = first, (int(second), int(third))
+        elif len(third) == _YEAR_DIGITS:
+            year, day_month = third, (int(first), int(second))
+        else:
+            continue
+        if year.startswith("20") and 1 <= min(day_month) <= _MONTHS and max(day_month) <= _DAYS:
+            dates.update((at, at + 2, at + 4))
+    return dates
+
+
+_YEAR_DIGITS: Final = 4
+_MONTHS: Final = 12
+_DAYS: Final = 31
 
 
 def _count_apart(token: str) -> tuple[str, ...]:

@@ -1,0 +1,120 @@
+"""Correct, common order strings read as written (an eleventh pharmacist review), and what must stay unread.
+
+Each correct line below was flagged (dose-not-read) or not read at all (the check incomplete): a frequency with a
+number in it ("every 24 hours"), a dose per day ("400 mg/day"), a supply written after the sig ("#120", "Disp: 120
+tablet", "Refills: 2") and an RxNorm product name followed by its sig ("Venclexta 100 MG Oral Tablet, 4 tablets PO
+daily"). Noise of this kind makes pharmacists switch the tool off; a line that cannot be read safely stays flagged.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check
+
+
+def _outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """The order's dose as read, the finding rules and the unrecognised lines, the order given as the regimen."""
+    result = check(kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    return dose.ordered_dose_mg, tuple(f.rule for f in result.findings), tuple(u.name for u in result.unrecognized)
+
+
+@pytest.mark.parametrize(("order", "mg"), [
+    # A frequency with a number in it: the number is not a second dose.
+    ("venetoclax 400 mg PO every 24 hours", 400),
+    ("venetoclax 400 mg PO every 24 hrs", 400),
+    ("venetoclax 400 mg q 24 h", 400),
+    ("venetoclax 400 mg daily (once every 24 hours)", 400),
+    ("gilteritinib 120 mg PO 1 time daily", 120),
+    # A dose per day.
+    ("venetoclax 400 mg/day", 400),
+    ("venetoclax 400 mg / day", 400),
+    ("gilteritinib 120mg/d", 120),
+    ("gilteritinib 120 mg/24h", 120),
+    ("venetoclax 400 mg PO per day", 400),
+    # A supply, a dispense quantity or refills after the sig.
+    ("venetoclax 400 mg PO daily #120", 400),
+    ("venetoclax 400 mg PO daily # 120", 400),
+    ("venetoclax 400 mg PO daily Disp: 120 tablet", 400),
+    ("venetoclax 400 mg PO daily Dispense: 30 tablet", 400),
+    ("venetoclax 400 mg PO daily Qty: 120", 400),
+    ("venetoclax 400 mg PO daily Quantity: 120 tablet", 400),
+    ("venetoclax 400 mg PO daily Refills: 2", 400),
+    ("gilteritinib 120 mg PO daily, Disp: 90 tablet, Refills: 0", 120),
+    # An RxNorm product name (SCD, SBD) then its sig: a count of tablets of the named strength.
+    ("Venclexta 100 MG Oral Tablet, 4 tablets PO daily", 400),
+    ("venetoclax 100 MG Oral Tablet 4 tablets by mouth daily", 400),
+    ("venetoclax 100 MG Oral Tablet [Venclexta] take 4 tablets daily", 400),
+    ("gilteritinib 40 MG Oral Tablet [Xospata] take 3 tablets daily", 120),
+    ("gilteritinib 40 MG Oral Tablet [Xospata], 3 tablets by mouth daily, Disp: 90 tablet", 120),
+    ("XOSPATA 40 mg tablet 3 tablets daily", 120),
+    ("venetoclax 400 mg PO daily, 30 day supply", 400),
+    ("gilteritinib 120 mg PO daily Disp #90", 120),
+    ("venetoclax 400 mg PO daily, qty 120, 2 refills", 400),
+    ("venetoclax 400 mg PO daily 0 Refill(s)", 400),
+    # An EHR catalogue name with its route, then the sig, the supply and Epic's "Rfl:".
+    ("VENETOCLAX 100 MG PO TABS, take 4 tablets by mouth daily, Disp: 120 tablet, Rfl: 2", 400),
+    # A date with a year of four digits is no dose.
+    ("venetoclax 400 mg PO daily start 11/28/2026", 400),
+    ("venetoclax 400 mg PO daily started 2026-11-02", 400),
+])
+def test_a_correct_common_order_is_read_with_no_finding(default_kb: KnowledgeBase, order: str, mg: float) -> None:
+    assert _outcome(default_kb, order) == (mg, (), ())
+
+
+@pytest.mark.parametrize(("order", "rule"), [
+    ("venetoclax 200 mg x2 daily", "venetoclax/dose-not-read"),  # a glued count: 200 mg twice, or 400 mg once?
+    ("venetoclax 10,20 mg daily", "venetoclax/dose-not-read"),  # two doses, or a decimal comma?
+    ("venetoclax 400 mg/m2 daily", "venetoclax/dose-not-read"),  # per body surface area, not per day
+    ("venetoclax 400 mg/kg daily", "venetoclax/dose-not-read"),
+    ("Venclexta 100 mg #120", "venetoclax/dose-not-read"),  # the tablet's strength and a supply: no dose
+    ("VENETOCLAX 100 MG PO TABS", "venetoclax/dose-not-read"),  # the tablet, not the dose
+    ("venetoclax 400 mg PO daily start 11/28/26", "venetoclax/dose-not-read"),  # a date? a ramp-up? not guessed
+    ("venetoclax 100 mg daily 12/1/2026 then 200 mg", "venetoclax/dose-not-read"),  # two doses beside a date
+    # A count of tablets after a supply word is the supply's, not a dose: the strength alone is the tablet's.
+    ("venetoclax 100 MG Oral Tablet Disp: 4 tablet", "venetoclax/dose-not-read"),
+    # Two strengths, one count: which tablet is counted is not guessed.
+    ("venetoclax 100 MG Oral Tablet, 10 MG Oral Tablet, 4 tablets PO daily", "venetoclax/dose-not-read"),
+])
+def test_an_order_that_cannot_be_read_safely_stays_flagged(default_kb: KnowledgeBase, order: str, rule: str) -> None:
+    mg, rules, unrecognised = _outcome(default_kb, order)
+    assert (mg, rule in rules, unrecognised) == (0, True, ())
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 200 mg twice/day",
+    "venetoclax 200 mg 2 times/day",
+    "venetoclax 200 mg twice per day",
+    "venetoclax 200 mg twice",
+    "venetoclax 400 mg every 12 hours",
+    "venetoclax 400 mg q 12 h",
+])
+def test_a_dose_more_often_than_daily_per_day_is_read_as_more_often(default_kb: KnowledgeBase, order: str) -> None:
+    # "/day" and "per day" say once a day only alone: "200 mg twice/day" is not checked as 200 mg once a day.
+    mg, rules, unrecognised = _outcome(default_kb, order)
+    assert (mg in (200, 400), "venetoclax/labelled-frequency" in rules, "venetoclax/dose-not-read" in rules,
+            unrecognised) == (True, True, False, ())
+
+
+@pytest.mark.parametrize("order", [
+    "acetaminophen #3",  # right after a name, "#3" may name another product of it (Tylenol #3: with codeine)
+    "venetoclax 400 mg PO daily Disp: 120 tablet foobarzumab",  # an unknown word may be a drug
+    "venetoclax 400 mg PO daily #120 Refills: 2 started today",
+    "venetoclax #120",  # right after a name a number may name another product of it
+    "venetoclax 20/50/100 mg ramp-up",  # three numbers after a name are no date
+])
+def test_a_line_with_an_unknown_part_stays_unrecognised(default_kb: KnowledgeBase, order: str) -> None:
+    reading = default_kb.resolver.read(order)
+    assert reading.drugs == ()
+
+
+@pytest.mark.parametrize(("order", "drugs"), [
+    ("Tylenol #3", ("acetaminophen", "codeine")),  # "#" right after a name is never a supply
+    ("Tylenol #3 1 tab PO q6h prn pain #30", ("acetaminophen", "codeine")),
+    ("venetoclax 400 mg PO daily + posaconazole 300 mg daily #60", ("venetoclax", "posaconazole")),
+    ("venetoclax 400 mg / day / azacitidine 75 mg/m2", ("venetoclax", "azacitidine")),
+])
+def test_a_line_naming_two_drugs_or_a_numbered_product_resolves_to_all(default_kb: KnowledgeBase, order: str,
+                                                   drugs: tuple[str, ...]) -> None:
+    assert default_kb.resolver.read(order).drugs == drugs

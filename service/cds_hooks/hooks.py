@@ -328,9 +328,11 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
 
 
 def _reference(value: object) -> str:
-    """A FHIR Reference's `reference`, relative (`MedicationRequest/ven-0`), or ""."""
+    """A FHIR Reference's `reference`, relative and without its version (`MedicationRequest/ven-0`), or ""."""
     reference = value.get("reference") if isinstance(value, dict) else None
-    return "/".join(reference.split("/")[-2:]) if isinstance(reference, str) and "/" in reference else ""
+    if not isinstance(reference, str) or "/" not in reference:
+        return ""
+    return "/".join(reference.split("/_history/")[0].split("/")[-2:])
 
 
 def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> list[OrderedMedication]:

@@ -167,10 +167,12 @@ def test_a_new_draft_beside_an_active_order_of_one_dose_is_a_possible_duplicate(
             "(venetoclax, 400 mg) are in effect today") in card["detail"]
 
 
-def test_a_renewal_naming_the_active_order_as_its_prior_is_no_duplicate(dev_server: Served) -> None:
+@pytest.mark.parametrize("prior", ["MedicationRequest/ven-0", "MedicationRequest/ven-0/_history/2",
+                                   "https://ehr.example.org/fhir/MedicationRequest/ven-0/_history/2"])
+def test_a_renewal_naming_the_active_order_as_its_prior_is_no_duplicate(dev_server: Served, prior: str) -> None:
+    # A versioned reference (the review: `.../_history/2` was read as "_history/2") is the order it names.
     active = examples.order("ven-0", "venetoclax", 400, status="active", start="2026-10-01")
-    draft = examples.order("ven-1", "venetoclax", 400) | {
-        "priorPrescription": {"reference": "MedicationRequest/ven-0"}}
+    draft = examples.order("ven-1", "venetoclax", 400) | {"priorPrescription": {"reference": prior}}
     posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [active, posaconazole]))
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

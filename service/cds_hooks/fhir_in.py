@@ -204,13 +204,16 @@ def medication_index(resources: Iterable[Found]) -> dict[str, Mapping[str, Any]]
 
 
 def read_medications(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
-                     per_day: Callable[[str], int | None], *, listed: bool) -> list[OrderedMedication]:
+                     per_day: Callable[[str], int | None], named: Callable[[str], tuple[int, ...]], *,
+                     listed: bool) -> list[OrderedMedication]:
     """The medication orders and statements among `resources`, but those that never happened (`VOID`).
 
     Args:
         resources: any FHIR resources; those that are not medication orders or statements are skipped.
         medications: Medication resources by reference, to name orders that only reference theirs.
         per_day: how many doses a day a frequency text gives, or None (the knowledge base's reading).
+        named: the times a day of each frequency a text names, 0 for a schedule that is no daily count (the
+            knowledge base's reading).
         listed: they are the patient's medication list, whose ended orders and statements (`ENDED`) get their
             `stop`; not for the draft orders (whatever their status says, they are being placed now).
 
@@ -225,7 +228,8 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
         dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = _read_dosages(
-            resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day)
+            resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day,
+            named)
         start, start_at = _start_date(resource, dosage, dosage_at)
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
         on_hold = status in HELD and not listed
@@ -259,8 +263,8 @@ class _DosageRead(NamedTuple):
     """Each instruction's dose in mg (0 where not read), in the order they apply: a ramp-up shows in them."""
 
 
-def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
-                  per_day: Callable[[str], int | None]) -> _DosageRead:
+def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float], per_day: Callable[[str], int | None],
+                  named: Callable[[str], tuple[int, ...]]) -> _DosageRead:
     """The dose and frequency of an order's dosage instructions (`dosageInstruction`, a statement's `dosage`).
 
     One instruction is read as it is. Several are steps when they say when each applies (bounds or a count) and
@@ -271,7 +275,7 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
     said as sent.
     """
     dosages = [(value, at)] if isinstance(value, dict) else [(d, f"{at}[{i}]") for i, d in _indexed_dicts(value)]
-    read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day), dosage)
+    read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day, named), dosage)
                    for dosage, path in dosages), key=lambda entry: _when(entry[2]))
     if not read:
         return _DosageRead(0.0, "", "", 0.0, "", "", "", ())
@@ -737,12 +741,16 @@ def _milliseconds(quantity: object) -> float:
     return value
 
 
-def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str], int | None]) -> tuple[str, str]:
+def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str], int | None],
+               named: Callable[[str], tuple[int, ...]]) -> tuple[str, str]:
     """How often, and the path of the element it was read from.
 
-    Timing says it in several places (`code`, `repeat`, the dosage's `text`) that may disagree: the one giving the
-    most doses a day (by `per_day`) is kept, as the engine keeps the more often of an order's field and name (an
-    order coded "daily" whose `repeat` says twice a day is checked twice a day). Else the first that says anything.
+    Timing says it in several places (`code`, `repeat`, the dosage's `text`) that may disagree: of daily counts,
+    the one giving the most doses a day (by `per_day`) is kept, as the engine keeps the more often of an order's
+    field and name (an order coded "daily" whose `repeat` says twice a day is checked twice a day). A part naming a
+    schedule that is no daily count (`named` gives 0: "QOD", "every other day", "1 per 1 wk") is never hidden behind
+    a daily one: both are said ("QOD, 1 per 1 d"), so the engine says the frequency is not read. Else the first
+    that says anything.
     """
     if dosage is None:
         return "", ""
@@ -751,10 +759,10 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
     said: list[tuple[str, str]] = []
     code = timing.get("code")
     if isinstance(code, dict):
-        named = _text(code.get("text")) or next(
+        coded = _text(code.get("text")) or next(
             (_text(c.get("display")) or _text(c.get("code")) for c in _dicts(code.get("coding"))), "")
-        if named:
-            said.append((named[:MAX_TEXT], f"{at}.timing.code"))
+        if coded:
+            said.append((coded[:MAX_TEXT], f"{at}.timing.code"))
     repeat = timing.get("repeat")
     if isinstance(repeat, dict) and (times := _times_per_period(repeat)):
         period = repeat.get("period")
@@ -765,9 +773,19 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
     if text:
         said.append((text, f"{at}.text"))
     frequency, path = max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
+    unread = [part for part in said if 0 in named(part[0])]
+    if unread and per_day(frequency):
+        # A daily count won over a schedule that is no daily count: a QOD order whose repeat says once a day was
+        # checked as daily with no card. The engine reads a repeat's "N per P unit" only as a whole field, not
+        # within a longer text: where the joined text no longer names a schedule that is no daily count (a repeat
+        # "1 per 1 wk" beside the text "400 mg daily"), that repeat alone is the frequency.
+        joined = ", ".join(part for part, _ in [*unread, (frequency, path)])[:MAX_TEXT]
+        frequency, path = (joined, at) if 0 in named(joined) else unread[0]
     # As needed is no schedule of an agent's (names.toml reads "PRN" so): said beside whatever timing it has, which a
-    # structured order (`asNeededBoolean`, `asNeededCodeableConcept`) gives apart from its timing.
-    if dosage.get("asNeededBoolean") is True or isinstance(dosage.get("asNeededCodeableConcept"), dict):
+    # structured order gives apart from its timing (R4 `asNeededBoolean`, `asNeededCodeableConcept`; R5 `asNeeded`,
+    # `asNeededFor`).
+    if (dosage.get("asNeededBoolean") is True or dosage.get("asNeeded") is True
+            or isinstance(dosage.get("asNeededCodeableConcept"), dict) or any(_dicts(dosage.get("asNeededFor")))):
         return (f"PRN, {frequency}" if frequency else "PRN")[:MAX_TEXT], path or f"{at}.asNeeded[x]"
     return frequency, path
 

@@ -131,11 +131,13 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     fetched, unfetched = await prefetch.medications(call, [
         *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
-    draft_orders = read_medications(draft_resources, known, kb.resolver.administrations_per_day, listed=False)
+    draft_orders = read_medications(draft_resources, known, kb.resolver.administrations_per_day,
+                                    kb.resolver.frequencies_named, listed=False)
     # Before they are given together: a draft made a part of another is still a draft, not a listed medication.
     draft_references = {d.reference for d in draft_orders if d.reference}
     drafts = _given_together(kb, draft_orders)
-    on_list = read_medications(listed, known, kb.resolver.administrations_per_day, listed=True)
+    on_list = read_medications(listed, known, kb.resolver.administrations_per_day, kb.resolver.frequencies_named,
+                               listed=True)
     current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references])
     # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
     # active order under its id): the patient is taking it, so it is no start.

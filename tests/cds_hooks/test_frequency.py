@@ -112,3 +112,34 @@ def test_an_agent_ordered_as_needed_is_said_to_have_no_frequency_read(dev_server
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
     assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
     assert "'PRN, 1 per 1 d' gives gilteritinib on a schedule that is not a number of doses a day" in card["detail"]
+
+
+@pytest.mark.parametrize(("timing", "text", "said"), [
+    (once_daily(), "120 mg every other day", "120 mg every other day, 1 per 1 d"),
+    ({**coded("QOD"), **once_daily()}, "", "QOD, 1 per 1 d"),
+    # The engine reads a repeat's "N per P unit" only alone, not within a longer text: said alone.
+    ({"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}}, "120 mg daily", "1 per 1 wk"),
+])
+def test_a_schedule_that_is_no_daily_count_is_not_hidden_behind_a_daily_one(
+        dev_server: Served, timing: dict[str, Any], text: str, said: str) -> None:
+    # s15 review 2, item 3: each was no card, the daily part kept as the frequency and gilteritinib checked as daily.
+    order = timed("gil-1", "gilteritinib", 120, timing, text=text)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+    assert f"{said!r} gives gilteritinib on a schedule that is not a number of doses a day" in card["detail"]
+
+
+def test_parts_of_a_timing_that_agree_say_nothing(dev_server: Served) -> None:
+    order = timed("gil-1", "gilteritinib", 120, {**coded("QD"), **once_daily()}, text="120 mg daily")
+    assert cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420)) == []
+
+
+@pytest.mark.parametrize("as_needed", [{"asNeeded": True}, {"asNeededFor": [{"text": "nausea"}]}])
+def test_an_agent_ordered_as_needed_in_r5_is_said_to_have_no_frequency_read(dev_server: Served,
+                                                                           as_needed: dict[str, Any]) -> None:
+    # R5 renamed asNeededBoolean to asNeeded and gave asNeededFor: both were ignored, gilteritinib passing as daily.
+    order = timed("gil-1", "gilteritinib", 120, once_daily())
+    order["dosageInstruction"][0].update(as_needed)
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+    assert "'PRN, 1 per 1 d' gives gilteritinib on a schedule that is not a number of doses a day" in card["detail"]

@@ -327,6 +327,8 @@ def _named_dose(kb: KnowledgeBase, medication: MedicationLike, agent: str | None
     stated = kb.resolver.stated_dose(medication.name)
     if stated is None or not 0 < stated.mg <= MAX_DOSE_MG:
         return None
+    if stated.per_day and any((standard.doses_per_day or 1) > 1 for standard in kb.agents[agent].standard_doses):
+        return None  # "midostaurin 100 mg/day": the label's 50 mg twice a day, or 100 mg twice? Not divided unsaid
     strengths = kb.agents[agent].product_strengths
     if stated.total:
         return stated.mg

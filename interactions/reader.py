@@ -117,6 +117,9 @@ class StatedDose(NamedTuple):
     total: bool = False
     """Stated as a total or a count of tablets ("(800 mg total)", "take 1 tablet" of "40 mg tablet"): the dose,
     even when it is one tablet's strength."""
+    per_day: bool = False
+    """Stated per day ("400 mg/day", "120 mg/24h", "100 mg per day"): a total a day, one dose only for an agent
+    its label gives once a day."""
 
 
 _MASS_MG: Final = {"mg": 1.0, "g": 1000.0}
@@ -321,11 +324,13 @@ class MedicationReader:
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
         self._hold_words = frozenset(tokens[0] for tokens in self._phrases_of(names, "held"))
+        """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
+        may still say the order is on hold ("hold for 7 days")."""
         self._supply = frozenset(tokens[-1] for tokens in self._phrases_of(names, "supply"))
         """The last words of names.toml's `supply` phrases ("#", "disp", "qty"): a number right after one is a supply
         or a count of refills, never a dose."""
-        """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
-        may still say the order is on hold ("hold for 7 days")."""
+        self._supplied = _SUPPLIED | self._supply
+        """Words before a count of tablets that make it a pack's or a supply's ("pack of 14", "Disp: 4 tablet")."""
         self._interacting = interacting
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
@@ -386,8 +391,11 @@ class MedicationReader:
         # The days of a course ("days 1-14", "for 14 days"), a supply ("#120", "Disp: 120 tablet", "2 refills"), the
         # hours of a frequency ("every 24 hours", "/24 h") and a date ("start 11/28/2026") are not doses.
         not_doses = in_frequency | _in_date(tokens)
+        # A supply's number is left aside only after the frequency, where the directions have ended ("daily #120"):
+        # before it, "100 mg #4 daily" may be four tablets of 100 mg.
+        sig_end = min(in_frequency, default=len(tokens))
         numbers = [i for i, token in enumerate(tokens) if _NUMBER.fullmatch(token) and not self._of_course(tokens, i)
-                   and not self._of_supply(tokens, i) and i not in not_doses]
+                   and not self._of_supply(tokens, i, sig_end) and i not in not_doses]
         totals = [i for i in numbers if self._total_at(tokens, i) is not None]
         if totals:
             # "Take 8 tablets (800 mg total)", "take 3 tablets (120 mg)": the dose, when the line's other numbers
@@ -424,22 +432,26 @@ class MedicationReader:
                 return None
         elif unit not in _MASS_MG and (unit in self._units or before not in self._drug_words or before == "/"):
             return None
-        return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), with_frequency, with_form)
+        # A frequency starting with "/" or "per" ("mg/day", "mg PO per day"; not "twice per day") says a total a day.
+        per_day = unit in _MASS_MG and any(tokens[i] in _PER and i - 1 not in in_frequency for i in in_frequency)
+        return StatedDose(float(tokens[at]) * _MASS_MG.get(unit, 1.0), with_frequency, with_form, per_day=per_day)
 
-    def _of_supply(self, tokens: list[str], at: int) -> bool:
+    def _of_supply(self, tokens: list[str], at: int, sig_end: int) -> bool:
         """Whether the number at `at` counts a supply or refills, not a dose.
 
         Right after a supply word ("#120", "Disp: 120", "Refills: 2"), or right before one that is a word ("2 refills",
-        "0 Refill(s)").
+        "0 Refill(s)"), the supply word after the frequency, which starts at `sig_end` ("daily #120").
         """
         after = tokens[at + 1] if at + 1 < len(tokens) else ""
-        return (at > 0 and tokens[at - 1] in self._supply) or (after in self._supply and after.isalpha())
+        return (sig_end < at - 1 and tokens[at - 1] in self._supply) \
+            or (sig_end < at + 1 and after in self._supply and after.isalpha())
 
     def _in_frequency(self, tokens: list[str]) -> set[int]:
         """The positions of the tokens of names.toml's `[[administrations]]` phrases: "every 24 hours", "/ day"."""
         covered: set[int] = set()
         for at in range(len(tokens)):
-            length = next((n for n in self._per_day_lengths if tuple(tokens[at:at + n]) in self._per_day), 0)
+            length = next((n for n in self._per_day_lengths
+                           if at + n <= len(tokens) and tuple(tokens[at:at + n]) in self._per_day), 0)
             covered.update(range(at, at + length))
         return covered
 
@@ -470,15 +482,16 @@ class MedicationReader:
         """The dose of a count of tablets of one stated strength ("100 MG TABLET - Take 4 tablets": 400), else None.
 
         Exactly two numbers: a mass right before a dose form (the strength) and a whole count right before one,
-        after "take" or "give", or in a line saying how often ("3 tabs qd") but not after a bracket, "x" or "of":
-        else a count is a pack's ("7 tablets", "(14 tablets)", "pack of 14 tablets"); a supply's ("Disp: 120 tablet")
-        is left aside before (`_of_supply`).
+        after "take" or "give", or in a line saying how often ("3 tabs qd") but not after a bracket, "x", "of" or a
+        supply word: else a count is a pack's or a supply's ("7 tablets", "(14 tablets)", "pack of 14 tablets", "Disp: 4
+        tablet"; after the sig a supply is left aside before: `_of_supply`).
         """
         if len(numbers) != 2:
             return None
         strengths = [i for i in numbers if self._strength_at(tokens, i)]
         counts = [i for i in numbers if i not in strengths and i + 1 < len(tokens) and (tokens[i + 1],) in self._forms
-                  and i and (tokens[i - 1] in _DOSING_VERBS or (with_frequency and tokens[i - 1] not in _SUPPLIED))]
+                  and i and (tokens[i - 1] in _DOSING_VERBS
+                             or (with_frequency and tokens[i - 1] not in self._supplied))]
         if len(strengths) != 1 or len(counts) != 1:
             return None
         count = float(tokens[counts[0]])
@@ -1085,6 +1098,8 @@ _DOSING_VERBS: Final = frozenset({"take", "takes", "give"})
 _SUPPLIED: Final = frozenset({"(", "of", "x"})
 """Words before a count of tablets that make it a pack ("(14 tablets)", "pack of 14"), not a dose (a supply's count,
 "Disp: 120 tablet", is no dose at all: names.toml's `supply` words)."""
+_PER: Final = frozenset({"/", "per"})
+"""The words that, starting one of names.toml's `[[administrations]]` ("/ day", "per 24 hours"), make a dose per day."""
 _GLUED_COUNT: Final = re.compile(r"x(\d+)|(\d+)x")
 """A count glued to "x" (ISMP's "times": "x2", "2x"), a pattern of order text that names.toml skips."""
 _TIMES_WORD: Final = "x"

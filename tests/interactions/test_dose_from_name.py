@@ -60,9 +60,9 @@ POSA = Medication("posaconazole", 300)
     ("Xospata 40mg tab 3 tabs qd", 120),
     ("venetoclax 10 mg tablet pack of 14 tablets daily", None),
     ("Venclexta 10 mg, 50 mg, 100 mg starting pack", None),
-    # A supply's count is no dose (an eleventh pharmacist review): what is left is the tablet's strength, with
-    # nothing saying how often, which the engine does not take as the dose.
-    ("Venclexta 100 mg #120", 100),
+    # A supply's count is left aside only after the frequency (review 2 of 27c1109: "100 mg #4 daily" may be four
+    # tablets): here it stays one of the line's numbers.
+    ("Venclexta 100 mg #120", None),
     ("azacitidine 75 mg/m2", None),  # per body surface area
     ("venetoclax 400 mg/day", 400),  # a dose per day (an eleventh pharmacist review)
     ("venetoclax 100mcg", None),  # a unit that is not a mass in mg or g

@@ -102,11 +102,12 @@ def test_an_order_not_to_give_a_drug_is_not_counted_as_taken(dev_server: Served)
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
 
 
-@pytest.mark.parametrize("as_needed", [{"asNeededBoolean": True},
-                                       {"asNeededCodeableConcept": {"text": "nausea"}}])
+@pytest.mark.parametrize("as_needed", [{"asNeededBoolean": True}, {"asNeededCodeableConcept": {"text": "nausea"}},
+                                       {"asNeeded": True}, {"asNeededFor": [{"text": "nausea"}]}])
 def test_an_agent_ordered_as_needed_is_said_to_have_no_frequency_read(dev_server: Served,
                                                                      as_needed: dict[str, Any]) -> None:
-    # A structured PRN (R4 Dosage.asNeeded[x]) beside a daily timing: the card was none, gilteritinib passing as daily.
+    # A structured PRN (R4 Dosage.asNeeded[x]; R5 renamed asNeededBoolean to asNeeded and gave asNeededFor) beside a
+    # daily timing: each was no card, gilteritinib passing as daily.
     order = timed("gil-1", "gilteritinib", 120, once_daily())
     order["dosageInstruction"][0].update(as_needed)
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
@@ -132,14 +133,3 @@ def test_a_schedule_that_is_no_daily_count_is_not_hidden_behind_a_daily_one(
 def test_parts_of_a_timing_that_agree_say_nothing(dev_server: Served) -> None:
     order = timed("gil-1", "gilteritinib", 120, {**coded("QD"), **once_daily()}, text="120 mg daily")
     assert cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420)) == []
-
-
-@pytest.mark.parametrize("as_needed", [{"asNeeded": True}, {"asNeededFor": [{"text": "nausea"}]}])
-def test_an_agent_ordered_as_needed_in_r5_is_said_to_have_no_frequency_read(dev_server: Served,
-                                                                           as_needed: dict[str, Any]) -> None:
-    # R5 renamed asNeededBoolean to asNeeded and gave asNeededFor: both were ignored, gilteritinib passing as daily.
-    order = timed("gil-1", "gilteritinib", 120, once_daily())
-    order["dosageInstruction"][0].update(as_needed)
-    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
-    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
-    assert "'PRN, 1 per 1 d' gives gilteritinib on a schedule that is not a number of doses a day" in card["detail"]

@@ -17,18 +17,25 @@ __all__ = ["print_answer"]
 
 
 def _decision_text(decision: pb.DoseRecommendation, findings: Mapping[str, pb.Finding]) -> str:
-    """The drugs to avoid, the decision's own notes, then which finding applied (the first) and which were weighed."""
+    """The drugs to avoid, the decision's own notes, then which finding applied and which were weighed.
+
+    The applied one is the first whose action is the decision's: a finding on the order itself (its dose or
+    frequency not read) raises a decision to ADJUST_DOSE after the others, and the order's own hold is none of them
+    ("Finding f2 applies" was printed for gilteritinib's QT finding, a MONITOR, beside its frequency-not-read).
+    """
     said = []
     if decision.avoid_with:
         said.append(avoid_text(decision.drug, decision.avoid_with, [
             (findings[f].action, findings[f].precipitant_drugs) for f in decision.findings if f in findings]))
     if decision.rationale:
         said.append(decision.rationale)
-    if len(decision.findings) == 1:
-        said.append(f"Finding {decision.findings[0]} applies.")
+    applied = next((f for f in decision.findings if f in findings and findings[f].action == decision.action), None)
+    if applied is None and decision.findings:
+        said.append(f"Findings weighed: {', '.join(decision.findings)}.")
+    elif len(decision.findings) == 1:
+        said.append(f"Finding {applied} applies.")
     elif decision.findings:
-        said.append(f"Finding {decision.findings[0]} applies, the most restrictive of "
-                    f"{', '.join(decision.findings)}.")
+        said.append(f"Finding {applied} applies, the most restrictive of {', '.join(decision.findings)}.")
     return " ".join(said)
 
 

@@ -125,6 +125,27 @@ def test_the_table_says_which_finding_applied_and_which_sources_are_still_to_ver
     assert f"uspi-rezlidhia Dosage and Administration: recommended dosage ({VERIFY_NOTE})" in cited
 
 
+def test_the_table_names_as_applied_the_finding_whose_action_the_decision_takes(tmp_path: pathlib.Path) -> None:
+    # Gilteritinib weekly beside posaconazole: ADJUST_DOSE from its frequency-not-read finding, listed after the
+    # azole's MONITOR findings; "Finding f2 applies" named a MONITOR. A venetoclax held by its order: the hold is no
+    # finding's, the azole's finding is weighed (its dose on resuming), not applied.
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps({"regimen": [{"name": "gilteritinib 120 mg weekly"},
+                                            {"name": "venetoclax", "doseMg": 400, "held": True}],
+                                "concomitant": [{"name": "posaconazole"}]}))
+
+    result = runner.invoke(app, ["check", str(path), "--format", "table"], env={"COLUMNS": "400"})
+
+    assert result.exit_code == 0, result.output
+    answer = json.loads(runner.invoke(app, ["check", str(path)]).stdout)
+    rules = {f["id"]: f["rule"] for f in answer["findings"]}
+    lines = {line.split(":")[0]: line for line in result.stdout.splitlines() if ": " in line}
+    applied = lines["gilteritinib"].split("Finding ")[1].split(" applies")[0]
+    assert rules[applied] == "gilteritinib/frequency-not-read"
+    assert "Findings weighed: " in lines["venetoclax"]
+    assert "applies" not in lines["venetoclax"]
+
+
 def test_the_table_says_an_unstated_dose_was_not_stated_never_0_mg(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "request.json"
     path.write_text(json.dumps({"regimen": [{"name": "venetoclax"}, {"name": "gilteritinib", "doseMg": 120}]}))

@@ -26,6 +26,8 @@ from interactions.schema import RXNORM
 from service.cds_hooks.wire import Issue, json_kind
 
 LOINC = "http://loinc.org"
+_LOINC_SYSTEMS = frozenset({LOINC, "urn:oid:2.16.840.1.113883.6.1"})
+"""LOINC's URI, and its OID, which interfaces converted from HL7 v2 or CDA still send (FHIR R4 terminologies page)."""
 _QTC_KINDS = {"8636-3": "QTc", "76634-5": "QTcF", "76635-2": "QTcB"}
 QTC_CODES = frozenset(_QTC_KINDS)
 """LOINC QTc: unspecified method, Fridericia, Bazett (LOINC 8636-3 says to use the other two for a
@@ -835,11 +837,11 @@ def _observation_time(resource: Mapping[str, Any]) -> str:
 
 
 def _qtc_code(code: object) -> str:
-    """The LOINC QTc code of a CodeableConcept, or ""."""
+    """The LOINC QTc code of a CodeableConcept (LOINC by its URI or its OID; a coding with no system), or ""."""
     if not isinstance(code, dict):
         return ""
     return next((_text(c.get("code")) for c in _dicts(code.get("coding"))
-                 if _text(c.get("code")) in QTC_CODES and _text(c.get("system"), LOINC) == LOINC), "")
+                 if _text(c.get("code")) in QTC_CODES and _text(c.get("system"), LOINC) in _LOINC_SYSTEMS), "")
 
 
 def _end_date(resource: Mapping[str, Any], kind: object) -> EndDate:

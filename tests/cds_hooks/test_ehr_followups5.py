@@ -389,3 +389,14 @@ def test_a_dose_range_whose_ends_are_one_quantity_is_that_dose(dev_server: Serve
     assert card["detail"].startswith(f"**venetoclax**: {ordered}")
     assert card["summary"] == ("Venetoclax: reduce to 70 mg with posaconazole" if low == high
                                else "Venetoclax: give 70 mg with posaconazole")
+
+
+def test_a_qtc_coded_with_loincs_oid_is_read(dev_server: Served) -> None:
+    # LOINC named by its OID (HL7 v3 style, still sent by interfaces converted from v2/CDA): yesterday's QTcF 512 ms
+    # was no QTc at all, and gilteritinib went on with no card.
+    reading = qtcf("ecg-oid", 512, f"{check_day(1)}T08:00:00Z")
+    reading["code"]["coding"][0]["system"] = "urn:oid:2.16.840.1.113883.6.1"
+    body = gilteritinib_continued()
+    body["prefetch"]["qtc"] = examples.bundle(reading, kind="searchset")
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == f"Gilteritinib: hold (QTcF 512 ms on {check_day(1)})"

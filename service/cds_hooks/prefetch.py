@@ -331,14 +331,22 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
     return [], f"the search has more than {MAX_PAGES} pages"
 
 
-def _sort_ignored(url: str, bundle: Mapping[str, Any]) -> bool:
-    """Whether a search asked to be sorted and the server says it was not.
+def _unused(url: str, bundle: Mapping[str, Any], names: tuple[str, ...]) -> str:
+    """The first of `names` the search asked for that the server says it did not use, or "".
 
     A FHIR server returns the parameters it used in its `self` link (R4 Search, "Server Conformance"): one that
-    does not support `_sort` leaves it out. Without a `self` link, the search is taken as done as asked.
+    does not support a parameter leaves it out. Without a `self` link, the search is taken as done as asked.
     """
     used = _link(bundle, "self")
-    return "_sort" in _parameters(url) and bool(used) and "_sort" not in _parameters(used)
+    if not used:
+        return ""
+    asked, done = _parameters(url), _parameters(used)
+    return next((name for name in names if name in asked and name not in done), "")
+
+
+def _sort_ignored(url: str, bundle: Mapping[str, Any]) -> bool:
+    """Whether a search asked to be sorted and the server says it was not."""
+    return bool(_unused(url, bundle, ("_sort",)))
 
 
 _REQUIRED_PARAMETERS = ("component-code",)
@@ -347,14 +355,8 @@ returns the latest Observation of any kind, which is not the latest ECG panel.""
 
 
 def _ignored(url: str, bundle: Mapping[str, Any]) -> str:
-    """The parameter of `_REQUIRED_PARAMETERS` the search asked for that the server says it did not use, or "".
-
-    As for `_sort` (`_sort_ignored`): the `self` link holds the parameters used; without one, it is taken as done.
-    """
-    used = _link(bundle, "self")
-    asked = _parameters(url)
-    return next((name for name in _REQUIRED_PARAMETERS if name in asked and used and name not in _parameters(used)),
-                "")
+    """The parameter of `_REQUIRED_PARAMETERS` the search asked for that the server says it did not use, or ""."""
+    return _unused(url, bundle, _REQUIRED_PARAMETERS)
 
 
 def _parameters(url: str) -> set[str]:

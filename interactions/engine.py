@@ -821,17 +821,19 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
         # frequencies that disagree are not read unless the other text says how often.
         # A plain loop, not generators: it runs for every agent of every check (cProfile: 431 -> 412 calls a warm
         # 5 + 30 check).
-        unread = disagreeing = None
+        schedule = disagreeing = None  # a text naming a schedule that is no daily count; one naming several
         for text in texts:
             named = resolver.frequencies_named(text)
             if 0 in named:
-                unread = text
+                schedule = text
                 break
             if disagreeing is None and len(set(named)) > 1:
                 disagreeing = text
-        if unread is None and not per_day:
-            unread = disagreeing
-        return _MoreOften(0.0, _frequency_not_read(kb, agent, medication, standard, unread)) if unread else None
+        if schedule is not None:
+            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, schedule, not_daily=True))
+        if disagreeing is not None and not per_day:
+            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, disagreeing, not_daily=False))
+        return None
     given = f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day"
     if medication.dose_mg:
         a_day = medication.dose_mg * per_day
@@ -848,8 +850,8 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     return _MoreOften(checked, finding)
 
 
-def _frequency_not_read(kb: KnowledgeBase, agent: Agent, medication: MedicationLike, standard: StandardDose,
-                        text: str) -> Finding:
+def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: StandardDose, text: str, *,
+                        not_daily: bool) -> Finding:
     """The finding for an agent's order whose frequency `text` (its field's or its name's) is not read.
 
     "venetoclax 400 mg daily BID", "qd, q12h" (and no field saying which), "QOD", "weekly", "PRN": how often is not
@@ -858,7 +860,7 @@ def _frequency_not_read(kb: KnowledgeBase, agent: Agent, medication: MedicationL
     dose = f"{medication.dose_mg:g} mg" if medication.dose_mg else "the dose"
     labelled = _TIMES[standard.doses_per_day or 1]
     why = (f"gives {agent.name} on a schedule that is not a number of doses a day, not the label's {labelled} a day"
-           if 0 in kb.resolver.frequencies_named(text) else "names several frequencies")
+           if not_daily else "names several frequencies")
     return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
         f"{text!r} {why}: how often {agent.name} is given is not read, and {dose} "
         f"was checked as given {labelled} a day, as the label gives it. Confirm the "

@@ -7,8 +7,11 @@ share it because `create_server` installs it.
 
 It also closes the server's door at shutdown: gRPC cancels (status CANCELLED, which no retry
 policy retries) every call that reached the server but that the server has not yet taken up when
-it stops. So before it stops, `refuse_new_calls` answers every new call UNAVAILABLE at once, which
-empties that queue, and `wait_quiet` waits until calls stop arriving.
+it stops. So before it stops, `refuse_new_calls` takes up every new call at once, which empties
+that queue, and holds it; `wait_quiet` waits until calls stop arriving (a caller whose call is held
+sends no other), and once gRPC has closed the port `answer_refused` answers the held calls
+UNAVAILABLE. Answered at once instead, each caller retried within its back-off, so calls went on
+arriving at the instant gRPC stopped: 13 of 1,536 calls ended CANCELLED in one CI run.
 """
 
 from __future__ import annotations
@@ -57,10 +60,20 @@ class CallObserver(grpc.aio.ServerInterceptor):
         self._wrapped: dict[str, tuple[Handler, Handler]] = {}
         self.refusing = False
         self._last_arrival = time.monotonic()
+        self._refused_may_end = asyncio.Event()
 
     def refuse_new_calls(self) -> None:
-        """From now on, every call that reaches a wrapped handler is answered UNAVAILABLE."""
+        """From now on, every call that reaches a wrapped handler is held, then answered UNAVAILABLE."""
         self.refusing = True
+
+    def answer_refused(self) -> None:
+        """Answers the held calls, and any later one, UNAVAILABLE (once gRPC has closed the port)."""
+        self._refused_may_end.set()
+
+    async def hold_then_refuse(self, context: Context) -> None:
+        """Holds a call until `answer_refused`, then answers it UNAVAILABLE."""
+        await self._refused_may_end.wait()
+        await context.abort(grpc.StatusCode.UNAVAILABLE, REFUSED_MESSAGE)
 
     async def wait_quiet(self, quiet_s: float, limit_s: float) -> float:
         """Waits until no call has arrived for `quiet_s` since the wait began, or `limit_s` has passed.
@@ -162,7 +175,7 @@ def _observe_unary(
         try:
             if observer.refusing:
                 code = grpc.StatusCode.UNAVAILABLE
-                await context.abort(code, REFUSED_MESSAGE)
+                await observer.hold_then_refuse(context)
             if isinstance(request, MalformedRequestError):
                 raise request
             response = await behavior(request, context)
@@ -197,7 +210,7 @@ def _observe_stream(
             if observer.recorder is not None:
                 observer.recorder.call(name, grpc.StatusCode.UNAVAILABLE, time.perf_counter() - started)
             _log_call(name, grpc.StatusCode.UNAVAILABLE, started, {})
-            await context.abort(grpc.StatusCode.UNAVAILABLE, REFUSED_MESSAGE)
+            await observer.hold_then_refuse(context)
 
         async def counted() -> AsyncIterator[Any]:
             nonlocal received

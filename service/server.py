@@ -83,10 +83,11 @@ class Server:
     async def stop(self, grace_s: float, drain_delay_s: float = 0) -> None:
         """Stops gracefully: NOT_SERVING, audit streams stop reading, in-flight calls get `grace_s`.
 
-        After the drain delay, new calls are answered UNAVAILABLE until none has arrived for
-        QUIET_S (for at most half the grace period), and only then does gRPC stop: it would answer
-        calls that had arrived but were not yet taken up CANCELLED, which retry policies do not
-        retry. Calls still running when the grace period ends are ended UNAVAILABLE by gRPC.
+        After the drain delay, new calls are held until none has arrived for QUIET_S (for at most
+        half the grace period), and only then does gRPC stop, the held calls answered UNAVAILABLE
+        as it closes the port: it would answer calls that had arrived but were not yet taken up
+        CANCELLED, which retry policies do not retry. Calls still running when the grace period
+        ends are ended UNAVAILABLE by gRPC.
 
         Args:
             grace_s: seconds in-flight calls may still take once the port closes; then they end
@@ -99,7 +100,10 @@ class Server:
             await asyncio.sleep(drain_delay_s)
         self.observer.refuse_new_calls()
         waited = await self.observer.wait_quiet(QUIET_S, grace_s / 2)
-        await self.grpc_server.stop(grace_s - waited)
+        stopping = asyncio.ensure_future(self.grpc_server.stop(grace_s - waited))
+        await asyncio.sleep(0)  # gRPC's stop closes the port and sends GOAWAY before it first waits
+        self.observer.answer_refused()
+        await stopping
 
 
 async def create_server(

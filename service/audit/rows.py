@@ -433,6 +433,19 @@ def _decoded(raw: bytes) -> str:
         return raw.decode("cp1252", "replace")
 
 
+def _cells_alone(line: str) -> list[str]:
+    """The cells of one physical line of a broken record, read alone to find whose row it is.
+
+    A cell longer than the csv module's limit (a clinical note pasted in) stops the reader on the line
+    alone too: the line is then read up to the limit, which holds its regimen_id, a short cell, unless
+    the id comes after the long cell.
+    """
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return next(csv.reader([line[: csv.field_size_limit() - 1]]), [])
+
+
 def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
     """Reads the regimen ids of a CSV file as `RowReader` reads its rows, and of the lines a broken record holds."""
     lines: list[str] = []
@@ -450,7 +463,7 @@ def _first_pass(file: IO[bytes], id_column: int) -> _FirstPass:
             problem = _unreadable(before, reader.line_num, cells)
             # Each physical line of the broken record, read alone: whose rows it swallowed.
             for offset, held in enumerate(lines):
-                row = next(csv.reader([held]), [])
+                row = _cells_alone(held)
                 if id_column < len(row) and (regimen_id := row[id_column].strip()):
                     swallowed.setdefault(regimen_id, problem)
                     swallowed_at.setdefault(regimen_id, (before + 1 + offset, row))

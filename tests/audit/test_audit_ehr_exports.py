@@ -244,3 +244,26 @@ def test_a_row_short_of_cells_is_an_error_of_its_regimen(tmp_path: pathlib.Path)
     assert code == 1
     assert answers[2]["error"]["message"] == "line 2: 3 cells where the header has 5"
     assert "decisions" in answers[4]
+
+
+def test_a_cell_longer_than_the_csv_modules_limit_is_an_error_of_its_regimen_not_a_crash(
+        tmp_path: pathlib.Path) -> None:
+    # A clinical note pasted into a cell (over 131,072 characters, the csv module's limit for a cell): the
+    # audit stopped with a traceback (_csv.Error: field larger than field limit) and exit 1, writing nothing.
+    # R1's rows are apart: its posaconazole is on the unreadable line, so R1 is not checked without it.
+    note = "daily; " + "note " * 30_000
+    code, answers, lines = audited(tmp_path, (
+        "regimen_id,role,name,dose_mg,frequency\r\n"
+        "R1,regimen,venetoclax,400,daily\r\n"
+        "R2,regimen,gilteritinib,120,daily\r\n"
+        f"R1,concomitant,posaconazole,300,{note}\r\n"
+        "R3,regimen,ivosidenib,500,daily\r\n"
+        "R4,regimen,venetoclax,400,daily\r\n").encode())
+    assert code == 1
+    unreadable = ("line 4: unreadable CSV (field larger than field limit (131072)); the medications and regimens "
+                  "on them are not read")
+    assert [answers[line]["error"]["message"] for line in (2, 3, 5)] == [unreadable] * 3
+    assert (answers[6]["decisions"][0]["recommendedDoseMg"], answers[6]["decisions"][0]["action"]) == (
+        400, "ACTION_CONTINUE")
+    assert [(line["line"], line["action"]) for line in lines] == [
+        ("2", "not checked (error)"), ("3", "not checked (error)"), ("5", "not checked (error)")]

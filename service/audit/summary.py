@@ -128,14 +128,18 @@ def needed_action(decision: dict[str, Any], complete: bool, major: frozenset[str
         nothing to change.
     """
     action = str(decision.get("action", _NO_ACTION))
-    own_hold = action == _HOLD and not decision.get("findings")
-    if action in _CHANGING_WHAT_IS_GIVEN and not own_hold:
+    if action in _CHANGING_WHAT_IS_GIVEN and not _held_in_its_order(decision):
         return action
     if decision.get("avoidWith"):
         return _AVOID_OTHER
     if action == _MONITOR and not major.isdisjoint(decision.get("findings", ())):
         return action
     return None if complete else action
+
+
+def _held_in_its_order(decision: dict[str, Any]) -> bool:
+    """A hold that no finding sets: the order says the drug is held, and nothing is to change."""
+    return decision.get("action") == _HOLD and not decision.get("findings")
 
 
 def recommended_dose(decision: dict[str, Any]) -> float | None:
@@ -215,6 +219,9 @@ class AuditSummary:
     """Rows with a decision that needs action (see `needed_action`): every incomplete row among them."""
     dose_change_rows: int = 0
     """Rows with a decision that changes a dose or names a drug to avoid."""
+    dose_changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(drug, action) of every decision changing a dose or naming a drug to avoid, as `needed_action` says: a
+    hold its order says is none, though in an incomplete row it needs action."""
     decisions_needing_action: int = 0
     """Decisions that need action (see `needed_action`): the lines of the decisions CSV."""
     decisions: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -241,11 +248,6 @@ class AuditSummary:
     def findings_by_mechanism_and_severity(self) -> Counter[tuple[str, str]]:
         """Findings per (mechanism, severity), as `findings_by_mechanism` (derived from `findings`: read-only)."""
         return self._regrouped(lambda tally: ((mechanism, tally.severity) for mechanism in tally.mechanisms))
-
-    @property
-    def dose_changes(self) -> Counter[tuple[str, str]]:
-        """(drug, action) of every decision changing a dose or naming a drug to avoid (from `decisions`: read-only)."""
-        return Counter({key: count for key, count in self.decisions.items() if key[1] in _CHANGING_WHAT_IS_GIVEN})
 
     @property
     def pairs(self) -> Counter[tuple[str, str]]:
@@ -300,11 +302,14 @@ class AuditSummary:
                                   recommended_dose(decision), needed, tuple(decision.get("avoidWith", ())))
             for decision, needed in decisions if needed is not None
         ]
+        changing = [(decision.get("drug", ""), needed) for decision, needed in decisions
+                    if needed in _CHANGING_WHAT_IS_GIVEN and not _held_in_its_order(decision)]
+        self.dose_changes.update(changing)
+        if changing:
+            self.dose_change_rows += 1
         if needing:
             self.action_rows += 1
             self.decisions_needing_action += len(needing)
-            if any(decision.action in _CHANGING_WHAT_IS_GIVEN for decision in needing):
-                self.dose_change_rows += 1
             if len(self.regimens_needing_action) < EXAMPLES_KEPT:
                 self.regimens_needing_action.append(RegimenNeedingAction(line, request_id, tuple(needing), missed))
         if not complete:
@@ -358,6 +363,7 @@ class AuditSummary:
         self.regimen_findings.update(other.regimen_findings)
         self.action_rows += other.action_rows
         self.dose_change_rows += other.dose_change_rows
+        self.dose_changes.update(other.dose_changes)
         self.decisions_needing_action += other.decisions_needing_action
         self.decisions.update(other.decisions)
         room = EXAMPLES_KEPT - len(self.regimens_needing_action)

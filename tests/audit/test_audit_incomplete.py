@@ -75,6 +75,27 @@ def test_every_decision_of_a_row_with_a_misspelt_inhibitor_has_a_csv_line_naming
     assert run.summary.dose_changes.total() == 1
 
 
+
+def test_a_hold_the_order_says_is_not_counted_as_a_dose_change(tmp_path: pathlib.Path) -> None:
+    # Venetoclax held in its order, no finding behind the hold: nothing to change. The report said "Decisions
+    # changing a dose or naming a drug to avoid: 2" and "Rows needing a dose change or a drug avoided: 2" of
+    # one reduction (an 800-regimen export: 392 and 375 against 371 and 371, every held order counted).
+    run, lines = audit(tmp_path, [
+        request("reduced", [VEN, AZA], "posaconazole"),
+        request("held", [{**VEN, "held": True}, AZA]),
+        request("held, misspelt", [{**VEN, "held": True}, AZA], MISSPELT),
+    ])
+
+    assert (run.summary.dose_changes.total(), run.summary.dose_change_rows) == (1, 1)
+    # The incomplete row needs a pharmacist all the same: its decisions are in the CSV, its hold the order's.
+    assert (run.summary.action_rows, run.summary.decisions_needing_action) == (2, 3)
+    assert [(line["request_id"], line["drug"], line["action"]) for line in lines] == [
+        ("reduced", "venetoclax", "adjust dose"), ("held, misspelt", "azacitidine", "continue"),
+        ("held, misspelt", "venetoclax", "hold")]
+    report = render_markdown(run)
+    assert "- **Decisions changing a dose or naming a drug to avoid**: 1\n" in report
+    assert "- **Rows needing a dose change or a drug avoided**: 1\n" in report
+
 def test_an_incomplete_row_with_no_dose_change_gets_its_lines_and_is_listed(tmp_path: pathlib.Path) -> None:
     trial = {"name": "trial drug 7", "doseMg": 5}
     run, lines = audit(tmp_path, [

@@ -256,8 +256,8 @@ class RowReader:
             self.position += len(raw)
             if line == 1:
                 raw = raw.removeprefix(_UTF8_BOM)  # written by spreadsheets and Windows editors
-            # Blank lines separate nothing in JSON Lines; they are not rows.
-            if raw.isspace():
+            # Blank lines separate nothing in JSON Lines; they are not rows (nor is a byte-order mark alone).
+            if not raw.strip():
                 continue
             yield Row(line, raw)
 

@@ -362,10 +362,11 @@ def test_the_command_exits_zero_when_every_row_was_checked(tmp_path: pathlib.Pat
     assert (tmp_path / "in.jsonl.results.md").exists()
 
 
-@pytest.mark.parametrize(("name", "text"), [("in.jsonl", ""), ("in.jsonl", "\n\n"),
+@pytest.mark.parametrize(("name", "text"), [("in.jsonl", ""), ("in.jsonl", "\n\n"), ("in.jsonl", "\ufeff"),
                                              ("in.csv", "regimen_id,role,name,dose_mg\n")])
 def test_an_export_with_no_regimens_is_no_audit(tmp_path: pathlib.Path, name: str, text: str) -> None:
-    # Exited 0 with an empty report: a scheduled audit of an empty export passed as a clean one.
+    # Exited 0 with an empty report: a scheduled audit of an empty export passed as a clean one. An empty
+    # export saved by a Windows editor (a byte-order mark alone) exited 1, "line 1: not valid JSON".
     source = tmp_path / name
     source.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(app, ["audit", str(source), "--no-progress"])

@@ -68,6 +68,11 @@ _PATIENT_COLUMNS: Final = PatientContext._fields
 OPTIONAL_CSV_COLUMNS: Final = ("role", "frequency", "held", *_COURSE_COLUMNS, *_PATIENT_COLUMNS)
 CSV_COLUMNS: Final = REQUIRED_CSV_COLUMNS + OPTIONAL_CSV_COLUMNS
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
+_PACKED: Final = (
+    (b"\x1f\x8b", "gzip-compressed: decompress it first (gunzip -k)"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel workbook?): save it as CSV UTF-8 or decompress it first"),
+)
+"""The openings of files an export is handed over as that hold no rows to read as they are, with what to do."""
 _TRUE: Final = frozenset({"true", "yes", "y", "1"})
 _FALSE: Final = frozenset({"", "false", "no", "n", "0"})
 
@@ -208,9 +213,13 @@ class RowReader:
         self.layout: CsvLayout | None = None
         self._first_pass = _FirstPass({}, {}, {})
         self._file: io.BufferedReader = open(path, "rb")  # noqa: SIM115 -- closed by close()/__exit__
+        # What csv's own words ("new-line character seen in unquoted field") and rows of "not UTF-8 text" do not say.
+        first = self._file.peek(1 << 16)[: 1 << 16]
+        for magic, said in _PACKED:
+            if first.startswith(magic):
+                self.close()
+                raise AuditInputError(f"{path}: {said}")
         if input_format is InputFormat.CSV:
-            # What csv's own words ("line contains NUL", "new-line character seen in unquoted field") do not say.
-            first = self._file.peek(1 << 16)[: 1 << 16]
             if first.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text"
                 self.close()
                 raise AuditInputError(f"{path}: UTF-16 text: save the export as CSV UTF-8 (or Windows-1252)")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
+import io
 import pathlib
+import zipfile
 from typing import Any
 
 import orjson
@@ -267,3 +270,28 @@ def test_a_cell_longer_than_the_csv_modules_limit_is_an_error_of_its_regimen_not
         400, "ACTION_CONTINUE")
     assert [(line["line"], line["action"]) for line in lines] == [
         ("2", "not checked (error)"), ("3", "not checked (error)"), ("5", "not checked (error)")]
+
+
+@pytest.mark.parametrize("input_format", ["jsonl", "csv"])
+def test_a_compressed_export_or_a_workbook_is_refused_saying_so(tmp_path: pathlib.Path, input_format: str) -> None:
+    # export.jsonl.gz audited with --format jsonl (as the audit's message for '.gz' said to) was 63 rows of
+    # "line N: not UTF-8 text", exit 1, a report of errors about nothing in the export; as CSV "new-line
+    # character seen in unquoted field - do you need to open the file in universal-newline mode?".
+    rows = b"regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\n"
+    for name, content, said in (
+            ("export.gz", gzip.compress(rows * 200), "gzip-compressed: decompress it first"),
+            ("export.xlsx", zip_of("xl/workbook.xml", rows), "a ZIP archive (an Excel workbook?): save it as CSV"
+                                                             " UTF-8 or decompress it first")):
+        source = tmp_path / name
+        source.write_bytes(content)
+        result = CliRunner().invoke(app, ["audit", str(source), "--format", input_format, "--overwrite",
+                                          "--no-progress"])
+        assert result.exit_code == 2, result.output
+        assert f"{source}: {said}" in result.output
+
+
+def zip_of(name: str, content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()

@@ -157,6 +157,11 @@ def audit(
     named_after = output_path.with_suffix("") if is_compressed(output_path) else output_path
     report_path = report or named_after.with_suffix(".md")
     decisions_path = decisions or named_after.with_suffix(".decisions.csv")
+    written_over = _written_over({"input": input_path, "output": output_path, "report": report_path,
+                                  "decisions CSV": decisions_path})
+    if written_over is not None:
+        typer.echo(f"dosecheck audit: {written_over}: name another file", err=True)
+        raise typer.Exit(ExitCode.UNUSABLE)
     if output_path.exists() and not (resume or overwrite):
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)
@@ -232,3 +237,19 @@ def audit(
     if run.summary.errors:
         typer.echo(f"dosecheck audit: {run.summary.errors:,} row(s) had errors (see the report)", err=True)
         raise typer.Exit(ExitCode.NOT_ALL_CHECKED)
+
+
+def _written_over(files: dict[str, pathlib.Path]) -> str | None:
+    """Which file the audit would write over another it reads or writes, said; None when they are all apart.
+
+    A report or decisions CSV named as the export (a name tab-completed) replaced the one copy of it.
+
+    Args:
+        files: Each file by what it is, the input first, then in the order they are written.
+    """
+    seen: dict[pathlib.Path, str] = {}
+    for role, path in files.items():
+        other = seen.setdefault(path.resolve(), role)
+        if other != role:
+            return f"the {role} would be written over the {other}, {path}"
+    return None

@@ -295,3 +295,25 @@ def zip_of(name: str, content: bytes) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(name, content)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize("option", ["--report", "--decisions", "-o"])
+def test_an_export_named_as_a_file_the_audit_writes_is_left_as_it_is(tmp_path: pathlib.Path, option: str) -> None:
+    # "--decisions export.csv" (the export's name, tab-completed) replaced the export with the decisions CSV,
+    # "--report" with the report; "-o export.jsonl --overwrite" truncated it and audited what was left of it
+    # (an 800-regimen export: 2 rows, both errors). The export is the one copy the quality team was handed.
+    source = tmp_path / "export.jsonl"
+    content = b'{"requestId":"R1","regimen":[{"name":"venetoclax","doseMg":400}]}\n'
+    source.write_bytes(content)
+    result = CliRunner().invoke(app, ["audit", str(source), option, str(tmp_path / "." / "export.jsonl"),
+                                      "--overwrite", "--no-progress"])
+    assert result.exit_code == 2, result.output
+    said = {"--report": "the report", "--decisions": "the decisions CSV", "-o": "the output"}[option]
+    assert f"dosecheck audit: {said} would be written over the input, {source}: name another file" in result.output
+    assert source.read_bytes() == content
+    # Nor is one output written over another.
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(tmp_path / "out.jsonl"), "--report",
+                                      str(tmp_path / "out.jsonl"), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert (f"dosecheck audit: the report would be written over the output, {tmp_path / 'out.jsonl'}: name another "
+            "file") in result.output

@@ -317,8 +317,12 @@ class MedicationReader:
         """Dose forms: a number beside one may be a tablet's strength, not a dose."""
         self._frequencies = self._phrases_of(names, "frequency")
         self._routes = self._phrases_of(names, "route")
-        self._per_day = {tokens: spec.per_day or _NOT_DAILY for spec in names.administrations for term in spec.terms
+        self._per_day = {tokens: spec.per_day or (_NO_SCHEDULE if spec.unscheduled else _NOT_DAILY)
+                         for spec in names.administrations for term in spec.terms
                          for tokens in self._phrase_forms(term)}
+        self._single = frozenset(tokens for spec in names.administrations if spec.single for term in spec.terms
+                                 for tokens in self._phrase_forms(term))
+        """names.toml's words of a single dose ("once", "stat"): right before another frequency, that one's one time."""
         self._per_day_lengths = sorted({len(tokens) for tokens in self._per_day}, reverse=True)
         self._per_day_first = frozenset(tokens[0] for tokens in self._per_day)
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
@@ -387,8 +391,10 @@ class MedicationReader:
         tokens = self._counted_tokens(text)
         if self._one_day(tokens):
             return None  # "take 1 tab on day 1", "100 mg day 1": that day's dose of a ramp-up, not the order's
-        with_frequency = self._has_phrase(tokens, self._frequencies)
         in_frequency = self._in_frequency(tokens)
+        # Any frequency: "q12h" and "every 36 hours" are no words of the vocabulary ("Rydapt 25 mg capsule 2 caps PO
+        # q12h" was dose-not-read where "... 2 caps PO BID" was 50 mg).
+        with_frequency = bool(in_frequency) or self._has_phrase(tokens, self._frequencies)
         # The days of a course ("days 1-14", "for 14 days"), a supply ("#120", "Disp: 120 tablet", "2 refills"), the
         # hours of a frequency ("every 24 hours", "/24 h") and a date ("start 11/28/2026") are not doses.
         not_doses = in_frequency | _in_date(tokens)
@@ -450,7 +456,7 @@ class MedicationReader:
     def _in_frequency(self, tokens: list[str]) -> set[int]:
         """The positions of the tokens of names.toml's `[[administrations]]` phrases: "every 24 hours", "/ day"."""
         covered: set[int] = set()
-        for at, phrase in self._frequency_phrases(tokens):
+        for at, phrase, _count in self._frequency_phrases(tokens):
             covered.update(range(at, at + len(phrase)))
         return covered
 
@@ -595,39 +601,62 @@ class MedicationReader:
             return (int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else _NOT_DAILY,)
         tokens = self._tokens(text)
         counts: list[int] = []
-        end = 0
+        end = previous_count = 0
         previous: tuple[str, ...] = ()
-        for at, phrase in self._frequency_phrases(tokens):
-            count = self._per_day[phrase]
+        for at, phrase, count in self._frequency_phrases(tokens):
             # A schedule that is no count a day adds up with nothing ("daily and PRN" disagree).
-            if count and counts and counts[-1] and ((at == end + 1 and tokens[end] in _JOINING)
-                                                    or (phrase != previous and count == 1 == self._per_day[previous]
-                                                        and self._dose_again(tokens[end:at]))):
+            if count > 0 and counts and counts[-1] > 0 and (
+                    (at == end + 1 and tokens[end] in _JOINING)
+                    or (phrase != previous and count == 1 == previous_count and self._dose_again(tokens[end:at]))):
                 # "qam and qpm", "400 mg qam, 400 mg qpm": a dose in the morning and one in the evening (written
                 # apart, it was read as once daily, and 800 mg a day checked as 400); "daily, 100 mg BID" still
                 # disagrees (frequency-not-read)
                 counts[-1] += count
             else:
                 counts.append(count)
-            end, previous = at + len(phrase), phrase
-        return tuple(counts)
+            end, previous, previous_count = at + len(phrase), phrase, count
+        # Words naming no schedule ("as directed", the cycle's "q28d") give way to a count the line names ("daily as
+        # directed", "daily x 14 days q28d"); alone they say no count a day ("venetoclax 400 mg as directed", "q4d").
+        if any(count > 0 for count in counts):
+            return tuple(count for count in counts if count != _NO_SCHEDULE)
+        return tuple(_NOT_DAILY if count == _NO_SCHEDULE else count for count in counts)
 
-    def _frequency_phrases(self, tokens: list[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """Where each of names.toml's `[[administrations]]` phrases stands in `tokens`, the longest at each place.
+    def _frequency_phrases(self, tokens: list[str]) -> Iterator[tuple[int, tuple[str, ...], int]]:
+        """Where each frequency stands in `tokens`, the longest at each place, with its count a day (`_frequency_at`).
 
-        One scan for the frequencies a line names and the numbers they hold ("every 24 hours"). Only a token some phrase
-        starts with is looked at further (a set lookup), as most are none: a never-seen line's read and dose take 630
-        calls, against 729 when every token was tried at every phrase length (cProfile, 2,000 EHR-format lines).
+        One scan for the frequencies a line names and the numbers they hold ("every 24 hours"). A word of a single dose
+        right before another frequency ("once every 24 hours") or a unit of time ("x1 week": one week) is no frequency.
         """
         at = 0
+        single: tuple[int, tuple[str, ...], int] | None = None
         while at < len(tokens):
-            phrase = None
-            if tokens[at] in self._per_day_first:
-                phrase = next((found for n in self._per_day_lengths
-                               if (found := tuple(tokens[at:at + n])) in self._per_day), None)
-            if phrase:
-                yield at, phrase
-            at += len(phrase) if phrase else 1
+            phrase, count = self._frequency_at(tokens, at)
+            if single is not None and (phrase or tokens[at] in _UNIT_HOURS):
+                single = None  # "once every 24 hours", "once weekly": the next one's one time
+            if single is not None:
+                yield single
+                single = None
+            if phrase in self._single:
+                single = (at, phrase, count)
+            elif phrase:
+                yield at, phrase, count
+            at += len(phrase) or 1
+        if single is not None:
+            yield single
+
+    def _frequency_at(self, tokens: list[str], at: int) -> tuple[tuple[str, ...], int]:
+        """The frequency starting at `at` and its count a day (see `_frequencies_named`), else ((), 0).
+
+        A phrase of names.toml's `[[administrations]]`, the longest, else an interval (`_interval`). Only a token some
+        phrase starts with is looked at further (a set lookup), as most are none: a never-seen line's read and dose take
+        630 calls, against 729 when every token was tried at every phrase length (cProfile, 2,000 EHR-format lines).
+        """
+        if tokens[at] in self._per_day_first:
+            for n in self._per_day_lengths:
+                found = tuple(tokens[at:at + n])
+                if found in self._per_day:
+                    return found, self._per_day[found]
+        return _interval(tokens, at)
 
     @staticmethod
     def _dose_again(between: list[str]) -> bool:
@@ -1118,6 +1147,21 @@ _TIMES_WORD: Final = "x"
 """Times after a number ("2 x daily"), a course's count before one ("x 28": names.toml's `course` words)."""
 _NOT_DAILY: Final = 0
 """The count a day of a schedule that gives no whole number of doses a day ("every other day", "PRN"): none adds up."""
+_NO_SCHEDULE: Final = -1
+"""The count a day, while a line is read, of words naming no schedule of their own (names.toml's `unscheduled`: "as
+directed"; an interval of days or weeks, the cycle beside a daily count): beside a count, that count; alone, none."""
+_INTERVAL_STARTS: Final = frozenset({"q", "every"})
+"""The words before an interval written apart ("q 48 hrs", "every 36 hours")."""
+_GLUED_INTERVAL: Final = re.compile(r"q\.?(\d+(?:\.\d+)?)(-\d+)?([a-z]+)")
+"""An interval as one word ("q36h", "q.24h", "q4-6h", "q4d"), as names.toml's pattern of such words reads them."""
+_NUMBER_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "eight": "8",
+                         "twelve": "12"}
+"""The numbers names.toml's order text spells out, in an interval ("every twelve hours": it was no frequency, and
+venetoclax 400 mg so ordered was checked as once daily)."""
+_UNIT_HOURS: Final = {"min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60, "h": 1, "hr": 1, "hrs": 1,
+                      "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24, "w": 168, "wk": 168, "wks": 168,
+                      "week": 168, "weeks": 168}
+"""The units of an interval, in hours."""
 _JOINING: Final = frozenset({"and", "&"})
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
@@ -1137,6 +1181,39 @@ class _StrengthPair(NamedTuple):
     """The name's tokens the strengths follow ("amlodipine", "/", "benazepril")."""
     strengths: str
     """As written: "5/325"."""
+
+
+def _interval(tokens: list[str], at: int) -> tuple[tuple[str, ...], int]:
+    """An interval starting at `at` ("q36h", "q 48 hrs", "every 36 hours", "q4d") and its count a day, else ((), 0).
+
+    Read by its arithmetic, not only where names.toml lists it: q<N>h is 24/N doses a day when N divides 24 ("q8h": 3);
+    any other interval is no count a day (`_NOT_DAILY`: "q36h", "q4-6h", "q30min"), one of days or weeks no schedule
+    of its own (`_NO_SCHEDULE`: the cycle beside a daily count, "daily x 14 days q28d"). It was passed as order text,
+    and "gilteritinib 120 mg q36h", "venetoclax 400 mg q4d" were checked as given daily, with no finding.
+    """
+    token = tokens[at]
+    if token[:1] != "q" and token not in _INTERVAL_STARTS:
+        return (), 0  # most words: no regular expression tried
+    glued = _GLUED_INTERVAL.fullmatch(token)
+    if glued:
+        every, ranged, unit = glued.group(1), bool(glued.group(2)), glued.group(3)
+    elif token in _INTERVAL_STARTS:
+        words = [*tokens[at + 1:at + 5], "", "", "", ""]
+        ranged = words[1] == _HYPHEN and bool(_NUMBER.fullmatch(words[2]))  # "q 4 - 6 h"
+        every, unit = _NUMBER_WORDS.get(words[0], words[0]), words[3] if ranged else words[1]
+        if not _NUMBER.fullmatch(every):
+            return (), 0
+    else:
+        return (), 0
+    hours = _UNIT_HOURS.get(unit)
+    if hours is None:
+        return (), 0
+    phrase = tuple(tokens[at:at + (1 if glued else 5 if ranged else 3)])
+    interval = float(every) * hours
+    per_day = 24 / interval if interval else 0.0
+    if not ranged and per_day == int(per_day) and 1 <= per_day <= 24:
+        return phrase, int(per_day)
+    return phrase, _NO_SCHEDULE if hours >= 24 and not ranged else _NOT_DAILY
 
 
 def _strength_pair(tokens: list[str], name_words: set[str]) -> _StrengthPair | None:

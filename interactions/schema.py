@@ -135,8 +135,20 @@ class AdministrationsSpec(_Strict):
     per_day: Annotated[int, Field(ge=1, le=24)] | None = None
     """None: words of a schedule that gives no whole number of doses a day ("every other day", "weekly", "PRN");
     an agent whose label gives it daily, so ordered, has its frequency not read."""
+    single: bool = False
+    """Words of a single dose ("once", "stat", "x1"): no daily schedule, except right before another frequency,
+    whose one time they say ("once every 24 hours", "once weekly")."""
+    unscheduled: bool = False
+    """Words naming no schedule ("as directed"): beside a count a day the line names ("daily as directed"), that
+    count; alone, no daily schedule."""
     terms: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     citations: Citations
+
+    @model_validator(mode="after")
+    def _no_count_a_day(self) -> AdministrationsSpec:
+        if self.per_day is not None and (self.single or self.unscheduled):
+            raise ValueError("words of a single dose or of no schedule give no count a day: per_day is left out")
+        return self
 
 
 class SpellingSpec(_Strict):

@@ -1,0 +1,107 @@
+"""Order text whose schedule or drugs were misread in silence (s16, helper A's review of real order strings).
+
+An interval names.toml did not list ("q36h", "q4d", "every 36 hours") was passed over as order text, and the agent
+checked as given once daily; a single dose ("once", "stat", "now") and "as directed" were read as the daily dose;
+"every twelve hours" was no frequency.
+"""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions.schema import AdministrationsSpec
+
+
+def _outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """The order's dose as read, the finding rules and the unrecognised lines, the order given as the regimen."""
+    result = check(kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    return dose.ordered_dose_mg, tuple(f.rule for f in result.findings), tuple(u.name for u in result.unrecognized)
+
+
+@pytest.mark.parametrize(("order", "mg"), [
+    # Each was CONTINUE at the dose, no finding, as if given once daily ("q4-6h", "every two days" too).
+    ("gilteritinib 120 mg q36h", 120),
+    ("venetoclax 400 mg q4d", 400),
+    ("venetoclax 400 mg q4-6h", 400),
+    ("venetoclax 400 mg every two days", 400),
+    ("venetoclax 400 mg q28d", 400),  # alone, no cycle beside a daily count: once every 28 days
+    # Each was dose-not-read (its hours read as a second dose), its schedule not said; or not read at all.
+    ("venetoclax 400 mg every 36 hours", 400),
+    ("venetoclax 400 mg q 48 hrs", 400),
+    ("venetoclax 400 mg q2wks", 400),
+])
+def test_an_interval_that_is_no_count_a_day_is_not_read_as_daily(default_kb: KnowledgeBase, order: str,
+                                                                  mg: float) -> None:
+    agent = order.split()[0]
+    assert _outcome(default_kb, order) == (mg, (f"{agent}/frequency-not-read",), ())
+
+
+@pytest.mark.parametrize(("order", "mg"), [
+    ("venetoclax 400 mg q.24h", 400),  # was not read at all
+    ("ivosidenib 500 mg q.24h", 500),
+    ("midostaurin 50 mg q.12h", 50),
+    ("venetoclax 400 mg q 1 day", 400),
+    ("venetoclax 400 mg daily D1-28 q28d", 400),  # beside a daily count, an interval of days is the cycle
+    ("venetoclax 400 mg daily every 4 weeks", 400),
+    ("venetoclax 400 mg PO once every 24 hours", 400),  # "once" before a frequency is its one time
+    ("venetoclax 400 mg PO once q24h", 400),
+    ("venetoclax 400 mg PO daily as directed", 400),  # "as directed" beside a count a day is that count
+    ("venetoclax 400 mg PO daily, take as directed with food", 400),
+    ("venetoclax 400 mg daily, start now", 400),
+    ("venetoclax 400 mg daily x1 week", 400),  # "x1" before a course counts it: no single dose
+])
+def test_an_interval_dividing_a_day_and_a_daily_order_are_read_as_written(default_kb: KnowledgeBase, order: str,
+                                                                          mg: float) -> None:
+    assert _outcome(default_kb, order) == (mg, (), ())
+
+
+def test_an_interval_written_in_words_is_read(default_kb: KnowledgeBase) -> None:
+    # "every twelve hours" was no frequency: venetoclax 400 mg so ordered (800 mg a day) was CONTINUE, no finding.
+    result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg every twelve hours"),), (),
+                                            PatientContext()))
+    (dose,) = result.doses
+    assert [f.rule for f in dose.findings] == ["venetoclax/labelled-dose", "venetoclax/labelled-frequency"]
+    (frequency,) = [f for f in dose.findings if f.rule == "venetoclax/labelled-frequency"]
+    assert frequency.recommendation.startswith(
+        "The order gives venetoclax twice a day (400 mg each, 800 mg a day); the label gives it once a day")
+
+
+@pytest.mark.parametrize("order", [
+    # Each was CONTINUE 400 mg with no finding (the last two not read at all, the check incomplete).
+    "venetoclax 400 mg once", "venetoclax 400 mg stat", "venetoclax 400 mg one time", "venetoclax 400 mg now",
+    "venetoclax 400 mg once only", "venetoclax 400 mg STAT then daily", "venetoclax 400 mg as directed",
+    "venetoclax 400 mg take as directed", "venetoclax 400 mg use as directed", "venetoclax 400 mg once, then daily",
+    "venetoclax 400 mg stat x 1",
+])
+def test_a_single_dose_or_no_schedule_is_no_daily_dose(default_kb: KnowledgeBase, order: str) -> None:
+    assert _outcome(default_kb, order) == (400, ("venetoclax/frequency-not-read",), ())
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("q36h", (0,)), ("q.24h", (1,)), ("q 48 hrs", (0,)), ("every 36 hours", (0,)), ("q4-6h", (0,)), ("q2h", (12,)),
+    ("every twelve hours", (2,)), ("q30min", (0,)), ("q4d", (0,)), ("daily x 14 days q21d", (1,)),
+    ("as directed", (0,)), ("daily as directed", (1,)), ("BID as directed", (2,)), ("PRN as directed", (0, 0)),
+    ("once", (0,)), ("once every 24 hours", (1,)), ("once weekly", (0,)), ("stat then daily", (0, 1)),
+])
+def test_the_frequencies_an_interval_or_a_single_dose_names(default_kb: KnowledgeBase, text: str,
+                                                            named: tuple[int, ...]) -> None:
+    assert default_kb.resolver.frequencies_named(text) == named
+
+
+@pytest.mark.parametrize(("order", "mg"), [
+    # Each was dose-not-read: "q12h", "q24h" were no frequency to the dose's reading, as "BID" and "daily" are.
+    ("Rydapt 25 mg capsule 2 caps PO q12h", 50),
+    ("Rezlidhia 150mg cap 1 cap po q12h", 150),
+    ("venetoclax 100 mg q24h", 100),
+])
+def test_a_count_of_tablets_with_an_interval_is_read(default_kb: KnowledgeBase, order: str, mg: float) -> None:
+    assert _outcome(default_kb, order) == (mg, (), ())
+
+
+def test_words_of_a_single_dose_or_no_schedule_give_no_count_a_day() -> None:
+    with pytest.raises(ValidationError, match="per_day is left out"):
+        AdministrationsSpec.model_validate({"per_day": 1, "single": True, "terms": ["once"],
+                                             "citations": [{"source": "ismp-abbreviations", "detail": "once"}]})

@@ -383,6 +383,7 @@ def build_index(manifest: ManifestFile, names: NamesFile, drugs: DrugsFile, clas
         unnumbered=[alias for d in drugs.drugs if not d.numbered_products for alias in d.synonyms]
         + [alias for r in regimens.regimens for alias in (r.name, *r.synonyms)],
         interacting=frozenset(named) | {a.drug for a in agents},
+        agents=frozenset(a.drug for a in agents),
         broad_cache=cache,
     )
     joints = {j.name: j for j in classes.joint_effects}

@@ -210,7 +210,7 @@ class MedicationReader:
                  local_brands: Mapping[str, str] | None = None,
                  unnumbered: Iterable[str] = (),
                  interacting: frozenset[str] = frozenset(), broad_cache: Path | None = None,
-                 premixed: frozenset[str] = frozenset()) -> None:
+                 premixed: frozenset[str] = frozenset(), agents: frozenset[str] = frozenset()) -> None:
         """Build the reader.
 
         Args:
@@ -236,6 +236,8 @@ class MedicationReader:
                 (building it is most of a knowledge base's load); None to keep none.
             premixed: drugs whose name may be followed by a pair of numbers naming a premix of their own
                 forms ("insulin 70/30"); after any other single drug such a pair is unknown.
+            agents: the targeted agents: after the dose of one, a day of a course ("400 mg D3") is that day, never
+                a drug named so ("D3", vitamin D3).
 
         Raises:
             FileNotFoundError: when names.toml names a broad vocabulary that is not installed.
@@ -337,6 +339,7 @@ class MedicationReader:
         self._supplied = _SUPPLIED | self._supply
         """Words before a count of tablets that make it a pack's or a supply's ("pack of 14", "Disp: 4 tablet")."""
         self._interacting = interacting
+        self._agents = agents
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
         self._broad_words: frozenset[str] = frozenset()
@@ -871,6 +874,9 @@ class MedicationReader:
                     clauses[:], current = [agreed], None
                 continue
             length, mention, flags = self._match(items, i, previous_is_drug, note, state)
+            if mention is not None and self._day_of_course(items, i, length,
+                                                           [*clauses, current] if current else clauses):
+                mention = None  # "venetoclax 100 mg D1, 200 mg D2, 400 mg D3": day 3, not vitamin D3 as well
             if mention is not None:
                 if current is None:
                     current = mention
@@ -894,6 +900,20 @@ class MedicationReader:
         if current:
             clauses.append(current)
         return clauses
+
+    def _day_of_course(self, items: list[str | _Group], at: int, length: int, before: list[_Mention]) -> bool:
+        """Whether a one-word name at `at` is a day of a course after an agent's dose ("venetoclax 400 mg D3").
+
+        A day's label ("D3") right after a mass, with no strength of its own after it ("calcium 600 mg D3 400 IU" names
+        vitamin D3), in a line that has named a targeted agent: a drug named so there was a drug the patient does not
+        take ("D3" is a synonym of cholecalciferol).
+        """
+        token, mass, number = items[at], items[at - 1] if at else "", items[at - 2] if at > 1 else ""
+        if length != 1 or not isinstance(token, str) or not _ONE_DAY.fullmatch(token) \
+                or not isinstance(number, str) or mass not in _MASS_MG or not _NUMBER.fullmatch(number) \
+                or self._number_before(items, at + 1, self._units):
+            return False
+        return any(drug in self._agents for mention in before for drug in mention.reviewed)
 
     def _joins(self, group: _Group) -> bool:
         """Whether a bracket begins with a separator ("(with posa)", "(w/ voriconazole)", "(+ aza)")."""

@@ -2,7 +2,7 @@
 
 An interval names.toml did not list ("q36h", "q4d", "every 36 hours") was passed over as order text, and the agent
 checked as given once daily; a single dose ("once", "stat", "now") and "as directed" were read as the daily dose;
-"every twelve hours" was no frequency.
+"every twelve hours" was no frequency; "400 mg D3" after an agent's dose named vitamin D3 as well, a drug not taken.
 """
 
 from __future__ import annotations
@@ -99,6 +99,28 @@ def test_the_frequencies_an_interval_or_a_single_dose_names(default_kb: Knowledg
 ])
 def test_a_count_of_tablets_with_an_interval_is_read(default_kb: KnowledgeBase, order: str, mg: float) -> None:
     assert _outcome(default_kb, order) == (mg, (), ())
+
+
+@pytest.mark.parametrize(("text", "drugs"), [
+    # A day of an agent's ramp-up, not vitamin D3 (it came back as a second drug, cholecalciferol).
+    ("venetoclax 100 mg D1, 200 mg D2, 400 mg D3", ("venetoclax",)),
+    ("venetoclax 400 mg D3", ("venetoclax",)),
+    # Vitamin D3 named apart, joined or with its own strength is still vitamin D3.
+    ("vitamin D3 1000 units daily", ("cholecalciferol",)),
+    ("D3 2000 IU", ("cholecalciferol",)),
+    ("venetoclax 400 mg + D3", ("venetoclax", "cholecalciferol")),
+    ("calcium carbonate 600 mg + D3", ("calcium carbonate", "cholecalciferol")),
+])
+def test_a_day_after_an_agents_dose_names_no_drug(default_kb: KnowledgeBase, text: str,
+                                                  drugs: tuple[str, ...]) -> None:
+    assert default_kb.resolver.read(text).drugs == drugs
+
+
+def test_a_ramp_up_by_days_checks_no_phantom_co_medication(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax 100 mg D1, 200 mg D2, 400 mg D3"),), (),
+                                            PatientContext()))
+    assert [d.drug for d in result.doses] == ["venetoclax"]
+    assert [f.rule for f in result.findings] == ["venetoclax/dose-not-read"]
 
 
 def test_words_of_a_single_dose_or_no_schedule_give_no_count_a_day() -> None:

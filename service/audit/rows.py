@@ -219,6 +219,10 @@ class RowReader:
             if first.startswith(magic):
                 self.close()
                 raise AuditInputError(f"{path}: {said}")
+        if b"\n" not in first and b"\r" in first.rstrip(b"\r"):  # the whole file is one line
+            self.close()
+            raise AuditInputError(f"{path}: its lines end with a carriage return alone (classic Mac OS): "
+                                  "save it with Windows (CRLF) or Unix (LF) line endings")
         if input_format is InputFormat.CSV:
             if first.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text"
                 self.close()
@@ -231,9 +235,6 @@ class RowReader:
                 raise AuditInputError(f"{path}: empty CSV file (no header)") from None
             except csv.Error as exc:
                 self.close()
-                if b"\r" in first and b"\n" not in first:  # the whole file is one line
-                    raise AuditInputError(f"{path}: its lines end with a carriage return alone (classic Mac OS): "
-                                          "save it with Windows (CRLF) or Unix (LF) line endings") from None
                 raise AuditInputError(f"{path}: unreadable CSV header: {exc}") from None
             try:
                 self.layout = CsvLayout.from_header(header)

@@ -317,3 +317,19 @@ def test_an_export_named_as_a_file_the_audit_writes_is_left_as_it_is(tmp_path: p
     assert result.exit_code == 2, result.output
     assert (f"dosecheck audit: the report would be written over the output, {tmp_path / 'out.jsonl'}: name another "
             "file") in result.output
+
+
+def test_a_jsonl_export_with_lines_ending_in_a_carriage_return_alone_is_refused_saying_so(
+        tmp_path: pathlib.Path) -> None:
+    # Five regimens so saved were one row, "line 1: not valid JSON (unexpected content after document ...)":
+    # the report said "Rows: 1" of a five-regimen export, as the CSV's reading says it plainly.
+    source = tmp_path / "export.jsonl"
+    source.write_bytes(b'{"requestId":"R1","regimen":[{"name":"venetoclax","doseMg":400}]}\r' * 5)
+    result = CliRunner().invoke(app, ["audit", str(source), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    assert (f"{source}: its lines end with a carriage return alone (classic Mac OS): save it with Windows (CRLF) "
+            "or Unix (LF) line endings") in result.output
+    # One record ending so is a line.
+    source.write_bytes(b'{"requestId":"R1","regimen":[{"name":"venetoclax","doseMg":400}]}\r')
+    result = CliRunner().invoke(app, ["audit", str(source), "--overwrite", "--no-progress"])
+    assert result.exit_code == 0, result.output

@@ -628,9 +628,11 @@ class MedicationReader:
         """Where each frequency stands in `tokens`, the longest at each place, with its count a day (`_frequency_at`).
 
         One scan for the frequencies a line names and the numbers they hold ("every 24 hours"). A word of a single dose
-        right before another frequency ("once every 24 hours") or a unit of time ("x1 week": one week) is no frequency.
+        right before another frequency ("once every 24 hours"), in a bracket right after one ("daily (once)") or before
+        a unit of time ("x1 week": one week) is no frequency of its own ("daily stat" may be a first dose now).
         """
         at = 0
+        end: int | None = None  # where the last frequency ended
         single: tuple[int, tuple[str, ...], int] | None = None
         while at < len(tokens):
             phrase, count = self._frequency_at(tokens, at)
@@ -640,9 +642,14 @@ class MedicationReader:
                 yield single
                 single = None
             if phrase in self._single:
-                single = (at, phrase, count)
+                # In a bracket right after another frequency, it is that one's ("daily (once)": once daily).
+                bracketed = end is not None and end < at and all(token in _OPEN for token in tokens[end:at])
+                if not bracketed:
+                    single = (at, phrase, count)
             elif phrase:
                 yield at, phrase, count
+            if phrase:
+                end = at + len(phrase)
             at += len(phrase) or 1
         if single is not None:
             yield single

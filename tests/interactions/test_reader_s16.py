@@ -52,6 +52,7 @@ def test_an_interval_that_is_no_count_a_day_is_not_read_as_daily(default_kb: Kno
     ("venetoclax 400 mg PO daily, take as directed with food", 400),
     ("venetoclax 400 mg daily, start now", 400),
     ("venetoclax 400 mg daily x1 week", 400),  # "x1" before a course counts it: no single dose
+    ("ivosidenib 500 mg PO daily (once)", 500),  # in a bracket after "daily", "once" is its one time
 ])
 def test_an_interval_dividing_a_day_and_a_daily_order_are_read_as_written(default_kb: KnowledgeBase, order: str,
                                                                           mg: float) -> None:
@@ -85,6 +86,7 @@ def test_a_single_dose_or_no_schedule_is_no_daily_dose(default_kb: KnowledgeBase
     ("every twelve hours", (2,)), ("q30min", (0,)), ("q4d", (0,)), ("daily x 14 days q21d", (1,)),
     ("as directed", (0,)), ("daily as directed", (1,)), ("BID as directed", (2,)), ("PRN as directed", (0, 0)),
     ("once", (0,)), ("once every 24 hours", (1,)), ("once weekly", (0,)), ("stat then daily", (0, 1)),
+    ("daily (once)", (1,)), ("(once)", (0,)), ("daily stat", (1, 0)),
 ])
 def test_the_frequencies_an_interval_or_a_single_dose_names(default_kb: KnowledgeBase, text: str,
                                                             named: tuple[int, ...]) -> None:

@@ -775,7 +775,10 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
     if text:
         said.append((text, f"{at}.text"))
     frequency, path = max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
-    unread = [part for part in said if 0 in named(part[0])]
+    # Words naming no schedule ("use as directed") are no daily count alone but take one beside it, as in an order's
+    # text ("daily as directed"): a code or text is so read beside "daily". A repeat's "N per P unit" is read only
+    # as a whole field (below), so alone.
+    unread = [part for part in said if 0 in named(part[0] if part[1].endswith(".repeat") else f"{part[0]}, daily")]
     if unread and per_day(frequency):
         # A daily count won over a schedule that is no daily count: a QOD order whose repeat says once a day was
         # checked as daily with no card. The engine reads a repeat's "N per P unit" only as a whole field, not

@@ -130,6 +130,21 @@ def test_a_schedule_that_is_no_daily_count_is_not_hidden_behind_a_daily_one(
     assert f"{said!r} gives gilteritinib on a schedule that is not a number of doses a day" in card["detail"]
 
 
+@pytest.mark.parametrize(("timing", "text"), [(once_daily(), "Use as directed"), (coded("QD"), "Take as directed")])
+def test_words_naming_no_schedule_beside_a_daily_timing_say_nothing(
+        dev_server: Served, timing: dict[str, Any], text: str) -> None:
+    # "As directed" alone names no schedule (frequency not read); beside a daily Timing it is that Timing's, as an
+    # order's text "daily as directed" is: each was a "frequency not read" card on a plain once-daily order.
+    order = timed("gil-1", "gilteritinib", 120, timing, text=text)
+    assert cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420)) == []
+
+
+def test_words_naming_no_schedule_alone_are_no_frequency_read(dev_server: Served) -> None:
+    order = timed("gil-1", "gilteritinib", 120, {}, text="Use as directed")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+
+
 def test_parts_of_a_timing_that_agree_say_nothing(dev_server: Served) -> None:
     order = timed("gil-1", "gilteritinib", 120, {**coded("QD"), **once_daily()}, text="120 mg daily")
     assert cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420)) == []

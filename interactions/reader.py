@@ -433,8 +433,11 @@ class MedicationReader:
         before = tokens[at - 1] if at else ""
         unit, after = [*tokens[at + 1:at + 3], "", ""][:2]
         per_mass = unit in self._units and after == "/" and at + 2 not in in_frequency  # "mg/m2", not "mg/day"
-        if before in ("/", "#") or unit == "/" or per_mass \
-                or before in self._course or unit in self._course or (unit in _MASS_MG and after in self._course):
+        # "x" after the mass counts tablets, days or doses ("40 mg x 3"): not read; but one of any is the mass
+        # ("400 mg x1", a single dose in names.toml: its frequency not read; it was dose-not-read too).
+        times_one = at + 2 in in_frequency
+        if before in ("/", "#") or unit == "/" or per_mass or before in self._course or unit in self._course \
+                or (unit in _MASS_MG and after in self._course and not times_one):
             return None
         with_form = self._has_phrase(tokens, self._forms)
         if with_form:  # only a mass right after a name or the form ("Xospata 40 mg tablet", "tablet 800 mg")
@@ -628,16 +631,18 @@ class MedicationReader:
         """Where each frequency stands in `tokens`, the longest at each place, with its count a day (`_frequency_at`).
 
         One scan for the frequencies a line names and the numbers they hold ("every 24 hours"). A word of a single dose
-        right before another frequency ("once every 24 hours"), in a bracket right after one ("daily (once)") or before
-        a unit of time ("x1 week": one week) is no frequency of its own ("daily stat" may be a first dose now).
+        right before another frequency ("once every 24 hours"), in a bracket right after one ("daily (once)"), before
+        a unit of time ("x1 week": one week) or, its count, before a range ("x 1-2 tabs") is no frequency of its own
+        ("daily stat" may be a first dose now).
         """
         at = 0
         end: int | None = None  # where the last frequency ended
         single: tuple[int, tuple[str, ...], int] | None = None
         while at < len(tokens):
             phrase, count = self._frequency_at(tokens, at)
-            if single is not None and (phrase or tokens[at] in _UNIT_HOURS):
-                single = None  # "once every 24 hours", "once weekly": the next one's one time
+            if single is not None and (phrase or tokens[at] in _UNIT_HOURS
+                                       or (tokens[at] == _HYPHEN and single[1][-1][-1:].isdigit())):
+                single = None  # "once every 24 hours", "once weekly": the next one's one time; "x 1-2": 1 to 2
             if single is not None:
                 yield single
                 single = None
@@ -698,6 +703,8 @@ class MedicationReader:
         spelled = _spell(text, self._spellings)
         if "," in spelled:
             spelled = self._decimal_comma.sub(r"\1.\2", spelled)
+        if "q" in spelled:
+            spelled = _INTERVAL_UNIT_APART.sub(r"q \1 ", spelled)
         for chunk in _chunks(spelled):
             if chunk in known or chunk in broad:
                 if _HYPHEN in chunk and tokens and self._name_across(tokens[-1], chunk):
@@ -1189,6 +1196,10 @@ _UNIT_HOURS: Final = {"min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60, "minutes"
                       "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24, "w": 168, "wk": 168, "wks": 168,
                       "week": 168, "weeks": 168}
 """The units of an interval, in hours."""
+_INTERVAL_UNIT_APART: Final = re.compile(
+    rf"\bq\.?(\d+) (?=(?:{'|'.join(sorted(_UNIT_HOURS, key=len, reverse=True))})\b)")
+"""An interval's number glued to "q" with its unit apart ("q24 hours", "q12 hrs"): read as written all apart ("q 24
+hours"). Such lines were unrecognised; a number glued to "q" with no unit ("q24") stays so (hours, days or doses?)."""
 _JOINING: Final = frozenset({"and", "&"})
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""

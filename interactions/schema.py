@@ -113,9 +113,9 @@ class VocabularySpec(_Strict):
 
 
 class PatternSpec(_Strict):
-    """A one-word term with numbers in it ("q12h"), as a regular expression matched in full."""
+    """A one-word term with numbers in it ("q12h", "RF0"), as a regular expression matched in full: order text."""
 
-    role: Literal["frequency"]
+    role: Literal["frequency", "supply"]
     regex: NonEmpty
     citations: Citations
 

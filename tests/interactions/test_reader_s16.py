@@ -129,3 +129,87 @@ def test_words_of_a_single_dose_or_no_schedule_give_no_count_a_day() -> None:
     with pytest.raises(ValidationError, match="per_day is left out"):
         AdministrationsSpec.model_validate({"per_day": 1, "single": True, "terms": ["once"],
                                              "citations": [{"source": "ismp-abbreviations", "detail": "once"}]})
+
+
+# Helper C (s16): correct order text of an EHR export or pharmacy order that came back unrecognised (the check
+# incomplete) or with its dose not read.
+
+def _with_co_medication(kb: KnowledgeBase, line: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """Venetoclax 400 mg daily beside `line`: the finding rules, the unrecognised lines, and whether complete."""
+    result = check(kb, CheckRequest((Medication("venetoclax 400 mg PO daily"),), (Medication(line),),
+                                    PatientContext()))
+    return tuple(f.rule for f in result.findings), tuple(u.name for u in result.unrecognized), result.complete
+
+
+@pytest.mark.parametrize(("line", "rules"), [
+    # Windows exports write the multiplication sign: each was unrecognised (complete=false), 71 of 800 audit rows.
+    ("posaconazole 100 mg tab × 3", ("venetoclax/ven-posaconazole",)),
+    ("posaconazole 100 mg tab ×3 daily", ("venetoclax/ven-posaconazole",)),
+    ("hydroxyurea 500 mg caps × 2", ()),
+])
+def test_the_multiplication_sign_is_read_as_x(default_kb: KnowledgeBase, line: str, rules: tuple[str, ...]) -> None:
+    assert _with_co_medication(default_kb, line) == (rules, (), True)
+
+
+@pytest.mark.parametrize(("with_sign", "with_x"), [
+    ("gilteritinib 40 mg × 3 daily", "gilteritinib 40 mg x 3 daily"),
+    ("gilteritinib 40 mg×3 daily", "gilteritinib 40 mg x3 daily"),
+    ("venetoclax 400 mg daily × 28 days", "venetoclax 400 mg daily x 28 days"),
+    ("venetoclax 100 mg tab 2 × daily", "venetoclax 100 mg tab 2 x daily"),
+])
+def test_an_order_with_the_multiplication_sign_reads_as_with_x(default_kb: KnowledgeBase, with_sign: str,
+                                                               with_x: str) -> None:
+    resolver = default_kb.resolver
+    assert resolver.read(with_sign).drugs == resolver.read(with_x).drugs != ()
+    assert resolver.stated_dose(with_sign) == resolver.stated_dose(with_x)
+    assert resolver.multiplied_dose(with_sign) == resolver.multiplied_dose(with_x)
+    assert resolver.frequencies_named(with_sign) == resolver.frequencies_named(with_x)
+
+
+@pytest.mark.parametrize(("order", "mg", "rules"), [
+    # Each was unrecognised (complete=false): "q24", "q12" glued to "q" with the unit apart.
+    ("venetoclax 400 mg q24 hours", 400, ()),
+    ("Venclexta 100 mg tab, take 4 tabs PO q24 hrs", 400, ()),
+    ("midostaurin 50 mg PO q12 hrs", 50, ()),
+    ("ivosidenib 500 mg q.24 hours", 500, ()),
+    ("venetoclax 400 mg q12 hrs", 400, ("venetoclax/labelled-dose", "venetoclax/labelled-frequency")),
+    ("gilteritinib 120 mg q36 hours", 120, ("gilteritinib/frequency-not-read",)),
+    ("venetoclax 400 mg q2 days", 400, ("venetoclax/frequency-not-read",)),
+    # Was unrecognised ("night" alone is no order text).
+    ("venetoclax 400 mg every night", 400, ()),
+    # Refills written "RF": each was unrecognised.
+    ("venetoclax 400 mg PO daily RF 2", 400, ()),
+    ("venetoclax 400 mg PO daily #120 RF0", 400, ()),
+    ("ivosidenib 250 mg tab, 2 tabs daily, RF: 3", 500, ()),
+    # Was unrecognised ("water" read as a word of its own).
+    ("venetoclax 400 mg daily with food and water", 400, ()),
+    # Was dose-not-read beside frequency-not-read: one times 400 mg is 400 mg, whatever the 1 counts.
+    ("venetoclax 400 mg x1", 400, ("venetoclax/frequency-not-read",)),
+    ("venetoclax 400 mg x 1", 400, ("venetoclax/frequency-not-read",)),
+])
+def test_correct_order_text_is_read(default_kb: KnowledgeBase, order: str, mg: float, rules: tuple[str, ...]) -> None:
+    assert _outcome(default_kb, order) == (mg, rules, ())
+
+
+def test_an_interval_without_its_unit_stays_unrecognised(default_kb: KnowledgeBase) -> None:
+    # No unit: every 24 hours, days or doses is not guessed.
+    assert default_kb.resolver.read("venetoclax 400 mg q24").drugs == ()
+
+
+@pytest.mark.parametrize(("order", "rules"), [
+    # A count after "x" that is not exactly one still says how many of the mass (or days, or doses): not read.
+    ("venetoclax 100 mg x 1-2 tabs daily", ("venetoclax/dose-not-read",)),
+    ("Xospata 40 mg tab x3", ("gilteritinib/dose-not-read",)),
+    ("venetoclax 100 mg x 4 daily", ("venetoclax/dose-not-read",)),
+])
+def test_a_count_after_x_other_than_one_leaves_the_dose_unread(default_kb: KnowledgeBase, order: str,
+                                                               rules: tuple[str, ...]) -> None:
+    assert _outcome(default_kb, order) == (0, rules, ())
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("x 1", (0,)), ("daily x 1", (1, 0)), ("daily x 1 week", (1,)), ("q24 hours", (1,)), ("q8 hrs", (3,)),
+    ("every night", (1,)),
+])
+def test_the_frequencies_of_correct_order_text(default_kb: KnowledgeBase, text: str, named: tuple[int, ...]) -> None:
+    assert default_kb.resolver.frequencies_named(text) == named

@@ -28,7 +28,7 @@ from interactions import (
     load_knowledge_base,
 )
 from interactions import check as check_regimen
-from service import convert, server
+from service import convert, json_input, server
 from service.answer_table import print_answer
 from service.audit.cli import audit
 from service.audit.report import not_checked_phrase
@@ -241,9 +241,11 @@ def _read_request(file: str) -> CheckRequest:
     text = sys.stdin.read() if file == "-" else _read_text(pathlib.Path(file))
     try:
         # The contract's codec, as the audit reads rows: a bad enum value is told with its allowed values.
-        return decode_request(json.loads(text))
+        return decode_request(json_input.loads(text, json.loads))
     except json.JSONDecodeError as err:
         typer.echo(f"dosecheck: {file} is not JSON: {err}", err=True)
+    except json_input.JsonInputError as err:
+        typer.echo(f"dosecheck: {file}: {err}", err=True)
     except InvalidRequestError as err:
         typer.echo(f"dosecheck: {file} is not a CheckRegimenRequest:", err=True)
         for violation in err.violations:

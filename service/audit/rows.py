@@ -41,6 +41,7 @@ from interactions.model import (
     Medication,
     PatientContext,
 )
+from service import json_input
 from service.contract import decode_request
 
 __all__ = [
@@ -542,8 +543,8 @@ def request_id_of_row(row: Row, layout: CsvLayout | None) -> str:
     payload = row.payload
     if isinstance(payload, bytes):
         try:
-            obj = orjson.loads(payload)
-        except orjson.JSONDecodeError:
+            obj = json_input.loads(payload)
+        except ValueError:  # not JSON, or JSON that says two things (which id is meant cannot be told)
             return ""
         value = obj.get("requestId", obj.get("request_id")) if type(obj) is dict else None
         return value if type(value) is str else ""
@@ -572,7 +573,9 @@ def decode_row(row: Row, layout: CsvLayout | None) -> tuple[str, CheckRequest]:
     payload = row.payload
     if isinstance(payload, bytes):
         try:
-            obj = orjson.loads(payload)
+            obj = json_input.loads(payload)
+        except json_input.JsonInputError as exc:
+            raise UnreadableRowError(f"line {row.line}: {exc}") from None
         except orjson.JSONDecodeError as exc:
             try:
                 payload.decode("utf-8")

@@ -9,6 +9,7 @@ serialised without nulls, as the spec requires.
 
 from __future__ import annotations
 
+import json
 import logging
 import pathlib
 import time
@@ -26,6 +27,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from interactions import KnowledgeBase
+from service import json_input
 from service.auth import AuthError, JwtVerifier
 from service.cds_hooks import hooks, prefetch, wire
 from service.cds_hooks.store import Store
@@ -226,8 +228,24 @@ async def authenticate(request: Request) -> None:
                        headers={"WWW-Authenticate": "Bearer"}) from None
 
 
+class CallerJsonRequest(Request):
+    """A request whose JSON body is refused when an object in it repeats a key (see `json_input`).
+
+    FastAPI reads a route's JSON body with `json()`; the syntax and its errors stay the standard library's.
+    """
+
+    async def json(self) -> Any:
+        """The body's JSON value.
+
+        Raises:
+            json.JSONDecodeError: it is not JSON.
+            json_input.RepeatedKeyError: an object in it repeats a key.
+        """
+        return json_input.loads(await self.body(), json.loads)
+
+
 class AuthenticatedRoute(APIRoute):
-    """A route that authenticates the call before its body is read.
+    """A route that authenticates the call before its body is read, and reads the body as `CallerJsonRequest`.
 
     A call without a valid token is 401 whatever its body, never a 400 or 415 that says what the body lacks
     (FastAPI parses the body before any dependency runs).
@@ -239,7 +257,7 @@ class AuthenticatedRoute(APIRoute):
 
         async def authenticated(request: Request) -> Response:
             await authenticate(request)
-            return await handler(request)
+            return await handler(CallerJsonRequest(request.scope, request.receive))
 
         return authenticated
 
@@ -269,8 +287,9 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         # Starlette's own: an unknown path (404), a wrong method (405), a body it could not decode (400).
-        return outcome_response(error.status_code, [Issue(_STARLETTE_CODES.get(error.status_code, "processing"),
-                                                          _undecodable(error.__cause__) or str(error.detail))],
+        return outcome_response(error.status_code, [
+            _undecodable(error.__cause__)
+            or Issue(_STARLETTE_CODES.get(error.status_code, "processing"), str(error.detail))],
                                 dict(error.headers or {}))
 
     @app.exception_handler(Exception)
@@ -292,13 +311,15 @@ def _unreadable(error: Mapping[str, Any], body: object) -> Issue:
     return Issue("required" if kind == "missing" else "value", f"{path}: {error.get('msg', '')}", (path,))
 
 
-def _undecodable(cause: BaseException | None) -> str:
+def _undecodable(cause: BaseException | None) -> Issue | None:
     """Why FastAPI could not read a body that is not a JSON syntax error (it says only "an error parsing")."""
+    if isinstance(cause, json_input.JsonInputError):
+        return Issue("structure", f"the body: {cause}", (cause.path,) if cause.path else ())
     if isinstance(cause, UnicodeDecodeError):
-        return f"the body is not valid UTF-8 (at byte {cause.start}), as JSON must be"
+        return Issue("structure", f"the body is not valid UTF-8 (at byte {cause.start}), as JSON must be")
     if isinstance(cause, RecursionError):
-        return "the body nests arrays or objects too deeply to be read as JSON"
-    return ""
+        return Issue("structure", "the body nests arrays or objects too deeply to be read as JSON")
+    return None
 
 
 def _json_error(message: str, where: tuple[Any, ...], body: object) -> str:

@@ -26,6 +26,7 @@ are checked by its code and strength rather than reported as naming no medicatio
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import urllib.parse
@@ -34,6 +35,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from service import json_input
 from service.auth import is_https_or_loopback
 from service.cds_hooks.fhir_in import LOINC, QTC_CODES, Found, found_in, voided_qtc
 from service.cds_hooks.wire import CdsRequest
@@ -382,7 +384,9 @@ async def _get(client: httpx.AsyncClient, url: str, headers: Mapping[str, str], 
     if response.status_code != 200:
         return None, f"the FHIR server answered HTTP {response.status_code}"
     try:
-        document = response.json()
+        document = json_input.loads(response.content, json.loads)  # as httpx's `json()`, refusing repeated keys
+    except json_input.JsonInputError as error:
+        return None, f"the FHIR server's answer cannot be read: {error}"
     except ValueError:
         return None, "the FHIR server's answer is not JSON"
     if not isinstance(document, dict) or document.get("resourceType") != kind:

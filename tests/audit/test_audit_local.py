@@ -173,6 +173,21 @@ def test_a_jsonl_export_with_a_byte_order_mark_or_latin_1_bytes_is_read_or_said_
     assert got[2]["error"]["message"] == "line 2: not UTF-8 text (byte 43 of the line): save the export as UTF-8"
 
 
+def test_a_jsonl_row_that_gives_a_key_twice_is_an_error_naming_it_and_the_rest_are_checked(
+        tmp_path: pathlib.Path) -> None:
+    # The row was checked as 10 mg (orjson keeps the last), CONTINUE, no error.
+    got = answers_to(tmp_path, "in.jsonl",
+                     b'{"requestId": "a", "regimen": [{"name": "venetoclax", "doseMg": 400, "doseMg": 10}]}\n'
+                     b'{"requestId": "b", "regimen": [{"name": "venetoclax", "doseMg": 400, "frequency": "daily"}],'
+                     b' "concomitant": [{"name": "posaconazole", "doseMg": 300, "frequency": "08:00"}]}\n')
+    assert got[1]["error"]["message"] == ("line 1: regimen[0].doseMg is given more than once (a key repeated in one "
+                                          "JSON object): which of its values is meant cannot be told")
+    assert "decisions" not in got[1]
+    # A colon in a string is no repeat: the row after is checked.
+    [venetoclax] = [d for d in got[2]["decisions"] if d["drug"] == "venetoclax"]
+    assert (venetoclax["recommendedDoseMg"], venetoclax["action"]) == (70, "ACTION_ADJUST_DOSE")
+
+
 def test_a_regimen_whose_rows_are_not_consecutive_is_checked_whole(tmp_path: pathlib.Path) -> None:
     # An export sorted by role: each regimen's co-medications come after every regimen's agents. Read
     # as consecutive groups, venetoclax was CONTINUE 400 mg without its posaconazole, "complete".

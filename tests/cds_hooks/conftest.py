@@ -29,7 +29,7 @@ ISSUER = "https://ehr.example.org"
 
 @dataclass
 class StandIn:
-    """A tiny real HTTP server answering GETs from a path -> (status, JSON) table; it records requests."""
+    """A tiny real HTTP server answering GETs from a path -> (status, JSON or bytes) table; it records requests."""
 
     routes: dict[str, tuple[int, Any]] = field(default_factory=dict)
     seen: list[tuple[str, str]] = field(default_factory=list)
@@ -53,7 +53,7 @@ def stand_in() -> Iterator[StandIn]:
             time.sleep(state.delay_s)
             path = self.path.split("?", 1)[0]
             status, body = state.routes.get(path, (404, {"resourceType": "OperationOutcome"}))
-            data = json.dumps(body).encode()
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()  # bytes: sent as they are
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

@@ -222,3 +222,40 @@ def test_the_expression_of_a_refused_dose_points_at_the_value_sent(dev_server: S
     assert issue["expression"][1] == f"context.draftOrders.entry[{entry}].resource.{DOSE}"
     assert at(body, issue["expression"][1]) == dose
     assert issue["diagnostics"].startswith("MedicationRequest/ven-1 (venetoclax) at ")
+
+
+def repeating(body: dict[str, Any], dose: str, again: str) -> str:
+    """`body` as JSON text whose first dose `dose` is given again as `again` in the same doseQuantity."""
+    text = json.dumps(body)
+    assert f'"value": {dose}, ' in text
+    return text.replace(f'"value": {dose}, ', f'"value": {dose}, "value": {again}, ', 1)
+
+
+REPEATED = "is given more than once (a key repeated in one JSON object): which of its values is meant cannot be told"
+
+
+@pytest.mark.parametrize(("dose", "again", "where"), [
+    ("400", "10", "context.draftOrders.entry[0]"),  # the venetoclax ordered: carded "ordered 10 mg; give 10 mg"
+    ("300", "100", "prefetch.medicationRequests.entry[0]"),  # the posaconazole taken: read as 100 mg
+])
+def test_a_dose_given_twice_in_the_call_is_400_naming_it(dev_server: Served, dose: str, again: str,
+                                                         where: str) -> None:
+    text = repeating(examples.venetoclax_with_posaconazole(), dose, again)
+    [issue] = issues(dev_server.call(SIGN, text), 400)
+    path = f"{where}.resource.{DOSE}"
+    assert issue == {"severity": "error", "code": "structure", "diagnostics": f"the body: {path} {REPEATED}",
+                     "expression": [path]}
+
+
+def test_a_dose_given_twice_by_the_fhir_server_is_data_not_had_naming_it(dev_server: Served) -> None:
+    # The posaconazole fetched was read as 100 mg, whichever the server meant.
+    fetched = examples.bundle(examples.order("posa-1", "posaconazole", 300, status="active"), kind="searchset")
+    with stand_in() as fhir:
+        fhir.routes["/MedicationRequest"] = (200, repeating(fetched, "300", "100").encode())
+        fhir.routes["/MedicationStatement"] = (200, examples.bundle(kind="searchset"))
+        fhir.routes["/Observation"] = (200, examples.bundle(kind="searchset"))
+        body = examples.with_fhir_server(examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400)],
+                                                       prefetch=False), fhir.url)
+        [issue] = issues(dev_server.call(SIGN, body), 412)
+    assert issue["diagnostics"] == ("required data could not be had: medicationRequests: the FHIR server's answer "
+                                    f"cannot be read: entry[0].resource.{DOSE} {REPEATED}")

@@ -312,6 +312,19 @@ def test_check_rejects_json_that_is_not_a_request(tmp_path: pathlib.Path) -> Non
     assert "regimen[0].nme: unknown field" in result.stderr
 
 
+def test_check_refuses_a_dose_given_twice_naming_it(tmp_path: pathlib.Path) -> None:
+    # Was checked as 10 mg (json.loads keeps the last), exit 0, no word of the 400 mg beside it.
+    path = tmp_path / "twice.json"
+    path.write_text('{"requestId": "cli-twice", "regimen": [{"name": "venetoclax", "doseMg": 400, "doseMg": 10}]}')
+
+    result = runner.invoke(app, ["check", str(path)])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (f"dosecheck: {path}: regimen[0].doseMg is given more than once (a key repeated in one "
+                             "JSON object): which of its values is meant cannot be told\n")
+
+
 def test_check_names_the_allowed_values_of_a_bad_hold_reason(tmp_path: pathlib.Path) -> None:
     path = _write(tmp_path, {"regimen": [{"name": "gilteritinib", "doseMg": 120, "held": True,
                                           "holdReason": "QTc prolongation"}]})

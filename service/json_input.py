@@ -1,0 +1,100 @@
+"""JSON from callers, refused when an object names a key twice.
+
+RFC 8259 section 4: names within an object SHOULD be unique, and a receiver of one that repeats a name
+may take either value. Every parser here silently keeps the last ({"doseMg": 400, "doseMg": 10} is a
+dose of 10 mg), so a document that says two things about one field is refused instead, naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+MAX_KEY_SHOWN = 100
+"""Characters of each key in a path: a key can be as long as the body."""
+
+
+class JsonInputError(ValueError):
+    """JSON that decodes but cannot be taken as the caller meant it."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        """`path`: where in the caller's JSON (`regimen[0].doseMg`), "" for nowhere in particular."""
+        super().__init__(message)
+        self.path = path
+
+
+class RepeatedKeyError(JsonInputError):
+    """An object gives one key more than once: which of its values is meant cannot be told."""
+
+    def __init__(self, path: str) -> None:
+        """`path`: the repeated key's (`regimen[0].doseMg`)."""
+        super().__init__(f"{path} is given more than once (a key repeated in one JSON object): which of its values "
+                         "is meant cannot be told", path)
+
+
+def loads(data: bytes | str, parse: Callable[[bytes | str], Any] = orjson.loads) -> Any:
+    """The JSON value of `data`, refusing an object that repeats a key at any depth.
+
+    Args:
+        data: The JSON text.
+        parse: The decoder whose syntax (and syntax errors) the caller answers with: orjson by default,
+            `json.loads` where its messages are the caller's contract.
+
+    Returns:
+        The decoded value, as `parse` gave it.
+
+    Raises:
+        json.JSONDecodeError: From `parse` (orjson's is a subclass): `data` is not JSON.
+        RepeatedKeyError: An object repeats a key.
+        JsonInputError: It is nested too deeply to look for repeated keys.
+    """
+    value = parse(data)
+    # Every member of every object in the text has its colon outside strings: no more keys than colons.
+    # Decoding keeps each object's distinct keys, so as many of them as colons leaves no room for a repeat.
+    colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
+    if colons and colons > _distinct_keys(value):
+        # Colons inside strings, or a repeat: the text again, each object as its (key, value) pairs, says which.
+        try:
+            pairs = json.loads(data, object_pairs_hook=tuple)
+        except RecursionError:
+            raise JsonInputError("it nests arrays or objects too deeply to be read as JSON") from None
+        _refuse_repeats(pairs)
+    return value
+
+
+def _distinct_keys(value: Any) -> int:
+    count = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            count += len(node)
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+    return count
+
+
+def _refuse_repeats(document: Any) -> None:
+    """Raises RepeatedKeyError naming a repeated key (an object's own before those inside it).
+
+    `document` is as `json.loads(..., object_pairs_hook=tuple)` gives it: objects are tuples of pairs, arrays lists.
+    """
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        node, path = stack.pop()
+        children: list[tuple[Any, str]] = []
+        if type(node) is tuple:
+            seen: set[str] = set()
+            for key, value in node:
+                at = f"{path}.{key[:MAX_KEY_SHOWN]}" if path else key[:MAX_KEY_SHOWN]
+                if key in seen:
+                    raise RepeatedKeyError(at)
+                seen.add(key)
+                children.append((value, at))
+        elif type(node) is list:
+            children = [(value, f"{path}[{i}]") for i, value in enumerate(node)]
+        stack.extend(reversed(children))

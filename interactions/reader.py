@@ -73,10 +73,11 @@ _HELD = 64
 _CONDITION = 128
 _ALLERGY = 256
 _SUPPLY = 512
+_STOPPED = 1024
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
-               "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "filler": _SKIP, "salt": _SALT,
-               "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
+               "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "stopped": _SKIP | _STOPPED, "filler": _SKIP,
+               "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
 _HYPHEN = "-"
 _V = TypeVar("_V")
 
@@ -168,6 +169,8 @@ class _State:
     """The first order text of a condition a dose depends on ("ANC", "platelets")."""
     allergy: str = ""
     """The first text saying the line records an allergy or intolerance ("allergy", "allergic to")."""
+    stopped: str = ""
+    """The first text saying the order has ended ("discontinued", "completed"), no date of its last dose given."""
 
 
 class _Phrases(Generic[_V]):
@@ -807,6 +810,13 @@ class MedicationReader:
         `given`: the line states a dose or a frequency (`_given`), so an allergy word in it does not make it an
         allergy record.
         """
+        if state.stopped:
+            # Neither representation fits: taken (`held` counts it, but says "on hold") or left out (its washout may
+            # not have passed); a last dose (stopped_on) is what the engine counts a washout from.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.stopped!r}: the line says the order has ended, not when; a stopped drug still acts until its "
+                "washout has passed, so it is neither checked as taken nor left out: give its last dose (stopped_on), "
+                "or leave it off the list if it was stopped long before"))
         if state.allergy and not given:
             # Read as taken, "posaconazole allergy" cut venetoclax to 70 mg; passed over, the allergy goes unsaid.
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
@@ -1018,7 +1028,7 @@ class MedicationReader:
                 if flags == _MARKER:
                     state.unknown.append(token)
                     return 1, None, 0
-            if flags & (_LOCAL | _HELD | _CONDITION | _ALLERGY):
+            if flags & (_LOCAL | _HELD | _CONDITION | _ALLERGY | _STOPPED):
                 text = " ".join(map(str, items[i:i + word_length]))
                 if flags & _LOCAL:
                     state.local.append(text)
@@ -1029,6 +1039,8 @@ class MedicationReader:
                     state.condition = text
                 if flags & _ALLERGY and not state.allergy:
                     state.allergy = text
+                if flags & _STOPPED and not state.stopped:
+                    state.stopped = text
             elif not state.held and word_length > 1 and self._held_for_a_time(items, i, word_length):
                 state.held = " ".join(map(str, items[i:i + word_length]))
             return word_length, None, flags & ~_MARKER

@@ -99,10 +99,14 @@ class Server:
         if drain_delay_s:
             await asyncio.sleep(drain_delay_s)
         self.observer.refuse_new_calls()
-        waited = await self.observer.wait_quiet(QUIET_S, grace_s / 2)
-        stopping = asyncio.ensure_future(self.grpc_server.stop(grace_s - waited))
-        await asyncio.sleep(0)  # gRPC's stop closes the port and sends GOAWAY before it first waits
-        self.observer.answer_refused()
+        try:
+            waited = await self.observer.wait_quiet(QUIET_S, grace_s / 2)
+            stopping = asyncio.ensure_future(self.grpc_server.stop(grace_s - waited))
+            # gRPC's stop starts closing the port and sending GOAWAY before it first waits (grpc's aio server.pyx:
+            # shutdown calls grpc_server_shutdown_and_notify first).
+            await asyncio.sleep(0)
+        finally:
+            self.observer.answer_refused()  # also when the stop fails or is cancelled: no call is held for ever
         await stopping
 
 

@@ -10,6 +10,7 @@ import pathlib
 import queue
 import signal
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,7 +137,8 @@ def test_a_call_refused_at_shutdown_is_answered_once_the_port_is_closed(serve: A
         stub.CheckRegimen(clinical_request(), timeout=10)
         process.send_signal(signal.SIGTERM)
         refused = None
-        while refused is None:  # answered until the drain begins
+        deadline = time.monotonic() + 10
+        while refused is None and time.monotonic() < deadline:  # answered until the drain begins
             try:
                 stub.CheckRegimen(clinical_request(), timeout=10)
             except grpc.RpcError as error:

@@ -48,10 +48,11 @@ _SEVERITY_RANK: Final = {name: rank for rank, name in enumerate(pb.Severity.keys
 _SEVERITY_LABELS: Final = {name: enum_label(name, "SEVERITY_") for name in _SEVERITY_RANK}
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-# And reads one of these as a number or a date, changing it: an id's leading zeros dropped (00012345), digits
-# past the 15th zeroed, 2E5 as 200000, 11-3 as 3 November. The patient could not be found, or another was.
+# And reads one of these as a number or a date, changing it: an id's leading zeros dropped (00012345), one of 12
+# digits or more shown as 1.23457E+11 (General format; saved again so) and digits past the 15th zeroed, 2E5 as
+# 200000, 11-3 as 3 November. The patient could not be found, or another was.
 _READ_AS_NUMBER: Final = re.compile(
-    r"0\d+(?:\.\d*)?|\d{16,}|\d+(?:\.\d+)?[eE][+-]?\d+|\d{1,4}[-/]\d{1,2}(?:[-/]\d{1,4})?")
+    r"0\d+(?:\.\d*)?|\d{12,}|\d+(?:\.\d+)?[eE][+-]?\d+|\d{1,4}[-/]\d{1,2}(?:[-/]\d{1,4})?")
 
 
 def write_decisions(output_path: pathlib.Path, csv_path: pathlib.Path) -> int:

@@ -186,17 +186,19 @@ def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> 
 
 
 def test_ids_a_spreadsheet_would_turn_into_numbers_or_dates_keep_their_text(tmp_path: pathlib.Path) -> None:
-    # Medical record numbers with leading zeros, or longer than a spreadsheet's 15 digits: the CSV wrote them
-    # bare, and Excel showed 00012345 as 12345, 123456789012345678 as 123456789012345000, 2E5 as 200000 and
+    # Medical record numbers with leading zeros, or of 12 digits or more: the CSV wrote them bare, and Excel showed
+    # 00012345 as 12345, 123456789012 as 1.23457E+11, 123456789012345678 as 123456789012345000, 2E5 as 200000 and
     # 11-3 as 3-Nov: the quality team could not find the patient, or found another.
-    ids = ["00012345", "123456789012345678", "2E5", "11-3", "2026/11/28", "12345", "MRN00012345", "0"]
+    ids = ["00012345", "123456789012345678", "123456789012", "2E5", "11-3", "2026/11/28", "12345678901",
+           "MRN00012345", "0"]
     source = write_jsonl(tmp_path / "in.jsonl", [request(i, [VEN], "posaconazole") for i in ids])
     out = tmp_path / "out.jsonl"
     run_audit(source, out)
     write_decisions(out, tmp_path / "d.csv")
 
     assert [row["request_id"] for row in csv_lines(tmp_path / "d.csv")] == [
-        "'00012345", "'123456789012345678", "'2E5", "'11-3", "'2026/11/28", "12345", "MRN00012345", "0"]
+        "'00012345", "'123456789012345678", "'123456789012", "'2E5", "'11-3", "'2026/11/28", "12345678901",
+        "MRN00012345", "0"]
 
 def test_the_csv_is_the_same_for_one_worker_two_workers_and_a_resumed_audit(
     varied: pathlib.Path, tmp_path: pathlib.Path

@@ -40,6 +40,7 @@ from interactions.model import (
     PatientLike,
     Severity,
     UnrecognizedMedication,
+    UnrecognizedReason,
 )
 from interactions.schema import DoseChange, PatientRule
 from interactions.validation import MAX_DOSE_MG, parse_date, validate
@@ -61,6 +62,12 @@ _RANK = attrgetter("rank")
 _HELD_BY_ORDER = dose_effect(Action.HOLD, None, (), None, Finding(
     "", "", (), Severity.INFO, Action.HOLD, "Marked as held in the order, and no rule of this knowledge base resumes "
     "it for what is known: it stays held until the prescriber resumes it.", ()))
+
+
+_UNDATED: Final = "the line says the order has ended but not when: counted as stopped on the day of the check"
+"""A co-medication whose words say its order ended (`Reading.stopped`), no last dose given: the latest it can have
+been, as the CDS Hooks adapter takes an ended order with no date, so that it counts through its whole washout."""
+_EXACT: Final = "give its last dose (stopped_on) for the exact count"
 
 
 NO_REGIMEN: Final = ("no regimen medication, and no targeted agent among the concomitant medications: "
@@ -96,9 +103,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
     if len(recognised) < len(resolved):
         unrecognized.extend(identify(kb, m).unrecognized(m.name)
                             for m, components in zip(concomitant, resolved, strict=True) if components is None)
+    ended = _ended_by_words(kb, concomitant, resolved, recognised)
     listed_again: dict[str, list[MedicationLike]] = {}
     if not kb.agents.keys().isdisjoint(chain.from_iterable(recognised)):
-        _take_along(kb, concomitant, resolved, regimen, dosed_by_name, listed_again)
+        _take_along(kb, concomitant, resolved, regimen, dosed_by_name, listed_again, ended)
     if not regimen and not unresolved_regimen:
         not_recognised = "; ".join(u.name for u in unrecognized)
         raise InvalidRequestError((FieldViolation(
@@ -113,8 +121,9 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             present_bits |= joint.bit
 
     # Lines stopped (counted through their washout) or held by their field (counted, and said: `_held_note`).
-    stopped_or_held = _any_stopped_or_held(concomitant)
-    stopped = _days_since_stopped(kb, concomitant, request.patient) if stopped_or_held else {}
+    stopped_or_held = bool(ended) or _any_stopped_or_held(concomitant)
+    stopped, undated = (_days_since_stopped(kb, concomitant, request.patient, ended) if stopped_or_held
+                        else ({}, frozenset()))
 
     # Everything below walks sorted inputs, so the request's order never changes the answer.
     regimen.sort(key=_FIRST)
@@ -154,7 +163,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             medication = _with_dose(medication, more_often.dose_mg)
         washed_out: list[str] = []
         if stopped:  # a stopped drug's findings are restated per request: nothing to remember them by
-            hits = _hits(kb, agent, interacting, stopped)
+            hits = _hits(kb, agent, interacting, stopped, undated)
             outcome = _agent_outcome(agent, medication, hits, duplicates, patient_rules, qtc_rule, standard,
                                      cycle_length, start)
             still = {name for name, _ in hits}
@@ -186,10 +195,14 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         if interacting and (stopped_or_held or (
                 kb.resolver.held_drugs and not kb.resolver.held_drugs.isdisjoint(kb.drug_bits.decode(interacting)))):
             if held_lines is None:
-                held_lines = _held_co_medications(kb, concomitant, resolved)
+                held_lines = _held_co_medications(kb, concomitant, resolved, ended)
             if held_lines:
                 note += _held_note(kb, interacting, held_lines)
+        if undated:
+            note += _undated_note(kb, drug, interacting, undated, washed_out)
         for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
+            if name in undated:
+                continue  # `_undated_note` says it: only rules on its own levels are gone, no dose was lowered for it
             days = stopped[name]
             note += (f"{name[:1].upper()}{name[1:]} was stopped {days} day{'s' if days != 1 else ''} before this "
                      "check and no longer counts "
@@ -258,6 +271,15 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
         components = _drugs_of(kb, medication)
         if components is None:
             unrecognized.append(identify(kb, medication).unrecognized(medication.name))
+            unresolved.append(medication)
+            continue
+        ended = "" if kb.resolver.stopped_drugs.isdisjoint(components) else kb.resolver.read(medication.name).stopped
+        if ended:
+            # Ordered and ended at once: neither given at its dose nor stopped is the safer guess for the agent.
+            unrecognized.append(UnrecognizedMedication(medication.name, components, UnrecognizedReason.UNKNOWN, (), (
+                f"{ended!r}: the order says it has ended, yet it is in the regimen being ordered: whether it is given "
+                "is not guessed; order it without that word, or list it among the other medications with its last "
+                "dose (stopped_on)")))
             unresolved.append(medication)
             continue
         # Every drug the line names takes its order, but for a named regimen's one dose, its agent's alone
@@ -343,22 +365,23 @@ def _named_dose(kb: KnowledgeBase, medication: MedicationLike, agent: str | None
 
 def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
                 resolved: Sequence[tuple[str, ...] | None], regimen: list[tuple[str, MedicationLike]],
-                dosed_by_name: set[str], listed_again: dict[str, list[MedicationLike]]) -> None:
+                dosed_by_name: set[str], listed_again: dict[str, list[MedicationLike]], ended: frozenset[int],
+                ) -> None:
     """Adds to `regimen` the targeted agents listed among the other medications.
 
     A patient already on venetoclax, sent among "everything else" beside a new azacitidine order, is
     still checked with its rules and given its dose: an agent's interactions are never skipped for the
     list it came in. One already in the regimen, listed again, is not taken twice (the lines left out go
-    to `listed_again` by agent, for its decision to name); a stopped one stays a stopped co-medication. A
-    named regimen (Aza/Ven 400) comes with its backbone, its one dose its agent's, as in the regimen; a
-    backbone listed alone stays a co-medication (it may be a past course, and would choose the agent's
-    labelled dose).
+    to `listed_again` by agent, for its decision to name); a stopped one (its `stopped_on`, or its words:
+    `ended`) stays a stopped co-medication. A named regimen (Aza/Ven 400) comes with its backbone, its one
+    dose its agent's, as in the regimen; a backbone listed alone stays a co-medication (it may be a past
+    course, and would choose the agent's labelled dose).
     """
     taken = {drug for drug, _ in regimen}
     agents = kb.agents
     candidates: list[tuple[MedicationLike, tuple[str, ...], str | None, bool]] = []
-    for medication, components in zip(concomitant, resolved, strict=True):
-        if components is None or medication.stopped_on:
+    for at, (medication, components) in enumerate(zip(concomitant, resolved, strict=True)):
+        if components is None or medication.stopped_on or at in ended:
             continue
         its_agents = [drug for drug in components if drug in agents]
         if not its_agents or _listed_again(taken, its_agents, medication, listed_again):
@@ -457,10 +480,10 @@ def _remembered_outcome(kb: KnowledgeBase, agent: Agent, medication: MedicationL
 
 
 def _hits(kb: KnowledgeBase, agent: Agent, interacting: int, stopped: dict[str, int],
-          ) -> list[tuple[str, Precipitant]]:
+          undated: frozenset[str] = frozenset()) -> list[tuple[str, Precipitant]]:
     """What the agent's rules say of each other drug present (`interacting`, bits of `kb.drug_bits`), by name.
 
-    A stopped drug's say it as its washout leaves it.
+    A stopped drug's say it as its washout leaves it; `undated`: as `_days_since_stopped`.
     """
     hits = []
     for name in kb.drug_bits.decode(interacting):
@@ -468,7 +491,7 @@ def _hits(kb: KnowledgeBase, agent: Agent, interacting: int, stopped: dict[str, 
         if name in stopped:
             spec = kb.drug_by_name.get(name)  # None for drugs acting together, named as their pair
             lingering = spec.acts_after_stop if spec and stopped[name] <= (spec.acts_after_stop_days or 0) else ""
-            kept = _within_washout(hit, name, stopped[name], lingering)
+            kept = _within_washout(hit, name, stopped[name], lingering, name in undated)
         else:
             kept = hit
         if kept is not None:
@@ -596,7 +619,7 @@ def _fits_the_day(on_first_day: bool | None, medication: MedicationLike) -> bool
 
 
 def _held_co_medications(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
-                         resolved: Sequence[tuple[str, ...] | None]) -> dict[str, str]:
+                         resolved: Sequence[tuple[str, ...] | None], ended: frozenset[int]) -> dict[str, str]:
     """Drugs every line of which is on hold and not stopped -> those lines, quoted ("'posaconazole ... on hold'").
 
     A line is on hold by its `held` field or its words (`Reading.held`), read again only for a line naming a drug
@@ -614,7 +637,7 @@ def _held_co_medications(kb: KnowledgeBase, concomitant: Sequence[MedicationLike
             lines.setdefault(drug, []).append(repr(concomitant[at].name))
     # A drug also on a line that is not held is taken: nothing to say.
     taken = {drug for at, drugs in enumerate(resolved)
-             if drugs and at not in held_at and not concomitant[at].stopped_on for drug in drugs}
+             if drugs and at not in held_at and not concomitant[at].stopped_on and at not in ended for drug in drugs}
     return {drug: ", ".join(quoted) for drug, quoted in lines.items() if drug not in taken}
 
 
@@ -639,29 +662,53 @@ def _any_stopped_or_held(medications: Sequence[MedicationLike]) -> bool:
     return False
 
 
-def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike], patient: PatientLike,
-                        ) -> dict[str, int]:
-    """Drugs every line of which is stopped -> days since the most recent last dose.
+def _ended_by_words(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
+                    resolved: Sequence[tuple[str, ...] | None], recognised: list[tuple[str, ...]]) -> frozenset[int]:
+    """The co-medication lines whose words say the order has ended (`Reading.stopped`), by position.
 
-    Drugs acting together (`kb.joint_effects`) are there too, by the pair's name: days since the first
-    of them was stopped. Without the day of the check (patient.as_of_date) nothing can be counted: validation
-    refuses a stop date then. A last dose after the day of the check (a planned end) is still taken.
+    Not a line whose own field says when (`stopped_on`: the words agree, the date is exact) or that it is on hold
+    (`held`, counted in full). Lines are read again only when a drug of the request was ever read as ended
+    (`MedicationReader.stopped_drugs`, as `_held_co_medications` does for held lines).
+    """
+    stopped_drugs = kb.resolver.stopped_drugs
+    if not stopped_drugs or stopped_drugs.isdisjoint(chain.from_iterable(recognised)):
+        return frozenset()
+    read = kb.resolver.read
+    return frozenset(at for at, medication in enumerate(concomitant) if resolved[at] and not medication.stopped_on
+                     and not medication.held and not stopped_drugs.isdisjoint(resolved[at] or ())
+                     and read(medication.name).stopped)
+
+
+def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike], patient: PatientLike,
+                        ended: frozenset[int]) -> tuple[dict[str, int], frozenset[str]]:
+    """Drugs every line of which is stopped -> days since the most recent last dose; and the undated ones.
+
+    Undated: counted from the day of the check because a line's words say it ended, not when (`ended`: 0 days,
+    `_UNDATED`). Drugs acting together (`kb.joint_effects`) are there too, by the pair's name: days since the first
+    of them was stopped. Without the day of the check (patient.as_of_date) no last dose can be counted: validation
+    refuses a stop date then; a line ended by its words needs none. A last dose after the day of the check (a
+    planned end) is still taken.
     """
     as_of = parse_date(patient.as_of_date, "patient.as_of_date")[0]
-    if as_of is None:
-        return {}
+    if as_of is None and not ended:
+        return {}, frozenset()
     taken: set[str] = set()
     days: dict[str, int] = {}
-    for medication in concomitant:
+    undated: set[str] = set()
+    for at, medication in enumerate(concomitant):
         drugs = _drugs_of(kb, medication) or ()
-        last_dose = parse_date(medication.stopped_on, "stopped_on")[0]
-        if last_dose is None:
-            taken.update(drugs)
-            continue
-        since = (as_of - last_dose).days
-        if since < 0:  # a last dose still to come (a planned end): taken on the day of the check
-            taken.update(drugs)
-            continue
+        if at in ended:
+            undated.update(drugs)
+            since = 0
+        else:
+            last_dose = parse_date(medication.stopped_on, "stopped_on")[0]
+            if last_dose is None or as_of is None:
+                taken.update(drugs)
+                continue
+            since = (as_of - last_dose).days
+            if since < 0:  # a last dose still to come (a planned end): taken on the day of the check
+                taken.update(drugs)
+                continue
         for drug in drugs:
             days[drug] = min(days.get(drug, since), since)
     stopped = {drug: since for drug, since in days.items() if drug not in taken}
@@ -669,29 +716,53 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
         # Drugs acting together stopped doing so when the first of them was stopped.
         if since_joint := [stopped[drug] for drug in joint.drugs if drug in stopped]:
             stopped[joint.name] = max(since_joint)
-    return stopped
+            if undated.issuperset(drug for drug in joint.drugs if drug in stopped):
+                undated.add(joint.name)
+    return stopped, frozenset(undated.intersection(stopped))
 
 
-def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: str) -> Precipitant | None:
+def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: str, undated: bool = False,
+                    ) -> Precipitant | None:
     """What the rules about a stopped drug still say `since` days after its last dose.
 
     A rule on the agent with a washout stops applying once the washout has passed; one without (no source
     gives it) still applies, the conservative reading, and so does every rule on a drug that acts long after
     it is stopped, while it does (`acts_after_stop`, for `acts_after_stop_days`: amiodarone, whose
     interactions outlast the 2-3 days of venetoclax's label). A rule on the stopped drug itself (the agent
-    lowers an azole's levels) no longer applies: it is not given. The findings that still apply say so.
+    lowers an azole's levels) no longer applies: it is not given. The findings that still apply say so; `undated`:
+    that the day is the check's because the line's words say it ended, not when (`_UNDATED`), and where a last dose
+    would change the count, to give it.
     """
     kept = tuple(rule for rule in hit.rules if rule.finding.object_drug != drug and (
         acts_after_stop or rule.washout_days is None or since <= rule.washout_days))
     if not kept:
         return None
-    stopped = f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted"
+    stopped = (f" ({_UNDATED[:1].upper()}{_UNDATED[1:]}, and still counted" if undated
+               else f" (Stopped {since} day{'s' if since != 1 else ''} before this check: still counted")
+    exact = f"; {_EXACT}" if undated else ""
     return Precipitant.of(tuple(rule.restated(
-        f"{stopped}: {acts_after_stop}.)" if acts_after_stop
-        else f"{stopped} until its washout of {rule.washout_days} days has passed.)" if rule.washout_days is not None
+        f"{stopped}: {acts_after_stop}{exact}.)" if acts_after_stop
+        else f"{stopped} until its washout of {rule.washout_days} days has passed{exact}.)"
+        if rule.washout_days is not None
         else f"{stopped}: this knowledge base's sources give no number of days after which it stops acting; "
              "judge from this finding's own words when the previous dose may be given again.)")
         for rule in kept))
+
+
+def _undated_note(kb: KnowledgeBase, agent: str, interacting: int, undated: frozenset[str],
+                  washed_out: list[str]) -> str:
+    """What an agent's decision says of the drugs its rules speak of (`interacting`) ended by their words (`undated`).
+
+    Still counted through their washout, or (`washed_out`: its rules were all on the drug's own levels) of no more
+    concern.
+    """
+    note = ""
+    for name in kb.drug_bits.decode(interacting):
+        if name in undated:
+            note += f"{name[:1].upper()}{name[1:]}: {_UNDATED}" + (
+                f"; what {agent} does to it no longer matters, as it is not given. " if name in washed_out
+                else f", through its washout; {_EXACT}. ")
+    return note
 
 
 def _pass_through(kb: KnowledgeBase, drug: str, medication: MedicationLike) -> DoseRecommendation:

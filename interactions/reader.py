@@ -104,6 +104,9 @@ class Reading(NamedTuple):
     """The regimen's name when the text names one regimen (regimens.toml) and nothing else."""
     held: bool = False
     """The text says the order is on hold ("HOLD venetoclax 400 mg", names.toml's `held` words): not given."""
+    stopped: str = ""
+    """The words saying the order has ended ("discontinued", names.toml's `stopped` words), not when: the engine
+    counts its drugs as stopped on the day of the check, through their washout."""
 
 
 class StatedDose(NamedTuple):
@@ -369,6 +372,8 @@ class MedicationReader:
         for held lines only in a request whose agent speaks of one of them. A request's lines are all read before,
         so it never misses one of its own; what was read before changes only whether it looks. Never emptied: it
         holds drug names, not strings, so it cannot outgrow the dictionary."""
+        self.stopped_drugs: set[str] = set()
+        """As `held_drugs`, for strings read as saying the order has ended (`Reading.stopped`)."""
 
     def resolve(self, text: str) -> tuple[str, ...] | None:
         """The canonical drugs `text` names, or None when it is not recognised."""
@@ -491,6 +496,27 @@ class MedicationReader:
         if before in self._course or (after in self._course and after not in _MASS_MG and after != _TIMES_WORD):
             return True
         return before == "-" and at >= 2 and bool(_NUMBER.fullmatch(tokens[at - 2])) and self._of_course(tokens, at - 2)
+
+    def _dated(self, tokens: list[str]) -> bool:
+        """Whether the line may hold a date, its year given or not.
+
+        A full one (`_in_date`, "28.11.2026"), or two whole numbers alone joined by "/" or "-" that can be a day and a
+        month ("11/28", "28-11"), not the days of a course ("days 1-14") nor part of a longer run ("10/20/50": a
+        ramp-up).
+        """
+        if _in_date(tokens):
+            return True
+        joints = ("/", _HYPHEN)
+        for at, first in enumerate(tokens[:-1]):
+            if _DOTTED_DATE.fullmatch(first) and _DOTTED_YEAR.fullmatch(tokens[at + 1]):
+                return True
+            second = tokens[at + 2] if at + 2 < len(tokens) else ""
+            if (tokens[at + 1] in joints and first.isdigit() and second.isdigit()
+                    and (at == 0 or tokens[at - 1] not in joints) and tokens[at + 3:at + 4] != [tokens[at + 1]]
+                    and 1 <= min(int(first), int(second)) <= _MONTHS and max(int(first), int(second)) <= _DAYS
+                    and not self._of_course(tokens, at + 2)):
+                return True
+        return False
 
     def _counted(self, tokens: list[str], numbers: list[int], *, with_frequency: bool) -> float | None:
         """The dose of a count of tablets of one stated strength ("100 MG TABLET - Take 4 tablets": 400), else None.
@@ -770,6 +796,8 @@ class MedicationReader:
         reading = self._read_text(text)
         if reading.held:
             self.held_drugs.update(reading.drugs)
+        if reading.stopped:
+            self.stopped_drugs.update(reading.drugs)
         return reading
 
     def _read_text(self, text: str) -> Reading:
@@ -792,6 +820,12 @@ class MedicationReader:
                     f"{strengths!r} after {' '.join(pair.name)!r} ({' and '.join(named)}) may be the strengths of "
                     f"{strengths.count('/') + 1} drugs, a ramp-up or a date: a product whose other drug is not "
                     "named is not guessed"))
+        if reading.stopped and self._dated(tokens):
+            # "posaconazole discontinued 11/28": which year, and which of day and month, is not guessed; nor is it
+            # the day of the check, which the line says it is not.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{reading.stopped!r} beside a date: when the order ended is not read from its text; give its last "
+                "dose (stopped_on)"))
         systemic = [drug for drug in reading.drugs if drug in self._interacting]
         if state.local and systemic:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, tuple(systemic), (
@@ -810,13 +844,6 @@ class MedicationReader:
         `given`: the line states a dose or a frequency (`_given`), so an allergy word in it does not make it an
         allergy record.
         """
-        if state.stopped:
-            # Neither representation fits: taken (`held` counts it, but says "on hold") or left out (its washout may
-            # not have passed); a last dose (stopped_on) is what the engine counts a washout from.
-            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
-                f"{state.stopped!r}: the line says the order has ended, not when; a stopped drug still acts until its "
-                "washout has passed, so it is neither checked as taken nor left out: give its last dose (stopped_on), "
-                "or leave it off the list if it was stopped long before"))
         if state.allergy and not given:
             # Read as taken, "posaconazole allergy" cut venetoclax to 70 mg; passed over, the allergy goes unsaid.
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
@@ -838,25 +865,31 @@ class MedicationReader:
         if not mentions:
             return Reading((), UnrecognizedReason.UNKNOWN,
                            detail="names no drug, only order text (strength, form, route, frequency)")
+        if state.stopped and (state.held or state.condition):
+            # "posaconazole discontinued (on hold)", "venetoclax stopped if ANC < 500": ended, on hold for now, or
+            # to end only when the condition holds.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.stopped!r} beside {(state.held or state.condition)!r}: whether the order has ended is not "
+                "guessed; say so in the order's own fields (its last dose as stopped_on, or held)"))
         combination = self._combination(mentions)
         held = bool(state.held)
         if combination is not None:
-            return Reading((combination,), UnrecognizedReason.UNSPECIFIED, held=held)
+            return Reading((combination,), UnrecognizedReason.UNSPECIFIED, held=held, stopped=state.stopped)
         if held and state.condition:
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
                 f"{state.held!r} with a condition ({state.condition!r}): whether the order is on hold now or only "
                 "when the condition holds is not guessed; say which in the order's own fields"))
-        if held and len(mentions) > 1:
+        if (held or state.stopped) and len(mentions) > 1:
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
-                f"{state.held!r} beside {' and '.join(repr(m.text) for m in mentions)}: which of them is on hold "
-                "is not guessed; list each on a line of its own"))
+                f"{state.held or state.stopped!r} beside {' and '.join(repr(m.text) for m in mentions)}: which of "
+                f"them {'is on hold' if held else 'has ended'} is not guessed; list each on a line of its own"))
         unreviewed = tuple(dict.fromkeys(n for m in mentions if not m.reviewed for n in m.broad))
         if unreviewed:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, unreviewed, (
                 f"{', '.join(unreviewed)}: a real drug whose interactions the knowledge base has not reviewed"))
         regimen = self._regimens.get(mentions[0].text, "") if len(mentions) == 1 else ""
         return Reading(tuple(dict.fromkeys(n for m in mentions for n in m.reviewed)), UnrecognizedReason.UNSPECIFIED,
-                       regimen=regimen, held=held)
+                       regimen=regimen, held=held, stopped=state.stopped)
 
     def _read_group(self, group: _Group, state: _State) -> list[_Mention]:
         """The drugs one group names, in order; conflicts and unknown words go to `state`."""
@@ -1313,6 +1346,9 @@ def _in_date(tokens: list[str]) -> set[int]:
 
 
 _YEAR_DIGITS: Final = 4
+_DOTTED_DATE: Final = re.compile(r"\d{1,2}\.\d{1,2}")
+"""The day and month of a dotted date ("28.11.2026" is read as "28.11", ".2026")."""
+_DOTTED_YEAR: Final = re.compile(r"\.\d{2}(?:\d{2})?")
 _MONTHS: Final = 12
 _DAYS: Final = 31
 

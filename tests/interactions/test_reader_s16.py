@@ -215,27 +215,6 @@ def test_the_frequencies_of_correct_order_text(default_kb: KnowledgeBase, text: 
     assert default_kb.resolver.frequencies_named(text) == named
 
 
-@pytest.mark.parametrize(("line", "word"), [
-    ("posaconazole (discontinued)", "discontinued"),
-    ("posaconazole - DISCONTINUED", "discontinued"),
-    ("[DISCONTINUED] posaconazole 300 mg", "discontinued"),
-    ("posaconazole 300mg PO daily (completed)", "completed"),
-    ("posaconazole stopped", "stopped"),
-])
-def test_a_line_saying_its_order_ended_is_unrecognised_saying_why(default_kb: KnowledgeBase, line: str,
-                                                                  word: str) -> None:
-    # Neither taken (the held reading would count it as "on hold") nor left out (it acts through its washout, counted
-    # from a last dose the words do not give): unrecognised as before, but the detail said the word was unknown.
-    result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg PO daily"),), (Medication(line),),
-                                            PatientContext()))
-    (unrecognized,) = result.unrecognized
-    assert (unrecognized.name, unrecognized.suggestions, result.complete) == (line, ("posaconazole",), False)
-    assert unrecognized.detail == (
-        f"{word!r}: the line says the order has ended, not when; a stopped drug still acts until its washout has "
-        "passed, so it is neither checked as taken nor left out: give its last dose (stopped_on), or leave it off the "
-        "list if it was stopped long before")
-
-
 def test_dc_is_not_read_as_discontinued(default_kb: KnowledgeBase) -> None:
     # ISMP: "D/C" is also "discharge"; the line stays unrecognised for its unknown word.
     assert default_kb.resolver.read("posaconazole DC'd 11/28").detail.startswith("\"dc'd\": not a drug")

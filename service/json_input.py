@@ -51,18 +51,38 @@ def loads(data: bytes | str, parse: Callable[[bytes | str], Any] = orjson.loads)
         RepeatedKeyError: An object repeats a key.
         JsonInputError: It is nested too deeply to look for repeated keys.
     """
-    value = parse(data)
-    # Every member of every object in the text has its colon outside strings: no more keys than colons.
-    # Decoding keeps each object's distinct keys, so as many of them as colons leaves no room for a repeat.
-    colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
-    if colons and colons > _distinct_keys(value):
-        # Colons inside strings, or a repeat: the text again, each object as its (key, value) pairs, says which.
+    if parse is json.loads:
+        # One pass, each object checked as it is built: 104-113 µs for a 9.4 KB Epic order-sign, 52-62 µs unchecked;
+        # counting colons, as below, took 310 µs there, its URLs and times putting colons in strings (timeit).
         try:
-            pairs = json.loads(data, object_pairs_hook=tuple)
-        except RecursionError:
-            raise JsonInputError("it nests arrays or objects too deeply to be read as JSON") from None
-        _refuse_repeats(pairs)
+            return json.loads(data, object_pairs_hook=_dict_of_distinct_keys)
+        except _KeyRepeatedError:
+            value = None  # the repeat is named below
+    else:
+        value = parse(data)
+        # Every member of every object in the text has its colon outside strings: no more keys than colons.
+        # Decoding keeps each object's distinct keys, so as many of them as colons leaves no room for a repeat.
+        colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
+        if not colons or colons <= _distinct_keys(value):
+            return value
+    # Colons inside strings, or a repeat: the text again, each object as its (key, value) pairs, says which.
+    try:
+        pairs = json.loads(data, object_pairs_hook=tuple)
+    except RecursionError:
+        raise JsonInputError("it nests arrays or objects too deeply to be read as JSON") from None
+    _refuse_repeats(pairs)
     return value
+
+
+class _KeyRepeatedError(Exception):
+    """An object being decoded repeats a key (named by `_refuse_repeats`)."""
+
+
+def _dict_of_distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _KeyRepeatedError
+    return obj
 
 
 def _distinct_keys(value: Any) -> int:

@@ -54,20 +54,22 @@ def test_json_without_a_repeated_key_decodes_as_orjson_and_json_decode_it(value:
     assert loads(data, json.loads) == value
 
 
+@pytest.mark.parametrize("parse", [orjson.loads, json.loads])
 @settings(max_examples=300, deadline=None, database=None)
 @given(value=_VALUES.filter(lambda v: any(obj for _, obj in _paths(v))), data=st.data())
-def test_a_key_repeated_at_any_depth_is_refused_naming_it(value: Any, data: st.DataObject) -> None:
+def test_a_key_repeated_at_any_depth_is_refused_naming_it(parse: Any, value: Any, data: st.DataObject) -> None:
     objects = _paths(value)
     index = data.draw(st.sampled_from([i for i, (_, obj) in enumerate(objects) if obj]))
     path, obj = objects[index]
     key = data.draw(st.sampled_from(sorted(obj)))
     with pytest.raises(RepeatedKeyError) as refused:
-        loads(_text(value, (index, key)).encode())
+        loads(_text(value, (index, key)).encode(), parse)
     # The one repeated, unless an object inside it repeats one too (there is none here) or its key names collide.
     assert refused.value.path == (f"{path}.{key}" if path else key)
 
 
-def test_a_key_written_with_an_escape_is_the_same_key() -> None:
+@pytest.mark.parametrize("parse", [orjson.loads, json.loads])
+def test_a_key_written_with_an_escape_is_the_same_key(parse: Any) -> None:
     with pytest.raises(RepeatedKeyError) as refused:
-        loads(b'{"regimen": [{"name": "venetoclax", "dose\\u004dg": 400, "doseMg": 10}]}')
+        loads(b'{"regimen": [{"name": "venetoclax", "dose\\u004dg": 400, "doseMg": 10}]}', parse)
     assert refused.value.path == "regimen[0].doseMg"

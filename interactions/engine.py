@@ -199,15 +199,18 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
             if held_lines:
                 note += _held_note(kb, interacting, held_lines)
         if undated:
-            note += _undated_note(kb, drug, interacting, undated, washed_out)
-        for name in washed_out:  # nothing else would say that a dose lowered for it may go back up
-            if name in undated:
-                continue  # `_undated_note` says it: only rules on its own levels are gone, no dose was lowered for it
+            note += _undated_note(kb, interacting, undated, washed_out)
+        for name in washed_out:  # nothing else would say that it no longer counts, nor that a dose may go back up
             days = stopped[name]
-            note += (f"{name[:1].upper()}{name[1:]} was stopped {days} day{'s' if days != 1 else ''} before this "
-                     "check and no longer counts "
-                     f"(its washout has passed): if the {drug} dose was lowered for it, the dose used before it may "
-                     "be given again. ")
+            when = (f"{name[:1].upper()}{name[1:]}: {_UNDATED}" if name in undated else
+                    f"{name[:1].upper()}{name[1:]} was stopped {days} day{'s' if days != 1 else ''} before this check")
+            if all(rule.finding.object_drug == name for rule in agent.precipitants[name].rules):
+                # Its rules were all on its own levels: gone because it is not given, whatever its washout, and no
+                # dose of the agent was lowered for it.
+                note += f"{when}; what {drug} does to it no longer matters, as it is not given. "
+            else:
+                note += (f"{when} and no longer counts (its washout has passed): if the {drug} dose was lowered for "
+                         "it, the dose used before it may be given again. ")
         if drug in listed_again:
             lines = ", ".join(f"{line.name!r}" + (f" ({line.dose_mg:g} mg)" if line.dose_mg else "")
                               for line in sorted(listed_again[drug], key=attrgetter("name", "dose_mg")))
@@ -749,19 +752,15 @@ def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: st
         for rule in kept))
 
 
-def _undated_note(kb: KnowledgeBase, agent: str, interacting: int, undated: frozenset[str],
-                  washed_out: list[str]) -> str:
+def _undated_note(kb: KnowledgeBase, interacting: int, undated: frozenset[str], washed_out: list[str]) -> str:
     """What an agent's decision says of the drugs its rules speak of (`interacting`) ended by their words (`undated`).
 
-    Still counted through their washout, or (`washed_out`: its rules were all on the drug's own levels) of no more
-    concern.
+    Only those still counted: the `washed_out` ones are said with the others washed out.
     """
     note = ""
     for name in kb.drug_bits.decode(interacting):
-        if name in undated:
-            note += f"{name[:1].upper()}{name[1:]}: {_UNDATED}" + (
-                f"; what {agent} does to it no longer matters, as it is not given. " if name in washed_out
-                else f", through its washout; {_EXACT}. ")
+        if name in undated and name not in washed_out:
+            note += f"{name[:1].upper()}{name[1:]}: {_UNDATED}, through its washout; {_EXACT}. "
     return note
 
 

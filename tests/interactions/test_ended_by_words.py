@@ -71,12 +71,19 @@ def test_a_strong_inducer_whose_line_says_it_ended_is_still_to_be_avoided(defaul
     assert f"{IN_FINDING}: this knowledge base's sources give no number" in finding.recommendation
 
 
-def test_a_drug_only_the_agent_acts_on_is_no_longer_of_concern(default_kb: KnowledgeBase) -> None:
-    # Venetoclax raises digoxin's levels; digoxin no longer given, that rule no longer applies (as with stopped_on).
-    result = _check(default_kb, VEN, Medication("digoxin 0.125 mg daily (discontinued)"))
+@pytest.mark.parametrize(("line", "said"), [
+    (Medication("digoxin 0.125 mg daily (discontinued)"), f"Digoxin: {UNDATED}"),
+    # With its last dose: it said "stopped 0 days before this check and no longer counts (its washout has passed): if
+    # the venetoclax dose was lowered for it, ...", though no washout had passed and no dose was lowered for it.
+    (Medication("digoxin 0.125 mg daily", stopped_on="2026-11-30"), "Digoxin was stopped 0 days before this check"),
+])
+def test_a_drug_only_the_agent_acts_on_is_no_longer_of_concern(default_kb: KnowledgeBase, line: Medication,
+                                                               said: str) -> None:
+    # Venetoclax raises digoxin's levels; digoxin no longer given, that rule no longer applies.
+    result = _check(default_kb, VEN, line)
     (dose,) = result.doses
     assert (result.complete, result.findings, dose.recommended_dose_mg) == (True, (), 400)
-    assert f"Digoxin: {UNDATED}; what venetoclax does to it no longer matters, as it is not given. " in dose.rationale
+    assert f"{said}; what venetoclax does to it no longer matters, as it is not given. " in dose.rationale
     assert "washout has passed" not in dose.rationale
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -57,7 +57,7 @@ def loads(data: bytes | str, parse: Callable[[bytes | str], Any] = orjson.loads)
         try:
             return json.loads(data, object_pairs_hook=_dict_of_distinct_keys)
         except _KeyRepeatedError:
-            value = None  # the repeat is named below
+            value = _NAMED_BELOW
     else:
         value = parse(data)
         # Every member of every object in the text has its colon outside strings: no more keys than colons.
@@ -71,7 +71,13 @@ def loads(data: bytes | str, parse: Callable[[bytes | str], Any] = orjson.loads)
     except RecursionError:
         raise JsonInputError("it nests arrays or objects too deeply to be read as JSON") from None
     _refuse_repeats(pairs)
+    if value is _NAMED_BELOW:
+        raise AssertionError("a repeated key was found in one pass and not in the other")
     return value
+
+
+_NAMED_BELOW: Final = object()
+"""What the one-pass decoding gives when it found a repeat, which `_refuse_repeats` then names."""
 
 
 class _KeyRepeatedError(Exception):
@@ -79,6 +85,7 @@ class _KeyRepeatedError(Exception):
 
 
 def _dict_of_distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object as `json.loads` builds it, or `_KeyRepeatedError` when it names a key twice."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
         raise _KeyRepeatedError

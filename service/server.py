@@ -106,7 +106,7 @@ class Server:
             # shutdown calls grpc_server_shutdown_and_notify first).
             await asyncio.sleep(0)
         finally:
-            self.observer.answer_refused()  # also when the stop fails or is cancelled: no call is held for ever
+            self.observer.answer_refused()  # also when the stop is cancelled meanwhile: no call is held for ever
         await stopping
 
 

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import logging
 import marshal
+import math
 import os
 import re
 import sys
@@ -331,6 +332,8 @@ class MedicationReader:
         self._single = frozenset(tokens for spec in names.administrations if spec.single for term in spec.terms
                                  for tokens in self._phrase_forms(term))
         """names.toml's words of a single dose ("once", "stat"): right before another frequency, that one's one time."""
+        self._shortest_cycle_hours = names.cycle.shortest_days * 24 if names.cycle else math.inf
+        """An interval this long or longer is the cycle beside a count a day (names.toml's `cycle`)."""
         self._per_day_lengths = sorted({len(tokens) for tokens in self._per_day}, reverse=True)
         self._per_day_first = frozenset(tokens[0] for tokens in self._per_day)
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
@@ -676,9 +679,9 @@ class MedicationReader:
                 yield single
                 single = None
             if phrase in self._single:
-                # In a bracket right after another frequency, it is that one's ("daily (once)": once daily).
-                bracketed = end is not None and end < at and all(token in _OPEN for token in tokens[end:at])
-                if not bracketed:
+                # In a bracket right after another frequency, or after that one's course, it is that one's ("daily
+                # (once)": once daily; "daily x 28 days (once)": the course once).
+                if end is None or not self._bracketed_after(tokens[end:at]):
                     single = (at, phrase, count)
             elif phrase:
                 yield at, phrase, count
@@ -687,6 +690,14 @@ class MedicationReader:
             at += len(phrase) or 1
         if single is not None:
             yield single
+
+    def _bracketed_after(self, between: list[str]) -> bool:
+        """Whether `between` (the tokens after a frequency) opens a bracket, after nothing or a course ("x 28 days")."""
+        opened = len(between)  # where the brackets right before the single-dose word open
+        while opened and between[opened - 1] in _OPEN:
+            opened -= 1
+        return opened < len(between) and all(
+            token in self._course or _NUMBER.fullmatch(token) for token in between[:opened])
 
     def _frequency_at(self, tokens: list[str], at: int) -> tuple[tuple[str, ...], int]:
         """The frequency starting at `at` and its count a day (see `_frequencies_named`), else ((), 0).
@@ -700,7 +711,7 @@ class MedicationReader:
                 found = tuple(tokens[at:at + n])
                 if found in self._per_day:
                     return found, self._per_day[found]
-        return _interval(tokens, at)
+        return _interval(tokens, at, self._shortest_cycle_hours)
 
     @staticmethod
     def _dose_again(between: list[str]) -> bool:
@@ -1228,7 +1239,7 @@ _NOT_DAILY: Final = 0
 """The count a day of a schedule that gives no whole number of doses a day ("every other day", "PRN"): none adds up."""
 _NO_SCHEDULE: Final = -1
 """The count a day, while a line is read, of words naming no schedule of their own (names.toml's `unscheduled`: "as
-directed"; an interval of days or weeks, the cycle beside a daily count): beside a count, that count; alone, none."""
+directed"; an interval as long as a cycle, the cycle beside a daily count): beside a count, that count; alone, none."""
 _INTERVAL_STARTS: Final = frozenset({"q", "every"})
 """The words before an interval written apart ("q 48 hrs", "every 36 hours")."""
 _GLUED_INTERVAL: Final = re.compile(r"q\.?(\d+(?:\.\d+)?)(-\d+)?([a-z]+)")
@@ -1266,13 +1277,14 @@ class _StrengthPair(NamedTuple):
     """As written: "5/325"."""
 
 
-def _interval(tokens: list[str], at: int) -> tuple[tuple[str, ...], int]:
+def _interval(tokens: list[str], at: int, shortest_cycle_hours: float) -> tuple[tuple[str, ...], int]:
     """An interval starting at `at` ("q36h", "q 48 hrs", "every 36 hours", "q4d") and its count a day, else ((), 0).
 
     Read by its arithmetic, not only where names.toml lists it: q<N>h is 24/N doses a day when N divides 24 ("q8h": 3);
-    any other interval is no count a day (`_NOT_DAILY`: "q36h", "q4-6h", "q30min"), one of days or weeks no schedule
-    of its own (`_NO_SCHEDULE`: the cycle beside a daily count, "daily x 14 days q28d"). It was passed as order text,
-    and "gilteritinib 120 mg q36h", "venetoclax 400 mg q4d" were checked as given daily, with no finding.
+    any other interval is no count a day (`_NOT_DAILY`: "q36h", "q4-6h", "q30min", "q4d"), one at least as long as
+    the shortest cycle no schedule of its own (`_NO_SCHEDULE`: the cycle beside a daily count, "daily x 14 days q28d").
+    It was passed as order text, and "gilteritinib 120 mg q36h", "venetoclax 400 mg q4d" were checked as given daily,
+    with no finding; a shorter interval of days was the cycle too, and "gilteritinib 120 mg qAM q4 days" so checked.
     """
     token = tokens[at]
     if token[:1] != "q" and token not in _INTERVAL_STARTS:
@@ -1296,7 +1308,7 @@ def _interval(tokens: list[str], at: int) -> tuple[tuple[str, ...], int]:
     per_day = 24 / interval if interval else 0.0
     if not ranged and per_day == int(per_day) and 1 <= per_day <= 24:
         return phrase, int(per_day)
-    return phrase, _NO_SCHEDULE if hours >= 24 and not ranged else _NOT_DAILY
+    return phrase, _NO_SCHEDULE if interval >= shortest_cycle_hours and not ranged else _NOT_DAILY
 
 
 def _strength_pair(tokens: list[str], name_words: set[str]) -> _StrengthPair | None:

@@ -140,7 +140,8 @@ class AdministrationsSpec(_Strict):
     whose one time they say ("once every 24 hours", "once weekly")."""
     unscheduled: bool = False
     """Words naming no schedule ("as directed"): beside a count a day the line names ("daily as directed"), that
-    count; alone, no daily schedule."""
+    count; alone, no daily schedule. With `single`, a single dose now: alone a single dose, beside a count its first
+    dose ("daily now", "stat then daily")."""
     terms: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     citations: Citations
 
@@ -149,6 +150,17 @@ class AdministrationsSpec(_Strict):
         if self.per_day is not None and (self.single or self.unscheduled):
             raise ValueError("words of a single dose or of no schedule give no count a day: per_day is left out")
         return self
+
+
+class CycleSpec(_Strict):
+    """The shortest treatment cycle, in days.
+
+    Beside a count a day, an interval this long or longer is the cycle the daily doses repeat in ("daily x 14 days
+    q28d"); a shorter one is a schedule of its own ("daily q4 days").
+    """
+
+    shortest_days: Annotated[int, Field(ge=1)]
+    citations: Citations
 
 
 class SpellingSpec(_Strict):
@@ -193,6 +205,8 @@ class NamesFile(_Strict):
     spellings: Annotated[tuple[SpellingSpec, ...], Field(alias="spelling")] = ()
     administrations: tuple[AdministrationsSpec, ...] = ()
     """How many times a day frequency words give a dose: an agent ordered more often than its label is flagged."""
+    cycle: CycleSpec | None = None
+    """None: no interval is read as a cycle; beside a count a day, any interval of days is another schedule."""
     biosimilar: BiosimilarSpec | None = None
     broad_vocabulary: BroadVocabularySpec | None = None
     """None: every drug name outside drugs.toml is unknown (test knowledge bases)."""
@@ -207,7 +221,8 @@ class NamesFile(_Strict):
         cited += [(f"unreviewed[{i}]", u.citations) for i, u in enumerate(self.unreviewed)]
         cited += [(f"administrations[{i}]", a.citations) for i, a in enumerate(self.administrations)]
         cited += [(name, spec.citations) for name, spec in
-                  (("biosimilar", self.biosimilar), ("broad_vocabulary", self.broad_vocabulary)) if spec]
+                  (("biosimilar", self.biosimilar), ("broad_vocabulary", self.broad_vocabulary), ("cycle", self.cycle))
+                  if spec]
         return cited
 
 

@@ -120,6 +120,11 @@ def test_an_agent_ordered_as_needed_is_said_to_have_no_frequency_read(dev_server
     ({**coded("QOD"), **once_daily()}, "", "QOD, 1 per 1 d"),
     # The engine reads a repeat's "N per P unit" only alone, not within a longer text: said alone.
     ({"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}}, "120 mg daily", "1 per 1 wk"),
+    # s16 review, must-fix 1: an interval of days shorter than a cycle was read as the cycle beside the daily repeat
+    # (the text read as "<text>, daily"): no card, gilteritinib checked as daily.
+    (once_daily(), "every 4 days", "every 4 days, 1 per 1 d"),
+    (once_daily(), "q4d", "q4d, 1 per 1 d"),
+    (once_daily(), "1 tab every 2 weeks", "1 tab every 2 weeks, 1 per 1 d"),
 ])
 def test_a_schedule_that_is_no_daily_count_is_not_hidden_behind_a_daily_one(
         dev_server: Served, timing: dict[str, Any], text: str, said: str) -> None:

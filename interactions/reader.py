@@ -175,6 +175,9 @@ class _State:
     """The first text saying the line records an allergy or intolerance ("allergy", "allergic to")."""
     stopped: str = ""
     """The first text saying the order has ended ("discontinued", "completed"), no date of its last dose given."""
+    stopped_amid: str = ""
+    """The first such text standing elsewhere than where a line states its status (`_states_status`): "completed
+    loading", "day 1 completed", "(completed 3 of 7 days)" may say a phase, a day or a dose ended, the order not."""
 
 
 class _Phrases(Generic[_V]):
@@ -837,6 +840,14 @@ class MedicationReader:
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
                 f"{reading.stopped!r} beside a date: when the order ended is not read from its text; give its last "
                 "dose (stopped_on)"))
+        if reading.stopped and state.stopped_amid:
+            # Read as the order ended wherever it stood, "digoxin 0.125 mg daily, completed loading" dropped the rule
+            # on digoxin's levels and "venetoclax ..., day 1 completed" the agent, the check said complete.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.stopped_amid!r} beside other order text, not alone where a line states its status "
+                "('(discontinued)', '- discontinued', 'posaconazole stopped'): whether the order has ended, or only a "
+                "phase, a day or a dose of it, is not guessed; if it is still taken, list it without that word, if it "
+                "has ended, give its last dose (stopped_on)"))
         systemic = [drug for drug in reading.drugs if drug in self._interacting]
         if state.local and systemic:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, tuple(systemic), (
@@ -942,6 +953,8 @@ class MedicationReader:
                     clauses[:], current = [agreed], None
                 continue
             length, mention, flags = self._match(items, i, previous_is_drug, note, state)
+            if flags & _STOPPED and not state.stopped_amid and not _states_status(group, i, length, previous_is_drug):
+                state.stopped_amid = " ".join(map(str, items[i:i + length]))
             if mention is not None and self._day_of_course(items, i, length,
                                                            [*clauses, current] if current else clauses):
                 mention = None  # "venetoclax 100 mg D1, 200 mg D2, 400 mg D3": day 3, not vitamin D3 as well
@@ -1530,6 +1543,25 @@ class _Suffixed(str):
         made = super().__new__(cls, token)
         made.suffix = suffix
         return made
+
+
+_STATUS_AFTER: Final = frozenset({_HYPHEN, ",", ";"})
+"""What may stand before a line's status at its end ("posaconazole 300 mg daily - DISCONTINUED", ", stopped")."""
+
+
+def _states_status(group: _Group, at: int, length: int, after_drug: bool) -> bool:
+    """Whether the words at `at` stand where a line states its status.
+
+    Alone in a bracket ("(completed)", "[DISCONTINUED] posaconazole"), or ending the line right after a dash, a comma
+    or the drug's name ("- stopped", "posaconazole stopped"). Elsewhere they may say that a phase, a day or a dose
+    ended ("completed loading", "day 1 completed", "x 2 doses completed then daily"), the drug still taken (s16
+    review).
+    """
+    items = group.items
+    if group.kind:
+        return at == 0 and length == len(items)
+    before = items[at - 1] if at else None
+    return at + length == len(items) and (after_drug or (isinstance(before, str) and before in _STATUS_AFTER))
 
 
 def _group(tokens: list[str]) -> _Group:

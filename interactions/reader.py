@@ -645,14 +645,20 @@ class MedicationReader:
         end = previous_count = 0
         previous: tuple[str, ...] = ()
         for at, phrase, count in self._frequency_phrases(tokens):
+            joined = bool(counts) and at == end + 1 and tokens[end] in _JOINING
             # A schedule that is no count a day adds up with nothing ("daily and PRN" disagree).
-            if count > 0 and counts and counts[-1] > 0 and (
-                    (at == end + 1 and tokens[end] in _JOINING)
-                    or (phrase != previous and count == 1 == previous_count and self._dose_again(tokens[end:at]))):
+            counted = count > 0 and bool(counts) and counts[-1] > 0
+            if counted and (joined or (phrase != previous and count == 1 == previous_count
+                                       and self._dose_again(tokens[end:at]))):
                 # "qam and qpm", "400 mg qam, 400 mg qpm": a dose in the morning and one in the evening (written
                 # apart, it was read as once daily, and 800 mg a day checked as 400); "daily, 100 mg BID" still
                 # disagrees (frequency-not-read)
                 counts[-1] += count
+            elif joined and _NO_SCHEDULE in (count, counts[-1]):
+                # "daily now and at bedtime", "stat and qhs": a dose now and another tonight, two on day 1 (was read as
+                # once daily); only "then" makes a dose now the first of a schedule ("now then daily").
+                counts[-1] = _NOT_DAILY
+                counts.append(_NOT_DAILY)
             else:
                 counts.append(count)
             end, previous, previous_count = at + len(phrase), phrase, count
@@ -840,14 +846,18 @@ class MedicationReader:
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
                 f"{reading.stopped!r} beside a date: when the order ended is not read from its text; give its last "
                 "dose (stopped_on)"))
-        if reading.stopped and state.stopped_amid:
+        step = self._step_named(text, tokens, len(reading.drugs)) if reading.stopped else ""
+        if reading.stopped and (state.stopped_amid or step):
             # Read as the order ended wherever it stood, "digoxin 0.125 mg daily, completed loading" dropped the rule
-            # on digoxin's levels and "venetoclax ..., day 1 completed" the agent, the check said complete.
+            # on digoxin's levels and "venetoclax ..., day 1 completed" the agent, the check said complete; so did
+            # "x1 (completed) then 0.125 mg daily" and "- loading, completed", the word where a status stands.
+            where = f"beside {step!r}" if not state.stopped_amid else (
+                "beside other order text, not alone where a line states its status ('(discontinued)', "
+                "'- discontinued', 'posaconazole stopped')")
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
-                f"{state.stopped_amid!r} beside other order text, not alone where a line states its status "
-                "('(discontinued)', '- discontinued', 'posaconazole stopped'): whether the order has ended, or only a "
-                "phase, a day or a dose of it, is not guessed; if it is still taken, list it without that word, if it "
-                "has ended, give its last dose (stopped_on)"))
+                f"{state.stopped_amid or reading.stopped!r} {where}: whether the order has ended, or only a phase, a "
+                "day or a dose of it, is not guessed; if it is still taken, list it without that word, if it has "
+                "ended, give its last dose (stopped_on)"))
         systemic = [drug for drug in reading.drugs if drug in self._interacting]
         if state.local and systemic:
             return Reading((), UnrecognizedReason.NOT_REVIEWED, tuple(systemic), (
@@ -855,6 +865,30 @@ class MedicationReader:
                 "systemic exposure, so it is not checked as if taken by mouth or by vein: judge how much of it "
                 "this form lets through"))
         return reading
+
+    def _step_named(self, text: str, tokens: list[str], drugs: int) -> str:
+        """What in a line with a word of an ended order says that word may be about a step of it, else "".
+
+        A question mark ("stopped?": asked, no status), "then", a phase (`_PHASES`), a day or a count ("day 1", "D1",
+        "x1", "x 2 doses", "3 of 7") or more doses than drugs ("0.5 mg ... 0.125 mg"): "digoxin 0.5 mg x1
+        (completed) then 0.125 mg daily" is digoxin still taken (s16 review 3).
+        """
+        if "?" in text:
+            return "?"
+        doses = 0
+        for at, token in enumerate(tokens):
+            before, after = tokens[at - 1] if at else "", tokens[at + 1] if at + 1 < len(tokens) else ""
+            if token == _THEN or token in _PHASES or _ONE_DAY.fullmatch(token) or _GLUED_COUNT.fullmatch(token):
+                return token
+            number_before, number_after = bool(_NUMBER.fullmatch(before)), bool(_NUMBER.fullmatch(after))
+            if token == "of" and number_before and number_after:
+                return " ".join(tokens[at - 1:at + 2])
+            if token in self._course and (number_before or number_after):
+                return " ".join(tokens[at:at + 2] if number_after else tokens[at - 1:at + 1])
+            doses += token in _MASS_MG and bool(_NUMBER.fullmatch(before))
+            if doses > drugs:
+                return " ".join(tokens[at - 1:at + 1])
+        return ""
 
     def _given(self, text: str, tokens: list[str]) -> bool:
         """Whether a line states a dose or a frequency: a medication taken, whatever else it says."""
@@ -913,8 +947,11 @@ class MedicationReader:
         return Reading(tuple(dict.fromkeys(n for m in mentions for n in m.reviewed)), UnrecognizedReason.UNSPECIFIED,
                        regimen=regimen, held=held, stopped=state.stopped)
 
-    def _read_group(self, group: _Group, state: _State) -> list[_Mention]:
-        """The drugs one group names, in order; conflicts and unknown words go to `state`."""
+    def _read_group(self, group: _Group, state: _State, edge: bool = True) -> list[_Mention]:
+        """The drugs one group names, in order; conflicts and unknown words go to `state`.
+
+        `edge`: whether the group opens or ends the line, where a bracket may state the line's status.
+        """
         items = group.items
         note = group.kind == "(" and bool(items) and isinstance(items[0], str) and bool(_NUMBER.fullmatch(items[0]))
         clauses: list[_Mention] = []
@@ -924,7 +961,7 @@ class MedicationReader:
         while i < len(items):
             item = items[i]
             if isinstance(item, _Group):
-                inner = self._read_group(item, state)
+                inner = self._read_group(item, state, not group.kind and i in (0, len(items) - 1))
                 previous_is_drug = False
                 i += 1
                 if not inner:
@@ -953,7 +990,8 @@ class MedicationReader:
                     clauses[:], current = [agreed], None
                 continue
             length, mention, flags = self._match(items, i, previous_is_drug, note, state)
-            if flags & _STOPPED and not state.stopped_amid and not _states_status(group, i, length, previous_is_drug):
+            if flags & _STOPPED and not state.stopped_amid and not _states_status(group, i, length, previous_is_drug,
+                                                                                      edge):
                 state.stopped_amid = " ".join(map(str, items[i:i + length]))
             if mention is not None and self._day_of_course(items, i, length,
                                                            [*clauses, current] if current else clauses):
@@ -1321,7 +1359,9 @@ def _interval(tokens: list[str], at: int, shortest_cycle_hours: float) -> tuple[
     per_day = 24 / interval if interval else 0.0
     if not ranged and per_day == int(per_day) and 1 <= per_day <= 24:
         return phrase, int(per_day)
-    return phrase, _NO_SCHEDULE if interval >= shortest_cycle_hours and not ranged else _NOT_DAILY
+    # In hours ("q504h"), an interval is never written as a cycle.
+    cycle = hours >= 24 and interval >= shortest_cycle_hours
+    return phrase, _NO_SCHEDULE if cycle and not ranged else _NOT_DAILY
 
 
 def _strength_pair(tokens: list[str], name_words: set[str]) -> _StrengthPair | None:
@@ -1545,21 +1585,25 @@ class _Suffixed(str):
         return made
 
 
+_PHASES: Final = frozenset({"loading", "load", "ramp-up", "ramp", "titration", "induction", "consolidation",
+                             "maintenance", "taper"})
+"""Words of a phase of an order: a word of an ended order beside one may say only that phase ended."""
 _STATUS_AFTER: Final = frozenset({_HYPHEN, ",", ";"})
 """What may stand before a line's status at its end ("posaconazole 300 mg daily - DISCONTINUED", ", stopped")."""
 
 
-def _states_status(group: _Group, at: int, length: int, after_drug: bool) -> bool:
+def _states_status(group: _Group, at: int, length: int, after_drug: bool, edge: bool) -> bool:
     """Whether the words at `at` stand where a line states its status.
 
-    Alone in a bracket ("(completed)", "[DISCONTINUED] posaconazole"), or ending the line right after a dash, a comma
+    Alone in a bracket that opens or ends the line (`edge`: "(completed)", "[DISCONTINUED] posaconazole"; "x1
+    (completed) then daily" says a dose ended), or ending the line right after a dash, a comma
     or the drug's name ("- stopped", "posaconazole stopped"). Elsewhere they may say that a phase, a day or a dose
     ended ("completed loading", "day 1 completed", "x 2 doses completed then daily"), the drug still taken (s16
     review).
     """
     items = group.items
     if group.kind:
-        return at == 0 and length == len(items)
+        return edge and at == 0 and length == len(items)
     before = items[at - 1] if at else None
     return at + length == len(items) and (after_drug or (isinstance(before, str) and before in _STATUS_AFTER))
 

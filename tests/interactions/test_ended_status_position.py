@@ -42,14 +42,53 @@ def test_a_word_of_an_ended_order_beside_a_phase_day_or_count_leaves_the_line_un
 
 
 @pytest.mark.parametrize(("regimen", "line", "rule", "action"), [
+    (VEN, "digoxin 0.125 mg daily (loading completed)", "venetoclax/ven-on-digoxin", Action.AVOID_COMBINATION),
+    (VEN, "posaconazole 300 mg daily (loading completed)", "venetoclax/ven-posaconazole", Action.ADJUST_DOSE),
     (VEN, "warfarin 5 mg daily, loading dose completed", "venetoclax/ven-on-warfarin", Action.MONITOR),
     (IVO, "dabigatran 150 mg BID, loading completed", "ivosidenib/ivo-on-dabigatran", Action.AVOID_COMBINATION),
 ])
 def test_a_co_medication_whose_loading_ended_keeps_the_rule_on_its_own_levels(
         default_kb: KnowledgeBase, regimen: Medication, line: str, rule: str, action: Action) -> None:
-    # Read as stopped (2bc5a3f), the rule vanished with complete=true; the phase ended, the drug is taken.
+    # Read as stopped (2bc5a3f), the rule vanished with complete=true (or said the order had ended); the phase ended,
+    # the drug is taken.
     result = _check(default_kb, regimen, line)
     assert (result.complete, [(f.rule, f.action) for f in result.findings]) == (True, [(rule, action)])
+    assert all(ENDED not in f.recommendation.lower() for f in result.findings)
+
+
+@pytest.mark.parametrize(("regimen", "line"), [
+    # Where a status stands, but beside a step of the order (s16 review 3): each was counted as stopped, the rule
+    # dropped (venetoclax + digoxin AVOID, + warfarin MONITOR; ivosidenib + dabigatran AVOID), complete=true.
+    (VEN, "digoxin 0.5 mg x1 (completed) then 0.125 mg daily"),
+    (VEN, "digoxin 0.25 mg BID day 1 (completed), then 0.125 mg daily"),
+    (VEN, "digoxin 0.125 mg daily - loading, completed"),
+    (VEN, "digoxin 0.125 mg daily; day 1 - completed"),
+    (VEN, "digoxin 0.125 mg daily (day 1) (completed)"),
+    (VEN, "warfarin 10 mg x1 (completed) then 5 mg daily"),
+    (IVO, "dabigatran 150 mg BID - loading, completed"),
+    # A question is no status.
+    (VEN, "digoxin 0.125 mg daily, stopped?"),
+    (VEN, "digoxin 0.125 mg daily - discontinued?"),
+    (VEN, "digoxin 0.125 mg daily (discontinued?)"),
+    (VEN, "digoxin 0.125 mg daily (stopped) ?"),
+    (VEN, "digoxin 0.125 mg daily (course completed?)"),
+])
+def test_a_stopped_word_beside_a_step_of_the_order_or_asked_leaves_the_line_unrecognised(
+        default_kb: KnowledgeBase, regimen: Medication, line: str) -> None:
+    result = _check(default_kb, regimen, line)
+    (unrecognized,) = result.unrecognized
+    assert (result.complete, unrecognized.name, result.findings) == (False, line, ())
+    assert "is not guessed" in unrecognized.detail
+
+
+@pytest.mark.parametrize("venetoclax", [
+    "venetoclax 100 mg day 1 (completed), then 400 mg daily", "venetoclax 400 mg daily - ramp-up, completed",
+])
+def test_an_agent_whose_ramp_up_step_ended_is_never_dropped_as_stopped(default_kb: KnowledgeBase,
+                                                                       venetoclax: str) -> None:
+    # Was azacitidine alone, complete=true (s16 review 3): venetoclax and its posaconazole 70 mg adjustment vanished.
+    result = _check(default_kb, Medication("azacitidine 75 mg/m2"), venetoclax, "posaconazole 300 mg daily")
+    assert (result.complete, [u.name for u in result.unrecognized]) == (False, [venetoclax])
 
 
 def test_an_agent_listed_after_its_ramp_up_is_checked_as_without_the_words(default_kb: KnowledgeBase) -> None:

@@ -294,8 +294,8 @@ class MedicationReader:
         self._vehicles: _Phrases[bool] = _Phrases()
         roles: dict[tuple[str, ...], int] = {}
         for vocabulary in names.vocabularies:
-            if vocabulary.role in ("product_suffix", "course"):
-                continue  # not order text: read only right after a brand (`_product_suffix`), or beside a dose
+            if vocabulary.role in ("product_suffix", "course", "phase"):
+                continue  # not order text: read only right after a brand (`_product_suffix`), beside a dose or an end
             for term in vocabulary.terms:
                 for tokens in self._phrase_forms(term):
                     if vocabulary.role == "vehicle":
@@ -342,6 +342,10 @@ class MedicationReader:
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
+        self._phases = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "phase"
+                                 for term in vocabulary.terms)
+        """Words of a phase of an order ("loading"): beside a word of an ended order, that word may say only the phase
+        ended."""
         self._hold_words = frozenset(tokens[0] for tokens in self._phrases_of(names, "held"))
         """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
         may still say the order is on hold ("hold for 7 days")."""
@@ -869,16 +873,16 @@ class MedicationReader:
     def _step_named(self, text: str, tokens: list[str], drugs: int) -> str:
         """What in a line with a word of an ended order says that word may be about a step of it, else "".
 
-        A question mark ("stopped?": asked, no status), "then", a phase (`_PHASES`), a day or a count ("day 1", "D1",
-        "x1", "x 2 doses", "3 of 7") or more doses than drugs ("0.5 mg ... 0.125 mg"): "digoxin 0.5 mg x1
-        (completed) then 0.125 mg daily" is digoxin still taken (s16 review 3).
+        A question mark ("stopped?": asked, no status), "then", a phase (names.toml's `phase` words), a day or a count
+        ("day 1", "D1", "x1", "x 2 doses", "3 of 7") or more doses than drugs ("0.5 mg ... 0.125 mg"): "digoxin 0.5 mg
+        x1 (completed) then 0.125 mg daily" is digoxin still taken (s16 review 3).
         """
         if "?" in text:
             return "?"
         doses = 0
         for at, token in enumerate(tokens):
             before, after = tokens[at - 1] if at else "", tokens[at + 1] if at + 1 < len(tokens) else ""
-            if token == _THEN or token in _PHASES or _ONE_DAY.fullmatch(token) or _GLUED_COUNT.fullmatch(token):
+            if token == _THEN or token in self._phases or _ONE_DAY.fullmatch(token) or _GLUED_COUNT.fullmatch(token):
                 return token
             number_before, number_after = bool(_NUMBER.fullmatch(before)), bool(_NUMBER.fullmatch(after))
             if token == "of" and number_before and number_after:
@@ -1585,9 +1589,6 @@ class _Suffixed(str):
         return made
 
 
-_PHASES: Final = frozenset({"loading", "load", "ramp-up", "ramp", "titration", "induction", "consolidation",
-                             "maintenance", "taper"})
-"""Words of a phase of an order: a word of an ended order beside one may say only that phase ended."""
 _STATUS_AFTER: Final = frozenset({_HYPHEN, ",", ";"})
 """What may stand before a line's status at its end ("posaconazole 300 mg daily - DISCONTINUED", ", stopped")."""
 

@@ -294,8 +294,8 @@ class MedicationReader:
         self._vehicles: _Phrases[bool] = _Phrases()
         roles: dict[tuple[str, ...], int] = {}
         for vocabulary in names.vocabularies:
-            if vocabulary.role in ("product_suffix", "course", "phase"):
-                continue  # not order text: read only right after a brand (`_product_suffix`), beside a dose or an end
+            if vocabulary.role in ("product_suffix", "course"):
+                continue  # not order text: read only right after a brand (`_product_suffix`), or beside a dose
             for term in vocabulary.terms:
                 for tokens in self._phrase_forms(term):
                     if vocabulary.role == "vehicle":
@@ -342,10 +342,6 @@ class MedicationReader:
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
-        self._phases = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "phase"
-                                 for term in vocabulary.terms)
-        """Words of a phase of an order ("loading"): beside a word of an ended order, that word may say only the phase
-        ended."""
         self._hold_words = frozenset(tokens[0] for tokens in self._phrases_of(names, "held"))
         """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
         may still say the order is on hold ("hold for 7 days")."""
@@ -850,7 +846,7 @@ class MedicationReader:
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
                 f"{reading.stopped!r} beside a date: when the order ended is not read from its text; give its last "
                 "dose (stopped_on)"))
-        step = self._step_named(text, tokens, len(reading.drugs)) if reading.stopped else ""
+        step = self._step_named(text, tokens, reading) if reading.stopped else ""
         if reading.stopped and (state.stopped_amid or step):
             # Read as the order ended wherever it stood, "digoxin 0.125 mg daily, completed loading" dropped the rule
             # on digoxin's levels and "venetoclax ..., day 1 completed" the agent, the check said complete; so did
@@ -870,29 +866,29 @@ class MedicationReader:
                 "this form lets through"))
         return reading
 
-    def _step_named(self, text: str, tokens: list[str], drugs: int) -> str:
-        """What in a line with a word of an ended order says that word may be about a step of it, else "".
+    def _step_named(self, text: str, tokens: list[str], reading: Reading) -> str:
+        """What in a line with a word of an ended order is more than one drug's order and that word, else "".
 
-        A question mark ("stopped?": asked, no status), "then", a phase (names.toml's `phase` words), a day or a count
-        ("day 1", "D1", "x1", "x 2 doses", "3 of 7") or more doses than drugs ("0.5 mg ... 0.125 mg"): "digoxin 0.5 mg
-        x1 (completed) then 0.125 mg daily" is digoxin still taken (s16 review 3).
+        Only a whole order's shape is read as ended: the drug's one-word name, then at most a dose in mg, a route and
+        one frequency ("posaconazole 300mg PO daily (completed)", "[DISCONTINUED] posaconazole 300 mg"), with
+        brackets, a dash, a comma or a semicolon. Anything else may be a step the word is about, and reviews kept
+        finding more of them while they were listed ("x1 (completed) then 0.125 mg daily", "- loading, completed",
+        "BID - PM dose, discontinued", "po daily - IV, discontinued", "- suspension, discontinued", "stopped?").
         """
         if "?" in text:
             return "?"
-        doses = 0
-        for at, token in enumerate(tokens):
-            before, after = tokens[at - 1] if at else "", tokens[at + 1] if at + 1 < len(tokens) else ""
-            if token == _THEN or token in self._phases or _ONE_DAY.fullmatch(token) or _GLUED_COUNT.fullmatch(token):
-                return token
-            number_before, number_after = bool(_NUMBER.fullmatch(before)), bool(_NUMBER.fullmatch(after))
-            if token == "of" and number_before and number_after:
-                return " ".join(tokens[at - 1:at + 2])
-            if token in self._course and (number_before or number_after):
-                return " ".join(tokens[at:at + 2] if number_after else tokens[at - 1:at + 1])
-            doses += token in _MASS_MG and bool(_NUMBER.fullmatch(before))
-            if doses > drugs:
-                return " ".join(tokens[at - 1:at + 1])
-        return ""
+        said = normalise(reading.stopped).split()
+        rest = [token for token in tokens if token not in _STATUS_MARKS and token not in said]
+        if not rest or self.read(rest[0]).drugs != reading.drugs:
+            return " ".join(rest[:2])
+        steps = rest[1:]
+        if len(steps) > 1 and _NUMBER.fullmatch(steps[0]) and steps[1] in _MASS_MG:
+            steps = steps[2:]
+        if steps and (steps[0],) in self._routes:
+            steps = steps[1:]
+        if steps and len(per_day := self.frequencies_named(steps[0])) == 1 and per_day[0]:
+            steps = steps[1:]
+        return steps[0] if steps else ""
 
     def _given(self, text: str, tokens: list[str]) -> bool:
         """Whether a line states a dose or a frequency: a medication taken, whatever else it says."""
@@ -1590,6 +1586,8 @@ class _Suffixed(str):
 
 
 _STATUS_AFTER: Final = frozenset({_HYPHEN, ",", ";"})
+_STATUS_MARKS: Final = frozenset({*_STATUS_AFTER, "(", ")", "[", "]"})
+"""What may stand around a line's status besides its order ("[DISCONTINUED] posaconazole", "(completed)")."""
 """What may stand before a line's status at its end ("posaconazole 300 mg daily - DISCONTINUED", ", stopped")."""
 
 

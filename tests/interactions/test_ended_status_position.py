@@ -72,6 +72,16 @@ def test_a_co_medication_whose_loading_ended_keeps_the_rule_on_its_own_levels(
     (VEN, "digoxin 0.125 mg daily (discontinued?)"),
     (VEN, "digoxin 0.125 mg daily (stopped) ?"),
     (VEN, "digoxin 0.125 mg daily (course completed?)"),
+    # Steps the listed ones did not name (s16 review 4): each was counted as stopped, the rule dropped, complete=true.
+    # Only a whole order's shape is read as ended now: a one-word name, a dose in mg, a route, one frequency.
+    (VEN, "digoxin 0.125 mg daily - stat, completed"),
+    (VEN, "digoxin 0.125 mg daily (x one) (completed)"),
+    (VEN, "digoxin 0.125 mg daily; dose #1 - completed"),
+    (VEN, "digoxin 0.125 mg daily - C1D1, completed"),
+    (VEN, "digoxin 0.125 mg daily - 1/3, completed"),
+    (VEN, "digoxin 0.125 mg BID - PM dose, discontinued"),
+    (VEN, "digoxin 0.125 mg po daily - IV, discontinued"),
+    (VEN, "digoxin 0.125 mg BID, qhs, discontinued"),
 ])
 def test_a_stopped_word_beside_a_step_of_the_order_or_asked_leaves_the_line_unrecognised(
         default_kb: KnowledgeBase, regimen: Medication, line: str) -> None:
@@ -83,6 +93,8 @@ def test_a_stopped_word_beside_a_step_of_the_order_or_asked_leaves_the_line_unre
 
 @pytest.mark.parametrize("venetoclax", [
     "venetoclax 100 mg day 1 (completed), then 400 mg daily", "venetoclax 400 mg daily - ramp-up, completed",
+    "venetoclax 400 mg daily d1-14 (completed)", "venetoclax 400 mg daily - two weeks, completed",  # s16 review 4
+    "venetoclax 400 mg daily - stat dose, completed",
 ])
 def test_an_agent_whose_ramp_up_step_ended_is_never_dropped_as_stopped(default_kb: KnowledgeBase,
                                                                        venetoclax: str) -> None:

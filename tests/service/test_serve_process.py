@@ -144,7 +144,9 @@ def test_a_call_refused_at_shutdown_is_answered_once_the_port_is_closed(serve: A
             except grpc.RpcError as error:
                 refused = error.code()
         assert refused == grpc.StatusCode.UNAVAILABLE
-        with pytest.raises(ConnectionRefusedError), socket.create_connection((host, int(port)), timeout=5):
+        # Refused, or reset when it reached the listening socket as gRPC closed it (once in a loaded CI run).
+        with pytest.raises((ConnectionRefusedError, ConnectionResetError)), \
+                socket.create_connection((host, int(port)), timeout=5):
             pass
     process.wait(timeout=30)
     assert process.returncode == 0

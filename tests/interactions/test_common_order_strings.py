@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check
-
-
-def _outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-    """The order's dose as read, the finding rules and the unrecognised lines, the order given as the regimen."""
-    result = check(kb, CheckRequest((Medication(order),), (), PatientContext()))
-    (dose,) = result.doses
-    return dose.ordered_dose_mg, tuple(f.rule for f in result.findings), tuple(u.name for u in result.unrecognized)
+from interactions import KnowledgeBase
+from tests.interactions.orders import order_outcome
 
 
 @pytest.mark.parametrize(("order", "mg"), [
@@ -60,7 +54,7 @@ def _outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tup
     ("venetoclax 400 mg PO daily started 2026-11-02", 400),
 ])
 def test_a_correct_common_order_is_read_with_no_finding(default_kb: KnowledgeBase, order: str, mg: float) -> None:
-    assert _outcome(default_kb, order) == (mg, (), ())
+    assert order_outcome(default_kb, order) == (mg, (), ())
 
 
 @pytest.mark.parametrize(("order", "rule"), [
@@ -78,7 +72,7 @@ def test_a_correct_common_order_is_read_with_no_finding(default_kb: KnowledgeBas
     ("venetoclax 100 MG Oral Tablet, 10 MG Oral Tablet, 4 tablets PO daily", "venetoclax/dose-not-read"),
 ])
 def test_an_order_that_cannot_be_read_safely_stays_flagged(default_kb: KnowledgeBase, order: str, rule: str) -> None:
-    mg, rules, unrecognised = _outcome(default_kb, order)
+    mg, rules, unrecognised = order_outcome(default_kb, order)
     assert (mg, rule in rules, unrecognised) == (0, True, ())
 
 
@@ -94,7 +88,7 @@ def test_a_dose_more_often_than_daily_per_day_is_read_as_more_often(default_kb: 
                                                                     rules: tuple[str, ...]) -> None:
     # "/day" and "per day" say once a day only alone: "200 mg twice/day" is not checked as 200 mg once a day.
     mg = 200 if " 200 mg " in order else 400
-    assert _outcome(default_kb, order) == (mg, rules, ())
+    assert order_outcome(default_kb, order) == (mg, rules, ())
 
 
 @pytest.mark.parametrize("order", [
@@ -108,7 +102,7 @@ def test_a_dose_more_often_than_daily_per_day_is_read_as_more_often(default_kb: 
 def test_twice_with_no_day_after_it_is_no_daily_count(default_kb: KnowledgeBase, order: str) -> None:
     # Review 2 of 27c1109: "twice" alone was twice a day, and "twice per week" checked as 800 mg a day (labelled-dose:
     # "give 400 mg"); twice a week is no count a day, as "twice weekly" already was.
-    assert _outcome(default_kb, order) == (400, ("venetoclax/frequency-not-read",), ())
+    assert order_outcome(default_kb, order) == (400, ("venetoclax/frequency-not-read",), ())
 
 
 @pytest.mark.parametrize(("order", "agent"), [
@@ -126,7 +120,7 @@ def test_a_schedule_of_days_apart_or_weekdays_is_not_read_as_daily(default_kb: K
     # Review 2 of 27c1109: each was CONTINUE with no finding (only the glued "q2d", "q3d" were read); "q28d" beside
     # "daily" stays the cycle (tests/interactions/test_agent_frequencies.py).
     mg = 120 if agent == "gilteritinib" else 400
-    assert _outcome(default_kb, order) == (mg, (f"{agent}/frequency-not-read",), ())
+    assert order_outcome(default_kb, order) == (mg, (f"{agent}/frequency-not-read",), ())
 
 
 @pytest.mark.parametrize(("order", "agent"), [
@@ -143,7 +137,7 @@ def test_a_supply_word_before_the_frequency_leaves_the_dose_unread(default_kb: K
                                                                    agent: str) -> None:
     # Review 2 of 27c1109: the count was dropped and the tablet's strength checked as the dose (100 mg, CONTINUE, no
     # finding), where four tablets of 100 mg may be meant. Only after the frequency is a supply no dose.
-    assert _outcome(default_kb, order) == (0, (f"{agent}/dose-not-read",), ())
+    assert order_outcome(default_kb, order) == (0, (f"{agent}/dose-not-read",), ())
 
 
 @pytest.mark.parametrize("order", [
@@ -154,7 +148,7 @@ def test_a_dose_per_day_of_an_agent_given_twice_a_day_is_not_read_as_one_dose(de
     # Review 2 of 27c1109: "midostaurin 100 mg/day" (the label's 50 mg twice a day) was checked as 100 mg once, with
     # "above the labelled dose: give 50 mg". A total a day is not divided unsaid; once-daily agents keep it (above).
     agent = order.split()[0]
-    assert _outcome(default_kb, order) == (0, (f"{agent}/dose-not-read",), ())
+    assert order_outcome(default_kb, order) == (0, (f"{agent}/dose-not-read",), ())
 
 
 @pytest.mark.parametrize("order", [

@@ -12,13 +12,7 @@ from pydantic import ValidationError
 
 from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check
 from interactions.schema import AdministrationsSpec
-
-
-def _outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-    """The order's dose as read, the finding rules and the unrecognised lines, the order given as the regimen."""
-    result = check(kb, CheckRequest((Medication(order),), (), PatientContext()))
-    (dose,) = result.doses
-    return dose.ordered_dose_mg, tuple(f.rule for f in result.findings), tuple(u.name for u in result.unrecognized)
+from tests.interactions.orders import order_outcome
 
 
 @pytest.mark.parametrize(("order", "mg"), [
@@ -36,7 +30,7 @@ def _outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tup
 def test_an_interval_that_is_no_count_a_day_is_not_read_as_daily(default_kb: KnowledgeBase, order: str,
                                                                   mg: float) -> None:
     agent = order.split()[0]
-    assert _outcome(default_kb, order) == (mg, (f"{agent}/frequency-not-read",), ())
+    assert order_outcome(default_kb, order) == (mg, (f"{agent}/frequency-not-read",), ())
 
 
 @pytest.mark.parametrize(("order", "mg"), [
@@ -56,7 +50,7 @@ def test_an_interval_that_is_no_count_a_day_is_not_read_as_daily(default_kb: Kno
 ])
 def test_an_interval_dividing_a_day_and_a_daily_order_are_read_as_written(default_kb: KnowledgeBase, order: str,
                                                                           mg: float) -> None:
-    assert _outcome(default_kb, order) == (mg, (), ())
+    assert order_outcome(default_kb, order) == (mg, (), ())
 
 
 def test_an_interval_written_in_words_is_read(default_kb: KnowledgeBase) -> None:
@@ -78,7 +72,7 @@ def test_an_interval_written_in_words_is_read(default_kb: KnowledgeBase) -> None
     "venetoclax 400 mg stat x 1",
 ])
 def test_a_single_dose_or_no_schedule_is_no_daily_dose(default_kb: KnowledgeBase, order: str) -> None:
-    assert _outcome(default_kb, order) == (400, ("venetoclax/frequency-not-read",), ())
+    assert order_outcome(default_kb, order) == (400, ("venetoclax/frequency-not-read",), ())
 
 
 @pytest.mark.parametrize(("text", "named"), [
@@ -100,7 +94,7 @@ def test_the_frequencies_an_interval_or_a_single_dose_names(default_kb: Knowledg
     ("venetoclax 100 mg q24h", 100),
 ])
 def test_a_count_of_tablets_with_an_interval_is_read(default_kb: KnowledgeBase, order: str, mg: float) -> None:
-    assert _outcome(default_kb, order) == (mg, (), ())
+    assert order_outcome(default_kb, order) == (mg, (), ())
 
 
 @pytest.mark.parametrize(("text", "drugs"), [
@@ -188,7 +182,7 @@ def test_an_order_with_the_multiplication_sign_reads_as_with_x(default_kb: Knowl
     ("venetoclax 400 mg x 1", 400, ("venetoclax/frequency-not-read",)),
 ])
 def test_correct_order_text_is_read(default_kb: KnowledgeBase, order: str, mg: float, rules: tuple[str, ...]) -> None:
-    assert _outcome(default_kb, order) == (mg, rules, ())
+    assert order_outcome(default_kb, order) == (mg, rules, ())
 
 
 def test_an_interval_without_its_unit_stays_unrecognised(default_kb: KnowledgeBase) -> None:
@@ -204,7 +198,7 @@ def test_an_interval_without_its_unit_stays_unrecognised(default_kb: KnowledgeBa
 ])
 def test_a_count_after_x_other_than_one_leaves_the_dose_unread(default_kb: KnowledgeBase, order: str,
                                                                rules: tuple[str, ...]) -> None:
-    assert _outcome(default_kb, order) == (0, rules, ())
+    assert order_outcome(default_kb, order) == (0, rules, ())
 
 
 @pytest.mark.parametrize(("text", "named"), [

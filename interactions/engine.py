@@ -724,7 +724,7 @@ def _days_since_stopped(kb: KnowledgeBase, concomitant: Sequence[MedicationLike]
     return stopped, frozenset(undated.intersection(stopped))
 
 
-def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: str, undated: bool = False,
+def _within_washout(hit: Precipitant, drug: str, since: int, acts_after_stop: str, undated: bool,
                     ) -> Precipitant | None:
     """What the rules about a stopped drug still say `since` days after its last dose.
 

@@ -241,7 +241,7 @@ def _read_request(file: str) -> CheckRequest:
     text = sys.stdin.read() if file == "-" else _read_text(pathlib.Path(file))
     try:
         # The contract's codec, as the audit reads rows: a bad enum value is told with its allowed values.
-        return decode_request(json_input.loads(text, json.loads))
+        return decode_request(json_input.loads_standard(text))
     except json.JSONDecodeError as err:
         typer.echo(f"dosecheck: {file} is not JSON: {err}", err=True)
     except json_input.JsonInputError as err:

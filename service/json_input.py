@@ -8,8 +8,7 @@ dose of 10 mg), so a document that says two things about one field is refused in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 import orjson
 
@@ -35,49 +34,48 @@ class RepeatedKeyError(JsonInputError):
                          "is meant cannot be told", path)
 
 
-def loads(data: bytes | str, parse: Callable[[bytes | str], Any] = orjson.loads) -> Any:
-    """The JSON value of `data`, refusing an object that repeats a key at any depth.
-
-    Args:
-        data: The JSON text.
-        parse: The decoder whose syntax (and syntax errors) the caller answers with: orjson by default,
-            `json.loads` where its messages are the caller's contract.
-
-    Returns:
-        The decoded value, as `parse` gave it.
+def loads(data: bytes | str) -> Any:
+    """The JSON value of `data` as orjson decodes it (the audit's rows), refusing an object that repeats a key.
 
     Raises:
-        json.JSONDecodeError: From `parse` (orjson's is a subclass): `data` is not JSON.
-        RepeatedKeyError: An object repeats a key.
+        orjson.JSONDecodeError: `data` is not JSON (a subclass of json.JSONDecodeError).
+        RepeatedKeyError: An object repeats a key, at any depth.
         JsonInputError: It is nested too deeply to look for repeated keys.
     """
-    if parse is json.loads:
-        # One pass, each object checked as it is built: 104-113 µs for a 9.4 KB Epic order-sign, 52-62 µs unchecked;
-        # counting colons, as below, took 310 µs there, its URLs and times putting colons in strings (timeit).
-        try:
-            return json.loads(data, object_pairs_hook=_dict_of_distinct_keys)
-        except _KeyRepeatedError:
-            value = _NAMED_BELOW
-    else:
-        value = parse(data)
-        # Every member of every object in the text has its colon outside strings: no more keys than colons.
-        # Decoding keeps each object's distinct keys, so as many of them as colons leaves no room for a repeat.
-        colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
-        if not colons or colons <= _distinct_keys(value):
-            return value
-    # Colons inside strings, or a repeat: the text again, each object as its (key, value) pairs, says which.
-    try:
-        pairs = json.loads(data, object_pairs_hook=tuple)
-    except RecursionError:
-        raise JsonInputError("it nests arrays or objects too deeply to be read as JSON") from None
-    _refuse_repeats(pairs)
-    if value is _NAMED_BELOW:
-        raise AssertionError("a repeated key was found in one pass and not in the other")
+    value = orjson.loads(data)
+    # Every member of every object in the text has its colon outside strings: no more keys than colons.
+    # Decoding keeps each object's distinct keys, so as many of them as colons leaves no room for a repeat.
+    colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
+    if colons and colons > _distinct_keys(value):
+        _refuse_repeats(_pairs(data))  # colons inside strings, or a repeat: the pairs say which
     return value
 
 
-_NAMED_BELOW: Final = object()
-"""What the one-pass decoding gives when it found a repeat, which `_refuse_repeats` then names."""
+def loads_standard(data: bytes | str) -> Any:
+    """The JSON value of `data` as the standard library decodes it, refusing an object that repeats a key.
+
+    For callers whose answers quote the standard library's syntax errors (the CLI, the CDS Hooks body, FHIR answers).
+
+    Raises:
+        json.JSONDecodeError: `data` is not JSON.
+        RepeatedKeyError: An object repeats a key, at any depth.
+        JsonInputError: It is nested too deeply to look for repeated keys.
+    """
+    # One pass, each object checked as it is built: 104-113 µs for a 9.4 KB Epic order-sign, 52-62 µs unchecked;
+    # counting colons, as `loads` does, took 310 µs there, its URLs and times putting colons in strings (timeit).
+    try:
+        return json.loads(data, object_pairs_hook=_dict_of_distinct_keys)
+    except _KeyRepeatedError:
+        _refuse_repeats(_pairs(data))
+    raise AssertionError("a repeated key was found in one pass and not in the other")
+
+
+def _pairs(data: bytes | str) -> Any:
+    """The document with each object as its (key, value) pairs, for `_refuse_repeats`."""
+    try:
+        return json.loads(data, object_pairs_hook=tuple)
+    except RecursionError:
+        raise JsonInputError("it nests arrays or objects too deeply to be read as JSON") from None
 
 
 class _KeyRepeatedError(Exception):

@@ -9,7 +9,6 @@ serialised without nulls, as the spec requires.
 
 from __future__ import annotations
 
-import json
 import logging
 import pathlib
 import time
@@ -241,7 +240,7 @@ class CallerJsonRequest(Request):
             json.JSONDecodeError: it is not JSON.
             json_input.RepeatedKeyError: an object in it repeats a key.
         """
-        return json_input.loads(await self.body(), json.loads)
+        return json_input.loads_standard(await self.body())
 
 
 class AuthenticatedRoute(APIRoute):

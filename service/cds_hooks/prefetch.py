@@ -26,7 +26,6 @@ are checked by its code and strength rather than reported as naming no medicatio
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import urllib.parse
@@ -384,7 +383,7 @@ async def _get(client: httpx.AsyncClient, url: str, headers: Mapping[str, str], 
     if response.status_code != 200:
         return None, f"the FHIR server answered HTTP {response.status_code}"
     try:
-        document = json_input.loads(response.content, json.loads)  # as httpx's `json()`, refusing repeated keys
+        document = json_input.loads_standard(response.content)  # as httpx's `json()`, refusing repeated keys
     except json_input.JsonInputError as error:
         return None, f"the FHIR server's answer cannot be read: {error}"
     except ValueError:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.json_input import RepeatedKeyError, loads
+from service.json_input import RepeatedKeyError, loads, loads_standard
 
 # Keys and strings with the characters that could fool a count of colons or quotes.
 _TEXT = st.text(alphabet=st.sampled_from('ab:"\\{}[],é \u2028'), max_size=6)
@@ -51,10 +51,10 @@ def test_json_without_a_repeated_key_decodes_as_orjson_and_json_decode_it(value:
     text = _text(value)
     data = text.encode() if as_bytes else text
     assert loads(data) == orjson.loads(data) == value
-    assert loads(data, json.loads) == value
+    assert loads_standard(data) == value
 
 
-@pytest.mark.parametrize("parse", [orjson.loads, json.loads])
+@pytest.mark.parametrize("parse", [loads, loads_standard])
 @settings(max_examples=300, deadline=None, database=None)
 @given(value=_VALUES.filter(lambda v: any(obj for _, obj in _paths(v))), data=st.data())
 def test_a_key_repeated_at_any_depth_is_refused_naming_it(parse: Any, value: Any, data: st.DataObject) -> None:
@@ -63,13 +63,13 @@ def test_a_key_repeated_at_any_depth_is_refused_naming_it(parse: Any, value: Any
     path, obj = objects[index]
     key = data.draw(st.sampled_from(sorted(obj)))
     with pytest.raises(RepeatedKeyError) as refused:
-        loads(_text(value, (index, key)).encode(), parse)
+        parse(_text(value, (index, key)).encode())
     # The one repeated, unless an object inside it repeats one too (there is none here) or its key names collide.
     assert refused.value.path == (f"{path}.{key}" if path else key)
 
 
-@pytest.mark.parametrize("parse", [orjson.loads, json.loads])
+@pytest.mark.parametrize("parse", [loads, loads_standard])
 def test_a_key_written_with_an_escape_is_the_same_key(parse: Any) -> None:
     with pytest.raises(RepeatedKeyError) as refused:
-        loads(b'{"regimen": [{"name": "venetoclax", "dose\\u004dg": 400, "doseMg": 10}]}', parse)
+        parse(b'{"regimen": [{"name": "venetoclax", "dose\\u004dg": 400, "doseMg": 10}]}')
     assert refused.value.path == "regimen[0].doseMg"

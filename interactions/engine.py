@@ -67,7 +67,7 @@ _HELD_BY_ORDER = dose_effect(Action.HOLD, None, (), None, Finding(
 _UNDATED: Final = "the line says the order has ended but not when: counted as stopped on the day of the check"
 """A co-medication whose words say its order ended (`Reading.stopped`), no last dose given: the latest it can have
 been, as the CDS Hooks adapter takes an ended order with no date, so that it counts through its whole washout."""
-_EXACT: Final = "give its last dose (stopped_on) for the exact count"
+_EXACT: Final = "give the date of its last dose for the exact count"
 
 
 NO_REGIMEN: Final = ("no regimen medication, and no targeted agent among the concomitant medications: "
@@ -281,8 +281,8 @@ def _resolve_regimen(kb: KnowledgeBase, medications: Sequence[MedicationLike],
             # Ordered and ended at once: neither given at its dose nor stopped is the safer guess for the agent.
             unrecognized.append(UnrecognizedMedication(medication.name, components, UnrecognizedReason.UNKNOWN, (), (
                 f"{ended!r}: the order says it has ended, yet it is in the regimen being ordered: whether it is given "
-                "is not guessed; order it without that word, or list it among the other medications with its last "
-                "dose (stopped_on)")))
+                "is not guessed; order it without that word, or list it among the other medications with the date "
+                "of its last dose")))
             unresolved.append(medication)
             continue
         # Every drug the line names takes its order, but for a named regimen's one dose, its agent's alone
@@ -651,8 +651,8 @@ def _held_note(kb: KnowledgeBase, interacting: int, held: dict[str, str]) -> str
         if name in held:
             # Counted, the cautious choice: a hold may be lifted at any dose, and the drug acts through its washout.
             note += (f"{name[:1].upper()}{name[1:]} is listed as on hold ({held[name]}) and is still counted: a hold "
-                     "may end, and it acts until its washout has passed. If it has been stopped, give its last dose "
-                     "(stopped_on) so that its washout is counted. ")
+                     "may end, and it acts until its washout has passed. If it has been stopped, give the date of its "
+                     "last dose so that its washout is counted. ")
     return note
 
 

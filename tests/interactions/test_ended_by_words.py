@@ -15,7 +15,7 @@ VEN = Medication("venetoclax 400 mg PO daily")
 UNDATED = "the line says the order has ended but not when: counted as stopped on the day of the check"
 IN_FINDING = (" (The line says the order has ended but not when: counted as stopped on the day of the check, and still "
               "counted")
-EXACT = "give its last dose (stopped_on) for the exact count"
+EXACT = "give the date of its last dose for the exact count"
 ENDED_LINES = [
     "posaconazole (discontinued)",
     "posaconazole - DISCONTINUED",
@@ -129,5 +129,5 @@ def test_a_regimen_agent_whose_order_says_it_ended_stays_unrecognised(default_kb
         False, ("venetoclax",), Action.UNSPECIFIED, None)
     assert unrecognized.detail == (
         "'discontinued': the order says it has ended, yet it is in the regimen being ordered: whether it is given is "
-        "not guessed; order it without that word, or list it among the other medications with its last dose "
-        "(stopped_on)")
+        "not guessed; order it without that word, or list it among the other medications with the date of its last "
+        "dose")

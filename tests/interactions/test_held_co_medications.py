@@ -30,7 +30,7 @@ def test_a_held_co_medication_is_counted_and_the_decision_says_so(default_kb: Kn
 
     assert (venetoclax.recommended_dose_mg, venetoclax.action) == (70, Action.ADJUST_DOSE)
     said = (f"Posaconazole is listed as on hold ({held.name!r}) and is still counted: a hold may end, and it acts "
-            "until its washout has passed. If it has been stopped, give its last dose (stopped_on) so that its "
+            "until its washout has passed. If it has been stopped, give the date of its last dose so that its "
             "washout is counted. ")
     assert venetoclax.notes.startswith(said)
     assert venetoclax.rationale.startswith(said)

@@ -437,6 +437,12 @@ class MedicationReader:
             # A count of tablets of the stated strength must make the total ("4 tablets (40 mg total)" of 100 mg
             # tablets says two doses): else neither is read.
             counted = self._counted(tokens, [i for i in numbers if i != at], with_frequency=True)
+            if counted is None and self._each_or_total(tokens, at):
+                # "3 tabs (40 mg)", "ivosidenib 2 tabs (250 mg)": each tablet's strength (120, 500 mg) as often as
+                # the total, and no stated strength tells which; a mass that is none of the agent's strengths can
+                # only be the total ("take 3 tablets (120 mg)" of gilteritinib), which the caller judges as it
+                # judges a strength beside a dose form.
+                return StatedDose(total, with_frequency, with_form=True)
             return StatedDose(total, with_frequency, total=True) if counted in (None, total) else None
         counted = self._counted(tokens, numbers, with_frequency=with_frequency)
         if counted is not None:
@@ -597,6 +603,15 @@ class MedicationReader:
         dosed = at >= 1 and tokens[at - 1] in _DOSING_VERBS and after != "/" and (after,) not in self._forms
         mg = float(tokens[at]) * _MASS_MG[unit]
         return mg if after == "total" or counted or dosed or self._explained(tokens, at, mg) else None
+
+    @staticmethod
+    def _each_or_total(tokens: list[str], at: int) -> bool:
+        """Whether the mass at `at` is alone in a bracket after a count of several tablets ("3 tabs (40 mg)").
+
+        Not called a total ("(120 mg total)"), and not after one tablet ("1 tab (100 mg)": its strength is the dose).
+        """
+        return at >= 3 and tokens[at - 1] == "(" and tokens[at + 2:at + 3] == [")"] \
+            and bool(_NUMBER.fullmatch(tokens[at - 3])) and float(tokens[at - 3]) != 1
 
     def _explained(self, tokens: list[str], at: int, mg: float) -> bool:
         """Whether a bracket right after the mass at `at` makes it of tablets: "400 mg (4 x 100 mg tablets)".

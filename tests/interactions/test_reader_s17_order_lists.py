@@ -1,0 +1,69 @@
+"""Order text as pharmacy catalogues and EHR medication lists write it (session 17, pharmacist probe P).
+
+A mass alone in a bracket after a count of several tablets ("gilteritinib 3 tabs (40 mg) daily") was read as the
+total: 40 mg ordered, CONTINUE, no finding, where the order most likely means three 40 mg tablets (120 mg). Such a
+bracket says each tablet's strength as often as the total, so a mass that is one of the agent's strengths leaves
+the dose unread; one that is none of them can only be the total and is read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions.model import DoseRecommendation
+
+
+def _decision(kb: KnowledgeBase, order: Medication) -> tuple[DoseRecommendation, tuple[str, ...], bool]:
+    """The order's decision, the rules of its findings and whether the check is complete."""
+    result = check(kb, CheckRequest((order,), (), PatientContext()))
+    (dose,) = result.doses
+    return dose, tuple(f.rule for f in result.findings), result.complete
+
+
+@pytest.mark.parametrize(("order", "agent", "labelled"), [
+    # Each mass is one of the agent's product strengths (each agent file's `products`): N tablets of it, or it all?
+    ("gilteritinib 3 tabs (40 mg) daily", "gilteritinib", 120),
+    ("gilteritinib 3 tablets (40 mg) PO daily", "gilteritinib", 120),
+    ("ivosidenib 2 tabs (250 mg) daily", "ivosidenib", 500),
+    ("venetoclax 4 tabs (100 mg) daily", "venetoclax", 400),
+    ("venetoclax 2 tabs (50 mg) daily", "venetoclax", 400),
+    ("midostaurin 2 caps (25 mg) BID", "midostaurin", 50),
+    ("quizartinib 2 tabs (17.7 mg) daily", "quizartinib", 35.4),
+])
+def test_a_strength_in_brackets_after_a_count_of_tablets_leaves_the_dose_unread(
+        default_kb: KnowledgeBase, order: str, agent: str, labelled: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (
+        agent, 0.0, labelled, Action.ADJUST_DOSE)
+    assert rules == (f"{agent}/dose-not-read",)
+    assert complete
+
+
+@pytest.mark.parametrize(("order", "mg"), [
+    # None of the agent's strengths: only a total can be meant.
+    ("gilteritinib 3 tabs (120 mg) daily", 120),
+    ("ivosidenib 2 tabs (500 mg) daily", 500),
+    ("midostaurin 2 caps (50 mg) BID", 50),
+    ("venetoclax 2 tabs (20 mg) daily", 20),
+    # Said: a total, the line's strength and count making it, or one tablet.
+    ("venetoclax 4 tabs (400 mg total) daily", 400),
+    ("gilteritinib 40 mg tablet, take 3 tablets (120 mg) by mouth once daily", 120),
+    ("venetoclax 1 tab (100 mg) daily", 100),
+    ("olutasidenib 1 cap (150 mg) BID", 150),
+])
+def test_a_mass_in_brackets_after_a_count_that_can_only_be_the_total_is_read(
+        default_kb: KnowledgeBase, order: str, mg: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert dose.ordered_dose_mg == mg
+    assert not any(rule.endswith("/dose-not-read") for rule in rules)
+    assert complete
+
+
+def test_a_dose_field_beside_a_strength_in_brackets_after_a_count_is_not_contradicted(
+        default_kb: KnowledgeBase) -> None:
+    # The name no longer says 40 mg, so the field's 120 mg (three 40 mg tablets) is no disagreement.
+    dose, rules, complete = _decision(default_kb, Medication("gilteritinib 3 tabs (40 mg) daily", 120))
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (120, 120, Action.CONTINUE)
+    assert rules == ()
+    assert complete

@@ -67,3 +67,35 @@ def test_a_dose_field_beside_a_strength_in_brackets_after_a_count_is_not_contrad
     assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (120, 120, Action.CONTINUE)
     assert rules == ()
     assert complete
+
+
+VEN_AZA = (Medication("venetoclax", 400), Medication("azacitidine", 75))
+
+
+@pytest.mark.parametrize(("line", "drugs"), [
+    # Every product holding these holds a booster (drugs.toml `sold_only_in`): named alone, each was read alone, with
+    # no class, and venetoclax 400 mg passed complete beside a strong CYP3A inhibitor (kb-review E4's nirmatrelvir).
+    ("elvitegravir", {"elvitegravir", "cobicistat"}),
+    ("elvitegravir 150 mg PO daily", {"elvitegravir", "cobicistat"}),
+    ("paritaprevir", {"ombitasvir", "paritaprevir", "ritonavir"}),
+    ("ombitasvir", {"ombitasvir", "paritaprevir", "ritonavir"}),
+])
+def test_a_drug_sold_only_with_its_booster_reaches_venetoclax_as_a_strong_cyp3a_inhibitor(
+        default_kb: KnowledgeBase, line: str, drugs: set[str]) -> None:
+    assert set(default_kb.resolver.read(line).drugs) == drugs
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    ven = next(d for d in result.doses if d.drug == "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action) == (100, Action.ADJUST_DOSE)
+    assert [f.rule for f in ven.findings] == ["venetoclax/ven-strong-cyp3a-inhibitor"]
+    assert result.complete
+
+
+@pytest.mark.parametrize(("line", "drugs"), [
+    ("Genvoya", {"elvitegravir", "cobicistat", "emtricitabine", "tenofovir alafenamide"}),
+    ("Stribild", {"elvitegravir", "cobicistat", "emtricitabine", "tenofovir disoproxil"}),
+    ("Viekira Pak", {"ombitasvir", "paritaprevir", "ritonavir", "dasabuvir"}),
+    ("ombitasvir/paritaprevir/ritonavir + dasabuvir", {"ombitasvir", "paritaprevir", "ritonavir", "dasabuvir"}),
+])
+def test_the_products_holding_them_still_read_as_all_their_drugs(
+        default_kb: KnowledgeBase, line: str, drugs: set[str]) -> None:
+    assert set(default_kb.resolver.read(line).drugs) == drugs

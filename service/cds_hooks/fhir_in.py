@@ -65,6 +65,13 @@ _DOSE_UNITS = frozenset({"{pill}", "{pills}", "{tbl}", "{tab}", "{tablet}", "{ta
 annotations (the cds-hooks sandbox's `{pill}`), the words EHRs write (Epic's `tablet`), and HL7 v3
 orderableDrugForm codes (`TAB`, `ORTAB`, `CAP`, `ORCAP`, as a strength's denominator). A dose in them is read in
 mg only by a strength per unit that is certain (`_mg_per_dose_unit`)."""
+_PERIOD_UNITS: dict[str, tuple[str, float]] = {
+    "h": ("h", 1.0), "d": ("d", 1.0), "wk": ("wk", 1.0), "s": ("h", 1 / 3600), "min": ("h", 1 / 60),
+    "mo": ("d", 30.4375), "a": ("d", 365.25), **dict.fromkeys(("hr", "hrs", "hour", "hours"), ("h", 1.0)),
+    **dict.fromkeys(("day", "days"), ("d", 1.0)), **dict.fromkeys(("week", "weeks"), ("wk", 1.0))}
+"""A `Timing.repeat.periodUnit` (lower case) -> the unit the knowledge base's reader reads a period in (h, d, wk) and
+what one of it is in that unit. FHIR R4's units of time are UCUM's s, min, h, d, wk, mo, a (a month and a year as
+UCUM's mean Julian ones, 30.4375 and 365.25 days); some EHRs write the word instead (`day`, `hours`)."""
 _STRENGTHS = ("strength", "strengthRatio", "strengthQuantity", "strengthCodeableConcept", "amount")
 """Where a Medication's ingredient states its strength: R4, R5's choices (only a Ratio is read), STU3."""
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
@@ -74,6 +81,15 @@ _NOT_ONE_STRENGTH = re.compile(r"[/+&]|\b(?:per|ml|l|liters?|litres?|pack|pak|ki
 """What makes the one number of a medication's name other than the mass of one ingredient in one tablet: a
 ratio or a combination (`10 MG/ML`, `per`, `+`, `&`), a volume, a pack or kit (a starter pack's name can give
 only one of its strengths)."""
+
+
+class _UnreadableError(Exception):
+    """A value that cannot be read, at its element of the resource (`dosageInstruction[0].timing.repeat.frequency`)."""
+
+    def __init__(self, element: str, description: str) -> None:
+        self.element = element
+        self.description = description
+        super().__init__(f"{element}: {description}")
 
 
 class Found(NamedTuple):
@@ -155,6 +171,9 @@ class OrderedMedication(NamedTuple):
     parts: tuple[OrderedMedication, ...] = ()
     """The other orders of the agent given together with this one, as products of other strengths, whose doses
     its own `medication.dose_mg` adds up (`hooks._given_together`); () for an order on its own."""
+    unreadable_timing: Issue | None = None
+    """A `Timing.repeat` of its dosages that cannot be read (`frequency` "two"), at its element, else None: how often
+    it is given is then not known. Left out of `medication.frequency`; `hooks` refuses the call for an agent's order."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -229,16 +248,17 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         name, codings, named_at, product = _medication_named(resource, medications)
         dosage_element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
         dosage, dosage_at = _first(resource.get(dosage_element), dosage_element)
+        label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
+        identifier = resource.get("id")
+        reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = _read_dosages(
             resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day,
             named)
+        unread = _unreadable_timing(resource.get(dosage_element), dosage_element)
         start, start_at = _start_date(resource, dosage, dosage_at)
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
         on_hold = status in HELD and not listed
         medication = Medication(name, dose, frequency, status in HELD and listed, codings)
-        label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
-        identifier = resource.get("id")
-        reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         paths = {"name": named_at, "coding": f"{named_at}.coding", "dose_mg": dose_at, "frequency": frequency_at,
                  "cycle_start_date": start_at}
         stop = _end_date(resource, kind) if listed and status in ENDED else None
@@ -246,7 +266,8 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
                                       end if end and end.date else None, per_day(frequency) if frequency else None,
-                                      dose_note, on_hold, steps_mg))
+                                      dose_note, on_hold, steps_mg, (), None if unread is None else _issue_at(
+                                          str(kind), reference, label, at, unread.element, unread.description)))
     return read
 
 
@@ -276,7 +297,7 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float], per_
     day; a `sequence` without bounds says no time apart); different doses are not one dose and are left unread,
     said as sent.
     """
-    dosages = [(value, at)] if isinstance(value, dict) else [(d, f"{at}[{i}]") for i, d in _indexed_dicts(value)]
+    dosages = _dosages(value, at)
     read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day, named), dosage)
                    for dosage, path in dosages), key=lambda entry: _when(entry[2]))
     if not read:
@@ -302,6 +323,11 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float], per_
     return _DosageRead(0.0, "", shown[:MAX_TEXT], 0.0, frequency, frequency_at, (
         f"{len(read)} dosage instructions given together ({shown}): different doses, not read as one dose."),
         tuple(doses))
+
+
+def _dosages(value: object, at: str) -> list[tuple[Mapping[str, Any], str]]:
+    """Dosage instructions, each with its path: an array's (`at[i]`), or one sent as an object (STU3-era, `at`)."""
+    return [(value, at)] if isinstance(value, dict) else [(d, f"{at}[{i}]") for i, d in _indexed_dicts(value)]
 
 
 def _bounds(dosage: Mapping[str, Any]) -> dict[str, Any]:
@@ -377,12 +403,20 @@ def violation_issue(violation: FieldViolation, read_from: Mapping[str, OrderedMe
     if ordered is None or (element is None and part == "patient"):
         return Issue("invalid", f"the orders cannot be checked ({violation.field}): {violation.description}")
     # No element (a field fhir_in does not fill): the resource as a whole.
+    return _issue_at(str(ordered.resource.get("resourceType")), ordered.reference, ordered.label, ordered.at,
+                     element or "", violation.description)
+
+
+def _issue_at(kind: str, reference: str, label: str, at: str, element: str, description: str) -> Issue:
+    """What is wrong at an element of an order or statement (`element`, "" for the whole resource), as an issue.
+
+    Its FHIRPath expressions are rooted at the resource and at the call (when it was sent in it, at `at`); the
+    diagnostics name the resource (`MedicationRequest/ven-1 (venetoclax)`, "a MedicationRequest" without an id).
+    """
     path = f".{element}" if element else ""
-    kind = str(ordered.resource.get("resourceType"))
-    expressions = (f"{kind}{path}", *((f"{ordered.at}{path}",) if ordered.at else ()))
-    named = f"{ordered.reference or 'a ' + kind} ({ordered.label})"
-    where = f"at {ordered.at}{path}" if ordered.at else f"from the FHIR server, at {kind}{path}"
-    return Issue("value", f"{named} {where}: {violation.description}", expressions)
+    expressions = (f"{kind}{path}", *((f"{at}{path}",) if at else ()))
+    where = f"at {at}{path}" if at else f"from the FHIR server, at {kind}{path}"
+    return Issue("value", f"{reference or 'a ' + kind} ({label}) {where}: {description}", expressions)
 
 
 def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
@@ -766,11 +800,8 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
         if coded:
             said.append((coded[:MAX_TEXT], f"{at}.timing.code"))
     repeat = timing.get("repeat")
-    if isinstance(repeat, dict) and (times := _times_per_period(repeat)):
-        period = repeat.get("period")
-        period = period if isinstance(period, (int, float)) and not isinstance(period, bool) else 1
-        unit = _text(repeat.get("periodUnit")) or "d"
-        said.append((f"{times} per {period:g} {unit}"[:MAX_TEXT], f"{at}.timing.repeat"))
+    if isinstance(repeat, dict) and (per_period := _per_period_read(repeat, f"{at}.timing.repeat")):
+        said.append((per_period, f"{at}.timing.repeat"))
     text = _text(dosage.get("text"))[:MAX_TEXT]
     if text:
         said.append((text, f"{at}.text"))
@@ -795,18 +826,81 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
     return frequency, path
 
 
-def _times_per_period(repeat: Mapping[str, Any]) -> int:
+def _per_period(repeat: Mapping[str, Any], at: str) -> str:
+    """A `Timing.repeat` as the knowledge base's reader reads it ("N per P unit", in h, d or wk), or "" for no count.
+
+    Its period in any of FHIR's units of time, or the word for one (`_PERIOD_UNITS`), and its numbers sent as numeric
+    strings or whole decimals (`"2"`, `2.0`), are read as what they say: left unread, "2 per 1 day" or a `frequency`
+    of "2" was no daily count the reader knew, and a twice-daily agent was checked, and its dose updated, as once a
+    day with no word said.
+
+    Raises:
+        _UnreadableError: a count, period or unit that is none (`frequency` "two", a `period` of 0, `periodUnit`
+            "fortnight"): how often the medication is given cannot be read, and read as absent it was once a day.
+    """
+    times = _times_per_period(repeat, at)
+    if not times:
+        return ""
+    period = _number(repeat, "period", at, whole=False) or 1.0
+    key = "periodUnit" if "periodUnit" in repeat or "periodUnits" not in repeat else "periodUnits"  # DSTU2's name
+    sent = repeat.get(key)
+    unit = "d" if sent is None else sent.strip().lower() if isinstance(sent, str) else ""
+    if unit not in _PERIOD_UNITS:
+        raise _UnreadableError(f"{at}.{key}", f"{json.dumps(sent)} is no unit of time (s, min, h, d, wk, mo, a): "
+                                             "how often the medication is given cannot be read")
+    written, factor = _PERIOD_UNITS[unit]
+    return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT]
+
+
+def _per_period_read(repeat: Mapping[str, Any], at: str) -> str:
+    """`_per_period`, or "" when it cannot be read (said apart: `_unreadable_timing`)."""
+    try:
+        return _per_period(repeat, at)
+    except _UnreadableError:
+        return ""
+
+
+def _unreadable_timing(value: object, at: str) -> _UnreadableError | None:
+    """What cannot be read of the first `Timing.repeat` among dosage instructions that has such a thing, or None."""
+    dosages = _dosages(value, at)
+    for dosage, path in dosages:
+        timing = dosage.get("timing")
+        repeat = timing.get("repeat") if isinstance(timing, dict) else None
+        if isinstance(repeat, dict):
+            try:
+                _per_period(repeat, f"{path}.timing.repeat")
+            except _UnreadableError as error:
+                return error
+    return None
+
+
+def _times_per_period(repeat: Mapping[str, Any], at: str) -> int:
     """How many doses a `Timing.repeat` gives in its period, or 0 when it does not say.
 
     Its `frequency`, or up to `frequencyMax` (the most it allows), or one for each of its `timeOfDay` or `when`
     entries (08:00 and 20:00, MORN and EVE: twice a day), the most of them.
     """
-    counts = [value for key in ("frequency", "frequencyMax")
-              if isinstance(value := repeat.get(key), int) and not isinstance(value, bool) and value > 0]
+    counts = [int(value) for key in ("frequency", "frequencyMax") if (value := _number(repeat, key, at, whole=True))]
     counts += [len(entries) for key in ("timeOfDay", "when") if isinstance(entries := repeat.get(key), list)]
     # A period alone is once in it (R4 Timing: frequency defaults to 1): "every 12 hours".
-    period = repeat.get("period")
-    return max(counts, default=1 if isinstance(period, (int, float)) and not isinstance(period, bool) else 0)
+    return max(counts, default=1 if repeat.get("period") is not None else 0)
+
+
+def _number(repeat: Mapping[str, Any], key: str, at: str, *, whole: bool) -> float:
+    """A positive number of a `Timing.repeat` (a whole one for a count), also sent as a numeric string; 0 if absent.
+
+    Raises:
+        _UnreadableError: it is there but is no such number.
+    """
+    value = repeat.get(key)
+    if value is None:
+        return 0.0
+    number = _value({"value": value})
+    if number is None or not math.isfinite(number) or number <= 0 or (whole and number != int(number)):
+        kind = "whole number of doses" if whole else "length of time"
+        raise _UnreadableError(f"{at}.{key}", f"{json.dumps(value)} is no {kind} above 0: how often the medication "
+                                             "is given cannot be read")
+    return number
 
 
 def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, at: str) -> tuple[str, str]:

@@ -133,11 +133,11 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     known.update(fetched)
     draft_orders = read_medications(draft_resources, known, kb.resolver.administrations_per_day,
                                     kb.resolver.frequencies_named, listed=False)
+    on_list = read_medications(listed, known, kb.resolver.administrations_per_day, kb.resolver.frequencies_named,
+                               listed=True)
     # Before they are given together: a draft made a part of another is still a draft, not a listed medication.
     draft_references = {d.reference for d in draft_orders if d.reference}
     drafts = _given_together(kb, draft_orders)
-    on_list = read_medications(listed, known, kb.resolver.administrations_per_day, kb.resolver.frequencies_named,
-                               listed=True)
     current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references])
     # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
     # active order under its id): the patient is taking it, so it is no start.
@@ -274,6 +274,12 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             other_drafts.setdefault(key, []).append(ordered)
     if not regimen and not any(draft for _, draft in unnamed):
         return None
+    # How often an agent is given decides its dose a day (venetoclax 400 mg BID is 800 mg): one whose timing cannot be
+    # read was checked as once a day with no word. Any other drug's frequency is not checked, so it never refuses.
+    unreadable = [m.unreadable_timing for drug, (m, _) in regimen.items()
+                  if m.unreadable_timing is not None and drug in kb.agents]
+    if unreadable:
+        raise BadRequestError(*unreadable)
     starts = frozenset(drug for drug, (_, draft) in regimen.items()
                        if draft and drug in kb.agents and drug not in taken)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1)) if _day_one(kb, drug, starts)

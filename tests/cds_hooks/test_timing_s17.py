@@ -1,0 +1,92 @@
+"""How often an agent is given, from a `Timing.repeat` as EHRs send it (s17), through a real `dosecheck serve`.
+
+A repeat whose period was in a FHIR unit of time other than h, d or wk (`min`, `s`, `mo`), or written as a word
+(`day`), or whose count came as a numeric string or a whole decimal (`"2"`, `2.0`), was no frequency the reader knew:
+venetoclax 400 mg twice a day was checked as once a day with no word, and beside posaconazole its update gave 70 mg
+twice a day (140 mg a day). A count or unit that is none at all (`"two"`, 0, `fortnight`) was read as once a day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_frequency import timed, update_of
+from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_real_clients import posaconazole
+
+
+@pytest.mark.parametrize("repeat", [
+    {"frequency": 2, "period": 1, "periodUnit": "day"},
+    {"frequency": 1, "period": 720, "periodUnit": "min"},
+    {"frequency": 1, "period": 43200, "periodUnit": "s"},
+    {"frequency": "2", "period": 1, "periodUnit": "d"},
+    {"frequency": 2.0, "period": 1, "periodUnit": "d"},
+    {"frequency": 1, "period": "12", "periodUnit": "h"},
+], ids=["day", "720-min", "43200-s", "string-count", "decimal-count", "string-period"])
+def test_twice_a_day_in_any_unit_of_time_is_twice_a_day(dev_server: Served, repeat: dict[str, Any]) -> None:
+    order = timed("ven-1", "venetoclax", 400, {"repeat": repeat})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    # Was "Venetoclax: reduce to 70 mg with posaconazole", its update 70 mg in the order's own timing: twice a day.
+    assert card["summary"] == "Venetoclax: reduce to 70 mg once daily, not twice daily with posaconazole"
+    assert card["detail"].startswith(
+        "**venetoclax**: ordered 400 mg twice daily (800 mg a day); **give 70 mg once daily, not twice daily**")
+    dosages = update_of(card)["dosageInstruction"]
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in dosages] == [10, 20, 50, 70, 70]
+    assert all(d["timing"]["repeat"]["frequency"] == 1 and d["timing"]["repeat"]["periodUnit"] == "d"
+               for d in dosages)
+
+
+def test_a_dstu2_period_unit_is_read(dev_server: Served) -> None:
+    # DSTU2 names it `periodUnits`: every 12 hours was read as every 12 days ("frequency not read").
+    order = timed("ven-1", "venetoclax", 400, {"repeat": {"frequency": 1, "period": 12, "periodUnits": "h"}})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg once daily, not twice daily with posaconazole"
+
+
+def test_once_a_day_in_minutes_is_once_a_day(dev_server: Served) -> None:
+    order = timed("ven-1", "venetoclax", 400, {"repeat": {"frequency": 1, "period": 1440, "periodUnit": "min"}})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+def test_once_a_month_is_no_daily_count(dev_server: Served) -> None:
+    # "1 per 1 mo" was no frequency the reader knew: checked as daily with no word.
+    order = timed("ven-1", "venetoclax", 400, {"repeat": {"frequency": 1, "period": 1, "periodUnit": "mo"}})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole; frequency not read: confirm it"
+    assert "'1 per 30.4375 d' gives venetoclax on a schedule that is not a number of doses a day" in card["detail"]
+
+
+@pytest.mark.parametrize(("repeat", "element", "said"), [
+    ({"frequency": "two", "period": 1, "periodUnit": "d"}, "frequency", '"two" is no whole number of doses above 0'),
+    ({"frequency": 0, "period": 1, "periodUnit": "d"}, "frequency", "0 is no whole number of doses above 0"),
+    ({"frequency": True, "period": 1, "periodUnit": "d"}, "frequency", "true is no whole number of doses above 0"),
+    ({"frequency": 2, "period": 0, "periodUnit": "d"}, "period", "0 is no length of time above 0"),
+    ({"frequency": 2, "period": 1, "periodUnit": "fortnight"}, "periodUnit",
+     '"fortnight" is no unit of time (s, min, h, d, wk, mo, a)'),
+], ids=["word", "zero", "boolean", "zero-period", "unknown-unit"])
+def test_an_agents_timing_that_cannot_be_read_is_a_400_at_its_element(dev_server: Served, repeat: dict[str, Any],
+                                                                      element: str, said: str) -> None:
+    # Read as absent, each was venetoclax once a day: "reduce to 70 mg", whatever the order gave.
+    order = timed("ven-1", "venetoclax", 400, {"repeat": repeat})
+    response = dev_server.call(SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    assert response.status_code == 400, response.text
+    [issue] = response.json()["issue"]
+    assert issue["code"] == "value"
+    at = f"dosageInstruction[0].timing.repeat.{element}"
+    assert issue["expression"] == [f"MedicationRequest.{at}", f"context.draftOrders.entry[0].resource.{at}"]
+    assert issue["diagnostics"] == (f"MedicationRequest/ven-1 (venetoclax) at {issue['expression'][1]}: {said}: "
+                                    "how often the medication is given cannot be read")
+
+
+def test_a_co_medications_timing_that_cannot_be_read_refuses_nothing(dev_server: Served) -> None:
+    # How often posaconazole is given is not checked: its unreadable repeat must not cost venetoclax its card.
+    listed = posaconazole()
+    listed["dosageInstruction"][0]["timing"] = {"repeat": {"frequency": "q12h"}}
+    order = timed("ven-1", "venetoclax", 400, {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [listed]))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

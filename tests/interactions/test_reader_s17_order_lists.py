@@ -91,6 +91,21 @@ def test_a_drug_sold_only_with_its_booster_reaches_venetoclax_as_a_strong_cyp3a_
 
 
 @pytest.mark.parametrize(("line", "drugs"), [
+    ("tezacaftor", {"tezacaftor", "ivacaftor"}),  # Symdeko, Trikafta
+    ("voxilaprevir", {"sofosbuvir", "velpatasvir", "voxilaprevir"}),  # Vosevi
+])
+def test_a_drug_sold_only_with_a_p_gp_inhibitor_reaches_venetoclax_with_it(
+        default_kb: KnowledgeBase, line: str, drugs: set[str]) -> None:
+    assert set(default_kb.resolver.read(line).drugs) == drugs
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    ven = next(d for d in result.doses if d.drug == "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action) == (200, Action.ADJUST_DOSE)
+    assert [f.rule for f in ven.findings] == ["venetoclax/ven-pgp-inhibitor"]
+    assert result.complete
+
+
+@pytest.mark.parametrize(("line", "drugs"), [
+    ("Trikafta", {"elexacaftor", "tezacaftor", "ivacaftor"}),
     ("Genvoya", {"elvitegravir", "cobicistat", "emtricitabine", "tenofovir alafenamide"}),
     ("Stribild", {"elvitegravir", "cobicistat", "emtricitabine", "tenofovir disoproxil"}),
     ("Viekira Pak", {"ombitasvir", "paritaprevir", "ritonavir", "dasabuvir"}),

@@ -316,10 +316,12 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike), or a new 400 mg
     draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
     most likely; but if both are dispensed the patient takes 800 mg, so the card says they may be duplicates rather
-    than staying silent. Not duplicates: an order starting after today (the next cycle's, `_sort` leaves it out), a
-    listed order that a draft names as its `priorPrescription` (the draft renews it), drafts alone (the other drafts
-    are said apart), and orders given together as products of other strengths (one order here already,
-    `_given_together`).
+    than staying silent. Drafts alone are when they start the same day: gilteritinib 120 mg ordered as one draft for
+    the morning and one for the evening was checked as 120 mg once a day with no card at all (240 mg a day if both
+    are signed). Not duplicates: an order starting after today (the next cycle's, `_sort` leaves it out), a
+    listed order that a draft names as its `priorPrescription` (the draft renews it), drafts alone of different
+    days (a ramp-up as one order a day: the other drafts are said apart), and orders given together as products of
+    other strengths (one order here already, `_given_together`).
     """
     found: dict[str, tuple[OrderedMedication, ...]] = {}
     for drug, orders in in_effect.items():
@@ -328,7 +330,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
         for ordered, draft in orders:
             if ordered.medication.dose_mg > 0 and (draft or ordered.reference not in renewed):
                 by_dose.setdefault(ordered.medication.dose_mg, []).append((ordered, draft))
-        alike = tuple(ordered for same in by_dose.values() if len(same) > 1 and not all(draft for _, draft in same)
+        alike = tuple(ordered for same in by_dose.values() if len(same) > 1 and (
+            not all(draft for _, draft in same) or len({ordered.start_date for ordered, _ in same}) == 1)
                       for ordered, _ in same)
         if alike and drug in regimen:
             found[drug] = alike

@@ -454,10 +454,12 @@ class MedicationReader:
         unit, after = [*tokens[at + 1:at + 3], "", ""][:2]
         per_mass = unit in self._units and after == "/" and at + 2 not in in_frequency  # "mg/m2", not "mg/day"
         # "x" after the mass counts tablets, days or doses ("40 mg x 3"): not read; but one of any is the mass
-        # ("400 mg x1", a single dose in names.toml: its frequency not read; it was dose-not-read too).
-        times_one = at + 2 in in_frequency
+        # ("400 mg x1", a single dose in names.toml: its frequency not read; it was dose-not-read too). So in a
+        # bracket right after it: "venetoclax 100 mg (x4) daily" was 100 mg, CONTINUE, where four tablets are meant.
+        counting = at + 3 if after == "(" else at + 2
+        times_one = counting in in_frequency
         if before in ("/", "#") or unit == "/" or per_mass or before in self._course or unit in self._course \
-                or (unit in _MASS_MG and after in self._course and not times_one):
+                or (unit in _MASS_MG and [*tokens[counting:counting + 1], ""][0] in self._course and not times_one):
             return None
         with_form = self._has_phrase(tokens, self._forms)
         if with_form:  # only a mass right after a name or the form ("Xospata 40 mg tablet", "tablet 800 mg")

@@ -114,3 +114,25 @@ def test_a_drug_sold_only_with_a_p_gp_inhibitor_reaches_venetoclax_with_it(
 def test_the_products_holding_them_still_read_as_all_their_drugs(
         default_kb: KnowledgeBase, line: str, drugs: set[str]) -> None:
     assert set(default_kb.resolver.read(line).drugs) == drugs
+
+
+@pytest.mark.parametrize(("order", "agent", "labelled"), [
+    # A count in a bracket after the mass is the count "x4" is after it (four tablets of 100 mg, or four doses?):
+    # each was read as the one tablet's mass, CONTINUE, no finding.
+    ("venetoclax 100 mg (x4) daily", "venetoclax", 400),
+    ("venetoclax 100 mg (x 4) PO daily", "venetoclax", 400),
+    ("ivosidenib 250 mg (x2) daily", "ivosidenib", 500),
+    ("gilteritinib 40 mg (x3) daily", "gilteritinib", 120),
+])
+def test_a_count_in_brackets_after_the_mass_leaves_the_dose_unread_as_after_it(
+        default_kb: KnowledgeBase, order: str, agent: str, labelled: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (
+        agent, 0.0, labelled, Action.ADJUST_DOSE)
+    assert rules == (f"{agent}/dose-not-read",)
+    assert complete
+
+
+def test_one_time_in_brackets_after_the_mass_is_a_single_dose_of_it(default_kb: KnowledgeBase) -> None:
+    dose, rules, _complete = _decision(default_kb, Medication("venetoclax 400 mg (x1)"))
+    assert (dose.ordered_dose_mg, rules) == (400, ("venetoclax/frequency-not-read",))

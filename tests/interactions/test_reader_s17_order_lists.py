@@ -136,3 +136,30 @@ def test_a_count_in_brackets_after_the_mass_leaves_the_dose_unread_as_after_it(
 def test_one_time_in_brackets_after_the_mass_is_a_single_dose_of_it(default_kb: KnowledgeBase) -> None:
     dose, rules, _complete = _decision(default_kb, Medication("venetoclax 400 mg (x1)"))
     assert (dose.ordered_dose_mg, rules) == (400, ("venetoclax/frequency-not-read",))
+
+
+@pytest.mark.parametrize(("order", "mg"), [
+    # Units spelled out (names.toml `[[spelling]]`): each line was unrecognised, the agent unchecked.
+    ("venetoclax 400 milligrams daily", 400),
+    ("gilteritinib 120 milligram PO daily", 120),
+    ("venetoclax 100 milligram tablet, take 4 tablets daily", 400),
+])
+def test_a_dose_with_its_unit_spelled_out_is_read(default_kb: KnowledgeBase, order: str, mg: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.ordered_dose_mg, dose.action, rules, complete) == (mg, Action.CONTINUE, (), True)
+
+
+def test_micrograms_of_an_agent_are_never_read_as_milligrams(default_kb: KnowledgeBase) -> None:
+    dose, rules, complete = _decision(default_kb, Medication("venetoclax 400 micrograms daily"))
+    assert (dose.ordered_dose_mg, rules, complete) == (0.0, ("venetoclax/dose-not-read",), True)
+
+
+@pytest.mark.parametrize(("line", "rule"), [
+    ("fluconazole 400 milligrams daily", "venetoclax/ven-moderate-cyp3a-inhibitor"),
+    ("posaconazole 300 milligram daily", "venetoclax/ven-posaconazole"),
+    ("digoxin 62.5 micrograms daily", "venetoclax/ven-on-digoxin"),
+])
+def test_a_co_medication_with_its_unit_spelled_out_is_read(default_kb: KnowledgeBase, line: str, rule: str) -> None:
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert rule in {f.rule for f in result.findings}
+    assert result.complete

@@ -52,6 +52,9 @@ _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # is a supply: names.toml's `supply`), and at the end, as names.toml writes it.
 _CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d|$)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
+"""A comparison sign before a mass ("<400 mg", "> 400 mg"): a bound on the dose, not the dose. The sign is no chunk of
+`_CHUNK`, so without this "venetoclax <400 mg daily" was read as 400 mg."""
 _PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d|wk)")
 """A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
 _HOURS: Final = {"h": 1, "d": 24, "wk": 168}
@@ -405,6 +408,8 @@ class MedicationReader:
         the caller's to judge (`StatedDose.with_frequency`, `StatedDose.with_form`): "VENETOCLAX 100 MG TAB" may be
         four tablets.
         """
+        if _BOUND.search(normalise(text)):
+            return None
         tokens = self._counted_tokens(text)
         if self._one_day(tokens):
             return None  # "take 1 tab on day 1", "100 mg day 1": that day's dose of a ramp-up, not the order's

@@ -163,3 +163,16 @@ def test_a_co_medication_with_its_unit_spelled_out_is_read(default_kb: Knowledge
     result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
     assert rule in {f.rule for f in result.findings}
     assert result.complete
+
+
+@pytest.mark.parametrize("order", [
+    # The sign is dropped with the punctuation: each was read as 400 mg, CONTINUE, no finding.
+    "venetoclax <400 mg daily",
+    "venetoclax < 400 mg daily",
+    "venetoclax >400 mg daily",
+    "venetoclax >= 400mg PO daily",
+])
+def test_a_bound_on_the_dose_is_not_the_dose(default_kb: KnowledgeBase, order: str) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, rules, complete) == (
+        0.0, 400, ("venetoclax/dose-not-read",), True)

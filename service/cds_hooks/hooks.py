@@ -137,8 +137,9 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
                                listed=True)
     # Before they are given together: a draft made a part of another is still a draft, not a listed medication.
     draft_references = {d.reference for d in draft_orders if d.reference}
-    drafts = _given_together(kb, draft_orders)
-    current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references])
+    drafts = _given_together(kb, draft_orders, drafts=True)
+    current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references],
+                              drafts=False)
     # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
     # active order under its id): the patient is taking it, so it is no start.
     revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
@@ -346,7 +347,8 @@ def _reference(value: object) -> str:
     return "/".join(reference.split("/_history/")[0].split("/")[-2:])
 
 
-def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> list[OrderedMedication]:
+def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
+                    drafts: bool) -> list[OrderedMedication]:
     """The orders, with those of one regimen drug given together as products of different strengths made one.
 
     Venetoclax 70 mg, its dose with posaconazole, has no tablet of its own: it is ordered as 50 mg and 2 x 10 mg
@@ -357,18 +359,23 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> l
     highest dose stands for them (its product is the one an update keeps), the others being its `parts`. Orders of
     one product (a renewal listed beside the order it renews), of different days (a ramp-up as several orders) or of
     one dose (400 mg as 100 mg tablets and as 50 mg tablets: a product switched, not 800 mg) are left as they are.
+
+    Draft orders (`drafts`) dated to start the same day need no known strength: all are being signed now, so all
+    are given that day. Gilteritinib 120 mg for the morning and 80 mg for the evening was checked as 120 mg with no
+    card (200 mg a day), and venetoclax 50 mg and 20 mg named without a strength, beside posaconazole, as 50 mg, the
+    update removing the 20 mg order. Their sum is checked, and the card says it is.
     """
     groups: dict[tuple[str, str, int | None], list[int]] = {}
     for i, ordered in enumerate(orders):
         if ordered.stop is None and len(ordered.steps_mg) == 1 and ordered.medication.dose_mg > 0 \
-                and product_strength(ordered):
+                and (product_strength(ordered) or (drafts and ordered.start_date)):
             drugs = identify(kb, ordered.medication).drugs
             if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
                 groups.setdefault((drugs[0], ordered.start_date, ordered.doses_per_day), []).append(i)
     merged: dict[int, OrderedMedication] = {}
     absorbed: set[int] = set()
     for (drug, _, _), members in groups.items():
-        strengths = [product_strength(orders[i]) for i in members]
+        strengths = [strength for i in members if (strength := product_strength(orders[i]))]
         doses = [orders[i].medication.dose_mg for i in members]
         if len(members) < 2 or len(set(strengths)) < len(strengths) or len(set(doses)) < len(doses):
             continue
@@ -379,12 +386,14 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> l
         total = round(sum(o.medication.dose_mg for o in together), 6)
         named = " + ".join(f"{o.reference or o.label} {o.medication.dose_mg:g} mg" for o in together)
         absorbed.update(i for i in members if i != first)
+        how = ("each a product of its own strength" if len(strengths) == len(members)
+               else "draft orders from the same day, as often")
         # Named by the drug alone: the product's name and code would give the engine a strength the dose is not.
         merged[first] = base._replace(
             medication=base.medication._replace(name=drug, coding=(), dose_mg=total), dose_as_sent="",
             mg_per_dose_unit=0.0, steps_mg=(total,), parts=parts,
-            dose_note=f"{len(together)} orders of {drug} given together, each a product of its own strength "
-                      f"({named}): read as one dose of {total:g} mg.")
+            dose_note=f"{len(together)} orders of {drug} given together, {how} ({named}): read as one dose of "
+                      f"{total:g} mg.")
     return [merged.get(i, ordered) for i, ordered in enumerate(orders) if i not in absorbed]
 
 

@@ -17,9 +17,9 @@ from tests.cds_hooks.test_ehr_followups import check_day
 from tests.cds_hooks.test_hooks import SIGN, cards
 
 
-def gilteritinib(ident: str, repeat: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """A draft of gilteritinib 120 mg starting today, once a day at the time `repeat` gives."""
-    order = examples.order(ident, "gilteritinib", 120, start=check_day()) | fields
+def gilteritinib(ident: str, repeat: dict[str, Any], mg: float = 120, **fields: Any) -> dict[str, Any]:
+    """A draft of gilteritinib starting today, once a day at the time `repeat` gives."""
+    order = examples.order(ident, "gilteritinib", mg, start=check_day()) | fields
     dosage = order["dosageInstruction"][0]
     del dosage["text"]
     dosage["timing"]["repeat"].update(repeat)
@@ -42,3 +42,28 @@ def test_drafts_of_one_dose_from_the_same_day_are_possible_duplicates(dev_server
     assert (card["summary"], card["indicator"]) == ("Gilteritinib: possible duplicate orders", "warning")
     assert ("Possible duplicate orders: MedicationRequest/gil-a (gilteritinib, 120 mg) and MedicationRequest/gil-b "
             "(gilteritinib, 120 mg) are in effect today at the same dose") in card["detail"]
+
+
+def test_drafts_of_different_doses_from_the_same_day_are_their_sum(dev_server: Served) -> None:
+    # Was no card: checked as the 120 mg draft alone, the 80 mg one only named among "other drafts".
+    body = examples.call("order-sign", [gilteritinib("gil-a", {"when": ["MORN"]}),
+                                        gilteritinib("gil-b", {"when": ["EVE"]}, 80)], qtc_ms=430)
+    [card] = cards(dev_server, SIGN, body)
+    assert (card["summary"], card["indicator"]) == ("Gilteritinib: reduce to 120 mg (labelled dose)", "warning")
+    assert card["detail"].startswith("**gilteritinib**: ordered 200 mg; **give 120 mg** (adjust dose).\n2 orders of "
+                                     "gilteritinib given together, draft orders from the same day, as often "
+                                     "(MedicationRequest/gil-a 120 mg + MedicationRequest/gil-b 80 mg)")
+
+
+def test_drafts_of_a_dose_in_two_products_named_without_a_strength_are_their_sum(dev_server: Served) -> None:
+    # Venetoclax 70 mg (its dose with posaconazole) as a 50 mg and a 20 mg draft, named "venetoclax" alone: checked as
+    # 50 mg, the card said "give 50 mg" and its update removed the 20 mg order (50 mg a day given).
+    drafts = [examples.order(ident, "venetoclax", mg, start=check_day())
+              for ident, mg in (("ven-a", 50), ("ven-b", 20))]
+    listed = [examples.order("posa-1", "posaconazole", 300, status="active")]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, listed))
+    assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"
+    [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
+    assert [(a["type"], a.get("resourceId") or a["resource"]["id"]) for a in update["actions"]] == [
+        ("update", "ven-a"), ("delete", "MedicationRequest/ven-b")]
+    assert update["actions"][0]["resource"]["dosageInstruction"][-1]["doseAndRate"][0]["doseQuantity"]["value"] == 70

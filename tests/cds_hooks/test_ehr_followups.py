@@ -141,9 +141,11 @@ def test_a_qtc_that_cannot_be_read_is_said(dev_server: Served) -> None:
 
 
 def test_other_drafts_of_the_agent_are_named_and_removed_with_the_update(dev_server: Served) -> None:
+    # A ramp-up as one order a day: day 1's, then the rest from day 2 (two drafts from the same day are their sum).
     day_one = examples.order("ven-d1", "venetoclax", 100, start=check_day())
+    then = examples.order("ven-1", "venetoclax", 400, start=check_day(-1))
     posaconazole = examples.order("posa-1", "posaconazole", 300, status="active")
-    [card] = cards(dev_server, SIGN, examples.call("order-sign", [day_one, venetoclax()], [posaconazole]))
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [day_one, then], [posaconazole]))
     assert "Other draft orders of venetoclax in this call: MedicationRequest/ven-d1 (venetoclax, 100 mg)" \
         in card["detail"]
     [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]

@@ -55,6 +55,10 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
 """A comparison sign before a mass ("<400 mg", "> 400 mg"): a bound on the dose, not the dose. The sign is no chunk of
 `_CHUNK`, so without this "venetoclax <400 mg daily" was read as 400 mg."""
+_TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
+"""A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
+mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
+Read as thousands, "gilteritinib 80,120 mg daily" was 80120 mg ordered."""
 _PER_PERIOD = re.compile(r"(\d+) per (\d+(?:\.\d+)?) (h|d|wk)")
 """A FHIR Timing.repeat as the CDS Hooks adapter writes it: "2 per 1 d"."""
 _HOURS: Final = {"h": 1, "d": 24, "wk": 168}
@@ -408,7 +412,8 @@ class MedicationReader:
         the caller's to judge (`StatedDose.with_frequency`, `StatedDose.with_form`): "VENETOCLAX 100 MG TAB" may be
         four tablets.
         """
-        if _BOUND.search(normalise(text)):
+        written = normalise(text)
+        if _BOUND.search(written) or _TENS_OF_THOUSANDS.search(written):
             return None
         tokens = self._counted_tokens(text)
         if self._one_day(tokens):

@@ -176,3 +176,20 @@ def test_a_bound_on_the_dose_is_not_the_dose(default_kb: KnowledgeBase, order: s
     dose, rules, complete = _decision(default_kb, Medication(order))
     assert (dose.ordered_dose_mg, dose.recommended_dose_mg, rules, complete) == (
         0.0, 400, ("venetoclax/dose-not-read",), True)
+
+
+@pytest.mark.parametrize(("order", "agent", "labelled"), [
+    # Two doses as a list, or tens of thousands of mg: "80,120" was read as 80120 mg ordered.
+    ("gilteritinib 80,120 mg daily", "gilteritinib", 120),
+    ("venetoclax 100,200 mg daily", "venetoclax", 400),
+])
+def test_a_list_of_two_doses_joined_by_a_comma_is_not_read_as_thousands(
+        default_kb: KnowledgeBase, order: str, agent: str, labelled: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, rules, complete) == (
+        0.0, labelled, (f"{agent}/dose-not-read",), True)
+
+
+def test_a_thousand_with_its_separator_is_still_a_thousand(default_kb: KnowledgeBase) -> None:
+    dose, rules, _complete = _decision(default_kb, Medication("venetoclax 1,000 mg daily"))
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, rules) == (1000, 400, ("venetoclax/labelled-dose",))

@@ -193,3 +193,31 @@ def test_a_list_of_two_doses_joined_by_a_comma_is_not_read_as_thousands(
 def test_a_thousand_with_its_separator_is_still_a_thousand(default_kb: KnowledgeBase) -> None:
     dose, rules, _complete = _decision(default_kb, Medication("venetoclax 1,000 mg daily"))
     assert (dose.ordered_dose_mg, dose.recommended_dose_mg, rules) == (1000, 400, ("venetoclax/labelled-dose",))
+
+
+@pytest.mark.parametrize("line", [
+    # Who reported or supplies the drug (names.toml filler): each line was unrecognised, the check incomplete.
+    "PTA: posaconazole 300 mg daily",
+    "[Patient-reported] posaconazole 300 mg daily",
+    "posaconazole 300 mg daily (patient reported)",
+    "posaconazole 300 mg daily (hospital supply)",
+    "posaconazole 300 mg daily (patient's own supply)",
+    "Outpatient: posaconazole 300 mg daily",
+])
+def test_where_a_listed_medication_came_from_is_order_text(default_kb: KnowledgeBase, line: str) -> None:
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    ven = next(d for d in result.doses if d.drug == "venetoclax")
+    assert (ven.recommended_dose_mg, [f.rule for f in ven.findings]) == (70, ["venetoclax/ven-posaconazole"])
+    assert result.complete
+
+
+@pytest.mark.parametrize("line", [
+    "posaconazole 300 mg daily (PTA, not taking)",
+    "posaconazole 300 mg daily - Last dose: 11/28/2026",
+    "posaconazole 300 mg daily; indication: prophylaxis",
+])
+def test_a_listed_medication_not_taken_or_with_a_last_dose_stays_unrecognised(
+        default_kb: KnowledgeBase, line: str) -> None:
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert [u.name for u in result.unrecognized] == [line]
+    assert not result.complete

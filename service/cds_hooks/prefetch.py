@@ -36,7 +36,16 @@ import httpx
 
 from service import json_input
 from service.auth import is_https_or_loopback
-from service.cds_hooks.fhir_in import LOINC, QTC_CODES, Found, found_in, voided_qtc
+from service.cds_hooks.fhir_in import (
+    LOINC,
+    MEDICATION_ORDERS,
+    MEDICATION_USES,
+    QTC_CODES,
+    Found,
+    found_in,
+    is_bundle,
+    voided_qtc,
+)
 from service.cds_hooks.wire import CdsRequest
 
 log = logging.getLogger(__name__)
@@ -56,6 +65,11 @@ TEMPLATES = {
 """The prefetch of both services; the QTc by LOINC 8636-3 (QTc, method unspecified), 76634-5
 (Fridericia) and 76635-2 (Bazett), as an Observation's code (`qtc`) or as a component of an ECG panel's
 (`qtcPanels`: a `code` search does not find an Observation whose own code is the panel's), valid ones only."""
+_SEARCHED: dict[str, frozenset[str]] = {"medicationRequests": MEDICATION_ORDERS,
+                                       "medicationStatements": MEDICATION_USES, "qtc": frozenset({"Observation"}),
+                                       "qtcPanels": frozenset({"Observation"})}
+"""Key -> the kinds of resource its search returns (in R4, and in the STU3, DSTU2 and R5 names read), one of which a
+prefetch may be sent as alone."""
 REQUIRED = ("medicationRequests", "medicationStatements", "qtc")
 """What a check cannot go without: the medication list and the latest QTc (or knowing there is none)."""
 OPTIONAL = ("qtcPanels",)
@@ -145,7 +159,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
             continue
         value = prefetch.get(key)
         search = TEMPLATES[key].replace("{{context.patientId}}", patient_id)
-        if not _usable(value):
+        if not _usable(key, value):
             if key in REQUIRED or reachable or key in prefetch:
                 # An optional key sent as an error (an OperationOutcome) is said when it cannot be fetched either.
                 to_fetch[key] = search, ("the prefetch holds no search result" if key in prefetch
@@ -255,12 +269,23 @@ def _headers(request: CdsRequest) -> dict[str, str]:
     return headers
 
 
-def _usable(value: object) -> bool:
-    """A Bundle or resource list worth reading; not an OperationOutcome, a string, or nothing."""
+def _usable(key: str, value: object) -> bool:
+    """A search result worth reading for `key`: a Bundle, a resource list, or one resource of the kind it searches for.
+
+    Not an OperationOutcome, a string or nothing; nor a resource of another kind (a `Parameters`), or a Bundle whose
+    entries are Bundles (a batch-response holding the search): read as a list of resources, either was a list holding
+    no medication, and venetoclax was checked without the posaconazole in it, in silence.
+    """
     if isinstance(value, list):
         return True
-    return (isinstance(value, dict) and value.get("resourceType") not in (None, "OperationOutcome")) or (
-        isinstance(value, dict) and "entry" in value and "resourceType" not in value)
+    if not isinstance(value, dict):
+        return False
+    if is_bundle(value):
+        entries = value.get("entry")
+        return not (isinstance(entries, list) and any(
+            isinstance(entry, dict) and isinstance(entry.get("resource"), dict) and is_bundle(entry["resource"])
+            for entry in entries))
+    return value.get("resourceType") in _SEARCHED[key]
 
 
 def withheld(data: Mapping[str, list[Found]]) -> dict[str, str]:

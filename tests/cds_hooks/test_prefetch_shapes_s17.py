@@ -1,0 +1,67 @@
+"""Prefetch values that are no search result, as EHRs got them wrong (s17), through a real `dosecheck serve`.
+
+A medication list sent as a batch-response Bundle holding the searchset, or as a `Parameters` resource, was read as a
+list of resources of which none was a medication: venetoclax was checked as if the patient took nothing else, the
+posaconazole in it never seen, with no card saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served, StandIn, stand_in
+from tests.cds_hooks.test_ehr_followups import check_day
+from tests.cds_hooks.test_hooks import SIGN, cards
+
+
+@pytest.fixture
+def fhir() -> Iterator[StandIn]:
+    with stand_in() as server:
+        yield server
+
+
+def posaconazole_list() -> dict[str, Any]:
+    return examples.bundle(examples.order("posa-1", "posaconazole", 300, status="active"), kind="searchset")
+
+
+def wrapped(kind: str) -> dict[str, Any]:
+    """The medication list's searchset, wrapped in what is no search result."""
+    if kind == "batch-response":
+        return {"resourceType": "Bundle", "type": "batch-response",
+                "entry": [{"resource": posaconazole_list(), "response": {"status": "200 OK"}}]}
+    return {"resourceType": "Parameters", "parameter": [{"name": "return", "resource": posaconazole_list()}]}
+
+
+def venetoclax_start(prefetched: dict[str, Any]) -> dict[str, Any]:
+    body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400, start=check_day())])
+    body["prefetch"]["medicationRequests"] = prefetched
+    return body
+
+
+@pytest.mark.parametrize("kind", ["batch-response", "Parameters"])
+def test_a_list_wrapped_in_no_search_result_is_fetched(dev_server: Served, fhir: StandIn, kind: str) -> None:
+    # Was "Venetoclax: start with the ramp-up (100, 200, 400 mg)": the posaconazole inside was never seen.
+    fhir.routes["/MedicationRequest"] = (200, posaconazole_list())
+    [card] = cards(dev_server, SIGN, venetoclax_start(wrapped(kind)) | {"fhirServer": fhir.url})
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert [path for path, _ in fhir.seen if path.startswith("/MedicationRequest")]
+
+
+@pytest.mark.parametrize("kind", ["batch-response", "Parameters"])
+def test_a_list_wrapped_in_no_search_result_without_a_fhir_server_is_412(dev_server: Served, kind: str) -> None:
+    response = dev_server.call(SIGN, venetoclax_start(wrapped(kind)))
+    assert response.status_code == 412, response.text
+    [issue] = response.json()["issue"]
+    assert issue["diagnostics"] == ("required data could not be had: medicationRequests: the prefetch holds no search "
+                                    "result, and no fhirServer to fetch it from")
+
+
+def test_a_list_prefetched_as_its_one_order_is_read(dev_server: Served) -> None:
+    # A guard: a resource of the kind searched for, sent alone, is still a search result of one.
+    body = venetoclax_start(examples.order("posa-1", "posaconazole", 300, status="active"))
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

@@ -1454,9 +1454,14 @@ def _count_apart(token: str) -> tuple[str, ...]:
 
 
 def _spelling(written: str, reads_as: str) -> tuple[str, str]:
-    """A spelling, normalised; a symbol's ("->") reads as a word of its own (" then "), never glued to the next."""
+    """A spelling, normalised; a symbol's ("->") reads as a word of its own (" then "), never glued to the next.
+
+    A symbol read as another symbol stays where it stands: "200-400 mg" written with the en dash (U+2013) reads as
+    with the hyphen, a range, as written.
+    """
     written, reads_as = normalise(written), normalise(reads_as)
-    return written, reads_as if any(character.isalpha() for character in written) else f" {reads_as} "
+    word = any(character.isalpha() for character in reads_as)
+    return written, f" {reads_as} " if word and not any(character.isalpha() for character in written) else reads_as
 
 
 def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:

@@ -221,3 +221,23 @@ def test_a_listed_medication_not_taken_or_with_a_last_dose_stays_unrecognised(
     result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
     assert [u.name for u in result.unrecognized] == [line]
     assert not result.complete
+
+
+@pytest.mark.parametrize(("with_en_dash", "with_hyphen"), [
+    # Each line with the en dash was unrecognised (the venetoclax order unchecked); it now reads as with the hyphen.
+    ("fluconazole 200–400 mg daily", "fluconazole 200-400 mg daily"),
+    ("nirmatrelvir–ritonavir", "nirmatrelvir-ritonavir"),
+    ("amoxicillin–clavulanate 875–125 mg", "amoxicillin-clavulanate 875-125 mg"),
+    ("venetoclax 100–400 mg daily", "venetoclax 100-400 mg daily"),
+    ("venetoclax 400 mg daily D1–14", "venetoclax 400 mg daily D1-14"),
+    ("venetoclax 400 mg daily – on hold", "venetoclax 400 mg daily - on hold"),
+])
+def test_an_en_dash_reads_as_the_hyphen(default_kb: KnowledgeBase, with_en_dash: str, with_hyphen: str) -> None:
+    def answer(line: str) -> tuple[object, ...]:
+        result = check(default_kb, CheckRequest((Medication(line), Medication("azacitidine", 75)), (),
+                                                PatientContext()))
+        return (tuple((d.drug, d.ordered_dose_mg, d.recommended_dose_mg, d.action) for d in result.doses),
+                tuple(f.rule for f in result.findings), result.complete)
+
+    assert default_kb.resolver.read(with_en_dash).drugs == default_kb.resolver.read(with_hyphen).drugs != ()
+    assert answer(with_en_dash) == answer(with_hyphen)

@@ -362,6 +362,17 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
     return any(step > day.dose_mg + 1e-6 for step, day in zip(given, dose.ramp_up, strict=False))
 
 
+def _course_start(drug: str, subject: Subject) -> str:
+    """The first day of an agent's drafts (ISO), or "".
+
+    A course written as one order a day (a ramp-up) starts on its first order's day, not on that of the order checked
+    (the highest dose, its last step), whose update replaces them all: dated from the last step, the ramp-up and its
+    tumour lysis labs were two days late.
+    """
+    return min(filter(None, (d.start_date for d in (subject.by_drug[drug], *subject.other_drafts.get(drug, ())))),
+               default="")
+
+
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:
     """Whether the order gives the agent more often than its label: its dose is then one a day in the label's times."""
     return any(f.rule == f"{dose.drug}/labelled-frequency" for f in dose.findings)
@@ -458,7 +469,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if baseline_ecg or _judged_by_qtc(findings, monitoring):
         lines.append(_qtc_line(subject, baseline_ecg))
     if dose.ramp_up and dose.drug in subject.starts:  # the label's steady dose for one already taking it
-        start = _date(ordered.start_date)
+        start = _date(_course_start(dose.drug, subject))
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
     if dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject):
@@ -732,7 +743,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     ramp_up = dose.ramp_up if dose.drug in subject.starts else ()
     if ordered.steps_mg == (*(step.dose_mg for step in ramp_up), recommended):
         return None  # the order is the update already (one accepted and placed again)
-    start = _date(ordered.start_date)
+    start = _date(_course_start(dose.drug, subject))
     dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
                        _day_bounds(start, step.day, step.day)) for step in ramp_up]
     maintenance_day = len(ramp_up) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any, NamedTuple
 
 import httpx
@@ -285,8 +286,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                        if draft and drug in kb.agents and drug not in taken)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1)) if _day_one(kb, drug, starts)
                       else m for drug, (m, _) in regimen.items()]
-    started = min((m for m, draft in regimen.values() if m.start_date and draft), key=lambda m: m.start_date,
-                  default=None)
+    # The cycle starts on the first day of the drafts, those of a course written as one order a day included.
+    started = min((m for m in [*(m for m, draft in regimen.values() if draft), *chain(*other_drafts.values())]
+                   if m.start_date), key=lambda m: m.start_date, default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),
         concomitant=tuple(m.medication for m in concomitant),

@@ -67,3 +67,22 @@ def test_drafts_of_a_dose_in_two_products_named_without_a_strength_are_their_sum
     assert [(a["type"], a.get("resourceId") or a["resource"]["id"]) for a in update["actions"]] == [
         ("update", "ven-a"), ("delete", "MedicationRequest/ven-b")]
     assert update["actions"][0]["resource"]["dosageInstruction"][-1]["doseAndRate"][0]["doseQuantity"]["value"] == 70
+
+
+def test_a_ramp_up_written_as_one_order_a_day_is_dated_from_its_first_day(dev_server: Served) -> None:
+    # Was dated from the last step's order (the 400 mg one, day 3): "Ramp-up: day 1 (<day 3>): 10 mg", the tumour lysis
+    # labs of C1D1 on day 3, and the update, replacing all three orders, began the course two days late.
+    drafts = [examples.order(ident, "venetoclax", mg, start=check_day(-day))
+              for ident, mg, day in (("ven-a", 100, 0), ("ven-b", 200, 1), ("ven-c", 400, 2))]
+    listed = [examples.order("posa-1", "posaconazole", 300, status="active")]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, listed))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert (f"Ramp-up: day 1 ({check_day()}): 10 mg; day 2 ({check_day(-1)}): 20 mg; day 3 ({check_day(-2)}): 50 mg; "
+            f"day 4 ({check_day(-3)}): 70 mg; then 70 mg.") in card["detail"]
+    assert f"- C1D1 ({check_day()}): electrolytes, liver function, renal function, blood counts, tumor lysis labs" \
+        in card["detail"]
+    [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
+    first_day = update["actions"][0]["resource"]["dosageInstruction"][0]
+    assert first_day["timing"]["repeat"]["boundsPeriod"] == {"start": check_day(), "end": check_day()}
+    assert [a.get("resourceId") for a in update["actions"][1:]] == [
+        "MedicationRequest/ven-a", "MedicationRequest/ven-b"]

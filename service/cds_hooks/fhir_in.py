@@ -553,16 +553,18 @@ def _resolve(reference: object, resource: Mapping[str, Any], medications: Mappin
              ) -> Mapping[str, Any] | None:
     """The Medication a reference points at, or None.
 
-    A contained one; else one of `medications` by the reference as written (one fetched), else by its
-    `Medication/<id>` tail (one sent in the call).
+    A contained one; else one of `medications` by the reference as written (one fetched), else without its version
+    (`Medication/123/_history/2`, a versioned reference R4 allows: the Medication sent in the call was not found by
+    it, and the order named no medication), by it whole and by its `Medication/<id>` tail (one sent in the call).
     """
     if not isinstance(reference, str):
         return None
     if reference.startswith("#"):
         return next((c for c in _dicts(resource.get("contained"))
                      if c.get("resourceType") == "Medication" and c.get("id") == reference[1:]), None)
-    found = medications.get(reference)
-    return found if found is not None else medications.get("/".join(reference.rsplit("/", 2)[-2:]))
+    unversioned = reference.split("/_history/")[0]
+    return next((found for key in (reference, unversioned, "/".join(unversioned.rsplit("/", 2)[-2:]))
+                 if (found := medications.get(key)) is not None), None)
 
 
 def _concept_name(concept: object) -> tuple[str, tuple[Coding, ...]]:

@@ -65,3 +65,16 @@ def test_a_list_prefetched_as_its_one_order_is_read(dev_server: Served) -> None:
     body = venetoclax_start(examples.order("posa-1", "posaconazole", 300, status="active"))
     [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+@pytest.mark.parametrize("reference", ["Medication/123/_history/2", "https://fhir.example.org/r4/Medication/123/_history/2"])
+def test_a_versioned_reference_names_the_medication_sent_in_the_call(dev_server: Served, reference: str) -> None:
+    # Was "Not checked: 1 medication not named (MedicationRequest/ven-1)": the Medication beside it was not found.
+    order = examples.order("ven-1", "x", 400, start=check_day())
+    del order["medicationCodeableConcept"]
+    order["medicationReference"] = {"reference": reference}
+    body = examples.call("order-sign", [order], [examples.order("posa-1", "posaconazole", 300, status="active")])
+    body["context"]["draftOrders"]["entry"].append(
+        {"resource": {"resourceType": "Medication", "id": "123", "code": {"text": "venetoclax 100 MG Oral Tablet"}}})
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

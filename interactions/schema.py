@@ -164,10 +164,10 @@ class CycleSpec(_Strict):
 
 
 class SpellingSpec(_Strict):
-    """A spelling read as another wherever it occurs ("sulph" as "sulf")."""
+    """A spelling read as another wherever it occurs ("sulph" as "sulf"), or as nothing (a mark such as "®")."""
 
     written: NonEmpty
-    reads_as: NonEmpty
+    reads_as: str
     citations: Citations
 
 

@@ -241,3 +241,18 @@ def test_an_en_dash_reads_as_the_hyphen(default_kb: KnowledgeBase, with_en_dash:
 
     assert default_kb.resolver.read(with_en_dash).drugs == default_kb.resolver.read(with_hyphen).drugs != ()
     assert answer(with_en_dash) == answer(with_hyphen)
+
+
+@pytest.mark.parametrize(("order", "concomitant", "mg", "rules"), [
+    # The brand written as its label writes it: the registered-trademark sign is no part of the name.
+    ("Venclexta® 100 mg tablet, take 4 tablets by mouth daily", "azacitidine", 400, ()),
+    ("VENCLEXTA® 400 mg daily", "Noxafil® 300 mg DR tab daily", 70, ("venetoclax/ven-posaconazole",)),
+    ("Xospata ® 40 mg tab, 3 tabs daily", "azacitidine", 120, ()),
+])
+def test_a_brand_written_with_the_registered_trademark_sign_is_read_as_without_it(
+        default_kb: KnowledgeBase, order: str, concomitant: str, mg: float, rules: tuple[str, ...]) -> None:
+    result = check(default_kb, CheckRequest((Medication(order),), (Medication(concomitant),), PatientContext()))
+    (dose,) = result.doses
+    assert result.complete
+    assert dose.recommended_dose_mg == mg
+    assert tuple(f.rule for f in result.findings if f.object_drug == dose.drug) == rules

@@ -173,6 +173,8 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
             unsearched[key] = f"the EHR's server did not search by {ignored}"
         elif key in PAGED and (following := _link(value, "next")):
             to_fetch[key] = following, "the prefetch is one page of several"
+        elif key in PAGED and (short := _short_of_total(value)):
+            to_fetch[key] = search, short
         elif key not in PAGED and isinstance(value, dict) and _sort_ignored(search, value):
             instead[key] = found.pop(key)
             to_fetch[key] = _whole(search), "the prefetched search was not sorted by the EHR's server"
@@ -286,6 +288,24 @@ def _usable(key: str, value: object) -> bool:
             isinstance(entry, dict) and isinstance(entry.get("resource"), dict) and is_bundle(entry["resource"])
             for entry in entries))
     return value.get("resourceType") in _SEARCHED[key]
+
+
+def _short_of_total(value: object) -> str:
+    """Why a prefetched Bundle holds less than its search found, when its `total` says more than it holds; else "".
+
+    A searchset's `total` counts its matches (R4 Bundle.total): one that gives 5 but holds one order and no `next`
+    link was checked as the whole list, the four others never seen. Its entries other than outcomes are counted
+    (includes too, as a server may count them in `total`), so that none but a list that is short is refetched.
+    """
+    if not isinstance(value, dict) or not is_bundle(value):
+        return ""
+    total, entries = value.get("total"), value.get("entry")
+    held = len([entry for entry in entries if isinstance(entry, dict) and not (
+        isinstance(entry.get("search"), dict) and entry["search"].get("mode") == "outcome")]
+               ) if isinstance(entries, list) else 0
+    if not isinstance(total, int) or isinstance(total, bool) or total <= held:
+        return ""
+    return f"the prefetch holds {held} of the {total} results its total gives, with no link to the rest"
 
 
 def withheld(data: Mapping[str, list[Found]]) -> dict[str, str]:

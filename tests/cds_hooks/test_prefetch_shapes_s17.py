@@ -78,3 +78,31 @@ def test_a_versioned_reference_names_the_medication_sent_in_the_call(dev_server:
         {"resource": {"resourceType": "Medication", "id": "123", "code": {"text": "venetoclax 100 MG Oral Tablet"}}})
     [card] = cards(dev_server, SIGN, body)
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+def test_a_list_holding_less_than_its_total_is_fetched_whole(dev_server: Served, fhir: StandIn) -> None:
+    # A searchset giving total 2 but holding one order and no `next` link was checked as the whole list: the
+    # posaconazole order it left out was never seen ("Venetoclax: start with the ramp-up (100, 200, 400 mg)").
+    short = examples.bundle(examples.order("acet-1", "acetaminophen", 500, status="active"), kind="searchset")
+    fhir.routes["/MedicationRequest"] = (200, examples.bundle(
+        examples.order("acet-1", "acetaminophen", 500, status="active"),
+        examples.order("posa-1", "posaconazole", 300, status="active"), kind="searchset") | {"total": 2})
+    [card] = cards(dev_server, SIGN, venetoclax_start(short | {"total": 2}) | {"fhirServer": fhir.url})
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    response = dev_server.call(SIGN, venetoclax_start(short | {"total": 2}))
+    assert response.status_code == 412, response.text
+    assert response.json()["issue"][0]["diagnostics"] == (
+        "required data could not be had: medicationRequests: the prefetch holds 1 of the 2 results its total gives, "
+        "with no link to the rest, and no fhirServer to fetch it from")
+
+
+def test_a_list_whose_total_counts_its_includes_is_whole(dev_server: Served) -> None:
+    # A guard: a server that counts the Medications it includes in `total` sends no list that is short.
+    order = examples.order("posa-1", "x", 300, status="active")
+    del order["medicationCodeableConcept"]
+    order["medicationReference"] = {"reference": "Medication/pz"}
+    listed = examples.bundle(order, {"resourceType": "Medication", "id": "pz", "code": {"text": "posaconazole"}},
+                             kind="searchset") | {"total": 2}
+    listed["entry"][1]["search"] = {"mode": "include"}
+    [card] = cards(dev_server, SIGN, venetoclax_start(listed))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

@@ -95,7 +95,8 @@ class RegimenChecker:
         self._draining = False
         self.stream_idle_timeout_s: float | None = None
         """How long an AuditRegimens stream may wait for a row; None = for ever (`create_server` sets it)."""
-        self._pending_reads: set[asyncio.Future[pb.CheckRegimenRequest | MalformedRequestError | None]] = set()
+        self._reading: set[asyncio.Task[object]] = set()
+        """The AuditRegimens calls waiting for their next row: what draining cancels."""
 
     @classmethod
     def for_knowledge_base(
@@ -177,28 +178,30 @@ class RegimenChecker:
         rows = aiter(requests)
         answer = self._current.answer  # the whole stream is answered with one knowledge base
         current = asyncio.current_task()
+        assert current is not None  # grpc runs each call's handler in a task
         while not self._draining:
-            # The read runs as its own task so that draining can cancel it without cancelling
-            # this handler, which still has to send UNAVAILABLE.
-            read = asyncio.ensure_future(anext(rows, None))
-            self._pending_reads.add(read)
+            self._reading.add(current)
             try:
                 # No gRPC limit ends a stream whose live caller sends nothing (the idle limit counts
-                # connections without calls; keepalive pings are answered): this one does. (Not
-                # wait_for: it returns a read finished as the caller cancels, hiding the cancellation.)
-                if not (await asyncio.wait((read,), timeout=self.stream_idle_timeout_s))[0]:
-                    await context.abort(
-                        grpc.StatusCode.DEADLINE_EXCEEDED,
-                        f"no row for {self.stream_idle_timeout_s:g} s; stream closed: send the rest on a new one",
-                    )
-                request = read.result()
+                # connections without calls; keepalive pings are answered): this one does. The limit
+                # covers the read alone, never a `yield` (grpc writes the answer in this same task). A task and
+                # asyncio.wait per read cost 62 µs a row here against 13 (rows answered from a table, in-process).
+                async with asyncio.timeout(self.stream_idle_timeout_s):
+                    request = await anext(rows, None)
+            except TimeoutError:
+                await context.abort(
+                    grpc.StatusCode.DEADLINE_EXCEEDED,
+                    f"no row for {self.stream_idle_timeout_s:g} s; stream closed: send the rest on a new one",
+                )
             except asyncio.CancelledError:
-                if current is not None and current.cancelling():
-                    raise  # the caller cancelled or the deadline passed
+                # Draining cancels a call waiting for a row; this handler still has to send UNAVAILABLE. Any
+                # other cancel (the caller's, its deadline) ends it.
+                if not self._draining or current.cancelling() > 1:
+                    raise
+                current.uncancel()
                 break
             finally:
-                self._pending_reads.discard(read)
-                read.cancel()  # a read still waiting when the stream ends
+                self._reading.discard(current)
             if request is None:
                 return
             if isinstance(request, MalformedRequestError):
@@ -214,5 +217,5 @@ class RegimenChecker:
     def begin_drain(self) -> None:
         """Stops audit streams from reading further rows (the server is shutting down)."""
         self._draining = True
-        for read in self._pending_reads:
-            read.cancel()
+        for call in self._reading:
+            call.cancel()

@@ -667,6 +667,23 @@ class MedicationReader:
                 return ()
             per_day = times * 24 / (period * _HOURS[unit])
             return (int(per_day) if 1 <= per_day <= 24 and per_day == int(per_day) else _NOT_DAILY,)
+        counts = self._counts_named(text)
+        # Words naming no schedule ("as directed", the cycle's "q28d") give way to a count the line names ("daily as
+        # directed", "daily x 14 days q28d"); alone they say no count a day ("venetoclax 400 mg as directed", "q4d").
+        if any(count > 0 for count in counts):
+            return tuple(count for count in counts if count != _NO_SCHEDULE)
+        return tuple(_NOT_DAILY if count == _NO_SCHEDULE else count for count in counts)
+
+    def names_schedule_of_its_own(self, text: str) -> bool:
+        """Whether `text` names a schedule that is no count a day even beside a daily count said elsewhere.
+
+        "QOD", "q4d", "PRN" do; words naming no schedule ("use as directed") and a cycle ("q28d") give way to a
+        count another part of an order gives (a FHIR Timing's repeat beside its text), as within one line.
+        """
+        return _NOT_DAILY in self._counts_named(text)
+
+    def _counts_named(self, text: str) -> list[int]:
+        """The count a day of each frequency `text` names, in order: `_NOT_DAILY` or `_NO_SCHEDULE` for none."""
         tokens = self._tokens(text)
         counts: list[int] = []
         end = previous_count = 0
@@ -689,11 +706,7 @@ class MedicationReader:
             else:
                 counts.append(count)
             end, previous, previous_count = at + len(phrase), phrase, count
-        # Words naming no schedule ("as directed", the cycle's "q28d") give way to a count the line names ("daily as
-        # directed", "daily x 14 days q28d"); alone they say no count a day ("venetoclax 400 mg as directed", "q4d").
-        if any(count > 0 for count in counts):
-            return tuple(count for count in counts if count != _NO_SCHEDULE)
-        return tuple(_NOT_DAILY if count == _NO_SCHEDULE else count for count in counts)
+        return counts
 
     def _frequency_phrases(self, tokens: list[str]) -> Iterator[tuple[int, tuple[str, ...], int]]:
         """Where each frequency stands in `tokens`, the longest at each place, with its count a day (`_frequency_at`).
@@ -1335,9 +1348,9 @@ _INTERVAL_UNIT_APART: Final = re.compile(
 """An interval's number glued to "q" with its unit apart ("q24 hours", "q12 hrs"): read as written all apart ("q 24
 hours"). Such lines were unrecognised; a number glued to "q" with no unit ("q24") stays so (hours, days or doses?)."""
 _JOINING: Final = frozenset({"and", "&"})
+"""Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
-"""Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 _SAME_MG: Final = 1e-6

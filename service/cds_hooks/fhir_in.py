@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeGuard
 
 from interactions import Coding, FieldViolation, Medication
+from interactions.reader import MedicationReader
 from interactions.schema import RXNORM
 from service.cds_hooks.wire import Issue, json_kind
 
@@ -225,16 +226,13 @@ def medication_index(resources: Iterable[Found]) -> dict[str, Mapping[str, Any]]
 
 
 def read_medications(resources: Iterable[Found], medications: Mapping[str, Mapping[str, Any]],
-                     per_day: Callable[[str], int | None], named: Callable[[str], tuple[int, ...]], *,
-                     listed: bool) -> list[OrderedMedication]:
+                     frequencies: MedicationReader, *, listed: bool) -> list[OrderedMedication]:
     """The medication orders and statements among `resources`, but those that never happened (`VOID`).
 
     Args:
         resources: any FHIR resources; those that are not medication orders or statements are skipped.
         medications: Medication resources by reference, to name orders that only reference theirs.
-        per_day: how many doses a day a frequency text gives, or None (the knowledge base's reading).
-        named: the times a day of each frequency a text names, 0 for a schedule that is no daily count (the
-            knowledge base's reading).
+        frequencies: the knowledge base's reader of frequency texts.
         listed: they are the patient's medication list, whose ended orders and statements (`ENDED`) get their
             `stop`; not for the draft orders (whatever their status says, they are being placed now).
 
@@ -252,8 +250,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         identifier = resource.get("id")
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = _read_dosages(
-            resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), per_day,
-            named)
+            resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), frequencies)
         unread = _unreadable_timing(resource.get(dosage_element), dosage_element)
         start, start_at = _start_date(resource, dosage, dosage_at)
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
@@ -265,7 +262,8 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         end = _period_end(resource, kind) if listed and stop is None else None
         read.append(OrderedMedication(reference, resource, medication, label, start, dose_as_sent, per_unit, at,
                                       {field: path for field, path in paths.items() if path}, stop,
-                                      end if end and end.date else None, per_day(frequency) if frequency else None,
+                                      end if end and end.date else None,
+                                      frequencies.administrations_per_day(frequency) if frequency else None,
                                       dose_note, on_hold, steps_mg, (), None if unread is None else _issue_at(
                                           str(kind), reference, label, at, unread.element, unread.description)))
     return read
@@ -286,8 +284,8 @@ class _DosageRead(NamedTuple):
     """Each instruction's dose in mg (0 where not read), in the order they apply: a ramp-up shows in them."""
 
 
-def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float], per_day: Callable[[str], int | None],
-                  named: Callable[[str], tuple[int, ...]]) -> _DosageRead:
+def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
+                  frequencies: MedicationReader) -> _DosageRead:
     """The dose and frequency of an order's dosage instructions (`dosageInstruction`, a statement's `dosage`).
 
     One instruction is read as it is. Several are steps when they say when each applies (bounds or a count) and
@@ -298,7 +296,7 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float], per_
     said as sent.
     """
     dosages = _dosages(value, at)
-    read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, per_day, named), dosage)
+    read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, frequencies), dosage)
                    for dosage, path in dosages), key=lambda entry: _when(entry[2]))
     if not read:
         return _DosageRead(0.0, "", "", 0.0, "", "", "", ())
@@ -316,7 +314,7 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float], per_
             f"{len(read)} dosage instructions in sequence ({shown}): the highest dose, "
             f"{dose:g} mg, is the one checked."), tuple(doses))
     if dose > 0 and all(d == dose for d in doses):
-        times = sum(per_day(entry[1][0]) or 1 if entry[1][0] else 1 for entry in read)
+        times = sum(frequencies.administrations_per_day(entry[1][0]) or 1 if entry[1][0] else 1 for entry in read)
         return _DosageRead(dose, dose_at, as_sent, per_unit, f"{times} per 1 d", at, (
             f"{len(read)} dosage instructions given together ({shown}): read as {dose:g} mg {times} times a day."),
             tuple(doses))
@@ -779,14 +777,13 @@ def _milliseconds(quantity: object) -> float:
     return value
 
 
-def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str], int | None],
-               named: Callable[[str], tuple[int, ...]]) -> tuple[str, str]:
+def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: MedicationReader) -> tuple[str, str]:
     """How often, and the path of the element it was read from.
 
     Timing says it in several places (`code`, `repeat`, the dosage's `text`) that may disagree: of daily counts,
-    the one giving the most doses a day (by `per_day`) is kept, as the engine keeps the more often of an order's
+    the one giving the most doses a day is kept, as the engine keeps the more often of an order's
     field and name (an order coded "daily" whose `repeat` says twice a day is checked twice a day). A part naming a
-    schedule that is no daily count (`named` gives 0: "QOD", "every other day", "1 per 1 wk") is never hidden behind
+    schedule that is no daily count ("QOD", "every other day", "1 per 1 wk") is never hidden behind
     a daily one: both are said ("QOD, 1 per 1 d"), so the engine says the frequency is not read. Else the first
     that says anything.
     """
@@ -807,18 +804,19 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, per_day: Callable[[str
     text = _text(dosage.get("text"))[:MAX_TEXT]
     if text:
         said.append((text, f"{at}.text"))
+    per_day = frequencies.administrations_per_day
     frequency, path = max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
-    # Words naming no schedule ("use as directed") are no daily count alone but take one beside it, as in an order's
-    # text ("daily as directed"): a code or text is so read beside "daily". A repeat's "N per P unit" is read only
-    # as a whole field (below), so alone.
-    unread = [part for part in said if 0 in named(part[0] if part[1].endswith(".repeat") else f"{part[0]}, daily")]
+    # Words naming no schedule ("use as directed") are no daily count alone but give way to one beside them, as in an
+    # order's text ("daily as directed"). A repeat's "N per P unit" is read only as a whole field, so alone.
+    unread = [part for part in said if (0 in frequencies.frequencies_named(part[0]) if part[1].endswith(".repeat")
+                                        else frequencies.names_schedule_of_its_own(part[0]))]
     if unread and per_day(frequency):
         # A daily count won over a schedule that is no daily count: a QOD order whose repeat says once a day was
         # checked as daily with no card. The engine reads a repeat's "N per P unit" only as a whole field, not
         # within a longer text: where the joined text no longer names a schedule that is no daily count (a repeat
         # "1 per 1 wk" beside the text "400 mg daily"), that repeat alone is the frequency.
         joined = ", ".join(part for part, _ in [*unread, (frequency, path)])[:MAX_TEXT]
-        frequency, path = (joined, at) if 0 in named(joined) else unread[0]
+        frequency, path = (joined, at) if 0 in frequencies.frequencies_named(joined) else unread[0]
     # As needed is no schedule of an agent's (names.toml reads "PRN" so): said beside whatever timing it has, which a
     # structured order gives apart from its timing (R4 `asNeededBoolean`, `asNeededCodeableConcept`; R5 `asNeeded`,
     # `asNeededFor`).

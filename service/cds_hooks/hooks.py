@@ -132,10 +132,8 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     fetched, unfetched = await prefetch.medications(call, [
         *unresolved_references(draft_resources, known), *unresolved_references(listed, known)], client, deadline)
     known.update(fetched)
-    draft_orders = read_medications(draft_resources, known, kb.resolver.administrations_per_day,
-                                    kb.resolver.frequencies_named, listed=False)
-    on_list = read_medications(listed, known, kb.resolver.administrations_per_day, kb.resolver.frequencies_named,
-                               listed=True)
+    draft_orders = read_medications(draft_resources, known, kb.resolver, listed=False)
+    on_list = read_medications(listed, known, kb.resolver, listed=True)
     # Before they are given together: a draft made a part of another is still a draft, not a listed medication.
     draft_references = {d.reference for d in draft_orders if d.reference}
     drafts = _given_together(kb, draft_orders, drafts=True)

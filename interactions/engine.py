@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from itertools import chain
 from operator import attrgetter, itemgetter
-from typing import Final, Literal, NamedTuple
+from typing import Final, NamedTuple
 
 from interactions import regimen_checks, schedule
 from interactions.identify import identify
@@ -900,13 +900,9 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
             if disagreeing is None and len(set(named)) > 1:
                 disagreeing = text
         if schedule is not None:
-            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, schedule, "not daily"))
+            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, schedule, not_daily=True))
         if disagreeing is not None and not per_day:
-            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, disagreeing, "several"))
-        if medication.frequency and not resolver.frequencies_named(medication.frequency):
-            # The field is there to say how often: one saying nothing read ("per protocol", "Mon Wed Fri" unread) was
-            # checked as the label's frequency with no finding.
-            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, medication.frequency, "none"))
+            return _MoreOften(0.0, _frequency_not_read(agent, medication, standard, disagreeing, not_daily=False))
         return None
     given = f"The order gives {agent.name} {_TIMES.get(per_day, f'{per_day} times')} a day"
     if medication.dose_mg:
@@ -924,22 +920,17 @@ def _more_often_than_labelled(kb: KnowledgeBase, agent: Agent, medication: Medic
     return _MoreOften(checked, finding)
 
 
-def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: StandardDose, text: str,
-                        unread: Literal["not daily", "several", "none"]) -> Finding:
+def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: StandardDose, text: str, *,
+                        not_daily: bool) -> Finding:
     """The finding for an agent's order whose frequency `text` (its field's or its name's) is not read.
 
-    "venetoclax 400 mg daily BID", "qd, q12h" (and no field saying which), "QOD", "weekly", "PRN", a frequency field
-    naming none ("per protocol"): how often is not guessed, and the dose is checked as given as the label gives it;
-    the order must say.
+    "venetoclax 400 mg daily BID", "qd, q12h" (and no field saying which), "QOD", "weekly", "PRN": how often is not
+    guessed, and the dose is checked as given as the label gives it; the order must say.
     """
     dose = f"{medication.dose_mg:g} mg" if medication.dose_mg else "the dose"
     labelled = _TIMES[standard.doses_per_day or 1]
-    why = {
-        "not daily": f"gives {agent.name} on a schedule that is not a number of doses a day, not the label's "
-                     f"{labelled} a day",
-        "several": "names several frequencies",
-        "none": "names no frequency that is read",
-    }[unread]
+    why = (f"gives {agent.name} on a schedule that is not a number of doses a day, not the label's {labelled} a day"
+           if not_daily else "names several frequencies")
     return Finding(agent.name, "", (Mechanism.LABELLED_DOSE,), Severity.MAJOR, Action.ADJUST_DOSE, (
         f"{text!r} {why}: how often {agent.name} is given is not read, and {dose} "
         f"was checked as given {labelled} a day, as the label gives it. Confirm the "

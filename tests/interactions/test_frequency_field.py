@@ -1,7 +1,7 @@
-"""An agent's `frequency` field that names no frequency read is said, never taken for the label's (session 17).
+"""An agent's `frequency` field as order composers fill it: their names of once a day are the label's (session 17).
 
-The field exists to say how often: "per protocol" or "with food" in it were checked as the label's once a day,
-CONTINUE, with no finding; what it says is now a MAJOR frequency-not-read, the dose left as ordered.
+A field naming no frequency read ("per protocol", "with food", "AM", "Days 1-14") is taken as the label gives it, as
+a name without one is: flagging it was tried and put "confirm the frequency" on everyday orders (review 1, s17).
 """
 
 from __future__ import annotations
@@ -19,21 +19,21 @@ def _venetoclax(kb: KnowledgeBase, frequency: str) -> tuple[float | None, Action
     return dose.recommended_dose_mg, dose.action, tuple((f.rule, f.severity) for f in result.findings)
 
 
-@pytest.mark.parametrize("frequency", ["per protocol", "Continuous", "PO", "with food", "Days 1-14"])
-def test_a_frequency_field_naming_no_frequency_read_is_frequency_not_read(default_kb: KnowledgeBase,
-                                                                            frequency: str) -> None:
-    assert _venetoclax(default_kb, frequency) == (
-        400, Action.ADJUST_DOSE, (("venetoclax/frequency-not-read", Severity.MAJOR),))
-    result = check(default_kb, CheckRequest((Medication("venetoclax", 400, frequency), AZACITIDINE), (),
-                                            PatientContext()))
-    assert result.findings[0].recommendation.startswith(
-        f"{frequency!r} names no frequency that is read: how often venetoclax is given is not read, and 400 mg was "
-        "checked as given once a day, as the label gives it. Confirm the frequency with the prescriber.")
+@pytest.mark.parametrize("frequency", ["Q AM", "Q PM", "every morning", "Every evening", "each morning", "Q Day"])
+def test_order_composers_names_of_once_a_day_are_read(default_kb: KnowledgeBase, frequency: str) -> None:
+    assert default_kb.resolver.administrations_per_day(frequency) == 1
+    assert default_kb.resolver.administrations_per_day(f"400 mg {frequency} and 400 mg at bedtime") == 2
 
 
-@pytest.mark.parametrize("frequency", ["daily", "Q AM", "every morning", "Every evening", "Q Day", "QHS",
-                                       "Daily at 0800", "once daily with food"])
-def test_a_frequency_field_naming_once_a_day_is_the_label(default_kb: KnowledgeBase, frequency: str) -> None:
+def test_once_in_the_morning_and_once_in_the_evening_is_twice_a_day(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("gilteritinib 120 mg every morning and every evening"),),
+                                            (), PatientContext()))
+    assert [f.rule for f in result.findings] == ["gilteritinib/labelled-dose", "gilteritinib/labelled-frequency"]
+
+
+@pytest.mark.parametrize("frequency", ["per protocol", "with food", "AM", "Days 1-14", " "])
+def test_a_field_naming_no_frequency_read_is_the_label_as_a_name_without_one_is(default_kb: KnowledgeBase,
+                                                                                frequency: str) -> None:
     assert _venetoclax(default_kb, frequency) == (400, Action.CONTINUE, ())
 
 
@@ -41,7 +41,8 @@ def test_no_frequency_given_is_the_label_as_before(default_kb: KnowledgeBase) ->
     assert _venetoclax(default_kb, "") == (400, Action.CONTINUE, ())
 
 
-def test_a_name_saying_more_often_than_the_label_still_wins_over_an_unread_field(default_kb: KnowledgeBase) -> None:
+def test_a_name_saying_more_often_than_the_label_wins_over_a_field_naming_no_frequency(
+        default_kb: KnowledgeBase) -> None:
     result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg BID", 400, "per protocol"), AZACITIDINE),
                                             (), PatientContext()))
     assert [f.rule for f in result.findings] == ["venetoclax/labelled-dose", "venetoclax/labelled-frequency"]

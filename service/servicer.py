@@ -215,7 +215,9 @@ class RegimenChecker:
         await context.abort(grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
 
     def begin_drain(self) -> None:
-        """Stops audit streams from reading further rows (the server is shutting down)."""
+        """Stops audit streams from reading further rows (the server is shutting down); once, whatever calls it."""
+        if self._draining:
+            return  # cancelled twice, a waiting stream would take the second cancel for its caller's and hang
         self._draining = True
         for call in self._reading:
             call.cancel()

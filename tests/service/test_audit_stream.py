@@ -17,7 +17,7 @@ from google.rpc import code_pb2
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import KnowledgeBase
-from service.servicer import RegimenChecker, engine_answer
+from service.servicer import DRAINING_MESSAGE, RegimenChecker, engine_answer
 from tests.service.conftest import running_server
 from tests.service.helpers import clinical_request, violated_fields
 
@@ -132,6 +132,27 @@ def test_shutdown_answers_accepted_rows_then_ends_the_stream_with_unavailable(kb
     assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
     assert answered == [f"s-{i}" for i in range(5)]
     assert time.monotonic() - started < 10, "a drained stream must not hold the shutdown for the whole grace"
+
+
+def test_a_drain_begun_twice_still_ends_a_waiting_stream_with_unavailable(kb: KnowledgeBase) -> None:
+    servicer = RegimenChecker.for_knowledge_base(kb)
+    with running_server(servicer) as server, grpc.insecure_channel(server.target) as channel:
+        stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
+        source: queue.Queue[Any] = queue.Queue()
+        call = stub.AuditRegimens(rows_from(source), timeout=30)
+        source.put(clinical_request("t-0"))
+        assert next(call).request_id == "t-0"
+
+        def drain_twice() -> None:
+            servicer.begin_drain()
+            servicer.begin_drain()
+
+        server.loop.call_soon_threadsafe(drain_twice)
+        with pytest.raises(grpc.RpcError) as raised:
+            next(call)
+        source.put(END)
+
+    assert (raised.value.code(), raised.value.details()) == (grpc.StatusCode.UNAVAILABLE, DRAINING_MESSAGE)
 
 
 def test_rows_in_flight_at_shutdown_are_answered_before_unavailable(kb: KnowledgeBase) -> None:

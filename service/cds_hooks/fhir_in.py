@@ -172,9 +172,6 @@ class OrderedMedication(NamedTuple):
     parts: tuple[OrderedMedication, ...] = ()
     """The other orders of the agent given together with this one, as products of other strengths, whose doses
     its own `medication.dose_mg` adds up (`hooks._given_together`); () for an order on its own."""
-    unreadable_timing: Issue | None = None
-    """A `Timing.repeat` of its dosages that cannot be read (`frequency` "two"), at its element, else None: how often
-    it is given is then not known. Left out of `medication.frequency`; `hooks` refuses the call for an agent's order."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -251,7 +248,6 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
         dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = _read_dosages(
             resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), frequencies)
-        unread = _unreadable_timing(resource.get(dosage_element), dosage_element)
         start, start_at = _start_date(resource, dosage, dosage_at)
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
         on_hold = status in HELD and not listed
@@ -264,8 +260,7 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
                                       {field: path for field, path in paths.items() if path}, stop,
                                       end if end and end.date else None,
                                       frequencies.administrations_per_day(frequency) if frequency else None,
-                                      dose_note, on_hold, steps_mg, (), None if unread is None else _issue_at(
-                                          str(kind), reference, label, at, unread.element, unread.description)))
+                                      dose_note, on_hold, steps_mg))
     return read
 
 
@@ -313,6 +308,14 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
         return _DosageRead(dose, dose_at, as_sent, per_unit, frequency, frequency_at, (
             f"{len(read)} dosage instructions in sequence ({shown}): the highest dose, "
             f"{dose:g} mg, is the one checked."), tuple(doses))
+    # An instruction saying how often in what is no daily count (a repeat not read, "QOD") adds up to no count a day:
+    # counted as once, the order was checked at a count it does not give. Its frequency is said, for the engine.
+    unread = next((entry[1] for entry in read if entry[1][0] and not frequencies.administrations_per_day(entry[1][0])),
+                  None)
+    if dose > 0 and all(d == dose for d in doses) and unread is not None:
+        return _DosageRead(dose, dose_at, as_sent, per_unit, *unread, (
+            f"{len(read)} dosage instructions given together ({shown}): how often one is given is not read."),
+            tuple(doses))
     if dose > 0 and all(d == dose for d in doses):
         times = sum(frequencies.administrations_per_day(entry[1][0]) or 1 if entry[1][0] else 1 for entry in read)
         return _DosageRead(dose, dose_at, as_sent, per_unit, f"{times} per 1 d", at, (
@@ -799,8 +802,15 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: Medicatio
         if coded:
             said.append((coded[:MAX_TEXT], f"{at}.timing.code"))
     repeat = timing.get("repeat")
-    if isinstance(repeat, dict) and (per_period := _per_period_read(repeat, f"{at}.timing.repeat")):
-        said.append((per_period, f"{at}.timing.repeat"))
+    if isinstance(repeat, dict):
+        try:
+            if per_period := _per_period(repeat, f"{at}.timing.repeat"):
+                said.append((per_period, f"{at}.timing.repeat"))
+        except _UnreadableError as error:
+            # No schedule read, said as names.toml's "as directed" (no schedule named): an agent's frequency not read,
+            # to confirm, unless its code or text says how often, which it gives way to. Refusing the call (400) lost
+            # every card, even for an order already on the patient's list that the clinician cannot mend.
+            said.append((f"Timing.repeat not read ({error.element.rsplit('.', 1)[-1]}): as directed", error.element))
     text = _text(dosage.get("text"))[:MAX_TEXT]
     if text:
         said.append((text, f"{at}.text"))
@@ -850,28 +860,6 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
                                              "how often the medication is given cannot be read")
     written, factor = _PERIOD_UNITS[unit]
     return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT]
-
-
-def _per_period_read(repeat: Mapping[str, Any], at: str) -> str:
-    """`_per_period`, or "" when it cannot be read (said apart: `_unreadable_timing`)."""
-    try:
-        return _per_period(repeat, at)
-    except _UnreadableError:
-        return ""
-
-
-def _unreadable_timing(value: object, at: str) -> _UnreadableError | None:
-    """What cannot be read of the first `Timing.repeat` among dosage instructions that has such a thing, or None."""
-    dosages = _dosages(value, at)
-    for dosage, path in dosages:
-        timing = dosage.get("timing")
-        repeat = timing.get("repeat") if isinstance(timing, dict) else None
-        if isinstance(repeat, dict):
-            try:
-                _per_period(repeat, f"{path}.timing.repeat")
-            except _UnreadableError as error:
-                return error
-    return None
 
 
 def _times_per_period(repeat: Mapping[str, Any], at: str) -> int:

@@ -274,12 +274,6 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             other_drafts.setdefault(key, []).append(ordered)
     if not regimen and not any(draft for _, draft in unnamed):
         return None
-    # How often an agent is given decides its dose a day (venetoclax 400 mg BID is 800 mg): one whose timing cannot be
-    # read was checked as once a day with no word. Any other drug's frequency is not checked, so it never refuses.
-    unreadable = [m.unreadable_timing for drug, (m, _) in regimen.items()
-                  if m.unreadable_timing is not None and drug in kb.agents]
-    if unreadable:
-        raise BadRequestError(*unreadable)
     starts = frozenset(drug for drug, (_, draft) in regimen.items()
                        if draft and drug in kb.agents and drug not in taken)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1)) if _day_one(kb, drug, starts)

@@ -226,6 +226,11 @@ def _observe_stream(
                 yield response
             if context.cancelled() or _deadline_passed(context):
                 code = _cancellation_code(context)  # the end of the requests can be a cancellation
+        except GeneratorExit:
+            # grpc left this stream at a `yield`: the caller cancelled, or its deadline passed, while a row was
+            # being answered or written (logged OK before, every time: a row slower than the cancel).
+            code = _cancellation_code(context)
+            raise
         except grpc.aio.AbortError:
             code = context.code() or grpc.StatusCode.UNKNOWN
             raise

@@ -17,6 +17,7 @@ from google.rpc import code_pb2
 from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import KnowledgeBase
+from service import convert
 from service.servicer import DRAINING_MESSAGE, RegimenChecker, engine_answer
 from tests.service.conftest import running_server
 from tests.service.helpers import clinical_request, violated_fields
@@ -96,6 +97,32 @@ def test_cancelling_mid_stream_ends_the_call_on_the_server(stub: Any, caplog: py
     # Only now: the end of the rows, had it been sent, would end the call as well.
     source.put(END)
     assert stub.CheckRegimen(clinical_request(), timeout=10).decisions  # the server is unharmed
+
+
+def test_cancelling_while_a_row_is_answered_is_logged_cancelled(kb: KnowledgeBase,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="service.observe")
+    real = engine_answer(kb)
+
+    def slow_answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
+        if request.request_id == "slow":
+            time.sleep(0.3)  # the caller cancels meanwhile
+        return real(request)
+
+    with running_server(RegimenChecker(slow_answer, pb.KnowledgeBaseInfo())) as server, \
+            grpc.insecure_channel(server.target) as channel:
+        stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
+        source: queue.Queue[Any] = queue.Queue()
+        call = stub.AuditRegimens(rows_from(source), timeout=30)
+        source.put(clinical_request("first"))
+        assert next(call).request_id == "first"
+        source.put(clinical_request("slow"))
+        time.sleep(0.1)
+        call.cancel()
+        # grpc leaves the handler at its answer's `yield`: it was logged OK every time.
+        _wait_for(lambda: _logged(caplog, "AuditRegimens", "CANCELLED"))
+        source.put(END)
+    assert not _logged(caplog, "AuditRegimens", "OK")
 
 
 def test_a_deadline_ends_a_stalled_stream(stub: Any, caplog: pytest.LogCaptureFixture) -> None:

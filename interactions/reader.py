@@ -54,7 +54,8 @@ _CHUNK = re.compile(r"[()\[\]{}/+&,;]|#(?=\s*\d|$)|[^\s()\[\]{}/+&,;\"*#|=!?<>:]
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
 """A comparison sign before a mass ("<400 mg", "> 400 mg"): a bound on the dose, not the dose. The sign is no chunk of
-`_CHUNK`, so without this "venetoclax <400 mg daily" was read as 400 mg."""
+`_CHUNK`, so without this "venetoclax <400 mg daily" was read as 400 mg. Looked for in the spelled text, where
+"<400 milligrams" is "<400 mg"."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -412,8 +413,8 @@ class MedicationReader:
         the caller's to judge (`StatedDose.with_frequency`, `StatedDose.with_form`): "VENETOCLAX 100 MG TAB" may be
         four tablets.
         """
-        written = normalise(text)
-        if _BOUND.search(written) or _TENS_OF_THOUSANDS.search(written):
+        # Two doses in a list ("80,120 mg") before `_spell` takes the comma for thousands separating them.
+        if _TENS_OF_THOUSANDS.search(normalise(text)) or _BOUND.search(_spell(text, self._spellings)):
             return None
         tokens = self._counted_tokens(text)
         if self._one_day(tokens):
@@ -464,12 +465,18 @@ class MedicationReader:
         unit, after = [*tokens[at + 1:at + 3], "", ""][:2]
         per_mass = unit in self._units and after == "/" and at + 2 not in in_frequency  # "mg/m2", not "mg/day"
         # "x" after the mass counts tablets, days or doses ("40 mg x 3"): not read; but one of any is the mass
-        # ("400 mg x1", a single dose in names.toml: its frequency not read; it was dose-not-read too). So in a
-        # bracket right after it: "venetoclax 100 mg (x4) daily" was 100 mg, CONTINUE, where four tablets are meant.
-        counting = at + 3 if after == "(" else at + 2
-        times_one = counting in in_frequency
+        # ("400 mg x1", a single dose in names.toml: its frequency not read; it was dose-not-read too). In a bracket
+        # right after the mass, only a count, "x" and a number no course word follows: "venetoclax 100 mg (x4) daily"
+        # and "[x4]" were 100 mg, CONTINUE, where four tablets are meant; but the bracket sets a course apart from the
+        # mass, and "400 mg (Days 1-14)", "(for 28 days)", "(x 28 days)", a common order phrase, is 400 mg.
+        bracketed = after in _OPEN
+        counting = at + 3 if bracketed else at + 2
+        times, number, then = [*tokens[counting:counting + 3], "", "", ""][:3]
+        counted = unit in _MASS_MG and counting not in in_frequency and (
+            times == _TIMES_WORD and bool(_NUMBER.fullmatch(number)) and then not in self._course if bracketed
+            else times in self._course)
         if before in ("/", "#") or unit == "/" or per_mass or before in self._course or unit in self._course \
-                or (unit in _MASS_MG and [*tokens[counting:counting + 1], ""][0] in self._course and not times_one):
+                or counted:
             return None
         with_form = self._has_phrase(tokens, self._forms)
         if with_form:  # only a mass right after a name or the form ("Xospata 40 mg tablet", "tablet 800 mg")
@@ -1470,9 +1477,12 @@ def _spelling(written: str, reads_as: str) -> tuple[str, str]:
     """A spelling, normalised; a symbol's ("->") reads as a word of its own (" then "), never glued to the next.
 
     A symbol read as another symbol stays where it stands: "200-400 mg" written with the en dash (U+2013) reads as
-    with the hyphen, a range, as written.
+    with the hyphen, a range, as written. A mark read as nothing ("®") still parts the words it is glued between
+    ("VENCLEXTA®400 MG", "Venclexta®tablets"): it reads as a space, which is nothing beside another.
     """
     written, reads_as = normalise(written), normalise(reads_as)
+    if not reads_as:
+        return written, " "
     word = any(character.isalpha() for character in reads_as)
     return written, f" {reads_as} " if word and not any(character.isalpha() for character in written) else reads_as
 

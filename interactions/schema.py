@@ -170,6 +170,14 @@ class SpellingSpec(_Strict):
     reads_as: str
     citations: Citations
 
+    @model_validator(mode="after")
+    def _only_a_mark_reads_as_nothing(self) -> SpellingSpec:
+        # A word or number read as nothing would vanish from every line holding it ("mg" read so leaves "400").
+        if not self.reads_as.strip() and any(character.isalnum() for character in self.written):
+            raise ValueError(f"reads_as is empty for {self.written!r}: only a mark with no letter or digit reads as "
+                             "nothing")
+        return self
+
 
 class BiosimilarSpec(_Strict):
     """The distinguishing suffix of a biological product's name (filgrastim-sndz), after a biologic's stem."""

@@ -9,9 +9,11 @@ the dose unread; one that is none of them can only be the total and is read.
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
 from interactions.model import DoseRecommendation
+from interactions.schema import SpellingSpec
 
 
 def _decision(kb: KnowledgeBase, order: Medication) -> tuple[DoseRecommendation, tuple[str, ...], bool]:
@@ -256,3 +258,74 @@ def test_a_brand_written_with_the_registered_trademark_sign_is_read_as_without_i
     assert result.complete
     assert dose.recommended_dose_mg == mg
     assert tuple(f.rule for f in result.findings if f.object_drug == dose.drug) == rules
+
+
+@pytest.mark.parametrize(("order", "agent", "labelled"), [
+    # The sign before a unit spelled out (review 1): the sign was looked for before "milligrams" read as "mg", and
+    # each was read as 400 (120) mg, CONTINUE, no finding.
+    ("venetoclax <400 milligrams daily", "venetoclax", 400),
+    ("venetoclax < 400 milligram", "venetoclax", 400),
+    ("venetoclax >400 milligrams PO daily", "venetoclax", 400),
+    ("gilteritinib <120 milligrams daily", "gilteritinib", 120),
+])
+def test_a_bound_on_the_dose_with_its_unit_spelled_out_is_not_the_dose(
+        default_kb: KnowledgeBase, order: str, agent: str, labelled: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, rules, complete) == (
+        0.0, labelled, (f"{agent}/dose-not-read",), True)
+
+
+@pytest.mark.parametrize(("order", "agent", "labelled"), [
+    # Any bracket, as "(x4)" (review 1): each was read as the one tablet's mass, CONTINUE, no finding.
+    ("venetoclax 100 mg [x4] daily", "venetoclax", 400),
+    ("venetoclax 100 mg [x 4] daily", "venetoclax", 400),
+    ("venetoclax 100 mg {x 4} daily", "venetoclax", 400),
+    ("gilteritinib 40 mg [x3] daily", "gilteritinib", 120),
+])
+def test_a_count_in_square_or_curly_brackets_after_the_mass_leaves_the_dose_unread(
+        default_kb: KnowledgeBase, order: str, agent: str, labelled: float) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.drug, dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (
+        agent, 0.0, labelled, Action.ADJUST_DOSE)
+    assert rules == (f"{agent}/dose-not-read",)
+    assert complete
+
+
+@pytest.mark.parametrize("order", [
+    # The days of a course in a bracket after the mass are no count of it (review 1): each was dose-not-read.
+    "venetoclax 400 mg (Days 1-14) PO daily",
+    "venetoclax 400 mg (days 1-28) daily",
+    "venetoclax 400 mg (day 1-14) daily",
+    "venetoclax 400 mg (for 28 days) daily",
+    "venetoclax 400 mg (x 28 days) daily",
+    "venetoclax 400 mg [x 28 days] daily",
+])
+def test_the_days_of_a_course_in_brackets_after_the_mass_leave_the_dose_read(
+        default_kb: KnowledgeBase, order: str) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.ordered_dose_mg, dose.action, rules, complete) == (400, Action.CONTINUE, (), True)
+
+
+@pytest.mark.parametrize("order", [
+    # The mark glued between two words parts them (review 1): each line was unrecognised, the agent unchecked.
+    "VENCLEXTA®400 MG DAILY",
+    "Venclexta®tablets 400 mg daily",
+])
+def test_the_registered_trademark_sign_between_two_words_parts_them(default_kb: KnowledgeBase, order: str) -> None:
+    dose, rules, complete = _decision(default_kb, Medication(order))
+    assert (dose.drug, dose.ordered_dose_mg, dose.action, rules, complete) == (
+        "venetoclax", 400, Action.CONTINUE, (), True)
+
+
+_CITED = ({"source": "ehr-dosage-form-codes", "detail": "order text"},)
+
+
+@pytest.mark.parametrize("reads_as", ["", " "])
+def test_a_spelling_with_a_letter_or_digit_never_reads_as_nothing(reads_as: str) -> None:
+    # "mg" read as nothing would leave "400" of every "400 mg" (review 1): the schema took any reads_as.
+    with pytest.raises(ValidationError, match="only a mark with no letter or digit reads as nothing"):
+        SpellingSpec.model_validate({"written": "mg", "reads_as": reads_as, "citations": _CITED})
+
+
+def test_a_mark_with_no_letter_or_digit_may_read_as_nothing() -> None:
+    assert SpellingSpec.model_validate({"written": "®", "reads_as": "", "citations": _CITED}).reads_as == ""

@@ -333,10 +333,7 @@ def _dosages(value: object, at: str) -> list[tuple[Mapping[str, Any], str]]:
 
 def _bounds(dosage: Mapping[str, Any]) -> dict[str, Any]:
     """When an instruction applies: its timing's bounds and count, as sent ({} when it does not say)."""
-    timing = dosage.get("timing")
-    repeat = timing.get("repeat") if isinstance(timing, dict) else None
-    if not isinstance(repeat, dict):
-        return {}
+    repeat = _repeat(dosage)
     return {key: repeat[key] for key in ("boundsPeriod", "boundsDuration", "boundsRange", "count", "countMax")
             if key in repeat}
 
@@ -718,6 +715,33 @@ def product_strength(ordered: OrderedMedication) -> float:
     return ordered.mg_per_dose_unit or strength_in_name(ordered.label)
 
 
+def times_of_day(ordered: OrderedMedication) -> frozenset[str]:
+    """The times of the day an order's dosage instructions give (`when` MORN, `timeOfDay` 08:00:00), as sent."""
+    kind = ordered.resource.get("resourceType")
+    element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
+    return frozenset(str(entry) for dosage, _ in _dosages(ordered.resource.get(element), element)
+                     for key in ("when", "timeOfDay") for entry in _list(_repeat(dosage).get(key)))
+
+
+def limited_in_time(ordered: OrderedMedication) -> bool:
+    """Whether an order gives a number of doses or an end (`count`, `boundsDuration`, `boundsPeriod.end`): a step."""
+    kind = ordered.resource.get("resourceType")
+    element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
+    for dosage, _ in _dosages(ordered.resource.get(element), element):
+        bounds = _bounds(dosage)
+        period = bounds.get("boundsPeriod")
+        if {"count", "countMax", "boundsDuration"} & bounds.keys() or (isinstance(period, dict) and period.get("end")):
+            return True
+    return False
+
+
+def _repeat(dosage: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A dosage instruction's `timing.repeat`, or {}."""
+    timing = dosage.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    return repeat if isinstance(repeat, dict) else {}
+
+
 def _counts_dose_units(quantity: object) -> bool:
     """Whether a Quantity counts tablets or capsules: it has a code or unit, and each it has is one of `_DOSE_UNITS`."""
     if not isinstance(quantity, dict):
@@ -1002,6 +1026,10 @@ def _first(value: object, at: str) -> tuple[Mapping[str, Any] | None, str]:
         return value, at
     index, first = next(_indexed_dicts(value), (0, None))
     return first, f"{at}[{index}]"
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _dicts(value: object) -> Iterator[Mapping[str, Any]]:

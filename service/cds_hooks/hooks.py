@@ -32,11 +32,13 @@ from service.cds_hooks.fhir_in import (
     OrderedMedication,
     is_bundle,
     latest_qtc,
+    limited_in_time,
     medication_index,
     medication_reference,
     misshapen_medication,
     product_strength,
     read_medications,
+    times_of_day,
     unresolved_references,
     violation_issue,
 )
@@ -311,23 +313,24 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike), or a new 400 mg
     draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
     most likely; but if both are dispensed the patient takes 800 mg, so the card says they may be duplicates rather
-    than staying silent. Drafts alone are when they start the same day: gilteritinib 120 mg ordered as one draft for
-    the morning and one for the evening was checked as 120 mg once a day with no card at all (240 mg a day if both
-    are signed). Not duplicates: an order starting after today (the next cycle's, `_sort` leaves it out), a
-    listed order that a draft names as its `priorPrescription` (the draft renews it), drafts alone of different
-    days (a ramp-up as one order a day: the other drafts are said apart), and orders given together as products of
-    other strengths (one order here already, `_given_together`).
+    than staying silent. Drafts alone are when they start the same known day at the same times of the day. Not
+    duplicates: orders at different times of the day (drafts of them are doses of one day, `_times_of_day_together`:
+    midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day), an order starting after today (the next cycle's,
+    `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it), drafts
+    alone undated (this cycle's and the next's, maybe) or of different days (a ramp-up as one order a day: the other
+    drafts are said apart), and orders given together as products of other strengths (one order here already,
+    `_given_together`).
     """
     found: dict[str, tuple[OrderedMedication, ...]] = {}
     for drug, orders in in_effect.items():
         renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
-        by_dose: dict[float, list[tuple[OrderedMedication, bool]]] = {}
+        by_dose: dict[tuple[float, frozenset[str]], list[tuple[OrderedMedication, bool]]] = {}
         for ordered, draft in orders:
             if ordered.medication.dose_mg > 0 and (draft or ordered.reference not in renewed):
-                by_dose.setdefault(ordered.medication.dose_mg, []).append((ordered, draft))
+                by_dose.setdefault((ordered.medication.dose_mg, times_of_day(ordered)), []).append((ordered, draft))
         alike = tuple(ordered for same in by_dose.values() if len(same) > 1 and (
-            not all(draft for _, draft in same) or len({ordered.start_date for ordered, _ in same}) == 1)
-                      for ordered, _ in same)
+            not all(draft for _, draft in same) or (len(starts := {ordered.start_date for ordered, _ in same}) == 1
+            and "" not in starts)) for ordered, _ in same)
         if alike and drug in regimen:
             found[drug] = alike
     return found
@@ -343,32 +346,42 @@ def _reference(value: object) -> str:
 
 def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
                     drafts: bool) -> list[OrderedMedication]:
+    """The orders, with those of one regimen drug given together made one.
+
+    Products of different strengths making one dose (`_products_together`), then, of draft orders, the doses of one
+    day given at different times of it (`_times_of_day_together`).
+    """
+    together = _products_together(kb, orders, drafts=drafts)
+    return _times_of_day_together(kb, together) if drafts else together
+
+
+def _products_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
+                       drafts: bool) -> list[OrderedMedication]:
     """The orders, with those of one regimen drug given together as products of different strengths made one.
 
     Venetoclax 70 mg, its dose with posaconazole, has no tablet of its own: it is ordered as 50 mg and 2 x 10 mg
     tablets, an order for each product, from the same day and as often. Checked at the higher of them, the card
     said to give 50 mg. Orders of one drug are one dose, their sum, when each is current, has one dosage
-    instruction with a dose in mg, is of a product whose strength per unit is known (`product_strength`) and is not
-    another's, gives a dose none of the others gives, and starts the same day as many times a day. The one of the
-    highest dose stands for them (its product is the one an update keeps), the others being its `parts`. Orders of
-    one product (a renewal listed beside the order it renews), of different days (a ramp-up as several orders) or of
-    one dose (400 mg as 100 mg tablets and as 50 mg tablets: a product switched, not 800 mg) are left as they are.
+    instruction with a dose in mg on a count a day or none said (`_daily_dose_of`), is of a product whose strength
+    per unit is known (`product_strength`) and is not another's, gives a dose none of the others gives, and starts
+    the same day as many times a day at the same times of the day. The one of the highest dose stands for them (its
+    product is the one an update keeps), the others being its `parts`. Orders of one product (a renewal listed beside
+    the order it renews), of different days (a ramp-up as several orders), of one dose (400 mg as 100 mg tablets and
+    as 50 mg tablets: a product switched, not 800 mg), at different times of the day or as needed are left as they
+    are.
 
-    Draft orders (`drafts`) dated to start the same day need no known strength: all are being signed now, so all
-    are given that day. Gilteritinib 120 mg for the morning and 80 mg for the evening was checked as 120 mg with no
-    card (200 mg a day), and venetoclax 50 mg and 20 mg named without a strength, beside posaconazole, as 50 mg, the
-    update removing the 20 mg order. Their sum is checked, and the card says it is.
+    Draft orders (`drafts`) dated to start the same day (`_dated`) need no known strength: all are being signed now,
+    so all are given that day. Venetoclax 50 mg and 20 mg named without a strength, beside posaconazole, was checked
+    as 50 mg, the update removing the 20 mg order. Their sum is checked, and the card says it is.
     """
-    groups: dict[tuple[str, str, int | None], list[int]] = {}
+    groups: dict[tuple[str, str, int | None, frozenset[str]], list[int]] = {}
     for i, ordered in enumerate(orders):
-        if ordered.stop is None and len(ordered.steps_mg) == 1 and ordered.medication.dose_mg > 0 \
-                and (product_strength(ordered) or (drafts and ordered.start_date)):
-            drugs = identify(kb, ordered.medication).drugs
-            if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
-                groups.setdefault((drugs[0], ordered.start_date, ordered.doses_per_day), []).append(i)
+        drug = _daily_dose_of(kb, ordered)
+        if drug and (product_strength(ordered) or (drafts and _dated(ordered))):
+            groups.setdefault((drug, ordered.start_date, ordered.doses_per_day, times_of_day(ordered)), []).append(i)
     merged: dict[int, OrderedMedication] = {}
     absorbed: set[int] = set()
-    for (drug, _, _), members in groups.items():
+    for (drug, _, _, _), members in groups.items():
         strengths = [strength for i in members if (strength := product_strength(orders[i]))]
         doses = [orders[i].medication.dose_mg for i in members]
         if len(members) < 2 or len(set(strengths)) < len(strengths) or len(set(doses)) < len(doses):
@@ -381,7 +394,7 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
         named = " + ".join(f"{o.reference or o.label} {o.medication.dose_mg:g} mg" for o in together)
         absorbed.update(i for i in members if i != first)
         how = ("each a product of its own strength" if len(strengths) == len(members)
-               else "draft orders from the same day, as often")
+               else "draft orders from the same day, at the same frequency")
         # Named by the drug alone: the product's name and code would give the engine a strength the dose is not.
         merged[first] = base._replace(
             medication=base.medication._replace(name=drug, coding=(), dose_mg=total), dose_as_sent="",
@@ -389,6 +402,79 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
             dose_note=f"{len(together)} orders of {drug} given together, {how} ({named}): read as one dose of "
                       f"{total:g} mg.")
     return [merged.get(i, ordered) for i, ordered in enumerate(orders) if i not in absorbed]
+
+
+def _times_of_day_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication]) -> list[OrderedMedication]:
+    """The draft orders, with those of one regimen drug from one day at different times of it made one order.
+
+    Drafts given at different times of the day (`when` MORN and EVE, `timeOfDay` 08:00 and 20:00) are doses of the
+    day, as an order's several dosage instructions are (`fhir_in._read_dosages`): the same dose in each is that dose
+    as often as they add up to (gilteritinib 120 mg MORN + 120 mg EVE: 120 mg twice a day; midostaurin 50 mg MORN +
+    EVE: its labelled twice a day); different doses are not read as one dose, said as sent (sorafenib 400 mg MORN +
+    200 mg EVE). Summed into one dose given once a day, 400 + 200 mg of sorafenib was "reduce to 400 mg", its update
+    deleting the 200 mg draft (400 mg a day). Each must be dated (`_dated`), give a count a day (not as needed) and
+    name times none of the others names. The first of the highest dose stands for them, the others its `parts`.
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, ordered in enumerate(orders):
+        drug = _daily_dose_of(kb, ordered)
+        if drug and times_of_day(ordered) and _dated(ordered):
+            groups.setdefault((drug, ordered.start_date), []).append(i)
+    merged: dict[int, OrderedMedication] = {}
+    absorbed: set[int] = set()
+    for (drug, _), members in groups.items():
+        times = [times_of_day(orders[i]) for i in members]
+        if len(members) < 2 or len(frozenset().union(*times)) < sum(map(len, times)):
+            continue  # one order, or two at one time of the day: products together or possible duplicates
+        first = max(members, key=lambda i: orders[i].medication.dose_mg)
+        base = orders[first]
+        others = [orders[i] for i in members if i != first]
+        absorbed.update(i for i in members if i != first)
+        per_day = sum(orders[i].doses_per_day or 1 for i in members)
+        doses = {orders[i].medication.dose_mg for i in members}
+        named = " + ".join(f"{o.reference or o.label} {o.medication.dose_mg:g} mg {'/'.join(sorted(times_of_day(o)))}"
+                           for o in (orders[i] for i in members))
+        said = f"{len(members)} draft orders of {drug} at different times of the day ({named})"
+        parts = (*base.parts, *chain.from_iterable((o, *o.parts) for o in others))
+        frequency = f"{per_day} per 1 d"
+        steps = tuple(orders[i].medication.dose_mg for i in members)  # as an order's instructions given together
+        if len(doses) == 1:
+            merged[first] = base._replace(
+                medication=base.medication._replace(frequency=frequency), doses_per_day=per_day, parts=parts,
+                steps_mg=steps,
+                dose_note=f"{said}: read as {base.medication.dose_mg:g} mg {per_day} times a day.")
+        else:
+            # Named by the drug alone: a product's strength in its name would be read as the dose.
+            merged[first] = base._replace(
+                medication=base.medication._replace(name=drug, coding=(), dose_mg=0.0, frequency=frequency),
+                dose_as_sent=" + ".join(f"{orders[i].medication.dose_mg:g} mg" for i in members),
+                mg_per_dose_unit=0.0, steps_mg=steps, doses_per_day=per_day, parts=parts,
+                dose_note=f"{said}: different doses, not read as one dose.")
+    return [merged.get(i, ordered) for i, ordered in enumerate(orders) if i not in absorbed]
+
+
+def _daily_dose_of(kb: KnowledgeBase, ordered: OrderedMedication) -> str:
+    """The regimen drug of a current order of one dose in mg given a count a day (or saying no frequency), else "".
+
+    An order as needed, or on a schedule that is no count a day, gives no part of a daily dose: a 40 mg PRN draft
+    beside gilteritinib 120 mg was summed to 160 mg, and the update deleted it.
+    """
+    if ordered.stop is not None or len(ordered.steps_mg) != 1 or ordered.medication.dose_mg <= 0 or (
+            ordered.medication.frequency and not ordered.doses_per_day):
+        return ""
+    drugs = identify(kb, ordered.medication).drugs
+    return drugs[0] if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS else ""
+
+
+def _dated(ordered: OrderedMedication) -> bool:
+    """Whether an order is dated to start on a day of its own and is given from then on, not for a number of doses.
+
+    Its dosage's `boundsPeriod.start`: a start taken from `dispenseRequest.validityPeriod` is the day the
+    prescription can be filled, the same for every order of a ramp-up. A step (`count`, `boundsDuration`,
+    `boundsPeriod.end`) is no dose given every day: venetoclax 100, 200 and 400 mg drafts of one count each were
+    summed to 700 mg ("reduce to 400 mg").
+    """
+    return ordered.paths.get("cycle_start_date", "").endswith("boundsPeriod.start") and not limited_in_time(ordered)
 
 
 def _status(ordered: OrderedMedication) -> str:

@@ -17,13 +17,23 @@ from tests.cds_hooks.test_ehr_followups import check_day
 from tests.cds_hooks.test_hooks import SIGN, cards
 
 
-def gilteritinib(ident: str, repeat: dict[str, Any], mg: float = 120, **fields: Any) -> dict[str, Any]:
-    """A draft of gilteritinib starting today, once a day at the time `repeat` gives."""
-    order = examples.order(ident, "gilteritinib", mg, start=check_day()) | fields
+def drafted(ident: str, name: str, mg: float, repeat: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A draft of `name` starting today, once a day at the time `repeat` gives."""
+    order = examples.order(ident, name, mg, start=check_day()) | fields
     dosage = order["dosageInstruction"][0]
     del dosage["text"]
     dosage["timing"]["repeat"].update(repeat)
     return order
+
+
+def gilteritinib(ident: str, repeat: dict[str, Any], mg: float = 120, **fields: Any) -> dict[str, Any]:
+    return drafted(ident, "gilteritinib", mg, repeat, **fields)
+
+
+def updated(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """The update's actions: (type, the resource's id or the resourceId)."""
+    [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
+    return [(a["type"], a.get("resourceId") or a["resource"]["id"]) for a in update["actions"]]
 
 
 @pytest.mark.parametrize(("morning", "evening"), [
@@ -31,28 +41,70 @@ def gilteritinib(ident: str, repeat: dict[str, Any], mg: float = 120, **fields: 
     ({"timeOfDay": ["08:00:00"]}, {"timeOfDay": ["20:00:00"]}),
 ], ids=["when", "timeOfDay"])
 @pytest.mark.parametrize("renewal", [False, True], ids=["start", "renewal"])
-def test_drafts_of_one_dose_from_the_same_day_are_possible_duplicates(dev_server: Served, morning: dict[str, Any],
-                                                                      evening: dict[str, Any], renewal: bool) -> None:
+def test_drafts_of_one_dose_at_two_times_of_the_day_are_that_dose_twice_a_day(
+        dev_server: Served, morning: dict[str, Any], evening: dict[str, Any], renewal: bool) -> None:
+    # Was no card (checked as 120 mg once a day; 240 mg a day if both are signed), then "possible duplicate orders".
     running = examples.order("gil-0", "gilteritinib", 120, status="active", start=check_day(30))
     first = gilteritinib("gil-a", morning, **({"priorPrescription": {"reference": "MedicationRequest/gil-0"}}
                                               if renewal else {}))
     body = examples.call("order-sign", [first, gilteritinib("gil-b", evening)], [running] if renewal else [],
                          qtc_ms=430)
     [card] = cards(dev_server, SIGN, body)
-    assert (card["summary"], card["indicator"]) == ("Gilteritinib: possible duplicate orders", "warning")
-    assert ("Possible duplicate orders: MedicationRequest/gil-a (gilteritinib, 120 mg) and MedicationRequest/gil-b "
-            "(gilteritinib, 120 mg) are in effect today at the same dose") in card["detail"]
+    assert (card["summary"], card["indicator"]) == (
+        "Gilteritinib: reduce to 120 mg once daily, not twice daily (labelled dose)", "warning")
+    assert card["detail"].startswith("**gilteritinib**: ordered 120 mg twice daily (240 mg a day)")
+    assert updated(card) == [("update", "gil-a"), ("delete", "MedicationRequest/gil-b")]
 
 
-def test_drafts_of_different_doses_from_the_same_day_are_their_sum(dev_server: Served) -> None:
-    # Was no card: checked as the 120 mg draft alone, the 80 mg one only named among "other drafts".
-    body = examples.call("order-sign", [gilteritinib("gil-a", {"when": ["MORN"]}),
-                                        gilteritinib("gil-b", {"when": ["EVE"]}, 80)], qtc_ms=430)
+def test_drafts_of_different_doses_at_two_times_of_the_day_are_no_dose_read(dev_server: Served) -> None:
+    # The label's 600 mg a day: summed as one dose once a day, it was "reduce to 400 mg (labelled dose)", the update
+    # deleting the 200 mg draft (400 mg a day given).
+    body = examples.call("order-sign", [drafted("sor-a", "sorafenib", 400, {"when": ["MORN"]}),
+                                        drafted("sor-b", "sorafenib", 200, {"when": ["EVE"]})], qtc_ms=430)
     [card] = cards(dev_server, SIGN, body)
-    assert (card["summary"], card["indicator"]) == ("Gilteritinib: reduce to 120 mg (labelled dose)", "warning")
-    assert card["detail"].startswith("**gilteritinib**: ordered 200 mg; **give 120 mg** (adjust dose).\n2 orders of "
-                                     "gilteritinib given together, draft orders from the same day, as often "
-                                     "(MedicationRequest/gil-a 120 mg + MedicationRequest/gil-b 80 mg)")
+    assert card["summary"] == "Sorafenib: dose not read (400 mg + 200 mg), 400 mg assumed"
+    assert "2 draft orders of sorafenib at different times of the day (MedicationRequest/sor-a 400 mg MORN + " \
+           "MedicationRequest/sor-b 200 mg EVE): different doses, not read as one dose." in card["detail"]
+    assert not [a for s in card.get("suggestions", ()) for a in s["actions"] if a["type"] == "delete"]
+
+
+def test_an_as_needed_draft_is_no_part_of_the_daily_dose(dev_server: Served) -> None:
+    # Was "ordered 160 mg; reduce to 120 mg", the update deleting the PRN draft.
+    drafts = [gilteritinib("gil-a", {}), gilteritinib("gil-b", {}, 40)]
+    for draft in drafts:  # dated, with no frequency said
+        repeat = draft["dosageInstruction"][0]["timing"]["repeat"]
+        del repeat["frequency"], repeat["period"], repeat["periodUnit"]
+    drafts[1]["dosageInstruction"][0]["asNeededBoolean"] = True
+    body = examples.call("order-sign", drafts, qtc_ms=430)
+    assert cards(dev_server, SIGN, body) == []  # 120 mg once a day, the label's dose
+
+
+@pytest.mark.parametrize(("name", "mg"), [("midostaurin", 50), ("sorafenib", 400)])
+def test_a_labelled_twice_a_day_dose_as_two_drafts_is_no_duplicate(dev_server: Served, name: str, mg: float) -> None:
+    # Was "possible duplicate orders" (and checked as once a day).
+    body = examples.call("order-sign", [drafted(f"{name}-a", name, mg, {"when": ["MORN"]}),
+                                        drafted(f"{name}-b", name, mg, {"when": ["EVE"]})], qtc_ms=430)
+    assert not [c["summary"] for c in cards(dev_server, SIGN, body) if "duplicate" in c["summary"]]
+
+
+def test_two_undated_drafts_of_one_dose_are_no_duplicates(dev_server: Served) -> None:
+    # This cycle's and the next's, maybe: the undated start "" counted as one date ("possible duplicate orders").
+    answer = cards(dev_server, SIGN, examples.call("order-sign", [
+        examples.order(ident, "venetoclax", 400) for ident in ("ven-a", "ven-b")]))
+    assert [c["summary"] for c in answer] == ["Venetoclax: start with the ramp-up (100, 200, 400 mg)"]
+
+
+def test_a_ramp_up_dated_by_its_prescriptions_validity_is_not_summed(dev_server: Served) -> None:
+    # Each order one day's dose (count 1), dated only by when it can be dispensed (the same day): summed to 700 mg,
+    # "reduce to 400 mg (labelled dose)".
+    drafts = []
+    for ident, mg, count in (("ven-a", 100, 1), ("ven-b", 200, 1), ("ven-c", 400, None)):
+        order = examples.order(ident, "venetoclax", mg)
+        order["dispenseRequest"] = {"validityPeriod": {"start": check_day()}}
+        if count:
+            order["dosageInstruction"][0]["timing"]["repeat"]["count"] = count
+        drafts.append(order)
+    assert cards(dev_server, SIGN, examples.call("order-sign", drafts)) == []  # the label's ramp-up
 
 
 def test_drafts_of_a_dose_in_two_products_named_without_a_strength_are_their_sum(dev_server: Served) -> None:
@@ -63,9 +115,8 @@ def test_drafts_of_a_dose_in_two_products_named_without_a_strength_are_their_sum
     listed = [examples.order("posa-1", "posaconazole", 300, status="active")]
     [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, listed))
     assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"
+    assert updated(card) == [("update", "ven-a"), ("delete", "MedicationRequest/ven-b")]
     [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
-    assert [(a["type"], a.get("resourceId") or a["resource"]["id"]) for a in update["actions"]] == [
-        ("update", "ven-a"), ("delete", "MedicationRequest/ven-b")]
     assert update["actions"][0]["resource"]["dosageInstruction"][-1]["doseAndRate"][0]["doseQuantity"]["value"] == 70
 
 

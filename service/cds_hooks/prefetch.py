@@ -174,6 +174,10 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         elif key in PAGED and (following := _link(value, "next")):
             to_fetch[key] = following, "the prefetch is one page of several"
         elif key in PAGED and (short := _short_of_total(value)):
+            # The whole list replaces the part prefetched: added to it, each prefetched order was there twice
+            # ("possible duplicate orders: MedicationRequest/ven-0 and MedicationRequest/ven-0"). What the server
+            # gives is taken as it is, however short of its own total (HL7 PDDI-CDS's examples send total 3 with 1).
+            found.pop(key)
             to_fetch[key] = search, short
         elif key not in PAGED and isinstance(value, dict) and _sort_ignored(search, value):
             instead[key] = found.pop(key)

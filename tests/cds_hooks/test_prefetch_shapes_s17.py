@@ -106,3 +106,20 @@ def test_a_list_whose_total_counts_its_includes_is_whole(dev_server: Served) -> 
     listed["entry"][1]["search"] = {"mode": "include"}
     [card] = cards(dev_server, SIGN, venetoclax_start(listed))
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+@pytest.mark.parametrize("refetched_total", [2, 3], ids=["whole", "as-short"])
+def test_a_short_list_fetched_whole_replaces_the_prefetched_one(dev_server: Served, fhir: StandIn,
+                                                                 refetched_total: int) -> None:
+    # The whole list was added to the part prefetched, so each prefetched order was there twice: "Venetoclax: possible
+    # duplicate orders: MedicationRequest/ven-0 and MedicationRequest/ven-0". A refetch just as short of its total
+    # (HL7 PDDI-CDS's examples send total 3 with one entry) is taken as it is.
+    venetoclax = examples.order("ven-0", "venetoclax", 400, status="active", start=check_day(30))
+    acetaminophen = examples.order("acet-1", "acetaminophen", 500, status="active")
+    fhir.routes["/MedicationRequest"] = (200, examples.bundle(
+        venetoclax, *([acetaminophen] if refetched_total == 2 else []), kind="searchset") | {"total": refetched_total})
+    body = examples.call("order-sign", [examples.order("posa-1", "posaconazole", 300)])
+    body["prefetch"]["medicationRequests"] = examples.bundle(venetoclax, kind="searchset") | {"total": 2}
+    [card] = cards(dev_server, SIGN, body | {"fhirServer": fhir.url})
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert "duplicate" not in card["detail"]

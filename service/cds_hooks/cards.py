@@ -44,7 +44,7 @@ from interactions import (
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
-from service.cds_hooks.fhir_in import OrderedMedication, QtcReading, product_strength
+from service.cds_hooks.fhir_in import OrderedMedication, QtcReading, course_first, product_strength
 
 SUMMARY_LIMIT = 139
 """The spec's "<140-character" summary."""
@@ -363,14 +363,13 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
 
 
 def _course_start(drug: str, subject: Subject) -> str:
-    """The first day of an agent's drafts (ISO), or "".
+    """The first day of an agent's course (ISO, `course_first`), or "".
 
     A course written as one order a day (a ramp-up) starts on its first order's day, not on that of the order checked
     (the highest dose, its last step), whose update replaces them all: dated from the last step, the ramp-up and its
     tumour lysis labs were two days late.
     """
-    return min(filter(None, (d.start_date for d in (subject.by_drug[drug], *subject.other_drafts.get(drug, ())))),
-               default="")
+    return course_first(subject.by_drug[drug], subject.other_drafts.get(drug, ())).start_date
 
 
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:

@@ -735,6 +735,44 @@ def limited_in_time(ordered: OrderedMedication) -> bool:
     return False
 
 
+def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]) -> OrderedMedication:
+    """The first order of the course that `checked` ends: a ramp-up written as one order a day, or a step each.
+
+    Back from `checked`, an order of a lower dose that ends the day before the next one starts (its
+    `boundsPeriod.end`, else its own start day: one order a day) is the step before it. Any other draft is none: the
+    earliest of them all dated venetoclax 400 mg starting in 7 days from a 100 mg draft of 3 days ago, the ramp-up and
+    its update all in the past.
+    """
+    by_last_day: dict[str, OrderedMedication] = {}
+    for other in others:
+        if other.start_date:
+            by_last_day.setdefault(_last_day(other), other)
+    first = checked
+    while before := by_last_day.get(_day_before(first.start_date)):
+        if before.medication.dose_mg >= first.medication.dose_mg:
+            break
+        first = before
+    return first
+
+
+def _day_before(day: str) -> str:
+    """The ISO day before `day`, or "" when `day` is no date (none, or "2026-02-30")."""
+    try:
+        return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
+    except ValueError:
+        return ""
+
+
+def _last_day(ordered: OrderedMedication) -> str:
+    """The last day an order is given (ISO): the end of its bounds, else its start day."""
+    kind = ordered.resource.get("resourceType")
+    element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
+    ends = [match.group(1) for dosage, _ in _dosages(ordered.resource.get(element), element)
+            if isinstance(period := _bounds(dosage).get("boundsPeriod"), dict)
+            and (match := _ISO_DATE.match(_text(period.get("end"))))]
+    return max(ends, default=ordered.start_date)
+
+
 def _repeat(dosage: Mapping[str, Any]) -> Mapping[str, Any]:
     """A dosage instruction's `timing.repeat`, or {}."""
     timing = dosage.get("timing")

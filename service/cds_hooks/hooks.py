@@ -30,6 +30,7 @@ from service.cds_hooks.fhir_in import (
     NOT_YET_GIVEN,
     Found,
     OrderedMedication,
+    course_first,
     is_bundle,
     latest_qtc,
     limited_in_time,
@@ -280,9 +281,10 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                        if draft and drug in kb.agents and drug not in taken)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1)) if _day_one(kb, drug, starts)
                       else m for drug, (m, _) in regimen.items()]
-    # The cycle starts on the first day of the drafts, those of a course written as one order a day included.
-    started = min((m for m in [*(m for m, draft in regimen.values() if draft), *chain(*other_drafts.values())]
-                   if m.start_date), key=lambda m: m.start_date, default=None)
+    # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included.
+    started = min((first for key, (m, draft) in regimen.items() if draft
+                   if (first := course_first(m, other_drafts.get(key, ()))).start_date),
+                  key=lambda m: m.start_date, default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),
         concomitant=tuple(m.medication for m in concomitant),

@@ -137,3 +137,17 @@ def test_a_ramp_up_written_as_one_order_a_day_is_dated_from_its_first_day(dev_se
     assert first_day["timing"]["repeat"]["boundsPeriod"] == {"start": check_day(), "end": check_day()}
     assert [a.get("resourceId") for a in update["actions"][1:]] == [
         "MedicationRequest/ven-a", "MedicationRequest/ven-b"]
+
+
+def test_a_draft_of_another_day_than_the_ramp_ups_days_does_not_date_the_course(dev_server: Served) -> None:
+    # Any other draft's earliest day was the course's first: venetoclax 400 mg from 7 days on, beside a 100 mg draft
+    # of 3 days ago, had its ramp-up, its labs and its update's bounds dated from 3 days ago, all in the past.
+    drafts = [examples.order("ven-a", "venetoclax", 400, start=check_day(-7)),
+              examples.order("ven-b", "venetoclax", 100, start=check_day(3))]
+    listed = [examples.order("posa-1", "posaconazole", 300, status="active")]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, listed))
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert f"Ramp-up: day 1 ({check_day(-7)}): 10 mg" in card["detail"]
+    [update] = [s for s in card["suggestions"] if any(a["type"] == "update" for a in s["actions"])]
+    first_day = update["actions"][0]["resource"]["dosageInstruction"][0]
+    assert first_day["timing"]["repeat"]["boundsPeriod"] == {"start": check_day(-7), "end": check_day(-7)}

@@ -46,16 +46,26 @@ def update_of(card: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def test_an_update_of_a_twice_daily_order_is_once_daily(dev_server: Served) -> None:
-    order = timed("ven-1", "venetoclax", 400, coded("BID"), text="Take 4 tablets (400 mg total) by mouth twice daily")
-    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
-    # Was "Venetoclax: reduce to 70 mg with posaconazole", and the update 70 mg twice a day (140 mg a day).
+def twice_daily_venetoclax_given_once_daily(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card of venetoclax 400 mg twice a day beside posaconazole, and its update's dosages: 70 mg once a day.
+
+    It was "Venetoclax: reduce to 70 mg with posaconazole", and the update 70 mg twice a day (140 mg a day).
+    """
     assert card["summary"] == "Venetoclax: reduce to 70 mg once daily, not twice daily with posaconazole"
     assert card["detail"].startswith(
         "**venetoclax**: ordered 400 mg twice daily (800 mg a day); **give 70 mg once daily, not twice daily**")
-    dosages = update_of(card)["dosageInstruction"]
+    dosages: list[dict[str, Any]] = update_of(card)["dosageInstruction"]
     assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in dosages] == [10, 20, 50, 70, 70]
-    assert all(d["timing"]["repeat"]["frequency"] == 1 and "code" not in d["timing"] for d in dosages)
+    assert all(d["timing"]["repeat"]["frequency"] == 1 and d["timing"]["repeat"]["periodUnit"] == "d"
+               for d in dosages)
+    return dosages
+
+
+def test_an_update_of_a_twice_daily_order_is_once_daily(dev_server: Served) -> None:
+    order = timed("ven-1", "venetoclax", 400, coded("BID"), text="Take 4 tablets (400 mg total) by mouth twice daily")
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
+    dosages = twice_daily_venetoclax_given_once_daily(card)
+    assert all("code" not in d["timing"] for d in dosages)
     # The order's own text stated its own dose: not carried into the new one.
     assert dosages[-1]["text"] == "Then 70 mg once daily"
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
-from tests.cds_hooks.test_frequency import timed, update_of
+from tests.cds_hooks.test_frequency import timed, twice_daily_venetoclax_given_once_daily
 from tests.cds_hooks.test_hooks import SIGN, cards
 from tests.cds_hooks.test_real_clients import posaconazole
 
@@ -32,14 +32,7 @@ from tests.cds_hooks.test_real_clients import posaconazole
 def test_twice_a_day_in_any_unit_of_time_is_twice_a_day(dev_server: Served, repeat: dict[str, Any]) -> None:
     order = timed("ven-1", "venetoclax", 400, {"repeat": repeat})
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], [posaconazole()]))
-    # Was "Venetoclax: reduce to 70 mg with posaconazole", its update 70 mg in the order's own timing: twice a day.
-    assert card["summary"] == "Venetoclax: reduce to 70 mg once daily, not twice daily with posaconazole"
-    assert card["detail"].startswith(
-        "**venetoclax**: ordered 400 mg twice daily (800 mg a day); **give 70 mg once daily, not twice daily**")
-    dosages = update_of(card)["dosageInstruction"]
-    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in dosages] == [10, 20, 50, 70, 70]
-    assert all(d["timing"]["repeat"]["frequency"] == 1 and d["timing"]["repeat"]["periodUnit"] == "d"
-               for d in dosages)
+    twice_daily_venetoclax_given_once_daily(card)
 
 
 def test_a_dstu2_period_unit_is_read(dev_server: Served) -> None:

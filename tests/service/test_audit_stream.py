@@ -8,6 +8,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
@@ -19,7 +20,7 @@ from dosecheck.v1 import dosecheck_pb2_grpc
 from interactions import KnowledgeBase
 from service import convert
 from service.servicer import DRAINING_MESSAGE, RegimenChecker, engine_answer
-from tests.service.conftest import running_server
+from tests.service.conftest import RunningServer, running_server
 from tests.service.helpers import clinical_request, violated_fields
 
 END = object()
@@ -102,26 +103,13 @@ def test_cancelling_mid_stream_ends_the_call_on_the_server(stub: Any, caplog: py
 def test_cancelling_while_a_row_is_answered_is_logged_cancelled(kb: KnowledgeBase,
                                                                 caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="service.observe")
-    real = engine_answer(kb)
-
-    def slow_answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
-        if request.request_id == "slow":
-            time.sleep(0.3)  # the caller cancels meanwhile
-        return real(request)
-
-    with running_server(RegimenChecker(slow_answer, pb.KnowledgeBaseInfo())) as server, \
-            grpc.insecure_channel(server.target) as channel:
-        stub = dosecheck_pb2_grpc.RegimenCheckerStub(channel)
-        source: queue.Queue[Any] = queue.Queue()
-        call = stub.AuditRegimens(rows_from(source), timeout=30)
-        source.put(clinical_request("first"))
-        assert next(call).request_id == "first"
-        source.put(clinical_request("slow"))
-        time.sleep(0.1)
+    release = threading.Event()
+    with _slow_row_in_a_stream(kb, release) as (_server, call, _source):
+        time.sleep(0.1)  # the server takes the slow row
         call.cancel()
+        threading.Timer(0.2, release.set).start()
         # grpc leaves the handler at its answer's `yield`: it was logged OK every time.
         _wait_for(lambda: _logged(caplog, "AuditRegimens", "CANCELLED"))
-        source.put(END)
     assert not _logged(caplog, "AuditRegimens", "OK")
 
 
@@ -184,11 +172,30 @@ def test_a_drain_begun_twice_still_ends_a_waiting_stream_with_unavailable(kb: Kn
 
 def test_rows_in_flight_at_shutdown_are_answered_before_unavailable(kb: KnowledgeBase) -> None:
     release = threading.Event()
+    with _slow_row_in_a_stream(kb, release) as (server, call, source):
+        time.sleep(0.3)  # let the server take the slow row
+        # The drain must be requested from another thread: the server's loop is blocked in the slow row.
+        stopping = asyncio.run_coroutine_threadsafe(server.server.stop(grace_s=20), server.loop)
+        threading.Timer(0.3, release.set).start()
+        source.put(clinical_request("after-shutdown"))
+        answered = []
+        with pytest.raises(grpc.RpcError) as raised:
+            answered.extend(r.request_id for r in call)
+        stopping.result(30)
+
+    assert answered == ["slow"]
+    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+@contextmanager
+def _slow_row_in_a_stream(kb: KnowledgeBase, release: threading.Event) -> Iterator[tuple[RunningServer, Any,
+                                                                                          queue.Queue[Any]]]:
+    """A stream whose row "first" is answered and whose row "slow" is held in the server until `release` is set."""
     real = engine_answer(kb)
 
-    def slow_answer(request: pb.CheckRegimenRequest) -> pb.CheckRegimenResponse:
+    def slow_answer(request: pb.CheckRegimenRequest) -> convert.EncodedResponse:
         if request.request_id == "slow":
-            release.wait(10)  # the shutdown begins while this row is being checked
+            release.wait(10)
         return real(request)
 
     with running_server(RegimenChecker(slow_answer, pb.KnowledgeBaseInfo())) as server, \
@@ -199,19 +206,11 @@ def test_rows_in_flight_at_shutdown_are_answered_before_unavailable(kb: Knowledg
         source.put(clinical_request("first"))
         assert next(call).request_id == "first"
         source.put(clinical_request("slow"))
-        time.sleep(0.3)  # let the server take the slow row
-        # The drain must be requested from another thread: the server's loop is blocked in the slow row.
-        stopping = asyncio.run_coroutine_threadsafe(server.server.stop(grace_s=20), server.loop)
-        threading.Timer(0.3, release.set).start()
-        source.put(clinical_request("after-shutdown"))
-        answered = []
-        with pytest.raises(grpc.RpcError) as raised:
-            answered.extend(r.request_id for r in call)
-        stopping.result(30)
-        source.put(END)
-
-    assert answered == ["slow"]
-    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+        try:
+            yield server, call, source
+        finally:
+            release.set()
+            source.put(END)
 
 
 def _logged(caplog: pytest.LogCaptureFixture, rpc: str, code: str) -> bool:

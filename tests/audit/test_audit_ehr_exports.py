@@ -96,14 +96,19 @@ def test_an_export_saved_in_the_windows_code_page_is_read_as_it_was_written(tmp_
         "R1,regimen,Venclexta 100 mg tablet,400\r\n"
         "R1,concomitant,Digoxin 125 µg tablet,0.125\r\n"
         "R2,regimen,venetoclax,400\r\n"
-        "R2,concomitant,Noxafil® 100 mg DR tablet,300\r\n").encode("cp1252"))
+        "R2,concomitant,Noxafil® 100 mg DR tablet,300\r\n"
+        "R3,regimen,venetoclax,400\r\n"
+        "R3,concomitant,Kräuterblut® tonic,10\r\n").encode("cp1252"))
     assert code == 0
     assert answers[2]["complete"] is True
     assert answers[2]["decisions"][0]["avoidWith"] == ["digoxin"]
+    # The registered-trademark sign (the byte AE) is read as the brand written without it (s17).
+    assert (answers[4]["complete"], answers[4]["decisions"][0]["recommendedDoseMg"]) == (True, 70)
     # A name still unknown is shown as the export spells it, for the site's dictionary.
-    assert [u["name"] for u in answers[4]["unrecognized"]] == ["Noxafil® 100 mg DR tablet"]
+    assert [u["name"] for u in answers[6]["unrecognized"]] == ["Kräuterblut® tonic"]
     assert lines[0]["because_of"] == "digoxin (venetoclax: P-gp inhibitor)"
-    assert lines[1]["not_checked"] == "Noxafil® 100 mg DR tablet (unknown; did you mean posaconazole?)"
+    assert lines[1]["because_of"] == "posaconazole (CYP3A4 strong inhibitor)"
+    assert lines[2]["not_checked"] == "Kräuterblut® tonic (unknown)"
 
 
 def test_a_medication_without_its_regimen_id_keeps_the_regimens_beside_it_from_being_checked(

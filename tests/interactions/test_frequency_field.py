@@ -46,3 +46,14 @@ def test_a_name_saying_more_often_than_the_label_wins_over_a_field_naming_no_fre
     result = check(default_kb, CheckRequest((Medication("venetoclax 400 mg BID", 400, "per protocol"), AZACITIDINE),
                                             (), PatientContext()))
     assert [f.rule for f in result.findings] == ["venetoclax/labelled-dose", "venetoclax/labelled-frequency"]
+
+
+@pytest.mark.parametrize("schedule", ["Tu/Th", "Tue Thu", "Tues/Thurs", "Tuesday and Thursday", "Sat/Sun", "Weekends",
+                                      "Weekdays", "Fortnightly"])
+def test_days_of_the_week_and_fortnights_are_no_daily_count(default_kb: KnowledgeBase, schedule: str) -> None:
+    # Each was no frequency read: as the field or in the name, venetoclax 400 mg was checked as daily, no finding.
+    not_read = (400, Action.ADJUST_DOSE, (("venetoclax/frequency-not-read", Severity.MAJOR),))
+    assert _venetoclax(default_kb, schedule) == not_read
+    result = check(default_kb, CheckRequest((Medication(f"venetoclax 400 mg PO {schedule}"), AZACITIDINE), (),
+                                            PatientContext()))
+    assert (result.complete, [f.rule for f in result.findings]) == (True, ["venetoclax/frequency-not-read"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
 from interactions.model import DoseRecommendation
 from interactions.schema import SpellingSpec
 
@@ -239,8 +239,11 @@ def test_a_listed_medication_not_taken_or_with_a_last_dose_stays_unrecognised(
     ("venetoclax 100–400 mg daily", "venetoclax 100-400 mg daily"),
     ("venetoclax 400 mg daily D1–14", "venetoclax 400 mg daily D1-14"),
     ("venetoclax 400 mg daily – on hold", "venetoclax 400 mg daily - on hold"),
+    # The em dash likewise (review 1).
+    ("venetoclax 400 mg daily — on hold", "venetoclax 400 mg daily - on hold"),
+    ("fluconazole 200—400 mg daily", "fluconazole 200-400 mg daily"),
 ])
-def test_an_en_dash_reads_as_the_hyphen(default_kb: KnowledgeBase, with_en_dash: str, with_hyphen: str) -> None:
+def test_an_en_or_em_dash_reads_as_the_hyphen(default_kb: KnowledgeBase, with_en_dash: str, with_hyphen: str) -> None:
     def answer(line: str) -> tuple[object, ...]:
         result = check(default_kb, CheckRequest((Medication(line), Medication("azacitidine", 75)), (),
                                                 PatientContext()))
@@ -249,6 +252,12 @@ def test_an_en_dash_reads_as_the_hyphen(default_kb: KnowledgeBase, with_en_dash:
 
     assert default_kb.resolver.read(with_en_dash).drugs == default_kb.resolver.read(with_hyphen).drugs != ()
     assert answer(with_en_dash) == answer(with_hyphen)
+
+
+def test_the_arrow_sign_reads_as_the_arrow_one_drug_changed_to_another(default_kb: KnowledgeBase) -> None:
+    # "posaconazole → micafungin" was unknown ("→" no order text): which is taken is not guessed, as with "->".
+    assert default_kb.resolver.read("posaconazole → micafungin").reason == UnrecognizedReason.CONFLICT
+    assert default_kb.resolver.read("posaconazole -> micafungin").reason == UnrecognizedReason.CONFLICT
 
 
 @pytest.mark.parametrize(("order", "concomitant", "mg", "rules"), [

@@ -717,17 +717,13 @@ def product_strength(ordered: OrderedMedication) -> float:
 
 def times_of_day(ordered: OrderedMedication) -> frozenset[str]:
     """The times of the day an order's dosage instructions give (`when` MORN, `timeOfDay` 08:00:00), as sent."""
-    kind = ordered.resource.get("resourceType")
-    element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
-    return frozenset(str(entry) for dosage, _ in _dosages(ordered.resource.get(element), element)
+    return frozenset(str(entry) for dosage in _dosages_of(ordered)
                      for key in ("when", "timeOfDay") for entry in _list(_repeat(dosage).get(key)))
 
 
 def limited_in_time(ordered: OrderedMedication) -> bool:
     """Whether an order gives a number of doses or an end (`count`, `boundsDuration`, `boundsPeriod.end`): a step."""
-    kind = ordered.resource.get("resourceType")
-    element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
-    for dosage, _ in _dosages(ordered.resource.get(element), element):
+    for dosage in _dosages_of(ordered):
         bounds = _bounds(dosage)
         period = bounds.get("boundsPeriod")
         if {"count", "countMax", "boundsDuration"} & bounds.keys() or (isinstance(period, dict) and period.get("end")):
@@ -765,12 +761,16 @@ def _day_before(day: str) -> str:
 
 def _last_day(ordered: OrderedMedication) -> str:
     """The last day an order is given (ISO): the end of its bounds, else its start day."""
-    kind = ordered.resource.get("resourceType")
-    element = "dosageInstruction" if kind in MEDICATION_ORDERS else "dosage"
-    ends = [match.group(1) for dosage, _ in _dosages(ordered.resource.get(element), element)
+    ends = [match.group(1) for dosage in _dosages_of(ordered)
             if isinstance(period := _bounds(dosage).get("boundsPeriod"), dict)
             and (match := _ISO_DATE.match(_text(period.get("end"))))]
     return max(ends, default=ordered.start_date)
+
+
+def _dosages_of(ordered: OrderedMedication) -> list[Mapping[str, Any]]:
+    """An order's dosage instructions (a statement's `dosage`)."""
+    element = "dosageInstruction" if ordered.resource.get("resourceType") in MEDICATION_ORDERS else "dosage"
+    return [dosage for dosage, _ in _dosages(ordered.resource.get(element), element)]
 
 
 def _repeat(dosage: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -170,30 +170,21 @@ def _observe_unary(
 ) -> Callable[[Any, Context], Awaitable[Any]]:
     async def observed(request: Any, context: Context) -> Any:
         started = time.perf_counter()
-        code = grpc.StatusCode.OK
+        ending = _Ending(context)
         response = None
         try:
-            if observer.refusing:
-                code = grpc.StatusCode.UNAVAILABLE
-                await observer.hold_then_refuse(context)
-            if isinstance(request, MalformedRequestError):
-                raise request
-            response = await behavior(request, context)
-        except grpc.aio.AbortError:
-            code = context.code() or grpc.StatusCode.UNKNOWN
-            raise
-        except asyncio.CancelledError:
-            code = _cancellation_code(context)
-            raise
-        except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
-            status = grpc_status_for(exc)
-            code = status.code
-            await context.abort_with_status(status)
+            async with ending:
+                if observer.refusing:
+                    ending.code = grpc.StatusCode.UNAVAILABLE
+                    await observer.hold_then_refuse(context)
+                if isinstance(request, MalformedRequestError):
+                    raise request
+                response = await behavior(request, context)
         finally:
             if observer.recorder is not None:
-                observer.recorder.call(name, code, time.perf_counter() - started)
+                observer.recorder.call(name, ending.code, time.perf_counter() - started)
             if log.isEnabledFor(logging.INFO):
-                _log_call(name, code, started, _unary_counts(request, response), probe)
+                _log_call(name, ending.code, started, _unary_counts(request, response), probe)
         return response
 
     return observed
@@ -204,7 +195,6 @@ def _observe_stream(
 ) -> Callable[[AsyncIterable[Any], Context], AsyncIterator[Any]]:
     async def observed(requests: AsyncIterable[Any], context: Context) -> AsyncIterator[Any]:
         started = time.perf_counter()
-        code = grpc.StatusCode.OK
         received = answered = errors = 0
         if observer.refusing:
             if observer.recorder is not None:
@@ -218,37 +208,54 @@ def _observe_stream(
                 received += 1
                 yield request
 
+        ending = _Ending(context)
         try:
-            async for response in behavior(counted(), context):
-                answered += 1
-                if isinstance(response, EncodedResponse) and response.error:
-                    errors += 1
-                yield response
-            if context.cancelled() or _deadline_passed(context):
-                code = _cancellation_code(context)  # the end of the requests can be a cancellation
-        except GeneratorExit:
-            # grpc left this stream at a `yield`: the caller cancelled, or its deadline passed, while a row was
-            # being answered or written (logged OK before, every time: a row slower than the cancel).
-            code = _cancellation_code(context)
-            raise
-        except grpc.aio.AbortError:
-            code = context.code() or grpc.StatusCode.UNKNOWN
-            raise
-        except asyncio.CancelledError:
-            code = _cancellation_code(context)
-            raise
-        except Exception as exc:  # noqa: BLE001 -- this is the one place exceptions become statuses
-            status = grpc_status_for(exc)
-            code = status.code
-            await context.abort_with_status(status)
+            async with ending:
+                async for response in behavior(counted(), context):
+                    answered += 1
+                    if isinstance(response, EncodedResponse) and response.error:
+                        errors += 1
+                    yield response
+                if context.cancelled() or _deadline_passed(context):
+                    ending.code = _cancellation_code(context)  # the end of the requests can be a cancellation
         finally:
             if observer.recorder is not None:
-                observer.recorder.call(name, code, time.perf_counter() - started)
+                observer.recorder.call(name, ending.code, time.perf_counter() - started)
                 observer.recorder.stream_responses(name, answered, errors)
             if log.isEnabledFor(logging.INFO):
-                _log_call(name, code, started, {"received": received, "answered": answered, "errors": errors})
+                _log_call(name, ending.code, started, {"received": received, "answered": answered, "errors": errors})
 
     return observed
+
+
+class _Ending:
+    """The status a call ends with, from how its handler ended: the one place exceptions become statuses.
+
+    `async with` it around the handler; `code` is OK unless the handler set another or raised.
+    """
+
+    __slots__ = ("_context", "code")
+
+    def __init__(self, context: Context) -> None:
+        self.code = grpc.StatusCode.OK
+        self._context = context
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: object) -> bool:
+        context = self._context
+        if isinstance(exc, GeneratorExit | asyncio.CancelledError):
+            # GeneratorExit: grpc left a stream at a `yield`, the caller having cancelled (or its deadline passed)
+            # while a row was being answered or written (logged OK before, every time: a row slower than the cancel).
+            self.code = _cancellation_code(context)
+        elif isinstance(exc, grpc.aio.AbortError):
+            self.code = context.code() or grpc.StatusCode.UNKNOWN
+        elif isinstance(exc, Exception):
+            status = grpc_status_for(exc)
+            self.code = status.code
+            await context.abort_with_status(status)
+        return False
 
 
 def _deadline_passed(context: Context) -> bool:

@@ -205,6 +205,23 @@ def is_bundle(value: Mapping[str, Any]) -> bool:
     return value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value)
 
 
+_PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?$")
+
+
+def other_patient(resource: Mapping[str, Any], patient_id: str) -> tuple[str, str]:
+    """(element, reference) of a resource's patient (`subject`; DSTU2's `patient`) when it is not `patient_id`.
+
+    Else ("", ""): the call's patient (`Patient/<id>`, an absolute URL or a version of it), or no patient it names by id
+    (none given, a Bundle's `urn:uuid:`, an identifier alone), which is taken to be the call's as before.
+    """
+    for key in ("subject", "patient"):
+        value = resource.get(key)
+        reference = _text(value.get("reference")) if isinstance(value, dict) else ""
+        if (named := _PATIENT_REFERENCE.search(reference)) and named.group(1) != patient_id:
+            return f"{key}.reference", reference
+    return "", ""
+
+
 def medication_index(resources: Iterable[Found]) -> dict[str, Mapping[str, Any]]:
     """Medication resources by `Medication/<id>` and by their Bundle entry's fullUrl, for orders naming theirs.
 

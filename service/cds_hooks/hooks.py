@@ -37,6 +37,7 @@ from service.cds_hooks.fhir_in import (
     medication_index,
     medication_reference,
     misshapen_medication,
+    other_patient,
     product_strength,
     read_medications,
     times_of_day,
@@ -127,6 +128,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     context = call.context
     patient_id = _patient_id(call)
     draft_resources = _draft_orders(context)
+    _refuse_other_patients(draft_resources, patient_id)
     deadline = prefetch.Deadline(asyncio.get_running_loop().time() + fhir_deadline_s, fhir_deadline_s)
     gathered = await prefetch.gather(call, patient_id, client, deadline)
     data = gathered.resources
@@ -569,6 +571,26 @@ def _draft_orders(context: Mapping[str, Any]) -> list[Found]:
     if wrong:
         raise BadRequestError(*wrong)
     return items  # each a resource: found_in would walk them again
+
+
+def _refuse_other_patients(drafts: Sequence[Found], patient_id: str) -> None:
+    """Refuse draft orders for another patient than the call's (context.patientId).
+
+    Such an order was checked as this patient's: the EHR has mixed up two patients' data, and which of them the
+    call is for cannot be told, so nothing of it is checked (a 400 naming the order's patient element).
+
+    Raises:
+        BadRequestError: one issue per such draft.
+    """
+    wrong = []
+    for at, resource, _ in drafts:
+        element, reference = other_patient(resource, patient_id)
+        if element:
+            wrong.append(Issue("value", f"{at} ({resource['resourceType']}/{_text(resource.get('id')) or '?'}) is for "
+                                        f"{reference}, not the call's patient (context.patientId {patient_id}): "
+                                        "another patient's order is not checked", (f"{at}.{element}",)))
+    if wrong:
+        raise BadRequestError(*wrong)
 
 
 def _not_a_resource(value: object) -> str:

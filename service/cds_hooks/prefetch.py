@@ -44,6 +44,7 @@ from service.cds_hooks.fhir_in import (
     Found,
     found_in,
     is_bundle,
+    other_patient,
     voided_qtc,
 )
 from service.cds_hooks.wire import CdsRequest
@@ -168,7 +169,12 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
                 found[key] = []  # neither sent nor to be had: the EHR does without it (README)
             continue
         found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
-        if isinstance(value, dict) and (ignored := _ignored(search, value)):
+        if stranger := _of_other_patient(found[key], patient_id):
+            # Counted as this patient's, another's posaconazole reduced venetoclax: a list that holds another
+            # patient's data is no answer to this patient's search, and may lack this patient's own.
+            del found[key]
+            to_fetch[key] = search, f"the prefetch holds {stranger}"
+        elif isinstance(value, dict) and (ignored := _ignored(search, value)):
             found[key] = []  # the latest Observation of any kind, maybe: no answer to the search
             unsearched[key] = f"the EHR's server did not search by {ignored}"
         elif key in PAGED and (following := _link(value, "next")):
@@ -193,7 +199,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
         headers = _headers(request)
         try:
             async with asyncio.timeout_at(deadline.at):
-                results = list(await asyncio.gather(*(_fetch(client, server, key, search, headers)
+                results = list(await asyncio.gather(*(_fetch(client, server, key, search, headers, patient_id)
                                                       for key, (search, _) in to_fetch.items())))
         except TimeoutError:
             results = [([], f"{why}, and {deadline.missed()}") for _, why in to_fetch.values()]
@@ -350,11 +356,12 @@ def _benign(issue: Mapping[str, Any]) -> bool:
 
 
 async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
-                 headers: Mapping[str, str]) -> tuple[list[Found], str]:
+                 headers: Mapping[str, str], patient_id: str) -> tuple[list[Found], str]:
     """(resources, "") or ([], why not), for a search relative to `server` or a next page's absolute URL.
 
     The pages after the first are followed for the keys of `PAGED`, on `server` only: a `next` link to
-    another host would take the caller's token where it was not given for.
+    another host would take the caller's token where it was not given for. An answer holding another patient's
+    data than `patient_id`'s is none.
     """
     base = server.rstrip("/")
     url = search if search.startswith(("https:", "http:")) else f"{base}/{search}"
@@ -374,11 +381,24 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
             # found among them by its date.
             url, paged, resources = _whole(url), True, []
             continue
-        resources += found_in(document, "")
+        page = found_in(document, "")
+        if stranger := _of_other_patient(page, patient_id):
+            return [], f"the FHIR server's answer holds {stranger}"
+        resources += page
         url = _link(document, "next") if paged else ""
         if not url:
             return resources, ""
     return [], f"the search has more than {MAX_PAGES} pages"
+
+
+def _of_other_patient(found: Iterable[Found], patient_id: str) -> str:
+    """The first of `found` whose patient is another than `patient_id`, named with that patient; else ""."""
+    for _, resource, _ in found:
+        element, reference = other_patient(resource, patient_id)
+        if element:
+            return (f"{resource.get('resourceType')}/{resource.get('id') or '?'} of another patient than "
+                    f"{patient_id} ({reference})")
+    return ""
 
 
 def _unused(url: str, bundle: Mapping[str, Any], names: tuple[str, ...]) -> str:

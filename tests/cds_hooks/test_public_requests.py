@@ -120,8 +120,9 @@ def active_orders(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def on_venetoclax(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The file's active orders, and venetoclax 400 mg daily."""
-    return [*active_orders(body), examples.order("ven-active", "venetoclax", 400, status="active")]
+    """The file's active orders, and venetoclax 400 mg daily, for the file's patient."""
+    venetoclax = examples.order("ven-active", "venetoclax", 400, status="active")
+    return [*active_orders(body), venetoclax | {"subject": {"reference": f"Patient/{patient_id(body)}"}}]
 
 
 def serve_fhir(fhir: StandIn, medication_requests: list[dict[str, Any]]) -> None:

@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
+from itertools import pairwise
 from typing import Any, NamedTuple, TypeGuard
 
 from interactions import Coding, FieldViolation, Medication
@@ -890,6 +891,8 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: Medicatio
             # to confirm, unless its code or text says how often, which it gives way to. Refusing the call (400) lost
             # every card, even for an order already on the patient's list that the clinician cannot mend.
             said.append((f"Timing.repeat not read ({error.element.rsplit('.', 1)[-1]}): as directed", error.element))
+    if not said and (events := _events_per_day(timing.get("event"))):
+        said.append((events, f"{at}.timing.event"))
     text = _text(dosage.get("text"))[:MAX_TEXT]
     if text:
         said.append((text, f"{at}.text"))
@@ -939,6 +942,35 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
                                              "how often the medication is given cannot be read")
     written, factor = _PERIOD_UNITS[unit]
     return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT]
+
+
+def _events_per_day(value: object) -> str:
+    """How often a `Timing.event` list (the dates or instants of each dose) gives a dose: "N per 1 d", or "" for none.
+
+    Read only where no code or repeat says how often: gilteritinib 120 mg at 08:00 and 20:00 of one day, events
+    alone, was read as once a day (120 mg a day, no card; 240 mg given). N doses on each of consecutive days are N a
+    day; any other spread (every other day, 2 then 1) is no daily count, said as names.toml's "as directed" (a
+    schedule not read: for an agent, "frequency not read: confirm it"), as are events that are no date.
+    """
+    events = _list(value)
+    if not events:
+        return ""
+    days = [day for event in events if isinstance(event, str) and (day := _calendar_day(event))]
+    if len(days) < len(events):
+        return f"Timing.event not read ({len(events) - len(days)} of {len(events)} not a date): as directed"
+    counts = {day: days.count(day) for day in sorted(set(days))}
+    if len(set(counts.values())) == 1 and all((b - a).days == 1 for a, b in pairwise(counts)):
+        return f"{days.count(days[0])} per 1 d"
+    return f"Timing.event not read ({len(days)} doses on {len(counts)} days, not a count a day): as directed"
+
+
+def _calendar_day(when: str) -> datetime.date | None:
+    """The calendar date a FHIR date or dateTime is on, as written (its own time zone), or None if it names none."""
+    day = _ISO_DATE.match(when)
+    try:
+        return datetime.date.fromisoformat(day.group(1)) if day else None
+    except ValueError:  # "2026-02-30"
+        return None
 
 
 def _times_per_period(repeat: Mapping[str, Any], at: str) -> int:

@@ -1,0 +1,53 @@
+"""Orders timed by `Timing.event` alone (the instants of each dose, no repeat), as EHRs send them (s18), through a
+real `dosecheck serve`.
+
+Events alone were read as no frequency, so once a day: gilteritinib 120 mg at 08:00 and at 20:00 of one day (240 mg
+that day) was checked as 120 mg once daily, no card (the label: 120 mg once daily, USPI 2.2).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_ehr_followups import check_day
+from tests.cds_hooks.test_hooks import SIGN, cards
+
+
+def gilteritinib_at(*events: str) -> dict[str, object]:
+    order = examples.order("gil-1", "gilteritinib", 120, start=check_day())
+    dosage = order["dosageInstruction"][0]
+    del dosage["text"]
+    dosage["timing"] = {"event": list(events)}
+    return examples.call("order-sign", [order], qtc_ms=430)
+
+
+def test_two_events_on_one_day_are_twice_a_day(dev_server: Served) -> None:
+    # Was no card: 120 mg once a day.
+    day = check_day()
+    [card] = cards(dev_server, SIGN, gilteritinib_at(f"{day}T08:00:00Z", f"{day}T20:00:00+02:00"))
+    assert (card["summary"], card["indicator"]) == (
+        "Gilteritinib: reduce to 120 mg once daily, not twice daily (labelled dose)", "warning")
+    assert card["detail"].startswith("**gilteritinib**: ordered 120 mg twice daily (240 mg a day)")
+
+
+def test_one_event_on_each_of_consecutive_days_is_once_a_day(dev_server: Served) -> None:
+    assert cards(dev_server, SIGN, gilteritinib_at(check_day(), check_day(-1), check_day(-2))) == []
+
+
+@pytest.mark.parametrize("days", [
+    (0, -2, -4),  # every other day
+    (0, 0, -1),  # twice, then once
+], ids=["every-other-day", "two-then-one"])
+def test_events_that_are_no_count_a_day_are_a_frequency_not_read(dev_server: Served, days: tuple[int, ...]) -> None:
+    # Was no card: 120 mg once a day.
+    [card] = cards(dev_server, SIGN, gilteritinib_at(*(f"{check_day(d)}T0{i}:00:00Z" for i, d in enumerate(days))))
+    assert (card["summary"], card["indicator"]) == ("Gilteritinib: give 120 mg; frequency not read: confirm it",
+                                                    "warning")
+
+
+def test_events_that_are_no_dates_are_a_frequency_not_read(dev_server: Served) -> None:
+    # Was no card; a date that is none (February 30th) must not end the call in a 500 either.
+    [card] = cards(dev_server, SIGN, gilteritinib_at("2026-02-30T08:00:00Z", "tomorrow"))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"

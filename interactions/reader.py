@@ -1175,7 +1175,8 @@ class MedicationReader:
                 if flags & _LOCAL:
                     state.local.append(text)
                 # "hold D22-28", "hold days 22-28": the course's days off, not an order on hold now.
-                if flags & _HELD and not state.held and not self._days_follow(items, i + word_length):
+                if flags & _HELD and not state.held and not self._days_follow(items, i + word_length) \
+                        and not self._after_a_course(items, i):
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
@@ -1207,9 +1208,10 @@ class MedicationReader:
         """Whether a phrase of order text beginning with a hold word is followed by how long ("hold for 7 days").
 
         "hold for" is a hold parameter's start ("Hold for ANC < 500": a condition of a running order); followed by
-        a time, the order is on hold.
+        a time, the order is on hold. The phrase must end in a course word ("for"), which makes the time how long:
+        after "hold after" it is when a hold to come begins ("hold after 14 days": the course's days off).
         """
-        if items[at] not in self._hold_words:
+        if items[at] not in self._hold_words or items[at + length - 1] not in self._course:
             return False
         following = [item if isinstance(item, str) else "" for item in items[at + length:at + length + 2]]
         return len(following) == 2 and bool(_NUMBER.fullmatch(following[0])) and following[1] in self._course
@@ -1225,6 +1227,22 @@ class MedicationReader:
             return True
         return first in ("day", "days", "d") and len(following) == 4 and bool(_NUMBER.fullmatch(following[1])) \
             and following[2] == "-" and bool(_NUMBER.fullmatch(following[3]))
+
+    def _after_a_course(self, items: list[str | _Group], at: int) -> bool:
+        """Whether "then" after the days of a course comes right before `at` ("x 14 days then hold", "days 1-14, then").
+
+        A hold after them is the course's days off to come, as "hold days 15-28" is; after anything else "then hold"
+        (and an arrow, which reads "then": "400 mg -> hold") is a change to a hold now.
+        """
+        end = at - 1
+        if end < 0 or items[end] != _THEN:
+            return False
+        if end > 0 and items[end - 1] == ",":
+            end -= 1
+        number = items[end - 2] if end >= 2 else ""
+        if isinstance(number, str) and _NUMBER.fullmatch(number) and items[end - 1] in self._course:
+            return True  # "x 14 days", "for 2 weeks"
+        return any(start >= 0 and self._days_follow(items, start) for start in (end - 4, end - 1))
 
     def _product_suffix(self, items: list[str | _Group], after: int, text: str, names: tuple[str, ...],
                         state: _State) -> bool:
@@ -1478,9 +1496,12 @@ def _spelling(written: str, reads_as: str) -> tuple[str, str]:
 
     A symbol read as another symbol stays where it stands: "200-400 mg" written with the en dash (U+2013) reads as
     with the hyphen, a range, as written. A mark read as nothing ("®") still parts the words it is glued between
-    ("VENCLEXTA®400 MG", "Venclexta®tablets"): it reads as a space, which is nothing beside another.
+    ("VENCLEXTA®400 MG", "Venclexta®tablets"): it reads as a space, which is nothing beside another. A mark NFKC
+    spells otherwise ("™" as the letters "TM", glued to the brand) is kept as written, read before the text is
+    normalised (`_spell`).
     """
-    written, reads_as = normalise(written), normalise(reads_as)
+    reads_as = normalise(reads_as)
+    written = normalise(written) if unicodedata.is_normalized("NFKC", written) else written.casefold()
     if not reads_as:
         return written, " "
     word = any(character.isalpha() for character in reads_as)
@@ -1489,6 +1510,10 @@ def _spelling(written: str, reads_as: str) -> tuple[str, str]:
 
 def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
     """Normalised, with the spellings of names.toml applied and thousands separators dropped ("1,250")."""
+    if not text.isascii():
+        for written, reads_as in spellings:
+            if not unicodedata.is_normalized("NFKC", written) and written in text:
+                text = text.replace(written, reads_as)
     text = normalise(text)
     for written, reads_as in spellings:
         if written in text:

@@ -1,0 +1,136 @@
+"""Order and list lines as pharmacy and EHR lists write them (session 18, pharmacist probe R).
+
+A hold to come after a course's days ("venetoclax 400 mg daily x 14 days then hold", "hold after day 14") was read as
+an order on hold now: HOLD 0 mg of a running venetoclax order, and beside posaconazole no reduction to 70 mg. A count a
+week after a slash ("400 mg 5 days/week") was read as daily, CONTINUE, with no finding. HIV shorthand ("RTV", "EVG/c",
+"E/C/F/TAF"), "Verelan PM", the trade-mark sign and an arrow typed with the en dash left lines unrecognised.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions.model import CheckResult, DoseRecommendation
+
+AZA = Medication("azacitidine", 75)
+VEN_AZA = (Medication("venetoclax", 400), AZA)
+
+
+def _agent(result: CheckResult, agent: str) -> DoseRecommendation:
+    (dose,) = [d for d in result.doses if d.drug == agent]
+    return dose
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 400 mg daily x 14 days then hold",
+    "venetoclax 400 mg daily x 14 days, then hold",
+    "venetoclax 400 mg daily days 1-14 then hold",
+    "venetoclax 400 mg daily D1-14 then hold",
+    "venetoclax 400 mg daily for 2 weeks then hold",
+    "venetoclax 400 mg daily, hold after 14 days",
+])
+def test_a_hold_to_come_after_the_course_leaves_the_order_given_and_reduced_with_posaconazole(
+        default_kb: KnowledgeBase, order: str) -> None:
+    assert default_kb.resolver.read(order).held is False
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
+                                            PatientContext()))
+    ven = _agent(result, "venetoclax")
+    assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
+    assert [f.rule for f in ven.findings] == ["venetoclax/ven-posaconazole"]
+    assert result.complete
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily; hold after day 14",
+                                   "venetoclax 400 mg daily, hold starting day 15",
+                                   "gilteritinib 120 mg daily, hold after day 28"])
+def test_a_hold_starting_on_a_day_of_the_course_is_no_hold_now(default_kb: KnowledgeBase, order: str) -> None:
+    # Read HOLD 0 mg; now the order stands (the day beside the mass leaves the dose itself unread, as "(day 5)" does).
+    assert default_kb.resolver.read(order).held is False
+    dose = _agent(check(default_kb, CheckRequest((Medication(order),), (), PatientContext())), order.split()[0])
+    assert dose.action is not Action.HOLD
+    assert dose.recommended_dose_mg > 0
+
+
+@pytest.mark.parametrize("order", [
+    # An arrow (read "then") or "then" after no course is a change to a hold now, as before.
+    "venetoclax 400 mg daily -> hold", "venetoclax 400 mg daily –> hold", "venetoclax 400 mg daily then hold",
+    "venetoclax 400 mg daily, then hold",
+    # A hold for a time, or on a day, stays a hold (test_medication_list_lines).
+    "venetoclax 400 mg daily, hold for 7 days", "venetoclax 400 mg daily then hold x 14 days",
+    "venetoclax 400 mg HOLD day 15",
+])
+def test_a_hold_now_is_still_a_hold(default_kb: KnowledgeBase, order: str) -> None:
+    assert default_kb.resolver.read(order).held is True
+    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 400 mg 5 days/week",
+    "venetoclax 400 mg daily x 5 days/week",
+    "venetoclax 400 mg daily (5 days/week)",
+    "venetoclax 400 mg 5 days/wk",
+    "venetoclax 400 mg daily 5 days on, 2 days off",
+    "gilteritinib 120 mg daily 2 weeks on 2 weeks off",
+])
+def test_a_weekly_pattern_is_no_daily_count(default_kb: KnowledgeBase, order: str) -> None:
+    # "5 days/week" was read as daily: the label's dose, CONTINUE, no finding; "days on ... days off" unrecognised.
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    agent = order.split()[0]
+    assert (dose.drug, dose.action, [f.rule for f in dose.findings]) == (
+        agent, Action.ADJUST_DOSE, [f"{agent}/frequency-not-read"])
+    assert result.complete
+
+
+@pytest.mark.parametrize(("order", "agent", "mg"), [
+    ("Venclexta™ 100 mg tab, take 4 tabs daily", "venetoclax", 400),
+    ("VENCLEXTA™400 MG DAILY", "venetoclax", 400),
+    ("Xospata™ 40 mg tablet, take 3 tablets daily", "gilteritinib", 120),
+])
+def test_the_trade_mark_sign_reads_as_nothing(default_kb: KnowledgeBase, order: str, agent: str, mg: float) -> None:
+    # NFKC spells it "tm", glued to the brand: each line was unrecognised, the agent unchecked.
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    assert (dose.drug, dose.ordered_dose_mg, dose.action, result.complete) == (agent, mg, Action.CONTINUE, True)
+
+
+def test_a_brand_with_the_trade_mark_sign_reaches_venetoclax(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication("Noxafil™ 300 mg daily"),), PatientContext()))
+    assert _agent(result, "venetoclax").recommended_dose_mg == 70
+    assert result.complete
+
+
+@pytest.mark.parametrize("line", ["posaconazole –> micafungin", "posaconazole (started 11/20) –> isavuconazole"])
+def test_an_arrow_typed_with_the_en_dash_is_a_switch(default_kb: KnowledgeBase, line: str) -> None:
+    # The en dash became a hyphen after "->" was read, so the arrow typed with it was never one: both drugs were read
+    # as taken together. Two drugs either side of an arrow are a CONFLICT (which is taken is not guessed), as with "->".
+    assert default_kb.resolver.read(line) == default_kb.resolver.read(line.replace("–>", "->"))
+    assert default_kb.resolver.read(line).drugs == ()
+
+
+@pytest.mark.parametrize(("line", "drugs", "venetoclax_mg"), [
+    ("RTV", {"ritonavir"}, 100),
+    ("RTV 100 mg PO daily", {"ritonavir"}, 100),
+    ("EVG/c", {"elvitegravir", "cobicistat"}, 100),
+    ("E/C/F/TAF", {"elvitegravir", "cobicistat", "emtricitabine", "tenofovir alafenamide"}, 100),
+    ("E/C/F/TDF", {"elvitegravir", "cobicistat", "emtricitabine", "tenofovir disoproxil"}, 100),
+    ("nirmatrelvir/r", {"nirmatrelvir", "ritonavir"}, 100),
+    ("Verelan PM 240 mg daily", {"verapamil"}, 200),
+])
+def test_hiv_shorthand_and_verelan_pm_reach_venetoclax(default_kb: KnowledgeBase, line: str, drugs: set[str],
+                                                       venetoclax_mg: float) -> None:
+    # Each was unrecognised: venetoclax 400 mg left unreduced beside a booster, the check incomplete.
+    assert set(default_kb.resolver.read(line).drugs) == drugs
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    ven = _agent(result, "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action) == (venetoclax_mg, Action.ADJUST_DOSE)
+    assert result.complete
+
+
+def test_cobi_alone_stays_unrecognised(default_kb: KnowledgeBase) -> None:
+    # Oncology lists write "cobi" for cobimetinib as well as cobicistat: never guessed.
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication("cobi"),), PatientContext()))
+    assert [u.name for u in result.unrecognized] == ["cobi"]
+    assert not result.complete

@@ -309,7 +309,8 @@ def _read_dosages(value: object, at: str, mg_per_unit: Callable[[], float],
     said as sent.
     """
     dosages = _dosages(value, at)
-    read = sorted(((_dose_mg(dosage, path, mg_per_unit), _frequency(dosage, path, frequencies), dosage)
+    read = sorted(((_beside_text(_dose_mg(dosage, path, mg_per_unit), dosage, frequencies),
+                    _frequency(dosage, path, frequencies), dosage)
                    for dosage, path in dosages), key=lambda entry: _when(entry[2]))
     if not read:
         return _DosageRead(0.0, "", "", 0.0, "", "", "", ())
@@ -644,6 +645,30 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
         per_unit = mg_per_unit() if value > 0 and _counts_dose_units(quantity) else 0.0
         return round(value * per_unit, 6), f"{path}.value", as_sent, per_unit
     return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
+
+
+def _beside_text(dose: tuple[float, str, str, float], dosage: Mapping[str, Any],
+                 reader: MedicationReader) -> tuple[float, str, str, float]:
+    """A dose read by `_dose_mg`, or none read when the dosage's text states another one, both said as sent.
+
+    Venetoclax 70 mg in the dose field beside posaconazole, with the text "Take 400 mg by mouth once daily", was
+    "give 70 mg", the text never seen; the label printed from it says 400 mg. Which of the two is meant is not
+    guessed: the dose is not read, so the card says so and gives the dose to give. A text's dose is read as an
+    order's name's is (`MedicationReader.stated_dose`: a total, a count of tablets of a stated strength, one mass);
+    a dose a day ("400 mg/day") is left aside, as it may be given in several doses, and so is a tablet's strength
+    that the dose field counts tablets of.
+    """
+    mg, _, _, per_unit = dose
+    if not mg > 0 or not math.isfinite(mg):
+        return dose
+    for key in ("text", "patientInstruction"):
+        text = _text(dosage.get(key))[:MAX_TEXT]
+        stated = reader.stated_dose(text) if text else None
+        if stated is None or stated.per_day or any(abs(stated.mg - same) <= 0.05 for same in (mg, per_unit)):
+            continue
+        said = f"two doses: {mg:g} mg in the dose field, {stated.mg:g} mg in the {key} ('{text}')"
+        return 0.0, "", said[:MAX_TEXT], 0.0
+    return dose
 
 
 def _one_quantity(dose_range: object) -> Mapping[str, Any] | None:

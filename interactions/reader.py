@@ -1219,14 +1219,21 @@ class MedicationReader:
     def _days_follow(self, items: list[str | _Group], at: int) -> bool:
         """Whether a range of a course's days begins at `at` ("D22-28", "days 22-28"): its days off.
 
-        Only a range: "hold x 7 days", "hold day 15" or "hold d1" say when or how long the order is on hold.
+        Also written "on days 15-28", "days 15 to 28", "day 15 through 28" and within a cycle "C1D15-28" (each was read
+        as a hold now). Only a range: "hold x 7 days", "hold day 15" or "hold d1" say when or how long the order is on
+        hold.
         """
-        following = [item if isinstance(item, str) else "" for item in items[at:at + 4]]
+        following = [item if isinstance(item, str) else "" for item in items[at:at + 5]]
+        if following[:1] == ["on"]:
+            following = following[1:]
         first = following[0] if following else ""
         if "-" in first and first.startswith("d") and self._patterns is not None and self._patterns.fullmatch(first):
             return True
-        return first in ("day", "days", "d") and len(following) == 4 and bool(_NUMBER.fullmatch(following[1])) \
-            and following[2] == "-" and bool(_NUMBER.fullmatch(following[3]))
+        if _CYCLE_DAY.fullmatch(first):
+            following = ["d", first.rsplit("d", 1)[1], *following[1:]]  # "c1d15 - 28": "d 15 - 28"
+        return len(following) >= 4 and following[0] in ("day", "days", "d") \
+            and bool(_NUMBER.fullmatch(following[1])) and following[2] in _RANGE_TO \
+            and bool(_NUMBER.fullmatch(following[3]))
 
     def _after_a_course(self, items: list[str | _Group], at: int) -> bool:
         """Whether "then" after the days of a course comes right before `at` ("x 14 days then hold", "days 1-14, then").
@@ -1378,6 +1385,10 @@ _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
+_CYCLE_DAY: Final = re.compile(r"c\d+d\d+")
+"""One day of a cycle as one token ("C1D15"): before "- 28", the range of that cycle's days 15 to 28."""
+_RANGE_TO: Final = frozenset({"-", "to", "through", "thru"})
+"""Between two days, the words of a range ("days 15-28", "days 15 to 28", "day 15 through 28")."""
 _SAME_MG: Final = 1e-6
 """Two masses within this are the same: a count times a strength is computed in floats ("3 x 17.7 mg")."""
 MAX_TABLETS_COUNTED = 20

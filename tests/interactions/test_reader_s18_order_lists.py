@@ -134,3 +134,28 @@ def test_cobi_alone_stays_unrecognised(default_kb: KnowledgeBase) -> None:
     result = check(default_kb, CheckRequest(VEN_AZA, (Medication("cobi"),), PatientContext()))
     assert [u.name for u in result.unrecognized] == ["cobi"]
     assert not result.complete
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 400 mg daily, hold day 15 to 28",
+    "venetoclax 400 mg daily, hold days 15 through 28",
+    "venetoclax 400 mg daily, hold days 15 thru 28",
+    "venetoclax 400 mg daily, hold on days 15-28",
+    "venetoclax 400 mg daily, hold C1D15-28",
+])
+def test_days_off_written_as_a_range_in_words_leave_the_agent_given(default_kb: KnowledgeBase, order: str) -> None:
+    # Each was HOLD 0 mg of a running order; "hold days 15-28" is the course's days off (test_medication_list_lines).
+    assert default_kb.resolver.read(order).held is False
+    dose = _agent(check(default_kb, CheckRequest((Medication(order, 400), AZA), (), PatientContext())), "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action) == (400, Action.CONTINUE)
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily - hold released", "venetoclax 400 mg daily - off hold",
+                                   "venetoclax 400 mg daily (off hold)", "venetoclax 400 mg daily - hold lifted"])
+def test_a_hold_that_has_ended_leaves_the_order_given(default_kb: KnowledgeBase, order: str) -> None:
+    # "hold released" was HOLD 0 mg (and beside posaconazole no reduction); the others were unrecognised.
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
+                                            PatientContext()))
+    ven = _agent(result, "venetoclax")
+    assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
+    assert result.complete

@@ -468,13 +468,14 @@ class MedicationReader:
         # ("400 mg x1", a single dose in names.toml: its frequency not read; it was dose-not-read too). In a bracket
         # right after the mass, only a count, "x" and a number no course word follows: "venetoclax 100 mg (x4) daily"
         # and "[x4]" were 100 mg, CONTINUE, where four tablets are meant; but the bracket sets a course apart from the
-        # mass, and "400 mg (Days 1-14)", "(for 28 days)", "(x 28 days)", a common order phrase, is 400 mg.
+        # mass, and "400 mg (Days 1-14)", "(for 28 days)", "(x 28 days)", a common order phrase, is 400 mg; so is it
+        # with no bracket ("400 mg days 1-14 daily", "400 mg x 28 days": dose-not-read before s18).
         bracketed = after in _OPEN
         counting = at + 3 if bracketed else at + 2
         times, number, then = [*tokens[counting:counting + 3], "", "", ""][:3]
         counted = unit in _MASS_MG and counting not in in_frequency and (
             times == _TIMES_WORD and bool(_NUMBER.fullmatch(number)) and then not in self._course if bracketed
-            else times in self._course)
+            else times in self._course and not self._a_course_at(tokens, counting))
         if before in ("/", "#") or unit == "/" or per_mass or before in self._course or unit in self._course \
                 or counted:
             return None
@@ -514,6 +515,17 @@ class MedicationReader:
             if _ONE_DAY.fullmatch(token):
                 return True
         return False
+
+    def _a_course_at(self, tokens: list[str], at: int) -> bool:
+        """Whether the days of a course begin at `at`: a range ("days 1-14") or how long ("for 28 days", "x 2 weeks").
+
+        Not a count ("x 4", "x 4 doses": tablets at once?), nor one day ("day 1", a ramp-up's).
+        """
+        word, first, joint, last = [*tokens[at:at + 4], "", "", "", ""][:4]
+        if word in ("day", "days", "d"):
+            return bool(_NUMBER.fullmatch(first)) and joint in _RANGE_TO and bool(_NUMBER.fullmatch(last))
+        return word in ("for", _TIMES_WORD) and bool(_NUMBER.fullmatch(first)) and joint in self._course \
+            and joint not in _COUNTS
 
     def _of_course(self, tokens: list[str], at: int) -> bool:
         """Whether the number at `at` counts days or cycles.
@@ -1387,6 +1399,8 @@ _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 _CYCLE_DAY: Final = re.compile(r"c\d+d\d+")
 """One day of a cycle as one token ("C1D15"): before "- 28", the range of that cycle's days 15 to 28."""
+_COUNTS: Final = frozenset({_TIMES_WORD, "for", "times", "dose", "doses"})
+"""Course words that count doses, not time: "100 mg x 4 doses" may be four tablets at once, so no course of days."""
 _RANGE_TO: Final = frozenset({"-", "to", "through", "thru"})
 """Between two days, the words of a range ("days 15-28", "days 15 to 28", "day 15 through 28")."""
 _SAME_MG: Final = 1e-6

@@ -71,7 +71,7 @@ POSA = Medication("posaconazole", 300)
     ("venetoclax ramp-up day 3", None),
     ("venetoclax for 14 days", None),
     ("venetoclax 3 weeks", None),
-    ("venetoclax 400 mg x 28 days", None),
+    ("venetoclax 400 mg x 28 days", 400),  # the course after the mass is not counted tablets: 400 mg (s18)
 ])
 def test_the_reader_states_a_dose_only_where_nothing_else_is_meant(default_kb: KnowledgeBase, text: str,
                                                                    dose: float | None) -> None:

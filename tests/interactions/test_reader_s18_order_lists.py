@@ -159,3 +159,29 @@ def test_a_hold_that_has_ended_leaves_the_order_given(default_kb: KnowledgeBase,
     ven = _agent(result, "venetoclax")
     assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
     assert result.complete
+
+
+@pytest.mark.parametrize(("order", "agent", "mg"), [
+    ("venetoclax 400 mg days 1-14 daily", "venetoclax", 400),
+    ("venetoclax 400 mg day 1-14 daily", "venetoclax", 400),
+    ("venetoclax 400 mg for 28 days daily", "venetoclax", 400),
+    ("venetoclax 400 mg x 28 days daily", "venetoclax", 400),
+    ("gilteritinib 120 mg for 28 days", "gilteritinib", 120),
+    ("ivosidenib 500 mg days 1-28", "ivosidenib", 500),
+])
+def test_the_days_of_a_course_right_after_the_mass_leave_the_dose_read(
+        default_kb: KnowledgeBase, order: str, agent: str, mg: float) -> None:
+    # Dose-not-read where "400 mg (Days 1-14) daily" was 400 mg: the course is no count of tablets.
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    assert (dose.drug, dose.ordered_dose_mg, dose.action, dose.findings, result.complete) == (
+        agent, mg, Action.CONTINUE, (), True)
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg x 4 daily", "venetoclax 100 mg x 4 tabs daily",
+                                   "venetoclax 100 mg x 4 doses daily", "venetoclax 100 mg day 1",
+                                   "venetoclax 100 mg days 1-3 then 400 mg daily"])
+def test_a_count_or_one_day_after_the_mass_still_leaves_the_dose_unread(default_kb: KnowledgeBase, order: str) -> None:
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    assert (dose.ordered_dose_mg, [f.rule for f in dose.findings]) == (0, ["venetoclax/dose-not-read"])

@@ -353,10 +353,47 @@ def _given_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
     """The orders, with those of one regimen drug given together made one.
 
     Products of different strengths making one dose (`_products_together`), then, of draft orders, the doses of one
-    day given at different times of it (`_times_of_day_together`).
+    day given at different times of it (`_times_of_day_together`), and a scheduled one beside one as needed
+    (`_beside_as_needed`).
     """
     together = _products_together(kb, orders, drafts=drafts)
-    return _times_of_day_together(kb, together) if drafts else together
+    return _beside_as_needed(kb, _times_of_day_together(kb, together)) if drafts else together
+
+
+def _beside_as_needed(kb: KnowledgeBase, drafts: Sequence[OrderedMedication]) -> list[OrderedMedication]:
+    """The draft orders, a regimen drug's scheduled ones said to be given beside its drafts as needed (PRN).
+
+    An agent's PRN draft is no part of its daily dose (`_daily_dose_of`), and beside a scheduled draft of the label's
+    dose it went unsaid: gilteritinib 120 mg daily and 40 mg PRN had no card, though both signed give up to 160 mg a
+    day. How often the PRN doses add to the scheduled ones cannot be read: the scheduled draft's frequency says PRN
+    too (as a PRN dosage does, `fhir_in._frequency`), so that its card asks to confirm it and names the PRN drafts.
+    """
+    as_needed: dict[str, list[OrderedMedication]] = {}
+    for ordered in drafts:
+        if (drug := _regimen_drug(kb, ordered)) and _is_as_needed(ordered):
+            as_needed.setdefault(drug, []).append(ordered)
+    said = []
+    for ordered in drafts:
+        drug = _regimen_drug(kb, ordered)
+        if drug in as_needed and not _is_as_needed(ordered):
+            named = ", ".join(f"{o.reference or o.label} {o.medication.dose_mg:g} mg" for o in as_needed[drug])
+            frequency = f"PRN, {ordered.medication.frequency}".removesuffix(", ")
+            note = f"Draft orders of {drug} as needed (PRN) beside it ({named}): how often they add to it is not read."
+            ordered = ordered._replace(medication=ordered.medication._replace(frequency=frequency), doses_per_day=None,
+                                       dose_note=f"{ordered.dose_note} {note}".strip())
+        said.append(ordered)
+    return said
+
+
+def _is_as_needed(ordered: OrderedMedication) -> bool:
+    """Whether an order is given as needed: its frequency says PRN (`fhir_in._frequency`)."""
+    return ordered.medication.frequency.startswith("PRN")
+
+
+def _regimen_drug(kb: KnowledgeBase, ordered: OrderedMedication) -> str:
+    """The one regimen drug (agent or backbone partner) an order names, else ""."""
+    drugs = identify(kb, ordered.medication).drugs
+    return drugs[0] if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS else ""
 
 
 def _products_together(kb: KnowledgeBase, orders: Sequence[OrderedMedication], *,
@@ -466,8 +503,7 @@ def _daily_dose_of(kb: KnowledgeBase, ordered: OrderedMedication) -> str:
     if ordered.stop is not None or len(ordered.steps_mg) != 1 or ordered.medication.dose_mg <= 0 or (
             ordered.medication.frequency and not ordered.doses_per_day):
         return ""
-    drugs = identify(kb, ordered.medication).drugs
-    return drugs[0] if len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS else ""
+    return _regimen_drug(kb, ordered)
 
 
 def _dated(ordered: OrderedMedication) -> bool:

@@ -76,7 +76,10 @@ def test_an_as_needed_draft_is_no_part_of_the_daily_dose(dev_server: Served) -> 
         del repeat["frequency"], repeat["period"], repeat["periodUnit"]
     drafts[1]["dosageInstruction"][0]["asNeededBoolean"] = True
     body = examples.call("order-sign", drafts, qtc_ms=430)
-    assert cards(dev_server, SIGN, body) == []  # 120 mg once a day, the label's dose
+    # 120 mg, the label's dose; the PRN draft beside it is named, how often it adds to it to confirm (s18, was silent).
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+    assert card["detail"].startswith("**gilteritinib**: ordered 120 mg; **give 120 mg**")
 
 
 @pytest.mark.parametrize(("name", "mg"), [("midostaurin", 50), ("sorafenib", 400)])

@@ -1,0 +1,40 @@
+"""A draft of an agent as needed (PRN) beside its scheduled draft (s18), through a real `dosecheck serve`.
+
+Gilteritinib 120 mg once daily and 40 mg PRN, both drafts, had no card: the PRN draft is rightly no part of the daily
+dose, but it was not named either, though signed it gives up to 160 mg a day (the label: 120 mg once daily, USPI
+2.2; an agent is never given as needed). How often the PRN doses add to the scheduled one is not read, and said.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_ehr_followups import check_day
+from tests.cds_hooks.test_hooks import SIGN, cards
+
+
+def as_needed(order: dict[str, Any]) -> dict[str, Any]:
+    dosage = order["dosageInstruction"][0]
+    del dosage["text"]
+    dosage["asNeededBoolean"] = True
+    return order
+
+
+def test_an_as_needed_draft_beside_the_scheduled_dose_is_named_and_the_frequency_confirmed(dev_server: Served) -> None:
+    drafts = [examples.order("gil-a", "gilteritinib", 120, start=check_day()),
+              as_needed(examples.order("gil-b", "gilteritinib", 40, start=check_day()))]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430))
+    assert (card["summary"], card["indicator"]) == ("Gilteritinib: give 120 mg; frequency not read: confirm it",
+                                                    "warning")
+    assert "Draft orders of gilteritinib as needed (PRN) beside it (MedicationRequest/gil-b 40 mg): how often they " \
+           "add to it is not read." in card["detail"]
+
+
+def test_an_as_needed_draft_of_a_co_medication_beside_its_scheduled_one_says_nothing(dev_server: Served) -> None:
+    drafts = [examples.order("gil-a", "gilteritinib", 120, start=check_day()),
+              examples.order("apap-a", "acetaminophen", 500),
+              as_needed(examples.order("apap-b", "acetaminophen", 500))]
+    assert cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430)) == []
+

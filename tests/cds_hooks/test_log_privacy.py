@@ -22,6 +22,8 @@ def test_fetching_the_medication_list_leaves_no_patient_id_in_the_log(tmp_path: 
             body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400)], prefetch=False)
             body = examples.with_fhir_server(body, fhir.url)
             body["context"]["patientId"] = PATIENT
+            # The draft is this patient's: one for another patient is refused (400).
+            body["context"]["draftOrders"]["entry"][0]["resource"]["subject"] = {"reference": f"Patient/{PATIENT}"}
             answer = served.call("dosecheck-order-sign", body)
             # The list was fetched by the patient's id: the log line it would have made is the one to look for.
             assert answer.status_code == 200, answer.text

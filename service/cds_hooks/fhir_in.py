@@ -778,20 +778,47 @@ def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]
     """The first order of the course that `checked` ends: a ramp-up written as one order a day, or a step each.
 
     Back from `checked`, an order of a lower dose that ends the day before the next one starts (its
-    `boundsPeriod.end`, else its own start day: one order a day) is the step before it. Any other draft is none: the
-    earliest of them all dated venetoclax 400 mg starting in 7 days from a 100 mg draft of 3 days ago, the ramp-up and
-    its update all in the past.
+    `boundsPeriod.end`), or that gives no end and starts at most `_LONGEST_STEP_DAYS` before it (one order a day or a
+    week, each given until the next), is the step before it. Without an end, the steps of a weekly ramp-up were none:
+    venetoclax 20, 50, 100, 200 mg a week each, then 400 mg, was dated from its 400 mg order four weeks on, the update
+    deleting the steps before it. Any other draft is none: the earliest of them all dated venetoclax 400 mg starting
+    in 7 days from a 100 mg draft of 3 days ago, the ramp-up and its update all in the past.
     """
-    by_last_day: dict[str, OrderedMedication] = {}
-    for other in others:
-        if other.start_date:
-            by_last_day.setdefault(_last_day(other), other)
+    dated = [other for other in others if other.start_date]
     first = checked
-    while before := by_last_day.get(_day_before(first.start_date)):
-        if before.medication.dose_mg >= first.medication.dose_mg:
-            break
+    while before := _step_before(first, dated):
         first = before
     return first
+
+
+_LONGEST_STEP_DAYS = 7
+"""The longest step of a ramp-up (venetoclax's weekly one, USPI 2.1: 20, 50, 100, 200 mg a week each, then 400 mg)."""
+
+
+def _step_before(step: OrderedMedication, dated: list[OrderedMedication]) -> OrderedMedication | None:
+    """The order of a lower dose given until `step` starts (see `course_first`), or None."""
+    day_before = _day_before(step.start_date)
+    ended = [o for o in dated if _last_day(o) == day_before and _has_end(o)]
+    unended = [o for o in dated if not _has_end(o) and 0 < _days_between(o.start_date, step.start_date)
+               <= _LONGEST_STEP_DAYS]
+    lower = [o for o in (*ended, *sorted(unended, key=lambda o: o.start_date, reverse=True))
+             if o.medication.dose_mg < step.medication.dose_mg]
+    return lower[0] if lower else None
+
+
+def _has_end(ordered: OrderedMedication) -> bool:
+    """Whether an order's dosage gives the last day it is given (`boundsPeriod.end`)."""
+    return _last_day(ordered) != ordered.start_date or any(
+        isinstance(period := _bounds(dosage).get("boundsPeriod"), dict) and _text(period.get("end"))
+        for dosage in _dosages_of(ordered))
+
+
+def _days_between(first: str, then: str) -> int:
+    """Days from the ISO day `first` to `then`; 0 when either is no date."""
+    try:
+        return (datetime.date.fromisoformat(then[:10]) - datetime.date.fromisoformat(first[:10])).days
+    except ValueError:
+        return 0
 
 
 def _day_before(day: str) -> str:

@@ -38,3 +38,16 @@ def test_an_as_needed_draft_of_a_co_medication_beside_its_scheduled_one_says_not
               as_needed(examples.order("apap-b", "acetaminophen", 500))]
     assert cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430)) == []
 
+
+def test_a_weekly_ramp_up_without_ends_is_dated_from_its_first_step(dev_server: Served) -> None:
+    # Venetoclax 20, 50, 100, 200 mg a week each, then 400 mg (USPI 2.1), one draft each with no boundsPeriod.end,
+    # beside posaconazole: the course was dated from the 400 mg draft four weeks on, the update deleting every step
+    # before it (the start four weeks late).
+    drafts = [examples.order(f"ven-{i}", "venetoclax", mg, start=check_day(-7 * i))
+              for i, mg in enumerate((20, 50, 100, 200, 400))]
+    body = examples.call("order-sign", [*drafts, examples.order("posa-1", "posaconazole", 300)])
+    [card] = cards(dev_server, SIGN, body)
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
+    assert f"Ramp-up: day 1 ({check_day()}): 10 mg" in card["detail"]
+    [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
+    assert update["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] == check_day()

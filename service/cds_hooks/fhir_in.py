@@ -792,7 +792,8 @@ def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]
 
 
 _LONGEST_STEP_DAYS = 7
-"""The longest step of a ramp-up (venetoclax's weekly one, USPI 2.1: 20, 50, 100, 200 mg a week each, then 400 mg)."""
+"""The longest step of a ramp-up: venetoclax's weekly one in CLL (20, 50, 100, 200 mg a week each, then 400 mg; USPI
+2.1, verify: clinical-facts.md gives only the AML ramp-up, a step a day). How drafts are read, no dose given."""
 
 
 def _step_before(step: OrderedMedication, dated: list[OrderedMedication]) -> OrderedMedication | None:

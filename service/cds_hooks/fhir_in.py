@@ -441,10 +441,13 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
 
     A QTc Observation newer than it whose value cannot be read (`valueString`, a unit that is no time) is
     named in `unreadable`: the check then goes without it, and the cards say so. Of QTcs taken at one instant (an
-    ECG panel giving QTcF and QTcB), the QTcF is used (`_QTC_PREFERRED`), whatever their order.
+    ECG panel giving QTcF and QTcB), the QTcF is used (`_QTC_PREFERRED`), whatever their order. A QTc with no date
+    (no effective[x] nor issued) above the latest dated one is named in `unreadable` too: whether it is newer cannot
+    be told (a QTc of 520 ms with no date beside one of 430 ms dated was passed over, gilteritinib started, no card).
     """
     latest: tuple[float, int, str, float, str] = (-math.inf, -1, "", 0.0, "")
     unread: tuple[float, str] = (-math.inf, "")
+    undated: tuple[float, str] = (0.0, "")  # the highest QTc with no date, in ms, said for people
     for resource in resources:
         if resource.get("resourceType") != "Observation" or _text(resource.get("status")).lower() in VOID:
             continue
@@ -455,11 +458,16 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
             if not code:
                 continue
             value = _milliseconds(measured.get("valueQuantity"))
+            if value and instant == -math.inf and value > undated[0]:
+                undated = (value, f"{_observation_named(resource)}: {_QTC_KINDS[code]} {value:g} ms with no date, "
+                                  "whether it is newer cannot be told")
             if value and (instant, _QTC_PREFERRED[code]) >= latest[:2]:
                 latest = (instant, _QTC_PREFERRED[code], when, value, _QTC_KINDS[code])
             elif not value and instant >= unread[0]:
                 unread = (instant, _unreadable_value(resource, measured, when))
     newer = unread[1] if unread[1] and unread[0] >= latest[0] else ""
+    if not newer and latest[0] > -math.inf and undated[0] > latest[3]:
+        newer = undated[1]
     return QtcReading(latest[3], latest[2][:10], latest[4], newer)
 
 
@@ -506,11 +514,14 @@ def _instant(when: str) -> float:
 
 def _unreadable_value(resource: Mapping[str, Any], measured: Mapping[str, Any], when: str) -> str:
     """An Observation whose QTc cannot be read, and what it holds instead, for people."""
-    identifier = resource.get("id")
-    named = f"Observation/{identifier}" if isinstance(identifier, str) and identifier else "an Observation"
     held = next(((key, value) for key, value in measured.items() if key.startswith("value")), None)
     shown = "no value" if held is None else f"{held[0]} {str(held[1])[:60]!r}"
-    return f"{named}{f' of {when[:10]}' if when else ''}: {shown}"
+    return f"{_observation_named(resource)}{f' of {when[:10]}' if when else ''}: {shown}"
+
+
+def _observation_named(resource: Mapping[str, Any]) -> str:
+    identifier = resource.get("id")
+    return f"Observation/{identifier}" if isinstance(identifier, str) and identifier else "an Observation"
 
 
 def _medication_named(resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]],

@@ -740,8 +740,10 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     how_often = f" {_times_a_day(per_day)}" if per_day else ""
     # A ramp-up is for a start (the label's steady dose applies to a patient already taking the agent).
     ramp_up = dose.ramp_up if dose.drug in subject.starts else ()
-    if ordered.steps_mg == (*(step.dose_mg for step in ramp_up), recommended):
-        return None  # the order is the update already (one accepted and placed again)
+    if ordered.steps_mg == (*(step.dose_mg for step in ramp_up), recommended) and not _more_often_than_labelled(dose):
+        # The order is the update already (one accepted and placed again); at the dose but more often than the label
+        # (gilteritinib 120 mg twice daily) it is not: its times are what the update changes.
+        return None
     start = _date(_course_start(dose.drug, subject))
     dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
                        _day_bounds(start, step.day, step.day)) for step in ramp_up]

@@ -785,52 +785,29 @@ def limited_in_time(ordered: OrderedMedication) -> bool:
     return False
 
 
-def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]) -> OrderedMedication:
+def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication], as_of: str) -> OrderedMedication:
     """The first order of the course that `checked` ends: a ramp-up written as one order a day, or a step each.
 
-    Back from `checked`, an order of a lower dose that ends the day before the next one starts (its
-    `boundsPeriod.end`), or that gives no end and starts at most `_LONGEST_STEP_DAYS` before it (one order a day or a
-    week, each given until the next), is the step before it. Without an end, the steps of a weekly ramp-up were none:
-    venetoclax 20, 50, 100, 200 mg a week each, then 400 mg, was dated from its 400 mg order four weeks on, the update
-    deleting the steps before it. Any other draft is none: the earliest of them all dated venetoclax 400 mg starting
-    in 7 days from a 100 mg draft of 3 days ago, the ramp-up and its update all in the past.
+    Back from `checked`, an order of a lower dose given until the day before the next one starts (its
+    `boundsPeriod.end`, else its own start day: one order a day, as the AML ramp-up's days 1-3 are, USPI 2.2) is the
+    step before it. Any other draft is none: the earliest of them all dated venetoclax 400 mg starting in 7 days from
+    a 100 mg draft of 3 days ago, the ramp-up and its update all in the past. A draft starting before `as_of` (the
+    day of the check, ISO) is no step either: a draft has never been given, so its course cannot have begun before
+    today (chained, a 100 mg draft of days ago beside 400 mg today was 'keep 400 mg', the ramp-up and its tumour
+    lysis labs all in the past: 400 mg from the first dose).
     """
-    dated = [other for other in others if other.start_date]
+    dated = [other for other in others if other.start_date[:10] >= as_of]
     first = checked
     while before := _step_before(first, dated):
         first = before
     return first
 
 
-_LONGEST_STEP_DAYS = 7
-"""The longest step of a ramp-up: venetoclax's weekly one in CLL (20, 50, 100, 200 mg a week each, then 400 mg; USPI
-2.1, verify: clinical-facts.md gives only the AML ramp-up, a step a day). How drafts are read, no dose given."""
-
-
 def _step_before(step: OrderedMedication, dated: list[OrderedMedication]) -> OrderedMedication | None:
-    """The order of a lower dose given until `step` starts (see `course_first`), or None."""
+    """The order of a lower dose given until the day before `step` starts (see `course_first`), or None."""
     day_before = _day_before(step.start_date)
-    ended = [o for o in dated if _last_day(o) == day_before and _has_end(o)]
-    unended = [o for o in dated if not _has_end(o) and 0 < _days_between(o.start_date, step.start_date)
-               <= _LONGEST_STEP_DAYS]
-    lower = [o for o in (*ended, *sorted(unended, key=lambda o: o.start_date, reverse=True))
-             if o.medication.dose_mg < step.medication.dose_mg]
-    return lower[0] if lower else None
-
-
-def _has_end(ordered: OrderedMedication) -> bool:
-    """Whether an order's dosage gives the last day it is given (`boundsPeriod.end`)."""
-    return _last_day(ordered) != ordered.start_date or any(
-        isinstance(period := _bounds(dosage).get("boundsPeriod"), dict) and _text(period.get("end"))
-        for dosage in _dosages_of(ordered))
-
-
-def _days_between(first: str, then: str) -> int:
-    """Days from the ISO day `first` to `then`; 0 when either is no date."""
-    try:
-        return (datetime.date.fromisoformat(then[:10]) - datetime.date.fromisoformat(first[:10])).days
-    except ValueError:
-        return 0
+    return next((o for o in dated if day_before and _last_day(o) == day_before
+                 and o.medication.dose_mg < step.medication.dose_mg), None)
 
 
 def _day_before(day: str) -> str:

@@ -285,7 +285,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                       else m for drug, (m, _) in regimen.items()]
     # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included.
     started = min((first for key, (m, draft) in regimen.items() if draft
-                   if (first := course_first(m, other_drafts.get(key, ()))).start_date),
+                   if (first := course_first(m, other_drafts.get(key, ()), as_of)).start_date),
                   key=lambda m: m.start_date, default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
 from tests.cds_hooks.test_ehr_followups import check_day
-from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_hooks import SIGN, VENETOCLAX_START, cards
 
 
 def as_needed(order: dict[str, Any]) -> dict[str, Any]:
@@ -39,15 +41,17 @@ def test_an_as_needed_draft_of_a_co_medication_beside_its_scheduled_one_says_not
     assert cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430)) == []
 
 
-def test_a_weekly_ramp_up_without_ends_is_dated_from_its_first_step(dev_server: Served) -> None:
-    # Venetoclax 20, 50, 100, 200 mg a week each, then 400 mg (USPI 2.1), one draft each with no boundsPeriod.end,
-    # beside posaconazole: the course was dated from the 400 mg draft four weeks on, the update deleting every step
-    # before it (the start four weeks late).
-    drafts = [examples.order(f"ven-{i}", "venetoclax", mg, start=check_day(-7 * i))
-              for i, mg in enumerate((20, 50, 100, 200, 400))]
-    body = examples.call("order-sign", [*drafts, examples.order("posa-1", "posaconazole", 300)])
-    [card] = cards(dev_server, SIGN, body)
-    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"
-    assert f"Ramp-up: day 1 ({check_day()}): 10 mg" in card["detail"]
+@pytest.mark.parametrize("days_ago", [1, 6])
+def test_a_lower_draft_dated_before_today_does_not_date_the_ramp_up_in_the_past(dev_server: Served,
+                                                                              days_ago: int) -> None:
+    # Venetoclax 100 mg drafted from 6 days ago (no end) beside 400 mg from today: chained as the step before it, the
+    # course began 6 days ago, its ramp-up, labs and update in the past:
+    # 400 mg from the first dose (USPI 2.2, the AML ramp-up: 100, 200, 400 mg on days 1-3). A draft was never given.
+    drafts = [examples.order("ven-a", "venetoclax", 100, start=check_day(days_ago)),
+              examples.order("ven-b", "venetoclax", 400, start=check_day())]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430))
+    assert card["summary"] == VENETOCLAX_START
+    assert f"Ramp-up: day 1 ({check_day()}): 100 mg; day 2 ({check_day(-1)}): 200 mg; day 3 ({check_day(-2)}): 400 mg" \
+        in card["detail"]
     [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
     assert update["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] == check_day()

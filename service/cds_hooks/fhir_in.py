@@ -989,27 +989,56 @@ def _events_per_day(value: object) -> str:
     """How often a `Timing.event` list (the dates or instants of each dose) gives a dose: "N per 1 d", or "" for none.
 
     Read only where no code or repeat says how often: gilteritinib 120 mg at 08:00 and 20:00 of one day, events
-    alone, was read as once a day (120 mg a day, no card; 240 mg given). N doses on each of consecutive days are N a
-    day; any other spread (every other day, 2 then 1) is no daily count, said as names.toml's "as directed" (a
-    schedule not read: for an agent, "frequency not read: confirm it"), as are events that are no date.
+    alone, was read as once a day (120 mg a day, no card; 240 mg given). Instants are read by the spacing between
+    doses, not by the calendar dates they are written on: equally spaced 24/N hours apart they are N a day (13:00Z
+    and 01:00Z the next day, 08:00 and 20:00 in New York, counted by the date as written were 1 then 1, once a day).
+    Dates alone are N a day when each of consecutive days has N. Any other spread (every other day, 2 then 1,
+    unequal spacing) is no daily count, said as names.toml's "as directed" (a schedule not read: for an agent,
+    "frequency not read: confirm it"), as are events that are no date, and dates mixed with instants.
     """
     events = _list(value)
     if not events:
         return ""
-    days = [day for event in events if isinstance(event, str) and (day := _calendar_day(event))]
-    if len(days) < len(events):
-        return f"Timing.event not read ({len(events) - len(days)} of {len(events)} not a date): as directed"
-    counts = {day: days.count(day) for day in sorted(set(days))}
-    if len(set(counts.values())) == 1 and all((b - a).days == 1 for a, b in pairwise(counts)):
-        return f"{days.count(days[0])} per 1 d"
-    return f"Timing.event not read ({len(days)} doses on {len(counts)} days, not a count a day): as directed"
+    read = [when for event in events if isinstance(event, str) and (when := _event_time(event))]
+    if len(read) < len(events):
+        return f"Timing.event not read ({len(events) - len(read)} of {len(events)} not a date): as directed"
+    instants = [when for when in read if isinstance(when, datetime.datetime)]
+    if not instants:
+        counts = {day: read.count(day) for day in sorted(set(read))}
+        if len(set(counts.values())) == 1 and all((b - a).days == 1 for a, b in pairwise(counts)):
+            return f"{read.count(read[0])} per 1 d"
+        return f"Timing.event not read ({len(read)} doses on {len(counts)} days, not a count a day): as directed"
+    if len(instants) == len(read) and len({when.tzinfo is None for when in instants}) == 1:
+        if per_day := _equally_spaced_per_day(sorted(instants)):
+            return f"{per_day} per 1 d"
+        return f"Timing.event not read ({len(read)} doses not equally spaced within a day): as directed"
+    return f"Timing.event not read ({len(read)} doses, dates and times of day mixed): as directed"
 
 
-def _calendar_day(when: str) -> datetime.date | None:
-    """The calendar date a FHIR date or dateTime is on, as written (its own time zone), or None if it names none."""
-    day = _ISO_DATE.match(when)
+_SPACING_SLACK = datetime.timedelta(hours=1)
+"""How far a dose may be from its equal spacing: a change of the clocks (08:00 EST, then 08:00 EDT 23 hours on)."""
+
+
+def _equally_spaced_per_day(instants: list[datetime.datetime]) -> int:
+    """N when the doses at `instants` (in order) are 24/N hours apart, one dose being once a day; else 0."""
+    gaps = [then - before for before, then in pairwise(instants)]
+    if not gaps:
+        return 1
+    day, total = datetime.timedelta(days=1), sum(gaps, datetime.timedelta())
+    per_day = round(day * len(gaps) / total) if total else 0  # all at one instant: no spacing
+    if per_day < 1:  # more than a day apart on average: every other day, or a gap
+        return 0
+    spacing = day / per_day
+    slack = min(_SPACING_SLACK, spacing / 6)  # every hour, 10 minutes
+    return per_day if all(abs(gap - spacing) <= slack for gap in gaps) else 0
+
+
+def _event_time(when: str) -> datetime.date | None:
+    """A FHIR date (a `date`) or dateTime (a `datetime`, with its time zone if it gives one); None if it is neither."""
     try:
-        return datetime.date.fromisoformat(day.group(1)) if day else None
+        if "T" in when:
+            return datetime.datetime.fromisoformat(when)
+        return datetime.date.fromisoformat(when) if len(when) == len("2026-12-01") else None
     except ValueError:  # "2026-02-30"
         return None
 

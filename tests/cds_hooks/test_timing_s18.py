@@ -26,10 +26,32 @@ def gilteritinib_at(*events: str) -> dict[str, object]:
 def test_two_events_on_one_day_are_twice_a_day(dev_server: Served) -> None:
     # Was no card: 120 mg once a day.
     day = check_day()
-    [card] = cards(dev_server, SIGN, gilteritinib_at(f"{day}T08:00:00Z", f"{day}T20:00:00+02:00"))
+    [card] = cards(dev_server, SIGN, gilteritinib_at(f"{day}T08:00:00Z", f"{day}T22:00:00+02:00"))
     assert (card["summary"], card["indicator"]) == (
         "Gilteritinib: reduce to 120 mg once daily, not twice daily (labelled dose)", "warning")
     assert card["detail"].startswith("**gilteritinib**: ordered 120 mg twice daily (240 mg a day)")
+
+
+def at(days_before: int, time: str) -> str:
+    return f"{check_day(days_before)}T{time}"
+
+
+@pytest.mark.parametrize(("events", "per_day"), [
+    ((at(0, "13:00:00Z"), at(-1, "01:00:00Z")), "twice"),  # 08:00 and 20:00 in New York, as a server in UTC sends it
+    (tuple(e for d in range(3) for e in (at(-d, "13:00:00Z"), at(-d - 1, "01:00:00Z"))), "twice"),  # 3 days, UTC
+    ((at(0, "22:00:00Z"), at(-1, "06:00:00Z"), at(-1, "14:00:00Z"), at(-1, "22:00:00Z")), "3 times"),  # q8h, evening
+    ((at(0, "20:00:00-05:00"), at(-1, "08:00:00-04:00"), at(-1, "20:00:00-04:00")), "twice"),  # clocks changed (11 h)
+], ids=["utc-one-day", "utc-three-days", "every-8-hours-from-the-evening", "clock-change"])
+def test_equally_spaced_instants_are_n_a_day_whatever_their_calendar_dates(dev_server: Served, events: tuple[str, ...],
+                                                                          per_day: str) -> None:
+    # Read by the date as written, 13:00Z then 01:00Z the next day was 1 then 1: once a day, no card (240 mg a day).
+    [card] = cards(dev_server, SIGN, gilteritinib_at(*events))
+    assert card["summary"] == f"Gilteritinib: reduce to 120 mg once daily, not {per_day} daily (labelled dose)"
+
+
+def test_unequally_spaced_instants_are_a_frequency_not_read(dev_server: Served) -> None:
+    [card] = cards(dev_server, SIGN, gilteritinib_at(at(0, "08:00:00Z"), at(0, "18:00:00Z"), at(-1, "08:00:00Z")))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
 
 
 def test_one_event_on_each_of_consecutive_days_is_once_a_day(dev_server: Served) -> None:

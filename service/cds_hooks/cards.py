@@ -531,6 +531,9 @@ def _qtc_line(subject: Subject, baseline_ecg: bool) -> str:
     if qtc.unreadable:
         line += (f" A newer QTc could not be read and was not used ({_escape(qtc.unreadable)}): "
                  "check it in the chart.")
+    if qtc.undated_lower:
+        line += (f" Lower QTcs with no date either ({_escape(qtc.undated_lower)}): which is the latest cannot be told, "
+                 "so the highest was used.")
     if qtc.unsorted:
         line += (" The QTc search was not sorted by the EHR's server (`_sort` is not in its self link), so an older "
                  "QTc may have been used: check the latest in the chart.")

@@ -133,6 +133,8 @@ class QtcReading(NamedTuple):
     panels_missed: str = ""
     """Why the QTcs given as ECG panels' components could not be searched for (a newer one may be among them), or
     ""."""
+    undated_lower: str = ""
+    """Where no QTc has a date, the lower ones than `ms` (the highest), said for people; or ""."""
 
 
 class OrderedMedication(NamedTuple):
@@ -444,31 +446,43 @@ def latest_qtc(resources: Iterable[Mapping[str, Any]]) -> QtcReading:
     ECG panel giving QTcF and QTcB), the QTcF is used (`_QTC_PREFERRED`), whatever their order. A QTc with no date
     (no effective[x] nor issued) above the latest dated one is named in `unreadable` too: whether it is newer cannot
     be told (a QTc of 520 ms with no date beside one of 430 ms dated was passed over, gilteritinib started, no card).
+    Where none has a date, the highest is used and the lower ones named in `undated_lower`: which is the latest cannot
+    be told either (the last one listed was used: 520 ms then 430 ms started gilteritinib with no card, the other
+    order said "do not start").
     """
     latest: tuple[float, int, str, float, str] = (-math.inf, -1, "", 0.0, "")
     unread: tuple[float, str] = (-math.inf, "")
-    undated: tuple[float, str] = (0.0, "")  # the highest QTc with no date, in ms, said for people
+    undated: list[tuple[float, int, str, str]] = []  # of each undated Observation: ms, preference, kind, said
     for resource in resources:
         if resource.get("resourceType") != "Observation" or _text(resource.get("status")).lower() in VOID:
             continue
         when = _observation_time(resource)
         instant = _instant(when)
+        here: tuple[float, int, str, str] | None = None  # this undated Observation's QTc, its QTcF before its QTcB
         for measured in (resource, *_dicts(resource.get("component"))):
             code = _qtc_code(measured.get("code"))
             if not code:
                 continue
             value = _milliseconds(measured.get("valueQuantity"))
-            if value and instant == -math.inf and value > undated[0]:
-                undated = (value, f"{_observation_named(resource)}: {_QTC_KINDS[code]} {value:g} ms with no date, "
-                                  "whether it is newer cannot be told")
-            if value and (instant, _QTC_PREFERRED[code]) >= latest[:2]:
+            if value and instant == -math.inf:
+                if here is None or _QTC_PREFERRED[code] >= here[1]:
+                    here = (value, _QTC_PREFERRED[code], _QTC_KINDS[code],
+                            f"{_observation_named(resource)}: {_QTC_KINDS[code]} {value:g} ms with no date")
+            elif value and (instant, _QTC_PREFERRED[code]) >= latest[:2]:
                 latest = (instant, _QTC_PREFERRED[code], when, value, _QTC_KINDS[code])
             elif not value and instant >= unread[0]:
                 unread = (instant, _unreadable_value(resource, measured, when))
+        if here:
+            undated.append(here)
+    highest = max(undated, default=None)
+    others = ""
+    if highest and latest[0] == -math.inf:
+        latest = (-math.inf, highest[1], "", highest[0], highest[2])
+        others = "; ".join(dict.fromkeys(said for value, _, _, said in undated if value < highest[0]))[:MAX_TEXT]
     newer = unread[1] if unread[1] and unread[0] >= latest[0] else ""
-    if not newer and latest[0] > -math.inf and undated[0] > latest[3]:
-        newer = undated[1]
-    return QtcReading(latest[3], latest[2][:10], latest[4], newer)
+    if not newer and highest and highest[0] > latest[3]:
+        newer = f"{highest[3]}, whether it is newer cannot be told"
+    return QtcReading(latest[3], latest[2][:10], latest[4], newer, undated_lower=others)
 
 
 def voided_qtc(resources: Iterable[Mapping[str, Any]]) -> str:

@@ -265,7 +265,8 @@ class MedicationReader:
         # How many strengths a drug's name may be followed by: its ingredients ("800/160" after Bactrim).
         self._strengths = {name: len(ingredients) for ingredients, name in self._combined.items()}
         self._premixed = premixed
-        self._spellings = tuple(_spelling(s.written, s.reads_as) for s in names.spellings)
+        spellings = tuple(_spelling(s.written, s.reads_as) for s in names.spellings)
+        self._spellings = _spellings_of(spellings)
         self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
         self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
         self._biologic_stems = tuple(normalise(s) for s in names.biosimilar.stems) if names.biosimilar else ()
@@ -350,9 +351,16 @@ class MedicationReader:
         self._course = frozenset(normalise(term) for vocabulary in names.vocabularies if vocabulary.role == "course"
                                  for term in vocabulary.terms)
         """Words that make a number beside them a count of days or cycles ("day 1", "for 14 days"), not a dose."""
-        self._hold_words = frozenset(tokens[0] for tokens in self._phrases_of(names, "held"))
+        held = self._phrases_of(names, "held")
+        self._hold_words = frozenset(tokens[0] for tokens in held)
         """The first words of names.toml's `held` phrases ("hold", "held"): a phrase of order text beginning with one
         may still say the order is on hold ("hold for 7 days")."""
+        self._ended_holds = frozenset(
+            tokens for tokens in self._phrases_of(names, "filler")
+            if any(tokens[start:start + len(phrase)] == phrase for phrase in held for start in range(len(tokens))))
+        """names.toml's filler phrases holding a `held` one ("off hold", "hold released"): a hold that has ended, the
+        order given, but only alone at the end of its line or bracket. A date or any word after it may say when the
+        hold ends ("off hold 12/20"), and the order may be on hold till then: not guessed."""
         self._supply = frozenset(tokens[-1] for tokens in self._phrases_of(names, "supply"))
         """The last words of names.toml's `supply` phrases ("#", "disp", "qty"): a number right after one is a supply
         or a count of refills, never a dose."""
@@ -364,7 +372,7 @@ class MedicationReader:
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
         self._broad_words: frozenset[str] = frozenset()
         if spec:
-            self._broad, broad_words = _broad_table(spec.package, spec.data_file, self._spellings, broad_cache)
+            self._broad, broad_words = _broad_table(spec.package, spec.data_file, spellings, broad_cache)
             # A number glued to its unit ("1g", "6h") is a strength, though a few broad names hold one as
             # a word ("campath 1h"): it is unglued, never kept whole as an unknown word.
             self._broad_words = frozenset(word for word in broad_words if not (
@@ -519,13 +527,14 @@ class MedicationReader:
     def _a_course_at(self, tokens: list[str], at: int) -> bool:
         """Whether the days of a course begin at `at`: a range ("days 1-14") or how long ("for 28 days", "x 2 weeks").
 
-        Not a count ("x 4", "x 4 doses": tablets at once?), nor one day ("day 1", a ramp-up's).
+        Not a count ("x 4", "x 4 doses", "x 4 days 1-28": tablets at once?), nor one day ("day 1", a ramp-up's).
         """
         word, first, joint, last = [*tokens[at:at + 4], "", "", "", ""][:4]
         if word in ("day", "days", "d"):
             return bool(_NUMBER.fullmatch(first)) and joint in _RANGE_TO and bool(_NUMBER.fullmatch(last))
+        # "x 4 days 1-28": the days of the course follow the number, which counts tablets.
         return word in ("for", _TIMES_WORD) and bool(_NUMBER.fullmatch(first)) and joint in self._course \
-            and joint not in _COUNTS
+            and joint not in _COUNTS and not _NUMBER.fullmatch(last)
 
     def _of_course(self, tokens: list[str], at: int) -> bool:
         """Whether the number at `at` counts days or cycles.
@@ -1186,9 +1195,9 @@ class MedicationReader:
                 text = " ".join(map(str, items[i:i + word_length]))
                 if flags & _LOCAL:
                     state.local.append(text)
-                # "hold D22-28", "hold days 22-28": the course's days off, not an order on hold now.
+                # "hold D22-28", "hold days 22-28", "hold after day 14": the course's days off, not an order on hold.
                 if flags & _HELD and not state.held and not self._days_follow(items, i + word_length) \
-                        and not self._after_a_course(items, i):
+                        and not self._after_a_course(items, i) and not self._hold_to_come(items, i + word_length):
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
@@ -1198,6 +1207,10 @@ class MedicationReader:
                     state.stopped = text
             elif not state.held and word_length > 1 and self._held_for_a_time(items, i, word_length):
                 state.held = " ".join(map(str, items[i:i + word_length]))
+            elif (i + word_length < len(items) and tuple(items[i:i + word_length]) in self._ended_holds) \
+                    or (items[i + word_length - 1] == _OFF and not self._days_on_before(items, i, word_length)):
+                # "off hold 12/20": released later, so on hold now? "voriconazole 200 mg BID - 3 days off": paused?
+                state.unknown.append(" ".join(map(str, items[i:i + word_length])))
             return word_length, None, flags & ~_MARKER
         if broad_length:
             canonical = broad or ()
@@ -1220,13 +1233,35 @@ class MedicationReader:
         """Whether a phrase of order text beginning with a hold word is followed by how long ("hold for 7 days").
 
         "hold for" is a hold parameter's start ("Hold for ANC < 500": a condition of a running order); followed by
-        a time, the order is on hold. The phrase must end in a course word ("for"), which makes the time how long:
-        after "hold after" it is when a hold to come begins ("hold after 14 days": the course's days off).
+        a time, the order is on hold. The phrase must end in a course word ("for"), which makes the time how long.
         """
         if items[at] not in self._hold_words or items[at + length - 1] not in self._course:
             return False
         following = [item if isinstance(item, str) else "" for item in items[at + length:at + length + 2]]
         return len(following) == 2 and bool(_NUMBER.fullmatch(following[0])) and following[1] in self._course
+
+    @staticmethod
+    def _days_on_before(items: list[str | _Group], at: int, length: int) -> bool:
+        """Whether the days given of a pattern come before its days off at `at` ("5 days on, 2 days off").
+
+        Alone, days off ("voriconazole 200 mg BID - 3 days off") may say the drug is paused now: not guessed.
+        """
+        days_on = [*items[at:at + length - 1], _ON]
+        return any(items[start:start + length] == days_on for start in range(at))
+
+    @staticmethod
+    def _hold_to_come(items: list[str | _Group], at: int) -> bool:
+        """Whether a hold begins on a day of the course still to come: its days off, the order given now.
+
+        Written "hold after day 14", "hold after 14 days", "hold starting day 15". After or starting anything else
+        ("now", a date, "C1", "1 dose") the hold may be now, or whether its time has come is unknown: a hold, as a
+        hold on a day is ("HOLD day 15").
+        """
+        word, first, second = [*(item if isinstance(item, str) else "" for item in items[at:at + 3]), "", "", ""][:3]
+        on_a_day = first == "day" and bool(_NUMBER.fullmatch(second))
+        if word == "starting":
+            return on_a_day
+        return word == "after" and (on_a_day or (bool(_NUMBER.fullmatch(first)) and second in _LONG_AS_DAYS))
 
     def _days_follow(self, items: list[str | _Group], at: int) -> bool:
         """Whether a range of a course's days begins at `at` ("D22-28", "days 22-28"): its days off.
@@ -1401,6 +1436,11 @@ _CYCLE_DAY: Final = re.compile(r"c\d+d\d+")
 """One day of a cycle as one token ("C1D15"): before "- 28", the range of that cycle's days 15 to 28."""
 _COUNTS: Final = frozenset({_TIMES_WORD, "for", "times", "dose", "doses"})
 """Course words that count doses, not time: "100 mg x 4 doses" may be four tablets at once, so no course of days."""
+_LONG_AS_DAYS: Final = frozenset({"day", "days", "week", "weeks"})
+"""Course words of how long in days ("after 14 days"), not in doses or cycles ("after 1 dose", "after 2 cycles")."""
+_ON: Final = "on"
+_OFF: Final = "off"
+"""The last words of a pattern's days given and not ("5 days on, 2 days off")."""
 _RANGE_TO: Final = frozenset({"-", "to", "through", "thru"})
 """Between two days, the words of a range ("days 15-28", "days 15 to 28", "day 15 through 28")."""
 _SAME_MG: Final = 1e-6
@@ -1533,14 +1573,40 @@ def _spelling(written: str, reads_as: str) -> tuple[str, str]:
     return written, f" {reads_as} " if word and not any(character.isalpha() for character in written) else reads_as
 
 
-def _spell(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
+class _Spellings(NamedTuple):
+    """names.toml's spellings, normalised (`_spelling`), as `_spell` reads a text with them."""
+
+    unnormalised: tuple[tuple[str, str], ...]
+    """Those NFKC would change ("™", which it spells "TM" glued to the brand): read first, on the text as written."""
+    normalised: tuple[tuple[str, str], ...]
+    """The others, read on the normalised text, in names.toml's order."""
+    arrow: re.Pattern[str]
+    """A run of dashes before ">" ("-->", "- ->", the em dash's or the en dash's, spaced or not; the dashes are the
+    hyphen and those names.toml reads as it): read as "->" is, whichever is typed. One spelling at a time, each but
+    "->" read both drugs of "posaconazole --> micafungin" as taken together (review 1)."""
+
+
+def _spellings_of(spellings: tuple[tuple[str, str], ...]) -> _Spellings:
+    """names.toml's spellings, each normalised (`_spelling`), split once by when they are read."""
+    unnormalised = tuple(spelling for spelling in spellings if not unicodedata.is_normalized("NFKC", spelling[0]))
+    dashes = sorted({_HYPHEN, *(written for written, reads_as in spellings if reads_as == _HYPHEN)})
+    dash = "|".join(map(re.escape, dashes))
+    return _Spellings(unnormalised, tuple(spelling for spelling in spellings if spelling not in unnormalised),
+                      re.compile(rf"(?:{dash})(?:\s*(?:{dash}))*\s*>"))
+
+
+def _spell(text: str, spellings: _Spellings) -> str:
     """Normalised, with the spellings of names.toml applied and thousands separators dropped ("1,250")."""
-    if not text.isascii():
-        for written, reads_as in spellings:
-            if not unicodedata.is_normalized("NFKC", written) and written in text:
-                text = text.replace(written, reads_as)
+    if not text.isascii() and spellings.unnormalised:
+        folded = text.casefold()  # as each spelling's written form is (`_spelling`)
+        if any(written in folded for written, _ in spellings.unnormalised):
+            for written, reads_as in spellings.unnormalised:
+                folded = folded.replace(written, reads_as)
+            text = folded
     text = normalise(text)
-    for written, reads_as in spellings:
+    if ">" in text:
+        text = spellings.arrow.sub("->", text)
+    for written, reads_as in spellings.normalised:
         if written in text:
             text = text.replace(written, reads_as)
     return _THOUSANDS.sub("", text) if "," in text else text
@@ -1598,8 +1664,9 @@ def _broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str],
 def _build_broad_table(package: str, data_file: str, spellings: tuple[tuple[str, str], ...]) -> _BroadTable:
     phrases: _Phrases[tuple[str, ...]] = _Phrases()
     words: set[str] = set()
+    spelled = _spellings_of(spellings)
     for variant, canonical in broad_vocabulary(package, data_file).items():
-        for tokens in _phrase_forms(_spell(variant, spellings)):
+        for tokens in _phrase_forms(_spell(variant, spelled)):
             phrases.add(tokens, canonical)
             words.update(tokens)
     # Kept whole, a range of numbers would not read as numbers in order text ("days 1-7"): it is split

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
 from interactions.model import CheckResult, DoseRecommendation
 
 AZA = Medication("azacitidine", 75)
@@ -185,3 +185,89 @@ def test_a_count_or_one_day_after_the_mass_still_leaves_the_dose_unread(default_
     result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
     (dose,) = result.doses
     assert (dose.ordered_dose_mg, [f.rule for f in dose.findings]) == (0, ["venetoclax/dose-not-read"])
+
+
+# Review 1 of the changes above (fixR): each line below came back given, complete, with no hold.
+
+@pytest.mark.parametrize(("order", "agent"), [
+    ("gilteritinib 120 mg daily - hold starting now", "gilteritinib"),
+    ("venetoclax 400 mg daily - HOLD starting 12/1/2026", "venetoclax"),
+    ("venetoclax 400 mg daily - hold starting 2026-12-02", "venetoclax"),
+    ("venetoclax 400 mg daily - hold after C1", "venetoclax"),
+    ("venetoclax 400 mg daily - hold starting C2", "venetoclax"),
+    ("gilteritinib 120 mg daily - hold after 1 dose", "gilteritinib"),
+    ("venetoclax 400 mg daily - hold after 12/1", "venetoclax"),
+])
+def test_a_hold_after_or_starting_other_than_on_a_day_of_the_course_is_a_hold(
+        default_kb: KnowledgeBase, order: str, agent: str) -> None:
+    # "hold after"/"hold starting" were order text whatever followed: CONTINUE at the full dose (gilteritinib 120 mg,
+    # no QTc hold finding; venetoclax 400 mg). Only a day of the course or a number of days is a hold to come.
+    assert default_kb.resolver.read(order).held is True
+    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), agent)
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily - hold starting now for ANC < 500",
+                                   "venetoclax 400 mg daily - hold starting 12/1 for plt < 25"])
+def test_a_hold_starting_now_with_a_condition_is_not_guessed(default_kb: KnowledgeBase, order: str) -> None:
+    # Was given (dose-not-read, 400 mg recommended), complete: the hold's condition was never seen.
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext()))
+    assert [u.name for u in result.unrecognized] == [order]
+    assert not result.complete
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 400 mg daily - off hold 12/20", "venetoclax 400 mg daily - hold released 12/1",
+    "venetoclax 400 mg daily - hold lifted on 12/20", "venetoclax 400 mg daily (off hold 12/20)",
+])
+def test_an_ended_hold_with_a_date_or_other_words_after_it_is_not_given_now(
+        default_kb: KnowledgeBase, order: str) -> None:
+    # Was given (dose-not-read, 70 mg with posaconazole), complete: a release dated later means on hold now.
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
+                                            PatientContext()))
+    assert [u.name for u in result.unrecognized] == [order]
+    assert not result.complete
+
+
+@pytest.mark.parametrize(("order", "agent"), [
+    ("venetoclax 100 mg x 4 days 1-28", "venetoclax"),
+    ("venetoclax 100 mg x4 days 1-28", "venetoclax"),
+    ("venetoclax 100 mg x 4 day 1-14", "venetoclax"),
+    ("gilteritinib 40 mg x 3 days 1-28", "gilteritinib"),
+])
+def test_a_count_before_the_days_of_a_course_leaves_the_dose_unread(
+        default_kb: KnowledgeBase, order: str, agent: str) -> None:
+    # Was read as the mass (100/40 mg ordered, CONTINUE): the number before "days 1-28" counts tablets (400/120 mg).
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    (dose,) = result.doses
+    assert (dose.ordered_dose_mg, [f.rule for f in dose.findings]) == (0, [f"{agent}/dose-not-read"])
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg x 4 days", "venetoclax 400 mg x 28 days"])
+def test_how_long_a_course_lasts_right_after_the_mass_leaves_it_read(default_kb: KnowledgeBase, order: str) -> None:
+    (dose,) = check(default_kb, CheckRequest((Medication(order),), (), PatientContext())).doses
+    assert (dose.ordered_dose_mg, dose.action) == (400, Action.CONTINUE)
+
+
+@pytest.mark.parametrize("line", ["voriconazole 200 mg BID - 3 days off", "voriconazole 200 mg BID (3 days off)",
+                                  "posaconazole 300 mg daily - 2 weeks off", "posaconazole 300 mg daily, 7 days off",
+                                  "rifampin 600 mg daily - 2 weeks off"])
+def test_days_off_with_no_days_on_leave_a_co_medication_unrecognised(default_kb: KnowledgeBase, line: str) -> None:
+    # Was current, complete: venetoclax reduced to 100 or 70 mg beside an azole that may be paused.
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert [u.name for u in result.unrecognized] == [line]
+    assert not result.complete
+    assert _agent(result, "venetoclax").recommended_dose_mg == 400
+
+
+@pytest.mark.parametrize("arrow", ["->", "-->", "—>", "——>", "- ->", "-–>", "– >", "–>", "--->"])
+def test_every_spelling_of_the_arrow_is_a_switch(default_kb: KnowledgeBase, arrow: str) -> None:
+    # Each but "->" and the en dash's read both drugs as taken together: venetoclax 70 mg, complete.
+    line = f"posaconazole {arrow} micafungin"
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert [(u.name, u.reason) for u in result.unrecognized] == [(line, UnrecognizedReason.CONFLICT)]
+    assert not result.complete
+
+
+def test_the_arrow_glued_to_the_trade_mark_sign_is_a_switch(default_kb: KnowledgeBase) -> None:
+    assert default_kb.resolver.read("posaconazole™—> micafungin").reason is UnrecognizedReason.CONFLICT

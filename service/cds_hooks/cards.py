@@ -44,7 +44,7 @@ from interactions import (
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
-from service.cds_hooks.fhir_in import OrderedMedication, QtcReading, course_first, product_strength
+from service.cds_hooks.fhir_in import TWO_DOSES, OrderedMedication, QtcReading, course_first, product_strength
 
 SUMMARY_LIMIT = 139
 """The spec's "<140-character" summary."""
@@ -268,8 +268,11 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
                              for m in f.mechanisms if m in reasons))
     decisions = []
     assumed = _assumed(dose, subject)
+    ramp_up = (f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)"
+               if _ramp_up_missing(dose, subject) and not dose.avoid_with else "")  # else the drug to avoid first
     if assumed:
         decisions.append(f"dose not read ({_cut(assumed, UNREAD_LIMIT)}), {_mg(recommended)} mg assumed")
+        decisions += [ramp_up] if ramp_up else []
     elif dose.action is Action.ADJUST_DOSE:
         # The same dose can be an adjustment (a ramp-up capped at it): "give" then, never "increase to".
         # Given more often than the label, by the dose a day (40 mg q8h to 120 mg once daily is no increase).
@@ -281,8 +284,8 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
         decisions.append(f"{verb} {_mg(recommended)} mg{_in_labelled_times(dose, subject)}")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(_stop_text(dose, subject))
-    elif _ramp_up_missing(dose, subject) and not dose.avoid_with:  # else the drug to avoid first; the detail says it
-        decisions.append(f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)")
+    elif ramp_up:  # the detail says the drug to avoid
+        decisions.append(ramp_up)
     elif not dose.avoid_with and (findings or not (baseline_ecg or dose.drug in subject.duplicates
                                                    or panels_unsearched)):
         decisions.append("monitor")
@@ -359,7 +362,9 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
     drafts = (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ()))
     given = drafts[0].steps_mg if len(drafts) == 1 else tuple(
         first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0)) for d in drafts))
-    return any(step > day.dose_mg + 1e-6 for step, day in zip(given, dose.ramp_up, strict=False))
+    # No dose read (the dose field and the text disagreeing: 400 mg and "Take 1 tablet (100 mg total)") shows no ramp-up
+    # either: taken as given, the start lost the ramp-up's update.
+    return not any(given) or any(step > day.dose_mg + 1e-6 for step, day in zip(given, dose.ramp_up, strict=False))
 
 
 def _course_start(drug: str, subject: Subject) -> str:
@@ -514,6 +519,8 @@ def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
         a_day = (f" {_times_a_day(per_day)} ({_mg(dose.ordered_dose_mg * per_day)} mg a day)"
                  if per_day and per_day > 1 else "")
         return f"ordered {how}{_mg(dose.ordered_dose_mg)} mg{a_day}"
+    if ordered.dose_as_sent.startswith(TWO_DOSES):  # each a dose in mg: which is meant is not guessed
+        return f"ordered {_escape(ordered.dose_as_sent)}, which disagree"
     if ordered.dose_as_sent:
         return f"ordered {_escape(ordered.dose_as_sent)}, which is not a dose in mg"
     return "no dose ordered"

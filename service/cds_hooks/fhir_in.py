@@ -672,6 +672,10 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
     return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
 
 
+TWO_DOSES = "two doses: "
+"""How a dose that the dose field and the dosage's text disagree on is said (`_beside_text`): no dose read."""
+
+
 def _beside_text(dose: tuple[float, str, str, float], dosage: Mapping[str, Any],
                  reader: MedicationReader) -> tuple[float, str, str, float]:
     """A dose read by `_dose_mg`, or none read when the dosage's text states another one, both said as sent.
@@ -691,7 +695,7 @@ def _beside_text(dose: tuple[float, str, str, float], dosage: Mapping[str, Any],
         stated = reader.stated_dose(text) if text else None
         if stated is None or stated.per_day or any(abs(stated.mg - same) <= 0.05 for same in (mg, per_unit)):
             continue
-        said = f"two doses: {mg:g} mg in the dose field, {stated.mg:g} mg in the {key} ('{text}')"
+        said = f"{TWO_DOSES}{mg:g} mg in the dose field, {stated.mg:g} mg in the {key} ('{text}')"
         return 0.0, "", said[:MAX_TEXT], 0.0
     return dose
 

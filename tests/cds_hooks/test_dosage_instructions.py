@@ -56,7 +56,8 @@ def test_a_split_dose_given_together_is_read_as_its_dose_a_day(dev_server: Serve
 def test_different_doses_given_together_are_not_read_as_one(dev_server: Served) -> None:
     order = with_instructions("ven-1", "venetoclax", instruction(200, at="08:00:00"), instruction(100, at="20:00:00"))
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
-    assert card["summary"] == "Venetoclax: dose not read (200 mg + 100 mg), 400 mg assumed"
+    assert card["summary"] == ("Venetoclax: dose not read (200 mg + 100 mg), 400 mg assumed; "
+                               "start with the ramp-up (100, 200, 400 mg)")
     assert card["indicator"] == "warning"
     assert "different doses, not read as one dose" in card["detail"]
 
@@ -81,7 +82,9 @@ def test_a_dose_that_is_not_one_quantity_in_mg_is_said_and_the_assumed_dose_card
     order = with_instructions("ven-1", "venetoclax", {"timing": once_daily(), **dosage})
     # Each was no card: the labelled 400 mg assumed in silence.
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
-    assert card["summary"] == f"Venetoclax: dose not read ({said}), 400 mg assumed"
+    # A start: its ramp-up is not shown to be given either (fixC, s18).
+    assert card["summary"] == (f"Venetoclax: dose not read ({said}), 400 mg assumed; "
+                               "start with the ramp-up (100, 200, 400 mg)")
     assert card["detail"].startswith("**venetoclax**: ordered ")
     assert "which is not a dose in mg" in card["detail"]
 
@@ -266,5 +269,6 @@ def test_a_dose_not_read_beside_a_strength_in_the_name_is_said_assumed(dev_serve
         "doseAndRate": [{"doseRange": {"low": mg(400)}}]})
     [card] = cards(dev_server, SIGN, examples.call("order-sign", [order], qtc_ms=420))
     # Was "Venetoclax: give 400 mg (labelled dose)", and the range shown as "400 mg-?".
-    assert card["summary"] == "Venetoclax: dose not read (at least 400 mg), 400 mg assumed"
+    assert card["summary"] == ("Venetoclax: dose not read (at least 400 mg), 400 mg assumed; "
+                               "start with the ramp-up (100, 200, 400 mg)")
     assert "**give 400 mg, assumed**" in card["detail"]

@@ -48,8 +48,23 @@ def test_the_text_of_an_agent_beside_an_inhibitor_is_said_and_the_update_gives_t
     [card] = cards(dev_server, SIGN, body)
     assert card["summary"].startswith("Venetoclax: give 70 mg with posaconazole")
     assert card["detail"].startswith("**venetoclax**: ordered two doses: 70 mg in the dose field, 400 mg in the text "
-                                     "('Take 400 mg by mouth once daily'), which is not a dose in mg; **give 70 mg**")
+                                     "('Take 400 mg by mouth once daily'), which disagree; **give 70 mg**")
     [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
     [dosage] = update["dosageInstruction"]
     assert dosage["doseAndRate"][0]["doseQuantity"]["value"] == 70
     assert "400" not in dosage.get("text", "")
+
+
+def test_a_start_whose_text_states_another_dose_keeps_its_ramp_up_update(dev_server: Served) -> None:
+    # Was "dose not read (two doses: 400 mg in the dose field, 10…), 400 mg assumed" with no update (the ramp-up in
+    # the detail alone), and "which is not a dose in mg" of two doses in mg (USPI 2.2: 100, 200, 400 mg on days 1-3).
+    start = examples.order("ven-1", "venetoclax", 400, start=check_day())
+    start["dosageInstruction"][0]["text"] = "Take 1 tablet (100 mg total) by mouth daily"
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [start], qtc_ms=430))
+    assert card["summary"] == ("Venetoclax: dose not read (two doses: 400 mg in the dose field, 10…), 400 mg assumed; "
+                               "start with the ramp-up (100, 200, 400 mg)")
+    assert card["detail"].startswith("**venetoclax**: ordered two doses: 400 mg in the dose field, 100 mg in the text "
+                                     "('Take 1 tablet (100 mg total) by mouth daily'), which disagree;")
+    [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in update["dosageInstruction"]] == [100, 200, 400, 400]
+    assert update["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] == check_day()

@@ -183,6 +183,8 @@ class _State:
     """The first text saying the line records an allergy or intolerance ("allergy", "allergic to")."""
     stopped: str = ""
     """The first text saying the order has ended ("discontinued", "completed"), no date of its last dose given."""
+    arrowed: bool = False
+    """Whether each "then" of the line is an arrow (`MedicationReader._arrowed`)."""
     stopped_amid: str = ""
     """The first such text standing elsewhere than where a line states its status (`_states_status`): "completed
     loading", "day 1 completed", "(completed 3 of 7 days)" may say a phase, a day or a dose ended, the order not."""
@@ -267,6 +269,9 @@ class MedicationReader:
         self._premixed = premixed
         spellings = tuple(_spelling(s.written, s.reads_as) for s in names.spellings)
         self._spellings = _spellings_of(spellings)
+        self._arrows = tuple(written for written, reads_as in spellings
+                             if reads_as.strip() == _THEN and not any(character.isalpha() for character in written))
+        """names.toml's arrows ("->", the arrow sign): symbols read as "then"."""
         self._patterns = re.compile("|".join(f"(?:{p.regex})" for p in names.patterns)) if names.patterns else None
         self._suffix_letters = names.biosimilar.suffix_letters if names.biosimilar else 0
         self._biologic_stems = tuple(normalise(s) for s in names.biosimilar.stems) if names.biosimilar else ()
@@ -895,7 +900,7 @@ class MedicationReader:
         tokens = self._tokens(text)
         if not tokens:
             return Reading((), UnrecognizedReason.UNKNOWN, detail="empty: names no drug")
-        state = _State()
+        state = _State(arrowed=self._arrowed(text))
         mentions = self._read_group(_group(tokens), state)
         reading = self._reading(mentions, state, bool(state.allergy) and self._given(text, tokens))
         pair = _strength_pair(tokens, self._drug_words) if reading.drugs else None
@@ -933,6 +938,18 @@ class MedicationReader:
                 "systemic exposure, so it is not checked as if taken by mouth or by vein: judge how much of it "
                 "this form lets through"))
         return reading
+
+    def _arrowed(self, text: str) -> bool:
+        """Whether the line holds an arrow and no "then" written as a word ("x 14 days -> hold").
+
+        Read as "then", an arrow after a course ("x 14 days -> hold") was its days off to come, as "x 14 days then
+        hold" is, and the order given; but an arrow is a switch (README): a hold now. Beside a "then" written as a word,
+        the tokens do not tell which was the arrow, and the line reads as it did.
+        """
+        spelled = normalise(text)
+        if ">" in spelled:
+            spelled = self._spellings.arrow.sub("->", spelled)
+        return any(arrow in spelled for arrow in self._arrows) and not _THEN_WORD.search(spelled)
 
     def _step_named(self, text: str, tokens: list[str], reading: Reading) -> str:
         """What in a line with a word of an ended order is more than one drug's order and that word, else "".
@@ -1197,7 +1214,8 @@ class MedicationReader:
                     state.local.append(text)
                 # "hold D22-28", "hold days 22-28", "hold after day 14": the course's days off, not an order on hold.
                 if flags & _HELD and not state.held and not self._days_follow(items, i + word_length) \
-                        and not self._after_a_course(items, i) and not self._hold_to_come(items, i + word_length):
+                        and (state.arrowed or not self._after_a_course(items, i)) \
+                        and not self._hold_to_come(items, i + word_length):
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
@@ -1430,6 +1448,7 @@ _JOINING: Final = frozenset({"and", "&"})
 """Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
+_THEN_WORD: Final = re.compile(rf"\b{_THEN}\b")
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 _CYCLE_DAY: Final = re.compile(r"c\d+d\d+")

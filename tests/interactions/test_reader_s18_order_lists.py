@@ -271,3 +271,13 @@ def test_every_spelling_of_the_arrow_is_a_switch(default_kb: KnowledgeBase, arro
 
 def test_the_arrow_glued_to_the_trade_mark_sign_is_a_switch(default_kb: KnowledgeBase) -> None:
     assert default_kb.resolver.read("posaconazole™—> micafungin").reason is UnrecognizedReason.CONFLICT
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily x 14 days -> hold",
+                                   "venetoclax 400 mg daily x 14 days --> hold",
+                                   "venetoclax 400 mg daily days 1-14 → hold"])
+def test_an_arrow_to_a_hold_after_a_course_is_a_hold_now(default_kb: KnowledgeBase, order: str) -> None:
+    # Read as "x 14 days then hold", the days off to come: 400 mg, CONTINUE. An arrow is a switch (README): a hold now.
+    assert default_kb.resolver.read(order).held is True
+    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)

@@ -1295,7 +1295,10 @@ class MedicationReader:
         if "-" in first and first.startswith("d") and self._patterns is not None and self._patterns.fullmatch(first):
             return True
         if _CYCLE_DAY.fullmatch(first):
-            following = ["d", first.rsplit("d", 1)[1], *following[1:]]  # "c1d15 - 28": "d 15 - 28"
+            day = first.rsplit("d", 1)[1]
+            if day == "1":
+                return False  # "hold C2D1-7": more often the cycle delayed, a hold, as "hold C2 D1-7" is (review 1)
+            following = ["d", day, *following[1:]]  # "c1d15 - 28": "d 15 - 28"
         return len(following) >= 4 and following[0] in ("day", "days", "d") \
             and bool(_NUMBER.fullmatch(following[1])) and following[2] in _RANGE_TO \
             and bool(_NUMBER.fullmatch(following[3]))

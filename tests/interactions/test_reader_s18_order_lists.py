@@ -281,3 +281,12 @@ def test_an_arrow_to_a_hold_after_a_course_is_a_hold_now(default_kb: KnowledgeBa
     assert default_kb.resolver.read(order).held is True
     dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
     assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily, hold C2D1-7", "venetoclax 400 mg daily, hold C3D1-14"])
+def test_a_hold_from_the_first_day_of_a_cycle_is_a_hold(default_kb: KnowledgeBase, order: str) -> None:
+    # Read as the days off of a course (400 mg, CONTINUE), as "hold C1D15-28" is; a hold from a cycle's first day is
+    # more often a delay of that cycle (review 1, S3): a hold, as "hold C2 D1-7" already was.
+    assert default_kb.resolver.read(order).held is True
+    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)

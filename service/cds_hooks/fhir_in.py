@@ -959,7 +959,10 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: Medicatio
     frequency, path = max(said, key=lambda candidate: per_day(candidate[0]) or 0, default=("", ""))
     # Words naming no schedule ("use as directed") are no daily count alone but give way to one beside them, as in an
     # order's text ("daily as directed"). A repeat's "N per P unit" is read only as a whole field, so alone.
+    # Events that are no count a day (every other day) are a schedule of their own too, never hidden behind a text's
+    # "once daily" (they were: no card).
     unread = [part for part in said if (0 in frequencies.frequencies_named(part[0]) if part[1].endswith(".repeat")
+                                        else not per_day(part[0]) if part[1].endswith(".event")
                                         else frequencies.names_schedule_of_its_own(part[0]))]
     if unread and per_day(frequency):
         # A daily count won over a schedule that is no daily count: a QOD order whose repeat says once a day was

@@ -15,11 +15,13 @@ from tests.cds_hooks.test_ehr_followups import check_day
 from tests.cds_hooks.test_hooks import SIGN, cards
 
 
-def gilteritinib_at(*events: str) -> dict[str, object]:
+def gilteritinib_at(*events: str, text: str = "") -> dict[str, object]:
     order = examples.order("gil-1", "gilteritinib", 120, start=check_day())
     dosage = order["dosageInstruction"][0]
     del dosage["text"]
     dosage["timing"] = {"event": list(events)}
+    if text:
+        dosage["text"] = text
     return examples.call("order-sign", [order], qtc_ms=430)
 
 
@@ -72,4 +74,10 @@ def test_events_that_are_no_count_a_day_are_a_frequency_not_read(dev_server: Ser
 def test_events_that_are_no_dates_are_a_frequency_not_read(dev_server: Served) -> None:
     # Was no card; a date that is none (February 30th) must not end the call in a 500 either.
     [card] = cards(dev_server, SIGN, gilteritinib_at("2026-02-30T08:00:00Z", "tomorrow"))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+
+
+def test_events_every_other_day_are_not_hidden_behind_a_once_daily_text(dev_server: Served) -> None:
+    # Was no card: the text's "once daily" won over the events' schedule, which is no count a day.
+    [card] = cards(dev_server, SIGN, gilteritinib_at(check_day(), check_day(-2), check_day(-4), text="once daily"))
     assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"

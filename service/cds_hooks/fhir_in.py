@@ -208,7 +208,9 @@ def is_bundle(value: Mapping[str, Any]) -> bool:
     return value.get("resourceType") == "Bundle" or ("entry" in value and "resourceType" not in value)
 
 
-_PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([A-Za-z0-9\-.]{1,64})(?:/_history/[A-Za-z0-9\-.]{1,64})?$")
+# Read loosely: a reference an EHR wrote out of FHIR's rules (`patient/other-9`, a trailing slash, an id over 64
+# characters) still names a patient, and was taken as the call's patient when the strict pattern missed it.
+_PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]*)?/?$", re.IGNORECASE)
 
 
 def other_patient(resource: Mapping[str, Any], patient_id: str) -> tuple[str, str]:

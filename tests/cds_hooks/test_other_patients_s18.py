@@ -47,6 +47,16 @@ def test_another_patients_listed_order_is_not_counted_and_without_a_fhir_server_
         "patient than pat-1 (Patient/other-9), and no fhirServer to fetch it from")
 
 
+@pytest.mark.parametrize("reference", ["patient/other-9", "Patient/other-9/", "Patient/" + "9" * 65,
+                                       "Patient/other-9/_history/"])
+def test_another_patient_named_out_of_fhirs_rules_is_still_another_patient(dev_server: Served, reference: str) -> None:
+    # Was "Venetoclax: reduce to 70 mg with posaconazole": a reference the strict pattern did not match was taken as
+    # naming no patient, so as the call's (review 2 of s18).
+    response = dev_server.call(SIGN, venetoclax_start([posaconazole(subject={"reference": reference})]))
+    assert response.status_code == 412, response.text
+    assert f"of another patient than pat-1 ({reference})" in response.json()["issue"][0]["diagnostics"]
+
+
 def test_another_patients_listed_statement_is_412_too(dev_server: Served) -> None:
     statement = {"resourceType": "MedicationStatement", "id": "st-1", "status": "active",
                  "subject": {"reference": "https://ehr.example.org/fhir/Patient/other-9"},
@@ -91,6 +101,7 @@ def test_another_patients_qtc_is_not_this_patients(dev_server: Served) -> None:
 
 def test_this_patients_data_named_by_url_version_or_not_at_all_is_read(dev_server: Served) -> None:
     listed = [posaconazole(subject={"reference": "https://ehr.example.org/fhir/Patient/pat-1/_history/3"}),
+              posaconazole(id="posa-3", subject={"reference": "patient/pat-1/"}),
               {key: value for key, value in posaconazole(id="posa-2").items() if key != "subject"}]
     [card] = cards(dev_server, SIGN, venetoclax_start(listed))
     assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole"

@@ -1215,7 +1215,7 @@ class MedicationReader:
                 # "hold D22-28", "hold days 22-28", "hold after day 14": the course's days off, not an order on hold.
                 if flags & _HELD and not state.held and not self._days_follow(items, i + word_length) \
                         and (state.arrowed or not self._after_a_course(items, i)) \
-                        and not self._hold_to_come(items, i + word_length):
+                        and not (text == _HOLD and self._hold_to_come(items, i + word_length)):
                     state.held = text
                 if flags & _CONDITION and not state.condition:
                     state.condition = text
@@ -1269,14 +1269,16 @@ class MedicationReader:
 
     @staticmethod
     def _hold_to_come(items: list[str | _Group], at: int) -> bool:
-        """Whether a hold begins on a day of the course still to come: its days off, the order given now.
+        """Whether the instruction "hold" begins on a day of the course still to come: its days off, the order given.
 
-        Written "hold after day 14", "hold after 14 days", "hold starting day 15". After or starting anything else
-        ("now", a date, "C1", "1 dose") the hold may be now, or whether its time has come is unknown: a hold, as a
-        hold on a day is ("HOLD day 15").
+        Written "hold after day 14", "hold after D14", "hold after 14 days", "hold starting (on) day 15". After or
+        starting anything else ("now", a date, "C1", "1 dose") the hold may be now, or whether its time has come is
+        unknown: a hold, as a hold on a day is ("HOLD day 15"). Only after "hold" itself: "held after 14 days", "on hold
+        starting day 15" say the order is on hold now (review 3 of s18).
         """
-        word, first, second = [*(item if isinstance(item, str) else "" for item in items[at:at + 3]), "", "", ""][:3]
-        on_a_day = first == "day" and bool(_NUMBER.fullmatch(second))
+        word, *rest = [*(item if isinstance(item, str) else "" for item in items[at:at + 4]), "", "", "", ""][:4]
+        first, second = rest[1:3] if rest[0] == "on" else rest[:2]
+        on_a_day = (first == "day" and bool(_NUMBER.fullmatch(second))) or bool(_ONE_DAY.fullmatch(first))
         if word == "starting":
             return on_a_day
         return word == "after" and (on_a_day or (bool(_NUMBER.fullmatch(first)) and second in _LONG_AS_DAYS))
@@ -1452,6 +1454,8 @@ _JOINING: Final = frozenset({"and", "&"})
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
 _THEN_WORD: Final = re.compile(rf"\b{_THEN}\b")
+_HOLD: Final = "hold"
+"""The instruction to hold, which may say when a hold to come begins (`MedicationReader._hold_to_come`)."""
 _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 _CYCLE_DAY: Final = re.compile(r"c\d+d\d+")

@@ -207,6 +207,35 @@ def test_a_hold_after_or_starting_other_than_on_a_day_of_the_course_is_a_hold(
     assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
 
 
+# Review 3 (the lead): "held", "on hold", "holding" after or starting a day say the order is on hold now; only the
+# instruction "hold" may say when a hold to come begins, written with a day in any of its forms.
+
+@pytest.mark.parametrize(("order", "agent"), [
+    ("gilteritinib 120 mg PO daily -- held after 14 days", "gilteritinib"),
+    ("gilteritinib 120 mg daily; held after 2 weeks", "gilteritinib"),
+    ("venetoclax 400 mg daily (held after day 14)", "venetoclax"),
+    ("venetoclax 400 mg daily; on hold starting day 15", "venetoclax"),
+    ("venetoclax 400 mg daily; holding starting day 22", "venetoclax"),
+])
+def test_a_line_saying_the_order_was_held_after_a_day_is_a_hold(
+        default_kb: KnowledgeBase, order: str, agent: str) -> None:
+    # Was given at the full dose, complete (gilteritinib's QTc hold finding gone), since 906bdde.
+    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), agent)
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+
+
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily, hold after D14",
+                                   "venetoclax 400 mg daily, hold starting D15",
+                                   "venetoclax 400 mg daily, hold starting on day 15"])
+def test_a_hold_to_come_on_a_day_written_otherwise_leaves_the_order_given(
+        default_kb: KnowledgeBase, order: str) -> None:
+    # Was HOLD 0 mg since 906bdde, beside posaconazole no reduction to 70 mg, where "hold after day 14" was 70 mg.
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
+                                            PatientContext()))
+    dose = _agent(result, "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action, result.complete) == (70, Action.ADJUST_DOSE, True)
+
+
 @pytest.mark.parametrize("order", ["venetoclax 400 mg daily - hold starting now for ANC < 500",
                                    "venetoclax 400 mg daily - hold starting 12/1 for plt < 25"])
 def test_a_hold_starting_now_with_a_condition_is_not_guessed(default_kb: KnowledgeBase, order: str) -> None:

@@ -210,7 +210,7 @@ def is_bundle(value: Mapping[str, Any]) -> bool:
 
 # Read loosely: a reference an EHR wrote out of FHIR's rules (`patient/other-9`, a trailing slash, an id over 64
 # characters) still names a patient, and was taken as the call's patient when the strict pattern missed it.
-_PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]*)?/?$", re.IGNORECASE)
+_PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history(?:/[^/]*)?)?/?$", re.IGNORECASE)
 
 
 def other_patient(resource: Mapping[str, Any], patient_id: str) -> tuple[str, str]:
@@ -1012,12 +1012,12 @@ def _events_per_day(value: object) -> str:
     """How often a `Timing.event` list (the dates or instants of each dose) gives a dose: "N per 1 d", or "" for none.
 
     Read only where no code or repeat says how often: gilteritinib 120 mg at 08:00 and 20:00 of one day, events
-    alone, was read as once a day (120 mg a day, no card; 240 mg given). Instants are read by the spacing between
-    doses, not by the calendar dates they are written on: equally spaced 24/N hours apart they are N a day (13:00Z
-    and 01:00Z the next day, 08:00 and 20:00 in New York, counted by the date as written were 1 then 1, once a day).
-    Dates alone are N a day when each of consecutive days has N. Any other spread (every other day, 2 then 1,
-    unequal spacing) is no daily count, said as names.toml's "as directed" (a schedule not read: for an agent,
-    "frequency not read: confirm it"), as are events that are no date, and dates mixed with instants.
+    alone, was read as once a day (120 mg a day, no card; 240 mg given). Instants are read by the day from the first
+    dose, not by the calendar dates they are written on (13:00Z and 01:00Z the next day, 08:00 and 20:00 in New York,
+    counted by the date as written were 1 then 1, once a day): see `_doses_a_day`. Dates alone are N a day when each
+    of consecutive days has N. Any other spread (every other day, 2 then 1 a day later) is no daily count, said as
+    names.toml's "as directed" (a schedule not read: for an agent, "frequency not read: confirm it"), as are events
+    that are no date, and dates mixed with instants.
     """
     events = _list(value)
     if not events:
@@ -1032,28 +1032,31 @@ def _events_per_day(value: object) -> str:
             return f"{read.count(read[0])} per 1 d"
         return f"Timing.event not read ({len(read)} doses on {len(counts)} days, not a count a day): as directed"
     if len(instants) == len(read) and len({when.tzinfo is None for when in instants}) == 1:
-        if per_day := _equally_spaced_per_day(sorted(instants)):
+        if per_day := _doses_a_day(sorted(instants)):
             return f"{per_day} per 1 d"
-        return f"Timing.event not read ({len(read)} doses not equally spaced within a day): as directed"
+        return f"Timing.event not read ({len(read)} doses, not the same doses each day): as directed"
     return f"Timing.event not read ({len(read)} doses, dates and times of day mixed): as directed"
 
 
 _SPACING_SLACK = datetime.timedelta(hours=1)
-"""How far a dose may be from its equal spacing: a change of the clocks (08:00 EST, then 08:00 EDT 23 hours on)."""
+"""How far a dose may be from the same time a day later: a change of the clocks (08:00 EST, then 08:00 EDT 23 hours
+on)."""
 
 
-def _equally_spaced_per_day(instants: list[datetime.datetime]) -> int:
-    """N when the doses at `instants` (in order) are 24/N hours apart, one dose being once a day; else 0."""
-    gaps = [then - before for before, then in pairwise(instants)]
-    if not gaps:
-        return 1
-    day, total = datetime.timedelta(days=1), sum(gaps, datetime.timedelta())
-    per_day = round(day * len(gaps) / total) if total else 0  # all at one instant: no spacing
-    if per_day < 1:  # more than a day apart on average: every other day, or a gap
+def _doses_a_day(instants: list[datetime.datetime]) -> int:
+    """N, the doses at `instants` (in order) within a day of the first, when each dose comes again a day later; else 0.
+
+    Doses of one day are as many a day however they are spaced (08:00 and 16:00: twice, where 24 hours over their
+    8-hour gap made them three times; review 3 of s18), as long as each recurs a day on (a day give or take the
+    slack: q8h from 22:00, 13:00Z and 01:00Z over several days). Every other day, a second day with other times,
+    and doses at one instant are none.
+    """
+    if len(set(instants)) < len(instants):
         return 0
-    spacing = day / per_day
-    slack = min(_SPACING_SLACK, spacing / 6)  # every hour, 10 minutes
-    return per_day if all(abs(gap - spacing) <= slack for gap in gaps) else 0
+    day = datetime.timedelta(days=1)
+    per_day = sum(1 for when in instants if when < instants[0] + day - _SPACING_SLACK)
+    later = zip(instants, instants[per_day:], strict=False)
+    return per_day if all(abs(then - first - day) <= _SPACING_SLACK for first, then in later) else 0
 
 
 def _event_time(when: str) -> datetime.date | None:

@@ -48,7 +48,7 @@ def test_another_patients_listed_order_is_not_counted_and_without_a_fhir_server_
 
 
 @pytest.mark.parametrize("reference", ["patient/other-9", "Patient/other-9/", "Patient/" + "9" * 65,
-                                       "Patient/other-9/_history/"])
+                                       "Patient/other-9/_history/", "Patient/other-9/_history"])
 def test_another_patient_named_out_of_fhirs_rules_is_still_another_patient(dev_server: Served, reference: str) -> None:
     # Was "Venetoclax: reduce to 70 mg with posaconazole": a reference the strict pattern did not match was taken as
     # naming no patient, so as the call's (review 2 of s18).

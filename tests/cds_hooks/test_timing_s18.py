@@ -51,8 +51,25 @@ def test_equally_spaced_instants_are_n_a_day_whatever_their_calendar_dates(dev_s
     assert card["summary"] == f"Gilteritinib: reduce to 120 mg once daily, not {per_day} daily (labelled dose)"
 
 
-def test_unequally_spaced_instants_are_a_frequency_not_read(dev_server: Served) -> None:
-    [card] = cards(dev_server, SIGN, gilteritinib_at(at(0, "08:00:00Z"), at(0, "18:00:00Z"), at(-1, "08:00:00Z")))
+@pytest.mark.parametrize(("events", "per_day"), [
+    ((at(0, "08:00:00Z"), at(0, "16:00:00Z")), "twice"),  # one day's doses, 8 hours apart: was "3 times"
+    ((at(0, "08:00:00Z"), at(0, "09:00:00Z"), at(0, "10:00:00Z")), "3 times"),  # hourly: was "24 times"
+    ((at(0, "08:00:00Z"), at(0, "18:00:00Z"), at(-1, "08:00:00Z"), at(-1, "18:00:00Z")), "twice"),  # breakfast, dinner
+], ids=["eight-hours-apart", "hourly", "unequal-each-day"])
+def test_the_doses_of_a_day_are_counted_however_they_are_spaced(dev_server: Served, events: tuple[str, ...],
+                                                               per_day: str) -> None:
+    # Review 3 of s18: 24 hours over the gap between doses made two doses 8 hours apart three a day, and unequal
+    # doses each day a frequency not read.
+    [card] = cards(dev_server, SIGN, gilteritinib_at(*events))
+    assert card["summary"] == f"Gilteritinib: reduce to 120 mg once daily, not {per_day} daily (labelled dose)"
+
+
+def test_a_daily_dose_over_a_change_of_the_clocks_is_once_a_day(dev_server: Served) -> None:
+    assert cards(dev_server, SIGN, gilteritinib_at(at(0, "08:00:00-05:00"), at(-1, "08:00:00-04:00"))) == []
+
+
+def test_doses_not_again_a_day_later_are_a_frequency_not_read(dev_server: Served) -> None:
+    [card] = cards(dev_server, SIGN, gilteritinib_at(at(0, "08:00:00Z"), at(0, "18:00:00Z"), at(-1, "12:00:00Z")))
     assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
 
 

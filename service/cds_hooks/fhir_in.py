@@ -814,13 +814,35 @@ def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]
     a 100 mg draft of 3 days ago, the ramp-up and its update all in the past. A draft starting before `as_of` (the
     day of the check, ISO) is no step either: a draft has never been given, so its course cannot have begun before
     today (chained, a 100 mg draft of days ago beside 400 mg today was 'keep 400 mg', the ramp-up and its tumour
-    lysis labs all in the past: 400 mg from the first dose).
+    lysis labs all in the past: 400 mg from the first dose). Where the drafts were written at a time of the EHR's own
+    day (`_written_on`), that day is today: `as_of`, the earliest date on Earth, is the EHR's yesterday each morning in
+    Europe, and a 100 mg draft of that yesterday beside 400 mg today dated the ramp-up from it (review 3 of s18).
     """
-    dated = [other for other in others if other.start_date[:10] >= as_of]
+    today = max((day for order in (checked, *others) if (day := _written_on(order, as_of))), default=as_of)
+    dated = [other for other in others if other.start_date[:10] >= today]
     first = checked
     while before := _step_before(first, dated):
         first = before
     return first
+
+
+_LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2}:\d{2}$")
+"""A dateTime at a time of its own time zone's day (an offset, not "Z", which says nothing of the EHR's day)."""
+
+
+def _written_on(ordered: OrderedMedication, as_of: str) -> str:
+    """The EHR's day an order was written (its `authoredOn` at a local time), when it can be today; else "".
+
+    A day more than two after `as_of` (the earliest date on Earth) is today nowhere: a mistyped date, not used.
+    """
+    written = _LOCAL_TIME.match(_text(ordered.resource.get("authoredOn")))
+    if written is None or written.group(1) < as_of:
+        return ""
+    try:
+        ahead = (datetime.date.fromisoformat(written.group(1)) - datetime.date.fromisoformat(as_of)).days
+    except ValueError:
+        return ""
+    return written.group(1) if ahead <= 2 else ""
 
 
 def _step_before(step: OrderedMedication, dated: list[OrderedMedication]) -> OrderedMedication | None:

@@ -41,6 +41,37 @@ def test_an_as_needed_draft_of_a_co_medication_beside_its_scheduled_one_says_not
     assert cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430)) == []
 
 
+@pytest.mark.parametrize("offset", ["+01:00", "-03:00"])
+def test_a_draft_of_the_ehrs_yesterday_is_no_step_where_the_drafts_say_the_ehrs_day(dev_server: Served,
+                                                                                  offset: str) -> None:
+    # Review 3 of s18: the day of the check is the earliest date on Earth (UTC-12), which each morning in Europe is
+    # the EHR's yesterday: a 100 mg draft of that day beside 400 mg today was the ramp-up's first step, the course and
+    # its update dated from yesterday (200 mg the first dose given). Written today at a local time, the drafts say
+    # the EHR's day.
+    today = check_day(-1)
+    drafts = [examples.order("ven-a", "venetoclax", 100, start=check_day()),
+              examples.order("ven-b", "venetoclax", 400, start=today)]
+    for draft in drafts:
+        draft["authoredOn"] = f"{today}T09:30:00{offset}"
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430))
+    assert card["summary"] == VENETOCLAX_START
+    [update] = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "update"]
+    assert update["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] == today
+
+
+@pytest.mark.parametrize("authored", [None, "T09:30:00Z"])
+def test_without_the_ehrs_day_a_draft_of_the_day_of_the_check_is_still_a_step(dev_server: Served,
+                                                                              authored: str | None) -> None:
+    # "Z" says nothing of the EHR's day: 100 mg today and 400 mg tomorrow stay one course, no card.
+    drafts = [examples.order("ven-a", "venetoclax", 100, start=check_day()),
+              examples.order("ven-b", "venetoclax", 200, start=check_day(-1)),
+              examples.order("ven-c", "venetoclax", 400, start=check_day(-2))]
+    if authored:
+        for draft in drafts:
+            draft["authoredOn"] = f"{check_day(-1)}{authored}"
+    assert cards(dev_server, SIGN, examples.call("order-sign", drafts, qtc_ms=430)) == []
+
+
 @pytest.mark.parametrize("days_ago", [1, 6])
 def test_a_lower_draft_dated_before_today_does_not_date_the_ramp_up_in_the_past(dev_server: Served,
                                                                               days_ago: int) -> None:

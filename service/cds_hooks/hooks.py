@@ -368,13 +368,13 @@ def _beside_as_needed(kb: KnowledgeBase, drafts: Sequence[OrderedMedication]) ->
     day. How often the PRN doses add to the scheduled ones cannot be read: the scheduled draft's frequency says PRN
     too (as a PRN dosage does, `fhir_in._frequency`), so that its card asks to confirm it and names the PRN drafts.
     """
+    drugs = [_regimen_drug(kb, ordered) for ordered in drafts]
     as_needed: dict[str, list[OrderedMedication]] = {}
-    for ordered in drafts:
-        if (drug := _regimen_drug(kb, ordered)) and _is_as_needed(ordered):
+    for drug, ordered in zip(drugs, drafts, strict=True):
+        if drug and _is_as_needed(ordered):
             as_needed.setdefault(drug, []).append(ordered)
     said = []
-    for ordered in drafts:
-        drug = _regimen_drug(kb, ordered)
+    for drug, ordered in zip(drugs, drafts, strict=True):
         if drug in as_needed and not _is_as_needed(ordered):
             named = ", ".join(f"{o.reference or o.label} {o.medication.dose_mg:g} mg" for o in as_needed[drug])
             frequency = f"PRN, {ordered.medication.frequency}".removesuffix(", ")

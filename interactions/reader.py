@@ -1042,6 +1042,7 @@ class MedicationReader:
         clauses: list[_Mention] = []
         current: _Mention | None = None
         previous_is_drug = False
+        switched = False  # "then" (or an arrow) opens the clause: what follows replaces what went before
         i = 0
         while i < len(items):
             item = items[i]
@@ -1083,6 +1084,10 @@ class MedicationReader:
                 mention = None  # "venetoclax 100 mg D1, 200 mg D2, 400 mg D3": day 3, not vitamin D3 as well
             if mention is not None:
                 if current is None:
+                    # "posaconazole, then fluconazole": a switch, as without the comma; read as a list of both, the
+                    # drug switched from was counted as taken, the check complete (s19 probe R).
+                    if switched and clauses and self._agree(self._union(clauses), mention) is None:
+                        state.conflicts.append(f"{_conflict(self._union(clauses), mention)} (a switch, 'then')")
                     current = mention
                 else:
                     agreed = self._agree(current, mention)
@@ -1093,6 +1098,7 @@ class MedicationReader:
                         current = agreed
                 previous_is_drug = True
             else:
+                switched = (switched or items[i] == _THEN) and current is None
                 if flags & _SEPARATOR:
                     if current:
                         clauses.append(current)
@@ -1309,16 +1315,20 @@ class MedicationReader:
         """Whether "then" after the days of a course comes right before `at` ("x 14 days then hold", "days 1-14, then").
 
         A hold after them is the course's days off to come, as "hold days 15-28" is; after anything else "then hold"
-        (and an arrow, which reads "then": "400 mg -> hold") is a change to a hold now.
+        (and an arrow, which reads "then": "400 mg -> hold") is a change to a hold now. The course's last day also ends
+        it ("D14 then hold", "day 14, then hold", "C1D14 then hold", "D1-D14 then hold", "x 14d then hold", "x14 days
+        then hold"): each was read as a hold now (s19 probe R), HOLD 0 mg of an order still given.
         """
         end = at - 1
         if end < 0 or items[end] != _THEN:
             return False
         if end > 0 and items[end - 1] == ",":
             end -= 1
-        number = items[end - 2] if end >= 2 else ""
-        if isinstance(number, str) and _NUMBER.fullmatch(number) and items[end - 1] in self._course:
-            return True  # "x 14 days", "for 2 weeks"
+        number, last = ["", "", *(item if isinstance(item, str) else "" for item in items[max(end - 2, 0):end])][-2:]
+        if (_NUMBER.fullmatch(number) or _GLUED_COUNT.fullmatch(number)) and last in self._course:
+            return True  # "x 14 days", "for 2 weeks", "x14 days"
+        if (number in ("day", "d") and _NUMBER.fullmatch(last)) or _LAST_DAY.fullmatch(last):
+            return True  # "day 14", "D14", "C1D14", "14d"
         return any(start >= 0 and self._days_follow(items, start) for start in (end - 4, end - 1))
 
     def _product_suffix(self, items: list[str | _Group], after: int, text: str, names: tuple[str, ...],
@@ -1460,6 +1470,8 @@ _ONE_DAY: Final = re.compile(r"d\d+")
 """One day of a course as one token ("D1", "d8"); "D1-21" is a range."""
 _CYCLE_DAY: Final = re.compile(r"c\d+d\d+")
 """One day of a cycle as one token ("C1D15"): before "- 28", the range of that cycle's days 15 to 28."""
+_LAST_DAY: Final = re.compile(r"(?:c\d+)?d\d+|\d+d")
+"""A day of a course as one token ("D14", "C1D14", the days' count "14d"): before "then", the course's last day."""
 _COUNTS: Final = frozenset({_TIMES_WORD, "for", "times", "dose", "doses"})
 """Course words that count doses, not time: "100 mg x 4 doses" may be four tablets at once, so no course of days."""
 _LONG_AS_DAYS: Final = frozenset({"day", "days", "week", "weeks"})

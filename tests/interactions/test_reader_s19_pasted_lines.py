@@ -1,0 +1,87 @@
+"""Order and list lines as pharmacy systems and pasted lists hold them (session 19, pharmacist probe R).
+
+A hold after a course's last day written as one day ("D14 then hold", "day 14, then hold", "C1D14 then hold", "x 14d
+then hold") was read as an order on hold now: HOLD 0 mg of a venetoclax order still given, and beside posaconazole no
+reduction to 70 mg (USPI Venclexta 2.4), while "D1-14 then hold" and "x 14 days then hold" were already the course's
+days off to come. A switch written after a comma or semicolon ("posaconazole, then fluconazole") was read as a list of
+both drugs, the drug switched from counted as taken and the check complete, while without the comma it is a CONFLICT.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
+from interactions.model import CheckResult, DoseRecommendation
+
+AZA = Medication("azacitidine", 75)
+VEN_AZA = (Medication("venetoclax", 400), AZA)
+
+
+def _agent(result: CheckResult, agent: str) -> DoseRecommendation:
+    (dose,) = [d for d in result.doses if d.drug == agent]
+    return dose
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 400 mg daily D14 then hold",
+    "venetoclax 400 mg daily D14, then hold",
+    "venetoclax 400 mg daily day 14 then hold",
+    "venetoclax 400 mg daily day 14, then hold",
+    "venetoclax 400 mg daily through D14 then hold",
+    "venetoclax 400 mg daily D1-D14 then hold",
+    "venetoclax 400 mg daily C1D14 then hold",
+    "venetoclax 400 mg daily x 14d then hold",
+    "venetoclax 400 mg daily x14 days then hold",
+])
+def test_a_hold_after_the_course_s_last_day_leaves_the_order_given_and_reduced_with_posaconazole(
+        default_kb: KnowledgeBase, order: str) -> None:
+    assert default_kb.resolver.read(order).held is False
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
+                                            PatientContext()))
+    ven = _agent(result, "venetoclax")
+    # Read HOLD 0 mg; the order stands, at 70 mg beside posaconazole (a day beside the mass may leave the dose unread).
+    assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
+    assert "venetoclax/ven-posaconazole" in [f.rule for f in ven.findings]
+    assert result.complete
+
+
+@pytest.mark.parametrize("order", [
+    # An arrow stays a switch to a hold now, after a day too; "then hold" after no course or a count stays a hold.
+    "venetoclax 400 mg daily D14 -> hold", "venetoclax 400 mg daily then hold", "venetoclax 400 mg daily, then hold",
+    "venetoclax 400 mg daily 14 then hold", "venetoclax 400 mg daily x 4 then hold",
+])
+def test_a_hold_now_after_no_course_day_is_still_a_hold(default_kb: KnowledgeBase, order: str) -> None:
+    assert default_kb.resolver.read(order).held is True
+    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
+    assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
+
+
+@pytest.mark.parametrize("line", [
+    "posaconazole, then fluconazole",
+    "posaconazole; then fluconazole",
+    "posaconazole 300 mg daily, then fluconazole 400 mg daily",
+    "posaconazole, -> fluconazole",
+    "posaconazole 300 mg daily, –> fluconazole",
+    "rifampin, then posaconazole",
+    "acyclovir, posaconazole, then fluconazole",
+])
+def test_a_switch_after_a_comma_is_a_conflict_not_both_drugs(default_kb: KnowledgeBase, line: str) -> None:
+    # Read as both drugs, complete: the drug switched from counted as taken.
+    reading = default_kb.resolver.read(line)
+    assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.CONFLICT)
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert not result.complete
+    assert [u.name for u in result.unrecognized] == [line]
+
+
+@pytest.mark.parametrize(("line", "drugs"), [
+    # A list is still all its drugs; "then" within one drug's order is a change of its dose.
+    ("acyclovir, posaconazole, allopurinol", ("acyclovir", "posaconazole", "allopurinol")),
+    ("posaconazole 300 mg BID x 2 doses, then 300 mg daily", ("posaconazole",)),
+    ("acyclovir, posaconazole 300 mg BID x2, then daily", ("acyclovir", "posaconazole")),
+    ("posaconazole 300 mg BID, then posaconazole 300 mg daily", ("posaconazole",)),
+])
+def test_a_list_or_one_drug_s_change_of_dose_is_still_read(default_kb: KnowledgeBase, line: str,
+                                                            drugs: tuple[str, ...]) -> None:
+    assert default_kb.resolver.read(line).drugs == drugs

@@ -268,8 +268,10 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
         label = name or (f"{_short_system(codings[0].system)} {codings[0].code}" if codings else "unnamed medication")
         identifier = resource.get("id")
         reference = f"{kind}/{identifier}" if isinstance(identifier, str) and identifier else ""
-        dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = _read_dosages(
-            resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product), frequencies)
+        dosages = _read_dosages(resource.get(dosage_element), dosage_element, partial(_mg_per_dose_unit, name, product),
+                                frequencies)
+        dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = (
+            _beside_name(dosages, name, frequencies) if codings else dosages)
         start, start_at = _start_date(resource, dosage, dosage_at)
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
         on_hold = status in HELD and not listed
@@ -702,6 +704,24 @@ def _beside_text(dose: tuple[float, str, str, float], dosage: Mapping[str, Any],
     return dose
 
 
+def _beside_name(read: _DosageRead, name: str, reader: MedicationReader) -> _DosageRead:
+    """A coded order's dosage read, or no dose read when its name states another dose (a total or one "daily").
+
+    The engine compares an agent's dose field with the dose its name states only for an order with no code, as a
+    coded product's name (an RxNorm display) is its strength: "venetoclax 100 mg daily" with an RxNorm coding and 10
+    mg in the dose field was "give 10 mg with posaconazole", the 100 mg unsaid. A name that says how often, or a
+    total, states a dose, not a strength ("Venetoclax 100 MG Oral Tablet" does neither); which of the two is meant is
+    not guessed, as for a dosage's text (`_beside_text`).
+    """
+    stated = reader.stated_dose(name) if name and len(name) < MAX_TEXT else None
+    if (stated is None or stated.per_day or not (stated.total or (stated.with_frequency and not stated.with_form))
+            or not read.dose > 0 or not math.isfinite(read.dose)
+            or any(abs(stated.mg - same) <= 0.05 for same in (read.dose, read.per_unit, *read.steps_mg))):
+        return read
+    said = f"{TWO_DOSES}{read.dose:g} mg in the dose field, {stated.mg:g} mg in the name ('{name}')"
+    return read._replace(dose=0.0, dose_at="", dose_as_sent=said[:MAX_TEXT], per_unit=0.0)
+
+
 def _one_quantity(dose_range: object) -> Mapping[str, Any] | None:
     """The low end of a Range whose high end is the same quantity (value and unit), else None."""
     if not isinstance(dose_range, dict):
@@ -961,7 +981,7 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: Medicatio
     code = timing.get("code")
     if isinstance(code, dict):
         coded = _text(code.get("text")) or next(
-            (_text(c.get("display")) or _text(c.get("code")) for c in _dicts(code.get("coding"))), "")
+            (_text(c.get("display")) or _timing_code(c) for c in _dicts(code.get("coding"))), "")
         if coded:
             said.append((coded[:MAX_TEXT], f"{at}.timing.code"))
     repeat = timing.get("repeat")
@@ -1002,6 +1022,21 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: Medicatio
             or isinstance(dosage.get("asNeededCodeableConcept"), dict) or any(_dicts(dosage.get("asNeededFor")))):
         return (f"PRN, {frequency}" if frequency else "PRN")[:MAX_TEXT], path or f"{at}.asNeeded[x]"
     return frequency, path
+
+
+_TIMING_ABBREVIATIONS = frozenset({"http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+                                   "http://hl7.org/fhir/timing-abbreviation", "urn:oid:2.16.840.1.113883.5.1022"})
+"""The systems of HL7's timing abbreviations (R4 `Timing.code`: BID, Q12H, WK...), as R4, STU3 and HL7 v3 name them."""
+_NO_DAILY_COUNT = {"WK": "weekly", "MO": "monthly"}
+"""Those of HL7's timing abbreviations that give no daily count, as words the knowledge base's reader knows: sent
+alone, the code "WK" was a frequency it did not know, and gilteritinib 120 mg weekly was checked as the label's once
+a day with no card. (The others, BID to Q8H, it reads as codes; AM, PM and BED are once a day, as read.)"""
+
+
+def _timing_code(coding: Mapping[str, Any]) -> str:
+    """A `Timing.code` coding's code, or the words for one of HL7's abbreviations that is no daily count."""
+    code = _text(coding.get("code"))
+    return _NO_DAILY_COUNT.get(code, code) if _text(coding.get("system")) in _TIMING_ABBREVIATIONS else code
 
 
 def _per_period(repeat: Mapping[str, Any], at: str) -> str:

@@ -168,7 +168,7 @@ async def gather(request: CdsRequest, patient_id: str, client: httpx.AsyncClient
             else:
                 found[key] = []  # neither sent nor to be had: the EHR does without it (README)
             continue
-        found[key] = found_in(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
+        found[key] = _listed(value, f"prefetch.{key}")  # with its OperationOutcomes, for `withheld`
         if stranger := _of_other_patient(found[key], patient_id):
             # Counted as this patient's, another's posaconazole reduced venetoclax: a list that holds another
             # patient's data is no answer to this patient's search, and may lack this patient's own.
@@ -318,6 +318,25 @@ def _short_of_total(value: object) -> str:
     return f"the prefetch holds {held} of the {total} results its total gives, with no link to the rest"
 
 
+def _listed(value: object, at: str) -> list[Found]:
+    """The resources of a search result (`found_in`), and an OperationOutcome saying how many of its entries hold none.
+
+    An entry with no resource (a `fullUrl` alone, a `resource` that is no resource) is a result the server did not
+    give: left out in silence, the posaconazole order it stood for was never seen and venetoclax was given in full.
+    Said as an outcome of the search, it makes the list withheld in part (`withheld`), and the check incomplete.
+    """
+    found = found_in(value, at)
+    entries = value.get("entry") if isinstance(value, dict) and is_bundle(value) else value
+    if not isinstance(entries, list):
+        return found
+    empty = len(entries) - len(found)
+    if empty > 0:
+        said = f"{empty} of its {len(entries)} entries hold{'s' if empty == 1 else ''} no resource"
+        found.append(Found(at, {"resourceType": "OperationOutcome",
+                                "issue": [{"severity": "warning", "code": "incomplete", "diagnostics": said}]}))
+    return found
+
+
 def withheld(data: Mapping[str, list[Found]]) -> dict[str, str]:
     """Key -> what the EHR says it left out of that search: its OperationOutcome entries (`search.mode` outcome).
 
@@ -381,7 +400,7 @@ async def _fetch(client: httpx.AsyncClient, server: str, key: str, search: str,
             # found among them by its date.
             url, paged, resources = _whole(url), True, []
             continue
-        page = found_in(document, "")
+        page = _listed(document, "")
         if stranger := _of_other_patient(page, patient_id):
             return [], f"the FHIR server's answer holds {stranger}"
         resources += page

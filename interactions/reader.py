@@ -56,6 +56,9 @@ _BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
 """A comparison sign before a mass ("<400 mg", "> 400 mg"): a bound on the dose, not the dose. The sign is no chunk of
 `_CHUNK`, so without this "venetoclax <400 mg daily" was read as 400 mg. Looked for in the spelled text, where
 "<400 milligrams" is "<400 mg"."""
+_LIST_NUMBER: Final = re.compile(r"^\s*\d{1,2}[.)]\s+(?=[^\W\d_])")
+"""A numbered list's number opening the line before a name ("1) posaconazole", "12. venetoclax 100 mg daily"): it
+was one of the line's numbers, and an agent's dose went unread (s19 probe R). Not "#2" or "2 -" (a count?)."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -822,7 +825,7 @@ class MedicationReader:
         """The text's tokens: known words as they are, any other chunk taken apart by `_expand`."""
         tokens: list[str] = []
         known, broad = self._known_words, self._broad_words
-        spelled = _spell(text, self._spellings)
+        spelled = _LIST_NUMBER.sub("", _spell(text, self._spellings))
         if "," in spelled:
             spelled = self._decimal_comma.sub(r"\1.\2", spelled)
         if "q" in spelled:

@@ -85,3 +85,26 @@ def test_a_switch_after_a_comma_is_a_conflict_not_both_drugs(default_kb: Knowled
 def test_a_list_or_one_drug_s_change_of_dose_is_still_read(default_kb: KnowledgeBase, line: str,
                                                             drugs: tuple[str, ...]) -> None:
     assert default_kb.resolver.read(line).drugs == drugs
+
+
+@pytest.mark.parametrize(("order", "agent", "mg"), [
+    ("1) venetoclax 400 mg daily", "venetoclax", 400),
+    ("12. venetoclax 100 mg daily", "venetoclax", 100),
+    ("  2) gilteritinib 120 mg daily", "gilteritinib", 120),
+    ("4. Venclexta 100 mg tablet - take 4 tablets by mouth daily", "venetoclax", 400),
+])
+def test_a_numbered_list_s_number_is_not_one_of_the_order_s_numbers(default_kb: KnowledgeBase, order: str,
+                                                                      agent: str, mg: float) -> None:
+    # The list's number made the dose unread: "12. venetoclax 100 mg daily" was recommended 400 mg (dose-not-read).
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    dose = _agent(result, agent)
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (mg, mg, Action.CONTINUE)
+    assert result.complete
+
+
+@pytest.mark.parametrize("order", ["#2 venetoclax 400 mg daily", "2 venetoclax 400 mg daily",
+                                   "1)venetoclax 400 mg daily"])
+def test_a_number_before_the_name_not_written_as_a_list_s_still_leaves_the_dose_unread(
+        default_kb: KnowledgeBase, order: str) -> None:
+    dose = _agent(check(default_kb, CheckRequest((Medication(order),), (), PatientContext())), "venetoclax")
+    assert [f.rule for f in dose.findings] == ["venetoclax/dose-not-read"]

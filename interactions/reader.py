@@ -1045,7 +1045,7 @@ class MedicationReader:
         clauses: list[_Mention] = []
         current: _Mention | None = None
         previous_is_drug = False
-        switched = False  # "then" (or an arrow) opens the clause: what follows replaces what went before
+        switched = False  # "then" (or an arrow, or "now") opens the clause: what follows replaces what went before
         i = 0
         while i < len(items):
             item = items[i]
@@ -1087,10 +1087,10 @@ class MedicationReader:
                 mention = None  # "venetoclax 100 mg D1, 200 mg D2, 400 mg D3": day 3, not vitamin D3 as well
             if mention is not None:
                 if current is None:
-                    # "posaconazole, then fluconazole": a switch, as without the comma; read as a list of both, the
-                    # drug switched from was counted as taken, the check complete (s19 probe R).
+                    # "posaconazole, then fluconazole", "posaconazole, now fluconazole": a switch, as without the comma;
+                    # read as a list of both, the drug switched from was counted as taken, the check complete (s19).
                     if switched and clauses and self._agree(self._union(clauses), mention) is None:
-                        state.conflicts.append(f"{_conflict(self._union(clauses), mention)} (a switch, 'then')")
+                        state.conflicts.append(f"{_conflict(self._union(clauses), mention)} (a switch)")
                     current = mention
                 else:
                     agreed = self._agree(current, mention)
@@ -1101,7 +1101,8 @@ class MedicationReader:
                         current = agreed
                 previous_is_drug = True
             else:
-                switched = (switched or items[i] == _THEN) and current is None
+                # A separator ends what "then" switched to ("..., then 300 mg daily; acyclovir": a list again).
+                switched = (switched or items[i] in _SWITCHES) and current is None and not flags & _SEPARATOR
                 if flags & _SEPARATOR:
                     if current:
                         clauses.append(current)
@@ -1466,6 +1467,9 @@ _JOINING: Final = frozenset({"and", "&"})
 """Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
+_SWITCHES: Final = frozenset({_THEN, "now"})
+"""After a list's separator and before a drug, words of a switch to it ("posaconazole, then fluconazole", "posaconazole;
+now fluconazole"): the drug before may have been stopped, so the line is a CONFLICT (`MedicationReader._read_group`)."""
 _THEN_WORD: Final = re.compile(rf"\b{_THEN}\b")
 _HOLD: Final = "hold"
 """The instruction to hold, which may say when a hold to come begins (`MedicationReader._hold_to_come`)."""

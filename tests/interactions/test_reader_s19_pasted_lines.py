@@ -65,6 +65,7 @@ def test_a_hold_now_after_no_course_day_is_still_a_hold(default_kb: KnowledgeBas
     "posaconazole 300 mg daily, –> fluconazole",
     "rifampin, then posaconazole",
     "acyclovir, posaconazole, then fluconazole",
+    "posaconazole, now fluconazole", "posaconazole; now fluconazole", "posaconazole - now fluconazole",
 ])
 def test_a_switch_after_a_comma_is_a_conflict_not_both_drugs(default_kb: KnowledgeBase, line: str) -> None:
     # Read as both drugs, complete: the drug switched from counted as taken.
@@ -81,6 +82,9 @@ def test_a_switch_after_a_comma_is_a_conflict_not_both_drugs(default_kb: Knowled
     ("posaconazole 300 mg BID x 2 doses, then 300 mg daily", ("posaconazole",)),
     ("acyclovir, posaconazole 300 mg BID x2, then daily", ("acyclovir", "posaconazole")),
     ("posaconazole 300 mg BID, then posaconazole 300 mg daily", ("posaconazole",)),
+    # A separator after the change of dose ends it: the next drug is the list's again.
+    ("posaconazole 300 mg BID x 2 doses, then 300 mg daily; acyclovir 400 mg BID", ("posaconazole", "acyclovir")),
+    ("ondansetron 8 mg IV now, posaconazole 300 mg daily", ("ondansetron", "posaconazole")),
 ])
 def test_a_list_or_one_drug_s_change_of_dose_is_still_read(default_kb: KnowledgeBase, line: str,
                                                             drugs: tuple[str, ...]) -> None:

@@ -263,12 +263,17 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             # A stopped one is a co-medication with its stop date: its effects on the others count through
             # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
             in_regimen = draft or (ordered.stop is None and drugs[0] not in regimen)
+        elif draft and drugs is not None and any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs):
+            # A draft naming an agent among other drugs ("venetoclax / posaconazole", a Medication of two
+            # ingredients), left a co-medication beside no regimen, was no check at all: no card. The engine reads
+            # it as a line of the regimen, each drug of it (or refuses one dose for them all, at its element).
+            in_regimen = True
         if not in_regimen:
             if medication not in listed:
                 listed.add(medication)
                 concomitant.append(ordered)
             continue
-        key = drugs[0] if drugs else f"\0{ordered.label}"
+        key = drugs[0] if drugs and len(drugs) == 1 else f"\0{ordered.label}"
         kept = regimen.get(key)
         if kept is None or (draft, ordered.medication.dose_mg) > (kept[1], kept[0].medication.dose_mg):
             if kept is not None and kept[1]:

@@ -127,3 +127,36 @@ def test_an_undated_panel_whose_qtcf_is_above_the_dated_qtc_asks_for_an_ecg(dev_
     assert (card["summary"], card["indicator"]) == ("Gilteritinib: QTc unreadable, ECG needed", "warning")
     assert ("(Observation/ecg-panel: QTcF 520 ms with no date, whether it is newer cannot be told)"
             in card["detail"])
+
+
+def test_a_draft_naming_an_agent_among_other_drugs_is_checked(dev_server: Served) -> None:
+    # Was no card at all: "Aza/Ven 400" names two drugs, so it was a co-medication beside no regimen, and venetoclax
+    # 400 mg was ordered beside posaconazole unchecked (USPI 2.4: 70 mg).
+    draft = examples.order("azaven-1", "Aza/Ven 400", start=check_day())
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [posaconazole()]))
+    assert (card["summary"], card["indicator"]) == ("Venetoclax: reduce to 70 mg with posaconazole", "warning")
+
+
+def test_a_medication_of_an_agent_and_another_drug_is_checked_for_both(dev_server: Served) -> None:
+    # A Medication of two ingredients, named by them ("venetoclax / posaconazole"), in tablets: was no card.
+    product = {"resourceType": "Medication", "id": "kit-1", "ingredient": [
+        {"itemCodeableConcept": {"text": "venetoclax"}}, {"itemCodeableConcept": {"text": "posaconazole"}}]}
+    draft = examples.order("kit-order-1", "x", start=check_day())
+    del draft["medicationCodeableConcept"]
+    draft |= {"medicationReference": {"reference": "#kit-1"}, "contained": [product]}
+    draft["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 4, "unit": "{tablet}"}}]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft]))
+    assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"
+    assert "ordered 4 {tablet}, which is not a dose in mg; **give 70 mg**" in card["detail"]
+
+
+def test_one_dose_for_an_agent_and_another_drug_is_a_400_at_the_dose(dev_server: Served) -> None:
+    # Was 200 with no card. Which part of 400 mg is venetoclax cannot be told: the order is refused at its dose.
+    draft = examples.order("v-1", "venetoclax / posaconazole", 400, start=check_day())
+    response = dev_server.call(SIGN, examples.call("order-sign", [draft]))
+    assert response.status_code == 400
+    [issue] = response.json()["issue"]
+    assert issue["expression"] == ["MedicationRequest.dosageInstruction[0].doseAndRate[0].doseQuantity.value",
+                                   "context.draftOrders.entry[0].resource.dosageInstruction[0].doseAndRate[0]"
+                                   ".doseQuantity.value"]
+    assert "one dose for a product of several drugs (venetoclax, posaconazole) cannot be split" in issue["diagnostics"]

@@ -1051,7 +1051,8 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
         _UnreadableError: a count, period or unit that is none (`frequency` "two", a `period` of 0, `periodUnit`
             "fortnight"): how often the medication is given cannot be read, and read as absent it was once a day.
     """
-    times = _times_per_period(repeat, at)
+    days = _days_of_week(repeat, at)
+    times = _times_per_period(repeat, at) or (1 if days else 0)
     if not times:
         return ""
     period = _number(repeat, "period", at, whole=False) or 1.0
@@ -1062,7 +1063,29 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
         raise _UnreadableError(f"{at}.{key}", f"{json.dumps(sent)} is no unit of time (s, min, h, d, wk, mo, a): "
                                              "how often the medication is given cannot be read")
     written, factor = _PERIOD_UNITS[unit]
+    per_day = times / (period * factor) if written == "d" else times * 24 / (period * factor) if written == "h" else 0
+    if 0 < days < len(_WEEKDAYS) and per_day and float(per_day).is_integer():
+        # Given on some days of the week only ("1 per 1 d" on Mondays): as many a week, no daily count. Read as its
+        # period alone, gilteritinib 120 mg on Mondays was the label's once a day, with no card.
+        return f"{int(per_day) * days} per 1 wk"
     return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT]
+
+
+_WEEKDAYS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+"""FHIR's days of the week (`Timing.repeat.dayOfWeek`)."""
+
+
+def _days_of_week(repeat: Mapping[str, Any], at: str) -> int:
+    """How many days of the week a `Timing.repeat` gives its doses on (`dayOfWeek`), or 0 when it does not say.
+
+    Raises:
+        _UnreadableError: an entry that is no day of the week ("monday"): on which days is not read.
+    """
+    days = _list(repeat.get("dayOfWeek"))
+    if any(not isinstance(day, str) or day not in _WEEKDAYS for day in days):
+        raise _UnreadableError(f"{at}.dayOfWeek", f"{json.dumps(days)[:MAX_TEXT]} holds no day of the week (mon to "
+                                                  "sun): on which days the medication is given cannot be read")
+    return len(set(days))
 
 
 def _events_per_day(value: object) -> str:

@@ -160,3 +160,29 @@ def test_one_dose_for_an_agent_and_another_drug_is_a_400_at_the_dose(dev_server:
                                    "context.draftOrders.entry[0].resource.dosageInstruction[0].doseAndRate[0]"
                                    ".doseQuantity.value"]
     assert "one dose for a product of several drugs (venetoclax, posaconazole) cannot be split" in issue["diagnostics"]
+
+
+@pytest.mark.parametrize(("repeat", "text"), [
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}, "Mondays"),
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon", "thu"]}, "once daily"),
+    ({"dayOfWeek": ["mon"]}, ""),
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["monday"]}, ""),
+], ids=["mondays", "two-days-beside-a-daily-text", "days-alone", "no-day-code"])
+def test_an_agent_given_on_some_days_of_the_week_is_a_frequency_to_confirm(dev_server: Served, repeat: dict[str, Any],
+                                                                          text: str) -> None:
+    # Was no card: gilteritinib 120 mg on Mondays only checked as the label's once a day (USPI 2.2).
+    draft = examples.order("gil-1", "gilteritinib", 120, start=check_day())
+    dosage = draft["dosageInstruction"][0]
+    dosage["timing"]["repeat"] = repeat
+    if text:
+        dosage["text"] = text
+    else:
+        del dosage["text"]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], qtc_ms=430))
+    assert card["summary"] == "Gilteritinib: give 120 mg; frequency not read: confirm it"
+
+
+def test_every_day_of_the_week_is_daily(dev_server: Served) -> None:
+    draft = examples.order("gil-1", "gilteritinib", 120, start=check_day())
+    draft["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert cards(dev_server, SIGN, examples.call("order-sign", [draft], qtc_ms=430)) == []

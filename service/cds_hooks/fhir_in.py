@@ -17,7 +17,7 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
 from typing import Any, NamedTuple, TypeGuard
@@ -657,6 +657,11 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
     entries = [(f"{at}.doseAndRate", raw)] if isinstance(raw, dict) else [
         (f"{at}.doseAndRate[{i}]", e) for i, e in _indexed_dicts(raw)]
     chosen = next((e for e in entries if _is_ordered(e[1].get("type"))), entries[0] if entries else None)
+    if chosen is not None and not _is_ordered(chosen[1].get("type")) and len(masses := _masses(entries)) > 1:
+        # Doses that no `ordered` type tells apart: the first was taken (gilteritinib 120 mg and 240 mg, checked at
+        # 120 mg, no card). Which is meant is not guessed, as for a dose field and a text (`_beside_text`).
+        said = f"{TWO_DOSES}{' and '.join(f'{mg:g} mg' for mg in masses)} in doseAndRate"
+        return 0.0, "", said[:MAX_TEXT], 0.0
     candidates = ((f"{chosen[0]}.doseQuantity", chosen[1].get("doseQuantity")) if chosen else ("", None),
                   (f"{chosen[0]}.doseRange.low", _one_quantity(chosen[1].get("doseRange"))) if chosen else ("", None),
                   (f"{at}.doseQuantity", dosage.get("doseQuantity")),
@@ -674,6 +679,18 @@ def _dose_mg(dosage: Mapping[str, Any] | None, at: str,
         per_unit = mg_per_unit() if value > 0 and _counts_dose_units(quantity) else 0.0
         return round(value * per_unit, 6), f"{path}.value", as_sent, per_unit
     return round(value * (factor or 1.0), 6), f"{path}.value", "", 0.0
+
+
+def _masses(entries: Sequence[tuple[str, Mapping[str, Any]]]) -> list[float]:
+    """The distinct doses in mg of the doseAndRate entries that give one in a unit of mass, in their order."""
+    masses: list[float] = []
+    for _, entry in entries:
+        quantity = entry.get("doseQuantity")
+        value, factor = _value(quantity), _factor(quantity, _MG_PER_UNIT)
+        if value is not None and factor is not None and math.isfinite(mg := round(value * factor, 6)) and all(
+                abs(mg - seen) > 0.05 for seen in masses):
+            masses.append(mg)
+    return masses
 
 
 TWO_DOSES = "two doses: "

@@ -186,3 +186,24 @@ def test_every_day_of_the_week_is_daily(dev_server: Served) -> None:
     draft = examples.order("gil-1", "gilteritinib", 120, start=check_day())
     draft["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     assert cards(dev_server, SIGN, examples.call("order-sign", [draft], qtc_ms=430)) == []
+
+
+def test_untyped_doses_that_disagree_are_no_dose_read(dev_server: Served) -> None:
+    # Was "Venetoclax: give 70 mg" checked at 400 mg, the first entry, the 100 mg beside it unsaid; gilteritinib 120 mg
+    # and 240 mg was no card.
+    draft = venetoclax_start("venetoclax", 400)
+    draft["dosageInstruction"][0]["doseAndRate"].append({"doseQuantity": {"value": 100, "unit": "mg"}})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], [posaconazole()]))
+    assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"
+    assert "ordered two doses: 400 mg and 100 mg in doseAndRate, which disagree; **give 70 mg**" in card["detail"]
+    gilteritinib = examples.order("gil-1", "gilteritinib", 120, start=check_day())
+    gilteritinib["dosageInstruction"][0]["doseAndRate"].append({"doseQuantity": {"value": 240, "unit": "mg"}})
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [gilteritinib], qtc_ms=430))
+    assert card["summary"] == "Gilteritinib: dose not read (two doses: 120 mg and 240 mg in doseAnd…), 120 mg assumed"
+
+
+def test_untyped_entries_of_one_dose_are_that_dose(dev_server: Served) -> None:
+    gilteritinib = examples.order("gil-1", "gilteritinib", 120, start=check_day())
+    gilteritinib["dosageInstruction"][0]["doseAndRate"] += [{"doseQuantity": {"value": 0.12, "unit": "g"}},
+                                                           {"doseQuantity": {"value": 3, "unit": "tablet"}}]
+    assert cards(dev_server, SIGN, examples.call("order-sign", [gilteritinib], qtc_ms=430)) == []

@@ -86,9 +86,11 @@ _CONDITION = 128
 _ALLERGY = 256
 _SUPPLY = 512
 _STOPPED = 1024
+_CHANGE = 2048
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
                "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "stopped": _SKIP | _STOPPED, "filler": _SKIP,
+               "dose_change": _CHANGE,
                "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
 _HYPHEN = "-"
 _V = TypeVar("_V")
@@ -188,6 +190,8 @@ class _State:
     """The first text saying the order has ended ("discontinued", "completed"), no date of its last dose given."""
     arrowed: bool = False
     """Whether each "then" of the line is an arrow (`MedicationReader._arrowed`)."""
+    change: str = ""
+    """The first text of a change of dose ("dec to", "decrease to"): which dose is given now is not said."""
     stopped_amid: str = ""
     """The first such text standing elsewhere than where a line states its status (`_states_status`): "completed
     loading", "day 1 completed", "(completed 3 of 7 days)" may say a phase, a day or a dose ended, the order not."""
@@ -1000,6 +1004,10 @@ class MedicationReader:
                 f"{state.allergy!r} beside a dose or frequency and several drugs: "
                 "which is taken and which the allergy or intolerance is to is not guessed; list each medication "
                 "taken on a line of its own, with its dose"))
+        if state.change:
+            # "venetoclax 400 mg daily - dec to 100 mg" was venetoclax and decitabine ("dec"), the dose unread.
+            return Reading((), UnrecognizedReason.UNKNOWN, detail=(
+                f"{state.change!r}: a change of dose; which dose is given now is not guessed: list the dose given"))
         if state.unknown:
             words = ", ".join(f"{w!r}" for w in dict.fromkeys(state.unknown))
             return Reading((), UnrecognizedReason.UNKNOWN, detail=(
@@ -1210,6 +1218,9 @@ class MedicationReader:
             if flags & _SUPPLY and after_drug:
                 # "acetaminophen #3": right after a name, a number may name another product of it (Tylenol #3)
                 state.unknown.append(" ".join(map(str, items[i:i + word_length])))
+                return word_length, None, 0
+            if flags & _CHANGE:
+                state.change = state.change or " ".join(map(str, items[i:i + word_length]))
                 return word_length, None, 0
             if flags & _MARKER:
                 vehicle_length = self._vehicle(items, i + word_length)

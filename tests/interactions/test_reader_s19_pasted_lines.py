@@ -112,3 +112,33 @@ def test_a_number_before_the_name_not_written_as_a_list_s_still_leaves_the_dose_
         default_kb: KnowledgeBase, order: str) -> None:
     dose = _agent(check(default_kb, CheckRequest((Medication(order),), (), PatientContext())), "venetoclax")
     assert [f.rule for f in dose.findings] == ["venetoclax/dose-not-read"]
+
+
+@pytest.mark.parametrize(("order", "agent"), [
+    ("venetoclax 400 mg daily - dec to 100 mg", "venetoclax"),
+    ("gilteritinib 120 mg daily - dec to 80 mg", "gilteritinib"),
+])
+def test_dec_for_a_decrease_is_no_decitabine_and_the_order_is_not_read(default_kb: KnowledgeBase, order: str,
+                                                                        agent: str) -> None:
+    # Was the agent and decitabine: a drug not ordered added to the regimen, the agent recommended at the label's dose.
+    reading = default_kb.resolver.read(order)
+    assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
+    assert "'dec to': a change of dose" in reading.detail
+    result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
+    assert not result.complete
+    assert "decitabine" not in [d.drug for d in result.doses]
+
+
+@pytest.mark.parametrize("line", ["fluconazole 400 mg daily - dec to 200 mg", "fluconazole 400 mg daily, dec dose"])
+def test_a_co_medication_with_a_decrease_adds_no_decitabine(default_kb: KnowledgeBase, line: str) -> None:
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert [u.name for u in result.unrecognized] == [line]
+    assert not result.complete
+
+
+@pytest.mark.parametrize(("line", "drugs"), [
+    ("dec", ("decitabine",)), ("DEC 20 mg/m2 daily x 5 days", ("decitabine",)),
+    ("Ven/Dec 400", ("decitabine", "venetoclax")), ("Ven + Dec", ("decitabine", "venetoclax")),
+])
+def test_dec_as_decitabine_is_still_read(default_kb: KnowledgeBase, line: str, drugs: tuple[str, ...]) -> None:
+    assert default_kb.resolver.read(line).drugs == drugs

@@ -1247,7 +1247,7 @@ class MedicationReader:
             elif not state.held and word_length > 1 and self._held_for_a_time(items, i, word_length):
                 state.held = " ".join(map(str, items[i:i + word_length]))
             elif (i + word_length < len(items) and tuple(items[i:i + word_length]) in self._ended_holds) \
-                    or (items[i + word_length - 1] == _OFF and not self._days_on_before(items, i, word_length)):
+                    or (items[i + word_length - 1] == _OFF and not self._days_given_before(items, i, word_length)):
                 # "off hold 12/20": released later, so on hold now? "voriconazole 200 mg BID - 3 days off": paused?
                 state.unknown.append(" ".join(map(str, items[i:i + word_length])))
             return word_length, None, flags & ~_MARKER
@@ -1279,14 +1279,22 @@ class MedicationReader:
         following = [item if isinstance(item, str) else "" for item in items[at + length:at + length + 2]]
         return len(following) == 2 and bool(_NUMBER.fullmatch(following[0])) and following[1] in self._course
 
-    @staticmethod
-    def _days_on_before(items: list[str | _Group], at: int, length: int) -> bool:
+    def _days_given_before(self, items: list[str | _Group], at: int, length: int) -> bool:
         """Whether the days given of a pattern come before its days off at `at` ("5 days on, 2 days off").
 
-        Alone, days off ("voriconazole 200 mg BID - 3 days off") may say the drug is paused now: not guessed.
+        Also the days of a course ("x 14 days, 14 days off", "days 1-14, 14 days off"), or the days off are a range of
+        the course's days ("days off 15-28", as "hold days 15-28" is): each line was unrecognised (s19 probe R). Alone,
+        days off ("voriconazole 200 mg BID - 3 days off") may say the drug is paused now: not guessed.
         """
         days_on = [*items[at:at + length - 1], _ON]
-        return any(items[start:start + length] == days_on for start in range(at))
+        if any(items[start:start + length] == days_on for start in range(at)):
+            return True
+        before = [item if isinstance(item, str) else "" for item in items[:at]]
+        if any(self._a_course_at(before, start) or self._days_follow(items, start) for start in range(at)):
+            return True
+        first, joint, last = [*(item if isinstance(item, str) else "" for item in items[at + length:at + length + 3]),
+                              "", "", ""][:3]
+        return bool(_NUMBER.fullmatch(first)) and joint in _RANGE_TO and bool(_NUMBER.fullmatch(last))
 
     @staticmethod
     def _hold_to_come(items: list[str | _Group], at: int) -> bool:

@@ -142,3 +142,28 @@ def test_a_co_medication_with_a_decrease_adds_no_decitabine(default_kb: Knowledg
 ])
 def test_dec_as_decitabine_is_still_read(default_kb: KnowledgeBase, line: str, drugs: tuple[str, ...]) -> None:
     assert default_kb.resolver.read(line).drugs == drugs
+
+
+@pytest.mark.parametrize("order", [
+    "venetoclax 400 mg daily x 14 days, 14 days off",
+    "venetoclax 400 mg daily days 1-14, 14 days off",
+    "venetoclax 400 mg daily D1-14, 14 days off",
+    "venetoclax 400 mg daily for 14 days, then 14 days off",
+    "venetoclax 400 mg daily, days off 15-28",
+])
+def test_days_off_after_a_course_are_read_as_a_pattern_to_confirm(default_kb: KnowledgeBase, order: str) -> None:
+    # Were unrecognised (the agent unchecked); now read as "14 days on, 14 days off" is: its frequency to confirm, and
+    # beside posaconazole 70 mg (USPI Venclexta 2.4).
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
+                                            PatientContext()))
+    ven = _agent(result, "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
+    assert {"venetoclax/ven-posaconazole", "venetoclax/frequency-not-read"} <= {f.rule for f in ven.findings}
+    assert result.complete
+
+
+@pytest.mark.parametrize("line", ["voriconazole 200 mg BID - 3 days off", "venetoclax 400 mg daily - days off",
+                                  "venetoclax 400 mg daily x 4, 3 days off"])
+def test_days_off_alone_or_after_a_count_still_leave_the_line_unread(default_kb: KnowledgeBase, line: str) -> None:
+    # Paused now? Not guessed (review 1 of s18).
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN

@@ -167,3 +167,25 @@ def test_days_off_after_a_course_are_read_as_a_pattern_to_confirm(default_kb: Kn
 def test_days_off_alone_or_after_a_count_still_leave_the_line_unread(default_kb: KnowledgeBase, line: str) -> None:
     # Paused now? Not guessed (review 1 of s18).
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
+
+
+@pytest.mark.parametrize(("order", "mg"), [("• venetoclax 400 mg daily", 400), ("▪ venetoclax 100 mg daily", 100)])
+def test_a_bullet_opening_the_agent_s_line_reads_as_nothing(default_kb: KnowledgeBase, order: str, mg: float) -> None:
+    # Was unrecognised: venetoclax unchecked, the check incomplete.
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext()))
+    dose = _agent(result, "venetoclax")
+    assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (mg, mg, Action.CONTINUE)
+    assert result.complete
+
+
+def test_a_bulleted_co_medication_reaches_venetoclax(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication("• fluconazole 400 mg daily"),), PatientContext()))
+    ven = _agent(result, "venetoclax")
+    # A moderate CYP3A inhibitor: venetoclax reduced by at least 50 % (USPI Venclexta 2.4).
+    assert ven.recommended_dose_mg == 200
+    assert [f.rule for f in ven.findings] == ["venetoclax/ven-moderate-cyp3a-inhibitor"]
+    assert result.complete
+
+
+def test_two_drugs_glued_by_a_bullet_are_a_conflict(default_kb: KnowledgeBase) -> None:
+    assert default_kb.resolver.read("posaconazole•fluconazole").reason is UnrecognizedReason.CONFLICT

@@ -230,6 +230,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     given_before: dict[str, str] = {}
     not_yet_given: dict[str, list[str]] = {}
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
+    line_drugs: dict[str, tuple[str, ...]] = {}  # regimen key -> the drugs of its line (none when unrecognised)
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -274,6 +275,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                 concomitant.append(ordered)
             continue
         key = drugs[0] if drugs and len(drugs) == 1 else f"\0{ordered.label}"
+        line_drugs[key] = tuple(drugs or ())
         kept = regimen.get(key)
         if kept is None or (draft, ordered.medication.dose_mg) > (kept[1], kept[0].medication.dose_mg):
             if kept is not None and kept[1]:
@@ -282,12 +284,13 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             by_drug[names[0]] = ordered
         elif draft:
             other_drafts.setdefault(key, []).append(ordered)
+    _one_line_a_drug(regimen, line_drugs, by_drug, other_drafts)
     if not regimen and not any(draft for _, draft in unnamed):
         return None
-    starts = frozenset(drug for drug, (_, draft) in regimen.items()
-                       if draft and drug in kb.agents and drug not in taken)
-    regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1)) if _day_one(kb, drug, starts)
-                      else m for drug, (m, _) in regimen.items()]
+    starts = frozenset(drug for key, (_, draft) in regimen.items() if draft
+                       for drug in line_drugs[key] if drug in kb.agents and drug not in taken)
+    regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1))
+                      if _day_one(kb, line_drugs[key], starts) else m for key, (m, _) in regimen.items()]
     # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included.
     started = min((first for key, (m, draft) in regimen.items() if draft
                    if (first := course_first(m, other_drafts.get(key, ()), as_of)).start_date),
@@ -533,9 +536,38 @@ def _labelled_per_day(kb: KnowledgeBase) -> dict[str, int]:
     return {name: per_day for name, (per_day, *others) in counts.items() if per_day and not others}
 
 
-def _day_one(kb: KnowledgeBase, drug: str, starts: frozenset[str]) -> bool:
-    """Whether the engine is told a start is treatment day 1: for an agent without a ramp-up (see `_sort`)."""
-    return drug in starts and not any(dose.ramp_up_mg for dose in kb.agents[drug].standard_doses)
+def _day_one(kb: KnowledgeBase, drugs: Sequence[str], starts: frozenset[str]) -> bool:
+    """Whether the engine is told a line of the regimen is treatment day 1: a start of agents without a ramp-up.
+
+    A line naming several drugs ("Aza/Ven 400") with an agent started that has a ramp-up is not: day 1 would make
+    the answer that day's dose, not the course's the draft orders (see `_sort`).
+    """
+    started = [drug for drug in drugs if drug in starts]
+    return bool(started) and not any(dose.ramp_up_mg for drug in started for dose in kb.agents[drug].standard_doses)
+
+
+def _one_line_a_drug(regimen: dict[str, tuple[OrderedMedication, bool]], line_drugs: Mapping[str, Sequence[str]],
+                     by_drug: dict[str, OrderedMedication], other_drafts: dict[str, list[OrderedMedication]]) -> None:
+    """Leaves each drug in one line of the regimen: a draft naming several drugs over the other lines naming one.
+
+    The engine refuses a drug in two lines ("venetoclax is already ordered as regimen[0]"), and a draft naming
+    several drugs ("Aza/Ven 400") is keyed by its label, not by a drug: beside the listed venetoclax order, or a
+    venetoclax draft, every card was lost to a 400. As a draft of one drug does, it replaces a listed order of any of
+    its drugs (still taken: no start), and another draft of one is named among its `other_drafts`, keyed by that drug.
+    """
+    for key in [key for key, (_, draft) in regimen.items() if draft and len(line_drugs[key]) > 1]:
+        if key not in regimen:  # replaced by an earlier draft naming several drugs
+            continue
+        line, _ = regimen[key]
+        drugs = set(line_drugs[key])
+        for other_key in [other for other in regimen if other != key and drugs.intersection(line_drugs[other])]:
+            other, other_draft = regimen.pop(other_key)
+            earlier = other_drafts.pop(other_key, [])
+            if other_draft:
+                for drug in drugs.intersection(line_drugs[other_key]):
+                    other_drafts.setdefault(drug, []).extend((other, *earlier))
+        for drug in drugs:
+            by_drug[drug] = line
 
 
 def _not_named(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> tuple[UnrecognizedMedication, bool]:

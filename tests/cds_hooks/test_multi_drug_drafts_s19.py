@@ -1,0 +1,63 @@
+"""A draft naming an agent among other drugs ("Aza/Ven 400") beside the patient's orders, through a real server.
+
+Review C of s19. Such a draft became a line of the regimen (5a36a11), keyed by its name, so:
+- beside a listed order of one of its drugs (venetoclax active, the next cycle drafted as "Aza/Ven 400"), or beside
+  another draft of one, the engine was given that drug twice and the call was refused (400 "venetoclax is already
+  ordered as regimen[0]"), every card lost, where before the listed order was checked;
+- its agent was never a start: "Aza/Ven 400" or "Aza/Ven" for a patient not on venetoclax got no card, where
+  "venetoclax 400" and "venetoclax" get the ramp-up's (USPI 2.2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_ehr_followups import check_day
+from tests.cds_hooks.test_hooks import SIGN, VENETOCLAX_START, cards
+
+REDUCE_WITH_POSACONAZOLE = "Venetoclax: reduce to 70 mg with posaconazole"
+
+
+def drafted(name: str, dose_mg: float | None = None, ident: str = "azaven-1") -> dict[str, Any]:
+    return examples.order(ident, name, dose_mg, start=check_day())
+
+
+def listed(ident: str, name: str, dose_mg: float) -> dict[str, Any]:
+    return examples.order(ident, name, dose_mg, status="active")
+
+
+def summaries(served: Served, drafts: list[dict[str, Any]], active: list[dict[str, Any]]) -> list[str]:
+    return [card["summary"] for card in cards(served, SIGN, examples.call("order-sign", drafts, active))]
+
+
+def test_a_multi_drug_draft_beside_the_listed_order_of_its_agent_is_answered(dev_server: Served) -> None:
+    # Was a 400: venetoclax twice in the regimen (the listed order and the draft's line). Before 5a36a11 the listed
+    # venetoclax was checked: 70 mg with posaconazole.
+    active = [listed("ven-a", "venetoclax", 100), listed("posa-1", "posaconazole", 300)]
+    assert summaries(dev_server, [drafted("Aza/Ven 400")], active) == [REDUCE_WITH_POSACONAZOLE]
+
+
+def test_a_multi_drug_draft_beside_the_listed_order_of_its_partner_is_answered(dev_server: Served) -> None:
+    # Was a 400 (azacitidine twice); venetoclax is new, so the draft is a start and gets the ramp-up's card.
+    active = [listed("aza-a", "azacitidine", 140)]
+    assert summaries(dev_server, [drafted("Aza/Ven 400")], active) == [VENETOCLAX_START]
+
+
+def test_a_multi_drug_draft_beside_another_draft_of_its_agent_is_answered(dev_server: Served) -> None:
+    # Was a 400: the two drafts of venetoclax were two lines of the regimen.
+    drafts = [drafted("Aza/Ven 400"), drafted("venetoclax", 100, "ven-1")]
+    assert summaries(dev_server, drafts, [listed("posa-1", "posaconazole", 300)]) == [REDUCE_WITH_POSACONAZOLE]
+
+
+def test_a_multi_drug_draft_starting_venetoclax_at_its_full_dose_gets_the_ramp_up_card(dev_server: Served) -> None:
+    # Was no card: its venetoclax was no start. "venetoclax 400" alone gets this card.
+    assert summaries(dev_server, [drafted("venetoclax", 400, "ven-1")], []) == [VENETOCLAX_START]
+    assert summaries(dev_server, [drafted("Aza/Ven 400")], []) == [VENETOCLAX_START]
+
+
+def test_a_multi_drug_draft_with_no_dose_starting_venetoclax_gets_the_ramp_up_card(dev_server: Served) -> None:
+    # Was no card: "venetoclax" with no dose is the ramp-up's card, "Aza/Ven" was checked as no start.
+    assert summaries(dev_server, [drafted("venetoclax", ident="ven-1")], []) == [VENETOCLAX_START]
+    assert summaries(dev_server, [drafted("Aza/Ven")], []) == [VENETOCLAX_START]

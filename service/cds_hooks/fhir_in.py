@@ -1166,13 +1166,27 @@ def _event_time(when: str) -> datetime.date | None:
         return None
 
 
+_ANY_MEAL = frozenset({"AC", "PC", "C"})
+"""`Timing.repeat.when` codes of a meal not named (FHIR: before, after, at a meal). A prescription's "ac" is most
+often before each meal: gilteritinib 120 mg "AC" with no count beside it was read as once a day, no card, where it may
+be 360 mg a day. (ACM, CD, PCV and the like name one meal: once a day, as read.)"""
+
+
 def _times_per_period(repeat: Mapping[str, Any], at: str) -> int:
     """How many doses a `Timing.repeat` gives in its period, or 0 when it does not say.
 
     Its `frequency`, or up to `frequencyMax` (the most it allows), or one for each of its `timeOfDay` or `when`
     entries (08:00 and 20:00, MORN and EVE: twice a day), the most of them.
+
+    Raises:
+        _UnreadableError: `when` names a meal that may be each meal (AC, PC, C) and nothing else counts the doses.
     """
     counts = [int(value) for key in ("frequency", "frequencyMax") if (value := _number(repeat, key, at, whole=True))]
+    when = repeat.get("when")
+    if (not counts and not _list(repeat.get("timeOfDay")) and isinstance(when, list)
+            and _ANY_MEAL.intersection(entry for entry in when if isinstance(entry, str))):
+        raise _UnreadableError(f"{at}.when", f"{json.dumps(when)[:MAX_TEXT]} gives a dose at a meal, often each meal "
+                                             "(\"ac\": before meals): how often the medication is given cannot be read")
     counts += [len(entries) for key in ("timeOfDay", "when") if isinstance(entries := repeat.get(key), list)]
     # A period alone is once in it (R4 Timing: frequency defaults to 1): "every 12 hours".
     return max(counts, default=1 if repeat.get("period") is not None else 0)

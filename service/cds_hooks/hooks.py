@@ -264,10 +264,13 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             # A stopped one is a co-medication with its stop date: its effects on the others count through
             # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
             in_regimen = draft or (ordered.stop is None and drugs[0] not in regimen)
-        elif draft and drugs is not None and any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs):
+        elif draft and drugs is not None and (any(drug in kb.agents for drug in drugs) or (
+                not medication.dose_mg and any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs))):
             # A draft naming an agent among other drugs ("venetoclax / posaconazole", a Medication of two
             # ingredients), left a co-medication beside no regimen, was no check at all: no card. The engine reads
-            # it as a line of the regimen, each drug of it (or refuses one dose for them all, at its element).
+            # it as a line of the regimen, each drug of it (or refuses one dose for them all, at its element). One
+            # naming partners only is so when no dose in mg is to be split: Inqovi 35 mg (decitabine and cedazuridine)
+            # was refused so, every card lost, where no agent's dose is at stake (a co-medication, as before).
             in_regimen = True
         if not in_regimen:
             if medication not in listed:

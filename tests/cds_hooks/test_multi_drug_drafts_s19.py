@@ -61,3 +61,15 @@ def test_a_multi_drug_draft_with_no_dose_starting_venetoclax_gets_the_ramp_up_ca
     # Was no card: "venetoclax" with no dose is the ramp-up's card, "Aza/Ven" was checked as no start.
     assert summaries(dev_server, [drafted("venetoclax", ident="ven-1")], []) == [VENETOCLAX_START]
     assert summaries(dev_server, [drafted("Aza/Ven")], []) == [VENETOCLAX_START]
+
+
+def test_a_partners_combination_product_dosed_in_mg_is_no_refusal(dev_server: Served) -> None:
+    # Was a 400 ("one dose for a product of several drugs (decitabine, cedazuridine) cannot be split"), every card
+    # lost: Inqovi (decitabine 35 mg and cedazuridine 100 mg a tablet, the knowledge base's combination) ordered as
+    # 35 mg, beside venetoclax. No agent's dose is in it: a co-medication, as before 5a36a11.
+    drafts = [drafted("venetoclax", 400, "ven-1"), drafted("Inqovi", 35, "inqovi-1")]
+    assert summaries(dev_server, drafts, [listed("posa-1", "posaconazole", 300)]) == [REDUCE_WITH_POSACONAZOLE]
+    tablet = drafted("decitabine and cedazuridine 35 mg-100 mg tablet", ident="inqovi-1")
+    tablet["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 1, "unit": "tablet"}}]
+    assert summaries(dev_server, [drafted("venetoclax", 400, "ven-1"), tablet],
+                     [listed("posa-1", "posaconazole", 300)]) == [REDUCE_WITH_POSACONAZOLE]

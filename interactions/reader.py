@@ -59,6 +59,13 @@ _BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
 _LIST_NUMBER: Final = re.compile(r"^\s*\d{1,2}[.)]\s+(?=[^\W\d_])")
 """A numbered list's number opening the line before a name ("1) posaconazole", "12. venetoclax 100 mg daily"): it
 was one of the line's numbers, and an agent's dose went unread (s19 probe R). Not "#2" or "2 -" (a count?)."""
+_DEC_IN_A_DATE: Final = re.compile(
+    r"(?<=\d[-/])dec(?=[-/]\d{2,4}\b)|(?<=\d )dec(?= \d{4}\b)"  # "1-dec-2026", "01/dec/26", "1 dec 2026"
+    r"|\bdec(?=[-/ ]\d{1,2}(?:st|nd|rd|th)?,?[-/ ]\d{4}\b)"  # "dec 1, 2026", "dec-01-2026"
+    r"|\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)")  # "dec 3rd"
+"""December in a date: "dec" there was names.toml's decitabine ("posaconazole 300 mg daily started 1-Dec-2026" was
+posaconazole and decitabine, complete: a drug not ordered added; s19 review R). Spelt out, it is an unknown word, as
+"nov" and "jan" are. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400"): decitabine."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -800,6 +807,10 @@ class MedicationReader:
                 found = tuple(tokens[at:at + n])
                 if found in self._per_day:
                     return found, self._per_day[found]
+        if tokens[at] in _DOSING_TIME_SLOTS:
+            times = _dosing_times(tokens, at)
+            if times[0]:
+                return times
         return _interval(tokens, at, self._shortest_cycle_hours)
 
     @staticmethod
@@ -830,6 +841,8 @@ class MedicationReader:
         tokens: list[str] = []
         known, broad = self._known_words, self._broad_words
         spelled = _LIST_NUMBER.sub("", _spell(text, self._spellings))
+        if "dec" in spelled:
+            spelled = _DEC_IN_A_DATE.sub("december", spelled)
         if "," in spelled:
             spelled = self._decimal_comma.sub(r"\1.\2", spelled)
         if "q" in spelled:
@@ -1467,6 +1480,8 @@ _NO_SCHEDULE: Final = -1
 """The count a day, while a line is read, of words naming no schedule of their own (names.toml's `unscheduled`: "as
 directed"; an interval as long as a cycle, the cycle beside a daily count): beside a count, that count; alone, none."""
 _INTERVAL_STARTS: Final = frozenset({"q", "every"})
+_DOSING_TIME_SLOTS: Final = frozenset({"0", "1"})
+"""What a slot of European dosing times may hold ("1-0-1"): a dose at that time of day or none (`_dosing_times`)."""
 """The words before an interval written apart ("q 48 hrs", "every 36 hours")."""
 _GLUED_INTERVAL: Final = re.compile(r"q\.?(\d+(?:\.\d+)?)(-\d+)?([a-z]+)")
 """An interval as one word ("q36h", "q.24h", "q4-6h", "q4d"), as names.toml's pattern of such words reads them."""
@@ -1520,6 +1535,27 @@ class _StrengthPair(NamedTuple):
     """The name's tokens the strengths follow ("amlodipine", "/", "benazepril")."""
     strengths: str
     """As written: "5/325"."""
+
+
+def _dosing_times(tokens: list[str], at: int) -> tuple[tuple[str, ...], int]:
+    """European dosing times starting at `at` ("1-0-1", "1-0-0-1") and their count a day, else ((), 0).
+
+    Each slot is a dose or none at a time of day: morning, noon, evening[, night].
+    Not read before (s19 review R): "gilteritinib 120 mg 1-0-1", or "1-0-1" in the frequency field, was the label's
+    once daily with no finding, 240 mg a day checked as 120. Only slots of 0 or 1: "3-0-0" is three tablets each
+    morning, and its dose stays unread, not the strength's 40 mg. Not part of a longer run of hyphened numbers (a date
+    "2026-1-0-1", "1-0-1-0-1"), and never all noughts.
+    """
+    if at and tokens[at - 1] == _HYPHEN:
+        return (), 0
+    for slots in (4, 3):
+        end = at + 2 * slots - 1
+        phrase = tuple(tokens[at:end])
+        if (len(phrase) == end - at and all(slot in _DOSING_TIME_SLOTS for slot in phrase[::2])
+                and all(joint == _HYPHEN for joint in phrase[1::2]) and tokens[end:end + 1] != [_HYPHEN]):
+            count = phrase[::2].count("1")
+            return (phrase, count) if count else ((), 0)
+    return (), 0
 
 
 def _interval(tokens: list[str], at: int, shortest_cycle_hours: float) -> tuple[tuple[str, ...], int]:

@@ -1,0 +1,103 @@
+"""Review R of session 19's reader changes: what the review found and mended.
+
+European dosing-times notation ("1-0-1": morning-noon-evening[-night] counts) was not read at all, in the frequency
+field or the line: gilteritinib 120 mg "1-0-1" (twice a day, 240 mg a day) passed as the label's once daily with no
+finding. A month "Dec" in a date ("started 1-Dec-2026", "Dec 1, 2026") was read as decitabine, a drug not ordered added
+to the line, complete; every other month's abbreviation ("Nov", "Jan") leaves the line unknown.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
+from interactions.model import CheckResult, DoseRecommendation
+
+AZA = Medication("azacitidine", 75)
+VEN_AZA = (Medication("venetoclax", 400), AZA)
+
+
+def _agent(result: CheckResult, agent: str) -> DoseRecommendation:
+    (dose,) = [d for d in result.doses if d.drug == agent]
+    return dose
+
+
+@pytest.mark.parametrize(("frequency", "per_day"), [
+    ("1-0-1", 2), ("1-1-1", 3), ("1-0-0-1", 2), ("1 - 0 - 1", 2), ("1-1-1-1", 4)])
+def test_dosing_times_more_often_than_the_label_in_the_frequency_field_are_flagged(
+        default_kb: KnowledgeBase, frequency: str, per_day: int) -> None:
+    # Was CONTINUE, no finding: 120 mg two to four times a day checked as the label's once daily (USPI Xospata 2.2).
+    assert default_kb.resolver.administrations_per_day(frequency) == per_day
+    dose = _agent(check(default_kb, CheckRequest((Medication("gilteritinib", 120, frequency),), (),
+                                                 PatientContext())), "gilteritinib")
+    assert "gilteritinib/labelled-frequency" in [f.rule for f in dose.findings]
+    assert dose.action is Action.ADJUST_DOSE
+
+
+@pytest.mark.parametrize("frequency", ["1-0-0", "0-0-1", "0-1-0", "0-0-0-1"])
+def test_dosing_times_once_a_day_are_the_label_s_once_daily(default_kb: KnowledgeBase, frequency: str) -> None:
+    assert default_kb.resolver.administrations_per_day(frequency) == 1
+    dose = _agent(check(default_kb, CheckRequest((Medication("gilteritinib", 120, frequency),), (),
+                                                 PatientContext())), "gilteritinib")
+    assert (dose.ordered_dose_mg, dose.action, dose.findings) == (120, Action.CONTINUE, ())
+
+
+def test_dosing_times_in_the_line_read_the_dose_and_how_often(default_kb: KnowledgeBase) -> None:
+    # Was dose-not-read (the times' digits were numbers of the order), recommended 120 mg with no word of BID.
+    dose = _agent(check(default_kb, CheckRequest((Medication("gilteritinib 120 mg 1-0-1"),), (), PatientContext())),
+                  "gilteritinib")
+    assert dose.ordered_dose_mg == 120
+    assert "gilteritinib/labelled-frequency" in [f.rule for f in dose.findings]
+    once = _agent(check(default_kb, CheckRequest((Medication("gilteritinib 120 mg 1-0-0"),), (), PatientContext())),
+                  "gilteritinib")
+    assert (once.ordered_dose_mg, once.action, once.findings) == (120, Action.CONTINUE, ())
+
+
+@pytest.mark.parametrize("line", [
+    # Tablets at a time ("3-0-0": three tablets each morning) leave the dose unread, as before: 40 mg is no dose.
+    "gilteritinib 40 mg 3-0-0", "venetoclax 100 mg 2-0-2",
+])
+def test_dosing_times_of_several_tablets_leave_the_dose_unread(default_kb: KnowledgeBase, line: str) -> None:
+    result = check(default_kb, CheckRequest((Medication(line),), (), PatientContext()))
+    (dose,) = result.doses
+    assert dose.ordered_dose_mg == 0
+    assert f"{dose.drug}/dose-not-read" in [f.rule for f in dose.findings]
+
+
+@pytest.mark.parametrize("text", [
+    "days 1-0", "1-0", "2026-12-01", "1-1-2026", "12-1-26", "1-0-1-0-1", "0-0-0", "days 1-14", "7+3", "C1-0-1",
+])
+def test_ranges_dates_and_other_hyphenated_numbers_are_no_dosing_times(default_kb: KnowledgeBase, text: str) -> None:
+    assert default_kb.resolver.administrations_per_day(text) is None
+
+
+@pytest.mark.parametrize("line", [
+    "posaconazole 300 mg daily started 1-Dec-2026",
+    "posaconazole 300 mg daily 01-DEC-2026",
+    "posaconazole 300 mg daily started Dec 1, 2026",
+    "posaconazole 300 mg daily since Dec 3rd",
+    "fluconazole 400 mg daily (started 12-Dec-26)",
+])
+def test_dec_in_a_date_is_no_decitabine(default_kb: KnowledgeBase, line: str) -> None:
+    # Was the azole and decitabine, complete: a drug not ordered added. Unknown, as "1-Nov-2026" is.
+    reading = default_kb.resolver.read(line)
+    assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
+    assert "decitabine" not in reading.detail
+    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+    assert [u.name for u in result.unrecognized] == [line]
+    assert not result.complete
+
+
+def test_an_agent_order_dated_in_december_adds_no_decitabine_to_the_regimen(default_kb: KnowledgeBase) -> None:
+    order = "venetoclax 400 mg daily start 12-Dec-2026"
+    result = check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext()))
+    assert "decitabine" not in [d.drug for d in result.doses]
+    assert not result.complete
+
+
+@pytest.mark.parametrize(("line", "drugs"), [
+    ("Ven/Dec 400", ("decitabine", "venetoclax")), ("DEC 20 mg/m2 D1-5", ("decitabine",)),
+    ("dec 20 mg/m2 daily x5", ("decitabine",)), ("ven+dec 400 mg", ("decitabine", "venetoclax")),
+])
+def test_dec_beside_a_dose_is_still_decitabine(default_kb: KnowledgeBase, line: str, drugs: tuple[str, ...]) -> None:
+    assert tuple(sorted(default_kb.resolver.read(line).drugs)) == drugs

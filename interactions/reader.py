@@ -1360,6 +1360,12 @@ class MedicationReader:
             return False
         if end > 0 and items[end - 1] == ",":
             end -= 1
+        bracket = items[end - 1] if end > 0 else None
+        if isinstance(bracket, _Group):
+            # "x 14 days (D1-14) then hold", "daily (days 1-14), then hold": the course in the bracket or right before
+            # it ends (each was a hold now, s19 review R)
+            return self._after_a_course([*bracket.items, _THEN], len(bracket.items) + 1) \
+                or self._after_a_course([*items[:end - 1], _THEN], end)
         number, last = ["", "", *(item if isinstance(item, str) else "" for item in items[max(end - 2, 0):end])][-2:]
         if (_NUMBER.fullmatch(number) or _GLUED_COUNT.fullmatch(number)) and last in self._course:
             return True  # "x 14 days", "for 2 weeks", "x14 days"

@@ -260,18 +260,14 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
+        # A listed one joins the regimen when none of its drugs is in a line yet (the engine refuses a drug twice).
+        covered = {drug for key in regimen for drug in line_drugs[key]}
         if drugs is not None and len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
             # A stopped one is a co-medication with its stop date: its effects on the others count through
             # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
-            in_regimen = draft or (ordered.stop is None and drugs[0] not in regimen)
-        elif draft and drugs is not None and (any(drug in kb.agents for drug in drugs) or (
-                not medication.dose_mg and any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs))):
-            # A draft naming an agent among other drugs ("venetoclax / posaconazole", a Medication of two
-            # ingredients), left a co-medication beside no regimen, was no check at all: no card. The engine reads
-            # it as a line of the regimen, each drug of it (or refuses one dose for them all, at its element). One
-            # naming partners only is so when no dose in mg is to be split: Inqovi 35 mg (decitabine and cedazuridine)
-            # was refused so, every card lost, where no agent's dose is at stake (a co-medication, as before).
-            in_regimen = True
+            in_regimen = draft or (ordered.stop is None and drugs[0] not in covered)
+        elif drugs is not None and _a_line_of_several(kb, drugs, medication.dose_mg, draft=draft):
+            in_regimen = draft or (ordered.stop is None and covered.isdisjoint(drugs))
         if not in_regimen:
             if medication not in listed:
                 listed.add(medication)
@@ -547,6 +543,21 @@ def _day_one(kb: KnowledgeBase, drugs: Sequence[str], starts: frozenset[str]) ->
     """
     started = [drug for drug in drugs if drug in starts]
     return bool(started) and not any(dose.ramp_up_mg for drug in started for dose in kb.agents[drug].standard_doses)
+
+
+def _a_line_of_several(kb: KnowledgeBase, drugs: Sequence[str], dose_mg: float, *, draft: bool) -> bool:
+    """Whether an order naming several drugs is a line of the regimen (`_sort`), each drug of it, for the engine.
+
+    An order naming an agent among other drugs ("Aza/Ven 400", "venetoclax / posaconazole", a Medication of two
+    ingredients), left a co-medication, was no check at all: as a draft beside posaconazole, or listed beside a
+    posaconazole draft, no card (USPI 2.4: 70 mg). One dose in mg for them all cannot be split, and the engine
+    refuses it at its element: a draft's the prescriber can mend, so that stays; a listed order's (and one naming
+    partners only, Inqovi 35 mg: decitabine and cedazuridine) is a co-medication, as before, not a 400 losing every
+    card where no agent's dose is at stake or the clinician cannot mend it.
+    """
+    if not dose_mg:
+        return any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs)
+    return draft and any(drug in kb.agents for drug in drugs)
 
 
 def _one_line_a_drug(regimen: dict[str, tuple[OrderedMedication, bool]], line_drugs: Mapping[str, Sequence[str]],

@@ -24,7 +24,7 @@ def drafted(name: str, dose_mg: float | None = None, ident: str = "azaven-1") ->
     return examples.order(ident, name, dose_mg, start=check_day())
 
 
-def listed(ident: str, name: str, dose_mg: float) -> dict[str, Any]:
+def listed(ident: str, name: str, dose_mg: float | None) -> dict[str, Any]:
     return examples.order(ident, name, dose_mg, status="active")
 
 
@@ -73,3 +73,21 @@ def test_a_partners_combination_product_dosed_in_mg_is_no_refusal(dev_server: Se
     tablet["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 1, "unit": "tablet"}}]
     assert summaries(dev_server, [drafted("venetoclax", 400, "ven-1"), tablet],
                      [listed("posa-1", "posaconazole", 300)]) == [REDUCE_WITH_POSACONAZOLE]
+
+
+def test_a_listed_order_naming_an_agent_among_other_drugs_is_checked_against_a_new_drug(dev_server: Served) -> None:
+    # Was no card: the listed "Aza/Ven 400" was a co-medication, so posaconazole drafted beside it met no regimen
+    # (venetoclax 400 mg with posaconazole; USPI 2.4: 70 mg). A draft of it was mended by 5a36a11, the list not.
+    posaconazole = [drafted("posaconazole", 300, "posa-1")]
+    assert summaries(dev_server, posaconazole, [listed("azaven-1", "Aza/Ven 400", None)]) == [REDUCE_WITH_POSACONAZOLE]
+    # Beside a listed order of venetoclax alone, one line of it is checked, not both (a 400).
+    both = [listed("ven-a", "venetoclax", 400), listed("azaven-1", "Aza/Ven 400", None)]
+    assert summaries(dev_server, posaconazole, both) == [REDUCE_WITH_POSACONAZOLE]
+    assert summaries(dev_server, posaconazole, both[::-1]) == [REDUCE_WITH_POSACONAZOLE]
+
+
+def test_a_listed_order_of_one_dose_for_an_agent_and_another_drug_is_no_refusal(dev_server: Served) -> None:
+    # One mg dose for venetoclax and azacitidine cannot be split: on the list, which the clinician cannot mend here,
+    # it stays a co-medication (as before), not a 400 that loses the posaconazole card of the listed venetoclax.
+    active = [listed("ven-a", "venetoclax", 400), listed("kit-1", "venetoclax / azacitidine", 400)]
+    assert summaries(dev_server, [drafted("posaconazole", 300, "posa-1")], active) == [REDUCE_WITH_POSACONAZOLE]

@@ -122,3 +122,11 @@ def test_a_bracket_after_the_course_before_then_hold_leaves_the_order_given(defa
 @pytest.mark.parametrize("order", ["venetoclax 400 mg daily (AM) then hold", "venetoclax 400 mg daily (x 4) then hold"])
 def test_a_bracket_of_no_course_before_then_hold_is_still_a_hold(default_kb: KnowledgeBase, order: str) -> None:
     assert default_kb.resolver.read(order).held is True
+
+
+@pytest.mark.parametrize("line", ["posaconazole 300 mg daily - dose dec", "fluconazole 400 mg daily, dose inc"])
+def test_dose_dec_is_a_change_of_dose_not_decitabine(default_kb: KnowledgeBase, line: str) -> None:
+    # "dose dec" was the azole and decitabine, complete (a drug not ordered added); "dec dose" already was a change.
+    reading = default_kb.resolver.read(line)
+    assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
+    assert "a change of dose" in reading.detail

@@ -1299,6 +1299,8 @@ class MedicationReader:
         the course's days ("days off 15-28", as "hold days 15-28" is): each line was unrecognised (s19 probe R). Alone,
         days off ("voriconazole 200 mg BID - 3 days off") may say the drug is paused now: not guessed.
         """
+        if _NOW in items[max(at - 2, 0):at]:
+            return False  # "x 7 days, now 3 days off": paused now (read as a pattern, the drug taken; s19 review R)
         days_on = [*items[at:at + length - 1], _ON]
         if any(items[start:start + length] == days_on for start in range(at)):
             return True
@@ -1507,7 +1509,8 @@ _JOINING: Final = frozenset({"and", "&"})
 """Between two frequencies, a word that adds them up ("qam and qpm": twice a day)."""
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
-_SWITCHES: Final = frozenset({_THEN, "now"})
+_NOW: Final = "now"
+_SWITCHES: Final = frozenset({_THEN, _NOW})
 """After a list's separator and before a drug, words of a switch to it ("posaconazole, then fluconazole", "posaconazole;
 now fluconazole"): the drug before may have been stopped, so the line is a CONFLICT (`MedicationReader._read_group`)."""
 _THEN_WORD: Final = re.compile(rf"\b{_THEN}\b")

@@ -130,3 +130,12 @@ def test_dose_dec_is_a_change_of_dose_not_decitabine(default_kb: KnowledgeBase, 
     reading = default_kb.resolver.read(line)
     assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
     assert "a change of dose" in reading.detail
+
+
+@pytest.mark.parametrize("line", ["posaconazole 300 mg daily x 7 days, now 3 days off",
+                                  "venetoclax 400 mg daily x 14 days, now 14 days off",
+                                  "voriconazole 200 mg BID 5 days on, now 2 days off"])
+def test_days_off_now_after_a_course_leave_the_line_unread(default_kb: KnowledgeBase, line: str) -> None:
+    # Paused now? Not guessed, as "- 3 days off" alone is not (review 1 of s18); since 0516d3f the course before made
+    # it a pattern, the azole counted as taken with the check complete.
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN

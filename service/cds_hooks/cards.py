@@ -44,7 +44,15 @@ from interactions import (
 from interactions.answer import avoid_text
 from interactions.schema import SourceSpec, citation_text
 from service.cds_hooks import wire
-from service.cds_hooks.fhir_in import TWO_DOSES, OrderedMedication, QtcReading, course_first, product_strength
+from service.cds_hooks.fhir_in import (
+    ONE_DOSE_FOR_SEVERAL,
+    TWO_DOSES,
+    OrderedMedication,
+    QtcReading,
+    course_first,
+    dose_read,
+    product_strength,
+)
 
 SUMMARY_LIMIT = 139
 """The spec's "<140-character" summary."""
@@ -358,10 +366,12 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
             or dose.drug in subject.given_before):  # a next cycle, maybe: the detail says so
         return False
     # The order's steps, or its drafts' first doses in date order (the steps as orders of their own; undated ones
-    # lowest first), against the ramp-up's days: one above its day (100 mg, then 400 mg from day 2) skips a step.
+    # lowest first), against the ramp-up's days: one above its day (100 mg, then 400 mg from day 2) skips a step. A
+    # dose in the name only ("Aza/Ven 400") is its first.
     drafts = (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ()))
     given = drafts[0].steps_mg if len(drafts) == 1 else tuple(
-        first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0)) for d in drafts))
+        first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0) or d.named_mg)
+                                     for d in drafts))
     # No dose read (the dose field and the text disagreeing: 400 mg and "Take 1 tablet (100 mg total)") shows no ramp-up
     # either: taken as given, the start lost the ramp-up's update.
     return not any(given) or any(step > day.dose_mg + 1e-6 for step, day in zip(given, dose.ramp_up, strict=False))
@@ -450,10 +460,10 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if dose.drug in subject.duplicates:
         alike = subject.duplicates[dose.drug]
         named = " and ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
-                             f"{_mg(o.medication.dose_mg)} mg)" for o in alike)
+                             f"{_mg(dose_read(o))} mg)" for o in alike)
         lines.append(f"Possible duplicate orders: {named} are in effect today at the same dose (current, or being "
                      f"ordered now). Checked as one dose of "
-                     f"{_mg(alike[0].medication.dose_mg)} mg, not their sum: confirm that only one is given and the "
+                     f"{_mg(dose_read(alike[0]))} mg, not their sum: confirm that only one is given and the "
                      "other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
@@ -521,6 +531,8 @@ def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
         return f"ordered {how}{_mg(dose.ordered_dose_mg)} mg{a_day}"
     if ordered.dose_as_sent.startswith(TWO_DOSES):  # each a dose in mg: which is meant is not guessed
         return f"ordered {_escape(ordered.dose_as_sent)}, which disagree"
+    if ordered.dose_as_sent.startswith(ONE_DOSE_FOR_SEVERAL):
+        return f"ordered {_escape(ordered.dose_as_sent)}, which cannot be split between them"
     if ordered.dose_as_sent:
         return f"ordered {_escape(ordered.dose_as_sent)}, which is not a dose in mg"
     return "no dose ordered"

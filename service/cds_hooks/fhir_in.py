@@ -175,6 +175,9 @@ class OrderedMedication(NamedTuple):
     parts: tuple[OrderedMedication, ...] = ()
     """The other orders of the agent given together with this one, as products of other strengths, whose doses
     its own `medication.dose_mg` adds up (`hooks._given_together`); () for an order on its own."""
+    named_mg: float = 0.0
+    """For an agent's order whose fields give no dose, the dose the engine reads from its name ("Aza/Ven 400",
+    "venetoclax 400 mg daily": 400), else 0 (`hooks._sort`): its dose beside the agent's other orders (`dose_read`)."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -695,6 +698,9 @@ def _masses(entries: Sequence[tuple[str, Mapping[str, Any]]]) -> list[float]:
 
 TWO_DOSES = "two doses: "
 """How a dose that the dose field and the dosage's text disagree on is said (`_beside_text`): no dose read."""
+ONE_DOSE_FOR_SEVERAL = "one dose of "
+"""How a draft's one dose in mg for several drugs, an agent among them, is said (`hooks._as_the_engine_reads`): no
+dose read."""
 
 
 def _beside_text(dose: tuple[float, str, str, float], dosage: Mapping[str, Any],
@@ -842,6 +848,15 @@ def limited_in_time(ordered: OrderedMedication) -> bool:
     return False
 
 
+def dose_read(ordered: OrderedMedication) -> float:
+    """An order's dose in mg: its field's, else the one its name states (`named_mg`), else 0.
+
+    Compared with the agent's other orders, a dose in the name only ("Aza/Ven 400") was 0: below every step of a
+    ramp-up, the course was dated from its own day, and its 400 mg was never a day of the ramp-up skipped.
+    """
+    return ordered.medication.dose_mg or ordered.named_mg
+
+
 def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication], as_of: str) -> OrderedMedication:
     """The first order of the course that `checked` ends: a ramp-up written as one order a day, or a step each.
 
@@ -886,7 +901,7 @@ def _step_before(step: OrderedMedication, dated: list[OrderedMedication]) -> Ord
     """The order of a lower dose given until the day before `step` starts (see `course_first`), or None."""
     day_before = _day_before(step.start_date)
     return next((o for o in dated if day_before and _last_day(o) == day_before
-                 and o.medication.dose_mg < step.medication.dose_mg), None)
+                 and dose_read(o) < dose_read(step)), None)
 
 
 def _day_before(day: str) -> str:

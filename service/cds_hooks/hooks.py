@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -28,9 +28,11 @@ from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_
 from service.cds_hooks.fhir_in import (
     MEDICATION_ORDERS,
     NOT_YET_GIVEN,
+    ONE_DOSE_FOR_SEVERAL,
     Found,
     OrderedMedication,
     course_first,
+    dose_read,
     is_bundle,
     latest_qtc,
     limited_in_time,
@@ -241,6 +243,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             continue
         identification = identify(kb, medication)  # by RxNorm code and name, as the engine does
         drugs = identification.drugs or None
+        if drugs is not None:
+            ordered = _as_the_engine_reads(kb, ordered, drugs, draft=draft)
+            medication = ordered.medication
         if drugs is None and not medication.name:
             labels[identification.unrecognized("")] = ordered.label
         names = drugs or (ordered.label,)
@@ -254,9 +259,10 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                 not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({_status(ordered)})")
         elif not draft or ordered.reference in revised:
             taken.update(names)
-        if (ordered.stop is None and (draft or _status(ordered) not in NOT_YET_GIVEN) and len(names) == 1
+        dosed = names if len(names) == 1 else [drug for drug in names if drug in kb.agents and ordered.named_mg]
+        if (ordered.stop is None and (draft or _status(ordered) not in NOT_YET_GIVEN) and len(dosed) == 1
                 and ordered.resource.get("resourceType") in MEDICATION_ORDERS and ordered.start_date[:10] <= as_of):
-            in_effect.setdefault(names[0], []).append((ordered, draft))
+            in_effect.setdefault(dosed[0], []).append((ordered, draft))
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
         in_regimen = draft and drugs is None
@@ -276,7 +282,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         key = drugs[0] if drugs and len(drugs) == 1 else f"\0{ordered.label}"
         line_drugs[key] = tuple(drugs or ())
         kept = regimen.get(key)
-        if kept is None or (draft, ordered.medication.dose_mg) > (kept[1], kept[0].medication.dose_mg):
+        if kept is None or (draft, dose_read(ordered)) > (kept[1], dose_read(kept[0])):
             if kept is not None and kept[1]:
                 other_drafts.setdefault(key, []).append(kept[0])
             regimen[key] = (ordered, draft)
@@ -290,9 +296,11 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                        for drug in line_drugs[key] if drug in kb.agents and drug not in taken)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1))
                       if _day_one(kb, line_drugs[key], starts) else m for key, (m, _) in regimen.items()]
-    # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included.
+    # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included; a line
+    # of several drugs has its other drafts under each drug (`_one_line_a_drug`).
     started = min((first for key, (m, draft) in regimen.items() if draft
-                   if (first := course_first(m, other_drafts.get(key, ()), as_of)).start_date),
+                   if (first := course_first(m, [*chain.from_iterable(
+                       other_drafts.get(drug, ()) for drug in line_drugs[key] or (key,))], as_of)).start_date),
                   key=lambda m: m.start_date, default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),
@@ -312,11 +320,11 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
-                  _duplicates(in_effect, regimen))
+                  _duplicates(in_effect, {drug for key in regimen for drug in line_drugs[key] or (key,)}))
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],
-                regimen: Mapping[str, object]) -> dict[str, tuple[OrderedMedication, ...]]:
+                regimen: Set[str]) -> dict[str, tuple[OrderedMedication, ...]]:
     """Regimen drug -> its orders in effect today at one dose in mg, when two or more are and one is on the list.
 
     In effect today: current on the list, or drafts, starting today or before.
@@ -337,8 +345,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
         renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
         by_dose: dict[tuple[float, frozenset[str]], list[tuple[OrderedMedication, bool]]] = {}
         for ordered, draft in orders:
-            if ordered.medication.dose_mg > 0 and (draft or ordered.reference not in renewed):
-                by_dose.setdefault((ordered.medication.dose_mg, times_of_day(ordered)), []).append((ordered, draft))
+            if dose_read(ordered) > 0 and (draft or ordered.reference not in renewed):
+                by_dose.setdefault((dose_read(ordered), times_of_day(ordered)), []).append((ordered, draft))
         alike = tuple(ordered for same in by_dose.values() if len(same) > 1 and (
             not all(draft for _, draft in same) or (len(starts := {ordered.start_date for ordered, _ in same}) == 1
             and "" not in starts)) for ordered, _ in same)
@@ -545,15 +553,45 @@ def _day_one(kb: KnowledgeBase, drugs: Sequence[str], starts: frozenset[str]) ->
     return bool(started) and not any(dose.ramp_up_mg for drug in started for dose in kb.agents[drug].standard_doses)
 
 
+def _as_the_engine_reads(kb: KnowledgeBase, ordered: OrderedMedication, drugs: Sequence[str], *,
+                         draft: bool) -> OrderedMedication:
+    """An order naming an agent, with the dose the engine reads for its agent where the CDS read none in mg.
+
+    The dose its name states when no field gives one ("Aza/Ven 400", "venetoclax 400 mg daily": `named_mg`), read by
+    the engine itself on the line alone: taken as 0 beside another draft of the agent, "Aza/Ven 400" undated beside a
+    venetoclax 100 mg draft of today had no card (its 400 mg skips the ramp-up's day 2, USPI 2.2), and after steps of
+    100 and 200 mg its ramp-up was dated from its own day 3.
+
+    A draft's one dose in mg for several drugs the engine cannot split ("azacitidine/venetoclax" 400 mg) is not read,
+    said as sent, and its agent gets the labelled dose assumed, as the engine's `<agent>/dose-not-read` does for such
+    a co-medication line: refused with a 400 at the dose, every card of the call was lost, other agents' too.
+    """
+    medication = ordered.medication
+    if not any(drug in kb.agents for drug in drugs) or (medication.dose_mg and not (draft and len(drugs) > 1)):
+        return ordered
+    if not medication.dose_mg and not any(c.isdigit() for c in medication.name):
+        return ordered  # no dose in its name to read
+    try:
+        alone = check(kb, CheckRequest(regimen=(medication,)))
+    except InvalidRequestError as error:
+        if not medication.dose_mg or all(v.field != "regimen[0].dose_mg" for v in error.violations):
+            return ordered
+        said = f"{ONE_DOSE_FOR_SEVERAL}{medication.dose_mg:g} mg for {' and '.join(drugs)}"
+        return ordered._replace(medication=medication._replace(dose_mg=0.0), dose_as_sent=said,
+                                mg_per_dose_unit=0.0, steps_mg=tuple(0.0 for _ in ordered.steps_mg))
+    named = [dose.ordered_dose_mg for dose in alone.doses if dose.drug in kb.agents and dose.ordered_dose_mg]
+    return ordered._replace(named_mg=named[0]) if not medication.dose_mg and len(named) == 1 else ordered
+
+
 def _a_line_of_several(kb: KnowledgeBase, drugs: Sequence[str], dose_mg: float, *, draft: bool) -> bool:
     """Whether an order naming several drugs is a line of the regimen (`_sort`), each drug of it, for the engine.
 
     An order naming an agent among other drugs ("Aza/Ven 400", "venetoclax / posaconazole", a Medication of two
     ingredients), left a co-medication, was no check at all: as a draft beside posaconazole, or listed beside a
-    posaconazole draft, no card (USPI 2.4: 70 mg). One dose in mg for them all cannot be split, and the engine
-    refuses it at its element: a draft's the prescriber can mend, so that stays; a listed order's (and one naming
-    partners only, Inqovi 35 mg: decitabine and cedazuridine) is a co-medication, as before, not a 400 losing every
-    card where no agent's dose is at stake or the clinician cannot mend it.
+    posaconazole draft, no card (USPI 2.4: 70 mg). One dose in mg for them all cannot be split: a draft's is its
+    agent's dose not read by then (`_as_the_engine_reads`), a line, and one the engine gives to a named regimen's agent
+    ("Aza/Ven" 400 mg) is a line too; a listed order's (and one naming partners only, Inqovi 35 mg: decitabine and
+    cedazuridine) is a co-medication, as before, not a 400 losing every card.
     """
     if not dose_mg:
         return any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs)

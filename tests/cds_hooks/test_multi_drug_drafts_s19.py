@@ -80,10 +80,14 @@ def test_a_listed_order_naming_an_agent_among_other_drugs_is_checked_against_a_n
     # (venetoclax 400 mg with posaconazole; USPI 2.4: 70 mg). A draft of it was mended by 5a36a11, the list not.
     posaconazole = [drafted("posaconazole", 300, "posa-1")]
     assert summaries(dev_server, posaconazole, [listed("azaven-1", "Aza/Ven 400", None)]) == [REDUCE_WITH_POSACONAZOLE]
-    # Beside a listed order of venetoclax alone, one line of it is checked, not both (a 400).
+    # Beside a listed order of venetoclax alone, one line of it is checked, not both (a 400); both give 400 mg today,
+    # so they may be duplicates, as two listed "venetoclax" 400 mg are (fixer C2 of s19: its 400 mg was read as 0).
+    duplicates = [f"{REDUCE_WITH_POSACONAZOLE}; possible duplicate orders"]
+    twice = [listed("ven-a", "venetoclax", 400), listed("ven-b", "venetoclax", 400)]
+    assert summaries(dev_server, posaconazole, twice) == duplicates
     both = [listed("ven-a", "venetoclax", 400), listed("azaven-1", "Aza/Ven 400", None)]
-    assert summaries(dev_server, posaconazole, both) == [REDUCE_WITH_POSACONAZOLE]
-    assert summaries(dev_server, posaconazole, both[::-1]) == [REDUCE_WITH_POSACONAZOLE]
+    assert summaries(dev_server, posaconazole, both) == duplicates
+    assert summaries(dev_server, posaconazole, both[::-1]) == duplicates
 
 
 def test_a_listed_order_of_one_dose_for_an_agent_and_another_drug_is_no_refusal(dev_server: Served) -> None:

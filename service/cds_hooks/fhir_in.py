@@ -1103,21 +1103,25 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
     return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT]
 
 
-_WEEKDAYS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
-"""FHIR's days of the week (`Timing.repeat.dayOfWeek`)."""
+_WEEKDAYS = {day: day[:3] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+"""English days of the week -> FHIR's codes for them (`Timing.repeat.dayOfWeek`: mon to sun)."""
 
 
 def _days_of_week(repeat: Mapping[str, Any], at: str) -> int:
     """How many days of the week a `Timing.repeat` gives its doses on (`dayOfWeek`), or 0 when it does not say.
 
+    A day is read in any case, as its code or its English name ("MON", "Monday"): not a code, such a day left the
+    repeat unread, which gave way to a text "once daily", so gilteritinib 120 mg on Mondays was daily, with no card.
+
     Raises:
-        _UnreadableError: an entry that is no day of the week ("monday"): on which days is not read.
+        _UnreadableError: an entry that is no day of the week ("M", 1): on which days is not read.
     """
     days = _list(repeat.get("dayOfWeek"))
-    if any(not isinstance(day, str) or day not in _WEEKDAYS for day in days):
+    codes = [_WEEKDAYS.get(folded, folded) for day in days if isinstance(day, str) and (folded := day.strip().lower())]
+    if len(codes) < len(days) or not set(codes) <= set(_WEEKDAYS.values()):
         raise _UnreadableError(f"{at}.dayOfWeek", f"{json.dumps(days)[:MAX_TEXT]} holds no day of the week (mon to "
                                                   "sun): on which days the medication is given cannot be read")
-    return len(set(days))
+    return len(set(codes))
 
 
 def _events_per_day(value: object) -> str:

@@ -164,8 +164,11 @@ def test_one_dose_for_an_agent_and_another_drug_is_the_agents_dose_not_read(dev_
     ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}, "Mondays"),
     ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon", "thu"]}, "once daily"),
     ({"dayOfWeek": ["mon"]}, ""),
-    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["monday"]}, ""),
-], ids=["mondays", "two-days-beside-a-daily-text", "days-alone", "no-day-code"])
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["M"]}, ""),
+    # Were daily, no card: a day not written as FHIR's code left the repeat unread, giving way to the daily text.
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["MON"]}, "once daily"),
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["monday", "Thursday"]}, "once daily"),
+], ids=["mondays", "two-days-beside-a-daily-text", "days-alone", "no-day-code", "upper-case-code", "day-names"])
 def test_an_agent_given_on_some_days_of_the_week_is_a_frequency_to_confirm(dev_server: Served, repeat: dict[str, Any],
                                                                           text: str) -> None:
     # Was no card: gilteritinib 120 mg on Mondays only checked as the label's once a day (USPI 2.2).
@@ -182,7 +185,10 @@ def test_an_agent_given_on_some_days_of_the_week_is_a_frequency_to_confirm(dev_s
 
 def test_every_day_of_the_week_is_daily(dev_server: Served) -> None:
     draft = examples.order("gil-1", "gilteritinib", 120, start=check_day())
-    draft["dosageInstruction"][0]["timing"]["repeat"]["dayOfWeek"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    repeat = draft["dosageInstruction"][0]["timing"]["repeat"]
+    repeat["dayOfWeek"] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert cards(dev_server, SIGN, examples.call("order-sign", [draft], qtc_ms=430)) == []
+    repeat["dayOfWeek"] = ["Monday", "TUE", "wed", "Thursday", "fri", "sat", "SUN", "mon"]  # any case, a day twice
     assert cards(dev_server, SIGN, examples.call("order-sign", [draft], qtc_ms=430)) == []
 
 

@@ -1,8 +1,14 @@
-"""One order string checked alone as the regimen, for tests of how order text is read."""
+"""Orders and helpers shared by the tests of how order text is read."""
 
 from __future__ import annotations
 
 from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check
+from interactions.model import CheckResult, DoseRecommendation
+
+AZA = Medication("azacitidine", 75)
+"""Venetoclax's partner in the regimen, beside the order under test."""
+VEN_AZA = (Medication("venetoclax", 400), AZA)
+"""Venetoclax 400 mg and azacitidine: the regimen a co-medication line under test is checked beside."""
 
 
 def order_outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
@@ -10,3 +16,9 @@ def order_outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...]
     result = check(kb, CheckRequest((Medication(order),), (), PatientContext()))
     (dose,) = result.doses
     return dose.ordered_dose_mg, tuple(f.rule for f in result.findings), tuple(u.name for u in result.unrecognized)
+
+
+def agent_dose(result: CheckResult, agent: str) -> DoseRecommendation:
+    """The one dose recommendation of `agent` in the result."""
+    (dose,) = [d for d in result.doses if d.drug == agent]
+    return dose

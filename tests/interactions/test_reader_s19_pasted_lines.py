@@ -12,15 +12,7 @@ from __future__ import annotations
 import pytest
 
 from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
-from interactions.model import CheckResult, DoseRecommendation
-
-AZA = Medication("azacitidine", 75)
-VEN_AZA = (Medication("venetoclax", 400), AZA)
-
-
-def _agent(result: CheckResult, agent: str) -> DoseRecommendation:
-    (dose,) = [d for d in result.doses if d.drug == agent]
-    return dose
+from tests.interactions.orders import AZA, VEN_AZA, agent_dose
 
 
 @pytest.mark.parametrize("order", [
@@ -39,7 +31,7 @@ def test_a_hold_after_the_course_s_last_day_leaves_the_order_given_and_reduced_w
     assert default_kb.resolver.read(order).held is False
     result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
                                             PatientContext()))
-    ven = _agent(result, "venetoclax")
+    ven = agent_dose(result, "venetoclax")
     # Read HOLD 0 mg; the order stands, at 70 mg beside posaconazole (a day beside the mass may leave the dose unread).
     assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
     assert "venetoclax/ven-posaconazole" in [f.rule for f in ven.findings]
@@ -53,7 +45,7 @@ def test_a_hold_after_the_course_s_last_day_leaves_the_order_given_and_reduced_w
 ])
 def test_a_hold_now_after_no_course_day_is_still_a_hold(default_kb: KnowledgeBase, order: str) -> None:
     assert default_kb.resolver.read(order).held is True
-    dose = _agent(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
+    dose = agent_dose(check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext())), "venetoclax")
     assert (dose.recommended_dose_mg, dose.action) == (0, Action.HOLD)
 
 
@@ -101,7 +93,7 @@ def test_a_numbered_list_s_number_is_not_one_of_the_order_s_numbers(default_kb: 
                                                                       agent: str, mg: float) -> None:
     # The list's number made the dose unread: "12. venetoclax 100 mg daily" was recommended 400 mg (dose-not-read).
     result = check(default_kb, CheckRequest((Medication(order),), (), PatientContext()))
-    dose = _agent(result, agent)
+    dose = agent_dose(result, agent)
     assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (mg, mg, Action.CONTINUE)
     assert result.complete
 
@@ -110,7 +102,7 @@ def test_a_numbered_list_s_number_is_not_one_of_the_order_s_numbers(default_kb: 
                                    "1)venetoclax 400 mg daily"])
 def test_a_number_before_the_name_not_written_as_a_list_s_still_leaves_the_dose_unread(
         default_kb: KnowledgeBase, order: str) -> None:
-    dose = _agent(check(default_kb, CheckRequest((Medication(order),), (), PatientContext())), "venetoclax")
+    dose = agent_dose(check(default_kb, CheckRequest((Medication(order),), (), PatientContext())), "venetoclax")
     assert [f.rule for f in dose.findings] == ["venetoclax/dose-not-read"]
 
 
@@ -156,7 +148,7 @@ def test_days_off_after_a_course_are_read_as_a_pattern_to_confirm(default_kb: Kn
     # beside posaconazole 70 mg (USPI Venclexta 2.4).
     result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
                                             PatientContext()))
-    ven = _agent(result, "venetoclax")
+    ven = agent_dose(result, "venetoclax")
     assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
     assert {"venetoclax/ven-posaconazole", "venetoclax/frequency-not-read"} <= {f.rule for f in ven.findings}
     assert result.complete
@@ -173,14 +165,14 @@ def test_days_off_alone_or_after_a_count_still_leave_the_line_unread(default_kb:
 def test_a_bullet_opening_the_agent_s_line_reads_as_nothing(default_kb: KnowledgeBase, order: str, mg: float) -> None:
     # Was unrecognised: venetoclax unchecked, the check incomplete.
     result = check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext()))
-    dose = _agent(result, "venetoclax")
+    dose = agent_dose(result, "venetoclax")
     assert (dose.ordered_dose_mg, dose.recommended_dose_mg, dose.action) == (mg, mg, Action.CONTINUE)
     assert result.complete
 
 
 def test_a_bulleted_co_medication_reaches_venetoclax(default_kb: KnowledgeBase) -> None:
     result = check(default_kb, CheckRequest(VEN_AZA, (Medication("• fluconazole 400 mg daily"),), PatientContext()))
-    ven = _agent(result, "venetoclax")
+    ven = agent_dose(result, "venetoclax")
     # A moderate CYP3A inhibitor: venetoclax reduced by at least 50 % (USPI Venclexta 2.4).
     assert ven.recommended_dose_mg == 200
     assert [f.rule for f in ven.findings] == ["venetoclax/ven-moderate-cyp3a-inhibitor"]

@@ -11,15 +11,7 @@ from __future__ import annotations
 import pytest
 
 from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
-from interactions.model import CheckResult, DoseRecommendation
-
-AZA = Medication("azacitidine", 75)
-VEN_AZA = (Medication("venetoclax", 400), AZA)
-
-
-def _agent(result: CheckResult, agent: str) -> DoseRecommendation:
-    (dose,) = [d for d in result.doses if d.drug == agent]
-    return dose
+from tests.interactions.orders import AZA, VEN_AZA, agent_dose
 
 
 @pytest.mark.parametrize(("frequency", "per_day"), [
@@ -28,8 +20,8 @@ def test_dosing_times_more_often_than_the_label_in_the_frequency_field_are_flagg
         default_kb: KnowledgeBase, frequency: str, per_day: int) -> None:
     # Was CONTINUE, no finding: 120 mg two to four times a day checked as the label's once daily (USPI Xospata 2.2).
     assert default_kb.resolver.administrations_per_day(frequency) == per_day
-    dose = _agent(check(default_kb, CheckRequest((Medication("gilteritinib", 120, frequency),), (),
-                                                 PatientContext())), "gilteritinib")
+    dose = agent_dose(check(default_kb, CheckRequest((Medication("gilteritinib", 120, frequency),), (),
+                                                     PatientContext())), "gilteritinib")
     assert "gilteritinib/labelled-frequency" in [f.rule for f in dose.findings]
     assert dose.action is Action.ADJUST_DOSE
 
@@ -37,19 +29,19 @@ def test_dosing_times_more_often_than_the_label_in_the_frequency_field_are_flagg
 @pytest.mark.parametrize("frequency", ["1-0-0", "0-0-1", "0-1-0", "0-0-0-1"])
 def test_dosing_times_once_a_day_are_the_label_s_once_daily(default_kb: KnowledgeBase, frequency: str) -> None:
     assert default_kb.resolver.administrations_per_day(frequency) == 1
-    dose = _agent(check(default_kb, CheckRequest((Medication("gilteritinib", 120, frequency),), (),
-                                                 PatientContext())), "gilteritinib")
+    dose = agent_dose(check(default_kb, CheckRequest((Medication("gilteritinib", 120, frequency),), (),
+                                                     PatientContext())), "gilteritinib")
     assert (dose.ordered_dose_mg, dose.action, dose.findings) == (120, Action.CONTINUE, ())
 
 
 def test_dosing_times_in_the_line_read_the_dose_and_how_often(default_kb: KnowledgeBase) -> None:
     # Was dose-not-read (the times' digits were numbers of the order), recommended 120 mg with no word of BID.
-    dose = _agent(check(default_kb, CheckRequest((Medication("gilteritinib 120 mg 1-0-1"),), (), PatientContext())),
-                  "gilteritinib")
+    dose = agent_dose(check(default_kb, CheckRequest((Medication("gilteritinib 120 mg 1-0-1"),), (), PatientContext())),
+                      "gilteritinib")
     assert dose.ordered_dose_mg == 120
     assert "gilteritinib/labelled-frequency" in [f.rule for f in dose.findings]
-    once = _agent(check(default_kb, CheckRequest((Medication("gilteritinib 120 mg 1-0-0"),), (), PatientContext())),
-                  "gilteritinib")
+    once = agent_dose(check(default_kb, CheckRequest((Medication("gilteritinib 120 mg 1-0-0"),), (), PatientContext())),
+                      "gilteritinib")
     assert (once.ordered_dose_mg, once.action, once.findings) == (120, Action.CONTINUE, ())
 
 
@@ -115,7 +107,7 @@ def test_a_bracket_after_the_course_before_then_hold_leaves_the_order_given(defa
     assert default_kb.resolver.read(order).held is False
     result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
                                             PatientContext()))
-    ven = _agent(result, "venetoclax")
+    ven = agent_dose(result, "venetoclax")
     assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
 
 

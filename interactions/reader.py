@@ -387,6 +387,8 @@ class MedicationReader:
         """Words before a count of tablets that make it a pack's or a supply's ("pack of 14", "Disp: 4 tablet")."""
         self._interacting = interacting
         self._agents = agents
+        self._regimen_drugs = agents | frozenset(drug for alias in regimens or {} for drug in lexicon[alias])
+        """The agents and their regimens' partners ("7+3", "Aza/Ven", "FLAG-IDA"): drugs of a regimen's plan."""
         spec = names.broad_vocabulary
         self._broad: _Phrases[tuple[str, ...]] = _Phrases()
         self._broad_words: frozenset[str] = frozenset()
@@ -1066,7 +1068,7 @@ class MedicationReader:
         clauses: list[_Mention] = []
         current: _Mention | None = None
         previous_is_drug = False
-        switched = False  # "then" (or an arrow, or "now") opens the clause: what follows replaces what went before
+        switched = ""  # "then" (or an arrow, or "now") opens the clause: what follows replaces what went before
         i = 0
         while i < len(items):
             item = items[i]
@@ -1110,8 +1112,10 @@ class MedicationReader:
                 if current is None:
                     # "posaconazole, then fluconazole", "posaconazole, now fluconazole": a switch, as without the comma;
                     # read as a list of both, the drug switched from was counted as taken, the check complete (s19).
-                    if switched and clauses and self._agree(self._union(clauses), mention) is None:
-                        state.conflicts.append(f"{_conflict(self._union(clauses), mention)} (a switch)")
+                    before = self._union(clauses) if switched and clauses else None
+                    if before and self._agree(before, mention) is None \
+                            and not (switched == _THEN and not state.arrowed and self._planned(before, mention)):
+                        state.conflicts.append(f"{_conflict(before, mention)} (a switch)")
                     current = mention
                 else:
                     agreed = self._agree(current, mention)
@@ -1123,7 +1127,8 @@ class MedicationReader:
                 previous_is_drug = True
             else:
                 # A separator ends what "then" switched to ("..., then 300 mg daily; acyclovir": a list again).
-                switched = (switched or items[i] in _SWITCHES) and current is None and not flags & _SEPARATOR
+                word = item if isinstance(item, str) and item in _SWITCHES else ""
+                switched = (switched or word) if current is None and not flags & _SEPARATOR else ""
                 if flags & _SEPARATOR:
                     if current:
                         clauses.append(current)
@@ -1135,6 +1140,16 @@ class MedicationReader:
         if current:
             clauses.append(current)
         return clauses
+
+    def _planned(self, before: _Mention, after: _Mention) -> bool:
+        """Whether a "then" written as a word from `before` to `after` is a plan, not a switch: all given now.
+
+        A regimen's plan ("azacitidine 75 mg/m2 D1-7, then venetoclax 400 mg D1-28", "7+3, then HiDAC") names its
+        drugs in turn, and read as a switch the line was a CONFLICT, venetoclax unchecked (s19 fixer R); nor does a
+        "then" to drugs already named ("daunorubicin + cytarabine, then cytarabine") drop one unsaid. A co-medication
+        switched to ("posaconazole, then fluconazole") may replace the drug before: a CONFLICT still.
+        """
+        return after.names <= before.names or before.names | after.names <= self._regimen_drugs
 
     def _day_of_course(self, items: list[str | _Group], at: int, length: int, before: list[_Mention]) -> bool:
         """Whether a one-word name at `at` is a day of a course after an agent's dose ("venetoclax 400 mg D3").

@@ -58,6 +58,11 @@ def test_a_hold_now_after_no_course_day_is_still_a_hold(default_kb: KnowledgeBas
     "rifampin, then posaconazole",
     "acyclovir, posaconazole, then fluconazole",
     "posaconazole, now fluconazole", "posaconazole; now fluconazole", "posaconazole - now fluconazole",
+    # A co-medication switched to, from or beside a regimen drug stays a switch, as do "now" and an arrow between
+    # regimen drugs or to a drug already named (a regimen's plan after "then": test_reader_s19_fix_r).
+    "acyclovir 400 mg BID, then valacyclovir", "posaconazole, then venetoclax", "azacitidine, then posaconazole",
+    "azacitidine, now venetoclax", "posaconazole + fluconazole, now fluconazole", "azacitidine, -> venetoclax",
+    "7+3, -> HiDAC",
 ])
 def test_a_switch_after_a_comma_is_a_conflict_not_both_drugs(default_kb: KnowledgeBase, line: str) -> None:
     # Read as both drugs, complete: the drug switched from counted as taken.

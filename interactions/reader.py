@@ -1386,9 +1386,15 @@ class MedicationReader:
         number, last = ["", "", *(item if isinstance(item, str) else "" for item in items[max(end - 2, 0):end])][-2:]
         if (_NUMBER.fullmatch(number) or _GLUED_COUNT.fullmatch(number)) and last in self._course:
             return True  # "x 14 days", "for 2 weeks", "x14 days"
-        if (number in ("day", "d") and _NUMBER.fullmatch(last)) or _LAST_DAY.fullmatch(last):
-            return True  # "day 14", "D14", "C1D14", "14d"
+        if (number in ("day", "d") and _NUMBER.fullmatch(last)) or (
+                _LAST_DAY.fullmatch(last) and not self._ends_a_name(items, end - 2, end)):
+            return True  # "day 14", "D14", "C1D14", "14d"; not "vitamin D3", a drug's name (s19 review R)
         return any(start >= 0 and self._days_follow(items, start) for start in (end - 4, end - 1))
+
+    def _ends_a_name(self, items: list[str | _Group], start: int, end: int) -> bool:
+        """Whether `items[start:end]` is a drug's name of the dictionary or the broad vocabulary ("vitamin D3")."""
+        return start >= 0 and end - start in (self._drugs.longest(items, start)[0],
+                                             self._broad.longest(items, start)[0])
 
     def _product_suffix(self, items: list[str | _Group], after: int, text: str, names: tuple[str, ...],
                         state: _State) -> bool:

@@ -2,7 +2,8 @@
 
 Since 78a23bf (kept by d0b67ec), "then" after a list's comma or semicolon was a switch even in a regimen's plan:
 "azacitidine 75 mg/m2 D1-7, then venetoclax 400 mg D1-28" was a CONFLICT, venetoclax unchecked and the check incomplete,
-where it had read both drugs.
+where it had read both drugs. And a course's last day glued to a drug's name ("vitamin D3 then hold") ended the course,
+so the hold was no hold.
 """
 
 from __future__ import annotations
@@ -55,3 +56,9 @@ def test_a_list_then_a_change_of_its_azole_s_dose_reduces_venetoclax(default_kb:
     assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
     assert result.complete
 
+
+@pytest.mark.parametrize("line", ["vitamin D3 then hold", "vitamin D3, then hold"])
+def test_a_drug_s_name_ending_in_a_day_is_no_course_before_then_hold(default_kb: KnowledgeBase, line: str) -> None:
+    # "D3" of "vitamin D3" was read as a course's last day: the hold was the course's days off to come, no hold.
+    reading = default_kb.resolver.read(line)
+    assert (reading.drugs, reading.held) == (("cholecalciferol",), True)

@@ -552,7 +552,7 @@ class MedicationReader:
         """
         word, first, joint, last = [*tokens[at:at + 4], "", "", "", ""][:4]
         if word in ("day", "days", "d"):
-            return bool(_NUMBER.fullmatch(first)) and joint in _RANGE_TO and bool(_NUMBER.fullmatch(last))
+            return _a_range(tokens, at + 1)
         # "x 4 days 1-28": the days of the course follow the number, which counts tablets.
         return word in ("for", _TIMES_WORD) and bool(_NUMBER.fullmatch(first)) and joint in self._course \
             and joint not in _COUNTS and not _NUMBER.fullmatch(last)
@@ -1319,12 +1319,10 @@ class MedicationReader:
         days_on = [*items[at:at + length - 1], _ON]
         if any(items[start:start + length] == days_on for start in range(at)):
             return True
-        before = [item if isinstance(item, str) else "" for item in items[:at]]
-        if any(self._a_course_at(before, start) or self._days_follow(items, start) for start in range(at)):
+        words = [item if isinstance(item, str) else "" for item in items]
+        if any(self._a_course_at(words[:at], start) or self._days_follow(items, start) for start in range(at)):
             return True
-        first, joint, last = [*(item if isinstance(item, str) else "" for item in items[at + length:at + length + 3]),
-                              "", "", ""][:3]
-        return bool(_NUMBER.fullmatch(first)) and joint in _RANGE_TO and bool(_NUMBER.fullmatch(last))
+        return _a_range(words, at + length)
 
     @staticmethod
     def _hold_to_come(items: list[str | _Group], at: int) -> bool:
@@ -1360,9 +1358,7 @@ class MedicationReader:
             if day == "1":
                 return False  # "hold C2D1-7": more often the cycle delayed, a hold, as "hold C2 D1-7" is (review 1)
             following = ["d", day, *following[1:]]  # "c1d15 - 28": "d 15 - 28"
-        return len(following) >= 4 and following[0] in ("day", "days", "d") \
-            and bool(_NUMBER.fullmatch(following[1])) and following[2] in _RANGE_TO \
-            and bool(_NUMBER.fullmatch(following[3]))
+        return bool(following) and following[0] in ("day", "days", "d") and _a_range(following, 1)
 
     def _after_a_course(self, items: list[str | _Group], at: int) -> bool:
         """Whether "then" after the days of a course comes right before `at` ("x 14 days then hold", "days 1-14, then").
@@ -1869,6 +1865,12 @@ def _split_hyphens(chunk: str) -> list[str]:
         if part:
             parts.append(part)
     return parts
+
+
+def _a_range(tokens: list[str], at: int) -> bool:
+    """Whether a range of numbers begins at `at` ("1-14", "15 to 28"): a course's days after a day word."""
+    first, joint, last = [*tokens[at:at + 3], "", "", ""][:3]
+    return bool(_NUMBER.fullmatch(first)) and joint in _RANGE_TO and bool(_NUMBER.fullmatch(last))
 
 
 def _conflict(first: _Mention, second: _Mention) -> str:

@@ -88,9 +88,10 @@ only one of its strengths)."""
 class _UnreadableError(Exception):
     """A value that cannot be read, at its element of the resource (`dosageInstruction[0].timing.repeat.frequency`)."""
 
-    def __init__(self, element: str, description: str) -> None:
+    def __init__(self, element: str, description: str, schedule: str = "as directed") -> None:
         self.element = element
         self.description = description
+        self.schedule = schedule  # what a repeat not read for it is said to give, in names.toml's words (`_frequency`)
         super().__init__(f"{element}: {description}")
 
 
@@ -1025,7 +1026,8 @@ def _frequency(dosage: Mapping[str, Any] | None, at: str, frequencies: Medicatio
             # No schedule read, said as names.toml's "as directed" (no schedule named): an agent's frequency not read,
             # to confirm, unless its code or text says how often, which it gives way to. Refusing the call (400) lost
             # every card, even for an order already on the patient's list that the clinician cannot mend.
-            said.append((f"Timing.repeat not read ({error.element.rsplit('.', 1)[-1]}): as directed", error.element))
+            said.append((f"Timing.repeat not read ({error.element.rsplit('.', 1)[-1]}): {error.schedule}",
+                         error.element))
     if not said and (events := _events_per_day(timing.get("event"))):
         said.append((events, f"{at}.timing.event"))
     text = _text(dosage.get("text"))[:MAX_TEXT]
@@ -1114,13 +1116,15 @@ def _days_of_week(repeat: Mapping[str, Any], at: str) -> int:
     repeat unread, which gave way to a text "once daily", so gilteritinib 120 mg on Mondays was daily, with no card.
 
     Raises:
-        _UnreadableError: an entry that is no day of the week ("M", 1): on which days is not read.
+        _UnreadableError: an entry that is no day of the week ("M", 1): on which days is not read, but on some days
+            a week, a schedule of its own that a text "once daily" does not hide (names.toml reads "a week" so).
     """
     days = _list(repeat.get("dayOfWeek"))
     codes = [_WEEKDAYS.get(folded, folded) for day in days if isinstance(day, str) and (folded := day.strip().lower())]
     if len(codes) < len(days) or not set(codes) <= set(_WEEKDAYS.values()):
         raise _UnreadableError(f"{at}.dayOfWeek", f"{json.dumps(days)[:MAX_TEXT]} holds no day of the week (mon to "
-                                                  "sun): on which days the medication is given cannot be read")
+                                                  "sun): on which days the medication is given cannot be read",
+                               "on some days a week")
     return len(set(codes))
 
 

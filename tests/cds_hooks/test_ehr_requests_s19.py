@@ -165,10 +165,12 @@ def test_one_dose_for_an_agent_and_another_drug_is_the_agents_dose_not_read(dev_
     ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon", "thu"]}, "once daily"),
     ({"dayOfWeek": ["mon"]}, ""),
     ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["M"]}, ""),
+    ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["M", "Th"]}, "once daily"),
     # Were daily, no card: a day not written as FHIR's code left the repeat unread, giving way to the daily text.
     ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["MON"]}, "once daily"),
     ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["monday", "Thursday"]}, "once daily"),
-], ids=["mondays", "two-days-beside-a-daily-text", "days-alone", "no-day-code", "upper-case-code", "day-names"])
+], ids=["mondays", "two-days-beside-a-daily-text", "days-alone", "no-day-code", "no-day-code-beside-a-daily-text",
+        "upper-case-code", "day-names"])
 def test_an_agent_given_on_some_days_of_the_week_is_a_frequency_to_confirm(dev_server: Served, repeat: dict[str, Any],
                                                                           text: str) -> None:
     # Was no card: gilteritinib 120 mg on Mondays only checked as the label's once a day (USPI 2.2).

@@ -1114,7 +1114,7 @@ class MedicationReader:
                     # read as a list of both, the drug switched from was counted as taken, the check complete (s19).
                     before = self._union(clauses) if switched and clauses else None
                     if before and self._agree(before, mention) is None \
-                            and not (switched == _THEN and not state.arrowed and self._planned(before, mention)):
+                            and not (switched == _THEN and not state.arrowed and self._planned(clauses[-1], mention)):
                         state.conflicts.append(f"{_conflict(before, mention)} (a switch)")
                     current = mention
                 else:
@@ -1142,14 +1142,16 @@ class MedicationReader:
         return clauses
 
     def _planned(self, before: _Mention, after: _Mention) -> bool:
-        """Whether a "then" written as a word from `before` to `after` is a plan, not a switch: all given now.
+        """Whether a "then" written as a word from the list's item right before it to `after` is a plan, no switch.
 
         A regimen's plan ("azacitidine 75 mg/m2 D1-7, then venetoclax 400 mg D1-28", "7+3, then HiDAC") names its
-        drugs in turn, and read as a switch the line was a CONFLICT, venetoclax unchecked (s19 fixer R); nor does a
-        "then" to drugs already named ("daunorubicin + cytarabine, then cytarabine") drop one unsaid. A co-medication
-        switched to ("posaconazole, then fluconazole") may replace the drug before: a CONFLICT still.
+        drugs in turn, and read as a switch the line was a CONFLICT, venetoclax unchecked (s19 fixer R); a change of
+        one drug's dose ("acyclovir 400 mg BID, posaconazole 300 mg BID x 2 doses, then posaconazole 300 mg daily")
+        drops nothing, and an item listed before that one ("posaconazole; azacitidine, then venetoclax") is not the
+        "then"'s. Only regimen drugs may come or go: a co-medication switched to ("posaconazole, then fluconazole")
+        may replace the one before: a CONFLICT.
         """
-        return after.names <= before.names or before.names | after.names <= self._regimen_drugs
+        return before.names ^ after.names <= self._regimen_drugs
 
     def _day_of_course(self, items: list[str | _Group], at: int, length: int, before: list[_Mention]) -> bool:
         """Whether a one-word name at `at` is a day of a course after an agent's dose ("venetoclax 400 mg D3").

@@ -41,6 +41,9 @@ def test_a_regimen_s_plan_after_then_checks_venetoclax_against_posaconazole(defa
     ("daunorubicin + cytarabine, then cytarabine", {"daunorubicin", "cytarabine"}),
     ("acyclovir 400 mg BID, posaconazole 300 mg BID x 2 doses, then posaconazole 300 mg daily",
      {"acyclovir", "posaconazole"}),
+    # "then" is the plan of the list's item right before it: a co-medication listed earlier is no drug switched.
+    ("posaconazole 300 mg daily; azacitidine, then venetoclax 400 mg daily", {"posaconazole", "azacitidine",
+                                                                             "venetoclax"}),
 ])
 def test_then_to_regimen_drugs_or_drugs_already_named_reads_every_drug(default_kb: KnowledgeBase, line: str,
                                                                        drugs: set[str]) -> None:

@@ -5,7 +5,8 @@ its meal times ("BIDAC", "TIDAC", "QIDACHS"), "AC & HS", a morning and an evenin
 with its clock times glued after "@" ("Q12H@0800,2000") were read as no frequency, or as once daily, so gilteritinib
 40 mg given twice a day was checked as 40 mg once daily, CONTINUE, with no finding: 80 mg a day passed as 40. Days of
 the week in two-letter codes ("MO,WE,FR") were read as no frequency, the label's daily dose, where "MWF" is
-frequency-not-read. The same codes in an order's name made it unrecognised.
+frequency-not-read. The same codes in an order's name made it unrecognised; and a co-medication written as a "DRIP"
+was unrecognised, its interaction with venetoclax unchecked.
 """
 
 from __future__ import annotations
@@ -68,3 +69,13 @@ def test_a_catalogue_code_in_the_order_s_name_is_read(default_kb: KnowledgeBase,
     assert (dose, action, findings) == (40 * per_day, Action.ADJUST_DOSE,
                                         [("gilteritinib/labelled-frequency", Severity.MAJOR)])
 
+
+def test_a_drip_of_diltiazem_reduces_venetoclax(default_kb: KnowledgeBase) -> None:
+    # "DRIP" was an unknown word: the line unrecognised, venetoclax 400 mg CONTINUE. Diltiazem is a strong CYP3A
+    # inhibitor in the label's examples this knowledge base follows (classes.toml): 100 mg (USPI Venclexta 2.4).
+    result = check(default_kb, CheckRequest((Medication("venetoclax", 400), AZA),
+                                            (Medication("DILTIAZEM 125 MG/125 ML DRIP"),), PatientContext()))
+    assert result.complete
+    ven = agent_dose(result, "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action) == (100, Action.ADJUST_DOSE)
+    assert [f.rule for f in ven.findings] == ["venetoclax/ven-strong-cyp3a-inhibitor"]

@@ -47,9 +47,11 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = dosecheck_pb2.DESCRIPTOR.services_by_name["RegimenChecker"].full_name
 HEALTH_SERVICE_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 QUIET_S: Final = 0.2
-LISTENER_CLOSE_S: Final = 0.05
 """At shutdown, how long without a new call means callers have moved away and gRPC's queue is
 empty. Measured: a worker saturated by 64 callers took more than 50 ms to take up its queue."""
+
+LISTENER_CLOSE_S: Final = 0.05
+"""At shutdown, how long held calls wait for gRPC to close the listening socket once its stop has begun."""
 
 METRICS_FLUSH_S: Final = 1.0
 """How often a worker writes the counts of its results to the metrics files (see `Metrics.result`)."""
@@ -106,7 +108,7 @@ class Server:
             # gRPC's stop starts closing the port and sending GOAWAY before it first waits (grpc's aio server.pyx:
             # shutdown calls grpc_server_shutdown_and_notify first), but closes the listening socket on a thread of
             # its own: the port took a connection after the refusal in 1 of 30 shutdowns with no wait, in none of 40
-            # with this one (/work/notes/s19/refused_gap.py); a retry there would reach this server again.
+            # with this one (connecting right after each refusal); a retry there would reach this server again.
             await asyncio.sleep(LISTENER_CLOSE_S)
         finally:
             self.observer.answer_refused()  # also when the stop is cancelled meanwhile: no call is held for ever

@@ -38,6 +38,19 @@ def test_a_catalogue_code_giving_gilteritinib_several_times_a_day_is_its_dose_a_
                                         [("gilteritinib/labelled-frequency", Severity.MAJOR)])
 
 
+@pytest.mark.parametrize(("frequency", "per_day"), [
+    ("2XDAY", 2), ("AM/PM", 2), ("AM & PM", 2), ("MORNING & BEDTIME", 2), ("BREAKFAST & DINNER", 2),
+    ("WITH BREAKFAST AND SUPPER", 2), ("3XDAY", 3), ("QAC", 3),
+])
+def test_a_frequency_name_of_two_meals_or_times_of_day_is_its_count(
+        default_kb: KnowledgeBase, frequency: str, per_day: int) -> None:
+    # Each was 40 mg CONTINUE with no finding, in the field and in the name: "breakfast", "AM" alone name no count.
+    for order in (Medication("gilteritinib", 40, frequency), Medication(f"gilteritinib 40 mg {frequency}")):
+        dose, action, findings = _gilteritinib(default_kb, order)
+        assert (dose, action, findings) == (40 * per_day, Action.ADJUST_DOSE,
+                                            [("gilteritinib/labelled-frequency", Severity.MAJOR)])
+
+
 @pytest.mark.parametrize("frequency", ["QIDACHS", "QID-ACHS", "ACHS", "AC & HS", "AC+HS"])
 def test_before_meals_and_at_bedtime_is_four_times_a_day(default_kb: KnowledgeBase, frequency: str) -> None:
     # 40 mg four times a day is 160 mg a day, above the label's 120 mg (USPI Xospata 2.2): 120 mg, both flagged.

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, Severity, check
+from interactions import (
+    Action,
+    CheckRequest,
+    KnowledgeBase,
+    Medication,
+    PatientContext,
+    Severity,
+    UnrecognizedReason,
+    check,
+)
 from tests.interactions.orders import AZA, agent_dose
 
 
@@ -92,3 +101,24 @@ def test_a_drip_of_diltiazem_reduces_venetoclax(default_kb: KnowledgeBase) -> No
     ven = agent_dose(result, "venetoclax")
     assert (ven.recommended_dose_mg, ven.action) == (100, Action.ADJUST_DOSE)
     assert [f.rule for f in ven.findings] == ["venetoclax/ven-strong-cyp3a-inhibitor"]
+
+
+@pytest.mark.parametrize(("line", "drug"), [("ERYTHROMYCIN 2% GEL", "erythromycin"),
+                                            ("KETOCONAZOLE 2% GEL", "ketoconazole")])
+def test_a_gel_of_a_drug_the_rules_are_about_is_a_local_form(default_kb: KnowledgeBase, line: str, drug: str) -> None:
+    # Topical erythromycin was read as taken by mouth: venetoclax 200 mg (moderate CYP3A and P-gp inhibitor), complete.
+    # README "Medication names": a local form of such a drug is NOT_REVIEWED, never checked as systemic nor passed.
+    result = check(default_kb, CheckRequest((Medication("venetoclax", 400), AZA), (Medication(line),),
+                                            PatientContext()))
+    ven = agent_dose(result, "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action, ven.findings) == (400, Action.CONTINUE, ())
+    assert not result.complete
+    (unread,) = result.unrecognized
+    assert (unread.name, unread.reason, unread.ingredients) == (line, UnrecognizedReason.NOT_REVIEWED, (drug,))
+
+
+def test_an_oral_gel_of_a_drug_no_rule_is_about_still_reads_as_the_drug(default_kb: KnowledgeBase) -> None:
+    result = check(default_kb, CheckRequest((Medication("venetoclax", 400), AZA), (Medication("miconazole oral gel"),),
+                                            PatientContext()))
+    assert result.complete
+    assert agent_dose(result, "venetoclax").recommended_dose_mg == 400

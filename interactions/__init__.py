@@ -1,7 +1,7 @@
 """dosecheck's clinical core: the knowledge base, name resolution and the rules engine (no gRPC)."""
 
 from interactions.describe import DrugDescription, describe_drug
-from interactions.engine import check
+from interactions.engine import LineDose, check, line_dose
 from interactions.index import KnowledgeBase
 from interactions.loading import load_knowledge_base
 from interactions.model import (
@@ -47,6 +47,7 @@ __all__ = [
     "InvalidRequestError",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "LineDose",
     "Mechanism",
     "Medication",
     "MedicationLike",
@@ -63,5 +64,6 @@ __all__ = [
     "View",
     "check",
     "describe_drug",
+    "line_dose",
     "load_knowledge_base",
 ]

@@ -323,6 +323,31 @@ def _dosed_agent(kb: KnowledgeBase, medication: MedicationLike, components: tupl
     return agents[0] if len(agents) == 1 and kb.resolver.read(medication.name).regimen else None
 
 
+class LineDose(NamedTuple):
+    """How the engine reads the dose of one line naming a drug of the knowledge base (`line_dose`)."""
+
+    agent: str | None
+    """The targeted agent the line's one dose is for: its one drug, or a named regimen's one agent ("Aza/Ven")."""
+    named_mg: float | None
+    """The dose for `agent` its name states when the line gives no dose ("Aza/Ven 400", not "Venclexta 100")."""
+    unsplit: bool
+    """Whether it names several drugs and none of them takes its one dose: a dose in mg cannot be split."""
+
+
+def line_dose(kb: KnowledgeBase, medication: MedicationLike) -> LineDose | None:
+    """How `check` reads the dose of a regimen line alone; None when it names no drug the knowledge base knows.
+
+    For an adapter that must compare a line's dose with other orders, or keep a dose that cannot be split out of
+    the request, before the check: the same reading as `_resolve_regimen`'s, not a second one.
+    """
+    components = _drugs_of(kb, medication)
+    if components is None:
+        return None
+    agent = _line_agent(kb, medication, components)
+    stated = _dose_from_name(kb, medication, agent)
+    return LineDose(agent, None if stated is None else stated.dose_mg, len(components) > 1 and agent is None)
+
+
 def _line_agent(kb: KnowledgeBase, medication: MedicationLike, components: tuple[str, ...]) -> str | None:
     """The targeted agent a line's one dose is for: its one drug, or a named regimen's one agent (`_dosed_agent`)."""
     if len(components) == 1:

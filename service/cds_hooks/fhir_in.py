@@ -1086,9 +1086,23 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
             "fortnight"): how often the medication is given cannot be read, and read as absent it was once a day.
     """
     days = _days_of_week(repeat, at)
+    every, per_day = _every_period(repeat, at, days)
+    if 0 < days < len(_WEEKDAYS) and per_day and float(per_day).is_integer():
+        # Given on some days of the week only ("1 per 1 d" on Mondays): as many a week, no daily count. Read as its
+        # period alone, gilteritinib 120 mg on Mondays was the label's once a day, with no card. The count on its days
+        # is `on_its_days`.
+        return f"{int(per_day) * days} per 1 wk"
+    return every
+
+
+def _every_period(repeat: Mapping[str, Any], at: str, days: int) -> tuple[str, float]:
+    """A `Timing.repeat`'s count in its period ("2 per 1 d", "" for none), and how many a day that is (0 if none).
+
+    `days`: on how many days of the week it is given (`_days_of_week`), a dose on each of them if it says no count.
+    """
     times = _times_per_period(repeat, at) or (1 if days else 0)
     if not times:
-        return ""
+        return "", 0.0
     period = _number(repeat, "period", at, whole=False) or 1.0
     key = "periodUnit" if "periodUnit" in repeat or "periodUnits" not in repeat else "periodUnits"  # DSTU2's name
     sent = repeat.get(key)
@@ -1098,11 +1112,29 @@ def _per_period(repeat: Mapping[str, Any], at: str) -> str:
                                              "how often the medication is given cannot be read")
     written, factor = _PERIOD_UNITS[unit]
     per_day = times / (period * factor) if written == "d" else times * 24 / (period * factor) if written == "h" else 0
-    if 0 < days < len(_WEEKDAYS) and per_day and float(per_day).is_integer():
-        # Given on some days of the week only ("1 per 1 d" on Mondays): as many a week, no daily count. Read as its
-        # period alone, gilteritinib 120 mg on Mondays was the label's once a day, with no card.
-        return f"{int(per_day) * days} per 1 wk"
-    return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT]
+    return f"{times} per {round(period * factor, 6):g} {written}"[:MAX_TEXT], per_day
+
+
+def on_its_days(ordered: OrderedMedication) -> tuple[str, int]:
+    """How often an order is given on its days ("2 per 1 d", 2), where its frequency is their count a week; or ("", 0).
+
+    Its frequency is read from a `Timing.repeat` giving it on some days of the week only (`dayOfWeek`, `_per_period`):
+    "2 per 1 wk" for twice a day on Mondays, a frequency to confirm. The count a day on those days is kept for an
+    agent whose label gives fewer (`hooks._on_its_days`).
+    """
+    at = ordered.paths.get("frequency", "")
+    element = "dosageInstruction" if ordered.resource.get("resourceType") in MEDICATION_ORDERS else "dosage"
+    for dosage, path in _dosages(ordered.resource.get(element), element):
+        repeat = _repeat(dosage)
+        if at == f"{path}.timing.repeat" and repeat.get("dayOfWeek") is not None:
+            try:
+                days = _days_of_week(repeat, at)
+                _, per_day = _every_period(repeat, at, days)
+            except _UnreadableError:
+                return "", 0
+            if 0 < days < len(_WEEKDAYS) and per_day and float(per_day).is_integer():
+                return f"{int(per_day)} per 1 d", int(per_day)
+    return "", 0
 
 
 _WEEKDAYS = {day: day[:3] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}

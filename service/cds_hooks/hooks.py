@@ -20,6 +20,7 @@ from interactions import (
     UnrecognizedMedication,
     UnrecognizedReason,
     check,
+    line_dose,
 )
 from interactions.identify import identify
 from interactions.validation import MAX_MEDICATIONS
@@ -39,6 +40,7 @@ from service.cds_hooks.fhir_in import (
     medication_index,
     medication_reference,
     misshapen_medication,
+    on_its_days,
     other_patient,
     product_strength,
     read_medications,
@@ -244,7 +246,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         identification = identify(kb, medication)  # by RxNorm code and name, as the engine does
         drugs = identification.drugs or None
         if drugs is not None:
-            ordered = _as_the_engine_reads(kb, ordered, drugs, draft=draft)
+            ordered = _on_its_days(kb, _dose_not_split(kb, _with_named_dose(kb, ordered), drugs), drugs)
             medication = ordered.medication
         if drugs is None and not medication.name:
             labels[identification.unrecognized("")] = ordered.label
@@ -272,7 +274,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             # A stopped one is a co-medication with its stop date: its effects on the others count through
             # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
             in_regimen = draft or (ordered.stop is None and drugs[0] not in covered)
-        elif drugs is not None and _a_line_of_several(kb, drugs, medication.dose_mg, draft=draft):
+        elif drugs is not None and _a_line_of_several(kb, drugs, medication.dose_mg):
             in_regimen = draft or (ordered.stop is None and covered.isdisjoint(drugs))
         if not in_regimen:
             if medication not in listed:
@@ -289,7 +291,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             by_drug[names[0]] = ordered
         elif draft:
             other_drafts.setdefault(key, []).append(ordered)
-    _one_line_a_drug(regimen, line_drugs, by_drug, other_drafts)
+    _one_line_a_drug(kb, regimen, line_drugs, by_drug, other_drafts)
     if not regimen and not any(draft for _, draft in unnamed):
         return None
     starts = frozenset(drug for key, (_, draft) in regimen.items() if draft
@@ -553,65 +555,99 @@ def _day_one(kb: KnowledgeBase, drugs: Sequence[str], starts: frozenset[str]) ->
     return bool(started) and not any(dose.ramp_up_mg for drug in started for dose in kb.agents[drug].standard_doses)
 
 
-def _as_the_engine_reads(kb: KnowledgeBase, ordered: OrderedMedication, drugs: Sequence[str], *,
-                         draft: bool) -> OrderedMedication:
-    """An order naming an agent, with the dose the engine reads for its agent where the CDS read none in mg.
+def _with_named_dose(kb: KnowledgeBase, ordered: OrderedMedication) -> OrderedMedication:
+    """An order of an agent with no dose in mg, with the dose its name states as the engine reads it (`named_mg`).
 
-    The dose its name states when no field gives one ("Aza/Ven 400", "venetoclax 400 mg daily": `named_mg`), read by
-    the engine itself on the line alone: taken as 0 beside another draft of the agent, "Aza/Ven 400" undated beside a
-    venetoclax 100 mg draft of today had no card (its 400 mg skips the ramp-up's day 2, USPI 2.2), and after steps of
-    100 and 200 mg its ramp-up was dated from its own day 3.
+    "Aza/Ven 400", "venetoclax 400 mg daily": taken as 0 beside another draft of the agent, "Aza/Ven 400" undated
+    beside a venetoclax 100 mg draft of today had no card (its 400 mg skips the ramp-up's day 2, USPI 2.2), and after
+    steps of 100 and 200 mg its ramp-up was dated from its own day 3.
+    """
+    read = None if ordered.medication.dose_mg else line_dose(kb, ordered.medication)
+    return ordered if read is None or read.named_mg is None else ordered._replace(named_mg=read.named_mg)
 
-    A draft's one dose in mg for several drugs the engine cannot split ("azacitidine/venetoclax" 400 mg) is not read,
-    said as sent, and its agent gets the labelled dose assumed, as the engine's `<agent>/dose-not-read` does for such
-    a co-medication line: refused with a 400 at the dose, every card of the call was lost, other agents' too.
+
+def _dose_not_split(kb: KnowledgeBase, ordered: OrderedMedication, drugs: Sequence[str]) -> OrderedMedication:
+    """An order of an agent and other drugs with one dose in mg that none of them takes, that dose not read.
+
+    The engine cannot split it ("azacitidine/venetoclax" 400 mg): it is said as sent, and the agent gets the labelled
+    dose assumed, as the engine's `<agent>/dose-not-read` does for such a co-medication line. A draft of it refused
+    with a 400 at the dose lost every card of the call, other agents' too; a listed one, left a co-medication, left
+    its agent unchecked: beside a posaconazole draft, no card.
     """
     medication = ordered.medication
-    if not any(drug in kb.agents for drug in drugs) or (medication.dose_mg and not (draft and len(drugs) > 1)):
+    if not medication.dose_mg or not any(drug in kb.agents for drug in drugs):
         return ordered
-    if not medication.dose_mg and not any(c.isdigit() for c in medication.name):
-        return ordered  # no dose in its name to read
-    try:
-        alone = check(kb, CheckRequest(regimen=(medication,)))
-    except InvalidRequestError as error:
-        if not medication.dose_mg or all(v.field != "regimen[0].dose_mg" for v in error.violations):
-            return ordered
-        said = f"{ONE_DOSE_FOR_SEVERAL}{medication.dose_mg:g} mg for {' and '.join(drugs)}"
-        return ordered._replace(medication=medication._replace(dose_mg=0.0), dose_as_sent=said,
-                                mg_per_dose_unit=0.0, steps_mg=tuple(0.0 for _ in ordered.steps_mg))
-    named = [dose.ordered_dose_mg for dose in alone.doses if dose.drug in kb.agents and dose.ordered_dose_mg]
-    return ordered._replace(named_mg=named[0]) if not medication.dose_mg and len(named) == 1 else ordered
+    read = line_dose(kb, medication)
+    if read is None or not read.unsplit:
+        return ordered
+    said = f"{ONE_DOSE_FOR_SEVERAL}{medication.dose_mg:g} mg for {' and '.join(drugs)}"
+    return ordered._replace(medication=medication._replace(dose_mg=0.0), dose_as_sent=said, mg_per_dose_unit=0.0,
+                            steps_mg=tuple(0.0 for _ in ordered.steps_mg))
 
 
-def _a_line_of_several(kb: KnowledgeBase, drugs: Sequence[str], dose_mg: float, *, draft: bool) -> bool:
+def _on_its_days(kb: KnowledgeBase, ordered: OrderedMedication, drugs: Sequence[str]) -> OrderedMedication:
+    """An agent's order given on some days of the week, more often a day than its label gives, at its count a day.
+
+    Its frequency is their count a week ("2 per 1 wk", `fhir_in.on_its_days`), a frequency to confirm: gilteritinib
+    120 mg twice a day on Mondays lost the MAJOR "reduce to 120 mg once daily, not twice daily" (USPI 2.2) to
+    "frequency not read", the 240 mg on the days given unsaid. Above the label, its count a day is the frequency, as
+    the most often of a Timing's parts is (`fhir_in._frequency`), and the days are said. At or below it the count a
+    week stays: on some days only, the label's count a day is still no labelled course.
+    """
+    daily, per_day = on_its_days(ordered)
+    if not per_day or len(drugs) != 1 or per_day <= _labelled_per_day(kb).get(drugs[0], per_day):
+        return ordered
+    note = (f"Given on some days of the week only ({ordered.paths['frequency']}.dayOfWeek): checked at its {per_day} "
+            "doses a day on those days.")
+    return ordered._replace(medication=ordered.medication._replace(frequency=daily),
+                            doses_per_day=kb.resolver.administrations_per_day(daily),
+                            dose_note=f"{ordered.dose_note} {note}".strip())
+
+
+def _a_line_of_several(kb: KnowledgeBase, drugs: Sequence[str], dose_mg: float) -> bool:
     """Whether an order naming several drugs is a line of the regimen (`_sort`), each drug of it, for the engine.
 
     An order naming an agent among other drugs ("Aza/Ven 400", "venetoclax / posaconazole", a Medication of two
     ingredients), left a co-medication, was no check at all: as a draft beside posaconazole, or listed beside a
-    posaconazole draft, no card (USPI 2.4: 70 mg). One dose in mg for them all cannot be split: a draft's is its
-    agent's dose not read by then (`_as_the_engine_reads`), a line, and one the engine gives to a named regimen's agent
-    ("Aza/Ven" 400 mg) is a line too; a listed order's (and one naming partners only, Inqovi 35 mg: decitabine and
-    cedazuridine) is a co-medication, as before, not a 400 losing every card.
+    posaconazole draft, no card (USPI 2.4: 70 mg). The rule: with no dose in mg, any order naming a regimen drug;
+    with one, an order naming an agent, whose dose the engine gives to it (a named regimen's: "Aza/Ven" 400 mg). One
+    that cannot be split has no dose by then (`_dose_not_split`); one naming partners only (Inqovi 35 mg: decitabine
+    and cedazuridine) stays a co-medication, as before, not a 400 losing every card.
     """
     if not dose_mg:
         return any(kb.drug_by_name[drug].kind in REGIMEN_KINDS for drug in drugs)
-    return draft and any(drug in kb.agents for drug in drugs)
+    return any(drug in kb.agents for drug in drugs)
 
 
-def _one_line_a_drug(regimen: dict[str, tuple[OrderedMedication, bool]], line_drugs: Mapping[str, Sequence[str]],
-                     by_drug: dict[str, OrderedMedication], other_drafts: dict[str, list[OrderedMedication]]) -> None:
-    """Leaves each drug in one line of the regimen: a draft naming several drugs over the other lines naming one.
+def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedication, bool]],
+                     line_drugs: dict[str, tuple[str, ...]], by_drug: dict[str, OrderedMedication],
+                     other_drafts: dict[str, list[OrderedMedication]]) -> None:
+    """Leaves each drug in one line of the regimen, where a draft naming several drugs shares one with another line.
 
     The engine refuses a drug in two lines ("venetoclax is already ordered as regimen[0]"), and a draft naming
     several drugs ("Aza/Ven 400") is keyed by its label, not by a drug: beside the listed venetoclax order, or a
     venetoclax draft, every card was lost to a 400. As a draft of one drug does, it replaces a listed order of any of
     its drugs (still taken: no start), and another draft of one is named among its `other_drafts`, keyed by that drug.
+
+    But a draft of its one agent alone at a dose as high or higher is the agent's line (`_gives_way`), the draft of
+    several drugs named among that agent's other drafts, and its other drugs lines of their own.
     """
     for key in [key for key, (_, draft) in regimen.items() if draft and len(line_drugs[key]) > 1]:
         if key not in regimen:  # replaced by an earlier draft naming several drugs
             continue
         line, _ = regimen[key]
         drugs = set(line_drugs[key])
+        agent = _gives_way(kb, regimen, line_drugs[key], line)
+        if agent:
+            regimen.pop(key)
+            other_drafts.setdefault(agent, []).extend((line, *other_drafts.pop(key, [])))
+            covered = {drug for lined in regimen for drug in line_drugs[lined]}
+            # Its partners ("Aza" of "Aza/Ven") are lines alone: a partner in the regimen chooses the labelled dose.
+            for drug in [drug for drug in line_drugs[key] if drug not in covered]:
+                regimen[drug] = (line._replace(medication=line.medication._replace(
+                    name=drug, coding=(), dose_mg=0.0)), True)
+                line_drugs[drug] = (drug,)
+            continue
         for other_key in [other for other in regimen if other != key and drugs.intersection(line_drugs[other])]:
             other, other_draft = regimen.pop(other_key)
             earlier = other_drafts.pop(other_key, [])
@@ -620,6 +656,23 @@ def _one_line_a_drug(regimen: dict[str, tuple[OrderedMedication, bool]], line_dr
                     other_drafts.setdefault(drug, []).extend((other, *earlier))
         for drug in drugs:
             by_drug[drug] = line
+
+
+def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication, bool]], drugs: Sequence[str],
+               line: OrderedMedication) -> str:
+    """The one agent of a draft naming several drugs whose own draft, at a dose as high or higher, is its line; or "".
+
+    The draft of the agent alone states its dose and frequency; "Aza/Ven" gives the agent a dose only in its name,
+    if any. Kept over a venetoclax 800 mg or 400 mg twice-daily draft, "Aza/Ven" left that order unchecked: no card,
+    or only "possible duplicate", where "reduce to 400 mg (labelled dose)" or "once daily, not twice" was due (USPI
+    2.2). A lower one is a step of its ramp-up, and the draft of several drugs the course's dose, as `_sort` keeps the
+    highest of two drafts.
+    """
+    agents = [drug for drug in drugs if drug in kb.agents]
+    if len(agents) != 1 or agents[0] not in regimen:
+        return ""
+    alone, draft = regimen[agents[0]]
+    return agents[0] if draft and dose_read(alone) >= dose_read(line) else ""
 
 
 def _not_named(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> tuple[UnrecognizedMedication, bool]:

@@ -95,3 +95,14 @@ def test_a_listed_order_of_one_dose_for_an_agent_and_another_drug_is_no_refusal(
     # it stays a co-medication (as before), not a 400 that loses the posaconazole card of the listed venetoclax.
     active = [listed("ven-a", "venetoclax", 400), listed("kit-1", "venetoclax / azacitidine", 400)]
     assert summaries(dev_server, [drafted("posaconazole", 300, "posa-1")], active) == [REDUCE_WITH_POSACONAZOLE]
+
+
+def test_a_listed_order_of_one_dose_for_an_agent_and_another_drug_is_checked_against_a_new_drug(
+        dev_server: Served) -> None:
+    # Was no card at all: the listed "venetoclax / azacitidine" 400 mg (a dose that cannot be split) stayed a
+    # co-medication, so the posaconazole draft met an empty regimen. Now its agent is checked, its dose not read.
+    active = [listed("kit-1", "venetoclax / azacitidine", 400)]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", [drafted("posaconazole", 300, "posa-1")], active))
+    assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"
+    assert ("**venetoclax**: ordered one dose of 400 mg for venetoclax and azacitidine, which cannot be split between "
+            "them; **give 70 mg**") in card["detail"]

@@ -62,10 +62,13 @@ was one of the line's numbers, and an agent's dose went unread (s19 probe R). No
 _DEC_IN_A_DATE: Final = re.compile(
     r"(?<=\d[-/])dec(?=[-/]\d{2,4}\b)|(?<=\d )dec(?= \d{4}\b)"  # "1-dec-2026", "01/dec/26", "1 dec 2026"
     r"|\bdec(?=[-/ ]\d{1,2}(?:st|nd|rd|th)?,?[-/ ]\d{4}\b)"  # "dec 1, 2026", "dec-01-2026"
-    r"|\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)")  # "dec 3rd"
+    r"|\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)"  # "dec 3rd"
+    r"|\bdec(?=\. ?(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?! ?(?:mg|g|mcg)\b| ?/))")  # "dec. 1", not "dec. 20 mg"
 """December in a date: "dec" there was names.toml's decitabine ("posaconazole 300 mg daily started 1-Dec-2026" was
 posaconazole and decitabine, complete: a drug not ordered added; s19 review R). Spelt out, it is an unknown word, as
-"nov" and "jan" are. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400"): decitabine."""
+"nov" and "jan" are. With the month's full stop, a day alone makes it a date ("venetoclax 400 mg daily, Dec. 1" added
+decitabine to the regimen, complete; review 3). Not "dec" beside a dose ("dec 20 mg/m2", "dec. 20 mg", "Ven/Dec 400"):
+decitabine."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -1114,7 +1117,7 @@ class MedicationReader:
                     # read as a list of both, the drug switched from was counted as taken, the check complete (s19).
                     before = self._union(clauses) if switched and clauses else None
                     if before and self._agree(before, mention) is None \
-                            and not (switched == _THEN and not state.arrowed and self._planned(clauses[-1], mention)):
+                            and not self._a_regimen_plan(switched, clauses[-1], mention, state.arrowed):
                         state.conflicts.append(f"{_conflict(before, mention)} (a switch)")
                     current = mention
                 else:
@@ -1141,17 +1144,18 @@ class MedicationReader:
             clauses.append(current)
         return clauses
 
-    def _planned(self, before: _Mention, after: _Mention) -> bool:
-        """Whether a "then" written as a word from the list's item right before it to `after` is a plan, no switch.
+    def _a_regimen_plan(self, switched: str, before: _Mention, after: _Mention, arrowed: bool) -> bool:
+        """Whether the switch word `switched` from the list's item right before it to `after` is a plan, no switch.
 
         A regimen's plan ("azacitidine 75 mg/m2 D1-7, then venetoclax 400 mg D1-28", "7+3, then HiDAC") names its
         drugs in turn, and read as a switch the line was a CONFLICT, venetoclax unchecked (s19 fixer R); a change of
         one drug's dose ("acyclovir 400 mg BID, posaconazole 300 mg BID x 2 doses, then posaconazole 300 mg daily")
         drops nothing, and an item listed before that one ("posaconazole; azacitidine, then venetoclax") is not the
         "then"'s. Only regimen drugs may come or go: a co-medication switched to ("posaconazole, then fluconazole")
-        may replace the one before: a CONFLICT.
+        may replace the one before: a CONFLICT. Only "then" written as a word plans: "now" and an arrow (`arrowed`: the
+        line's "then" is an arrow) are a switch.
         """
-        return before.names ^ after.names <= self._regimen_drugs
+        return switched == _THEN and not arrowed and before.names ^ after.names <= self._regimen_drugs
 
     def _day_of_course(self, items: list[str | _Group], at: int, length: int, before: list[_Mention]) -> bool:
         """Whether a one-word name at `at` is a day of a course after an agent's dose ("venetoclax 400 mg D3").
@@ -1316,8 +1320,8 @@ class MedicationReader:
         the course's days ("days off 15-28", as "hold days 15-28" is): each line was unrecognised (s19 probe R). Alone,
         days off ("voriconazole 200 mg BID - 3 days off") may say the drug is paused now: not guessed.
         """
-        if _NOW in items[max(at - 2, 0):at]:
-            return False  # "x 7 days, now 3 days off": paused now (read as a pattern, the drug taken; s19 review R)
+        if self._paused_now(items, at, length):
+            return False
         days_on = [*items[at:at + length - 1], _ON]
         if any(items[start:start + length] == days_on for start in range(at)):
             return True
@@ -1325,6 +1329,15 @@ class MedicationReader:
         if any(self._a_course_at(words[:at], start) or self._days_follow(items, start) for start in range(at)):
             return True
         return _a_range(words, at + length)
+
+    @staticmethod
+    def _paused_now(items: list[str | _Group], at: int, length: int) -> bool:
+        """Whether "now" comes right before a pattern's days off at `at` or anywhere after them: paused now?
+
+        "x 7 days, now 3 days off", "x 14 days, 14 days off, now day 20": each was read as the pattern, the drug counted
+        as taken, complete (s19 review R, review 3).
+        """
+        return _NOW in items[max(at - 2, 0):at] or _NOW in items[at + length:]
 
     @staticmethod
     def _hold_to_come(items: list[str | _Group], at: int) -> bool:
@@ -1366,24 +1379,31 @@ class MedicationReader:
         """Whether "then" after the days of a course comes right before `at` ("x 14 days then hold", "days 1-14, then").
 
         A hold after them is the course's days off to come, as "hold days 15-28" is; after anything else "then hold"
-        (and an arrow, which reads "then": "400 mg -> hold") is a change to a hold now. The course's last day also ends
-        it ("D14 then hold", "day 14, then hold", "C1D14 then hold", "D1-D14 then hold", "x 14d then hold", "x14 days
-        then hold"): each was read as a hold now (s19 probe R), HOLD 0 mg of an order still given.
+        (and an arrow, which reads "then": "400 mg -> hold") is a change to a hold now.
         """
-        end = at - 1
-        if end < 0 or items[end] != _THEN:
-            return False
-        if end > 0 and items[end - 1] == ",":
+        return at > 0 and items[at - 1] == _THEN and self._a_course_ends(items[:at - 1])
+
+    def _a_course_ends(self, items: list[str | _Group]) -> bool:
+        """Whether `items` end with the days of a course, a list's separators and a bracket after them aside.
+
+        The course's count ("x 14 days", "for 2 weeks", "x14 days", "x14d"), its last day ("D14", "day 14", "C1D14",
+        "14d") or its range ("days 1-14", "D1-14"), also in a bracket ("x 14 days (D1-14)", "daily (days 1-14)"), and
+        before ",", ";" or "-" ("D1-14 - then hold"): each was read as a hold now (s19 probe R, review R, review 3),
+        HOLD 0 mg of an order still given.
+        """
+        end = len(items)
+        while end and items[end - 1] in _BEFORE_THEN:
             end -= 1
-        bracket = items[end - 1] if end > 0 else None
-        if isinstance(bracket, _Group):
-            # "x 14 days (D1-14) then hold", "daily (days 1-14), then hold": the course in the bracket or right before
-            # it ends (each was a hold now, s19 review R)
-            return self._after_a_course([*bracket.items, _THEN], len(bracket.items) + 1) \
-                or self._after_a_course([*items[:end - 1], _THEN], end)
-        number, last = ["", "", *(item if isinstance(item, str) else "" for item in items[max(end - 2, 0):end])][-2:]
+        items = items[:end]
+        last_item = items[-1] if items else None
+        if isinstance(last_item, _Group):
+            return self._a_course_ends(last_item.items) or self._a_course_ends(items[:-1])
+        number, last = ["", "", *(item if isinstance(item, str) else "" for item in items[-2:])][-2:]
         if (_NUMBER.fullmatch(number) or _GLUED_COUNT.fullmatch(number)) and last in self._course:
             return True  # "x 14 days", "for 2 weeks", "x14 days"
+        glued = _GLUED_COURSE.fullmatch(last)
+        if glued and glued.group(1) in self._course:
+            return True  # "x14d", "x14days", "x2wk"
         if (number in ("day", "d") and _NUMBER.fullmatch(last)) or (
                 _LAST_DAY.fullmatch(last) and not self._ends_a_name(items, end - 2, end)):
             return True  # "day 14", "D14", "C1D14", "14d"; not "vitamin D3", a drug's name (s19 review R)
@@ -1507,9 +1527,9 @@ _NO_SCHEDULE: Final = -1
 """The count a day, while a line is read, of words naming no schedule of their own (names.toml's `unscheduled`: "as
 directed"; an interval as long as a cycle, the cycle beside a daily count): beside a count, that count; alone, none."""
 _INTERVAL_STARTS: Final = frozenset({"q", "every"})
+"""The words before an interval written apart ("q 48 hrs", "every 36 hours")."""
 _DOSING_TIME_SLOTS: Final = frozenset({"0", "1"})
 """What a slot of European dosing times may hold ("1-0-1"): a dose at that time of day or none (`_dosing_times`)."""
-"""The words before an interval written apart ("q 48 hrs", "every 36 hours")."""
 _GLUED_INTERVAL: Final = re.compile(r"q\.?(\d+(?:\.\d+)?)(-\d+)?([a-z]+)")
 """An interval as one word ("q36h", "q.24h", "q4-6h", "q4d"), as names.toml's pattern of such words reads them."""
 _NUMBER_WORDS: Final = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "eight": "8",
@@ -1529,6 +1549,7 @@ _JOINING: Final = frozenset({"and", "&"})
 _THEN: Final = "then"
 """names.toml's filler word of a change of dose ("100 mg qam then 200 mg qpm"); arrows are spelt as it."""
 _NOW: Final = "now"
+"""What the line says holds today: after a list's separator a switch (`_SWITCHES`); beside days off, paused now?"""
 _SWITCHES: Final = frozenset({_THEN, _NOW})
 """After a list's separator and before a drug, words of a switch to it ("posaconazole, then fluconazole", "posaconazole;
 now fluconazole"): the drug before may have been stopped, so the line is a CONFLICT (`MedicationReader._read_group`)."""
@@ -1541,6 +1562,10 @@ _CYCLE_DAY: Final = re.compile(r"c\d+d\d+")
 """One day of a cycle as one token ("C1D15"): before "- 28", the range of that cycle's days 15 to 28."""
 _LAST_DAY: Final = re.compile(r"(?:c\d+)?d\d+|\d+d")
 """A day of a course as one token ("D14", "C1D14", the days' count "14d"): before "then", the course's last day."""
+_GLUED_COURSE: Final = re.compile(r"x\d+([a-z]+)")
+"""A course's count glued to "x" and its unit ("x14d", "x2wk"): the unit, a course word, makes it days, not doses."""
+_BEFORE_THEN: Final = frozenset({",", ";", _HYPHEN})
+"""A list's separators between a course and its "then" ("x 14 days; then hold", "D1-14 - then hold")."""
 _COUNTS: Final = frozenset({_TIMES_WORD, "for", "times", "dose", "doses"})
 """Course words that count doses, not time: "100 mg x 4 doses" may be four tablets at once, so no course of days."""
 _LONG_AS_DAYS: Final = frozenset({"day", "days", "week", "weeks"})

@@ -123,6 +123,8 @@ class Subject(NamedTuple):
     duplicates: Mapping[str, Sequence[OrderedMedication]]
     """Regimen drug -> its current orders on the list giving one dose alike: checked as one, said as possible
     duplicates."""
+    combined: frozenset[str]
+    """Regimen drugs whose checked order names other drugs too ("Aza/Ven 400"): no update of it is offered."""
 
 
 class IssuedCard(NamedTuple):
@@ -467,6 +469,9 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
                      "other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
+    if dose.drug in subject.combined and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
+        lines.append(f"{_escape(ordered.label)} names {dose.drug} with other drugs in one order: no change of it is "
+                     f"offered (it would give them this dose too); order {dose.drug} on its own at this dose.")
     if dose.drug in subject.starts:
         planned = subject.not_yet_given.get(dose.drug, ())
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
@@ -739,11 +744,14 @@ def _unrecognized_name(item: UnrecognizedMedication, subject: Subject) -> str:
 def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subject) -> wire.Suggestion | None:
     """The whole draft order at the recommended dose with its ramp-up (an `update` carries the whole resource).
 
-    None when the agent is not a draft order being placed now, or cannot be read as R4.
+    None when the agent is not a draft order being placed now, or cannot be read as R4, or when the order names
+    other drugs too: its update at the agent's dose ("Aza/Ven 400" as 10, 20, 50, 70 mg) would give that dose to
+    them, or leave them out, once accepted.
     """
     ordered = subject.by_drug[dose.drug]
     if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
-            or dose.drug not in subject.new_drugs or not ordered.reference.startswith("MedicationRequest/")):
+            or dose.drug not in subject.new_drugs or dose.drug in subject.combined
+            or not ordered.reference.startswith("MedicationRequest/")):
         return None
     order = _as_r4_order(ordered.resource)
     if order is None:

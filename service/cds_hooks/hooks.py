@@ -112,6 +112,8 @@ class Orders(NamedTuple):
     """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`), named."""
     duplicates: dict[str, tuple[OrderedMedication, ...]]
     """Regimen drug -> its current orders on the list that give one dose alike (`_duplicates`)."""
+    combined: frozenset[str]
+    """Regimen drugs whose checked order names other drugs too ("Aza/Ven 400"): its dose is not theirs."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -165,7 +167,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
                       as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
-                      orders.given_before, orders.not_yet_given, orders.duplicates)
+                      orders.given_before, orders.not_yet_given, orders.duplicates, orders.combined)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -322,7 +324,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
-                  _duplicates(in_effect, {drug for key in regimen for drug in line_drugs[key] or (key,)}))
+                  _duplicates(in_effect, {drug for key in regimen for drug in line_drugs[key] or (key,)}),
+                  frozenset(drug for key in regimen if len(line_drugs[key]) > 1 for drug in line_drugs[key]))
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],

@@ -106,3 +106,25 @@ def test_a_listed_order_of_one_dose_for_an_agent_and_another_drug_is_checked_aga
     assert card["summary"] == "Venetoclax: give 70 mg with posaconazole"
     assert ("**venetoclax**: ordered one dose of 400 mg for venetoclax and azacitidine, which cannot be split between "
             "them; **give 70 mg**") in card["detail"]
+
+
+def updated_orders(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [action["resource"] for suggestion in card.get("suggestions") or () for action in suggestion["actions"]
+            if action["type"] == "update" and action["resource"]["resourceType"] == "MedicationRequest"]
+
+
+def test_a_multi_drug_draft_is_offered_no_update_at_its_agent_s_dose(dev_server: Served) -> None:
+    # The update rewrote the whole "Aza/Ven 400" order as venetoclax's 10, 20, 50, 70 mg (its text still "Aza/Ven
+    # 400"): accepted, azacitidine would have been given venetoclax's doses, or left out. Lead of s19.
+    active = [listed("posa-1", "posaconazole", 300)]
+    for draft in (drafted("Aza/Ven 400"), drafted("Aza/Ven", 400), drafted("azacitidine/venetoclax", 400)):
+        [card] = cards(dev_server, SIGN, examples.call("order-sign", [draft], active))
+        assert card["summary"].startswith("Venetoclax:") and "70 mg" in card["summary"]
+        assert updated_orders(card) == []
+        assert "names venetoclax with other drugs in one order: no change of it is offered" in card["detail"]
+    [start] = cards(dev_server, SIGN, examples.call("order-sign", [drafted("Aza/Ven 400")], []))
+    assert (start["summary"], updated_orders(start)) == (VENETOCLAX_START, [])
+    # A draft of venetoclax alone still gets its update.
+    [single] = cards(dev_server, SIGN, examples.call("order-sign", [drafted("venetoclax", 400, "ven-1")], active))
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in updated_orders(single)[0]["dosageInstruction"]] == [
+        10, 20, 50, 70, 70]  # the ramp-up's days, then 70 mg

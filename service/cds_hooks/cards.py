@@ -124,7 +124,8 @@ class Subject(NamedTuple):
     """Regimen drug -> its current orders on the list giving one dose alike: checked as one, said as possible
     duplicates."""
     combined: frozenset[str]
-    """Regimen drugs whose checked order names other drugs too ("Aza/Ven 400"): no update of it is offered."""
+    """The orders (by reference) that name several drugs ("Aza/Ven 400"): no update or removal of one is offered for
+    one of its drugs."""
 
 
 class IssuedCard(NamedTuple):
@@ -216,7 +217,7 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     update = _dose_suggestion(dose, recommended, subject)
     # The update removes the orders given with the checked one as products of other strengths (its `parts`): its
     # own product must then give every dose, the one they gave together too.
-    parts_kept = update is None or not any(_removable(part) for part in subject.by_drug[dose.drug].parts)
+    parts_kept = update is None or not any(_removable(part, subject) for part in subject.by_drug[dose.drug].parts)
     suggestions = [s for s in (
         update,
         *_avoid_suggestions(dose, subject),
@@ -469,7 +470,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
                      "other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
-    if dose.drug in subject.combined and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
+    if ordered.reference in subject.combined and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
         lines.append(f"{_escape(ordered.label)} names {dose.drug} with other drugs in one order: no change of it is "
                      f"offered (it would give them this dose too); order {dose.drug} on its own at this dose.")
     if dose.drug in subject.starts:
@@ -750,7 +751,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     """
     ordered = subject.by_drug[dose.drug]
     if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
-            or dose.drug not in subject.new_drugs or dose.drug in subject.combined
+            or dose.drug not in subject.new_drugs or ordered.reference in subject.combined
             or not ordered.reference.startswith("MedicationRequest/")):
         return None
     order = _as_r4_order(ordered.resource)
@@ -788,7 +789,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     # doses), and so would the orders given with it as products of other strengths (its `parts`).
     removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
                             resourceId=other.reference)
-                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts) if _removable(other)]
+                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts) if _removable(other, subject)]
     return wire.Suggestion(
         label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],
         uuid=str(uuid.uuid4()),
@@ -798,9 +799,12 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     )
 
 
-def _removable(other: OrderedMedication) -> bool:
-    """Whether an update can remove a draft beside the one it updates: a MedicationRequest, by its id."""
-    return other.reference.startswith("MedicationRequest/")
+def _removable(other: OrderedMedication, subject: Subject) -> bool:
+    """Whether an update can remove a draft beside the one it updates: a MedicationRequest, by its id.
+
+    Not one naming other drugs too: "Aza/Ven" beside a venetoclax draft was removed, its azacitidine with it.
+    """
+    return other.reference.startswith("MedicationRequest/") and other.reference not in subject.combined
 
 
 def _avoid_suggestions(dose: DoseRecommendation, subject: Subject) -> Iterable[wire.Suggestion]:

@@ -113,7 +113,7 @@ class Orders(NamedTuple):
     duplicates: dict[str, tuple[OrderedMedication, ...]]
     """Regimen drug -> its current orders on the list that give one dose alike (`_duplicates`)."""
     combined: frozenset[str]
-    """Regimen drugs whose checked order names other drugs too ("Aza/Ven 400"): its dose is not theirs."""
+    """The orders (by reference) that name several drugs ("Aza/Ven 400"): an agent's dose is not theirs."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -237,6 +237,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     not_yet_given: dict[str, list[str]] = {}
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
     line_drugs: dict[str, tuple[str, ...]] = {}  # regimen key -> the drugs of its line (none when unrecognised)
+    combined: set[str] = set()
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -247,6 +248,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             continue
         identification = identify(kb, medication)  # by RxNorm code and name, as the engine does
         drugs = identification.drugs or None
+        if drugs is not None and len(drugs) > 1 and ordered.reference:
+            combined.add(ordered.reference)
         if drugs is not None:
             ordered = _on_its_days(kb, _dose_not_split(kb, _with_named_dose(kb, ordered), drugs), drugs)
             medication = ordered.medication
@@ -325,7 +328,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
                   _duplicates(in_effect, {drug for key in regimen for drug in line_drugs[key] or (key,)}),
-                  frozenset(drug for key in regimen if len(line_drugs[key]) > 1 for drug in line_drugs[key]))
+                  frozenset(combined))
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],

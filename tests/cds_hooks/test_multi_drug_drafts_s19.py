@@ -128,3 +128,14 @@ def test_a_multi_drug_draft_is_offered_no_update_at_its_agent_s_dose(dev_server:
     [single] = cards(dev_server, SIGN, examples.call("order-sign", [drafted("venetoclax", 400, "ven-1")], active))
     assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in updated_orders(single)[0]["dosageInstruction"]] == [
         10, 20, 50, 70, 70]  # the ramp-up's days, then 70 mg
+
+
+def test_a_multi_drug_draft_beside_the_agent_s_own_draft_is_not_removed_by_its_update(dev_server: Served) -> None:
+    # The update of the venetoclax draft removed "Aza/Ven" as another draft of venetoclax ("the updated order
+    # replaces it"): accepted, azacitidine's order was deleted with it. Lead of s19.
+    drafts = [drafted("Aza/Ven"), drafted("venetoclax", 800, "ven-1")]
+    [card] = cards(dev_server, SIGN, examples.call("order-sign", drafts, []))
+    assert card["summary"].startswith("Venetoclax: reduce to 400 mg")
+    actions = [action for suggestion in card["suggestions"] for action in suggestion["actions"]]
+    assert [a["resource"]["id"] for a in actions if a["type"] == "update"] == ["ven-1"]
+    assert [a for a in actions if a["type"] == "delete"] == []

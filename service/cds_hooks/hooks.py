@@ -238,7 +238,10 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
     line_drugs: dict[str, tuple[str, ...]] = {}  # regimen key -> the drugs of its line (none when unrecognised)
     combined: set[str] = set()
-    for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in current)]:
+    # A listed order of one drug before one naming it among others: the order of the agent alone states its dose and
+    # frequency, and is its line whatever the list's order (see `_names_several`).
+    listed_first = sorted(current, key=lambda m: _names_several(kb, m))
+    for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in listed_first)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
                 stopped_on=min(ordered.stop.date or as_of, as_of)))
@@ -643,9 +646,12 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
             continue
         line, _ = regimen[key]
         drugs = set(line_drugs[key])
-        agent = _gives_way(kb, regimen, line_drugs[key], line)
+        agent = _gives_way(kb, regimen, line_drugs, key)
         if agent:
             regimen.pop(key)
+            # `_sort` pointed the agent at the draft of several drugs when it came later: the card checks the agent's
+            # own draft, so its update must be that draft's (it updated "venetoclax + azacitidine", then deleted it).
+            by_drug[agent] = regimen[agent][0]
             other_drafts.setdefault(agent, []).extend((line, *other_drafts.pop(key, [])))
             covered = {drug for lined in regimen for drug in line_drugs[lined]}
             # Its partners ("Aza" of "Aza/Ven") are lines alone: a partner in the regimen chooses the labelled dose.
@@ -664,21 +670,34 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
             by_drug[drug] = line
 
 
-def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication, bool]], drugs: Sequence[str],
-               line: OrderedMedication) -> str:
-    """The one agent of a draft naming several drugs whose own draft, at a dose as high or higher, is its line; or "".
+def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication, bool]],
+               line_drugs: Mapping[str, tuple[str, ...]], key: str) -> str | None:
+    """The one agent of a draft naming several drugs whose own draft, at a dose as high or higher, is its line; or None.
 
     The draft of the agent alone states its dose and frequency; "Aza/Ven" gives the agent a dose only in its name,
     if any. Kept over a venetoclax 800 mg or 400 mg twice-daily draft, "Aza/Ven" left that order unchecked: no card,
     or only "possible duplicate", where "reduce to 400 mg (labelled dose)" or "once daily, not twice" was due (USPI
     2.2). A lower one is a step of its ramp-up, and the draft of several drugs the course's dose, as `_sort` keeps the
-    highest of two drafts.
+    highest of two drafts. With no dose in mg, the draft of several drugs is at the labelled dose the engine assumes
+    for it: compared as 0, "Ven/LDAC" gave way to a venetoclax 400 mg draft, and its 600 mg target (USPI 2.2, with
+    low-dose cytarabine) was lost to "keep 400 mg".
     """
-    agents = [drug for drug in drugs if drug in kb.agents]
+    line = regimen[key][0]
+    agents = [drug for drug in line_drugs[key] if drug in kb.agents]
     if len(agents) != 1 or agents[0] not in regimen:
-        return ""
+        return None
     alone, draft = regimen[agents[0]]
-    return agents[0] if draft and dose_read(alone) >= dose_read(line) else ""
+    in_regimen = {drug for lined in regimen for drug in line_drugs[lined]}
+    # As the engine chooses it (`_standard_dose_for`): the first labelled dose whose partner is in the regimen.
+    labelled = next(dose.dose_mg for dose in kb.agents[agents[0]].standard_doses
+                    if not dose.with_any or in_regimen.intersection(dose.with_any))
+    return agents[0] if draft and dose_read(alone) >= (dose_read(line) or labelled) else None
+
+
+def _names_several(kb: KnowledgeBase, ordered: OrderedMedication) -> bool:
+    """Whether an order names several drugs ("venetoclax / azacitidine")."""
+    medication = ordered.medication
+    return bool(medication.name or medication.coding) and len(identify(kb, medication).drugs) > 1
 
 
 def _not_named(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> tuple[UnrecognizedMedication, bool]:

@@ -63,12 +63,15 @@ _DEC_IN_A_DATE: Final = re.compile(
     r"(?<=\d[-/])dec(?=[-/]\d{2,4}\b)|(?<=\d )dec(?= \d{4}\b)"  # "1-dec-2026", "01/dec/26", "1 dec 2026"
     r"|\bdec(?=[-/ ]\d{1,2}(?:st|nd|rd|th)?,?[-/ ]\d{4}\b)"  # "dec 1, 2026", "dec-01-2026"
     r"|\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)"  # "dec 3rd"
-    r"|\bdec(?=\. ?(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?! ?(?:mg|g|mcg)\b| ?/))")  # "dec. 1", not "dec. 20 mg"
+    r"|(?<![+/;&])(?<![+/;&] )(?<!\band )\bdec(?=\. ?(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b"  # "dec. 1"
+    r"(?! ?(?:mg|g|mcg|m2|iv|sc|sq|subq|po|days?)\b| ?d\d| ?x ?\d| ?/| ?- ?\d))")  # not "+ dec. 20", "dec. 20 D1-5"
 """December in a date: "dec" there was names.toml's decitabine ("posaconazole 300 mg daily started 1-Dec-2026" was
 posaconazole and decitabine, complete: a drug not ordered added; s19 review R). Spelt out, it is an unknown word, as
 "nov" and "jan" are. With the month's full stop, a day alone makes it a date ("venetoclax 400 mg daily, Dec. 1" added
-decitabine to the regimen, complete; review 3). Not "dec" beside a dose ("dec 20 mg/m2", "dec. 20 mg", "Ven/Dec 400"):
-decitabine."""
+decitabine to the regimen, complete; review 3). Not "dec" beside a dose ("dec 20 mg/m2", "dec. 20 mg", "Ven/Dec 400"),
+after a joiner ("+", "/", ";", "&", "and", "w/": "ven 400 + dec. 20") nor before a course, range, route or unit
+("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine (made a date, the whole line was
+unknown, venetoclax unchecked too; review 4)."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -324,6 +327,7 @@ class MedicationReader:
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
         roles: dict[tuple[str, ...], int] = {}
+        form_words: set[str] = set()
         for vocabulary in names.vocabularies:
             if vocabulary.role in ("product_suffix", "course"):
                 continue  # not order text: read only right after a brand (`_product_suffix`), or beside a dose
@@ -333,10 +337,10 @@ class MedicationReader:
                         self._vehicles.add(tokens, True)
                     else:
                         roles[tokens] = roles.get(tokens, 0) | _ROLE_FLAGS[vocabulary.role]
-        # A term with a local word is local: "Topical Cream", "Ophthalmic Solution" as "topical", "ophthalmic".
-        local_words = {tokens[0] for tokens, flags in roles.items() if flags & _LOCAL and len(tokens) == 1}
+                    if vocabulary.role == "dose_form" and len(tokens) == 1:
+                        form_words.add(tokens[0])
         for tokens, flags in roles.items():
-            self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and not local_words.isdisjoint(tokens) else 0))
+            self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and _local_term(tokens, roles, form_words) else 0))
         self._product_suffixes = frozenset(normalise(term) for vocabulary in names.vocabularies
                                            if vocabulary.role == "product_suffix" for term in vocabulary.terms)
         """Words that, right after a name, name another product of it ("Tylenol PM")."""
@@ -1775,6 +1779,21 @@ def _chunks(text: str) -> list[str]:
         percent = _PERCENT.fullmatch(chunk)
         chunks += (percent.group(1), "%") if percent else (chunk,)
     return chunks
+
+
+def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int], form_words: set[str]) -> bool:
+    """Whether a term of the grammar names a local form by a local word of its own.
+
+    A local site or route makes any term local: "Topical Cream", "Ophthalmic Solution" as "topical", "ophthalmic". A
+    local word that is also a dose form ("gel", "cream") is local only with no word of another route or form beside it:
+    "ERYTHROMYCIN 2% GEL" and "Medicated Shampoo" are for the skin, "Oral Gel" and "gel caps" are taken by mouth
+    (made local by "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check incomplete; s19
+    review 4).
+    """
+    local = {token for token in tokens if roles.get((token,), 0) & _LOCAL}
+    if not local.issubset(form_words):
+        return True
+    return bool(local) and not any(roles.get((token,), 0) & (_SKIP | _LOCAL) == _SKIP for token in tokens)
 
 
 def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:

@@ -577,8 +577,15 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) 
         return []
     named = ", ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}"
                       f"{f', {_mg(o.medication.dose_mg)} mg' if o.medication.dose_mg else ''})" for o in others)
+    # An order naming other drugs too is never removed (dfdbb99): said removed, "Aza/Ven" beside the updated
+    # venetoclax draft was signed as well, venetoclax ordered twice.
+    kept = [o.reference for o in others if o.reference in subject.combined]
+    fate = ("the suggestion removes the others" if not kept else
+            f"{', '.join(kept)} also {'names' if len(kept) == 1 else 'name'} other drugs and "
+            f"{'is' if len(kept) == 1 else 'are'} kept as written: sign {drug} in one order only"
+            f"{'; the suggestion removes the others' if len(kept) < len(others) else ''}")
     return [f"Other draft orders of {drug} in this call: {named}. The check and its update are for "
-            f"{ordered.reference or 'the highest-dose order'}, the whole course; the suggestion removes the others."]
+            f"{ordered.reference or 'the highest-dose order'}, the whole course; {fate}."]
 
 
 def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
@@ -965,10 +972,14 @@ def _from_the_start(template: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _in_times_a_day(template: Mapping[str, Any], per_day: int) -> dict[str, Any]:
-    """The dosage with its timing `per_day` times a day: nothing of the order's own (code, when, timeOfDay) left."""
+    """The dosage with its timing `per_day` times a day: nothing of the order's own (code, when, timeOfDay) left.
+
+    But its bounds and its days of the week: the card changes how often a day the agent is given, not on which days.
+    Without `dayOfWeek`, gilteritinib 120 mg twice a day on Mondays was updated to 120 mg once daily every day.
+    """
     timing = template.get("timing")
     repeat = timing.get("repeat") if isinstance(timing, dict) else None
-    bounds = {k: v for k, v in repeat.items() if k in ("boundsPeriod", "boundsDuration", "boundsRange")} \
+    bounds = {k: v for k, v in repeat.items() if k in ("boundsPeriod", "boundsDuration", "boundsRange", "dayOfWeek")} \
         if isinstance(repeat, dict) else {}
     return {**template, "timing": {"repeat": {**bounds, "frequency": per_day, "period": 1, "periodUnit": "d"}}}
 

@@ -14,6 +14,7 @@ import pytest
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
 from tests.cds_hooks.test_multi_drug_beside_agent_s19_fixc3 import answer
+from tests.cds_hooks.test_multi_drug_drafts_s19 import updated_orders
 
 
 @pytest.mark.parametrize("repeat", [
@@ -39,3 +40,15 @@ def test_an_agent_given_on_some_days_as_often_a_day_as_its_label_is_a_frequency_
         "frequency": 2, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}})
     [card] = answer(dev_server, [draft], [])
     assert "frequency not read: confirm it" in card["summary"], card["summary"]
+
+
+def test_the_update_of_an_agent_given_on_some_days_keeps_its_days(dev_server: Served) -> None:
+    # Review 4, should-fix 3 (fixer C4): the update was {frequency 1, period 1 d}, every day, where the order gave
+    # gilteritinib on Mondays only. The card changes the count a day (USPI 2.2: once daily), not the days.
+    draft = examples.order("gil-1", "gilteritinib", 120)
+    draft["dosageInstruction"][0].update(text="as directed", timing={"repeat": {
+        "frequency": 2, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}})
+    [card] = answer(dev_server, [draft], [])
+    [order] = updated_orders(card)
+    assert [dosage["timing"]["repeat"] for dosage in order["dosageInstruction"]] == [
+        {"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}]

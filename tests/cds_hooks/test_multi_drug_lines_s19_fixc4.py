@@ -57,3 +57,15 @@ def test_a_multi_drug_draft_with_no_dose_is_compared_at_its_labelled_dose(dev_se
     for ordered in (drafts, drafts[::-1]):
         [card] = answer(dev_server, ordered, [])
         assert card["summary"] == "Venetoclax: start with the ramp-up (100, 200, 400, 600 mg)", card["summary"]
+
+
+def test_a_multi_drug_draft_beside_the_updated_draft_is_said_kept_not_removed(dev_server: Served) -> None:
+    # Review 4 (hooks nit, after dfdbb99): the card said "the suggestion removes the others" of "Aza/Ven", which the
+    # update no longer removes; signed as well, venetoclax would be ordered twice.
+    drafts = [examples.order("m1", "Aza/Ven"), examples.order("v1", "venetoclax", 800),
+              examples.order("v2", "venetoclax", 100)]
+    [card] = answer(dev_server, drafts, [])
+    assert ("The check and its update are for MedicationRequest/v1, the whole course; MedicationRequest/m1 also names "
+            "other drugs and is kept as written: sign venetoclax in one order only; the suggestion removes the "
+            "others.") in card["detail"], card["detail"]
+    assert [action["resourceId"] for action in actions(card, "delete")] == ["MedicationRequest/v2"]

@@ -651,7 +651,9 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
             regimen.pop(key)
             # `_sort` pointed the agent at the draft of several drugs when it came later: the card checks the agent's
             # own draft, so its update must be that draft's (it updated "venetoclax + azacitidine", then deleted it).
-            by_drug[agent] = regimen[agent][0]
+            alone = _with_doubts_of(kb, regimen[agent][0], line)
+            regimen[agent] = (alone, True)
+            by_drug[agent] = alone
             other_drafts.setdefault(agent, []).extend((line, *other_drafts.pop(key, [])))
             covered = {drug for lined in regimen for drug in line_drugs[lined]}
             # Its partners ("Aza" of "Aza/Ven") are lines alone: a partner in the regimen chooses the labelled dose.
@@ -692,6 +694,26 @@ def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication,
     labelled = next(dose.dose_mg for dose in kb.agents[agents[0]].standard_doses
                     if not dose.with_any or in_regimen.intersection(dose.with_any))
     return agents[0] if draft and dose_read(alone) >= (dose_read(line) or labelled) else None
+
+
+def _with_doubts_of(kb: KnowledgeBase, alone: OrderedMedication, line: OrderedMedication) -> OrderedMedication:
+    """The agent's own draft, with what is doubtful in the dose of the draft of several drugs that gave way to it.
+
+    That draft is no line of the regimen, so the engine says nothing of it: "Ven/LDAC 600" with 400 mg in its dose
+    field lost "dose field and text disagree", "azacitidine/venetoclax" 400 mg its "cannot be split". Both are still
+    to be signed, so both are said, in the card's detail of the agent.
+    """
+    ordered = f"{line.reference or 'an order without an id'} ({line.label})"
+    if line.dose_as_sent.startswith(ONE_DOSE_FOR_SEVERAL):
+        doubt = f"{ordered} orders {line.dose_as_sent}, which cannot be split between them: confirm its dose."
+    else:
+        field = line.medication.dose_mg
+        read = line_dose(kb, line.medication._replace(dose_mg=0.0)) if field else None
+        if read is None or read.named_mg is None or read.named_mg == field:
+            return alone
+        doubt = (f"{ordered} states {read.named_mg:g} mg in its name and {field:g} mg in its dose field: confirm which "
+                 "is meant.")
+    return alone._replace(dose_note=f"{alone.dose_note} {doubt}".strip())
 
 
 def _names_several(kb: KnowledgeBase, ordered: OrderedMedication) -> bool:

@@ -69,3 +69,18 @@ def test_a_multi_drug_draft_beside_the_updated_draft_is_said_kept_not_removed(de
             "other drugs and is kept as written: sign venetoclax in one order only; the suggestion removes the "
             "others.") in card["detail"], card["detail"]
     assert [action["resourceId"] for action in actions(card, "delete")] == ["MedicationRequest/v2"]
+
+
+def test_a_multi_drug_draft_giving_way_keeps_its_own_doubts_on_the_card(dev_server: Served) -> None:
+    # Review 4, should-fix 2: a draft of several drugs giving way to the agent's own draft is no line of the regimen,
+    # and what was doubtful in its dose was said nowhere, though it is still signed.
+    disagreeing = examples.order("m1", "Ven/LDAC 600", 400)
+    unsplit = examples.order("m1", "azacitidine/venetoclax", 400)
+    for draft, said in (
+            (disagreeing, "MedicationRequest/m1 (Ven/LDAC 600) states 600 mg in its name and 400 mg in its dose field: "
+                          "confirm which is meant."),
+            (unsplit, "MedicationRequest/m1 (azacitidine/venetoclax) orders one dose of 400 mg for azacitidine and "
+                      "venetoclax, which cannot be split between them: confirm its dose.")):
+        [card] = answer(dev_server, [draft, examples.order("v1", "venetoclax", 400)], [])
+        assert "The check and its update are for MedicationRequest/v1" in card["detail"], card["detail"]
+        assert said in card["detail"], card["detail"]

@@ -56,7 +56,6 @@ def test_a_twice_daily_draft_of_the_agent_beside_a_multi_drug_draft_is_checked(d
     assert card["summary"].startswith("Venetoclax: reduce to 400 mg once daily, not twice daily"), card["summary"]
 
 
-
 def test_the_partner_of_a_multi_drug_draft_giving_way_still_chooses_the_labelled_dose(dev_server: Served) -> None:
     # Guard of the fix above: venetoclax 600 mg is its dose with low-dose cytarabine (USPI 2.2). The cytarabine of
     # "Ven/LDAC", giving way to the venetoclax 600 mg draft, stays in the regimen: without it, "reduce to 400 mg".

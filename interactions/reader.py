@@ -59,19 +59,25 @@ _BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
 _LIST_NUMBER: Final = re.compile(r"^\s*\d{1,2}[.)]\s+(?=[^\W\d_])")
 """A numbered list's number opening the line before a name ("1) posaconazole", "12. venetoclax 100 mg daily"): it
 was one of the line's numbers, and an agent's dose went unread (s19 probe R). Not "#2" or "2 -" (a count?)."""
-_DEC_IN_A_DATE: Final = re.compile(
-    r"(?<=\d[-/])dec(?=[-/]\d{2,4}\b)|(?<=\d )dec(?= \d{4}\b)"  # "1-dec-2026", "01/dec/26", "1 dec 2026"
-    r"|\bdec(?=[-/ ]\d{1,2}(?:st|nd|rd|th)?,?[-/ ]\d{4}\b)"  # "dec 1, 2026", "dec-01-2026"
-    r"|\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)"  # "dec 3rd"
-    r"|(?<![+/;&])(?<![+/;&] )(?<!\band )\bdec(?=\. ?(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b"  # "dec. 1"
-    r"(?! ?(?:mg|g|mcg|m2|iv|sc|sq|subq|po|days?)\b| ?d\d| ?x ?\d| ?/| ?- ?\d))")  # not "+ dec. 20", "dec. 20 D1-5"
+_DAY_OF_MONTH: Final = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b"
+_DOSE_OR_COURSE_AFTER: Final = r" ?(?:(?:mg|g|mcg|m2|iv|sc|sq|subq|po|days?)\b|d\d|x ?\d|/|- ?\d)"
+"""After the day of "dec. 20", a unit, route, course or range: "dec. 20 mg/m2", "dec. 20 IV", "dec. 20 D1-5",
+"dec. 20 x 5d", "dec. 1-5", "dec. 5 days"."""
+_DEC_IN_A_DATE: Final = re.compile("|".join((
+    r"(?<=\d[-/])dec(?=[-/]\d{2,4}\b)",  # "1-dec-2026", "01/dec/26"
+    r"(?<=\d )dec(?= \d{4}\b)",  # "1 dec 2026"
+    r"\bdec(?=[-/ ]\d{1,2}(?:st|nd|rd|th)?,?[-/ ]\d{4}\b)",  # "dec 1, 2026", "dec-01-2026"
+    r"\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)",  # "dec 3rd"
+    rf"\bdec(?=\. ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))",  # "dec. 1", "+ dec. 1", not "dec. 20 D1-5"
+)))
 """December in a date: "dec" there was names.toml's decitabine ("posaconazole 300 mg daily started 1-Dec-2026" was
 posaconazole and decitabine, complete: a drug not ordered added; s19 review R). Spelt out, it is an unknown word, as
 "nov" and "jan" are. With the month's full stop, a day alone makes it a date ("venetoclax 400 mg daily, Dec. 1" added
-decitabine to the regimen, complete; review 3). Not "dec" beside a dose ("dec 20 mg/m2", "dec. 20 mg", "Ven/Dec 400"),
-after a joiner ("+", "/", ";", "&", "and", "w/": "ven 400 + dec. 20") nor before a course, range, route or unit
-("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine (made a date, the whole line was
-unknown, venetoclax unchecked too; review 4)."""
+decitabine to the regimen, complete; review 3), also after a joiner ("; Dec. 1 start", "+ Dec. 1": decitabine added,
+complete; review 5). Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor before a course, range, route or
+unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine (made a
+date, the whole line was unknown, venetoclax unchecked too; review 4). "ven 400 + dec. 20" with no more is either:
+unknown, not a drug perhaps not ordered."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -105,6 +111,10 @@ _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _S
                "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "stopped": _SKIP | _STOPPED, "filler": _SKIP,
                "dose_change": _CHANGE,
                "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
+_ORAL_WORDS: Final = frozenset({"oral", "orally", "po", "mouth", "cap", "caps", "capsule", "capsules", "tab", "tabs",
+                                "tablet", "tablets", "caplet", "caplets", "softgel", "softgels", "chewable"})
+"""Words of names.toml's routes and dose forms that say a form is taken by mouth ("by mouth", "gel caps"): beside
+them a local dose-form word ("Oral Gel") is no local form (`_local_term`)."""
 _HYPHEN = "-"
 _V = TypeVar("_V")
 
@@ -1785,15 +1795,14 @@ def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int], form
     """Whether a term of the grammar names a local form by a local word of its own.
 
     A local site or route makes any term local: "Topical Cream", "Ophthalmic Solution" as "topical", "ophthalmic". A
-    local word that is also a dose form ("gel", "cream") is local only with no word of another route or form beside it:
-    "ERYTHROMYCIN 2% GEL" and "Medicated Shampoo" are for the skin, "Oral Gel" and "gel caps" are taken by mouth
-    (made local by "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check incomplete; s19
-    review 4).
+    local word that is also a dose form ("gel", "cream") is local unless a word of the oral route or an oral dose form
+    stands beside it: "ERYTHROMYCIN 2% GEL", "Rectal Ointment", "Nasal Gel" are not taken by mouth, "Oral Gel" and
+    "gel caps" are (made local by "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check
+    incomplete; s19 review 4). Any route beside it was too wide: "diltiazem 2% rectal ointment" cut venetoclax as if
+    taken by mouth (review 5).
     """
     local = {token for token in tokens if roles.get((token,), 0) & _LOCAL}
-    if not local.issubset(form_words):
-        return True
-    return bool(local) and not any(roles.get((token,), 0) & (_SKIP | _LOCAL) == _SKIP for token in tokens)
+    return bool(local) and not (local <= form_words and not _ORAL_WORDS.isdisjoint(tokens))
 
 
 def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:

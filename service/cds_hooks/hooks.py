@@ -238,9 +238,11 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
     line_drugs: dict[str, tuple[str, ...]] = {}  # regimen key -> the drugs of its line (none when unrecognised)
     combined: set[str] = set()
-    # A listed order of one drug before one naming it among others: the order of the agent alone states its dose and
-    # frequency, and is its line whatever the list's order (see `_names_several`).
-    listed_first = sorted(current, key=lambda m: _names_several(kb, m))
+    # A listed order given today before one held, ended or not yet given, then one of one drug before one naming it
+    # among others: the order of the agent alone states its dose and frequency, and is its line whatever the list's
+    # order (see `_names_several`); but a held venetoclax 800 mg order put first made the card "hold" while the
+    # active "venetoclax / azacitidine" 400 mg order was still given with posaconazole (USPI 2.4: 70 mg).
+    listed_first = sorted(current, key=lambda m: (not _given_today(m), _names_several(kb, m)))
     for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in listed_first)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
@@ -541,6 +543,11 @@ def _dated(ordered: OrderedMedication) -> bool:
     summed to 700 mg ("reduce to 400 mg").
     """
     return ordered.paths.get("cycle_start_date", "").endswith("boundsPeriod.start") and not limited_in_time(ordered)
+
+
+def _given_today(ordered: OrderedMedication) -> bool:
+    """Whether a listed order or statement is given now: not ended, held, or not yet given (`NOT_YET_GIVEN`)."""
+    return ordered.stop is None and not ordered.medication.held and _status(ordered) not in NOT_YET_GIVEN
 
 
 def _status(ordered: OrderedMedication) -> str:

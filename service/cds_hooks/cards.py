@@ -783,7 +783,10 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
         # (gilteritinib 120 mg twice daily) it is not: its times are what the update changes.
         return None
     start = _date(_course_start(dose.drug, subject))
-    dosages = [_dosage(template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
+    # A step is one day of the ramp-up, its bounds that day: with the order's days of the week kept ("Day 1: 10 mg"
+    # on Mondays only), a step falling on another day gave nothing. The maintenance dose keeps them.
+    step_template = _every_day(template)
+    dosages = [_dosage(step_template, step.dose_mg, step.day, f"Day {step.day}: {_mg(step.dose_mg)} mg",
                        _day_bounds(start, step.day, step.day)) for step in ramp_up]
     maintenance_day = len(ramp_up) + 1
     # Not the order's own text: it states the order's dose ("Take 4 tablets (400 mg total)"), not this one.
@@ -982,6 +985,15 @@ def _in_times_a_day(template: Mapping[str, Any], per_day: int) -> dict[str, Any]
     bounds = {k: v for k, v in repeat.items() if k in ("boundsPeriod", "boundsDuration", "boundsRange", "dayOfWeek")} \
         if isinstance(repeat, dict) else {}
     return {**template, "timing": {"repeat": {**bounds, "frequency": per_day, "period": 1, "periodUnit": "d"}}}
+
+
+def _every_day(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The dosage without its days of the week (`dayOfWeek`), as the template of a ramp-up's one-day steps."""
+    timing = template.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    if not isinstance(timing, dict) or not isinstance(repeat, dict) or "dayOfWeek" not in repeat:
+        return template
+    return {**template, "timing": {**timing, "repeat": {k: v for k, v in repeat.items() if k != "dayOfWeek"}}}
 
 
 def _day_bounds(start: datetime.date | None, first_day: int, last_day: int | None,

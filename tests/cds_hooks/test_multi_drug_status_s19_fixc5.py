@@ -11,6 +11,7 @@ from typing import Any
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
 from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_multi_drug_drafts_s19 import updated_orders
 
 
 def answer(served: Served, drafts: list[dict[str, Any]], active: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -30,3 +31,20 @@ def test_a_listed_order_of_the_agent_not_given_now_never_displaces_an_active_one
         for listed in (active, active[::-1]):
             [card] = answer(dev_server, [posaconazole()], listed)
             assert card["summary"] == "Venetoclax: give 70 mg with posaconazole", (status, card["summary"])
+
+
+def test_a_ramp_up_s_steps_are_given_every_day_and_the_maintenance_on_the_order_s_days(dev_server: Served) -> None:
+    # Review 5, must-fix 5: each one-day step ("Day 1: 10 mg") kept the order's dayOfWeek [mon]: a step falling on
+    # another day gave nothing. A step's bounds are its day; the maintenance dose keeps the prescriber's days.
+    for timing, days in (({"frequency": 2, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon"]}, ["mon"]),
+                         ({"frequency": 1, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon", "wed", "fri"]},
+                          ["mon", "wed", "fri"])):
+        order = examples.order("v1", "venetoclax", 400)
+        order["dosageInstruction"][0]["timing"] = {"repeat": timing}
+        [card] = answer(dev_server, [order, posaconazole()], [])
+        [updated] = updated_orders(card)
+        *steps, maintenance = updated["dosageInstruction"]
+        assert [step["text"] for step in steps] == ["Day 1: 10 mg", "Day 2: 20 mg", "Day 3: 50 mg", "Day 4: 70 mg"]
+        assert [step["timing"]["repeat"].get("dayOfWeek") for step in steps] == [None] * 4, steps
+        assert maintenance["doseAndRate"][0]["doseQuantity"]["value"] == 70
+        assert maintenance["timing"]["repeat"]["dayOfWeek"] == days, maintenance

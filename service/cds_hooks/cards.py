@@ -577,15 +577,32 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) 
         return []
     named = ", ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}"
                       f"{f', {_mg(o.medication.dose_mg)} mg' if o.medication.dose_mg else ''})" for o in others)
-    # An order naming other drugs too is never removed (dfdbb99): said removed, "Aza/Ven" beside the updated
-    # venetoclax draft was signed as well, venetoclax ordered twice.
+    checked = ordered.reference or "the highest-dose order"
+    if ordered.reference in subject.combined:
+        # No update of an order naming other drugs is offered (`_dose_suggestion`): "Aza/Ven" checked beside a
+        # venetoclax 200 mg draft promised one ("the suggestion removes the others"), and both were signed as written.
+        alone = [o.reference or "an order without an id" for o in others if o.reference not in subject.combined]
+        instead = f" ({' or '.join(alone)})" if alone else ""
+        return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole course; "
+                f"it names other drugs too, so no update is offered: order {drug} alone at this card's dose{instead}, "
+                f"and sign {drug} in one order only."]
+    return [f"Other draft orders of {drug} in this call: {named}. The check and its update are for {checked}, the "
+            f"whole course; {_fate_of_others(drug, others, subject)}."]
+
+
+def _fate_of_others(drug: str, others: Sequence[OrderedMedication], subject: Subject) -> str:
+    """What the update does with the other drafts of the agent: removes them, but not one naming other drugs too.
+
+    Never removed (dfdbb99), "Aza/Ven" said removed beside the updated venetoclax draft was signed as well,
+    venetoclax ordered twice.
+    """
     kept = [o.reference for o in others if o.reference in subject.combined]
-    fate = ("the suggestion removes the others" if not kept else
-            f"{', '.join(kept)} also {'names' if len(kept) == 1 else 'name'} other drugs and "
-            f"{'is' if len(kept) == 1 else 'are'} kept as written: sign {drug} in one order only"
-            f"{'; the suggestion removes the others' if len(kept) < len(others) else ''}")
-    return [f"Other draft orders of {drug} in this call: {named}. The check and its update are for "
-            f"{ordered.reference or 'the highest-dose order'}, the whole course; {fate}."]
+    if not kept:
+        return "the suggestion removes the others"
+    removes = "; the suggestion removes the others" if len(kept) < len(others) else ""
+    if len(kept) == 1:
+        return f"{kept[0]} also names other drugs and is kept as written: sign {drug} in one order only{removes}"
+    return f"{', '.join(kept)} also name other drugs and are kept as written: sign {drug} in one order only{removes}"
 
 
 def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:

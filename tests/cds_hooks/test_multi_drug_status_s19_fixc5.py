@@ -11,6 +11,7 @@ from typing import Any
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
 from tests.cds_hooks.test_hooks import SIGN, cards
+from tests.cds_hooks.test_multi_drug_beside_agent_s19_fixc3 import twice_daily
 from tests.cds_hooks.test_multi_drug_drafts_s19 import updated_orders
 
 
@@ -48,3 +49,28 @@ def test_a_ramp_up_s_steps_are_given_every_day_and_the_maintenance_on_the_order_
         assert [step["timing"]["repeat"].get("dayOfWeek") for step in steps] == [None] * 4, steps
         assert maintenance["doseAndRate"][0]["doseQuantity"]["value"] == 70
         assert maintenance["timing"]["repeat"]["dayOfWeek"] == days, maintenance
+
+
+def test_the_agent_s_own_draft_giving_more_a_day_is_its_line(dev_server: Served) -> None:
+    # Review 5, must-fix 1: venetoclax 400 mg twice daily (800 mg a day) gave way to "Ven/LDAC" (600 mg once daily,
+    # USPI 2.2) compared one dose with the other: only "possible duplicate", "keep 600 mg", and 800 mg a day signed.
+    drafts = [examples.order("m1", "Ven/LDAC"), twice_daily(examples.order("v1", "venetoclax", 400))]
+    for ordered in (drafts, drafts[::-1]):
+        [card] = answer(dev_server, ordered, [])
+        assert card["summary"] == "Venetoclax: reduce to 600 mg once daily, not twice daily (labelled dose)", \
+            card["summary"]
+        assert [order["id"] for order in updated_orders(card)] == ["v1"]
+
+
+def test_no_update_is_promised_for_an_order_naming_other_drugs(dev_server: Served) -> None:
+    # Review 5, must-fix 1: "Aza/Ven" checked beside a venetoclax 200 mg draft (a step below its labelled 400 mg) and
+    # posaconazole: no update is offered for an order naming azacitidine too, yet the detail said "the check and its
+    # update are for MedicationRequest/m1 ... the suggestion removes the others".
+    drafts = [examples.order("m1", "Aza/Ven"), examples.order("v1", "venetoclax", 200), posaconazole()]
+    [card] = answer(dev_server, drafts, [])
+    assert card["summary"] == "Venetoclax: give 70 mg with posaconazole", card["summary"]
+    assert updated_orders(card) == []
+    assert "the suggestion removes the others" not in card["detail"], card["detail"]
+    assert ("The check is for MedicationRequest/m1, the whole course; it names other drugs too, so no update is "
+            "offered: order venetoclax alone at this card's dose (MedicationRequest/v1), and sign venetoclax in one "
+            "order only.") in card["detail"], card["detail"]

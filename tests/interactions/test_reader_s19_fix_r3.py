@@ -26,6 +26,10 @@ POSACONAZOLE = Medication("posaconazole 300 mg daily")
     "venetoclax 400 mg daily x 14 days - then hold",
     "venetoclax 400 mg daily x 14 days; then hold",
     "venetoclax 400 mg daily x 14 days (D1-14); then hold",
+    # A bracket between the course and "then hold" (review R of s19).
+    "venetoclax 400 mg daily x 14 days (D1-14) then hold",
+    "venetoclax 400 mg daily (days 1-14), then hold",
+    "venetoclax 400 mg daily x 14 days (C1) then hold",
 ])
 def test_then_hold_after_a_course_past_any_separator_leaves_the_order_given_and_reduced(default_kb: KnowledgeBase,
                                                                                         order: str) -> None:

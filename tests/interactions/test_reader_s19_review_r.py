@@ -95,22 +95,6 @@ def test_dec_beside_a_dose_is_still_decitabine(default_kb: KnowledgeBase, line: 
     assert tuple(sorted(default_kb.resolver.read(line).drugs)) == drugs
 
 
-@pytest.mark.parametrize("order", [
-    "venetoclax 400 mg daily x 14 days (D1-14) then hold",
-    "venetoclax 400 mg daily (days 1-14), then hold",
-    "venetoclax 400 mg daily x 14 days (C1) then hold",
-])
-def test_a_bracket_after_the_course_before_then_hold_leaves_the_order_given(default_kb: KnowledgeBase,
-                                                                           order: str) -> None:
-    # Was HOLD 0 mg of an order still given, and beside posaconazole no 70 mg (USPI Venclexta 2.4), while
-    # "x 14 days then hold" without the bracket was the course's days off to come.
-    assert default_kb.resolver.read(order).held is False
-    result = check(default_kb, CheckRequest((Medication(order), AZA), (Medication("posaconazole 300 mg daily"),),
-                                            PatientContext()))
-    ven = agent_dose(result, "venetoclax")
-    assert (ven.recommended_dose_mg, ven.action) == (70, Action.ADJUST_DOSE)
-
-
 @pytest.mark.parametrize("order", ["venetoclax 400 mg daily (AM) then hold", "venetoclax 400 mg daily (x 4) then hold"])
 def test_a_bracket_of_no_course_before_then_hold_is_still_a_hold(default_kb: KnowledgeBase, order: str) -> None:
     assert default_kb.resolver.read(order).held is True

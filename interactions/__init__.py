@@ -1,7 +1,7 @@
 """dosecheck's clinical core: the knowledge base, name resolution and the rules engine (no gRPC)."""
 
 from interactions.describe import DrugDescription, describe_drug
-from interactions.engine import LineDose, check, line_dose
+from interactions.engine import LineDose, check, line_dose, standard_dose_for
 from interactions.index import KnowledgeBase
 from interactions.loading import load_knowledge_base
 from interactions.model import (
@@ -66,4 +66,5 @@ __all__ = [
     "describe_drug",
     "line_dose",
     "load_knowledge_base",
+    "standard_dose_for",
 ]

@@ -155,7 +155,7 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         duplicates = avoid_duplicates.get(drug, ())
         patient_rules = [rule for rule in agent.patient_rules if _patient_rule_applies(rule.rule, medication, patient)]
         qtc_rule = _matching_qtc_rule(agent, medication, patient)
-        standard = _standard_dose_for(agent, regimen_drugs)
+        standard = standard_dose_for(agent, regimen_drugs)
         # An order given more often than the label's frequency is checked as its dose a day in that frequency.
         more_often = _more_often_than_labelled(kb, agent, medication, standard)
         ordered = medication
@@ -963,7 +963,7 @@ def _frequency_not_read(agent: Agent, medication: MedicationLike, standard: Stan
         rule=f"{agent.name}/frequency-not-read")
 
 
-def _standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:
+def standard_dose_for(agent: Agent, regimen_drugs: frozenset[str]) -> StandardDose:
     """The labelled dose in force: the first variant whose partner is in the regimen, else the default."""
     for dose in agent.standard_doses:
         if not dose.with_any or regimen_drugs.intersection(dose.with_any):

@@ -21,6 +21,7 @@ from interactions import (
     UnrecognizedReason,
     check,
     line_dose,
+    standard_dose_for,
 )
 from interactions.identify import identify
 from interactions.validation import MAX_MEDICATIONS
@@ -696,12 +697,8 @@ def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication,
     if len(agents) != 1 or agents[0] not in regimen:
         return None
     alone, draft = regimen[agents[0]]
-    agent = kb.agents[agents[0]]
-    in_regimen = {drug for lined in regimen for drug in line_drugs[lined]}
-    # As the engine chooses it (`_standard_dose_for`): the first labelled dose whose partner is in the regimen, else
-    # the default, which is last (a StopIteration here, with no default, would be a 500).
-    labelled = next((dose for dose in agent.standard_doses
-                     if not dose.with_any or in_regimen.intersection(dose.with_any)), agent.standard_doses[-1])
+    labelled = standard_dose_for(kb.agents[agents[0]],
+                                 frozenset(drug for lined in regimen for drug in line_drugs[lined]))
     # A day's dose, as each order states its count a day (one when it states none): compared one dose with the other,
     # venetoclax 400 mg twice daily gave way to "Ven/LDAC" (600 mg once daily), its 800 mg a day unchecked.
     line_a_day = (dose_read(line) * (line.doses_per_day or 1) if dose_read(line)

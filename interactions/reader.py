@@ -106,15 +106,12 @@ _ALLERGY = 256
 _SUPPLY = 512
 _STOPPED = 1024
 _CHANGE = 2048
+_ORAL = 4096
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
                "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "stopped": _SKIP | _STOPPED, "filler": _SKIP,
-               "dose_change": _CHANGE,
+               "dose_change": _CHANGE, "oral": _SKIP | _ORAL,
                "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
-_ORAL_WORDS: Final = frozenset({"oral", "orally", "po", "mouth", "cap", "caps", "capsule", "capsules", "tab", "tabs",
-                                "tablet", "tablets", "caplet", "caplets", "softgel", "softgels", "chewable"})
-"""Words of names.toml's routes and dose forms that say a form is taken by mouth ("by mouth", "gel caps"): beside
-them a local dose-form word ("Oral Gel") is no local form (`_local_term`)."""
 _HYPHEN = "-"
 _V = TypeVar("_V")
 
@@ -1802,7 +1799,8 @@ def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int], form
     taken by mouth (review 5).
     """
     local = {token for token in tokens if roles.get((token,), 0) & _LOCAL}
-    return bool(local) and not (local <= form_words and not _ORAL_WORDS.isdisjoint(tokens))
+    taken_by_mouth = any(roles.get((token,), 0) & _ORAL for token in tokens)  # names.toml's `oral` words
+    return bool(local) and not (local <= form_words and taken_by_mouth)
 
 
 def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:

@@ -100,7 +100,7 @@ class ManifestFile(_Strict):
 
 VocabularyRole = Literal["dose_form", "route", "local_form", "product_suffix", "unit", "modifier", "frequency",
                          "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental", "course", "held",
-                         "condition", "allergy", "supply", "stopped", "dose_change"]
+                         "condition", "allergy", "supply", "stopped", "dose_change", "oral"]
 """What a word of order text is to the reader; names.toml says what each role may stand next to."""
 
 

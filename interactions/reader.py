@@ -107,6 +107,10 @@ _SUPPLY = 512
 _STOPPED = 1024
 _CHANGE = 2048
 _ORAL = 4096
+_MADE_ORAL: Final = frozenset({"gel"})
+"""The local dose-form words that names.toml's `oral` words make a form taken by mouth ("oral gel", "gel caps"). Not
+"cream" or "ointment": a line naming a tablet and a cream ("venetoclax oral tablet cream") is not guessed either way,
+so it stays local, NOT_REVIEWED (tests/interactions/test_reader_properties.py)."""
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
                "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "stopped": _SKIP | _STOPPED, "filler": _SKIP,
@@ -1792,15 +1796,14 @@ def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int], form
     """Whether a term of the grammar names a local form by a local word of its own.
 
     A local site or route makes any term local: "Topical Cream", "Ophthalmic Solution" as "topical", "ophthalmic". A
-    local word that is also a dose form ("gel", "cream") is local unless a word of the oral route or an oral dose form
-    stands beside it: "ERYTHROMYCIN 2% GEL", "Rectal Ointment", "Nasal Gel" are not taken by mouth, "Oral Gel" and
-    "gel caps" are (made local by "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check
-    incomplete; s19 review 4). Any route beside it was too wide: "diltiazem 2% rectal ointment" cut venetoclax as if
-    taken by mouth (review 5).
+    gel (`_MADE_ORAL`) is local unless a word of the oral route or an oral dose form stands beside it: "ERYTHROMYCIN
+    2% GEL", "Rectal Ointment", "Nasal Gel" are not taken by mouth, "Oral Gel" and "gel caps" are (made local by
+    "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check incomplete; s19 review 4). Any
+    route beside it was too wide: "diltiazem 2% rectal ointment" cut venetoclax as if taken by mouth (review 5).
     """
     local = {token for token in tokens if roles.get((token,), 0) & _LOCAL}
     taken_by_mouth = any(roles.get((token,), 0) & _ORAL for token in tokens)  # names.toml's `oral` words
-    return bool(local) and not (local <= form_words and taken_by_mouth)
+    return bool(local) and not (local <= form_words & _MADE_ORAL and taken_by_mouth)
 
 
 def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:

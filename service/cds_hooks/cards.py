@@ -123,9 +123,6 @@ class Subject(NamedTuple):
     duplicates: Mapping[str, Sequence[OrderedMedication]]
     """Regimen drug -> its current orders on the list giving one dose alike: checked as one, said as possible
     duplicates."""
-    combined: frozenset[str]
-    """The orders (by reference) that name several drugs ("Aza/Ven 400"): no update or removal of one is offered for
-    one of its drugs."""
 
 
 class IssuedCard(NamedTuple):
@@ -470,7 +467,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
                      "other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
-    if ordered.reference in subject.combined and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
+    if _names_several(ordered) and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
         lines.append(f"{_escape(ordered.label)} names {dose.drug} with other drugs in one order: no change of it is "
                      f"offered (it would give them this dose too); order {dose.drug} on its own at this dose.")
     if dose.drug in subject.starts:
@@ -578,10 +575,10 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) 
     named = ", ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}"
                       f"{f', {_mg(o.medication.dose_mg)} mg' if o.medication.dose_mg else ''})" for o in others)
     checked = ordered.reference or "the highest-dose order"
-    if ordered.reference in subject.combined:
+    if _names_several(ordered):
         # No update of an order naming other drugs is offered (`_dose_suggestion`): "Aza/Ven" checked beside a
         # venetoclax 200 mg draft promised one ("the suggestion removes the others"), and both were signed as written.
-        alone = [o.reference or "an order without an id" for o in others if o.reference not in subject.combined]
+        alone = [o.reference or "an order without an id" for o in others if not _names_several(o)]
         instead = f" ({' or '.join(alone)})" if alone else ""
         return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole course; "
                 f"it names other drugs too, so no update is offered: order {drug} alone at this card's dose{instead}, "
@@ -596,7 +593,7 @@ def _fate_of_others(drug: str, others: Sequence[OrderedMedication], subject: Sub
     Never removed (dfdbb99), "Aza/Ven" said removed beside the updated venetoclax draft was signed as well,
     venetoclax ordered twice.
     """
-    kept = [o.reference for o in others if o.reference in subject.combined]
+    kept = [o.reference or "an order without an id" for o in others if _names_several(o)]
     if not kept:
         return "the suggestion removes the others"
     removes = "; the suggestion removes the others" if len(kept) < len(others) else ""
@@ -775,7 +772,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     """
     ordered = subject.by_drug[dose.drug]
     if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
-            or dose.drug not in subject.new_drugs or ordered.reference in subject.combined
+            or dose.drug not in subject.new_drugs or _names_several(ordered)
             or not ordered.reference.startswith("MedicationRequest/")):
         return None
     order = _as_r4_order(ordered.resource)
@@ -831,7 +828,12 @@ def _removable(other: OrderedMedication, subject: Subject) -> bool:
 
     Not one naming other drugs too: "Aza/Ven" beside a venetoclax draft was removed, its azacitidine with it.
     """
-    return other.reference.startswith("MedicationRequest/") and other.reference not in subject.combined
+    return other.reference.startswith("MedicationRequest/") and not _names_several(other)
+
+
+def _names_several(ordered: OrderedMedication) -> bool:
+    """Whether an order names several drugs ("Aza/Ven 400"): no update or removal of it is offered for one of them."""
+    return len(ordered.drugs) > 1
 
 
 def _avoid_suggestions(dose: DoseRecommendation, subject: Subject) -> Iterable[wire.Suggestion]:

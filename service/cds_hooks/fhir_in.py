@@ -179,6 +179,10 @@ class OrderedMedication(NamedTuple):
     named_mg: float = 0.0
     """For an agent's order whose fields give no dose, the dose the engine reads from its name ("Aza/Ven 400",
     "venetoclax 400 mg daily": 400), else 0 (`hooks._sort`): its dose beside the agent's other orders (`dose_read`)."""
+    drugs: tuple[str, ...] = ()
+    """The drugs of the knowledge base it names, as identified once (`hooks._sort`): several for "Aza/Ven 400", whose
+    update or removal is never offered for one of them (it would give them that dose too, or remove them); () when not
+    identified (yet) or not recognised."""
 
 
 def found_in(value: object, at: str) -> list[Found]:

@@ -15,6 +15,7 @@ from interactions import (
     CheckResult,
     InvalidRequestError,
     KnowledgeBase,
+    LineDose,
     Medication,
     PatientContext,
     UnrecognizedMedication,
@@ -23,7 +24,7 @@ from interactions import (
     line_dose,
     standard_dose_for,
 )
-from interactions.identify import identify
+from interactions.identify import Identification, identify
 from interactions.validation import MAX_MEDICATIONS
 from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card, too_many_card
@@ -113,8 +114,6 @@ class Orders(NamedTuple):
     """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`), named."""
     duplicates: dict[str, tuple[OrderedMedication, ...]]
     """Regimen drug -> its current orders on the list that give one dose alike (`_duplicates`)."""
-    combined: frozenset[str]
-    """The orders (by reference) that name several drugs ("Aza/Ven 400"): an agent's dose is not theirs."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -168,7 +167,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
                       as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
-                      orders.given_before, orders.not_yet_given, orders.duplicates, orders.combined)
+                      orders.given_before, orders.not_yet_given, orders.duplicates)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -237,27 +236,26 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     given_before: dict[str, str] = {}
     not_yet_given: dict[str, list[str]] = {}
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
-    line_drugs: dict[str, tuple[str, ...]] = {}  # regimen key -> the drugs of its line (none when unrecognised)
-    combined: set[str] = set()
     # A listed order given today before one held, ended or not yet given, then one of one drug before one naming it
     # among others: the order of the agent alone states its dose and frequency, and is its line whatever the list's
-    # order (see `_names_several`); but a held venetoclax 800 mg order put first made the card "hold" while the
-    # active "venetoclax / azacitidine" 400 mg order was still given with posaconazole (USPI 2.4: 70 mg).
-    listed_first = sorted(current, key=lambda m: (not _given_today(m), _names_several(kb, m)))
-    for ordered, draft in [*((m, True) for m in drafts), *((m, False) for m in listed_first)]:
+    # order; but a held venetoclax 800 mg order put first made the card "hold" while the active "venetoclax /
+    # azacitidine" 400 mg order was still given with posaconazole (USPI 2.4: 70 mg).
+    listed_first = sorted((_identified(kb, m) for m in current),
+                          key=lambda found: (not _given_today(found[0]), len(found[0].drugs) > 1))
+    for (ordered, identification), draft in [*((_identified(kb, m), True) for m in drafts),
+                                             *((found, False) for found in listed_first)]:
         if ordered.stop is not None:
             ordered = ordered._replace(medication=ordered.medication._replace(
                 stopped_on=min(ordered.stop.date or as_of, as_of)))
         medication = ordered.medication
-        if not medication.name and not medication.coding:
+        if identification is None:
             unnamed.append((ordered, draft))
             continue
-        identification = identify(kb, medication)  # by RxNorm code and name, as the engine does
-        drugs = identification.drugs or None
-        if drugs is not None and len(drugs) > 1 and ordered.reference:
-            combined.add(ordered.reference)
+        drugs = ordered.drugs or None
         if drugs is not None:
-            ordered = _on_its_days(kb, _dose_not_split(kb, _with_named_dose(kb, ordered), drugs), drugs)
+            # One reading of the dose for both: the one in the name of an order with none, one that cannot be split.
+            read = line_dose(kb, medication) if any(drug in kb.agents for drug in drugs) else None
+            ordered = _on_its_days(kb, _dose_not_split(_with_named_dose(ordered, read), read, drugs), drugs)
             medication = ordered.medication
         if drugs is None and not medication.name:
             labels[identification.unrecognized("")] = ordered.label
@@ -280,7 +278,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             new_drugs.update(names)
         in_regimen = draft and drugs is None
         # A listed one joins the regimen when none of its drugs is in a line yet (the engine refuses a drug twice).
-        covered = {drug for key in regimen for drug in line_drugs[key]}
+        covered = {drug for lined, _ in regimen.values() for drug in lined.drugs}
         if drugs is not None and len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
             # A stopped one is a co-medication with its stop date: its effects on the others count through
             # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
@@ -293,7 +291,6 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                 concomitant.append(ordered)
             continue
         key = drugs[0] if drugs and len(drugs) == 1 else f"\0{ordered.label}"
-        line_drugs[key] = tuple(drugs or ())
         kept = regimen.get(key)
         if kept is None or (draft, dose_read(ordered)) > (kept[1], dose_read(kept[0])):
             if kept is not None and kept[1]:
@@ -302,18 +299,18 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             by_drug[names[0]] = ordered
         elif draft:
             other_drafts.setdefault(key, []).append(ordered)
-    _one_line_a_drug(kb, regimen, line_drugs, by_drug, other_drafts)
+    _one_line_a_drug(kb, regimen, by_drug, other_drafts)
     if not regimen and not any(draft for _, draft in unnamed):
         return None
-    starts = frozenset(drug for key, (_, draft) in regimen.items() if draft
-                       for drug in line_drugs[key] if drug in kb.agents and drug not in taken)
+    starts = frozenset(drug for m, draft in regimen.values() if draft
+                       for drug in m.drugs if drug in kb.agents and drug not in taken)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1))
-                      if _day_one(kb, line_drugs[key], starts) else m for key, (m, _) in regimen.items()]
+                      if _day_one(kb, m.drugs, starts) else m for m, _ in regimen.values()]
     # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included; a line
     # of several drugs has its other drafts under each drug (`_one_line_a_drug`).
     started = min((first for key, (m, draft) in regimen.items() if draft
                    if (first := course_first(m, [*chain.from_iterable(
-                       other_drafts.get(drug, ()) for drug in line_drugs[key] or (key,))], as_of)).start_date),
+                       other_drafts.get(drug, ()) for drug in m.drugs or (key,))], as_of)).start_date),
                   key=lambda m: m.start_date, default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),
@@ -333,8 +330,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
-                  _duplicates(in_effect, {drug for key in regimen for drug in line_drugs[key] or (key,)}),
-                  frozenset(combined))
+                  _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)}))
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],
@@ -572,19 +568,24 @@ def _day_one(kb: KnowledgeBase, drugs: Sequence[str], starts: frozenset[str]) ->
     return bool(started) and not any(dose.ramp_up_mg for drug in started for dose in kb.agents[drug].standard_doses)
 
 
-def _with_named_dose(kb: KnowledgeBase, ordered: OrderedMedication) -> OrderedMedication:
+def _with_named_dose(ordered: OrderedMedication, read: LineDose | None) -> OrderedMedication:
     """An order of an agent with no dose in mg, with the dose its name states as the engine reads it (`named_mg`).
+
+    `read`: the engine's reading of its dose (`line_dose`), None when it names no agent.
 
     "Aza/Ven 400", "venetoclax 400 mg daily": taken as 0 beside another draft of the agent, "Aza/Ven 400" undated
     beside a venetoclax 100 mg draft of today had no card (its 400 mg skips the ramp-up's day 2, USPI 2.2), and after
     steps of 100 and 200 mg its ramp-up was dated from its own day 3.
     """
-    read = None if ordered.medication.dose_mg else line_dose(kb, ordered.medication)
-    return ordered if read is None or read.named_mg is None else ordered._replace(named_mg=read.named_mg)
+    if ordered.medication.dose_mg or read is None or read.named_mg is None:
+        return ordered
+    return ordered._replace(named_mg=read.named_mg)
 
 
-def _dose_not_split(kb: KnowledgeBase, ordered: OrderedMedication, drugs: Sequence[str]) -> OrderedMedication:
+def _dose_not_split(ordered: OrderedMedication, read: LineDose | None, drugs: Sequence[str]) -> OrderedMedication:
     """An order of an agent and other drugs with one dose in mg that none of them takes, that dose not read.
+
+    `read`: the engine's reading of its dose (`line_dose`), None when it names no agent.
 
     The engine cannot split it ("azacitidine/venetoclax" 400 mg): it is said as sent, and the agent gets the labelled
     dose assumed, as the engine's `<agent>/dose-not-read` does for such a co-medication line. A draft of it refused
@@ -592,10 +593,7 @@ def _dose_not_split(kb: KnowledgeBase, ordered: OrderedMedication, drugs: Sequen
     its agent unchecked: beside a posaconazole draft, no card.
     """
     medication = ordered.medication
-    if not medication.dose_mg or not any(drug in kb.agents for drug in drugs):
-        return ordered
-    read = line_dose(kb, medication)
-    if read is None or not read.unsplit:
+    if not medication.dose_mg or read is None or not read.unsplit:
         return ordered
     said = f"{ONE_DOSE_FOR_SEVERAL}{medication.dose_mg:g} mg for {' and '.join(drugs)}"
     return ordered._replace(medication=medication._replace(dose_mg=0.0), dose_as_sent=said, mg_per_dose_unit=0.0,
@@ -637,8 +635,7 @@ def _a_line_of_several(kb: KnowledgeBase, drugs: Sequence[str], dose_mg: float) 
 
 
 def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedication, bool]],
-                     line_drugs: dict[str, tuple[str, ...]], by_drug: dict[str, OrderedMedication],
-                     other_drafts: dict[str, list[OrderedMedication]]) -> None:
+                     by_drug: dict[str, OrderedMedication], other_drafts: dict[str, list[OrderedMedication]]) -> None:
     """Leaves each drug in one line of the regimen, where a draft naming several drugs shares one with another line.
 
     The engine refuses a drug in two lines ("venetoclax is already ordered as regimen[0]"), and a draft naming
@@ -649,12 +646,12 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
     But a draft of its one agent alone at a dose as high or higher is the agent's line (`_gives_way`), the draft of
     several drugs named among that agent's other drafts, and its other drugs lines of their own.
     """
-    for key in [key for key, (_, draft) in regimen.items() if draft and len(line_drugs[key]) > 1]:
+    for key in [key for key, (lined, draft) in regimen.items() if draft and len(lined.drugs) > 1]:
         if key not in regimen:  # replaced by an earlier draft naming several drugs
             continue
         line, _ = regimen[key]
-        drugs = set(line_drugs[key])
-        agent = _gives_way(kb, regimen, line_drugs, key)
+        drugs = set(line.drugs)
+        agent = _gives_way(kb, regimen, key)
         if agent:
             regimen.pop(key)
             # `_sort` pointed the agent at the draft of several drugs when it came later: the card checks the agent's
@@ -663,25 +660,24 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
             regimen[agent] = (alone, True)
             by_drug[agent] = alone
             other_drafts.setdefault(agent, []).extend((line, *other_drafts.pop(key, [])))
-            covered = {drug for lined in regimen for drug in line_drugs[lined]}
+            covered = {drug for lined, _ in regimen.values() for drug in lined.drugs}
             # Its partners ("Aza" of "Aza/Ven") are lines alone: a partner in the regimen chooses the labelled dose.
-            for drug in [drug for drug in line_drugs[key] if drug not in covered]:
+            for drug in [drug for drug in line.drugs if drug not in covered]:
                 regimen[drug] = (line._replace(medication=line.medication._replace(
-                    name=drug, coding=(), dose_mg=0.0)), True)
-                line_drugs[drug] = (drug,)
+                    name=drug, coding=(), dose_mg=0.0), drugs=(drug,)), True)
             continue
-        for other_key in [other for other in regimen if other != key and drugs.intersection(line_drugs[other])]:
+        for other_key in [other for other, (lined, _) in regimen.items()
+                          if other != key and drugs.intersection(lined.drugs)]:
             other, other_draft = regimen.pop(other_key)
             earlier = other_drafts.pop(other_key, [])
             if other_draft:
-                for drug in drugs.intersection(line_drugs[other_key]):
+                for drug in drugs.intersection(other.drugs):
                     other_drafts.setdefault(drug, []).extend((other, *earlier))
         for drug in drugs:
             by_drug[drug] = line
 
 
-def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication, bool]],
-               line_drugs: Mapping[str, tuple[str, ...]], key: str) -> str | None:
+def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication, bool]], key: str) -> str | None:
     """The one agent of a draft naming several drugs whose own draft, at a dose as high or higher, is its line; or None.
 
     The draft of the agent alone states its dose and frequency; "Aza/Ven" gives the agent a dose only in its name,
@@ -693,12 +689,12 @@ def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication,
     low-dose cytarabine) was lost to "keep 400 mg".
     """
     line = regimen[key][0]
-    agents = [drug for drug in line_drugs[key] if drug in kb.agents]
+    agents = [drug for drug in line.drugs if drug in kb.agents]
     if len(agents) != 1 or agents[0] not in regimen:
         return None
     alone, draft = regimen[agents[0]]
-    labelled = standard_dose_for(kb.agents[agents[0]],
-                                 frozenset(drug for lined in regimen for drug in line_drugs[lined]))
+    labelled = standard_dose_for(kb.agents[agents[0]], frozenset(drug for lined, _ in regimen.values()
+                                                                 for drug in lined.drugs))
     # A day's dose, as each order states its count a day (one when it states none): compared one dose with the other,
     # venetoclax 400 mg twice daily gave way to "Ven/LDAC" (600 mg once daily), its 800 mg a day unchecked.
     line_a_day = (dose_read(line) * (line.doses_per_day or 1) if dose_read(line)
@@ -726,10 +722,16 @@ def _with_doubts_of(kb: KnowledgeBase, alone: OrderedMedication, line: OrderedMe
     return alone._replace(dose_note=f"{alone.dose_note} {doubt}".strip())
 
 
-def _names_several(kb: KnowledgeBase, ordered: OrderedMedication) -> bool:
-    """Whether an order names several drugs ("venetoclax / azacitidine")."""
+def _identified(kb: KnowledgeBase, ordered: OrderedMedication) -> tuple[OrderedMedication, Identification | None]:
+    """An order with the drugs it names (`drugs`) and its identification, by RxNorm code and name as the engine's.
+
+    None for one that names no medication at all (no text, display or code): it is reported as not checked.
+    """
     medication = ordered.medication
-    return bool(medication.name or medication.coding) and len(identify(kb, medication).drugs) > 1
+    if not medication.name and not medication.coding:
+        return ordered, None
+    identification = identify(kb, medication)
+    return ordered._replace(drugs=identification.drugs), identification
 
 
 def _not_named(ordered: OrderedMedication, unfetched: Mapping[str, str]) -> tuple[UnrecognizedMedication, bool]:

@@ -212,9 +212,10 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
             ) and indicator == "info":
         indicator = "warning"
     update = _dose_suggestion(dose, recommended, subject)
-    # The update removes the orders given with the checked one as products of other strengths (its `parts`): its
+    updated = _updated(dose, subject) if update else None
+    # The update removes the orders given with the one it updates as products of other strengths (its `parts`): its
     # own product must then give every dose, the one they gave together too.
-    parts_kept = update is None or not any(_removable(part, subject) for part in subject.by_drug[dose.drug].parts)
+    parts_kept = updated is None or not any(_removable(part, subject) for part in updated.parts)
     suggestions = [s for s in (
         update,
         *_avoid_suggestions(dose, subject),
@@ -224,7 +225,7 @@ def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence
     card = wire.Card(
         uuid=str(uuid.uuid4()),
         summary=summary,
-        detail=_detail(dose, recommended, findings, monitoring, subject, baseline_ecg, parts_kept),
+        detail=_detail(dose, recommended, findings, monitoring, subject, baseline_ecg, updated, parts_kept),
         indicator=indicator,
         source=_source(subject),
         suggestions=suggestions or None,
@@ -367,10 +368,13 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
         return False
     # The order's steps, or its drafts' first doses in date order (the steps as orders of their own; undated ones
     # lowest first), against the ramp-up's days: one above its day (100 mg, then 400 mg from day 2) skips a step. A
-    # dose in the name only ("Aza/Ven 400") is its first.
+    # dose in the name only ("Aza/Ven 400") is its first; a draft with none is at the dose assumed for it, the one to
+    # give: taken as 0 mg, "venetoclax + azacitidine" (the course, 400 mg) was the ramp-up's day 1 before a venetoclax
+    # 200 mg draft, read as day 2, and the start had no card (USPI 2.2: 100 mg on day 1).
+    assumed = dose.recommended_dose_mg or 0.0
     drafts = (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ()))
     given = drafts[0].steps_mg if len(drafts) == 1 else tuple(
-        first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0) or d.named_mg)
+        first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0) or d.named_mg or assumed)
                                      for d in drafts))
     # No dose read (the dose field and the text disagreeing: 400 mg and "Take 1 tablet (100 mg total)") shows no ramp-up
     # either: taken as given, the start lost the ramp-up's update.
@@ -451,7 +455,9 @@ def _qtc_text(qtc: QtcReading) -> str:
 
 
 def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
-            monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool, parts_kept: bool) -> str:
+            monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool,
+            updated: OrderedMedication | None, parts_kept: bool) -> str:
+    """The card's detail; `updated`: the draft its update rewrites (`_updated`), None when no update is offered."""
     ordered = subject.by_drug[dose.drug]
     lines = [f"**{dose.drug}**: {_ordered_text(dose, ordered)}; "
              f"**{_action_text(dose, recommended, subject)}** ({dose.action.name.replace('_', ' ').lower()})."]
@@ -468,8 +474,10 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
     if _names_several(ordered) and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
+        instead = (f"the update is of {updated.reference} ({_escape(updated.label)}), {dose.drug} on its own"
+                   if updated is not None else f"order {dose.drug} on its own at this dose")
         lines.append(f"{_escape(ordered.label)} names {dose.drug} with other drugs in one order: no change of it is "
-                     f"offered (it would give them this dose too); order {dose.drug} on its own at this dose.")
+                     f"offered (it would give them this dose too); {instead}.")
     if dose.drug in subject.starts:
         planned = subject.not_yet_given.get(dose.drug, ())
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
@@ -482,7 +490,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
             lines.append(f"An ended order of {dose.drug} is on the list (last given "
                          f"{subject.given_before[dose.drug]}): if this draft continues that treatment (a next "
                          "cycle), it is not a start: confirm whether the ramp-up applies.")
-    lines += _other_drafts_text(dose.drug, ordered, subject)
+    lines += _other_drafts_text(dose.drug, ordered, updated, subject)
     if baseline_ecg or _judged_by_qtc(findings, monitoring):
         lines.append(_qtc_line(subject, baseline_ecg))
     if dose.ramp_up and dose.drug in subject.starts:  # the label's steady dose for one already taking it
@@ -491,7 +499,7 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
     if dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject):
         lines += _product_cannot_give([s.dose_mg for s in dose.ramp_up] if dose.drug in subject.starts else [],
-                                      recommended, ordered, parts_kept)
+                                      recommended, updated or ordered, parts_kept)
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
         lines.append(avoid_text(dose.drug, dose.avoid_with,
                                 [(f.action, (f.precipitant_drug, *f.involved)) for f in dose.findings]))
@@ -567,8 +575,9 @@ def _qtc_line(subject: Subject, baseline_ecg: bool) -> str:
     return line
 
 
-def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) -> list[str]:
-    """The other draft orders of the agent in the call, which the checked one's update would contradict."""
+def _other_drafts_text(drug: str, ordered: OrderedMedication, updated: OrderedMedication | None,
+                       subject: Subject) -> list[str]:
+    """The other draft orders of the agent in the call, which the update (of `updated`, if any) would contradict."""
     others = subject.other_drafts.get(drug, ())
     if not others:
         return []
@@ -578,6 +587,12 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, subject: Subject) 
     if _names_several(ordered):
         # No update of an order naming other drugs is offered (`_dose_suggestion`): "Aza/Ven" checked beside a
         # venetoclax 200 mg draft promised one ("the suggestion removes the others"), and both were signed as written.
+        if updated is not None:  # the agent's own draft (`_updated`)
+            removes = ("; the suggestion removes its other drafts alone"
+                       if any(_removable(o, subject) and o.reference != updated.reference for o in others) else "")
+            return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole "
+                    f"course; it names other drugs too, so the update is of {updated.reference}, {drug} alone, the "
+                    f"whole course: sign {drug} in one order only{removes}."]
         alone = [o.reference or "an order without an id" for o in others if not _names_several(o)]
         instead = f" ({' or '.join(alone)})" if alone else ""
         return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole course; "
@@ -770,7 +785,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     other drugs too: its update at the agent's dose ("Aza/Ven 400" as 10, 20, 50, 70 mg) would give that dose to
     them, or leave them out, once accepted.
     """
-    ordered = subject.by_drug[dose.drug]
+    ordered = _updated(dose, subject)
     if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
             or dose.drug not in subject.new_drugs or _names_several(ordered)
             or not ordered.reference.startswith("MedicationRequest/")):
@@ -813,7 +828,8 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     # doses), and so would the orders given with it as products of other strengths (its `parts`).
     removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
                             resourceId=other.reference)
-                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts) if _removable(other, subject)]
+                for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts)
+                if other.reference != ordered.reference and _removable(other, subject)]
     return wire.Suggestion(
         label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],
         uuid=str(uuid.uuid4()),
@@ -821,6 +837,22 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
         actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(recommended)} mg{ramp}",
                              resource=order), *removals],
     )
+
+
+def _updated(dose: DoseRecommendation, subject: Subject) -> OrderedMedication:
+    """The draft an update of the agent would rewrite: the one checked, or the agent's own draft beside it.
+
+    When the one checked names other drugs too and only the ramp-up is missing (its dose is the course's), the
+    highest-dose draft of the agent alone, if any: "venetoclax + azacitidine" beside a venetoclax 200 mg draft of a
+    start had no update, or before s19 one of the order naming azacitidine, which would have given it venetoclax's
+    doses. Not when the dose must change: the order naming other drugs would still give the agent the dose it names,
+    and the prescriber is asked to order it on its own (review 5 of s19).
+    """
+    ordered = subject.by_drug[dose.drug]
+    if not _names_several(ordered) or dose.action is Action.ADJUST_DOSE:
+        return ordered
+    alone = [o for o in subject.other_drafts.get(dose.drug, ()) if o.drugs == (dose.drug,)]
+    return max(alone, key=dose_read, default=ordered)
 
 
 def _removable(other: OrderedMedication, subject: Subject) -> bool:

@@ -63,21 +63,16 @@ _DAY_OF_MONTH: Final = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b"
 _DOSE_OR_COURSE_AFTER: Final = r" ?(?:(?:mg|g|mcg|m2|iv|sc|sq|subq|po|days?)\b|d\d|x ?\d|/|- ?\d)"
 """After the day of "dec. 20", a unit, route, course or range: "dec. 20 mg/m2", "dec. 20 IV", "dec. 20 D1-5",
 "dec. 20 x 5d", "dec. 1-5", "dec. 5 days"."""
-_DEC_IN_A_DATE: Final = re.compile("|".join((
-    r"(?<=\d[-/])dec(?=[-/]\d{2,4}\b)",  # "1-dec-2026", "01/dec/26"
-    r"(?<=\d )dec(?= \d{4}\b)",  # "1 dec 2026"
-    r"\bdec(?=[-/ ]\d{1,2}(?:st|nd|rd|th)?,?[-/ ]\d{4}\b)",  # "dec 1, 2026", "dec-01-2026"
-    r"\bdec(?= \d{1,2}(?:st|nd|rd|th)\b)",  # "dec 3rd"
-    rf"\bdec(?=\. ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))",  # "dec. 1", "+ dec. 1", not "dec. 20 D1-5"
-)))
-"""December in a date: "dec" there was names.toml's decitabine ("posaconazole 300 mg daily started 1-Dec-2026" was
-posaconazole and decitabine, complete: a drug not ordered added; s19 review R). Spelt out, it is an unknown word, as
-"nov" and "jan" are. With the month's full stop, a day alone makes it a date ("venetoclax 400 mg daily, Dec. 1" added
-decitabine to the regimen, complete; review 3), also after a joiner ("; Dec. 1 start", "+ Dec. 1": decitabine added,
-complete; review 5). Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor before a course, range, route or
-unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine (made a
-date, the whole line was unknown, venetoclax unchecked too; review 4). "ven 400 + dec. 20" with no more is either:
-unknown, not a drug perhaps not ordered."""
+_DEC_IN_A_DATE: Final = re.compile(rf"\bdec(?=\. ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))")
+"""December with its full stop before a day, no year and no word of a date before it, a date perhaps (`_month_dates`
+reads the others): "dec" there was names.toml's decitabine ("venetoclax 400 mg daily, Dec. 1" added decitabine to the
+regimen, complete; review 3), also after a joiner ("; Dec. 1 start", "+ Dec. 1": decitabine added, complete; review
+5). Spelt out, it is an unknown word: "ven 400 + dec. 20" may be decitabine 20 mg/m2 too, and is unknown rather than
+a drug perhaps not ordered. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor before a course, range, route
+or unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine (made a
+date, the whole line was unknown, venetoclax unchecked too; review 4)."""
+_DATE: Final = "\u27e8date\u27e9"
+"""The token a date written with a month's name is read as (`_month_dates`): no drug, no dose; a date to `_dated`."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
 """A number of two or three digits, a comma and three more ("80,120 mg", "100,200 mg"): a list of two doses (80 or 120
 mg) as much as tens of thousands of mg, which no dose read from a name is; "1,000 mg" and "1,250 mg" stay thousands.
@@ -107,14 +102,11 @@ _SUPPLY = 512
 _STOPPED = 1024
 _CHANGE = 2048
 _ORAL = 4096
-_MADE_ORAL: Final = frozenset({"gel"})
-"""The local dose-form words that names.toml's `oral` words make a form taken by mouth ("oral gel", "gel caps"). Not
-"cream" or "ointment": a line naming a tablet and a cream ("venetoclax oral tablet cream") is not guessed either way,
-so it stays local, NOT_REVIEWED (tests/interactions/test_reader_properties.py)."""
+_MADE_ORAL = 8192
 _ROLE_FLAGS = {"dose_form": _SKIP, "route": _SKIP, "unit": _SKIP, "modifier": _SKIP, "frequency": _SKIP,
                "local_form": _SKIP | _LOCAL, "held": _SKIP | _HELD, "condition": _SKIP | _CONDITION,
                "allergy": _SKIP | _ALLERGY, "supply": _SKIP | _SUPPLY, "stopped": _SKIP | _STOPPED, "filler": _SKIP,
-               "dose_change": _CHANGE, "oral": _SKIP | _ORAL,
+               "dose_change": _CHANGE, "oral": _SKIP | _ORAL, "made_oral": _SKIP | _LOCAL | _MADE_ORAL,
                "salt": _SALT, "separator": _SEPARATOR, "vehicle_marker": _MARKER, "elemental": _ELEMENTAL}
 _HYPHEN = "-"
 _V = TypeVar("_V")
@@ -338,20 +330,19 @@ class MedicationReader:
         self._words: _Phrases[int] = _Phrases()
         self._vehicles: _Phrases[bool] = _Phrases()
         roles: dict[tuple[str, ...], int] = {}
-        form_words: set[str] = set()
         for vocabulary in names.vocabularies:
-            if vocabulary.role in ("product_suffix", "course"):
-                continue  # not order text: read only right after a brand (`_product_suffix`), or beside a dose
+            if vocabulary.role in ("product_suffix", "course", "month", "date_word"):
+                # not order text: read only right after a brand (`_product_suffix`), beside a dose, or in a date
+                continue
             for term in vocabulary.terms:
                 for tokens in self._phrase_forms(term):
                     if vocabulary.role == "vehicle":
                         self._vehicles.add(tokens, True)
                     else:
                         roles[tokens] = roles.get(tokens, 0) | _ROLE_FLAGS[vocabulary.role]
-                    if vocabulary.role == "dose_form" and len(tokens) == 1:
-                        form_words.add(tokens[0])
         for tokens, flags in roles.items():
-            self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and _local_term(tokens, roles, form_words) else 0))
+            self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and _local_term(tokens, roles) else 0))
+        self._month_dates = _month_dates(self._phrases_of(names, "month"), self._phrases_of(names, "date_word"))
         self._product_suffixes = frozenset(normalise(term) for vocabulary in names.vocabularies
                                            if vocabulary.role == "product_suffix" for term in vocabulary.terms)
         """Words that, right after a name, name another product of it ("Tylenol PM")."""
@@ -591,11 +582,11 @@ class MedicationReader:
     def _dated(self, tokens: list[str]) -> bool:
         """Whether the line may hold a date, its year given or not.
 
-        A full one (`_in_date`, "28.11.2026"), or two whole numbers alone joined by "/" or "-" that can be a day and a
-        month ("11/28", "28-11"), not the days of a course ("days 1-14") nor part of a longer run ("10/20/50": a
-        ramp-up).
+        A full one (`_in_date`, "28.11.2026"), one written with a month's name (`_DATE`: "Dec 1"), or two whole numbers
+        alone joined by "/" or "-" that can be a day and a month ("11/28", "28-11"), not the days of a course ("days
+        1-14") nor part of a longer run ("10/20/50": a ramp-up).
         """
-        if _in_date(tokens):
+        if _in_date(tokens) or _DATE in tokens:
             return True
         joints = ("/", _HYPHEN)
         for at, first in enumerate(tokens[:-1]):
@@ -861,6 +852,8 @@ class MedicationReader:
         tokens: list[str] = []
         known, broad = self._known_words, self._broad_words
         spelled = _LIST_NUMBER.sub("", _spell(text, self._spellings))
+        if self._month_dates is not None:
+            spelled = self._month_dates.sub(f" {_DATE} ", spelled)
         if "dec" in spelled:
             spelled = _DEC_IN_A_DATE.sub("december", spelled)
         if "," in spelled:
@@ -1312,10 +1305,22 @@ class MedicationReader:
             return broad_length, _Mention(text, (), canonical), 0
         if token == _HYPHEN:
             return 1, None, _SEPARATOR
-        if _NUMBER.fullmatch(token) or (self._patterns is not None and self._patterns.fullmatch(token)):
+        if _NUMBER.fullmatch(token) or token == _DATE or self._days_counted(items, i) or (
+                self._patterns is not None and self._patterns.fullmatch(token)):
             return 1, None, _SKIP
         state.unknown.append(token)
         return 1, None, 0
+
+    def _days_counted(self, items: list[str | _Group], at: int) -> bool:
+        """Whether a course word at `at` ends a course's count: "d" of "x 14 d", "for 5 d" (as "x14d" is read).
+
+        Its other readings (a brand's suffix: "Claritin-D"; vitamin D) are never after a count: "'d': not a drug or
+        order text", the line unread, the check incomplete (s20 helper R6).
+        """
+        if at < 2:
+            return False
+        word, count, unit = (item if isinstance(item, str) else "" for item in items[at - 2:at + 1])
+        return word in self._course and unit in self._course and bool(_NUMBER.fullmatch(count))
 
     def _held_for_a_time(self, items: list[str | _Group], at: int, length: int) -> bool:
         """Whether a phrase of order text beginning with a hold word is followed by how long ("hold for 7 days").
@@ -1716,6 +1721,35 @@ _MONTHS: Final = 12
 _DAYS: Final = 31
 
 
+def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str, ...]]) -> re.Pattern[str] | None:
+    """Dates written with a month's name (names.toml's `month`), with the words before them (`date_word`).
+
+    With a year ("12-jan-2026", "28 feb 2026", "january 5, 2026", "dec-01-2026") or a day's ordinal ("dec 3rd"),
+    anywhere; with neither, only after a word of a date ("started dec 1", "since nov 1", "from 5 jan") or alone in a
+    bracket ("(dec 1)"), and not before a unit, route, course or range ("from dec 20 mg/m2", "on dec 20 d1-5":
+    decitabine). Each was read as decitabine ("dec", a drug not ordered, venetoclax's dose unread) or left the whole
+    line unknown (s20 helper R6).
+    """
+    if not months:
+        return None
+    month = rf"\b(?:{_alternatives(months)})\b\.?"
+    day = r"(?:0?[1-9]|[12]\d|3[01])"
+    year = r"\d{4}\b"
+    lead = rf"(?:\b(?:{_alternatives(words)}):? )" if words else "(?!)"
+    dated = "|".join((
+        rf"\b{day}-{month}-(?:{year}|\d{{2}}\b)", rf"\b{day}/{month}/(?:{year}|\d{{2}}\b)",
+        rf"\b{day} {month},? {year}", rf"{month} ?{day}(?:st|nd|rd|th)?,?[-/ ]{year}", rf"{month}[- ]{day}-{year}",
+        rf"{month} ?{day}(?:st|nd|rd|th)\b",
+    ))
+    undated = rf"(?:{month} ?{_DAY_OF_MONTH}|\b{day} {month})"
+    return re.compile(rf"{lead}*(?:{dated})|{lead}+{undated}(?!{_DOSE_OR_COURSE_AFTER})|\( ?{lead}*{undated} ?\)")
+
+
+def _alternatives(phrases: frozenset[tuple[str, ...]]) -> str:
+    """Phrases as a regular expression's alternatives, the longest first ("start date" before "start")."""
+    return "|".join(re.escape(" ".join(tokens)) for tokens in sorted(phrases, key=lambda t: -len(" ".join(t))))
+
+
 def _count_apart(token: str) -> tuple[str, ...]:
     """A glued count as its number and "x" in the order written ("x2": "x", "2"); any other token as it is."""
     glued = _GLUED_COUNT.fullmatch(token)
@@ -1792,18 +1826,19 @@ def _chunks(text: str) -> list[str]:
     return chunks
 
 
-def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int], form_words: set[str]) -> bool:
+def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int]) -> bool:
     """Whether a term of the grammar names a local form by a local word of its own.
 
     A local site or route makes any term local: "Topical Cream", "Ophthalmic Solution" as "topical", "ophthalmic". A
-    gel (`_MADE_ORAL`) is local unless a word of the oral route or an oral dose form stands beside it: "ERYTHROMYCIN
-    2% GEL", "Rectal Ointment", "Nasal Gel" are not taken by mouth, "Oral Gel" and "gel caps" are (made local by
-    "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check incomplete; s19 review 4). Any
-    route beside it was too wide: "diltiazem 2% rectal ointment" cut venetoclax as if taken by mouth (review 5).
+    gel (names.toml's `made_oral`) is local unless a word of the oral route or an oral dose form stands beside it:
+    "ERYTHROMYCIN 2% GEL", "Rectal Ointment", "Nasal Gel" are not taken by mouth, "Oral Gel" and "gel caps" are (made
+    local by "gel", erythromycin gel caps and posaconazole oral gel were NOT_REVIEWED, the check incomplete; s19 review
+    4). Any route beside it was too wide: "diltiazem 2% rectal ointment" cut venetoclax as if taken by mouth (review 5).
     """
     local = {token for token in tokens if roles.get((token,), 0) & _LOCAL}
     taken_by_mouth = any(roles.get((token,), 0) & _ORAL for token in tokens)  # names.toml's `oral` words
-    return bool(local) and not (local <= form_words & _MADE_ORAL and taken_by_mouth)
+    made_oral = all(roles.get((token,), 0) & _MADE_ORAL for token in local)
+    return bool(local) and not (made_oral and taken_by_mouth)
 
 
 def _phrase_forms(phrase: str) -> list[tuple[str, ...]]:

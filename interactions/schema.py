@@ -100,7 +100,8 @@ class ManifestFile(_Strict):
 
 VocabularyRole = Literal["dose_form", "route", "local_form", "product_suffix", "unit", "modifier", "frequency",
                          "filler", "salt", "separator", "vehicle_marker", "vehicle", "elemental", "course", "held",
-                         "condition", "allergy", "supply", "stopped", "dose_change", "oral"]
+                         "condition", "allergy", "supply", "stopped", "dose_change", "oral", "made_oral", "month",
+                         "date_word"]
 """What a word of order text is to the reader; names.toml says what each role may stand next to."""
 
 

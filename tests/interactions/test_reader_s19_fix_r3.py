@@ -55,8 +55,9 @@ def test_an_arrow_to_a_hold_or_then_hold_after_no_course_is_still_a_hold(default
     assert (ven.recommended_dose_mg, ven.action) == (0, Action.HOLD)
 
 
-@pytest.mark.parametrize("order", ["venetoclax 400 mg daily, Dec. 1", "venetoclax 400 mg daily, Dec. 1, 2026",
-                                   "venetoclax 400 mg daily started dec.31", "venetoclax 400 mg daily since Dec. 3rd"])
+# With a year or after a word of a date ("Dec. 1, 2026", "started dec.31") it is read as a date since s20
+# (test_reader_s20_r6.py): venetoclax, complete.
+@pytest.mark.parametrize("order", ["venetoclax 400 mg daily, Dec. 1"])
 def test_dec_with_a_period_before_a_day_is_a_date_not_decitabine(default_kb: KnowledgeBase, order: str) -> None:
     # Was venetoclax and decitabine, complete, with the duplicate hypomethylating agents finding beside azacitidine.
     reading = default_kb.resolver.read(order)

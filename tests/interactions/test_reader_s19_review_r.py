@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
-from tests.interactions.orders import AZA, VEN_AZA, agent_dose
+from tests.interactions.orders import agent_dose
 
 
 @pytest.mark.parametrize(("frequency", "per_day"), [
@@ -61,30 +61,6 @@ def test_dosing_times_of_several_tablets_leave_the_dose_unread(default_kb: Knowl
 ])
 def test_ranges_dates_and_other_hyphenated_numbers_are_no_dosing_times(default_kb: KnowledgeBase, text: str) -> None:
     assert default_kb.resolver.administrations_per_day(text) is None
-
-
-@pytest.mark.parametrize("line", [
-    "posaconazole 300 mg daily started 1-Dec-2026",
-    "posaconazole 300 mg daily 01-DEC-2026",
-    "posaconazole 300 mg daily started Dec 1, 2026",
-    "posaconazole 300 mg daily since Dec 3rd",
-    "fluconazole 400 mg daily (started 12-Dec-26)",
-])
-def test_dec_in_a_date_is_no_decitabine(default_kb: KnowledgeBase, line: str) -> None:
-    # Was the azole and decitabine, complete: a drug not ordered added. Unknown, as "1-Nov-2026" is.
-    reading = default_kb.resolver.read(line)
-    assert (reading.drugs, reading.reason) == ((), UnrecognizedReason.UNKNOWN)
-    assert "decitabine" not in reading.detail
-    result = check(default_kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
-    assert [u.name for u in result.unrecognized] == [line]
-    assert not result.complete
-
-
-def test_an_agent_order_dated_in_december_adds_no_decitabine_to_the_regimen(default_kb: KnowledgeBase) -> None:
-    order = "venetoclax 400 mg daily start 12-Dec-2026"
-    result = check(default_kb, CheckRequest((Medication(order), AZA), (), PatientContext()))
-    assert "decitabine" not in [d.drug for d in result.doses]
-    assert not result.complete
 
 
 @pytest.mark.parametrize(("line", "drugs"), [

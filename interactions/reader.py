@@ -59,18 +59,24 @@ _BOUND: Final = re.compile(r"[<>]\s*=?\s*(?:\d+(?:\.\d+)?|\.\d+)\s*(?:mg|g)\b")
 _LIST_NUMBER: Final = re.compile(r"^\s*\d{1,2}[.)]\s+(?=[^\W\d_])")
 """A numbered list's number opening the line before a name ("1) posaconazole", "12. venetoclax 100 mg daily"): it
 was one of the line's numbers, and an agent's dose went unread (s19 probe R). Not "#2" or "2 -" (a count?)."""
-_DAY_OF_MONTH: Final = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b"
+_DAY: Final = r"(?:0?[1-9]|[12]\d|3[01])"
+"""A day of a month's number, alone ("12-jan-2026") or before its ordinal (`_DAY_OF_MONTH`)."""
+_DAY_OF_MONTH: Final = rf"{_DAY}(?:st|nd|rd|th)?\b"
 _DOSE_OR_COURSE_AFTER: Final = r" ?(?:(?:mg|g|mcg|m2|iv|sc|sq|subq|po|days?)\b|d\d|x ?\d|/|- ?\d)"
 """After the day of "dec. 20", a unit, route, course or range: "dec. 20 mg/m2", "dec. 20 IV", "dec. 20 D1-5",
 "dec. 20 x 5d", "dec. 1-5", "dec. 5 days"."""
-_DEC_IN_A_DATE: Final = re.compile(rf"\bdec(?=\. ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))")
-"""December with its full stop before a day, no year and no word of a date before it, a date perhaps (`_month_dates`
-reads the others): "dec" there was names.toml's decitabine ("venetoclax 400 mg daily, Dec. 1" added decitabine to the
-regimen, complete; review 3), also after a joiner ("; Dec. 1 start", "+ Dec. 1": decitabine added, complete; review
-5). Spelt out, it is an unknown word: "ven 400 + dec. 20" may be decitabine 20 mg/m2 too, and is unknown rather than
-a drug perhaps not ordered. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor before a course, range, route
-or unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine (made a
-date, the whole line was unknown, venetoclax unchecked too; review 4)."""
+_DEC_IN_A_DATE: Final = re.compile(
+    rf"(?:(?<=[,;])|(?<=[,;] )|\b(?=dec\.))dec(?=\.? ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))")
+"""December before a day, with its full stop or after a comma or semicolon, no year and no word of a date before it, a
+date perhaps (`_month_dates` reads the others): "dec" there was names.toml's decitabine ("venetoclax 400 mg daily, Dec.
+1" added decitabine to the regimen, complete; review 3; "venetoclax 400 mg daily, Dec 1", "...; Dec 1" still did after
+s20 helper R6: review R6), also after a joiner ("; Dec. 1 start", "+ Dec. 1": decitabine added, complete; review 5).
+Spelt out, it is an unknown word: "ven 400 + dec. 20" or "venetoclax 400 mg, dec 20" may be decitabine 20 mg/m2 too,
+and is unknown rather than a drug perhaps not ordered. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor
+before a course, range, route or unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5
+days"): decitabine (made a date, the whole line was unknown, venetoclax unchecked too; review 4)."""
+_DEC_AFTER_A_JOINER: Final = re.compile(r"(?:[+/&]|\band|\bwith) ?\(? ?$")
+"""A joiner, perhaps a bracket, ending the text before a date that begins with "dec" (`_as_a_date`)."""
 _DATE: Final = "\u27e8date\u27e9"
 """The token a date written with a month's name is read as (`_month_dates`): no drug, no dose; a date to `_dated`."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
@@ -853,7 +859,7 @@ class MedicationReader:
         known, broad = self._known_words, self._broad_words
         spelled = _LIST_NUMBER.sub("", _spell(text, self._spellings))
         if self._month_dates is not None:
-            spelled = self._month_dates.sub(f" {_DATE} ", spelled)
+            spelled = self._month_dates.sub(_as_a_date, spelled)
         if "dec" in spelled:
             spelled = _DEC_IN_A_DATE.sub("december", spelled)
         if "," in spelled:
@@ -1728,21 +1734,40 @@ def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str,
     anywhere; with neither, only after a word of a date ("started dec 1", "since nov 1", "from 5 jan") or alone in a
     bracket ("(dec 1)"), and not before a unit, route, course or range ("from dec 20 mg/m2", "on dec 20 d1-5":
     decitabine). Each was read as decitabine ("dec", a drug not ordered, venetoclax's dose unread) or left the whole
-    line unknown (s20 helper R6).
+    line unknown (s20 helper R6). A range of two ("from dec 1 - dec 14") is one date: its second "dec", after no word
+    of a date, was decitabine, complete (review R6). It is matched whole or not at all (an atomic group): "from dec 1 -
+    dec 14 mg" is no date ending at "dec 1", its second "dec" decitabine 14 mg.
     """
     if not months:
         return None
     month = rf"\b(?:{_alternatives(months)})\b\.?"
-    day = r"(?:0?[1-9]|[12]\d|3[01])"
+    day = _DAY
     year = r"\d{4}\b"
     lead = rf"(?:\b(?:{_alternatives(words)}):? )" if words else "(?!)"
-    dated = "|".join((
+    with_year = "|".join((
         rf"\b{day}-{month}-(?:{year}|\d{{2}}\b)", rf"\b{day}/{month}/(?:{year}|\d{{2}}\b)",
         rf"\b{day} {month},? {year}", rf"{month} ?{day}(?:st|nd|rd|th)?,?[-/ ]{year}", rf"{month}[- ]{day}-{year}",
-        rf"{month} ?{day}(?:st|nd|rd|th)\b",
     ))
-    undated = rf"(?:{month} ?{_DAY_OF_MONTH}|\b{day} {month})"
-    return re.compile(rf"{lead}*(?:{dated})|{lead}+{undated}(?!{_DOSE_OR_COURSE_AFTER})|\( ?{lead}*{undated} ?\)")
+    ordinal = rf"{month} ?{day}(?:st|nd|rd|th)\b"
+    undated = rf"{month} ?{_DAY_OF_MONTH}|\b{day} {month}"
+    to_another = rf"(?: ?- ?(?:{with_year}|{ordinal}|{undated}))?"
+    anywhere = rf"{lead}*(?>(?:{with_year}|{ordinal}){to_another})"
+    after_a_word = rf"{lead}+(?>(?:{undated}){to_another})(?!{_DOSE_OR_COURSE_AFTER})"
+    bracketed = rf"\( ?{lead}*(?:{undated}){to_another} ?\)"
+    return re.compile(f"{anywhere}|{after_a_word}|{bracketed}")
+
+
+def _as_a_date(date: re.Match[str]) -> str:
+    """The token of a date `_month_dates` found, or its "dec" spelt out, an unknown word, right after a joiner.
+
+    "ven 400 + (dec 20)", "+ dec 2nd", "+ dec 20 2026" may be decitabine too: read as a date, decitabine was dropped,
+    venetoclax alone, complete (review R6). Unknown, as "+ Dec. 1" is (`_DEC_IN_A_DATE`); a word of a date before
+    ("+ (started dec 1)") makes it a date.
+    """
+    text = date.group()
+    if re.match(r"\(? ?dec\b", text) and _DEC_AFTER_A_JOINER.search(date.string, 0, date.start()):
+        return text.replace("dec", "december", 1)
+    return f" {_DATE} "
 
 
 def _alternatives(phrases: frozenset[tuple[str, ...]]) -> str:

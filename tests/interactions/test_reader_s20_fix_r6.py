@@ -1,0 +1,92 @@
+"""s20 fixer R6: what review R6 found in the reader's month-name dates (commit 90b2ecd).
+
+A range written with a dash ("from Dec 1 - Dec 14") added decitabine, complete; after a joiner, "(dec 20)", "dec 2nd"
+and "dec 20 2026" were dates and dropped decitabine, complete; "venetoclax 400 mg daily, Dec 1" added decitabine.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
+from interactions.model import CheckResult
+from tests.interactions.orders import VEN_AZA, agent_dose
+
+POSACONAZOLE = Medication("posaconazole 300 mg daily")
+
+
+def _beside_posaconazole(kb: KnowledgeBase, line: str) -> CheckResult:
+    return check(kb, CheckRequest((Medication(line),), (POSACONAZOLE,), PatientContext()))
+
+
+def _as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
+    return check(kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+
+
+@pytest.mark.parametrize("line", [
+    "venetoclax 400 mg daily from Dec 1 - Dec 14", "venetoclax 400 mg daily since Dec 1 - Dec 14",
+    "venetoclax 400 mg daily started Dec 1 \u2013 Dec 14", "venetoclax 400 mg daily from Nov 28 - Dec 11",
+    "venetoclax 400 mg daily from Dec 1-Dec 14", "venetoclax 400 mg daily (Dec 1 - Dec 14)",
+])
+def test_a_range_of_dates_with_a_dash_is_one_date(default_kb: KnowledgeBase, line: str) -> None:
+    # Was venetoclax and decitabine CONTINUE, complete (the second "Dec" decitabine): venetoclax alone, 400 -> 70 mg.
+    result = _beside_posaconazole(default_kb, line)
+    assert (result.complete, sorted(d.drug for d in result.doses)) == (True, ["venetoclax"])
+    ven = agent_dose(result, "venetoclax")
+    assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
+
+
+def test_an_azole_dated_with_a_range_is_the_azole_alone(default_kb: KnowledgeBase) -> None:
+    # Was posaconazole and decitabine: as a co-medication, an AVOID_COMBINATION with azacitidine and no dose read.
+    line = "posaconazole 300 mg daily from Dec 1-Dec 14"
+    assert default_kb.resolver.read(line).drugs == ("posaconazole",)
+    result = _as_a_co_medication(default_kb, line)
+    assert (result.complete, result.unrecognized) == (True, ())
+    assert "decitabine" not in {d.drug for d in result.doses}
+    assert agent_dose(result, "venetoclax").recommended_dose_mg == 70
+
+
+def test_a_range_before_a_unit_is_no_date(default_kb: KnowledgeBase) -> None:
+    # Matched whole or not at all: never a date "from Dec 1" before decitabine 14 mg.
+    assert not _beside_posaconazole(default_kb, "venetoclax 400 mg daily from Dec 1 - Dec 14 mg").complete
+
+
+@pytest.mark.parametrize("line", [
+    "venetoclax 400 mg + (dec 20)", "ven 400 + (dec 5)", "venetoclax 400 mg / (dec 20)", "ven 400 + dec 2nd",
+    "ven 400 + dec 20 2026", "ven 400 and (dec 20)", "ven 400 with dec 3rd", "ven 400 & dec 20, 2026",
+    # As was already read.
+    "ven 400 + Dec. 1",
+])
+def test_dec_and_a_day_after_a_joiner_is_not_guessed(default_kb: KnowledgeBase, line: str) -> None:
+    # Was venetoclax alone, 400 -> 70 mg, complete: decitabine dropped. Unknown, the check incomplete.
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
+    result = _beside_posaconazole(default_kb, line)
+    assert (result.complete, [u.name for u in result.unrecognized]) == (False, [line])
+    assert not _as_a_co_medication(default_kb, line).complete
+
+
+def test_a_word_of_a_date_after_a_joiner_makes_it_a_date(default_kb: KnowledgeBase) -> None:
+    line = "venetoclax 400 mg + (started Dec 1)"
+    assert default_kb.resolver.read(line).drugs == ("venetoclax",)
+    assert agent_dose(_beside_posaconazole(default_kb, line), "venetoclax").recommended_dose_mg == 70
+
+
+@pytest.mark.parametrize("line", [
+    "venetoclax 400 mg daily, Dec 1", "venetoclax 400 mg daily; Dec 1", "venetoclax 400 mg daily,Dec 1",
+    "posaconazole 300 mg daily, Dec 14", "venetoclax 400 mg, dec 20",
+])
+def test_dec_and_a_day_after_a_comma_is_not_guessed(default_kb: KnowledgeBase, line: str) -> None:
+    # Was the drug and decitabine CONTINUE, complete (venetoclax's dose unread): unknown, as ", Dec. 1" is.
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
+    assert not _beside_posaconazole(default_kb, line).complete
+    result = _as_a_co_medication(default_kb, line)
+    assert (result.complete, [u.name for u in result.unrecognized]) == (False, [line])
+    assert not any("decitabine" in f.rule for f in result.findings)
+
+
+@pytest.mark.parametrize("line", [
+    "Aza/Ven 400 mg, dec 20 mg/m2", "venetoclax 400 mg daily, dec 20 mg/m2 D1-5", "ven 400; dec 20 D1-5",
+    "ven 400, dec 20 x 5 days",
+])
+def test_dec_and_a_dose_after_a_comma_stays_decitabine(default_kb: KnowledgeBase, line: str) -> None:
+    assert "decitabine" in default_kb.resolver.read(line).drugs

@@ -601,7 +601,7 @@ class MedicationReader:
             second = tokens[at + 2] if at + 2 < len(tokens) else ""
             if (tokens[at + 1] in joints and first.isdigit() and second.isdigit()
                     and (at == 0 or tokens[at - 1] not in joints) and tokens[at + 3:at + 4] != [tokens[at + 1]]
-                    and 1 <= min(int(first), int(second)) <= _MONTHS and max(int(first), int(second)) <= _DAYS
+                    and _a_day_and_month(int(first), int(second))
                     and not self._of_course(tokens, at + 2)):
                 return True
         return False
@@ -1318,15 +1318,17 @@ class MedicationReader:
         return 1, None, 0
 
     def _days_counted(self, items: list[str | _Group], at: int) -> bool:
-        """Whether a course word at `at` ends a course's count: "d" of "x 14 d", "for 5 d" (as "x14d" is read).
+        """Whether a unit of time at `at` ends a course's count: "d" of "x 14 d", "for 5 d", "wk" of "x 2 wk".
 
-        Its other readings (a brand's suffix: "Claritin-D"; vitamin D) are never after a count: "'d': not a drug or
-        order text", the line unread, the check incomplete (s20 helper R6).
+        As "x14d" is read. Its other readings (a brand's suffix: "Claritin-D"; vitamin D) are never after a count:
+        "'d': not a drug or order text", the line unread, the check incomplete (s20 helper R6). Only the units of time
+        of a FHIR period (`_HOURS`) that are course words (names.toml): any course word took "x 2 c" and "for 2 month"
+        too (review R6), which were unread before, and "c" may be "with" (c-bar) as much as cycles.
         """
         if at < 2:
             return False
         word, count, unit = (item if isinstance(item, str) else "" for item in items[at - 2:at + 1])
-        return word in self._course and unit in self._course and bool(_NUMBER.fullmatch(count))
+        return word in self._course and unit in self._course and unit in _HOURS and bool(_NUMBER.fullmatch(count))
 
     def _held_for_a_time(self, items: list[str | _Group], at: int, length: int) -> bool:
         """Whether a phrase of order text beginning with a hold word is followed by how long ("hold for 7 days").
@@ -1714,7 +1716,7 @@ def _in_date(tokens: list[str]) -> set[int]:
             year, day_month = third, (int(first), int(second))
         else:
             continue
-        if year.startswith("20") and 1 <= min(day_month) <= _MONTHS and max(day_month) <= _DAYS:
+        if year.startswith("20") and _a_day_and_month(*day_month):
             dates.update((at, at + 2, at + 4))
     return dates
 
@@ -1727,6 +1729,11 @@ _MONTHS: Final = 12
 _DAYS: Final = 31
 
 
+def _a_day_and_month(first: int, second: int) -> bool:
+    """Whether two numbers can be a day and a month, in either order ("11/28", "28/11"; not "20/50")."""
+    return 1 <= min(first, second) <= _MONTHS and max(first, second) <= _DAYS
+
+
 def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str, ...]]) -> re.Pattern[str] | None:
     """Dates written with a month's name (names.toml's `month`), with the words before them (`date_word`).
 
@@ -1734,9 +1741,11 @@ def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str,
     anywhere; with neither, only after a word of a date ("started dec 1", "since nov 1", "from 5 jan") or alone in a
     bracket ("(dec 1)"), and not before a unit, route, course or range ("from dec 20 mg/m2", "on dec 20 d1-5":
     decitabine). Each was read as decitabine ("dec", a drug not ordered, venetoclax's dose unread) or left the whole
-    line unknown (s20 helper R6). A range of two ("from dec 1 - dec 14") is one date: its second "dec", after no word
-    of a date, was decitabine, complete (review R6). It is matched whole or not at all (an atomic group): "from dec 1 -
-    dec 14 mg" is no date ending at "dec 1", its second "dec" decitabine 14 mg.
+    line unknown (s20 helper R6). After a word of a date, a numeric one that can be a date is one too ("since 12/1",
+    "until 12/14/2026", "from 2026-12-01"): "since" was an unknown word, the line unread (review R6). A range of two
+    ("from dec 1 - dec 14") is one date: its second "dec", after no word of a date, was decitabine, complete (review
+    R6). It is matched whole or not at all (an atomic group): "from dec 1 - dec 14 mg" is no date ending at "dec 1",
+    its second "dec" decitabine 14 mg.
     """
     if not months:
         return None
@@ -1754,7 +1763,11 @@ def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str,
     anywhere = rf"{lead}*(?>(?:{with_year}|{ordinal}){to_another})"
     after_a_word = rf"{lead}+(?>(?:{undated}){to_another})(?!{_DOSE_OR_COURSE_AFTER})"
     bracketed = rf"\( ?{lead}*(?:{undated}){to_another} ?\)"
-    return re.compile(f"{anywhere}|{after_a_word}|{bracketed}")
+    # A year of two digits is left unread: "start 11/28/26", a date or a ramp-up? (as `_in_date` leaves it).
+    numeric = (rf"(?P<numeric>\d{{1,2}}/\d{{1,2}}\b(?:/{year})?|\d{{1,2}}(?P<joint>[.-])\d{{1,2}}(?P=joint){year}"
+               rf"|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)")
+    numeric_after_a_word = rf"{lead}+{numeric}(?!{_DOSE_OR_COURSE_AFTER})"
+    return re.compile(f"{anywhere}|{after_a_word}|{bracketed}|{numeric_after_a_word}")
 
 
 def _as_a_date(date: re.Match[str]) -> str:
@@ -1767,6 +1780,11 @@ def _as_a_date(date: re.Match[str]) -> str:
     text = date.group()
     if re.match(r"\(? ?dec\b", text) and _DEC_AFTER_A_JOINER.search(date.string, 0, date.start()):
         return text.replace("dec", "december", 1)
+    if date.group("numeric"):
+        numbers = [int(number) for number in re.findall(r"\d+", date.group("numeric"))]
+        day_month = numbers[1:3] if numbers[0] > _DAYS else numbers[:2]
+        if not _a_day_and_month(*day_month):
+            return text
     return f" {_DATE} "
 
 
@@ -1863,6 +1881,7 @@ def _local_term(tokens: tuple[str, ...], roles: dict[tuple[str, ...], int]) -> b
     local = {token for token in tokens if roles.get((token,), 0) & _LOCAL}
     taken_by_mouth = any(roles.get((token,), 0) & _ORAL for token in tokens)  # names.toml's `oral` words
     made_oral = all(roles.get((token,), 0) & _MADE_ORAL for token in local)
+    # all() of no local form is true: `bool(local)` keeps a line with none from being read as local.
     return bool(local) and not (made_oral and taken_by_mouth)
 
 

@@ -37,7 +37,7 @@ def test_course_and_administration_words_of_a_sig_are_order_text(default_kb: Kno
 
 
 def test_a_line_unknown_for_a_word_beside_a_known_drug_suggests_that_drug(default_kb: KnowledgeBase) -> None:
-    line = "venetoclax 400 mg - held since 11/20"
+    line = "venetoclax 400 mg - held since admission"
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
     assert default_kb.resolver.suggest(line)[0] == "venetoclax"
 

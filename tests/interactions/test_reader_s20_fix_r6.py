@@ -90,3 +90,44 @@ def test_dec_and_a_day_after_a_comma_is_not_guessed(default_kb: KnowledgeBase, l
 ])
 def test_dec_and_a_dose_after_a_comma_stays_decitabine(default_kb: KnowledgeBase, line: str) -> None:
     assert "decitabine" in default_kb.resolver.read(line).drugs
+
+
+@pytest.mark.parametrize("line", [
+    "venetoclax 400 mg daily since 12/1", "venetoclax 400 mg daily until 12/14/2026",
+    "venetoclax 400 mg daily from 2026-12-01", "venetoclax 400 mg daily since 1.12.2026",
+])
+def test_a_word_of_a_date_before_a_numeric_date_is_read(default_kb: KnowledgeBase, line: str) -> None:
+    # Was UNKNOWN ('since', 'until', 'from'), NOT CHECKED, while "since Dec 1" read: venetoclax 400 -> 70 mg.
+    result = _beside_posaconazole(default_kb, line)
+    assert (result.complete, result.unrecognized) == (True, ())
+    assert agent_dose(result, "venetoclax").recommended_dose_mg == 70
+
+
+@pytest.mark.parametrize("line", ["venetoclax 400 mg daily on hold since 12/1", "venetoclax 400 mg - held since 11/20"])
+def test_on_hold_since_a_numeric_date_is_a_hold(default_kb: KnowledgeBase, line: str) -> None:
+    # As "on hold since Dec 1" and "held 11/20": was UNKNOWN ('since'), test_medication_list_lines' example of an
+    # unknown word beside venetoclax until now.
+    ven = agent_dose(_beside_posaconazole(default_kb, line), "venetoclax")
+    assert (ven.recommended_dose_mg, ven.action) == (0, Action.HOLD)
+
+
+@pytest.mark.parametrize("line", ["posaconazole 300 mg daily off hold since 12/1",
+                                  "posaconazole 300 mg daily stopped since 12/1",
+                                  "venetoclax 400 mg daily since 20/50"])
+def test_an_end_beside_a_numeric_date_or_no_date_after_a_word_is_not_guessed(default_kb: KnowledgeBase,
+                                                                              line: str) -> None:
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
+    assert not _as_a_co_medication(default_kb, line).complete
+
+
+@pytest.mark.parametrize("line", ["venetoclax 400 mg x 2 c", "venetoclax 400 mg for 2 c",
+                                  "venetoclax 400 mg daily x 2 month"])
+def test_a_count_before_a_course_word_not_of_days_or_weeks_is_not_read(default_kb: KnowledgeBase, line: str) -> None:
+    # Read complete since s20 helper R6 ("c": cycles, or "with"?), as it was not before: unknown again.
+    assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
+    assert not _beside_posaconazole(default_kb, line).complete
+
+
+@pytest.mark.parametrize("line", ["venetoclax 400 mg daily x 14 d", "venetoclax 400 mg daily x 2 wk"])
+def test_a_count_of_days_or_weeks_stays_read(default_kb: KnowledgeBase, line: str) -> None:
+    assert agent_dose(_beside_posaconazole(default_kb, line), "venetoclax").recommended_dose_mg == 70

@@ -120,9 +120,12 @@ class Subject(NamedTuple):
     not_yet_given: Mapping[str, Sequence[str]]
     """Agent of a start -> its listed orders and statements that say it is not given yet (an unsigned draft, a
     statement of intent), each named with its status."""
-    duplicates: Mapping[str, Sequence[OrderedMedication]]
-    """Regimen drug -> its current orders on the list giving one dose alike: checked as one, said as possible
-    duplicates."""
+    duplicates: Mapping[str, Sequence[tuple[OrderedMedication, float]]]
+    """Regimen drug -> its current orders on the list giving one dose alike, each with that dose (the labelled one
+    assumed for an order stating none): checked as one, said as possible duplicates."""
+    labelled_mg: Mapping[str, float]
+    """Agent -> its labelled dose in force with the regimen's drugs: the dose the engine assumes for an order of it
+    stating none."""
 
 
 class IssuedCard(NamedTuple):
@@ -368,10 +371,11 @@ def _ramp_up_missing(dose: DoseRecommendation, subject: Subject) -> bool:
         return False
     # The order's steps, or its drafts' first doses in date order (the steps as orders of their own; undated ones
     # lowest first), against the ramp-up's days: one above its day (100 mg, then 400 mg from day 2) skips a step. A
-    # dose in the name only ("Aza/Ven 400") is its first; a draft with none is at the dose assumed for it, the one to
-    # give: taken as 0 mg, "venetoclax + azacitidine" (the course, 400 mg) was the ramp-up's day 1 before a venetoclax
-    # 200 mg draft, read as day 2, and the start had no card (USPI 2.2: 100 mg on day 1).
-    assumed = dose.recommended_dose_mg or 0.0
+    # dose in the name only ("Aza/Ven 400") is its first; a draft with none is at the labelled dose in force, which the
+    # engine assumes for it: taken as 0 mg, "venetoclax + azacitidine" (the course, 400 mg) was the ramp-up's day 1
+    # before a venetoclax 200 mg draft, read as day 2, and the start had no card (USPI 2.2: 100 mg on day 1). Not the
+    # dose to give (70 mg with posaconazole): as written, the order gives the dose assumed, not the card's.
+    assumed = subject.labelled_mg.get(dose.drug, 0.0)
     drafts = (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ()))
     given = drafts[0].steps_mg if len(drafts) == 1 else tuple(
         first for _, first in sorted((d.start_date or "9999", next(iter(d.steps_mg), 0.0) or d.named_mg or assumed)
@@ -466,18 +470,18 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if dose.drug in subject.duplicates:
         alike = subject.duplicates[dose.drug]
         named = " and ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
-                             f"{_mg(dose_read(o))} mg)" for o in alike)
+                             f"{_mg(mg) if dose_read(o) else f'no dose stated: {_mg(mg)}'} mg"
+                             f"{'' if dose_read(o) else ' assumed'})" for o, mg in alike)
         lines.append(f"Possible duplicate orders: {named} are in effect today at the same dose (current, or being "
-                     f"ordered now). Checked as one dose of "
-                     f"{_mg(dose_read(alike[0]))} mg, not their sum: confirm that only one is given and the "
-                     "other stopped.")
+                     f"ordered now). Checked as one dose of {_mg(alike[0][1])} mg, not their sum: confirm that only "
+                     "one is given and the other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
     if _names_several(ordered) and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
-        instead = (f"the update is of {updated.reference} ({_escape(updated.label)}), {dose.drug} on its own"
-                   if updated is not None else f"order {dose.drug} on its own at this dose")
+        instead = (f"the update is of {updated.reference} ({_escape(updated.label)}), {dose.drug} on its own, the "
+                   "whole course" if updated is not None else f"order {dose.drug} on its own at this dose")
         lines.append(f"{_escape(ordered.label)} names {dose.drug} with other drugs in one order: no change of it is "
-                     f"offered (it would give them this dose too); {instead}.")
+                     f"offered (it would give them this dose too); {instead}. {_replace_text(dose.drug, [ordered])}")
     if dose.drug in subject.starts:
         planned = subject.not_yet_given.get(dose.drug, ())
         lines.append(f"Read as a start: the patient's current medication list has no order or statement of "
@@ -587,19 +591,19 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, updated: OrderedMe
     if _names_several(ordered):
         # No update of an order naming other drugs is offered (`_dose_suggestion`): "Aza/Ven" checked beside a
         # venetoclax 200 mg draft promised one ("the suggestion removes the others"), and both were signed as written.
-        if updated is not None:  # the agent's own draft (`_updated`)
+        if updated is not None:  # the agent's own draft (`_updated`), named with the order to replace (`_detail`)
             removes = ("; the suggestion removes its other drafts alone"
                        if any(_removable(o, subject) and o.reference != updated.reference for o in others) else "")
             return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole "
-                    f"course; it names other drugs too, so the update is of {updated.reference}, {drug} alone, the "
-                    f"whole course: sign {drug} in one order only{removes}."]
+                    f"course; it names other drugs too: sign {drug} in one order only{removes}."]
         alone = [o.reference or "an order without an id" for o in others if not _names_several(o)]
         instead = f" ({' or '.join(alone)})" if alone else ""
         return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole course; "
                 f"it names other drugs too, so no update is offered: order {drug} alone at this card's dose{instead}, "
                 f"and sign {drug} in one order only."]
+    kept = [o for o in others if _names_several(o)]
     return [f"Other draft orders of {drug} in this call: {named}. The check and its update are for {checked}, the "
-            f"whole course; {_fate_of_others(drug, others, subject)}."]
+            f"whole course; {_fate_of_others(drug, others, subject)}.{f' {_replace_text(drug, kept)}' if kept else ''}"]
 
 
 def _fate_of_others(drug: str, others: Sequence[OrderedMedication], subject: Subject) -> str:
@@ -608,13 +612,34 @@ def _fate_of_others(drug: str, others: Sequence[OrderedMedication], subject: Sub
     Never removed (dfdbb99), "Aza/Ven" said removed beside the updated venetoclax draft was signed as well,
     venetoclax ordered twice.
     """
-    kept = [o.reference or "an order without an id" for o in others if _names_several(o)]
+    kept = [_order_name(o) for o in others if _names_several(o)]
     if not kept:
         return "the suggestion removes the others"
     removes = "; the suggestion removes the others" if len(kept) < len(others) else ""
     if len(kept) == 1:
         return f"{kept[0]} also names other drugs and is kept as written: sign {drug} in one order only{removes}"
-    return f"{', '.join(kept)} also name other drugs and are kept as written: sign {drug} in one order only{removes}"
+    return f"{_and_list(kept)} also name other drugs and are kept as written: sign {drug} in one order only{removes}"
+
+
+def _replace_text(drug: str, several: Sequence[OrderedMedication]) -> str:
+    """The orders naming the agent among other drugs to replace by those drugs alone, said in a sentence.
+
+    Kept as written beside the agent's own order or its update, each still gives the agent its dose: "sign venetoclax
+    in one order only" did not say which order to change, and both signed gave venetoclax twice (USPI 2.2: 400 mg).
+    """
+    replaced = _and_list([f"{_order_name(o)} with {' and '.join(d for d in o.drugs if d != drug)} alone"
+                          for o in several])
+    return f"Replace {replaced}: as written {'it gives' if len(several) == 1 else 'they give'} {drug} too."
+
+
+def _order_name(ordered: OrderedMedication) -> str:
+    """An order as the detail names it: by its reference, else as one without an id, with its label."""
+    return ordered.reference or f"an order without an id ({_escape(ordered.label)})"
+
+
+def _and_list(items: Sequence[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, (", ".join(items[:-1]), *items[-1:])))
 
 
 def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
@@ -842,16 +867,18 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
 def _updated(dose: DoseRecommendation, subject: Subject) -> OrderedMedication:
     """The draft an update of the agent would rewrite: the one checked, or the agent's own draft beside it.
 
-    When the one checked names other drugs too and only the ramp-up is missing (its dose is the course's), the
-    highest-dose draft of the agent alone, if any: "venetoclax + azacitidine" beside a venetoclax 200 mg draft of a
-    start had no update, or before s19 one of the order naming azacitidine, which would have given it venetoclax's
-    doses. Not when the dose must change: the order naming other drugs would still give the agent the dose it names,
-    and the prescriber is asked to order it on its own (review 5 of s19).
+    When the one checked names other drugs too, the highest-dose draft of the agent alone that an update can rewrite
+    (a MedicationRequest, by its id), if any: "venetoclax + azacitidine" beside a venetoclax 200 mg draft of a start
+    had no update, or before s19 one of the order naming azacitidine, which would have given it venetoclax's doses;
+    the highest one without an id left none, beside v1 70 mg. So whether only the ramp-up is missing or the dose
+    must change (70 mg with posaconazole): either way the order naming other drugs still gives the agent a dose as
+    written, and the card asks to replace it with those drugs alone (`_replace_text`).
     """
     ordered = subject.by_drug[dose.drug]
-    if not _names_several(ordered) or dose.action is Action.ADJUST_DOSE:
+    if not _names_several(ordered):
         return ordered
-    alone = [o for o in subject.other_drafts.get(dose.drug, ()) if o.drugs == (dose.drug,)]
+    alone = [o for o in subject.other_drafts.get(dose.drug, ())
+             if o.drugs == (dose.drug,) and o.reference.startswith("MedicationRequest/")]
     return max(alone, key=dose_read, default=ordered)
 
 

@@ -112,8 +112,11 @@ class Orders(NamedTuple):
     """Agent -> the last day of an ended order or statement of it on the list (ISO): a start may continue it."""
     not_yet_given: dict[str, tuple[str, ...]]
     """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`), named."""
-    duplicates: dict[str, tuple[OrderedMedication, ...]]
-    """Regimen drug -> its current orders on the list that give one dose alike (`_duplicates`)."""
+    duplicates: dict[str, tuple[tuple[OrderedMedication, float], ...]]
+    """Regimen drug -> its current orders on the list that give one dose alike, each with that dose (`_duplicates`)."""
+    labelled_mg: dict[str, float]
+    """Agent of the regimen -> its labelled dose in force with the regimen's drugs (`standard_dose_for`): the dose the
+    engine assumes for an order of it stating none."""
 
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
@@ -167,7 +170,7 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
                       as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
-                      orders.given_before, orders.not_yet_given, orders.duplicates)
+                      orders.given_before, orders.not_yet_given, orders.duplicates, orders.labelled_mg)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
         cards = [too_many_card([draft.label for draft in drafts], medications, MAX_MEDICATIONS, subject)]
@@ -270,7 +273,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                 not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({_status(ordered)})")
         elif not draft or ordered.reference in revised:
             taken.update(names)
-        dosed = names if len(names) == 1 else [drug for drug in names if drug in kb.agents and ordered.named_mg]
+        dosed = names if len(names) == 1 else [drug for drug in names if drug in kb.agents
+                                               and (ordered.named_mg or _no_dose_stated(ordered))]
         if (ordered.stop is None and (draft or _status(ordered) not in NOT_YET_GIVEN) and len(dosed) == 1
                 and ordered.resource.get("resourceType") in MEDICATION_ORDERS and ordered.start_date[:10] <= as_of):
             in_effect.setdefault(dosed[0], []).append((ordered, draft))
@@ -304,6 +308,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         return None
     starts = frozenset(drug for m, draft in regimen.values() if draft
                        for drug in m.drugs if drug in kb.agents and drug not in taken)
+    regimen_drugs = frozenset(drug for m, _ in regimen.values() for drug in m.drugs)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1))
                       if _day_one(kb, m.drugs, starts) else m for m, _ in regimen.values()]
     # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included; a line
@@ -330,12 +335,19 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
-                  _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)}))
+                  _duplicates(kb, in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)}),
+                  {drug: standard_dose_for(kb.agents[drug], regimen_drugs).dose_mg
+                   for drug in regimen_drugs if drug in kb.agents})
 
 
-def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],
-                regimen: Set[str]) -> dict[str, tuple[OrderedMedication, ...]]:
-    """Regimen drug -> its orders in effect today at one dose in mg, when two or more are and one is on the list.
+def _no_dose_stated(ordered: OrderedMedication) -> bool:
+    """Whether an order states no dose at all: none in mg, in its name, or as sent (`4 {pill}`, one not split)."""
+    return not dose_read(ordered) and not ordered.dose_as_sent
+
+
+def _duplicates(kb: KnowledgeBase, in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],
+                regimen: Set[str]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
+    """Regimen drug -> its orders in effect today at one dose in mg (each with it), when two or more are, one listed.
 
     In effect today: current on the list, or drafts, starting today or before.
 
@@ -349,17 +361,25 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     alone undated (this cycle's and the next's, maybe) or of different days (a ramp-up as one order a day: the other
     drafts are said apart), and orders given together as products of other strengths (one order here already,
     `_given_together`).
+
+    An agent's order that states no dose at all is at the labelled dose in force the engine assumes for it
+    (`standard_dose_for`, with the drugs it names and the regimen's): never compared, "venetoclax + azacitidine" and a
+    venetoclax 200 mg draft beside the active venetoclax 400 mg order had no card, though signed with it they give
+    600 mg or more a day (USPI 2.2: 400 mg).
     """
-    found: dict[str, tuple[OrderedMedication, ...]] = {}
+    found: dict[str, tuple[tuple[OrderedMedication, float], ...]] = {}
     for drug, orders in in_effect.items():
         renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
-        by_dose: dict[tuple[float, frozenset[str]], list[tuple[OrderedMedication, bool]]] = {}
+        by_dose: dict[tuple[float, frozenset[str]], list[tuple[OrderedMedication, bool, float]]] = {}
         for ordered, draft in orders:
-            if dose_read(ordered) > 0 and (draft or ordered.reference not in renewed):
-                by_dose.setdefault((dose_read(ordered), times_of_day(ordered)), []).append((ordered, draft))
-        alike = tuple(ordered for same in by_dose.values() if len(same) > 1 and (
-            not all(draft for _, draft in same) or (len(starts := {ordered.start_date for ordered, _ in same}) == 1
-            and "" not in starts)) for ordered, _ in same)
+            dose = dose_read(ordered) or (standard_dose_for(kb.agents[drug], frozenset(regimen).union(ordered.drugs))
+                                          .dose_mg if drug in kb.agents and _no_dose_stated(ordered) else 0.0)
+            if dose > 0 and (draft or ordered.reference not in renewed):
+                by_dose.setdefault((dose, times_of_day(ordered)), []).append((ordered, draft, dose))
+        alike = tuple((ordered, dose) for same in by_dose.values() if len(same) > 1 and (
+            not all(draft for _, draft, _ in same)
+            or (len(starts := {ordered.start_date for ordered, _, _ in same}) == 1 and "" not in starts))
+            for ordered, _, dose in same)
         if alike and drug in regimen:
             found[drug] = alike
     return found

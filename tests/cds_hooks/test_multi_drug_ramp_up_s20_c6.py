@@ -56,9 +56,13 @@ def test_a_step_below_the_course_beside_a_multi_drug_draft_gets_the_ramp_up_on_t
         assert (card["summary"], card["indicator"]) == (summary, "warning"), card["summary"]
         assert actions(card) == [("update", "MedicationRequest/v1")]  # none on the order naming other drugs
         assert update_doses(card) == doses  # the ramp-up's days, then the course's dose
-        assert ("The check is for MedicationRequest/m1, the whole course; it names other drugs too, so the update "
-                "is of MedicationRequest/v1, venetoclax alone, the whole course: sign venetoclax in one order "
-                "only.") in card["detail"], card["detail"]
+        assert ("the update is of MedicationRequest/v1 (venetoclax), venetoclax on its own, the whole course. "
+                f"Replace MedicationRequest/m1 with {'cytarabine' if 'LDAC' in several else 'azacitidine'} alone: "
+                "as written it gives venetoclax too."
+                ) in card["detail"], card["detail"]
+        assert ("The check is for MedicationRequest/m1, the whole course; it names other drugs too: sign venetoclax "
+                "in one order only."
+                ) in card["detail"], card["detail"]
 
 
 def test_steps_up_to_the_course_beside_a_multi_drug_draft_are_its_ramp_up(dev_server: Served) -> None:

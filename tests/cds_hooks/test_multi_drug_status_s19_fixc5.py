@@ -65,12 +65,12 @@ def test_the_agent_s_own_draft_giving_more_a_day_is_its_line(dev_server: Served)
 def test_no_update_is_promised_for_an_order_naming_other_drugs(dev_server: Served) -> None:
     # Review 5, must-fix 1: "Aza/Ven" checked beside a venetoclax 200 mg draft (a step below its labelled 400 mg) and
     # posaconazole: no update is offered for an order naming azacitidine too, yet the detail said "the check and its
-    # update are for MedicationRequest/m1 ... the suggestion removes the others".
+    # update are for MedicationRequest/m1 ... the suggestion removes the others". Since fixer C6b of s20 the update
+    # is of the venetoclax-alone draft v1, as when only the ramp-up is missing, and the detail says so, not of m1.
     drafts = [examples.order("m1", "Aza/Ven"), examples.order("v1", "venetoclax", 200), posaconazole()]
     [card] = answer(dev_server, drafts, [])
     assert card["summary"] == "Venetoclax: give 70 mg with posaconazole", card["summary"]
-    assert updated_orders(card) == []
+    assert [order["id"] for order in updated_orders(card)] == ["v1"]
     assert "the suggestion removes the others" not in card["detail"], card["detail"]
-    assert ("The check is for MedicationRequest/m1, the whole course; it names other drugs too, so no update is "
-            "offered: order venetoclax alone at this card's dose (MedicationRequest/v1), and sign venetoclax in one "
-            "order only.") in card["detail"], card["detail"]
+    assert ("the update is of MedicationRequest/v1 (venetoclax), venetoclax on its own, the whole course. Replace "
+            "MedicationRequest/m1 with azacitidine alone") in card["detail"], card["detail"]

@@ -392,7 +392,8 @@ def _course_start(drug: str, subject: Subject) -> str:
     (the highest dose, its last step), whose update replaces them all: dated from the last step, the ramp-up and its
     tumour lysis labs were two days late.
     """
-    return course_first(subject.by_drug[drug], subject.other_drafts.get(drug, ()), subject.as_of).start_date
+    return course_first(subject.by_drug[drug], subject.other_drafts.get(drug, ()), subject.as_of,
+                        assumed=subject.labelled_mg.get(drug, 0.0)).start_date
 
 
 def _more_often_than_labelled(dose: DoseRecommendation) -> bool:

@@ -862,7 +862,8 @@ def dose_read(ordered: OrderedMedication) -> float:
     return ordered.medication.dose_mg or ordered.named_mg
 
 
-def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication], as_of: str) -> OrderedMedication:
+def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication], as_of: str, *,
+                 assumed: float) -> OrderedMedication:
     """The first order of the course that `checked` ends: a ramp-up written as one order a day, or a step each.
 
     Back from `checked`, an order of a lower dose given until the day before the next one starts (its
@@ -874,11 +875,15 @@ def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]
     lysis labs all in the past: 400 mg from the first dose). Where the drafts were written at a time of the EHR's own
     day (`_written_on`), that day is today: `as_of`, the earliest date on Earth, is the EHR's yesterday each morning in
     Europe, and a 100 mg draft of that yesterday beside 400 mg today dated the ramp-up from it (review 3 of s18).
+
+    An order stating no dose counts at `assumed`, the labelled dose in force the engine assumes for it: taken as 0 mg,
+    "Aza/Ven" after venetoclax 100 and 200 mg drafts of the two days before had no step before it, and the course (its
+    update, its tumour lysis labs) was dated from its day, two days late (review revC6b, must-fix 1).
     """
     today = max((day for order in (checked, *others) if (day := _written_on(order, as_of))), default=as_of)
     dated = [other for other in others if other.start_date[:10] >= today]
     first = checked
-    while before := _step_before(first, dated):
+    while before := _step_before(first, dated, assumed):
         first = before
     return first
 
@@ -902,11 +907,11 @@ def _written_on(ordered: OrderedMedication, as_of: str) -> str:
     return written.group(1) if ahead <= 2 else ""
 
 
-def _step_before(step: OrderedMedication, dated: list[OrderedMedication]) -> OrderedMedication | None:
+def _step_before(step: OrderedMedication, dated: list[OrderedMedication], assumed: float) -> OrderedMedication | None:
     """The order of a lower dose given until the day before `step` starts (see `course_first`), or None."""
     day_before = _day_before(step.start_date)
     return next((o for o in dated if day_before and _last_day(o) == day_before
-                 and dose_read(o) < dose_read(step)), None)
+                 and (dose_read(o) or assumed) < (dose_read(step) or assumed)), None)
 
 
 def _day_before(day: str) -> str:

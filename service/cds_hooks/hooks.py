@@ -311,11 +311,15 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     regimen_drugs = frozenset(drug for m, _ in regimen.values() for drug in m.drugs)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1))
                       if _day_one(kb, m.drugs, starts) else m for m, _ in regimen.values()]
+    labelled_mg = {drug: standard_dose_for(kb.agents[drug], regimen_drugs).dose_mg
+                   for drug in regimen_drugs if drug in kb.agents}
     # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included; a line
-    # of several drugs has its other drafts under each drug (`_one_line_a_drug`).
+    # of several drugs has its other drafts under each drug (`_one_line_a_drug`), and one stating no dose is at its
+    # agent's labelled dose, as the engine assumes.
     started = min((first for key, (m, draft) in regimen.items() if draft
                    if (first := course_first(m, [*chain.from_iterable(
-                       other_drafts.get(drug, ()) for drug in m.drugs or (key,))], as_of)).start_date),
+                       other_drafts.get(drug, ()) for drug in m.drugs or (key,))], as_of,
+                       assumed=next((labelled_mg[d] for d in m.drugs if d in labelled_mg), 0.0))).start_date),
                   key=lambda m: m.start_date, default=None)
     request = CheckRequest(
         regimen=tuple(m.medication for m in regimen_orders),
@@ -336,8 +340,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
                   _duplicates(kb, in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)}),
-                  {drug: standard_dose_for(kb.agents[drug], regimen_drugs).dose_mg
-                   for drug in regimen_drugs if drug in kb.agents})
+                  labelled_mg)
 
 
 def _no_dose_stated(ordered: OrderedMedication) -> bool:

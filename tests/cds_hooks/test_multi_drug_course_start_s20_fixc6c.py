@@ -1,0 +1,58 @@
+"""The course's first day beside an order naming the agent with other drugs, and what its card asks, via a server.
+
+Fixer C6c of s20 (review revC6b). "Aza/Ven" with no dose is at the labelled dose the engine assumes for it (USPI 2.2:
+400 mg with azacitidine, 600 mg with low-dose cytarabine); taken as 0 mg it was no later step of the venetoclax drafts
+before it, so the course was dated from its own day: the update restarted the ramp-up there and deleted its first days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_multi_drug_doses_s19_fixc import day
+from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import actions, answer, update_doses
+
+
+def update_days(card: dict[str, Any]) -> list[str]:
+    """The first day of each dosage of the card's update."""
+    [resource] = [action["resource"] for suggestion in card["suggestions"] for action in suggestion["actions"]
+                  if action["type"] == "update" and action["resource"]["resourceType"] == "MedicationRequest"]
+    return [dosage["timing"]["repeat"]["boundsPeriod"]["start"] for dosage in resource["dosageInstruction"]]
+
+
+def posaconazole() -> dict[str, Any]:
+    return examples.order("p1", "posaconazole", 300, start=day(0))
+
+
+@pytest.mark.parametrize(("drafts", "several", "summary", "doses", "changed"), [
+    # Must-fix 1: 100 mg, then 200 mg, then "Aza/Ven" with posaconazole: updated from day 3 (its own), v0 deleted.
+    ([examples.order("v0", "venetoclax", 100, start=day(0)), examples.order("v1", "venetoclax", 200, start=day(1)),
+      posaconazole()], examples.order("m1", "Aza/Ven", start=day(2)),
+     "Venetoclax: give 70 mg with posaconazole", [10, 20, 50, 70, 70], [("update", "v1"), ("delete", "v0")]),
+    # A correct ramp-up with posaconazole (USPI 2.4: 10, 20, 50, 70 mg), "Aza/Ven" on its last day: restarted there.
+    ([examples.order(f"v{mg}", "venetoclax", mg, start=day(i)) for i, mg in enumerate((10, 20, 50, 70))]
+     + [posaconazole()], examples.order("m1", "Aza/Ven", start=day(3)),
+     "Venetoclax: give 70 mg with posaconazole", [10, 20, 50, 70, 70],
+     [("update", "v70"), ("delete", "v10"), ("delete", "v20"), ("delete", "v50")]),
+    # Since 517a9cd: 100 mg, 200 mg, then "Ven/LDAC" (600 mg assumed) skips day 3's 400 mg; dated from day 3.
+    ([examples.order("v0", "venetoclax", 100, start=day(0)), examples.order("v1", "venetoclax", 200, start=day(1))],
+     examples.order("m1", "Ven/LDAC", start=day(2)),
+     "Venetoclax: start with the ramp-up (100, 200, 400, 600 mg)", [100, 200, 400, 600, 600],
+     [("update", "v1"), ("delete", "v0")]),
+], ids=["100-200-Aza/Ven-posaconazole", "10-20-50-70-Aza/Ven-posaconazole", "100-200-Ven/LDAC"])
+def test_the_update_beside_an_order_naming_other_drugs_is_dated_from_the_first_draft_of_the_course(
+        dev_server: Served, drafts: list[dict[str, Any]], several: dict[str, Any], summary: str, doses: list[float],
+        changed: list[tuple[str, str]]) -> None:
+    for ordered in ([*drafts, several], [several, *drafts[::-1]]):
+        [card] = answer(dev_server, ordered, [])
+        assert (card["summary"], card["indicator"]) == (summary, "warning"), card["summary"]
+        # The update and its removals: none of the order naming other drugs.
+        assert sorted(actions(card)) == sorted((kind, f"MedicationRequest/{ident}") for kind, ident in changed)
+        assert update_doses(card) == doses
+        assert update_days(card) == [day(i) for i in range(len(doses))]  # from the first draft's day, as without m1
+        assert f"day 1 ({day(0)}): {doses[0]:g} mg" in card["detail"], card["detail"]
+        assert f"- C1D1 ({day(0)}): " in card["detail"], card["detail"]  # the tumour lysis labs from day 1 too

@@ -21,7 +21,7 @@ import datetime
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import groupby
 from typing import Any, Final, Literal, NamedTuple
 
@@ -628,9 +628,16 @@ def _replace_text(drug: str, several: Sequence[OrderedMedication]) -> str:
     Kept as written beside the agent's own order or its update, each still gives the agent its dose: "sign venetoclax
     in one order only" did not say which order to change, and both signed gave venetoclax twice (USPI 2.2: 400 mg).
     """
-    replaced = _and_list([f"{_order_name(o)} with {' and '.join(d for d in o.drugs if d != drug)} alone"
-                          for o in several])
-    return f"Replace {replaced}: as written {'it gives' if len(several) == 1 else 'they give'} {drug} too."
+    return (f"Replace {_replacements(drug, several, _order_name)}: as written "
+            f"{'it gives' if len(several) == 1 else 'they give'} {drug} too.")
+
+
+def _replacements(drug: str, several: Sequence[OrderedMedication], name: Callable[[OrderedMedication], str]) -> str:
+    """"m1 with azacitidine alone and m2 with cytarabine alone": each order by `name`, with its drugs but the agent.
+
+    The detail names the orders by their id, the suggestion's label by what the prescriber sees: their label.
+    """
+    return _and_list([f"{name(o)} with {_and_list([d for d in o.drugs if d != drug])} alone" for o in several])
 
 
 def _order_name(ordered: OrderedMedication) -> str:
@@ -850,6 +857,15 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
                            _day_bounds(start, maintenance_day, None) if ramp_up else None))
     order["dosageInstruction"] = dosages
     ramp = f" after a ramp-up of {', '.join(_mg(s.dose_mg) for s in ramp_up)} mg" if ramp_up else ""
+    label = f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"
+    several = [o for o in (subject.by_drug[dose.drug], *subject.other_drafts.get(dose.drug, ())) if _names_several(o)]
+    if several:
+        # In the label, not only the detail: accepted in one click with the order naming other drugs signed as
+        # written, venetoclax was given twice (about 400 mg + 70 mg with posaconazole). No delete of it: its other
+        # drugs are to be given (review revC6b, should-fix 1).
+        replace = f"{label}; replace {_replacements(dose.drug, several, lambda o: _cut(o.label, 40))}"
+        label = replace if len(replace) <= 200 else (
+            f"{label}; replace the {len(several)} orders also naming {dose.drug} with their other drugs alone")
     # The update is the whole course, and the whole dose: other drafts of the agent would contradict it (two day-1
     # doses), and so would the orders given with it as products of other strengths (its `parts`).
     removals = [wire.Action(type="delete", description=f"Remove {other.label}: the updated order replaces it",
@@ -857,7 +873,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
                 for other in (*subject.other_drafts.get(dose.drug, ()), *ordered.parts)
                 if other.reference != ordered.reference and _removable(other, subject)]
     return wire.Suggestion(
-        label=f"Change {dose.drug} to {_mg(recommended)} mg{ramp}"[:200],
+        label=label[:200],
         uuid=str(uuid.uuid4()),
         isRecommended=True,
         actions=[wire.Action(type="update", description=f"{dose.drug}: {_mg(recommended)} mg{ramp}",

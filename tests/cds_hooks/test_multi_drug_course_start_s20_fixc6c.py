@@ -56,3 +56,31 @@ def test_the_update_beside_an_order_naming_other_drugs_is_dated_from_the_first_d
         assert update_days(card) == [day(i) for i in range(len(doses))]  # from the first draft's day, as without m1
         assert f"day 1 ({day(0)}): {doses[0]:g} mg" in card["detail"], card["detail"]
         assert f"- C1D1 ({day(0)}): " in card["detail"], card["detail"]  # the tumour lysis labs from day 1 too
+
+
+def labels(card: dict[str, Any]) -> list[str]:
+    return [suggestion["label"] for suggestion in card.get("suggestions") or ()]
+
+
+@pytest.mark.parametrize(("drafts", "summary", "label"), [
+    # Review revC6b, should-fix 1: the label said only "Change venetoclax to 70 mg after a ramp-up of 10, 20, 50, 70
+    # mg"; accepted, and "Aza/Ven" signed as written, venetoclax was given twice (400 mg assumed + 70 mg).
+    ([examples.order("v1", "venetoclax", 200), examples.order("m1", "Aza/Ven"), posaconazole()],
+     "Venetoclax: give 70 mg with posaconazole",
+     "Change venetoclax to 70 mg after a ramp-up of 10, 20, 50, 70 mg; replace Aza/Ven with azacitidine alone"),
+    ([examples.order("v1", "venetoclax", 200), examples.order("m1", "Ven/LDAC")],
+     "Venetoclax: start with the ramp-up (100, 200, 400, 600 mg)",
+     "Change venetoclax to 600 mg after a ramp-up of 100, 200, 400, 600 mg; replace Ven/LDAC with cytarabine alone"),
+    # The order checked is the agent's own, the ones naming other drugs beside it are kept as written.
+    ([examples.order("v1", "venetoclax", 800), examples.order("m2", "Aza/Ven"),
+      examples.order("m3", "venetoclax + azacitidine")],
+     "Venetoclax: reduce to 400 mg (labelled dose)",
+     "Change venetoclax to 400 mg after a ramp-up of 100, 200, 400 mg; replace Aza/Ven with azacitidine alone and "
+     "venetoclax + azacitidine with azacitidine alone"),
+], ids=["Aza/Ven-posaconazole", "Ven/LDAC-ramp-up", "800mg-two-multi-drug"])
+def test_the_update_s_label_asks_to_replace_the_order_naming_other_drugs(
+        dev_server: Served, drafts: list[dict[str, Any]], summary: str, label: str) -> None:
+    [card] = answer(dev_server, drafts, [])
+    assert card["summary"] == summary, card["summary"]
+    assert labels(card)[0] == label
+    assert actions(card) == [("update", "MedicationRequest/v1")]  # no delete of an order naming other drugs

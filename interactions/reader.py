@@ -62,7 +62,9 @@ was one of the line's numbers, and an agent's dose went unread (s19 probe R). No
 _DAY: Final = r"(?:0?[1-9]|[12]\d|3[01])"
 """A day of a month's number, alone ("12-jan-2026") or before its ordinal (`_DAY_OF_MONTH`)."""
 _DAY_OF_MONTH: Final = rf"{_DAY}(?:st|nd|rd|th)?\b"
-_DOSE_OR_COURSE_AFTER: Final = r" ?(?:(?:mg|g|mcg|m2|iv|sc|sq|subq|po|days?)\b|d\d|x ?\d|/|- ?\d)"
+_UNIT_AFTER: Final = r" ?(?:mg|g|mcg|m2|iv|sc|sq|subq|po)\b"
+"""After a number, a unit or route: a dose ("dec 20 mg/m2", "10/20 mg"), never the day of a date."""
+_DOSE_OR_COURSE_AFTER: Final = rf"(?:{_UNIT_AFTER}| ?(?:days?\b|d\d|x ?\d|/|- ?\d))"
 """After the day of "dec. 20", a unit, route, course or range: "dec. 20 mg/m2", "dec. 20 IV", "dec. 20 D1-5",
 "dec. 20 x 5d", "dec. 1-5", "dec. 5 days"."""
 _DEC_IN_A_DATE: Final = re.compile(
@@ -75,8 +77,6 @@ Spelt out, it is an unknown word: "ven 400 + dec. 20" or "venetoclax 400 mg, dec
 and is unknown rather than a drug perhaps not ordered. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor
 before a course, range, route or unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5
 days"): decitabine (made a date, the whole line was unknown, venetoclax unchecked too; review 4)."""
-_DEC_AFTER_A_JOINER: Final = re.compile(r"(?:[+/&]|\band|\bwith) ?\(? ?$")
-"""A joiner, perhaps a bracket, ending the text before a date that begins with "dec" (`_as_a_date`)."""
 _DATE: Final = "\u27e8date\u27e9"
 """The token a date written with a month's name is read as (`_month_dates`): no drug, no dose; a date to `_dated`."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
@@ -348,7 +348,10 @@ class MedicationReader:
                         roles[tokens] = roles.get(tokens, 0) | _ROLE_FLAGS[vocabulary.role]
         for tokens, flags in roles.items():
             self._words.add(tokens, flags | (_LOCAL if flags & _SKIP and _local_term(tokens, roles) else 0))
-        self._month_dates = _month_dates(self._phrases_of(names, "month"), self._phrases_of(names, "date_word"))
+        months = self._phrases_of(names, "month")
+        self._month_dates = _month_dates(_DateVocabulary(
+            months, self._phrases_of(names, "date_word"), self._phrases_of(names, "separator"),
+            self._phrases_of(names, "dose_change"), frozenset(" ".join(m) for m in months if m in self._drugs.values)))
         self._product_suffixes = frozenset(normalise(term) for vocabulary in names.vocabularies
                                            if vocabulary.role == "product_suffix" for term in vocabulary.terms)
         """Words that, right after a name, name another product of it ("Tylenol PM")."""
@@ -861,7 +864,7 @@ class MedicationReader:
         # The whole pattern costs 13 us a string in pure Python (2,000 catalogue strings, s20): it runs only where a
         # month or a word of a date stands, which every date it reads holds (2 us to look for).
         if self._month_dates is not None and self._month_dates.words.search(spelled):
-            spelled = self._month_dates.dates.sub(_as_a_date, spelled)
+            spelled = self._month_dates.dates.sub(self._month_dates.as_a_date, spelled)
         if "dec" in spelled:
             spelled = _DEC_IN_A_DATE.sub("december", spelled)
         if "," in spelled:
@@ -1740,9 +1743,50 @@ class _MonthDates(NamedTuple):
     words: re.Pattern[str]
     """A month or a word of a date, whole: each of `dates` holds one."""
     dates: re.Pattern[str]
+    after_a_joiner: re.Pattern[str]
+    """A joiner of names.toml (`separator`: "+", "and", "plus"), perhaps a bracket, ending the text before a date."""
+    drug_months: dict[str, str]
+    """A month that is a drug's name too -> the month spelt out, a word naming no drug ("dec": "december")."""
+
+    def as_a_date(self, date: re.Match[str]) -> str:
+        """The token of a date `dates` found; or, a drug's name opening it right after a joiner, the month spelt out.
+
+        "ven 400 + (dec 20)", "+ dec 2nd", "plus dec 2nd" may be decitabine too: read as a date, decitabine was dropped,
+        venetoclax alone, complete (reviews R6, R6b). Spelt out, an unknown word, as "+ Dec. 1" is (`_DEC_IN_A_DATE`); a
+        word of a date before ("+ (started dec 1)") makes it a date. A change of dose `dates` found is kept as written
+        ("dec from dec 8 to 100 mg"), for the grammar to say so.
+        """
+        text = date.group()
+        if date.group("change"):
+            return text
+        opening = re.match(r"[( ]*([^\W\d_]+)", text)
+        spelt = self.drug_months.get(opening.group(1)) if opening else None
+        if opening and spelt and self.after_a_joiner.search(date.string, 0, date.start()):
+            return text.replace(opening.group(1), spelt, 1)
+        if date.group("numeric"):
+            numbers = [int(number) for number in re.findall(r"\d+", date.group("numeric"))]
+            day_month = numbers[1:3] if numbers[0] > _DAYS else numbers[:2]
+            if not _a_day_and_month(*day_month):
+                return text
+        # Padded: a date glued to what is around it ("x,dec 1st", "12-jan-2026)") is still a chunk of its own.
+        return f" {_DATE} "
 
 
-def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str, ...]]) -> _MonthDates | None:
+class _DateVocabulary(NamedTuple):
+    """names.toml's words a date is read with (`_month_dates`), each a set of phrases."""
+
+    months: frozenset[tuple[str, ...]]
+    words: frozenset[tuple[str, ...]]
+    """Words before a date (`date_word`: "started", "since", "to")."""
+    separators: frozenset[tuple[str, ...]]
+    """Joiners of a list (`separator`): between the dates of a list or range, or before a drug's name."""
+    changes: frozenset[tuple[str, ...]]
+    """Words of a change of dose (`dose_change`: "dec from"), read before any date."""
+    drug_months: frozenset[str]
+    """Months that are a drug's name too ("dec", decitabine)."""
+
+
+def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
     """Dates written with a month's name (names.toml's `month`), with the words before them (`date_word`).
 
     With a year ("12-jan-2026", "28 feb 2026", "january 5, 2026", "dec-01-2026") or a day's ordinal ("dec 3rd"),
@@ -1750,56 +1794,64 @@ def _month_dates(months: frozenset[tuple[str, ...]], words: frozenset[tuple[str,
     bracket ("(dec 1)"), and not before a unit, route, course or range ("from dec 20 mg/m2", "on dec 20 d1-5":
     decitabine). Each was read as decitabine ("dec", a drug not ordered, venetoclax's dose unread) or left the whole
     line unknown (s20 helper R6). After a word of a date, a numeric one that can be a date is one too ("since 12/1",
-    "until 12/14/2026", "from 2026-12-01"): "since" was an unknown word, the line unread (review R6). A range of two
-    ("from dec 1 - dec 14") is one date: its second "dec", after no word of a date, was decitabine, complete (review
-    R6). It is matched whole or not at all (an atomic group): "from dec 1 - dec 14 mg" is no date ending at "dec 1",
-    its second "dec" decitabine 14 mg.
+    "until 12/14/2026", "from 2026-12-01", "from 12/1-12/14", "since 12/1 x 14 d"), but not before a unit ("from 10/20
+    mg"): "since" was an unknown word, the line unread (reviews R6, R6b).
+
+    A range or list of dates, joined by any separator ("from dec 1 - dec 14", "on dec 1 and dec 8", "dec 1, dec 8 &
+    dec 15"), is one date: its second "dec", after no word of a date, was decitabine, complete (reviews R6, R6b). It is
+    matched whole or not at all (possessive): "from dec 1 - dec 14 mg" is no date ending at "dec 1", its second "dec"
+    decitabine 14 mg. After a word of a date, a bare day ends a range at the end of a line or a part of it ("from dec
+    1 to 14", "from dec 1-14,"): its number was read as the dose (review R6b); before anything else ("to 4 tabs") it
+    may be a count.
     """
-    if not months:
+    if not vocabulary.months:
         return None
-    month = rf"\b(?:{_alternatives(months)})\b\.?"
+    month = rf"\b(?:{_alternatives(vocabulary.months)})\b\.?"
     day = _DAY
     year = r"\d{4}\b"
-    lead = rf"(?:\b(?:{_alternatives(words)}):? )" if words else "(?!)"
+    # ":?": "start date: dec 1" reads as "start date dec 1".
+    lead = rf"(?:(?:{_alternatives(vocabulary.words)}):? )" if vocabulary.words else "(?!)"
+    joiner = rf" ?(?:{_alternatives(vocabulary.separators | vocabulary.words)}) ?"
     with_year = "|".join((
         rf"\b{day}-{month}-(?:{year}|\d{{2}}\b)", rf"\b{day}/{month}/(?:{year}|\d{{2}}\b)",
         rf"\b{day} {month},? {year}", rf"{month} ?{day}(?:st|nd|rd|th)?,?[-/ ]{year}", rf"{month}[- ]{day}-{year}",
     ))
     ordinal = rf"{month} ?{day}(?:st|nd|rd|th)\b"
     undated = rf"{month} ?{_DAY_OF_MONTH}|\b{day} {month}"
-    to_another = rf"(?: ?- ?(?:{with_year}|{ordinal}|{undated}))?"
-    anywhere = rf"{lead}*(?>(?:{with_year}|{ordinal}){to_another})"
-    after_a_word = rf"{lead}+(?>(?:{undated}){to_another})(?!{_DOSE_OR_COURSE_AFTER})"
+    another = rf"{joiner}(?:{with_year}|{ordinal}|{undated})"
+    # The rest of a range or list, whole, and no dose or course after it; or none.
+    to_another = rf"(?:(?:{another})++(?!{_DOSE_OR_COURSE_AFTER})|(?!{another}))"
+    to_a_day = rf"(?:{joiner}{day}(?= ?(?:$|[),;])))?"
+    # A year or an ordinal makes a date on its own: the words before it are taken too ("{lead}*"), not left unknown.
+    # Without either, the word of a date is what makes it one ("{lead}+").
+    anywhere = rf"{lead}*(?:{with_year}|{ordinal}){to_another}"
+    after_a_word = rf"{lead}+(?:{undated}){to_another}{to_a_day}(?!{_DOSE_OR_COURSE_AFTER})"
     bracketed = rf"\( ?{lead}*(?:{undated}){to_another} ?\)"
     # A year of two digits is left unread: "start 11/28/26", a date or a ramp-up? (as `_in_date` leaves it).
-    numeric = (rf"(?P<numeric>\d{{1,2}}/\d{{1,2}}\b(?:/{year})?|\d{{1,2}}(?P<joint>[.-])\d{{1,2}}(?P=joint){year}"
+    numeric = (rf"(?P<numeric>\d{{1,2}}/\d{{1,2}}\b(?:/{year})?(?!/)|\d{{1,2}}(?P<joint>[.-])\d{{1,2}}(?P=joint){year}"
                rf"|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)")
-    numeric_after_a_word = rf"{lead}+{numeric}(?!{_DOSE_OR_COURSE_AFTER})"
-    return _MonthDates(re.compile(rf"\b(?:{_alternatives(months | words)})\b"),
-                       re.compile(f"{anywhere}|{after_a_word}|{bracketed}|{numeric_after_a_word}"))
-
-
-def _as_a_date(date: re.Match[str]) -> str:
-    """The token of a date `_month_dates` found, or its "dec" spelt out, an unknown word, right after a joiner.
-
-    "ven 400 + (dec 20)", "+ dec 2nd", "+ dec 20 2026" may be decitabine too: read as a date, decitabine was dropped,
-    venetoclax alone, complete (review R6). Unknown, as "+ Dec. 1" is (`_DEC_IN_A_DATE`); a word of a date before
-    ("+ (started dec 1)") makes it a date.
-    """
-    text = date.group()
-    if re.match(r"\(? ?dec\b", text) and _DEC_AFTER_A_JOINER.search(date.string, 0, date.start()):
-        return text.replace("dec", "december", 1)
-    if date.group("numeric"):
-        numbers = [int(number) for number in re.findall(r"\d+", date.group("numeric"))]
-        day_month = numbers[1:3] if numbers[0] > _DAYS else numbers[:2]
-        if not _a_day_and_month(*day_month):
-            return text
-    return f" {_DATE} "
+    to_another_numeric = rf"(?:{joiner}\d{{1,2}}/\d{{1,2}}\b(?:/{year})?(?!/))?"
+    numeric_after_a_word = rf"{lead}+{numeric}{to_another_numeric}(?!{_UNIT_AFTER})"
+    change = rf"(?P<change>{_alternatives(vocabulary.changes)})" if vocabulary.changes else "(?!)"
+    # A list's punctuation is no joiner there: after it "dec 1" alone is unknown already (`_DEC_IN_A_DATE`), and a
+    # year or an ordinal makes a date (", dec 3rd", ", dec 1, 2026").
+    joining_drugs = frozenset(phrase for phrase in vocabulary.separators if " ".join(phrase) not in _BEFORE_THEN)
+    spelt = {drug: max((" ".join(m) for m in vocabulary.months if " ".join(m).startswith(drug)), key=len)
+             for drug in vocabulary.drug_months}
+    return _MonthDates(re.compile(_alternatives(vocabulary.months | vocabulary.words)),
+                       re.compile(f"{change}|{anywhere}|{after_a_word}|{bracketed}|{numeric_after_a_word}"),
+                       re.compile(rf"(?:{_alternatives(joining_drugs)}) ?\(? ?$"), spelt)
 
 
 def _alternatives(phrases: frozenset[tuple[str, ...]]) -> str:
-    """Phrases as a regular expression's alternatives, the longest first ("start date" before "start")."""
-    return "|".join(re.escape(" ".join(tokens)) for tokens in sorted(phrases, key=lambda t: -len(" ".join(t))))
+    """Phrases as a regular expression's alternatives, the longest first ("start date" before "start").
+
+    A word's edge is a word's boundary ("and", never in "sand"); a sign's is none ("+", "w/").
+    """
+    def alternative(phrase: str) -> str:
+        return (r"\b" if phrase[0].isalnum() else "") + re.escape(phrase) + (r"\b" if phrase[-1].isalnum() else "")
+
+    return "|".join(alternative(" ".join(tokens)) for tokens in sorted(phrases, key=lambda t: -len(" ".join(t))))
 
 
 def _count_apart(token: str) -> tuple[str, ...]:

@@ -289,6 +289,12 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             in_regimen = draft or (ordered.stop is None and drugs[0] not in covered)
         elif drugs is not None and _a_line_of_several(kb, drugs, medication.dose_mg):
             in_regimen = draft or (ordered.stop is None and covered.isdisjoint(drugs))
+            if not in_regimen and ordered.stop is None:
+                # Its agent is in a line already (a draft of it): its partners are lines alone, as they choose the
+                # labelled dose. Beside the active "Ven/LDAC", a venetoclax 600 mg draft was "reduce to 400 mg", its
+                # low-dose cytarabine unseen (USPI 2.2: 600 mg with it).
+                for drug in [drug for drug in drugs if drug not in covered]:
+                    regimen[drug] = (_partner_line(ordered, drug), False)
         if not in_regimen:
             if medication not in listed:
                 listed.add(medication)
@@ -686,8 +692,7 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
             covered = {drug for lined, _ in regimen.values() for drug in lined.drugs}
             # Its partners ("Aza" of "Aza/Ven") are lines alone: a partner in the regimen chooses the labelled dose.
             for drug in [drug for drug in line.drugs if drug not in covered]:
-                regimen[drug] = (line._replace(medication=line.medication._replace(
-                    name=drug, coding=(), dose_mg=0.0), drugs=(drug,)), True)
+                regimen[drug] = (_partner_line(line, drug), True)
             continue
         for other_key in [other for other, (lined, _) in regimen.items()
                           if other != key and drugs.intersection(lined.drugs)]:
@@ -698,6 +703,11 @@ def _one_line_a_drug(kb: KnowledgeBase, regimen: dict[str, tuple[OrderedMedicati
                     other_drafts.setdefault(drug, []).extend((other, *earlier))
         for drug in drugs:
             by_drug[drug] = line
+
+
+def _partner_line(line: OrderedMedication, drug: str) -> OrderedMedication:
+    """One drug of an order naming several, as a line of the regimen alone: by its name, with no dose of the order's."""
+    return line._replace(medication=line.medication._replace(name=drug, coding=(), dose_mg=0.0), drugs=(drug,))
 
 
 def _gives_way(kb: KnowledgeBase, regimen: Mapping[str, tuple[OrderedMedication, bool]], key: str) -> str | None:

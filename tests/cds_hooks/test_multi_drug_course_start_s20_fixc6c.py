@@ -84,3 +84,20 @@ def test_the_update_s_label_asks_to_replace_the_order_naming_other_drugs(
     assert card["summary"] == summary, card["summary"]
     assert labels(card)[0] == label
     assert actions(card) == [("update", "MedicationRequest/v1")]  # no delete of an order naming other drugs
+
+
+@pytest.mark.parametrize(("listed", "summary", "action", "changed"), [
+    # Review revC6b, should-fix 2: "reduce to 400 mg (labelled dose)", the listed order's low-dose cytarabine unseen,
+    # while the duplicate line said "600 mg assumed" of it (USPI 2.2: 600 mg with low-dose cytarabine).
+    ("Ven/LDAC", "Venetoclax: possible duplicate orders", "**keep 600 mg** (continue)", []),
+    # Guard: with azacitidine the labelled dose is 400 mg (USPI 2.2).
+    ("Aza/Ven", "Venetoclax: reduce to 400 mg (labelled dose)", "**give 400 mg** (adjust dose)",
+     [("update", "MedicationRequest/v1")]),
+], ids=["Ven/LDAC", "Aza/Ven"])
+def test_the_partners_of_a_listed_order_naming_the_agent_choose_its_labelled_dose(
+        dev_server: Served, listed: str, summary: str, action: str, changed: list[tuple[str, str]]) -> None:
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 600)],
+                    [examples.order("a1", listed, status="active")])
+    assert card["summary"] == summary, card["summary"]
+    assert f"**venetoclax**: ordered 600 mg; {action}." in card["detail"], card["detail"]
+    assert actions(card) == changed

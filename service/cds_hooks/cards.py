@@ -470,9 +470,9 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         lines.append(_escape(ordered.dose_note))
     if dose.drug in subject.duplicates:
         alike = subject.duplicates[dose.drug]
-        named = " and ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
-                             f"{_mg(mg) if dose_read(o) else f'no dose stated: {_mg(mg)}'} mg"
-                             f"{'' if dose_read(o) else ' assumed'})" for o, mg in alike)
+        named = _and_list([f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
+                           f"{_mg(mg) if dose_read(o) else f'no dose stated: {_mg(mg)}'} mg"
+                           f"{'' if dose_read(o) else ' assumed'})" for o, mg in alike])
         lines.append(f"Possible duplicate orders: {named} are in effect today at the same dose (current, or being "
                      f"ordered now). Checked as one dose of {_mg(alike[0][1])} mg, not their sum: confirm that only "
                      "one is given and the other stopped.")
@@ -821,7 +821,7 @@ def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subj
     ordered = _updated(dose, subject)
     if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
             or dose.drug not in subject.new_drugs or _names_several(ordered)
-            or not ordered.reference.startswith("MedicationRequest/")):
+            or not _updatable(ordered)):
         return None
     order = _as_r4_order(ordered.resource)
     if order is None:
@@ -895,7 +895,7 @@ def _updated(dose: DoseRecommendation, subject: Subject) -> OrderedMedication:
     if not _names_several(ordered):
         return ordered
     alone = [o for o in subject.other_drafts.get(dose.drug, ())
-             if o.drugs == (dose.drug,) and o.reference.startswith("MedicationRequest/")]
+             if o.drugs == (dose.drug,) and _updatable(o)]
     return max(alone, key=dose_read, default=ordered)
 
 
@@ -904,7 +904,12 @@ def _removable(other: OrderedMedication, subject: Subject) -> bool:
 
     Not one naming other drugs too: "Aza/Ven" beside a venetoclax draft was removed, its azacitidine with it.
     """
-    return other.reference.startswith("MedicationRequest/") and not _names_several(other)
+    return _updatable(other) and not _names_several(other)
+
+
+def _updatable(ordered: OrderedMedication) -> bool:
+    """Whether a suggestion can act on an order: a MedicationRequest, by its id (a statement or one without is not)."""
+    return ordered.reference.startswith("MedicationRequest/")
 
 
 def _names_several(ordered: OrderedMedication) -> bool:
@@ -916,7 +921,7 @@ def _avoid_suggestions(dose: DoseRecommendation, subject: Subject) -> Iterable[w
     """Removing a drug to avoid, when it is a draft order being placed now."""
     for drug in dose.avoid_with:
         ordered = subject.by_drug.get(drug)
-        if ordered is not None and drug in subject.new_drugs and ordered.reference.startswith("MedicationRequest/"):
+        if ordered is not None and drug in subject.new_drugs and _updatable(ordered):
             yield wire.Suggestion(
                 label=f"Remove the {ordered.label} order"[:200], uuid=str(uuid.uuid4()),
                 actions=[wire.Action(type="delete", description=f"Remove {ordered.label} (avoid with {dose.drug})",

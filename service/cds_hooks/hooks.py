@@ -345,7 +345,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   frozenset(item for item, unread in not_named if unread),
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
-                  _duplicates(kb, in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)}),
+                  _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)},
+                              labelled_mg),
                   labelled_mg)
 
 
@@ -354,8 +355,8 @@ def _no_dose_stated(ordered: OrderedMedication) -> bool:
     return not dose_read(ordered) and not ordered.dose_as_sent
 
 
-def _duplicates(kb: KnowledgeBase, in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]],
-                regimen: Set[str]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
+def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]], regimen: Set[str],
+                labelled_mg: Mapping[str, float]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
     """Regimen drug -> its orders in effect today at one dose in mg (each with it), when two or more are, one listed.
 
     In effect today: current on the list, or drafts, starting today or before.
@@ -372,17 +373,17 @@ def _duplicates(kb: KnowledgeBase, in_effect: Mapping[str, Sequence[tuple[Ordere
     `_given_together`).
 
     An agent's order that states no dose at all is at the labelled dose in force the engine assumes for it
-    (`standard_dose_for`, with the drugs it names and the regimen's): never compared, "venetoclax + azacitidine" and a
-    venetoclax 200 mg draft beside the active venetoclax 400 mg order had no card, though signed with it they give
-    600 mg or more a day (USPI 2.2: 400 mg).
+    (`labelled_mg`, at which the card's ramp-up and course count it too; a current order's partners are in the
+    regimen, `_partner_line`): never compared, "venetoclax + azacitidine" and a venetoclax 200 mg draft beside the
+    active venetoclax 400 mg order had no card, though signed with it they give 600 mg or more a day (USPI 2.2: 400
+    mg).
     """
     found: dict[str, tuple[tuple[OrderedMedication, float], ...]] = {}
     for drug, orders in in_effect.items():
         renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
         by_dose: dict[tuple[float, frozenset[str]], list[tuple[OrderedMedication, bool, float]]] = {}
         for ordered, draft in orders:
-            dose = dose_read(ordered) or (standard_dose_for(kb.agents[drug], frozenset(regimen).union(ordered.drugs))
-                                          .dose_mg if drug in kb.agents and _no_dose_stated(ordered) else 0.0)
+            dose = dose_read(ordered) or (labelled_mg.get(drug, 0.0) if _no_dose_stated(ordered) else 0.0)
             if dose > 0 and (draft or ordered.reference not in renewed):
                 by_dose.setdefault((dose, times_of_day(ordered)), []).append((ordered, draft, dose))
         alike = tuple((ordered, dose) for same in by_dose.values() if len(same) > 1 and (

@@ -101,3 +101,13 @@ def test_the_partners_of_a_listed_order_naming_the_agent_choose_its_labelled_dos
     assert card["summary"] == summary, card["summary"]
     assert f"**venetoclax**: ordered 600 mg; {action}." in card["detail"], card["detail"]
     assert actions(card) == changed
+
+
+def test_three_possible_duplicates_are_listed_with_commas(dev_server: Served) -> None:
+    # Review revC6b, nit: they read "A and B and C".
+    listed = [examples.order(ident, "venetoclax", 400, status="active") for ident in ("a1", "a2")]
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 400)], listed)
+    assert card["summary"] == "Venetoclax: possible duplicate orders", card["summary"]
+    assert ("Possible duplicate orders: MedicationRequest/v1 (venetoclax, 400 mg), MedicationRequest/a1 (venetoclax, "
+            "400 mg) and MedicationRequest/a2 (venetoclax, 400 mg) are in effect today"
+            ) in card["detail"], card["detail"]

@@ -1759,6 +1759,12 @@ class _MonthDates(NamedTuple):
         text = date.group()
         if date.group("change"):
             return text
+        if date.group("ended"):
+            # The list ends before "and dec 20": a third date, or decitabine 20 too. Read as a date, decitabine was
+            # dropped, complete; read as decitabine, "on Dec 1 & Dec 8" added it (reviews R6b, revFinal): unknown.
+            ended, month = date.group("ended"), date.group("ended_month")
+            at = date.start("ended_month") - date.start("ended")
+            return f" {_DATE} {ended[:at]}{self.drug_months[month]}{ended[at + len(month):]}"
         opening = re.match(r"[( ]*([^\W\d_]+)", text)
         spelt = self.drug_months.get(opening.group(1)) if opening else None
         if opening and spelt and self.after_a_joiner.search(date.string, 0, date.start()):
@@ -1802,7 +1808,9 @@ def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
     matched whole or not at all (possessive): "from dec 1 - dec 14 mg" is no date ending at "dec 1", its second "dec"
     decitabine 14 mg. After a word of a date, a bare day ends a range at the end of a line or a part of it ("from dec
     1 to 14", "from dec 1-14,"): its number was read as the dose (review R6b); before anything else ("to 4 tabs") it
-    may be a count.
+    may be a count. A joiner of drugs and a drug's month with a bare day end the list ("started dec 1 and dec 20":
+    decitabine 20 perhaps), and that end is left unknown (`_MonthDates.as_a_date`): read as a date, decitabine was
+    dropped, complete (review revFinal); "on dec 1 & dec 8" is unknown too, as no rule tells the two apart.
     """
     if not vocabulary.months:
         return None
@@ -1818,7 +1826,18 @@ def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
     ))
     ordinal = rf"{month} ?{day}(?:st|nd|rd|th)\b"
     undated = rf"{month} ?{_DAY_OF_MONTH}|\b{day} {month}"
-    another = rf"{joiner}(?:{with_year}|{ordinal}|{undated})"
+    # A list's punctuation is no joiner there: after it "dec 1" alone is unknown already (`_DEC_IN_A_DATE`), and a
+    # year or an ordinal makes a date (", dec 3rd", ", dec 1, 2026").
+    joining_drugs = frozenset(phrase for phrase in vocabulary.separators if " ".join(phrase) not in _BEFORE_THEN)
+    joiner_of_drugs = rf" ?(?:{_alternatives(joining_drugs)}) ?" if joining_drugs else "(?!)"
+    drug_month = _alternatives(frozenset(tuple(drug.split()) for drug in vocabulary.drug_months)) or "(?!)"
+
+    def drug_and_a_day(month: str) -> str:
+        """"and dec 20": a drug's name and a dose as much as a date ("ven 400 + dec 20"); no year, no ordinal."""
+        return rf"{joiner_of_drugs}{month}\.? ?{day}\b"
+
+    # A list goes on past a drug's month and a day only after its punctuation or a word of a date.
+    another = rf"(?:{joiner}(?:{with_year}|{ordinal})|(?!{drug_and_a_day(f'(?:{drug_month})')}){joiner}{undated})"
     # The rest of a range or list, whole, and no dose or course after it; or none.
     to_another = rf"(?:(?:{another})++(?!{_DOSE_OR_COURSE_AFTER})|(?!{another}))"
     to_a_day = rf"(?:{joiner}{day}(?= ?(?:$|[),;])))?"
@@ -1832,14 +1851,14 @@ def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
                rf"|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)")
     to_another_numeric = rf"(?:{joiner}\d{{1,2}}/\d{{1,2}}\b(?:/{year})?(?!/))?"
     numeric_after_a_word = rf"{lead}+{numeric}{to_another_numeric}(?!{_UNIT_AFTER})"
+    # After a date, the end of the list that is not guessed (`_MonthDates.as_a_date`); not after a numeric date.
+    ended = drug_and_a_day(f"(?P<ended_month>{drug_month})")
     change = rf"(?P<change>{_alternatives(vocabulary.changes)})" if vocabulary.changes else "(?!)"
-    # A list's punctuation is no joiner there: after it "dec 1" alone is unknown already (`_DEC_IN_A_DATE`), and a
-    # year or an ordinal makes a date (", dec 3rd", ", dec 1, 2026").
-    joining_drugs = frozenset(phrase for phrase in vocabulary.separators if " ".join(phrase) not in _BEFORE_THEN)
     spelt = {drug: max((" ".join(m) for m in vocabulary.months if " ".join(m).startswith(drug)), key=len)
              for drug in vocabulary.drug_months}
     return _MonthDates(re.compile(_alternatives(vocabulary.months | vocabulary.words)),
-                       re.compile(f"{change}|{anywhere}|{after_a_word}|{bracketed}|{numeric_after_a_word}"),
+                       re.compile(f"{change}|(?:{anywhere}|{after_a_word}|{bracketed})(?P<ended>{ended})?"
+                                  f"|{numeric_after_a_word}"),
                        re.compile(rf"(?:{_alternatives(joining_drugs)}) ?\(? ?$"), spelt)
 
 

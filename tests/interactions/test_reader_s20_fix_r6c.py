@@ -25,10 +25,11 @@ def _as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
     return check(kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
 
 
+# "& Dec 8", "and Dec 15" after a date: not guessed since fixer R7 (test_reader_s20_fix_r7.py).
 @pytest.mark.parametrize("line", [
-    "venetoclax 400 mg daily on Dec 1 & Dec 8", "venetoclax 400 mg daily on Dec 1 and Dec 8",
-    "venetoclax 400 mg daily on Dec 1, Dec 8", "venetoclax 400 mg daily on Dec 1 + Dec 8",
-    "venetoclax 400 mg daily on Dec 1, Dec 8 and Dec 15", "venetoclax 400 mg daily from Dec 1 to Dec 14",
+    "venetoclax 400 mg daily on Dec 1 & Dec 8th", "venetoclax 400 mg daily on Dec 1 and Dec 8, 2026",
+    "venetoclax 400 mg daily on Dec 1, Dec 8", "venetoclax 400 mg daily on Dec 1 + Jan 8",
+    "venetoclax 400 mg daily on Dec 1, Dec 8, Dec 15", "venetoclax 400 mg daily from Dec 1 to Dec 14",
 ])
 def test_a_list_of_dates_is_one_date_beside_the_agent(default_kb: KnowledgeBase, line: str) -> None:
     # Was venetoclax and decitabine CONTINUE, complete, venetoclax's dose unread: venetoclax alone, 400 -> 70 mg.
@@ -39,10 +40,10 @@ def test_a_list_of_dates_is_one_date_beside_the_agent(default_kb: KnowledgeBase,
 
 
 @pytest.mark.parametrize(("line", "drug", "venetoclax_mg"), [
-    ("fluconazole 400 mg daily on Dec 1 and Dec 2", "fluconazole", 200),
-    ("methotrexate 12 mg IT on Dec 1 and Dec 8", "methotrexate", 400),
-    ("posaconazole 300 mg daily started Dec 1 and Dec 15", "posaconazole", 70),
-    ("posaconazole 300 mg daily on Nov 28 and Dec 5", "posaconazole", 70),
+    ("fluconazole 400 mg daily on Dec 1, Dec 2", "fluconazole", 200),
+    ("methotrexate 12 mg IT on Dec 1 and Dec 8th", "methotrexate", 400),
+    ("posaconazole 300 mg daily started Dec 1 - Dec 15", "posaconazole", 70),
+    ("posaconazole 300 mg daily on Nov 28, Dec 5", "posaconazole", 70),
 ])
 def test_a_co_medication_dated_with_a_list_of_dates_adds_no_decitabine(
         default_kb: KnowledgeBase, line: str, drug: str, venetoclax_mg: float) -> None:

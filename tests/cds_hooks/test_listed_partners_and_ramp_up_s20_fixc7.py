@@ -1,0 +1,55 @@
+"""A listed order's partners given now only, and a single-drug ramp-up's course start, via a server.
+
+Fixer C7 of s20 (review revFinal). The low-dose cytarabine of a listed "Ven/LDAC", or a listed cytarabine order, chose
+venetoclax's labelled dose (USPI 2.2: 600 mg with low-dose cytarabine, 400 mg with azacitidine or alone) when that
+order was on hold, its period had ended, or it had not started: no cytarabine is given today, 600 mg is too much.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_multi_drug_doses_s19_fixc import day
+from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import actions, answer
+
+
+def listed(name: str, dose_mg: float | None, *, status: str = "active", start: str | None = None,
+           end: str | None = None) -> dict[str, Any]:
+    """A listed order of the patient, its period from `start` to `end`."""
+    resource = examples.order("a1", name, dose_mg, status=status, start=start)
+    if end:
+        resource["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = end
+    return resource
+
+
+@pytest.mark.parametrize("partner", [
+    # Review revFinal must-fix 2 (309d383): "keep 600 mg", or no card at all for the one starting in 10 days.
+    listed("Ven/LDAC", None, status="on-hold"),
+    listed("Ven/LDAC", None, start=day(-38), end=day(-10)),
+    listed("Ven/LDAC", None, start=day(10)),
+    # The same gap of a listed cytarabine order alone.
+    listed("cytarabine", 20, status="on-hold"),
+    listed("cytarabine", 20, start=day(-38), end=day(-10)),
+    listed("cytarabine", 20, start=day(10)),
+], ids=["Ven/LDAC-on-hold", "Ven/LDAC-ended", "Ven/LDAC-future", "cytarabine-on-hold", "cytarabine-ended",
+        "cytarabine-future"])
+def test_the_partners_of_a_listed_order_not_given_today_choose_no_labelled_dose(
+        dev_server: Served, partner: dict[str, Any]) -> None:
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 600, start=day(0))], [partner])
+    assert card["summary"] == "Venetoclax: reduce to 400 mg (labelled dose)", card["summary"]
+    assert "**venetoclax**: ordered 600 mg; **give 400 mg** (adjust dose)." in card["detail"], card["detail"]
+    assert ("update", "MedicationRequest/v1") in actions(card)
+
+
+@pytest.mark.parametrize("partner", [listed("Ven/LDAC", None, start=day(-3)), listed("cytarabine", 20, start=day(0))],
+                         ids=["Ven/LDAC", "cytarabine"])
+def test_the_partners_of_a_listed_order_given_today_still_choose_the_labelled_dose(
+        dev_server: Served, partner: dict[str, Any]) -> None:
+    for card in answer(dev_server, [examples.order("v1", "venetoclax", 600, start=day(0))], [partner]):
+        assert "reduce to 400 mg" not in card["summary"], card["summary"]
+        assert "give 400 mg" not in card["detail"], card["detail"]
+

@@ -876,9 +876,10 @@ def course_first(checked: OrderedMedication, others: Iterable[OrderedMedication]
     day (`_written_on`), that day is today: `as_of`, the earliest date on Earth, is the EHR's yesterday each morning in
     Europe, and a 100 mg draft of that yesterday beside 400 mg today dated the ramp-up from it (review 3 of s18).
 
-    An order stating no dose counts at `assumed`, the labelled dose in force the engine assumes for it: taken as 0 mg,
-    "Aza/Ven" after venetoclax 100 and 200 mg drafts of the two days before had no step before it, and the course (its
-    update, its tumour lysis labs) was dated from its day, two days late (review revC6b, must-fix 1).
+    An order naming several drugs and stating no dose counts at `assumed`, the labelled dose in force the engine assumes
+    for it (`_course_mg`): taken as 0 mg, "Aza/Ven" after venetoclax 100 and 200 mg drafts of the two days before had
+    no step before it, and the course (its update, its tumour lysis labs) was dated from its day, two days late
+    (review revC6b, must-fix 1).
     """
     today = max((day for order in (checked, *others) if (day := _written_on(order, as_of))), default=as_of)
     dated = [other for other in others if other.start_date[:10] >= today]
@@ -911,7 +912,19 @@ def _step_before(step: OrderedMedication, dated: list[OrderedMedication], assume
     """The order of a lower dose given until the day before `step` starts (see `course_first`), or None."""
     day_before = _day_before(step.start_date)
     return next((o for o in dated if day_before and _last_day(o) == day_before
-                 and (dose_read(o) or assumed) < (dose_read(step) or assumed)), None)
+                 and _course_mg(o, assumed) < _course_mg(step, assumed)), None)
+
+
+def _course_mg(ordered: OrderedMedication, assumed: float) -> float:
+    """An order's dose as a step of its course: its dose read, or `assumed` for one naming several drugs stating none.
+
+    "Aza/Ven" stating none is at `assumed`; a single-drug "venetoclax" stating none stays 0 mg, a ramp-up's first
+    step: at 400 mg assumed, before a 200 mg draft the next day, it was none, and the course started a day late
+    (review revFinal, should-fix 1).
+    """
+    if len(ordered.drugs) > 1 and not ordered.dose_as_sent:
+        return dose_read(ordered) or assumed
+    return dose_read(ordered)
 
 
 def _day_before(day: str) -> str:

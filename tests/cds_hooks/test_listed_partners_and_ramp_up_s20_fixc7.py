@@ -13,8 +13,9 @@ import pytest
 
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_multi_drug_course_start_s20_fixc6c import posaconazole, update_days
 from tests.cds_hooks.test_multi_drug_doses_s19_fixc import day
-from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import actions, answer
+from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import actions, answer, update_doses
 
 
 def listed(name: str, dose_mg: float | None, *, status: str = "active", start: str | None = None,
@@ -53,3 +54,14 @@ def test_the_partners_of_a_listed_order_given_today_still_choose_the_labelled_do
         assert "reduce to 400 mg" not in card["summary"], card["summary"]
         assert "give 400 mg" not in card["detail"], card["detail"]
 
+
+def test_a_single_drug_ramp_up_with_a_dose_less_first_day_keeps_its_course_start(dev_server: Served) -> None:
+    # Review revFinal should-fix 1 (ca6198f): "venetoclax" with no dose on day 0 was counted at the labelled 400 mg,
+    # no step below 200 mg: the course and C1D1 moved to day 1, v0 still deleted, so day 0 had no venetoclax.
+    [card] = answer(dev_server, [examples.order("v0", "venetoclax", start=day(0)),
+                                 examples.order("v1", "venetoclax", 200, start=day(1)), posaconazole()], [])
+    assert card["summary"] == "Venetoclax: reduce to 70 mg with posaconazole", card["summary"]
+    assert sorted(actions(card)) == [("delete", "MedicationRequest/v0"), ("update", "MedicationRequest/v1")]
+    doses = update_doses(card)
+    assert update_days(card) == [day(i) for i in range(len(doses))]
+    assert f"- C1D1 ({day(0)}): " in card["detail"], card["detail"]

@@ -9,6 +9,18 @@ AZA = Medication("azacitidine", 75)
 """Venetoclax's partner in the regimen, beside the order under test."""
 VEN_AZA = (Medication("venetoclax", 400), AZA)
 """Venetoclax 400 mg and azacitidine: the regimen a co-medication line under test is checked beside."""
+POSACONAZOLE = Medication("posaconazole 300 mg daily")
+"""The co-medication a regimen line under test is checked beside: venetoclax 400 mg is 70 mg with it."""
+
+
+def beside_posaconazole(kb: KnowledgeBase, line: str) -> CheckResult:
+    """The check of `line` as the regimen, posaconazole the co-medication."""
+    return check(kb, CheckRequest((Medication(line),), (POSACONAZOLE,), PatientContext()))
+
+
+def as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
+    """The check of `line` as a co-medication beside venetoclax 400 mg and azacitidine."""
+    return check(kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
 
 
 def order_outcome(kb: KnowledgeBase, order: str) -> tuple[float, tuple[str, ...], tuple[str, ...]]:

@@ -8,19 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
-from interactions.model import CheckResult
-from tests.interactions.orders import VEN_AZA, agent_dose
-
-POSACONAZOLE = Medication("posaconazole 300 mg daily")
-
-
-def _beside_posaconazole(kb: KnowledgeBase, line: str) -> CheckResult:
-    return check(kb, CheckRequest((Medication(line),), (POSACONAZOLE,), PatientContext()))
-
-
-def _as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
-    return check(kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+from interactions import Action, KnowledgeBase, UnrecognizedReason
+from tests.interactions.orders import agent_dose, as_a_co_medication, beside_posaconazole
 
 
 @pytest.mark.parametrize("line", [
@@ -30,7 +19,7 @@ def _as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
 ])
 def test_a_range_of_dates_with_a_dash_is_one_date(default_kb: KnowledgeBase, line: str) -> None:
     # Was venetoclax and decitabine CONTINUE, complete (the second "Dec" decitabine): venetoclax alone, 400 -> 70 mg.
-    result = _beside_posaconazole(default_kb, line)
+    result = beside_posaconazole(default_kb, line)
     assert (result.complete, sorted(d.drug for d in result.doses)) == (True, ["venetoclax"])
     ven = agent_dose(result, "venetoclax")
     assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
@@ -40,7 +29,7 @@ def test_an_azole_dated_with_a_range_is_the_azole_alone(default_kb: KnowledgeBas
     # Was posaconazole and decitabine: as a co-medication, an AVOID_COMBINATION with azacitidine and no dose read.
     line = "posaconazole 300 mg daily from Dec 1-Dec 14"
     assert default_kb.resolver.read(line).drugs == ("posaconazole",)
-    result = _as_a_co_medication(default_kb, line)
+    result = as_a_co_medication(default_kb, line)
     assert (result.complete, result.unrecognized) == (True, ())
     assert "decitabine" not in {d.drug for d in result.doses}
     assert agent_dose(result, "venetoclax").recommended_dose_mg == 70
@@ -48,7 +37,7 @@ def test_an_azole_dated_with_a_range_is_the_azole_alone(default_kb: KnowledgeBas
 
 def test_a_range_before_a_unit_is_no_date(default_kb: KnowledgeBase) -> None:
     # Matched whole or not at all: never a date "from Dec 1" before decitabine 14 mg.
-    assert not _beside_posaconazole(default_kb, "venetoclax 400 mg daily from Dec 1 - Dec 14 mg").complete
+    assert not beside_posaconazole(default_kb, "venetoclax 400 mg daily from Dec 1 - Dec 14 mg").complete
 
 
 @pytest.mark.parametrize("line", [
@@ -60,15 +49,15 @@ def test_a_range_before_a_unit_is_no_date(default_kb: KnowledgeBase) -> None:
 def test_dec_and_a_day_after_a_joiner_is_not_guessed(default_kb: KnowledgeBase, line: str) -> None:
     # Was venetoclax alone, 400 -> 70 mg, complete: decitabine dropped. Unknown, the check incomplete.
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
-    result = _beside_posaconazole(default_kb, line)
+    result = beside_posaconazole(default_kb, line)
     assert (result.complete, [u.name for u in result.unrecognized]) == (False, [line])
-    assert not _as_a_co_medication(default_kb, line).complete
+    assert not as_a_co_medication(default_kb, line).complete
 
 
 def test_a_word_of_a_date_after_a_joiner_makes_it_a_date(default_kb: KnowledgeBase) -> None:
     line = "venetoclax 400 mg + (started Dec 1)"
     assert default_kb.resolver.read(line).drugs == ("venetoclax",)
-    assert agent_dose(_beside_posaconazole(default_kb, line), "venetoclax").recommended_dose_mg == 70
+    assert agent_dose(beside_posaconazole(default_kb, line), "venetoclax").recommended_dose_mg == 70
 
 
 @pytest.mark.parametrize("line", [
@@ -78,8 +67,8 @@ def test_a_word_of_a_date_after_a_joiner_makes_it_a_date(default_kb: KnowledgeBa
 def test_dec_and_a_day_after_a_comma_is_not_guessed(default_kb: KnowledgeBase, line: str) -> None:
     # Was the drug and decitabine CONTINUE, complete (venetoclax's dose unread): unknown, as ", Dec. 1" is.
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
-    assert not _beside_posaconazole(default_kb, line).complete
-    result = _as_a_co_medication(default_kb, line)
+    assert not beside_posaconazole(default_kb, line).complete
+    result = as_a_co_medication(default_kb, line)
     assert (result.complete, [u.name for u in result.unrecognized]) == (False, [line])
     assert not any("decitabine" in f.rule for f in result.findings)
 
@@ -98,7 +87,7 @@ def test_dec_and_a_dose_after_a_comma_stays_decitabine(default_kb: KnowledgeBase
 ])
 def test_a_word_of_a_date_before_a_numeric_date_is_read(default_kb: KnowledgeBase, line: str) -> None:
     # Was UNKNOWN ('since', 'until', 'from'), NOT CHECKED, while "since Dec 1" read: venetoclax 400 -> 70 mg.
-    result = _beside_posaconazole(default_kb, line)
+    result = beside_posaconazole(default_kb, line)
     assert (result.complete, result.unrecognized) == (True, ())
     assert agent_dose(result, "venetoclax").recommended_dose_mg == 70
 
@@ -107,7 +96,7 @@ def test_a_word_of_a_date_before_a_numeric_date_is_read(default_kb: KnowledgeBas
 def test_on_hold_since_a_numeric_date_is_a_hold(default_kb: KnowledgeBase, line: str) -> None:
     # As "on hold since Dec 1" and "held 11/20": was UNKNOWN ('since'), test_medication_list_lines' example of an
     # unknown word beside venetoclax until now.
-    ven = agent_dose(_beside_posaconazole(default_kb, line), "venetoclax")
+    ven = agent_dose(beside_posaconazole(default_kb, line), "venetoclax")
     assert (ven.recommended_dose_mg, ven.action) == (0, Action.HOLD)
 
 
@@ -117,7 +106,7 @@ def test_on_hold_since_a_numeric_date_is_a_hold(default_kb: KnowledgeBase, line:
 def test_an_end_beside_a_numeric_date_or_no_date_after_a_word_is_not_guessed(default_kb: KnowledgeBase,
                                                                               line: str) -> None:
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
-    assert not _as_a_co_medication(default_kb, line).complete
+    assert not as_a_co_medication(default_kb, line).complete
 
 
 @pytest.mark.parametrize("line", ["venetoclax 400 mg x 2 c", "venetoclax 400 mg for 2 c",
@@ -125,9 +114,9 @@ def test_an_end_beside_a_numeric_date_or_no_date_after_a_word_is_not_guessed(def
 def test_a_count_before_a_course_word_not_of_days_or_weeks_is_not_read(default_kb: KnowledgeBase, line: str) -> None:
     # Read complete since s20 helper R6 ("c": cycles, or "with"?), as it was not before: unknown again.
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
-    assert not _beside_posaconazole(default_kb, line).complete
+    assert not beside_posaconazole(default_kb, line).complete
 
 
 @pytest.mark.parametrize("line", ["venetoclax 400 mg daily x 14 d", "venetoclax 400 mg daily x 2 wk"])
 def test_a_count_of_days_or_weeks_stays_read(default_kb: KnowledgeBase, line: str) -> None:
-    assert agent_dose(_beside_posaconazole(default_kb, line), "venetoclax").recommended_dose_mg == 70
+    assert agent_dose(beside_posaconazole(default_kb, line), "venetoclax").recommended_dose_mg == 70

@@ -10,19 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from interactions import Action, CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
-from interactions.model import CheckResult
-from tests.interactions.orders import VEN_AZA, agent_dose
-
-POSACONAZOLE = Medication("posaconazole 300 mg daily")
-
-
-def _beside_posaconazole(kb: KnowledgeBase, line: str) -> CheckResult:
-    return check(kb, CheckRequest((Medication(line),), (POSACONAZOLE,), PatientContext()))
-
-
-def _as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
-    return check(kb, CheckRequest(VEN_AZA, (Medication(line),), PatientContext()))
+from interactions import Action, KnowledgeBase, UnrecognizedReason
+from tests.interactions.orders import agent_dose, as_a_co_medication, beside_posaconazole
 
 
 # "& Dec 8", "and Dec 15" after a date: not guessed since fixer R7 (test_reader_s20_fix_r7.py).
@@ -33,7 +22,7 @@ def _as_a_co_medication(kb: KnowledgeBase, line: str) -> CheckResult:
 ])
 def test_a_list_of_dates_is_one_date_beside_the_agent(default_kb: KnowledgeBase, line: str) -> None:
     # Was venetoclax and decitabine CONTINUE, complete, venetoclax's dose unread: venetoclax alone, 400 -> 70 mg.
-    result = _beside_posaconazole(default_kb, line)
+    result = beside_posaconazole(default_kb, line)
     assert (result.complete, sorted(d.drug for d in result.doses)) == (True, ["venetoclax"])
     ven = agent_dose(result, "venetoclax")
     assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
@@ -49,7 +38,7 @@ def test_a_co_medication_dated_with_a_list_of_dates_adds_no_decitabine(
         default_kb: KnowledgeBase, line: str, drug: str, venetoclax_mg: float) -> None:
     # Was the drug and decitabine, complete: beside azacitidine, two hypomethylating agents.
     assert default_kb.resolver.read(line).drugs == (drug,)
-    result = _as_a_co_medication(default_kb, line)
+    result = as_a_co_medication(default_kb, line)
     assert (result.complete, result.unrecognized) == (True, ())
     assert "decitabine" not in {d.drug for d in result.doses}
     assert agent_dose(result, "venetoclax").recommended_dose_mg == venetoclax_mg
@@ -60,7 +49,7 @@ def test_a_co_medication_dated_with_a_list_of_dates_adds_no_decitabine(
 ])
 def test_a_list_of_dates_before_a_dose_is_not_guessed(default_kb: KnowledgeBase, line: str) -> None:
     # Matched whole or not at all: never a date "on Dec 1" before decitabine perhaps, nor a date eating it.
-    result = _beside_posaconazole(default_kb, line)
+    result = beside_posaconazole(default_kb, line)
     assert (result.complete, [u.name for u in result.unrecognized]) == (False, [line])
 
 
@@ -68,14 +57,14 @@ def test_a_list_of_dates_before_a_dose_is_not_guessed(default_kb: KnowledgeBase,
 def test_dec_and_a_day_after_any_joiner_of_names_toml_is_not_guessed(default_kb: KnowledgeBase, line: str) -> None:
     # Was venetoclax alone, 400 -> 70 mg, complete: decitabine dropped. Unknown, as "+ dec 2nd" is.
     assert default_kb.resolver.read(line).reason is UnrecognizedReason.UNKNOWN
-    assert (_beside_posaconazole(default_kb, line).complete, _as_a_co_medication(default_kb, line).complete) == (
+    assert (beside_posaconazole(default_kb, line).complete, as_a_co_medication(default_kb, line).complete) == (
         False, False)
 
 
 @pytest.mark.parametrize("line", ["posaconazole 300 mg daily, dec 3rd", "posaconazole 300 mg daily, Dec 1, 2026"])
 def test_a_dated_line_after_a_comma_stays_read(default_kb: KnowledgeBase, line: str) -> None:
     # A list's comma is no joiner of drugs: a year or an ordinal makes it a date, as before.
-    result = _as_a_co_medication(default_kb, line)
+    result = as_a_co_medication(default_kb, line)
     assert (result.complete, agent_dose(result, "venetoclax").recommended_dose_mg) == (True, 70)
 
 
@@ -88,7 +77,7 @@ def test_a_dated_line_after_a_comma_stays_read(default_kb: KnowledgeBase, line: 
 def test_a_date_before_a_course_or_ending_a_range_leaves_the_dose_read(
         default_kb: KnowledgeBase, line: str, ordered_mg: float) -> None:
     # Were UNKNOWN ('since', 'from'), NOT CHECKED, or complete with the dose unread and the labelled 400 mg assumed.
-    result = _beside_posaconazole(default_kb, line)
+    result = beside_posaconazole(default_kb, line)
     assert result.complete
     ven = agent_dose(result, "venetoclax")
     assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (ordered_mg, 70, Action.ADJUST_DOSE)
@@ -97,12 +86,12 @@ def test_a_date_before_a_course_or_ending_a_range_leaves_the_dose_read(
 @pytest.mark.parametrize("line", ["venetoclax 400 mg daily since 12/1/26", "venetoclax 400 mg daily from 10/20 mg"])
 def test_a_numeric_date_with_a_two_digit_year_or_before_a_unit_is_not_guessed(default_kb: KnowledgeBase,
                                                                                line: str) -> None:
-    assert not _beside_posaconazole(default_kb, line).complete
+    assert not beside_posaconazole(default_kb, line).complete
 
 
 def test_a_bare_number_after_a_range_word_before_a_dose_form_is_no_day(default_kb: KnowledgeBase) -> None:
     # "4 tabs" is a count of 100 mg tablets, never the 4th: 400 mg.
-    result = _beside_posaconazole(default_kb, "venetoclax 100 mg tab started Dec 1 on 4 tabs daily")
+    result = beside_posaconazole(default_kb, "venetoclax 100 mg tab started Dec 1 on 4 tabs daily")
     assert agent_dose(result, "venetoclax").ordered_dose_mg == 400
 
 
@@ -113,7 +102,7 @@ def test_a_change_of_dose_beside_a_date_is_a_change_of_dose(default_kb: Knowledg
     assert (reading.reason, reading.detail) == (
         UnrecognizedReason.UNKNOWN, "'dec from': a change of dose; which dose is given now is not guessed: list the "
                                     "dose given")
-    assert not _beside_posaconazole(default_kb, line).complete
+    assert not beside_posaconazole(default_kb, line).complete
 
 
 def test_the_month_spelt_out_after_a_joiner_is_the_one_naming_a_drug(default_kb: KnowledgeBase) -> None:

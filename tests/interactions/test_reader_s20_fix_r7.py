@@ -8,9 +8,7 @@ from __future__ import annotations
 import pytest
 
 from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, UnrecognizedReason, check
-from tests.interactions.orders import VEN_AZA, agent_dose
-
-POSACONAZOLE = Medication("posaconazole 300 mg daily")
+from tests.interactions.orders import POSACONAZOLE, VEN_AZA, agent_dose
 
 
 @pytest.mark.parametrize("line", [

@@ -24,9 +24,7 @@ from interactions import (
 )
 from interactions.loading import default_data_dir
 from interactions.reader import StatedDose
-from tests.interactions.orders import agent_dose
-
-POSACONAZOLE = Medication("posaconazole 300 mg daily")
+from tests.interactions.orders import POSACONAZOLE, agent_dose
 
 
 def _checked_beside_posaconazole(kb: KnowledgeBase, line: str) -> tuple[bool, list[str], float | None, Action]:

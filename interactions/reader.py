@@ -1837,7 +1837,7 @@ def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
         return rf"{joiner_of_drugs}{month}\.? ?{day}\b"
 
     # A list goes on past a drug's month and a day only after its punctuation or a word of a date.
-    another = rf"(?:{joiner}(?:{with_year}|{ordinal})|(?!{drug_and_a_day(f'(?:{drug_month})')}){joiner}{undated})"
+    another = rf"(?:{joiner}(?:{with_year}|{ordinal})|(?!{drug_and_a_day(f'(?:{drug_month})')}){joiner}(?:{undated}))"
     # The rest of a range or list, whole, and no dose or course after it; or none.
     to_another = rf"(?:(?:{another})++(?!{_DOSE_OR_COURSE_AFTER})|(?!{another}))"
     to_a_day = rf"(?:{joiner}{day}(?= ?(?:$|[),;])))?"

@@ -38,6 +38,9 @@ def test_a_co_medication_ending_its_dates_with_a_drugs_month_and_a_day_is_unread
 @pytest.mark.parametrize("line", [
     "venetoclax 400 mg daily on Dec 1, Dec 8", "venetoclax 400 mg daily from Dec 1 - Dec 14",
     "venetoclax 400 mg daily on Dec 1 and Dec 8th", "venetoclax 400 mg daily on Dec 1 and Jan 20",
+    # Day first (review revLast: venetoclax and decitabine, complete, since c296668, the joiner lost before "8 dec").
+    "venetoclax 400 mg daily on 1 Dec and 8 Dec", "venetoclax 400 mg daily on 1 Dec, 8 Dec",
+    "venetoclax 400 mg daily on 1 Nov and 8 Dec",
 ])
 def test_a_list_of_dates_joined_by_its_punctuation_or_with_an_ordinal_stays_read(
         default_kb: KnowledgeBase, line: str) -> None:

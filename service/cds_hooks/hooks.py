@@ -286,16 +286,16 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         if drugs is not None and len(drugs) == 1 and kb.drug_by_name[drugs[0]].kind in REGIMEN_KINDS:
             # A stopped one is a co-medication with its stop date: its effects on the others count through
             # their washouts, and it is not checked as taken (the engine reads no stop date in the regimen).
-            # A partner's (cytarabine's) only when given today: it chooses the agent's labelled dose (USPI 2.2: 600 mg
-            # with low-dose cytarabine), and one on hold, ended or not yet started made a venetoclax 600 mg draft right.
-            in_regimen = draft or (drugs[0] not in covered and (
-                _given_on(ordered, as_of) if drugs[0] not in kb.agents else ordered.stop is None))
+            in_regimen = draft or (drugs[0] not in covered and ordered.stop is None)
         elif drugs is not None and _a_line_of_several(kb, drugs, medication.dose_mg):
             in_regimen = draft or (ordered.stop is None and covered.isdisjoint(drugs))
-            if not in_regimen and _given_on(ordered, as_of):
-                # Its agent is in a line already (a draft of it): its partners given today are lines alone, as they
-                # choose the labelled dose. Beside the active "Ven/LDAC", a venetoclax 600 mg draft was "reduce to 400
-                # mg", its low-dose cytarabine unseen (USPI 2.2: 600 mg with it).
+            if not in_regimen and ordered.stop is None:
+                # Its agent is in a line already (a draft of it): its partners are lines alone, as they choose the
+                # labelled dose. Beside the active "Ven/LDAC", a venetoclax 600 mg draft was "reduce to 400 mg", its
+                # low-dose cytarabine unseen (USPI 2.2: 600 mg with it). Until the order is ended by its status, as a
+                # listed cytarabine order alone: the regimen, not today's cytarabine, sets venetoclax's dose (low-dose
+                # cytarabine on days 1-10 of each 28-day cycle, venetoclax daily; on hold, between its days or before
+                # its first, "reduce to 400 mg" was wrong; review revLast, of 73944d5).
                 for drug in [drug for drug in drugs if drug not in covered]:
                     regimen[drug] = (_partner_line(ordered, drug), False)
         if not in_regimen:
@@ -578,15 +578,6 @@ def _dated(ordered: OrderedMedication) -> bool:
 def _given_today(ordered: OrderedMedication) -> bool:
     """Whether a listed order or statement is given now: not ended, held, or not yet given (`NOT_YET_GIVEN`)."""
     return ordered.stop is None and not ordered.medication.held and _status(ordered) not in NOT_YET_GIVEN
-
-
-def _given_on(ordered: OrderedMedication, as_of: str) -> bool:
-    """Whether a listed order or statement is given on `as_of` (ISO): given now, started by then, its period not ended.
-
-    Given now as `_given_today` says; its period ended by its `planned_end`, which its status does not say.
-    """
-    end = ordered.planned_end.date[:10] if ordered.planned_end else ""
-    return _given_today(ordered) and ordered.start_date[:10] <= as_of and not (end and end < as_of)
 
 
 def _status(ordered: OrderedMedication) -> str:

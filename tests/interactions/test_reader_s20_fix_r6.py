@@ -16,9 +16,14 @@ from tests.interactions.orders import agent_dose, as_a_co_medication, beside_pos
     "venetoclax 400 mg daily from Dec 1 - Dec 14", "venetoclax 400 mg daily since Dec 1 - Dec 14",
     "venetoclax 400 mg daily started Dec 1 \u2013 Dec 14", "venetoclax 400 mg daily from Nov 28 - Dec 11",
     "venetoclax 400 mg daily from Dec 1-Dec 14", "venetoclax 400 mg daily (Dec 1 - Dec 14)",
+    # Lists (fixer R6c); "& Dec 8", "and Dec 15" after a date: not guessed since fixer R7 (test_reader_s20_fix_r7).
+    "venetoclax 400 mg daily on Dec 1 & Dec 8th", "venetoclax 400 mg daily on Dec 1 and Dec 8, 2026",
+    "venetoclax 400 mg daily on Dec 1, Dec 8", "venetoclax 400 mg daily on Dec 1 + Jan 8",
+    "venetoclax 400 mg daily on Dec 1, Dec 8, Dec 15", "venetoclax 400 mg daily from Dec 1 to Dec 14",
 ])
-def test_a_range_of_dates_with_a_dash_is_one_date(default_kb: KnowledgeBase, line: str) -> None:
-    # Was venetoclax and decitabine CONTINUE, complete (the second "Dec" decitabine): venetoclax alone, 400 -> 70 mg.
+def test_a_range_or_list_of_dates_is_one_date(default_kb: KnowledgeBase, line: str) -> None:
+    # Was venetoclax and decitabine CONTINUE, complete (the second "Dec" decitabine), venetoclax's dose unread:
+    # venetoclax alone, 400 -> 70 mg.
     result = beside_posaconazole(default_kb, line)
     assert (result.complete, sorted(d.drug for d in result.doses)) == (True, ["venetoclax"])
     ven = agent_dose(result, "venetoclax")

@@ -13,19 +13,7 @@ import pytest
 from interactions import Action, KnowledgeBase, UnrecognizedReason
 from tests.interactions.orders import agent_dose, as_a_co_medication, beside_posaconazole
 
-
-# "& Dec 8", "and Dec 15" after a date: not guessed since fixer R7 (test_reader_s20_fix_r7.py).
-@pytest.mark.parametrize("line", [
-    "venetoclax 400 mg daily on Dec 1 & Dec 8th", "venetoclax 400 mg daily on Dec 1 and Dec 8, 2026",
-    "venetoclax 400 mg daily on Dec 1, Dec 8", "venetoclax 400 mg daily on Dec 1 + Jan 8",
-    "venetoclax 400 mg daily on Dec 1, Dec 8, Dec 15", "venetoclax 400 mg daily from Dec 1 to Dec 14",
-])
-def test_a_list_of_dates_is_one_date_beside_the_agent(default_kb: KnowledgeBase, line: str) -> None:
-    # Was venetoclax and decitabine CONTINUE, complete, venetoclax's dose unread: venetoclax alone, 400 -> 70 mg.
-    result = beside_posaconazole(default_kb, line)
-    assert (result.complete, sorted(d.drug for d in result.doses)) == (True, ["venetoclax"])
-    ven = agent_dose(result, "venetoclax")
-    assert (ven.ordered_dose_mg, ven.recommended_dose_mg, ven.action) == (400, 70, Action.ADJUST_DOSE)
+# A list of dates beside the agent: test_reader_s20_fix_r6.py, test_a_range_or_list_of_dates_is_one_date.
 
 
 @pytest.mark.parametrize(("line", "drug", "venetoclax_mg"), [

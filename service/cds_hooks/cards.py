@@ -589,22 +589,22 @@ def _other_drafts_text(drug: str, ordered: OrderedMedication, updated: OrderedMe
     named = ", ".join(f"{o.reference or 'an order without an id'} ({_escape(o.label)}"
                       f"{f', {_mg(o.medication.dose_mg)} mg' if o.medication.dose_mg else ''})" for o in others)
     checked = ordered.reference or "the highest-dose order"
+    listed = f"Other draft orders of {drug} in this call: {named}."
     if _names_several(ordered):
         # No update of an order naming other drugs is offered (`_dose_suggestion`): "Aza/Ven" checked beside a
         # venetoclax 200 mg draft promised one ("the suggestion removes the others"), and both were signed as written.
+        checked_several = f"{listed} The check is for {checked}, the whole course; it names other drugs too"
         if updated is not None:  # the agent's own draft (`_updated`), named with the order to replace (`_detail`)
             removes = ("; the suggestion removes its other drafts alone"
                        if any(_removable(o, subject) and o.reference != updated.reference for o in others) else "")
-            return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole "
-                    f"course; it names other drugs too: sign {drug} in one order only{removes}."]
+            return [f"{checked_several}: sign {drug} in one order only{removes}."]
         alone = [o.reference or "an order without an id" for o in others if not _names_several(o)]
         instead = f" ({' or '.join(alone)})" if alone else ""
-        return [f"Other draft orders of {drug} in this call: {named}. The check is for {checked}, the whole course; "
-                f"it names other drugs too, so no update is offered: order {drug} alone at this card's dose{instead}, "
+        return [f"{checked_several}, so no update is offered: order {drug} alone at this card's dose{instead}, "
                 f"and sign {drug} in one order only."]
     kept = [o for o in others if _names_several(o)]
-    return [f"Other draft orders of {drug} in this call: {named}. The check and its update are for {checked}, the "
-            f"whole course; {_fate_of_others(drug, others, subject)}.{f' {_replace_text(drug, kept)}' if kept else ''}"]
+    return [f"{listed} The check and its update are for {checked}, the whole course; "
+            f"{_fate_of_others(drug, others, subject)}.{f' {_replace_text(drug, kept)}' if kept else ''}"]
 
 
 def _fate_of_others(drug: str, others: Sequence[OrderedMedication], subject: Subject) -> str:
@@ -617,9 +617,9 @@ def _fate_of_others(drug: str, others: Sequence[OrderedMedication], subject: Sub
     if not kept:
         return "the suggestion removes the others"
     removes = "; the suggestion removes the others" if len(kept) < len(others) else ""
-    if len(kept) == 1:
-        return f"{kept[0]} also names other drugs and is kept as written: sign {drug} in one order only{removes}"
-    return f"{_and_list(kept)} also name other drugs and are kept as written: sign {drug} in one order only{removes}"
+    names, are = ("names", "is") if len(kept) == 1 else ("name", "are")
+    return (f"{_and_list(kept)} also {names} other drugs and {are} kept as written: sign {drug} in one order "
+            f"only{removes}")
 
 
 def _replace_text(drug: str, several: Sequence[OrderedMedication]) -> str:

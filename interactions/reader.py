@@ -67,16 +67,6 @@ _UNIT_AFTER: Final = r" ?(?:mg|g|mcg|m2|iv|sc|sq|subq|po)\b"
 _DOSE_OR_COURSE_AFTER: Final = rf"(?:{_UNIT_AFTER}| ?(?:days?\b|d\d|x ?\d|/|- ?\d))"
 """After the day of "dec. 20", a unit, route, course or range: "dec. 20 mg/m2", "dec. 20 IV", "dec. 20 D1-5",
 "dec. 20 x 5d", "dec. 1-5", "dec. 5 days"."""
-_DEC_IN_A_DATE: Final = re.compile(
-    rf"(?:(?<=[,;])|(?<=[,;] )|\b(?=dec\.))dec(?=\.? ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))")
-"""December before a day, with its full stop or after a comma or semicolon, no year and no word of a date before it, a
-date perhaps (`_month_dates` reads the others): "dec" there was names.toml's decitabine ("venetoclax 400 mg daily, Dec.
-1" added decitabine to the regimen, complete; review 3; "venetoclax 400 mg daily, Dec 1", "...; Dec 1" still did after
-s20 helper R6: review R6), also after a joiner ("; Dec. 1 start", "+ Dec. 1": decitabine added, complete; review 5).
-Spelt out, it is an unknown word: "ven 400 + dec. 20" or "venetoclax 400 mg, dec 20" may be decitabine 20 mg/m2 too,
-and is unknown rather than a drug perhaps not ordered. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor
-before a course, range, route or unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5
-days"): decitabine (made a date, the whole line was unknown, venetoclax unchecked too; review 4)."""
 _DATE: Final = "\u27e8date\u27e9"
 """The token a date written with a month's name is read as (`_month_dates`): no drug, no dose; a date to `_dated`."""
 _TENS_OF_THOUSANDS: Final = re.compile(r"(?<![\d,.])\d{2,3},\d{3}(?!\d)")
@@ -865,8 +855,7 @@ class MedicationReader:
         # month or a word of a date stands, which every date it reads holds (2 us to look for).
         if self._month_dates is not None and self._month_dates.words.search(spelled):
             spelled = self._month_dates.dates.sub(self._month_dates.as_a_date, spelled)
-        if "dec" in spelled:
-            spelled = _DEC_IN_A_DATE.sub("december", spelled)
+            spelled = self._month_dates.apart.sub(self._month_dates.spell_out, spelled)
         if "," in spelled:
             spelled = self._decimal_comma.sub(r"\1.\2", spelled)
         if "q" in spelled:
@@ -1747,13 +1736,27 @@ class _MonthDates(NamedTuple):
     """A joiner of names.toml (`separator`: "+", "and", "plus"), perhaps a bracket, ending the text before a date."""
     drug_months: dict[str, str]
     """A month that is a drug's name too -> the month spelt out, a word naming no drug ("dec": "december")."""
+    apart: re.Pattern[str]
+    """A month that is a drug's name ("dec", `drug_months`) before a day, with its full stop or after a comma or
+    semicolon, no year and no word of a date before it: a date perhaps (`dates` reads the others). It was
+    names.toml's decitabine ("venetoclax 400 mg daily, Dec. 1" added decitabine to the regimen, complete; review 3;
+    "venetoclax 400 mg daily, Dec 1", "...; Dec 1" still did after s20 helper R6: review R6), also after a joiner
+    ("; Dec. 1 start", "+ Dec. 1": decitabine added, complete; review 5). Spelt out, it is an unknown word: "ven 400
+    + dec. 20" or "venetoclax 400 mg, dec 20" may be decitabine 20 mg/m2 too, and is unknown rather than a drug
+    perhaps not ordered. Not "dec" beside a dose ("dec 20 mg/m2", "Ven/Dec 400") nor before a course, range, route
+    or unit after the day ("dec. 20 D1-5", "dec. 20 x 5d", "dec. 1-5", "dec. 20 IV", "dec. 5 days"): decitabine
+    (made a date, the whole line was unknown, venetoclax unchecked too; review 4)."""
+
+    def spell_out(self, month: re.Match[str]) -> str:
+        """The month `apart` found, spelt out: a word naming no drug."""
+        return self.drug_months[month.group()]
 
     def as_a_date(self, date: re.Match[str]) -> str:
         """The token of a date `dates` found; or, a drug's name opening it right after a joiner, the month spelt out.
 
         "ven 400 + (dec 20)", "+ dec 2nd", "plus dec 2nd" may be decitabine too: read as a date, decitabine was dropped,
-        venetoclax alone, complete (reviews R6, R6b). Spelt out, an unknown word, as "+ Dec. 1" is (`_DEC_IN_A_DATE`); a
-        word of a date before ("+ (started dec 1)") makes it a date. A change of dose `dates` found is kept as written
+        venetoclax alone, complete (reviews R6, R6b). Spelt out, an unknown word, as "+ Dec. 1" is (`apart`); a word
+        of a date before ("+ (started dec 1)") makes it a date. A change of dose `dates` found is kept as written
         ("dec from dec 8 to 100 mg"), for the grammar to say so.
         """
         text = date.group()
@@ -1826,7 +1829,7 @@ def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
     ))
     ordinal = rf"{month} ?{day}(?:st|nd|rd|th)\b"
     undated = rf"{month} ?{_DAY_OF_MONTH}|\b{day} {month}"
-    # A list's punctuation is no joiner there: after it "dec 1" alone is unknown already (`_DEC_IN_A_DATE`), and a
+    # A list's punctuation is no joiner there: after it "dec 1" alone is unknown already (`_MonthDates.apart`), and a
     # year or an ordinal makes a date (", dec 3rd", ", dec 1, 2026").
     joining_drugs = frozenset(phrase for phrase in vocabulary.separators if " ".join(phrase) not in _BEFORE_THEN)
     joiner_of_drugs = rf" ?(?:{_alternatives(joining_drugs)}) ?" if joining_drugs else "(?!)"
@@ -1859,7 +1862,9 @@ def _month_dates(vocabulary: _DateVocabulary) -> _MonthDates | None:
     return _MonthDates(re.compile(_alternatives(vocabulary.months | vocabulary.words)),
                        re.compile(f"{change}|(?:{anywhere}|{after_a_word}|{bracketed})(?P<ended>{ended})?"
                                   f"|{numeric_after_a_word}"),
-                       re.compile(rf"(?:{_alternatives(joining_drugs)}) ?\(? ?$"), spelt)
+                       re.compile(rf"(?:{_alternatives(joining_drugs)}) ?\(? ?$"), spelt,
+                       re.compile(rf"(?:(?<=[,;])|(?<=[,;] )|(?=(?:{drug_month})\.))(?:{drug_month})"
+                                  rf"(?=\.? ?{_DAY_OF_MONTH}(?!{_DOSE_OR_COURSE_AFTER}))"))
 
 
 def _alternatives(phrases: frozenset[tuple[str, ...]]) -> str:

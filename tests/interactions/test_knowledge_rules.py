@@ -303,6 +303,8 @@ ROWS: list[Row] = [
     _row("quiz-qtc-481", "quizartinib", 26.5, A.ADJUST_DOSE, {QTC}, qtc=481),
     _row("quiz-qtc-500", "quizartinib", 26.5, A.ADJUST_DOSE, {QTC}, qtc=500),
     _row("quiz-qtc-501", "quizartinib", 0, A.HOLD, {QTC}, qtc=501),
+    # s21: held at the lowest level there is no lower level to resume at (more in test_agents_s21).
+    _row("quiz-held-17.7-qtc-440", "quizartinib", 0, A.HOLD, {QTC}, ordered=17.7, held=True, qtc=440),
 
     # ---------------------------------------------------------------- ivosidenib ---------------
     _row("ivo-posaconazole", "ivosidenib", 250, A.ADJUST_DOSE, {STRONG_INH, QT}, with_=("posaconazole",)),

@@ -111,7 +111,8 @@ class Orders(NamedTuple):
     given_before: dict[str, str]
     """Agent -> the last day of an ended order or statement of it on the list (ISO): a start may continue it."""
     not_yet_given: dict[str, tuple[str, ...]]
-    """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`), named."""
+    """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`, or starting after today),
+    named."""
     duplicates: dict[str, tuple[tuple[OrderedMedication, float], ...]]
     """Regimen drug -> its current orders on the list that give one dose alike, each with that dose (`_duplicates`)."""
     labelled_mg: dict[str, float]
@@ -154,16 +155,17 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references],
                               drafts=False)
     # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
-    # active order under its id): the patient is taking it, so it is no start.
+    # active order under its id): the patient is taking it, so it is no start. One whose period starts after today is
+    # not given yet: re-signed, venetoclax 400 mg from its first day had no ramp-up card (USPI 2.2).
+    as_of = _as_of()
     revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
-                        and _status(m) not in NOT_YET_GIVEN)
+                        and not _not_yet_given(m, as_of))
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
     qtc = latest_qtc(found.resource for key in prefetch.QTC_KEYS for found in data[key])._replace(
         unsorted=gathered.qtc_unsorted, panels_missed=gathered.missed.get("qtcPanels", ""))
     if gathered.qtc_voided:  # no valid QTc could be had: said as one not read, so the agents' QTc rules are not passed
         qtc = qtc._replace(unreadable=f"{gathered.qtc_voided}, and the QTcs before it could not be read from the "
                                       "EHR's FHIR server")
-    as_of = _as_of()
     orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of, revised)
     if orders is None:
         return []
@@ -217,9 +219,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     the latest it can have been: its washout is never counted from a day it may not have begun.
 
     A draft order of an agent that the patient takes no current order or statement of is a start (a listed draft
-    or intended statement, `NOT_YET_GIVEN`, is none: it is named in `not_yet_given`; a draft among `revised`, the
-    references of listed orders given and revised now, is one): the engine is
-    told it is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
+    or intended statement, `NOT_YET_GIVEN`, or one starting after `as_of`, is none: it is named in `not_yet_given`;
+    a draft among `revised`, the references of listed orders given and revised now, is one): the engine is told it
+    is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
     ramp-up, whose whole ramp-up from the draft's first day is given as it stands (day 1 would make the answer
     that day's dose, not the course's the draft orders).
 
@@ -255,6 +257,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
             unnamed.append((ordered, draft))
             continue
         drugs = ordered.drugs or None
+        read: LineDose | None = None
         if drugs is not None:
             # One reading of the dose for both: the one in the name of an order with none, one that cannot be split.
             read = line_dose(kb, medication) if any(drug in kb.agents for drug in drugs) else None
@@ -268,13 +271,16 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         if not draft and ordered.stop is not None:
             for drug in names:
                 given_before[drug] = max(given_before.get(drug, ""), ordered.medication.stopped_on)
-        elif not draft and _status(ordered) in NOT_YET_GIVEN:
+        elif not draft and (why := _not_yet_given(ordered, as_of)):
             for drug in names:
-                not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({_status(ordered)})")
+                not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({why})")
         elif not draft or ordered.reference in revised:
             taken.update(names)
-        dosed = names if len(names) == 1 else [drug for drug in names if drug in kb.agents
-                                               and (ordered.named_mg or _no_dose_stated(ordered))]
+        # An order naming several drugs is a dose of the agent its dose is for, in its name or its field ("Aza/Ven"
+        # 400 mg: without the field's, beside the active venetoclax 400 mg order, no card, 800 mg a day once signed),
+        # or of each agent at its labelled dose when it states none.
+        dosed = names if len(names) == 1 else [drug for drug in names if drug in kb.agents and (
+            _no_dose_stated(ordered) or (dose_read(ordered) and read is not None and read.agent == drug))]
         if (ordered.stop is None and (draft or _status(ordered) not in NOT_YET_GIVEN) and len(dosed) == 1
                 and ordered.resource.get("resourceType") in MEDICATION_ORDERS and ordered.start_date[:10] <= as_of):
             in_effect.setdefault(dosed[0], []).append((ordered, draft))
@@ -573,6 +579,19 @@ def _dated(ordered: OrderedMedication) -> bool:
     summed to 700 mg ("reduce to 400 mg").
     """
     return ordered.paths.get("cycle_start_date", "").endswith("boundsPeriod.start") and not limited_in_time(ordered)
+
+
+def _not_yet_given(ordered: OrderedMedication, as_of: str) -> str:
+    """Why a listed order or statement not ended is not given yet (its status, the day it starts after `as_of`), or "".
+
+    An active venetoclax order starting in 7 days counted as taken: a venetoclax 400 mg draft from today, the patient's
+    first, was no start and had no card, its ramp-up unsaid (USPI 2.2). It may be this course written twice, or a
+    course to come: the card names it.
+    """
+    status, start = _status(ordered), ordered.start_date[:10]
+    if status in NOT_YET_GIVEN or start <= as_of:
+        return status if status in NOT_YET_GIVEN else ""
+    return f"{status}, from {start}" if status else f"from {start}"
 
 
 def _given_today(ordered: OrderedMedication) -> bool:

@@ -987,8 +987,16 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     # of the labelled dose, and the day's step is then the ceiling. Without a ramp-up the day changes
     # nothing: quizartinib's 53 mg maintenance order is not its 35.4 mg standard dose.
     target = standard.dose_mg if day and standard.ramp_up_mg else ordered
-    assumed = "" if medication.dose_mg else (
-        f"No dose in mg was read from the order; the labelled {standard.dose_mg:g} mg is assumed. ")
+    # Dosed per m2, an order without a dose in mg has none to recommend: the standard dose is the label's cap
+    # per dose, which is more than the dose of any patient under the label's body surface area for it.
+    per_m2_unread = standard.per_body_surface_area and not medication.dose_mg
+    if per_m2_unread:
+        assumed = (f"No dose in mg was read from the order, and {agent.name} is dosed per m2: no dose in mg is "
+                   f"recommended; the dose per m2 ordered stands, at most {standard.maximum:g} mg a dose. ")
+    elif not medication.dose_mg:
+        assumed = f"No dose in mg was read from the order; the labelled {standard.dose_mg:g} mg is assumed. "
+    else:
+        assumed = ""
     if held_by_order:
         effects.append(_HELD_BY_ORDER)
     basis: tuple[Finding, ...] = ()
@@ -1032,7 +1040,8 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     notes = assumed + day_note
     # The decision's own words, beside the findings it names: the order's hold is none of them.
     own = notes + text if order_holds else notes
-    return DoseRecommendation(agent.name, medication.dose_mg, dose, action, notes + text, steps, citations,
+    recommended = None if per_m2_unread and action < Action.HOLD else dose
+    return DoseRecommendation(agent.name, medication.dose_mg, recommended, action, notes + text, steps, citations,
                               avoid_with, basis, own)
 
 

@@ -3,6 +3,9 @@
 - Quizartinib interrupted for QTcF > 500 ms at its lowest dose level (17.7 mg) resumed at 17.7 mg once
   QTcF was < 450 ms: the label resumes one level lower (USPI 2.3, 5.1 as restated) and there is none, so
   it stays interrupted for a pharmacist, as the 481-500 ms band at 17.7 mg already did.
+- Gemtuzumab ozogamicin ordered per m2 ("3 mg/m2 days 1, 4, 7", no dose in mg) was recommended 4.5 mg, CONTINUE:
+  the one-vial cap, more than 3 mg/m2 of any patient under 1.5 m2. No dose in mg is recommended now (absent, as
+  for a partner ordered without a dose); an order in mg is still checked against the cap.
 """
 
 from __future__ import annotations
@@ -43,3 +46,36 @@ def test_quizartinib_held_above_the_lowest_level_resumes_one_level_lower(default
     dose = _quizartinib_held(default_kb, ordered, HoldReason.QTC_PROLONGATION, 440)
     assert dose.action == Action.ADJUST_DOSE
     assert dose.recommended_dose_mg == pytest.approx(resumed)
+
+
+GO_7_3 = (Medication("daunorubicin", 60), Medication("cytarabine", 200))
+
+
+def _gemtuzumab(kb: KnowledgeBase, line: Medication, patient: PatientContext | None = None) -> DoseRecommendation:
+    result = check(kb, CheckRequest((line, *GO_7_3), patient=patient or PatientContext()))
+    (dose,) = [d for d in result.doses if d.drug == "gemtuzumab ozogamicin"]
+    return dose
+
+
+@pytest.mark.parametrize("line", ["gemtuzumab ozogamicin 3 mg/m2 IV days 1, 4, 7", "Mylotarg 3 mg/m2 D1,4,7",
+                                  "gemtuzumab ozogamicin"])
+def test_gemtuzumab_ordered_without_a_dose_in_mg_is_recommended_no_dose_in_mg(default_kb: KnowledgeBase,
+                                                                              line: str) -> None:
+    dose = _gemtuzumab(default_kb, Medication(line))
+    assert dose.recommended_dose_mg is None
+    assert dose.action == Action.CONTINUE
+    assert "dosed per m2" in dose.rationale
+
+
+def test_gemtuzumab_per_m2_order_held_for_liver_tests_is_still_zero(default_kb: KnowledgeBase) -> None:
+    dose = _gemtuzumab(default_kb, Medication("gemtuzumab ozogamicin 3 mg/m2 IV days 1, 4, 7"),
+                       PatientContext(bilirubin_uln=2.5))
+    assert (dose.action, dose.recommended_dose_mg) == (Action.HOLD, 0)
+
+
+@pytest.mark.parametrize(("ordered", "recommended", "action"), [(3.9, 3.9, Action.CONTINUE),
+                                                                (6, 4.5, Action.ADJUST_DOSE)])
+def test_gemtuzumab_ordered_in_mg_is_checked_against_the_vial_cap(default_kb: KnowledgeBase, ordered: float,
+                                                                  recommended: float, action: Action) -> None:
+    dose = _gemtuzumab(default_kb, Medication("gemtuzumab ozogamicin", ordered))
+    assert (dose.action, dose.recommended_dose_mg) == (action, recommended)

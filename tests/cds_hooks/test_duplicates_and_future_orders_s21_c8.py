@@ -14,6 +14,7 @@ import pytest
 
 from tests.cds_hooks import examples
 from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_hooks import SIGN, cards
 from tests.cds_hooks.test_multi_drug_doses_s19_fixc import day
 from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import actions, answer, update_doses
 
@@ -73,3 +74,23 @@ def test_a_listed_order_not_started_yet_re_signed_is_a_start_with_its_ramp_up(de
     assert (card["summary"], card["indicator"]) == (START, "warning"), card["summary"]
     assert actions(card) == [("update", "MedicationRequest/a1")]
     assert update_doses(card) == [100, 200, 400, 400]
+
+
+def test_a_listed_order_to_be_filled_from_a_later_day_is_not_yet_given(dev_server: Served) -> None:
+    # Its dispensing window opens in 6 days (no dosage period): was no card, counted as taken.
+    listed = examples.order("a1", "venetoclax", 400, status="active")
+    listed["dispenseRequest"] = {"validityPeriod": {"start": day(6), "end": day(36)}}
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 400)], [listed])
+    assert (card["summary"], card["indicator"]) == (START, "warning"), card["summary"]
+    assert update_doses(card) == [100, 200, 400, 400]
+    assert f"MedicationRequest/a1 (active, from {day(6)})" in card["detail"], card["detail"]
+
+
+def test_quizartinib_beside_a_listed_order_not_started_yet_is_not_started_above_450_ms(dev_server: Served) -> None:
+    # Was "monitor" (warning): read as a course under way, not a start, its QTcF limit for starting unchecked (Vanflyta
+    # boxed warning: do not initiate quizartinib if QTcF is greater than 450 ms).
+    body = examples.call("order-sign", [examples.order("q1", "quizartinib", 35.4)],
+                         [examples.order("a1", "quizartinib", 35.4, status="active", start=day(5))], qtc_ms=460)
+    [card] = cards(dev_server, SIGN, body)
+    assert (card["summary"], card["indicator"]) == ("Quizartinib: do not start (QTc 460 ms on 2026-01-02)",
+                                                    "critical"), card["summary"]

@@ -6,6 +6,9 @@
 - Gemtuzumab ozogamicin ordered per m2 ("3 mg/m2 days 1, 4, 7", no dose in mg) was recommended 4.5 mg, CONTINUE:
   the one-vial cap, more than 3 mg/m2 of any patient under 1.5 m2. No dose in mg is recommended now (absent, as
   for a partner ordered without a dose); an order in mg is still checked against the cap.
+- Ivosidenib interrupted for QTc 481-500 ms with QTc now 485 ms and a baseline of 460 ms was resumed at 250 mg
+  (the "within 30 ms of baseline" of the resumption after an episode above 500 ms); after a 481-500 ms episode
+  the label resumes only at <= 480 ms (clinical-facts, USPI dosage modifications as restated): it stays held.
 """
 
 from __future__ import annotations
@@ -79,3 +82,21 @@ def test_gemtuzumab_ordered_in_mg_is_checked_against_the_vial_cap(default_kb: Kn
                                                                   recommended: float, action: Action) -> None:
     dose = _gemtuzumab(default_kb, Medication("gemtuzumab ozogamicin", ordered))
     assert (dose.action, dose.recommended_dose_mg) == (action, recommended)
+
+
+@pytest.mark.parametrize("reason", [HoldReason.QTC_PROLONGATION, HoldReason.UNSPECIFIED], ids=["qtc", "unspecified"])
+def test_ivosidenib_held_for_481_to_500_stays_held_until_qtc_is_480(default_kb: KnowledgeBase,
+                                                                    reason: HoldReason) -> None:
+    line = Medication("ivosidenib", 500, held=True, hold_reason=reason, qtc_at_hold_ms=490)
+    (dose,) = check(default_kb, CheckRequest((line,), patient=PatientContext(qtc_ms=485, baseline_qtc_ms=460))).doses
+    assert (dose.action, dose.recommended_dose_mg) == (Action.HOLD, 0)
+    assert [f.rule for f in dose.findings] == ["ivosidenib/ivo-qtc-held-after-481-500"]
+
+
+@pytest.mark.parametrize(("at_hold", "qtc", "action", "resumed"), [(490, 480, Action.CONTINUE, 500),
+                                                                   (510, 485, Action.ADJUST_DOSE, 250)])
+def test_ivosidenib_resumes_at_the_dose_of_its_episode(default_kb: KnowledgeBase, at_hold: float, qtc: float,
+                                                       action: Action, resumed: float) -> None:
+    line = Medication("ivosidenib", 500, held=True, hold_reason=HoldReason.QTC_PROLONGATION, qtc_at_hold_ms=at_hold)
+    (dose,) = check(default_kb, CheckRequest((line,), patient=PatientContext(qtc_ms=qtc, baseline_qtc_ms=460))).doses
+    assert (dose.action, dose.recommended_dose_mg) == (action, resumed)

@@ -9,6 +9,8 @@
 - Ivosidenib interrupted for QTc 481-500 ms with QTc now 485 ms and a baseline of 460 ms was resumed at 250 mg
   (the "within 30 ms of baseline" of the resumption after an episode above 500 ms); after a 481-500 ms episode
   the label resumes only at <= 480 ms (clinical-facts, USPI dosage modifications as restated): it stays held.
+- Gemtuzumab ozogamicin's liver tests "before each dose" were on C1D1, C1D4 and C1D7 only: the single-agent
+  regimen's second dose on day 8 (6 mg/m2 day 1, 3 mg/m2 day 8) had none before it. C1D8 is scheduled.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from interactions import (
     PatientContext,
     check,
 )
-from interactions.model import DoseRecommendation
+from interactions.model import DoseRecommendation, MonitoringTest
 
 
 def _quizartinib_held(kb: KnowledgeBase, ordered: float, reason: HoldReason, qtc_ms: float) -> DoseRecommendation:
@@ -100,3 +102,10 @@ def test_ivosidenib_resumes_at_the_dose_of_its_episode(default_kb: KnowledgeBase
     line = Medication("ivosidenib", 500, held=True, hold_reason=HoldReason.QTC_PROLONGATION, qtc_at_hold_ms=at_hold)
     (dose,) = check(default_kb, CheckRequest((line,), patient=PatientContext(qtc_ms=qtc, baseline_qtc_ms=460))).doses
     assert (dose.action, dose.recommended_dose_mg) == (action, resumed)
+
+
+def test_gemtuzumab_liver_tests_come_before_a_day_8_dose(default_kb: KnowledgeBase) -> None:
+    line = Medication("gemtuzumab ozogamicin", 4.5, frequency="days 1 and 8")
+    result = check(default_kb, CheckRequest((line,), patient=PatientContext(cycle_start_date="2026-01-05")))
+    liver = {e.label: e.date for e in result.monitoring if e.test is MonitoringTest.LIVER_FUNCTION}
+    assert liver == {"C1D1": "2026-01-05", "C1D4": "2026-01-08", "C1D7": "2026-01-11", "C1D8": "2026-01-12"}

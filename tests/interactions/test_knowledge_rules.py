@@ -774,7 +774,7 @@ def _labels(result: CheckResult, drug: str, test: MonitoringTest) -> list[str]:
     ((("enasidenib", 100),), (), "enasidenib", MonitoringTest.BLOOD_COUNTS,
      [f"C{c}D{d}" for c in (1, 2, 3) for d in (1, 15)]),
     ((("gemtuzumab ozogamicin", 4.5),), (), "gemtuzumab ozogamicin", MonitoringTest.LIVER_FUNCTION,
-     ["C1D1", "C1D4", "C1D7"]),
+     ["C1D1", "C1D4", "C1D7", "C1D8"]),
     ((("midostaurin", 50),), (), "midostaurin", MonitoringTest.ECG, []),
     ((("midostaurin", 50),), ("ondansetron",), "midostaurin", MonitoringTest.ECG, ["C1D1"]),
     ((("sorafenib", 400),), ("methadone",), "sorafenib", MonitoringTest.ELECTROLYTES, ["C1D1"]),

@@ -11,6 +11,8 @@
   the label resumes only at <= 480 ms (clinical-facts, USPI dosage modifications as restated): it stays held.
 - Gemtuzumab ozogamicin's liver tests "before each dose" were on C1D1, C1D4 and C1D7 only: the single-agent
   regimen's second dose on day 8 (6 mg/m2 day 1, 3 mg/m2 day 8) had none before it. C1D8 is scheduled.
+- Sorafenib with potassium 3.0 mmol/L was CONTINUE with no finding, while every other QT-labelled agent said
+  to correct it; the sorafenib label says to correct electrolytes (QT prolongation): MONITOR, dose unchanged.
 """
 
 from __future__ import annotations
@@ -109,3 +111,13 @@ def test_gemtuzumab_liver_tests_come_before_a_day_8_dose(default_kb: KnowledgeBa
     result = check(default_kb, CheckRequest((line,), patient=PatientContext(cycle_start_date="2026-01-05")))
     liver = {e.label: e.date for e in result.monitoring if e.test is MonitoringTest.LIVER_FUNCTION}
     assert liver == {"C1D1": "2026-01-05", "C1D4": "2026-01-08", "C1D7": "2026-01-11", "C1D8": "2026-01-12"}
+
+
+@pytest.mark.parametrize("patient", [PatientContext(potassium_mmol_l=3.0), PatientContext(magnesium_mmol_l=0.5)],
+                         ids=["potassium", "magnesium"])
+def test_sorafenib_with_low_potassium_or_magnesium_is_told_to_correct_it(default_kb: KnowledgeBase,
+                                                                         patient: PatientContext) -> None:
+    line = Medication("sorafenib", 400, frequency="twice daily")
+    (dose,) = check(default_kb, CheckRequest((line,), patient=patient)).doses
+    assert (dose.action, dose.recommended_dose_mg) == (Action.MONITOR, 400)
+    assert [f.rule for f in dose.findings] == ["sorafenib/sor-low-potassium-or-magnesium"]

@@ -151,9 +151,11 @@ def cards_for(result: CheckResult, subject: Subject) -> list[IssuedCard]:
     issued = []
     for dose in result.doses:
         recommended = dose.recommended_dose_mg
-        if dose.drug not in subject.by_drug or recommended is None:
+        if dose.drug not in subject.by_drug or (recommended is None and dose.drug not in subject.labelled_mg):
             # No dose to give: an unrecognised regimen entry (the not-checked card speaks for it), or a
-            # partner ordered without a dose (the agents' cards speak of its findings).
+            # partner ordered without a dose (the agents' cards speak of its findings). An agent with no dose in mg
+            # to recommend (gemtuzumab ozogamicin ordered per m2) still has its findings and decision to say: skipped,
+            # a duplicate or a hold of it had no card (8a3ca4d).
             continue
         findings = [f for f in result.findings if dose.drug in (f.object_drug, f.precipitant_drug)]
         monitoring = [e for e in result.monitoring if e.drug == dose.drug]
@@ -198,9 +200,12 @@ def _baseline_ecg_missing(drug: str, monitoring: Sequence[MonitoringEvent], subj
             and any(e.test is MonitoringTest.ECG and (e.cycle, e.day) == (1, 1) for e in monitoring))
 
 
-def _agent_card(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
+def _agent_card(dose: DoseRecommendation, recommended: float | None, findings: Sequence[Finding],
                 monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool) -> IssuedCard:
-    """The card of a checked regimen drug; `recommended` is its recommended dose (never None here).
+    """The card of a checked regimen drug.
+
+    `recommended`: its recommended dose, None for an agent with no dose in mg to recommend (ordered per m2): its card
+    then says the ordered dose and offers no dose to write.
 
     `baseline_ecg`: no QTc could be had for an agent whose first day has an ECG (`_baseline_ecg_missing`). Said as
     a warning at least: the agents' QTc rules (quizartinib is not started above 450 ms) cannot be applied without
@@ -258,7 +263,7 @@ _TO_CONFIRM: Final = {"dose-disagrees": "dose field and text disagree: confirm d
 beside the decision and the duplicate flag (`SUMMARY_LIMIT`)."""
 
 
-def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding], subject: Subject,
+def _summary(dose: DoseRecommendation, recommended: float | None, findings: Sequence[Finding], subject: Subject,
              baseline_ecg: bool, panels_unsearched: bool) -> str:
     """"Venetoclax: reduce to 70 mg with posaconazole", within the spec's 140 characters.
 
@@ -282,10 +287,10 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
     assumed = _assumed(dose, subject)
     ramp_up = (f"start with the ramp-up ({', '.join(_mg(s.dose_mg) for s in dose.ramp_up)} mg)"
                if _ramp_up_missing(dose, subject) and not dose.avoid_with else "")  # else the drug to avoid first
-    if assumed:
+    if assumed and recommended is not None:  # `_assumed` says so too (`_unread_dose`): mypy cannot see it
         decisions.append(f"dose not read ({_cut(assumed, UNREAD_LIMIT)}), {_mg(recommended)} mg assumed")
         decisions += [ramp_up] if ramp_up else []
-    elif dose.action is Action.ADJUST_DOSE:
+    elif dose.action is Action.ADJUST_DOSE and recommended is not None:
         # The same dose can be an adjustment (a ramp-up capped at it): "give" then, never "increase to".
         # Given more often than the label, by the dose a day (40 mg q8h to 120 mg once daily is no increase).
         ordered, given = dose.ordered_dose_mg, recommended
@@ -294,6 +299,8 @@ def _summary(dose: DoseRecommendation, recommended: float, findings: Sequence[Fi
             given *= subject.labelled_per_day[dose.drug]
         verb = "reduce to" if given < ordered else ("increase to" if 0 < ordered < given else "give")
         decisions.append(f"{verb} {_mg(recommended)} mg{_in_labelled_times(dose, subject)}")
+    elif dose.action is Action.ADJUST_DOSE:  # no dose in mg to say (ordered per m2): the detail says why
+        decisions.append("adjust the ordered dose")
     elif dose.action in (Action.HOLD, Action.DISCONTINUE):
         decisions.append(_stop_text(dose, subject))
     elif ramp_up:  # the detail says the drug to avoid
@@ -331,10 +338,12 @@ def _assumed(dose: DoseRecommendation, subject: Subject) -> str:
 def _unread_dose(dose: DoseRecommendation, subject: Subject) -> str:
     """What a new order states of its dose when none was read in mg from it ("4 tablet", "100-800 mg"), else "".
 
-    The labelled dose is then assumed: said on a card of its own, since nothing else may make one.
+    The labelled dose is then assumed: said on a card of its own, since nothing else may make one. Not when the
+    engine recommends no dose in mg (gemtuzumab ozogamicin ordered per m2): none is assumed, the order stands.
     """
     ordered = subject.by_drug[dose.drug]
-    return ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg else ""
+    return (ordered.dose_as_sent if dose.drug in subject.new_drugs and not dose.ordered_dose_mg
+            and dose.recommended_dose_mg is not None else "")
 
 
 def _product_cannot_give(ramp_up_mg: Sequence[float], recommended: float, ordered: OrderedMedication,
@@ -459,7 +468,7 @@ def _qtc_text(qtc: QtcReading) -> str:
     return f"{qtc.kind} {_mg(qtc.ms)} ms{f' on {qtc.date}' if qtc.date else ''}"
 
 
-def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Finding],
+def _detail(dose: DoseRecommendation, recommended: float | None, findings: Sequence[Finding],
             monitoring: Sequence[MonitoringEvent], subject: Subject, baseline_ecg: bool,
             updated: OrderedMedication | None, parts_kept: bool) -> str:
     """The card's detail; `updated`: the draft its update rewrites (`_updated`), None when no update is offered."""
@@ -470,12 +479,15 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
         lines.append(_escape(ordered.dose_note))
     if dose.drug in subject.duplicates:
         alike = subject.duplicates[dose.drug]
+        # With no dose in mg recommended (ordered per m2) the engine assumed none: the labelled mg the orders were
+        # found alike by is not said as a dose checked.
+        unstated = "no dose in mg stated" if recommended is None else "no dose stated: {} mg assumed"
         named = _and_list([f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
-                           f"{_mg(mg) if dose_read(o) else f'no dose stated: {_mg(mg)}'} mg"
-                           f"{'' if dose_read(o) else ' assumed'})" for o, mg in alike])
-        lines.append(f"Possible duplicate orders: {named} are in effect today at the same dose (current, or being "
-                     f"ordered now). Checked as one dose of {_mg(alike[0][1])} mg, not their sum: confirm that only "
-                     "one is given and the other stopped.")
+                           f"{f'{_mg(mg)} mg' if dose_read(o) else unstated.format(_mg(mg))})" for o, mg in alike])
+        same, checked = (("", "one order") if recommended is None
+                         else (" at the same dose", f"one dose of {_mg(alike[0][1])} mg"))
+        lines.append(f"Possible duplicate orders: {named} are in effect today{same} (current, or being ordered now). "
+                     f"Checked as {checked}, not their sum: confirm that only one is given and the other stopped.")
     if ordered.on_hold:
         lines.append("The order's status is on hold: this is the dose to give once it is resumed.")
     if _names_several(ordered) and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
@@ -501,8 +513,8 @@ def _detail(dose: DoseRecommendation, recommended: float, findings: Sequence[Fin
     if dose.ramp_up and dose.drug in subject.starts:  # the label's steady dose for one already taking it
         start = _date(_course_start(dose.drug, subject))
         steps = [f"day {s.day}{_on(start, s.day)}: {_mg(s.dose_mg)} mg" for s in dose.ramp_up]
-        lines.append(f"Ramp-up: {'; '.join(steps)}; then {_mg(recommended)} mg.")
-    if dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject):
+        lines.append(f"Ramp-up: {'; '.join(steps)}; then {_dose_text(recommended)}.")
+    if recommended is not None and (dose.action is Action.ADJUST_DOSE or _ramp_up_missing(dose, subject)):
         lines += _product_cannot_give([s.dose_mg for s in dose.ramp_up] if dose.drug in subject.starts else [],
                                       recommended, updated or ordered, parts_kept)
     if dose.avoid_with:  # first: a busy reader sees the drug to avoid before the dose's own reasons
@@ -680,14 +692,21 @@ def _stopped_text(findings: Sequence[Finding], subject: Subject) -> list[str]:
             *(["", "**Current medications that look stale**", *stale] if stale else [])]
 
 
-def _action_text(dose: DoseRecommendation, recommended: float, subject: Subject) -> str:
+def _action_text(dose: DoseRecommendation, recommended: float | None, subject: Subject) -> str:
+    if dose.action in (Action.HOLD, Action.DISCONTINUE):
+        return _stop_text(dose, subject)
+    if recommended is None:  # no dose in mg to give (ordered per m2): never "None mg"
+        return "adjust the ordered dose" if dose.action is Action.ADJUST_DOSE else "keep the ordered dose"
     if _assumed(dose, subject):
         return f"give {_mg(recommended)} mg, assumed"  # not "keep 400 mg" of an order whose dose was not read
     if dose.action is Action.ADJUST_DOSE:
         return f"give {_mg(recommended)} mg{_in_labelled_times(dose, subject)}"
-    if dose.action in (Action.HOLD, Action.DISCONTINUE):
-        return _stop_text(dose, subject)
-    return f"keep {_mg(recommended)} mg" if recommended else "keep the ordered dose"
+    return f"keep {_dose_text(recommended)}"
+
+
+def _dose_text(recommended: float | None) -> str:
+    """"400 mg"; "the ordered dose" when there is no dose in mg to say (None), or none was ordered (0)."""
+    return f"{_mg(recommended)} mg" if recommended else "the ordered dose"
 
 
 def _stop_text(dose: DoseRecommendation, subject: Subject) -> str:
@@ -811,15 +830,18 @@ def _unrecognized_name(item: UnrecognizedMedication, subject: Subject) -> str:
     return item.name or subject.labels.get(item, "(unnamed)")
 
 
-def _dose_suggestion(dose: DoseRecommendation, recommended: float, subject: Subject) -> wire.Suggestion | None:
+def _dose_suggestion(dose: DoseRecommendation, recommended: float | None, subject: Subject,
+                     ) -> wire.Suggestion | None:
     """The whole draft order at the recommended dose with its ramp-up (an `update` carries the whole resource).
 
-    None when the agent is not a draft order being placed now, or cannot be read as R4, or when the order names
+    None when there is no dose in mg to write (`recommended` None or 0: ordered per m2, or held), when the agent is
+    not a draft order being placed now, or cannot be read as R4, or when the order names
     other drugs too: its update at the agent's dose ("Aza/Ven 400" as 10, 20, 50, 70 mg) would give that dose to
     them, or leave them out, once accepted.
     """
     ordered = _updated(dose, subject)
-    if ((dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject)) or recommended <= 0
+    if (recommended is None or (dose.action is not Action.ADJUST_DOSE and not _ramp_up_missing(dose, subject))
+            or recommended <= 0
             or dose.drug not in subject.new_drugs or _names_several(ordered)
             or not _updatable(ordered)):
         return None

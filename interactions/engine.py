@@ -179,9 +179,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
         numbered = _DIGIT.search(medication.name) is not None  # `ordered` has the same name
         if drug in dosed_by_name:
             note = f"The {ordered.dose_mg:g} mg dose is read from the name (no dose was given in its own field). "
-        elif numbered and not medication.dose_mg:
-            if standard.per_body_surface_area or outcome.dose.action in (Action.HOLD, Action.DISCONTINUE):
-                # No dose to give in mg whatever the patient (3 mg/m2), or none at all: the numbers are only noted.
+        elif numbered and not medication.dose_mg and not standard.per_body_surface_area:
+            # Dosed per m2 ("3 mg/m2"), `_dose` says the order stands with no dose in mg: asking for one in mg
+            # would contradict it. Held or stopped, no dose is given: the numbers are only noted.
+            if outcome.dose.action in (Action.HOLD, Action.DISCONTINUE):
                 note = f"{_numbers_not_read(medication.name)}: state the dose as one amount in mg. "
             else:
                 unread = _dose_not_read(agent, medication, outcome.dose, standard)

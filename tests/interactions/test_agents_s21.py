@@ -72,6 +72,8 @@ def test_gemtuzumab_ordered_without_a_dose_in_mg_is_recommended_no_dose_in_mg(de
     assert dose.recommended_dose_mg is None
     assert dose.action == Action.CONTINUE
     assert "dosed per m2" in dose.rationale
+    # The order per m2 stands: the rationale never asks for it in mg as well (it said both, review revE).
+    assert "state the dose as one amount in mg" not in dose.rationale
 
 
 def test_gemtuzumab_per_m2_order_held_for_liver_tests_is_still_zero(default_kb: KnowledgeBase) -> None:

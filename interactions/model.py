@@ -331,8 +331,9 @@ class DoseRecommendation(NamedTuple):
     ordered_dose_mg: float
     recommended_dose_mg: float | None
     """0 while held or stopped. None when there is no dose to give, and a client must not read one: a
-    regimen drug that was not recognised (action UNSPECIFIED: it was not checked), or a regimen partner
-    ordered without a dose whose order stands (action CONTINUE)."""
+    regimen drug that was not recognised (action UNSPECIFIED: it was not checked), a regimen partner
+    ordered without a dose whose order stands (action CONTINUE), or an agent dosed per m2 ordered with no
+    dose in mg, checked, its order per m2 standing (gemtuzumab ozogamicin: no mg dose fits every patient)."""
     action: Action
     rationale: str
     ramp_up: tuple[RampStep, ...] = ()

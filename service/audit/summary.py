@@ -167,7 +167,8 @@ class DecisionNeedingAction(NamedTuple):
     drug: str
     ordered_dose_mg: float
     recommended_dose_mg: float | None
-    """None when the drug was not checked (`recommended_dose`)."""
+    """None when there is no dose in mg to give (`recommended_dose`): the drug was not checked, or it is dosed per m2
+    and ordered with no dose in mg."""
     action: str
     """As `needed_action` says."""
     avoid_with: tuple[str, ...]

@@ -65,3 +65,17 @@ def test_gemtuzumab_in_mg_is_still_checked_against_the_vial_cap(dev_server: Serv
     assert (card["summary"], card["indicator"]) == ("Gemtuzumab ozogamicin: reduce to 4.5 mg (labelled dose)",
                                                     "warning")
     assert actions(card) == [("update", "MedicationRequest/g1")]
+
+
+@pytest.mark.parametrize("draft", [per_m2_in_dose_field("g1"), examples.order("g1", PER_M2_NAME)],
+                         ids=["dose-field", "name"])
+def test_a_per_m2_order_beside_two_known_risk_qt_drugs_gets_its_card(dev_server: Served,
+                                                                      draft: dict[str, Any]) -> None:
+    # Between 8a3ca4d and 9f60cf0 no card, though the regimen's QT burden is a major finding on it (review revE).
+    qt_drugs = [examples.order("o1", "ondansetron", 8, status="active"),
+                examples.order("l1", "levofloxacin", 500, status="active")]
+    [card] = answer(dev_server, [draft], qt_drugs)
+    assert (card["summary"], card["indicator"]) == ("Gemtuzumab ozogamicin: monitor", "warning")
+    assert actions(card) == []
+    assert "QT-prolonging drugs together: levofloxacin (known risk), ondansetron (known risk)" in card["detail"]
+    assert "None" not in card["detail"]

@@ -183,6 +183,9 @@ class OrderedMedication(NamedTuple):
     """The drugs of the knowledge base it names, as identified once (`hooks._sort`): several for "Aza/Ven 400", whose
     update or removal is never offered for one of them (it would give them that dose too, or remove them); () when not
     identified (yet) or not recognised."""
+    starts_at: str = ""
+    """When it starts as sent, with its time and offset if it has them ("2026-12-03T01:00:00+09:00"): the element
+    `start_date` is read from, else a statement's `effectiveDateTime`; "" when none (`starts_later`)."""
 
 
 def found_in(value: object, at: str) -> list[Found]:
@@ -280,7 +283,8 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
                                 frequencies)
         dose, dose_at, dose_as_sent, per_unit, frequency, frequency_at, dose_note, steps_mg = (
             _beside_name(dosages, name, frequencies) if codings else dosages)
-        start, start_at = _start_date(resource, dosage, dosage_at)
+        start_sent, start_at = _start_date(resource, dosage, dosage_at)
+        start = start_sent[:10]
         # A draft on hold is still being placed: checked at the dose to give once it is resumed, and said so.
         on_hold = status in HELD and not listed
         medication = Medication(name, dose, frequency, status in HELD and listed, codings)
@@ -292,7 +296,8 @@ def read_medications(resources: Iterable[Found], medications: Mapping[str, Mappi
                                       {field: path for field, path in paths.items() if path}, stop,
                                       end if end and end.date else None,
                                       frequencies.administrations_per_day(frequency) if frequency else None,
-                                      dose_note, on_hold, steps_mg))
+                                      dose_note, on_hold, steps_mg,
+                                      starts_at=start_sent or _text(resource.get("effectiveDateTime"))))
     return read
 
 
@@ -1290,7 +1295,7 @@ def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, a
     """When the order starts: its dosage's bounds, else its dispense validity, else a statement's period.
 
     Returns:
-        The ISO date and the path of the element it was read from, or ("", "").
+        The start as sent (an ISO date, maybe with a time) and the path of the element it was read from, or ("", "").
     """
     candidates = []
     if dosage is not None and isinstance(dosage.get("timing"), dict):
@@ -1303,10 +1308,29 @@ def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, a
     if isinstance(resource.get("effectivePeriod"), dict):
         candidates.append((resource["effectivePeriod"].get("start"), "effectivePeriod.start"))
     for candidate, path in candidates:
-        match = _ISO_DATE.match(_text(candidate))
-        if match:
-            return match.group(1), path
+        if _ISO_DATE.match(_text(candidate)):
+            return _text(candidate), path
     return "", ""
+
+
+def starts_later(ordered: OrderedMedication, now: datetime.datetime) -> str:
+    """The day an order or statement starts (its EHR's date) when that is surely after `now` (aware), else "".
+
+    "" means begun, no start, or one that cannot be read as a date ("2026-13-45": counted as begun).
+
+    A start with a time and an offset (or Z) is an instant, compared with `now`. A date alone is the EHR's local date,
+    in a zone from UTC-12 to UTC+14: it is surely to come only after the latest date on Earth (UTC+14). Compared with
+    the earliest (UTC-12), an order dated the site's own today read as future for hours every day east of it (Europe
+    until about 13:00 local), and a course under way re-signed under its id was rewritten into a ramp-up.
+    """
+    sent = ordered.starts_at
+    try:
+        if "T" in sent and (instant := datetime.datetime.fromisoformat(sent)).tzinfo is not None:
+            return sent[:10] if instant > now else ""
+        day = datetime.date.fromisoformat(sent[:10])
+    except ValueError:
+        return ""
+    return sent[:10] if day > (now + datetime.timedelta(hours=14)).date() else ""
 
 
 def _observation_time(resource: Mapping[str, Any]) -> str:

@@ -46,6 +46,7 @@ from service.cds_hooks.fhir_in import (
     other_patient,
     product_strength,
     read_medications,
+    starts_later,
     times_of_day,
     unresolved_references,
     violation_issue,
@@ -111,8 +112,7 @@ class Orders(NamedTuple):
     given_before: dict[str, str]
     """Agent -> the last day of an ended order or statement of it on the list (ISO): a start may continue it."""
     not_yet_given: dict[str, tuple[str, ...]]
-    """Agent of a start -> its listed orders and statements not given yet (`NOT_YET_GIVEN`, or starting after today),
-    named."""
+    """Agent of a start -> its listed orders and statements not given yet (`_not_yet_given`), named."""
     duplicates: dict[str, tuple[tuple[OrderedMedication, float], ...]]
     """Regimen drug -> its current orders on the list that give one dose alike, each with that dose (`_duplicates`)."""
     labelled_mg: dict[str, float]
@@ -154,24 +154,21 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     drafts = _given_together(kb, draft_orders, drafts=True)
     current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references],
                               drafts=False)
-    # A draft that is an order of the list, given and current, is that order revised (order-sign 1.1 re-signs an
-    # active order under its id): the patient is taking it, so it is no start. One whose period starts after today is
-    # not given yet: re-signed, venetoclax 400 mg from its first day had no ramp-up card (USPI 2.2).
-    as_of = _as_of()
-    revised = frozenset(m.reference for m in on_list if m.reference in draft_references and m.stop is None
-                        and not _not_yet_given(m, as_of))
+    now = datetime.datetime.now(datetime.UTC)
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
     qtc = latest_qtc(found.resource for key in prefetch.QTC_KEYS for found in data[key])._replace(
         unsorted=gathered.qtc_unsorted, panels_missed=gathered.missed.get("qtcPanels", ""))
     if gathered.qtc_voided:  # no valid QTc could be had: said as one not read, so the agents' QTc rules are not passed
         qtc = qtc._replace(unreadable=f"{gathered.qtc_voided}, and the QTcs before it could not be read from the "
                                       "EHR's FHIR server")
-    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, as_of, revised)
+    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, now,
+                   [m for m in on_list if m.reference in draft_references and m.stop is None])
     if orders is None:
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
-                      as_of, prefetch.withheld(data), frozenset(orders.unnamed), orders.unread, _labelled_per_day(kb),
+                      _as_of(now), prefetch.withheld(data), frozenset(orders.unnamed), orders.unread,
+                      _labelled_per_day(kb),
                       orders.given_before, orders.not_yet_given, orders.duplicates, orders.labelled_mg)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
     if medications > MAX_MEDICATIONS:
@@ -194,19 +191,19 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     return cards
 
 
-def _as_of() -> str:
+def _as_of(now: datetime.datetime) -> str:
     """The day of the check: the earliest calendar date anywhere on Earth at this instant (UTC-12).
 
     The hook call carries no date of its own, and the EHR's stop dates are in its own time zone, which is
     never behind UTC-12: counted from this date, the days since a stop are never more than the EHR's own count,
     so a washout is never taken as passed too early (at worst two days late, for an EHR at UTC+14).
     """
-    return (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=12)).date().isoformat()
+    return (now - datetime.timedelta(hours=12)).date().isoformat()
 
 
 def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Sequence[OrderedMedication],
-          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], as_of: str,
-          revised: frozenset[str]) -> Orders | None:
+          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], now: datetime.datetime,
+          resigned: Sequence[OrderedMedication]) -> Orders | None:
     """The regimen and the concomitant medications; None when there is nothing to check or report.
 
     The regimen holds the agents and their partners, and the draft orders not recognised (which may
@@ -215,13 +212,13 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     be read from the FHIR server, for the orders it leaves naming no medication.
 
     A listed order or statement that has ended is concomitant as stopped on its end date, never after `as_of`
-    (the day of the check, then also told the engine); one that gives no end date at all as stopped on `as_of`,
-    the latest it can have been: its washout is never counted from a day it may not have begun.
+    (the day of the check at `now`, `_as_of`, then also told the engine); one that gives no end date at all as
+    stopped on `as_of`, the latest it can have been: its washout is never counted from a day it may not have begun.
 
-    A draft order of an agent that the patient takes no current order or statement of is a start (a listed draft
-    or intended statement, `NOT_YET_GIVEN`, or one starting after `as_of`, is none: it is named in `not_yet_given`;
-    a draft among `revised`, the references of listed orders given and revised now, is one): the engine is told it
-    is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
+    A draft order of an agent that the patient takes no current order or statement of is a start (a listed one not
+    given yet, `_not_yet_given`, is none: it is named in `not_yet_given`; a draft that re-signs a listed order under
+    its id, `resigned` its listed copies, is that order revised, one unless its copy is not given yet): the engine is
+    told it is treatment day 1 (quizartinib is not started with QTcF above 450 ms), except for an agent with a
     ramp-up, whose whole ramp-up from the draft's first day is given as it stands (day 1 would make the answer
     that day's dose, not the course's the draft orders).
 
@@ -241,12 +238,23 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     given_before: dict[str, str] = {}
     not_yet_given: dict[str, list[str]] = {}
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
+    as_of = _as_of(now)
+    # A draft re-signing a listed order not given yet (order-sign 1.1) is no course under way: venetoclax 400 mg from
+    # its first day had no ramp-up card (USPI 2.2). Its copy is named, as any listed order not given yet, unless it is
+    # the draft itself come back on the list (the prefetch asks for drafts too): no other order.
+    revised: set[str] = set()
+    for copy in resigned:
+        if not (why := _not_yet_given(copy, now)):
+            revised.add(copy.reference)
+        elif _status(copy) not in NOT_YET_GIVEN:
+            for drug in _identified(kb, copy)[0].drugs:
+                not_yet_given.setdefault(drug, []).append(f"{copy.reference} ({why})")
     # A listed order given today before one held, ended or not yet given, then one of one drug before one naming it
     # among others: the order of the agent alone states its dose and frequency, and is its line whatever the list's
     # order; but a held venetoclax 800 mg order put first made the card "hold" while the active "venetoclax /
     # azacitidine" 400 mg order was still given with posaconazole (USPI 2.4: 70 mg).
     listed_first = sorted((_identified(kb, m) for m in current),
-                          key=lambda found: (not _given_today(found[0]), len(found[0].drugs) > 1))
+                          key=lambda found: (not _given_today(found[0], now), len(found[0].drugs) > 1))
     for (ordered, identification), draft in [*((_identified(kb, m), True) for m in drafts),
                                              *((found, False) for found in listed_first)]:
         if ordered.stop is not None:
@@ -268,21 +276,19 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         names = drugs or (ordered.label,)
         for drug in names:
             by_drug.setdefault(drug, ordered)
+        # Not given yet: a draft by its start alone (its status is "draft"), a listed one by its status or start.
+        why = starts_later(ordered, now) if draft else _not_yet_given(ordered, now)
         if not draft and ordered.stop is not None:
             for drug in names:
                 given_before[drug] = max(given_before.get(drug, ""), ordered.medication.stopped_on)
-        elif not draft and (why := _not_yet_given(ordered, as_of)):
+        elif not draft and why:
             for drug in names:
                 not_yet_given.setdefault(drug, []).append(f"{ordered.reference or ordered.label} ({why})")
         elif not draft or ordered.reference in revised:
             taken.update(names)
-        # An order naming several drugs is a dose of the agent its dose is for, in its name or its field ("Aza/Ven"
-        # 400 mg: without the field's, beside the active venetoclax 400 mg order, no card, 800 mg a day once signed),
-        # or of each agent at its labelled dose when it states none.
-        dosed = names if len(names) == 1 else [drug for drug in names if drug in kb.agents and (
-            _no_dose_stated(ordered) or (dose_read(ordered) and read is not None and read.agent == drug))]
-        if (ordered.stop is None and (draft or _status(ordered) not in NOT_YET_GIVEN) and len(dosed) == 1
-                and ordered.resource.get("resourceType") in MEDICATION_ORDERS and ordered.start_date[:10] <= as_of):
+        dosed = _dosed(kb, ordered, names, read)
+        if (ordered.stop is None and not why and len(dosed) == 1
+                and ordered.resource.get("resourceType") in MEDICATION_ORDERS):
             in_effect.setdefault(dosed[0], []).append((ordered, draft))
         if draft and (selected is None or ordered.reference in selected):
             new_drugs.update(names)
@@ -581,22 +587,39 @@ def _dated(ordered: OrderedMedication) -> bool:
     return ordered.paths.get("cycle_start_date", "").endswith("boundsPeriod.start") and not limited_in_time(ordered)
 
 
-def _not_yet_given(ordered: OrderedMedication, as_of: str) -> str:
-    """Why a listed order or statement not ended is not given yet (its status, the day it starts after `as_of`), or "".
+def _dosed(kb: KnowledgeBase, ordered: OrderedMedication, names: Sequence[str], read: LineDose | None) -> list[str]:
+    """The drugs an order gives a dose of, to compare with their other orders (`_duplicates`).
+
+    An order naming several drugs is a dose of the agent its dose is for, in its name or its field (`read`; "Aza/Ven"
+    400 mg: without the field's, beside the active venetoclax 400 mg order, no card, 800 mg a day once signed), or of
+    each agent at its labelled dose when it states none.
+    """
+    if len(names) == 1:
+        return list(names)
+    return [drug for drug in names if drug in kb.agents and (
+        _no_dose_stated(ordered) or (dose_read(ordered) > 0 and read is not None and read.agent == drug))]
+
+
+def _not_yet_given(ordered: OrderedMedication, now: datetime.datetime) -> str:
+    """Why a listed order or statement not ended is not given yet at `now`, or "".
+
+    Its status (`NOT_YET_GIVEN`), or the day it surely starts after `now` (`starts_later`).
 
     An active venetoclax order starting in 7 days counted as taken: a venetoclax 400 mg draft from today, the patient's
     first, was no start and had no card, its ramp-up unsaid (USPI 2.2). It may be this course written twice, or a
     course to come: the card names it.
     """
-    status, start = _status(ordered), ordered.start_date[:10]
-    if status in NOT_YET_GIVEN or start <= as_of:
-        return status if status in NOT_YET_GIVEN else ""
-    return f"{status}, from {start}" if status else f"from {start}"
+    status = _status(ordered)
+    if status in NOT_YET_GIVEN:
+        return status
+    if not (later := starts_later(ordered, now)):
+        return ""
+    return f"{status}, from {later}" if status else f"from {later}"
 
 
-def _given_today(ordered: OrderedMedication) -> bool:
-    """Whether a listed order or statement is given now: not ended, held, or not yet given (`NOT_YET_GIVEN`)."""
-    return ordered.stop is None and not ordered.medication.held and _status(ordered) not in NOT_YET_GIVEN
+def _given_today(ordered: OrderedMedication, now: datetime.datetime) -> bool:
+    """Whether a listed order or statement is given now: not ended, held, or not yet given (`_not_yet_given`)."""
+    return ordered.stop is None and not ordered.medication.held and not _not_yet_given(ordered, now)
 
 
 def _status(ordered: OrderedMedication) -> str:

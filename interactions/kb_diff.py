@@ -211,6 +211,7 @@ def _show(value: object) -> str:
         return f"RxNorm {value.code}"
     if isinstance(value, MonitoringSpec):
         schedule = (", ".join(value.days) if value.days else "each ramp-up day" if value.on_ramp_up_days
+                    else _treatment_days(value.treatment_days, value.then_every_days) if value.treatment_days
                     else f"every {value.every_days} days through cycle {value.through_cycle}")
         return f"{_show(value.test)} {schedule}"
     if isinstance(value, tuple):
@@ -220,6 +221,11 @@ def _show(value: object) -> str:
     if isinstance(value, BaseModel):
         return "; ".join(f"{name} {_show(v)}" for name, v in value if v != type(value).model_fields[name].default)
     return str(value)
+
+
+def _treatment_days(days: tuple[int, ...], then_every: int | None) -> str:
+    listed = "treatment days " + ", ".join(str(day) for day in days)
+    return f"{listed}, then every {then_every} days" if then_every else listed
 
 
 def _brief(entry: BaseModel, names: Sequence[str]) -> str:

@@ -26,6 +26,8 @@ class Protocol:
     every_days: int | None
     through_cycle: int
     on_ramp_up_days: bool
+    treatment_days: tuple[int, ...] = ()
+    then_every_days: int | None = None
 
 
 def compile_protocols(specs: Iterable[MonitoringSpec]) -> tuple[Protocol, ...]:
@@ -38,7 +40,8 @@ def compile_protocols(specs: Iterable[MonitoringSpec]) -> tuple[Protocol, ...]:
             assert match is not None  # the schema accepted only labels of this form
             days.append((int(match.group(1)), int(match.group(2))))
         compiled.append(Protocol(spec.test, spec.reason, citations_of(spec.citations), tuple(days),
-                                 spec.every_days, spec.through_cycle, spec.on_ramp_up_days))
+                                 spec.every_days, spec.through_cycle, spec.on_ramp_up_days, spec.treatment_days,
+                                 spec.then_every_days))
     return tuple(compiled)
 
 
@@ -55,6 +58,8 @@ def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
 
     Returns:
         Events in schedule order; days past the end of a cycle or past the scheduled cycles are left out.
+        Days of treatment fall on the cycle and day the cycle length gives them, up to the end of the
+        scheduled cycles.
     """
     if protocol.on_ramp_up_days:
         # Before the first dose, after each new ramp-up dose, and the day after the final one.
@@ -63,6 +68,12 @@ def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
         last_cycle = min(protocol.through_cycle, CYCLES_SCHEDULED)
         days = [(cycle, day) for cycle in range(1, last_cycle + 1)
                 for day in range(1, cycle_length + 1, protocol.every_days)]
+    elif protocol.treatment_days:
+        horizon = CYCLES_SCHEDULED * cycle_length
+        step = protocol.then_every_days
+        tail = range(protocol.treatment_days[-1] + step, horizon + 1, step) if step else range(0)
+        days = [((day - 1) // cycle_length + 1, (day - 1) % cycle_length + 1)
+                for day in (*protocol.treatment_days, *tail) if day <= horizon]
     else:
         days = list(protocol.days)
     return tuple(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import pairwise
 from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -398,7 +399,11 @@ class DoseChange(_Strict):
 
 
 class MonitoringSpec(_Strict):
-    """Tests on named cycle days (`days`) or every N days through the first cycles."""
+    """Tests on named cycle days, every N days of the first cycles, on the ramp-up, or on days of treatment.
+
+    `treatment_days` is for a label that counts in weeks or months, not cycles; `days` and `every_days` are tied
+    to cycles and move with their length.
+    """
 
     test: MonitoringTest
     reason: NonEmpty
@@ -408,6 +413,12 @@ class MonitoringSpec(_Strict):
     through_cycle: Annotated[int, Field(ge=1, le=12)] = 3
     on_ramp_up_days: bool = False
     """Each day of the ramp-up in force, and the day after it ends (tumour-lysis labs)."""
+    treatment_days: tuple[Annotated[int, Field(ge=1, le=366)], ...] = ()
+    """Days counted from the first dose (day 1 is C1D1), rising: each falls on the cycle and day the cycle length in
+    force gives it ("weekly for the first month" is 1, 8, 15, 22 whether cycles last 21, 28 or 42 days)."""
+    then_every_days: Annotated[int, Field(ge=1, le=84)] | None = None
+    """With `treatment_days`: after the last of them, again every N days to the end of the schedule ("then
+    monthly for the duration of therapy")."""
 
     _test = field_validator("test", mode="before")(lambda v: _enum_by_name(MonitoringTest, v))
 
@@ -419,11 +430,22 @@ class MonitoringSpec(_Strict):
                 raise ValueError(f"day label {label!r} is not of the form C1D8")
         return days
 
+    @field_validator("treatment_days")
+    @classmethod
+    def _rising(cls, days: tuple[int, ...]) -> tuple[int, ...]:
+        if any(later <= earlier for earlier, later in pairwise(days)):
+            raise ValueError(f"treatment_days must rise, each day once; got {list(days)}")
+        return days
+
     @model_validator(mode="after")
     def _one_schedule(self) -> MonitoringSpec:
-        forms = [bool(self.days), self.every_days is not None, self.on_ramp_up_days]
+        forms = [bool(self.days), self.every_days is not None, self.on_ramp_up_days, bool(self.treatment_days)]
         if sum(forms) != 1:
-            raise ValueError("give exactly one of days, every_days or on_ramp_up_days")
+            raise ValueError("give exactly one of days, every_days, on_ramp_up_days or treatment_days")
+        if self.then_every_days is not None and not self.treatment_days:
+            raise ValueError("then_every_days continues treatment_days; give treatment_days with it")
+        if "through_cycle" in self.model_fields_set and self.every_days is None:
+            raise ValueError("through_cycle bounds every_days only; give every_days with it")
         return self
 
 

@@ -1,0 +1,184 @@
+"""Session 21, helper S: monitoring the labels give in weeks or months follows the calendar, whatever the cycle length.
+
+Such schedules were stored as cycle days (C2D1, every 14 days of each cycle), so cycles other than 28 days moved them:
+- olutasidenib, 21-day cycles: the weekly liver tests and counts of "months 1 and 2" stopped at day 43 (C3D1);
+  days 50 and 57 were missing (clinical-facts, olutasidenib; rezlidhia-hcp monitoring guidelines);
+- glasdegib, 21-day cycles: the weekly counts and liver tests of "the first month" had no day 22 (C2D1)
+  (clinical-facts, glasdegib; USPI 2.2);
+- ivosidenib, 42-day cycles: the monthly ECG came on day 43 (C2D1) and then day 85, six weeks apart (clinical-facts,
+  ivosidenib: "at least weekly for the first 3 weeks, then at least monthly").
+They are days of treatment now (`treatment_days`), placed by the cycle length in force. With 28-day cycles, or none
+given, every agent's schedule is what it was at commit 5c0f1bc.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+from datetime import date, timedelta
+from itertools import pairwise
+
+import pytest
+from pydantic import ValidationError
+
+from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check, load_knowledge_base
+from interactions.kb_diff import FieldChange, diff
+from interactions.loading import default_data_dir
+from interactions.model import MonitoringEvent, MonitoringTest
+from interactions.schema import MonitoringSpec
+
+START = "2026-01-05"
+
+# Each agent's monitoring alone with 28-day cycles, as commit 5c0f1bc answered it: test -> cycle days.
+BEFORE = {
+    "venetoclax": {"ELECTROLYTES": "C1D1 C2D1 C3D1", "LIVER_FUNCTION": "C1D1 C2D1 C3D1",
+                   "RENAL_FUNCTION": "C1D1 C2D1 C3D1", "BLOOD_COUNTS": "C1D1 C2D1 C3D1",
+                   "TUMOR_LYSIS_LABS": "C1D1 C1D2 C1D3 C1D4"},
+    "gilteritinib": {"ECG": "C1D1 C1D8 C1D15 C2D1 C3D1",
+                     "ELECTROLYTES": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D15 C3D1",
+                     "BLOOD_COUNTS": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D15 C3D1",
+                     "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
+    "quizartinib": {"ECG": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D8 C2D15 C2D22 C3D1 C3D8 C3D15 C3D22",
+                    "ELECTROLYTES": "C1D1 C2D1 C3D1"},
+    "ivosidenib": {"ECG": "C1D1 C1D8 C1D15 C1D22 C2D1 C3D1", "ELECTROLYTES": "C1D1 C1D8 C1D15 C1D22 C2D1 C3D1",
+                   "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
+    "olutasidenib": {"LIVER_FUNCTION": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D8 C2D15 C2D22 C3D1",
+                     "BLOOD_COUNTS": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D8 C2D15 C2D22 C3D1",
+                     "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
+    "enasidenib": {"ELECTROLYTES": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15",
+                   "LIVER_FUNCTION": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15",
+                   "BLOOD_COUNTS": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15", "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
+    "glasdegib": {"ECG": "C1D1 C1D8 C2D1 C3D1", "ELECTROLYTES": "C1D1 C1D8 C1D15 C1D22 C2D1 C3D1",
+                  "LIVER_FUNCTION": "C1D1 C1D8 C1D15 C1D22", "RENAL_FUNCTION": "C1D1 C1D8 C1D15 C1D22 C2D1 C3D1",
+                  "BLOOD_COUNTS": "C1D1 C1D8 C1D15 C1D22"},
+    "midostaurin": {"BLOOD_COUNTS": "C1D8", "CLINICAL_ASSESSMENT": "C1D8"},
+    "sorafenib": {},
+    "gemtuzumab ozogamicin": {"LIVER_FUNCTION": "C1D1 C1D4 C1D7 C1D8"},
+}
+# Co-medications whose rules add ECGs on the label's days (strong CYP3A inhibitor, QT-prolonging drugs).
+QT_AND_CYP3A = ("posaconazole", "ondansetron", "levofloxacin")
+
+
+def _monitoring(kb: KnowledgeBase, agent: str, cycle_length: int, start: str = START,
+                co_medications: tuple[str, ...] = ()) -> tuple[MonitoringEvent, ...]:
+    request = CheckRequest((Medication(agent), *(Medication(name) for name in co_medications)),
+                           patient=PatientContext(cycle_start_date=start, cycle_length_days=cycle_length))
+    return tuple(e for e in check(kb, request).monitoring if e.drug == agent)
+
+
+def _days(events: tuple[MonitoringEvent, ...], test: MonitoringTest) -> dict[str, str]:
+    return {e.label: e.date for e in events if e.test is test}
+
+
+def _as_before(agent: str, start: str) -> dict[str, list[tuple[str, str]]]:
+    def dated(label: str) -> str:
+        cycle, day = (int(part) for part in label[1:].split("D"))
+        return (date.fromisoformat(start) + timedelta(days=(cycle - 1) * 28 + day - 1)).isoformat() if start else ""
+
+    return {test: [(label, dated(label)) for label in labels.split()] for test, labels in BEFORE[agent].items()}
+
+
+@pytest.mark.parametrize("start", [START, ""], ids=["dated", "undated"])
+@pytest.mark.parametrize("cycle_length", [28, 0], ids=["28-day", "unset"])
+@pytest.mark.parametrize("agent", sorted(BEFORE))
+def test_with_28_day_cycles_every_agent_is_monitored_as_before(default_kb: KnowledgeBase, agent: str,
+                                                               cycle_length: int, start: str) -> None:
+    events = _monitoring(default_kb, agent, cycle_length, start)
+    by_test: dict[str, list[tuple[str, str]]] = {}
+    for event in events:
+        by_test.setdefault(event.test.name, []).append((event.label, event.date))
+    assert by_test == _as_before(agent, start)
+
+
+@pytest.mark.parametrize("cycle_length", [28, 0], ids=["28-day", "unset"])
+@pytest.mark.parametrize("agent", ["glasdegib", "ivosidenib", "quizartinib"])
+def test_with_28_day_cycles_ecgs_of_co_medication_rules_are_as_before(default_kb: KnowledgeBase, agent: str,
+                                                                      cycle_length: int) -> None:
+    ecg = _days(_monitoring(default_kb, agent, cycle_length, co_medications=QT_AND_CYP3A), MonitoringTest.ECG)
+    assert list(ecg.items()) == _as_before(agent, START)["ECG"]
+
+
+def test_olutasidenib_with_21_day_cycles_is_tested_weekly_through_day_57(default_kb: KnowledgeBase) -> None:
+    events = _monitoring(default_kb, "olutasidenib", 21)
+    weekly = {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C1D15": "2026-01-19", "C2D1": "2026-01-26",
+              "C2D8": "2026-02-02", "C2D15": "2026-02-09", "C3D1": "2026-02-16", "C3D8": "2026-02-23",
+              "C3D15": "2026-03-02"}
+    assert _days(events, MonitoringTest.LIVER_FUNCTION) == weekly
+    assert _days(events, MonitoringTest.BLOOD_COUNTS) == weekly
+
+
+def test_glasdegib_with_21_day_cycles_is_tested_on_day_22(default_kb: KnowledgeBase) -> None:
+    events = _monitoring(default_kb, "glasdegib", 21)
+    first_month = {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C1D15": "2026-01-19", "C2D1": "2026-01-26"}
+    assert _days(events, MonitoringTest.BLOOD_COUNTS) == first_month
+    assert _days(events, MonitoringTest.LIVER_FUNCTION) == first_month
+    # "About one week after, then monthly for the next two months": days 29 and 57.
+    assert _days(events, MonitoringTest.ECG) == {"C1D1": "2026-01-05", "C1D8": "2026-01-12",
+                                                 "C2D8": "2026-02-02", "C3D15": "2026-03-02"}
+
+
+def test_ivosidenib_with_42_day_cycles_has_an_ecg_every_4_weeks(default_kb: KnowledgeBase) -> None:
+    events = _monitoring(default_kb, "ivosidenib", 42)
+    expected = {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C1D15": "2026-01-19", "C1D22": "2026-01-26",
+                "C1D29": "2026-02-02", "C2D15": "2026-03-02", "C3D1": "2026-03-30", "C3D29": "2026-04-27"}
+    assert _days(events, MonitoringTest.ECG) == expected
+    assert _days(events, MonitoringTest.ELECTROLYTES) == expected
+
+
+def test_ivosidenib_with_42_day_cycles_and_a_qt_drug_has_no_ecg_on_day_43(default_kb: KnowledgeBase) -> None:
+    ecg = _days(_monitoring(default_kb, "ivosidenib", 42, co_medications=QT_AND_CYP3A), MonitoringTest.ECG)
+    assert "C2D1" not in ecg
+    assert ecg["C2D15"] == "2026-03-02"
+
+
+def test_enasidenib_with_42_day_cycles_stops_after_the_first_3_months(default_kb: KnowledgeBase) -> None:
+    labs = _days(_monitoring(default_kb, "enasidenib", 42), MonitoringTest.BLOOD_COUNTS)
+    assert labs == {"C1D1": "2026-01-05", "C1D15": "2026-01-19", "C1D29": "2026-02-02", "C2D1": "2026-02-16",
+                    "C2D15": "2026-03-02", "C2D29": "2026-03-16"}
+
+
+def test_quizartinib_with_30_day_cycles_keeps_a_week_between_ecgs(default_kb: KnowledgeBase) -> None:
+    ecg = _days(_monitoring(default_kb, "quizartinib", 30), MonitoringTest.ECG)
+    days = [date.fromisoformat(d) for d in ecg.values()]
+    assert {later - earlier for earlier, later in pairwise(days)} == {timedelta(days=7)}
+    assert (ecg["C1D29"], ecg["C2D6"]) == ("2026-02-02", "2026-02-09")
+
+
+def test_cycle_tied_days_stay_on_their_cycles(default_kb: KnowledgeBase) -> None:
+    # Gilteritinib's ECGs are "before the next two cycles": C2D1 and C3D1 whatever their length.
+    ecg = _days(_monitoring(default_kb, "gilteritinib", 42), MonitoringTest.ECG)
+    assert ecg == {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C1D15": "2026-01-19", "C2D1": "2026-02-16",
+                   "C3D1": "2026-03-30"}
+
+
+SPEC = {"test": "ecg", "reason": "r", "citations": [{"source": "review", "detail": "d"}]}
+ONE_FORM = "exactly one of days, every_days, on_ramp_up_days or treatment_days"
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"treatment_days": [1, 8], "days": ["C1D1"]}, ONE_FORM),
+    ({"treatment_days": [1, 8], "every_days": 7}, ONE_FORM),
+    ({"treatment_days": [8, 1]}, "treatment_days must rise"),
+    ({"treatment_days": [0, 8]}, "treatment_days.0"),
+    ({"days": ["C1D1"], "then_every_days": 28}, "then_every_days continues treatment_days"),
+    ({"treatment_days": [1], "through_cycle": 2}, "through_cycle bounds every_days only"),
+])
+def test_a_calendar_spec_given_wrongly_is_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        MonitoringSpec.model_validate(SPEC | fields)
+
+
+def test_a_changed_calendar_schedule_is_shown_in_days_of_treatment(tmp_path: pathlib.Path,
+                                                                   default_kb: KnowledgeBase) -> None:
+    shutil.copytree(default_data_dir(), tmp_path / "kb")
+    olutasidenib = tmp_path / "kb" / "agents" / "olutasidenib.toml"
+    weekly = 'test = "liver_function"\ntreatment_days = [1, 8, 15, 22, 29, 36, 43, 50, 57]\n'
+    text = olutasidenib.read_text()
+    assert text.count(weekly) == 1
+    olutasidenib.write_text(text.replace(weekly, weekly + "then_every_days = 28\n"))
+
+    [change] = diff(default_kb, load_knowledge_base(tmp_path / "kb")).changes
+
+    assert change.fields == (FieldChange(
+        "monitoring", added=("liver_function treatment days 1, 8, 15, 22, 29, 36, 43, 50, 57, then every 28 days",),
+        removed=("liver_function treatment days 1, 8, 15, 22, 29, 36, 43, 50, 57",)),)

@@ -1325,8 +1325,12 @@ def starts_later(ordered: OrderedMedication, now: datetime.datetime) -> str:
     """
     sent = ordered.starts_at
     try:
-        if "T" in sent and (instant := datetime.datetime.fromisoformat(sent)).tzinfo is not None:
-            return sent[:10] if instant > now else ""
+        instant = datetime.datetime.fromisoformat(sent) if "T" in sent else None
+    except ValueError:
+        instant = None  # a time that cannot be read ("T24:00:00Z"): its date is still the EHR's (review revC9)
+    if instant is not None and instant.tzinfo is not None:
+        return sent[:10] if instant > now else ""
+    try:
         day = datetime.date.fromisoformat(sent[:10])
     except ValueError:
         return ""

@@ -97,3 +97,15 @@ def test_a_listed_order_not_started_yet_re_signed_is_named_as_not_given_yet(dev_
             "yet") in card["detail"], card["detail"]
     assert (f"Listed but not given yet, so not taken as a course under way: MedicationRequest/a1 (active, from "
             f"{day(7)})") in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("time", ["T24:00:00Z", "T25:00:00+02:00"])
+def test_a_listed_order_days_ahead_with_a_time_that_cannot_be_read_is_not_yet_given(dev_server: Served,
+                                                                                    time: str) -> None:
+    # Its date is readable and surely to come: was counted as begun (only "possible duplicate orders"), the ramp-up
+    # of the patient's first venetoclax unsaid (review revC9).
+    start = day(5) + time
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 400)],
+                    [examples.order("a1", "venetoclax", 400, status="active", start=start)])
+    assert card["summary"] == START, card["summary"]
+    assert update_doses(card) == [100, 200, 400, 400]

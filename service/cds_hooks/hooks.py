@@ -374,14 +374,14 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
                 labelled_mg: Mapping[str, float]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
     """Regimen drug -> its orders in effect today at one dose in mg (each with it), when two or more are, one listed.
 
-    In effect today: current on the list, or drafts, starting today or before.
+    In effect today: current on the list, or drafts, not surely starting later (`fhir_in.starts_later`).
 
     Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike), or a new 400 mg
     draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
     most likely; but if both are dispensed the patient takes 800 mg, so the card says they may be duplicates rather
     than staying silent. Drafts alone are when they start the same known day at the same times of the day. Not
     duplicates: orders at different times of the day (drafts of them are doses of one day, `_times_of_day_together`:
-    midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day), an order starting after today (the next cycle's,
+    midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day), an order surely starting later (the next cycle's,
     `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it), drafts
     alone undated (this cycle's and the next's, maybe) or of different days (a ramp-up as one order a day: the other
     drafts are said apart), and orders given together as products of other strengths (one order here already,

@@ -47,6 +47,21 @@ def test_quizartinib_held_at_the_lowest_level_is_not_resumed_at_the_same_dose(de
     assert [f.rule for f in dose.findings] == ["quizartinib/quiz-qtc-held-resume-lowest-level"]
 
 
+@pytest.mark.parametrize(("at_hold", "action", "resumed", "rule"), [
+    (490, Action.CONTINUE, 17.7, "quiz-qtc-resume-lowest-level-after-481-500"),
+    (510, Action.HOLD, 0, "quiz-qtc-held-resume-lowest-level"),
+    (0, Action.HOLD, 0, "quiz-qtc-held-resume-lowest-level"),
+], ids=["481-500", "over-500", "not-given"])
+def test_quizartinib_held_at_the_lowest_level_resumes_only_after_a_481_to_500_episode(
+        default_kb: KnowledgeBase, at_hold: float, action: Action, resumed: float, rule: str) -> None:
+    # In 481-500 ms the label reduces without interruption and returns to the previous dose at QTcF < 450 ms: a hold
+    # at 17.7 mg (no level below) resumes at 17.7 mg; it stayed held since 10fec45 (review revE).
+    line = Medication("quizartinib", 17.7, held=True, hold_reason=HoldReason.QTC_PROLONGATION, qtc_at_hold_ms=at_hold)
+    (dose,) = check(default_kb, CheckRequest((line,), patient=PatientContext(qtc_ms=440))).doses
+    assert (dose.action, dose.recommended_dose_mg) == (action, resumed)
+    assert [f.rule for f in dose.findings] == [f"quizartinib/{rule}"]
+
+
 @pytest.mark.parametrize(("ordered", "resumed"), [(53, 35.4), (35.4, 26.5), (26.5, 17.7)])
 def test_quizartinib_held_above_the_lowest_level_resumes_one_level_lower(default_kb: KnowledgeBase,
                                                                          ordered: float, resumed: float) -> None:

@@ -111,6 +111,10 @@ CASES = [
     Case("E3-quiz-held-450-not-yet", Medication("quizartinib", 35.4, held=True),
          patient=PatientContext(qtc_ms=450), dose=0, action=A.HOLD),
     Case("E3-quiz-held-qtc-unknown", Medication("quizartinib", 35.4, held=True), dose=0, action=A.HOLD),
+    # Held at 17.7 mg for 481-500 ms (no level below: held, as E3-quiz-490-at-17.7-lowest): back to 17.7 mg at < 450.
+    Case("E3-quiz-held-17.7-after-490", Medication("quizartinib", 17.7, held=True, qtc_at_hold_ms=490,
+                                                   hold_reason=HoldReason.QTC_PROLONGATION),
+         patient=PatientContext(qtc_ms=440), dose=17.7, action=A.CONTINUE),
     # E7 / G10: ivosidenib resumes at 500 mg after a 481-500 ms episode, 250 mg after > 500 or unknown.
     Case("E7-ivo-resume-after-490", Medication("ivosidenib", 500, held=True, hold_reason=HoldReason.QTC_PROLONGATION,
                                                qtc_at_hold_ms=490), patient=PatientContext(qtc_ms=470),

@@ -414,8 +414,9 @@ class MonitoringSpec(_Strict):
     on_ramp_up_days: bool = False
     """Each day of the ramp-up in force, and the day after it ends (tumour-lysis labs)."""
     treatment_days: tuple[Annotated[int, Field(ge=1, le=366)], ...] = ()
-    """Days counted from the first dose (day 1 is C1D1), rising: each falls on the cycle and day the cycle length in
-    force gives it ("weekly for the first month" is 1, 8, 15, 22 whether cycles last 21, 28 or 42 days)."""
+    """Days counted from C1D1, day 1 (the first dose of an agent given from day 1; quizartinib and midostaurin in
+    7+3 start on C1D8), rising: each falls on the cycle and day the cycle length in force gives it ("weekly for the
+    first month" is 1, 8, 15, 22 whether cycles last 21, 28 or 42 days)."""
     then_every_days: Annotated[int, Field(ge=1, le=84)] | None = None
     """With `treatment_days`: after the last of them, again every N days to the end of the schedule ("then
     monthly for the duration of therapy")."""

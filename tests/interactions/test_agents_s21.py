@@ -138,3 +138,15 @@ def test_sorafenib_with_low_potassium_or_magnesium_is_told_to_correct_it(default
     (dose,) = check(default_kb, CheckRequest((line,), patient=patient)).doses
     assert (dose.action, dose.recommended_dose_mg) == (Action.MONITOR, 400)
     assert [f.rule for f in dose.findings] == ["sorafenib/sor-low-potassium-or-magnesium"]
+
+
+def test_every_electrolyte_rule_says_its_limits_are_to_be_verified(default_kb: KnowledgeBase) -> None:
+    # 3.5 and 0.7 mmol/L are the usual lower limits, no label's: the rule's text says so (it said only "below the
+    # normal range", the numbers unsaid and unmarked; review revE).
+    rules = [rule for agent in default_kb.agents.values() for rule in agent.spec.patient_rules
+             if rule.potassium_below is not None or rule.magnesium_below is not None]
+    assert len(rules) >= 5
+    for rule in rules:
+        assert f"potassium < {rule.potassium_below:g} mmol/L" in rule.recommendation, rule.id
+        assert f"magnesium < {rule.magnesium_below:g} mmol/L" in rule.recommendation, rule.id
+        assert "verify against the local laboratory" in rule.recommendation, rule.id

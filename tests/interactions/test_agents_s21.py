@@ -150,3 +150,17 @@ def test_every_electrolyte_rule_says_its_limits_are_to_be_verified(default_kb: K
         assert f"potassium < {rule.potassium_below:g} mmol/L" in rule.recommendation, rule.id
         assert f"magnesium < {rule.magnesium_below:g} mmol/L" in rule.recommendation, rule.id
         assert "verify against the local laboratory" in rule.recommendation, rule.id
+
+
+@pytest.mark.parametrize(("potassium", "magnesium", "action"), [(3.0, 0, Action.MONITOR), (0, 0.5, Action.MONITOR),
+                                                                (4.0, 0.9, Action.CONTINUE)])
+def test_midostaurin_with_low_potassium_or_magnesium_is_told_to_correct_it(
+        default_kb: KnowledgeBase, potassium: float, magnesium: float, action: Action) -> None:
+    # Was CONTINUE with no finding while the other QT-labelled agents said it (review revE).
+    regimen = (Medication("midostaurin", 50), Medication("cytarabine", 200), Medication("daunorubicin", 60))
+    result = check(default_kb, CheckRequest(regimen, patient=PatientContext(potassium_mmol_l=potassium,
+                                                                            magnesium_mmol_l=magnesium)))
+    (dose,) = [d for d in result.doses if d.drug == "midostaurin"]
+    assert (dose.action, dose.recommended_dose_mg) == (action, 50)
+    low = ["midostaurin/mid-low-potassium-or-magnesium"] if action is Action.MONITOR else []
+    assert [f.rule for f in result.findings] == low

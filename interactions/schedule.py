@@ -26,8 +26,8 @@ class Protocol:
     every_days: int | None
     through_cycle: int
     on_ramp_up_days: bool
-    treatment_days: tuple[int, ...] = ()
-    then_every_days: int | None = None
+    treatment_days: tuple[int, ...]
+    then_every_days: int | None
 
 
 def compile_protocols(specs: Iterable[MonitoringSpec]) -> tuple[Protocol, ...]:
@@ -57,25 +57,28 @@ def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
         ramp_up_days: length of the ramp-up in force (for `on_ramp_up_days`).
 
     Returns:
-        Events in schedule order; days past the end of a cycle or past the scheduled cycles are left out.
-        Days of treatment fall on the cycle and day the cycle length gives them, up to the end of the
-        scheduled cycles.
+        Events in schedule order. Cycle days past the end of a cycle or past the scheduled cycles are left out.
+        Days of treatment fall on the cycle and day the cycle length gives them: every listed day, even past
+        the scheduled cycles when cycles are short, and a repeat after them up to the end of those cycles.
     """
-    if protocol.on_ramp_up_days:
-        # Before the first dose, after each new ramp-up dose, and the day after the final one.
-        days = [(1, day) for day in range(1, ramp_up_days + 2)] if ramp_up_days else []
-    elif protocol.every_days is not None:
-        last_cycle = min(protocol.through_cycle, CYCLES_SCHEDULED)
-        days = [(cycle, day) for cycle in range(1, last_cycle + 1)
-                for day in range(1, cycle_length + 1, protocol.every_days)]
-    elif protocol.treatment_days:
-        horizon = CYCLES_SCHEDULED * cycle_length
+    if protocol.treatment_days:
+        # A label's weeks and months do not shrink with the cycle: "every 2 weeks for the first 3 months" runs to
+        # day 71 even when 3 cycles of 14 days end on day 42. Only the open-ended repeat stops with those cycles.
         step = protocol.then_every_days
-        tail = range(protocol.treatment_days[-1] + step, horizon + 1, step) if step else range(0)
+        repeats = range(protocol.treatment_days[-1] + step, CYCLES_SCHEDULED * cycle_length + 1, step) if step else ()
         days = [((day - 1) // cycle_length + 1, (day - 1) % cycle_length + 1)
-                for day in (*protocol.treatment_days, *tail) if day <= horizon]
+                for day in (*protocol.treatment_days, *repeats)]
     else:
-        days = list(protocol.days)
+        if protocol.on_ramp_up_days:
+            # Before the first dose, after each new ramp-up dose, and the day after the final one.
+            cycle_days = [(1, day) for day in range(1, ramp_up_days + 2)] if ramp_up_days else []
+        elif protocol.every_days is not None:
+            last_cycle = min(protocol.through_cycle, CYCLES_SCHEDULED)
+            cycle_days = [(cycle, day) for cycle in range(1, last_cycle + 1)
+                          for day in range(1, cycle_length + 1, protocol.every_days)]
+        else:
+            cycle_days = list(protocol.days)
+        days = [(cycle, day) for cycle, day in cycle_days if cycle <= CYCLES_SCHEDULED and day <= cycle_length]
     return tuple(
         MonitoringEvent(
             drug=drug,
@@ -88,7 +91,6 @@ def events(drug: str, protocol: Protocol, cycle_length: int, start: date | None,
             citations=protocol.citations,
         )
         for cycle, day in days
-        if cycle <= CYCLES_SCHEDULED and day <= cycle_length
     )
 
 

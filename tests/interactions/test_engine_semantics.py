@@ -208,8 +208,8 @@ def test_merged_events_keep_every_citation_even_when_reasons_repeat() -> None:
     from interactions import Citation
     from interactions.schedule import Protocol, agent_schedules, merged_events
 
-    first = Protocol(MonitoringTest.ECG, "ECG.", (Citation("a", "1", "a1"),), ((1, 1),), None, 1, False)
-    second = Protocol(MonitoringTest.ECG, "ECG.", (Citation("b", "2", "b2"),), ((1, 1),), None, 1, False)
+    first = Protocol(MonitoringTest.ECG, "ECG.", (Citation("a", "1", "a1"),), ((1, 1),), None, 1, False, (), None)
+    second = Protocol(MonitoringTest.ECG, "ECG.", (Citation("b", "2", "b2"),), ((1, 1),), None, 1, False, (), None)
     (event,) = merged_events(agent_schedules("x", (first, second), 28, None, 0))
     assert (event.reason, [c.source for c in event.citations]) == ("ECG.", ["a", "b"])
 

@@ -144,6 +144,38 @@ def test_quizartinib_with_30_day_cycles_keeps_a_week_between_ecgs(default_kb: Kn
     assert (ecg["C1D29"], ecg["C2D6"]) == ("2026-02-02", "2026-02-09")
 
 
+def test_enasidenib_with_14_day_cycles_is_counted_every_2_weeks_through_day_71(default_kb: KnowledgeBase) -> None:
+    # "Every 2 weeks for the first 3 months" (clinical-facts, enasidenib): days 1-71, not the 3 cycles' 42 days.
+    events = _monitoring(default_kb, "enasidenib", 14)
+    every_2_weeks = {"C1D1": "2026-01-05", "C2D1": "2026-01-19", "C3D1": "2026-02-02", "C4D1": "2026-02-16",
+                     "C5D1": "2026-03-02", "C6D1": "2026-03-16"}
+    assert _days(events, MonitoringTest.BLOOD_COUNTS) == every_2_weeks
+    assert _days(events, MonitoringTest.LIVER_FUNCTION) == every_2_weeks
+
+
+def test_enasidenib_with_21_day_cycles_has_its_day_71_counts(default_kb: KnowledgeBase) -> None:
+    labs = _days(_monitoring(default_kb, "enasidenib", 21), MonitoringTest.BLOOD_COUNTS)
+    assert list(labs.items())[-1] == ("C4D8", "2026-03-16")
+
+
+def test_olutasidenib_with_14_day_cycles_is_tested_weekly_through_day_57(default_kb: KnowledgeBase) -> None:
+    # "Weekly in months 1 and 2" (clinical-facts, olutasidenib; rezlidhia-hcp): to day 57, not day 36.
+    events = _monitoring(default_kb, "olutasidenib", 14)
+    weekly = {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C2D1": "2026-01-19", "C2D8": "2026-01-26",
+              "C3D1": "2026-02-02", "C3D8": "2026-02-09", "C4D1": "2026-02-16", "C4D8": "2026-02-23",
+              "C5D1": "2026-03-02"}
+    assert _days(events, MonitoringTest.LIVER_FUNCTION) == weekly
+    assert _days(events, MonitoringTest.BLOOD_COUNTS) == weekly
+
+
+def test_with_14_day_cycles_a_repeat_after_the_listed_days_still_ends_with_the_third_cycle(
+        default_kb: KnowledgeBase) -> None:
+    # Quizartinib's weekly ECG is day 1, then every 7 days: it ends with the scheduled cycles (day 36), as before.
+    ecg = _days(_monitoring(default_kb, "quizartinib", 14), MonitoringTest.ECG)
+    assert ecg == {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C2D1": "2026-01-19", "C2D8": "2026-01-26",
+                   "C3D1": "2026-02-02", "C3D8": "2026-02-09"}
+
+
 def test_cycle_tied_days_stay_on_their_cycles(default_kb: KnowledgeBase) -> None:
     # Gilteritinib's ECGs are "before the next two cycles": C2D1 and C3D1 whatever their length.
     ecg = _days(_monitoring(default_kb, "gilteritinib", 42), MonitoringTest.ECG)

@@ -287,7 +287,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         elif not draft or ordered.reference in revised:
             taken.update(names)
         dosed = _dosed(kb, ordered, names, read)
-        if (ordered.stop is None and not why and len(dosed) == 1
+        # A listed order on hold is not given today: a draft beside it is its resumption most likely, no duplicate.
+        if (ordered.stop is None and not why and not ordered.medication.held and len(dosed) == 1
                 and ordered.resource.get("resourceType") in MEDICATION_ORDERS):
             in_effect.setdefault(dosed[0], []).append((ordered, draft))
         if draft and (selected is None or ordered.reference in selected):
@@ -332,8 +333,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     regimen_drugs = frozenset(drug for m, _ in regimen.values() for drug in m.drugs)
     regimen_orders = [m._replace(medication=m.medication._replace(treatment_day=1))
                       if _day_one(kb, m.drugs, starts) else m for m, _ in regimen.values()]
-    labelled_mg = {drug: standard_dose_for(kb.agents[drug], regimen_drugs).dose_mg
-                   for drug in regimen_drugs if drug in kb.agents}
+    labelled = {drug: standard_dose_for(kb.agents[drug], regimen_drugs) for drug in regimen_drugs if drug in kb.agents}
+    labelled_mg = {drug: standard.dose_mg for drug, standard in labelled.items()}
     # The cycle starts on the first day of the drafts' courses, a ramp-up written as one order a day included; a line
     # of several drugs has its other drafts under each drug (`_one_line_a_drug`), and one stating no dose is at its
     # agent's labelled dose, as the engine assumes.
@@ -361,7 +362,8 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
                   _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)},
-                              labelled_mg),
+                              labelled_mg, {drug for drug, standard in labelled.items()
+                                            if standard.per_body_surface_area}),
                   labelled_mg)
 
 
@@ -371,10 +373,13 @@ def _no_dose_stated(ordered: OrderedMedication) -> bool:
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]], regimen: Set[str],
-                labelled_mg: Mapping[str, float]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
-    """Regimen drug -> its orders in effect today at one dose in mg (each with it), when two or more are, one listed.
+                labelled_mg: Mapping[str, float],
+                per_m2: Set[str]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
+    """Regimen drug -> its orders in effect today at one dose (each with it in mg), when two or more are, one listed.
 
-    In effect today: current on the list, or drafts, not surely starting later (`fhir_in.starts_later`).
+    In effect today: current on the list and not on hold, or drafts, not surely starting later
+    (`fhir_in.starts_later`). A listed order on hold is not given today: a draft beside it is most likely its
+    resumption (reviewC, should-fix 5: "Aza/Ven" 400 mg beside venetoclax 400 mg on hold was a duplicate).
 
     Two active orders of venetoclax 400 mg (as 100 mg tablets and as 50 mg tablets, or twice alike), or a new 400 mg
     draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
@@ -382,32 +387,72 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     than staying silent. Drafts alone are when they start the same known day at the same times of the day. Not
     duplicates: orders at different times of the day (drafts of them are doses of one day, `_times_of_day_together`:
     midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day), an order surely starting later (the next cycle's,
-    `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it), drafts
-    alone undated (this cycle's and the next's, maybe) or of different days (a ramp-up as one order a day: the other
-    drafts are said apart), and orders given together as products of other strengths (one order here already,
-    `_given_together`).
+    `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it) or whose
+    period ends before the draft starts (`_given_on_one_day`), drafts alone undated (this cycle's and the next's,
+    maybe) or of different days (a ramp-up as one order a day: the other drafts are said apart), and orders given
+    together as products of other strengths (one order here already, `_given_together`).
 
-    An agent's order that states no dose at all is at the labelled dose in force the engine assumes for it
-    (`labelled_mg`, at which the card's ramp-up and course count it too; a current order's partners are in the
-    regimen, `_partner_line`): never compared, "venetoclax + azacitidine" and a venetoclax 200 mg draft beside the
-    active venetoclax 400 mg order had no card, though signed with it they give 600 mg or more a day (USPI 2.2: 400
-    mg).
+    Orders are alike by their dose as compared (`_compared_as`); each is given with its dose in mg, or for one with
+    none the labelled dose in force the engine assumes for it (`labelled_mg`, at which the card's ramp-up and course
+    count it too; a current order's partners are in the regimen, `_partner_line`): "venetoclax + azacitidine" and a
+    venetoclax 200 mg draft beside the active venetoclax 400 mg order had no card, though signed with it they give 600
+    mg or more a day (USPI 2.2: 400 mg).
     """
     found: dict[str, tuple[tuple[OrderedMedication, float], ...]] = {}
     for drug, orders in in_effect.items():
+        if drug not in regimen:
+            continue
         renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
-        by_dose: dict[tuple[float, frozenset[str]], list[tuple[OrderedMedication, bool, float]]] = {}
+        by_dose: dict[tuple[float | str, frozenset[str]], list[tuple[OrderedMedication, bool]]] = {}
         for ordered, draft in orders:
-            dose = dose_read(ordered) or (labelled_mg.get(drug, 0.0) if _no_dose_stated(ordered) else 0.0)
-            if dose > 0 and (draft or ordered.reference not in renewed):
-                by_dose.setdefault((dose, times_of_day(ordered)), []).append((ordered, draft, dose))
-        alike = tuple((ordered, dose) for same in by_dose.values() if len(same) > 1 and (
-            not all(draft for _, draft, _ in same)
-            or (len(starts := {ordered.start_date for ordered, _, _ in same}) == 1 and "" not in starts))
-            for ordered, _, dose in same)
-        if alike and drug in regimen:
+            compared = _compared_as(ordered, labelled_mg.get(drug, 0.0), per_m2=drug in per_m2)
+            if compared is not None and (draft or ordered.reference not in renewed):
+                by_dose.setdefault((compared, times_of_day(ordered)), []).append((ordered, draft))
+        alike = tuple((ordered, dose_read(ordered) or labelled_mg.get(drug, 0.0))
+                      for same in by_dose.values() for ordered, draft in same
+                      if any(_given_on_one_day((ordered, draft), other) for other in same if other[0] is not ordered))
+        if alike:
             found[drug] = alike
     return found
+
+
+def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool) -> float | str | None:
+    """The dose an order of an agent is compared with its other orders at (`_duplicates`); None when not compared.
+
+    Its dose in mg; for an agent dosed per m2 (`per_m2`), "per m2" for every order of it stating no dose in mg, in its
+    field or none at all (the engine reads none from "3 mg/m2" in a name); the labelled dose in mg (`labelled_mg`) for
+    one stating no dose at all; else its dose field's quantity as sent, in another unit ("4 tab"): the same value and
+    unit is the same dose. Gemtuzumab ozogamicin 3 mg/m2 in its dose field was never compared (no dose in mg), and a
+    draft of it beside its active order alike had no card (review revC9, must-fix 2). A dose read otherwise (a text,
+    a range, two doses that disagree, one not split between drugs: `_dosed` leaves those of several drugs out) is not
+    compared: its field's path is not the dose's (`fhir_in._dose_mg`).
+    """
+    if (mg := dose_read(ordered)) > 0:
+        return mg
+    in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
+    if per_m2 and (in_field or _no_dose_stated(ordered)):
+        return "per m2"
+    if _no_dose_stated(ordered):
+        return labelled_mg or None
+    return ordered.dose_as_sent.casefold() if in_field else None
+
+
+def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedMedication, bool]) -> bool:
+    """Whether two orders of one dose in effect today (`_duplicates`), each with `draft`, may be given on one day.
+
+    Two listed ones, yes; two drafts, when they start the same known day; a listed one and a draft unless the listed
+    one's period ends before the draft starts: venetoclax 400 mg dated tomorrow beside its active order ending today
+    (`boundsPeriod.end`, `validityPeriod.end`) is its renewal, and was "possible duplicate orders" (review revC9,
+    should-fix 1).
+    """
+    (first, first_draft), (second, second_draft) = one, other
+    if first_draft and second_draft:
+        return first.start_date == second.start_date != ""
+    if not (first_draft or second_draft):
+        return True
+    listed, draft = (second, first) if first_draft else (first, second)
+    end = listed.planned_end.date[:10] if listed.planned_end is not None else ""
+    return not (end and draft.start_date and end < draft.start_date[:10])
 
 
 def _reference(value: object) -> str:

@@ -100,10 +100,12 @@ def test_a_listed_active_or_held_order_of_the_agent_still_makes_its_order_a_cont
     for status in ("active", "on-hold"):
         running = examples.order("ven-0", "venetoclax", 400, status=status)
         body = examples.call("order-sign", [examples.order("ven-1", "venetoclax", 400, start=check_day())], [running])
-        # No start (no ramp-up card); a new order beside the listed one at its dose is a possible duplicate.
-        [card] = cards(dev_server, SIGN, body)
-        assert card["summary"] == "Venetoclax: possible duplicate orders"
-        assert "Read as a start" not in card["detail"]
+        # No start (no ramp-up card); a new order beside the active one at its dose is a possible duplicate, beside
+        # the held one (not given today) most likely its resumption: no card (fixer C10 of s21).
+        answered = cards(dev_server, SIGN, body)
+        assert [card["summary"] for card in answered] == (
+            ["Venetoclax: possible duplicate orders"] if status == "active" else []), answered
+        assert all("Read as a start" not in card["detail"] for card in answered)
 
 
 @pytest.mark.parametrize(("quantity", "ordered"), [

@@ -1,0 +1,110 @@
+""""Possible duplicate orders" through a server: orders per m2, renewals and held orders (fixer C10 of s21).
+
+Review revC9 (must-fix 2, should-fix 1 and 4) and reviewC (should-fix 5). Gemtuzumab ozogamicin ordered at 3 mg/m2 in
+its dose field has no dose in mg, so it was never compared: a draft of it beside its active order, given twice (the
+label: 3 mg/m2, one 4.5 mg vial at most, a dose on days 1, 4 and 7; uspi-mylotarg, Dosage and Administration), had
+no card. A renewal dated tomorrow beside the order it follows, which ends today, and a draft beside a held order (its
+resumption), were said to be possible duplicates, though neither pair is given on one day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cds_hooks import examples
+from tests.cds_hooks.conftest import Served
+from tests.cds_hooks.test_multi_drug_doses_s19_fixc import day
+from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import actions, answer
+from tests.cds_hooks.test_per_m2_agent_s21 import GEMTUZUMAB, PER_M2_NAME, per_m2_in_dose_field
+
+GO_DUPLICATE = "Gemtuzumab ozogamicin: possible duplicate orders"
+VEN_DUPLICATE = "Venetoclax: possible duplicate orders"
+
+
+def listed(order: dict[str, Any]) -> dict[str, Any]:
+    return order | {"status": "active"}
+
+
+def ending(order: dict[str, Any], end: str, element: str) -> dict[str, Any]:
+    """The order with its period ending on `end`, in its dosage's bounds or its dispensing window."""
+    if element == "boundsPeriod":
+        order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": day(-27), "end": end}
+    else:
+        order["dispenseRequest"] = {"validityPeriod": {"start": day(-27), "end": end}}
+    return order
+
+
+@pytest.mark.parametrize("current", [listed(per_m2_in_dose_field("g0")),
+                                     examples.order("g0", PER_M2_NAME, status="active")],
+                         ids=["dose-field", "name"])
+def test_a_per_m2_draft_in_the_dose_field_beside_its_active_order_is_a_possible_duplicate(
+        dev_server: Served, current: dict[str, Any]) -> None:
+    # Was no card: with no dose in mg (3 mg/m2 as sent) the draft was left out of the comparison.
+    [card] = answer(dev_server, [per_m2_in_dose_field("g1")], [current])
+    assert (card["summary"], card["indicator"]) == (GO_DUPLICATE, "warning"), card["summary"]
+    assert actions(card) == []  # the order per m2 stands: no dose in mg to write
+    assert "Possible duplicate orders: MedicationRequest/g1 (gemtuzumab ozogamicin, " in card["detail"], card["detail"]
+    assert "and MedicationRequest/g0 (" in card["detail"], card["detail"]
+
+
+def test_a_per_m2_order_beside_one_in_mg_is_no_duplicate(dev_server: Served) -> None:
+    # Guard: 3 mg/m2 and 3.6 mg are different doses, and a dose in mg within the vial has nothing to say.
+    assert answer(dev_server, [per_m2_in_dose_field("g1")],
+                  [examples.order("g0", GEMTUZUMAB, 3.6, status="active")]) == []
+
+
+def test_the_same_dose_in_another_unit_as_sent_is_alike(dev_server: Served) -> None:
+    # Was no card: venetoclax "4 {tab}" of a product of no known strength, drafted beside its active order alike, was
+    # never compared (a dose as sent is no dose in mg), though signed both give it twice.
+    orders = []
+    for ident, status in (("v1", "draft"), ("v0", "active")):
+        order = examples.order(ident, "venetoclax", status=status)
+        order["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {
+            "value": 4, "unit": "tab", "system": "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm",
+            "code": "TAB"}}]
+        orders.append(order)
+    [card] = answer(dev_server, orders[:1], orders[1:])
+    assert "Possible duplicate orders: MedicationRequest/v1 (venetoclax, " in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("element", ["boundsPeriod", "validityPeriod"])
+@pytest.mark.parametrize("ends", [0, -1], ids=["ends-today", "ended-yesterday"])
+def test_a_renewal_dated_after_the_listed_order_ends_is_no_duplicate(dev_server: Served, element: str,
+                                                                     ends: int) -> None:
+    # Was "possible duplicate orders" for an ordinary renewal: the listed order is not given on the draft's days.
+    current = ending(examples.order("v0", "venetoclax", 400, status="active"), day(ends), element)
+    for card in answer(dev_server, [examples.order("v1", "venetoclax", 400, start=day(1))], [current]):
+        assert card["summary"] != VEN_DUPLICATE, card["summary"]
+        assert "Possible duplicate orders" not in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize(("ends", "starts"), [(1, 1), (0, 0), (5, 1)], ids=["both-tomorrow", "both-today", "overlap"])
+def test_a_draft_within_the_listed_order_s_period_is_still_a_possible_duplicate(dev_server: Served, ends: int,
+                                                                                  starts: int) -> None:
+    # Guard: where the periods overlap both may be given on one day.
+    current = ending(examples.order("v0", "venetoclax", 400, status="active"), day(ends), "boundsPeriod")
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 400, start=day(starts))], [current])
+    assert card["summary"] == VEN_DUPLICATE, card["summary"]
+
+
+@pytest.mark.parametrize("name", ["venetoclax", "Aza/Ven"])
+def test_a_draft_beside_a_held_order_is_no_duplicate(dev_server: Served, name: str) -> None:
+    # Was "possible duplicate orders": a held order is not given today, and a draft beside it is most likely its
+    # resumption. It is still taken (no start, no ramp-up).
+    held = examples.order("v0", "venetoclax", 400, status="on-hold")
+    for card in answer(dev_server, [examples.order("v1", name, 400)], [held]):
+        assert "Possible duplicate orders" not in card["detail"], card["detail"]
+        assert "ramp-up" not in card["summary"], card["summary"]
+
+
+def test_a_draft_beside_a_held_and_an_active_order_is_a_possible_duplicate_of_the_active_one(
+        dev_server: Served) -> None:
+    # Guard: the active order is given today.
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 400)],
+                    [examples.order("v0", "venetoclax", 400, status="on-hold"),
+                     examples.order("v2", "venetoclax", 400, status="active")])
+    assert card["summary"] == VEN_DUPLICATE, card["summary"]
+    assert ("Possible duplicate orders: MedicationRequest/v1 (venetoclax, 400 mg) and MedicationRequest/v2 "
+            "(venetoclax, 400 mg) are in effect today") in card["detail"], card["detail"]

@@ -210,10 +210,7 @@ def _show(value: object) -> str:
     if isinstance(value, CodeSpec):
         return f"RxNorm {value.code}"
     if isinstance(value, MonitoringSpec):
-        schedule = (", ".join(value.days) if value.days else "each ramp-up day" if value.on_ramp_up_days
-                    else _treatment_days(value.treatment_days, value.then_every_days) if value.treatment_days
-                    else f"every {value.every_days} days through cycle {value.through_cycle}")
-        return f"{_show(value.test)} {schedule}"
+        return f"{_show(value.test)} {_schedule(value)}"
     if isinstance(value, tuple):
         return ", ".join(_show(v) for v in value) or "none"
     if isinstance(value, dict):
@@ -223,9 +220,16 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _treatment_days(days: tuple[int, ...], then_every: int | None) -> str:
-    listed = "treatment days " + ", ".join(str(day) for day in days)
-    return f"{listed}, then every {then_every} days" if then_every else listed
+def _schedule(spec: MonitoringSpec) -> str:
+    """When a monitoring spec tests, in whichever of its four forms it is given."""
+    if spec.days:
+        return ", ".join(spec.days)
+    if spec.on_ramp_up_days:
+        return "each ramp-up day"
+    if spec.treatment_days:
+        listed = "treatment days " + ", ".join(str(day) for day in spec.treatment_days)
+        return f"{listed}, then every {spec.then_every_days} days" if spec.then_every_days else listed
+    return f"every {spec.every_days} days through cycle {spec.through_cycle}"
 
 
 def _brief(entry: BaseModel, names: Sequence[str]) -> str:

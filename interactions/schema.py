@@ -11,6 +11,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from interactions.model import Action, Citation, CitationLike, Mechanism, MonitoringTest, Severity, citation_id
 
+TREATMENT_DAY_LAST = 252
+"""The last day of treatment a monitoring spec may name: three of the longest cycles a request may give (84 days),
+the span a schedule covers at most."""
 DAY_LABEL = re.compile(r"^C([1-9][0-9]?)D([1-9][0-9]?)$")
 NonEmpty = Annotated[str, Field(min_length=1)]
 Dose = Annotated[float, Field(gt=0, le=2000)]
@@ -413,12 +416,13 @@ class MonitoringSpec(_Strict):
     through_cycle: Annotated[int, Field(ge=1, le=12)] = 3
     on_ramp_up_days: bool = False
     """Each day of the ramp-up in force, and the day after it ends (tumour-lysis labs)."""
-    treatment_days: tuple[Annotated[int, Field(ge=1, le=366)], ...] = ()
+    treatment_days: tuple[Annotated[int, Field(ge=1, le=TREATMENT_DAY_LAST, strict=True)], ...] = ()
     """Days counted from C1D1, day 1 (the first dose of an agent given from day 1; quizartinib and midostaurin in
     7+3 start on C1D8), rising: each falls on the cycle and day the cycle length in force gives it ("weekly for the
-    first month" is 1, 8, 15, 22 whether cycles last 21, 28 or 42 days)."""
-    then_every_days: Annotated[int, Field(ge=1, le=84)] | None = None
-    """With `treatment_days`: after the last of them, again every N days to the end of the schedule ("then
+    first month" is 1, 8, 15, 22 whether cycles last 21, 28 or 42 days), and each is shown, even past the scheduled
+    cycles when they are short."""
+    then_every_days: Annotated[int, Field(ge=1, le=84, strict=True)] | None = None
+    """With `treatment_days`: after the last of them, again every N days to the end of the scheduled cycles ("then
     monthly for the duration of therapy")."""
 
     _test = field_validator("test", mode="before")(lambda v: _enum_by_name(MonitoringTest, v))

@@ -25,7 +25,9 @@ from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext
 from interactions.kb_diff import FieldChange, diff
 from interactions.loading import default_data_dir
 from interactions.model import MonitoringEvent, MonitoringTest
-from interactions.schema import MonitoringSpec
+from interactions.schedule import CYCLES_SCHEDULED
+from interactions.schema import TREATMENT_DAY_LAST, MonitoringSpec
+from interactions.validation import CYCLE_LENGTH_RANGE_DAYS
 
 START = "2026-01-05"
 
@@ -192,12 +194,25 @@ ONE_FORM = "exactly one of days, every_days, on_ramp_up_days or treatment_days"
     ({"treatment_days": [1, 8], "every_days": 7}, ONE_FORM),
     ({"treatment_days": [8, 1]}, "treatment_days must rise"),
     ({"treatment_days": [0, 8]}, "treatment_days.0"),
+    ({"treatment_days": [1, TREATMENT_DAY_LAST + 1]}, "treatment_days.1"),
+    ({"treatment_days": ["8"]}, "treatment_days.0"),
+    ({"treatment_days": [True]}, "treatment_days.0"),
+    ({"treatment_days": [1.0]}, "treatment_days.0"),
+    ({"treatment_days": [1], "then_every_days": "28"}, "then_every_days"),
+    ({"treatment_days": [1], "then_every_days": True}, "then_every_days"),
+    ({"treatment_days": [1], "then_every_days": 28.0}, "then_every_days"),
     ({"days": ["C1D1"], "then_every_days": 28}, "then_every_days continues treatment_days"),
     ({"treatment_days": [1], "through_cycle": 2}, "through_cycle bounds every_days only"),
 ])
 def test_a_calendar_spec_given_wrongly_is_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         MonitoringSpec.model_validate(SPEC | fields)
+
+
+def test_the_last_treatment_day_allowed_is_the_end_of_three_of_the_longest_cycles() -> None:
+    assert CYCLES_SCHEDULED * CYCLE_LENGTH_RANGE_DAYS[1] == TREATMENT_DAY_LAST
+    spec = MonitoringSpec.model_validate(SPEC | {"treatment_days": [1, TREATMENT_DAY_LAST]})
+    assert spec.treatment_days == (1, TREATMENT_DAY_LAST)
 
 
 def test_a_changed_calendar_schedule_is_shown_in_days_of_treatment(tmp_path: pathlib.Path,

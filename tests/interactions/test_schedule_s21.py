@@ -100,11 +100,17 @@ def test_with_28_day_cycles_ecgs_of_co_medication_rules_are_as_before(default_kb
     assert list(ecg.items()) == _as_before(agent, START)["ECG"]
 
 
-def test_olutasidenib_with_21_day_cycles_is_tested_weekly_through_day_57(default_kb: KnowledgeBase) -> None:
-    events = _monitoring(default_kb, "olutasidenib", 21)
-    weekly = {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C1D15": "2026-01-19", "C2D1": "2026-01-26",
-              "C2D8": "2026-02-02", "C2D15": "2026-02-09", "C3D1": "2026-02-16", "C3D8": "2026-02-23",
-              "C3D15": "2026-03-02"}
+@pytest.mark.parametrize(("cycle_length", "labels"), [
+    (21, "C1D1 C1D8 C1D15 C2D1 C2D8 C2D15 C3D1 C3D8 C3D15"),  # stopped at day 43 (C3D1) before 33b1a52
+    (14, "C1D1 C1D8 C2D1 C2D8 C3D1 C3D8 C4D1 C4D8 C5D1"),  # stopped at day 36 (C3D8) before 509b8af
+])
+def test_olutasidenib_is_tested_weekly_through_day_57_whatever_the_cycle_length(default_kb: KnowledgeBase,
+                                                                                cycle_length: int, labels: str) -> None:
+    # "Weekly in months 1 and 2" (clinical-facts, olutasidenib; rezlidhia-hcp): days 1-57 every 7 days.
+    events = _monitoring(default_kb, "olutasidenib", cycle_length)
+    weekly = {label: (date.fromisoformat(START) + timedelta(days=7 * week)).isoformat()
+              for week, label in enumerate(labels.split())}
+    assert weekly[labels.split()[-1]] == "2026-03-02"
     assert _days(events, MonitoringTest.LIVER_FUNCTION) == weekly
     assert _days(events, MonitoringTest.BLOOD_COUNTS) == weekly
 
@@ -158,16 +164,6 @@ def test_enasidenib_with_14_day_cycles_is_counted_every_2_weeks_through_day_71(d
 def test_enasidenib_with_21_day_cycles_has_its_day_71_counts(default_kb: KnowledgeBase) -> None:
     labs = _days(_monitoring(default_kb, "enasidenib", 21), MonitoringTest.BLOOD_COUNTS)
     assert list(labs.items())[-1] == ("C4D8", "2026-03-16")
-
-
-def test_olutasidenib_with_14_day_cycles_is_tested_weekly_through_day_57(default_kb: KnowledgeBase) -> None:
-    # "Weekly in months 1 and 2" (clinical-facts, olutasidenib; rezlidhia-hcp): to day 57, not day 36.
-    events = _monitoring(default_kb, "olutasidenib", 14)
-    weekly = {"C1D1": "2026-01-05", "C1D8": "2026-01-12", "C2D1": "2026-01-19", "C2D8": "2026-01-26",
-              "C3D1": "2026-02-02", "C3D8": "2026-02-09", "C4D1": "2026-02-16", "C4D8": "2026-02-23",
-              "C5D1": "2026-03-02"}
-    assert _days(events, MonitoringTest.LIVER_FUNCTION) == weekly
-    assert _days(events, MonitoringTest.BLOOD_COUNTS) == weekly
 
 
 def test_with_14_day_cycles_a_repeat_after_the_listed_days_still_ends_with_the_third_cycle(

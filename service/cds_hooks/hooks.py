@@ -430,9 +430,10 @@ def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool
     if (mg := dose_read(ordered)) > 0:
         return mg
     in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
-    if per_m2 and (in_field or _no_dose_stated(ordered)):
+    no_dose = _no_dose_stated(ordered)
+    if per_m2 and (in_field or no_dose):
         return "per m2"
-    if _no_dose_stated(ordered):
+    if no_dose:
         return labelled_mg or None
     return ordered.dose_as_sent.casefold() if in_field else None
 

@@ -772,7 +772,7 @@ def _labels(result: CheckResult, drug: str, test: MonitoringTest) -> list[str]:
      [*(f"C{c}D{d}" for c in (1, 2) for d in (1, 8, 15, 22)), "C3D1"]),
     ((("olutasidenib", 150),), (), "olutasidenib", MonitoringTest.ECG, []),
     ((("enasidenib", 100),), (), "enasidenib", MonitoringTest.BLOOD_COUNTS,
-     [f"C{c}D{d}" for c in (1, 2, 3) for d in (1, 15)]),
+     [*(f"C{c}D{d}" for c in (1, 2, 3) for d in (1, 15)), "C4D1"]),  # day 85: within the first 3 months
     ((("gemtuzumab ozogamicin", 4.5),), (), "gemtuzumab ozogamicin", MonitoringTest.LIVER_FUNCTION,
      ["C1D1", "C1D4", "C1D7", "C1D8"]),
     ((("midostaurin", 50),), (), "midostaurin", MonitoringTest.ECG, []),

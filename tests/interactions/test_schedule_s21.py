@@ -47,9 +47,12 @@ BEFORE = {
     "olutasidenib": {"LIVER_FUNCTION": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D8 C2D15 C2D22 C3D1",
                      "BLOOD_COUNTS": "C1D1 C1D8 C1D15 C1D22 C2D1 C2D8 C2D15 C2D22 C3D1",
                      "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
-    "enasidenib": {"ELECTROLYTES": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15",
-                   "LIVER_FUNCTION": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15",
-                   "BLOOD_COUNTS": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15", "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
+    # Enasidenib's counts and chemistries gained day 85 (C4D1) in knowledge base 2026.12.17: the last of "every 2
+    # weeks for the first 3 months" (days 1-91); at 5c0f1bc they ended on day 71 (C3D15).
+    "enasidenib": {"ELECTROLYTES": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15 C4D1",
+                   "LIVER_FUNCTION": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15 C4D1",
+                   "BLOOD_COUNTS": "C1D1 C1D15 C2D1 C2D15 C3D1 C3D15 C4D1",
+                   "CLINICAL_ASSESSMENT": "C1D1 C1D8 C1D15 C1D22"},
     "glasdegib": {"ECG": "C1D1 C1D8 C2D1 C3D1", "ELECTROLYTES": "C1D1 C1D8 C1D15 C1D22 C2D1 C3D1",
                   "LIVER_FUNCTION": "C1D1 C1D8 C1D15 C1D22", "RENAL_FUNCTION": "C1D1 C1D8 C1D15 C1D22 C2D1 C3D1",
                   "BLOOD_COUNTS": "C1D1 C1D8 C1D15 C1D22"},
@@ -142,7 +145,7 @@ def test_ivosidenib_with_42_day_cycles_and_a_qt_drug_has_no_ecg_on_day_43(defaul
 def test_enasidenib_with_42_day_cycles_stops_after_the_first_3_months(default_kb: KnowledgeBase) -> None:
     labs = _days(_monitoring(default_kb, "enasidenib", 42), MonitoringTest.BLOOD_COUNTS)
     assert labs == {"C1D1": "2026-01-05", "C1D15": "2026-01-19", "C1D29": "2026-02-02", "C2D1": "2026-02-16",
-                    "C2D15": "2026-03-02", "C2D29": "2026-03-16"}
+                    "C2D15": "2026-03-02", "C2D29": "2026-03-16", "C3D1": "2026-03-30"}
 
 
 def test_quizartinib_with_30_day_cycles_keeps_a_week_between_ecgs(default_kb: KnowledgeBase) -> None:
@@ -152,18 +155,18 @@ def test_quizartinib_with_30_day_cycles_keeps_a_week_between_ecgs(default_kb: Kn
     assert (ecg["C1D29"], ecg["C2D6"]) == ("2026-02-02", "2026-02-09")
 
 
-def test_enasidenib_with_14_day_cycles_is_counted_every_2_weeks_through_day_71(default_kb: KnowledgeBase) -> None:
-    # "Every 2 weeks for the first 3 months" (clinical-facts, enasidenib): days 1-71, not the 3 cycles' 42 days.
+def test_enasidenib_with_14_day_cycles_is_counted_every_2_weeks_through_day_85(default_kb: KnowledgeBase) -> None:
+    # "Every 2 weeks for the first 3 months" (clinical-facts, enasidenib): days 1-85, not the 3 cycles' 42 days.
     events = _monitoring(default_kb, "enasidenib", 14)
     every_2_weeks = {"C1D1": "2026-01-05", "C2D1": "2026-01-19", "C3D1": "2026-02-02", "C4D1": "2026-02-16",
-                     "C5D1": "2026-03-02", "C6D1": "2026-03-16"}
+                     "C5D1": "2026-03-02", "C6D1": "2026-03-16", "C7D1": "2026-03-30"}
     assert _days(events, MonitoringTest.BLOOD_COUNTS) == every_2_weeks
     assert _days(events, MonitoringTest.LIVER_FUNCTION) == every_2_weeks
 
 
-def test_enasidenib_with_21_day_cycles_has_its_day_71_counts(default_kb: KnowledgeBase) -> None:
+def test_enasidenib_with_21_day_cycles_has_its_day_71_and_85_counts(default_kb: KnowledgeBase) -> None:
     labs = _days(_monitoring(default_kb, "enasidenib", 21), MonitoringTest.BLOOD_COUNTS)
-    assert list(labs.items())[-1] == ("C4D8", "2026-03-16")
+    assert list(labs.items())[-2:] == [("C4D8", "2026-03-16"), ("C5D1", "2026-03-30")]
 
 
 def test_with_14_day_cycles_a_repeat_after_the_listed_days_still_ends_with_the_third_cycle(

@@ -126,6 +126,13 @@ class RowChecker:
                 summary.add(row.line, response)
                 append(encode_record(row, response))
         finally:
+            # What a chunk leaves alive, about 120 objects a row (the engine's remembered outcomes, the
+            # totals), lives on: the first collection after the chunk scanned it all (15 ms a chunk) and
+            # later ones again. Frozen, no collection looks at it; a chunk leaves no reference cycles
+            # behind (tests/audit), so nothing the collector would free is kept. 10,000 of the
+            # benchmark's rows, compiled, one process: 0.8 s less collecting, 1,369-1,459 -> 1,593-1,635
+            # rows/s (alternating runs).
+            gc.freeze()
             if collecting:
                 gc.enable()
         return records, summary
@@ -206,8 +213,11 @@ def run_local(
     """
     checker = RowChecker(kb, layout, view)
     if workers <= 1:
-        for chunk in chunked(rows, chunk_size):
-            sink(ChunkResult(*checker.run(chunk)))
+        try:
+            for chunk in chunked(rows, chunk_size):
+                sink(ChunkResult(*checker.run(chunk)))
+        finally:
+            gc.unfreeze()  # this process goes on (a test, a caller of run_audit): its collector sees everything again
         return
     spill = spill_directory()
     pool = ProcessPoolExecutor(

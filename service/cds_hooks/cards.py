@@ -479,11 +479,8 @@ def _detail(dose: DoseRecommendation, recommended: float | None, findings: Seque
         lines.append(_escape(ordered.dose_note))
     if dose.drug in subject.duplicates:
         alike = subject.duplicates[dose.drug]
-        # With no dose in mg recommended (ordered per m2) the engine assumed none: the labelled mg the orders were
-        # found alike by is not said as a dose checked.
-        unstated = "no dose in mg stated" if recommended is None else "no dose stated: {} mg assumed"
         named = _and_list([f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
-                           f"{f'{_mg(mg)} mg' if dose_read(o) else unstated.format(_mg(mg))})" for o, mg in alike])
+                           f"{_duplicate_dose_text(o, mg, recommended)})" for o, mg in alike])
         same, checked = (("", "one order") if recommended is None
                          else (" at the same dose", f"one dose of {_mg(alike[0][1])} mg"))
         lines.append(f"Possible duplicate orders: {named} are in effect today{same} (current, or being ordered now). "
@@ -542,6 +539,19 @@ def _detail(dose: DoseRecommendation, recommended: float | None, findings: Seque
     lines += ["", f"dosecheck knowledge base {subject.kb_version}. Decision support: a pharmacist or physician "
                   "must review it against the current label."]
     return "\n".join(lines)
+
+
+def _duplicate_dose_text(order: OrderedMedication, mg: float, recommended: float | None) -> str:
+    """The dose of one of the orders found alike (`subject.duplicates`), as the line naming them says it.
+
+    A dose in another unit is said as sent ("4 tab"): it was stated, and "no dose stated" of it was untrue. With no
+    dose in mg recommended (ordered per m2) the engine assumed none: the labelled mg is not said as a dose checked.
+    """
+    if dose_read(order):
+        return f"{_mg(mg)} mg"
+    if order.dose_as_sent:
+        return f"{_escape(order.dose_as_sent)}, not a dose in mg"
+    return "no dose in mg stated" if recommended is None else f"no dose stated: {_mg(mg)} mg assumed"
 
 
 def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:

@@ -45,8 +45,8 @@ def test_a_per_m2_draft_in_the_dose_field_beside_its_active_order_is_a_possible_
     [card] = answer(dev_server, [per_m2_in_dose_field("g1")], [current])
     assert (card["summary"], card["indicator"]) == (GO_DUPLICATE, "warning"), card["summary"]
     assert actions(card) == []  # the order per m2 stands: no dose in mg to write
-    assert "Possible duplicate orders: MedicationRequest/g1 (gemtuzumab ozogamicin, " in card["detail"], card["detail"]
-    assert "and MedicationRequest/g0 (" in card["detail"], card["detail"]
+    assert ("Possible duplicate orders: MedicationRequest/g1 (gemtuzumab ozogamicin, 3 mg/m2, not a dose in mg) and "
+            "MedicationRequest/g0 (") in card["detail"], card["detail"]
 
 
 def test_a_per_m2_order_beside_one_in_mg_is_no_duplicate(dev_server: Served) -> None:
@@ -66,7 +66,10 @@ def test_the_same_dose_in_another_unit_as_sent_is_alike(dev_server: Served) -> N
             "code": "TAB"}}]
         orders.append(order)
     [card] = answer(dev_server, orders[:1], orders[1:])
-    assert "Possible duplicate orders: MedicationRequest/v1 (venetoclax, " in card["detail"], card["detail"]
+    # Each said as sent: it said "no dose stated: 400 mg assumed" of a dose stated in tablets.
+    said = ("Possible duplicate orders: MedicationRequest/v1 (venetoclax, 4 tab, not a dose in mg) and "
+            "MedicationRequest/v0 (venetoclax, 4 tab, not a dose in mg) are in effect today")
+    assert said in card["detail"], card["detail"]
 
 
 @pytest.mark.parametrize("element", ["boundsPeriod", "validityPeriod"])

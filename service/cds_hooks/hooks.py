@@ -363,7 +363,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
                   _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)},
                               labelled_mg, {drug for drug, standard in labelled.items()
-                                            if standard.per_body_surface_area}),
+                                            if standard.per_body_surface_area}, as_of),
                   labelled_mg)
 
 
@@ -373,8 +373,8 @@ def _no_dose_stated(ordered: OrderedMedication) -> bool:
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]], regimen: Set[str],
-                labelled_mg: Mapping[str, float],
-                per_m2: Set[str]) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
+                labelled_mg: Mapping[str, float], per_m2: Set[str],
+                as_of: str) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
     """Regimen drug -> its orders in effect today at one dose (each with it in mg), when two or more are, one listed.
 
     In effect today: current on the list and not on hold, or drafts, not surely starting later
@@ -388,7 +388,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     duplicates: orders at different times of the day (drafts of them are doses of one day, `_times_of_day_together`:
     midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day), an order surely starting later (the next cycle's,
     `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it) or whose
-    period ends before the draft starts (`_given_on_one_day`), drafts alone undated (this cycle's and the next's,
+    period ends before the draft starts (`_given_on_one_day`: an undated one on the day of the check, `as_of`), drafts
+    alone undated (this cycle's and the next's,
     maybe) or of different days (a ramp-up as one order a day: the other drafts are said apart), and orders given
     together as products of other strengths (one order here already, `_given_together`).
 
@@ -410,7 +411,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
                 by_dose.setdefault((compared, times_of_day(ordered)), []).append((ordered, draft))
         alike = tuple((ordered, dose_read(ordered) or labelled_mg.get(drug, 0.0))
                       for same in by_dose.values() for ordered, draft in same
-                      if any(_given_on_one_day((ordered, draft), other) for other in same if other[0] is not ordered))
+                      if any(_given_on_one_day((ordered, draft), other, as_of) for other in same
+                             if other[0] is not ordered))
         if alike:
             found[drug] = alike
     return found
@@ -438,13 +440,14 @@ def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool
     return ordered.dose_as_sent.casefold() if in_field else None
 
 
-def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedMedication, bool]) -> bool:
+def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedMedication, bool], as_of: str) -> bool:
     """Whether two orders of one dose in effect today (`_duplicates`), each with `draft`, may be given on one day.
 
     Two listed ones, yes; two drafts, when they start the same known day; a listed one and a draft unless the listed
     one's period ends before the draft starts: venetoclax 400 mg dated tomorrow beside its active order ending today
     (`boundsPeriod.end`, `validityPeriod.end`) is its renewal, and was "possible duplicate orders" (review revC9,
-    should-fix 1).
+    should-fix 1). An undated draft starts when signed, on the day of the check (`as_of`, the earliest date on Earth)
+    at the earliest: beside a listed order that ended before that day it was still "possible duplicate orders".
     """
     (first, first_draft), (second, second_draft) = one, other
     if first_draft and second_draft:
@@ -453,7 +456,7 @@ def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedM
         return True
     listed, draft = (second, first) if first_draft else (first, second)
     end = listed.planned_end.date[:10] if listed.planned_end is not None else ""
-    return not (end and draft.start_date and end < draft.start_date[:10])
+    return not (end and end < (draft.start_date[:10] or as_of))
 
 
 def _reference(value: object) -> str:

@@ -83,6 +83,25 @@ def test_a_renewal_dated_after_the_listed_order_ends_is_no_duplicate(dev_server:
         assert "Possible duplicate orders" not in card["detail"], card["detail"]
 
 
+@pytest.mark.parametrize("element", ["boundsPeriod", "validityPeriod"])
+def test_an_undated_draft_beside_a_listed_order_that_has_ended_is_no_duplicate(dev_server: Served,
+                                                                               element: str) -> None:
+    # Was "possible duplicate orders": an active order whose period ended yesterday is not given on the day an
+    # undated draft, signed now, starts.
+    current = ending(examples.order("v0", "venetoclax", 400, status="active"), day(-1), element)
+    for card in answer(dev_server, [examples.order("v1", "venetoclax", 400)], [current]):
+        assert "Possible duplicate orders" not in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("element", ["boundsPeriod", "validityPeriod"])
+def test_an_undated_draft_beside_a_listed_order_ending_today_is_still_a_possible_duplicate(dev_server: Served,
+                                                                                           element: str) -> None:
+    # Guard: the listed order is still given today, the day the draft starts.
+    current = ending(examples.order("v0", "venetoclax", 400, status="active"), day(0), element)
+    [card] = answer(dev_server, [examples.order("v1", "venetoclax", 400)], [current])
+    assert card["summary"] == VEN_DUPLICATE, card["summary"]
+
+
 @pytest.mark.parametrize(("ends", "starts"), [(1, 1), (0, 0), (5, 1)], ids=["both-tomorrow", "both-today", "overlap"])
 def test_a_draft_within_the_listed_order_s_period_is_still_a_possible_duplicate(dev_server: Served, ends: int,
                                                                                   starts: int) -> None:

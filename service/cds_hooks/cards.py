@@ -555,7 +555,7 @@ def _duplicate_dose_text(order: OrderedMedication, mg: float, recommended: float
 
 
 def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
-    """The dose ordered as the prescriber sees it: in mg, else as sent (`4 {pill}`), else that none is stated.
+    """The dose ordered as the prescriber sees it: in mg, else as sent (`4 {pill}`), else that none (in mg) is stated.
 
     A dose read in mg from a count of tablets says how (`4 {pill} x 100 mg = 400 mg`).
     """
@@ -573,7 +573,9 @@ def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:
         return f"ordered {_escape(ordered.dose_as_sent)}, which cannot be split between them"
     if ordered.dose_as_sent:
         return f"ordered {_escape(ordered.dose_as_sent)}, which is not a dose in mg"
-    return "no dose ordered"
+    # With no dose in mg to recommend the order stands ("keep the ordered dose"): gemtuzumab ozogamicin per m2 in its
+    # name, whose card said "no dose ordered" of "3 mg/m2 days 1, 4, 7".
+    return "no dose in mg ordered" if dose.recommended_dose_mg is None else "no dose ordered"
 
 
 def _qtc_line(subject: Subject, baseline_ecg: bool) -> str:

@@ -37,7 +37,9 @@ def test_two_per_m2_orders_in_effect_today_get_the_duplicate_card_without_a_dose
     assert (card["summary"], card["indicator"]) == ("Gemtuzumab ozogamicin: possible duplicate orders", "warning")
     assert actions(card) == []  # no update writing a dose in mg: none is recommended
     detail = card["detail"]
-    assert "**keep the ordered dose** (continue)" in detail, detail
+    # It began "no dose ordered; keep the ordered dose" of an order per m2 in its name.
+    first_line = "**gemtuzumab ozogamicin**: no dose in mg ordered; **keep the ordered dose** (continue)."
+    assert detail.startswith(first_line), detail
     assert (f"Possible duplicate orders: MedicationRequest/g1 ({PER_M2_NAME}, no dose in mg stated) and "
             f"MedicationRequest/g0 ({PER_M2_NAME}, no dose in mg stated) are in effect today (current, or being "
             "ordered now). Checked as one order, not their sum") in detail, detail

@@ -481,8 +481,13 @@ def _detail(dose: DoseRecommendation, recommended: float | None, findings: Seque
         alike = subject.duplicates[dose.drug]
         named = _and_list([f"{o.reference or 'an order without an id'} ({_escape(o.label)}, "
                            f"{_duplicate_dose_text(o, mg, recommended)})" for o, mg in alike])
-        same, checked = (("", "one order") if recommended is None
-                         else (" at the same dose", f"one dose of {_mg(alike[0][1])} mg"))
+        doses_mg = {mg for _, mg in alike}
+        if recommended is None:
+            same, checked = "", "one order"
+        elif len(doses_mg) == 1 and 0 not in doses_mg:
+            same, checked = " at the same dose", f"one dose of {_mg(alike[0][1])} mg"
+        else:  # an agent dosed per m2: any two orders on one day, in mg or per m2
+            same, checked = "", f"one dose of {_mg(dose.ordered_dose_mg or recommended)} mg"
         lines.append(f"Possible duplicate orders: {named} are in effect today{same} (current, or being ordered now). "
                      f"Checked as {checked}, not their sum: confirm that only one is given and the other stopped.")
     if ordered.on_hold:
@@ -545,13 +550,14 @@ def _duplicate_dose_text(order: OrderedMedication, mg: float, recommended: float
     """The dose of one of the orders found alike (`subject.duplicates`), as the line naming them says it.
 
     A dose in another unit is said as sent ("4 tab"): it was stated, and "no dose stated" of it was untrue. With no
-    dose in mg recommended (ordered per m2) the engine assumed none: the labelled mg is not said as a dose checked.
+    dose in mg recommended, or none assumed (`mg` 0: an agent dosed per m2), the labelled mg is not said as a dose
+    checked.
     """
     if dose_read(order):
         return f"{_mg(mg)} mg"
     if order.dose_as_sent:
         return f"{_escape(order.dose_as_sent)}, not a dose in mg"
-    return "no dose in mg stated" if recommended is None else f"no dose stated: {_mg(mg)} mg assumed"
+    return "no dose in mg stated" if recommended is None or not mg else f"no dose stated: {_mg(mg)} mg assumed"
 
 
 def _ordered_text(dose: DoseRecommendation, ordered: OrderedMedication) -> str:

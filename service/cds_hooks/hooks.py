@@ -395,7 +395,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
 
     Orders are alike by their dose as compared (`_compared_as`); each is given with its dose in mg, or for one with
     none the labelled dose in force the engine assumes for it (`labelled_mg`, at which the card's ramp-up and course
-    count it too; a current order's partners are in the regimen, `_partner_line`): "venetoclax + azacitidine" and a
+    count it too; a current order's partners are in the regimen, `_partner_line`; none, 0, for an agent dosed per
+    m2): "venetoclax + azacitidine" and a
     venetoclax 200 mg draft beside the active venetoclax 400 mg order had no card, though signed with it they give 600
     mg or more a day (USPI 2.2: 400 mg).
     """
@@ -409,7 +410,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
             compared = _compared_as(ordered, labelled_mg.get(drug, 0.0), per_m2=drug in per_m2)
             if compared is not None and (draft or ordered.reference not in renewed):
                 by_dose.setdefault((compared, times_of_day(ordered)), []).append((ordered, draft))
-        alike = tuple((ordered, dose_read(ordered) or labelled_mg.get(drug, 0.0))
+        assumed = 0.0 if drug in per_m2 else labelled_mg.get(drug, 0.0)  # a dose per m2 is no dose in mg to assume
+        alike = tuple((ordered, dose_read(ordered) or assumed)
                       for same in by_dose.values() for ordered, draft in same
                       if any(_given_on_one_day((ordered, draft), other, as_of) for other in same
                              if other[0] is not ordered))
@@ -421,20 +423,22 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
 def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool) -> float | str | None:
     """The dose an order of an agent is compared with its other orders at (`_duplicates`); None when not compared.
 
-    Its dose in mg; for an agent dosed per m2 (`per_m2`), "per m2" for every order of it stating no dose in mg, in its
-    field or none at all (the engine reads none from "3 mg/m2" in a name); the labelled dose in mg (`labelled_mg`) for
-    one stating no dose at all; else its dose field's quantity as sent, in another unit ("4 tab"): the same value and
-    unit is the same dose. Gemtuzumab ozogamicin 3 mg/m2 in its dose field was never compared (no dose in mg), and a
-    draft of it beside its active order alike had no card (review revC9, must-fix 2). A dose read otherwise (a text,
-    a range, two doses that disagree, one not split between drugs: `_dosed` leaves those of several drugs out) is not
-    compared: its field's path is not the dose's (`fhir_in._dose_mg`).
+    Its dose in mg; the labelled dose in mg (`labelled_mg`) for one stating no dose at all; else its dose field's
+    quantity as sent, in another unit ("4 tab"): the same value and unit is the same dose. Every order of an agent
+    dosed per m2 (`per_m2`) is alike ("per m2"), whatever it states: a dose per m2 is any dose in mg (gemtuzumab
+    ozogamicin 3 mg/m2 is 4.5 mg at 1.5 m2, 3.6 mg at 1.2 m2; the engine reads none from "3 mg/m2" in a name), and the
+    label gives one dose a day (days 1, 4 and 7), never two orders. Compared only at the same dose, 3 mg/m2 in its dose
+    field beside its active order alike had no card (review revC9, must-fix 2), nor 4.5 mg beside 3 mg/m2 (review revR,
+    must-fix 1). A dose read otherwise (a text, a range, two doses that disagree, one not split between drugs: `_dosed`
+    leaves those of several drugs out) is not compared: its field's path is not the dose's (`fhir_in._dose_mg`).
     """
-    if (mg := dose_read(ordered)) > 0:
-        return mg
+    mg = dose_read(ordered)
     in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
     no_dose = _no_dose_stated(ordered)
-    if per_m2 and (in_field or no_dose):
-        return "per m2"
+    if per_m2:
+        return "per m2" if mg > 0 or in_field or no_dose else None
+    if mg > 0:
+        return mg
     if no_dose:
         return labelled_mg or None
     return ordered.dose_as_sent.casefold() if in_field else None

@@ -49,10 +49,24 @@ def test_a_per_m2_draft_in_the_dose_field_beside_its_active_order_is_a_possible_
             "MedicationRequest/g0 (") in card["detail"], card["detail"]
 
 
-def test_a_per_m2_order_beside_one_in_mg_is_no_duplicate(dev_server: Served) -> None:
-    # Guard: 3 mg/m2 and 3.6 mg are different doses, and a dose in mg within the vial has nothing to say.
-    assert answer(dev_server, [per_m2_in_dose_field("g1")],
-                  [examples.order("g0", GEMTUZUMAB, 3.6, status="active")]) == []
+@pytest.mark.parametrize(("draft", "current"), [
+    (examples.order("g1", GEMTUZUMAB, 4.5), examples.order("g0", PER_M2_NAME, status="active")),
+    (examples.order("g1", GEMTUZUMAB), examples.order("g0", GEMTUZUMAB, 4.5, status="active")),
+    (per_m2_in_dose_field("g1"), examples.order("g0", GEMTUZUMAB, 3.6, status="active")),
+    (examples.order("g1", GEMTUZUMAB, 3.6), examples.order("g0", GEMTUZUMAB, 4.5, status="active")),
+], ids=["mg-beside-per-m2-name", "no-dose-beside-mg", "per-m2-field-beside-mg", "mg-beside-other-mg"])
+def test_any_two_gemtuzumab_orders_in_effect_today_are_possible_duplicates(dev_server: Served, draft: dict[str, Any],
+                                                                          current: dict[str, Any]) -> None:
+    # Were no card (the first two since 5878cbd, review revR must-fix 1): a dose per m2 is any dose in mg (3 mg/m2 is
+    # 4.5 mg at 1.5 m2, 3.6 mg at 1.2 m2), and the label gives one dose a day (days 1, 4 and 7): two orders on one day
+    # are one too many, whatever each states.
+    [card] = answer(dev_server, [draft], [current])
+    assert card["summary"] == GO_DUPLICATE, card["summary"]
+    detail = card["detail"]
+    assert "Possible duplicate orders: MedicationRequest/g1 (" in detail, detail
+    assert "and MedicationRequest/g0 (" in detail, detail
+    for wrong in ("at the same dose", "mg assumed", "None"):  # neither dose is assumed, and they may differ
+        assert wrong not in detail, (wrong, detail)
 
 
 def test_the_same_dose_in_another_unit_as_sent_is_alike(dev_server: Served) -> None:

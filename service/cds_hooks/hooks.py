@@ -448,10 +448,11 @@ def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedM
     """Whether two orders of one dose in effect today (`_duplicates`), each with `draft`, may be given on one day.
 
     Two listed ones, yes; two drafts, when they start the same known day; a listed one and a draft unless the listed
-    one's period ends before the draft starts: venetoclax 400 mg dated tomorrow beside its active order ending today
-    (`boundsPeriod.end`, `validityPeriod.end`) is its renewal, and was "possible duplicate orders" (review revC9,
-    should-fix 1). An undated draft starts when signed, on the day of the check (`as_of`, the earliest date on Earth)
-    at the earliest: beside a listed order that ended before that day it was still "possible duplicate orders".
+    one's dosage ends before the draft starts: venetoclax 400 mg dated tomorrow beside its active order whose
+    `boundsPeriod.end` is today is its renewal, and was "possible duplicate orders" (review revC9, should-fix 1). An
+    undated draft starts when signed, on the day of the check (`as_of`, the earliest date on Earth) at the earliest.
+    A `dispenseRequest.validityPeriod.end` (the latest of the order's ends, when later) does not end it: it closes the
+    window for dispensing, and a supply dispensed on its last day is taken for weeks after (review revR, should-fix 2).
     """
     (first, first_draft), (second, second_draft) = one, other
     if first_draft and second_draft:
@@ -459,7 +460,8 @@ def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedM
     if not (first_draft or second_draft):
         return True
     listed, draft = (second, first) if first_draft else (first, second)
-    end = listed.planned_end.date[:10] if listed.planned_end is not None else ""
+    ends = listed.planned_end
+    end = ends.date[:10] if ends is not None and ends.element.startswith("dosageInstruction") else ""
     return not (end and end < (draft.start_date[:10] or as_of))
 
 

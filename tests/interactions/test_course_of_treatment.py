@@ -157,7 +157,12 @@ CASES = [
     Case("G10-quiz-held-for-qtc-recovered", Medication("quizartinib", 35.4, held=True,
                                                        hold_reason=HoldReason.QTC_PROLONGATION),
          patient=PatientContext(qtc_ms=440), dose=26.5, action=A.ADJUST_DOSE,
-         rationale="Interrupted for QTcF > 500 ms"),
+         rationale="Interrupted for QTc prolongation and QTcF now < 450 ms"),
+    # Review revR (should-fix 6): "Interrupted for QTcF > 500 ms" was said of a 481-500 ms episode too.
+    Case("revR-quiz-held-after-481-500-above-the-lowest-level", Medication(
+        "quizartinib", 53, held=True, hold_reason=HoldReason.QTC_PROLONGATION, qtc_at_hold_ms=490),
+         patient=PatientContext(qtc_ms=440), dose=35.4, action=A.ADJUST_DOSE,
+         rationale="After a 481-500 ms episode the label reduces without interruption"),
     Case("G10-quiz-held-for-pancreatitis", Medication("quizartinib", 35.4, held=True,
                                                       hold_reason=HoldReason.PANCREATITIS),
          patient=PatientContext(qtc_ms=440), dose=0, action=A.HOLD, rationale="other than QTc prolongation"),

@@ -412,9 +412,10 @@ class MonitoringSpec(_Strict):
     reason: NonEmpty
     citations: Citations
     days: tuple[str, ...] = ()
-    every_days: Annotated[int, Field(ge=1, le=28)] | None = None
-    through_cycle: Annotated[int, Field(ge=1, le=12)] = 3
-    on_ramp_up_days: bool = False
+    # Strict, as TOML gives them: `every_days = true` was read as 1 (a daily test), "7" and 7.0 as 7 (review revR).
+    every_days: Annotated[int, Field(ge=1, le=28, strict=True)] | None = None
+    through_cycle: Annotated[int, Field(ge=1, le=12, strict=True)] = 3
+    on_ramp_up_days: Annotated[bool, Field(strict=True)] = False
     """Each day of the ramp-up in force, and the day after it ends (tumour-lysis labs)."""
     treatment_days: tuple[Annotated[int, Field(ge=1, le=TREATMENT_DAY_LAST, strict=True)], ...] = ()
     """Days counted from C1D1, day 1 (the first dose of an agent given from day 1; quizartinib and midostaurin in

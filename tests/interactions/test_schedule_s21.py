@@ -200,6 +200,13 @@ ONE_FORM = "exactly one of days, every_days, on_ramp_up_days or treatment_days"
     ({"treatment_days": [1], "then_every_days": "28"}, "then_every_days"),
     ({"treatment_days": [1], "then_every_days": True}, "then_every_days"),
     ({"treatment_days": [1], "then_every_days": 28.0}, "then_every_days"),
+    ({"every_days": True}, "every_days"),  # read as 1, a daily test, before review revR
+    ({"every_days": "7"}, "every_days"),
+    ({"every_days": 7.0}, "every_days"),
+    ({"every_days": 7, "through_cycle": True}, "through_cycle"),
+    ({"every_days": 7, "through_cycle": "2"}, "through_cycle"),
+    ({"on_ramp_up_days": "yes"}, "on_ramp_up_days"),
+    ({"on_ramp_up_days": 1}, "on_ramp_up_days"),
     ({"days": ["C1D1"], "then_every_days": 28}, "then_every_days continues treatment_days"),
     ({"treatment_days": [1], "through_cycle": 2}, "through_cycle bounds every_days only"),
 ])

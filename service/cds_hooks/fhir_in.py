@@ -1369,12 +1369,17 @@ def _end_date(resource: Mapping[str, Any], kind: object) -> EndDate:
     return EndDate(updated.group(1), "meta.lastUpdated") if updated else EndDate("", "")
 
 
-def _period_end(resource: Mapping[str, Any], kind: object) -> EndDate:
+def dosage_end(ordered: OrderedMedication) -> str:
+    """The day an order's dosages end (the latest `boundsPeriod.end`), or "": not its dispensing window's end."""
+    return _period_end(ordered.resource, ordered.resource.get("resourceType"), dispensing=False).date[:10]
+
+
+def _period_end(resource: Mapping[str, Any], kind: object, *, dispensing: bool = True) -> EndDate:
     """The end an order or statement gives its period, and the element it is in, or ("", "").
 
     FHIR R4 puts the end of a MedicationRequest in its dosages' `timing.repeat.boundsPeriod.end` and in
-    `dispenseRequest.validityPeriod.end` (the latest of them counts), and that of a MedicationStatement in
-    `effectivePeriod.end`.
+    `dispenseRequest.validityPeriod.end` (the latest of them counts; the second only with `dispensing`), and that of
+    a MedicationStatement in `effectivePeriod.end`.
     """
     candidates: list[tuple[object, str]] = []
     if kind in MEDICATION_ORDERS:
@@ -1384,7 +1389,7 @@ def _period_end(resource: Mapping[str, Any], kind: object) -> EndDate:
             bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
             if isinstance(bounds, dict):
                 candidates.append((bounds.get("end"), f"dosageInstruction[{i}].timing.repeat.boundsPeriod.end"))
-        dispense = resource.get("dispenseRequest")
+        dispense = resource.get("dispenseRequest") if dispensing else None
         validity = dispense.get("validityPeriod") if isinstance(dispense, dict) else None
         if isinstance(validity, dict):
             candidates.append((validity.get("end"), "dispenseRequest.validityPeriod.end"))

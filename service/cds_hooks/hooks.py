@@ -35,6 +35,7 @@ from service.cds_hooks.fhir_in import (
     Found,
     OrderedMedication,
     course_first,
+    dosage_end,
     dose_read,
     is_bundle,
     latest_qtc,
@@ -363,7 +364,9 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
                   _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)},
                               labelled_mg, {drug for drug, standard in labelled.items()
-                                            if standard.per_body_surface_area}, as_of),
+                                            if standard.per_body_surface_area},
+                              {drug for drug, standard in labelled.items() if (standard.doses_per_day or 1) == 1},
+                              as_of),
                   labelled_mg)
 
 
@@ -373,7 +376,7 @@ def _no_dose_stated(ordered: OrderedMedication) -> bool:
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]], regimen: Set[str],
-                labelled_mg: Mapping[str, float], per_m2: Set[str],
+                labelled_mg: Mapping[str, float], per_m2: Set[str], once_a_day: Set[str],
                 as_of: str) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
     """Regimen drug -> its orders in effect today at one dose (each with it in mg), when two or more are, one listed.
 
@@ -385,11 +388,12 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
     most likely; but if both are dispensed the patient takes 800 mg, so the card says they may be duplicates rather
     than staying silent. Drafts alone are when they start the same known day at the same times of the day. Not
-    duplicates: orders at different times of the day (drafts of them are doses of one day, `_times_of_day_together`:
-    midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day), an order surely starting later (the next cycle's,
+    duplicates: orders at different times of the day of an agent its label gives more than once a day (drafts of them
+    are doses of one day, `_times_of_day_together`: midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day; of
+    an agent given once a day, `once_a_day`, two times are two doses: review revS, must-fix 1), an order surely
+    starting later (the next cycle's,
     `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it) or whose
-    period ends before the draft starts (`_given_on_one_day`: an undated one on the day of the check, `as_of`), drafts
-    alone undated (this cycle's and the next's,
+    dosage ends before the draft starts (`_given_on_one_day`), drafts alone undated (this cycle's and the next's,
     maybe) or of different days (a ramp-up as one order a day: the other drafts are said apart), and orders given
     together as products of other strengths (one order here already, `_given_together`).
 
@@ -409,7 +413,8 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
         for ordered, draft in orders:
             compared = _compared_as(ordered, labelled_mg.get(drug, 0.0), per_m2=drug in per_m2)
             if compared is not None and (draft or ordered.reference not in renewed):
-                by_dose.setdefault((compared, times_of_day(ordered)), []).append((ordered, draft))
+                times = frozenset() if drug in once_a_day else times_of_day(ordered)
+                by_dose.setdefault((compared, times), []).append((ordered, draft))
         assumed = 0.0 if drug in per_m2 else labelled_mg.get(drug, 0.0)  # a dose per m2 is no dose in mg to assume
         alike = tuple((ordered, dose_read(ordered) or assumed)
                       for same in by_dose.values() for ordered, draft in same
@@ -425,7 +430,8 @@ def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool
 
     Its dose in mg; the labelled dose in mg (`labelled_mg`) for one stating no dose at all; else its dose field's
     quantity as sent, in another unit ("4 tab"): the same value and unit is the same dose. Every order of an agent
-    dosed per m2 (`per_m2`) is alike ("per m2"), whatever it states: a dose per m2 is any dose in mg (gemtuzumab
+    dosed per m2 (`per_m2`) is alike ("per m2"), whatever it states, a dose in its text or a range too (review revS,
+    must-fix 2): a dose per m2 is any dose in mg (gemtuzumab
     ozogamicin 3 mg/m2 is 4.5 mg at 1.5 m2, 3.6 mg at 1.2 m2; the engine reads none from "3 mg/m2" in a name), and the
     label gives one dose a day (days 1, 4 and 7), never two orders. Compared only at the same dose, 3 mg/m2 in its dose
     field beside its active order alike had no card (review revC9, must-fix 2), nor 4.5 mg beside 3 mg/m2 (review revR,
@@ -436,7 +442,7 @@ def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool
     in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
     no_dose = _no_dose_stated(ordered)
     if per_m2:
-        return "per m2" if mg > 0 or in_field or no_dose else None
+        return "per m2"
     if mg > 0:
         return mg
     if no_dose:
@@ -448,11 +454,13 @@ def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedM
     """Whether two orders of one dose in effect today (`_duplicates`), each with `draft`, may be given on one day.
 
     Two listed ones, yes; two drafts, when they start the same known day; a listed one and a draft unless the listed
-    one's dosage ends before the draft starts: venetoclax 400 mg dated tomorrow beside its active order whose
-    `boundsPeriod.end` is today is its renewal, and was "possible duplicate orders" (review revC9, should-fix 1). An
-    undated draft starts when signed, on the day of the check (`as_of`, the earliest date on Earth) at the earliest.
-    A `dispenseRequest.validityPeriod.end` (the latest of the order's ends, when later) does not end it: it closes the
-    window for dispensing, and a supply dispensed on its last day is taken for weeks after (review revR, should-fix 2).
+    one's dosage ends today or later and before the draft starts: venetoclax 400 mg dated tomorrow beside its active
+    order whose `boundsPeriod.end` is today is its renewal, and was "possible duplicate orders" (review revC9,
+    should-fix 1). Not its dispensing window's end (`validityPeriod.end`): a supply dispensed on its last day is taken
+    for weeks after (review revR, should-fix 2), and a later window hid the dosage's end (review revS, should-fix 3).
+    Nor a dosage that ended before the day of the check (`as_of`, the earliest date on Earth) while the order is still
+    active: a stale order may still be dispensed, and the card's "confirm that only one is given and the other
+    stopped" is what it needs (reviews revR should-fix 3, revS should-fix 4).
     """
     (first, first_draft), (second, second_draft) = one, other
     if first_draft and second_draft:
@@ -460,9 +468,8 @@ def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedM
     if not (first_draft or second_draft):
         return True
     listed, draft = (second, first) if first_draft else (first, second)
-    ends = listed.planned_end
-    end = ends.date[:10] if ends is not None and ends.element.startswith("dosageInstruction") else ""
-    return not (end and end < (draft.start_date[:10] or as_of))
+    end = dosage_end(listed)
+    return not (end and as_of <= end < draft.start_date[:10])
 
 
 def _reference(value: object) -> str:

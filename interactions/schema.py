@@ -7,7 +7,7 @@ from functools import cache
 from itertools import pairwise
 from typing import Annotated, ClassVar, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from interactions.model import Action, Citation, CitationLike, Mechanism, MonitoringTest, Severity, citation_id
 
@@ -28,7 +28,12 @@ SITE_FILE = "site.toml"
 
 
 class _Strict(BaseModel):
-    """Every knowledge-base model: unknown keys are errors, values are immutable once loaded."""
+    """Every knowledge-base model: unknown keys are errors, values are immutable once loaded.
+
+    Its whole numbers and flags are strict (`Field(strict=True)`, `StrictBool`), as TOML types them: `every_days =
+    true` was read as 1 (a daily test), `washout_days = true` as 1 day, `if_held = "no"` as False (reviews revR, revS).
+    Not the model's: strict tuples would refuse TOML's arrays.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -50,7 +55,7 @@ class CitationSpec(_Strict):
 
     source: NonEmpty
     detail: NonEmpty
-    verify: bool = False
+    verify: StrictBool = False
     """True where the fact was taken from a secondary restatement of the label."""
 
 
@@ -137,13 +142,13 @@ class PatternSpec(_Strict):
 class AdministrationsSpec(_Strict):
     """Frequency words that say how many times a day a dose is given ("BID": 2), with their source."""
 
-    per_day: Annotated[int, Field(ge=1, le=24)] | None = None
+    per_day: Annotated[int, Field(strict=True, ge=1, le=24)] | None = None
     """None: words of a schedule that gives no whole number of doses a day ("every other day", "weekly", "PRN");
     an agent whose label gives it daily, so ordered, has its frequency not read."""
-    single: bool = False
+    single: StrictBool = False
     """Words of a single dose ("once", "stat", "x1"): no daily schedule, except right before another frequency,
     whose one time they say ("once every 24 hours", "once weekly")."""
-    unscheduled: bool = False
+    unscheduled: StrictBool = False
     """Words naming no schedule ("as directed"): beside a count a day the line names ("daily as directed"), that
     count; alone, no daily schedule. With `single`, a single dose now: alone a single dose, beside a count its first
     dose ("daily now", "stat then daily")."""
@@ -164,7 +169,7 @@ class CycleSpec(_Strict):
     q28d"); a shorter one is a schedule of its own ("daily q4 days").
     """
 
-    shortest_days: Annotated[int, Field(ge=1)]
+    shortest_days: Annotated[int, Field(strict=True, ge=1)]
     citations: Citations
 
 
@@ -187,7 +192,7 @@ class SpellingSpec(_Strict):
 class BiosimilarSpec(_Strict):
     """The distinguishing suffix of a biological product's name (filgrastim-sndz), after a biologic's stem."""
 
-    suffix_letters: Annotated[int, Field(ge=1, le=8)]
+    suffix_letters: Annotated[int, Field(strict=True, ge=1, le=8)]
     stems: Annotated[tuple[NonEmpty, ...], Field(min_length=1)]
     citations: Citations
 
@@ -277,7 +282,7 @@ class DrugSpec(_Strict):
     acts_after_stop: str = ""
     """Why its interactions outlast any rule's washout once it is stopped (amiodarone: weeks to months), cited
     in `reviewed`: a stopped drug with this keeps counting for `acts_after_stop_days`, and its findings say why."""
-    acts_after_stop_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    acts_after_stop_days: Annotated[int, Field(strict=True, ge=1, le=3650)] | None = None
     """How long after its last dose it still counts, given with `acts_after_stop` (its source in `reviewed`)."""
     sold_only_in: str = ""
     """A combination of drugs.toml that is the only product holding this drug (nirmatrelvir is sold
@@ -290,10 +295,10 @@ class DrugSpec(_Strict):
     """Brands this drug shares with another drug of the dictionary, whose synonyms they are (Emend is
     aprepitant by mouth and fosaprepitant by vein): beside this drug's name ("fosaprepitant (EMEND)")
     such a brand confirms it; alone it names the drug it is a synonym of."""
-    numbered_products: bool = True
+    numbered_products: StrictBool = True
     """Whether a brand or short form of the drug may name a numbered product ("Tylenol 3" holds codeine):
     a bare number after one is then unknown, never read as its strength."""
-    premixes: bool = False
+    premixes: StrictBool = False
     """Whether a pair of numbers after its name is a premix of its own forms ("insulin 70/30"), not the
     strengths of a second drug left unnamed ("oxycodone 5/325" is with acetaminophen: unknown)."""
     local_brands: tuple[LocalBrandSpec, ...] = ()
@@ -412,7 +417,6 @@ class MonitoringSpec(_Strict):
     reason: NonEmpty
     citations: Citations
     days: tuple[str, ...] = ()
-    # Strict, as TOML gives them: `every_days = true` was read as 1 (a daily test), "7" and 7.0 as 7 (review revR).
     every_days: Annotated[int, Field(ge=1, le=28, strict=True)] | None = None
     through_cycle: Annotated[int, Field(ge=1, le=12, strict=True)] = 3
     on_ramp_up_days: Annotated[bool, Field(strict=True)] = False
@@ -464,14 +468,14 @@ class StandardDoseSpec(_Strict):
 
     dose_mg: Dose
     frequency: NonEmpty
-    doses_per_day: Annotated[int, Field(ge=1, le=4)] | None = None
+    doses_per_day: Annotated[int, Field(strict=True, ge=1, le=4)] | None = None
     """How many times a day `frequency` gives the dose; None where it is not a daily schedule (infusions on
     days 1, 4 and 7). An order given more often is flagged and checked as its dose a day in this frequency."""
     ramp_up: tuple[Dose, ...] = ()
     with_any: tuple[NonEmpty, ...] = ()
     max_dose_mg: Dose | None = None
     """The label's highest dose where it differs from `dose_mg` (quizartinib: 53 mg in maintenance)."""
-    per_body_surface_area: bool = False
+    per_body_surface_area: StrictBool = False
     """The label doses in mg/m2 and `dose_mg` only stands for it: an ordered mg dose is not checked, but
     against `cap_per_dose_mg`."""
     cap_per_dose_mg: Dose | None = None
@@ -532,7 +536,7 @@ class InteractionRule(_RuleOutcome):
     dose: DoseChange | None = None
     ramp_up: tuple[Dose, ...] = ()
     resume: str = ""
-    washout_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    washout_days: Annotated[int, Field(strict=True, ge=0, le=365)] | None = None
     """Days after the precipitant's last dose during which the rule still applies (the label's
     "resume 2-3 days after the inhibitor is stopped" is 3); none given: it applies while stopped too."""
     supersedes: tuple[NonEmpty, ...] = ()
@@ -585,7 +589,7 @@ class QtcRule(_RuleOutcome):
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
-    if_held: bool | None = None
+    if_held: StrictBool | None = None
     hold_reasons: tuple[HoldReasonName, ...] = ()
     """The rule applies only to an agent held for one of these (the order says why; "unspecified" when it does not)."""
     qtc_at_hold_above: QtcMs | None = None
@@ -599,7 +603,7 @@ class QtcRule(_RuleOutcome):
     on_days: tuple[str, ...] = ()
     """Cycle days of the ECG the rule is tied to ("C1D8"); an ECG of unknown day still matches."""
     ordered_dose_at_most: Dose | None = None
-    on_first_day: bool | None = None
+    on_first_day: StrictBool | None = None
     """True: only for an order of treatment day 1 (the start: "do not initiate if ..."); the day must be given."""
     dose_mg: Annotated[float, Field(ge=0, le=2000)] | None = None
     """The dose to give (0 while held); None leaves the ordered dose."""
@@ -644,7 +648,7 @@ class PatientRule(_RuleOutcome):
     """AST and ALT both given and at most this multiple of ULN (a bilirubin rise "without transaminases")."""
     transaminases_uln_above: Annotated[float, Field(gt=0)] | None = None
     """AST or ALT above this multiple of ULN."""
-    transaminases_missing: bool | None = None
+    transaminases_missing: StrictBool | None = None
     """True: AST or ALT is not given (a rule that turns on them asks for them rather than stay silent)."""
     potassium_below: Annotated[float, Field(gt=0)] | None = None
     """Serum potassium (mmol/L) below this."""
@@ -654,8 +658,8 @@ class PatientRule(_RuleOutcome):
     """Creatinine clearance (mL/min) below this (a label's renal-impairment band)."""
     wbc_at_least: Annotated[float, Field(gt=0)] | None = None
     wbc_above: Annotated[float, Field(gt=0)] | None = None
-    congenital_long_qt: bool | None = None
-    on_first_day: bool | None = None
+    congenital_long_qt: StrictBool | None = None
+    on_first_day: StrictBool | None = None
     """True: only for an order of treatment day 1 (the start); the day must be given."""
     dose: DoseChange | None = None
 
@@ -722,11 +726,11 @@ class QtBurdenRule(_Strict):
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
-    min_drugs: Annotated[int, Field(ge=1, le=10)] = 2
+    min_drugs: Annotated[int, Field(strict=True, ge=1, le=10)] = 2
     """QT-prolonging drugs (members of a QT class) present, at least."""
-    min_known_risk: Annotated[int, Field(ge=0, le=10)] = 0
+    min_known_risk: Annotated[int, Field(strict=True, ge=0, le=10)] = 0
     """Of which with CredibleMeds' known risk (qt_risk = "known"), at least."""
-    congenital_long_qt: bool | None = None
+    congenital_long_qt: StrictBool | None = None
     severity: Severity
     action: Literal["monitor"]
     recommendation: NonEmpty
@@ -785,7 +789,7 @@ class SiteOverrideSpec(_Strict):
     precipitant: str = ""
     """Narrows an interaction rule's override to one drug it applies to (canonical name); empty for all."""
     severity: Severity | None = None
-    suppress: bool = False
+    suppress: StrictBool = False
     """True: the rule gives no finding (and no monitoring); the override is listed by `kb show` and
     GetKnowledgeBase."""
     author: NonEmpty

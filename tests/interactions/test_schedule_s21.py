@@ -19,14 +19,14 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from interactions import CheckRequest, KnowledgeBase, Medication, PatientContext, check, load_knowledge_base
 from interactions.kb_diff import FieldChange, diff
 from interactions.loading import default_data_dir
 from interactions.model import MonitoringEvent, MonitoringTest
 from interactions.schedule import CYCLES_SCHEDULED
-from interactions.schema import TREATMENT_DAY_LAST, MonitoringSpec
+from interactions.schema import TREATMENT_DAY_LAST, InteractionRule, MonitoringSpec, QtcRule
 from interactions.validation import CYCLE_LENGTH_RANGE_DAYS
 
 START = "2026-01-05"
@@ -235,3 +235,23 @@ def test_a_changed_calendar_schedule_is_shown_in_days_of_treatment(tmp_path: pat
     assert change.fields == (FieldChange(
         "monitoring", added=("liver_function treatment days 1, 8, 15, 22, 29, 36, 43, 50, 57, then every 28 days",),
         removed=("liver_function treatment days 1, 8, 15, 22, 29, 36, 43, 50, 57",)),)
+
+
+QTC_RULE = {"id": "r", "severity": "major", "action": "hold", "dose_mg": 0, "recommendation": "r",
+            "citations": [{"source": "review", "detail": "d"}], "qtc_above": 500}
+INTERACTION = {"id": "r", "precipitant_drugs": ["posaconazole"], "mechanism": "cyp3a4_strong_inhibitor",
+               "severity": "major", "action": "adjust_dose", "dose": {"max_mg": 70}, "recommendation": "r",
+               "citations": [{"source": "review", "detail": "d"}]}
+
+
+@pytest.mark.parametrize(("model", "fields", "field"), [
+    (QtcRule, QTC_RULE | {"if_held": "no"}, "if_held"),  # read as False before review revS
+    (QtcRule, QTC_RULE | {"if_held": 1}, "if_held"),
+    (InteractionRule, INTERACTION | {"washout_days": True}, "washout_days"),  # read as 1 day
+    (InteractionRule, INTERACTION | {"washout_days": 3.0}, "washout_days"),
+])
+def test_the_knowledge_base_s_numbers_and_flags_are_as_toml_types_them(model: type[BaseModel],
+                                                                       fields: dict[str, object], field: str) -> None:
+    model.model_validate(fields | {field: {"if_held": True, "washout_days": 3}[field]})  # the same, typed right
+    with pytest.raises(ValidationError, match=field):
+        model.model_validate(fields)

@@ -103,7 +103,10 @@ class RowChecker:
         return to_json(answer(result, view), RESPONSE, view)
 
     def run(self, rows: Iterable[Row]) -> tuple[list[bytes], AuditSummary]:
-        """Answers consecutive rows.
+        """Answers consecutive rows, then freezes what they leave alive (`gc.freeze`, for the whole process).
+
+        Whoever runs chunks unfreezes once they are done (`run_local` does; a worker ends with its audit).
+        `gc.unfreeze` is for the whole process too: what a caller froze before the audit is unfrozen with it.
 
         Args:
             rows: The rows, in input order.

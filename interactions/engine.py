@@ -989,11 +989,14 @@ def _dose(agent: Agent, medication: MedicationLike, standard: StandardDose, effe
     # nothing: quizartinib's 53 mg maintenance order is not its 35.4 mg standard dose.
     target = standard.dose_mg if day and standard.ramp_up_mg else ordered
     # Dosed per m2, an order without a dose in mg has none to recommend: the standard dose is the label's cap
-    # per dose, which is more than the dose of any patient under the label's body surface area for it.
+    # per dose, which is more than the dose of any patient under the label's body surface area for it. Whether the
+    # order states a dose per m2 is not read, so the rationale says what stands for either (review revS: "the dose
+    # per m2 ordered stands" was said of an order stating no dose at all).
     per_m2_unread = standard.per_body_surface_area and not medication.dose_mg
     if per_m2_unread:
         assumed = (f"No dose in mg was read from the order, and {agent.name} is dosed per m2: no dose in mg is "
-                   f"recommended; the dose per m2 ordered stands, at most {standard.maximum:g} mg a dose. ")
+                   f"recommended; a dose per m2 ordered stands, at most {standard.maximum:g} mg a dose (an order "
+                   "that states none needs one). ")
     elif not medication.dose_mg:
         assumed = f"No dose in mg was read from the order; the labelled {standard.dose_mg:g} mg is assumed. "
     else:

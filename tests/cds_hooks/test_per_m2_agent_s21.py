@@ -43,7 +43,7 @@ def test_two_per_m2_orders_in_effect_today_get_the_duplicate_card_without_a_dose
     assert (f"Possible duplicate orders: MedicationRequest/g1 ({PER_M2_NAME}, no dose in mg stated) and "
             f"MedicationRequest/g0 ({PER_M2_NAME}, no dose in mg stated) are in effect today (current, or being "
             "ordered now). Checked as one order, not their sum") in detail, detail
-    assert "the dose per m2 ordered stands, at most 4.5 mg a dose" in detail, detail
+    assert "a dose per m2 ordered stands, at most 4.5 mg a dose (an order that states none needs one)" in detail, detail
     for wrong in ("None", " 0 mg", "mg assumed", "one dose of 4.5 mg"):
         assert wrong not in card["summary"] + detail, wrong
 

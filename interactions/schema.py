@@ -417,16 +417,16 @@ class MonitoringSpec(_Strict):
     reason: NonEmpty
     citations: Citations
     days: tuple[str, ...] = ()
-    every_days: Annotated[int, Field(ge=1, le=28, strict=True)] | None = None
-    through_cycle: Annotated[int, Field(ge=1, le=12, strict=True)] = 3
-    on_ramp_up_days: Annotated[bool, Field(strict=True)] = False
+    every_days: Annotated[int, Field(strict=True, ge=1, le=28)] | None = None
+    through_cycle: Annotated[int, Field(strict=True, ge=1, le=12)] = 3
+    on_ramp_up_days: StrictBool = False
     """Each day of the ramp-up in force, and the day after it ends (tumour-lysis labs)."""
-    treatment_days: tuple[Annotated[int, Field(ge=1, le=TREATMENT_DAY_LAST, strict=True)], ...] = ()
+    treatment_days: tuple[Annotated[int, Field(strict=True, ge=1, le=TREATMENT_DAY_LAST)], ...] = ()
     """Days counted from C1D1, day 1 (the first dose of an agent given from day 1; quizartinib and midostaurin in
     7+3 start on C1D8), rising: each falls on the cycle and day the cycle length in force gives it ("weekly for the
     first month" is 1, 8, 15, 22 whether cycles last 21, 28 or 42 days), and each is shown, even past the scheduled
     cycles when they are short."""
-    then_every_days: Annotated[int, Field(ge=1, le=84, strict=True)] | None = None
+    then_every_days: Annotated[int, Field(strict=True, ge=1, le=84)] | None = None
     """With `treatment_days`: after the last of them, again every N days to the end of the scheduled cycles ("then
     monthly for the duration of therapy")."""
 

@@ -1370,7 +1370,10 @@ def _end_date(resource: Mapping[str, Any], kind: object) -> EndDate:
 
 
 def dosage_end(ordered: OrderedMedication) -> str:
-    """The day an order's dosages end (the latest `boundsPeriod.end`), or "": not its dispensing window's end."""
+    """The day an order's dosages end (the latest `boundsPeriod.end`; a statement's `effectivePeriod.end`), or "".
+
+    Not an order's dispensing window's end (`validityPeriod.end`), which `planned_end` may be: it ends no taking.
+    """
     return _period_end(ordered.resource, ordered.resource.get("resourceType"), dispensing=False).date[:10]
 
 

@@ -213,7 +213,10 @@ def check(kb: KnowledgeBase, request: CheckRequestLike) -> CheckResult:
                 note += (f"{when} and no longer counts (its washout has passed): if the {drug} dose was lowered for "
                          "it, the dose used before it may be given again. ")
         if drug in listed_again:
-            lines = ", ".join(f"{line.name!r}" + (f" ({line.dose_mg:g} mg)" if line.dose_mg else "")
+            # A dose above the label's most is said: only the line above is checked (gemtuzumab ozogamicin 8 mg listed
+            # beside a 3 mg/m2 order went unremarked: review revS).
+            lines = ", ".join(f"{line.name!r}" + (f" ({line.dose_mg:g} mg{_above(line.dose_mg, standard.maximum)})"
+                                                  if line.dose_mg else "")
                               for line in sorted(listed_again[drug], key=attrgetter("name", "dose_mg")))
             note += (f"Also listed among the other medications as {lines}: checked once, at the dose above; "
                      "confirm which the patient takes. ")
@@ -435,6 +438,11 @@ def _take_along(kb: KnowledgeBase, concomitant: Sequence[MedicationLike],
         undosed = _with_dose(medication, 0.0) if len(components) > 1 else medication
         regimen.extend((drug, medication if drug == dosed else undosed) for drug in components if drug not in taken)
         taken.update(components)
+
+
+def _above(dose_mg: float, maximum: float) -> str:
+    """", above the label's 4.5 mg" for a dose above the label's most in force, else ""."""
+    return f", above the label's {maximum:g} mg" if dose_mg > maximum else ""
 
 
 def _listed_again(taken: set[str], its_agents: list[str], medication: MedicationLike,

@@ -25,6 +25,7 @@ from interactions import (
     standard_dose_for,
 )
 from interactions.identify import Identification, identify
+from interactions.index import StandardDose
 from interactions.validation import MAX_MEDICATIONS
 from service.cds_hooks import prefetch
 from service.cds_hooks.cards import IssuedCard, Subject, cards_for, not_checked_card, too_many_card
@@ -363,10 +364,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
                   {drug: day for drug, day in given_before.items() if drug in starts},
                   {drug: tuple(named) for drug, named in not_yet_given.items() if drug in starts},
                   _duplicates(in_effect, {drug for key, (m, _) in regimen.items() for drug in m.drugs or (key,)},
-                              labelled_mg, {drug for drug, standard in labelled.items()
-                                            if standard.per_body_surface_area},
-                              {drug for drug, standard in labelled.items() if (standard.doses_per_day or 1) == 1},
-                              as_of),
+                              labelled, as_of),
                   labelled_mg)
 
 
@@ -376,7 +374,7 @@ def _no_dose_stated(ordered: OrderedMedication) -> bool:
 
 
 def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]], regimen: Set[str],
-                labelled_mg: Mapping[str, float], per_m2: Set[str], once_a_day: Set[str],
+                labelled: Mapping[str, StandardDose],
                 as_of: str) -> dict[str, tuple[tuple[OrderedMedication, float], ...]]:
     """Regimen drug -> its orders in effect today at one dose (each with it in mg), when two or more are, one listed.
 
@@ -388,21 +386,20 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     draft beside the active 400 mg order, are checked as one dose of 400 mg, a product switched or an order renewed
     most likely; but if both are dispensed the patient takes 800 mg, so the card says they may be duplicates rather
     than staying silent. Drafts alone are when they start the same known day at the same times of the day. Not
-    duplicates: orders at different times of the day of an agent its label gives more than once a day (drafts of them
-    are doses of one day, `_times_of_day_together`: midostaurin 50 mg MORN + 50 mg EVE is its labelled twice a day; of
-    an agent given once a day, `once_a_day`, two times are two doses: review revS, must-fix 1), an order surely
-    starting later (the next cycle's,
-    `_sort` leaves it out), a listed order that a draft names as its `priorPrescription` (the draft renews it) or whose
-    dosage ends before the draft starts (`_given_on_one_day`), drafts alone undated (this cycle's and the next's,
-    maybe) or of different days (a ramp-up as one order a day: the other drafts are said apart), and orders given
-    together as products of other strengths (one order here already, `_given_together`).
+    duplicates: orders at different times of the day of an agent its label (`labelled`) gives more than once a day
+    (drafts of them are doses of one day, `_times_of_day_together`: midostaurin 50 mg MORN + 50 mg EVE is its labelled
+    twice a day; of an agent given once a day two times are two doses: review revS, must-fix 1), an order surely
+    starting later (the next cycle's, `_sort` leaves it out), a listed order that a draft names as its
+    `priorPrescription` (the draft renews it) or whose dosage ends before the draft starts (`_given_on_one_day`),
+    drafts alone undated (this cycle's and the next's, maybe) or of different days (a ramp-up as one order a day: the
+    other drafts are said apart), and orders given together as products of other strengths (one order here already,
+    `_given_together`).
 
     Orders are alike by their dose as compared (`_compared_as`); each is given with its dose in mg, or for one with
-    none the labelled dose in force the engine assumes for it (`labelled_mg`, at which the card's ramp-up and course
-    count it too; a current order's partners are in the regimen, `_partner_line`; none, 0, for an agent dosed per
-    m2): "venetoclax + azacitidine" and a
-    venetoclax 200 mg draft beside the active venetoclax 400 mg order had no card, though signed with it they give 600
-    mg or more a day (USPI 2.2: 400 mg).
+    none the labelled dose in force the engine assumes for it (at which the card's ramp-up and course count it too; a
+    current order's partners are in the regimen, `_partner_line`; none, 0, for an agent dosed per m2): "venetoclax +
+    azacitidine" and a venetoclax 200 mg draft beside the active venetoclax 400 mg order had no card, though signed
+    with it they give 600 mg or more a day (USPI 2.2: 400 mg).
     """
     found: dict[str, tuple[tuple[OrderedMedication, float], ...]] = {}
     for drug, orders in in_effect.items():
@@ -410,12 +407,16 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
             continue
         renewed = {_reference(ordered.resource.get("priorPrescription")) for ordered, draft in orders if draft} - {""}
         by_dose: dict[tuple[float | str, frozenset[str]], list[tuple[OrderedMedication, bool]]] = {}
+        standard = labelled.get(drug)
+        per_m2 = standard is not None and standard.per_body_surface_area
+        labelled_mg = standard.dose_mg if standard is not None else 0.0
+        once_a_day = standard is not None and (standard.doses_per_day or 1) == 1
         for ordered, draft in orders:
-            compared = _compared_as(ordered, labelled_mg.get(drug, 0.0), per_m2=drug in per_m2)
+            compared = "per m2" if per_m2 else _compared_as(ordered, labelled_mg)
             if compared is not None and (draft or ordered.reference not in renewed):
-                times = frozenset() if drug in once_a_day else times_of_day(ordered)
+                times = frozenset() if once_a_day else times_of_day(ordered)
                 by_dose.setdefault((compared, times), []).append((ordered, draft))
-        assumed = 0.0 if drug in per_m2 else labelled_mg.get(drug, 0.0)  # a dose per m2 is no dose in mg to assume
+        assumed = 0.0 if per_m2 else labelled_mg  # a dose per m2 is no dose in mg to assume
         alike = tuple((ordered, dose_read(ordered) or assumed)
                       for same in by_dose.values() for ordered, draft in same
                       if any(_given_on_one_day((ordered, draft), other, as_of) for other in same
@@ -425,28 +426,26 @@ def _duplicates(in_effect: Mapping[str, Sequence[tuple[OrderedMedication, bool]]
     return found
 
 
-def _compared_as(ordered: OrderedMedication, labelled_mg: float, *, per_m2: bool) -> float | str | None:
-    """The dose an order of an agent is compared with its other orders at (`_duplicates`); None when not compared.
+def _compared_as(ordered: OrderedMedication, labelled_mg: float) -> float | str | None:
+    """The dose an order of an agent dosed in mg is compared with its other orders at (`_duplicates`); None when not.
 
     Its dose in mg; the labelled dose in mg (`labelled_mg`) for one stating no dose at all; else its dose field's
-    quantity as sent, in another unit ("4 tab"): the same value and unit is the same dose. Every order of an agent
-    dosed per m2 (`per_m2`) is alike ("per m2"), whatever it states, a dose in its text or a range too (review revS,
-    must-fix 2): a dose per m2 is any dose in mg (gemtuzumab
-    ozogamicin 3 mg/m2 is 4.5 mg at 1.5 m2, 3.6 mg at 1.2 m2; the engine reads none from "3 mg/m2" in a name), and the
-    label gives one dose a day (days 1, 4 and 7), never two orders. Compared only at the same dose, 3 mg/m2 in its dose
-    field beside its active order alike had no card (review revC9, must-fix 2), nor 4.5 mg beside 3 mg/m2 (review revR,
-    must-fix 1). A dose read otherwise (a text, a range, two doses that disagree, one not split between drugs: `_dosed`
-    leaves those of several drugs out) is not compared: its field's path is not the dose's (`fhir_in._dose_mg`).
+    quantity as sent, in another unit ("4 tab"): the same value and unit is the same dose. A dose read otherwise (a
+    text, a range, two doses that disagree, one not split between drugs: `_dosed` leaves those of several drugs out) is
+    not compared: its field's path is not the dose's (`fhir_in._dose_mg`).
+
+    Every order of an agent dosed per m2 is alike instead ("per m2", `_duplicates`), whatever it states, a dose in its
+    text or a range too: a dose per m2 is any dose in mg (gemtuzumab ozogamicin 3 mg/m2 is 4.5 mg at 1.5 m2, 3.6 mg at
+    1.2 m2; the engine reads none from "3 mg/m2" in a name), and the label gives one dose a day (days 1, 4 and 7), never
+    two orders. Compared only at the same dose, 3 mg/m2 in its dose field beside its active order alike had no card
+    (review revC9, must-fix 2), nor 4.5 mg beside 3 mg/m2 (review revR, must-fix 1), nor a dose in the text beside 4.5
+    mg (review revS, must-fix 2).
     """
-    mg = dose_read(ordered)
-    in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
-    no_dose = _no_dose_stated(ordered)
-    if per_m2:
-        return "per m2"
-    if mg > 0:
+    if (mg := dose_read(ordered)) > 0:
         return mg
-    if no_dose:
+    if _no_dose_stated(ordered):
         return labelled_mg or None
+    in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
     return ordered.dose_as_sent.casefold() if in_field else None
 
 

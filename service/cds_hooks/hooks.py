@@ -38,6 +38,7 @@ from service.cds_hooks.fhir_in import (
     course_first,
     dosage_end,
     dose_read,
+    dose_units_as_compared,
     is_bundle,
     latest_qtc,
     limited_in_time,
@@ -430,7 +431,8 @@ def _compared_as(ordered: OrderedMedication, labelled_mg: float) -> float | str 
     """The dose an order of an agent dosed in mg is compared with its other orders at (`_duplicates`); None when not.
 
     Its dose in mg; the labelled dose in mg (`labelled_mg`) for one stating no dose at all; else its dose field's
-    quantity as sent, in another unit ("4 tab"): the same value and unit is the same dose. A dose read otherwise (a
+    quantity as sent, in another unit ("4 tab"): the same value and unit is the same dose, a count of tablets or
+    capsules whatever the unit's spelling ("4 tab" is "4 tablet", `dose_units_as_compared`). A dose read otherwise (a
     text, a range, two doses that disagree, one not split between drugs: `_dosed` leaves those of several drugs out) is
     not compared: its field's path is not the dose's (`fhir_in._dose_mg`).
 
@@ -446,7 +448,7 @@ def _compared_as(ordered: OrderedMedication, labelled_mg: float) -> float | str 
     if _no_dose_stated(ordered):
         return labelled_mg or None
     in_field = bool(ordered.dose_as_sent) and "dose_mg" in ordered.paths
-    return ordered.dose_as_sent.casefold() if in_field else None
+    return dose_units_as_compared(ordered.dose_as_sent) if in_field else None
 
 
 def _given_on_one_day(one: tuple[OrderedMedication, bool], other: tuple[OrderedMedication, bool], as_of: str) -> bool:

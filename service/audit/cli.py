@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from interactions import KnowledgeBaseError, View
-from service.audit.decisions import write_decisions
 from service.audit.output import OutputWriteError, is_compressed
 from service.audit.report import write_report
 from service.audit.rows import AuditInputError, InputFormat
@@ -162,6 +161,11 @@ def audit(
     if written_over is not None:
         typer.echo(f"dosecheck audit: {written_over}: name another file", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)
+    # Before any row is checked: "--report reports/audit.html" before the folder existed was said after the whole audit.
+    for path in (output_path, decisions_path, report_path):
+        if not path.parent.is_dir():
+            typer.echo(f"dosecheck audit: {path} could not be written (no folder {path.parent})", err=True)
+            raise typer.Exit(ExitCode.OUTPUT_FAILED)
     if output_path.exists() and not (resume or overwrite):
         typer.echo(f"dosecheck audit: {output_path} exists; pass --resume or --overwrite", err=True)
         raise typer.Exit(ExitCode.UNUSABLE)
@@ -186,6 +190,7 @@ def audit(
                 cache_dir=cache_dir(),
                 resume=resume,
                 view=View.FULL if full else View.BASIC,
+                decisions_path=decisions_path,
                 streams_per_target=streams,
                 answer_timeout_s=timeout,
                 security=security,
@@ -201,25 +206,23 @@ def audit(
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except OutputWriteError as exc:
         typer.echo(
-            f"dosecheck audit: stopped: {exc.filename} could not be written ({exc.strerror}); it ends with "
-            "the last whole record: "
-            "make room and run again with --resume to finish",
+            f"dosecheck audit: stopped: {exc.filename} could not be written ({exc.strerror}); {output_path} ends "
+            "with the last whole record: make room and run again with --resume to finish",
             err=True,
         )
         raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
     except OSError as exc:
-        if exc.filename != str(output_path):
+        if exc.filename not in (str(output_path), str(decisions_path)):
             typer.echo(f"dosecheck audit: {exc}", err=True)
             raise typer.Exit(ExitCode.UNUSABLE) from None
-        # The output's folder not made yet, or not writable: the output's code, not an unreadable input's.
-        typer.echo(f"dosecheck audit: {output_path} could not be written ({exc.strerror})", err=True)
+        # The output's or the CSV's folder not made yet, or not writable: the output's code, not an unreadable input's.
+        typer.echo(f"dosecheck audit: {exc.filename} could not be written ({exc.strerror})", err=True)
         raise typer.Exit(ExitCode.OUTPUT_FAILED) from None
     except (AuditInputError, ClientSecurityError, KnowledgeBaseError) as exc:
         typer.echo(f"dosecheck audit: {exc}", err=True)
         raise typer.Exit(ExitCode.UNUSABLE) from None
     _say(run)
     try:
-        needing_action = write_decisions(output_path, decisions_path)
         write_report(run, report_path, decisions_path)
     except OSError as exc:  # a folder not made yet, a full disk: after the whole audit, no traceback
         typer.echo(f"dosecheck audit: {exc.filename} could not be written ({exc.strerror}); the results are whole: "
@@ -228,7 +231,8 @@ def audit(
     typer.echo(
         f"results: {output_path}{' (gzip: zcat reads it)' if is_compressed(output_path) else ''}\n"
         f"report: {report_path}\n"
-        f"decisions: {decisions_path} ({needing_action:,} lines: decisions needing action, rows with errors)",
+        f"decisions: {decisions_path} ({run.summary.decisions_needing_action + run.summary.errors:,} lines: "
+        "decisions needing action, rows with errors)",
         err=True,
     )
     if not run.summary.rows:  # an empty export is no audit: a scheduled run must not pass it as a clean one

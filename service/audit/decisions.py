@@ -1,29 +1,32 @@
 """The audit's decisions CSV: one line per regimen drug whose decision needs action, for a spreadsheet.
 
-It is built from the audit's output once the audit is done, reading one record at a time, so it is
-the same however the output was written (in-process or against servers, by one worker or several,
-in one run or resumed). A decision needs action as `summary.needed_action` says (every decision of a
-row whose check is incomplete does), so the CSV has one line per decision the report counts, and one
-line per row that could not be checked at all (`action` "not checked (error)", the error in
-`not_checked`): a pharmacist working from the CSV alone sees those regimens too.
+Its lines are made from each answer as it is written to the output, in the process that checked it (a
+worker's lines come back with its chunk), and from the earlier records of a resumed audit as they are
+read back, so the CSV is the same however the output was written (in-process or against servers, by
+one worker or several, in one run or resumed). A decision needs action as `summary.needed_action`
+says (every decision of a row whose check is incomplete does), so the CSV has one line per decision the
+report counts, and one line per row that could not be checked at all (`action` "not checked (error)",
+the error in `not_checked`): a pharmacist working from the CSV alone sees those regimens too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
+import os
 import pathlib
 import re
 from collections.abc import Collection, Iterable
-from typing import Any, Final
-
-import orjson
+from types import TracebackType
+from typing import IO, Any, Final
 
 from dosecheck.v1 import dosecheck_pb2 as pb
-from service.audit.output import open_records
+from service.audit.output import OutputWriteError
 from service.audit.report import action_label, enum_label, not_checked_text
 from service.audit.summary import is_complete, needed_actions, not_checked, recommended_dose
 
-__all__ = ["COLUMNS", "ERROR_ACTION", "decision_rows", "write_decisions"]
+__all__ = ["COLUMNS", "ERROR_ACTION", "DecisionsFile", "csv_text", "decision_rows"]
 
 COLUMNS: Final = (
     "line",
@@ -55,35 +58,103 @@ _READ_AS_NUMBER: Final = re.compile(
     r"0\d+(?:\.\d*)?|\d{12,}|\d+(?:\.\d+)?[eE][+-]?\d+|\d{1,4}[-/]\d{1,2}(?:[-/]\d{1,4})?")
 
 
-def write_decisions(output_path: pathlib.Path, csv_path: pathlib.Path) -> int:
-    """Writes the decisions CSV of an audit's output, replacing the file.
+Line = tuple[object, ...]
+"""One CSV line's cells, in `COLUMNS` order."""
 
-    UTF-8 with a byte-order mark, which spreadsheets need to read UTF-8 rather than a local code
-    page; a header row; spreadsheet line endings (CRLF).
+
+def csv_text(lines: Iterable[Line]) -> str:
+    """The CSV text of lines, as the file holds them (spreadsheet line endings, CRLF).
 
     Args:
-        output_path: The audit's output, one JSON record per row.
-        csv_path: Where the CSV goes.
+        lines: Lines of `decision_rows`.
 
     Returns:
-        The lines written after the header (decisions needing action and rows not checked).
-
-    Raises:
-        OSError: A file cannot be read or written.
+        The text, "" for none.
     """
-    written = 0
-    with open_records(output_path) as records, csv_path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for raw in records:
-            record = orjson.loads(raw)
-            lines = decision_rows(record["line"], record["response"])
-            writer.writerows(lines)
-            written += len(lines)
-    return written
+    text = io.StringIO()
+    csv.writer(text).writerows(lines)
+    return text.getvalue()
 
 
-def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...]]:
+class DecisionsFile:
+    """The decisions CSV of an audit, written as its chunks come and put in place only when the audit is done.
+
+    It is written to a file of its own beside the CSV, which replaces the CSV on `commit`: an audit that
+    stops (Ctrl-C, a lost server, a full disk) leaves no CSV of part of the rows, nor an earlier
+    audit's CSV cut short; its resumed run writes the whole CSV again. UTF-8 with a byte-order mark,
+    which spreadsheets need to read UTF-8 rather than a local code page; a header row.
+    """
+
+    def __init__(self, path: pathlib.Path) -> None:
+        """Opens the file the CSV is written to, and writes its header.
+
+        Args:
+            path: Where the CSV goes once the audit is done.
+
+        Raises:
+            OSError: The file cannot be written (its folder missing, say); `filename` is `path`.
+        """
+        self.path = path
+        # Made as the CSV itself would be (the umask's permissions), for whoever reads it beside the report.
+        self._partial = path.with_name(f".{path.name}.partial")
+        try:
+            self._file: IO[str] = self._partial.open("w", encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        self.write(csv_text([COLUMNS]))
+
+    def write(self, text: str) -> None:
+        """Appends lines of `csv_text`.
+
+        Raises:
+            OutputWriteError: They cannot be written (a full disk); its `filename` is the CSV's path.
+        """
+        try:
+            self._file.write(text)
+        except OSError as exc:
+            raise OutputWriteError(self.path, exc) from exc
+
+    def write_answer(self, line: int, response: dict[str, Any]) -> None:
+        """Appends the lines of one output record (`decision_rows`): a resumed audit's earlier ones.
+
+        Raises:
+            OutputWriteError: They cannot be written (a full disk); its `filename` is the CSV's path.
+        """
+        self.write(csv_text(decision_rows(line, response)))
+
+    def commit(self) -> None:
+        """Puts the CSV in place of `path` (a rename: a reader sees the earlier file or this one, whole).
+
+        Raises:
+            OSError: It cannot be written; `filename` is the CSV's path.
+        """
+        try:
+            self._file.close()
+            os.replace(self._partial, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
+
+    def discard(self) -> None:
+        """Removes what was written; `path` is left as it was."""
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self._partial.unlink()
+
+    def __enter__(self) -> DecisionsFile:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def decision_rows(line: int, response: dict[str, Any]) -> list[Line]:
     """The CSV lines of one output record: one per decision that needs action, in the answer's order.
 
     `findings` gives the rule ids of the findings behind the decision: those it names (which set its
@@ -116,7 +187,7 @@ def decision_rows(line: int, response: dict[str, Any]) -> list[tuple[object, ...
                 for finding in findings.values() if finding.get("action") == _AVOID]
     request_id = _text(response.get("requestId", ""))
     row_cells = ("yes", "") if complete else ("no", _text(not_checked_text(not_checked(response))))
-    lines: list[tuple[object, ...]] = []
+    lines: list[Line] = []
     for decision, action in needing:
         drug = decision.get("drug", "")
         avoided = decision.get("avoidWith", ())

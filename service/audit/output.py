@@ -11,15 +11,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import gzip
-import io
 import os
 import pathlib
 import queue
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from types import TracebackType
 from typing import IO, Any, Final, NamedTuple
 
@@ -30,7 +30,7 @@ from service.audit.summary import AuditSummary
 
 __all__ = [
     "AnsweredRow", "Batch", "OutputWriteError", "OutputWriter", "ResumeState", "encode_record", "is_compressed",
-    "open_records", "scan_output", "write_records",
+    "scan_output", "write_records",
 ]
 
 _IOV_MAX: Final = os.sysconf("SC_IOV_MAX")
@@ -42,11 +42,6 @@ GZIP_LEVEL: Final = 3
 def is_compressed(path: pathlib.Path) -> bool:
     """Whether an output is written as gzip: its name ends in `.gz`."""
     return path.suffix == ".gz"
-
-
-def open_records(path: pathlib.Path) -> io.BufferedIOBase:
-    """An output opened for reading its records, line by line, compressed or not."""
-    return gzip.open(path, "rb") if is_compressed(path) else path.open("rb")
 
 
 def encode_record(row: Row, response: dict[str, Any]) -> bytes:
@@ -72,9 +67,9 @@ _NO_KERNEL_COPY: Final = frozenset({errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP,
 
 
 class OutputWriteError(OSError):
-    """The output could not be written (a full disk); the file ends with its last whole record.
+    """The output or the decisions CSV could not be written (a full disk); the output ends with its last whole record.
 
-    The write's own OSError (errno, strerror) with the output as its `filename`: the write error
+    The write's own OSError (errno, strerror) with the file as its `filename`: the write error
     alone names no file.
     """
 
@@ -82,7 +77,7 @@ class OutputWriteError(OSError):
         """Names the file and why.
 
         Args:
-            path: The output file.
+            path: The file.
             cause: The error of the write.
         """
         super().__init__(cause.errno, cause.strerror or str(cause), str(path))
@@ -260,6 +255,11 @@ def _move_in(path: pathlib.Path, fd: int) -> None:
     path.unlink()
 
 
+_Record = tuple[int, str | None, dict[str, Any]]
+"""An output record's input line, input digest (None if it has none) and response."""
+_Take = Callable[[_Record], None]
+
+
 class AnsweredRow(NamedTuple):
     """A row an earlier run answered, as its record names it."""
 
@@ -278,7 +278,7 @@ class ResumeState:
     """Bytes cut from the end of the file: a half-written record (or anything after a damaged one)."""
 
 
-def scan_output(path: pathlib.Path) -> ResumeState:
+def scan_output(path: pathlib.Path, on_record: Callable[[int, dict[str, Any]], None] | None = None) -> ResumeState:
     """Reads an earlier run's output and cuts it back to its last whole record.
 
     Records are written in input order, so everything up to the first damaged line (a crash
@@ -288,6 +288,7 @@ def scan_output(path: pathlib.Path) -> ResumeState:
 
     Args:
         path: The output file; a missing file means nothing is done yet.
+        on_record: Called with each record kept (its input line and response), in order.
 
     Returns:
         The rows already answered and their totals.
@@ -299,7 +300,8 @@ def scan_output(path: pathlib.Path) -> ResumeState:
     if not path.exists():
         return state
     with open(path, "r+b") as fh:
-        kept = _scan_members(fh, state, path) if is_compressed(path) else _scan_lines(fh, state, path)
+        take = partial(_take, state=state, path=path, on_record=on_record)
+        kept = _scan_members(fh, take) if is_compressed(path) else _scan_lines(fh, take)
         size = fh.seek(0, 2)
         if size > kept:
             fh.truncate(kept)
@@ -307,20 +309,20 @@ def scan_output(path: pathlib.Path) -> ResumeState:
     return state
 
 
-def _scan_lines(lines: Iterable[bytes], state: ResumeState, path: pathlib.Path) -> int:
-    """Takes the whole records at the start of `lines` into `state`; the bytes they take."""
+def _scan_lines(lines: Iterable[bytes], take: _Take) -> int:
+    """Takes the whole records at the start of `lines`; the bytes they take."""
     kept = 0
     for raw in lines:
         record = _whole_record(raw)
         if record is None:
             break
-        _take(record, state, path)
+        take(record)
         kept += len(raw)
     return kept
 
 
-def _scan_members(fh: IO[bytes], state: ResumeState, path: pathlib.Path) -> int:
-    """Takes the records of the whole gzip members at the start of `fh` into `state`; the bytes they take."""
+def _scan_members(fh: IO[bytes], take: _Take) -> int:
+    """Takes the records of the whole gzip members at the start of `fh`; the bytes they take."""
     kept = 0
     data = b""
     read = 0
@@ -344,13 +346,13 @@ def _scan_members(fh: IO[bytes], state: ResumeState, path: pathlib.Path) -> int:
         if len(records) < len(lines):
             return kept
         for record in records:
-            _take(record, state, path)
+            take(record)
         kept = read - len(data)
         member = zlib.decompressobj(wbits=31)
         text = []
 
 
-def _whole_record(raw: bytes) -> tuple[int, str | None, dict[str, Any]] | None:
+def _whole_record(raw: bytes) -> _Record | None:
     """An output line's input line, input digest (None if it has none) and response, or None."""
     if not raw.endswith(b"\n"):
         return None
@@ -366,10 +368,13 @@ def _whole_record(raw: bytes) -> tuple[int, str | None, dict[str, Any]] | None:
     return line, digest if type(digest) is str else None, response
 
 
-def _take(record: tuple[int, str | None, dict[str, Any]], state: ResumeState, path: pathlib.Path) -> None:
+def _take(record: _Record, *, state: ResumeState, path: pathlib.Path,
+          on_record: Callable[[int, dict[str, Any]], None] | None) -> None:
     line, digest, response = record
     if line in state.done:
         raise AuditInputError(f"{path}: two records for line {line}; is this the output of an audit?")
     request_id = response.get("requestId", "")
     state.done[line] = AnsweredRow(request_id if type(request_id) is str else "", digest)
     state.summary.add(line, response)
+    if on_record is not None:
+        on_record(line, response)

@@ -15,10 +15,8 @@ from dosecheck.v1 import dosecheck_pb2 as pb
 from dosecheck.v1 import dosecheck_pb2_grpc as pb_grpc
 from interactions import InvalidRequestError, View
 from service import convert
-from service.audit.local import RESPONSE, ChunkResult, locate_error
-from service.audit.output import encode_record
+from service.audit.local import RESPONSE, ChunkCollector, ChunkResult, locate_error
 from service.audit.rows import CsvLayout, Row, decode_row, request_id_of_row
-from service.audit.summary import AuditSummary
 from service.client_channel import PLAINTEXT, ClientSecurity, open_aio_channel
 from service.contract import to_json
 from service.errors import error_response
@@ -55,12 +53,12 @@ class RemoteAuditError(Exception):
 class _Merger:
     """Puts answers from several streams back in input order and bounds what is held meanwhile."""
 
-    def __init__(self, sink: Callable[[ChunkResult], None], window: int) -> None:
+    def __init__(self, sink: Callable[[ChunkResult], None], window: int, decisions: bool) -> None:
         self._sink = sink
         self._ready: dict[int, tuple[Row, dict[str, Any]]] = {}
         self._next = 0
-        self._records: list[bytes] = []
-        self._summary = AuditSummary()
+        self._decisions = decisions
+        self._chunk = ChunkCollector(decisions)
         # Taken when a row is read from the input, given back when its answer goes to the writer:
         # however slow one replica is, at most `window` rows wait in memory.
         self.window = asyncio.Semaphore(window)
@@ -70,19 +68,17 @@ class _Merger:
         while self._next in self._ready:
             row, answer = self._ready.pop(self._next)
             self._next += 1
-            self._summary.add(row.line, answer)
-            self._records.append(encode_record(row, answer))
+            self._chunk.add(row, answer)
             self.window.release()
-            if len(self._records) >= _FLUSH_EVERY:
+            if len(self._chunk.records) >= _FLUSH_EVERY:
                 self.flush()
         if not self._ready:
             self.flush()
 
     def flush(self) -> None:
-        if self._records:
-            records, summary = self._records, self._summary
-            self._records, self._summary = [], AuditSummary()
-            self._sink(ChunkResult(records, summary))
+        if self._chunk.records:
+            chunk, self._chunk = self._chunk, ChunkCollector(self._decisions)
+            self._sink(chunk.result())
 
 
 class _Source:
@@ -227,6 +223,7 @@ async def _run(
     connect_timeout_s: float,
     answer_timeout_s: float,
     security: ClientSecurity,
+    decisions: bool,
 ) -> tuple[KnowledgeBaseIdentity, ...]:
     channels = [
         (target, open_aio_channel(target, security, _channel_options()))
@@ -238,7 +235,7 @@ async def _run(
             *(_identify(target, channel, connect_timeout_s) for target, channel in channels[::streams_per_target])
         )
         source = _Source(rows)
-        merger = _Merger(sink, window)
+        merger = _Merger(sink, window, decisions)
         try:
             async with asyncio.TaskGroup() as group:
                 for target, channel in channels:
@@ -266,6 +263,7 @@ def run_remote(
     connect_timeout_s: float = 10.0,
     answer_timeout_s: float = 60.0,
     security: ClientSecurity = PLAINTEXT,
+    decisions: bool = False,
 ) -> tuple[KnowledgeBaseIdentity, ...]:
     """Checks every row on the target servers and hands the answers to `sink` in input order.
 
@@ -285,6 +283,7 @@ def run_remote(
         answer_timeout_s: How long a stream may leave a sent row unanswered before the audit stops
             (DEADLINE_EXCEEDED): a frozen server is not waited on for ever.
         security: TLS, client certificate and token of every channel (a token file is read for each).
+        decisions: Whether chunks make their lines of the decisions CSV.
 
     Returns:
         The knowledge base each target checks against.
@@ -295,5 +294,5 @@ def run_remote(
     """
     return asyncio.run(
         _run(rows, sink, targets, layout, view, max(1, streams_per_target), window, connect_timeout_s,
-             answer_timeout_s, security)
+             answer_timeout_s, security, decisions)
     )

@@ -7,12 +7,14 @@ import html
 import pathlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from dosecheck.v1 import dosecheck_pb2 as pb
 from service.audit.charts import Crosstab, stacked_bars
-from service.audit.runner import AuditRun
 from service.audit.summary import AuditSummary, DecisionNeedingAction, NotChecked
+
+if TYPE_CHECKING:  # the runner's chunks make the decisions CSV's lines, with this module's labels
+    from service.audit.runner import AuditRun
 
 __all__ = ["action_label", "enum_label", "not_checked_text", "render_html", "render_markdown", "write_report"]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from interactions import View, load_knowledge_base
+from service.audit.decisions import DecisionsFile
 from service.audit.local import CHUNK_ROWS, ChunkResult, run_local
 from service.audit.output import OutputWriter, ResumeState, is_compressed, scan_output
 from service.audit.remote import KnowledgeBaseIdentity, RemoteAuditError, run_remote
@@ -75,6 +77,7 @@ def run_audit(
     cache_dir: pathlib.Path | None = None,
     resume: bool = False,
     view: View = View.BASIC,
+    decisions_path: pathlib.Path | None = None,
     chunk_size: int = CHUNK_ROWS,
     streams_per_target: int = 2,
     connect_timeout_s: float = 10.0,
@@ -95,6 +98,8 @@ def run_audit(
         resume: Keep the rows already in the output (cutting a half-written last record) and
             check only the others.
         view: The view of the answers written, for rows that do not name one.
+        decisions_path: Where the decisions CSV goes (`service.audit.decisions`), put in place only once every
+            row is answered; None writes none.
         chunk_size: Rows per unit of in-process work.
         streams_per_target: Concurrent `AuditRegimens` streams per target.
         connect_timeout_s: How long each target may take to answer its first call.
@@ -111,13 +116,16 @@ def run_audit(
             prefix of the rows, and `resume=True` finishes it.
         ClientSecurityError: `security` cannot be used (a file unreadable, a token without TLS).
         KnowledgeBaseError: The in-process knowledge base is invalid.
-        OSError: A file cannot be opened.
-        OutputWriteError: The output could not be written (a full disk); it then ends with a whole
-            record, and `resume=True` finishes it.
+        OSError: A file cannot be opened (the decisions CSV's before the output is touched), or the
+            decisions CSV cannot be put in place.
+        OutputWriteError: The output or the decisions CSV could not be written (a full disk); the output
+            then ends with a whole record, and `resume=True` finishes it.
     """
     started = time.perf_counter()
-    with open_reader(input_path, input_format) as reader:
-        state = scan_output(output_path) if resume else ResumeState()
+    with open_reader(input_path, input_format) as reader, contextlib.ExitStack() as files:
+        # Opened first: a CSV that cannot be written stops the audit before the output is touched.
+        decisions = files.enter_context(DecisionsFile(decisions_path)) if decisions_path is not None else None
+        state = scan_output(output_path, decisions.write_answer if decisions else None) if resume else ResumeState()
         summary = AuditSummary()
         summary.merge(state.summary)
         resumed = summary.rows
@@ -145,6 +153,8 @@ def run_audit(
 
                 def sink(chunk: ChunkResult) -> None:
                     out.write(chunk.records)
+                    if decisions is not None:
+                        decisions.write(chunk.decisions)
                     summary.merge(chunk.summary)
                     if progress is not None:
                         progress(summary.rows, reader.position, size)
@@ -164,6 +174,7 @@ def run_audit(
                             chunk_size=chunk_size,
                             spill_directory=out.spill_directory,
                             compressed=is_compressed(output_path),
+                            decisions=decisions is not None,
                         )
                     else:
                         identities = run_remote(
@@ -176,6 +187,7 @@ def run_audit(
                             connect_timeout_s=connect_timeout_s,
                             answer_timeout_s=answer_timeout_s,
                             security=security,
+                            decisions=decisions is not None,
                         )
                 except RemoteAuditError as exc:
                     raise AuditInterruptedError(run_so_far(), str(exc)) from exc

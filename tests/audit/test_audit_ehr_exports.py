@@ -195,28 +195,38 @@ def test_the_report_says_how_many_csv_rows_its_regimens_hold(tmp_path: pathlib.P
             "blank rows not counted)\n") in report
 
 
-def test_a_report_or_decisions_csv_that_cannot_be_written_is_said_so_with_exit_74(tmp_path: pathlib.Path) -> None:
-    # "--report reports/audit.html" before the folder existed: a traceback after the whole audit, and exit 1
-    # (the code of rows with errors) for an audit whose rows were all checked.
+def test_an_output_report_or_decisions_csv_that_cannot_be_written_is_said_before_any_row_with_exit_74(
+    tmp_path: pathlib.Path,
+) -> None:
+    # "--report reports/audit.html" before the folder existed: a traceback after the whole audit, and exit 1 (the code
+    # of rows with errors) for an audit whose rows were all checked; "-o results/audit.jsonl.gz" exited 2, the code of
+    # an unreadable input. Each is said before any row is checked, and nothing is written.
     source = tmp_path / "export.csv"
     source.write_bytes(b"regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\n")
-    for option in ("--report", "--decisions"):
-        missing = tmp_path / "reports" / "audit.out"
-        result = CliRunner().invoke(app, ["audit", str(source), option, str(missing), "--overwrite", "--no-progress"])
+    missing = tmp_path / "reports" / "audit.out"
+    output = tmp_path / "fresh.jsonl"
+    for option in ("-o", "--report", "--decisions"):
+        options = [option, str(missing)] + ([] if option == "-o" else ["-o", str(output)])
+        result = CliRunner().invoke(app, ["audit", str(source), *options, "--no-progress"])
         assert result.exit_code == 74, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
-        assert (f"dosecheck audit: {missing} could not be written (No such file or directory); the results are whole: "
-                "run again with --resume to write it") in result.output
+        assert result.output == f"dosecheck audit: {missing} could not be written (no folder {missing.parent})\n"
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["export.csv"]
 
 
-def test_an_output_that_cannot_be_created_exits_74(tmp_path: pathlib.Path) -> None:
-    # "-o results/audit.jsonl.gz" before the folder existed exited 2, the code of an unreadable input.
+def test_a_decisions_csv_that_cannot_be_opened_is_said_before_any_row_is_checked(tmp_path: pathlib.Path) -> None:
+    # Its folder there but not writable (a read-only share): the CSV is opened before the output.
     source = tmp_path / "export.csv"
     source.write_bytes(b"regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\n")
-    missing = tmp_path / "results" / "audit.jsonl.gz"
-    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(missing), "--no-progress"])
+    output = tmp_path / "fresh.jsonl"
+    taken = tmp_path / "taken.csv"
+    (taken.parent / f".{taken.name}.partial").mkdir()  # where the CSV is written first: no file can be opened there
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(output), "--decisions", str(taken),
+                                      "--no-progress"])
     assert result.exit_code == 74, result.output
-    assert f"dosecheck audit: {missing} could not be written (No such file or directory)" in result.output
+    assert result.output == f"dosecheck audit: {taken} could not be written (Is a directory)\n"
+    assert not output.exists()
+    assert not taken.exists()
 
 
 @pytest.mark.parametrize("remote", [False, True], ids=["in-process", "against a server"])

@@ -580,7 +580,7 @@ def test_a_chunk_leaves_no_reference_cycles_behind(mixed_jsonl: pathlib.Path, sa
     # garbage in a cycle among it would build up over a long audit.
     path = mixed_jsonl if sample == "mixed" else EXAMPLES / sample
     with open_reader(path) as reader:
-        checker = RowChecker(load_knowledge_base(), reader.layout)
+        checker = RowChecker(load_knowledge_base(), reader.layout, decisions=True)
         rows = list(reader)
     checker.run(rows)  # the first chunk fills caches whose own bookkeeping may be cyclic
     gc.unfreeze()
@@ -588,7 +588,7 @@ def test_a_chunk_leaves_no_reference_cycles_behind(mixed_jsonl: pathlib.Path, sa
     collecting = gc.isenabled()
     gc.disable()
     try:
-        records, _ = checker.run(rows)
+        records, _, decisions = checker.run(rows).result()
         gc.unfreeze()
         assert gc.collect() == 0
     finally:
@@ -596,6 +596,7 @@ def test_a_chunk_leaves_no_reference_cycles_behind(mixed_jsonl: pathlib.Path, sa
             gc.enable()
     assert len(records) == len(rows)
     assert sample != "mixed" or sum(b'"error"' in record for record in records) == 12
+    assert decisions.count("\r\n") >= 12  # a line for each row with an error at least
 
 
 @pytest.mark.parametrize("workers", [1, 2])

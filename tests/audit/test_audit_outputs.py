@@ -14,7 +14,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from service.audit.decisions import COLUMNS, decision_rows, write_decisions
+from service.audit.decisions import COLUMNS, decision_rows
 from service.audit.report import TOP_AGENTS, TOP_PAIRS, render_html, render_markdown
 from service.audit.report import enum_label as label
 from service.audit.runner import AuditInterruptedError, AuditRun, run_audit
@@ -75,7 +75,7 @@ GIL = {"name": "gilteritinib", "doseMg": 120}
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditRun, pathlib.Path]:
     """The sample export audited once: every kind of finding, action and unrecognised name."""
     out = tmp_path_factory.mktemp("sample") / "out.jsonl"
-    return run_audit(EXAMPLES / "regimens.jsonl", out), out
+    return run_audit(EXAMPLES / "regimens.jsonl", out, decisions_path=out.with_suffix(".csv")), out
 
 
 @pytest.fixture
@@ -101,8 +101,7 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
     sample: tuple[AuditRun, pathlib.Path], tmp_path: pathlib.Path
 ) -> None:
     run, out = sample
-    path = tmp_path / "decisions.csv"
-    written = write_decisions(out, path)
+    path = out.with_suffix(".csv")
 
     # One line per decision needing action, and one per row that could not be checked.
     expected = [(line, response, d) for line, response in responses(out)
@@ -110,7 +109,7 @@ def test_the_csv_has_one_line_per_decision_needing_action_with_its_columns(
                 if d is None or needs_action(d, response)]
     errors = [(line, response) for line, response, d in expected if d is None]
     got = csv_lines(path)
-    assert written == len(got) == len(expected) == run.summary.decisions_needing_action + run.summary.errors > 100
+    assert len(got) == len(expected) == run.summary.decisions_needing_action + run.summary.errors > 100
     assert len(errors) == run.summary.errors > 0
     assert path.read_bytes().startswith(b"\xef\xbb\xbfline,request_id,")  # a BOM: spreadsheets read it as UTF-8
     for row, (line, response, decision) in zip(got, expected, strict=True):
@@ -169,8 +168,7 @@ def test_cells_from_the_input_cannot_run_as_formulas(tmp_path: pathlib.Path) -> 
     ids = ["=HYPERLINK(\"http://example.com\")", "+1", "-2", "@SUM(A1:A2)", "\tx", "plain=1"]
     source = write_jsonl(tmp_path / "in.jsonl", [request(i, [VEN], "posaconazole") for i in ids])
     out = tmp_path / "out.jsonl"
-    run_audit(source, out)
-    write_decisions(out, tmp_path / "d.csv")
+    run_audit(source, out, decisions_path=tmp_path / "d.csv")
 
     assert [row["request_id"] for row in csv_lines(tmp_path / "d.csv")] == ["'" + i for i in ids[:5]] + ["plain=1"]
     # Drug names are the knowledge base's, but the CSV does not count on it.
@@ -193,8 +191,7 @@ def test_ids_a_spreadsheet_would_turn_into_numbers_or_dates_keep_their_text(tmp_
            "MRN00012345", "0"]
     source = write_jsonl(tmp_path / "in.jsonl", [request(i, [VEN], "posaconazole") for i in ids])
     out = tmp_path / "out.jsonl"
-    run_audit(source, out)
-    write_decisions(out, tmp_path / "d.csv")
+    run_audit(source, out, decisions_path=tmp_path / "d.csv")
 
     assert [row["request_id"] for row in csv_lines(tmp_path / "d.csv")] == [
         "'00012345", "'123456789012345678", "'123456789012", "'2E5", "'11-3", "'2026/11/28", "12345678901",
@@ -206,8 +203,7 @@ def test_the_csv_is_the_same_for_one_worker_two_workers_and_a_resumed_audit(
     csvs = []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}.jsonl"
-        run_audit(varied, out, workers=workers, chunk_size=4)
-        write_decisions(out, tmp_path / f"w{workers}.csv")
+        run_audit(varied, out, workers=workers, chunk_size=4, decisions_path=tmp_path / f"w{workers}.csv")
         csvs.append((tmp_path / f"w{workers}.csv").read_bytes())
 
     resumed = tmp_path / "resumed.jsonl"
@@ -217,9 +213,11 @@ def test_the_csv_is_the_same_for_one_worker_two_workers_and_a_resumed_audit(
             raise KeyboardInterrupt
 
     with pytest.raises(AuditInterruptedError):
-        run_audit(varied, resumed, chunk_size=4, progress=interrupt)
-    run_audit(varied, resumed, chunk_size=4, resume=True)
-    write_decisions(resumed, tmp_path / "resumed.csv")
+        run_audit(varied, resumed, chunk_size=4, progress=interrupt, decisions_path=tmp_path / "resumed.csv")
+    # An audit stopped part way leaves no CSV of part of the rows.
+    assert not (tmp_path / "resumed.csv").exists()
+    assert [path.name for path in tmp_path.iterdir() if "resumed.csv" in path.name] == []
+    run_audit(varied, resumed, chunk_size=4, resume=True, decisions_path=tmp_path / "resumed.csv")
     csvs.append((tmp_path / "resumed.csv").read_bytes())
 
     assert csvs[0] == csvs[1] == csvs[2]
@@ -410,8 +408,7 @@ def test_a_major_finding_to_monitor_needs_action_and_a_moderate_one_does_not(tmp
     # was in neither the report's list nor the CSV, since its dose stands.
     rows = [request("known-risk", [GIL], "ondansetron", "methadone"), request("possible-risk", [GIL], "tacrolimus")]
     out = tmp_path / "out.jsonl"
-    run = run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out)
-    write_decisions(out, tmp_path / "d.csv")
+    run = run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out, decisions_path=tmp_path / "d.csv")
 
     (line,) = csv_lines(tmp_path / "d.csv")
     assert (line["request_id"], line["drug"], line["action"], line["highest_severity"]) == (
@@ -427,8 +424,7 @@ def test_the_csv_says_what_each_decision_rests_on_without_the_rule_ids(tmp_path:
     rows = [request("ven", [VEN], "posaconazole", "digoxin", "acyclovir"),
             {**request("gil-qtc", [GIL], "ondansetron"), "patient": {"qtcMs": 520}}]
     out = tmp_path / "out.jsonl"
-    run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out)
-    write_decisions(out, tmp_path / "d.csv")
+    run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out, decisions_path=tmp_path / "d.csv")
 
     ven, gil = csv_lines(tmp_path / "d.csv")
     assert (ven["drug"], ven["recommended_dose_mg"], ven["action"]) == ("venetoclax", "70", "adjust dose")
@@ -443,8 +439,7 @@ def test_an_agent_held_in_its_order_is_not_said_to_be_held_because_of_its_findin
     # order's, and the azole sets the dose on resuming (a QTc hold, a finding's, stays as it was above).
     rows = [request("held", [{**VEN, "held": True}], "posaconazole")]
     out = tmp_path / "out.jsonl"
-    run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out)
-    write_decisions(out, tmp_path / "d.csv")
+    run_audit(write_jsonl(tmp_path / "in.jsonl", rows), out, decisions_path=tmp_path / "d.csv")
 
     (ven,) = csv_lines(tmp_path / "d.csv")
     assert (ven["drug"], ven["recommended_dose_mg"], ven["action"]) == ("venetoclax", "0", "hold")

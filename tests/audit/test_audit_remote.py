@@ -101,11 +101,19 @@ def test_a_stream_with_bad_rows_mixed_in_answers_every_row_in_order(
 def test_remote_answers_equal_in_process_answers(
     server: RunningServer, audit_input: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
-    run_audit(audit_input, tmp_path / "local.jsonl")
-    run_audit(audit_input, tmp_path / "remote.jsonl", targets=(server.target,))
+    run_audit(audit_input, tmp_path / "local.jsonl", decisions_path=tmp_path / "local.csv")
+    run = run_audit(audit_input, tmp_path / "remote.jsonl", targets=(server.target,),
+                    decisions_path=tmp_path / "remote.csv")
     local = [r for r in records(tmp_path / "local.jsonl") if "error" not in r["response"]]
     remote = [r for r in records(tmp_path / "remote.jsonl") if "error" not in r["response"]]
     assert local == remote
+    # The decisions CSV is made from the answers as they come back, as in-process (rows with errors: one line each).
+    lines = {name: (tmp_path / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()
+             for name in ("local", "remote")}
+    checked = {name: [line for line in got if ",not checked (error)," not in line] for name, got in lines.items()}
+    assert checked["local"] == checked["remote"]
+    assert len(checked["remote"]) == 1 + run.summary.decisions_needing_action > 200
+    assert len(lines["remote"]) == len(lines["local"]) == 1 + run.summary.decisions_needing_action + run.summary.errors
 
 
 def test_several_targets_share_the_rows_and_the_results_come_back_in_order(

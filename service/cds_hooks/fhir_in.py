@@ -60,15 +60,14 @@ _FIELD_NAME = re.compile(r"^[a-z_]+")
 """The engine's field of a medication or of the patient, out of a violation's path (`coding` of `coding[1].code`)."""
 _MG_PER_UNIT = {"mg": 1.0, "milligram": 1.0, "milligrams": 1.0, "g": 1000.0, "gram": 1000.0, "grams": 1000.0,
                 "mcg": 0.001, "ug": 0.001, "µg": 0.001, "microgram": 0.001, "micrograms": 0.001}
-_DOSE_UNITS: dict[str, str] = {
-    **dict.fromkeys(("{pill}", "{pills}", "{tbl}", "{tab}", "{tablet}", "{tablets}", "pill", "pills", "tab", "tabs",
-                     "tablet", "tablets", "ortab"), "tablet"),
-    **dict.fromkeys(("{cap}", "{capsule}", "{capsules}", "cap", "caps", "capsule", "capsules", "orcap"), "capsule")}
-"""Units (a Quantity's code or unit, lower case) that count dose units, each one tablet or capsule -> which of the
-two: UCUM annotations (the cds-hooks sandbox's `{pill}`, counted as tablets), the words EHRs write (Epic's `tablet`),
-and HL7 v3 orderableDrugForm codes (`TAB`, `ORTAB`, `CAP`, `ORCAP`, as a strength's denominator). A dose in them is
-read in mg only by a strength per unit that is certain (`_mg_per_dose_unit`); one not read so is compared with the
-agent's other orders by its count and form whatever the spelling (`dose_units_as_compared`)."""
+_DOSE_UNITS = frozenset({"{pill}", "{pills}", "{tbl}", "{tab}", "{tablet}", "{tablets}", "{cap}", "{capsule}",
+                         "{capsules}", "pill", "pills", "tab", "tabs", "tablet", "tablets", "cap", "caps", "capsule",
+                         "capsules", "ortab", "orcap"})
+"""Units (a Quantity's code or unit, lower case) that count dose units, each one tablet or capsule: UCUM
+annotations (the cds-hooks sandbox's `{pill}`), the words EHRs write (Epic's `tablet`), and HL7 v3
+orderableDrugForm codes (`TAB`, `ORTAB`, `CAP`, `ORCAP`, as a strength's denominator). A dose in them is read in
+mg only by a strength per unit that is certain (`_mg_per_dose_unit`); one not read so is compared with the agent's
+other orders by its count whatever the spelling (`dose_units_as_compared`)."""
 _PERIOD_UNITS: dict[str, tuple[str, float]] = {
     "h": ("h", 1.0), "d": ("d", 1.0), "wk": ("wk", 1.0), "s": ("h", 1 / 3600), "min": ("h", 1 / 60),
     "mo": ("d", 30.4375), "a": ("d", 365.25), **dict.fromkeys(("hr", "hrs", "hour", "hours"), ("h", 1.0)),
@@ -974,14 +973,14 @@ def _counts_dose_units(quantity: object) -> bool:
 def dose_units_as_compared(as_sent: str) -> str:
     """A dose as sent in a unit that is not a mass (`OrderedMedication.dose_as_sent`), as compared with another.
 
-    A count of tablets or capsules is that count of its form (`4 tab(s)`, `4 {tbl}`, `4 tablet` are `4 tablet`;
-    `4 cap` is `4 capsule`, never alike `4 tablet`), whatever the EHR's spelling of `_DOSE_UNITS`: compared as sent,
-    "4 tablet" beside an active order of "4 tab" of the same product was no duplicate (review revR, should-fix 4).
-    Any other (`4 mL`, a text) is as sent, case folded.
+    A count of tablets or capsules (`_DOSE_UNITS`) is that count of dose units whatever the EHR's spelling: compared
+    as sent, "4 tablet" beside an active order of "4 tab" of the same product was no duplicate (review revR,
+    should-fix 4). A tablet and a capsule are alike too: each agent comes in one form (venetoclax tablets, midostaurin
+    capsules), so "4 capsule" of a tablet is that order mis-entered, and "4 {pill}" is either; both given, the
+    patient takes twice the count. Any other (`4 mL`, a text) is as sent, case folded.
     """
     value, _, unit = as_sent.partition(" ")
-    form = _DOSE_UNITS.get(_unit_word(unit.strip()))
-    return f"{value} {form}" if form and value else as_sent.casefold()
+    return f"{value} dose units" if value and _unit_word(unit.strip()) in _DOSE_UNITS else as_sent.casefold()
 
 
 def _is_ordered(kind: object) -> bool:

@@ -573,10 +573,18 @@ def _agent_outcome(agent: Agent, medication: MedicationLike, named_hits: list[tu
     above_label = standard.above_label
     # An order above the label's maximum for the regimen is flagged, held or not: the hold wins the dose,
     # and whoever resumes the order must still hear that its dose is above the label.
-    if above_label is not None and medication.dose_mg > standard.maximum + TABLE_MATCH_MG:
-        finding_groups.append((above_label.finding,))
-        highest_severity = max(highest_severity, above_label.finding.severity)
-        effects.append(above_label)
+    # Below it, one at none of the label's doses is to be confirmed (gilteritinib 100 mg: 120 or 80 mg).
+    dose_mg = medication.dose_mg
+    flagged = None
+    if above_label is not None and dose_mg > standard.maximum + TABLE_MATCH_MG:
+        flagged = above_label
+    elif agent.off_level is not None and dose_mg and all(abs(dose_mg - level) > TABLE_MATCH_MG
+                                                         for level in agent.dose_levels):
+        flagged = agent.off_level
+    if flagged is not None:
+        finding_groups.append((flagged.finding,))
+        highest_severity = max(highest_severity, flagged.finding.severity)
+        effects.append(flagged)
     # Only a rule written for a held drug may resume it; any other rule is about a running one.
     held_by_order = medication.held and (qtc_rule is None or qtc_rule.rule.if_held is not True)
     dose = _dose(agent, medication, standard, effects, held_by_order, tuple(dict.fromkeys(avoid_with)))

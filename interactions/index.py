@@ -256,6 +256,10 @@ class Agent:
     """Every citation of the agent's dose effects, for `DoseEffect.citation_bits`."""
     product_strengths: tuple[float, ...]
     """The strengths it is sold in, smallest first: a name stating one alone may name the tablet, not the dose."""
+    dose_levels: tuple[float, ...]
+    """Every dose its label gives (`schema.DoseLevelsSpec`); empty where the knowledge base lists none."""
+    off_level: DoseEffect | None
+    """What is said of an order at none of `dose_levels` (to be confirmed; its dose stands)."""
     outcomes: dict[tuple[object, ...], AgentOutcome] = field(default_factory=dict, compare=False, repr=False)
     """The engine's memory of what its rules said for recurring combinations (`engine._remembered_outcome`)."""
 
@@ -472,8 +476,9 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], drug_bits: Numbered[s
     dose_specs = (*agent.dose_variants, agent.standard_dose)
     dose_citations = [citations_of(spec.citations) for spec in dose_specs]
     joint_citations = {name: citations_of(joint.citations) for name, joint in joints.items()}
+    level_citations = citations_of(agent.dose_levels.citations) if agent.dose_levels else ()
     citation_set = Numbered(chain.from_iterable((*citations, *qtc_citations, *patient_citations,
-                                                 *dose_citations, *joint_citations.values())))
+                                                 *dose_citations, *joint_citations.values(), level_citations)))
     precipitants: dict[str, Precipitant] = {}
     for other in all_drugs:
         if other == agent.drug:
@@ -495,9 +500,23 @@ def _compile_agent(agent: AgentFile, all_drugs: list[str], drug_bits: Numbered[s
                           if (compiled := _patient_rule(agent.drug, rule, cited, citation_set.bits(cited), overrides)))
     standard_doses = tuple(_standard_dose(agent.drug, spec, cited, citation_set.bits(cited))
                            for spec, cited in zip(dose_specs, dose_citations, strict=True))
+    levels = tuple(sorted(agent.dose_levels.mg, reverse=True)) if agent.dose_levels else ()
+    off_level = _off_level(agent.drug, levels, level_citations, citation_set.bits(level_citations)) if levels else None
     return Agent(agent.drug, agent, precipitants, drug_bits.bits(precipitants), qtc_rules, patient_rules,
                  compile_protocols(agent.monitoring), standard_doses, citation_set,
-                 tuple(sorted(agent.products.strengths_mg)) if agent.products else ())
+                 tuple(sorted(agent.products.strengths_mg)) if agent.products else (), levels, off_level)
+
+
+def _off_level(agent: str, levels: tuple[float, ...], citations: tuple[Citation, ...],
+               citation_bits: int) -> DoseEffect:
+    """What is said of an order at none of the label's doses: confirm it; checked as ordered, its dose stands."""
+    *higher, lowest = (f"{level:g}" for level in levels)
+    said = f"{', '.join(higher)} or {lowest}" if higher else lowest
+    finding = Finding(agent, "", (Mechanism.LABELLED_DOSE,), Severity.MODERATE, Action.MONITOR, (
+        f"The ordered {agent} dose is none of the doses its label gives ({said} mg): confirm it with the prescriber "
+        "(a slip in the order, or a reduction the label does not give). It is checked as ordered."),
+        citations, rule=f"{agent}/dose-level")
+    return dose_effect(Action.MONITOR, None, (), None, finding, citation_bits)
 
 
 def _standard_dose(agent: str, spec: StandardDoseSpec, citations: tuple[Citation, ...],

@@ -682,6 +682,17 @@ class ProductsSpec(_Strict):
     citations: Citations
 
 
+class DoseLevelsSpec(_Strict):
+    """Every dose the label gives an agent: its dose by phase, and those its dose modifications reduce it to.
+
+    An order at none of them (gilteritinib 100 mg, ivosidenib 400 mg: a slip of the order, or a reduction the
+    label does not give) is flagged, to be confirmed; an order above the label's most is flagged already.
+    """
+
+    mg: Annotated[tuple[Dose, ...], Field(min_length=1)]
+    citations: Citations
+
+
 class AgentFile(_Strict):
     """`agents/<drug>.toml`: one antileukemic agent's dose, interaction, QTc and monitoring rules."""
 
@@ -690,12 +701,30 @@ class AgentFile(_Strict):
     products: ProductsSpec | None = None
     standard_dose: StandardDoseSpec
     dose_variants: tuple[StandardDoseSpec, ...] = ()
+    dose_levels: DoseLevelsSpec | None = None
     interactions: Annotated[tuple[InteractionRule, ...], Field(alias="interaction")] = ()
     qtc_rules: Annotated[tuple[QtcRule, ...], Field(alias="qtc_rule")] = ()
     patient_rules: Annotated[tuple[PatientRule, ...], Field(alias="patient_rule")] = ()
     monitoring: tuple[MonitoringSpec, ...] = ()
     notes: tuple[NonEmpty, ...] = ()
     """Label facts the engine does not act on (boxed warnings, adverse-event handling)."""
+
+    @model_validator(mode="after")
+    def _doses_at_its_levels(self) -> AgentFile:
+        # The knowledge base's own doses would otherwise be flagged as none of the label's.
+        if self.dose_levels is None:
+            return self
+        given = [dose for spec in (self.standard_dose, *self.dose_variants) if not spec.per_body_surface_area
+                 for dose in (spec.dose_mg, spec.max_dose_mg) if dose is not None]
+        rules: tuple[InteractionRule | QtcRule | PatientRule, ...] = (*self.interactions, *self.qtc_rules,
+                                                                       *self.patient_rules)
+        for rule in rules:
+            given += [dose for pair in (rule.dose.table if rule.dose else ()) for dose in pair]
+            given += [rule.dose.max_mg] if rule.dose and rule.dose.max_mg is not None else []
+            given += [rule.dose_mg] if isinstance(rule, QtcRule) and rule.dose_mg else []
+        if off := sorted(set(given) - set(self.dose_levels.mg)):
+            raise ValueError(f"dose_levels.mg leaves out doses its own rules give: {', '.join(f'{d:g}' for d in off)}")
+        return self
 
     def rule(self, rule_id: str) -> InteractionRule | QtcRule | PatientRule | None:
         """One of the agent's interaction, QTc or patient rules by id (ids are unique within an agent's file)."""

@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import sys
+import zoneinfo
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -133,6 +134,10 @@ class Settings(BaseSettings):
     http_fhir_deadline_s: Annotated[float, Field(gt=0, le=30)] = 4.0
     """All the fetches of one hook call from the caller's FHIR server end by then (412 or a not-checked card after):
     an EHR waits only a few seconds for its cards."""
+    http_time_zone: zoneinfo.ZoneInfo | None = None
+    """The EHR's time zone (IANA: `Europe/Paris`): a date it sends without a time is a day there. Unset, it is
+    unknown and read at whichever end of UTC-12..UTC+14 is the safer for each use: an order dated tomorrow then
+    counts as begun from 10:00 UTC, so a draft beside it is no start."""
     http_insecure_allow_unauthenticated: bool = False
     """Serve CDS Hooks without verifying tokens on a non-loopback address (never in production)."""
 

@@ -9,6 +9,7 @@ serialised without nulls, as the spec requires.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import pathlib
 import time
@@ -64,6 +65,8 @@ class AppState:
     """For all the FHIR fetches of one hook call."""
     metrics: Metrics | None = None
     """Counts results and cards; None = not counted."""
+    time_zone: datetime.tzinfo | None = None
+    """The EHR's time zone (`DOSECHECK_HTTP_TIME_ZONE`); None: unknown."""
     ready: bool = True
     _store: Store | None = field(default=None, repr=False)
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
@@ -162,7 +165,7 @@ def create_app(state: AppState, cors_origins: tuple[str, ...] = ()) -> FastAPI:
             # state.kb is read once: a call under way during a reload finishes on the one it started with.
             issued = await hooks.answer(state.kb, state.store, state.client, service, call,
                                         metrics.result if metrics is not None else None,
-                                        fhir_deadline_s=state.fhir_deadline_s)
+                                        fhir_deadline_s=state.fhir_deadline_s, time_zone=state.time_zone)
         except hooks.BadRequestError as error:
             raise ApiError(400, *error.issues) from None
         except prefetch.PreconditionFailedError as error:

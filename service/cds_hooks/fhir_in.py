@@ -1331,15 +1331,41 @@ def _start_date(resource: Mapping[str, Any], dosage: Mapping[str, Any] | None, a
     return "", ""
 
 
-def starts_later(ordered: OrderedMedication, now: datetime.datetime) -> str:
-    """The day an order or statement starts (its EHR's date) when that is surely after `now` (aware), else "".
+class Clock(NamedTuple):
+    """When a hook call is checked: the instant, and the EHR's date then (a date sent without a time is a day there)."""
+
+    now: datetime.datetime
+    """Aware."""
+    earliest: datetime.date
+    """The EHR's date at the earliest: its time zone's when configured, else the earliest on Earth (UTC-12)."""
+    latest: datetime.date
+    """The EHR's date at the latest: its time zone's when configured, else the latest on Earth (UTC+14)."""
+
+
+def clock_at(now: datetime.datetime, zone: datetime.tzinfo | None) -> Clock:
+    """The clock of a check at `now` (aware) for an EHR in `zone` (`DOSECHECK_HTTP_TIME_ZONE`), None when unknown.
+
+    The call says nothing of the EHR's time zone, which is somewhere from UTC-12 to UTC+14: unknown, its date is
+    taken at whichever end is the safer for each use (`starts_later`, `hooks._as_of`).
+    """
+    if zone is not None:
+        today = now.astimezone(zone).date()
+        return Clock(now, today, today)
+    return Clock(now, (now - datetime.timedelta(hours=12)).date(), (now + datetime.timedelta(hours=14)).date())
+
+
+def starts_later(ordered: OrderedMedication, clock: Clock) -> str:
+    """The day an order or statement starts (its EHR's date) when that is surely after `clock.now`, else "".
 
     "" means begun, no start, or one that cannot be read as a date ("2026-13-45": counted as begun).
 
-    A start with a time and an offset (or Z) is an instant, compared with `now`. A date alone is the EHR's local date,
-    in a zone from UTC-12 to UTC+14: it is surely to come only after the latest date on Earth (UTC+14). Compared with
-    the earliest (UTC-12), an order dated the site's own today read as future for hours every day east of it (Europe
-    until about 13:00 local), and a course under way re-signed under its id was rewritten into a ramp-up.
+    A start with a time and an offset (or Z) is an instant, compared with `clock.now`. A date alone is the EHR's
+    local date: to come when after the EHR's date (`clock.latest`). With the EHR's time zone unknown that is the
+    latest date on Earth (UTC+14): compared with the earliest (UTC-12), an order dated the site's own today read as
+    future for hours every day east of it (Europe until about 13:00 local), and a course under way re-signed under
+    its id was rewritten into a ramp-up; but an order dated tomorrow then counts as begun from 10:00 UTC (a
+    quizartinib draft beside it was no start, and QTcF 460 ms "monitor", not "do not start"), which the EHR's zone
+    configured ends.
     """
     sent = ordered.starts_at
     try:
@@ -1347,12 +1373,12 @@ def starts_later(ordered: OrderedMedication, now: datetime.datetime) -> str:
     except ValueError:
         instant = None  # a time that cannot be read ("T24:00:00Z"): its date is still the EHR's (review revC9)
     if instant is not None and instant.tzinfo is not None:
-        return sent[:10] if instant > now else ""
+        return sent[:10] if instant > clock.now else ""
     try:
         day = datetime.date.fromisoformat(sent[:10])
     except ValueError:
         return ""
-    return sent[:10] if day > (now + datetime.timedelta(hours=14)).date() else ""
+    return sent[:10] if day > clock.latest else ""
 
 
 def _observation_time(resource: Mapping[str, Any]) -> str:

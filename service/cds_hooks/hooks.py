@@ -33,8 +33,10 @@ from service.cds_hooks.fhir_in import (
     MEDICATION_ORDERS,
     NOT_YET_GIVEN,
     ONE_DOSE_FOR_SEVERAL,
+    Clock,
     Found,
     OrderedMedication,
+    clock_at,
     course_first,
     dosage_end,
     dose_read,
@@ -125,11 +127,13 @@ class Orders(NamedTuple):
 
 async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, service: HookService,
                  call: CdsRequest, on_result: Callable[[CheckResult], None] | None = None, *,
-                 fhir_deadline_s: float) -> list[IssuedCard]:
+                 fhir_deadline_s: float, time_zone: datetime.tzinfo | None = None) -> list[IssuedCard]:
     """The cards for one hook call, checked against `kb` from start to end (a reload does not reach it).
 
     `on_result` is called with the engine's result (metrics: `Metrics.result`, as for gRPC calls). Every fetch
     from the caller's FHIR server (the lists, then the Medications) ends within `fhir_deadline_s` of the start.
+    `time_zone` is the EHR's (`DOSECHECK_HTTP_TIME_ZONE`), its dates without a time days there; None: unknown
+    (`fhir_in.clock_at`).
 
     Raises:
         BadRequestError: the call does not fit the hook (wrong hook, no patient, no draft orders).
@@ -157,20 +161,20 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     drafts = _given_together(kb, draft_orders, drafts=True)
     current = _given_together(kb, [m for m in on_list if not m.reference or m.reference not in draft_references],
                               drafts=False)
-    now = datetime.datetime.now(datetime.UTC)
+    clock = clock_at(datetime.datetime.now(datetime.UTC), time_zone)
     selected = _selected(context, draft_resources) if service.hook == "order-select" else None
     qtc = latest_qtc(found.resource for key in prefetch.QTC_KEYS for found in data[key])._replace(
         unsorted=gathered.qtc_unsorted, panels_missed=gathered.missed.get("qtcPanels", ""))
     if gathered.qtc_voided:  # no valid QTc could be had: said as one not read, so the agents' QTc rules are not passed
         qtc = qtc._replace(unreadable=f"{gathered.qtc_voided}, and the QTcs before it could not be read from the "
                                       "EHR's FHIR server")
-    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, now,
+    orders = _sort(kb, drafts, current, selected, qtc.ms, unfetched, clock,
                    [m for m in on_list if m.reference in draft_references and m.stop is None])
     if orders is None:
         return []
     subject = Subject(patient_id, _text(context.get("encounterId")), kb.version, orders.by_drug, orders.new_drugs,
                       {s.id: s for s in kb.sources}, orders.labels, orders.starts, orders.other_drafts, qtc,
-                      _as_of(now), prefetch.withheld(data), frozenset(orders.unnamed), orders.unread,
+                      _as_of(clock), prefetch.withheld(data), frozenset(orders.unnamed), orders.unread,
                       _labelled_per_day(kb),
                       orders.given_before, orders.not_yet_given, orders.duplicates, orders.labelled_mg)
     medications = len(orders.request.regimen) + len(orders.request.concomitant)
@@ -194,18 +198,19 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
     return cards
 
 
-def _as_of(now: datetime.datetime) -> str:
-    """The day of the check: the earliest calendar date anywhere on Earth at this instant (UTC-12).
+def _as_of(clock: Clock) -> str:
+    """The day of the check: the EHR's date at the earliest (`Clock.earliest`).
 
-    The hook call carries no date of its own, and the EHR's stop dates are in its own time zone, which is
-    never behind UTC-12: counted from this date, the days since a stop are never more than the EHR's own count,
-    so a washout is never taken as passed too early (at worst two days late, for an EHR at UTC+14).
+    With its time zone not configured, the earliest date on Earth (UTC-12). The hook call carries no date of its own,
+    and the EHR's stop dates are in its own time zone, which is never behind UTC-12: counted from this date, the days
+    since a stop are never more than the EHR's own count, so a washout is never taken as passed too early (at worst
+    two days late, for an EHR at UTC+14).
     """
-    return (now - datetime.timedelta(hours=12)).date().isoformat()
+    return clock.earliest.isoformat()
 
 
 def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Sequence[OrderedMedication],
-          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], now: datetime.datetime,
+          selected: set[str] | None, qtc_ms: float, unfetched: Mapping[str, str], clock: Clock,
           resigned: Sequence[OrderedMedication]) -> Orders | None:
     """The regimen and the concomitant medications; None when there is nothing to check or report.
 
@@ -215,7 +220,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     be read from the FHIR server, for the orders it leaves naming no medication.
 
     A listed order or statement that has ended is concomitant as stopped on its end date, never after `as_of`
-    (the day of the check at `now`, `_as_of`, then also told the engine); one that gives no end date at all as
+    (the day of the check, `_as_of`, then also told the engine); one that gives no end date at all as
     stopped on `as_of`, the latest it can have been: its washout is never counted from a day it may not have begun.
 
     A draft order of an agent that the patient takes no current order or statement of is a start (a listed one not
@@ -241,13 +246,13 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     given_before: dict[str, str] = {}
     not_yet_given: dict[str, list[str]] = {}
     in_effect: dict[str, list[tuple[OrderedMedication, bool]]] = {}  # drug -> its orders given today, each with `draft`
-    as_of = _as_of(now)
+    as_of = _as_of(clock)
     # A draft re-signing a listed order not given yet (order-sign 1.1) is no course under way: venetoclax 400 mg from
     # its first day had no ramp-up card (USPI 2.2). Its copy is named, as any listed order not given yet, unless it is
     # the draft itself come back on the list (the prefetch asks for drafts too): no other order.
     revised: set[str] = set()
     for copy in resigned:
-        if not (why := _not_yet_given(copy, now)):
+        if not (why := _not_yet_given(copy, clock)):
             revised.add(copy.reference)
         elif _status(copy) not in NOT_YET_GIVEN:
             for drug in _identified(kb, copy)[0].drugs:
@@ -257,7 +262,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
     # order; but a held venetoclax 800 mg order put first made the card "hold" while the active "venetoclax /
     # azacitidine" 400 mg order was still given with posaconazole (USPI 2.4: 70 mg).
     listed_first = sorted((_identified(kb, m) for m in current),
-                          key=lambda found: (not _given_today(found[0], now), len(found[0].drugs) > 1))
+                          key=lambda found: (not _given_today(found[0], clock), len(found[0].drugs) > 1))
     for (ordered, identification), draft in [*((_identified(kb, m), True) for m in drafts),
                                              *((found, False) for found in listed_first)]:
         if ordered.stop is not None:
@@ -280,7 +285,7 @@ def _sort(kb: KnowledgeBase, drafts: Sequence[OrderedMedication], current: Seque
         for drug in names:
             by_drug.setdefault(drug, ordered)
         # Not given yet: a draft by its start alone (its status is "draft"), a listed one by its status or start.
-        why = starts_later(ordered, now) if draft else _not_yet_given(ordered, now)
+        why = starts_later(ordered, clock) if draft else _not_yet_given(ordered, clock)
         if not draft and ordered.stop is not None:
             for drug in names:
                 given_before[drug] = max(given_before.get(drug, ""), ordered.medication.stopped_on)
@@ -663,10 +668,10 @@ def _dosed(kb: KnowledgeBase, ordered: OrderedMedication, names: Sequence[str], 
         _no_dose_stated(ordered) or (dose_read(ordered) > 0 and read is not None and read.agent == drug))]
 
 
-def _not_yet_given(ordered: OrderedMedication, now: datetime.datetime) -> str:
-    """Why a listed order or statement not ended is not given yet at `now`, or "".
+def _not_yet_given(ordered: OrderedMedication, clock: Clock) -> str:
+    """Why a listed order or statement not ended is not given yet at `clock`, or "".
 
-    Its status (`NOT_YET_GIVEN`), or the day it surely starts after `now` (`starts_later`).
+    Its status (`NOT_YET_GIVEN`), or the day it surely starts after `clock.now` (`starts_later`).
 
     An active venetoclax order starting in 7 days counted as taken: a venetoclax 400 mg draft from today, the patient's
     first, was no start and had no card, its ramp-up unsaid (USPI 2.2). It may be this course written twice, or a
@@ -675,14 +680,14 @@ def _not_yet_given(ordered: OrderedMedication, now: datetime.datetime) -> str:
     status = _status(ordered)
     if status in NOT_YET_GIVEN:
         return status
-    if not (later := starts_later(ordered, now)):
+    if not (later := starts_later(ordered, clock)):
         return ""
     return f"{status}, from {later}" if status else f"from {later}"
 
 
-def _given_today(ordered: OrderedMedication, now: datetime.datetime) -> bool:
+def _given_today(ordered: OrderedMedication, clock: Clock) -> bool:
     """Whether a listed order or statement is given now: not ended, held, or not yet given (`_not_yet_given`)."""
-    return ordered.stop is None and not ordered.medication.held and not _not_yet_given(ordered, now)
+    return ordered.stop is None and not ordered.medication.held and not _not_yet_given(ordered, clock)
 
 
 def _status(ordered: OrderedMedication) -> str:

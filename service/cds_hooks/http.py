@@ -157,7 +157,8 @@ class HttpService:
         verifier = JwtVerifier(settings.http_issuers, algorithms=settings.http_jwt_algorithms,
                                leeway_s=settings.http_jwt_leeway_s) if settings.http_issuers else None
         self.state = AppState(self.kb, settings.http_db_path or default_path(), self.public_url, verifier,
-                              settings.http_fhir_timeout_s, settings.http_fhir_deadline_s, self.metrics)
+                              settings.http_fhir_timeout_s, settings.http_fhir_deadline_s, self.metrics,
+                              time_zone=settings.http_time_zone)
         config = uvicorn.Config(
             Guard(create_app(self.state, settings.http_cors_origins), metrics=self.metrics), lifespan="off",
             log_config=None,

@@ -79,9 +79,10 @@ def csv_text(lines: Iterable[Line]) -> str:
 class DecisionsFile:
     """The decisions CSV of an audit, written as its chunks come and put in place only when the audit is done.
 
-    It is written to a file of its own beside the CSV, which replaces the CSV on `commit`: an audit that
-    stops (Ctrl-C, a lost server, a full disk) leaves no CSV of part of the rows, nor an earlier
-    audit's CSV cut short; its resumed run writes the whole CSV again. UTF-8 with a byte-order mark,
+    It is written to a file of its own beside the CSV (`.NAME.partial`), which replaces the CSV on `commit`: an
+    audit that stops (Ctrl-C, a lost server, a full disk) leaves no CSV of part of the rows, nor an earlier
+    audit's CSV cut short; its resumed run writes the whole CSV again. (A process killed outright leaves
+    `.NAME.partial` behind, safe to delete.) A device or a pipe is written to directly. UTF-8 with a byte-order mark,
     which spreadsheets need to read UTF-8 rather than a local code page; a header row.
     """
 
@@ -95,10 +96,15 @@ class DecisionsFile:
             OSError: The file cannot be written (its folder missing, say); `filename` is `path`.
         """
         self.path = path
+        # A symbolic link's target is written, the link kept; a device or a pipe (`/dev/null`) is written to as it
+        # is, never replaced by a file (review revT, must-fix 1: a file of patient data in place of /dev/null).
+        target = path.resolve()
+        self._in_place = target.exists() and not target.is_file()
         # Made as the CSV itself would be (the umask's permissions), for whoever reads it beside the report.
-        self._partial = path.with_name(f".{path.name}.partial")
+        self._written = target if self._in_place else target.with_name(f".{target.name}.partial")
+        self._target = target
         try:
-            self._file: IO[str] = self._partial.open("w", encoding="utf-8-sig", newline="")
+            self._file: IO[str] = self._written.open("w", encoding="utf-8-sig", newline="")
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         self.write(csv_text([COLUMNS]))
@@ -130,7 +136,8 @@ class DecisionsFile:
         """
         try:
             self._file.close()
-            os.replace(self._partial, self.path)
+            if not self._in_place:
+                os.replace(self._written, self._target)
         except OSError as exc:
             self.discard()
             raise OSError(exc.errno, exc.strerror, str(self.path)) from exc
@@ -139,8 +146,9 @@ class DecisionsFile:
         """Removes what was written; `path` is left as it was."""
         with contextlib.suppress(OSError):
             self._file.close()
-        with contextlib.suppress(OSError):
-            self._partial.unlink()
+        if not self._in_place:
+            with contextlib.suppress(OSError):
+                self._written.unlink()
 
     def __enter__(self) -> DecisionsFile:
         return self

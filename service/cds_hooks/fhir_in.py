@@ -68,6 +68,8 @@ annotations (the cds-hooks sandbox's `{pill}`), the words EHRs write (Epic's `ta
 orderableDrugForm codes (`TAB`, `ORTAB`, `CAP`, `ORCAP`, as a strength's denominator). A dose in them is read in
 mg only by a strength per unit that is certain (`_mg_per_dose_unit`); one not read so is compared with the agent's
 other orders by its count whatever the spelling (`dose_units_as_compared`)."""
+_UNIT_WORD_END = re.compile(r"[\s,;(]+")
+"""Where a unit's first word ends, for `dose_units_as_compared` ("Tablet, film coated", "tab(s)")."""
 _PERIOD_UNITS: dict[str, tuple[str, float]] = {
     "h": ("h", 1.0), "d": ("d", 1.0), "wk": ("wk", 1.0), "s": ("h", 1 / 3600), "min": ("h", 1 / 60),
     "mo": ("d", 30.4375), "a": ("d", 365.25), **dict.fromkeys(("hr", "hrs", "hour", "hours"), ("h", 1.0)),
@@ -980,7 +982,10 @@ def dose_units_as_compared(as_sent: str) -> str:
     patient takes twice the count. Any other (`4 mL`, a text) is as sent, case folded.
     """
     value, _, unit = as_sent.partition(" ")
-    return f"{value} dose units" if value and _unit_word(unit.strip()) in _DOSE_UNITS else as_sent.casefold()
+    # By the unit's first word: an EHR's form description ("Tablet, film coated", "tablet (oral)") is a tablet too
+    # (review revT, must-fix 2: beside an active "4 tab", no card).
+    word = _UNIT_WORD_END.split(unit.strip(), maxsplit=1)[0]
+    return f"{value} dose units" if value and _unit_word(word) in _DOSE_UNITS else as_sent.casefold()
 
 
 def _is_ordered(kind: object) -> bool:

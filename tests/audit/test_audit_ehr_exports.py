@@ -229,6 +229,30 @@ def test_a_decisions_csv_that_cannot_be_opened_is_said_before_any_row_is_checked
     assert not taken.exists()
 
 
+def test_a_decisions_csv_named_as_a_link_or_a_device_writes_through_it(tmp_path: pathlib.Path) -> None:
+    # Review revT (must-fix 1): the CSV, written beside and renamed into place, replaced a symbolic link by a file
+    # (its target left stale) and a device by a file of patient data (`--decisions /dev/null`, as root).
+    source = tmp_path / "export.csv"
+    source.write_bytes(b"regimen_id,role,name,dose_mg\r\nR1,regimen,venetoclax,400\r\nR1,concomitant,posaconazole,300\r\n")
+    target = tmp_path / "shared" / "decisions.csv"
+    target.parent.mkdir()
+    link = tmp_path / "decisions.csv"
+    link.symlink_to(target)
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(tmp_path / "o.jsonl"), "--decisions", str(link),
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8-sig").splitlines()[1].startswith("2,R1,venetoclax,400,70,adjust dose,")
+    assert sorted(path.name for path in target.parent.iterdir()) == ["decisions.csv"]
+
+    # /dev/full takes the open and refuses every write with ENOSPC, as a full disk does; it stays a device.
+    result = CliRunner().invoke(app, ["audit", str(source), "-o", str(tmp_path / "o2.jsonl"), "--decisions",
+                                      "/dev/full", "--no-progress"])
+    assert result.exit_code == 74, result.output
+    assert "/dev/full could not be written (No space left on device)" in result.output
+    assert pathlib.Path("/dev/full").is_char_device()
+
+
 @pytest.mark.parametrize("remote", [False, True], ids=["in-process", "against a server"])
 def test_the_checks_refusal_of_a_csv_regimen_names_its_lines(tmp_path: pathlib.Path, remote: bool) -> None:
     # Venetoclax listed twice (an order and its refill, rows apart) was "regimen[1].name: venetoclax is already

@@ -41,8 +41,13 @@ def counted(ident: str, name: str, count: float, unit: dict[str, str], status: s
     ("venetoclax", (4, {"unit": "tab"}), (4, {"unit": "capsule"}), ("4 tab", "4 capsule")),
     ("olutasidenib", (1, {"system": UCUM, "code": "{pill}"}), (1, {"system": UCUM, "code": "{cap}"}),
      ("1 {pill}", "1 {cap}")),
+    # An EHR's form description as the unit (review revT, must-fix 2).
+    ("venetoclax", (4, {"unit": "Tablet, film coated", "system": DRUG_FORM, "code": "TAB"}), (4, {"unit": "tab"}),
+     ("4 Tablet, film coated", "4 tab")),
+    ("venetoclax", (4, {"unit": "tablet (oral)", "system": UCUM, "code": "{tbl}"}),
+     (4, {"system": UCUM, "code": "{tbl}"}), ("4 tablet (oral)", "4 {tbl}")),
 ], ids=["tablet-beside-tab", "tab(s)-beside-{tbl}", "Tablets-beside-{pill}", "capsule-beside-cap(s)",
-        "tab-beside-capsule", "{pill}-beside-{cap}"])
+        "tab-beside-capsule", "{pill}-beside-{cap}", "form-description-beside-tab", "tablet-(oral)-beside-{tbl}"])
 def test_the_same_count_of_dose_units_spelt_otherwise_is_a_possible_duplicate(
         dev_server: Served, name: str, draft: tuple[float, dict[str, str]], current: tuple[float, dict[str, str]],
         said: tuple[str, str]) -> None:

@@ -135,9 +135,9 @@ class Settings(BaseSettings):
     """All the fetches of one hook call from the caller's FHIR server end by then (412 or a not-checked card after):
     an EHR waits only a few seconds for its cards."""
     http_time_zone: zoneinfo.ZoneInfo | None = None
-    """The EHR's time zone (IANA: `Europe/Paris`): a date it sends without a time is a day there. Unset, it is
-    unknown and read at whichever end of UTC-12..UTC+14 is the safer for each use: an order dated tomorrow then
-    counts as begun from 10:00 UTC, so a draft beside it is no start."""
+    """The EHR's time zone (IANA: `Europe/Paris`): an order's start sent as a date alone is a day there. Unset, it
+    is read at UTC+14, the latest date on Earth: an order dated tomorrow then counts as begun from 10:00 UTC, so a
+    draft beside it is no start. (Days since a stop are counted from UTC-12's date either way.)"""
     http_insecure_allow_unauthenticated: bool = False
     """Serve CDS Hooks without verifying tokens on a non-loopback address (never in production)."""
 

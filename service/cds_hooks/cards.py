@@ -258,7 +258,7 @@ _OWN_REASONS: Final = {Mechanism.QTC_THRESHOLD: "QTc threshold", Mechanism.PATIE
                        Mechanism.LABELLED_DOSE: "labelled dose"}
 _TO_CONFIRM: Final = {"dose-disagrees": "dose field and text disagree: confirm dose",
                       "frequency-not-read": "frequency not read: confirm it",
-                      "dose-level": "not a labelled dose: confirm it"}
+                      "dose-level": "ordered dose not a labelled one: confirm it"}
 """The engine's findings (by rule, after `<agent>/`) that the order itself is unclear, said in the summary: "give
 400 mg (labelled dose)" alone would not tell the prescriber what to confirm. Short, so that the summary keeps them
 beside the decision and the duplicate flag (`SUMMARY_LIMIT`)."""

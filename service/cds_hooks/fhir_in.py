@@ -1342,7 +1342,10 @@ class Clock(NamedTuple):
     now: datetime.datetime
     """Aware."""
     earliest: datetime.date
-    """The EHR's date at the earliest: its time zone's when configured, else the earliest on Earth (UTC-12)."""
+    """The day of the check for counting days since a stop: the earliest date on Earth (UTC-12), whatever the EHR's
+    zone, since stop dates are read as sent, each in its own offset (`2026-11-30T23:07Z` is the 30th), and counted
+    from the EHR's own today one sent in UTC was a day older east of it: a washout passed a day early (review revU,
+    must-fix 1)."""
     latest: datetime.date
     """The EHR's date at the latest: its time zone's when configured, else the latest on Earth (UTC+14)."""
 
@@ -1353,10 +1356,8 @@ def clock_at(now: datetime.datetime, zone: datetime.tzinfo | None) -> Clock:
     The call says nothing of the EHR's time zone, which is somewhere from UTC-12 to UTC+14: unknown, its date is
     taken at whichever end is the safer for each use (`starts_later`, `hooks._as_of`).
     """
-    if zone is not None:
-        today = now.astimezone(zone).date()
-        return Clock(now, today, today)
-    return Clock(now, (now - datetime.timedelta(hours=12)).date(), (now + datetime.timedelta(hours=14)).date())
+    latest = now.astimezone(zone).date() if zone is not None else (now + datetime.timedelta(hours=14)).date()
+    return Clock(now, (now - datetime.timedelta(hours=12)).date(), latest)
 
 
 def starts_later(ordered: OrderedMedication, clock: Clock) -> str:

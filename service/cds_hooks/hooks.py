@@ -199,12 +199,11 @@ async def answer(kb: KnowledgeBase, store: Store, client: httpx.AsyncClient, ser
 
 
 def _as_of(clock: Clock) -> str:
-    """The day of the check: the EHR's date at the earliest (`Clock.earliest`).
+    """The day of the check: the earliest calendar date anywhere on Earth at this instant (UTC-12, `Clock.earliest`).
 
-    With its time zone not configured, the earliest date on Earth (UTC-12). The hook call carries no date of its own,
-    and the EHR's stop dates are in its own time zone, which is never behind UTC-12: counted from this date, the days
-    since a stop are never more than the EHR's own count, so a washout is never taken as passed too early (at worst
-    two days late, for an EHR at UTC+14).
+    The hook call carries no date of its own, and the EHR's stop dates are in its own time zone (or an offset it
+    sends), which is never behind UTC-12: counted from this date, the days since a stop are never more than the
+    EHR's own count, so a washout is never taken as passed too early (at worst two days late, for an EHR at UTC+14).
     """
     return clock.earliest.isoformat()
 

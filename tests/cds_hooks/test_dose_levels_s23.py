@@ -14,7 +14,8 @@ from tests.cds_hooks.test_multi_drug_ramp_up_s20_c6 import answer
 
 def test_a_dose_no_label_gives_is_to_be_confirmed_in_the_summary(dev_server: Served) -> None:
     [card] = answer(dev_server, [examples.order("g1", "gilteritinib", 100)], [])
-    assert (card["summary"], card["indicator"]) == ("Gilteritinib: monitor; not a labelled dose: confirm it", "warning")
+    assert (card["summary"], card["indicator"]) == (
+        "Gilteritinib: monitor; ordered dose not a labelled one: confirm it", "warning")
     assert "**keep 100 mg**" in card["detail"]
     assert "none of the doses its label gives (120 or 80 mg)" in card["detail"]
 

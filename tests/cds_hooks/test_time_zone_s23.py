@@ -33,6 +33,15 @@ def zoned_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     stop_serve(served)
 
 
+@pytest.fixture(scope="module")
+def east_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOSECHECK_HTTP_TIME_ZONE", "Pacific/Kiritimati")  # UTC+14
+        served = start_serve(tmp_path_factory.mktemp("east"))
+    yield served
+    stop_serve(served)
+
+
 def site_day(after: int) -> str:
     """The EHR's date, `after` days from today there."""
     return (datetime.datetime.now(zoneinfo.ZoneInfo(ZONE)).date() + datetime.timedelta(days=after)).isoformat()
@@ -66,3 +75,16 @@ def test_a_time_zone_that_is_none_is_refused_naming_the_setting(monkeypatch: pyt
         usable_settings()
     assert stopped.value.code == 2
     assert "http_time_zone" in capsys.readouterr().err
+
+
+def test_a_stop_sent_in_utc_is_not_a_day_older_in_the_ehr_s_zone(east_server: Served) -> None:
+    # Review revU (must-fix 1): the day of the check became the EHR's (UTC+14) while stop dates stay as sent, so
+    # posaconazole stopped 60 hours ago, sent as Z, was 3 days old and its 3-day washout passed: venetoclax went back
+    # to 400 mg. Days since a stop are counted from UTC-12's date whatever the zone: 2 days, still counted.
+    ended = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    posaconazole = examples.order("p0", "posaconazole", 300, status="completed")
+    posaconazole["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": "2026-01-01", "end": ended}
+    body = examples.call("order-sign", [examples.order("v1", "venetoclax", 400)],
+                         [examples.order("v0", "venetoclax", 400, status="active", start="2026-01-01"), posaconazole])
+    [card] = cards(east_server, SIGN, body)
+    assert card["summary"].startswith("Venetoclax: reduce to 70 mg with posaconazole"), card["summary"]
